@@ -1,0 +1,401 @@
+//! A tolerant BER reader that keeps the exact byte range of every node.
+//!
+//! The `der` crate is deliberately DER-only, but seals in the field carry BER (long-form and
+//! indefinite lengths, constructed strings; formats.md E2), and every signature must be checked
+//! over the bytes as received. So decoding goes through this reader, which accepts BER and
+//! remembers for each node its offset, its whole TLV and its content; encoding goes through
+//! [`crate::der_out`] and the `der` crate, which write canonical DER.
+
+use crate::error::{SesError, SesErrorKind};
+
+/// Nesting limit; real seals nest about 8 deep.
+const MAX_DEPTH: usize = 48;
+
+/// Universal tags used by the seal structures.
+pub mod tag {
+    pub const BOOLEAN: u8 = 0x01;
+    pub const INTEGER: u8 = 0x02;
+    pub const BIT_STRING: u8 = 0x03;
+    pub const OCTET_STRING: u8 = 0x04;
+    pub const OID: u8 = 0x06;
+    pub const UTF8_STRING: u8 = 0x0C;
+    pub const PRINTABLE_STRING: u8 = 0x13;
+    pub const T61_STRING: u8 = 0x14;
+    pub const IA5_STRING: u8 = 0x16;
+    pub const UTC_TIME: u8 = 0x17;
+    pub const GENERALIZED_TIME: u8 = 0x18;
+    pub const BMP_STRING: u8 = 0x1E;
+    pub const SEQUENCE: u8 = 0x30;
+    pub const SET: u8 = 0x31;
+    /// `[0]` constructed (EXPLICIT, or IMPLICIT of a constructed type).
+    pub const CONTEXT_0_CONSTRUCTED: u8 = 0xA0;
+    /// `[0]` primitive (IMPLICIT of a primitive type).
+    pub const CONTEXT_0_PRIMITIVE: u8 = 0x80;
+}
+
+/// One decoded node: identifier, where it is, its whole encoding and its content.
+#[derive(Debug, Clone, Copy)]
+pub struct Tlv<'a> {
+    /// The first identifier octet (class, constructed bit, and the tag number when < 31).
+    pub tag: u8,
+    /// For high tag numbers (first octet & 0x1F == 0x1F), the full number; otherwise the low bits.
+    pub number: u32,
+    /// Offset of the first identifier octet in the original input.
+    pub offset: usize,
+    /// The whole TLV exactly as in the input (identifier, length, content, end-of-contents).
+    pub raw: &'a [u8],
+    /// The content octets (without end-of-contents for the indefinite form).
+    pub value: &'a [u8],
+    /// Offset of the first content octet in the original input.
+    pub value_offset: usize,
+    /// True if the length was indefinite (BER only).
+    pub indefinite: bool,
+    /// True if the length was not in minimal DER form.
+    pub non_minimal_length: bool,
+}
+
+impl<'a> Tlv<'a> {
+    /// Is the constructed bit set?
+    pub fn constructed(&self) -> bool {
+        self.tag & 0x20 != 0
+    }
+
+    /// Read the first TLV of `input`; `base` is the offset of `input` in the original buffer.
+    /// Returns the node and what follows it.
+    pub fn read(input: &'a [u8], base: usize) -> Result<(Tlv<'a>, &'a [u8]), SesError> {
+        Self::read_depth(input, base, 0)
+    }
+
+    fn read_depth(
+        input: &'a [u8],
+        base: usize,
+        depth: usize,
+    ) -> Result<(Tlv<'a>, &'a [u8]), SesError> {
+        if depth > MAX_DEPTH {
+            return Err(SesError::at(SesErrorKind::TooDeep, base, "nesting"));
+        }
+        let trunc = |p: usize| SesError::at(SesErrorKind::Truncated, base + p, "TLV header");
+        let tag = *input.first().ok_or_else(|| trunc(0))?;
+        let mut pos = 1usize;
+        let mut number = u32::from(tag & 0x1F);
+        if number == 0x1F {
+            number = 0;
+            loop {
+                let b = *input.get(pos).ok_or_else(|| trunc(pos))?;
+                pos += 1;
+                number = number
+                    .checked_mul(128)
+                    .and_then(|n| n.checked_add(u32::from(b & 0x7F)))
+                    .ok_or_else(|| SesError::at(SesErrorKind::BadLength, base, "tag number"))?;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+        }
+        let first = *input.get(pos).ok_or_else(|| trunc(pos))?;
+        pos += 1;
+        let mut non_minimal_length = false;
+        if first == 0x80 {
+            // Indefinite length: only for constructed encodings; content runs to 00 00.
+            if tag & 0x20 == 0 {
+                return Err(SesError::at(
+                    SesErrorKind::BadLength,
+                    base,
+                    "indefinite length on a primitive value",
+                ));
+            }
+            let value_start = pos;
+            let mut rest = input.get(pos..).ok_or_else(|| trunc(pos))?;
+            loop {
+                if rest.len() >= 2 && rest.first() == Some(&0) && rest.get(1) == Some(&0) {
+                    let value_end = input.len() - rest.len();
+                    let end = value_end + 2;
+                    let tlv = Tlv {
+                        tag,
+                        number,
+                        offset: base,
+                        raw: input.get(..end).ok_or_else(|| trunc(end))?,
+                        value: input
+                            .get(value_start..value_end)
+                            .ok_or_else(|| trunc(end))?,
+                        value_offset: base + value_start,
+                        indefinite: true,
+                        non_minimal_length: true,
+                    };
+                    return Ok((tlv, input.get(end..).unwrap_or_default()));
+                }
+                if rest.is_empty() {
+                    return Err(trunc(input.len()));
+                }
+                let child_base = base + (input.len() - rest.len());
+                let (_, after) = Self::read_depth(rest, child_base, depth + 1)?;
+                rest = after;
+            }
+        }
+        let len = if first < 0x80 {
+            usize::from(first)
+        } else {
+            let count = usize::from(first & 0x7F);
+            if count > 4 {
+                return Err(SesError::at(
+                    SesErrorKind::BadLength,
+                    base,
+                    "length of length",
+                ));
+            }
+            let bytes = input.get(pos..pos + count).ok_or_else(|| trunc(pos))?;
+            pos += count;
+            let mut len = 0usize;
+            for b in bytes {
+                len = (len << 8) | usize::from(*b);
+            }
+            if bytes.first() == Some(&0)
+                || len < 0x80
+                || (count > 1 && len < (1 << (8 * (count - 1))))
+            {
+                non_minimal_length = true;
+            }
+            len
+        };
+        let end = pos
+            .checked_add(len)
+            .ok_or_else(|| SesError::at(SesErrorKind::BadLength, base, "length overflow"))?;
+        if end > input.len() {
+            return Err(SesError::at(
+                SesErrorKind::Truncated,
+                base,
+                format!("value of {len} bytes runs past the end"),
+            ));
+        }
+        let tlv = Tlv {
+            tag,
+            number,
+            offset: base,
+            raw: input.get(..end).unwrap_or_default(),
+            value: input.get(pos..end).unwrap_or_default(),
+            value_offset: base + pos,
+            indefinite: false,
+            non_minimal_length,
+        };
+        Ok((tlv, input.get(end..).unwrap_or_default()))
+    }
+
+    /// The children of a constructed node.
+    pub fn children(&self) -> Result<Vec<Tlv<'a>>, SesError> {
+        if !self.constructed() {
+            return Err(SesError::at(
+                SesErrorKind::UnexpectedTag,
+                self.offset,
+                "expected a constructed value",
+            ));
+        }
+        let mut out = Vec::new();
+        let mut rest = self.value;
+        let mut at = self.value_offset;
+        while !rest.is_empty() {
+            let (child, after) = Tlv::read(rest, at)?;
+            at += rest.len() - after.len();
+            rest = after;
+            out.push(child);
+        }
+        Ok(out)
+    }
+
+    /// Require a given first identifier octet.
+    pub fn expect(&self, tag: u8, what: &str) -> Result<(), SesError> {
+        if self.tag == tag {
+            Ok(())
+        } else {
+            Err(SesError::at(
+                SesErrorKind::UnexpectedTag,
+                self.offset,
+                format!("{what}: expected tag 0x{tag:02X}, found 0x{:02X}", self.tag),
+            ))
+        }
+    }
+
+    /// The children of a SEQUENCE (tag 0x30).
+    pub fn sequence(&self, what: &str) -> Result<Vec<Tlv<'a>>, SesError> {
+        self.expect(tag::SEQUENCE, what)?;
+        self.children()
+    }
+
+    /// The content of a string type with universal number `number`, flattening the
+    /// constructed BER form (segments of the same type).
+    pub fn string_bytes(&self, what: &str) -> Result<Vec<u8>, SesError> {
+        if self.constructed() {
+            let mut out = Vec::new();
+            for child in self.children()? {
+                // BER: the segments of a constructed string are primitive strings of the type.
+                if child.tag != self.tag & !0x20 && child.tag != self.tag {
+                    return Err(SesError::at(
+                        SesErrorKind::UnexpectedTag,
+                        child.offset,
+                        format!("{what}: segment of another type in a constructed string"),
+                    ));
+                }
+                out.extend(child.string_bytes(what)?);
+            }
+            Ok(out)
+        } else {
+            Ok(self.value.to_vec())
+        }
+    }
+
+    /// An INTEGER that fits in an i64 (every integer field of the seal structures does).
+    pub fn integer(&self, what: &str) -> Result<i64, SesError> {
+        self.expect(tag::INTEGER, what)?;
+        if self.value.is_empty() || self.value.len() > 8 {
+            return Err(SesError::at(
+                SesErrorKind::BadInteger,
+                self.offset,
+                what.to_owned(),
+            ));
+        }
+        let mut v: i64 = if self.value.first().is_some_and(|b| b & 0x80 != 0) {
+            -1
+        } else {
+            0
+        };
+        for b in self.value {
+            v = (v << 8) | i64::from(*b);
+        }
+        Ok(v)
+    }
+
+    /// An OBJECT IDENTIFIER.
+    pub fn oid(&self, what: &str) -> Result<der::asn1::ObjectIdentifier, SesError> {
+        self.expect(tag::OID, what)?;
+        der::asn1::ObjectIdentifier::from_bytes(self.value)
+            .map_err(|_| SesError::at(SesErrorKind::BadOid, self.offset, what.to_owned()))
+    }
+
+    /// The payload of a BIT STRING with 0 unused bits (the unused-bits octet stripped).
+    pub fn bit_string(&self, what: &str) -> Result<Vec<u8>, SesError> {
+        self.expect_any(&[tag::BIT_STRING, tag::BIT_STRING | 0x20], what)?;
+        let bytes = if self.constructed() {
+            // Constructed BER BIT STRING: every segment starts with its own unused-bits octet.
+            let mut out = Vec::new();
+            for child in self.children()? {
+                out.extend(child.bit_string(what)?);
+            }
+            return Ok(out);
+        } else {
+            self.value
+        };
+        match bytes.split_first() {
+            Some((0, payload)) => Ok(payload.to_vec()),
+            Some(_) => Err(SesError::at(
+                SesErrorKind::BadBitString,
+                self.value_offset,
+                format!("{what}: unused bits must be 0"),
+            )),
+            None => Err(SesError::at(
+                SesErrorKind::BadBitString,
+                self.offset,
+                format!("{what}: empty BIT STRING"),
+            )),
+        }
+    }
+
+    /// Require one of several identifier octets.
+    pub fn expect_any(&self, tags: &[u8], what: &str) -> Result<(), SesError> {
+        if tags.contains(&self.tag) {
+            Ok(())
+        } else {
+            Err(SesError::at(
+                SesErrorKind::UnexpectedTag,
+                self.offset,
+                format!("{what}: unexpected tag 0x{:02X}", self.tag),
+            ))
+        }
+    }
+
+    /// True if this node and everything under it is in DER form as far as lengths go.
+    pub fn minimal_lengths(&self) -> bool {
+        if self.indefinite || self.non_minimal_length {
+            return false;
+        }
+        if self.constructed() {
+            match self.children() {
+                Ok(children) => children.iter().all(Tlv::minimal_lengths),
+                Err(_) => false,
+            }
+        } else {
+            true
+        }
+    }
+}
+
+/// Read exactly the first TLV of a buffer, ignoring trailing bytes (formats.md E1).
+/// Returns the node and the number of trailing bytes.
+pub fn first_tlv(input: &[u8]) -> Result<(Tlv<'_>, usize), SesError> {
+    let (tlv, rest) = Tlv::read(input, 0)?;
+    Ok((tlv, rest.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_long_form_and_indefinite_lengths_keeping_raw_bytes() {
+        // SEQUENCE (indefinite) { INTEGER 5 with a long-form length } EOC, then trailing 0xFF.
+        let input = [0x30, 0x80, 0x02, 0x81, 0x01, 0x05, 0x00, 0x00, 0xFF];
+        let (tlv, trailing) = first_tlv(&input).unwrap();
+        assert!(tlv.indefinite);
+        assert_eq!(tlv.raw, &input[..8]);
+        assert_eq!(trailing, 1);
+        let children = tlv.children().unwrap();
+        assert_eq!(children.len(), 1);
+        assert_eq!(children[0].integer("x").unwrap(), 5);
+        assert_eq!(children[0].offset, 2);
+        assert!(children[0].non_minimal_length);
+        assert!(!tlv.minimal_lengths());
+    }
+
+    #[test]
+    fn rejects_lengths_past_the_end_with_position() {
+        let err = first_tlv(&[0x30, 0x05, 0x02, 0x01]).unwrap_err();
+        assert_eq!(err.kind(), SesErrorKind::Truncated);
+        assert_eq!(err.position(), Some(0));
+    }
+
+    #[test]
+    fn child_past_parent_end_is_reported_at_its_offset() {
+        // SEQUENCE of 3 bytes whose child claims 5 bytes of content.
+        // The outer TLV is complete; the INTEGER inside claims 5 bytes but has 1.
+        let input = [0x30, 0x03, 0x02, 0x05, 0x01, 0, 0, 0, 0];
+        let (tlv, trailing) = Tlv::read(&input, 0).unwrap();
+        assert_eq!(trailing.len(), 4);
+        let err = tlv.children().unwrap_err();
+        assert_eq!(err.kind(), SesErrorKind::Truncated);
+        assert_eq!(err.position(), Some(2));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let mut input = Vec::new();
+        for _ in 0..100 {
+            input.extend([0x30, 0x80]);
+        }
+        for _ in 0..100 {
+            input.extend([0, 0]);
+        }
+        assert_eq!(
+            Tlv::read(&input, 0).unwrap_err().kind(),
+            SesErrorKind::TooDeep
+        );
+    }
+
+    #[test]
+    fn bit_string_unused_bits_must_be_zero() {
+        let (ok, _) = first_tlv(&[0x03, 0x02, 0x00, 0xAB]).unwrap();
+        assert_eq!(ok.bit_string("x").unwrap(), vec![0xAB]);
+        let (bad, _) = first_tlv(&[0x03, 0x02, 0x01, 0xAB]).unwrap();
+        assert_eq!(
+            bad.bit_string("x").unwrap_err().kind(),
+            SesErrorKind::BadBitString
+        );
+    }
+}

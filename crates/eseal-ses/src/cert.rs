@@ -1,0 +1,71 @@
+//! What the seal checks need from an X.509 certificate: names, validity, the SM2 key.
+//! Chain building, key usage and revocation belong to `eseal-pki`.
+
+use der::Decode;
+use eseal_gm::Sm2PublicKey;
+use time::OffsetDateTime;
+use x509_cert::Certificate;
+
+/// The parts of a certificate the seal checks use.
+#[derive(Debug, Clone)]
+pub struct CertificateInfo {
+    /// Subject DN (RFC 4514 text).
+    pub subject: String,
+    /// Issuer DN (RFC 4514 text).
+    pub issuer: String,
+    /// Serial number, upper-case hex.
+    pub serial: String,
+    /// notBefore.
+    pub not_before: OffsetDateTime,
+    /// notAfter.
+    pub not_after: OffsetDateTime,
+    /// The SM2 public key, or why there is none (RSA / ECDSA certificates exist in the field).
+    pub public_key: Result<Sm2PublicKey, String>,
+}
+
+impl CertificateInfo {
+    /// Parse a DER certificate.
+    pub fn from_der(der: &[u8]) -> Result<Self, String> {
+        let cert =
+            Certificate::from_der(der).map_err(|e| format!("not a DER X.509 certificate: {e}"))?;
+        let tbs = cert.tbs_certificate();
+        let to_time = |t: x509_cert::time::Time| {
+            let secs = i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
+            OffsetDateTime::from_unix_timestamp(secs).map_err(|e| format!("certificate time: {e}"))
+        };
+        let spki = tbs.subject_public_key_info();
+        let alg = spki.algorithm.oid;
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok());
+        let public_key = if alg == eseal_gm::oid::SM2
+            || (alg == eseal_gm::oid::EC_PUBLIC_KEY && curve == Some(eseal_gm::oid::SM2))
+        {
+            Sm2PublicKey::from_sec1(spki.subject_public_key.raw_bytes()).map_err(|e| e.to_string())
+        } else {
+            Err(format!(
+                "not an SM2 key (algorithm {alg}, parameters {curve:?})"
+            ))
+        };
+        Ok(Self {
+            subject: tbs.subject().to_string(),
+            issuer: tbs.issuer().to_string(),
+            serial: tbs
+                .serial_number()
+                .as_bytes()
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect(),
+            not_before: to_time(tbs.validity().not_before)?,
+            not_after: to_time(tbs.validity().not_after)?,
+            public_key,
+        })
+    }
+
+    /// Is `at` inside [notBefore, notAfter]?
+    pub fn valid_at(&self, at: OffsetDateTime) -> bool {
+        self.not_before <= at && at <= self.not_after
+    }
+}

@@ -1,0 +1,94 @@
+//! The one error type of this crate: a kind, a byte position and what was being read.
+
+use std::fmt;
+
+/// What went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[non_exhaustive]
+pub enum SesErrorKind {
+    /// The input ended inside a TLV.
+    Truncated,
+    /// A length that cannot be right (overflow, beyond the enclosing value).
+    BadLength,
+    /// Nested deeper than the decoder allows (a defence against hostile input).
+    TooDeep,
+    /// A tag other than the one the standard puts here.
+    UnexpectedTag,
+    /// A SEQUENCE with too few or too many elements for any known version.
+    WrongElementCount,
+    /// An INTEGER that does not fit the field (or is empty).
+    BadInteger,
+    /// A BIT STRING whose unused-bits octet is not 0.
+    BadBitString,
+    /// An OBJECT IDENTIFIER that cannot be decoded.
+    BadOid,
+    /// A time that cannot be read in any accepted form.
+    BadTime,
+    /// The input is none of the known seal / signature layouts.
+    UnknownLayout,
+    /// A value cannot be encoded (too long, bad characters for the string type).
+    Encoding,
+    /// Making or signing was refused (e.g. the signer certificate is not in the seal).
+    Refused,
+    /// The crypto provider failed.
+    Crypto,
+}
+
+/// The error of every fallible operation in this crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SesError {
+    kind: SesErrorKind,
+    position: Option<usize>,
+    context: String,
+}
+
+impl SesError {
+    pub(crate) fn at(kind: SesErrorKind, position: usize, context: impl Into<String>) -> Self {
+        Self {
+            kind,
+            position: Some(position),
+            context: context.into(),
+        }
+    }
+
+    pub(crate) fn new(kind: SesErrorKind, context: impl Into<String>) -> Self {
+        Self {
+            kind,
+            position: None,
+            context: context.into(),
+        }
+    }
+
+    /// The category.
+    pub fn kind(&self) -> SesErrorKind {
+        self.kind
+    }
+
+    /// Byte offset in the input where decoding failed, when it applies.
+    pub fn position(&self) -> Option<usize> {
+        self.position
+    }
+
+    /// What was being read or done.
+    pub fn context(&self) -> &str {
+        &self.context
+    }
+}
+
+impl fmt::Display for SesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {:?}", self.context, self.kind)?;
+        if let Some(p) = self.position {
+            write!(f, " at byte {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SesError {}
+
+impl From<eseal_gm::Error> for SesError {
+    fn from(e: eseal_gm::Error) -> Self {
+        SesError::new(SesErrorKind::Crypto, e.to_string())
+    }
+}

@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+
+pub mod any;
+pub mod asn1_time;
+pub mod ber;
+pub mod cert;
+pub mod common;
+mod der_out;
+pub mod error;
+pub mod make;
+pub mod report;
+pub mod v1;
+pub mod v4;
+pub mod v5;
+pub mod verify;
+
+pub use any::{AnySeal, AnySignature, StructureKind, Version, detect};
+pub use error::{SesError, SesErrorKind};
+pub use make::{PreparedSignature, SealRequest, SignRequest, make_seal, prepare_signature};
+pub use report::{Check, CheckId, Indication, Outcome, Report, SubIndication};
+pub use verify::{SignedData, VerifyPolicy, verify_seal, verify_signature};

@@ -1,0 +1,570 @@
+//! Verification of seals and signatures (formats.md §6.3), producing a [`Report`].
+//!
+//! Every signature is checked over the bytes as received. Certificate chains and revocation
+//! are evaluated by `eseal-pki`; the checks here use the certificates' own validity periods.
+
+use crate::any::{AnySeal, AnySignature, CertListView, SealView, Version};
+use crate::ber::first_tlv;
+use crate::cert::CertificateInfo;
+use crate::report::{CheckId, Outcome, Report, SubIndication};
+use eseal_gm::provider::Sm2Verifier;
+use eseal_gm::sm2::SignatureEncoding;
+use eseal_gm::{SignerId, Sm2Signature, Sm3Digest};
+use time::OffsetDateTime;
+
+/// What to do when a seal's createDate is outside its maker certificate's validity (a quirk
+/// of genuine tax-invoice seals, formats.md §6.3 / E19).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CreationPolicy {
+    /// Report a warning (default).
+    #[default]
+    Warn,
+    /// Fail the seal.
+    Strict,
+}
+
+/// Verification settings.
+#[derive(Debug, Clone)]
+pub struct VerifyPolicy {
+    /// The signer ID for Z (default `1234567812345678`).
+    pub signer_id: SignerId,
+    /// See [`CreationPolicy`].
+    pub maker_certificate_at_creation: CreationPolicy,
+}
+
+impl Default for VerifyPolicy {
+    fn default() -> Self {
+        Self {
+            signer_id: SignerId::default(),
+            maker_certificate_at_creation: CreationPolicy::Warn,
+        }
+    }
+}
+
+/// The data a signature is checked against.
+#[derive(Debug, Clone, Copy)]
+pub enum SignedData {
+    /// The SM3 digest of the original (computed by the caller, e.g. streamed from a file).
+    Digest(Sm3Digest),
+    /// The original is not available: the data-hash check is indeterminate.
+    NotProvided,
+}
+
+fn fmt_time(t: OffsetDateTime) -> String {
+    let f = time::format_description::well_known::Rfc3339;
+    t.format(&f).unwrap_or_else(|_| t.to_string())
+}
+
+fn check_algorithm(report: &mut Report, id: CheckId, oid: der::asn1::ObjectIdentifier) -> bool {
+    if oid == eseal_gm::oid::SM2_WITH_SM3 {
+        report.pass(id, format!("{oid} (SM2-with-SM3)"));
+        true
+    } else {
+        report.indeterminate(
+            id,
+            SubIndication::CryptoConstraintsFailure,
+            format!("algorithm {oid} is not SM2-with-SM3 (1.2.156.10197.1.501); not supported"),
+        );
+        false
+    }
+}
+
+/// Decode a signature value (strict DER, or raw r‖s as some vendors write).
+fn decode_signature_value(bytes: &[u8]) -> Result<(Sm2Signature, SignatureEncoding), String> {
+    Sm2Signature::from_der_or_raw(bytes)
+        .map_err(|e| format!("signature value is not an SM2 signature: {e}"))
+}
+
+/// Verify the seal alone: its maker signature, and its validity at `at` (usually now).
+pub fn verify_seal(
+    seal: &AnySeal,
+    at: OffsetDateTime,
+    policy: &VerifyPolicy,
+    verifier: &dyn Sm2Verifier,
+) -> Report {
+    let mut report = Report::default();
+    let view = match seal.view() {
+        Ok(v) => v,
+        Err(e) => {
+            report.fail(
+                CheckId::Structure,
+                SubIndication::FormatFailure,
+                e.to_string(),
+            );
+            return report;
+        }
+    };
+    report.pass(
+        CheckId::Structure,
+        format!("SESeal {}", view.version.name()),
+    );
+    seal_checks(&mut report, &view, policy, verifier);
+    validity_window(
+        &mut report,
+        CheckId::SealValidity,
+        &view,
+        at,
+        SubIndication::Expired,
+        "now",
+    );
+    report
+}
+
+fn validity_window(
+    report: &mut Report,
+    id: CheckId,
+    view: &SealView<'_>,
+    at: OffsetDateTime,
+    after_end: SubIndication,
+    what: &str,
+) {
+    let window = format!(
+        "{} .. {}",
+        fmt_time(view.valid_start),
+        fmt_time(view.valid_end)
+    );
+    if at < view.valid_start {
+        report.fail(
+            id,
+            SubIndication::NotYetValid,
+            format!(
+                "{what} {} is before the seal's validity {window}",
+                fmt_time(at)
+            ),
+        );
+    } else if at > view.valid_end {
+        let detail = format!(
+            "{what} {} is after the seal's validity {window}",
+            fmt_time(at)
+        );
+        if after_end == SubIndication::OutOfBoundsNoPoe {
+            report.indeterminate(id, after_end, detail);
+        } else {
+            report.fail(id, after_end, detail);
+        }
+    } else {
+        report.pass(id, format!("{what} {} within {window}", fmt_time(at)));
+    }
+}
+
+/// The checks of the seal itself (formats.md §6.3 "Seal"), shared by seal and signature
+/// verification.
+fn seal_checks(
+    report: &mut Report,
+    view: &SealView<'_>,
+    policy: &VerifyPolicy,
+    verifier: &dyn Sm2Verifier,
+) {
+    let expected_header = match view.version {
+        Version::V1 => None,
+        Version::V4 => Some(4),
+        Version::V5 => Some(5),
+    };
+    match expected_header {
+        Some(v) if v != view.header_version => report.push(
+            CheckId::VersionConsistency,
+            Outcome::Warning,
+            None,
+            format!(
+                "SES_Header.version is {} in a {} layout",
+                view.header_version,
+                view.version.name()
+            ),
+        ),
+        _ => report.pass(
+            CheckId::VersionConsistency,
+            format!(
+                "SES_Header.version {} with the {} layout",
+                view.header_version,
+                view.version.name()
+            ),
+        ),
+    }
+    let alg_ok = check_algorithm(
+        report,
+        CheckId::SealSignatureAlgorithm,
+        view.maker_algorithm,
+    );
+    let maker = match CertificateInfo::from_der(view.maker_cert) {
+        Ok(info) => match &info.public_key {
+            Ok(_) => {
+                report.pass(
+                    CheckId::MakerCertificate,
+                    format!(
+                        "subject {}; serial {}; valid {} .. {}",
+                        info.subject,
+                        info.serial,
+                        fmt_time(info.not_before),
+                        fmt_time(info.not_after)
+                    ),
+                );
+                Some(info)
+            }
+            Err(why) => {
+                report.indeterminate(
+                    CheckId::MakerCertificate,
+                    SubIndication::CryptoConstraintsFailure,
+                    why.clone(),
+                );
+                None
+            }
+        },
+        Err(why) => {
+            report.indeterminate(
+                CheckId::MakerCertificate,
+                SubIndication::SignedDataNotFound,
+                why,
+            );
+            None
+        }
+    };
+    match (&maker, alg_ok) {
+        (Some(info), true) => {
+            if let Ok(pk) = &info.public_key {
+                match decode_signature_value(view.maker_signature) {
+                    Err(why) => report.fail(CheckId::MakerSignature, SubIndication::FormatFailure, why),
+                    Ok((sig, enc)) => match verifier.verify(pk, &policy.signer_id, &view.maker_signed_bytes, &sig) {
+                        Ok(()) => report.pass(
+                            CheckId::MakerSignature,
+                            format!(
+                                "verifies over {} bytes of {}{}",
+                                view.maker_signed_bytes.len(),
+                                if view.version == Version::V1 { "SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}" } else { "SES_SealInfo" },
+                                if enc == SignatureEncoding::RawRs { " (signature as raw r||s, not DER)" } else { "" }
+                            ),
+                        ),
+                        Err(_) => report.fail(
+                            CheckId::MakerSignature,
+                            SubIndication::SigCryptoFailure,
+                            "the maker's signature does not verify over the seal information: the seal was altered or not signed by this maker certificate",
+                        ),
+                    },
+                }
+            }
+        }
+        _ => report.indeterminate(
+            CheckId::MakerSignature,
+            SubIndication::SignedDataNotFound,
+            "not verified: no usable maker certificate or algorithm",
+        ),
+    }
+    if let Some(info) = &maker {
+        if info.valid_at(view.create_date) {
+            report.pass(
+                CheckId::MakerCertificateAtCreation,
+                format!(
+                    "createDate {} within the maker certificate's validity",
+                    fmt_time(view.create_date)
+                ),
+            );
+        } else {
+            let detail = format!(
+                "createDate {} is outside the maker certificate's validity {} .. {}",
+                fmt_time(view.create_date),
+                fmt_time(info.not_before),
+                fmt_time(info.not_after)
+            );
+            match policy.maker_certificate_at_creation {
+                CreationPolicy::Warn => report.push(
+                    CheckId::MakerCertificateAtCreation,
+                    Outcome::Warning,
+                    None,
+                    detail,
+                ),
+                CreationPolicy::Strict => report.fail(
+                    CheckId::MakerCertificateAtCreation,
+                    SubIndication::NotYetValid,
+                    detail,
+                ),
+            }
+        }
+    }
+    timestamp_check(report, CheckId::SealTimestamp, view.time_stamp);
+}
+
+/// Timestamp tokens: the structure is checked here; verifying the TSA's signature and
+/// certificate needs the PKI layer and is reported as not checked.
+fn timestamp_check(report: &mut Report, id: CheckId, token: Option<&[u8]>) {
+    let Some(token) = token else {
+        report.push(id, Outcome::NotApplicable, None, "no timestamp");
+        return;
+    };
+    const SIGNED_DATA: [&str; 2] = ["1.2.840.113549.1.7.2", "1.2.156.10197.6.1.4.2.2"];
+    let content_type = first_tlv(token)
+        .ok()
+        .and_then(|(t, _)| t.sequence("ContentInfo").ok())
+        .and_then(|f| f.first().and_then(|o| o.oid("contentType").ok()));
+    match content_type {
+        Some(oid) if SIGNED_DATA.contains(&oid.to_string().as_str()) => report.push(
+            id,
+            Outcome::NotChecked,
+            None,
+            format!("a {}-byte SignedData timestamp token is present; the TSA signature is not evaluated by this version", token.len()),
+        ),
+        _ => report.fail(
+            id,
+            SubIndication::TimestampFailure,
+            format!("the {}-byte timestamp field is not a timestamp token (no CMS SignedData ContentInfo)", token.len()),
+        ),
+    }
+}
+
+/// Verify a signature: the signer's signature, its binding to the seal, the seal, the times,
+/// and the data digest.
+pub fn verify_signature(
+    signature: &AnySignature,
+    data: SignedData,
+    policy: &VerifyPolicy,
+    verifier: &dyn Sm2Verifier,
+) -> Report {
+    let mut report = Report::default();
+    let view = signature.view();
+    let seal = signature.seal();
+    let seal_view = match seal.view() {
+        Ok(v) => v,
+        Err(e) => {
+            report.fail(
+                CheckId::Structure,
+                SubIndication::FormatFailure,
+                e.to_string(),
+            );
+            return report;
+        }
+    };
+    report.pass(
+        CheckId::Structure,
+        format!(
+            "SES_Signature {} with an SESeal {}",
+            view.version.name(),
+            seal_view.version.name()
+        ),
+    );
+    seal_checks(&mut report, &seal_view, policy, verifier);
+    if view.version != Version::V1 && view.tbs_version != seal_view.header_version {
+        report.push(
+            CheckId::VersionConsistency,
+            Outcome::Warning,
+            None,
+            format!(
+                "TBS_Sign.version {} differs from the seal's header version {}",
+                view.tbs_version, seal_view.header_version
+            ),
+        );
+    }
+
+    let alg_ok = check_algorithm(&mut report, CheckId::SignatureAlgorithm, view.algorithm);
+    let signer = match CertificateInfo::from_der(view.signer_cert) {
+        Ok(info) => match &info.public_key {
+            Ok(_) => {
+                report.pass(
+                    CheckId::SignerCertificate,
+                    format!(
+                        "subject {}; serial {}; valid {} .. {}",
+                        info.subject,
+                        info.serial,
+                        fmt_time(info.not_before),
+                        fmt_time(info.not_after)
+                    ),
+                );
+                Some(info)
+            }
+            Err(why) => {
+                report.indeterminate(
+                    CheckId::SignerCertificate,
+                    SubIndication::CryptoConstraintsFailure,
+                    why.clone(),
+                );
+                None
+            }
+        },
+        Err(why) => {
+            report.indeterminate(
+                CheckId::SignerCertificate,
+                SubIndication::SignedDataNotFound,
+                why,
+            );
+            None
+        }
+    };
+    match (&signer, alg_ok) {
+        (Some(info), true) => {
+            if let Ok(pk) = &info.public_key {
+                match decode_signature_value(view.signature) {
+                    Err(why) => report.fail(CheckId::SignerSignature, SubIndication::FormatFailure, why),
+                    Ok((sig, enc)) => match verifier.verify(pk, &policy.signer_id, view.to_be_signed, &sig) {
+                        Ok(()) => report.pass(
+                            CheckId::SignerSignature,
+                            format!(
+                                "verifies over the {} bytes of TBS_Sign as received{}",
+                                view.to_be_signed.len(),
+                                if enc == SignatureEncoding::RawRs { " (signature as raw r||s, not DER)" } else { "" }
+                            ),
+                        ),
+                        Err(_) => report.fail(
+                            CheckId::SignerSignature,
+                            SubIndication::SigCryptoFailure,
+                            "the signer's signature does not verify over TBS_Sign: the signature data was altered or made with another key",
+                        ),
+                    },
+                }
+            }
+        }
+        _ => report.indeterminate(
+            CheckId::SignerSignature,
+            SubIndication::SignedDataNotFound,
+            "not verified: no usable signer certificate or algorithm",
+        ),
+    }
+
+    signer_in_seal(&mut report, &seal_view, view.signer_cert);
+
+    match view.signing_time {
+        None => report.indeterminate(
+            CheckId::SigningTime,
+            SubIndication::SignedDataNotFound,
+            format!("cannot read the signing time {:?}", view.signing_time_text),
+        ),
+        Some(t) => {
+            report.pass(
+                CheckId::SigningTime,
+                format!(
+                    "{} (claimed by the signer; no timestamp proves it)",
+                    fmt_time(t)
+                ),
+            );
+            validity_window(
+                &mut report,
+                CheckId::SealValidAtSigningTime,
+                &seal_view,
+                t,
+                SubIndication::OutOfBoundsNoPoe,
+                "signing time",
+            );
+            if let Some(info) = &signer {
+                let window = format!(
+                    "{} .. {}",
+                    fmt_time(info.not_before),
+                    fmt_time(info.not_after)
+                );
+                if t < info.not_before {
+                    report.fail(
+                        CheckId::SignerCertificateAtSigningTime,
+                        SubIndication::NotYetValid,
+                        format!(
+                            "signing time {} is before the signer certificate's validity {window}",
+                            fmt_time(t)
+                        ),
+                    );
+                } else if t > info.not_after {
+                    report.indeterminate(
+                        CheckId::SignerCertificateAtSigningTime,
+                        SubIndication::OutOfBoundsNoPoe,
+                        format!(
+                            "signing time {} is after the signer certificate's validity {window}",
+                            fmt_time(t)
+                        ),
+                    );
+                } else {
+                    report.pass(
+                        CheckId::SignerCertificateAtSigningTime,
+                        format!("signing time {} within {window}", fmt_time(t)),
+                    );
+                }
+            }
+        }
+    }
+
+    match data {
+        SignedData::NotProvided => report.indeterminate(
+            CheckId::DataHash,
+            SubIndication::SignedDataNotFound,
+            "the signed data was not provided",
+        ),
+        SignedData::Digest(d) => {
+            if view.data_hash == d.as_bytes() {
+                report.pass(CheckId::DataHash, format!("SM3 {d} matches dataHash"));
+            } else {
+                report.fail(
+                    CheckId::DataHash,
+                    SubIndication::HashFailure,
+                    format!(
+                        "SM3 of the data is {d} but dataHash is {} ({} bytes): the data was changed after signing",
+                        view.data_hash.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                        view.data_hash.len()
+                    ),
+                );
+            }
+        }
+    }
+    timestamp_check(&mut report, CheckId::SignatureTimestamp, view.time_stamp);
+    report.push(
+        CheckId::CertificateChain,
+        Outcome::NotChecked,
+        None,
+        "certificate chains and revocation are evaluated against a trust store by eseal-pki, not by this check set",
+    );
+    report
+}
+
+fn signer_in_seal(report: &mut Report, seal: &SealView<'_>, signer_cert: &[u8]) {
+    match &seal.signer_certs {
+        CertListView::Certs(certs) => {
+            if let Some(i) = certs.iter().position(|c| *c == signer_cert) {
+                report.pass(
+                    CheckId::SignerInSeal,
+                    format!(
+                        "the signer certificate is entry {} of the seal's certList",
+                        i + 1
+                    ),
+                );
+            } else {
+                report.fail(
+                    CheckId::SignerInSeal,
+                    SubIndication::SigConstraintsFailure,
+                    format!(
+                        "the signer certificate is none of the {} certificates the seal lists",
+                        certs.len()
+                    ),
+                );
+            }
+        }
+        CertListView::Digests(digests) => {
+            let sm3 = Sm3Digest::of(signer_cert);
+            let mut unknown = Vec::new();
+            for (alg, value) in digests {
+                let a = alg.trim().to_ascii_lowercase();
+                if a == "sm3" || a == eseal_gm::oid::SM3.to_string() {
+                    if *value == sm3.as_bytes() {
+                        report.pass(
+                            CheckId::SignerInSeal,
+                            format!(
+                                "the signer certificate's SM3 {sm3} is in the seal's certDigestList"
+                            ),
+                        );
+                        return;
+                    }
+                } else {
+                    unknown.push(alg.clone());
+                }
+            }
+            if unknown.is_empty() {
+                report.fail(
+                    CheckId::SignerInSeal,
+                    SubIndication::SigConstraintsFailure,
+                    format!(
+                        "the signer certificate's SM3 {sm3} is not in the seal's certDigestList"
+                    ),
+                );
+            } else {
+                report.indeterminate(
+                    CheckId::SignerInSeal,
+                    SubIndication::CryptoConstraintsFailure,
+                    format!(
+                        "no SM3 match; digest types not supported: {}",
+                        unknown.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
