@@ -1,1 +1,396 @@
-fn main() {}
+//! `eseal`: the command-line face of the platform. Offline seal making, signing and
+//! verification need neither a server nor a database (ARCHITECTURE.md invariant 7).
+//!
+//! Exit codes: `seal verify` 0 valid / 1 invalid; `verify data` 0 valid / 1 invalid /
+//! 2 indeterminate; every command 3 on usage or I/O errors (message on stderr).
+
+mod demo;
+mod files;
+mod i18n;
+mod output;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use eseal_gm::provider::{Clock, SoftwareSigner, SoftwareVerifier, SystemClock};
+use eseal_ses::{
+    AnySeal, AnySignature, CheckId, Indication, Outcome, SealRequest, SignRequest, Version,
+};
+use i18n::Lang;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Exit code for usage and I/O errors, for every command.
+const EXIT_USAGE: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "eseal",
+    version,
+    about = "eseal 电子印章平台 / electronic seal platform"
+)]
+struct Cli {
+    /// Output language / 输出语言 (default: $ESEAL_LANG, else zh).
+    #[arg(long, global = true, value_enum)]
+    lang: Option<Lang>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Make a demo seal, sign a file with it and verify it (keys, certificates and files in DIR).
+    Demo {
+        /// Where to write the demo material.
+        #[arg(long, default_value = "eseal-demo")]
+        dir: PathBuf,
+    },
+    /// Seals (电子印章).
+    #[command(subcommand)]
+    Seal(SealCommand),
+    /// Sign (电子签章).
+    #[command(subcommand)]
+    Sign(SignCommand),
+    /// Verify (验证).
+    #[command(subcommand)]
+    Verify(VerifyCommand),
+    /// Keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum SealCommand {
+    /// Show what a seal or signature file contains.
+    Inspect {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a seal: exit 0 if well-formed and the maker's signature verifies, 1 if not.
+    Verify {
+        file: PathBuf,
+        /// The time for the validity check (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a seal signed by the maker.
+    Make(MakeArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum FormatArg {
+    V1,
+    V4,
+    V5,
+}
+
+impl From<FormatArg> for Version {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::V1 => Version::V1,
+            FormatArg::V4 => Version::V4,
+            FormatArg::V5 => Version::V5,
+        }
+    }
+}
+
+/// The seal kinds of R-KIND and the `type` value eseal writes for each.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum SealKind {
+    /// 电子公章, type 1.
+    Official,
+    /// 电子私章, type 2.
+    Personal,
+    /// 电子职务章, type 3.
+    Position,
+}
+
+impl SealKind {
+    fn seal_type(self) -> i64 {
+        match self {
+            SealKind::Official => 1,
+            SealKind::Personal => 2,
+            SealKind::Position => 3,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct MakeArgs {
+    #[arg(long, value_enum, default_value = "v4")]
+    format: FormatArg,
+    #[arg(long = "type", value_enum)]
+    kind: SealKind,
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    maker_cert: PathBuf,
+    #[arg(long)]
+    maker_key: PathBuf,
+    /// Signer certificate(s) listed in the seal (repeat for several).
+    #[arg(long = "signer-cert", required = true)]
+    signer_certs: Vec<PathBuf>,
+    /// List SM3 digests of the signer certificates instead of the certificates (v4/v5).
+    #[arg(long)]
+    cert_digests: bool,
+    /// The impression picture (PNG, JPG, GIF, BMP, SVG or OFD).
+    #[arg(long)]
+    image: PathBuf,
+    #[arg(long)]
+    width_mm: i64,
+    #[arg(long)]
+    height_mm: i64,
+    #[arg(long)]
+    valid_from: String,
+    #[arg(long)]
+    valid_to: String,
+    /// Vendor id (Vid).
+    #[arg(long, default_value = "eseal")]
+    vid: String,
+    /// Seal code (esID); default: derived from the maker key, the name and the time.
+    #[arg(long)]
+    es_id: Option<String>,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+enum SignCommand {
+    /// Sign a file: write the DER SES_Signature over its SM3 digest.
+    Data {
+        #[arg(long)]
+        seal: PathBuf,
+        #[arg(long)]
+        cert: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long = "in")]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Must match the seal's version (the signature embeds the seal).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        /// propertyInfo (default: the input file name).
+        #[arg(long)]
+        property_info: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum VerifyCommand {
+    /// Verify a detached signature over a file: exit 0 valid, 1 invalid, 2 indeterminate.
+    Data {
+        #[arg(long)]
+        sig: PathBuf,
+        #[arg(long = "in")]
+        input: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Generate an SM2 key (PKCS#8 PEM, as `openssl genpkey -algorithm SM2` writes).
+    Generate {
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(EXIT_USAGE),
+            };
+        }
+    };
+    let lang = Lang::resolve(cli.lang);
+    match run(cli.command, lang) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{}: {e:#}", lang.t("错误", "error"));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn parse_time(s: &str, what: &str) -> Result<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).with_context(|| {
+        format!("{what}: {s:?} is not an RFC 3339 time (e.g. 2026-01-01T00:00:00+08:00)")
+    })
+}
+
+fn run(command: Command, lang: Lang) -> Result<u8> {
+    let clock = SystemClock;
+    match command {
+        Command::Demo { dir } => demo::run(&dir, lang),
+        Command::Seal(SealCommand::Inspect { file, json }) => {
+            let bytes = files::read(&file)?;
+            output::inspect(&bytes, json, lang)?;
+            Ok(0)
+        }
+        Command::Seal(SealCommand::Verify { file, at, json }) => {
+            let bytes = files::read(&file)?;
+            let at = match at {
+                Some(s) => parse_time(&s, "--at")?,
+                None => clock.now(),
+            };
+            let seal = match decode_seal_or_embedded(&bytes) {
+                Ok(s) => s,
+                Err(e) => {
+                    output::print_decode_failure(&file, &e, json, lang)?;
+                    return Ok(1);
+                }
+            };
+            let report = eseal_ses::verify_seal(&seal, at, &Default::default(), &SoftwareVerifier);
+            output::print_report(&file, seal.version(), &report, json, lang)?;
+            // The contract: well-formed and the maker's signature verifies.
+            let ok = report.outcome(CheckId::MakerSignature) == Some(Outcome::Passed);
+            Ok(if ok { 0 } else { 1 })
+        }
+        Command::Seal(SealCommand::Make(args)) => {
+            make(args, &clock)?;
+            Ok(0)
+        }
+        Command::Sign(SignCommand::Data {
+            seal,
+            cert,
+            key,
+            input,
+            out,
+            format,
+            property_info,
+        }) => {
+            let seal_bytes = files::read(&seal)?;
+            let seal = decode_seal_or_embedded(&seal_bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", seal.display()))?;
+            if let Some(f) = format
+                && Version::from(f) != seal.version()
+            {
+                bail!(
+                    "--format {} does not match the seal, which is {} (a signature embeds its seal, so their versions are the same)",
+                    Version::from(f).name(),
+                    seal.version().name()
+                );
+            }
+            let cert = files::read_certificate(&cert)?;
+            let key = files::read_private_key(&key)?;
+            let digest = files::sm3_file(&input)?;
+            let property_info = property_info.unwrap_or_else(|| {
+                input
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            let request = SignRequest {
+                data_hash: digest,
+                signing_time: clock.now(),
+                property_info,
+            };
+            let prepared = eseal_ses::prepare_signature(&seal, &cert, &request)?;
+            let signature = prepared.sign(&SoftwareSigner::new(key))?;
+            files::write_new(&out, signature.raw())?;
+            eprintln!(
+                "{} {}",
+                lang.t("已写出签章数据", "wrote the signature"),
+                out.display()
+            );
+            Ok(0)
+        }
+        Command::Verify(VerifyCommand::Data { sig, input, json }) => {
+            let bytes = files::read(&sig)?;
+            let digest = files::sm3_file(&input)?;
+            let signature = match AnySignature::decode(&bytes) {
+                Ok((s, _)) => s,
+                Err(e) => {
+                    output::print_decode_failure(&sig, &e, json, lang)?;
+                    return Ok(1);
+                }
+            };
+            let report = eseal_ses::verify_signature(
+                &signature,
+                eseal_ses::SignedData::Digest(digest),
+                &Default::default(),
+                &SoftwareVerifier,
+            );
+            output::print_report(&sig, signature.version(), &report, json, lang)?;
+            Ok(match report.indication() {
+                Indication::Passed => 0,
+                Indication::Failed => 1,
+                Indication::Indeterminate => 2,
+            })
+        }
+        Command::Key(KeyCommand::Generate { out }) => {
+            let key = eseal_gm::Sm2PrivateKey::generate(&eseal_gm::provider::OsRandom)?;
+            files::write_secret(&out, key.to_pkcs8_pem()?.as_bytes())?;
+            Ok(0)
+        }
+    }
+}
+
+/// A seal file, or a signature file (its embedded seal).
+fn decode_seal_or_embedded(bytes: &[u8]) -> Result<AnySeal, eseal_ses::SesError> {
+    match eseal_ses::detect(bytes)? {
+        eseal_ses::StructureKind::Seal => AnySeal::decode(bytes).map(|(s, _)| s),
+        eseal_ses::StructureKind::Signature => AnySignature::decode(bytes).map(|(s, _)| s.seal()),
+    }
+}
+
+fn make(args: MakeArgs, clock: &dyn Clock) -> Result<()> {
+    let maker_cert = files::read_certificate(&args.maker_cert)?;
+    let maker_key = files::read_private_key(&args.maker_key)?;
+    let signer_certs = args
+        .signer_certs
+        .iter()
+        .map(|p| files::read_certificate(p))
+        .collect::<Result<Vec<_>>>()?;
+    let picture = files::read(&args.image)?;
+    let picture_type = files::picture_type(&args.image, &picture)?;
+    let now = clock.now();
+    let es_id = match args.es_id {
+        Some(id) => id,
+        None => {
+            let mut h = eseal_gm::Sm3Hasher::new();
+            h.update(args.name.as_bytes());
+            h.update(&maker_cert);
+            h.update(&now.unix_timestamp_nanos().to_be_bytes());
+            h.finalize()
+                .to_hex()
+                .get(..32)
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    let request = SealRequest {
+        version: args.format.into(),
+        vid: args.vid,
+        es_id,
+        seal_type: args.kind.seal_type(),
+        name: args.name,
+        signer_certs,
+        list_digests: args.cert_digests,
+        picture_type,
+        picture,
+        width_mm: args.width_mm,
+        height_mm: args.height_mm,
+        create_date: now,
+        valid_start: parse_time(&args.valid_from, "--valid-from")?,
+        valid_end: parse_time(&args.valid_to, "--valid-to")?,
+        ext_datas: None,
+    };
+    let seal = eseal_ses::make_seal(&request, &maker_cert, &SoftwareSigner::new(maker_key))?;
+    files::write_new(&args.out, seal.raw())?;
+    Ok(())
+}

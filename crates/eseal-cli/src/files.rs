@@ -1,0 +1,159 @@
+//! File input and output with errors that say which file and what was wrong.
+
+use anyhow::{Context, Result, bail};
+use base64ct::{Base64, Encoding};
+use eseal_gm::{Sm2PrivateKey, Sm3Digest, Sm3Hasher};
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// Refuse files larger than this where they are read whole (seals, keys, certificates).
+const MAX_WHOLE_FILE: u64 = 64 * 1024 * 1024;
+
+pub fn read(path: &Path) -> Result<Vec<u8>> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > MAX_WHOLE_FILE {
+        bail!(
+            "{} is {} bytes, more than the {} allowed here",
+            path.display(),
+            meta.len(),
+            MAX_WHOLE_FILE
+        );
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// SM3 of a file, streamed (the file is never loaded whole).
+pub fn sm3_file(path: &Path) -> Result<Sm3Digest> {
+    let mut f =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut h = Sm3Hasher::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(buf.get(..n).unwrap_or_default());
+    }
+    Ok(h.finalize())
+}
+
+/// A certificate from PEM or DER; returns DER.
+pub fn read_certificate(path: &Path) -> Result<Vec<u8>> {
+    let bytes = read(path)?;
+    if bytes.starts_with(&[0x30]) {
+        return Ok(bytes);
+    }
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{} is neither DER nor PEM", path.display()))?;
+    pem_block(&text, "CERTIFICATE")
+        .with_context(|| format!("{}: no CERTIFICATE PEM block", path.display()))
+}
+
+fn pem_block(text: &str, label: &str) -> Result<Vec<u8>> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = text.find(&begin).context("missing BEGIN line")? + begin.len();
+    let stop = text
+        .get(start..)
+        .and_then(|t| t.find(&end))
+        .context("missing END line")?
+        + start;
+    let b64: String = text
+        .get(start..stop)
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    Base64::decode_vec(&b64).map_err(|e| anyhow::anyhow!("bad base64 in PEM: {e}"))
+}
+
+/// An SM2 private key from PEM (PKCS#8 or SEC1).
+pub fn read_private_key(path: &Path) -> Result<Sm2PrivateKey> {
+    let bytes = read(path)?;
+    let text =
+        String::from_utf8(bytes).with_context(|| format!("{} is not a PEM key", path.display()))?;
+    if text.contains("ENCRYPTED PRIVATE KEY") {
+        bail!(
+            "{}: encrypted keys are not supported here; decrypt with `openssl pkey` first",
+            path.display()
+        );
+    }
+    Sm2PrivateKey::from_pem(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// Write a new file; refuses to overwrite, writes to a temporary name then renames, so a
+/// failure never leaves a half-written output.
+pub fn write_new(path: &Path, data: &[u8]) -> Result<()> {
+    write_atomic(path, data, false)
+}
+
+/// As [`write_new`], with owner-only permissions (keys).
+pub fn write_secret(path: &Path, data: &[u8]) -> Result<()> {
+    write_atomic(path, data, true)
+}
+
+fn write_atomic(path: &Path, data: &[u8], secret: bool) -> Result<()> {
+    if path.exists() {
+        bail!("{} exists; refusing to overwrite", path.display());
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().context("output path has no file name")?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let _ = secret;
+    let result = (|| -> Result<()> {
+        let mut f = options
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The picture type for the seal from the bytes (and the extension as a hint).
+pub fn picture_type(path: &Path, data: &[u8]) -> Result<String> {
+    let t = if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "PNG"
+    } else if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "JPG"
+    } else if data.starts_with(b"GIF8") {
+        "GIF"
+    } else if data.starts_with(b"BM") {
+        "BMP"
+    } else if data.starts_with(b"PK\x03\x04") {
+        "ofd"
+    } else if String::from_utf8_lossy(data.get(..data.len().min(2048)).unwrap_or_default())
+        .contains("<svg")
+    {
+        "SVG"
+    } else {
+        bail!(
+            "{}: not a PNG, JPG, GIF, BMP, SVG or OFD picture",
+            path.display()
+        );
+    };
+    Ok(t.to_owned())
+}

@@ -1,0 +1,83 @@
+//! User-facing words in Chinese (default) and English. Evidence details stay as produced by the
+//! libraries (English); labels, outcomes and messages are translated here.
+
+use eseal_ses::{CheckId, Indication, Outcome};
+
+/// The language of the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// 简体中文
+    Zh,
+    /// English
+    En,
+}
+
+impl Lang {
+    /// `--lang`, else `ESEAL_LANG`, else Chinese.
+    pub fn resolve(flag: Option<Lang>) -> Lang {
+        if let Some(l) = flag {
+            return l;
+        }
+        match std::env::var("ESEAL_LANG") {
+            Ok(v) if v.to_ascii_lowercase().starts_with("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    /// Pick the text for this language.
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+pub fn check_label(lang: Lang, id: CheckId) -> &'static str {
+    let (zh, en) = match id {
+        CheckId::Structure => ("数据结构", "structure"),
+        CheckId::VersionConsistency => ("版本一致性", "version consistency"),
+        CheckId::SealSignatureAlgorithm => ("制章签名算法", "seal signature algorithm"),
+        CheckId::MakerCertificate => ("制章者证书", "maker certificate"),
+        CheckId::MakerSignature => ("制章者签名", "maker signature"),
+        CheckId::MakerCertificateAtCreation => {
+            ("制章时制章者证书有效", "maker certificate at creation")
+        }
+        CheckId::SealValidity => ("印章有效期", "seal validity"),
+        CheckId::SealTimestamp => ("印章时间戳", "seal timestamp"),
+        CheckId::SignatureAlgorithm => ("签章算法", "signature algorithm"),
+        CheckId::SignerCertificate => ("签章者证书", "signer certificate"),
+        CheckId::SignerSignature => ("签章者签名", "signer signature"),
+        CheckId::SignerInSeal => ("签章者证书属于印章", "signer listed in seal"),
+        CheckId::SigningTime => ("签章时间", "signing time"),
+        CheckId::SealValidAtSigningTime => ("签章时印章有效", "seal valid at signing time"),
+        CheckId::SignerCertificateAtSigningTime => {
+            ("签章时证书有效", "certificate valid at signing time")
+        }
+        CheckId::DataHash => ("原文杂凑", "data hash"),
+        CheckId::SignatureTimestamp => ("签章时间戳", "signature timestamp"),
+        CheckId::CertificateChain => ("证书链与吊销", "certificate chain and revocation"),
+    };
+    lang.t(zh, en)
+}
+
+pub fn outcome_label(lang: Lang, o: Outcome) -> &'static str {
+    let (zh, en) = match o {
+        Outcome::Passed => ("通过", "PASSED"),
+        Outcome::Failed => ("失败", "FAILED"),
+        Outcome::Indeterminate => ("不确定", "INDETERMINATE"),
+        Outcome::Warning => ("警告", "WARNING"),
+        Outcome::NotChecked => ("未检查", "NOT CHECKED"),
+        Outcome::NotApplicable => ("不适用", "N/A"),
+    };
+    lang.t(zh, en)
+}
+
+pub fn indication_label(lang: Lang, i: Indication) -> &'static str {
+    let (zh, en) = match i {
+        Indication::Passed => ("有效 (PASSED)", "PASSED"),
+        Indication::Failed => ("无效 (FAILED)", "FAILED"),
+        Indication::Indeterminate => ("不确定 (INDETERMINATE)", "INDETERMINATE"),
+    };
+    lang.t(zh, en)
+}

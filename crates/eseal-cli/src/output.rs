@@ -1,0 +1,318 @@
+//! Text and JSON renderings of reports and of what a file contains.
+
+use crate::i18n::{self, Lang};
+use anyhow::Result;
+use eseal_ses::any::{CertListView, SealView};
+use eseal_ses::cert::CertificateInfo;
+use eseal_ses::{AnySeal, AnySignature, Report, SesError, StructureKind, Version};
+use serde::Serialize;
+use std::path::Path;
+use time::format_description::well_known::Rfc3339;
+
+fn fmt_time(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    file: String,
+    version: &'static str,
+    indication: eseal_ses::Indication,
+    sub_indication: Option<eseal_ses::SubIndication>,
+    checks: &'a [eseal_ses::Check],
+}
+
+pub fn print_report(
+    file: &Path,
+    version: Version,
+    report: &Report,
+    json: bool,
+    lang: Lang,
+) -> Result<()> {
+    if json {
+        let j = JsonReport {
+            file: file.display().to_string(),
+            version: version.name(),
+            indication: report.indication(),
+            sub_indication: report.sub_indication(),
+            checks: &report.checks,
+        };
+        println!("{}", serde_json::to_string_pretty(&j)?);
+        return Ok(());
+    }
+    println!(
+        "{}: {} ({})",
+        lang.t("文件", "file"),
+        file.display(),
+        version.name()
+    );
+    for c in &report.checks {
+        let sub = c
+            .sub_indication
+            .map(|s| {
+                format!(
+                    " [{}]",
+                    serde_json::to_value(s)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        println!(
+            "  {:<10} {}{}: {}",
+            i18n::outcome_label(lang, c.outcome),
+            i18n::check_label(lang, c.id),
+            sub,
+            c.detail
+        );
+    }
+    let sub = report
+        .sub_indication()
+        .and_then(|s| serde_json::to_value(s).ok())
+        .and_then(|v| v.as_str().map(|s| format!(" / {s}")))
+        .unwrap_or_default();
+    println!(
+        "{}: {}{}",
+        lang.t("结论", "result"),
+        i18n::indication_label(lang, report.indication()),
+        sub
+    );
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonDecodeFailure {
+    file: String,
+    indication: &'static str,
+    sub_indication: &'static str,
+    error: String,
+    position: Option<usize>,
+}
+
+pub fn print_decode_failure(file: &Path, e: &SesError, json: bool, lang: Lang) -> Result<()> {
+    if json {
+        let j = JsonDecodeFailure {
+            file: file.display().to_string(),
+            indication: "FAILED",
+            sub_indication: "FORMAT_FAILURE",
+            error: e.to_string(),
+            position: e.position(),
+        };
+        println!("{}", serde_json::to_string_pretty(&j)?);
+    } else {
+        println!("{}: {}", lang.t("文件", "file"), file.display());
+        println!(
+            "  {} {}: {e}",
+            i18n::outcome_label(lang, eseal_ses::Outcome::Failed),
+            lang.t("数据结构", "structure")
+        );
+        println!(
+            "{}: {} / FORMAT_FAILURE",
+            lang.t("结论", "result"),
+            i18n::indication_label(lang, eseal_ses::Indication::Failed)
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct CertSummary {
+    subject: String,
+    issuer: String,
+    serial: String,
+    not_before: String,
+    not_after: String,
+}
+
+fn cert_summary(der: &[u8]) -> Result<CertSummary, String> {
+    CertificateInfo::from_der(der).map(|c| CertSummary {
+        subject: c.subject,
+        issuer: c.issuer,
+        serial: c.serial,
+        not_before: fmt_time(c.not_before),
+        not_after: fmt_time(c.not_after),
+    })
+}
+
+#[derive(Serialize)]
+struct SealSummary {
+    version: &'static str,
+    header_version: i64,
+    vid: String,
+    es_id: String,
+    seal_type: i64,
+    name: String,
+    signer_certificates: Vec<serde_json::Value>,
+    create_date: String,
+    valid_start: String,
+    valid_end: String,
+    picture_type: String,
+    picture_format: eseal_ses::common::PictureFormat,
+    picture_bytes: usize,
+    width_mm: i64,
+    height_mm: i64,
+    extensions: Vec<serde_json::Value>,
+    maker_certificate: serde_json::Value,
+    maker_algorithm: String,
+    seal_timestamp_bytes: Option<usize>,
+}
+
+fn cert_json(der: &[u8]) -> serde_json::Value {
+    match cert_summary(der) {
+        Ok(c) => serde_json::to_value(c).unwrap_or_default(),
+        Err(e) => serde_json::json!({ "error": e, "bytes": der.len() }),
+    }
+}
+
+fn seal_summary(v: &SealView<'_>) -> SealSummary {
+    SealSummary {
+        version: v.version.name(),
+        header_version: v.header_version,
+        vid: v.vid.text(),
+        es_id: v.es_id.text(),
+        seal_type: v.seal_type,
+        name: v.name.text(),
+        signer_certificates: match &v.signer_certs {
+            CertListView::Certs(c) => c.iter().map(|c| cert_json(c)).collect(),
+            CertListView::Digests(d) => d
+                .iter()
+                .map(|(t, v)| serde_json::json!({ "digest_type": t, "digest": v.iter().map(|b| format!("{b:02x}")).collect::<String>() }))
+                .collect(),
+        },
+        create_date: fmt_time(v.create_date),
+        valid_start: fmt_time(v.valid_start),
+        valid_end: fmt_time(v.valid_end),
+        picture_type: v.picture.picture_type.text(),
+        picture_format: v.picture.sniff(),
+        picture_bytes: v.picture.data.len(),
+        width_mm: v.picture.width,
+        height_mm: v.picture.height,
+        extensions: v
+            .ext_datas
+            .map(|e| {
+                e.entries()
+                    .map(|x| serde_json::json!({ "id": x.extn_id.to_string(), "critical": x.is_critical(), "value": String::from_utf8_lossy(&x.extn_value) }))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        maker_certificate: cert_json(v.maker_cert),
+        maker_algorithm: v.maker_algorithm.to_string(),
+        seal_timestamp_bytes: v.time_stamp.map(<[u8]>::len),
+    }
+}
+
+#[derive(Serialize)]
+struct SignatureSummary {
+    version: &'static str,
+    tbs_version: i64,
+    signing_time: String,
+    data_hash: String,
+    property_info: String,
+    signer_certificate: serde_json::Value,
+    algorithm: String,
+    timestamp_bytes: Option<usize>,
+    seal: SealSummary,
+}
+
+pub fn inspect(bytes: &[u8], json: bool, lang: Lang) -> Result<()> {
+    let value = match eseal_ses::detect(bytes)? {
+        StructureKind::Seal => {
+            let (seal, notes) = AnySeal::decode(bytes)?;
+            let mut v = serde_json::to_value(seal_summary(&seal.view()?))?;
+            v["encoding"] = serde_json::to_value(notes)?;
+            v["kind"] = "SESeal".into();
+            v
+        }
+        StructureKind::Signature => {
+            let (sig, notes) = AnySignature::decode(bytes)?;
+            let seal = sig.seal();
+            let view = sig.view();
+            let s = SignatureSummary {
+                version: view.version.name(),
+                tbs_version: view.tbs_version,
+                signing_time: view
+                    .signing_time
+                    .map(fmt_time)
+                    .unwrap_or(view.signing_time_text.clone()),
+                data_hash: view.data_hash.iter().map(|b| format!("{b:02x}")).collect(),
+                property_info: view.property_info.clone(),
+                signer_certificate: cert_json(view.signer_cert),
+                algorithm: view.algorithm.to_string(),
+                timestamp_bytes: view.time_stamp.map(<[u8]>::len),
+                seal: seal_summary(&seal.view()?),
+            };
+            let mut v = serde_json::to_value(s)?;
+            v["encoding"] = serde_json::to_value(notes)?;
+            v["kind"] = "SES_Signature".into();
+            v
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print_tree(&value, 0, lang);
+    }
+    Ok(())
+}
+
+fn label(lang: Lang, key: &str) -> String {
+    let zh = match key {
+        "kind" => "类型",
+        "version" => "版本",
+        "name" => "印章名称",
+        "seal_type" => "印章类型",
+        "es_id" => "印章编码",
+        "vid" => "厂商标识",
+        "create_date" => "制章日期",
+        "valid_start" => "有效起始",
+        "valid_end" => "有效截止",
+        "signer_certificates" => "签章者证书",
+        "maker_certificate" => "制章者证书",
+        "signing_time" => "签章时间",
+        "data_hash" => "原文杂凑",
+        "property_info" => "原文属性",
+        "signer_certificate" => "签章者证书",
+        "seal" => "印章",
+        "picture_type" => "图片类型",
+        "width_mm" => "宽度(毫米)",
+        "height_mm" => "高度(毫米)",
+        _ => "",
+    };
+    if lang == Lang::Zh && !zh.is_empty() {
+        format!("{zh} ({key})")
+    } else {
+        key.to_owned()
+    }
+}
+
+fn print_tree(v: &serde_json::Value, indent: usize, lang: Lang) {
+    let pad = "  ".repeat(indent);
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map {
+                match val {
+                    serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
+                        println!("{pad}{}:", label(lang, k));
+                        print_tree(val, indent + 1, lang);
+                    }
+                    _ => println!("{pad}{}: {}", label(lang, k), scalar(val)),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                println!("{pad}[{}]", i + 1);
+                print_tree(item, indent + 1, lang);
+            }
+        }
+        other => println!("{pad}{}", scalar(other)),
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
