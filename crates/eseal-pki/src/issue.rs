@@ -170,7 +170,7 @@ impl BuilderProfile for Profile {
             }
             _ => KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
         };
-        out.push((true, &KeyUsage(usage.into())).to_extension(subject, &out)?);
+        out.push((true, &KeyUsage(usage)).to_extension(subject, &out)?);
         if self.kind == CertificateKind::TimestampAuthority {
             let eku = ExtendedKeyUsage(vec![der::asn1::ObjectIdentifier::new_unwrap(
                 "1.3.6.1.5.5.7.3.8",
