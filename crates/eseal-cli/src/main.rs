@@ -78,7 +78,7 @@ enum SealCommand {
         json: bool,
     },
     /// Make a seal signed by the maker.
-    Make(MakeArgs),
+    Make(Box<MakeArgs>),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -261,7 +261,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             Ok(if ok { 0 } else { 1 })
         }
         Command::Seal(SealCommand::Make(args)) => {
-            make(args, &clock)?;
+            make(*args, &clock)?;
             Ok(0)
         }
         Command::Sign(SignCommand::Data {
