@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! Vectors made with the OpenSSL 3.0 CLI (testdata/gm/NOTES.md says how).
 
 use eseal_gm::{ErrorKind, SignerId, Sm2PrivateKey, Sm2PublicKey, Sm2Signature};

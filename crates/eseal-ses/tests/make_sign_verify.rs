@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! Making, signing and verifying with eseal's own keys, and every way a signature must fail.
 
 use eseal_gm::provider::{SeededRandom, SoftwareSigner, SoftwareVerifier};

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! The real seals and signatures in `../shared/samples/` (made by ofdrw with BouncyCastle; see
 //! its NOTES.md). Each must parse, re-encode byte-identically (all are DER) and verify, or fail
 //! for the exact reason asserted here (testdata/ses/NOTES.md explains each).
