@@ -1,0 +1,667 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! The `eseal` command end to end, and cross-checks with the OpenSSL 3 CLI
+//! (testdata/ses/NOTES.md records the commands).
+
+use eseal_gm::provider::{SeededRandom, SoftwareSigner};
+use eseal_gm::{Sm2PrivateKey, Sm2Signature, Sm3Digest};
+use eseal_pki::{CertificateKind, IssueRequest, Issuer, issue_certificate};
+use eseal_ses::{AnySeal, AnySignature, SignRequest, prepare_signature};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+fn eseal(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(args)
+        .env("ESEAL_LANG", "en")
+        .output()
+        .unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The OpenSSL CLI, or a skip (a failure under CI, where `.ci/run` installs it).
+fn openssl_available() -> bool {
+    let ok = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var_os("CI").is_some() {
+            panic!("openssl is required under CI");
+        }
+        eprintln!("SKIPPED: openssl not found");
+    }
+    ok
+}
+
+fn openssl(dir: &Path, args: &[&str]) -> Output {
+    let o = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
+    o
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64ct::{Base64, Encoding};
+    let b64 = Base64::encode_string(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+}
+
+impl Setup {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn p(&self, name: &str) -> String {
+        self.path(name).to_string_lossy().into_owned()
+    }
+}
+
+/// Keys and certificates issued by eseal-pki: maker, signer, and a signer whose certificate
+/// ended in the past (`old-signer`).
+fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let random = SeededRandom::new(b"eseal cli tests");
+    let root_key = Sm2PrivateKey::generate(&random).unwrap();
+    let root = SoftwareSigner::new(root_key.clone());
+    let root_cert = issue_certificate(
+        &IssueRequest {
+            subject: "CN=CLI Test Root,C=CN".into(),
+            public_key: root_key.public_key(),
+            kind: CertificateKind::Root,
+            not_before: datetime!(2020-01-01 00:00 UTC),
+            not_after: datetime!(2040-01-01 00:00 UTC),
+            serial: vec![1],
+        },
+        Issuer {
+            certificate: None,
+            signer: &root,
+        },
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("root.pem"), pem("CERTIFICATE", &root_cert)).unwrap();
+    for (i, (name, kind, from, to)) in [
+        (
+            "maker",
+            CertificateKind::Maker,
+            datetime!(2020-01-01 00:00 UTC),
+            datetime!(2040-01-01 00:00 UTC),
+        ),
+        (
+            "signer",
+            CertificateKind::Organisation,
+            datetime!(2020-01-01 00:00 UTC),
+            datetime!(2040-01-01 00:00 UTC),
+        ),
+        (
+            "old-signer",
+            CertificateKind::Organisation,
+            datetime!(2020-01-01 00:00 UTC),
+            datetime!(2021-01-01 00:00 UTC),
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let key = Sm2PrivateKey::generate(&random).unwrap();
+        let cert = issue_certificate(
+            &IssueRequest {
+                subject: format!("CN={name},O=eseal test,C=CN"),
+                public_key: key.public_key(),
+                kind,
+                not_before: from,
+                not_after: to,
+                serial: vec![u8::try_from(i).unwrap() + 2],
+            },
+            Issuer {
+                certificate: Some(&root_cert),
+                signer: &root,
+            },
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(format!("{name}.pem")),
+            pem("CERTIFICATE", &cert),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join(format!("{name}.key")),
+            key.to_pkcs8_pem().unwrap().as_bytes(),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("stamp.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><circle r=\"10\"/></svg>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("doc.txt"), "a document to sign\n").unwrap();
+    Setup { dir }
+}
+
+fn make_seal(s: &Setup, format: &str, signer: &str, out: &str) -> Output {
+    eseal(&[
+        "seal",
+        "make",
+        "--format",
+        format,
+        "--type",
+        "official",
+        "--name",
+        "威海市测试有限公司",
+        "--maker-cert",
+        &s.p("maker.pem"),
+        "--maker-key",
+        &s.p("maker.key"),
+        "--signer-cert",
+        &s.p(&format!("{signer}.pem")),
+        "--image",
+        &s.p("stamp.svg"),
+        "--width-mm",
+        "42",
+        "--height-mm",
+        "42",
+        "--valid-from",
+        "2020-01-01T00:00:00Z",
+        "--valid-to",
+        "2039-01-01T00:00:00+08:00",
+        "--out",
+        &s.p(out),
+    ])
+}
+
+#[test]
+fn make_sign_verify_through_the_cli_in_every_format() {
+    let s = setup();
+    for format in ["v1", "v4", "v5"] {
+        let seal = format!("seal-{format}.esl");
+        let sig = format!("doc-{format}.sig");
+        let o = make_seal(&s, format, "signer", &seal);
+        assert_eq!(code(&o), 0, "{}", text(&o));
+        let o = eseal(&["seal", "verify", &s.p(&seal)]);
+        assert_eq!(code(&o), 0, "{}", text(&o));
+        let o = eseal(&["seal", "inspect", &s.p(&seal), "--json"]);
+        assert_eq!(code(&o), 0);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["name"], "威海市测试有限公司");
+        assert_eq!(v["version"], format);
+        assert_eq!(v["picture_type"], "SVG");
+        let o = eseal(&[
+            "sign",
+            "data",
+            "--seal",
+            &s.p(&seal),
+            "--cert",
+            &s.p("signer.pem"),
+            "--key",
+            &s.p("signer.key"),
+            "--in",
+            &s.p("doc.txt"),
+            "--out",
+            &s.p(&sig),
+            "--format",
+            format,
+        ]);
+        assert_eq!(code(&o), 0, "{}", text(&o));
+        let o = eseal(&[
+            "verify",
+            "data",
+            "--sig",
+            &s.p(&sig),
+            "--in",
+            &s.p("doc.txt"),
+            "--json",
+        ]);
+        assert_eq!(code(&o), 0, "{}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["indication"], "PASSED");
+    }
+}
+
+#[test]
+fn verify_data_exit_codes_say_valid_invalid_indeterminate() {
+    let s = setup();
+    assert_eq!(code(&make_seal(&s, "v4", "signer", "seal.esl")), 0);
+    let o = eseal(&[
+        "sign",
+        "data",
+        "--seal",
+        &s.p("seal.esl"),
+        "--cert",
+        &s.p("signer.pem"),
+        "--key",
+        &s.p("signer.key"),
+        "--in",
+        &s.p("doc.txt"),
+        "--out",
+        &s.p("doc.sig"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    // Tampered data: 1, with the data hash named.
+    std::fs::write(s.path("changed.txt"), "a document to sigN\n").unwrap();
+    let o = eseal(&[
+        "verify",
+        "data",
+        "--sig",
+        &s.p("doc.sig"),
+        "--in",
+        &s.p("changed.txt"),
+        "--json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["sub_indication"], "HASH_FAILURE");
+    // Indeterminate: signed (by a producer that did not check) after the signer certificate ended.
+    assert_eq!(code(&make_seal(&s, "v4", "old-signer", "old-seal.esl")), 0);
+    let old_seal = std::fs::read(s.path("old-seal.esl")).unwrap();
+    let (AnySeal::V4(seal), _) = AnySeal::decode(&old_seal).unwrap() else {
+        panic!()
+    };
+    let cert = std::fs::read_to_string(s.path("old-signer.pem")).unwrap();
+    let cert_der = pem_decode(&cert);
+    let key = Sm2PrivateKey::from_pem(&std::fs::read_to_string(s.path("old-signer.key")).unwrap())
+        .unwrap();
+    let tbs = eseal_ses::v4::TbsSign::new(
+        4,
+        seal,
+        eseal_ses::asn1_time::SesTime::generalized(datetime!(2022-06-01 00:00 UTC)).unwrap(),
+        Sm3Digest::of(b"a document to sign\n").as_bytes().to_vec(),
+        eseal_ses::common::SesString::ia5("doc.txt").unwrap(),
+        None,
+    )
+    .unwrap();
+    let value = key.sign(&eseal_gm::SignerId::default(), tbs.raw()).unwrap();
+    let sig = eseal_ses::v4::SesSignature::new(
+        tbs,
+        cert_der,
+        eseal_gm::oid::SM2_WITH_SM3,
+        value.to_der(),
+        None,
+    )
+    .unwrap();
+    std::fs::write(s.path("late.sig"), sig.raw()).unwrap();
+    let o = eseal(&[
+        "verify",
+        "data",
+        "--sig",
+        &s.p("late.sig"),
+        "--in",
+        &s.p("doc.txt"),
+        "--json",
+    ]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["sub_indication"], "OUT_OF_BOUNDS_NO_POE");
+    // Not a signature at all: 1 (format failure); a missing file: 3.
+    let o = eseal(&[
+        "verify",
+        "data",
+        "--sig",
+        &s.p("doc.txt"),
+        "--in",
+        &s.p("doc.txt"),
+    ]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("FORMAT_FAILURE"));
+    let o = eseal(&[
+        "verify",
+        "data",
+        "--sig",
+        &s.p("nope.sig"),
+        "--in",
+        &s.p("doc.txt"),
+    ]);
+    assert_eq!(code(&o), 3);
+    assert!(text(&o).contains("nope.sig"));
+}
+
+fn pem_decode(text: &str) -> Vec<u8> {
+    use base64ct::{Base64, Encoding};
+    let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    Base64::decode_vec(&b64).unwrap()
+}
+
+#[test]
+fn seal_verify_exit_codes() {
+    let s = setup();
+    assert_eq!(code(&make_seal(&s, "v4", "signer", "seal.esl")), 0);
+    let mut bytes = std::fs::read(s.path("seal.esl")).unwrap();
+    let at = bytes.windows(6).position(|w| w == b"circle").unwrap();
+    bytes[at] = b'C';
+    std::fs::write(s.path("tampered.esl"), &bytes).unwrap();
+    let o = eseal(&["seal", "verify", &s.p("tampered.esl"), "--json"]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("SIG_CRYPTO_FAILURE"));
+    std::fs::write(s.path("garbage.esl"), b"\x30\x05\x02").unwrap();
+    let o = eseal(&["seal", "verify", &s.p("garbage.esl")]);
+    assert_eq!(code(&o), 1);
+    let o = eseal(&["seal", "verify", &s.p("missing.esl")]);
+    assert!(code(&o) >= 2);
+    // A usage error.
+    let o = eseal(&["seal", "verify"]);
+    assert_eq!(code(&o), 3);
+    // Outputs are never overwritten.
+    let o = make_seal(&s, "v4", "signer", "seal.esl");
+    assert_eq!(code(&o), 3);
+    assert!(text(&o).contains("refusing to overwrite"));
+    // A maker key that does not match the maker certificate is refused.
+    let o = eseal(&[
+        "seal",
+        "make",
+        "--type",
+        "official",
+        "--name",
+        "x",
+        "--maker-cert",
+        &s.p("maker.pem"),
+        "--maker-key",
+        &s.p("signer.key"),
+        "--signer-cert",
+        &s.p("signer.pem"),
+        "--image",
+        &s.p("stamp.svg"),
+        "--width-mm",
+        "42",
+        "--height-mm",
+        "42",
+        "--valid-from",
+        "2020-01-01T00:00:00Z",
+        "--valid-to",
+        "2030-01-01T00:00:00Z",
+        "--out",
+        &s.p("bad.esl"),
+    ]);
+    assert_eq!(code(&o), 3);
+    assert!(
+        text(&o).contains("maker key does not belong"),
+        "{}",
+        text(&o)
+    );
+    assert!(!s.path("bad.esl").exists());
+}
+
+#[test]
+fn chinese_is_the_default_language() {
+    let s = setup();
+    assert_eq!(code(&make_seal(&s, "v4", "signer", "seal.esl")), 0);
+    let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(["seal", "verify", &s.p("seal.esl")])
+        .env_remove("ESEAL_LANG")
+        .output()
+        .unwrap();
+    assert!(text(&o).contains("制章者签名"), "{}", text(&o));
+    assert!(text(&o).contains("结论"));
+}
+
+/// eseal signs; OpenSSL verifies the raw SM2 signatures over the seal information and over
+/// TBS_Sign with the default signer ID.
+#[test]
+fn openssl_verifies_what_eseal_signs() {
+    if !openssl_available() {
+        return;
+    }
+    let s = setup();
+    assert_eq!(code(&make_seal(&s, "v4", "signer", "seal.esl")), 0);
+    let o = eseal(&[
+        "sign",
+        "data",
+        "--seal",
+        &s.p("seal.esl"),
+        "--cert",
+        &s.p("signer.pem"),
+        "--key",
+        &s.p("signer.key"),
+        "--in",
+        &s.p("doc.txt"),
+        "--out",
+        &s.p("doc.sig"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let (AnySignature::V4(sig), _) =
+        AnySignature::decode(&std::fs::read(s.path("doc.sig")).unwrap()).unwrap()
+    else {
+        panic!()
+    };
+    std::fs::write(s.path("tbs.der"), sig.to_sign.raw()).unwrap();
+    std::fs::write(s.path("tbs.sig"), &sig.signature).unwrap();
+    std::fs::write(s.path("sealinfo.der"), sig.to_sign.eseal.e_seal_info.raw()).unwrap();
+    std::fs::write(s.path("sealinfo.sig"), &sig.to_sign.eseal.signed_value).unwrap();
+    openssl(
+        s.dir.path(),
+        &[
+            "x509",
+            "-in",
+            "signer.pem",
+            "-pubkey",
+            "-noout",
+            "-out",
+            "signer.pub",
+        ],
+    );
+    openssl(
+        s.dir.path(),
+        &[
+            "x509",
+            "-in",
+            "maker.pem",
+            "-pubkey",
+            "-noout",
+            "-out",
+            "maker.pub",
+        ],
+    );
+    for (key, data, sig) in [
+        ("signer.pub", "tbs.der", "tbs.sig"),
+        ("maker.pub", "sealinfo.der", "sealinfo.sig"),
+    ] {
+        let o = openssl(
+            s.dir.path(),
+            &[
+                "pkeyutl",
+                "-verify",
+                "-pubin",
+                "-inkey",
+                key,
+                "-rawin",
+                "-digest",
+                "sm3",
+                "-pkeyopt",
+                "distid:1234567812345678",
+                "-in",
+                data,
+                "-sigfile",
+                sig,
+            ],
+        );
+        assert!(
+            text(&o).contains("Signature Verified Successfully"),
+            "{}",
+            text(&o)
+        );
+        // Without the ID, OpenSSL 3 uses an empty one and must fail: proof the ID is applied.
+        let o = Command::new("openssl")
+            .current_dir(s.dir.path())
+            .args([
+                "pkeyutl", "-verify", "-pubin", "-inkey", key, "-rawin", "-digest", "sm3", "-in",
+                data, "-sigfile", sig,
+            ])
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+    }
+    // The certificates eseal-pki issues verify in OpenSSL (with the SM2 ID for X.509).
+    let o = openssl(
+        s.dir.path(),
+        &[
+            "verify",
+            "-vfyopt",
+            "distid:1234567812345678",
+            "-CAfile",
+            "root.pem",
+            "signer.pem",
+            "maker.pem",
+        ],
+    );
+    assert!(text(&o).contains("signer.pem: OK"), "{}", text(&o));
+}
+
+/// OpenSSL makes the keys and certificates and signs TBS_Sign (as an external device would);
+/// eseal makes the seal with them and verifies the result.
+#[test]
+fn eseal_verifies_what_openssl_signs() {
+    if !openssl_available() {
+        return;
+    }
+    let s = setup();
+    let d = s.dir.path();
+    for name in ["omaker", "osigner"] {
+        openssl(
+            d,
+            &[
+                "genpkey",
+                "-algorithm",
+                "SM2",
+                "-out",
+                &format!("{name}.key"),
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-x509",
+                "-key",
+                &format!("{name}.key"),
+                "-sm3",
+                "-sigopt",
+                "distid:1234567812345678",
+                "-subj",
+                &format!("/C=CN/O=eseal test/CN={name}"),
+                "-days",
+                "3650",
+                "-out",
+                &format!("{name}.pem"),
+            ],
+        );
+    }
+    let o = eseal(&[
+        "seal",
+        "make",
+        "--type",
+        "official",
+        "--name",
+        "OpenSSL keys",
+        "--maker-cert",
+        &s.p("omaker.pem"),
+        "--maker-key",
+        &s.p("omaker.key"),
+        "--signer-cert",
+        &s.p("osigner.pem"),
+        "--image",
+        &s.p("stamp.svg"),
+        "--width-mm",
+        "40",
+        "--height-mm",
+        "40",
+        "--valid-from",
+        "2020-01-01T00:00:00Z",
+        "--valid-to",
+        "2035-01-01T00:00:00Z",
+        "--out",
+        &s.p("oseal.esl"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let (seal, _) = AnySeal::decode(&std::fs::read(s.path("oseal.esl")).unwrap()).unwrap();
+    let cert = pem_decode(&std::fs::read_to_string(s.path("osigner.pem")).unwrap());
+    let prepared = prepare_signature(
+        &seal,
+        &cert,
+        &SignRequest {
+            data_hash: Sm3Digest::of(b"a document to sign\n"),
+            signing_time: OffsetDateTime::now_utc(),
+            property_info: "doc.txt".into(),
+        },
+    )
+    .unwrap();
+    std::fs::write(s.path("to-sign.der"), prepared.to_be_signed()).unwrap();
+    openssl(
+        d,
+        &[
+            "pkeyutl",
+            "-sign",
+            "-inkey",
+            "osigner.key",
+            "-rawin",
+            "-digest",
+            "sm3",
+            "-pkeyopt",
+            "distid:1234567812345678",
+            "-in",
+            "to-sign.der",
+            "-out",
+            "openssl.sig",
+        ],
+    );
+    let value = Sm2Signature::from_der(&std::fs::read(s.path("openssl.sig")).unwrap()).unwrap();
+    let sig = prepared.finish(value).unwrap();
+    std::fs::write(s.path("openssl-signed.sig"), sig.raw()).unwrap();
+    let o = eseal(&[
+        "verify",
+        "data",
+        "--sig",
+        &s.p("openssl-signed.sig"),
+        "--in",
+        &s.p("doc.txt"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+}
+
+#[test]
+fn demo_runs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    let o = eseal(&["demo", "--dir", &out.to_string_lossy()]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("result: PASSED"));
+    for f in [
+        "seal.esl",
+        "document.txt.sig",
+        "maker.key",
+        "signer.pem",
+        "root.pem",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let o = eseal(&["seal", "verify", &out.join("seal.esl").to_string_lossy()]);
+    assert_eq!(code(&o), 0);
+    // A second run into the same, now non-empty, folder is refused, not overwritten.
+    let o = eseal(&["demo", "--dir", &out.to_string_lossy()]);
+    assert_eq!(code(&o), 3);
+}
