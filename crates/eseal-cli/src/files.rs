@@ -73,16 +73,17 @@ fn pem_block(text: &str, label: &str) -> Result<Vec<u8>> {
 
 /// An SM2 private key from PEM (PKCS#8 or SEC1).
 pub fn read_private_key(path: &Path) -> Result<Sm2PrivateKey> {
-    let bytes = read(path)?;
-    let text =
-        String::from_utf8(bytes).with_context(|| format!("{} is not a PEM key", path.display()))?;
+    // The key file's bytes are wiped when dropped.
+    let bytes = zeroize::Zeroizing::new(read(path)?);
+    let text = std::str::from_utf8(&bytes)
+        .with_context(|| format!("{} is not a PEM key", path.display()))?;
     if text.contains("ENCRYPTED PRIVATE KEY") {
         bail!(
             "{}: encrypted keys are not supported here; decrypt with `openssl pkey` first",
             path.display()
         );
     }
-    Sm2PrivateKey::from_pem(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    Sm2PrivateKey::from_pem(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Write a new file; refuses to overwrite, writes to a temporary name then renames, so a

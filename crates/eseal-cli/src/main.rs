@@ -4,6 +4,7 @@
 //! Exit codes: `seal verify` 0 valid / 1 invalid; `verify data` 0 valid / 1 invalid /
 //! 2 indeterminate; every command 3 on usage or I/O errors (message on stderr).
 
+mod bench;
 mod demo;
 mod files;
 mod i18n;
@@ -42,9 +43,9 @@ struct Cli {
 enum Command {
     /// Make a demo seal, sign a file with it and verify it (keys, certificates and files in DIR).
     Demo {
-        /// Where to write the demo material.
-        #[arg(long, default_value = "eseal-demo")]
-        dir: PathBuf,
+        /// Where to write the demo material (default: a new folder under the system temp dir).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Seals (电子印章).
     #[command(subcommand)]
@@ -58,6 +59,12 @@ enum Command {
     /// Keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Measure SM2 sign/verify and SM3 throughput (used by scripts/bench-crypto.sh).
+    Bench {
+        /// Seconds per measurement.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -235,7 +242,13 @@ fn parse_time(s: &str, what: &str) -> Result<OffsetDateTime> {
 fn run(command: Command, lang: Lang) -> Result<u8> {
     let clock = SystemClock;
     match command {
-        Command::Demo { dir } => demo::run(&dir, lang),
+        Command::Demo { dir } => {
+            let dir = dir.unwrap_or_else(|| {
+                let stamp = clock.now().unix_timestamp();
+                std::env::temp_dir().join(format!("eseal-demo-{stamp}-{}", std::process::id()))
+            });
+            demo::run(&dir, lang)
+        }
         Command::Seal(SealCommand::Inspect { file, json }) => {
             let bytes = files::read(&file)?;
             output::inspect(&bytes, json, lang)?;
@@ -331,6 +344,10 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                 Indication::Failed => 1,
                 Indication::Indeterminate => 2,
             })
+        }
+        Command::Bench { seconds } => {
+            bench::run(seconds)?;
+            Ok(0)
         }
         Command::Key(KeyCommand::Generate { out }) => {
             let key = eseal_gm::Sm2PrivateKey::generate(&eseal_gm::provider::OsRandom)?;

@@ -324,18 +324,24 @@ impl PreparedSignature {
             ));
         }
         let sig = signer.sign(self.to_be_signed())?;
-        self.finish(sig)
+        let id = signer.signer_id().clone();
+        self.finish_with_id(sig, &id)
     }
 
     /// Complete with a signature made elsewhere; refused unless it verifies against the signer
     /// certificate over these exact bytes.
     pub fn finish(self, signature: Sm2Signature) -> Result<AnySignature, SesError> {
+        self.finish_with_id(signature, &eseal_gm::SignerId::default())
+    }
+
+    /// As [`PreparedSignature::finish`], for a signer that uses a non-default signer ID.
+    pub fn finish_with_id(
+        self,
+        signature: Sm2Signature,
+        id: &eseal_gm::SignerId,
+    ) -> Result<AnySignature, SesError> {
         self.signer_key
-            .verify(
-                &eseal_gm::SignerId::default(),
-                self.to_be_signed(),
-                &signature,
-            )
+            .verify(id, self.to_be_signed(), &signature)
             .map_err(|_| refuse("the signature does not verify against the signer certificate"))?;
         let value = signature.to_der();
         let alg = eseal_gm::oid::SM2_WITH_SM3;
