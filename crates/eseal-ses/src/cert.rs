@@ -21,6 +21,12 @@ pub struct CertificateInfo {
     pub not_after: OffsetDateTime,
     /// The SM2 public key, or why there is none (RSA / ECDSA certificates exist in the field).
     pub public_key: Result<Sm2PublicKey, String>,
+    /// Extended key usage OIDs, if the extension is present.
+    pub extended_key_usage: Option<Vec<der::asn1::ObjectIdentifier>>,
+    /// DER of the issuer Name (to match IssuerAndSerialNumber).
+    pub issuer_der: Vec<u8>,
+    /// Serial number bytes as encoded.
+    pub serial_bytes: Vec<u8>,
 }
 
 impl CertificateInfo {
@@ -49,7 +55,16 @@ impl CertificateInfo {
                 "not an SM2 key (algorithm {alg}, parameters {curve:?})"
             ))
         };
+        let extended_key_usage = tbs
+            .get_extension::<x509_cert::ext::pkix::ExtendedKeyUsage>()
+            .ok()
+            .flatten()
+            .map(|(_, eku)| eku.0);
+        let issuer_der = der::Encode::to_der(tbs.issuer()).map_err(|e| format!("issuer: {e}"))?;
         Ok(Self {
+            extended_key_usage,
+            issuer_der,
+            serial_bytes: tbs.serial_number().as_bytes().to_vec(),
             subject: tbs.subject().to_string(),
             issuer: tbs.issuer().to_string(),
             serial: tbs

@@ -9,6 +9,7 @@ mod der_out;
 pub mod error;
 pub mod make;
 pub mod report;
+pub mod timestamp;
 pub mod v1;
 pub mod v4;
 pub mod v5;

@@ -4,7 +4,6 @@
 //! are evaluated by `eseal-pki`; the checks here use the certificates' own validity periods.
 
 use crate::any::{AnySeal, AnySignature, CertListView, SealView, Version};
-use crate::ber::first_tlv;
 use crate::cert::CertificateInfo;
 use crate::report::{CheckId, Outcome, Report, SubIndication};
 use eseal_gm::provider::Sm2Verifier;
@@ -279,33 +278,68 @@ fn seal_checks(
             }
         }
     }
-    timestamp_check(report, CheckId::SealTimestamp, view.time_stamp);
+    if let Some(gen_time) = timestamp_check(
+        report,
+        CheckId::SealTimestamp,
+        view.time_stamp,
+        view.maker_signature,
+        verifier,
+    ) && view.create_date > gen_time
+    {
+        report.fail(
+            CheckId::SealTimestamp,
+            SubIndication::TimestampFailure,
+            format!(
+                "createDate {} is after the seal timestamp's genTime {}",
+                fmt_time(view.create_date),
+                fmt_time(gen_time)
+            ),
+        );
+    }
 }
 
-/// Timestamp tokens: the structure is checked here; verifying the TSA's signature and
-/// certificate needs the PKI layer and is reported as not checked.
-fn timestamp_check(report: &mut Report, id: CheckId, token: Option<&[u8]>) {
+/// A timestamp token over `imprinted` (the signature value it stamps). Returns genTime when
+/// the token verifies.
+fn timestamp_check(
+    report: &mut Report,
+    id: CheckId,
+    token: Option<&[u8]>,
+    imprinted: &[u8],
+    verifier: &dyn Sm2Verifier,
+) -> Option<OffsetDateTime> {
     let Some(token) = token else {
         report.push(id, Outcome::NotApplicable, None, "no timestamp");
-        return;
+        return None;
     };
-    const SIGNED_DATA: [&str; 2] = ["1.2.840.113549.1.7.2", "1.2.156.10197.6.1.4.2.2"];
-    let content_type = first_tlv(token)
-        .ok()
-        .and_then(|(t, _)| t.sequence("ContentInfo").ok())
-        .and_then(|f| f.first().and_then(|o| o.oid("contentType").ok()));
-    match content_type {
-        Some(oid) if SIGNED_DATA.contains(&oid.to_string().as_str()) => report.push(
-            id,
-            Outcome::NotChecked,
-            None,
-            format!("a {}-byte SignedData timestamp token is present; the TSA signature is not evaluated by this version", token.len()),
-        ),
-        _ => report.fail(
-            id,
-            SubIndication::TimestampFailure,
-            format!("the {}-byte timestamp field is not a timestamp token (no CMS SignedData ContentInfo)", token.len()),
-        ),
+    let parsed = match crate::timestamp::TimeStampToken::decode(token) {
+        Ok(t) => t,
+        Err(e) => {
+            report.fail(
+                id,
+                SubIndication::TimestampFailure,
+                format!(
+                    "the {}-byte timestamp field is not a timestamp token: {e}",
+                    token.len()
+                ),
+            );
+            return None;
+        }
+    };
+    match parsed.verify(imprinted, verifier) {
+        Ok(tsa) => {
+            report.pass(
+                id,
+                format!(
+                    "genTime {} from TSA {tsa}; the imprint matches the signature value",
+                    fmt_time(parsed.gen_time)
+                ),
+            );
+            Some(parsed.gen_time)
+        }
+        Err(why) => {
+            report.fail(id, SubIndication::TimestampFailure, why);
+            None
+        }
     }
 }
 
@@ -417,6 +451,13 @@ pub fn verify_signature(
     }
 
     signer_in_seal(&mut report, &seal_view, view.signer_cert);
+    let poe = timestamp_check(
+        &mut report,
+        CheckId::SignatureTimestamp,
+        view.time_stamp,
+        view.signature,
+        verifier,
+    );
 
     match view.signing_time {
         None => report.indeterminate(
@@ -424,21 +465,42 @@ pub fn verify_signature(
             SubIndication::SignedDataNotFound,
             format!("cannot read the signing time {:?}", view.signing_time_text),
         ),
-        Some(t) => {
-            report.pass(
-                CheckId::SigningTime,
+        Some(claimed) => {
+            let t = poe.unwrap_or(claimed);
+            let how = if poe.is_some() {
+                format!(
+                    "timestamp genTime {} (proof of existence); claimed {}",
+                    fmt_time(t),
+                    fmt_time(claimed)
+                )
+            } else {
                 format!(
                     "{} (claimed by the signer; no timestamp proves it)",
-                    fmt_time(t)
-                ),
-            );
+                    fmt_time(claimed)
+                )
+            };
+            if poe.is_some_and(|g| claimed > g + time::Duration::minutes(10)) {
+                report.push(
+                    CheckId::SigningTime,
+                    Outcome::Warning,
+                    None,
+                    format!("the claimed signing time is after the timestamp: {how}"),
+                );
+            } else {
+                report.pass(CheckId::SigningTime, how);
+            }
+            let what = if poe.is_some() {
+                "time proved by the timestamp"
+            } else {
+                "signing time"
+            };
             validity_window(
                 &mut report,
                 CheckId::SealValidAtSigningTime,
                 &seal_view,
                 t,
                 SubIndication::OutOfBoundsNoPoe,
-                "signing time",
+                what,
             );
             if let Some(info) = &signer {
                 let window = format!(
@@ -451,7 +513,7 @@ pub fn verify_signature(
                         CheckId::SignerCertificateAtSigningTime,
                         SubIndication::NotYetValid,
                         format!(
-                            "signing time {} is before the signer certificate's validity {window}",
+                            "{what} {} is before the signer certificate's validity {window}",
                             fmt_time(t)
                         ),
                     );
@@ -460,14 +522,14 @@ pub fn verify_signature(
                         CheckId::SignerCertificateAtSigningTime,
                         SubIndication::OutOfBoundsNoPoe,
                         format!(
-                            "signing time {} is after the signer certificate's validity {window}",
+                            "{what} {} is after the signer certificate's validity {window}",
                             fmt_time(t)
                         ),
                     );
                 } else {
                     report.pass(
                         CheckId::SignerCertificateAtSigningTime,
-                        format!("signing time {} within {window}", fmt_time(t)),
+                        format!("{what} {} within {window}", fmt_time(t)),
                     );
                 }
             }
@@ -496,7 +558,6 @@ pub fn verify_signature(
             }
         }
     }
-    timestamp_check(&mut report, CheckId::SignatureTimestamp, view.time_stamp);
     report.push(
         CheckId::CertificateChain,
         Outcome::NotChecked,

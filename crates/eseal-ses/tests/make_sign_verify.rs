@@ -22,6 +22,7 @@ struct Fixture {
     maker: Party,
     signer: Party,
     other: Party,
+    tsa: Party,
 }
 
 const T0: OffsetDateTime = datetime!(2026-01-01 00:00 UTC);
@@ -74,6 +75,10 @@ fn fixture() -> Fixture {
             CertificateKind::Organisation,
         ),
         other: party("CN=Someone Else,C=CN", CertificateKind::Person),
+        tsa: party(
+            "CN=Test TSA,O=Agency,C=CN",
+            CertificateKind::TimestampAuthority,
+        ),
     }
 }
 
@@ -658,4 +663,152 @@ fn bad_input_is_a_clear_error_with_position() {
     }
     let err = AnySignature::decode(&[0x30, 0x03, 0x02, 0x01, 0x01]).unwrap_err();
     assert_eq!(err.kind(), SesErrorKind::UnknownLayout);
+}
+
+fn token(tsa: &Party, imprinted: &[u8], at: OffsetDateTime) -> Vec<u8> {
+    eseal_ses::timestamp::make_token(
+        imprinted,
+        at,
+        7,
+        &der::asn1::ObjectIdentifier::new_unwrap("1.2.156.112562.1.1"),
+        &tsa.cert,
+        &SoftwareSigner::new(tsa.key.clone()),
+    )
+    .unwrap()
+}
+
+fn with_timestamp(sig: &AnySignature, token: Vec<u8>) -> AnySignature {
+    let AnySignature::V4(s) = sig else { panic!() };
+    let ts = v4::TimeStampField::explicit(token);
+    AnySignature::V4(
+        v4::SesSignature::new(
+            s.to_sign.clone(),
+            s.cert.clone(),
+            s.signature_alg_id,
+            s.signature.clone(),
+            Some(ts),
+        )
+        .unwrap(),
+    )
+}
+
+#[test]
+fn signature_timestamp_verifies_and_proves_existence() {
+    let f = fixture();
+    let seal = make(&f, &request(&f, Version::V4));
+    let sig = sign(&f, &seal, b"d");
+    let AnySignature::V4(s) = &sig else { panic!() };
+    let stamped = with_timestamp(
+        &sig,
+        token(&f.tsa, &s.signature, SIGNING + time::Duration::seconds(2)),
+    );
+    let (decoded, _) = AnySignature::decode(stamped.raw()).unwrap();
+    let r = verify(&decoded, b"d");
+    assert_check(&r, CheckId::SignatureTimestamp, Outcome::Passed, None);
+    assert_eq!(r.indication(), Indication::Passed, "{r:#?}");
+
+    // A claimed time after the certificate ended, but a timestamp inside its validity: the
+    // timestamp is the proof of existence, so the time checks pass.
+    let mut req = request(&f, Version::V4);
+    req.valid_end = datetime!(2028-01-01 00:00 UTC);
+    let seal = make(&f, &req);
+    let late = sign_at(&f, &seal, datetime!(2027-06-01 00:00 UTC));
+    let AnySignature::V4(s) = &late else { panic!() };
+    let stamped = with_timestamp(
+        &late,
+        token(&f.tsa, &s.signature, datetime!(2026-12-01 00:00 UTC)),
+    );
+    let r = verify(&stamped, b"d");
+    assert_check(
+        &r,
+        CheckId::SignerCertificateAtSigningTime,
+        Outcome::Passed,
+        None,
+    );
+    assert_check(&r, CheckId::SigningTime, Outcome::Warning, None);
+}
+
+#[test]
+fn bad_timestamps_fail_with_the_reason() {
+    let f = fixture();
+    let sig = sign(&f, &make(&f, &request(&f, Version::V4)), b"d");
+    let AnySignature::V4(s) = &sig else { panic!() };
+    let cases = [
+        (
+            "imprint of something else",
+            token(&f.tsa, b"another signature", SIGNING),
+            "messageImprint",
+        ),
+        (
+            "TSA without timeStamping usage",
+            token(&f.other, &s.signature, SIGNING),
+            "timeStamping",
+        ),
+        (
+            "genTime outside the TSA certificate",
+            token(&f.tsa, &s.signature, datetime!(2030-01-01 00:00 UTC)),
+            "outside the TSA",
+        ),
+    ];
+    for (what, tok, expect) in cases {
+        let r = verify(&with_timestamp(&sig, tok), b"d");
+        let c = r.check(CheckId::SignatureTimestamp).unwrap();
+        assert_eq!(
+            (c.outcome, c.sub_indication),
+            (Outcome::Failed, Some(SubIndication::TimestampFailure)),
+            "{what}"
+        );
+        assert!(c.detail.contains(expect), "{what}: {}", c.detail);
+    }
+    // A token changed after the TSA signed it: the serial number is inside TSTInfo.
+    let good = token(&f.tsa, &s.signature, SIGNING);
+    let tampered = replace(&good, &[0x02, 0x01, 0x07], &[0x02, 0x01, 0x08]);
+    let r = verify(&with_timestamp(&sig, tampered), b"d");
+    let c = r.check(CheckId::SignatureTimestamp).unwrap();
+    assert_eq!(c.outcome, Outcome::Failed, "{}", c.detail);
+    assert!(c.detail.contains("messageDigest"), "{}", c.detail);
+}
+
+#[test]
+fn v5_seal_timestamp_must_follow_creation() {
+    let f = fixture();
+    let mut req = request(&f, Version::V5);
+    req.create_date = T0 + time::Duration::days(10);
+    let AnySeal::V5(seal) = make(&f, &req) else {
+        panic!()
+    };
+    for (at, outcome, says) in [
+        (T0 + time::Duration::days(11), Outcome::Passed, "genTime"),
+        (T0 + time::Duration::days(1), Outcome::Failed, "createDate"),
+    ] {
+        let tok = token(&f.tsa, &seal.signed_value, at);
+        let stamped = eseal_ses::v5::SeSeal::new(
+            seal.e_seal_info.clone(),
+            seal.cert.clone(),
+            seal.sign_alg_id,
+            seal.signed_value.clone(),
+            Some(v4::TimeStampField::explicit(tok)),
+        )
+        .unwrap();
+        let (decoded, _) = AnySeal::decode(v5_raw(&stamped)).unwrap();
+        let r = verify_seal(
+            &decoded,
+            SIGNING,
+            &VerifyPolicy::default(),
+            &SoftwareVerifier,
+        );
+        let last = r
+            .checks
+            .iter()
+            .rev()
+            .find(|c| c.id == CheckId::SealTimestamp)
+            .unwrap();
+        assert_eq!(last.outcome, outcome, "{r:#?}");
+        assert!(last.detail.contains(says), "{}", last.detail);
+    }
+}
+
+fn v5_raw(s: &eseal_ses::v5::SeSeal) -> &[u8] {
+    use eseal_ses::v4::EmbeddedSeal;
+    s.raw()
 }
