@@ -313,12 +313,18 @@ impl SeSeal {
         })
     }
 
-    pub(crate) fn encode_fields(&self) -> Result<Vec<Vec<u8>>, SesError> {
+    /// The DER of the four fields common to v4 and v5 `SESeal`.
+    pub(crate) fn encode_fields(
+        info: &SesSealInfo,
+        cert: &[u8],
+        alg: &ObjectIdentifier,
+        value: &[u8],
+    ) -> Result<Vec<Vec<u8>>, SesError> {
         Ok(vec![
-            self.e_seal_info.to_der()?,
-            der_out::octet_string(&self.cert)?,
-            der_out::oid(&self.sign_alg_id)?,
-            der_out::bit_string(&self.signed_value)?,
+            info.to_der()?,
+            der_out::octet_string(cert)?,
+            der_out::oid(alg)?,
+            der_out::bit_string(value)?,
         ])
     }
 }
@@ -337,7 +343,16 @@ impl EmbeddedSeal for SeSeal {
     }
 
     fn to_der(&self) -> Result<Vec<u8>, SesError> {
-        der_out::tlv(tag::SEQUENCE, &self.encode_fields()?.concat())
+        der_out::tlv(
+            tag::SEQUENCE,
+            &Self::encode_fields(
+                &self.e_seal_info,
+                &self.cert,
+                &self.sign_alg_id,
+                &self.signed_value,
+            )?
+            .concat(),
+        )
     }
 
     fn seal_info(&self) -> &SesSealInfo {

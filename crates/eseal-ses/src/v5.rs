@@ -89,12 +89,12 @@ impl EmbeddedSeal for SeSeal {
     }
 
     fn to_der(&self) -> Result<Vec<u8>, SesError> {
-        let mut parts = vec![
-            self.e_seal_info.to_der()?,
-            der_out::octet_string(&self.cert)?,
-            der_out::oid(&self.sign_alg_id)?,
-            der_out::bit_string(&self.signed_value)?,
-        ];
+        let mut parts = v4::SeSeal::encode_fields(
+            &self.e_seal_info,
+            &self.cert,
+            &self.sign_alg_id,
+            &self.signed_value,
+        )?;
         if let Some(ts) = &self.time_stamp {
             parts.push(ts.encode()?);
         }

@@ -74,6 +74,77 @@ fn decode_signature_value(bytes: &[u8]) -> Result<(Sm2Signature, SignatureEncodi
         .map_err(|e| format!("signature value is not an SM2 signature: {e}"))
 }
 
+/// Decode a certificate for a check; a certificate without an SM2 key is indeterminate.
+fn certificate_check(report: &mut Report, id: CheckId, der: &[u8]) -> Option<CertificateInfo> {
+    match CertificateInfo::from_der(der) {
+        Ok(info) => match &info.public_key {
+            Ok(_) => {
+                report.pass(
+                    id,
+                    format!(
+                        "subject {}; serial {}; valid {} .. {}",
+                        info.subject,
+                        info.serial,
+                        fmt_time(info.not_before),
+                        fmt_time(info.not_after)
+                    ),
+                );
+                Some(info)
+            }
+            Err(why) => {
+                report.indeterminate(id, SubIndication::CryptoConstraintsFailure, why.clone());
+                None
+            }
+        },
+        Err(why) => {
+            report.indeterminate(id, SubIndication::SignedDataNotFound, why);
+            None
+        }
+    }
+}
+
+/// Verify `value` over `signed` with the certificate's key (`None`: no usable certificate or
+/// algorithm, so the check is indeterminate).
+#[allow(clippy::too_many_arguments)] // one call per signature kind; a struct would only rename them
+fn signature_check(
+    report: &mut Report,
+    id: CheckId,
+    certificate: Option<&CertificateInfo>,
+    signer_id: &SignerId,
+    signed: &[u8],
+    value: &[u8],
+    what: &str,
+    verifier: &dyn Sm2Verifier,
+    mismatch: &str,
+) {
+    let Some(key) = certificate.and_then(|c| c.public_key.as_ref().ok()) else {
+        report.indeterminate(
+            id,
+            SubIndication::SignedDataNotFound,
+            "not verified: no usable certificate or algorithm",
+        );
+        return;
+    };
+    match decode_signature_value(value) {
+        Err(why) => report.fail(id, SubIndication::FormatFailure, why),
+        Ok((sig, enc)) => match verifier.verify(key, signer_id, signed, &sig) {
+            Ok(()) => report.pass(
+                id,
+                format!(
+                    "verifies over the {} bytes of {what}{}",
+                    signed.len(),
+                    if enc == SignatureEncoding::RawRs {
+                        " (signature as raw r||s, not DER)"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            Err(_) => report.fail(id, SubIndication::SigCryptoFailure, mismatch),
+        },
+    }
+}
+
 /// Verify the seal alone: its maker signature, and its validity at `at` (usually now).
 pub fn verify_seal(
     seal: &AnySeal,
@@ -184,69 +255,23 @@ fn seal_checks(
         CheckId::SealSignatureAlgorithm,
         view.maker_algorithm,
     );
-    let maker = match CertificateInfo::from_der(view.maker_cert) {
-        Ok(info) => match &info.public_key {
-            Ok(_) => {
-                report.pass(
-                    CheckId::MakerCertificate,
-                    format!(
-                        "subject {}; serial {}; valid {} .. {}",
-                        info.subject,
-                        info.serial,
-                        fmt_time(info.not_before),
-                        fmt_time(info.not_after)
-                    ),
-                );
-                Some(info)
-            }
-            Err(why) => {
-                report.indeterminate(
-                    CheckId::MakerCertificate,
-                    SubIndication::CryptoConstraintsFailure,
-                    why.clone(),
-                );
-                None
-            }
-        },
-        Err(why) => {
-            report.indeterminate(
-                CheckId::MakerCertificate,
-                SubIndication::SignedDataNotFound,
-                why,
-            );
-            None
-        }
+    let maker = certificate_check(report, CheckId::MakerCertificate, view.maker_cert);
+    let what = if view.version == Version::V1 {
+        "SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}"
+    } else {
+        "SES_SealInfo"
     };
-    match (&maker, alg_ok) {
-        (Some(info), true) => {
-            if let Ok(pk) = &info.public_key {
-                match decode_signature_value(view.maker_signature) {
-                    Err(why) => report.fail(CheckId::MakerSignature, SubIndication::FormatFailure, why),
-                    Ok((sig, enc)) => match verifier.verify(pk, &policy.signer_id, &view.maker_signed_bytes, &sig) {
-                        Ok(()) => report.pass(
-                            CheckId::MakerSignature,
-                            format!(
-                                "verifies over {} bytes of {}{}",
-                                view.maker_signed_bytes.len(),
-                                if view.version == Version::V1 { "SEQUENCE{SES_SealInfo, cert, signatureAlgorithm}" } else { "SES_SealInfo" },
-                                if enc == SignatureEncoding::RawRs { " (signature as raw r||s, not DER)" } else { "" }
-                            ),
-                        ),
-                        Err(_) => report.fail(
-                            CheckId::MakerSignature,
-                            SubIndication::SigCryptoFailure,
-                            "the maker's signature does not verify over the seal information: the seal was altered or not signed by this maker certificate",
-                        ),
-                    },
-                }
-            }
-        }
-        _ => report.indeterminate(
-            CheckId::MakerSignature,
-            SubIndication::SignedDataNotFound,
-            "not verified: no usable maker certificate or algorithm",
-        ),
-    }
+    signature_check(
+        report,
+        CheckId::MakerSignature,
+        maker.as_ref().filter(|_| alg_ok),
+        &policy.signer_id,
+        &view.maker_signed_bytes,
+        view.maker_signature,
+        what,
+        verifier,
+        "the maker's signature does not verify over the seal information: the seal was altered or not signed by this maker certificate",
+    );
     if let Some(info) = &maker {
         if info.valid_at(view.create_date) {
             report.pass(
@@ -387,68 +412,18 @@ pub fn verify_signature(
     }
 
     let alg_ok = check_algorithm(&mut report, CheckId::SignatureAlgorithm, view.algorithm);
-    let signer = match CertificateInfo::from_der(view.signer_cert) {
-        Ok(info) => match &info.public_key {
-            Ok(_) => {
-                report.pass(
-                    CheckId::SignerCertificate,
-                    format!(
-                        "subject {}; serial {}; valid {} .. {}",
-                        info.subject,
-                        info.serial,
-                        fmt_time(info.not_before),
-                        fmt_time(info.not_after)
-                    ),
-                );
-                Some(info)
-            }
-            Err(why) => {
-                report.indeterminate(
-                    CheckId::SignerCertificate,
-                    SubIndication::CryptoConstraintsFailure,
-                    why.clone(),
-                );
-                None
-            }
-        },
-        Err(why) => {
-            report.indeterminate(
-                CheckId::SignerCertificate,
-                SubIndication::SignedDataNotFound,
-                why,
-            );
-            None
-        }
-    };
-    match (&signer, alg_ok) {
-        (Some(info), true) => {
-            if let Ok(pk) = &info.public_key {
-                match decode_signature_value(view.signature) {
-                    Err(why) => report.fail(CheckId::SignerSignature, SubIndication::FormatFailure, why),
-                    Ok((sig, enc)) => match verifier.verify(pk, &policy.signer_id, view.to_be_signed, &sig) {
-                        Ok(()) => report.pass(
-                            CheckId::SignerSignature,
-                            format!(
-                                "verifies over the {} bytes of TBS_Sign as received{}",
-                                view.to_be_signed.len(),
-                                if enc == SignatureEncoding::RawRs { " (signature as raw r||s, not DER)" } else { "" }
-                            ),
-                        ),
-                        Err(_) => report.fail(
-                            CheckId::SignerSignature,
-                            SubIndication::SigCryptoFailure,
-                            "the signer's signature does not verify over TBS_Sign: the signature data was altered or made with another key",
-                        ),
-                    },
-                }
-            }
-        }
-        _ => report.indeterminate(
-            CheckId::SignerSignature,
-            SubIndication::SignedDataNotFound,
-            "not verified: no usable signer certificate or algorithm",
-        ),
-    }
+    let signer = certificate_check(&mut report, CheckId::SignerCertificate, view.signer_cert);
+    signature_check(
+        &mut report,
+        CheckId::SignerSignature,
+        signer.as_ref().filter(|_| alg_ok),
+        &policy.signer_id,
+        view.to_be_signed,
+        view.signature,
+        "TBS_Sign as received",
+        verifier,
+        "the signer's signature does not verify over TBS_Sign: the signature data was altered or made with another key",
+    );
 
     signer_in_seal(&mut report, &seal_view, view.signer_cert);
     let poe = timestamp_check(

@@ -255,3 +255,64 @@ fn signature_sample_seals_verify_as_seals() {
         );
     }
 }
+
+/// Every `*.esl` and `*.dat` in the folder, including any added later: detected, decoded,
+/// re-encoded byte-identically when DER, and its maker's signature verified.
+#[test]
+fn every_sample_file_parses_reencodes_and_its_maker_signature_verifies() {
+    let Some(dir) = samples() else { return };
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default();
+        if ext != "esl" && ext != "dat" {
+            continue;
+        }
+        seen += 1;
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.display();
+        let seal = match detect(&bytes).unwrap_or_else(|e| panic!("{name}: {e}")) {
+            StructureKind::Seal => {
+                let (seal, notes) =
+                    AnySeal::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+                if !notes.ber_lengths && notes.trailing_bytes == 0 {
+                    assert_eq!(seal.to_der().unwrap(), bytes, "{name}");
+                }
+                seal
+            }
+            StructureKind::Signature => {
+                let (sig, notes) =
+                    AnySignature::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+                if !notes.ber_lengths && notes.trailing_bytes == 0 {
+                    assert_eq!(sig.to_der().unwrap(), bytes, "{name}");
+                }
+                let r =
+                    verify_signature(&sig, SignedData::NotProvided, &policy(), &SoftwareVerifier);
+                assert_eq!(
+                    r.outcome(CheckId::SignerSignature),
+                    Some(Outcome::Passed),
+                    "{name}"
+                );
+                sig.seal()
+            }
+        };
+        let r = verify_seal(
+            &seal,
+            datetime!(2026-11-25 00:00 UTC),
+            &policy(),
+            &SoftwareVerifier,
+        );
+        assert_eq!(
+            r.outcome(CheckId::MakerSignature),
+            Some(Outcome::Passed),
+            "{name}"
+        );
+    }
+    assert!(
+        seen >= 6,
+        "expected the six sample seals and signatures, found {seen}"
+    );
+}
