@@ -7,6 +7,7 @@ use eseal_gm::provider::{
     Clock, OsRandom, SecureRandom, SoftwareSigner, SoftwareVerifier, SystemClock,
 };
 use eseal_gm::{Sm2PrivateKey, Sm3Digest};
+use eseal_pki::name::name_from_slashes;
 use eseal_pki::{CertificateKind, IssueRequest, Issuer, issue_certificate};
 use eseal_ses::{SealRequest, SignRequest, SignedData, Version};
 use std::path::Path;
@@ -64,7 +65,8 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
     let root_signer = SoftwareSigner::new(root_key.clone());
     let root_cert = issue_certificate(
         &IssueRequest {
-            subject: "CN=eseal Demo Root CA,O=eseal,C=CN".into(),
+            subject: name_from_slashes("/C=CN/O=eseal/CN=eseal Demo Root CA")?,
+            crl_distribution_point: None,
             public_key: root_key.public_key(),
             kind: CertificateKind::Root,
             not_before: now - Duration::hours(1),
@@ -80,7 +82,8 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
         let key = Sm2PrivateKey::generate(&random)?;
         let cert = issue_certificate(
             &IssueRequest {
-                subject: subject.into(),
+                subject: name_from_slashes(subject)?,
+                crl_distribution_point: None,
                 public_key: key.public_key(),
                 kind,
                 not_before: now - Duration::hours(1),
@@ -95,11 +98,11 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
         Ok(Party { key, cert })
     };
     let maker = issue(
-        "CN=eseal Demo Seal Maker,O=eseal,C=CN",
+        "/C=CN/O=eseal/CN=eseal Demo Seal Maker",
         CertificateKind::Maker,
     )?;
     let signer = issue(
-        &format!("CN={org},O={org},C=CN"),
+        &format!("/C=CN/O={org}/CN={org}"),
         CertificateKind::Organisation,
     )?;
 

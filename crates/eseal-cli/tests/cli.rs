@@ -92,7 +92,8 @@ fn setup() -> Setup {
     let root = SoftwareSigner::new(root_key.clone());
     let root_cert = issue_certificate(
         &IssueRequest {
-            subject: "CN=CLI Test Root,C=CN".into(),
+            subject: "CN=CLI Test Root,C=CN".parse().unwrap(),
+            crl_distribution_point: None,
             public_key: root_key.public_key(),
             kind: CertificateKind::Root,
             not_before: datetime!(2020-01-01 00:00 UTC),
@@ -132,7 +133,8 @@ fn setup() -> Setup {
         let key = Sm2PrivateKey::generate(&random).unwrap();
         let cert = issue_certificate(
             &IssueRequest {
-                subject: format!("CN={name},O=eseal test,C=CN"),
+                subject: format!("CN={name},O=eseal test,C=CN").parse().unwrap(),
+                crl_distribution_point: None,
                 public_key: key.public_key(),
                 kind,
                 not_before: from,

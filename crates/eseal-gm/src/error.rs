@@ -14,7 +14,7 @@ pub enum ErrorKind {
     InvalidSignatureEncoding(SignatureDerError),
     /// The signature does not verify.
     SignatureMismatch,
-    /// The signer ID is empty or longer than 8191 bytes (ENTL is 16 bits of bit length).
+    /// The signer ID is longer than 8191 bytes (ENTL is 16 bits of bit length).
     InvalidSignerId,
     /// Signing failed (the key or the device refused).
     SigningFailed,

@@ -20,17 +20,24 @@ const ORDER_N: [u8; 32] = [
 ];
 
 /// The distinguishing identifier (ID_A) hashed into Z. Valid when its bit length fits ENTL
-/// (16 bits), i.e. at most 8191 bytes, and it is not empty.
+/// (16 bits), i.e. at most 8191 bytes. The empty ID is what OpenSSL 3 uses when none is set
+/// (`openssl req -x509 -newkey sm2` signs certificates with it); GB/T 35276 says
+/// `1234567812345678`, the [`Default`].
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SignerId(String);
 
 impl SignerId {
     /// A signer ID from text.
     pub fn new(id: &str) -> Result<Self, Error> {
-        if id.is_empty() || id.len() > 8191 {
+        if id.len() > 8191 {
             return Err(Error::new(ErrorKind::InvalidSignerId, "signer ID"));
         }
         Ok(Self(id.to_owned()))
+    }
+
+    /// The empty ID (OpenSSL 3's default when none is configured).
+    pub fn empty() -> Self {
+        Self(String::new())
     }
 
     /// The ID as text.

@@ -9,36 +9,22 @@ use spki::{
     AlgorithmIdentifier, DynSignatureAlgorithmIdentifier, EncodePublicKey,
     SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef,
 };
-use std::str::FromStr;
 use time::OffsetDateTime;
+use x509_cert::TbsCertificate;
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
+use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
-    SubjectKeyIdentifier,
+    AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage,
+    KeyUsages, SubjectKeyIdentifier,
 };
 use x509_cert::ext::{Extension, ToExtension};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
-use x509_cert::{Certificate, TbsCertificate};
 
-/// Errors of this crate.
-#[derive(Debug, thiserror::Error)]
-pub enum PkiError {
-    /// A distinguished name could not be parsed.
-    #[error("bad distinguished name {0:?}: {1}")]
-    BadName(String, String),
-    /// A certificate could not be decoded.
-    #[error("bad certificate: {0}")]
-    BadCertificate(String),
-    /// Encoding or building failed.
-    #[error("certificate building failed: {0}")]
-    Build(String),
-    /// The issuer key does not match the issuer certificate.
-    #[error("the issuer key does not belong to the issuer certificate")]
-    IssuerKeyMismatch,
-}
+use crate::error::PkiError;
 
 /// What a certificate is for; decides the extensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,8 +46,8 @@ pub enum CertificateKind {
 /// A certificate to issue.
 #[derive(Debug, Clone)]
 pub struct IssueRequest {
-    /// Subject DN in RFC 4514 form, e.g. `CN=威海市某某公司,O=威海市某某公司,C=CN`.
-    pub subject: String,
+    /// Subject (see [`crate::name::name_from_slashes`]).
+    pub subject: Name,
     /// The subject's public key.
     pub public_key: Sm2PublicKey,
     /// Kind.
@@ -72,6 +58,8 @@ pub struct IssueRequest {
     pub not_after: OffsetDateTime,
     /// Serial number bytes (positive; a leading bit set gets a 0x00 prefix).
     pub serial: Vec<u8>,
+    /// CRL distribution point URI, written into the certificate when given.
+    pub crl_distribution_point: Option<String>,
 }
 
 /// The issuer: its certificate (absent for a self-signed root) and its key.
@@ -85,7 +73,7 @@ pub struct Issuer<'a> {
 
 /// An SM2 public key as the builder wants it.
 #[derive(Debug, Clone)]
-struct SpkiKey(Sm2PublicKey);
+pub(crate) struct SpkiKey(pub(crate) Sm2PublicKey);
 
 impl EncodePublicKey for SpkiKey {
     fn to_public_key_der(&self) -> spki::Result<der::Document> {
@@ -99,8 +87,8 @@ impl EncodePublicKey for SpkiKey {
 
 /// The builder's view of the issuer key: its public half and algorithm. Signing itself goes
 /// through `finalize` / `assemble` and the [`Sm2Signer`], so an HSM signer works the same.
-struct BuilderKey {
-    public: SpkiKey,
+pub(crate) struct BuilderKey {
+    pub(crate) public: SpkiKey,
 }
 
 impl Keypair for BuilderKey {
@@ -119,7 +107,7 @@ impl DynSignatureAlgorithmIdentifier for BuilderKey {
     }
 }
 
-fn key_id(spki: SubjectPublicKeyInfoRef<'_>) -> Vec<u8> {
+pub(crate) fn key_id(spki: SubjectPublicKeyInfoRef<'_>) -> Vec<u8> {
     // SM3 of the key bits, truncated to 20 bytes (RFC 5280 method 1 with SM3).
     let d = Sm3Digest::of(spki.subject_public_key.raw_bytes());
     d.as_bytes().get(..20).unwrap_or_default().to_vec()
@@ -129,6 +117,7 @@ struct Profile {
     subject: Name,
     issuer: Option<Name>,
     kind: CertificateKind,
+    crl_url: Option<String>,
 }
 
 impl BuilderProfile for Profile {
@@ -185,6 +174,17 @@ impl BuilderProfile for Profile {
             authority_cert_serial_number: None,
         };
         out.push((false, &aki).to_extension(subject, &out)?);
+        if let Some(url) = &self.crl_url {
+            let uri = der::asn1::Ia5String::new(url)?;
+            let dp = DistributionPoint {
+                distribution_point: Some(DistributionPointName::FullName(vec![
+                    GeneralName::UniformResourceIdentifier(uri),
+                ])),
+                reasons: None,
+                crl_issuer: None,
+            };
+            out.push((false, &CrlDistributionPoints(vec![dp])).to_extension(subject, &out)?);
+        }
         Ok(out)
     }
 }
@@ -198,32 +198,26 @@ fn to_time(t: OffsetDateTime) -> Result<Time, PkiError> {
 
 /// Issue a certificate for `request`, signed by `issuer`. Returns the DER certificate.
 pub fn issue_certificate(request: &IssueRequest, issuer: Issuer<'_>) -> Result<Vec<u8>, PkiError> {
-    let subject = Name::from_str(&request.subject)
-        .map_err(|e| PkiError::BadName(request.subject.clone(), e.to_string()))?;
     let issuer_name = match issuer.certificate {
         Some(der) => {
-            let cert =
-                Certificate::from_der(der).map_err(|e| PkiError::BadCertificate(e.to_string()))?;
-            let issuer_key = Sm2PublicKey::from_sec1(
-                cert.tbs_certificate()
-                    .subject_public_key_info()
-                    .subject_public_key
-                    .raw_bytes(),
-            )
-            .map_err(|e| PkiError::BadCertificate(e.to_string()))?;
-            if issuer_key != issuer.signer.public_key() {
+            let cert = crate::cert::Certificate::from_der(der)?;
+            if cert.sm2_public_key() != Some(issuer.signer.public_key()) {
                 return Err(PkiError::IssuerKeyMismatch);
             }
-            Some(cert.tbs_certificate().subject().clone())
+            Some(cert.subject_name().clone())
         }
-        None => None,
+        None => {
+            if request.public_key != issuer.signer.public_key() {
+                return Err(PkiError::IssuerKeyMismatch);
+            }
+            None
+        }
     };
     let spki_der = request
         .public_key
         .to_spki_der()
         .map_err(|e| PkiError::Build(e.to_string()))?;
-    let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der)
-        .map_err(|e| PkiError::Build(e.to_string()))?;
+    let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der)?;
     let mut serial = request.serial.clone();
     if serial.first().is_some_and(|b| b & 0x80 != 0) {
         serial.insert(0, 0);
@@ -231,9 +225,10 @@ pub fn issue_certificate(request: &IssueRequest, issuer: Issuer<'_>) -> Result<V
     let serial = SerialNumber::new(&serial).map_err(|e| PkiError::Build(e.to_string()))?;
     let validity = Validity::new(to_time(request.not_before)?, to_time(request.not_after)?);
     let profile = Profile {
-        subject,
+        subject: request.subject.clone(),
         issuer: issuer_name,
         kind: request.kind,
+        crl_url: request.crl_distribution_point.clone(),
     };
     let mut builder = CertificateBuilder::new(profile, serial, validity, spki)
         .map_err(|e| PkiError::Build(e.to_string()))?;
@@ -247,9 +242,9 @@ pub fn issue_certificate(request: &IssueRequest, issuer: Issuer<'_>) -> Result<V
         .signer
         .sign(&tbs)
         .map_err(|e| PkiError::Build(e.to_string()))?;
-    let bits = BitString::from_bytes(&sig.to_der()).map_err(|e| PkiError::Build(e.to_string()))?;
+    let bits = BitString::from_bytes(&sig.to_der())?;
     let cert = builder
         .assemble(bits, &key)
         .map_err(|e| PkiError::Build(e.to_string()))?;
-    cert.to_der().map_err(|e| PkiError::Build(e.to_string()))
+    Ok(cert.to_der()?)
 }

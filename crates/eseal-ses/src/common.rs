@@ -414,5 +414,5 @@ pub(crate) fn count_error(tlv: &Tlv<'_>, what: &str, expected: usize, found: usi
 /// OCTET STRING content (flattening BER constructed strings).
 pub(crate) fn octets(tlv: &Tlv<'_>, what: &str) -> Result<Vec<u8>, SesError> {
     tlv.expect_any(&[tag::OCTET_STRING, tag::OCTET_STRING | 0x20], what)?;
-    tlv.string_bytes(what)
+    Ok(tlv.string_bytes(what)?)
 }

@@ -92,3 +92,24 @@ impl From<eseal_gm::Error> for SesError {
         SesError::new(SesErrorKind::Crypto, e.to_string())
     }
 }
+
+impl From<eseal_asn1::Asn1Error> for SesError {
+    fn from(e: eseal_asn1::Asn1Error) -> Self {
+        use eseal_asn1::Asn1ErrorKind as A;
+        let kind = match e.kind() {
+            A::Truncated => SesErrorKind::Truncated,
+            A::BadLength => SesErrorKind::BadLength,
+            A::TooDeep => SesErrorKind::TooDeep,
+            A::UnexpectedTag => SesErrorKind::UnexpectedTag,
+            A::BadInteger => SesErrorKind::BadInteger,
+            A::BadBitString => SesErrorKind::BadBitString,
+            A::BadOid => SesErrorKind::BadOid,
+            _ => SesErrorKind::Encoding,
+        };
+        SesError {
+            kind,
+            position: e.position(),
+            context: e.context().to_owned(),
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 pub mod any;
 pub mod asn1_time;
-pub mod ber;
+pub use eseal_asn1::ber;
 pub mod cert;
 pub mod common;
 mod der_out;

@@ -79,7 +79,7 @@ fn nth<'a>(items: &[Tlv<'a>], i: usize, parent: &Tlv<'_>, what: &str) -> Result<
 /// The first element of `AlgorithmIdentifier`.
 fn algorithm(t: &Tlv<'_>) -> Result<ObjectIdentifier, SesError> {
     let f = t.sequence("AlgorithmIdentifier")?;
-    nth(&f, 0, t, "empty AlgorithmIdentifier")?.oid("algorithm")
+    Ok(nth(&f, 0, t, "empty AlgorithmIdentifier")?.oid("algorithm")?)
 }
 
 impl TimeStampToken {

@@ -34,7 +34,8 @@ fn fixture() -> Fixture {
     let root = SoftwareSigner::new(root_key.clone());
     let root_cert = issue_certificate(
         &IssueRequest {
-            subject: "CN=Test Root,C=CN".into(),
+            subject: "CN=Test Root,C=CN".parse().unwrap(),
+            crl_distribution_point: None,
             public_key: root_key.public_key(),
             kind: CertificateKind::Root,
             not_before: T0,
@@ -53,7 +54,8 @@ fn fixture() -> Fixture {
         let key = Sm2PrivateKey::generate(&random).unwrap();
         let cert = issue_certificate(
             &IssueRequest {
-                subject: subject.into(),
+                subject: subject.parse().unwrap(),
+                crl_distribution_point: None,
                 public_key: key.public_key(),
                 kind,
                 not_before: T0,

@@ -6,7 +6,7 @@
 //! remembers for each node its offset, its whole TLV and its content; encoding goes through
 //! [`crate::der_out`] and the `der` crate, which write canonical DER.
 
-use crate::error::{SesError, SesErrorKind};
+use crate::{Asn1Error, Asn1ErrorKind};
 
 /// Nesting limit; real seals nest about 8 deep.
 const MAX_DEPTH: usize = 48;
@@ -62,7 +62,7 @@ impl<'a> Tlv<'a> {
 
     /// Read the first TLV of `input`; `base` is the offset of `input` in the original buffer.
     /// Returns the node and what follows it.
-    pub fn read(input: &'a [u8], base: usize) -> Result<(Tlv<'a>, &'a [u8]), SesError> {
+    pub fn read(input: &'a [u8], base: usize) -> Result<(Tlv<'a>, &'a [u8]), Asn1Error> {
         Self::read_depth(input, base, 0)
     }
 
@@ -70,11 +70,11 @@ impl<'a> Tlv<'a> {
         input: &'a [u8],
         base: usize,
         depth: usize,
-    ) -> Result<(Tlv<'a>, &'a [u8]), SesError> {
+    ) -> Result<(Tlv<'a>, &'a [u8]), Asn1Error> {
         if depth > MAX_DEPTH {
-            return Err(SesError::at(SesErrorKind::TooDeep, base, "nesting"));
+            return Err(Asn1Error::at(Asn1ErrorKind::TooDeep, base, "nesting"));
         }
-        let trunc = |p: usize| SesError::at(SesErrorKind::Truncated, base + p, "TLV header");
+        let trunc = |p: usize| Asn1Error::at(Asn1ErrorKind::Truncated, base + p, "TLV header");
         let tag = *input.first().ok_or_else(|| trunc(0))?;
         let mut pos = 1usize;
         let mut number = u32::from(tag & 0x1F);
@@ -86,7 +86,7 @@ impl<'a> Tlv<'a> {
                 number = number
                     .checked_mul(128)
                     .and_then(|n| n.checked_add(u32::from(b & 0x7F)))
-                    .ok_or_else(|| SesError::at(SesErrorKind::BadLength, base, "tag number"))?;
+                    .ok_or_else(|| Asn1Error::at(Asn1ErrorKind::BadLength, base, "tag number"))?;
                 if b & 0x80 == 0 {
                     break;
                 }
@@ -98,8 +98,8 @@ impl<'a> Tlv<'a> {
         if first == 0x80 {
             // Indefinite length: only for constructed encodings; content runs to 00 00.
             if tag & 0x20 == 0 {
-                return Err(SesError::at(
-                    SesErrorKind::BadLength,
+                return Err(Asn1Error::at(
+                    Asn1ErrorKind::BadLength,
                     base,
                     "indefinite length on a primitive value",
                 ));
@@ -137,8 +137,8 @@ impl<'a> Tlv<'a> {
         } else {
             let count = usize::from(first & 0x7F);
             if count > 4 {
-                return Err(SesError::at(
-                    SesErrorKind::BadLength,
+                return Err(Asn1Error::at(
+                    Asn1ErrorKind::BadLength,
                     base,
                     "length of length",
                 ));
@@ -159,10 +159,10 @@ impl<'a> Tlv<'a> {
         };
         let end = pos
             .checked_add(len)
-            .ok_or_else(|| SesError::at(SesErrorKind::BadLength, base, "length overflow"))?;
+            .ok_or_else(|| Asn1Error::at(Asn1ErrorKind::BadLength, base, "length overflow"))?;
         if end > input.len() {
-            return Err(SesError::at(
-                SesErrorKind::Truncated,
+            return Err(Asn1Error::at(
+                Asn1ErrorKind::Truncated,
                 base,
                 format!("value of {len} bytes runs past the end"),
             ));
@@ -181,10 +181,10 @@ impl<'a> Tlv<'a> {
     }
 
     /// The children of a constructed node.
-    pub fn children(&self) -> Result<Vec<Tlv<'a>>, SesError> {
+    pub fn children(&self) -> Result<Vec<Tlv<'a>>, Asn1Error> {
         if !self.constructed() {
-            return Err(SesError::at(
-                SesErrorKind::UnexpectedTag,
+            return Err(Asn1Error::at(
+                Asn1ErrorKind::UnexpectedTag,
                 self.offset,
                 "expected a constructed value",
             ));
@@ -202,12 +202,12 @@ impl<'a> Tlv<'a> {
     }
 
     /// Require a given first identifier octet.
-    pub fn expect(&self, tag: u8, what: &str) -> Result<(), SesError> {
+    pub fn expect(&self, tag: u8, what: &str) -> Result<(), Asn1Error> {
         if self.tag == tag {
             Ok(())
         } else {
-            Err(SesError::at(
-                SesErrorKind::UnexpectedTag,
+            Err(Asn1Error::at(
+                Asn1ErrorKind::UnexpectedTag,
                 self.offset,
                 format!("{what}: expected tag 0x{tag:02X}, found 0x{:02X}", self.tag),
             ))
@@ -215,21 +215,21 @@ impl<'a> Tlv<'a> {
     }
 
     /// The children of a SEQUENCE (tag 0x30).
-    pub fn sequence(&self, what: &str) -> Result<Vec<Tlv<'a>>, SesError> {
+    pub fn sequence(&self, what: &str) -> Result<Vec<Tlv<'a>>, Asn1Error> {
         self.expect(tag::SEQUENCE, what)?;
         self.children()
     }
 
     /// The content of a string type with universal number `number`, flattening the
     /// constructed BER form (segments of the same type).
-    pub fn string_bytes(&self, what: &str) -> Result<Vec<u8>, SesError> {
+    pub fn string_bytes(&self, what: &str) -> Result<Vec<u8>, Asn1Error> {
         if self.constructed() {
             let mut out = Vec::new();
             for child in self.children()? {
                 // BER: the segments of a constructed string are primitive strings of the type.
                 if child.tag != self.tag & !0x20 && child.tag != self.tag {
-                    return Err(SesError::at(
-                        SesErrorKind::UnexpectedTag,
+                    return Err(Asn1Error::at(
+                        Asn1ErrorKind::UnexpectedTag,
                         child.offset,
                         format!("{what}: segment of another type in a constructed string"),
                     ));
@@ -243,11 +243,11 @@ impl<'a> Tlv<'a> {
     }
 
     /// An INTEGER that fits in an i64 (every integer field of the seal structures does).
-    pub fn integer(&self, what: &str) -> Result<i64, SesError> {
+    pub fn integer(&self, what: &str) -> Result<i64, Asn1Error> {
         self.expect(tag::INTEGER, what)?;
         if self.value.is_empty() || self.value.len() > 8 {
-            return Err(SesError::at(
-                SesErrorKind::BadInteger,
+            return Err(Asn1Error::at(
+                Asn1ErrorKind::BadInteger,
                 self.offset,
                 what.to_owned(),
             ));
@@ -264,14 +264,14 @@ impl<'a> Tlv<'a> {
     }
 
     /// An OBJECT IDENTIFIER.
-    pub fn oid(&self, what: &str) -> Result<der::asn1::ObjectIdentifier, SesError> {
+    pub fn oid(&self, what: &str) -> Result<der::asn1::ObjectIdentifier, Asn1Error> {
         self.expect(tag::OID, what)?;
         der::asn1::ObjectIdentifier::from_bytes(self.value)
-            .map_err(|_| SesError::at(SesErrorKind::BadOid, self.offset, what.to_owned()))
+            .map_err(|_| Asn1Error::at(Asn1ErrorKind::BadOid, self.offset, what.to_owned()))
     }
 
     /// The payload of a BIT STRING with 0 unused bits (the unused-bits octet stripped).
-    pub fn bit_string(&self, what: &str) -> Result<Vec<u8>, SesError> {
+    pub fn bit_string(&self, what: &str) -> Result<Vec<u8>, Asn1Error> {
         self.expect_any(&[tag::BIT_STRING, tag::BIT_STRING | 0x20], what)?;
         let bytes = if self.constructed() {
             // Constructed BER BIT STRING: every segment starts with its own unused-bits octet.
@@ -285,13 +285,13 @@ impl<'a> Tlv<'a> {
         };
         match bytes.split_first() {
             Some((0, payload)) => Ok(payload.to_vec()),
-            Some(_) => Err(SesError::at(
-                SesErrorKind::BadBitString,
+            Some(_) => Err(Asn1Error::at(
+                Asn1ErrorKind::BadBitString,
                 self.value_offset,
                 format!("{what}: unused bits must be 0"),
             )),
-            None => Err(SesError::at(
-                SesErrorKind::BadBitString,
+            None => Err(Asn1Error::at(
+                Asn1ErrorKind::BadBitString,
                 self.offset,
                 format!("{what}: empty BIT STRING"),
             )),
@@ -299,12 +299,12 @@ impl<'a> Tlv<'a> {
     }
 
     /// Require one of several identifier octets.
-    pub fn expect_any(&self, tags: &[u8], what: &str) -> Result<(), SesError> {
+    pub fn expect_any(&self, tags: &[u8], what: &str) -> Result<(), Asn1Error> {
         if tags.contains(&self.tag) {
             Ok(())
         } else {
-            Err(SesError::at(
-                SesErrorKind::UnexpectedTag,
+            Err(Asn1Error::at(
+                Asn1ErrorKind::UnexpectedTag,
                 self.offset,
                 format!("{what}: unexpected tag 0x{:02X}", self.tag),
             ))
@@ -329,7 +329,7 @@ impl<'a> Tlv<'a> {
 
 /// Read exactly the first TLV of a buffer, ignoring trailing bytes (formats.md E1).
 /// Returns the node and the number of trailing bytes.
-pub fn first_tlv(input: &[u8]) -> Result<(Tlv<'_>, usize), SesError> {
+pub fn first_tlv(input: &[u8]) -> Result<(Tlv<'_>, usize), Asn1Error> {
     let (tlv, rest) = Tlv::read(input, 0)?;
     Ok((tlv, rest.len()))
 }
@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn rejects_lengths_past_the_end_with_position() {
         let err = first_tlv(&[0x30, 0x05, 0x02, 0x01]).unwrap_err();
-        assert_eq!(err.kind(), SesErrorKind::Truncated);
+        assert_eq!(err.kind(), Asn1ErrorKind::Truncated);
         assert_eq!(err.position(), Some(0));
     }
 
@@ -369,7 +369,7 @@ mod tests {
         let (tlv, trailing) = Tlv::read(&input, 0).unwrap();
         assert_eq!(trailing.len(), 4);
         let err = tlv.children().unwrap_err();
-        assert_eq!(err.kind(), SesErrorKind::Truncated);
+        assert_eq!(err.kind(), Asn1ErrorKind::Truncated);
         assert_eq!(err.position(), Some(2));
     }
 
@@ -384,7 +384,7 @@ mod tests {
         }
         assert_eq!(
             Tlv::read(&input, 0).unwrap_err().kind(),
-            SesErrorKind::TooDeep
+            Asn1ErrorKind::TooDeep
         );
     }
 
@@ -395,7 +395,7 @@ mod tests {
         let (bad, _) = first_tlv(&[0x03, 0x02, 0x01, 0xAB]).unwrap();
         assert_eq!(
             bad.bit_string("x").unwrap_err().kind(),
-            SesErrorKind::BadBitString
+            Asn1ErrorKind::BadBitString
         );
     }
 }

@@ -1,0 +1,694 @@
+//! Chain building and validation against configured trust anchors, with revocation by CRL.
+//! The result is a report of every check on every certificate, not a bool.
+
+use crate::cert::{Certificate, KeyAlgorithm, SignatureIdUsed};
+use crate::crl::Crl;
+use crate::error::PkiError;
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use x509_cert::ext::pkix::KeyUsages;
+
+/// id-kp-timeStamping.
+const KP_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+/// The longest path eseal builds (leaf + intermediates + anchor).
+const MAX_PATH: usize = 8;
+
+/// What the end-entity certificate is being used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Purpose {
+    /// Signing documents or seal data: digitalSignature or nonRepudiation.
+    Signing,
+    /// Timestamping: digitalSignature/nonRepudiation and the timeStamping extended key usage.
+    TimeStamping,
+    /// Issuing certificates: a CA.
+    CertificateSigning,
+}
+
+/// The trust anchors, intermediate certificates and CRLs a validation may use.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    anchors: Vec<Certificate>,
+    intermediates: Vec<Certificate>,
+    crls: Vec<Crl>,
+}
+
+impl TrustStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trust `cert` as an anchor.
+    pub fn add_anchor(&mut self, cert: Certificate) {
+        self.anchors.push(cert);
+    }
+
+    /// Offer `cert` as an intermediate (not trusted by itself).
+    pub fn add_intermediate(&mut self, cert: Certificate) {
+        self.intermediates.push(cert);
+    }
+
+    /// Offer a CRL.
+    pub fn add_crl(&mut self, crl: Crl) {
+        self.crls.push(crl);
+    }
+
+    /// The anchors.
+    pub fn anchors(&self) -> &[Certificate] {
+        &self.anchors
+    }
+
+    /// Build a store from the files of a trust-store directory: self-issued certificates are
+    /// anchors, other certificates intermediates, CRLs CRLs. Returns notes on files skipped.
+    pub fn from_files(files: &[(String, Vec<u8>)]) -> Result<(Self, Vec<String>), PkiError> {
+        let mut store = Self::new();
+        let mut notes = Vec::new();
+        for (name, bytes) in files {
+            let text = std::str::from_utf8(bytes).ok();
+            let has =
+                |label: &str| text.is_some_and(|t| t.contains(&format!("-----BEGIN {label}-----")));
+            if has("X509 CRL") || (!has("CERTIFICATE") && name.ends_with(".crl")) {
+                for crl in
+                    Crl::parse_all(bytes).map_err(|e| PkiError::BadCrl(format!("{name}: {e}")))?
+                {
+                    store.add_crl(crl);
+                }
+            }
+            if has("CERTIFICATE") || (text.is_none() && !name.ends_with(".crl")) {
+                match Certificate::parse_all(bytes) {
+                    Ok(certs) => {
+                        for c in certs {
+                            if c.is_self_issued() {
+                                store.add_anchor(c);
+                            } else {
+                                store.add_intermediate(c);
+                            }
+                        }
+                    }
+                    Err(e) => notes.push(format!("{name}: skipped ({e})")),
+                }
+            } else if !has("X509 CRL") && !name.ends_with(".crl") {
+                notes.push(format!("{name}: skipped (no certificate or CRL)"));
+            }
+        }
+        Ok((store, notes))
+    }
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChainOutcome {
+    /// Passed.
+    Passed,
+    /// Failed: the certificate or path is not valid.
+    Failed,
+    /// Could not be decided (no chain to an anchor, no CRL, unsupported algorithm).
+    Indeterminate,
+    /// Passed with a reservation.
+    Warning,
+}
+
+/// The checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainCheck {
+    /// A path to a trust anchor was found.
+    PathFound,
+    /// The issuer's signature on the certificate verifies.
+    Signature,
+    /// The time of interest is inside the validity period.
+    Validity,
+    /// The issuer is a CA (basicConstraints cA = TRUE).
+    BasicConstraints,
+    /// Key usage fits the role (keyCertSign for CAs; digitalSignature/nonRepudiation for signers).
+    KeyUsage,
+    /// Extended key usage fits the purpose.
+    ExtendedKeyUsage,
+    /// pathLenConstraint is respected.
+    PathLength,
+    /// The issuer name equals the issuer's subject.
+    NameChaining,
+    /// No critical extension is left unprocessed.
+    CriticalExtensions,
+    /// The certificate is not revoked at the time of interest.
+    Revocation,
+}
+
+/// One check on one certificate of the path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainCheckResult {
+    /// Position in the path (0 = end entity).
+    pub depth: usize,
+    /// Subject of the certificate checked.
+    pub subject: String,
+    /// Which check.
+    pub check: ChainCheck,
+    /// Outcome.
+    pub outcome: ChainOutcome,
+    /// Evidence.
+    pub detail: String,
+}
+
+/// The overall status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChainStatus {
+    /// Every check passed.
+    Valid,
+    /// Some check failed.
+    Invalid,
+    /// Nothing failed but something could not be decided.
+    Indeterminate,
+}
+
+/// The report of a validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    /// Subjects of the path, end entity first.
+    pub path: Vec<String>,
+    /// Every check, in order.
+    pub checks: Vec<ChainCheckResult>,
+}
+
+impl ChainReport {
+    /// Valid, invalid or indeterminate.
+    pub fn status(&self) -> ChainStatus {
+        if self
+            .checks
+            .iter()
+            .any(|c| c.outcome == ChainOutcome::Failed)
+        {
+            ChainStatus::Invalid
+        } else if self
+            .checks
+            .iter()
+            .any(|c| c.outcome == ChainOutcome::Indeterminate)
+        {
+            ChainStatus::Indeterminate
+        } else {
+            ChainStatus::Valid
+        }
+    }
+
+    /// The first check with this outcome.
+    pub fn first(&self, outcome: ChainOutcome) -> Option<&ChainCheckResult> {
+        self.checks.iter().find(|c| c.outcome == outcome)
+    }
+
+    /// The outcome of a check on the certificate at `depth`.
+    pub fn outcome(&self, depth: usize, check: ChainCheck) -> Option<ChainOutcome> {
+        self.checks
+            .iter()
+            .find(|c| c.depth == depth && c.check == check)
+            .map(|c| c.outcome)
+    }
+
+    fn push(
+        &mut self,
+        depth: usize,
+        cert: &Certificate,
+        check: ChainCheck,
+        outcome: ChainOutcome,
+        detail: impl Into<String>,
+    ) {
+        self.checks.push(ChainCheckResult {
+            depth,
+            subject: cert.subject(),
+            check,
+            outcome,
+            detail: detail.into(),
+        });
+    }
+}
+
+fn fmt(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+/// Find the issuer of `cert` among the candidates: same name, matching key identifier when both
+/// sides have one, and (when it can be checked) a key that verifies the signature.
+fn find_issuer<'a>(
+    cert: &Certificate,
+    candidates: &[&'a Certificate],
+    path: &[Certificate],
+) -> Option<&'a Certificate> {
+    let issuer = cert.issuer_der();
+    let aki = cert.authority_key_id();
+    let mut named: Vec<&Certificate> = candidates
+        .iter()
+        .copied()
+        .filter(|c| c.subject_der() == issuer && !path.contains(c))
+        .filter(|c| match (&aki, c.subject_key_id()) {
+            (Some(a), Some(s)) => *a == s,
+            _ => true,
+        })
+        .collect();
+    // Prefer a candidate whose key verifies the signature.
+    named.sort_by_key(|c| {
+        c.sm2_public_key()
+            .and_then(|k| cert.verify_signed_by(&k))
+            .is_none()
+    });
+    named.into_iter().next()
+}
+
+/// Validate `leaf` at `at` for `purpose`: build a path through `untrusted` and the store's
+/// intermediates to one of its anchors, then check every certificate on it.
+pub fn validate(
+    leaf: &Certificate,
+    untrusted: &[Certificate],
+    store: &TrustStore,
+    extra_crls: &[Crl],
+    at: OffsetDateTime,
+    purpose: Purpose,
+) -> ChainReport {
+    let mut report = ChainReport {
+        path: Vec::new(),
+        checks: Vec::new(),
+    };
+    let candidates: Vec<&Certificate> = store
+        .anchors
+        .iter()
+        .chain(store.intermediates.iter())
+        .chain(untrusted.iter())
+        .collect();
+    let mut path = vec![leaf.clone()];
+    let mut anchored = store.anchors.contains(leaf);
+    while !anchored && path.len() < MAX_PATH {
+        let Some(current) = path.last() else { break };
+        let Some(issuer) = find_issuer(current, &candidates, &path) else {
+            break;
+        };
+        anchored = store.anchors.contains(issuer);
+        path.push(issuer.clone());
+    }
+    report.path = path.iter().map(Certificate::subject).collect();
+    let top = path.last().unwrap_or(leaf);
+    if anchored {
+        report.push(
+            path.len() - 1,
+            top,
+            ChainCheck::PathFound,
+            ChainOutcome::Passed,
+            format!(
+                "{} certificate(s) up to the trust anchor {}",
+                path.len(),
+                top.subject()
+            ),
+        );
+    } else {
+        report.push(
+            path.len() - 1,
+            top,
+            ChainCheck::PathFound,
+            ChainOutcome::Indeterminate,
+            format!(
+                "no trust anchor for issuer {} (NO_CERTIFICATE_CHAIN_FOUND)",
+                top.issuer()
+            ),
+        );
+    }
+    let crls: Vec<&Crl> = store.crls.iter().chain(extra_crls.iter()).collect();
+    let last = path.len() - 1;
+    for (depth, cert) in path.iter().enumerate() {
+        let is_anchor = anchored && depth == last;
+        let issuer = path.get(depth + 1);
+        // Signature by the next certificate up (an anchor is trusted as configured).
+        if let Some(issuer) = issuer {
+            match (cert.key_algorithm(), issuer.sm2_public_key()) {
+                (_, Some(key)) => match cert.verify_signed_by(&key) {
+                    Some(SignatureIdUsed::Standard) => report.push(
+                        depth,
+                        cert,
+                        ChainCheck::Signature,
+                        ChainOutcome::Passed,
+                        format!("signed by {} (SM2, ID 1234567812345678)", issuer.subject()),
+                    ),
+                    Some(SignatureIdUsed::Empty) => report.push(
+                        depth,
+                        cert,
+                        ChainCheck::Signature,
+                        ChainOutcome::Passed,
+                        format!(
+                            "signed by {} (SM2 with the empty ID, OpenSSL 3's default)",
+                            issuer.subject()
+                        ),
+                    ),
+                    None if cert.signature_algorithm() != eseal_gm::oid::SM2_WITH_SM3 => report
+                        .push(
+                            depth,
+                            cert,
+                            ChainCheck::Signature,
+                            ChainOutcome::Indeterminate,
+                            format!(
+                                "signature algorithm {} is not supported",
+                                cert.signature_algorithm()
+                            ),
+                        ),
+                    None => report.push(
+                        depth,
+                        cert,
+                        ChainCheck::Signature,
+                        ChainOutcome::Failed,
+                        format!(
+                            "the signature does not verify with the key of {}",
+                            issuer.subject()
+                        ),
+                    ),
+                },
+                (_, None) => report.push(
+                    depth,
+                    cert,
+                    ChainCheck::Signature,
+                    ChainOutcome::Indeterminate,
+                    format!(
+                        "the issuer {} does not have an SM2 key; not verified",
+                        issuer.subject()
+                    ),
+                ),
+            }
+            if cert.issuer_der() == issuer.subject_der() {
+                report.push(
+                    depth,
+                    cert,
+                    ChainCheck::NameChaining,
+                    ChainOutcome::Passed,
+                    format!("issuer = {}", issuer.subject()),
+                );
+            } else {
+                report.push(
+                    depth,
+                    cert,
+                    ChainCheck::NameChaining,
+                    ChainOutcome::Failed,
+                    format!("issuer {} differs from {}", cert.issuer(), issuer.subject()),
+                );
+            }
+        }
+        // Validity.
+        if at < cert.not_before() {
+            report.push(
+                depth,
+                cert,
+                ChainCheck::Validity,
+                ChainOutcome::Failed,
+                format!(
+                    "not yet valid at {}: valid from {}",
+                    fmt(at),
+                    fmt(cert.not_before())
+                ),
+            );
+        } else if at > cert.not_after() {
+            report.push(
+                depth,
+                cert,
+                ChainCheck::Validity,
+                ChainOutcome::Failed,
+                format!(
+                    "expired at {}: valid until {}",
+                    fmt(at),
+                    fmt(cert.not_after())
+                ),
+            );
+        } else {
+            report.push(
+                depth,
+                cert,
+                ChainCheck::Validity,
+                ChainOutcome::Passed,
+                format!(
+                    "{} within {} .. {}",
+                    fmt(at),
+                    fmt(cert.not_before()),
+                    fmt(cert.not_after())
+                ),
+            );
+        }
+        let unknown = cert.unknown_critical_extensions();
+        if unknown.is_empty() {
+            report.push(
+                depth,
+                cert,
+                ChainCheck::CriticalExtensions,
+                ChainOutcome::Passed,
+                "every critical extension is understood",
+            );
+        } else {
+            report.push(
+                depth,
+                cert,
+                ChainCheck::CriticalExtensions,
+                ChainOutcome::Failed,
+                format!("unknown critical extension(s) {}", unknown.join(", ")),
+            );
+        }
+        let acts_as_ca = depth > 0 || purpose == Purpose::CertificateSigning;
+        if acts_as_ca {
+            check_ca(&mut report, depth, cert, &path);
+        } else {
+            check_end_entity(&mut report, cert, purpose);
+        }
+        if !is_anchor {
+            check_revocation(&mut report, depth, cert, issuer, &crls, at);
+        }
+    }
+    report
+}
+
+fn check_ca(report: &mut ChainReport, depth: usize, cert: &Certificate, path: &[Certificate]) {
+    match cert.basic_constraints() {
+        Some((_, true, path_len)) => {
+            report.push(
+                depth,
+                cert,
+                ChainCheck::BasicConstraints,
+                ChainOutcome::Passed,
+                "cA = TRUE",
+            );
+            // Intermediate CAs below this one (self-issued ones do not count, RFC 5280 6.1.4).
+            let below = path
+                .iter()
+                .take(depth)
+                .skip(1)
+                .filter(|c| !c.is_self_issued())
+                .count();
+            match path_len {
+                Some(max) if below > usize::from(max) => report.push(
+                    depth,
+                    cert,
+                    ChainCheck::PathLength,
+                    ChainOutcome::Failed,
+                    format!("pathLenConstraint {max} but {below} CA certificate(s) follow"),
+                ),
+                Some(max) => report.push(
+                    depth,
+                    cert,
+                    ChainCheck::PathLength,
+                    ChainOutcome::Passed,
+                    format!("pathLenConstraint {max}, {below} CA certificate(s) follow"),
+                ),
+                None => report.push(
+                    depth,
+                    cert,
+                    ChainCheck::PathLength,
+                    ChainOutcome::Passed,
+                    "no pathLenConstraint",
+                ),
+            }
+        }
+        Some((_, false, _)) => report.push(
+            depth,
+            cert,
+            ChainCheck::BasicConstraints,
+            ChainOutcome::Failed,
+            "cA = FALSE: this certificate may not issue certificates",
+        ),
+        None => report.push(
+            depth,
+            cert,
+            ChainCheck::BasicConstraints,
+            ChainOutcome::Failed,
+            "no basicConstraints: the CA flag is missing",
+        ),
+    }
+    match cert.key_usage() {
+        Some(ku) if ku.contains(KeyUsages::KeyCertSign) => report.push(
+            depth,
+            cert,
+            ChainCheck::KeyUsage,
+            ChainOutcome::Passed,
+            "keyCertSign",
+        ),
+        Some(_) => report.push(
+            depth,
+            cert,
+            ChainCheck::KeyUsage,
+            ChainOutcome::Failed,
+            "keyUsage lacks keyCertSign",
+        ),
+        None => report.push(
+            depth,
+            cert,
+            ChainCheck::KeyUsage,
+            ChainOutcome::Warning,
+            "no keyUsage extension (any use allowed by RFC 5280)",
+        ),
+    }
+}
+
+fn check_end_entity(report: &mut ChainReport, cert: &Certificate, purpose: Purpose) {
+    match cert.key_usage() {
+        Some(ku)
+            if ku.contains(KeyUsages::DigitalSignature)
+                || ku.contains(KeyUsages::NonRepudiation) =>
+        {
+            report.push(
+                0,
+                cert,
+                ChainCheck::KeyUsage,
+                ChainOutcome::Passed,
+                "digitalSignature / nonRepudiation",
+            );
+        }
+        Some(_) => report.push(
+            0,
+            cert,
+            ChainCheck::KeyUsage,
+            ChainOutcome::Failed,
+            "keyUsage has neither digitalSignature nor nonRepudiation: not a signing certificate",
+        ),
+        None => report.push(
+            0,
+            cert,
+            ChainCheck::KeyUsage,
+            ChainOutcome::Warning,
+            "no keyUsage extension (any use allowed by RFC 5280)",
+        ),
+    }
+    if purpose == Purpose::TimeStamping {
+        let ok = cert
+            .extended_key_usage()
+            .is_some_and(|e| e.iter().any(|o| o.to_string() == KP_TIME_STAMPING));
+        if ok {
+            report.push(
+                0,
+                cert,
+                ChainCheck::ExtendedKeyUsage,
+                ChainOutcome::Passed,
+                "timeStamping",
+            );
+        } else {
+            report.push(
+                0,
+                cert,
+                ChainCheck::ExtendedKeyUsage,
+                ChainOutcome::Failed,
+                "extendedKeyUsage lacks timeStamping",
+            );
+        }
+    }
+    if cert.key_algorithm() != KeyAlgorithm::Sm2 {
+        report.push(
+            0,
+            cert,
+            ChainCheck::KeyUsage,
+            ChainOutcome::Indeterminate,
+            format!(
+                "the key is {:?}, not SM2: it cannot sign seal data",
+                cert.key_algorithm()
+            ),
+        );
+    }
+}
+
+fn check_revocation(
+    report: &mut ChainReport,
+    depth: usize,
+    cert: &Certificate,
+    issuer: Option<&Certificate>,
+    crls: &[&Crl],
+    at: OffsetDateTime,
+) {
+    let Some(issuer) = issuer else {
+        report.push(
+            depth,
+            cert,
+            ChainCheck::Revocation,
+            ChainOutcome::Indeterminate,
+            "no issuer, so no CRL can be checked",
+        );
+        return;
+    };
+    let key = issuer.sm2_public_key();
+    let usable: Vec<&&Crl> = crls
+        .iter()
+        .filter(|c| c.issuer_der() == issuer.subject_der())
+        .filter(|c| {
+            key.as_ref()
+                .is_some_and(|k| c.verify_signed_by(k).is_some())
+        })
+        .collect();
+    // The newest CRL that verifies.
+    let Some(crl) = usable.iter().max_by_key(|c| c.this_update()) else {
+        let unverified = crls.iter().any(|c| c.issuer_der() == issuer.subject_der());
+        let why = if unverified {
+            "the CRLs from this issuer do not verify with its key"
+        } else {
+            "no CRL from this issuer is available"
+        };
+        report.push(
+            depth,
+            cert,
+            ChainCheck::Revocation,
+            ChainOutcome::Indeterminate,
+            format!("revocation status unknown: {why} ({})", issuer.subject()),
+        );
+        return;
+    };
+    match crl.lookup(cert.serial_bytes()) {
+        Some((when, reason)) if when <= at => report.push(
+            depth,
+            cert,
+            ChainCheck::Revocation,
+            ChainOutcome::Failed,
+            format!("revoked at {} ({reason:?}), before {}", fmt(when), fmt(at)),
+        ),
+        Some((when, reason)) => report.push(
+            depth,
+            cert,
+            ChainCheck::Revocation,
+            ChainOutcome::Passed,
+            format!(
+                "revoked later, at {} ({reason:?}); valid at {}",
+                fmt(when),
+                fmt(at)
+            ),
+        ),
+        None => {
+            let stale = crl.next_update().is_some_and(|n| n < at);
+            let outcome = if stale {
+                ChainOutcome::Warning
+            } else {
+                ChainOutcome::Passed
+            };
+            report.push(
+                depth,
+                cert,
+                ChainCheck::Revocation,
+                outcome,
+                format!(
+                    "not listed in the CRL of {} (thisUpdate {}{})",
+                    crl.issuer(),
+                    fmt(crl.this_update()),
+                    if stale {
+                        ", nextUpdate passed: stale"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+    }
+}
