@@ -97,8 +97,17 @@ pub fn write_secret(path: &Path, data: &[u8]) -> Result<()> {
     write_atomic(path, data, true)
 }
 
+/// Replace a file atomically (state files such as ca.json and crl.pem).
+pub fn write_replace(path: &Path, data: &[u8]) -> Result<()> {
+    write_file(path, data, false, true)
+}
+
 fn write_atomic(path: &Path, data: &[u8], secret: bool) -> Result<()> {
-    if path.exists() {
+    write_file(path, data, secret, false)
+}
+
+fn write_file(path: &Path, data: &[u8], secret: bool, replace: bool) -> Result<()> {
+    if !replace && path.exists() {
         bail!("{} exists; refusing to overwrite", path.display());
     }
     let dir = path

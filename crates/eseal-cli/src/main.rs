@@ -9,6 +9,7 @@ mod demo;
 mod files;
 mod i18n;
 mod output;
+mod pki;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -59,6 +60,25 @@ enum Command {
     /// Keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// The development CA (开发测试用 CA): SM2 root + issuing CA.
+    #[command(subcommand)]
+    Ca(CaCommand),
+    /// Certificates.
+    #[command(subcommand)]
+    Cert(CertCommand),
+    /// Make a PKCS#10 request for an SM2 key, for an outside CA.
+    Csr {
+        #[arg(long)]
+        key: PathBuf,
+        /// e.g. /C=CN/O=威海市某某有限公司/CN=威海市某某有限公司
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// PKCS#12 files.
+    #[command(subcommand)]
+    P12(P12Command),
     /// Measure SM2 sign/verify and SM3 throughput (used by scripts/bench-crypto.sh).
     Bench {
         /// Seconds per measurement.
@@ -198,6 +218,130 @@ enum VerifyCommand {
         input: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum CaCommand {
+    /// Make DIR/root.pem, root.key, issuing.pem, issuing.key, crl.pem and ca.json.
+    Init {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Organisation name in the CA certificates.
+        #[arg(long, default_value = "eseal Development CA")]
+        name: String,
+        /// CRL distribution point written into issued certificates.
+        #[arg(long)]
+        crl_url: Option<String>,
+        /// Sign certificates and CRLs with the GB/T 35276 SM2 ID 1234567812345678, as national
+        /// CAs do, instead of the empty ID that OpenSSL 3 uses (stock `openssl verify` cannot
+        /// check a chain of such certificates; eseal accepts both).
+        #[arg(long)]
+        standard_ids: bool,
+    },
+    /// Issue PREFIX.pem (and PREFIX.key, unless --csr gives the key).
+    Issue {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, value_parser = ["org", "person", "maker", "tsa"])]
+        kind: String,
+        /// /C=CN/O=…/CN=… (default with --csr: the request's subject)
+        #[arg(long)]
+        subject: Option<String>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 730)]
+        days: i64,
+        /// Certify the key of this PKCS#10 request instead of generating one.
+        #[arg(long)]
+        csr: Option<PathBuf>,
+    },
+    /// Revoke a certificate and publish a new DIR/crl.pem.
+    Revoke {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        serial: Option<String>,
+        #[arg(long)]
+        cert: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "unspecified")]
+        reason: ReasonArg,
+    },
+    /// Publish a new CRL (default DIR/crl.pem).
+    Crl {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReasonArg {
+    Unspecified,
+    KeyCompromise,
+    CaCompromise,
+    AffiliationChanged,
+    Superseded,
+    CessationOfOperation,
+    CertificateHold,
+}
+
+impl From<ReasonArg> for eseal_pki::crl::RevocationReason {
+    fn from(r: ReasonArg) -> Self {
+        use eseal_pki::crl::RevocationReason as R;
+        match r {
+            ReasonArg::Unspecified => R::Unspecified,
+            ReasonArg::KeyCompromise => R::KeyCompromise,
+            ReasonArg::CaCompromise => R::CaCompromise,
+            ReasonArg::AffiliationChanged => R::AffiliationChanged,
+            ReasonArg::Superseded => R::Superseded,
+            ReasonArg::CessationOfOperation => R::CessationOfOperation,
+            ReasonArg::CertificateHold => R::CertificateHold,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PurposeArg {
+    Signing,
+    Tsa,
+    Ca,
+}
+
+#[derive(Subcommand, Debug)]
+enum CertCommand {
+    /// Validate a certificate's chain against a trust store: exit 0 valid, 1 invalid, 2 indeterminate.
+    Verify {
+        cert: PathBuf,
+        /// Directory of trust anchors (self-signed), intermediates and CRLs.
+        #[arg(long)]
+        trust: PathBuf,
+        /// Extra intermediate certificates (not trusted by themselves).
+        #[arg(long)]
+        untrusted: Vec<PathBuf>,
+        /// Extra CRLs.
+        #[arg(long)]
+        crl: Vec<PathBuf>,
+        /// Validation time (RFC 3339; default now).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long, value_enum, default_value = "signing")]
+        purpose: PurposeArg,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum P12Command {
+    /// Write PREFIX.key and PREFIX.pem from a PKCS#12 file.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        password: String,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -344,6 +488,90 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                 Indication::Failed => 1,
                 Indication::Indeterminate => 2,
             })
+        }
+        Command::Ca(CaCommand::Init {
+            dir,
+            name,
+            crl_url,
+            standard_ids,
+        }) => {
+            pki::ca_init(&dir, &name, crl_url, standard_ids, &clock)?;
+            println!(
+                "{} {}",
+                lang.t("已创建开发测试 CA：", "development CA created in"),
+                dir.display()
+            );
+            Ok(0)
+        }
+        Command::Ca(CaCommand::Issue {
+            dir,
+            kind,
+            subject,
+            out,
+            days,
+            csr,
+        }) => {
+            pki::ca_issue(
+                &dir,
+                &kind,
+                subject.as_deref(),
+                &out,
+                days,
+                csr.as_deref(),
+                &clock,
+            )?;
+            Ok(0)
+        }
+        Command::Ca(CaCommand::Revoke {
+            dir,
+            serial,
+            cert,
+            reason,
+        }) => {
+            pki::ca_revoke(
+                &dir,
+                serial.as_deref(),
+                cert.as_deref(),
+                reason.into(),
+                &clock,
+            )?;
+            Ok(0)
+        }
+        Command::Ca(CaCommand::Crl { dir, out }) => {
+            pki::ca_crl(&dir, out.as_deref(), &clock)?;
+            Ok(0)
+        }
+        Command::Cert(CertCommand::Verify {
+            cert,
+            trust,
+            untrusted,
+            crl,
+            at,
+            purpose,
+            json,
+        }) => {
+            let at = match at {
+                Some(s) => parse_time(&s, "--at")?,
+                None => clock.now(),
+            };
+            let purpose = match purpose {
+                PurposeArg::Signing => eseal_pki::Purpose::Signing,
+                PurposeArg::Tsa => eseal_pki::Purpose::TimeStamping,
+                PurposeArg::Ca => eseal_pki::Purpose::CertificateSigning,
+            };
+            pki::cert_verify(&cert, &trust, &untrusted, &crl, at, purpose, json, lang)
+        }
+        Command::Csr { key, subject, out } => {
+            pki::csr(&key, &subject, &out)?;
+            Ok(0)
+        }
+        Command::P12(P12Command::Import {
+            file,
+            password,
+            out,
+        }) => {
+            pki::p12_import(&file, &password, &out)?;
+            Ok(0)
         }
         Command::Bench { seconds } => {
             bench::run(seconds)?;

@@ -13,20 +13,25 @@ use time::{Duration, OffsetDateTime};
 use x509_cert::name::Name;
 
 /// The SM2 signer ID the CA signs certificates and CRLs with.
+/// The development CA defaults to [`CaSignatureId::Empty`] so that the stock OpenSSL 3 tools
+/// (`openssl verify`, `openssl crl -verify`) accept its certificates and CRLs; eseal's own
+/// validator accepts both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum CaSignatureId {
     /// `1234567812345678` (GB/T 35276; what Chinese CAs and BouncyCastle use). OpenSSL 3
-    /// verifies these only with `-vfyopt distid:1234567812345678`.
-    #[default]
+    /// verifies such a certificate only with `-vfyopt distid:1234567812345678`, and then only
+    /// the end certificate, so it cannot check a chain of them.
     Standard,
     /// The empty ID, OpenSSL 3's default: `openssl verify` and `openssl crl -verify` accept
-    /// these as they are; Chinese verifiers that follow GB/T 35276 do not.
+    /// these as they are; Chinese verifiers that follow GB/T 35276 strictly do not.
+    #[default]
     Empty,
 }
 
 impl CaSignatureId {
-    fn signer_id(self) -> SignerId {
+    /// The signer ID this choice means.
+    pub fn signer_id(self) -> SignerId {
         match self {
             Self::Standard => SignerId::default(),
             Self::Empty => SignerId::empty(),
@@ -277,4 +282,17 @@ impl DevCa {
             &self.state.revoked,
         )
     }
+}
+
+/// The root's CRL (authority revocation list): empty, valid for a year, so that a chain
+/// through the issuing CA has a determinate revocation status.
+pub fn root_crl(
+    root: &Certificate,
+    root_key: Sm2PrivateKey,
+    id: CaSignatureId,
+    number: u64,
+    now: OffsetDateTime,
+) -> Result<Crl, PkiError> {
+    let signer = SoftwareSigner::with_id(root_key, id.signer_id());
+    build_crl(root, &signer, number, now, now + Duration::days(365), &[])
 }

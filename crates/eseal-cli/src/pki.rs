@@ -1,0 +1,299 @@
+//! `eseal ca …`, `eseal cert verify`, `eseal csr`, `eseal p12 import`: the development CA and
+//! certificate tools. Files are read and written here; the logic is in `eseal-pki`.
+
+use crate::files;
+use crate::i18n::Lang;
+use anyhow::{Context, Result, bail};
+use eseal_gm::Sm2PrivateKey;
+use eseal_gm::provider::{Clock, OsRandom, SoftwareSigner};
+use eseal_pki::ca::{CaSignatureId, CaState, DevCa};
+use eseal_pki::chain::{ChainOutcome, ChainStatus, Purpose, TrustStore, validate};
+use eseal_pki::crl::{Crl, RevocationReason};
+use eseal_pki::name::name_from_slashes;
+use eseal_pki::{Certificate, pem};
+use std::path::{Path, PathBuf};
+
+fn state_path(dir: &Path) -> PathBuf {
+    dir.join("ca.json")
+}
+
+/// `eseal ca init`.
+pub fn ca_init(
+    dir: &Path,
+    name: &str,
+    crl_url: Option<String>,
+    standard_ids: bool,
+    clock: &dyn Clock,
+) -> Result<()> {
+    if state_path(dir).exists() {
+        bail!("{} already holds a CA (ca.json exists)", dir.display());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let id = if standard_ids {
+        CaSignatureId::Standard
+    } else {
+        CaSignatureId::Empty
+    };
+    let ca = eseal_pki::ca::init(&OsRandom, clock.now(), name, crl_url, id)?;
+    files::write_new(&dir.join("root.pem"), ca.root.to_pem().as_bytes())?;
+    files::write_secret(
+        &dir.join("root.key"),
+        ca.root_key.to_pkcs8_pem()?.as_bytes(),
+    )?;
+    files::write_new(&dir.join("issuing.pem"), ca.issuing.to_pem().as_bytes())?;
+    files::write_secret(
+        &dir.join("issuing.key"),
+        ca.issuing_key.to_pkcs8_pem()?.as_bytes(),
+    )?;
+    let arl = eseal_pki::ca::root_crl(&ca.root, ca.root_key.clone(), id, 1, clock.now())?;
+    files::write_new(&dir.join("root-crl.pem"), arl.to_pem().as_bytes())?;
+    let mut opened = DevCa::open(ca.issuing, ca.issuing_key, ca.state)?;
+    let crl = opened.crl(clock.now())?;
+    files::write_new(&dir.join("crl.pem"), crl.to_pem().as_bytes())?;
+    files::write_new(
+        &state_path(dir),
+        serde_json::to_string_pretty(&opened.state)?.as_bytes(),
+    )?;
+    Ok(())
+}
+
+fn open_ca(dir: &Path) -> Result<DevCa> {
+    let state: CaState = serde_json::from_slice(&files::read(&state_path(dir))?)
+        .with_context(|| format!("{} is not a CA state file", state_path(dir).display()))?;
+    let issuing = Certificate::from_der(&files::read_certificate(&dir.join("issuing.pem"))?)?;
+    let key = files::read_private_key(&dir.join("issuing.key"))?;
+    Ok(DevCa::open(issuing, key, state)?)
+}
+
+fn save(dir: &Path, ca: &DevCa) -> Result<()> {
+    files::write_replace(
+        &state_path(dir),
+        serde_json::to_string_pretty(&ca.state)?.as_bytes(),
+    )
+}
+
+/// `eseal ca issue`.
+#[allow(clippy::too_many_arguments)]
+pub fn ca_issue(
+    dir: &Path,
+    kind: &str,
+    subject: Option<&str>,
+    out: &Path,
+    days: i64,
+    csr: Option<&Path>,
+    clock: &dyn Clock,
+) -> Result<()> {
+    let mut ca = open_ca(dir)?;
+    let prefix = out.to_string_lossy().into_owned();
+    let cert_path = PathBuf::from(format!("{prefix}.pem"));
+    let key_path = PathBuf::from(format!("{prefix}.key"));
+    let (subject, public, key) = match csr {
+        Some(path) => {
+            let (csr_subject, public) = eseal_pki::csr::read_csr(&files::read(path)?)
+                .with_context(|| format!("{}", path.display()))?;
+            let subject = match subject {
+                Some(s) => name_from_slashes(s)?,
+                None => csr_subject,
+            };
+            (subject, public, None)
+        }
+        None => {
+            let subject = subject.context("--subject is required (or --csr)")?;
+            let key = Sm2PrivateKey::generate(&OsRandom)?;
+            (name_from_slashes(subject)?, key.public_key(), Some(key))
+        }
+    };
+    if cert_path.exists() || (key.is_some() && key_path.exists()) {
+        bail!(
+            "{} or {} exists; refusing to overwrite",
+            cert_path.display(),
+            key_path.display()
+        );
+    }
+    let cert = ca.issue(&OsRandom, clock.now(), kind, subject, &public, days)?;
+    if let Some(key) = key {
+        files::write_secret(&key_path, key.to_pkcs8_pem()?.as_bytes())?;
+    }
+    files::write_new(&cert_path, cert.to_pem().as_bytes())?;
+    save(dir, &ca)?;
+    println!(
+        "{} {} serial {}",
+        cert_path.display(),
+        cert.subject(),
+        cert.serial_hex()
+    );
+    Ok(())
+}
+
+/// `eseal ca revoke`: record, then publish a new CRL.
+pub fn ca_revoke(
+    dir: &Path,
+    serial: Option<&str>,
+    cert: Option<&Path>,
+    reason: RevocationReason,
+    clock: &dyn Clock,
+) -> Result<()> {
+    let serial = match (serial, cert) {
+        (Some(s), None) => s.to_owned(),
+        (None, Some(p)) => Certificate::from_der(&files::read_certificate(p)?)?.serial_hex(),
+        _ => bail!("give exactly one of --serial or --cert"),
+    };
+    let mut ca = open_ca(dir)?;
+    ca.revoke(&serial, reason, clock.now())?;
+    let crl = ca.crl(clock.now())?;
+    files::write_replace(&dir.join("crl.pem"), crl.to_pem().as_bytes())?;
+    save(dir, &ca)?;
+    println!(
+        "revoked {serial}; {} updated",
+        dir.join("crl.pem").display()
+    );
+    Ok(())
+}
+
+/// `eseal ca crl`: a new issuing-CA CRL (and a new root CRL when the root key is in DIR).
+pub fn ca_crl(dir: &Path, out: Option<&Path>, clock: &dyn Clock) -> Result<()> {
+    let mut ca = open_ca(dir)?;
+    let crl = ca.crl(clock.now())?;
+    if dir.join("root.key").exists() {
+        let root = Certificate::from_der(&files::read_certificate(&dir.join("root.pem"))?)?;
+        let key = files::read_private_key(&dir.join("root.key"))?;
+        let arl = eseal_pki::ca::root_crl(
+            &root,
+            key,
+            ca.state.signature_id,
+            ca.state.crl_number,
+            clock.now(),
+        )?;
+        files::write_replace(&dir.join("root-crl.pem"), arl.to_pem().as_bytes())?;
+    }
+    let path = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.join("crl.pem"));
+    files::write_replace(&path, crl.to_pem().as_bytes())?;
+    save(dir, &ca)?;
+    println!(
+        "{} (CRL number {}, {} revoked)",
+        path.display(),
+        ca.state.crl_number,
+        crl.len()
+    );
+    Ok(())
+}
+
+/// Load a trust-store directory (certificates and CRLs; key files are ignored).
+pub fn load_trust_store(dir: &Path) -> Result<(TrustStore, Vec<String>)> {
+    let mut files_read = Vec::new();
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read trust store {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !path.is_file() || !["pem", "crt", "cer", "der", "crl"].contains(&ext.as_str()) {
+            continue;
+        }
+        files_read.push((path.display().to_string(), files::read(&path)?));
+    }
+    Ok(TrustStore::from_files(&files_read)?)
+}
+
+/// `eseal cert verify`: exit 0 valid, 1 invalid, 2 indeterminate.
+#[allow(clippy::too_many_arguments)]
+pub fn cert_verify(
+    cert: &Path,
+    trust: &Path,
+    untrusted: &[PathBuf],
+    crls: &[PathBuf],
+    at: time::OffsetDateTime,
+    purpose: Purpose,
+    json: bool,
+    lang: Lang,
+) -> Result<u8> {
+    let leaf = Certificate::parse_all(&files::read(cert)?)?
+        .into_iter()
+        .next()
+        .context("no certificate")?;
+    let (store, notes) = load_trust_store(trust)?;
+    let mut extra = Vec::new();
+    for p in untrusted {
+        extra.extend(Certificate::parse_all(&files::read(p)?)?);
+    }
+    let mut extra_crls = Vec::new();
+    for p in crls {
+        extra_crls.extend(Crl::parse_all(&files::read(p)?)?);
+    }
+    let report = validate(&leaf, &extra, &store, &extra_crls, at, purpose);
+    if json {
+        let v = serde_json::json!({ "certificate": cert.display().to_string(), "status": report.status(), "path": report.path, "checks": report.checks, "notes": notes });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for n in &notes {
+            eprintln!("{n}");
+        }
+        println!(
+            "{}: {}",
+            lang.t("证书路径", "path"),
+            report.path.join(" -> ")
+        );
+        for c in &report.checks {
+            let o = match c.outcome {
+                ChainOutcome::Passed => lang.t("通过", "PASSED"),
+                ChainOutcome::Failed => lang.t("失败", "FAILED"),
+                ChainOutcome::Indeterminate => lang.t("不确定", "INDETERMINATE"),
+                ChainOutcome::Warning => lang.t("警告", "WARNING"),
+            };
+            println!("  [{}] {:<10} {:?}: {}", c.depth, o, c.check, c.detail);
+        }
+        let s = match report.status() {
+            ChainStatus::Valid => lang.t("有效 (VALID)", "VALID"),
+            ChainStatus::Invalid => lang.t("无效 (INVALID)", "INVALID"),
+            ChainStatus::Indeterminate => lang.t("不确定 (INDETERMINATE)", "INDETERMINATE"),
+        };
+        println!("{}: {s}", lang.t("结论", "result"));
+    }
+    Ok(match report.status() {
+        ChainStatus::Valid => 0,
+        ChainStatus::Invalid => 1,
+        ChainStatus::Indeterminate => 2,
+    })
+}
+
+/// `eseal csr`.
+pub fn csr(key: &Path, subject: &str, out: &Path) -> Result<()> {
+    let key = files::read_private_key(key)?;
+    let der = eseal_pki::csr::build_csr(name_from_slashes(subject)?, &SoftwareSigner::new(key))?;
+    files::write_new(out, pem::encode("CERTIFICATE REQUEST", &der).as_bytes())
+}
+
+/// `eseal p12 import`: PREFIX.key (PKCS#8) and PREFIX.pem (the key's certificate first).
+pub fn p12_import(file: &Path, password: &str, out: &Path) -> Result<()> {
+    let contents = eseal_pki::p12::read_pkcs12(&files::read(file)?, password)
+        .with_context(|| format!("{}", file.display()))?;
+    let prefix = out.to_string_lossy().into_owned();
+    let key = contents
+        .key
+        .as_ref()
+        .context("the file holds no private key")?;
+    let mut pems = String::new();
+    if let Some(c) = contents.key_certificate() {
+        pems.push_str(&c.to_pem());
+    }
+    for c in &contents.certificates {
+        if Some(c) != contents.key_certificate() {
+            pems.push_str(&c.to_pem());
+        }
+    }
+    files::write_secret(
+        Path::new(&format!("{prefix}.key")),
+        key.to_pkcs8_pem()?.as_bytes(),
+    )?;
+    files::write_new(Path::new(&format!("{prefix}.pem")), pems.as_bytes())?;
+    println!(
+        "{prefix}.key, {prefix}.pem ({} certificate(s))",
+        contents.certificates.len()
+    );
+    Ok(())
+}
