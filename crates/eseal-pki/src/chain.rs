@@ -446,7 +446,18 @@ pub fn validate(
         }
         let acts_as_ca = depth > 0 || purpose == Purpose::CertificateSigning;
         if acts_as_ca {
+            let before = report.checks.len();
             check_ca(&mut report, depth, cert, &path);
+            if is_anchor {
+                // RFC 5280 6.1: a trust anchor is an input to path validation, not a certificate
+                // on the path; its own constraints are reported, not enforced.
+                for c in report.checks.iter_mut().skip(before) {
+                    if c.outcome == ChainOutcome::Failed {
+                        c.outcome = ChainOutcome::Warning;
+                        c.detail = format!("{} (trust anchor: reported, not enforced)", c.detail);
+                    }
+                }
+            }
         } else {
             check_end_entity(&mut report, cert, purpose);
         }
