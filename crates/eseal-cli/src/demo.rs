@@ -110,6 +110,17 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
         &dir.join("root.pem"),
         pem("CERTIFICATE", &root_cert).as_bytes(),
     )?;
+    // The root's CRL, so that the signer's and maker's revocation status is known.
+    let root = eseal_pki::Certificate::from_der(&root_cert)?;
+    let crl = eseal_pki::crl::build_crl(
+        &root,
+        &root_signer,
+        1,
+        now - Duration::hours(1),
+        now + Duration::days(30),
+        &[],
+    )?;
+    files::write_new(&dir.join("root-crl.pem"), crl.to_pem().as_bytes())?;
     files::write_new(
         &dir.join("maker.pem"),
         pem("CERTIFICATE", &maker.cert).as_bytes(),
@@ -167,10 +178,11 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
     let signature = prepared.sign(&SoftwareSigner::new(signer.key.clone()))?;
     files::write_new(&dir.join("document.txt.sig"), signature.raw())?;
 
+    // The demo folder is the trust store: root.pem is the anchor, root-crl.pem its CRL.
     let report = eseal_ses::verify_signature(
         &signature,
         SignedData::Digest(Sm3Digest::of(document)),
-        &Default::default(),
+        &crate::trust::policy(Some(dir))?,
         &SoftwareVerifier,
     );
     println!(
@@ -189,8 +201,9 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
     println!("{}", lang.t("可以再运行：", "try next:"));
     let d = dir.display();
     println!("  eseal seal inspect {d}/seal.esl");
-    println!("  eseal seal verify {d}/seal.esl");
-    println!("  eseal verify data --sig {d}/document.txt.sig --in {d}/document.txt");
+    println!("  eseal seal verify {d}/seal.esl --trust {d}");
+    println!("  eseal verify data --sig {d}/document.txt.sig --in {d}/document.txt --trust {d}");
+    println!("  eseal cert verify {d}/signer.pem --trust {d}");
     Ok(match report.indication() {
         eseal_ses::Indication::Passed => 0,
         eseal_ses::Indication::Failed => 1,

@@ -56,7 +56,14 @@ pub fn check_label(lang: Lang, id: CheckId) -> &'static str {
         }
         CheckId::DataHash => ("原文杂凑", "data hash"),
         CheckId::SignatureTimestamp => ("签章时间戳", "signature timestamp"),
-        CheckId::CertificateChain => ("证书链与吊销", "certificate chain and revocation"),
+        CheckId::MakerCertificateChain => (
+            "制章者证书链与吊销",
+            "maker certificate chain and revocation",
+        ),
+        CheckId::SignerCertificateChain => (
+            "签章者证书链与吊销",
+            "signer certificate chain and revocation",
+        ),
     };
     lang.t(zh, en)
 }

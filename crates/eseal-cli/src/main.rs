@@ -10,6 +10,7 @@ mod files;
 mod i18n;
 mod output;
 mod pki;
+mod trust;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -101,6 +102,9 @@ enum SealCommand {
         /// The time for the validity check (RFC 3339; default now).
         #[arg(long)]
         at: Option<String>,
+        /// Trust store: a directory of CA certificates and CRLs.
+        #[arg(long)]
+        trust: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -216,6 +220,10 @@ enum VerifyCommand {
         sig: PathBuf,
         #[arg(long = "in")]
         input: PathBuf,
+        /// Trust store: a directory of CA certificates and CRLs. Without one the certificate
+        /// chains are INDETERMINATE.
+        #[arg(long)]
+        trust: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -398,7 +406,12 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             output::inspect(&bytes, json, lang)?;
             Ok(0)
         }
-        Command::Seal(SealCommand::Verify { file, at, json }) => {
+        Command::Seal(SealCommand::Verify {
+            file,
+            at,
+            trust,
+            json,
+        }) => {
             let bytes = files::read(&file)?;
             let at = match at {
                 Some(s) => parse_time(&s, "--at")?,
@@ -411,7 +424,8 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                     return Ok(1);
                 }
             };
-            let report = eseal_ses::verify_seal(&seal, at, &Default::default(), &SoftwareVerifier);
+            let policy = trust::policy(trust.as_deref())?;
+            let report = eseal_ses::verify_seal(&seal, at, &policy, &SoftwareVerifier);
             output::print_report(&file, seal.version(), &report, json, lang)?;
             // The contract: well-formed and the maker's signature verifies.
             let ok = report.outcome(CheckId::MakerSignature) == Some(Outcome::Passed);
@@ -466,7 +480,12 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             );
             Ok(0)
         }
-        Command::Verify(VerifyCommand::Data { sig, input, json }) => {
+        Command::Verify(VerifyCommand::Data {
+            sig,
+            input,
+            trust,
+            json,
+        }) => {
             let bytes = files::read(&sig)?;
             let digest = files::sm3_file(&input)?;
             let signature = match AnySignature::decode(&bytes) {
@@ -479,7 +498,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             let report = eseal_ses::verify_signature(
                 &signature,
                 eseal_ses::SignedData::Digest(digest),
-                &Default::default(),
+                &trust::policy(trust.as_deref())?,
                 &SoftwareVerifier,
             );
             output::print_report(&sig, signature.version(), &report, json, lang)?;

@@ -107,6 +107,24 @@ fn setup() -> Setup {
     )
     .unwrap();
     std::fs::write(dir.path().join("root.pem"), pem("CERTIFICATE", &root_cert)).unwrap();
+    // A trust store: the root and its (empty) CRL.
+    std::fs::create_dir(dir.path().join("trust")).unwrap();
+    std::fs::write(
+        dir.path().join("trust/root.pem"),
+        pem("CERTIFICATE", &root_cert),
+    )
+    .unwrap();
+    let root_parsed = eseal_pki::Certificate::from_der(&root_cert).unwrap();
+    let crl = eseal_pki::crl::build_crl(
+        &root_parsed,
+        &root,
+        1,
+        OffsetDateTime::now_utc() - time::Duration::hours(1),
+        OffsetDateTime::now_utc() + time::Duration::days(1),
+        &[],
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("trust/root-crl.pem"), crl.to_pem()).unwrap();
     for (i, (name, kind, from, to)) in [
         (
             "maker",
@@ -238,11 +256,26 @@ fn make_sign_verify_through_the_cli_in_every_format() {
             &s.p(&sig),
             "--in",
             &s.p("doc.txt"),
+            "--trust",
+            &s.p("trust"),
             "--json",
         ]);
         assert_eq!(code(&o), 0, "{}", text(&o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(v["indication"], "PASSED");
+        // Without a trust store nothing says the certificates are trusted: INDETERMINATE.
+        let o = eseal(&[
+            "verify",
+            "data",
+            "--sig",
+            &s.p(&sig),
+            "--in",
+            &s.p("doc.txt"),
+            "--json",
+        ]);
+        assert_eq!(code(&o), 2, "{}", text(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["sub_indication"], "NO_CERTIFICATE_CHAIN_FOUND");
     }
 }
 
@@ -634,6 +667,15 @@ fn eseal_verifies_what_openssl_signs() {
     let value = Sm2Signature::from_der(&std::fs::read(s.path("openssl.sig")).unwrap()).unwrap();
     let sig = prepared.finish(value).unwrap();
     std::fs::write(s.path("openssl-signed.sig"), sig.raw()).unwrap();
+    // The OpenSSL certificates are self-signed: each is its own trust anchor.
+    std::fs::create_dir(s.path("otrust")).unwrap();
+    for name in ["omaker", "osigner"] {
+        std::fs::copy(
+            s.path(&format!("{name}.pem")),
+            s.path(&format!("otrust/{name}.pem")),
+        )
+        .unwrap();
+    }
     let o = eseal(&[
         "verify",
         "data",
@@ -641,6 +683,8 @@ fn eseal_verifies_what_openssl_signs() {
         &s.p("openssl-signed.sig"),
         "--in",
         &s.p("doc.txt"),
+        "--trust",
+        &s.p("otrust"),
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
 }

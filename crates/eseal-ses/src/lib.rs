@@ -19,4 +19,7 @@ pub use any::{AnySeal, AnySignature, StructureKind, Version, detect};
 pub use error::{SesError, SesErrorKind};
 pub use make::{PreparedSignature, SealRequest, SignRequest, make_seal, prepare_signature};
 pub use report::{Check, CheckId, Indication, Outcome, Report, SubIndication};
-pub use verify::{SignedData, VerifyPolicy, verify_seal, verify_signature};
+pub use verify::{
+    CertificateRole, CertificateValidator, ChainVerdict, SignedData, VerifyPolicy, verify_seal,
+    verify_signature,
+};

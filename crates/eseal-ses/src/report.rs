@@ -60,8 +60,11 @@ pub enum CheckId {
     DataHash,
     /// The signature timestamp.
     SignatureTimestamp,
-    /// Certificate chain and revocation.
-    CertificateChain,
+    /// The maker certificate's chain to a trust anchor, and its revocation status, at createDate.
+    MakerCertificateChain,
+    /// The signer certificate's chain to a trust anchor, and its revocation status, at the
+    /// signing time (the timestamp's, when one verifies).
+    SignerCertificateChain,
 }
 
 /// Sub-indications (EN 319 102-1 names).
@@ -88,6 +91,14 @@ pub enum SubIndication {
     SignedDataNotFound,
     /// No chain to a trust anchor could be built.
     NoCertificateChainFound,
+    /// The certificate was revoked before the time of interest.
+    Revoked,
+    /// Revocation information is not available (yet).
+    TryLater,
+    /// The chain breaks a constraint (CA flag, key usage, path length, validity).
+    ChainConstraintsFailure,
+    /// A signature in the chain does not verify, or another chain failure.
+    CertificateChainGeneralFailure,
     /// The timestamp does not verify.
     TimestampFailure,
 }

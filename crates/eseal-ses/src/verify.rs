@@ -22,13 +22,56 @@ pub enum CreationPolicy {
     Strict,
 }
 
+/// Which certificate a chain validation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateRole {
+    /// The seal maker's (制章者) certificate, validated at the seal's createDate.
+    Maker,
+    /// The signer's (签章者) certificate, validated at the signing time.
+    Signer,
+}
+
+/// The verdict of a chain validation, for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainVerdict {
+    /// Passed, Failed, Indeterminate or Warning.
+    pub outcome: Outcome,
+    /// Why, when not passed.
+    pub sub_indication: Option<SubIndication>,
+    /// The evidence (path, the check that decided).
+    pub detail: String,
+}
+
+/// Chain building, validity, key usage and revocation against trust anchors. `eseal-pki`
+/// provides the implementation; this crate only asks (style rule 3: injected, not built in).
+pub trait CertificateValidator: Send + Sync {
+    /// Validate the DER certificate `cert` at `at` for `role`.
+    fn validate(&self, cert: &[u8], at: OffsetDateTime, role: CertificateRole) -> ChainVerdict;
+}
+
 /// Verification settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct VerifyPolicy {
     /// The signer ID for Z (default `1234567812345678`).
     pub signer_id: SignerId,
     /// See [`CreationPolicy`].
     pub maker_certificate_at_creation: CreationPolicy,
+    /// Chain validation; without one, the chain checks are INDETERMINATE
+    /// (NO_CERTIFICATE_CHAIN_FOUND): nothing says the certificates are trusted.
+    pub chain_validator: Option<std::sync::Arc<dyn CertificateValidator>>,
+}
+
+impl std::fmt::Debug for VerifyPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyPolicy")
+            .field("signer_id", &self.signer_id)
+            .field(
+                "maker_certificate_at_creation",
+                &self.maker_certificate_at_creation,
+            )
+            .field("chain_validator", &self.chain_validator.is_some())
+            .finish()
+    }
 }
 
 impl Default for VerifyPolicy {
@@ -36,6 +79,28 @@ impl Default for VerifyPolicy {
         Self {
             signer_id: SignerId::default(),
             maker_certificate_at_creation: CreationPolicy::Warn,
+            chain_validator: None,
+        }
+    }
+}
+
+fn chain_check(
+    report: &mut Report,
+    policy: &VerifyPolicy,
+    id: CheckId,
+    cert: &[u8],
+    at: OffsetDateTime,
+    role: CertificateRole,
+) {
+    match &policy.chain_validator {
+        None => report.indeterminate(
+            id,
+            SubIndication::NoCertificateChainFound,
+            "no trust store is configured, so the certificate cannot be traced to a trust anchor (give --trust DIR)",
+        ),
+        Some(v) => {
+            let verdict = v.validate(cert, at, role);
+            report.push(id, verdict.outcome, verdict.sub_indication, verdict.detail);
         }
     }
 }
@@ -176,6 +241,14 @@ pub fn verify_seal(
         at,
         SubIndication::Expired,
         "now",
+    );
+    chain_check(
+        &mut report,
+        policy,
+        CheckId::MakerCertificateChain,
+        view.maker_cert,
+        view.create_date,
+        CertificateRole::Maker,
     );
     report
 }
@@ -533,12 +606,30 @@ pub fn verify_signature(
             }
         }
     }
-    report.push(
-        CheckId::CertificateChain,
-        Outcome::NotChecked,
-        None,
-        "certificate chains and revocation are evaluated against a trust store by eseal-pki, not by this check set",
+    chain_check(
+        &mut report,
+        policy,
+        CheckId::MakerCertificateChain,
+        seal_view.maker_cert,
+        seal_view.create_date,
+        CertificateRole::Maker,
     );
+    if let Some(t) = poe.or(view.signing_time) {
+        chain_check(
+            &mut report,
+            policy,
+            CheckId::SignerCertificateChain,
+            view.signer_cert,
+            t,
+            CertificateRole::Signer,
+        );
+    } else {
+        report.indeterminate(
+            CheckId::SignerCertificateChain,
+            SubIndication::SignedDataNotFound,
+            "no readable signing time to validate the signer certificate at",
+        );
+    }
     report
 }
 

@@ -19,6 +19,8 @@ struct Party {
 }
 
 struct Fixture {
+    root: eseal_pki::Certificate,
+    root_key: Sm2PrivateKey,
     maker: Party,
     signer: Party,
     other: Party,
@@ -71,6 +73,8 @@ fn fixture() -> Fixture {
         Party { key, cert }
     };
     Fixture {
+        root: eseal_pki::Certificate::from_der(&root_cert).unwrap(),
+        root_key: root_key.clone(),
         maker: party("CN=Maker,O=Agency,C=CN", CertificateKind::Maker),
         signer: party(
             "CN=威海市测试有限公司,O=威海市测试有限公司,C=CN",
@@ -123,13 +127,115 @@ fn sign(f: &Fixture, seal: &AnySeal, data: &[u8]) -> AnySignature {
     .unwrap()
 }
 
+/// Chain validation through eseal-pki, as the CLI does it (crates/eseal-cli/src/trust.rs).
+struct TestValidator(eseal_pki::TrustStore);
+
+impl eseal_ses::CertificateValidator for TestValidator {
+    fn validate(
+        &self,
+        cert: &[u8],
+        at: OffsetDateTime,
+        _role: eseal_ses::CertificateRole,
+    ) -> eseal_ses::ChainVerdict {
+        let cert = eseal_pki::Certificate::from_der(cert).unwrap();
+        let r = eseal_pki::validate(&cert, &[], &self.0, &[], at, eseal_pki::Purpose::Signing);
+        let (outcome, sub) = match r.status() {
+            eseal_pki::ChainStatus::Valid => (Outcome::Passed, None),
+            eseal_pki::ChainStatus::Invalid => (Outcome::Failed, Some(SubIndication::Revoked)),
+            eseal_pki::ChainStatus::Indeterminate => {
+                (Outcome::Indeterminate, Some(SubIndication::TryLater))
+            }
+        };
+        eseal_ses::ChainVerdict {
+            outcome,
+            sub_indication: sub,
+            detail: format!("{:?}", r.path),
+        }
+    }
+}
+
+/// A policy trusting the fixture's root, with its CRL revoking `revoked` (serials).
+fn policy_revoking(f: &Fixture, revoked: &[Vec<u8>]) -> VerifyPolicy {
+    let mut store = eseal_pki::TrustStore::new();
+    store.add_anchor(f.root.clone());
+    let entries: Vec<_> = revoked
+        .iter()
+        .map(|s| eseal_pki::crl::RevokedEntry {
+            serial: s.clone(),
+            revoked_at: T0,
+            reason: eseal_pki::crl::RevocationReason::KeyCompromise,
+        })
+        .collect();
+    store.add_crl(
+        eseal_pki::crl::build_crl(
+            &f.root,
+            &SoftwareSigner::new(f.root_key.clone()),
+            1,
+            T0,
+            datetime!(2030-01-01 00:00 UTC),
+            &entries,
+        )
+        .unwrap(),
+    );
+    VerifyPolicy {
+        chain_validator: Some(std::sync::Arc::new(TestValidator(store))),
+        ..VerifyPolicy::default()
+    }
+}
+
 fn verify(sig: &AnySignature, data: &[u8]) -> eseal_ses::Report {
+    let f = fixture();
     verify_signature(
         sig,
         SignedData::Digest(Sm3Digest::of(data)),
-        &VerifyPolicy::default(),
+        &policy_revoking(&f, &[]),
         &SoftwareVerifier,
     )
+}
+
+#[test]
+fn certificate_chains_come_from_the_injected_validator() {
+    let f = fixture();
+    let sig = sign(&f, &make(&f, &request(&f, Version::V4)), b"d");
+    // No trust store: INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND for both certificates.
+    let r = verify_signature(
+        &sig,
+        SignedData::Digest(Sm3Digest::of(b"d")),
+        &VerifyPolicy::default(),
+        &SoftwareVerifier,
+    );
+    assert_check(
+        &r,
+        CheckId::SignerCertificateChain,
+        Outcome::Indeterminate,
+        Some(SubIndication::NoCertificateChainFound),
+    );
+    assert_check(
+        &r,
+        CheckId::MakerCertificateChain,
+        Outcome::Indeterminate,
+        Some(SubIndication::NoCertificateChainFound),
+    );
+    assert_eq!(r.indication(), Indication::Indeterminate);
+    // Trusted root, signer revoked.
+    let signer_serial = eseal_pki::Certificate::from_der(&f.signer.cert)
+        .unwrap()
+        .serial_bytes()
+        .to_vec();
+    let r = verify_signature(
+        &sig,
+        SignedData::Digest(Sm3Digest::of(b"d")),
+        &policy_revoking(&f, &[signer_serial]),
+        &SoftwareVerifier,
+    );
+    assert_check(
+        &r,
+        CheckId::SignerCertificateChain,
+        Outcome::Failed,
+        Some(SubIndication::Revoked),
+    );
+    assert_check(&r, CheckId::MakerCertificateChain, Outcome::Passed, None);
+    assert_eq!(r.indication(), Indication::Failed);
 }
 
 fn assert_check(r: &eseal_ses::Report, id: CheckId, outcome: Outcome, sub: Option<SubIndication>) {
@@ -153,7 +259,7 @@ fn every_version_makes_signs_verifies_and_round_trips() {
         let (decoded, _) = AnySeal::decode(seal.raw()).unwrap();
         assert_eq!(decoded, seal);
         assert_eq!(decoded.to_der().unwrap(), seal.raw());
-        let r = verify_seal(&seal, SIGNING, &VerifyPolicy::default(), &SoftwareVerifier);
+        let r = verify_seal(&seal, SIGNING, &policy_revoking(&f, &[]), &SoftwareVerifier);
         assert_eq!(r.indication(), Indication::Passed, "{version:?}: {r:#?}");
 
         let sig = sign(&f, &seal, b"the contract");
@@ -609,7 +715,7 @@ fn explicit_critical_false_and_swapped_time_types_are_kept() {
     let rep = verify_seal(
         &decoded,
         SIGNING,
-        &VerifyPolicy::default(),
+        &policy_revoking(&f, &[]),
         &SoftwareVerifier,
     );
     assert_eq!(rep.indication(), Indication::Passed, "{rep:#?}");
