@@ -154,6 +154,15 @@ impl SealKind {
 struct MakeArgs {
     #[arg(long, value_enum, default_value = "v4")]
     format: FormatArg,
+    /// Validate the maker's and signers' certificates now against this trust store (chain,
+    /// validity, key usage, revocation) and refuse to make the seal unless they are valid
+    /// (R-MAKE-1).
+    #[arg(long)]
+    trust: Option<PathBuf>,
+    /// Make the seal even if its name matches no signer certificate's subject (R-MAKE-4
+    /// requires the match; this bypass is for test material only).
+    #[arg(long)]
+    danger_allow_name_mismatch: bool,
     #[arg(long = "type", value_enum)]
     kind: SealKind,
     #[arg(long)]
@@ -623,6 +632,7 @@ fn make(args: MakeArgs, clock: &dyn Clock) -> Result<()> {
     let picture = files::read(&args.image)?;
     let picture_type = files::picture_type(&args.image, &picture)?;
     let now = clock.now();
+    check_certificates_for_making(&args, &maker_cert, &signer_certs, now)?;
     let es_id = match args.es_id {
         Some(id) => id,
         None => {
@@ -656,5 +666,64 @@ fn make(args: MakeArgs, clock: &dyn Clock) -> Result<()> {
     };
     let seal = eseal_ses::make_seal(&request, &maker_cert, &SoftwareSigner::new(maker_key))?;
     files::write_new(&args.out, seal.raw())?;
+    Ok(())
+}
+
+/// R-MAKE-1 and R-MAKE-4 at making time: the certificates are valid now (when a trust store
+/// is given) and the seal name matches a signer certificate's subject.
+fn check_certificates_for_making(
+    args: &MakeArgs,
+    maker_cert: &[u8],
+    signer_certs: &[Vec<u8>],
+    now: OffsetDateTime,
+) -> Result<()> {
+    let parsed = signer_certs
+        .iter()
+        .map(|c| eseal_pki::Certificate::from_der(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let matches: Vec<_> = parsed
+        .iter()
+        .map(|c| eseal_pki::name::seal_name_matches(&args.name, c.subject_name()))
+        .collect();
+    if !matches
+        .iter()
+        .any(|m| !matches!(m, eseal_pki::name::NameMatch::Mismatch { .. }))
+    {
+        if args.danger_allow_name_mismatch {
+            eprintln!(
+                "warning: --danger-allow-name-mismatch: the seal name {:?} matches no signer certificate subject",
+                args.name
+            );
+        } else {
+            bail!(
+                "the seal name {:?} matches no signer certificate subject ({}); R-MAKE-4 requires it",
+                args.name,
+                parsed
+                    .iter()
+                    .map(|c| c.subject())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
+    }
+    if let Some(dir) = &args.trust {
+        let (store, _) = pki::load_trust_store(dir)?;
+        let maker = eseal_pki::Certificate::from_der(maker_cert)?;
+        for cert in std::iter::once(&maker).chain(parsed.iter()) {
+            let r = eseal_pki::validate(cert, &[], &store, &[], now, eseal_pki::Purpose::Signing);
+            if r.status() != eseal_pki::ChainStatus::Valid {
+                let why = r
+                    .first(eseal_pki::chain::ChainOutcome::Failed)
+                    .or_else(|| r.first(eseal_pki::chain::ChainOutcome::Indeterminate))
+                    .map(|c| format!("{:?}: {}", c.check, c.detail))
+                    .unwrap_or_default();
+                bail!(
+                    "certificate {} is not valid now ({:?}): {why}",
+                    cert.subject(),
+                    r.status()
+                );
+            }
+        }
+    }
     Ok(())
 }

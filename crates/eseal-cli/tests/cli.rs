@@ -151,7 +151,14 @@ fn setup() -> Setup {
         let key = Sm2PrivateKey::generate(&random).unwrap();
         let cert = issue_certificate(
             &IssueRequest {
-                subject: format!("CN={name},O=eseal test,C=CN").parse().unwrap(),
+                subject: if name == "maker" {
+                    "CN=maker,O=eseal test,C=CN".parse().unwrap()
+                } else {
+                    // Signers carry the organisation name the seals use (R-MAKE-4).
+                    format!("CN=威海市测试有限公司,OU={name},O=威海市测试有限公司,C=CN")
+                        .parse()
+                        .unwrap()
+                },
                 crl_distribution_point: None,
                 public_key: key.public_key(),
                 kind,
@@ -412,7 +419,7 @@ fn seal_verify_exit_codes() {
         "--type",
         "official",
         "--name",
-        "x",
+        "威海市测试有限公司",
         "--maker-cert",
         &s.p("maker.pem"),
         "--maker-key",
@@ -612,7 +619,7 @@ fn eseal_verifies_what_openssl_signs() {
         "--type",
         "official",
         "--name",
-        "OpenSSL keys",
+        "osigner",
         "--maker-cert",
         &s.p("omaker.pem"),
         "--maker-key",
@@ -710,4 +717,85 @@ fn demo_runs_end_to_end() {
     // A second run into the same, now non-empty, folder is refused, not overwritten.
     let o = eseal(&["demo", "--dir", &out.to_string_lossy()]);
     assert_eq!(code(&o), 3);
+}
+
+#[test]
+fn making_checks_the_name_and_with_a_trust_store_the_certificates() {
+    let s = setup();
+    let base = |name: &str, signer: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "seal".to_owned(),
+            "make".into(),
+            "--type".into(),
+            "official".into(),
+            "--name".into(),
+            name.into(),
+            "--maker-cert".into(),
+            s.p("maker.pem"),
+            "--maker-key".into(),
+            s.p("maker.key"),
+            "--signer-cert".into(),
+            s.p(&format!("{signer}.pem")),
+            "--image".into(),
+            s.p("stamp.svg"),
+            "--width-mm".into(),
+            "42".into(),
+            "--height-mm".into(),
+            "42".into(),
+            "--valid-from".into(),
+            "2020-01-01T00:00:00Z".into(),
+            "--valid-to".into(),
+            "2030-01-01T00:00:00Z".into(),
+            "--out".into(),
+            s.p(out),
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        eseal(&refs)
+    };
+    // A business seal of the organisation: name + 合同专用章 matches.
+    let o = base(
+        "威海市测试有限公司合同专用章",
+        "signer",
+        "contract.esl",
+        &[],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    // Another organisation's name is refused, and nothing is written.
+    let o = base("威海市别的公司", "signer", "other.esl", &[]);
+    assert_eq!(code(&o), 3);
+    assert!(
+        text(&o).contains("matches no signer certificate subject"),
+        "{}",
+        text(&o)
+    );
+    assert!(!s.path("other.esl").exists());
+    let o = base(
+        "威海市别的公司",
+        "signer",
+        "other.esl",
+        &["--danger-allow-name-mismatch"],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    // With a trust store: valid certificates pass, an expired signer certificate is refused.
+    let trust = s.p("trust");
+    let o = base(
+        "威海市测试有限公司",
+        "signer",
+        "trusted.esl",
+        &["--trust", &trust],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = base(
+        "威海市测试有限公司",
+        "old-signer",
+        "old.esl",
+        &["--trust", &trust],
+    );
+    assert_eq!(code(&o), 3);
+    assert!(
+        text(&o).contains("not valid now") && text(&o).contains("expired"),
+        "{}",
+        text(&o)
+    );
 }
