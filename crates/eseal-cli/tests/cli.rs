@@ -799,3 +799,257 @@ fn making_checks_the_name_and_with_a_trust_store_the_certificates() {
         text(&o)
     );
 }
+
+/// `eseal ca` end to end, checked by the stock OpenSSL commands of the issue.
+#[test]
+fn dev_ca_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let ca = d.join("ca");
+    let p = |n: &str| d.join(n).to_string_lossy().into_owned();
+    let cap = ca.to_string_lossy().into_owned();
+    let o = eseal(&[
+        "ca",
+        "init",
+        "--dir",
+        &cap,
+        "--crl-url",
+        "http://127.0.0.1:8080/crl/issuing.crl",
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(
+        code(&eseal(&["ca", "init", "--dir", &cap])),
+        3,
+        "a second init is refused"
+    );
+    let o = eseal(&[
+        "ca",
+        "issue",
+        "--dir",
+        &cap,
+        "--kind",
+        "org",
+        "--subject",
+        "/C=CN/O=威海市示例科技有限公司/OU=91350100M000100Y43/CN=威海市示例科技有限公司",
+        "--out",
+        &p("org"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&[
+        "ca",
+        "issue",
+        "--dir",
+        &cap,
+        "--kind",
+        "maker",
+        "--subject",
+        "/C=CN/O=威海市电子印章服务机构/CN=制章系统",
+        "--out",
+        &p("maker"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&[
+        "ca",
+        "issue",
+        "--dir",
+        &cap,
+        "--kind",
+        "ceo",
+        "--subject",
+        "/CN=x",
+        "--out",
+        &p("bad"),
+    ]);
+    assert_eq!(code(&o), 3, "unknown kind");
+    // A key made in eseal, certified through a CSR.
+    assert_eq!(
+        code(&eseal(&["key", "generate", "--out", &p("person.key")])),
+        0
+    );
+    let o = eseal(&[
+        "csr",
+        "--key",
+        &p("person.key"),
+        "--subject",
+        "/C=CN/CN=张三/SERIALNUMBER=11010519491231002X",
+        "--out",
+        &p("person.csr"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&[
+        "ca",
+        "issue",
+        "--dir",
+        &cap,
+        "--kind",
+        "person",
+        "--csr",
+        &p("person.csr"),
+        "--out",
+        &p("person"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(!d.join("person.key.pem").exists());
+
+    let verify = |cert: &str| {
+        let o = eseal(&["cert", "verify", &p(cert), "--trust", &cap, "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        (
+            code(&o),
+            v["status"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    assert_eq!(verify("org.pem"), (0, "VALID".to_owned()));
+    assert_eq!(verify("person.pem"), (0, "VALID".to_owned()));
+    let o = eseal(&[
+        "ca",
+        "revoke",
+        "--dir",
+        &cap,
+        "--cert",
+        &p("org.pem"),
+        "--reason",
+        "key-compromise",
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(verify("org.pem"), (1, "INVALID".to_owned()));
+    assert_eq!(verify("maker.pem"), (0, "VALID".to_owned()));
+    // Without the CRLs in the store: indeterminate.
+    let bare = d.join("bare");
+    std::fs::create_dir(&bare).unwrap();
+    std::fs::copy(ca.join("root.pem"), bare.join("root.pem")).unwrap();
+    std::fs::copy(ca.join("issuing.pem"), bare.join("issuing.pem")).unwrap();
+    let o = eseal(&[
+        "cert",
+        "verify",
+        &p("maker.pem"),
+        "--trust",
+        &bare.to_string_lossy(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", text(&o));
+
+    if openssl_available() {
+        let o = Command::new("openssl")
+            .current_dir(&ca)
+            .args([
+                "verify",
+                "-CAfile",
+                "root.pem",
+                "-untrusted",
+                "issuing.pem",
+                &p("maker.pem"),
+            ])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+        let o = Command::new("openssl")
+            .current_dir(&ca)
+            .args([
+                "crl",
+                "-verify",
+                "-CAfile",
+                "issuing.pem",
+                "-in",
+                "crl.pem",
+                "-noout",
+            ])
+            .output()
+            .unwrap();
+        assert!(text(&o).contains("verify OK"), "{}", text(&o));
+        let o = Command::new("openssl")
+            .args(["x509", "-in", &p("org.pem"), "-noout", "-text"])
+            .output()
+            .unwrap();
+        let t = text(&o);
+        assert!(
+            t.contains("http://127.0.0.1:8080/crl/issuing.crl")
+                && t.contains("Digital Signature")
+                && t.contains("Authority Key Identifier"),
+            "{t}"
+        );
+    }
+}
+
+/// The sample PKCS#12 files import; the key and certificate work for making a seal.
+#[test]
+fn p12_import_of_the_samples() {
+    let dir = std::env::var_os("ESEAL_SAMPLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
+        });
+    if !dir.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "samples folder {} is missing",
+            dir.display()
+        );
+        eprintln!("SKIPPED: samples folder {} is missing", dir.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = |n: &str| tmp.path().join(n).to_string_lossy().into_owned();
+    let o = eseal(&[
+        "p12",
+        "import",
+        &dir.join("USER.p12").to_string_lossy(),
+        "--password",
+        "777777",
+        "--out",
+        &out("user"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&[
+        "p12",
+        "import",
+        &dir.join("SealBuilder.p12").to_string_lossy(),
+        "--password",
+        "777777",
+        "--out",
+        &out("maker"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&[
+        "p12",
+        "import",
+        &dir.join("SealBuilder.p12").to_string_lossy(),
+        "--password",
+        "nope",
+        "--out",
+        &out("x"),
+    ]);
+    assert_eq!(code(&o), 3);
+    assert!(text(&o).contains("wrong password"), "{}", text(&o));
+    std::fs::write(
+        tmp.path().join("stamp.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    let o = eseal(&[
+        "seal",
+        "make",
+        "--type",
+        "official",
+        "--name",
+        "Test Certificate",
+        "--maker-cert",
+        &out("maker.pem"),
+        "--maker-key",
+        &out("maker.key"),
+        "--signer-cert",
+        &out("user.pem"),
+        "--image",
+        &out("stamp.svg"),
+        "--width-mm",
+        "40",
+        "--height-mm",
+        "40",
+        "--valid-from",
+        "2020-05-01T00:00:00Z",
+        "--valid-to",
+        "2021-05-01T00:00:00Z",
+        "--out",
+        &out("seal.esl"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+}
