@@ -24,6 +24,18 @@ const SHA1: &str = "1.3.14.3.2.26";
 const PBE_3DES: &str = "1.2.840.113549.1.12.1.3";
 const PBE_RC2_128: &str = "1.2.840.113549.1.12.1.5";
 const PBE_RC2_40: &str = "1.2.840.113549.1.12.1.6";
+/// Iteration counts above this are refused: a hostile file could otherwise keep the key
+/// derivation busy for hours (the samples use 102 400; OpenSSL's default is 2 048).
+const MAX_ITERATIONS: i64 = 10_000_000;
+
+fn rounds(iterations: i64) -> Result<i32, PkiError> {
+    if !(1..=MAX_ITERATIONS).contains(&iterations) {
+        return Err(err(format!(
+            "iteration count {iterations} is outside 1..={MAX_ITERATIONS}"
+        )));
+    }
+    i32::try_from(iterations).map_err(|_| err("iteration count too large"))
+}
 
 /// What a PKCS#12 file holds.
 #[derive(Debug)]
@@ -157,7 +169,7 @@ fn check_mac(mac: &Tlv<'_>, data: &[u8], password: &str) -> Result<(), PkiError>
         Some(i) => integer(i, "iterations")?,
         None => 1,
     };
-    let rounds = i32::try_from(iterations).map_err(|_| err("iteration count too large"))?;
+    let rounds = rounds(iterations)?;
     let key = Zeroizing::new(
         derive_key_utf8::<Sha1>(password, &salt, Pkcs12KeyType::Mac, rounds, 20)
             .map_err(|e| err(e.to_string()))?,
@@ -175,8 +187,7 @@ fn decrypt(alg: &Tlv<'_>, data: &[u8], password: &str) -> Result<Zeroizing<Vec<u
     let id = oid(&child(&a, 0, "algorithm")?, "algorithm")?;
     let params = children(&child(&a, 1, "parameters")?, "PBE parameters")?;
     let salt = octets(&child(&params, 0, "salt")?, "salt")?;
-    let rounds = i32::try_from(integer(&child(&params, 1, "iterations")?, "iterations")?)
-        .map_err(|_| err("iteration count too large"))?;
+    let rounds = rounds(integer(&child(&params, 1, "iterations")?, "iterations")?)?;
     let derive = |kind, len| -> Result<Zeroizing<Vec<u8>>, PkiError> {
         Ok(Zeroizing::new(
             derive_key_utf8::<Sha1>(password, &salt, kind, rounds, len)
@@ -252,3 +263,29 @@ fn read_bags(bytes: &[u8], password: &str, out: &mut Pkcs12Contents) -> Result<(
 
 #[allow(unused_imports)]
 use {KeyInit as _, KeyIvInit as _};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iteration_counts_are_bounded() {
+        assert_eq!(rounds(102_400).unwrap(), 102_400);
+        for bad in [0, -1, MAX_ITERATIONS + 1, i64::MAX] {
+            assert!(
+                rounds(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("iteration count"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for input in [&b""[..], b"\x30\x80", b"\x30\x03\x02\x01\x03", b"not a pfx"] {
+            assert!(read_pkcs12(input, "x").is_err());
+        }
+    }
+}

@@ -953,3 +953,111 @@ fn csr_interoperates_with_openssl() {
     bad[n] ^= 1;
     assert!(eseal_pki::csr::read_csr(&bad).is_err());
 }
+
+/// RSA and ECDSA P-256 certificates exist in the field: they are read, and their chains are
+/// reported as not verifiable here rather than failing to parse.
+#[test]
+fn rsa_and_p256_certificates_are_read() {
+    if !openssl_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    openssl(
+        d,
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "rsa.key", "-subj",
+            "/CN=RSA", "-days", "30", "-out", "rsa.pem",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ec.key",
+            "-subj",
+            "/CN=P256",
+            "-days",
+            "30",
+            "-out",
+            "ec.pem",
+        ],
+    );
+    let rsa = Certificate::parse_all(&std::fs::read(d.join("rsa.pem")).unwrap())
+        .unwrap()
+        .remove(0);
+    let ec = Certificate::parse_all(&std::fs::read(d.join("ec.pem")).unwrap())
+        .unwrap()
+        .remove(0);
+    assert_eq!(rsa.key_algorithm(), eseal_pki::cert::KeyAlgorithm::Rsa);
+    assert_eq!(ec.key_algorithm(), eseal_pki::cert::KeyAlgorithm::EcP256);
+    assert!(rsa.sm2_public_key().is_none() && ec.sm2_public_key().is_none());
+    // Issued by an RSA CA: the signature cannot be checked, so the chain is indeterminate.
+    let mut s = TrustStore::new();
+    s.add_anchor(rsa.clone());
+    openssl(
+        d,
+        &[
+            "req", "-new", "-newkey", "sm2", "-nodes", "-keyout", "leaf.key", "-subj", "/CN=leaf",
+            "-out", "leaf.csr",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "rsa.pem",
+            "-CAkey",
+            "rsa.key",
+            "-set_serial",
+            "5",
+            "-days",
+            "30",
+            "-out",
+            "leaf.pem",
+        ],
+    );
+    let leaf = Certificate::parse_all(&std::fs::read(d.join("leaf.pem")).unwrap())
+        .unwrap()
+        .remove(0);
+    let r = validate(
+        &leaf,
+        &[],
+        &s,
+        &[],
+        OffsetDateTime::now_utc(),
+        Purpose::Signing,
+    );
+    assert_eq!(
+        check(&r, 0, ChainCheck::Signature),
+        ChainOutcome::Indeterminate
+    );
+    // And a P-256 end certificate cannot sign seal data.
+    let mut s = TrustStore::new();
+    s.add_anchor(ec.clone());
+    let r = validate(
+        &ec,
+        &[],
+        &s,
+        &[],
+        OffsetDateTime::now_utc(),
+        Purpose::Signing,
+    );
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.outcome == ChainOutcome::Indeterminate && c.detail.contains("not SM2")),
+        "{r:#?}"
+    );
+}
