@@ -185,9 +185,9 @@ struct MakeArgs {
     #[arg(long)]
     height_mm: i64,
     #[arg(long)]
-    valid_from: String,
+    valid_from: Option<String>,
     #[arg(long)]
-    valid_to: String,
+    valid_to: Option<String>,
     /// Vendor id (Vid).
     #[arg(long, default_value = "eseal")]
     vid: String,
@@ -633,6 +633,7 @@ fn make(args: MakeArgs, clock: &dyn Clock) -> Result<()> {
     let picture_type = files::picture_type(&args.image, &picture)?;
     let now = clock.now();
     check_certificates_for_making(&args, &maker_cert, &signer_certs, now)?;
+    let (valid_start, valid_end) = seal_validity(&args, &signer_certs)?;
     let es_id = match args.es_id {
         Some(id) => id,
         None => {
@@ -660,8 +661,8 @@ fn make(args: MakeArgs, clock: &dyn Clock) -> Result<()> {
         width_mm: args.width_mm,
         height_mm: args.height_mm,
         create_date: now,
-        valid_start: parse_time(&args.valid_from, "--valid-from")?,
-        valid_end: parse_time(&args.valid_to, "--valid-to")?,
+        valid_start,
+        valid_end,
         ext_datas: None,
     };
     let seal = eseal_ses::make_seal(&request, &maker_cert, &SoftwareSigner::new(maker_key))?;
@@ -726,4 +727,37 @@ fn check_certificates_for_making(
         }
     }
     Ok(())
+}
+
+/// R-VALID-1: a seal's validity equals its certificate's. Without --valid-from/--valid-to the
+/// signer certificate's validity is used; a window given explicitly must lie inside every
+/// signer certificate's validity.
+fn seal_validity(
+    args: &MakeArgs,
+    signer_certs: &[Vec<u8>],
+) -> Result<(OffsetDateTime, OffsetDateTime)> {
+    let certs = signer_certs
+        .iter()
+        .map(|c| eseal_pki::Certificate::from_der(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let first = certs.first().context("no signer certificate")?;
+    let start = match &args.valid_from {
+        Some(s) => parse_time(s, "--valid-from")?,
+        None => first.not_before(),
+    };
+    let end = match &args.valid_to {
+        Some(s) => parse_time(s, "--valid-to")?,
+        None => first.not_after(),
+    };
+    for c in &certs {
+        if start < c.not_before() || end > c.not_after() {
+            bail!(
+                "the seal's validity {start} .. {end} goes beyond the signer certificate {} ({} .. {}); R-VALID-1 ties a seal's validity to its certificate's",
+                c.subject(),
+                c.not_before(),
+                c.not_after()
+            );
+        }
+    }
+    Ok((start, end))
 }

@@ -214,10 +214,6 @@ fn make_seal(s: &Setup, format: &str, signer: &str, out: &str) -> Output {
         "42",
         "--height-mm",
         "42",
-        "--valid-from",
-        "2020-01-01T00:00:00Z",
-        "--valid-to",
-        "2039-01-01T00:00:00+08:00",
         "--out",
         &s.p(out),
     ])
@@ -632,10 +628,6 @@ fn eseal_verifies_what_openssl_signs() {
         "40",
         "--height-mm",
         "40",
-        "--valid-from",
-        "2020-01-01T00:00:00Z",
-        "--valid-to",
-        "2035-01-01T00:00:00Z",
         "--out",
         &s.p("oseal.esl"),
     ]);
