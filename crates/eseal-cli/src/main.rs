@@ -8,6 +8,7 @@ mod bench;
 mod demo;
 mod files;
 mod i18n;
+mod impression;
 mod output;
 mod pki;
 mod trust;
@@ -80,6 +81,9 @@ enum Command {
     /// PKCS#12 files.
     #[command(subcommand)]
     P12(P12Command),
+    /// Seal impressions (印模): render the standard styles, compare two impressions.
+    #[command(subcommand)]
+    Impression(impression::ImpressionCommand),
     /// Measure SM2 sign/verify and SM3 throughput (used by scripts/bench-crypto.sh).
     Bench {
         /// Seconds per measurement.
@@ -601,6 +605,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             pki::p12_import(&file, &password, &out)?;
             Ok(0)
         }
+        Command::Impression(cmd) => impression::run(cmd, lang),
         Command::Bench { seconds } => {
             bench::run(seconds)?;
             Ok(0)
