@@ -1,4 +1,5 @@
-#![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)] // test code
+
 //! Shared by the image tests: the font, and the generated variations.
 
 use eseal_image::output::SplitMix;
