@@ -1045,3 +1045,85 @@ fn p12_import_of_the_samples() {
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
 }
+
+/// `eseal impression render|compare` (needs the CJK font that .ci/run installs).
+#[test]
+fn impression_render_and_compare() {
+    let font_present = eseal_image::font::DEFAULT_FONT_PATHS
+        .iter()
+        .any(|p| Path::new(p).is_file())
+        || std::env::var_os("ESEAL_FONT").is_some();
+    if !font_present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install fonts-noto-cjk"
+        );
+        eprintln!("SKIPPED: no CJK font");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |n: &str| tmp.path().join(n).to_string_lossy().into_owned();
+    let render = |text: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "impression",
+            "render",
+            "--style",
+            "round",
+            "--text",
+            text,
+            "--center-text",
+            "合同专用章",
+            "--out",
+        ];
+        let out = p(out);
+        args.push(&out);
+        args.extend_from_slice(extra);
+        eseal(&args)
+    };
+    assert_eq!(code(&render("威海市示例科技有限公司", "a.png", &[])), 0);
+    assert_eq!(
+        code(&render(
+            "威海市示例科技有限公司",
+            "a-400.png",
+            &["--dpi", "400"]
+        )),
+        0
+    );
+    assert_eq!(code(&render("威海市示例科技有限公司", "a.svg", &[])), 0);
+    assert_eq!(code(&render("威海市示例科技有限公问", "b.png", &[])), 0);
+    let svg = std::fs::read_to_string(p("a.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("width=\"42mm\""));
+    let o = eseal(&[
+        "impression",
+        "compare",
+        &p("a.png"),
+        &p("a-400.png"),
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["matches"], true);
+    let o = eseal(&["impression", "compare", &p("a.png"), &p("b.png")]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    // Bad input: empty text, absurd size, a file that is not an image, an unknown extension.
+    assert_eq!(code(&render("", "e.png", &[])), 3);
+    let o = render("威海", "big.png", &["--size-mm", "900"]);
+    assert_eq!(code(&o), 3);
+    assert!(text(&o).contains("outside"), "{}", text(&o));
+    let o = eseal(&["impression", "compare", &p("a.svg"), &p("a.png")]);
+    assert_eq!(code(&o), 3);
+    assert!(text(&o).contains("not an image"), "{}", text(&o));
+    assert_eq!(code(&render("威海", "x.gif", &[])), 3);
+    // A seal made with a rendered impression.
+    let o = eseal(&[
+        "impression",
+        "render",
+        "--style",
+        "square",
+        "--text",
+        "张三丰印",
+        "--out",
+        &p("sq.png"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+}
