@@ -6,6 +6,7 @@ use eseal_gm::provider::{SeededRandom, SoftwareSigner};
 use eseal_gm::{Sm2PrivateKey, Sm2Signature, Sm3Digest};
 use eseal_pki::{CertificateKind, IssueRequest, Issuer, issue_certificate};
 use eseal_ses::{AnySeal, AnySignature, SignRequest, prepare_signature};
+use eseal_testkit::openssl_available;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use time::OffsetDateTime;
@@ -29,21 +30,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-/// The OpenSSL CLI, or a skip (a failure under CI, where `.ci/run` installs it).
-fn openssl_available() -> bool {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!("openssl is required under CI");
-        }
-        eprintln!("SKIPPED: openssl not found");
-    }
-    ok
 }
 
 fn openssl(dir: &Path, args: &[&str]) -> Output {
@@ -965,20 +951,9 @@ fn dev_ca_through_the_cli() {
 /// The sample PKCS#12 files import; the key and certificate work for making a seal.
 #[test]
 fn p12_import_of_the_samples() {
-    let dir = std::env::var_os("ESEAL_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        });
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "samples folder {} is missing",
-            dir.display()
-        );
-        eprintln!("SKIPPED: samples folder {} is missing", dir.display());
+    let Some(dir) = eseal_testkit::samples() else {
         return;
-    }
+    };
     let tmp = tempfile::tempdir().unwrap();
     let out = |n: &str| tmp.path().join(n).to_string_lossy().into_owned();
     let o = eseal(&[

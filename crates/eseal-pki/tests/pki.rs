@@ -9,45 +9,14 @@ use eseal_pki::chain::{ChainCheck, ChainOutcome, ChainStatus, Purpose, TrustStor
 use eseal_pki::crl::{Crl, RevocationReason};
 use eseal_pki::name::{NameMatch, name_from_slashes, seal_name_matches, subject_info};
 use eseal_pki::{Certificate, CertificateKind, IssueRequest, Issuer, issue_certificate};
-use std::path::{Path, PathBuf};
+use eseal_testkit::openssl_available;
+use eseal_testkit::samples;
+use std::path::Path;
 use std::process::Command;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 const NOW: OffsetDateTime = datetime!(2026-06-01 00:00 UTC);
-
-fn samples() -> Option<PathBuf> {
-    let dir = std::env::var_os("ESEAL_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "samples folder {} is missing (set ESEAL_SAMPLES)",
-            dir.display()
-        );
-    }
-    eprintln!("SKIPPED: samples folder {} is missing", dir.display());
-    None
-}
-
-fn openssl_available() -> bool {
-    let ok = Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!("openssl is required under CI");
-        }
-        eprintln!("SKIPPED: openssl not found");
-    }
-    ok
-}
 
 fn openssl(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("openssl")

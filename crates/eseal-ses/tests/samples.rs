@@ -8,29 +8,8 @@ use eseal_ses::{
     AnySeal, AnySignature, CheckId, Indication, Outcome, SignedData, StructureKind, SubIndication,
     VerifyPolicy, Version, detect, verify_seal, verify_signature,
 };
-use std::path::PathBuf;
+use eseal_testkit::samples;
 use time::macros::datetime;
-
-/// The samples folder: `$ESEAL_SAMPLES`, else `../shared/samples` beside the checkout.
-/// Missing: a failure under CI, a visible skip elsewhere.
-fn samples() -> Option<PathBuf> {
-    let dir = std::env::var_os("ESEAL_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/samples")
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!(
-            "samples folder {} is missing (set ESEAL_SAMPLES)",
-            dir.display()
-        );
-    }
-    eprintln!("SKIPPED: samples folder {} is missing", dir.display());
-    None
-}
 
 fn read(name: &str) -> Option<Vec<u8>> {
     let dir = samples()?;
