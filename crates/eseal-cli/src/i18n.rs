@@ -56,6 +56,10 @@ pub fn check_label(lang: Lang, id: CheckId) -> &'static str {
         }
         CheckId::DataHash => ("原文杂凑", "data hash"),
         CheckId::SignatureTimestamp => ("签章时间戳", "signature timestamp"),
+        CheckId::DocumentReferences => ("文件完整性", "document references"),
+        CheckId::DocumentCoverage => ("保护范围", "protected files"),
+        CheckId::SealFile => ("印章文件一致", "seal file"),
+        CheckId::SignatureType => ("签名类型", "signature type"),
         CheckId::MakerCertificateChain => (
             "制章者证书链与吊销",
             "maker certificate chain and revocation",

@@ -6,6 +6,7 @@
 
 mod bench;
 mod demo;
+mod doc;
 mod files;
 mod i18n;
 mod impression;
@@ -20,7 +21,7 @@ use eseal_ses::{
     AnySeal, AnySignature, CheckId, Indication, Outcome, SealRequest, SignRequest, Version,
 };
 use i18n::Lang;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -56,9 +57,9 @@ enum Command {
     /// Sign (电子签章).
     #[command(subcommand)]
     Sign(SignCommand),
-    /// Verify (验证).
-    #[command(subcommand)]
-    Verify(VerifyCommand),
+    /// Verify (验证): `eseal verify FILE` (an OFD, or a detached signature with --data), or
+    /// `eseal verify data --sig … --in …`. Exit 0 all PASSED, 1 any FAILED, 2 INDETERMINATE.
+    Verify(VerifyArgs),
     /// Keys.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -223,6 +224,23 @@ enum SignCommand {
         #[arg(long)]
         property_info: Option<String>,
     },
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+struct VerifyArgs {
+    #[command(subcommand)]
+    command: Option<VerifyCommand>,
+    /// The signed file: an OFD package, or a detached SES_Signature (with --data).
+    file: Option<PathBuf>,
+    /// The signed data, for a detached signature.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Trust store: a directory of CA certificates and CRLs.
+    #[arg(long)]
+    trust: Option<PathBuf>,
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -493,34 +511,29 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             );
             Ok(0)
         }
-        Command::Verify(VerifyCommand::Data {
-            sig,
-            input,
+        Command::Verify(VerifyArgs {
+            command: None,
+            file,
+            data,
             trust,
             json,
         }) => {
-            let bytes = files::read(&sig)?;
-            let digest = files::sm3_file(&input)?;
-            let signature = match AnySignature::decode(&bytes) {
-                Ok((s, _)) => s,
-                Err(e) => {
-                    output::print_decode_failure(&sig, &e, json, lang)?;
-                    return Ok(1);
-                }
-            };
-            let report = eseal_ses::verify_signature(
-                &signature,
-                eseal_ses::SignedData::Digest(digest),
-                &trust::policy(trust.as_deref())?,
-                &SoftwareVerifier,
-            );
-            output::print_report(&sig, signature.version(), &report, json, lang)?;
-            Ok(match report.indication() {
-                Indication::Passed => 0,
-                Indication::Failed => 1,
-                Indication::Indeterminate => 2,
-            })
+            let file = file.context("give the file to verify (or `eseal verify data …`)")?;
+            match data {
+                Some(data) => verify_detached(&file, &data, trust.as_deref(), json, lang),
+                None => doc::verify_ofd_file(&file, trust.as_deref(), json, lang),
+            }
         }
+        Command::Verify(VerifyArgs {
+            command:
+                Some(VerifyCommand::Data {
+                    sig,
+                    input,
+                    trust,
+                    json,
+                }),
+            ..
+        }) => verify_detached(&sig, &input, trust.as_deref(), json, lang),
         Command::Ca(CaCommand::Init {
             dir,
             name,
@@ -765,4 +778,35 @@ fn seal_validity(
         }
     }
     Ok((start, end))
+}
+
+/// A detached SES_Signature over a file: exit 0 valid, 1 invalid, 2 indeterminate.
+fn verify_detached(
+    sig: &Path,
+    input: &Path,
+    trust: Option<&Path>,
+    json: bool,
+    lang: Lang,
+) -> Result<u8> {
+    let bytes = files::read(sig)?;
+    let digest = files::sm3_file(input)?;
+    let signature = match AnySignature::decode(&bytes) {
+        Ok((s, _)) => s,
+        Err(e) => {
+            output::print_decode_failure(sig, &e, json, lang)?;
+            return Ok(1);
+        }
+    };
+    let report = eseal_ses::verify_signature(
+        &signature,
+        eseal_ses::SignedData::Digest(digest),
+        &trust::policy(trust)?,
+        &SoftwareVerifier,
+    );
+    output::print_report(sig, signature.version(), &report, json, lang)?;
+    Ok(match report.indication() {
+        Indication::Passed => 0,
+        Indication::Failed => 1,
+        Indication::Indeterminate => 2,
+    })
 }

@@ -60,6 +60,14 @@ pub enum CheckId {
     DataHash,
     /// The signature timestamp.
     SignatureTimestamp,
+    /// Every file a document signature references has the check value it records.
+    DocumentReferences,
+    /// Which files of the document the signature does not protect.
+    DocumentCoverage,
+    /// The seal file stored beside the signature is the seal inside it.
+    SealFile,
+    /// The signature's type is one eseal verifies.
+    SignatureType,
     /// The maker certificate's chain to a trust anchor, and its revocation status, at createDate.
     MakerCertificateChain,
     /// The signer certificate's chain to a trust anchor, and its revocation status, at the

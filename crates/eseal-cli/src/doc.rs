@@ -1,0 +1,95 @@
+//! `eseal verify FILE.ofd`.
+
+use crate::i18n::{self, Lang};
+use anyhow::{Context, Result};
+use eseal_gm::provider::SoftwareVerifier;
+use eseal_ses::Indication;
+use std::path::Path;
+
+/// Verify every signature of an OFD: exit 0 all PASSED, 1 any FAILED, 2 otherwise.
+pub fn verify_ofd_file(file: &Path, trust: Option<&Path>, json: bool, lang: Lang) -> Result<u8> {
+    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let policy = crate::trust::policy(trust)?;
+    let mut pkg = match eseal_doc::Package::open(std::io::BufReader::new(f)) {
+        Ok(p) => p,
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string() })
+                );
+            } else {
+                println!(
+                    "{}: {}\n  {}: {e}",
+                    lang.t("文件", "file"),
+                    file.display(),
+                    i18n::outcome_label(lang, eseal_ses::Outcome::Failed)
+                );
+            }
+            return Ok(1);
+        }
+    };
+    let report = match eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier) {
+        Ok(r) => r,
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string() })
+                );
+            } else {
+                println!(
+                    "{}: {}\n  {}: {e}",
+                    lang.t("文件", "file"),
+                    file.display(),
+                    i18n::outcome_label(lang, eseal_ses::Outcome::Failed)
+                );
+            }
+            return Ok(1);
+        }
+    };
+    if json {
+        let v = serde_json::json!({ "file": file.display().to_string(), "indication": report.indication(), "signatures": report.signatures });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("{}: {}", lang.t("文件", "file"), file.display());
+        if report.signatures.is_empty() {
+            println!(
+                "  {}",
+                lang.t("文档没有签章", "the document carries no signature")
+            );
+        }
+        for s in &report.signatures {
+            println!(
+                "{} {} ({}, {}){}: {}",
+                lang.t("签章", "signature"),
+                s.id,
+                s.kind,
+                s.signature_xml,
+                s.seal_name
+                    .as_ref()
+                    .map(|n| format!(" {n}"))
+                    .unwrap_or_default(),
+                i18n::indication_label(lang, s.indication)
+            );
+            for c in &s.report.checks {
+                println!(
+                    "  {:<10} {}: {}",
+                    i18n::outcome_label(lang, c.outcome),
+                    i18n::check_label(lang, c.id),
+                    c.detail
+                );
+            }
+        }
+        println!(
+            "{}: {}",
+            lang.t("结论", "result"),
+            i18n::indication_label(lang, report.indication())
+        );
+    }
+    Ok(match report.indication() {
+        Indication::Passed => 0,
+        Indication::Failed => 1,
+        Indication::Indeterminate => 2,
+    })
+}

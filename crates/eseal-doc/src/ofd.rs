@@ -1,0 +1,364 @@
+//! Verifying every signature of an OFD (GB/T 33190 §18, formats.md §8): the References'
+//! check values, the files outside the protected set, the seal file, and the SES_Signature
+//! over the exact bytes of Signature.xml, with a report per signature.
+
+use crate::error::DocError;
+use crate::package::Package;
+use crate::xml::{Node, signature_lists, signature_records, signature_xml};
+use base64ct::{Base64, Encoding};
+use eseal_gm::provider::Sm2Verifier;
+use eseal_gm::{SignerId, Sm2PublicKey, Sm3Digest, Sm3Hasher};
+use eseal_ses::{
+    AnySignature, CheckId, Indication, Outcome, Report, SignedData, SubIndication, VerifyPolicy,
+    verify_signature,
+};
+use serde::Serialize;
+use std::io::{Read, Seek};
+
+/// The result for one signature.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureResult {
+    /// `ID` in Signatures.xml.
+    pub id: String,
+    /// `Type` (Seal or Sign).
+    pub kind: String,
+    /// Path of its Signature.xml.
+    pub signature_xml: String,
+    /// `Provider` name.
+    pub provider: String,
+    /// The seal's name, when a seal signature.
+    pub seal_name: Option<String>,
+    /// Indication.
+    pub indication: Indication,
+    /// Sub-indication.
+    pub sub_indication: Option<SubIndication>,
+    /// Every check.
+    pub report: Report,
+}
+
+/// The result for a document.
+#[derive(Debug, Clone, Serialize)]
+pub struct OfdReport {
+    /// One per signature, in document order.
+    pub signatures: Vec<SignatureResult>,
+}
+
+impl OfdReport {
+    /// PASSED only if there are signatures and all passed; FAILED if any failed.
+    pub fn indication(&self) -> Indication {
+        if self.signatures.is_empty()
+            || self
+                .signatures
+                .iter()
+                .any(|s| s.indication == Indication::Failed)
+        {
+            Indication::Failed
+        } else if self
+            .signatures
+            .iter()
+            .any(|s| s.indication == Indication::Indeterminate)
+        {
+            Indication::Indeterminate
+        } else {
+            Indication::Passed
+        }
+    }
+}
+
+enum Method {
+    Sm3,
+    Sm3WithZ,
+    Sha1,
+    Md5,
+}
+
+fn method(name: Option<&str>) -> Result<Method, String> {
+    match name.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        Some("sm3") | Some("1.2.156.10197.1.401") | Some("1.2.156.10197.1.401.1") => {
+            Ok(Method::Sm3)
+        }
+        Some("1.2.156.10197.1.401.2") => Ok(Method::Sm3WithZ),
+        Some("sha1") | Some("sha-1") | Some("1.3.14.3.2.26") => Ok(Method::Sha1),
+        None | Some("md5") | Some("1.2.840.113549.2.5") => Ok(Method::Md5),
+        Some(other) => Err(format!("unknown CheckMethod {other:?}")),
+    }
+}
+
+fn digest<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    file: &str,
+    m: &Method,
+    z: Option<&Sm3Digest>,
+) -> Result<Vec<u8>, DocError> {
+    use sha1::Digest as _;
+    match m {
+        Method::Sm3 | Method::Sm3WithZ => {
+            let mut h = Sm3Hasher::new();
+            if let (Method::Sm3WithZ, Some(z)) = (m, z) {
+                h.update(z.as_bytes());
+            }
+            pkg.stream(file, |b| h.update(b))?;
+            Ok(h.finalize().as_bytes().to_vec())
+        }
+        Method::Sha1 => {
+            let mut h = sha1::Sha1::new();
+            pkg.stream(file, |b| h.update(b))?;
+            Ok(h.finalize().to_vec())
+        }
+        Method::Md5 => {
+            let mut h = md5::Md5::new();
+            pkg.stream(file, |b| h.update(b))?;
+            Ok(h.finalize().to_vec())
+        }
+    }
+}
+
+/// Verify every signature of the package.
+pub fn verify_ofd<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    policy: &VerifyPolicy,
+    verifier: &dyn Sm2Verifier,
+) -> Result<OfdReport, DocError> {
+    let ofd = Node::parse(&pkg.read("OFD.xml")?, "OFD.xml")?;
+    let mut signatures = Vec::new();
+    for list_path in signature_lists(&ofd) {
+        let list_path = pkg.resolve(&list_path)?;
+        let list = Node::parse(&pkg.read(&list_path)?, &list_path)?;
+        let records = signature_records(&list, &list_path);
+        // The files of every signature record (for what later signatures add).
+        let mut signature_dirs: Vec<String> = records
+            .iter()
+            .map(|r| {
+                r.base_loc
+                    .trim_start_matches('/')
+                    .rsplit_once('/')
+                    .map_or(String::new(), |(d, _)| d.to_owned())
+            })
+            .collect();
+        signature_dirs.dedup();
+        for (n, record) in records.iter().enumerate() {
+            let later: Vec<&String> = signature_dirs
+                .get(n + 1..)
+                .unwrap_or_default()
+                .iter()
+                .collect();
+            signatures.push(verify_one(
+                pkg, record, &list_path, &later, policy, verifier,
+            ));
+        }
+    }
+    Ok(OfdReport { signatures })
+}
+
+fn verify_one<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    record: &crate::xml::SignatureRecord,
+    list_path: &str,
+    later_dirs: &[&String],
+    policy: &VerifyPolicy,
+    verifier: &dyn Sm2Verifier,
+) -> SignatureResult {
+    let mut result = SignatureResult {
+        id: record.id.clone(),
+        kind: record.kind.clone(),
+        signature_xml: record.base_loc.clone(),
+        provider: String::new(),
+        seal_name: None,
+        indication: Indication::Failed,
+        sub_indication: Some(SubIndication::FormatFailure),
+        report: Report::default(),
+    };
+    let fail = |mut r: SignatureResult, why: String| {
+        r.report.checks.push(eseal_ses::Check {
+            id: CheckId::Structure,
+            outcome: Outcome::Failed,
+            sub_indication: Some(SubIndication::FormatFailure),
+            detail: why,
+        });
+        r
+    };
+    let sig_path = match pkg.resolve(&record.base_loc) {
+        Ok(p) => p,
+        Err(e) => return fail(result, e.to_string()),
+    };
+    let sig_bytes = match pkg.read(&sig_path) {
+        Ok(b) => b,
+        Err(e) => return fail(result, e.to_string()),
+    };
+    let info = match Node::parse(&sig_bytes, &sig_path).and_then(|n| signature_xml(&n, &sig_path)) {
+        Ok(i) => i,
+        Err(e) => return fail(result, e.to_string()),
+    };
+    result.provider = info.provider.clone();
+    let value = match pkg.read(&info.signed_value) {
+        Ok(v) => v,
+        Err(e) => return fail(result, format!("SignedValue: {e}")),
+    };
+    // The signature itself.
+    let mut report;
+    let mut signer_key: Option<Sm2PublicKey> = None;
+    let mut eseal_raw: Option<Vec<u8>> = None;
+    if record.kind.eq_ignore_ascii_case("seal") {
+        match AnySignature::decode(&value) {
+            Ok((sig, _)) => {
+                let data = SignedData::Digest(Sm3Digest::of(&sig_bytes));
+                report = verify_signature(&sig, data, policy, verifier);
+                let view = sig.view();
+                signer_key = eseal_ses::cert::CertificateInfo::from_der(view.signer_cert)
+                    .ok()
+                    .and_then(|c| c.public_key.ok());
+                let seal = sig.seal();
+                eseal_raw = Some(seal.raw().to_vec());
+                result.seal_name = seal.view().ok().map(|v| v.name.text());
+                if view.property_info.trim_start_matches('/') != sig_path {
+                    report.checks.push(eseal_ses::Check {
+                        id: CheckId::DocumentCoverage,
+                        outcome: Outcome::Warning,
+                        sub_indication: None,
+                        detail: format!(
+                            "propertyInfo {:?} is not the path of this Signature.xml ({sig_path})",
+                            view.property_info
+                        ),
+                    });
+                }
+            }
+            Err(e) => {
+                return fail(
+                    result,
+                    format!("{}: not an SES_Signature: {e}", info.signed_value),
+                );
+            }
+        }
+    } else {
+        report = Report::default();
+        let why = if eseal_gm::Sm2Signature::from_der_or_raw(&value).is_ok() {
+            "Type=Sign with a bare SM2 signature and no certificate: the signer cannot be identified (formats.md §9, legacy ofdrw)"
+        } else {
+            "Type=Sign (GB/T 35275 SignedData) signatures are not verified by this version"
+        };
+        report.checks.push(eseal_ses::Check {
+            id: CheckId::SignatureType,
+            outcome: Outcome::Indeterminate,
+            sub_indication: Some(SubIndication::SignedDataNotFound),
+            detail: why.into(),
+        });
+    }
+    // References.
+    let m = method(info.check_method.as_deref());
+    let z = signer_key
+        .as_ref()
+        .and_then(|k| k.z(&SignerId::default()).ok());
+    let mut bad = Vec::new();
+    let mut protected = Vec::new();
+    match &m {
+        Err(why) => bad.push(why.clone()),
+        Ok(m) => {
+            for r in &info.references {
+                let expected = Base64::decode_vec(r.check_value.trim()).unwrap_or_default();
+                match digest(pkg, &r.file, m, z.as_ref()) {
+                    Ok(d) if d == expected => {}
+                    Ok(_) => bad.push(format!(
+                        "{} changed (its digest is not the recorded CheckValue)",
+                        r.file
+                    )),
+                    Err(e) => bad.push(e.to_string()),
+                }
+                if let Ok(p) = pkg.resolve(&r.file) {
+                    protected.push(p);
+                }
+            }
+        }
+    }
+    let method_name = info
+        .check_method
+        .clone()
+        .unwrap_or_else(|| "MD5 (no CheckMethod)".into());
+    if bad.is_empty() {
+        let weak = matches!(m, Ok(Method::Md5) | Ok(Method::Sha1));
+        report.checks.push(eseal_ses::Check {
+            id: CheckId::DocumentReferences,
+            outcome: if weak {
+                Outcome::Warning
+            } else {
+                Outcome::Passed
+            },
+            sub_indication: None,
+            detail: format!(
+                "{} file(s) match their {method_name} check values{}",
+                info.references.len(),
+                if weak { " (a weak digest)" } else { "" }
+            ),
+        });
+    } else {
+        report.checks.push(eseal_ses::Check {
+            id: CheckId::DocumentReferences,
+            outcome: Outcome::Failed,
+            sub_indication: Some(SubIndication::HashFailure),
+            detail: bad.join("; "),
+        });
+    }
+    // Coverage: files neither protected nor this signature's own, nor a later signature's.
+    let own_dir = sig_path.rsplit_once('/').map_or("", |(d, _)| d);
+    let unprotected: Vec<String> = pkg
+        .files()
+        .into_iter()
+        .filter(|f| !protected.contains(f))
+        .filter(|f| {
+            f != &sig_path && pkg.resolve(&info.signed_value).ok().as_deref() != Some(f.as_str())
+        })
+        .filter(|f| f != list_path)
+        .filter(|f| {
+            !later_dirs
+                .iter()
+                .any(|d| !d.is_empty() && f.starts_with(&format!("{d}/")))
+        })
+        .filter(|f| !(f.starts_with(&format!("{own_dir}/")) && f.ends_with(".esl")))
+        .collect();
+    if unprotected.is_empty() {
+        report.checks.push(eseal_ses::Check {
+            id: CheckId::DocumentCoverage,
+            outcome: Outcome::Passed,
+            sub_indication: None,
+            detail: "every content file is protected".into(),
+        });
+    } else {
+        report.checks.push(eseal_ses::Check {
+            id: CheckId::DocumentCoverage,
+            outcome: Outcome::Warning,
+            sub_indication: None,
+            detail: format!(
+                "not protected by this signature (changes to them go unnoticed): {}",
+                unprotected.join(", ")
+            ),
+        });
+    }
+    // The seal file beside the signature.
+    if let (Some(seal_path), Some(raw)) = (&info.seal, &eseal_raw) {
+        match pkg.read(seal_path) {
+            Ok(bytes) if &bytes == raw => report.checks.push(eseal_ses::Check {
+                id: CheckId::SealFile,
+                outcome: Outcome::Passed,
+                sub_indication: None,
+                detail: format!("{seal_path} is the seal inside the signature"),
+            }),
+            Ok(_) => report.checks.push(eseal_ses::Check {
+                id: CheckId::SealFile,
+                outcome: Outcome::Failed,
+                sub_indication: Some(SubIndication::SigConstraintsFailure),
+                detail: format!(
+                    "{seal_path} differs from the seal inside the signature (a swapped seal image?)"
+                ),
+            }),
+            Err(e) => report.checks.push(eseal_ses::Check {
+                id: CheckId::SealFile,
+                outcome: Outcome::Failed,
+                sub_indication: Some(SubIndication::FormatFailure),
+                detail: e.to_string(),
+            }),
+        }
+    }
+    result.indication = report.indication();
+    result.sub_indication = report.sub_indication();
+    result.report = report;
+    result
+}

@@ -1,0 +1,184 @@
+//! The OFD container: a ZIP read defensively. Entry names are normalised (`\` → `/`, no
+//! leading `/`), and a package is refused when a name escapes the root (`..`), when two
+//! entries have the same name (also ignoring case, since OFD readers resolve names
+//! case-insensitively), or when sizes or compression ratios are beyond bounds (zip bombs).
+//! Files are hashed as streams; nothing large is held in memory.
+
+use crate::error::DocError;
+use std::collections::HashMap;
+use std::io::{Read, Seek};
+
+/// At most this many entries.
+pub const MAX_ENTRIES: usize = 100_000;
+/// No entry may claim to expand beyond this.
+pub const MAX_ENTRY_SIZE: u64 = 4 << 30;
+/// Compression ratio above which a large entry is treated as a bomb.
+pub const MAX_RATIO: u64 = 200;
+/// XML and other small files read whole are capped at this size.
+pub const MAX_READ: u64 = 64 << 20;
+
+/// An opened OFD package.
+pub struct Package<R: Read + Seek> {
+    zip: zip::ZipArchive<R>,
+    /// Normalised name → index in the archive (files only).
+    index: HashMap<String, usize>,
+    /// Lower-cased name → normalised name, for the case-insensitive fallback.
+    folded: HashMap<String, String>,
+}
+
+impl<R: Read + Seek> std::fmt::Debug for Package<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Package")
+            .field("files", &self.index.len())
+            .finish()
+    }
+}
+
+/// Normalise a ZIP entry name or an ST_Loc to a package path without a leading slash.
+pub fn normalise(path: &str) -> Result<String, DocError> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(DocError::Package(format!(
+                        "{path:?} points outside the package"
+                    )));
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+impl<R: Read + Seek> Package<R> {
+    /// Open and check a package.
+    pub fn open(reader: R) -> Result<Self, DocError> {
+        let mut zip = zip::ZipArchive::new(reader)
+            .map_err(|e| DocError::Package(format!("not a ZIP: {e}")))?;
+        if zip.len() > MAX_ENTRIES {
+            return Err(DocError::Package(format!(
+                "{} entries (at most {MAX_ENTRIES})",
+                zip.len()
+            )));
+        }
+        let mut index = HashMap::new();
+        let mut folded = HashMap::new();
+        for i in 0..zip.len() {
+            let entry = zip
+                .by_index_raw(i)
+                .map_err(|e| DocError::Package(format!("entry {i}: {e}")))?;
+            let raw = entry
+                .name()
+                .map_err(|e| DocError::Package(format!("entry {i}: bad name: {e}")))?
+                .to_string();
+            if raw.split(['/', '\\']).any(|p| p == "..") {
+                return Err(DocError::Package(format!(
+                    "entry {raw:?} climbs out of the package (`..`)"
+                )));
+            }
+            if entry.is_dir() {
+                continue;
+            }
+            if entry.size() > MAX_ENTRY_SIZE {
+                return Err(DocError::Package(format!(
+                    "entry {raw:?} claims {} bytes",
+                    entry.size()
+                )));
+            }
+            if entry.size() > (1 << 20) && entry.size() / entry.compressed_size().max(1) > MAX_RATIO
+            {
+                return Err(DocError::Package(format!(
+                    "entry {raw:?} expands {}× (a zip bomb?)",
+                    entry.size() / entry.compressed_size().max(1)
+                )));
+            }
+            let name = normalise(&raw)?;
+            if name.is_empty() {
+                return Err(DocError::Package(format!("entry {raw:?} has no name")));
+            }
+            let lower = name.to_lowercase();
+            if index.insert(name.clone(), i).is_some()
+                || folded.insert(lower, name.clone()).is_some()
+            {
+                return Err(DocError::Package(format!(
+                    "two entries are named {name:?} (duplicate entries are an attack)"
+                )));
+            }
+        }
+        Ok(Self { zip, index, folded })
+    }
+
+    /// The files, sorted.
+    pub fn files(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.index.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
+    /// Resolve a path to an existing entry: exact, else ignoring case.
+    pub fn resolve(&self, path: &str) -> Result<String, DocError> {
+        let n = normalise(path)?;
+        if self.index.contains_key(&n) {
+            return Ok(n);
+        }
+        self.folded
+            .get(&n.to_lowercase())
+            .cloned()
+            .ok_or(DocError::Missing(n))
+    }
+
+    /// Stream a file through `sink`.
+    pub fn stream(&mut self, path: &str, mut sink: impl FnMut(&[u8])) -> Result<u64, DocError> {
+        let name = self.resolve(path)?;
+        let i = *self
+            .index
+            .get(&name)
+            .ok_or_else(|| DocError::Missing(name.clone()))?;
+        let mut entry = self
+            .zip
+            .by_index(i)
+            .map_err(|e| DocError::Package(format!("{name}: {e}")))?;
+        let declared = entry.size();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0u64;
+        loop {
+            let n = entry
+                .read(&mut buf)
+                .map_err(|e| DocError::Io(format!("{name}: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > declared {
+                return Err(DocError::Package(format!(
+                    "{name} expands beyond its declared size"
+                )));
+            }
+            sink(buf.get(..n).unwrap_or_default());
+        }
+        Ok(total)
+    }
+
+    /// Read a (small) file whole.
+    pub fn read(&mut self, path: &str) -> Result<Vec<u8>, DocError> {
+        let name = self.resolve(path)?;
+        let mut out = Vec::new();
+        let mut over = false;
+        self.stream(&name, |b| {
+            if out.len() as u64 + b.len() as u64 > MAX_READ {
+                over = true;
+            } else {
+                out.extend_from_slice(b);
+            }
+        })?;
+        if over {
+            return Err(DocError::Package(format!(
+                "{name} is larger than {MAX_READ} bytes"
+            )));
+        }
+        Ok(out)
+    }
+}

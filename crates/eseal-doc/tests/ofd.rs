@@ -1,0 +1,253 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! OFD verification against the samples (two real VAT e-invoices among them), and tampering.
+
+use eseal_doc::{Package, verify_ofd};
+use eseal_gm::provider::SoftwareVerifier;
+use eseal_ses::{CheckId, Indication, Outcome, SubIndication, VerifyPolicy};
+use std::io::{Cursor, Write};
+
+fn verify_bytes(bytes: Vec<u8>) -> eseal_doc::OfdReport {
+    let mut pkg = Package::open(Cursor::new(bytes)).unwrap();
+    verify_ofd(&mut pkg, &VerifyPolicy::default(), &SoftwareVerifier).unwrap()
+}
+
+fn outcome(s: &eseal_doc::SignatureResult, id: CheckId) -> Outcome {
+    s.report
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .map(|c| c.outcome)
+        .unwrap_or_else(|| panic!("{id:?} missing: {:#?}", s.report))
+}
+
+/// Every check that does not depend on trust anchors passes for the genuine files; the chains
+/// are INDETERMINATE because the tax authority's and ofdrw's roots are in no trust store here.
+#[test]
+fn sample_ofds_verify_with_their_expected_indications() {
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    let read = |n: &str| std::fs::read(dir.join(n)).unwrap();
+    for (file, sub) in [
+        ("v4signed.ofd", SubIndication::NoCertificateChainFound),
+        ("signedFile.ofd", SubIndication::NoCertificateChainFound),
+        ("allprotected.ofd", SubIndication::NoCertificateChainFound),
+        // Signed in 2026 with certificates that ended in 2022, no timestamp.
+        ("SESV4SignDoc.ofd", SubIndication::OutOfBoundsNoPoe),
+    ] {
+        let r = verify_bytes(read(file));
+        assert_eq!(r.signatures.len(), 1, "{file}");
+        let s = &r.signatures[0];
+        for id in [
+            CheckId::DocumentReferences,
+            CheckId::SignerSignature,
+            CheckId::MakerSignature,
+            CheckId::DataHash,
+            CheckId::SignerInSeal,
+        ] {
+            assert_eq!(
+                outcome(s, id),
+                Outcome::Passed,
+                "{file} {id:?}: {:#?}",
+                s.report
+            );
+        }
+        assert_eq!(
+            (s.indication, s.sub_indication),
+            (Indication::Indeterminate, Some(sub)),
+            "{file}"
+        );
+    }
+    // The Jiangsu invoice's seal was created before its maker certificate started: a warning.
+    let r = verify_bytes(read("signedFile.ofd"));
+    assert_eq!(
+        outcome(&r.signatures[0], CheckId::MakerCertificateAtCreation),
+        Outcome::Warning
+    );
+    assert_eq!(
+        r.signatures[0].seal_name.as_deref(),
+        Some("国家税务总局江苏省税务局")
+    );
+    // The seal file beside the signature is the seal inside it.
+    assert_eq!(
+        outcome(
+            &verify_bytes(read("allprotected.ofd")).signatures[0],
+            CheckId::SealFile
+        ),
+        Outcome::Passed
+    );
+    // Type=Sign with a bare SM2 signature: the signer is unknown.
+    let r = verify_bytes(read("DigitalSign.ofd"));
+    assert_eq!(
+        outcome(&r.signatures[0], CheckId::SignatureType),
+        Outcome::Indeterminate
+    );
+    // An unsigned document is not a signed one.
+    let r = verify_bytes(read("helloworld.ofd"));
+    assert!(r.signatures.is_empty());
+    assert_eq!(r.indication(), Indication::Failed);
+}
+
+/// Rewrite a package, changing entries with `edit` (name, bytes) → Some(new bytes) or None to drop.
+fn rewrite(
+    bytes: &[u8],
+    edit: impl Fn(&str, &[u8]) -> Option<Vec<u8>>,
+    extra: &[(&str, &[u8])],
+) -> Vec<u8> {
+    let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        if f.is_dir() {
+            continue;
+        }
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+        if let Some(new) = edit(&name, &data) {
+            out.start_file(name, opts).unwrap();
+            out.write_all(&new).unwrap();
+        }
+    }
+    for (name, data) in extra {
+        out.start_file(*name, opts).unwrap();
+        out.write_all(data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+#[test]
+fn tampering_is_detected() {
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    let original = std::fs::read(dir.join("allprotected.ofd")).unwrap();
+    // Every byte of the page content, flipped one at a time.
+    let page = "Doc_0/Pages/Page_0/Content.xml";
+    let len = {
+        let mut p = Package::open(Cursor::new(original.clone())).unwrap();
+        p.read(page).unwrap().len()
+    };
+    for i in 0..len {
+        let t = rewrite(
+            &original,
+            |n, d| {
+                Some(if n == page {
+                    let mut d = d.to_vec();
+                    d[i] ^= 0x01;
+                    d
+                } else {
+                    d.to_vec()
+                })
+            },
+            &[],
+        );
+        let s = &verify_bytes(t).signatures[0];
+        assert_eq!(
+            outcome(s, CheckId::DocumentReferences),
+            Outcome::Failed,
+            "byte {i}"
+        );
+        assert_eq!(s.indication, Indication::Failed);
+    }
+    // Signature.xml changed: the data hash fails.
+    let t = rewrite(
+        &original,
+        |n, d| {
+            Some(if n.ends_with("Signature.xml") {
+                let mut d = d.to_vec();
+                let k = d.len() - 3;
+                d[k] ^= 0x20;
+                d
+            } else {
+                d.to_vec()
+            })
+        },
+        &[],
+    );
+    let s = &verify_bytes(t).signatures[0];
+    assert!(
+        s.report
+            .checks
+            .iter()
+            .any(|c| c.id == CheckId::DataHash && c.outcome == Outcome::Failed)
+            || outcome(s, CheckId::Structure) == Outcome::Failed
+    );
+    // The seal file swapped for another seal.
+    let other = std::fs::read(dir.join("UserV1.esl")).unwrap();
+    let t = rewrite(
+        &original,
+        |n, d| {
+            Some(if n.ends_with("Seal.esl") {
+                other.clone()
+            } else {
+                d.to_vec()
+            })
+        },
+        &[],
+    );
+    let s = &verify_bytes(t).signatures[0];
+    assert_eq!(outcome(s, CheckId::SealFile), Outcome::Failed);
+    assert_eq!(s.indication, Indication::Failed);
+    // A file added after signing is reported as not protected.
+    let t = rewrite(
+        &original,
+        |_, d| Some(d.to_vec()),
+        &[("Doc_0/Res/added.png", b"\x89PNG")],
+    );
+    let s = &verify_bytes(t).signatures[0];
+    let c = s
+        .report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::DocumentCoverage)
+        .unwrap();
+    assert_eq!(c.outcome, Outcome::Warning);
+    assert!(c.detail.contains("Doc_0/Res/added.png"), "{}", c.detail);
+    // A protected file removed.
+    let t = rewrite(
+        &original,
+        |n, d| if n == page { None } else { Some(d.to_vec()) },
+        &[],
+    );
+    assert_eq!(
+        outcome(&verify_bytes(t).signatures[0], CheckId::DocumentReferences),
+        Outcome::Failed
+    );
+}
+
+#[test]
+fn zip_attacks_are_refused() {
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    let original = std::fs::read(dir.join("allprotected.ofd")).unwrap();
+    for (name, why) in [
+        ("../evil.xml", "outside"),
+        ("Doc_0/../../evil.xml", "outside"),
+        ("OFD.XML", "two entries"),
+    ] {
+        let t = rewrite(&original, |_, d| Some(d.to_vec()), &[(name, b"<x/>")]);
+        let err = Package::open(Cursor::new(t)).unwrap_err().to_string();
+        assert!(err.contains(why) || err.contains("climbs"), "{name}: {err}");
+    }
+    assert!(Package::open(Cursor::new(b"not a zip".to_vec())).is_err());
+    // A signature list pointing outside the package.
+    let t = rewrite(
+        &original,
+        |n, d| {
+            Some(if n == "Doc_0/Signs/Signatures.xml" {
+                String::from_utf8_lossy(d)
+                    .replace("/Doc_0/Signs/Sign_0/Signature.xml", "/../../etc/passwd")
+                    .into_bytes()
+            } else {
+                d.to_vec()
+            })
+        },
+        &[],
+    );
+    let r = verify_bytes(t);
+    assert_eq!(r.indication(), Indication::Failed);
+}
