@@ -93,3 +93,37 @@ pub fn verify_ofd_file(file: &Path, trust: Option<&Path>, json: bool, lang: Lang
         Indication::Indeterminate => 2,
     })
 }
+
+/// `eseal sign ofd`: the output is written to a temporary name and renamed.
+pub fn sign_ofd_file(
+    seal: &Path,
+    cert: &Path,
+    key: &Path,
+    input: &Path,
+    out: &Path,
+    placement: eseal_doc::Placement,
+    clock: &dyn eseal_gm::provider::Clock,
+) -> Result<()> {
+    let seal_bytes = crate::files::read(seal)?;
+    let (seal, _) = eseal_ses::AnySeal::decode(&seal_bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", seal.display()))?;
+    let cert = crate::files::read_certificate(cert)?;
+    let key = crate::files::read_private_key(key)?;
+    let signer = eseal_gm::provider::SoftwareSigner::new(key);
+    let input_file =
+        std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
+    let mut buffer = std::io::Cursor::new(Vec::new());
+    eseal_doc::sign_ofd(
+        std::io::BufReader::new(input_file),
+        &mut buffer,
+        &eseal_doc::OfdSignRequest {
+            seal: &seal,
+            signer_cert: &cert,
+            signing_time: clock.now(),
+            placement,
+        },
+        &signer,
+    )
+    .with_context(|| format!("signing {}", input.display()))?;
+    crate::files::write_new(out, &buffer.into_inner())
+}

@@ -205,6 +205,28 @@ struct MakeArgs {
 
 #[derive(Subcommand, Debug)]
 enum SignCommand {
+    /// Sign an OFD with an SES_Signature and a visible stamp.
+    Ofd {
+        #[arg(long)]
+        seal: PathBuf,
+        #[arg(long)]
+        cert: PathBuf,
+        #[arg(long)]
+        key: PathBuf,
+        #[arg(long = "in")]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Page (1-based) for the stamp.
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        /// Stamp position: mm from the page's left edge.
+        #[arg(long, default_value_t = 10.0)]
+        x: f32,
+        /// Stamp position: mm from the page's top edge.
+        #[arg(long, default_value_t = 10.0)]
+        y: f32,
+    },
     /// Sign a file: write the DER SES_Signature over its SM3 digest.
     Data {
         #[arg(long)]
@@ -464,6 +486,32 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         }
         Command::Seal(SealCommand::Make(args)) => {
             make(*args, &clock)?;
+            Ok(0)
+        }
+        Command::Sign(SignCommand::Ofd {
+            seal,
+            cert,
+            key,
+            input,
+            out,
+            page,
+            x,
+            y,
+        }) => {
+            doc::sign_ofd_file(
+                &seal,
+                &cert,
+                &key,
+                &input,
+                &out,
+                eseal_doc::Placement::Page { page, x, y },
+                &clock,
+            )?;
+            eprintln!(
+                "{} {}",
+                lang.t("已写出签章文档", "wrote the signed document"),
+                out.display()
+            );
             Ok(0)
         }
         Command::Sign(SignCommand::Data {

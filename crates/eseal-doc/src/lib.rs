@@ -3,8 +3,12 @@
 pub mod error;
 pub mod ofd;
 pub mod package;
+pub mod sign;
+pub mod trust;
 pub mod xml;
 
 pub use error::DocError;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};
 pub use package::Package;
+pub use sign::{OfdSignRequest, Placement, sign_ofd};
+pub use trust::PkiValidator;

@@ -111,6 +111,11 @@ impl<R: Read + Seek> Package<R> {
         Ok(Self { zip, index, folded })
     }
 
+    /// The archive, for copying entries unchanged.
+    pub(crate) fn archive(&mut self) -> &mut zip::ZipArchive<R> {
+        &mut self.zip
+    }
+
     /// The files, sorted.
     pub fn files(&self) -> Vec<String> {
         let mut v: Vec<String> = self.index.keys().cloned().collect();

@@ -1,0 +1,361 @@
+//! Signing an OFD with an SES_Signature (GB/T 33190 §18, formats.md §8.9, "continue" style:
+//! Signatures.xml is not protected, so later signatures stay possible and earlier ones keep
+//! verifying). Every existing entry is copied byte-identical except OFD.xml (only when it
+//! gains its Signatures pointer) and Signatures.xml; the new signature protects every other
+//! file, earlier signatures included.
+
+use crate::error::DocError;
+use crate::package::{Package, normalise};
+use crate::xml::{Node, resolve_loc};
+use base64ct::{Base64, Encoding};
+use eseal_gm::provider::Sm2Signer;
+use eseal_gm::{Sm3Digest, Sm3Hasher};
+use eseal_ses::{AnySeal, SignRequest, prepare_signature};
+use std::io::{Read, Seek, Write};
+use time::OffsetDateTime;
+
+/// Where the visible stamp goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placement {
+    /// Page number (1-based) and the stamp's top-left corner in mm.
+    Page {
+        /// 1-based page number.
+        page: usize,
+        /// x in mm from the page's left edge.
+        x: f32,
+        /// y in mm from the page's top edge.
+        y: f32,
+    },
+}
+
+/// What to sign with.
+#[derive(Debug)]
+pub struct OfdSignRequest<'a> {
+    /// The seal.
+    pub seal: &'a AnySeal,
+    /// The signer certificate (DER), listed in the seal.
+    pub signer_cert: &'a [u8],
+    /// The signing time.
+    pub signing_time: OffsetDateTime,
+    /// The stamp.
+    pub placement: Placement,
+}
+
+/// Finds `</prefix:Name>` and returns (position, prefix with colon).
+fn closing_tag(xml: &str, name: &str) -> Option<(usize, String)> {
+    let needle = format!("{name}>");
+    let mut from = 0;
+    while let Some(rel) = xml.get(from..)?.find(&needle) {
+        let at = from + rel;
+        let head = xml.get(..at)?;
+        if let Some(lt) = head.rfind("</")
+            && let Some(prefix) = head.get(lt + 2..)
+            && (prefix.is_empty() || (prefix.ends_with(':') && !prefix.contains(['<', '>', ' '])))
+        {
+            return Some((lt, prefix.to_owned()));
+        }
+        from = at + needle.len();
+    }
+    None
+}
+
+fn sm3_b64<R: Read + Seek>(pkg: &mut Package<R>, file: &str) -> Result<String, DocError> {
+    let mut h = Sm3Hasher::new();
+    pkg.stream(file, |b| h.update(b))?;
+    Ok(Base64::encode_string(h.finalize().as_bytes()))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Sign `input` into `output`.
+pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
+    input: R,
+    output: W,
+    request: &OfdSignRequest<'_>,
+    signer: &dyn Sm2Signer,
+) -> Result<(), DocError> {
+    let mut pkg = Package::open(input)?;
+    let ofd_bytes = pkg.read("OFD.xml")?;
+    let ofd_text = String::from_utf8(ofd_bytes.clone()).map_err(|_| DocError::Xml {
+        file: "OFD.xml".into(),
+        why: "not UTF-8".into(),
+    })?;
+    let ofd = Node::parse(&ofd_bytes, "OFD.xml")?;
+    let body = ofd.child("DocBody").ok_or_else(|| DocError::Xml {
+        file: "OFD.xml".into(),
+        why: "no DocBody".into(),
+    })?;
+    let doc_root = normalise(&resolve_loc(
+        &body
+            .child("DocRoot")
+            .map(|d| d.text.clone())
+            .unwrap_or_default(),
+        "",
+    ))?;
+    let doc_dir = doc_root
+        .rsplit_once('/')
+        .map_or(String::new(), |(d, _)| d.to_owned());
+
+    // The signature list: existing, or new (then OFD.xml gains the pointer).
+    let (list_path, new_ofd) = match body.child("Signatures") {
+        Some(s) => (pkg.resolve(&resolve_loc(&s.text, ""))?, None),
+        None => {
+            let path = format!("{doc_dir}/Signs/Signatures.xml")
+                .trim_start_matches('/')
+                .to_owned();
+            let (at, prefix) = closing_tag(&ofd_text, "DocBody").ok_or_else(|| DocError::Xml {
+                file: "OFD.xml".into(),
+                why: "no </DocBody>".into(),
+            })?;
+            let mut t = ofd_text.clone();
+            t.insert_str(
+                at,
+                &format!("<{prefix}Signatures>/{path}</{prefix}Signatures>"),
+            );
+            (path, Some(t.into_bytes()))
+        }
+    };
+    let list_dir = list_path
+        .rsplit_once('/')
+        .map_or(String::new(), |(d, _)| d.to_owned());
+    let old_list = pkg.read(&list_path).ok();
+
+    // IDs: signatures and stamp annotations share the MaxSignId counter (formats.md §8.2).
+    let max_id = old_list
+        .as_ref()
+        .and_then(|b| Node::parse(b, &list_path).ok())
+        .map(|n| {
+            let from_records = n
+                .all("Signature")
+                .filter_map(|s| s.attr("ID"))
+                .filter_map(|id| {
+                    id.trim_start_matches(|c: char| !c.is_ascii_digit())
+                        .parse::<u64>()
+                        .ok()
+                })
+                .max();
+            let declared = n
+                .all("MaxSignId")
+                .filter_map(|m| {
+                    m.text
+                        .trim_start_matches(|c: char| !c.is_ascii_digit())
+                        .parse::<u64>()
+                        .ok()
+                })
+                .max();
+            from_records.max(declared).unwrap_or(0)
+        })
+        .unwrap_or(0);
+    let (sig_id, annot_id) = (max_id + 1, max_id + 2);
+    let files = pkg.files();
+    let k = (0..10_000)
+        .find(|k| {
+            !files
+                .iter()
+                .any(|f| f.starts_with(&format!("{list_dir}/Sign_{k}/")))
+        })
+        .unwrap_or(0);
+    let sign_dir = format!("{list_dir}/Sign_{k}")
+        .trim_start_matches('/')
+        .to_owned();
+    let sig_xml_path = format!("{sign_dir}/Signature.xml");
+    let seal_path = format!("{sign_dir}/Seal.esl");
+    let value_path = format!("{sign_dir}/SignedValue.dat");
+
+    // The new list.
+    let record =
+        format!("<ofd:Signature ID=\"{sig_id}\" Type=\"Seal\" BaseLoc=\"/{sig_xml_path}\"/>");
+    let new_list = match &old_list {
+        Some(b) => {
+            let mut t = String::from_utf8(b.clone()).map_err(|_| DocError::Xml { file: list_path.clone(), why: "not UTF-8".into() })?;
+            let (at, prefix) = closing_tag(&t, "Signatures").ok_or_else(|| DocError::Xml { file: list_path.clone(), why: "no </Signatures>".into() })?;
+            t.insert_str(at, &record.replace("ofd:", &prefix));
+            match closing_tag(&t, "MaxSignId") {
+                Some((end, p)) => {
+                    let open = format!("<{p}MaxSignId>");
+                    if let Some(start) = t.get(..end).and_then(|h| h.rfind(&open)) {
+                        t.replace_range(start + open.len()..end, &annot_id.to_string());
+                    }
+                }
+                None => {
+                    let (at, prefix) = closing_tag(&t, "Signatures").ok_or_else(|| DocError::Xml { file: list_path.clone(), why: "no </Signatures>".into() })?;
+                    t.insert_str(at, &format!("<{prefix}MaxSignId>{annot_id}</{prefix}MaxSignId>"));
+                }
+            }
+            t.into_bytes()
+        }
+        None => format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signatures xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:MaxSignId>{annot_id}</ofd:MaxSignId>{record}</ofd:Signatures>").into_bytes(),
+    };
+
+    // The page for the stamp.
+    let Placement::Page { page, x, y } = request.placement.clone();
+    let doc = Node::parse(&pkg.read(&doc_root)?, &doc_root)?;
+    let pages: Vec<&Node> = doc
+        .child("Pages")
+        .map(|p| p.all("Page").collect())
+        .unwrap_or_default();
+    let page_node = page
+        .checked_sub(1)
+        .and_then(|i| pages.get(i))
+        .ok_or_else(|| DocError::Xml {
+            file: doc_root.clone(),
+            why: format!("page {page} does not exist ({} pages)", pages.len()),
+        })?;
+    let page_id = page_node.attr("ID").unwrap_or_default().to_owned();
+    let view = request.seal.view().map_err(|e| DocError::Xml {
+        file: "seal".into(),
+        why: e.to_string(),
+    })?;
+    let (w, h) = (view.picture.width, view.picture.height);
+    if !(x.is_finite() && y.is_finite() && x >= 0.0 && y >= 0.0) {
+        return Err(DocError::Xml {
+            file: "placement".into(),
+            why: format!("position ({x}, {y}) mm is not on the page"),
+        });
+    }
+
+    // References: every file as it will be in the output, except Signatures.xml and this
+    // signature's own Signature.xml and SignedValue.dat.
+    let seal_raw = request.seal.raw().to_vec();
+    let mut refs = Vec::new();
+    for f in &files {
+        if *f == list_path {
+            continue;
+        }
+        let value = if f == "OFD.xml" {
+            match &new_ofd {
+                Some(b) => Base64::encode_string(Sm3Digest::of(b).as_bytes()),
+                None => sm3_b64(&mut pkg, f)?,
+            }
+        } else {
+            sm3_b64(&mut pkg, f)?
+        };
+        refs.push((f.clone(), value));
+    }
+    refs.push((
+        seal_path.clone(),
+        Base64::encode_string(Sm3Digest::of(&seal_raw).as_bytes()),
+    ));
+    let when = request
+        .signing_time
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let mut sig_xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signature xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:SignedInfo>",
+    );
+    sig_xml.push_str(&format!(
+        "<ofd:Provider ProviderName=\"eseal\" Version=\"{}\" Company=\"eseal\"/>",
+        env!("CARGO_PKG_VERSION")
+    ));
+    sig_xml.push_str("<ofd:SignatureMethod>1.2.156.10197.1.501</ofd:SignatureMethod>");
+    sig_xml.push_str(&format!(
+        "<ofd:SignatureDateTime>{when}</ofd:SignatureDateTime>"
+    ));
+    sig_xml.push_str("<ofd:References CheckMethod=\"1.2.156.10197.1.401\">");
+    for (f, v) in &refs {
+        sig_xml.push_str(&format!(
+            "<ofd:Reference FileRef=\"/{}\"><ofd:CheckValue>{v}</ofd:CheckValue></ofd:Reference>",
+            xml_escape(f)
+        ));
+    }
+    sig_xml.push_str("</ofd:References>");
+    sig_xml.push_str(&format!(
+        "<ofd:StampAnnot ID=\"{annot_id}\" PageRef=\"{}\" Boundary=\"{x} {y} {w} {h}\"/>",
+        xml_escape(&page_id)
+    ));
+    sig_xml.push_str(&format!(
+        "<ofd:Seal><ofd:BaseLoc>/{seal_path}</ofd:BaseLoc></ofd:Seal>"
+    ));
+    sig_xml.push_str(&format!(
+        "</ofd:SignedInfo><ofd:SignedValue>/{value_path}</ofd:SignedValue></ofd:Signature>"
+    ));
+    let sig_xml = sig_xml.into_bytes();
+
+    // The SES_Signature over the exact bytes of Signature.xml.
+    let prepared = prepare_signature(
+        request.seal,
+        request.signer_cert,
+        &SignRequest {
+            data_hash: Sm3Digest::of(&sig_xml),
+            signing_time: request.signing_time,
+            property_info: format!("/{sig_xml_path}"),
+        },
+    )
+    .map_err(|e| DocError::Xml {
+        file: "signature".into(),
+        why: e.to_string(),
+    })?;
+    let signed = prepared.sign(signer).map_err(|e| DocError::Xml {
+        file: "signature".into(),
+        why: e.to_string(),
+    })?;
+
+    // Write: existing entries byte-identical (raw copy), OFD.xml and the list replaced, new files added.
+    let mut out = zip::ZipWriter::new(output);
+    let t = request.signing_time;
+    let stamp = zip::DateTime::from_date_and_time(
+        u16::try_from(t.year()).unwrap_or(1980),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    )
+    .unwrap_or_default();
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(stamp);
+    let werr = |e: zip::result::ZipError| DocError::Io(e.to_string());
+    let mut replaced_list = false;
+    let count = pkg.archive().len();
+    for i in 0..count {
+        let entry = pkg
+            .archive()
+            .by_index_raw(i)
+            .map_err(|e| DocError::Package(e.to_string()))?;
+        let raw_name = entry
+            .name()
+            .map_err(|e| DocError::Package(e.to_string()))?
+            .to_string();
+        let f = if entry.is_dir() {
+            String::new()
+        } else {
+            normalise(&raw_name)?
+        };
+        if f == "OFD.xml" && new_ofd.is_some() {
+            drop(entry);
+            out.start_file("OFD.xml", opts).map_err(werr)?;
+            out.write_all(new_ofd.as_deref().unwrap_or_default())
+                .map_err(|e| DocError::Io(e.to_string()))?;
+        } else if f == list_path {
+            drop(entry);
+            out.start_file(f.clone(), opts).map_err(werr)?;
+            out.write_all(&new_list)
+                .map_err(|e| DocError::Io(e.to_string()))?;
+            replaced_list = true;
+        } else {
+            out.raw_copy_file(entry).map_err(werr)?;
+        }
+    }
+    if !replaced_list {
+        out.start_file(list_path.clone(), opts).map_err(werr)?;
+        out.write_all(&new_list)
+            .map_err(|e| DocError::Io(e.to_string()))?;
+    }
+    for (path, bytes) in [
+        (&seal_path, &seal_raw),
+        (&sig_xml_path, &sig_xml),
+        (&value_path, &signed.raw().to_vec()),
+    ] {
+        out.start_file(path.clone(), opts).map_err(werr)?;
+        out.write_all(bytes)
+            .map_err(|e| DocError::Io(e.to_string()))?;
+    }
+    out.finish().map_err(werr)?;
+    Ok(())
+}

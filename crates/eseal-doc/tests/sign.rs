@@ -1,0 +1,317 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! Signing OFDs: round trip, byte-identical unsigned parts, OpenSSL cross-check, a second
+//! signature over the first, tampering after signing.
+
+use eseal_doc::{OfdSignRequest, Package, PkiValidator, Placement, sign_ofd, verify_ofd};
+use eseal_gm::Sm2PrivateKey;
+use eseal_gm::provider::{SeededRandom, SoftwareSigner, SoftwareVerifier};
+use eseal_pki::name::name_from_slashes;
+use eseal_pki::{
+    Certificate, CertificateKind, IssueRequest, Issuer, TrustStore, issue_certificate,
+};
+use eseal_ses::{
+    AnySeal, AnySignature, CheckId, Indication, Outcome, SealRequest, VerifyPolicy, Version,
+    make_seal,
+};
+use std::io::{Cursor, Read};
+use time::macros::datetime;
+
+struct Kit {
+    seal: AnySeal,
+    signer_cert: Vec<u8>,
+    signer: SoftwareSigner,
+    policy: VerifyPolicy,
+}
+
+fn kit() -> Kit {
+    let random = SeededRandom::new(b"eseal-doc sign tests");
+    let (t0, t1) = (
+        datetime!(2026-01-01 00:00 UTC),
+        datetime!(2030-01-01 00:00 UTC),
+    );
+    let root_key = Sm2PrivateKey::generate(&random).unwrap();
+    let root_signer = SoftwareSigner::new(root_key.clone());
+    let issue = |subject: &str, key: &Sm2PrivateKey, kind, issuer: Option<&[u8]>, serial: u8| {
+        issue_certificate(
+            &IssueRequest {
+                subject: name_from_slashes(subject).unwrap(),
+                public_key: key.public_key(),
+                kind,
+                not_before: t0,
+                not_after: t1,
+                serial: vec![serial],
+                crl_distribution_point: None,
+            },
+            Issuer {
+                certificate: issuer,
+                signer: &root_signer,
+            },
+        )
+        .unwrap()
+    };
+    let root = issue(
+        "/C=CN/CN=Doc Test Root",
+        &root_key,
+        CertificateKind::Root,
+        None,
+        1,
+    );
+    let maker_key = Sm2PrivateKey::generate(&random).unwrap();
+    let maker = issue(
+        "/C=CN/CN=Maker",
+        &maker_key,
+        CertificateKind::Maker,
+        Some(&root),
+        2,
+    );
+    let signer_key = Sm2PrivateKey::generate(&random).unwrap();
+    let signer_cert = issue(
+        "/C=CN/O=威海市测试有限公司/CN=威海市测试有限公司",
+        &signer_key,
+        CertificateKind::Organisation,
+        Some(&root),
+        3,
+    );
+    let seal = make_seal(
+        &SealRequest {
+            version: Version::V4,
+            vid: "eseal".into(),
+            es_id: "1".into(),
+            seal_type: 1,
+            name: "威海市测试有限公司".into(),
+            signer_certs: vec![signer_cert.clone()],
+            list_digests: false,
+            picture_type: "SVG".into(),
+            picture: b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec(),
+            width_mm: 42,
+            height_mm: 42,
+            create_date: t0,
+            valid_start: t0,
+            valid_end: t1,
+            ext_datas: None,
+        },
+        &maker,
+        &SoftwareSigner::new(maker_key),
+    )
+    .unwrap();
+    let root_cert = Certificate::from_der(&root).unwrap();
+    let mut store = TrustStore::new();
+    store.add_crl(eseal_pki::crl::build_crl(&root_cert, &root_signer, 1, t0, t1, &[]).unwrap());
+    store.add_anchor(root_cert);
+    let policy = VerifyPolicy {
+        chain_validator: Some(std::sync::Arc::new(PkiValidator { store })),
+        ..VerifyPolicy::default()
+    };
+    Kit {
+        seal,
+        signer_cert,
+        signer: SoftwareSigner::new(signer_key),
+        policy,
+    }
+}
+
+fn sign(k: &Kit, input: &[u8], page: usize) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    sign_ofd(
+        Cursor::new(input.to_vec()),
+        &mut out,
+        &OfdSignRequest {
+            seal: &k.seal,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: Placement::Page {
+                page,
+                x: 20.0,
+                y: 30.0,
+            },
+        },
+        &k.signer,
+    )
+    .unwrap();
+    out.into_inner()
+}
+
+fn verify(k: &Kit, bytes: &[u8]) -> eseal_doc::OfdReport {
+    verify_ofd(
+        &mut Package::open(Cursor::new(bytes.to_vec())).unwrap(),
+        &k.policy,
+        &SoftwareVerifier,
+    )
+    .unwrap()
+}
+
+/// name → (raw compressed bytes, CRC) of every file entry.
+fn raw_entries(bytes: &[u8]) -> std::collections::HashMap<String, (Vec<u8>, u32)> {
+    let mut z = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut out = std::collections::HashMap::new();
+    for i in 0..z.len() {
+        let mut f = z.by_index_raw(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let crc = f.crc32();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        out.insert(name, (data, crc));
+    }
+    out
+}
+
+#[test]
+fn round_trip_and_unsigned_parts_unchanged() {
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    let k = kit();
+    let input = std::fs::read(dir.join("helloworld.ofd")).unwrap();
+    let signed = sign(&k, &input, 1);
+    let r = verify(&k, &signed);
+    assert_eq!(r.signatures.len(), 1);
+    assert_eq!(
+        r.indication(),
+        Indication::Passed,
+        "{:#?}",
+        r.signatures[0].report
+    );
+    // Every input entry except OFD.xml (which gains the Signatures pointer) is byte-identical.
+    let (before, after) = (raw_entries(&input), raw_entries(&signed));
+    for (name, data) in &before {
+        if name != "OFD.xml" {
+            assert_eq!(after.get(name), Some(data), "{name}");
+        }
+    }
+    assert!(after.contains_key("Doc_0/Signs/Sign_0/SignedValue.dat"));
+    // A missing page is refused.
+    let mut out = Cursor::new(Vec::new());
+    let err = sign_ofd(
+        Cursor::new(input.clone()),
+        &mut out,
+        &OfdSignRequest {
+            seal: &k.seal,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: Placement::Page {
+                page: 9,
+                x: 1.0,
+                y: 1.0,
+            },
+        },
+        &k.signer,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("page 9"), "{err}");
+}
+
+#[test]
+fn a_second_signature_protects_the_first() {
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    let k = kit();
+    let once = sign(&k, &std::fs::read(dir.join("helloworld.ofd")).unwrap(), 1);
+    let twice = sign(&k, &once, 1);
+    let r = verify(&k, &twice);
+    assert_eq!(r.signatures.len(), 2);
+    assert_eq!(r.indication(), Indication::Passed);
+    // Everything of the first signature is byte-identical in the second document.
+    let (a, b) = (raw_entries(&once), raw_entries(&twice));
+    for (name, data) in &a {
+        if !name.ends_with("Signatures.xml") {
+            assert_eq!(b.get(name), Some(data), "{name}");
+        }
+    }
+    // Changing the first signature's value breaks it and the second one's references to it.
+    let mut z = zip::ZipArchive::new(Cursor::new(twice.clone())).unwrap();
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name == "Doc_0/Signs/Sign_0/SignedValue.dat" {
+            let n = data.len() - 5;
+            data[n] ^= 1;
+        }
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, &data).unwrap();
+    }
+    let tampered = w.finish().unwrap().into_inner();
+    let r = verify(&k, &tampered);
+    assert_eq!(r.signatures[0].indication, Indication::Failed);
+    let second = &r.signatures[1];
+    assert!(
+        second
+            .report
+            .checks
+            .iter()
+            .any(|c| c.id == CheckId::DocumentReferences
+                && c.outcome == Outcome::Failed
+                && c.detail.contains("Sign_0/SignedValue.dat"))
+    );
+}
+
+/// The SignedValue.dat eseal writes verifies with the OpenSSL CLI.
+#[test]
+fn openssl_verifies_the_signed_value() {
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    if !eseal_testkit::openssl_available() {
+        return;
+    }
+    let k = kit();
+    let signed = sign(&k, &std::fs::read(dir.join("helloworld.ofd")).unwrap(), 1);
+    let mut pkg = Package::open(Cursor::new(signed)).unwrap();
+    let value = pkg.read("Doc_0/Signs/Sign_0/SignedValue.dat").unwrap();
+    let (AnySignature::V4(sig), _) = AnySignature::decode(&value).unwrap() else {
+        panic!()
+    };
+    let tmp = std::env::temp_dir().join(format!("eseal-doc-openssl-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::write(tmp.join("tbs.der"), sig.to_sign.raw()).unwrap();
+    std::fs::write(tmp.join("sig.der"), &sig.signature).unwrap();
+    let pem = eseal_pki::Certificate::from_der(&sig.cert)
+        .unwrap()
+        .to_pem();
+    std::fs::write(tmp.join("signer.pem"), pem).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .current_dir(&tmp)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&[
+            "x509",
+            "-in",
+            "signer.pem",
+            "-pubkey",
+            "-noout",
+            "-out",
+            "pub.pem"
+        ])
+        .status
+        .success()
+    );
+    let o = run(&[
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        "pub.pem",
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        "distid:1234567812345678",
+        "-in",
+        "tbs.der",
+        "-sigfile",
+        "sig.der",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("Signature Verified Successfully"),
+        "{o:?}"
+    );
+    let _ = std::fs::remove_dir_all(&tmp);
+}
