@@ -7,7 +7,13 @@ use eseal_ses::Indication;
 use std::path::Path;
 
 /// Verify every signature of an OFD: exit 0 all PASSED, 1 any FAILED, 2 otherwise.
-pub fn verify_ofd_file(file: &Path, trust: Option<&Path>, json: bool, lang: Lang) -> Result<u8> {
+pub fn verify_ofd_file(
+    file: &Path,
+    trust: Option<&Path>,
+    json: bool,
+    html: Option<&Path>,
+    lang: Lang,
+) -> Result<u8> {
     let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let policy = crate::trust::policy(trust)?;
     let mut pkg = match eseal_doc::Package::open(std::io::BufReader::new(f)) {
@@ -86,6 +92,37 @@ pub fn verify_ofd_file(file: &Path, trust: Option<&Path>, json: bool, lang: Lang
             lang.t("结论", "result"),
             i18n::indication_label(lang, report.indication())
         );
+    }
+    if let Some(out) = html {
+        let sections: Vec<crate::html::Section<'_>> = report
+            .signatures
+            .iter()
+            .map(|s| crate::html::Section {
+                title: format!(
+                    "{} {} ({}) {}",
+                    lang.t("签章", "Signature"),
+                    s.id,
+                    s.signature_xml,
+                    s.seal_name.clone().unwrap_or_default()
+                ),
+                indication: s.indication,
+                checks: &s.report.checks,
+                picture: s
+                    .seal_picture
+                    .as_ref()
+                    .map(|(m, b)| (m.as_str(), b.as_slice())),
+            })
+            .collect();
+        crate::files::write_new(
+            out,
+            crate::html::page(
+                &file.display().to_string(),
+                report.indication(),
+                &sections,
+                lang,
+            )
+            .as_bytes(),
+        )?;
     }
     Ok(match report.indication() {
         Indication::Passed => 0,

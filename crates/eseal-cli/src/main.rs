@@ -8,6 +8,7 @@ mod bench;
 mod demo;
 mod doc;
 mod files;
+mod html;
 mod i18n;
 mod impression;
 mod output;
@@ -263,6 +264,9 @@ struct VerifyArgs {
     trust: Option<PathBuf>,
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained HTML report here.
+    #[arg(long)]
+    html: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -565,11 +569,21 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             data,
             trust,
             json,
+            html: html_out,
         }) => {
             let file = file.context("give the file to verify (or `eseal verify data …`)")?;
             match data {
-                Some(data) => verify_detached(&file, &data, trust.as_deref(), json, lang),
-                None => doc::verify_ofd_file(&file, trust.as_deref(), json, lang),
+                Some(data) => verify_detached(
+                    &file,
+                    &data,
+                    trust.as_deref(),
+                    json,
+                    html_out.as_deref(),
+                    lang,
+                ),
+                None => {
+                    doc::verify_ofd_file(&file, trust.as_deref(), json, html_out.as_deref(), lang)
+                }
             }
         }
         Command::Verify(VerifyArgs {
@@ -581,7 +595,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                     json,
                 }),
             ..
-        }) => verify_detached(&sig, &input, trust.as_deref(), json, lang),
+        }) => verify_detached(&sig, &input, trust.as_deref(), json, None, lang),
         Command::Ca(CaCommand::Init {
             dir,
             name,
@@ -834,6 +848,7 @@ fn verify_detached(
     input: &Path,
     trust: Option<&Path>,
     json: bool,
+    html_out: Option<&Path>,
     lang: Lang,
 ) -> Result<u8> {
     let bytes = files::read(sig)?;
@@ -852,6 +867,29 @@ fn verify_detached(
         &SoftwareVerifier,
     );
     output::print_report(sig, signature.version(), &report, json, lang)?;
+    if let Some(out) = html_out {
+        let seal = signature.seal();
+        let view = seal.view().ok();
+        let picture = view.as_ref().and_then(|v| {
+            eseal_doc::ofd::picture_mime(v.picture).map(|m| (m, v.picture.data.as_slice()))
+        });
+        let section = html::Section {
+            title: view.map(|v| v.name.text()).unwrap_or_default(),
+            indication: report.indication(),
+            checks: &report.checks,
+            picture,
+        };
+        files::write_new(
+            out,
+            html::page(
+                &sig.display().to_string(),
+                report.indication(),
+                &[section],
+                lang,
+            )
+            .as_bytes(),
+        )?;
+    }
     Ok(match report.indication() {
         Indication::Passed => 0,
         Indication::Failed => 1,

@@ -1102,3 +1102,74 @@ fn impression_render_and_compare() {
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
 }
+
+/// `eseal sign ofd` then `eseal verify FILE --trust --html`, on the demo's keys.
+#[test]
+fn sign_and_verify_an_ofd_with_an_html_report() {
+    let Some(samples) = eseal_testkit::samples() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("demo");
+    let ds = d.to_string_lossy().into_owned();
+    assert_eq!(code(&eseal(&["demo", "--dir", &ds])), 0);
+    let p = |n: &str| d.join(n).to_string_lossy().into_owned();
+    let o = eseal(&[
+        "sign",
+        "ofd",
+        "--seal",
+        &p("seal.esl"),
+        "--cert",
+        &p("signer.pem"),
+        "--key",
+        &p("signer.key"),
+        "--in",
+        &samples.join("helloworld.ofd").to_string_lossy(),
+        "--out",
+        &p("signed.ofd"),
+        "--page",
+        "1",
+        "--x",
+        "100",
+        "--y",
+        "150",
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&[
+        "verify",
+        &p("signed.ofd"),
+        "--trust",
+        &ds,
+        "--html",
+        &p("report.html"),
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["indication"], "PASSED");
+    let html = std::fs::read_to_string(p("report.html")).unwrap();
+    assert!(
+        html.contains("data:image/svg+xml;base64,") && html.contains("<table>"),
+        "{}",
+        &html[..300]
+    );
+    // Without the trust store: INDETERMINATE (2); an unsigned OFD: FAILED (1).
+    assert_eq!(code(&eseal(&["verify", &p("signed.ofd")])), 2);
+    assert_eq!(
+        code(&eseal(&[
+            "verify",
+            &samples.join("helloworld.ofd").to_string_lossy()
+        ])),
+        1
+    );
+    // A detached signature through the same command.
+    let o = eseal(&[
+        "verify",
+        &p("document.txt.sig"),
+        "--data",
+        &p("document.txt"),
+        "--trust",
+        &ds,
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+}

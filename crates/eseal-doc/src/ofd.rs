@@ -28,6 +28,9 @@ pub struct SignatureResult {
     pub provider: String,
     /// The seal's name, when a seal signature.
     pub seal_name: Option<String>,
+    /// The seal picture (MIME type, bytes), for display; not in the JSON report.
+    #[serde(skip)]
+    pub seal_picture: Option<(String, Vec<u8>)>,
     /// Indication.
     pub indication: Indication,
     /// Sub-indication.
@@ -164,6 +167,7 @@ fn verify_one<R: Read + Seek>(
         signature_xml: record.base_loc.clone(),
         provider: String::new(),
         seal_name: None,
+        seal_picture: None,
         indication: Indication::Failed,
         sub_indication: Some(SubIndication::FormatFailure),
         report: Report::default(),
@@ -209,7 +213,11 @@ fn verify_one<R: Read + Seek>(
                     .and_then(|c| c.public_key.ok());
                 let seal = sig.seal();
                 eseal_raw = Some(seal.raw().to_vec());
-                result.seal_name = seal.view().ok().map(|v| v.name.text());
+                if let Ok(v) = seal.view() {
+                    result.seal_name = Some(v.name.text());
+                    result.seal_picture =
+                        picture_mime(v.picture).map(|m| (m.to_owned(), v.picture.data.clone()));
+                }
                 if view.property_info.trim_start_matches('/') != sig_path {
                     report.checks.push(eseal_ses::Check {
                         id: CheckId::DocumentCoverage,
@@ -361,4 +369,17 @@ fn verify_one<R: Read + Seek>(
     result.sub_indication = report.sub_indication();
     result.report = report;
     result
+}
+
+/// The MIME type of a seal picture a browser can show.
+pub fn picture_mime(p: &eseal_ses::common::SesESPictrueInfo) -> Option<&'static str> {
+    use eseal_ses::common::PictureFormat as F;
+    match p.sniff() {
+        F::Png => Some("image/png"),
+        F::Jpeg => Some("image/jpeg"),
+        F::Gif => Some("image/gif"),
+        F::Bmp => Some("image/bmp"),
+        F::Svg => Some("image/svg+xml"),
+        F::Ofd | F::Unknown => None,
+    }
 }
