@@ -149,18 +149,19 @@ pub fn sign_ofd_file(
     let signer = eseal_gm::provider::SoftwareSigner::new(key);
     let input_file =
         std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
-    let mut buffer = std::io::Cursor::new(Vec::new());
-    eseal_doc::sign_ofd(
-        std::io::BufReader::new(input_file),
-        &mut buffer,
-        &eseal_doc::OfdSignRequest {
-            seal: &seal,
-            signer_cert: &cert,
-            signing_time: clock.now(),
-            placement,
-        },
-        &signer,
-    )
-    .with_context(|| format!("signing {}", input.display()))?;
-    crate::files::write_new(out, &buffer.into_inner())
+    // Streamed: the output goes to a temporary file beside the target, renamed when complete.
+    crate::files::write_new_with(out, |file| {
+        eseal_doc::sign_ofd(
+            std::io::BufReader::new(input_file),
+            std::io::BufWriter::new(file),
+            &eseal_doc::OfdSignRequest {
+                seal: &seal,
+                signer_cert: &cert,
+                signing_time: clock.now(),
+                placement,
+            },
+            &signer,
+        )
+        .with_context(|| format!("signing {}", input.display()))
+    })
 }

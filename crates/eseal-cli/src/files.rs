@@ -97,6 +97,43 @@ pub fn write_secret(path: &Path, data: &[u8]) -> Result<()> {
     write_atomic(path, data, true)
 }
 
+/// Write a new file through `fill` (for large outputs), to a temporary name first; refuses to
+/// overwrite and removes the temporary file on failure.
+pub fn write_new_with(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
+    if path.exists() {
+        bail!("{} exists; refusing to overwrite", path.display());
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().context("output path has no file name")?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .read(true)
+            .create_new(true)
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        fill(&mut f)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Replace a file atomically (state files such as ca.json and crl.pem).
 pub fn write_replace(path: &Path, data: &[u8]) -> Result<()> {
     write_file(path, data, false, true)

@@ -356,6 +356,7 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         out.write_all(bytes)
             .map_err(|e| DocError::Io(e.to_string()))?;
     }
-    out.finish().map_err(werr)?;
+    let mut inner = out.finish().map_err(werr)?;
+    inner.flush().map_err(|e| DocError::Io(e.to_string()))?;
     Ok(())
 }
