@@ -124,34 +124,69 @@ fn tampering_is_detected() {
         return;
     };
     let original = std::fs::read(dir.join("allprotected.ofd")).unwrap();
-    // Every byte of the page content, flipped one at a time.
-    let page = "Doc_0/Pages/Page_0/Content.xml";
-    let len = {
+    // Every byte of every protected file (all are under 64 KB), flipped one at a time:
+    // FAILED with HASH_FAILURE each time.
+    let protected: Vec<(String, usize)> = {
         let mut p = Package::open(Cursor::new(original.clone())).unwrap();
-        p.read(page).unwrap().len()
+        p.files()
+            .into_iter()
+            .filter(|f| !f.ends_with("Signature.xml") && !f.ends_with("SignedValue.dat"))
+            .map(|f| {
+                let n = p.read(&f).unwrap().len();
+                (f, n)
+            })
+            .collect()
     };
-    for i in 0..len {
-        let t = rewrite(
-            &original,
-            |n, d| {
-                Some(if n == page {
-                    let mut d = d.to_vec();
-                    d[i] ^= 0x01;
-                    d
-                } else {
-                    d.to_vec()
-                })
-            },
-            &[],
-        );
-        let s = &verify_bytes(t).signatures[0];
-        assert_eq!(
-            outcome(s, CheckId::DocumentReferences),
-            Outcome::Failed,
-            "byte {i}"
-        );
-        assert_eq!(s.indication, Indication::Failed);
+    assert!(protected.len() >= 6, "{protected:?}");
+    let mut flips = 0;
+    for (file, len) in &protected {
+        assert!(*len <= 64 * 1024);
+        for i in 0..*len {
+            let t = rewrite(
+                &original,
+                |n, d| {
+                    Some(if n == file {
+                        let mut d = d.to_vec();
+                        d[i] ^= 0x01;
+                        d
+                    } else {
+                        d.to_vec()
+                    })
+                },
+                &[],
+            );
+            flips += 1;
+            // A flip that breaks OFD.xml or Signatures.xml refuses the document, or loses the
+            // signature: FAILED either way. Otherwise the reference names the file.
+            let mut pkg = Package::open(Cursor::new(t)).unwrap();
+            let Ok(report) = verify_ofd(&mut pkg, &VerifyPolicy::default(), &SoftwareVerifier)
+            else {
+                continue;
+            };
+            assert_eq!(report.indication(), Indication::Failed, "{file} byte {i}");
+            let Some(s) = report.signatures.first() else {
+                continue;
+            };
+            let c = s
+                .report
+                .checks
+                .iter()
+                .find(|c| c.id == CheckId::DocumentReferences);
+            if let Some(c) = c {
+                assert_eq!(
+                    (c.outcome, c.sub_indication),
+                    (Outcome::Failed, Some(SubIndication::HashFailure)),
+                    "{file} byte {i}"
+                );
+                assert!(c.detail.contains(file.as_str()), "{file}: {}", c.detail);
+            }
+        }
     }
+    eprintln!(
+        "{flips} single-byte flips over {} protected files: all FAILED (HASH_FAILURE, or refused where the structure broke)",
+        protected.len()
+    );
+    let page = "Doc_0/Pages/Page_0/Content.xml";
     // Signature.xml changed: the data hash fails.
     let t = rewrite(
         &original,
