@@ -224,9 +224,15 @@ enum SignCommand {
         /// Stamp position: mm from the page's left edge.
         #[arg(long, default_value_t = 10.0)]
         x: f32,
-        /// Stamp position: mm from the page's top edge.
+        /// Stamp position: mm from the page's top edge (also the riding seal's height).
         #[arg(long, default_value_t = 10.0)]
         y: f32,
+        /// Centre the stamp on the first occurrence of this text in the pages.
+        #[arg(long, conflicts_with_all = ["page", "x", "riding"])]
+        keyword: Option<String>,
+        /// A riding seal (骑缝章) across the right edges of all pages.
+        #[arg(long, conflicts_with_all = ["page", "x"])]
+        riding: bool,
     },
     /// Sign a file: write the DER SES_Signature over its SM3 digest.
     Data {
@@ -501,16 +507,15 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             page,
             x,
             y,
+            keyword,
+            riding,
         }) => {
-            doc::sign_ofd_file(
-                &seal,
-                &cert,
-                &key,
-                &input,
-                &out,
-                eseal_doc::Placement::Page { page, x, y },
-                &clock,
-            )?;
+            let placement = match (keyword, riding) {
+                (Some(k), _) => eseal_doc::Placement::Keyword(k),
+                (None, true) => eseal_doc::Placement::Riding { y },
+                (None, false) => eseal_doc::Placement::Page { page, x, y },
+            };
+            doc::sign_ofd_file(&seal, &cert, &key, &input, &out, placement, &clock)?;
             eprintln!(
                 "{} {}",
                 lang.t("已写出签章文档", "wrote the signed document"),

@@ -17,6 +17,13 @@ use time::OffsetDateTime;
 /// Where the visible stamp goes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Placement {
+    /// Centred on the first occurrence of a keyword in the pages' text.
+    Keyword(String),
+    /// A riding seal (骑缝章): one slice per page at the right edge, `y` mm from the top.
+    Riding {
+        /// y in mm from the page's top edge.
+        y: f32,
+    },
     /// Page number (1-based) and the stamp's top-left corner in mm.
     Page {
         /// 1-based page number.
@@ -151,7 +158,15 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
             from_records.max(declared).unwrap_or(0)
         })
         .unwrap_or(0);
-    let (sig_id, annot_id) = (max_id + 1, max_id + 2);
+    let view = request.seal.view().map_err(|e| DocError::Xml {
+        file: "seal".into(),
+        why: e.to_string(),
+    })?;
+    let (w, h) = (view.picture.width as f32, view.picture.height as f32);
+    let doc = Node::parse(&pkg.read(&doc_root)?, &doc_root)?;
+    let stamps = stamps(&mut pkg, &doc, &doc_root, &request.placement, w, h)?;
+    let sig_id = max_id + 1;
+    let annot_id = max_id + 1 + stamps.len() as u64;
     let files = pkg.files();
     let k = (0..10_000)
         .find(|k| {
@@ -191,33 +206,6 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         }
         None => format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signatures xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:MaxSignId>{annot_id}</ofd:MaxSignId>{record}</ofd:Signatures>").into_bytes(),
     };
-
-    // The page for the stamp.
-    let Placement::Page { page, x, y } = request.placement.clone();
-    let doc = Node::parse(&pkg.read(&doc_root)?, &doc_root)?;
-    let pages: Vec<&Node> = doc
-        .child("Pages")
-        .map(|p| p.all("Page").collect())
-        .unwrap_or_default();
-    let page_node = page
-        .checked_sub(1)
-        .and_then(|i| pages.get(i))
-        .ok_or_else(|| DocError::Xml {
-            file: doc_root.clone(),
-            why: format!("page {page} does not exist ({} pages)", pages.len()),
-        })?;
-    let page_id = page_node.attr("ID").unwrap_or_default().to_owned();
-    let view = request.seal.view().map_err(|e| DocError::Xml {
-        file: "seal".into(),
-        why: e.to_string(),
-    })?;
-    let (w, h) = (view.picture.width, view.picture.height);
-    if !(x.is_finite() && y.is_finite() && x >= 0.0 && y >= 0.0) {
-        return Err(DocError::Xml {
-            file: "placement".into(),
-            why: format!("position ({x}, {y}) mm is not on the page"),
-        });
-    }
 
     // References: every file as it will be in the output, except Signatures.xml and this
     // signature's own Signature.xml and SignedValue.dat.
@@ -264,10 +252,19 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         ));
     }
     sig_xml.push_str("</ofd:References>");
-    sig_xml.push_str(&format!(
-        "<ofd:StampAnnot ID=\"{annot_id}\" PageRef=\"{}\" Boundary=\"{x} {y} {w} {h}\"/>",
-        xml_escape(&page_id)
-    ));
+    for (n, st) in stamps.iter().enumerate() {
+        let clip = st
+            .clip
+            .as_ref()
+            .map(|c| format!(" Clip=\"{c}\""))
+            .unwrap_or_default();
+        sig_xml.push_str(&format!(
+            "<ofd:StampAnnot ID=\"{}\" PageRef=\"{}\" Boundary=\"{}\"{clip}/>",
+            sig_id + 1 + n as u64,
+            xml_escape(&st.page_id),
+            st.boundary
+        ));
+    }
     sig_xml.push_str(&format!(
         "<ofd:Seal><ofd:BaseLoc>/{seal_path}</ofd:BaseLoc></ofd:Seal>"
     ));
@@ -359,4 +356,201 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
     let mut inner = out.finish().map_err(werr)?;
     inner.flush().map_err(|e| DocError::Io(e.to_string()))?;
     Ok(())
+}
+
+/// One StampAnnot to write.
+struct Stamp {
+    page_id: String,
+    boundary: String,
+    clip: Option<String>,
+}
+
+fn mm(v: f32) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn floats(text: &str) -> Vec<f32> {
+    text.split_whitespace()
+        .filter_map(|v| v.parse().ok())
+        .collect()
+}
+
+/// DeltaX / DeltaY: numbers, with `g N D` meaning N times D (GB/T 33190).
+fn deltas(text: &str) -> Vec<f32> {
+    let mut out = Vec::new();
+    let mut it = text.split_whitespace();
+    while let Some(tok) = it.next() {
+        if tok == "g" {
+            let n: usize = it
+                .next()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+                .min(100_000);
+            let d: f32 = it.next().and_then(|v| v.parse().ok()).unwrap_or(0.0);
+            out.extend(std::iter::repeat_n(d, n));
+        } else if let Ok(v) = tok.parse() {
+            out.push(v);
+        }
+    }
+    out
+}
+
+fn collect_text<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
+    if node.name == "TextObject" {
+        out.push(node);
+    }
+    for c in &node.children {
+        collect_text(c, out);
+    }
+}
+
+/// The pages: (ID, Content.xml path, width mm).
+fn pages(doc: &Node, doc_root: &str) -> Vec<(String, String, f32)> {
+    let dir = doc_root.rsplit_once('/').map_or("", |(d, _)| d);
+    let default_w = doc
+        .child("CommonData")
+        .and_then(|c| c.child("PageArea"))
+        .and_then(|a| a.child("PhysicalBox"))
+        .map(|b| floats(&b.text))
+        .and_then(|v| v.get(2).copied())
+        .unwrap_or(210.0);
+    doc.child("Pages")
+        .map(|p| {
+            p.all("Page")
+                .map(|pg| {
+                    (
+                        pg.attr("ID").unwrap_or_default().to_owned(),
+                        resolve_loc(pg.attr("BaseLoc").unwrap_or_default(), dir),
+                        default_w,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn stamps<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    doc: &Node,
+    doc_root: &str,
+    placement: &Placement,
+    w: f32,
+    h: f32,
+) -> Result<Vec<Stamp>, DocError> {
+    let bad = |why: String| DocError::Xml {
+        file: "placement".into(),
+        why,
+    };
+    let pages = pages(doc, doc_root);
+    if pages.is_empty() {
+        return Err(bad(format!("{doc_root} lists no pages")));
+    }
+    match placement {
+        Placement::Page { page, x, y } => {
+            let (id, _, _) = page
+                .checked_sub(1)
+                .and_then(|i| pages.get(i))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "page {page} does not exist ({} pages)",
+                        pages.len()
+                    ))
+                })?;
+            if !(x.is_finite() && y.is_finite() && *x >= 0.0 && *y >= 0.0) {
+                return Err(bad(format!("position ({x}, {y}) mm is not on the page")));
+            }
+            Ok(vec![Stamp {
+                page_id: id.clone(),
+                boundary: format!("{} {} {} {}", mm(*x), mm(*y), mm(w), mm(h)),
+                clip: None,
+            }])
+        }
+        Placement::Riding { y } => {
+            if pages.len() < 2 {
+                return Err(bad("a riding seal needs at least two pages".into()));
+            }
+            let n = pages.len() as f32;
+            let slice = w / n;
+            Ok(pages
+                .iter()
+                .enumerate()
+                .map(|(i, (id, _, page_w))| {
+                    let i = i as f32;
+                    Stamp {
+                        page_id: id.clone(),
+                        boundary: format!(
+                            "{} {} {} {}",
+                            mm(page_w - (i + 1.0) * slice),
+                            mm(*y),
+                            mm(w),
+                            mm(h)
+                        ),
+                        clip: Some(format!("{} 0 {} {}", mm(i * slice), mm(slice), mm(h))),
+                    }
+                })
+                .collect())
+        }
+        Placement::Keyword(word) => {
+            if word.trim().is_empty() {
+                return Err(bad("the keyword is empty".into()));
+            }
+            for (id, content, _) in &pages {
+                let Ok(bytes) = pkg.read(content) else {
+                    continue;
+                };
+                let Ok(page) = Node::parse(&bytes, content) else {
+                    continue;
+                };
+                let mut texts = Vec::new();
+                collect_text(&page, &mut texts);
+                for t in texts {
+                    let b = floats(t.attr("Boundary").unwrap_or_default());
+                    let (bx, by) = (
+                        b.first().copied().unwrap_or(0.0),
+                        b.get(1).copied().unwrap_or(0.0),
+                    );
+                    let size: f32 = t.attr("Size").and_then(|v| v.parse().ok()).unwrap_or(3.5);
+                    for code in t.all("TextCode") {
+                        let chars: Vec<char> = code.text.chars().collect();
+                        let key: Vec<char> = word.chars().collect();
+                        let Some(k) = chars.windows(key.len()).position(|w| w == key.as_slice())
+                        else {
+                            continue;
+                        };
+                        let dx = deltas(code.attr("DeltaX").unwrap_or_default());
+                        let offset: f32 = (0..k).map(|i| dx.get(i).copied().unwrap_or(size)).sum();
+                        let width: f32 = (k..k + key.len())
+                            .map(|i| {
+                                if i + 1 < k + key.len() {
+                                    dx.get(i).copied().unwrap_or(size)
+                                } else {
+                                    size
+                                }
+                            })
+                            .sum();
+                        let x0 = bx
+                            + code
+                                .attr("X")
+                                .and_then(|v| v.parse::<f32>().ok())
+                                .unwrap_or(0.0)
+                            + offset;
+                        let baseline = by
+                            + code
+                                .attr("Y")
+                                .and_then(|v| v.parse::<f32>().ok())
+                                .unwrap_or(size);
+                        let (cx, cy) = (x0 + width / 2.0, baseline - size / 2.0);
+                        let (x, y) = ((cx - w / 2.0).max(0.0), (cy - h / 2.0).max(0.0));
+                        return Ok(vec![Stamp {
+                            page_id: id.clone(),
+                            boundary: format!("{} {} {} {}", mm(x), mm(y), mm(w), mm(h)),
+                            clip: None,
+                        }]);
+                    }
+                }
+            }
+            Err(bad(format!("the keyword {word:?} is on no page")))
+        }
+    }
 }

@@ -315,3 +315,139 @@ fn openssl_verifies_the_signed_value() {
     );
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A three-page OFD with text, built here (no sample has several pages).
+fn three_pages() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    let ns = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
+    let mut put = |name: &str, body: String| {
+        w.start_file(name, o).unwrap();
+        w.write_all(body.as_bytes()).unwrap();
+    };
+    put(
+        "OFD.xml",
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:OFD {ns} Version=\"1.0\"><ofd:DocBody><ofd:DocInfo><ofd:DocID>t</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+        ),
+    );
+    put(
+        "Doc_0/Document.xml",
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>20</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID=\"11\" BaseLoc=\"Pages/Page_0/Content.xml\"/><ofd:Page ID=\"12\" BaseLoc=\"Pages/Page_1/Content.xml\"/><ofd:Page ID=\"13\" BaseLoc=\"Pages/Page_2/Content.xml\"/></ofd:Pages></ofd:Document>"
+        ),
+    );
+    for (i, text) in ["第一页", "合同签订 甲方（盖章）", "第三页"]
+        .iter()
+        .enumerate()
+    {
+        put(
+            &format!("Doc_0/Pages/Page_{i}/Content.xml"),
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Page {ns}><ofd:Content><ofd:Layer ID=\"{}\"><ofd:TextObject ID=\"{}\" Boundary=\"20 100 120 10\" Font=\"1\" Size=\"5\"><ofd:TextCode X=\"0\" Y=\"5\" DeltaX=\"g 20 5\">{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>",
+                i + 1,
+                i + 4
+            ),
+        );
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn sign_with(k: &Kit, input: &[u8], placement: Placement) -> Result<Vec<u8>, eseal_doc::DocError> {
+    let mut out = Cursor::new(Vec::new());
+    sign_ofd(
+        Cursor::new(input.to_vec()),
+        &mut out,
+        &OfdSignRequest {
+            seal: &k.seal,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement,
+        },
+        &k.signer,
+    )?;
+    Ok(out.into_inner())
+}
+
+fn stamp_annots(signed: &[u8], sig: &str) -> Vec<(String, String, Option<String>)> {
+    let mut pkg = Package::open(Cursor::new(signed.to_vec())).unwrap();
+    let xml = eseal_doc::xml::Node::parse(&pkg.read(sig).unwrap(), sig).unwrap();
+    xml.child("SignedInfo")
+        .unwrap()
+        .all("StampAnnot")
+        .map(|s| {
+            (
+                s.attr("PageRef").unwrap().to_owned(),
+                s.attr("Boundary").unwrap().to_owned(),
+                s.attr("Clip").map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn keyword_and_riding_placement() {
+    let k = kit();
+    let doc = three_pages();
+    // The keyword "甲方" is on page 2 (ID 12), at x = 20 + 5 × 5 = 45 mm; the 42 mm stamp is
+    // centred on it.
+    let signed = sign_with(&k, &doc, Placement::Keyword("甲方".into())).unwrap();
+    let stamps = stamp_annots(&signed, "Doc_0/Signs/Sign_0/Signature.xml");
+    assert_eq!(stamps.len(), 1);
+    assert_eq!(stamps[0].0, "12");
+    assert_eq!(
+        stamps[0].1, "29 81.5 42 42",
+        "centre (50, 102.5) minus half the seal"
+    );
+    assert_eq!(verify(&k, &signed).indication(), Indication::Passed);
+    assert!(
+        sign_with(&k, &doc, Placement::Keyword("乙方".into()))
+            .unwrap_err()
+            .to_string()
+            .contains("on no page")
+    );
+    // A riding seal: one slice of 14 mm per page at the right edge (210 mm wide pages).
+    let signed = sign_with(&k, &doc, Placement::Riding { y: 120.0 }).unwrap();
+    let stamps = stamp_annots(&signed, "Doc_0/Signs/Sign_0/Signature.xml");
+    assert_eq!(
+        stamps,
+        vec![
+            (
+                "11".into(),
+                "196 120 42 42".into(),
+                Some("0 0 14 42".into())
+            ),
+            (
+                "12".into(),
+                "182 120 42 42".into(),
+                Some("14 0 14 42".into())
+            ),
+            (
+                "13".into(),
+                "168 120 42 42".into(),
+                Some("28 0 14 42".into())
+            ),
+        ]
+    );
+    let r = verify(&k, &signed);
+    assert_eq!(r.indication(), Indication::Passed);
+    // Signature and annotation IDs share the counter: signature 1, stamps 2..4, MaxSignId 4.
+    let mut pkg = Package::open(Cursor::new(signed)).unwrap();
+    let list = String::from_utf8(pkg.read("Doc_0/Signs/Signatures.xml").unwrap()).unwrap();
+    assert!(
+        list.contains("<ofd:MaxSignId>4</ofd:MaxSignId>") && list.contains("ID=\"1\""),
+        "{list}"
+    );
+    // A one-page document cannot take a riding seal.
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    let one = std::fs::read(dir.join("helloworld.ofd")).unwrap();
+    assert!(
+        sign_with(&k, &one, Placement::Riding { y: 10.0 })
+            .unwrap_err()
+            .to_string()
+            .contains("two pages")
+    );
+}
