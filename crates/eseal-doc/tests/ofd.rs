@@ -286,3 +286,30 @@ fn zip_attacks_are_refused() {
     let r = verify_bytes(t);
     assert_eq!(r.indication(), Indication::Failed);
 }
+
+/// A second signature list smuggled into the package is reported as unprotected, and the
+/// verifier follows only OFD.xml's pointer.
+#[test]
+fn a_second_signature_list_is_reported() {
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    let original = std::fs::read(dir.join("v4signed.ofd")).unwrap();
+    let fake =
+        b"<?xml version=\"1.0\"?><ofd:Signatures xmlns:ofd=\"http://www.ofdspec.org/2016\"/>";
+    let t = rewrite(
+        &original,
+        |_, d| Some(d.to_vec()),
+        &[("Doc_0/Signs/Signatures2.xml", fake)],
+    );
+    let r = verify_bytes(t);
+    assert_eq!(r.signatures.len(), 1);
+    let c = r.signatures[0]
+        .report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::DocumentCoverage)
+        .unwrap();
+    assert_eq!(c.outcome, Outcome::Warning);
+    assert!(c.detail.contains("Signatures2.xml"), "{}", c.detail);
+}
