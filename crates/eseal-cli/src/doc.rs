@@ -132,8 +132,10 @@ pub fn verify_ofd_file(
 }
 
 /// `eseal sign ofd`: the output is written to a temporary name and renamed.
+#[allow(clippy::too_many_arguments)] // the command line's options, passed through
 pub fn sign_ofd_file(
-    seal: &Path,
+    seal: Option<&Path>,
+    sign_only: bool,
     cert: &Path,
     key: &Path,
     input: &Path,
@@ -141,9 +143,18 @@ pub fn sign_ofd_file(
     placement: eseal_doc::Placement,
     clock: &dyn eseal_gm::provider::Clock,
 ) -> Result<()> {
-    let seal_bytes = crate::files::read(seal)?;
-    let (seal, _) = eseal_ses::AnySeal::decode(&seal_bytes)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", seal.display()))?;
+    let seal = match (seal, sign_only) {
+        (Some(p), false) => {
+            let bytes = crate::files::read(p)?;
+            Some(
+                eseal_ses::AnySeal::decode(&bytes)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+                    .0,
+            )
+        }
+        (None, false) => anyhow::bail!("--type seal needs --seal"),
+        (_, true) => None,
+    };
     let cert = crate::files::read_certificate(cert)?;
     let key = crate::files::read_private_key(key)?;
     let signer = eseal_gm::provider::SoftwareSigner::new(key);
@@ -155,7 +166,12 @@ pub fn sign_ofd_file(
             std::io::BufReader::new(input_file),
             std::io::BufWriter::new(file),
             &eseal_doc::OfdSignRequest {
-                seal: &seal,
+                kind: if sign_only {
+                    eseal_doc::SignatureKind::Sign
+                } else {
+                    eseal_doc::SignatureKind::Seal
+                },
+                seal: seal.as_ref(),
                 signer_cert: &cert,
                 signing_time: clock.now(),
                 placement,

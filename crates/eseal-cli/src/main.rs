@@ -204,12 +204,22 @@ struct MakeArgs {
     out: PathBuf,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum OfdKindArg {
+    Seal,
+    Sign,
+}
+
 #[derive(Subcommand, Debug)]
 enum SignCommand {
-    /// Sign an OFD with an SES_Signature and a visible stamp.
+    /// Sign an OFD: Type=Seal (an SES_Signature and a visible stamp; the default) or Type=Sign
+    /// (a GB/T 35275 SignedData, no seal).
     Ofd {
-        #[arg(long)]
-        seal: PathBuf,
+        /// The seal (required for --type seal).
+        #[arg(long, required_if_eq("kind", "seal"))]
+        seal: Option<PathBuf>,
+        #[arg(long = "type", value_enum, default_value = "seal")]
+        kind: OfdKindArg,
         #[arg(long)]
         cert: PathBuf,
         #[arg(long)]
@@ -500,6 +510,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         }
         Command::Sign(SignCommand::Ofd {
             seal,
+            kind,
             cert,
             key,
             input,
@@ -515,7 +526,16 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                 (None, true) => eseal_doc::Placement::Riding { y },
                 (None, false) => eseal_doc::Placement::Page { page, x, y },
             };
-            doc::sign_ofd_file(&seal, &cert, &key, &input, &out, placement, &clock)?;
+            doc::sign_ofd_file(
+                seal.as_deref(),
+                kind == OfdKindArg::Sign,
+                &cert,
+                &key,
+                &input,
+                &out,
+                placement,
+                &clock,
+            )?;
             eprintln!(
                 "{} {}",
                 lang.t("已写出签章文档", "wrote the signed document"),

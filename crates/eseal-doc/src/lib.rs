@@ -10,5 +10,5 @@ pub mod xml;
 pub use error::DocError;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};
 pub use package::Package;
-pub use sign::{OfdSignRequest, Placement, sign_ofd};
+pub use sign::{OfdSignRequest, Placement, SignatureKind, sign_ofd};
 pub use trust::PkiValidator;

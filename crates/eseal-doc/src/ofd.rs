@@ -239,17 +239,27 @@ fn verify_one<R: Read + Seek>(
         }
     } else {
         report = Report::default();
-        let why = if eseal_gm::Sm2Signature::from_der_or_raw(&value).is_ok() {
-            "Type=Sign with a bare SM2 signature and no certificate: the signer cannot be identified (formats.md §9, legacy ofdrw)"
-        } else {
-            "Type=Sign (GB/T 35275 SignedData) signatures are not verified by this version"
-        };
-        report.checks.push(eseal_ses::Check {
-            id: CheckId::SignatureType,
-            outcome: Outcome::Indeterminate,
-            sub_indication: Some(SubIndication::SignedDataNotFound),
-            detail: why.into(),
-        });
+        match eseal_ses::gbt35275::SignedData::decode(&value) {
+            Ok(sd) => {
+                signer_key = sign_checks(&mut report, &sd, &Sm3Digest::of(&sig_bytes), policy);
+            }
+            Err(_) => {
+                let why = if eseal_gm::Sm2Signature::from_der_or_raw(&value).is_ok() {
+                    "Type=Sign with a bare SM2 signature and no certificate: the signer cannot be identified (formats.md §9, legacy ofdrw)".to_owned()
+                } else {
+                    format!(
+                        "{}: neither GB/T 35275 SignedData nor an SM2 signature",
+                        info.signed_value
+                    )
+                };
+                report.checks.push(eseal_ses::Check {
+                    id: CheckId::SignatureType,
+                    outcome: Outcome::Indeterminate,
+                    sub_indication: Some(SubIndication::SignedDataNotFound),
+                    detail: why,
+                });
+            }
+        }
     }
     // References.
     let m = method(info.check_method.as_deref());
@@ -382,4 +392,142 @@ pub fn picture_mime(p: &eseal_ses::common::SesESPictrueInfo) -> Option<&'static 
         F::Svg => Some("image/svg+xml"),
         F::Ofd | F::Unknown => None,
     }
+}
+
+fn check(
+    report: &mut Report,
+    id: CheckId,
+    outcome: Outcome,
+    sub: Option<SubIndication>,
+    detail: impl Into<String>,
+) {
+    report.checks.push(eseal_ses::Check {
+        id,
+        outcome,
+        sub_indication: sub,
+        detail: detail.into(),
+    });
+}
+
+/// The checks of a Type=Sign (GB/T 35275) signature; returns the signer's key.
+fn sign_checks(
+    report: &mut Report,
+    sd: &eseal_ses::gbt35275::SignedData,
+    file_digest: &Sm3Digest,
+    policy: &VerifyPolicy,
+) -> Option<Sm2PublicKey> {
+    check(
+        report,
+        CheckId::SignatureType,
+        Outcome::Passed,
+        None,
+        "Type=Sign: GB/T 35275 SignedData",
+    );
+    if sd.covers(file_digest) {
+        check(
+            report,
+            CheckId::DataHash,
+            Outcome::Passed,
+            None,
+            format!("SM3 {file_digest} of Signature.xml is what was signed"),
+        );
+    } else {
+        check(
+            report,
+            CheckId::DataHash,
+            Outcome::Failed,
+            Some(SubIndication::HashFailure),
+            format!(
+                "the SignedData does not sign SM3 {file_digest} of Signature.xml: it was changed after signing"
+            ),
+        );
+    }
+    let Some(cert) = &sd.signer_cert else {
+        check(
+            report,
+            CheckId::SignerCertificate,
+            Outcome::Indeterminate,
+            Some(SubIndication::SignedDataNotFound),
+            "the signer's certificate is not in the SignedData",
+        );
+        return None;
+    };
+    let key = match eseal_ses::cert::CertificateInfo::from_der(cert) {
+        Ok(info) => match info.public_key {
+            Ok(k) => {
+                check(
+                    report,
+                    CheckId::SignerCertificate,
+                    Outcome::Passed,
+                    None,
+                    format!("subject {}; serial {}", info.subject, info.serial),
+                );
+                k
+            }
+            Err(e) => {
+                check(
+                    report,
+                    CheckId::SignerCertificate,
+                    Outcome::Indeterminate,
+                    Some(SubIndication::CryptoConstraintsFailure),
+                    e,
+                );
+                return None;
+            }
+        },
+        Err(e) => {
+            check(
+                report,
+                CheckId::SignerCertificate,
+                Outcome::Indeterminate,
+                Some(SubIndication::SignedDataNotFound),
+                e,
+            );
+            return None;
+        }
+    };
+    match sd.verify(&key) {
+        Ok(()) => check(
+            report,
+            CheckId::SignerSignature,
+            Outcome::Passed,
+            None,
+            format!("verifies over the {} signed bytes", sd.signed_bytes.len()),
+        ),
+        Err(why) => check(
+            report,
+            CheckId::SignerSignature,
+            Outcome::Failed,
+            Some(SubIndication::SigCryptoFailure),
+            why,
+        ),
+    }
+    // No signing time in this form: the certificate is validated now.
+    match &policy.chain_validator {
+        Some(v) => {
+            let verdict = v.validate(
+                cert,
+                time::OffsetDateTime::now_utc(),
+                eseal_ses::CertificateRole::Signer,
+            );
+            check(
+                report,
+                CheckId::SignerCertificateChain,
+                verdict.outcome,
+                verdict.sub_indication,
+                format!(
+                    "{} (now: a Type=Sign signature carries no signing time)",
+                    verdict.detail
+                ),
+            );
+        }
+        None => check(
+            report,
+            CheckId::SignerCertificateChain,
+            Outcome::Indeterminate,
+            Some(SubIndication::NoCertificateChainFound),
+            "no trust store is configured (give --trust DIR)",
+        ),
+    }
+    Some(key)
 }

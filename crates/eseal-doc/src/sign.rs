@@ -35,11 +35,22 @@ pub enum Placement {
     },
 }
 
+/// `Type` of the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureKind {
+    /// 电子签章: an SES_Signature with its seal and a visible stamp.
+    Seal,
+    /// A plain digital signature: GB/T 35275 SignedData, no seal, no stamp.
+    Sign,
+}
+
 /// What to sign with.
 #[derive(Debug)]
 pub struct OfdSignRequest<'a> {
-    /// The seal.
-    pub seal: &'a AnySeal,
+    /// Seal or plain signature.
+    pub kind: SignatureKind,
+    /// The seal (required for [`SignatureKind::Seal`]).
+    pub seal: Option<&'a AnySeal>,
     /// The signer certificate (DER), listed in the seal.
     pub signer_cert: &'a [u8],
     /// The signing time.
@@ -158,13 +169,28 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
             from_records.max(declared).unwrap_or(0)
         })
         .unwrap_or(0);
-    let view = request.seal.view().map_err(|e| DocError::Xml {
-        file: "seal".into(),
-        why: e.to_string(),
-    })?;
-    let (w, h) = (view.picture.width as f32, view.picture.height as f32);
-    let doc = Node::parse(&pkg.read(&doc_root)?, &doc_root)?;
-    let stamps = stamps(&mut pkg, &doc, &doc_root, &request.placement, w, h)?;
+    let seal = match (request.kind, request.seal) {
+        (SignatureKind::Seal, Some(seal)) => Some(seal),
+        (SignatureKind::Seal, None) => {
+            return Err(DocError::Xml {
+                file: "seal".into(),
+                why: "a Type=Seal signature needs a seal".into(),
+            });
+        }
+        (SignatureKind::Sign, _) => None,
+    };
+    let stamps = match seal {
+        Some(seal) => {
+            let view = seal.view().map_err(|e| DocError::Xml {
+                file: "seal".into(),
+                why: e.to_string(),
+            })?;
+            let (w, h) = (view.picture.width as f32, view.picture.height as f32);
+            let doc = Node::parse(&pkg.read(&doc_root)?, &doc_root)?;
+            stamps(&mut pkg, &doc, &doc_root, &request.placement, w, h)?
+        }
+        None => Vec::new(),
+    };
     let sig_id = max_id + 1;
     let annot_id = max_id + 1 + stamps.len() as u64;
     let files = pkg.files();
@@ -183,8 +209,10 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
     let value_path = format!("{sign_dir}/SignedValue.dat");
 
     // The new list.
-    let record =
-        format!("<ofd:Signature ID=\"{sig_id}\" Type=\"Seal\" BaseLoc=\"/{sig_xml_path}\"/>");
+    let record = format!(
+        "<ofd:Signature ID=\"{sig_id}\" Type=\"{}\" BaseLoc=\"/{sig_xml_path}\"/>",
+        if seal.is_some() { "Seal" } else { "Sign" }
+    );
     let new_list = match &old_list {
         Some(b) => {
             let mut t = String::from_utf8(b.clone()).map_err(|_| DocError::Xml { file: list_path.clone(), why: "not UTF-8".into() })?;
@@ -209,7 +237,7 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
 
     // References: every file as it will be in the output, except Signatures.xml and this
     // signature's own Signature.xml and SignedValue.dat.
-    let seal_raw = request.seal.raw().to_vec();
+    let seal_raw = seal.map(|s| s.raw().to_vec());
     let mut refs = Vec::new();
     for f in &files {
         if *f == list_path {
@@ -225,10 +253,12 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         };
         refs.push((f.clone(), value));
     }
-    refs.push((
-        seal_path.clone(),
-        Base64::encode_string(Sm3Digest::of(&seal_raw).as_bytes()),
-    ));
+    if let Some(raw) = &seal_raw {
+        refs.push((
+            seal_path.clone(),
+            Base64::encode_string(Sm3Digest::of(raw).as_bytes()),
+        ));
+    }
     let when = request
         .signing_time
         .format(&time::format_description::well_known::Rfc3339)
@@ -265,32 +295,43 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
             st.boundary
         ));
     }
-    sig_xml.push_str(&format!(
-        "<ofd:Seal><ofd:BaseLoc>/{seal_path}</ofd:BaseLoc></ofd:Seal>"
-    ));
+    if seal.is_some() {
+        sig_xml.push_str(&format!(
+            "<ofd:Seal><ofd:BaseLoc>/{seal_path}</ofd:BaseLoc></ofd:Seal>"
+        ));
+    }
     sig_xml.push_str(&format!(
         "</ofd:SignedInfo><ofd:SignedValue>/{value_path}</ofd:SignedValue></ofd:Signature>"
     ));
     let sig_xml = sig_xml.into_bytes();
 
-    // The SES_Signature over the exact bytes of Signature.xml.
-    let prepared = prepare_signature(
-        request.seal,
-        request.signer_cert,
-        &SignRequest {
-            data_hash: Sm3Digest::of(&sig_xml),
-            signing_time: request.signing_time,
-            property_info: format!("/{sig_xml_path}"),
-        },
-    )
-    .map_err(|e| DocError::Xml {
+    // The signature over the exact bytes of Signature.xml: an SES_Signature (Seal) or a
+    // GB/T 35275 SignedData over its SM3 (Sign).
+    let sig_err = |e: eseal_ses::SesError| DocError::Xml {
         file: "signature".into(),
         why: e.to_string(),
-    })?;
-    let signed = prepared.sign(signer).map_err(|e| DocError::Xml {
-        file: "signature".into(),
-        why: e.to_string(),
-    })?;
+    };
+    let signed_value = match seal {
+        Some(seal) => {
+            let prepared = prepare_signature(
+                seal,
+                request.signer_cert,
+                &SignRequest {
+                    data_hash: Sm3Digest::of(&sig_xml),
+                    signing_time: request.signing_time,
+                    property_info: format!("/{sig_xml_path}"),
+                },
+            )
+            .map_err(sig_err)?;
+            prepared.sign(signer).map_err(sig_err)?.raw().to_vec()
+        }
+        None => eseal_ses::gbt35275::make_signed_data(
+            &Sm3Digest::of(&sig_xml),
+            request.signer_cert,
+            signer,
+        )
+        .map_err(sig_err)?,
+    };
 
     // Write: existing entries byte-identical (raw copy), OFD.xml and the list replaced, new files added.
     let mut out = zip::ZipWriter::new(output);
@@ -344,11 +385,13 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         out.write_all(&new_list)
             .map_err(|e| DocError::Io(e.to_string()))?;
     }
-    for (path, bytes) in [
-        (&seal_path, &seal_raw),
-        (&sig_xml_path, &sig_xml),
-        (&value_path, &signed.raw().to_vec()),
-    ] {
+    let mut new_files = Vec::new();
+    if let Some(raw) = &seal_raw {
+        new_files.push((&seal_path, raw));
+    }
+    new_files.push((&sig_xml_path, &sig_xml));
+    new_files.push((&value_path, &signed_value));
+    for (path, bytes) in new_files {
         out.start_file(path.clone(), opts).map_err(werr)?;
         out.write_all(bytes)
             .map_err(|e| DocError::Io(e.to_string()))?;

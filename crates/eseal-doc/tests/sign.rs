@@ -2,7 +2,9 @@
 //! Signing OFDs: round trip, byte-identical unsigned parts, OpenSSL cross-check, a second
 //! signature over the first, tampering after signing.
 
-use eseal_doc::{OfdSignRequest, Package, PkiValidator, Placement, sign_ofd, verify_ofd};
+use eseal_doc::{
+    OfdSignRequest, Package, PkiValidator, Placement, SignatureKind, sign_ofd, verify_ofd,
+};
 use eseal_gm::Sm2PrivateKey;
 use eseal_gm::provider::{SeededRandom, SoftwareSigner, SoftwareVerifier};
 use eseal_pki::name::name_from_slashes;
@@ -116,7 +118,8 @@ fn sign(k: &Kit, input: &[u8], page: usize) -> Vec<u8> {
         Cursor::new(input.to_vec()),
         &mut out,
         &OfdSignRequest {
-            seal: &k.seal,
+            kind: SignatureKind::Seal,
+            seal: Some(&k.seal),
             signer_cert: &k.signer_cert,
             signing_time: datetime!(2026-06-01 08:00 UTC),
             placement: Placement::Page {
@@ -185,7 +188,8 @@ fn round_trip_and_unsigned_parts_unchanged() {
         Cursor::new(input.clone()),
         &mut out,
         &OfdSignRequest {
-            seal: &k.seal,
+            kind: SignatureKind::Seal,
+            seal: Some(&k.seal),
             signer_cert: &k.signer_cert,
             signing_time: datetime!(2026-06-01 08:00 UTC),
             placement: Placement::Page {
@@ -360,7 +364,8 @@ fn sign_with(k: &Kit, input: &[u8], placement: Placement) -> Result<Vec<u8>, ese
         Cursor::new(input.to_vec()),
         &mut out,
         &OfdSignRequest {
-            seal: &k.seal,
+            kind: SignatureKind::Seal,
+            seal: Some(&k.seal),
             signer_cert: &k.signer_cert,
             signing_time: datetime!(2026-06-01 08:00 UTC),
             placement,
@@ -450,4 +455,85 @@ fn keyword_and_riding_placement() {
             .to_string()
             .contains("two pages")
     );
+}
+
+/// Type=Sign: a GB/T 35275 SignedData over Signature.xml, no seal, no stamp.
+#[test]
+fn a_plain_digital_signature() {
+    let k = kit();
+    let mut out = Cursor::new(Vec::new());
+    sign_ofd(
+        Cursor::new(three_pages()),
+        &mut out,
+        &OfdSignRequest {
+            kind: SignatureKind::Sign,
+            seal: None,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: Placement::Page {
+                page: 1,
+                x: 0.0,
+                y: 0.0,
+            },
+        },
+        &k.signer,
+    )
+    .unwrap();
+    let signed = out.into_inner();
+    let r = verify(&k, &signed);
+    assert_eq!(r.signatures.len(), 1);
+    assert_eq!(r.signatures[0].kind, "Sign");
+    assert_eq!(
+        r.indication(),
+        Indication::Passed,
+        "{:#?}",
+        r.signatures[0].report
+    );
+    assert!(stamp_annots(&signed, "Doc_0/Signs/Sign_0/Signature.xml").is_empty());
+    // Signature.xml changed after signing: the SignedData no longer covers it.
+    let mut z = zip::ZipArchive::new(Cursor::new(signed)).unwrap();
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        if name.ends_with("Signature.xml") {
+            data = String::from_utf8(data)
+                .unwrap()
+                .replace("eseal", "esea1")
+                .into_bytes();
+        }
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, &data).unwrap();
+    }
+    let r = verify(&k, &w.finish().unwrap().into_inner());
+    let c = r.signatures[0]
+        .report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::DataHash)
+        .unwrap();
+    assert_eq!(c.outcome, Outcome::Failed);
+    // A seal signature without a seal is refused.
+    let mut out = Cursor::new(Vec::new());
+    let err = sign_ofd(
+        Cursor::new(three_pages()),
+        &mut out,
+        &OfdSignRequest {
+            kind: SignatureKind::Seal,
+            seal: None,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: Placement::Page {
+                page: 1,
+                x: 0.0,
+                y: 0.0,
+            },
+        },
+        &k.signer,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("needs a seal"));
 }

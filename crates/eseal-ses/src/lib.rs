@@ -7,6 +7,7 @@ pub mod cert;
 pub mod common;
 mod der_out;
 pub mod error;
+pub mod gbt35275;
 pub mod make;
 pub mod report;
 pub mod timestamp;

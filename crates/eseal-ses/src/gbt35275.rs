@@ -1,0 +1,214 @@
+//! GB/T 35275 (GM/T 0010) SignedData, the signature of an OFD `Type="Sign"` (formats.md §9):
+//!
+//! ```text
+//! ContentInfo ::= SEQUENCE { contentType OID (1.2.156.10197.6.1.4.2.2), content [0] EXPLICIT SignedData }
+//! SignedData ::= SEQUENCE { version INTEGER (1), digestAlgorithms SET OF AlgorithmIdentifier,
+//!     contentInfo ContentInfo, certificates [0] IMPLICIT SET OF Certificate OPTIONAL,
+//!     crls [1] IMPLICIT … OPTIONAL, signerInfos SET OF SignerInfo }
+//! SignerInfo ::= SEQUENCE { version INTEGER (1), issuerAndSerialNumber, digestAlgorithm,
+//!     authenticatedAttributes [0] IMPLICIT OPTIONAL, digestEncryptionAlgorithm,
+//!     encryptedDigest OCTET STRING, unauthenticatedAttributes [1] IMPLICIT OPTIONAL }
+//! ```
+//! eseal writes the "hash as content" form (ofdrw, tongz): the content is SM3 of the signed
+//! file and the SM2 signature is over those 32 bytes. It reads that form and the PKCS#9 form
+//! (authenticated attributes with messageDigest, signature over their SET).
+
+use crate::ber::{Tlv, first_tlv, tag};
+use crate::cert::CertificateInfo;
+use crate::der_out;
+use crate::error::{SesError, SesErrorKind};
+use der::asn1::ObjectIdentifier;
+use eseal_gm::provider::Sm2Signer;
+use eseal_gm::{Sm2PublicKey, Sm2Signature, Sm3Digest};
+
+/// GM/T 0010 data.
+pub const GM_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.1");
+/// GM/T 0010 signedData.
+pub const GM_SIGNED_DATA: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.2");
+const PKCS7_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+const MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+
+/// What a SignedData holds, with the exact bytes its signature covers.
+#[derive(Debug, Clone)]
+pub struct SignedData {
+    /// The encapsulated content (the hash, in the hash-as-content form).
+    pub content: Option<Vec<u8>>,
+    /// The messageDigest attribute (PKCS#9 form).
+    pub message_digest: Option<Vec<u8>>,
+    /// The bytes the signer signed: the content, or the DER SET of the attributes.
+    pub signed_bytes: Vec<u8>,
+    /// The signature value.
+    pub signature: Vec<u8>,
+    /// The signer's certificate (DER), found by issuer and serial number.
+    pub signer_cert: Option<Vec<u8>>,
+}
+
+fn bad(t: &Tlv<'_>, what: &str) -> SesError {
+    SesError::at(
+        SesErrorKind::UnexpectedTag,
+        t.offset,
+        format!("SignedData: {what}"),
+    )
+}
+
+fn nth<'a>(v: &[Tlv<'a>], i: usize, parent: &Tlv<'_>, what: &str) -> Result<Tlv<'a>, SesError> {
+    v.get(i).copied().ok_or_else(|| bad(parent, what))
+}
+
+impl SignedData {
+    /// Decode (BER accepted).
+    pub fn decode(bytes: &[u8]) -> Result<Self, SesError> {
+        let (ci, _) = first_tlv(bytes)?;
+        let f = ci.sequence("ContentInfo")?;
+        let ct = nth(&f, 0, &ci, "no contentType")?.oid("contentType")?;
+        if ct != GM_SIGNED_DATA && ct != PKCS7_SIGNED_DATA {
+            return Err(bad(&ci, "not signedData"));
+        }
+        let wrap = nth(&f, 1, &ci, "no content")?;
+        let sd_node = nth(&wrap.children()?, 0, &wrap, "empty content")?;
+        let sd = sd_node.sequence("SignedData")?;
+        let inner = nth(&sd, 2, &sd_node, "no contentInfo")?;
+        let icf = inner.sequence("contentInfo")?;
+        let content = match icf.get(1) {
+            Some(c) => {
+                let o = nth(&c.children()?, 0, c, "empty content")?;
+                Some(crate::common::octets(&o, "content")?)
+            }
+            None => None,
+        };
+        let mut certs = Vec::new();
+        let mut infos = None;
+        for node in sd.iter().skip(3) {
+            match node.tag {
+                0xA0 => certs.extend(node.children()?.iter().map(|c| c.raw.to_vec())),
+                0xA1 => {}
+                tag::SET => infos = Some(*node),
+                _ => return Err(bad(node, "unexpected element")),
+            }
+        }
+        let infos = infos.ok_or_else(|| bad(&sd_node, "no signerInfos"))?;
+        let si_node = nth(&infos.children()?, 0, &infos, "no SignerInfo")?;
+        let si = si_node.sequence("SignerInfo")?;
+        let sid = nth(&si, 1, &si_node, "no issuerAndSerialNumber")?;
+        let sidf = sid.children()?;
+        let (issuer, serial) = (
+            nth(&sidf, 0, &sid, "no issuer")?.raw.to_vec(),
+            nth(&sidf, 1, &sid, "no serial")?.value.to_vec(),
+        );
+        let mut i = 3;
+        let mut attrs_set = None;
+        let mut message_digest = None;
+        if let Some(a) = si.get(3).filter(|a| a.tag == tag::CONTEXT_0_CONSTRUCTED) {
+            attrs_set = Some(der_out::tlv(tag::SET, a.value)?);
+            for attr in a.children()? {
+                let af = attr.sequence("Attribute")?;
+                if nth(&af, 0, &attr, "attrType")?.oid("attrType")? == MESSAGE_DIGEST {
+                    let vals = nth(&af, 1, &attr, "values")?;
+                    message_digest = Some(crate::common::octets(
+                        &nth(&vals.children()?, 0, &vals, "value")?,
+                        "messageDigest",
+                    )?);
+                }
+            }
+            i = 4;
+        }
+        let signature = crate::common::octets(
+            &nth(&si, i + 1, &si_node, "no encryptedDigest")?,
+            "encryptedDigest",
+        )?;
+        let signer_cert = certs.into_iter().find(|c| {
+            CertificateInfo::from_der(c)
+                .is_ok_and(|info| info.issuer_der == issuer && info.serial_bytes == serial)
+        });
+        let signed_bytes = match (&attrs_set, &content) {
+            (Some(set), _) => set.clone(),
+            (None, Some(c)) => c.clone(),
+            (None, None) => {
+                return Err(bad(
+                    &si_node,
+                    "neither content nor authenticated attributes: nothing was signed",
+                ));
+            }
+        };
+        Ok(Self {
+            content,
+            message_digest,
+            signed_bytes,
+            signature,
+            signer_cert,
+        })
+    }
+
+    /// Does the SignedData sign `file_digest` (the SM3 of the signed file)? Accepts the
+    /// hash-as-content form, its base64 variant, and the messageDigest attribute.
+    pub fn covers(&self, file_digest: &Sm3Digest) -> bool {
+        let d = file_digest.as_bytes().as_slice();
+        if let Some(md) = &self.message_digest {
+            return md == d;
+        }
+        match &self.content {
+            Some(c) => {
+                c == d
+                    || <base64ct::Base64 as base64ct::Encoding>::decode_vec(
+                        std::str::from_utf8(c).unwrap_or_default(),
+                    )
+                    .is_ok_and(|v| v == d)
+            }
+            None => false,
+        }
+    }
+
+    /// Verify the SM2 signature with `key` (default signer ID).
+    pub fn verify(&self, key: &Sm2PublicKey) -> Result<(), String> {
+        let (sig, _) = Sm2Signature::from_der_or_raw(&self.signature).map_err(|e| e.to_string())?;
+        key.verify(&eseal_gm::SignerId::default(), &self.signed_bytes, &sig)
+            .map_err(|_| "the SM2 signature does not verify".to_owned())
+    }
+}
+
+/// Make a hash-as-content SignedData over `file_digest` (SM3 of the file being signed).
+pub fn make_signed_data(
+    file_digest: &Sm3Digest,
+    signer_cert: &[u8],
+    signer: &dyn Sm2Signer,
+) -> Result<Vec<u8>, SesError> {
+    let info = CertificateInfo::from_der(signer_cert)
+        .map_err(|e| SesError::new(SesErrorKind::Refused, e))?;
+    if info.public_key.as_ref().ok() != Some(&signer.public_key()) {
+        return Err(SesError::new(
+            SesErrorKind::Refused,
+            "the signing key does not belong to the signer certificate",
+        ));
+    }
+    let content = file_digest.as_bytes().to_vec();
+    let sig = signer.sign(&content)?;
+    let sm3 = der_out::sequence(&[&der_out::oid(&eseal_gm::oid::SM3)?])?;
+    let signer_info = der_out::sequence(&[
+        &der_out::integer(1)?,
+        &der_out::sequence(&[
+            &info.issuer_der,
+            &der_out::tlv(tag::INTEGER, &info.serial_bytes)?,
+        ])?,
+        &sm3,
+        &der_out::sequence(&[&der_out::oid(&eseal_gm::oid::SM2_SIGN)?])?,
+        &der_out::octet_string(&sig.to_der())?,
+    ])?;
+    let signed_data = der_out::sequence(&[
+        &der_out::integer(1)?,
+        &der_out::tlv(tag::SET, &sm3)?,
+        &der_out::sequence(&[
+            &der_out::oid(&GM_DATA)?,
+            &der_out::tlv(
+                tag::CONTEXT_0_CONSTRUCTED,
+                &der_out::octet_string(&content)?,
+            )?,
+        ])?,
+        &der_out::tlv(tag::CONTEXT_0_CONSTRUCTED, signer_cert)?,
+        &der_out::tlv(tag::SET, &signer_info)?,
+    ])?;
+    der_out::sequence(&[
+        &der_out::oid(&GM_SIGNED_DATA)?,
+        &der_out::tlv(tag::CONTEXT_0_CONSTRUCTED, &signed_data)?,
+    ])
+}
