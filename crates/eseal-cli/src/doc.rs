@@ -16,26 +16,10 @@ pub fn verify_ofd_file(
 ) -> Result<u8> {
     let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let policy = crate::trust::policy(trust)?;
-    let mut pkg = match eseal_doc::Package::open(std::io::BufReader::new(f)) {
-        Ok(p) => p,
-        Err(e) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string() })
-                );
-            } else {
-                println!(
-                    "{}: {}\n  {}: {e}",
-                    lang.t("文件", "file"),
-                    file.display(),
-                    i18n::outcome_label(lang, eseal_ses::Outcome::Failed)
-                );
-            }
-            return Ok(1);
-        }
-    };
-    let report = match eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier) {
+    // A package that cannot be read or whose structure is broken is FAILED / FORMAT_FAILURE.
+    let result = eseal_doc::Package::open(std::io::BufReader::new(f))
+        .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier));
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             if json {

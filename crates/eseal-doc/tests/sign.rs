@@ -134,6 +134,23 @@ fn sign(k: &Kit, input: &[u8], page: usize) -> Vec<u8> {
     out.into_inner()
 }
 
+/// Copy a package, changing the content of the entries `edit` returns Some for.
+fn edit_entries(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    let mut z = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        let data = edit(&name, data);
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, &data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
 fn verify(k: &Kit, bytes: &[u8]) -> eseal_doc::OfdReport {
     verify_ofd(
         &mut Package::open(Cursor::new(bytes.to_vec())).unwrap(),
@@ -223,22 +240,13 @@ fn a_second_signature_protects_the_first() {
         }
     }
     // Changing the first signature's value breaks it and the second one's references to it.
-    let mut z = zip::ZipArchive::new(Cursor::new(twice.clone())).unwrap();
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
+    let tampered = edit_entries(&twice, |name, mut data| {
         if name == "Doc_0/Signs/Sign_0/SignedValue.dat" {
             let n = data.len() - 5;
             data[n] ^= 1;
         }
-        w.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        std::io::Write::write_all(&mut w, &data).unwrap();
-    }
-    let tampered = w.finish().unwrap().into_inner();
+        data
+    });
     let r = verify(&k, &tampered);
     assert_eq!(r.signatures[0].indication, Indication::Failed);
     let second = &r.signatures[1];
@@ -491,24 +499,17 @@ fn a_plain_digital_signature() {
     );
     assert!(stamp_annots(&signed, "Doc_0/Signs/Sign_0/Signature.xml").is_empty());
     // Signature.xml changed after signing: the SignedData no longer covers it.
-    let mut z = zip::ZipArchive::new(Cursor::new(signed)).unwrap();
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for i in 0..z.len() {
-        let mut f = z.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
+    let changed = edit_entries(&signed, |name, data| {
         if name.ends_with("Signature.xml") {
-            data = String::from_utf8(data)
+            String::from_utf8(data)
                 .unwrap()
                 .replace("eseal", "esea1")
-                .into_bytes();
+                .into_bytes()
+        } else {
+            data
         }
-        w.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        std::io::Write::write_all(&mut w, &data).unwrap();
-    }
-    let r = verify(&k, &w.finish().unwrap().into_inner());
+    });
+    let r = verify(&k, &changed);
     let c = r.signatures[0]
         .report
         .checks
