@@ -11,7 +11,9 @@ use base64ct::{Base64, Encoding};
 use eseal_gm::provider::Sm2Signer;
 use eseal_gm::{Sm3Digest, Sm3Hasher};
 use eseal_ses::{AnySeal, SignRequest, prepare_signature};
+use std::cell::RefCell;
 use std::io::{Read, Seek, Write};
+use std::rc::Rc;
 use time::OffsetDateTime;
 
 /// Where the visible stamp goes.
@@ -97,7 +99,11 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
     request: &OfdSignRequest<'_>,
     signer: &dyn Sm2Signer,
 ) -> Result<(), DocError> {
-    let mut pkg = Package::open(input)?;
+    let sink: Rc<RefCell<Option<Sink>>> = Rc::new(RefCell::new(None));
+    let mut pkg = Package::open(Tee {
+        inner: input,
+        sink: sink.clone(),
+    })?;
     let ofd_bytes = pkg.read("OFD.xml")?;
     let ofd_text = String::from_utf8(ofd_bytes.clone()).map_err(|_| DocError::Xml {
         file: "OFD.xml".into(),
@@ -235,6 +241,86 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         None => format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signatures xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:MaxSignId>{annot_id}</ofd:MaxSignId>{record}</ofd:Signatures>").into_bytes(),
     };
 
+    // Write: existing entries byte-identical (raw copy), OFD.xml and the list replaced, new files added.
+    let mut out = zip::ZipWriter::new(output);
+    let t = request.signing_time;
+    let stamp = zip::DateTime::from_date_and_time(
+        u16::try_from(t.year()).unwrap_or(1980),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    )
+    .unwrap_or_default();
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(stamp);
+    let werr = |e: zip::result::ZipError| DocError::Io(e.to_string());
+    let mut replaced_list = false;
+    let mut hashes: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut unhashed: Vec<String> = Vec::new();
+    let count = pkg.archive().len();
+    for i in 0..count {
+        let entry = pkg
+            .archive()
+            .by_index_raw(i)
+            .map_err(|e| DocError::Package(e.to_string()))?;
+        let raw_name = entry
+            .name()
+            .map_err(|e| DocError::Package(e.to_string()))?
+            .to_string();
+        let f = if entry.is_dir() {
+            String::new()
+        } else {
+            normalise(&raw_name)?
+        };
+        if f == "OFD.xml" && new_ofd.is_some() {
+            drop(entry);
+            out.start_file("OFD.xml", opts).map_err(werr)?;
+            let bytes = new_ofd.as_deref().unwrap_or_default();
+            out.write_all(bytes)
+                .map_err(|e| DocError::Io(e.to_string()))?;
+            hashes.insert(
+                f.clone(),
+                Base64::encode_string(Sm3Digest::of(bytes).as_bytes()),
+            );
+        } else if f == list_path {
+            drop(entry);
+            out.start_file(f.clone(), opts).map_err(werr)?;
+            out.write_all(&new_list)
+                .map_err(|e| DocError::Io(e.to_string()))?;
+            replaced_list = true;
+        } else {
+            // Copy the entry byte for byte and hash its content on the way (one pass).
+            let armed = match entry.compression() {
+                zip::CompressionMethod::Stored => Some(Sink::Stored(Sm3Hasher::new())),
+                zip::CompressionMethod::Deflated => Some(Sink::Deflated(
+                    flate2::write::DeflateDecoder::new(Sm3Hasher::new()),
+                )),
+                _ => None,
+            };
+            let hashed_here = armed.is_some();
+            *sink.borrow_mut() = armed;
+            let copied = out.raw_copy_file(entry);
+            let taken = sink.borrow_mut().take();
+            copied.map_err(werr)?;
+            match (hashed_here, taken) {
+                (true, Some(t)) => {
+                    hashes.insert(f.clone(), t.finish()?);
+                }
+                _ => unhashed.push(f.clone()),
+            }
+        }
+    }
+    // Entries in a compression this reader cannot inflate on the fly are hashed separately.
+    for f in unhashed {
+        if !f.is_empty() {
+            let v = sm3_b64(&mut pkg, &f)?;
+            hashes.insert(f, v);
+        }
+    }
+
     // References: every file as it will be in the output, except Signatures.xml and this
     // signature's own Signature.xml and SignedValue.dat.
     let seal_raw = seal.map(|s| s.raw().to_vec());
@@ -243,14 +329,10 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         if *f == list_path {
             continue;
         }
-        let value = if f == "OFD.xml" {
-            match &new_ofd {
-                Some(b) => Base64::encode_string(Sm3Digest::of(b).as_bytes()),
-                None => sm3_b64(&mut pkg, f)?,
-            }
-        } else {
-            sm3_b64(&mut pkg, f)?
-        };
+        let value = hashes
+            .get(f)
+            .cloned()
+            .ok_or_else(|| DocError::Missing(f.clone()))?;
         refs.push((f.clone(), value));
     }
     if let Some(raw) = &seal_raw {
@@ -333,53 +415,6 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         .map_err(sig_err)?,
     };
 
-    // Write: existing entries byte-identical (raw copy), OFD.xml and the list replaced, new files added.
-    let mut out = zip::ZipWriter::new(output);
-    let t = request.signing_time;
-    let stamp = zip::DateTime::from_date_and_time(
-        u16::try_from(t.year()).unwrap_or(1980),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-    )
-    .unwrap_or_default();
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(stamp);
-    let werr = |e: zip::result::ZipError| DocError::Io(e.to_string());
-    let mut replaced_list = false;
-    let count = pkg.archive().len();
-    for i in 0..count {
-        let entry = pkg
-            .archive()
-            .by_index_raw(i)
-            .map_err(|e| DocError::Package(e.to_string()))?;
-        let raw_name = entry
-            .name()
-            .map_err(|e| DocError::Package(e.to_string()))?
-            .to_string();
-        let f = if entry.is_dir() {
-            String::new()
-        } else {
-            normalise(&raw_name)?
-        };
-        if f == "OFD.xml" && new_ofd.is_some() {
-            drop(entry);
-            out.start_file("OFD.xml", opts).map_err(werr)?;
-            out.write_all(new_ofd.as_deref().unwrap_or_default())
-                .map_err(|e| DocError::Io(e.to_string()))?;
-        } else if f == list_path {
-            drop(entry);
-            out.start_file(f.clone(), opts).map_err(werr)?;
-            out.write_all(&new_list)
-                .map_err(|e| DocError::Io(e.to_string()))?;
-            replaced_list = true;
-        } else {
-            out.raw_copy_file(entry).map_err(werr)?;
-        }
-    }
     if !replaced_list {
         out.start_file(list_path.clone(), opts).map_err(werr)?;
         out.write_all(&new_list)
@@ -595,5 +630,49 @@ fn stamps<R: Read + Seek>(
             }
             Err(bad(format!("the keyword {word:?} is on no page")))
         }
+    }
+}
+
+/// Where the bytes the ZIP reader reads go while an entry is copied: its content hash.
+enum Sink {
+    Stored(Sm3Hasher),
+    Deflated(flate2::write::DeflateDecoder<Sm3Hasher>),
+}
+
+impl Sink {
+    fn finish(self) -> Result<String, DocError> {
+        let h = match self {
+            Sink::Stored(h) => h,
+            Sink::Deflated(d) => d
+                .finish()
+                .map_err(|e| DocError::Package(format!("bad deflate data: {e}")))?,
+        };
+        Ok(Base64::encode_string(h.finalize().as_bytes()))
+    }
+}
+
+/// A reader that also feeds what it reads to the armed [`Sink`].
+struct Tee<R> {
+    inner: R,
+    sink: Rc<RefCell<Option<Sink>>>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(sink) = self.sink.borrow_mut().as_mut() {
+            let data = buf.get(..n).unwrap_or_default();
+            match sink {
+                Sink::Stored(h) => h.update(data),
+                Sink::Deflated(d) => d.write_all(data)?,
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Tee<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
     }
 }

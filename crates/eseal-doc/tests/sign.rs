@@ -538,3 +538,47 @@ fn a_plain_digital_signature() {
     .unwrap_err();
     assert!(err.to_string().contains("needs a seal"));
 }
+
+/// Entries stored without compression are hashed while they are copied, like deflated ones.
+#[test]
+fn stored_entries_are_hashed_while_copied() {
+    let k = kit();
+    let deflated = three_pages();
+    let mut z = zip::ZipArchive::new(Cursor::new(deflated)).unwrap();
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..z.len() {
+        let mut f = z.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        let method = if i % 2 == 0 {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        w.start_file(
+            name,
+            zip::write::SimpleFileOptions::default().compression_method(method),
+        )
+        .unwrap();
+        std::io::Write::write_all(&mut w, &data).unwrap();
+    }
+    let mixed = w.finish().unwrap().into_inner();
+    let signed = sign_with(
+        &k,
+        &mixed,
+        Placement::Page {
+            page: 2,
+            x: 10.0,
+            y: 10.0,
+        },
+    )
+    .unwrap();
+    let r = verify(&k, &signed);
+    assert_eq!(
+        r.indication(),
+        Indication::Passed,
+        "{:#?}",
+        r.signatures[0].report
+    );
+}
