@@ -567,12 +567,13 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             let cert = files::read_certificate(&cert)?;
             let key = files::read_private_key(&key)?;
             let digest = files::sm3_file(&input)?;
-            let property_info = property_info.unwrap_or_else(|| {
+            // propertyInfo is an IA5String: a file name such as 合同.pdf is percent-encoded.
+            let property_info = percent_encode(&property_info.unwrap_or_else(|| {
                 input
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default()
-            });
+            }));
             let request = SignRequest {
                 data_hash: digest,
                 signing_time: clock.now(),
@@ -920,4 +921,18 @@ fn verify_detached(
         Indication::Failed => 1,
         Indication::Indeterminate => 2,
     })
+}
+
+/// Percent-encode everything outside printable ASCII (and `%` itself), as URIs do, so that any
+/// text fits an IA5String.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if (0x20..0x7F).contains(&b) && b != b'%' {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

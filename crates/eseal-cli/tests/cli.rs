@@ -1173,3 +1173,40 @@ fn sign_and_verify_an_ofd_with_an_html_report() {
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
 }
+
+/// A file with a Chinese name can be signed: its name goes into propertyInfo percent-encoded.
+#[test]
+fn signing_a_file_with_a_chinese_name() {
+    let s = setup();
+    assert_eq!(code(&make_seal(&s, "v4", "signer", "seal.esl")), 0);
+    std::fs::write(s.path("合同.txt"), "甲方乙方\n").unwrap();
+    let o = eseal(&[
+        "sign",
+        "data",
+        "--seal",
+        &s.p("seal.esl"),
+        "--cert",
+        &s.p("signer.pem"),
+        "--key",
+        &s.p("signer.key"),
+        "--in",
+        &s.p("合同.txt"),
+        "--out",
+        &s.p("合同.sig"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&["seal", "inspect", &s.p("合同.sig"), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["property_info"], "%E5%90%88%E5%90%8C.txt");
+    let o = eseal(&[
+        "verify",
+        "data",
+        "--sig",
+        &s.p("合同.sig"),
+        "--in",
+        &s.p("合同.txt"),
+        "--trust",
+        &s.p("trust"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+}
