@@ -1,0 +1,428 @@
+//! Applications for a seal (R-APP-1, R-REV-1): the materials each kind needs, submission,
+//! review by someone other than the applicant, and the link to the seal made from it.
+
+use crate::error::DomainError;
+use crate::kind::SealKind;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// What a material file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialKind {
+    /// 营业执照 / 统一社会信用代码证书
+    BusinessLicence,
+    /// The agent's 身份证
+    AgentId,
+    /// The holder's 身份证
+    HolderId,
+    /// 授权委托书
+    Authorisation,
+    /// Proof for a change, renewal or revocation (e.g. a 注销 decision, a loss report)
+    Proof,
+}
+
+/// A stored material: its kind and the SM3 digest the store keeps it under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Material {
+    /// Kind.
+    pub kind: MaterialKind,
+    /// SM3 of the file, hex.
+    pub sm3: String,
+}
+
+/// Why the application was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "purpose")]
+pub enum Purpose {
+    /// A new seal.
+    New,
+    /// A replacement for `old` (R-CHG-1): the old seal is revoked when the new one is made.
+    Change {
+        /// The seal replaced.
+        old: String,
+    },
+}
+
+/// The application's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum ApplicationState {
+    /// Being prepared by the applicant.
+    Draft,
+    /// Waiting for review.
+    Submitted {
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// Rejected with a reason shown to the applicant; can be corrected and resubmitted.
+    Rejected {
+        /// The reviewer.
+        reviewer: String,
+        /// The reason.
+        reason: String,
+    },
+    /// Approved; the seal can be made.
+    Approved {
+        /// The reviewer.
+        reviewer: String,
+    },
+    /// The seal was made (final).
+    Made {
+        /// The seal.
+        seal_id: String,
+    },
+}
+
+impl ApplicationState {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Submitted { .. } => "submitted",
+            Self::Rejected { .. } => "rejected",
+            Self::Approved { .. } => "approved",
+            Self::Made { .. } => "made",
+        }
+    }
+}
+
+/// An application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    /// Identifier.
+    pub id: String,
+    /// Who applies (the agent / 经办人, or the holder for a personal seal).
+    pub applicant: String,
+    /// The kind of seal.
+    pub kind: SealKind,
+    /// The seal's name (the organisation's name, or the person's).
+    pub seal_name: String,
+    /// The organisation's unified social credit code, for official and position seals.
+    pub organisation_code: Option<String>,
+    /// The holder's citizen ID number, for position and personal seals.
+    pub holder_id: Option<String>,
+    /// New or change.
+    pub purpose: Purpose,
+    /// The materials.
+    pub materials: Vec<Material>,
+    /// State.
+    pub state: ApplicationState,
+}
+
+/// The materials each kind needs (R-APP-1).
+pub fn required_materials(kind: &SealKind) -> &'static [MaterialKind] {
+    match kind {
+        SealKind::Official(_) => &[
+            MaterialKind::BusinessLicence,
+            MaterialKind::AgentId,
+            MaterialKind::Authorisation,
+        ],
+        SealKind::Position(_) => &[
+            MaterialKind::BusinessLicence,
+            MaterialKind::HolderId,
+            MaterialKind::AgentId,
+            MaterialKind::Authorisation,
+        ],
+        SealKind::Personal => &[MaterialKind::HolderId],
+    }
+}
+
+impl Application {
+    /// A draft, with its identifiers checked: the organisation code is a valid unified social
+    /// credit code and the holder ID a valid citizen ID number where the kind needs them.
+    pub fn new(
+        id: &str,
+        applicant: &str,
+        kind: SealKind,
+        seal_name: &str,
+        organisation_code: Option<&str>,
+        holder_id: Option<&str>,
+        purpose: Purpose,
+    ) -> Result<Self, DomainError> {
+        if seal_name.trim().is_empty() {
+            return Err(DomainError::Invalid {
+                field: "seal_name",
+                why: "empty".into(),
+            });
+        }
+        let organisation_code = match (kind.has_organisation(), organisation_code) {
+            (true, Some(c)) if eseal_pki::name::is_valid_social_credit_code(c) => {
+                Some(c.to_owned())
+            }
+            (true, Some(c)) => {
+                return Err(DomainError::Invalid {
+                    field: "organisation_code",
+                    why: format!("{c:?} is not a valid unified social credit code"),
+                });
+            }
+            (true, None) => {
+                return Err(DomainError::Invalid {
+                    field: "organisation_code",
+                    why: "required for official and position seals".into(),
+                });
+            }
+            (false, _) => None,
+        };
+        let holder_id = match (kind.has_holder(), holder_id) {
+            (true, Some(h)) if eseal_pki::name::is_valid_citizen_id(h) => Some(h.to_owned()),
+            (true, Some(_)) => {
+                return Err(DomainError::Invalid {
+                    field: "holder_id",
+                    why: "not a valid citizen ID number".into(),
+                });
+            }
+            (true, None) => {
+                return Err(DomainError::Invalid {
+                    field: "holder_id",
+                    why: "required for position and personal seals".into(),
+                });
+            }
+            (false, _) => None,
+        };
+        Ok(Self {
+            id: id.to_owned(),
+            applicant: applicant.to_owned(),
+            kind,
+            seal_name: seal_name.trim().to_owned(),
+            organisation_code,
+            holder_id,
+            purpose,
+            materials: Vec::new(),
+            state: ApplicationState::Draft,
+        })
+    }
+
+    fn illegal(&self, action: &'static str) -> DomainError {
+        DomainError::IllegalTransition {
+            what: "application",
+            state: self.state.name().to_owned(),
+            action,
+        }
+    }
+
+    /// Attach a material (draft or rejected applications only).
+    pub fn add_material(&mut self, m: Material) -> Result<(), DomainError> {
+        if !matches!(
+            self.state,
+            ApplicationState::Draft | ApplicationState::Rejected { .. }
+        ) {
+            return Err(self.illegal("adding a material"));
+        }
+        if m.sm3.len() != 64 || !m.sm3.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(DomainError::Invalid {
+                field: "material.sm3",
+                why: "not an SM3 digest in hex".into(),
+            });
+        }
+        self.materials.push(m);
+        Ok(())
+    }
+
+    /// Submit (or resubmit after a rejection): every required material must be there.
+    pub fn submit(&mut self, at: OffsetDateTime) -> Result<(), DomainError> {
+        if !matches!(
+            self.state,
+            ApplicationState::Draft | ApplicationState::Rejected { .. }
+        ) {
+            return Err(self.illegal("submitting"));
+        }
+        let missing: Vec<String> = required_materials(&self.kind)
+            .iter()
+            .filter(|k| !self.materials.iter().any(|m| m.kind == **k))
+            .map(|k| format!("{k:?}"))
+            .collect();
+        if !missing.is_empty() {
+            return Err(DomainError::Forbidden(format!(
+                "materials missing: {}",
+                missing.join(", ")
+            )));
+        }
+        self.state = ApplicationState::Submitted { at };
+        Ok(())
+    }
+
+    fn check_reviewer(&self, reviewer: &str) -> Result<(), DomainError> {
+        if !matches!(self.state, ApplicationState::Submitted { .. }) {
+            return Err(self.illegal("reviewing"));
+        }
+        if reviewer == self.applicant {
+            return Err(DomainError::Forbidden(
+                "the applicant may not review their own application".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Reject with a reason (shown to the applicant).
+    pub fn reject(&mut self, reviewer: &str, reason: &str) -> Result<(), DomainError> {
+        self.check_reviewer(reviewer)?;
+        if reason.trim().is_empty() {
+            return Err(DomainError::Invalid {
+                field: "reason",
+                why: "a rejection needs a reason".into(),
+            });
+        }
+        self.state = ApplicationState::Rejected {
+            reviewer: reviewer.to_owned(),
+            reason: reason.trim().to_owned(),
+        };
+        Ok(())
+    }
+
+    /// Approve.
+    pub fn approve(&mut self, reviewer: &str) -> Result<(), DomainError> {
+        self.check_reviewer(reviewer)?;
+        self.state = ApplicationState::Approved {
+            reviewer: reviewer.to_owned(),
+        };
+        Ok(())
+    }
+
+    /// Record that the seal was made from this application.
+    pub fn made(&mut self, seal_id: &str) -> Result<(), DomainError> {
+        if !matches!(self.state, ApplicationState::Approved { .. }) {
+            return Err(self.illegal("making the seal"));
+        }
+        self.state = ApplicationState::Made {
+            seal_id: seal_id.to_owned(),
+        };
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kind::{OfficialKind, PositionKind};
+    use time::macros::datetime;
+
+    const USCC: &str = "91350100M000100Y43";
+    const ID: &str = "11010519491231002X";
+
+    fn material(kind: MaterialKind) -> Material {
+        Material {
+            kind,
+            sm3: "ab".repeat(32),
+        }
+    }
+
+    fn official() -> Application {
+        Application::new(
+            "a1",
+            "agent",
+            SealKind::Official(OfficialKind::LegalName),
+            "威海市示例科技有限公司",
+            Some(USCC),
+            None,
+            Purpose::New,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn apply_reject_reapply_approve_make() {
+        let mut a = official();
+        let t = datetime!(2026-06-01 09:00 UTC);
+        let err = a.submit(t).unwrap_err();
+        assert!(err.to_string().contains("BusinessLicence"), "{err}");
+        for k in [MaterialKind::BusinessLicence, MaterialKind::AgentId] {
+            a.add_material(material(k)).unwrap();
+        }
+        assert!(a.submit(t).is_err(), "authorisation letter missing");
+        a.add_material(material(MaterialKind::Authorisation))
+            .unwrap();
+        a.submit(t).unwrap();
+        assert!(matches!(
+            a.add_material(material(MaterialKind::Proof)),
+            Err(DomainError::IllegalTransition { .. })
+        ));
+        assert!(
+            matches!(a.approve("agent"), Err(DomainError::Forbidden(_))),
+            "no self-review"
+        );
+        assert!(
+            a.reject("reviewer", " ").is_err(),
+            "a rejection needs a reason"
+        );
+        a.reject("reviewer", "营业执照不清晰").unwrap();
+        assert!(matches!(
+            a.made("s1"),
+            Err(DomainError::IllegalTransition { .. })
+        ));
+        a.add_material(material(MaterialKind::BusinessLicence))
+            .unwrap();
+        a.submit(t).unwrap();
+        a.approve("reviewer").unwrap();
+        a.made("s1").unwrap();
+        assert_eq!(
+            a.state,
+            ApplicationState::Made {
+                seal_id: "s1".into()
+            }
+        );
+        assert!(a.approve("reviewer").is_err(), "final");
+    }
+
+    #[test]
+    fn identifiers_are_validated_by_kind() {
+        let bad = Application::new(
+            "a",
+            "x",
+            SealKind::Official(OfficialKind::Branch),
+            "某公司",
+            Some("91350100M000100Y44"),
+            None,
+            Purpose::New,
+        );
+        assert!(matches!(
+            bad,
+            Err(DomainError::Invalid {
+                field: "organisation_code",
+                ..
+            })
+        ));
+        let missing = Application::new(
+            "a",
+            "x",
+            SealKind::Position(PositionKind::FinanceHead),
+            "张三",
+            Some(USCC),
+            None,
+            Purpose::New,
+        );
+        assert!(matches!(
+            missing,
+            Err(DomainError::Invalid {
+                field: "holder_id",
+                ..
+            })
+        ));
+        let personal = Application::new(
+            "a",
+            "x",
+            SealKind::Personal,
+            "张三",
+            None,
+            Some(ID),
+            Purpose::New,
+        )
+        .unwrap();
+        assert_eq!(
+            required_materials(&personal.kind),
+            &[MaterialKind::HolderId]
+        );
+        assert!(
+            Application::new(
+                "a",
+                "x",
+                SealKind::Personal,
+                "",
+                None,
+                Some(ID),
+                Purpose::New
+            )
+            .is_err()
+        );
+    }
+}

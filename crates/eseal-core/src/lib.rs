@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+pub mod application;
+pub mod error;
+pub mod filing;
+pub mod kind;
+pub mod seal;
+
+pub use application::{Application, ApplicationState, Material, MaterialKind, Purpose};
+pub use error::DomainError;
+pub use filing::{DeadlineState, Filing, FilingEvent, FilingState};
+pub use kind::{BusinessSeal, OfficialKind, PositionKind, SealKind};
+pub use seal::{RevocationReason, Seal, SealState, SealStatus};

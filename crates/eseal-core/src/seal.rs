@@ -1,0 +1,319 @@
+//! A seal's lifecycle (R-VALID-1, R-RENEW-1, R-CHG-1, R-REVOKE-1, R-KEEP-1): active, renewed
+//! with a new certificate, revoked (never deleted); its status at any time.
+
+use crate::error::DomainError;
+use crate::kind::SealKind;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+/// Why a seal was revoked (注销, R-REVOKE-1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationReason {
+    /// The organisation was dissolved.
+    Dissolution,
+    /// The organisation merged.
+    Merger,
+    /// The physical seal is out of use.
+    PhysicalSealOutOfUse,
+    /// The seal is no longer used.
+    NoLongerUsed,
+    /// The key was compromised.
+    KeyCompromise,
+    /// The device holding the key was damaged.
+    DeviceDamaged,
+    /// The device was stolen or lost.
+    StolenOrLost,
+    /// Replaced by a new seal through a change (R-CHG-1).
+    Replaced,
+}
+
+/// The seal's recorded state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum SealState {
+    /// In force.
+    Active,
+    /// Revoked at a recorded time (final).
+    Revoked {
+        /// Why.
+        reason: RevocationReason,
+        /// Effective from.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        /// The replacing seal, for [`RevocationReason::Replaced`].
+        replaced_by: Option<String>,
+    },
+}
+
+/// What a relying party learns about a seal at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "status")]
+pub enum SealStatus {
+    /// Valid at that time.
+    Valid,
+    /// Not yet valid.
+    NotYetValid,
+    /// Past its validity.
+    Expired,
+    /// Revoked at or before that time.
+    Revoked {
+        /// Why.
+        reason: RevocationReason,
+        /// Since when.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+}
+
+/// A seal record. Validity follows the bound certificate (R-VALID-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Seal {
+    /// The seal ID (esID).
+    pub id: String,
+    /// Kind.
+    pub kind: SealKind,
+    /// Name.
+    pub name: String,
+    /// Organisation code, when any.
+    pub organisation_code: Option<String>,
+    /// Holder, when any.
+    pub holder_id: Option<String>,
+    /// SM3 of the impression (kept across renewals, R-RENEW-1).
+    pub impression_sm3: String,
+    /// Serial of the bound certificate.
+    pub certificate_serial: String,
+    /// Validity start (= the certificate's).
+    #[serde(with = "time::serde::rfc3339")]
+    pub valid_from: OffsetDateTime,
+    /// Validity end (= the certificate's).
+    #[serde(with = "time::serde::rfc3339")]
+    pub valid_to: OffsetDateTime,
+    /// State.
+    pub state: SealState,
+    /// Earlier certificates (serial, from, to), oldest first, kept on renewal.
+    pub history: Vec<(String, String, String)>,
+}
+
+/// How long before certificate expiry renewal opens (R-RENEW-1: three months).
+pub const RENEWAL_WINDOW: Duration = Duration::days(92);
+
+fn rfc(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl Seal {
+    fn illegal(&self, action: &'static str) -> DomainError {
+        let state = match self.state {
+            SealState::Active => "active",
+            SealState::Revoked { .. } => "revoked",
+        };
+        DomainError::IllegalTransition {
+            what: "seal",
+            state: state.into(),
+            action,
+        }
+    }
+
+    /// Status at `at`: revoked from the recorded time on, else by the validity window.
+    pub fn status_at(&self, at: OffsetDateTime) -> SealStatus {
+        if let SealState::Revoked {
+            reason, at: when, ..
+        } = self.state
+            && when <= at
+        {
+            return SealStatus::Revoked { reason, at: when };
+        }
+        if at < self.valid_from {
+            SealStatus::NotYetValid
+        } else if at > self.valid_to {
+            SealStatus::Expired
+        } else {
+            SealStatus::Valid
+        }
+    }
+
+    /// Renew: only while active, within the three months before expiry (not after it), with a
+    /// new certificate whose validity continues the seal's; the impression stays.
+    pub fn renew(
+        &mut self,
+        now: OffsetDateTime,
+        serial: &str,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<(), DomainError> {
+        if self.state != SealState::Active {
+            return Err(self.illegal("renewing"));
+        }
+        if now < self.valid_to - RENEWAL_WINDOW {
+            return Err(DomainError::Forbidden(format!(
+                "renewal opens three months before expiry ({})",
+                rfc(self.valid_to - RENEWAL_WINDOW)
+            )));
+        }
+        if now > self.valid_to {
+            return Err(DomainError::Forbidden(
+                "the seal has expired: apply for a new seal".into(),
+            ));
+        }
+        if to <= self.valid_to || from > now || from >= to {
+            return Err(DomainError::Invalid {
+                field: "certificate",
+                why: "the new certificate must be valid now and end after the current one".into(),
+            });
+        }
+        self.history.push((
+            self.certificate_serial.clone(),
+            rfc(self.valid_from),
+            rfc(self.valid_to),
+        ));
+        self.certificate_serial = serial.to_owned();
+        self.valid_from = from;
+        self.valid_to = to;
+        Ok(())
+    }
+
+    /// Revoke with a reason at a recorded time (final; R-REVOKE-1). `replaced_by` is required
+    /// exactly for [`RevocationReason::Replaced`].
+    pub fn revoke(
+        &mut self,
+        reason: RevocationReason,
+        at: OffsetDateTime,
+        replaced_by: Option<&str>,
+    ) -> Result<(), DomainError> {
+        if self.state != SealState::Active {
+            return Err(self.illegal("revoking"));
+        }
+        if (reason == RevocationReason::Replaced) != replaced_by.is_some() {
+            return Err(DomainError::Invalid {
+                field: "replaced_by",
+                why: "give the replacing seal exactly when the reason is `replaced`".into(),
+            });
+        }
+        self.state = SealState::Revoked {
+            reason,
+            at,
+            replaced_by: replaced_by.map(str::to_owned),
+        };
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kind::OfficialKind;
+    use time::macros::datetime;
+
+    fn seal() -> Seal {
+        Seal {
+            id: "s1".into(),
+            kind: SealKind::Official(OfficialKind::LegalName),
+            name: "威海市示例科技有限公司".into(),
+            organisation_code: Some("91350100M000100Y43".into()),
+            holder_id: None,
+            impression_sm3: "00".repeat(32),
+            certificate_serial: "01".into(),
+            valid_from: datetime!(2026-01-01 00:00 UTC),
+            valid_to: datetime!(2027-01-01 00:00 UTC),
+            state: SealState::Active,
+            history: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn status_over_time() {
+        let mut s = seal();
+        assert_eq!(
+            s.status_at(datetime!(2025-12-31 00:00 UTC)),
+            SealStatus::NotYetValid
+        );
+        assert_eq!(
+            s.status_at(datetime!(2026-06-01 00:00 UTC)),
+            SealStatus::Valid
+        );
+        assert_eq!(
+            s.status_at(datetime!(2027-02-01 00:00 UTC)),
+            SealStatus::Expired
+        );
+        let t = datetime!(2026-07-01 12:00 UTC);
+        s.revoke(RevocationReason::StolenOrLost, t, None).unwrap();
+        // Before the revocation time it was valid: signatures made then still stand.
+        assert_eq!(
+            s.status_at(datetime!(2026-06-30 00:00 UTC)),
+            SealStatus::Valid
+        );
+        assert_eq!(
+            s.status_at(t),
+            SealStatus::Revoked {
+                reason: RevocationReason::StolenOrLost,
+                at: t
+            }
+        );
+        assert!(matches!(
+            s.revoke(RevocationReason::KeyCompromise, t, None),
+            Err(DomainError::IllegalTransition { .. })
+        ));
+        assert!(
+            s.renew(
+                datetime!(2026-12-01 00:00 UTC),
+                "02",
+                datetime!(2026-11-30 00:00 UTC),
+                datetime!(2028-01-01 00:00 UTC)
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn renewal_only_in_the_last_three_months() {
+        let mut s = seal();
+        let (from, to) = (
+            datetime!(2026-10-01 00:00 UTC),
+            datetime!(2028-01-01 00:00 UTC),
+        );
+        let early = s
+            .renew(datetime!(2026-09-01 00:00 UTC), "02", from, to)
+            .unwrap_err();
+        assert!(early.to_string().contains("three months"), "{early}");
+        assert!(
+            s.renew(datetime!(2027-01-02 00:00 UTC), "02", from, to)
+                .unwrap_err()
+                .to_string()
+                .contains("expired")
+        );
+        assert!(
+            s.renew(
+                datetime!(2026-11-01 00:00 UTC),
+                "02",
+                from,
+                datetime!(2026-12-01 00:00 UTC)
+            )
+            .is_err(),
+            "must extend"
+        );
+        s.renew(datetime!(2026-11-01 00:00 UTC), "02", from, to)
+            .unwrap();
+        assert_eq!(
+            (s.certificate_serial.as_str(), s.valid_to, s.history.len()),
+            ("02", to, 1)
+        );
+        assert_eq!(s.impression_sm3, "00".repeat(32), "the impression stays");
+    }
+
+    #[test]
+    fn replacement_names_the_new_seal() {
+        let mut s = seal();
+        let t = datetime!(2026-05-01 00:00 UTC);
+        assert!(s.revoke(RevocationReason::Replaced, t, None).is_err());
+        assert!(
+            s.revoke(RevocationReason::NoLongerUsed, t, Some("s2"))
+                .is_err()
+        );
+        s.revoke(RevocationReason::Replaced, t, Some("s2")).unwrap();
+        assert!(
+            matches!(s.state, SealState::Revoked { replaced_by: Some(ref n), .. } if n == "s2")
+        );
+    }
+}
