@@ -4,10 +4,14 @@ pub mod application;
 pub mod error;
 pub mod filing;
 pub mod kind;
+pub mod material;
+pub mod party;
 pub mod seal;
 
 pub use application::{Application, ApplicationState, Material, MaterialKind, Purpose};
 pub use error::DomainError;
 pub use filing::{DeadlineState, Filing, FilingEvent, FilingState};
 pub use kind::{BusinessSeal, OfficialKind, PositionKind, SealKind};
+pub use material::{DataKey, SealedMaterial};
+pub use party::{Organisation, Person};
 pub use seal::{RevocationReason, Seal, SealState, SealStatus};
