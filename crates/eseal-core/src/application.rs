@@ -76,7 +76,8 @@ pub enum ApplicationState {
 }
 
 impl ApplicationState {
-    fn name(&self) -> &'static str {
+    /// The state's name, as stored and shown.
+    pub fn name(&self) -> &'static str {
         match self {
             Self::Draft => "draft",
             Self::Submitted { .. } => "submitted",

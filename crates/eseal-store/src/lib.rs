@@ -1,0 +1,449 @@
+#![doc = include_str!("../README.md")]
+
+pub mod error;
+pub mod record;
+
+pub use error::StoreError;
+pub use record::{Column, Record};
+
+use eseal_core::{Filing, SealedMaterial};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::SqliteSynchronous;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{AssertSqlSafe, Row};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+use time::OffsetDateTime;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The file name of the SQLite database inside the data directory.
+pub const SQLITE_FILE: &str = "eseal.db";
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, the embedded default.
+    Sqlite,
+    /// PostgreSQL, for several replicas.
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+// Dynamic SQL (`AssertSqlSafe`) is only ever built from `Record::TABLE`, the records'
+// constant column names and `$n` placeholders; user values are always bound.
+
+/// Runs the same sqlx code on whichever pool the store has: the SQL is written once, with
+/// `$n` placeholders, which both engines accept.
+macro_rules! on_pool {
+    ($store:expr, |$p:ident| $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Pg($p) => $body,
+        }
+    };
+}
+
+/// A record read with its version, to be given back on update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned<T> {
+    /// The record.
+    pub record: T,
+    /// Its version (1 after insert, +1 per update).
+    pub version: i64,
+}
+
+#[derive(Debug)]
+struct Write {
+    table: &'static str,
+    id: String,
+    columns: Vec<(&'static str, Column)>,
+    doc: String,
+    /// None: insert (version 1); Some(v): update from v to v+1.
+    expected: Option<i64>,
+}
+
+/// Writes that happen together or not at all, e.g. an application marked made, its seal
+/// inserted and the filing queued.
+#[derive(Debug, Default)]
+pub struct Batch {
+    writes: Vec<Write>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn push<R: Record>(&mut self, r: &R, expected: Option<i64>) -> Result<(), StoreError> {
+        let doc = serde_json::to_string(r).map_err(|e| StoreError::Corrupt {
+            table: R::TABLE,
+            id: r.key().to_owned(),
+            why: e.to_string(),
+        })?;
+        self.writes.push(Write {
+            table: R::TABLE,
+            id: r.key().to_owned(),
+            columns: r.columns(),
+            doc,
+            expected,
+        });
+        Ok(())
+    }
+
+    /// Inserts a new record; the batch fails with [`StoreError::Exists`] if the key is taken.
+    pub fn insert<R: Record>(&mut self, r: &R) -> Result<&mut Self, StoreError> {
+        self.push(r, None)?;
+        Ok(self)
+    }
+
+    /// Updates a record read at `expected` version; the batch fails with
+    /// [`StoreError::Conflict`] if someone wrote it since.
+    pub fn update<R: Record>(&mut self, r: &R, expected: i64) -> Result<&mut Self, StoreError> {
+        self.push(r, Some(expected))?;
+        Ok(self)
+    }
+
+    /// Whether nothing is to be written.
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty()
+    }
+}
+
+fn insert_sql(w: &Write) -> String {
+    let mut names = vec!["id", "version", "updated_at", "doc"];
+    names.extend(w.columns.iter().map(|(n, _)| *n));
+    let params: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
+        w.table,
+        names.join(", "),
+        params.join(", ")
+    )
+}
+
+fn update_sql(w: &Write) -> String {
+    // $1 id, $2 new version, $3 updated_at, $4 doc, then the columns, then the expected version.
+    let mut sets = vec![
+        "version = $2".to_owned(),
+        "updated_at = $3".into(),
+        "doc = $4".into(),
+    ];
+    for (i, (n, _)) in w.columns.iter().enumerate() {
+        sets.push(format!("{n} = ${}", i + 5));
+    }
+    format!(
+        "UPDATE {} SET {} WHERE id = $1 AND version = ${}",
+        w.table,
+        sets.join(", "),
+        w.columns.len() + 5
+    )
+}
+
+macro_rules! bind_write {
+    ($q:expr, $w:expr, $version:expr, $at:expr) => {{
+        let mut q = $q
+            .bind($w.id.clone())
+            .bind($version)
+            .bind($at)
+            .bind($w.doc.clone());
+        for (_, c) in &$w.columns {
+            q = match c {
+                Column::Text(t) => q.bind(t.clone()),
+                Column::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }};
+}
+
+/// The registry's store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Opens (creating on first run) the SQLite database in `dir`: WAL journal,
+    /// `synchronous=FULL` so a committed change survives power loss, foreign keys on, a busy
+    /// timeout so concurrent writers wait rather than fail. Migrates the schema.
+    pub async fn open_sqlite(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let opts = SqliteConnectOptions::new()
+            .filename(dir.join(SQLITE_FILE))
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
+        SQLITE_MIGRATIONS.run(&pool).await?;
+        Ok(Self {
+            pool: Pool::Sqlite(pool),
+        })
+    }
+
+    /// Opens a PostgreSQL database by URL (`postgres://…`) and migrates its schema. Several
+    /// servers may share it.
+    pub async fn open_postgres(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        POSTGRES_MIGRATIONS.run(&pool).await?;
+        Ok(Self {
+            pool: Pool::Pg(pool),
+        })
+    }
+
+    /// Opens by URL: `postgres://` or `postgresql://` selects PostgreSQL, `sqlite:` a SQLite
+    /// file (`sqlite::memory:` is refused: the registry must be durable).
+    pub async fn open_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Self::open_postgres(url).await;
+        }
+        if url.contains(":memory:") {
+            return Err(StoreError::Config(
+                "an in-memory SQLite database would lose the registry; give a file".into(),
+            ));
+        }
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
+            SQLITE_MIGRATIONS.run(&pool).await?;
+            return Ok(Self {
+                pool: Pool::Sqlite(pool),
+            });
+        }
+        Err(StoreError::Config(format!(
+            "unsupported database URL {url:?}: use postgres://… or sqlite:…"
+        )))
+    }
+
+    /// The engine.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        on_pool!(self, |p| p.close().await)
+    }
+
+    /// Commits every write of `batch` in one transaction, with each new version appended to
+    /// the history. On any error nothing is written.
+    pub async fn commit(&self, batch: &Batch, at: OffsetDateTime) -> Result<(), StoreError> {
+        let at = record::unix(at);
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            for w in &batch.writes {
+                let (sql, version) = match w.expected {
+                    None => (insert_sql(w), 1i64),
+                    Some(v) => (update_sql(w), v + 1),
+                };
+                let mut q = bind_write!(sqlx::query(AssertSqlSafe(sql.as_str())), w, version, at);
+                if let Some(v) = w.expected {
+                    q = q.bind(v);
+                }
+                let done = q.execute(&mut *tx).await?.rows_affected();
+                if done != 1 {
+                    tx.rollback().await?;
+                    return Err(match w.expected {
+                        None => StoreError::Exists {
+                            table: w.table,
+                            id: w.id.clone(),
+                        },
+                        Some(expected) => StoreError::Conflict {
+                            table: w.table,
+                            id: w.id.clone(),
+                            expected,
+                        },
+                    });
+                }
+                sqlx::query(
+                    "INSERT INTO history (tbl, id, version, at, doc) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(w.table)
+                .bind(w.id.clone())
+                .bind(version)
+                .bind(at)
+                .bind(w.doc.clone())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// One record by key.
+    pub async fn get<R: Record>(&self, id: &str) -> Result<Option<Versioned<R>>, StoreError> {
+        let sql = format!("SELECT version, doc FROM {} WHERE id = $1", R::TABLE);
+        let row: Option<(i64, String)> =
+            on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .fetch_optional(p)
+                .await)?;
+        row.map(|(version, doc)| parse::<R>(id, version, &doc))
+            .transpose()
+    }
+
+    /// Records whose indexed `column` equals `value`, oldest first, at most `limit`.
+    /// `column` must be one of the record's indexed columns.
+    pub async fn find<R: Record>(
+        &self,
+        column: &'static str,
+        value: &str,
+        limit: i64,
+    ) -> Result<Vec<Versioned<R>>, StoreError> {
+        let sql = format!(
+            "SELECT id, version, doc FROM {} WHERE {column} = $1 ORDER BY updated_at, id LIMIT $2",
+            R::TABLE
+        );
+        let rows: Vec<(String, i64, String)> =
+            on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(value)
+                .bind(limit)
+                .fetch_all(p)
+                .await)?;
+        rows.iter()
+            .map(|(id, v, doc)| parse::<R>(id, *v, doc))
+            .collect()
+    }
+
+    /// Every stored version of a record, oldest first (R-KEEP-1).
+    pub async fn history<R: Record>(&self, id: &str) -> Result<Vec<Versioned<R>>, StoreError> {
+        let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT version, doc FROM history WHERE tbl = $1 AND id = $2 ORDER BY version"
+        )
+        .bind(R::TABLE)
+        .bind(id)
+        .fetch_all(p)
+        .await)?;
+        rows.iter()
+            .map(|(v, doc)| parse::<R>(id, *v, doc))
+            .collect()
+    }
+
+    /// Stores a sealed material; storing the same digest again is a no-op (materials are
+    /// content-addressed and never deleted).
+    pub async fn put_material(
+        &self,
+        m: &SealedMaterial,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let size = i64::try_from(m.size)
+            .map_err(|_| StoreError::Config("material larger than the store allows".into()))?;
+        on_pool!(self, |p| {
+            sqlx::query(
+            "INSERT INTO materials (sm3, key_id, size, blob, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (sm3) DO NOTHING"
+        )
+        .bind(m.sm3.to_hex())
+        .bind(i64::from(eseal_core::material::key_id(&m.blob).map_err(|e| {
+            StoreError::Config(e.to_string())
+        })?))
+        .bind(size)
+        .bind(m.blob.clone())
+        .bind(record::unix(at))
+        .execute(p)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// The sealed blob of a material, by SM3 hex.
+    pub async fn material(&self, sm3_hex: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let row: Option<(Vec<u8>,)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT blob FROM materials WHERE sm3 = $1"
+        )
+        .bind(sm3_hex.to_ascii_lowercase())
+        .fetch_optional(p)
+        .await)?;
+        Ok(row.map(|(b,)| b))
+    }
+
+    /// Claims up to `limit` filings that are due at `now` and not claimed by another worker,
+    /// for `lease`. On PostgreSQL the candidate rows are locked with `FOR UPDATE SKIP LOCKED`,
+    /// so replicas sharing the database never claim the same filing; on SQLite the single
+    /// writer does the same. A worker that dies loses its claim when the lease ends; the
+    /// filing id is the idempotency key the police system deduplicates on, so a filing
+    /// resent after a crash is still recorded once.
+    pub async fn claim_due_filings(
+        &self,
+        now: OffsetDateTime,
+        lease: time::Duration,
+        limit: i64,
+    ) -> Result<Vec<Versioned<Filing>>, StoreError> {
+        let now_s = record::unix(now);
+        let until = record::unix(now + lease);
+        let lock = match self.backend() {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE filings SET claimed_until = $1 WHERE id IN (\
+               SELECT id FROM filings WHERE state = 'pending' AND next_attempt <= $2 \
+               AND claimed_until <= $2 ORDER BY next_attempt, id LIMIT $3{lock}) \
+             RETURNING id, version, doc"
+        );
+        let rows = on_pool!(self, |p| {
+            sqlx::query(AssertSqlSafe(sql.as_str()))
+                .bind(until)
+                .bind(now_s)
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| -> Result<(String, i64, String), sqlx::Error> {
+                    Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        rows.iter()
+            .map(|(id, v, doc)| parse::<Filing>(id, *v, doc))
+            .collect()
+    }
+
+    /// Pending filings, for the deadline view (R-FILE-1), oldest first.
+    pub async fn pending_filings(&self, limit: i64) -> Result<Vec<Versioned<Filing>>, StoreError> {
+        self.find::<Filing>("state", "pending", limit).await
+    }
+}
+
+fn parse<R: Record>(id: &str, version: i64, doc: &str) -> Result<Versioned<R>, StoreError> {
+    let record = serde_json::from_str(doc).map_err(|e| StoreError::Corrupt {
+        table: R::TABLE,
+        id: id.to_owned(),
+        why: e.to_string(),
+    })?;
+    Ok(Versioned { record, version })
+}

@@ -1,0 +1,110 @@
+//! How each eseal-core aggregate maps to a table: its key and the indexed columns kept beside
+//! the JSON document.
+
+use eseal_core::{Application, Filing, FilingState, Organisation, Person, Seal, SealState};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
+/// A value for an indexed column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Column {
+    /// Text, or NULL.
+    Text(Option<String>),
+    /// An integer (times are Unix seconds), or NULL.
+    Int(Option<i64>),
+}
+
+/// An aggregate the store keeps. Implemented here for every eseal-core aggregate.
+pub trait Record: Serialize + DeserializeOwned {
+    /// Its table (a constant, never user input).
+    const TABLE: &'static str;
+    /// Its key.
+    fn key(&self) -> &str;
+    /// The indexed columns besides id, version, updated_at and doc, in a fixed order.
+    fn columns(&self) -> Vec<(&'static str, Column)>;
+}
+
+fn text(s: &str) -> Column {
+    Column::Text(Some(s.to_owned()))
+}
+
+fn opt(s: &Option<String>) -> Column {
+    Column::Text(s.clone())
+}
+
+/// Unix seconds.
+pub fn unix(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+impl Record for Organisation {
+    const TABLE: &'static str = "organisations";
+    fn key(&self) -> &str {
+        &self.uscc
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        Vec::new()
+    }
+}
+
+impl Record for Person {
+    const TABLE: &'static str = "people";
+    fn key(&self) -> &str {
+        &self.citizen_id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        Vec::new()
+    }
+}
+
+impl Record for Application {
+    const TABLE: &'static str = "applications";
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        vec![
+            ("state", text(self.state.name())),
+            ("applicant", text(&self.applicant)),
+            ("organisation_code", opt(&self.organisation_code)),
+        ]
+    }
+}
+
+impl Record for Seal {
+    const TABLE: &'static str = "seals";
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        let state = match self.state {
+            SealState::Active => "active",
+            SealState::Revoked { .. } => "revoked",
+        };
+        vec![
+            ("state", text(state)),
+            ("organisation_code", opt(&self.organisation_code)),
+            ("holder_id", opt(&self.holder_id)),
+            ("valid_to", Column::Int(Some(unix(self.valid_to)))),
+        ]
+    }
+}
+
+impl Record for Filing {
+    const TABLE: &'static str = "filings";
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        let (state, next) = match &self.state {
+            FilingState::Pending { next_attempt, .. } => ("pending", Some(unix(*next_attempt))),
+            FilingState::Delivered { .. } => ("delivered", None),
+        };
+        vec![
+            ("state", text(state)),
+            ("seal_id", text(&self.seal_id)),
+            ("next_attempt", Column::Int(next)),
+        ]
+    }
+}

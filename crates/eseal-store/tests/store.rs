@@ -1,0 +1,271 @@
+//! The store on both engines: SQLite in a temporary directory always, PostgreSQL when
+//! `ESEAL_TEST_PG` is set (each run in its own schema). Under `CI` a missing `ESEAL_TEST_PG`
+//! fails, so CI never silently tests one engine only.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use eseal_core::{
+    Application, DataKey, Filing, FilingEvent, Material, MaterialKind, OfficialKind, Organisation,
+    Purpose, Seal, SealKind, SealState, material,
+};
+use eseal_gm::provider::SeededRandom;
+use eseal_store::{Batch, Store, StoreError};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const USCC: &str = "91350100M000100Y43";
+const T0: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
+
+struct Engines {
+    stores: Vec<(&'static str, Store)>,
+    _dir: tempfile::TempDir,
+}
+
+async fn engines() -> Engines {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores = vec![("sqlite", Store::open_sqlite(dir.path()).await.unwrap())];
+    match std::env::var("ESEAL_TEST_PG") {
+        Ok(url) => stores.push(("postgres", pg_store(&url).await)),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but ESEAL_TEST_PG is not: the PostgreSQL backend would go untested")
+        }
+        Err(_) => eprintln!("ESEAL_TEST_PG not set: PostgreSQL backend NOT tested"),
+    }
+    Engines { stores, _dir: dir }
+}
+
+/// A store in a fresh schema of the test database, so runs never see each other's rows.
+async fn pg_store(url: &str) -> Store {
+    use sqlx::Connection;
+    let schema = format!(
+        "eseal_test_{}_{}",
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos()
+    );
+    let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Store::open_postgres(&format!("{url}{sep}options=-csearch_path%3D{schema}"))
+        .await
+        .unwrap()
+}
+
+fn organisation() -> Organisation {
+    Organisation::new(USCC, "威海市示例科技有限公司", None).unwrap()
+}
+
+fn application(id: &str) -> Application {
+    Application::new(
+        id,
+        "agent",
+        SealKind::Official(OfficialKind::LegalName),
+        "威海市示例科技有限公司",
+        Some(USCC),
+        None,
+        Purpose::New,
+    )
+    .unwrap()
+}
+
+fn seal(id: &str) -> Seal {
+    Seal {
+        id: id.into(),
+        kind: SealKind::Official(OfficialKind::LegalName),
+        name: "威海市示例科技有限公司".into(),
+        organisation_code: Some(USCC.into()),
+        holder_id: None,
+        impression_sm3: "cd".repeat(32),
+        certificate_serial: "01".into(),
+        valid_from: T0,
+        valid_to: T0 + Duration::days(365),
+        state: SealState::Active,
+        history: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn insert_get_and_refuse_duplicates() {
+    for (engine, store) in engines().await.stores {
+        let mut b = Batch::new();
+        b.insert(&organisation()).unwrap();
+        store.commit(&b, T0).await.unwrap();
+        let got = store.get::<Organisation>(USCC).await.unwrap().unwrap();
+        assert_eq!(got.record, organisation(), "{engine}");
+        assert_eq!(got.version, 1);
+        let err = store.commit(&b, T0).await.unwrap_err();
+        assert!(matches!(err, StoreError::Exists { .. }), "{engine}: {err}");
+        assert!(store.get::<Organisation>("nope").await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn versions_conflicts_atomic_batches_and_history() {
+    for (engine, store) in engines().await.stores {
+        let mut a = application("a1");
+        store
+            .commit(Batch::new().insert(&a).unwrap(), T0)
+            .await
+            .unwrap();
+        a.add_material(Material {
+            kind: MaterialKind::BusinessLicence,
+            sm3: "ab".repeat(32),
+        })
+        .unwrap();
+        a.add_material(Material {
+            kind: MaterialKind::AgentId,
+            sm3: "ac".repeat(32),
+        })
+        .unwrap();
+        a.add_material(Material {
+            kind: MaterialKind::Authorisation,
+            sm3: "ad".repeat(32),
+        })
+        .unwrap();
+        a.submit(T0).unwrap();
+        store
+            .commit(Batch::new().update(&a, 1).unwrap(), T0)
+            .await
+            .unwrap();
+
+        // A stale writer (read version 1) loses, and its whole batch is undone.
+        let mut stale = Batch::new();
+        stale.insert(&seal("s-stale")).unwrap();
+        stale.update(&a, 1).unwrap();
+        let err = store.commit(&stale, T0).await.unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict { .. }),
+            "{engine}: {err}"
+        );
+        assert!(
+            store.get::<Seal>("s-stale").await.unwrap().is_none(),
+            "{engine}: half a batch was written"
+        );
+
+        // Approve and make in one batch: application, seal, filing together.
+        let mut cur = store.get::<Application>("a1").await.unwrap().unwrap();
+        assert_eq!(cur.version, 2);
+        assert_eq!(cur.record.state.name(), "submitted");
+        cur.record.approve("reviewer").unwrap();
+        cur.record.made("s1").unwrap();
+        let mut b = Batch::new();
+        b.update(&cur.record, cur.version).unwrap();
+        b.insert(&seal("s1")).unwrap();
+        b.insert(&Filing::new("f1", "s1", FilingEvent::Made, T0))
+            .unwrap();
+        store.commit(&b, T0).await.unwrap();
+
+        let hist = store.history::<Application>("a1").await.unwrap();
+        let states: Vec<_> = hist.iter().map(|v| v.record.state.name()).collect();
+        assert_eq!(states, ["draft", "submitted", "made"], "{engine}");
+        let by_org = store
+            .find::<Seal>("organisation_code", USCC, 10)
+            .await
+            .unwrap();
+        assert_eq!(by_org.len(), 1, "{engine}");
+        assert_eq!(by_org[0].record.id, "s1");
+        assert_eq!(
+            store
+                .find::<Application>("state", "made", 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn materials_are_content_addressed_and_sealed() {
+    for (engine, store) in engines().await.stores {
+        let key = DataKey::new(1, [3; 16]);
+        let m = material::seal(&key, &SeededRandom::new(b"t"), b"scan of a licence").unwrap();
+        store.put_material(&m, T0).await.unwrap();
+        store.put_material(&m, T0).await.unwrap(); // idempotent
+        let blob = store.material(&m.sm3.to_hex()).await.unwrap().unwrap();
+        assert_eq!(
+            material::open(&key, &m.sm3, &blob).unwrap(),
+            b"scan of a licence",
+            "{engine}"
+        );
+        assert!(store.material(&"00".repeat(32)).await.unwrap().is_none());
+    }
+}
+
+#[tokio::test]
+async fn filings_are_claimed_once_per_lease() {
+    for (engine, store) in engines().await.stores {
+        let mut b = Batch::new();
+        for i in 0..5 {
+            b.insert(&Filing::new(&format!("f{i}"), "s1", FilingEvent::Made, T0))
+                .unwrap();
+        }
+        store.commit(&b, T0).await.unwrap();
+        let lease = Duration::minutes(5);
+
+        // Two workers at once: together they get every filing, never one twice.
+        let (x, y) = tokio::join!(
+            store.claim_due_filings(T0, lease, 3),
+            store.claim_due_filings(T0, lease, 3)
+        );
+        let mut ids: Vec<_> = x
+            .unwrap()
+            .into_iter()
+            .chain(y.unwrap())
+            .map(|f| f.record.id)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["f0", "f1", "f2", "f3", "f4"], "{engine}");
+        assert!(
+            store
+                .claim_due_filings(T0, lease, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Delivered: never claimed again. Failed: due again after its backoff and the lease.
+        let mut f0 = store.get::<Filing>("f0").await.unwrap().unwrap();
+        f0.record.delivered(T0, "R-1").unwrap();
+        let mut f1 = store.get::<Filing>("f1").await.unwrap().unwrap();
+        f1.record.failed(T0, "police system down").unwrap();
+        let mut b = Batch::new();
+        b.update(&f0.record, f0.version).unwrap();
+        b.update(&f1.record, f1.version).unwrap();
+        store.commit(&b, T0).await.unwrap();
+
+        let later = T0 + Duration::minutes(6);
+        let mut again: Vec<_> = store
+            .claim_due_filings(later, lease, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.record.id)
+            .collect();
+        again.sort();
+        assert_eq!(again, ["f1", "f2", "f3", "f4"], "{engine}");
+        assert_eq!(store.pending_filings(10).await.unwrap().len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn sqlite_survives_reopen_and_bad_urls_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open_sqlite(dir.path()).await.unwrap();
+        store
+            .commit(Batch::new().insert(&organisation()).unwrap(), T0)
+            .await
+            .unwrap();
+        store.close().await;
+    }
+    let store = Store::open_sqlite(dir.path()).await.unwrap();
+    assert!(store.get::<Organisation>(USCC).await.unwrap().is_some());
+    for bad in ["sqlite::memory:", "mysql://x", "nonsense"] {
+        let err = Store::open_url(bad).await.unwrap_err();
+        assert!(matches!(err, StoreError::Config(_)), "{bad}: {err}");
+    }
+    let url = format!("sqlite://{}", dir.path().join("other.db").display());
+    assert!(Store::open_url(&url).await.is_ok());
+}
