@@ -105,6 +105,9 @@ impl Record for Filing {
             ("state", text(state)),
             ("seal_id", text(&self.seal_id)),
             ("next_attempt", Column::Int(next)),
+            // Writing a filing's outcome releases the worker's claim, so the retry waits for
+            // its backoff only, not for the rest of the lease.
+            ("claimed_until", Column::Int(Some(0))),
         ]
     }
 }

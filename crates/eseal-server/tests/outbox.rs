@@ -1,0 +1,205 @@
+//! The filing outbox against a police system that is down for a while, and across a crash
+//! between delivery and recording. Time is injected: every pass gets its `now`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use eseal_core::{
+    DeadlineState, Filing, FilingEvent, FilingState, OfficialKind, Seal, SealKind, SealState,
+};
+use eseal_server::outbox::{self, ConnectorError, LEASE, PoliceFiling};
+use eseal_store::{Batch, Store};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const T0: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
+
+/// A police system that refuses the first `down_for` calls and deduplicates on filing id.
+#[derive(Default)]
+struct Police {
+    state: Mutex<PoliceState>,
+}
+
+#[derive(Default)]
+struct PoliceState {
+    down_for: u32,
+    calls: u32,
+    receipts: HashMap<String, String>,
+}
+
+impl PoliceFiling for Police {
+    async fn file(&self, filing: &Filing, seal: &Seal) -> Result<String, ConnectorError> {
+        let mut s = self.state.lock().unwrap();
+        s.calls += 1;
+        if s.down_for > 0 {
+            s.down_for -= 1;
+            return Err(ConnectorError("connection refused".into()));
+        }
+        assert_eq!(filing.seal_id, seal.id);
+        let n = s.receipts.len() + 1;
+        Ok(s.receipts
+            .entry(filing.id.clone())
+            .or_insert_with(|| format!("GA-{n:06}"))
+            .clone())
+    }
+}
+
+fn seal() -> Seal {
+    Seal {
+        id: "s1".into(),
+        kind: SealKind::Official(OfficialKind::LegalName),
+        name: "威海市示例科技有限公司".into(),
+        organisation_code: Some("91350100M000100Y43".into()),
+        holder_id: None,
+        impression_sm3: "cd".repeat(32),
+        certificate_serial: "01".into(),
+        valid_from: T0,
+        valid_to: T0 + Duration::days(365),
+        state: SealState::Active,
+        history: Vec::new(),
+    }
+}
+
+async fn store_with_filing(dir: &std::path::Path) -> Store {
+    let store = Store::open_sqlite(dir).await.unwrap();
+    let mut b = Batch::new();
+    b.insert(&seal()).unwrap();
+    b.insert(&Filing::new("f1", "s1", FilingEvent::Made, T0))
+        .unwrap();
+    store.commit(&b, T0).await.unwrap();
+    store
+}
+
+async fn filing(store: &Store) -> Filing {
+    store.get::<Filing>("f1").await.unwrap().unwrap().record
+}
+
+#[tokio::test]
+async fn police_down_then_retried_with_backoff_and_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_filing(dir.path()).await;
+    let police = Police::default();
+    police.state.lock().unwrap().down_for = 3;
+
+    let m = |min: i64| T0 + Duration::minutes(min);
+    let pass = outbox::run_once(&store, &police, m(0), 10).await.unwrap();
+    assert_eq!(pass.failed, ["f1"]);
+    let f = filing(&store).await;
+    assert_eq!(
+        f.deadline_state(T0 + Duration::hours(19)),
+        DeadlineState::OnTime
+    );
+    assert_eq!(
+        f.deadline_state(T0 + Duration::hours(21)),
+        DeadlineState::Warning
+    );
+    assert_eq!(
+        f.deadline_state(T0 + Duration::hours(25)),
+        DeadlineState::Overdue
+    );
+    match &f.state {
+        FilingState::Pending {
+            attempts,
+            next_attempt,
+            last_error,
+        } => {
+            assert_eq!(*attempts, 1);
+            assert_eq!(*next_attempt, m(1));
+            assert!(
+                last_error
+                    .as_deref()
+                    .unwrap()
+                    .contains("connection refused")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Not due before its backoff; then 1, 2, 4 minutes apart.
+    assert_eq!(
+        outbox::run_once(&store, &police, m(0) + Duration::seconds(30), 10)
+            .await
+            .unwrap(),
+        Default::default()
+    );
+    assert_eq!(
+        outbox::run_once(&store, &police, m(1), 10)
+            .await
+            .unwrap()
+            .failed,
+        ["f1"]
+    );
+    assert!(
+        outbox::run_once(&store, &police, m(2), 10)
+            .await
+            .unwrap()
+            .failed
+            .is_empty()
+    );
+    assert_eq!(
+        outbox::run_once(&store, &police, m(3), 10)
+            .await
+            .unwrap()
+            .failed,
+        ["f1"]
+    );
+    assert_eq!(
+        outbox::run_once(&store, &police, m(7), 10)
+            .await
+            .unwrap()
+            .delivered,
+        ["f1"]
+    );
+
+    let f = filing(&store).await;
+    assert_eq!(f.deadline_state(m(8)), DeadlineState::DeliveredOnTime);
+    assert!(
+        matches!(&f.state, FilingState::Delivered { receipt, at } if receipt == "GA-000001" && *at == m(7))
+    );
+    // Delivered filings are never sent again.
+    assert_eq!(
+        outbox::run_once(&store, &police, m(600), 10).await.unwrap(),
+        Default::default()
+    );
+    let s = police.state.lock().unwrap();
+    assert_eq!((s.calls, s.receipts.len()), (4, 1));
+}
+
+#[tokio::test]
+async fn crash_between_delivery_and_recording_files_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_filing(dir.path()).await;
+    let police = Police::default();
+
+    // A worker claims, the police system accepts, and the process dies before recording.
+    let claimed = store.claim_due_filings(T0, LEASE, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    let first = police.file(&claimed[0].record, &seal()).await.unwrap();
+    store.close().await;
+    drop(store);
+
+    // Restart: the claim holds until the lease runs out, then the filing goes again.
+    let store = Store::open_sqlite(dir.path()).await.unwrap();
+    assert!(matches!(
+        filing(&store).await.state,
+        FilingState::Pending { .. }
+    ));
+    let early = outbox::run_once(&store, &police, T0 + Duration::minutes(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        early,
+        Default::default(),
+        "claimed filing taken before its lease ended"
+    );
+    let pass = outbox::run_once(&store, &police, T0 + LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(pass.delivered, ["f1"]);
+    assert!(
+        matches!(&filing(&store).await.state, FilingState::Delivered { receipt, .. } if *receipt == first)
+    );
+    let s = police.state.lock().unwrap();
+    assert_eq!(s.calls, 2, "sent again after the crash");
+    assert_eq!(s.receipts.len(), 1, "but filed once");
+}
