@@ -269,3 +269,34 @@ async fn sqlite_survives_reopen_and_bad_urls_are_refused() {
     let url = format!("sqlite://{}", dir.path().join("other.db").display());
     assert!(Store::open_url(&url).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_damaged_row_is_reported_not_panicked_on() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(dir.path()).await.unwrap();
+    store
+        .commit(Batch::new().insert(&organisation()).unwrap(), T0)
+        .await
+        .unwrap();
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join(eseal_store::SQLITE_FILE).display()
+    );
+    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("UPDATE organisations SET doc = '{\"uscc\": 1'")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let err = store.get::<Organisation>(USCC).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Corrupt { table: "organisations", id, .. } if id == USCC),
+        "{err}"
+    );
+    // The row is left as it was found, for investigation.
+    let (doc,): (String,) = sqlx::query_as("SELECT doc FROM organisations")
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+    assert_eq!(doc, "{\"uscc\": 1");
+}
