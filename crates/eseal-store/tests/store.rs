@@ -35,6 +35,13 @@ async fn engines() -> Engines {
 
 /// A store in a fresh schema of the test database, so runs never see each other's rows.
 async fn pg_store(url: &str) -> Store {
+    Store::open_postgres(&pg_schema_url(url).await)
+        .await
+        .unwrap()
+}
+
+/// Creates a fresh schema and returns the URL that selects it.
+async fn pg_schema_url(url: &str) -> String {
     use sqlx::Connection;
     let schema = format!(
         "eseal_test_{}_{}",
@@ -47,9 +54,7 @@ async fn pg_store(url: &str) -> Store {
         .await
         .unwrap();
     let sep = if url.contains('?') { '&' } else { '?' };
-    Store::open_postgres(&format!("{url}{sep}options=-csearch_path%3D{schema}"))
-        .await
-        .unwrap()
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
 }
 
 fn organisation() -> Organisation {
@@ -299,4 +304,50 @@ async fn a_damaged_row_is_reported_not_panicked_on() {
         .await
         .unwrap();
     assert_eq!(doc, "{\"uscc\": 1");
+}
+
+#[tokio::test]
+async fn two_replicas_never_claim_the_same_filing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pairs = vec![(
+        "sqlite",
+        Store::open_sqlite(dir.path()).await.unwrap(),
+        Store::open_sqlite(dir.path()).await.unwrap(),
+    )];
+    if let Ok(url) = std::env::var("ESEAL_TEST_PG") {
+        // Two replicas: two pools on the same schema.
+        let url = pg_schema_url(&url).await;
+        let a = Store::open_postgres(&url).await.unwrap();
+        let b = Store::open_postgres(&url).await.unwrap();
+        pairs.push(("postgres", a, b));
+    }
+    for (engine, a, b) in pairs {
+        let mut batch = Batch::new();
+        for i in 0..60 {
+            batch
+                .insert(&Filing::new(
+                    &format!("r{i:02}"),
+                    "s1",
+                    FilingEvent::Made,
+                    T0,
+                ))
+                .unwrap();
+        }
+        a.commit(&batch, T0).await.unwrap();
+        let lease = Duration::minutes(5);
+        let mut seen = Vec::new();
+        for _ in 0..6 {
+            let (x, y) = tokio::join!(
+                a.claim_due_filings(T0, lease, 7),
+                b.claim_due_filings(T0, lease, 7)
+            );
+            seen.extend(x.unwrap().into_iter().map(|f| f.record.id));
+            seen.extend(y.unwrap().into_iter().map(|f| f.record.id));
+        }
+        let n = seen.len();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), n, "{engine}: a filing was claimed twice");
+        assert_eq!(n, 60, "{engine}: every filing claimed once");
+    }
 }
