@@ -49,6 +49,25 @@ async fn pg_schema_url(url: &str) -> String {
         OffsetDateTime::now_utc().unix_timestamp_nanos()
     );
     let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+    // Schemas of runs more than a day old are dropped, so the test database does not grow.
+    let old: Vec<(String,)> = sqlx::query_as(
+        "SELECT schema_name::text FROM information_schema.schemata \
+         WHERE schema_name LIKE 'eseal_test_%'",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    let day_ago = (OffsetDateTime::now_utc() - Duration::days(1)).unix_timestamp_nanos();
+    for (name,) in old {
+        let made = name.rsplit('_').next().and_then(|t| t.parse::<i128>().ok());
+        if made.is_some_and(|t| t < day_ago) {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE"
+            )))
+            .execute(&mut c)
+            .await;
+        }
+    }
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&mut c)
         .await
