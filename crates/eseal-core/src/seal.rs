@@ -1,6 +1,7 @@
 //! A seal's lifecycle (R-VALID-1, R-RENEW-1, R-CHG-1, R-REVOKE-1, R-KEEP-1): active, renewed
 //! with a new certificate, revoked (never deleted); its status at any time.
 
+use crate::application::Material;
 use crate::error::DomainError;
 use crate::kind::SealKind;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,10 @@ pub enum SealState {
         at: OffsetDateTime,
         /// The replacing seal, for [`RevocationReason::Replaced`].
         replaced_by: Option<String>,
+        /// The proof materials (a 注销 decision, a loss report …); none for a replacement,
+        /// whose proof is the change application.
+        #[serde(default)]
+        proof: Vec<Material>,
     },
 }
 
@@ -175,12 +180,14 @@ impl Seal {
     }
 
     /// Revoke with a reason at a recorded time (final; R-REVOKE-1). `replaced_by` is required
-    /// exactly for [`RevocationReason::Replaced`].
+    /// exactly for [`RevocationReason::Replaced`]; every other reason needs at least one proof
+    /// material.
     pub fn revoke(
         &mut self,
         reason: RevocationReason,
         at: OffsetDateTime,
         replaced_by: Option<&str>,
+        proof: &[Material],
     ) -> Result<(), DomainError> {
         if self.state != SealState::Active {
             return Err(self.illegal("revoking"));
@@ -191,10 +198,18 @@ impl Seal {
                 why: "give the replacing seal exactly when the reason is `replaced`".into(),
             });
         }
+        if reason != RevocationReason::Replaced && proof.is_empty() {
+            return Err(DomainError::Invalid {
+                field: "proof",
+                why: "a revocation needs proof materials (e.g. the 注销 decision or loss report)"
+                    .into(),
+            });
+        }
         self.state = SealState::Revoked {
             reason,
             at,
             replaced_by: replaced_by.map(str::to_owned),
+            proof: proof.to_vec(),
         };
         Ok(())
     }
@@ -205,6 +220,13 @@ mod tests {
     use super::*;
     use crate::kind::OfficialKind;
     use time::macros::datetime;
+
+    fn proof() -> Vec<Material> {
+        vec![Material {
+            kind: crate::application::MaterialKind::Proof,
+            sm3: "ef".repeat(32),
+        }]
+    }
 
     fn seal() -> Seal {
         Seal {
@@ -238,7 +260,12 @@ mod tests {
             SealStatus::Expired
         );
         let t = datetime!(2026-07-01 12:00 UTC);
-        s.revoke(RevocationReason::StolenOrLost, t, None).unwrap();
+        assert!(
+            s.revoke(RevocationReason::StolenOrLost, t, None, &[])
+                .is_err()
+        );
+        s.revoke(RevocationReason::StolenOrLost, t, None, &proof())
+            .unwrap();
         // Before the revocation time it was valid: signatures made then still stand.
         assert_eq!(
             s.status_at(datetime!(2026-06-30 00:00 UTC)),
@@ -252,7 +279,7 @@ mod tests {
             }
         );
         assert!(matches!(
-            s.revoke(RevocationReason::KeyCompromise, t, None),
+            s.revoke(RevocationReason::KeyCompromise, t, None, &proof()),
             Err(DomainError::IllegalTransition { .. })
         ));
         assert!(
@@ -306,12 +333,13 @@ mod tests {
     fn replacement_names_the_new_seal() {
         let mut s = seal();
         let t = datetime!(2026-05-01 00:00 UTC);
-        assert!(s.revoke(RevocationReason::Replaced, t, None).is_err());
+        assert!(s.revoke(RevocationReason::Replaced, t, None, &[]).is_err());
         assert!(
-            s.revoke(RevocationReason::NoLongerUsed, t, Some("s2"))
+            s.revoke(RevocationReason::NoLongerUsed, t, Some("s2"), &proof())
                 .is_err()
         );
-        s.revoke(RevocationReason::Replaced, t, Some("s2")).unwrap();
+        s.revoke(RevocationReason::Replaced, t, Some("s2"), &[])
+            .unwrap();
         assert!(
             matches!(s.state, SealState::Revoked { replaced_by: Some(ref n), .. } if n == "s2")
         );

@@ -1,0 +1,185 @@
+//! The registry's write paths (issue 6 items 2–5): each loads the aggregates it changes, asks
+//! their eseal-core state machines, and commits every change together with the filing (备案)
+//! it causes in one store transaction. A refused transition changes nothing.
+//!
+//! Filing ids are `{seal}-v{version}`: one per written version of a seal, the same on every
+//! retry, so they serve as the police system's idempotency key.
+
+use eseal_core::{
+    Application, DomainError, Filing, FilingEvent, Material, Purpose, RevocationReason, Seal,
+    SealState, SealStatus,
+};
+use eseal_store::{Batch, Store, StoreError, Versioned};
+use time::OffsetDateTime;
+
+/// Why a registry operation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The domain refused it (illegal transition, rule, invalid field).
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The store failed or a concurrent change won.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No such record.
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+        /// Its id.
+        id: String,
+    },
+}
+
+async fn load<R: eseal_store::Record>(
+    store: &Store,
+    what: &'static str,
+    id: &str,
+) -> Result<Versioned<R>, RegistryError> {
+    store
+        .get::<R>(id)
+        .await?
+        .ok_or_else(|| RegistryError::NotFound {
+            what,
+            id: id.to_owned(),
+        })
+}
+
+fn filing(seal: &str, version: i64, event: FilingEvent, at: OffsetDateTime) -> Filing {
+    Filing::new(&format!("{seal}-v{version}"), seal, event, at)
+}
+
+/// Stores a new application (a draft).
+pub async fn create_application(
+    store: &Store,
+    app: &Application,
+    at: OffsetDateTime,
+) -> Result<(), RegistryError> {
+    store.commit(Batch::new().insert(app)?, at).await?;
+    Ok(())
+}
+
+/// Applies one state-machine step to a stored application (add a material, submit, approve,
+/// reject) and stores the result; if the step is refused nothing is written.
+pub async fn update_application<F>(
+    store: &Store,
+    id: &str,
+    at: OffsetDateTime,
+    step: F,
+) -> Result<Application, RegistryError>
+where
+    F: FnOnce(&mut Application) -> Result<(), DomainError>,
+{
+    let mut app = load::<Application>(store, "application", id).await?;
+    step(&mut app.record)?;
+    store
+        .commit(Batch::new().update(&app.record, app.version)?, at)
+        .await?;
+    Ok(app.record)
+}
+
+/// Records a seal made from an approved application: the application becomes Made, the seal
+/// is inserted, and its filing queued. For a change (R-CHG-1) the old seal is revoked as
+/// Replaced at the same moment and that revocation is filed too.
+pub async fn issue(
+    store: &Store,
+    application_id: &str,
+    seal: &Seal,
+    at: OffsetDateTime,
+) -> Result<(), RegistryError> {
+    let mut app = load::<Application>(store, "application", application_id).await?;
+    if seal.state != SealState::Active {
+        return Err(DomainError::Invalid {
+            field: "seal",
+            why: "a new seal must be active".into(),
+        }
+        .into());
+    }
+    if seal.kind != app.record.kind
+        || seal.organisation_code != app.record.organisation_code
+        || seal.holder_id != app.record.holder_id
+    {
+        return Err(DomainError::Invalid {
+            field: "seal",
+            why: "kind, organisation or holder differ from the approved application".into(),
+        }
+        .into());
+    }
+    app.record.made(&seal.id)?;
+    let mut batch = Batch::new();
+    batch.update(&app.record, app.version)?;
+    batch.insert(seal)?;
+    let event = match app.record.purpose {
+        Purpose::New => FilingEvent::Made,
+        Purpose::Change { .. } => FilingEvent::Changed,
+    };
+    batch.insert(&filing(&seal.id, 1, event, at))?;
+    if let Purpose::Change { old } = &app.record.purpose {
+        let mut old = load::<Seal>(store, "seal", old).await?;
+        old.record
+            .revoke(RevocationReason::Replaced, at, Some(&seal.id), &[])?;
+        batch.update(&old.record, old.version)?;
+        batch.insert(&filing(
+            &old.record.id,
+            old.version + 1,
+            FilingEvent::Revoked,
+            at,
+        ))?;
+    }
+    store.commit(&batch, at).await?;
+    Ok(())
+}
+
+/// Renews a seal with a new certificate (R-RENEW-1) and files the renewal.
+pub async fn renew(
+    store: &Store,
+    seal_id: &str,
+    certificate_serial: &str,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    at: OffsetDateTime,
+) -> Result<(), RegistryError> {
+    let mut seal = load::<Seal>(store, "seal", seal_id).await?;
+    seal.record.renew(at, certificate_serial, from, to)?;
+    let mut batch = Batch::new();
+    batch.update(&seal.record, seal.version)?;
+    batch.insert(&filing(seal_id, seal.version + 1, FilingEvent::Renewed, at))?;
+    store.commit(&batch, at).await?;
+    Ok(())
+}
+
+/// Revokes a seal (R-REVOKE-1) with a reason and proof, effective at `at`, and files it. A
+/// replacement is not revoked here: it happens when the change's new seal is issued.
+pub async fn revoke(
+    store: &Store,
+    seal_id: &str,
+    reason: RevocationReason,
+    proof: &[Material],
+    at: OffsetDateTime,
+) -> Result<(), RegistryError> {
+    if reason == RevocationReason::Replaced {
+        return Err(DomainError::Forbidden(
+            "a seal is replaced by issuing the seal of a change application".into(),
+        )
+        .into());
+    }
+    let mut seal = load::<Seal>(store, "seal", seal_id).await?;
+    seal.record.revoke(reason, at, None, proof)?;
+    let mut batch = Batch::new();
+    batch.update(&seal.record, seal.version)?;
+    batch.insert(&filing(seal_id, seal.version + 1, FilingEvent::Revoked, at))?;
+    store.commit(&batch, at).await?;
+    Ok(())
+}
+
+/// The status of a seal at `at` (R-QUERY-1), for relying parties.
+pub async fn status(
+    store: &Store,
+    seal_id: &str,
+    at: OffsetDateTime,
+) -> Result<SealStatus, RegistryError> {
+    Ok(load::<Seal>(store, "seal", seal_id)
+        .await?
+        .record
+        .status_at(at))
+}
