@@ -79,10 +79,24 @@ async fn filings(store: &Store, seal: &str) -> Vec<FilingEvent> {
 }
 
 #[tokio::test]
-async fn lifecycle() {
+async fn lifecycle_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(dir.path()).await.unwrap();
+    lifecycle(Store::open_sqlite(dir.path()).await.unwrap()).await;
+}
 
+#[tokio::test]
+async fn lifecycle_on_postgres() {
+    if let Some(url) = eseal_testkit::pg_url() {
+        let schema = format!(
+            "eseal_test_{}_{}",
+            std::process::id(),
+            OffsetDateTime::now_utc().unix_timestamp_nanos()
+        );
+        lifecycle(Store::open_postgres_in_schema(&url, &schema).await.unwrap()).await;
+    }
+}
+
+async fn lifecycle(store: Store) {
     // Apply, rejected for a missing letter, corrected, approved — never by the applicant.
     registry::create_application(&store, &application("a1", Purpose::New), T0)
         .await

@@ -7,7 +7,7 @@ pub use error::StoreError;
 pub use record::{Column, Record};
 
 use eseal_core::{Filing, SealedMaterial};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::SqliteSynchronous;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Row};
@@ -206,6 +206,40 @@ impl Store {
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
+            .await?;
+        POSTGRES_MIGRATIONS.run(&pool).await?;
+        Ok(Self {
+            pool: Pool::Pg(pool),
+        })
+    }
+
+    /// Opens PostgreSQL with eseal's tables in `schema` (created if missing), for a database
+    /// shared with other applications, and for tests that each need a clean schema.
+    /// The name must be a plain lower-case identifier.
+    pub async fn open_postgres_in_schema(url: &str, schema: &str) -> Result<Self, StoreError> {
+        use sqlx::Connection;
+        let plain = schema.len() <= 63
+            && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+            && schema
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !plain {
+            return Err(StoreError::Config(format!(
+                "schema name {schema:?} must be a lower-case identifier (a-z, 0-9, _)"
+            )));
+        }
+        let mut c = sqlx::PgConnection::connect(url).await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}"
+        )))
+        .execute(&mut c)
+        .await?;
+        c.close().await?;
+        let opts = PgConnectOptions::from_str(url)?.options([("search_path", schema)]);
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
             .await?;
         POSTGRES_MIGRATIONS.run(&pool).await?;
         Ok(Self {

@@ -23,33 +23,24 @@ struct Engines {
 async fn engines() -> Engines {
     let dir = tempfile::tempdir().unwrap();
     let mut stores = vec![("sqlite", Store::open_sqlite(dir.path()).await.unwrap())];
-    match std::env::var("ESEAL_TEST_PG") {
-        Ok(url) => stores.push(("postgres", pg_store(&url).await)),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but ESEAL_TEST_PG is not: the PostgreSQL backend would go untested")
-        }
-        Err(_) => eprintln!("ESEAL_TEST_PG not set: PostgreSQL backend NOT tested"),
+    if let Some(url) = eseal_testkit::pg_url() {
+        stores.push(("postgres", pg_store(&url).await));
     }
     Engines { stores, _dir: dir }
 }
 
 /// A store in a fresh schema of the test database, so runs never see each other's rows.
 async fn pg_store(url: &str) -> Store {
-    Store::open_postgres(&pg_schema_url(url).await)
+    Store::open_postgres_in_schema(url, &fresh_schema(url).await)
         .await
         .unwrap()
 }
 
-/// Creates a fresh schema and returns the URL that selects it.
-async fn pg_schema_url(url: &str) -> String {
+/// A schema name no other run uses; schemas of runs more than a day old are dropped first,
+/// so the test database does not grow.
+async fn fresh_schema(url: &str) -> String {
     use sqlx::Connection;
-    let schema = format!(
-        "eseal_test_{}_{}",
-        std::process::id(),
-        OffsetDateTime::now_utc().unix_timestamp_nanos()
-    );
     let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-    // Schemas of runs more than a day old are dropped, so the test database does not grow.
     let old: Vec<(String,)> = sqlx::query_as(
         "SELECT schema_name::text FROM information_schema.schemata \
          WHERE schema_name LIKE 'eseal_test_%'",
@@ -68,12 +59,11 @@ async fn pg_schema_url(url: &str) -> String {
             .await;
         }
     }
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut c)
-        .await
-        .unwrap();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}options=-csearch_path%3D{schema}")
+    format!(
+        "eseal_test_{}_{}",
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos()
+    )
 }
 
 fn organisation() -> Organisation {
@@ -286,6 +276,12 @@ async fn sqlite_survives_reopen_and_bad_urls_are_refused() {
     }
     let store = Store::open_sqlite(dir.path()).await.unwrap();
     assert!(store.get::<Organisation>(USCC).await.unwrap().is_some());
+    for schema in ["", "Public", "a;drop", "1x"] {
+        let err = Store::open_postgres_in_schema("postgres://127.0.0.1/x", schema)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Config(_)), "{schema:?}: {err}");
+    }
     for bad in ["sqlite::memory:", "mysql://x", "nonsense"] {
         let err = Store::open_url(bad).await.unwrap_err();
         assert!(matches!(err, StoreError::Config(_)), "{bad}: {err}");
@@ -333,11 +329,11 @@ async fn two_replicas_never_claim_the_same_filing() {
         Store::open_sqlite(dir.path()).await.unwrap(),
         Store::open_sqlite(dir.path()).await.unwrap(),
     )];
-    if let Ok(url) = std::env::var("ESEAL_TEST_PG") {
+    if let Some(url) = eseal_testkit::pg_url() {
         // Two replicas: two pools on the same schema.
-        let url = pg_schema_url(&url).await;
-        let a = Store::open_postgres(&url).await.unwrap();
-        let b = Store::open_postgres(&url).await.unwrap();
+        let schema = fresh_schema(&url).await;
+        let a = Store::open_postgres_in_schema(&url, &schema).await.unwrap();
+        let b = Store::open_postgres_in_schema(&url, &schema).await.unwrap();
         pairs.push(("postgres", a, b));
     }
     for (engine, a, b) in pairs {

@@ -42,3 +42,17 @@ pub fn openssl_available() -> bool {
     }
     ok
 }
+
+/// The PostgreSQL test database URL from `ESEAL_TEST_PG` (`.ci/run` sets it).
+pub fn pg_url() -> Option<String> {
+    match std::env::var("ESEAL_TEST_PG") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but ESEAL_TEST_PG is not: the PostgreSQL backend would go untested")
+        }
+        _ => {
+            eprintln!("SKIPPED: ESEAL_TEST_PG not set, PostgreSQL backend NOT tested");
+            None
+        }
+    }
+}
