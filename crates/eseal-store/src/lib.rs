@@ -286,6 +286,23 @@ impl Store {
         }
     }
 
+    /// The durability settings in force on a pooled connection, as `(journal_mode,
+    /// synchronous)`, e.g. `("wal", 2)` (2 = FULL) on SQLite; `None` on PostgreSQL, whose
+    /// durability is the server's configuration. For the startup log and the tests.
+    pub async fn sqlite_durability(&self) -> Result<Option<(String, i64)>, StoreError> {
+        let Pool::Sqlite(p) = &self.pool else {
+            return Ok(None);
+        };
+        let mut c = p.acquire().await?;
+        let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+            .fetch_one(&mut *c)
+            .await?;
+        let (sync,): (i64,) = sqlx::query_as("PRAGMA synchronous")
+            .fetch_one(&mut *c)
+            .await?;
+        Ok(Some((mode.to_ascii_lowercase(), sync)))
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         on_pool!(self, |p| p.close().await)

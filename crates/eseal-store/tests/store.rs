@@ -276,6 +276,11 @@ async fn sqlite_survives_reopen_and_bad_urls_are_refused() {
     }
     let store = Store::open_sqlite(dir.path()).await.unwrap();
     assert!(store.get::<Organisation>(USCC).await.unwrap().is_some());
+    assert_eq!(
+        store.sqlite_durability().await.unwrap(),
+        Some(("wal".to_owned(), 2)),
+        "WAL journal and synchronous=FULL"
+    );
     for schema in ["", "Public", "a;drop", "1x"] {
         let err = Store::open_postgres_in_schema("postgres://127.0.0.1/x", schema)
             .await
