@@ -130,12 +130,25 @@ impl Seal {
         {
             return SealStatus::Revoked { reason, at: when };
         }
-        if at < self.valid_from {
+        // The seal was valid under its current certificate or any earlier one (renewal keeps
+        // the seal and changes the certificate, R-RENEW-1).
+        let parse =
+            |t: &str| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
+        let earlier = self
+            .history
+            .iter()
+            .filter_map(|(_, from, to)| Some((parse(from)?, parse(to)?)));
+        let mut first = self.valid_from;
+        for (from, to) in std::iter::once((self.valid_from, self.valid_to)).chain(earlier) {
+            if from <= at && at <= to {
+                return SealStatus::Valid;
+            }
+            first = first.min(from);
+        }
+        if at < first {
             SealStatus::NotYetValid
-        } else if at > self.valid_to {
-            SealStatus::Expired
         } else {
-            SealStatus::Valid
+            SealStatus::Expired
         }
     }
 
@@ -219,6 +232,7 @@ impl Seal {
 mod tests {
     use super::*;
     use crate::kind::OfficialKind;
+    use time::format_description::well_known::Rfc3339;
     use time::macros::datetime;
 
     fn proof() -> Vec<Material> {
@@ -327,6 +341,15 @@ mod tests {
             ("02", to, 1)
         );
         assert_eq!(s.impression_sm3, "00".repeat(32), "the impression stays");
+        // Status before the renewal is answered from the earlier certificate.
+        let old_from = s.history[0].1.clone();
+        let old_from = OffsetDateTime::parse(&old_from, &Rfc3339).unwrap();
+        assert_eq!(s.status_at(old_from), SealStatus::Valid);
+        assert_eq!(
+            s.status_at(old_from - Duration::seconds(1)),
+            SealStatus::NotYetValid
+        );
+        assert_eq!(s.status_at(to + Duration::seconds(1)), SealStatus::Expired);
     }
 
     #[test]

@@ -183,3 +183,53 @@ pub async fn status(
         .record
         .status_at(at))
 }
+
+/// The most records one query returns; the API pages beyond it.
+pub const QUERY_LIMIT: i64 = 500;
+
+/// A seal and its status at the time asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealAt {
+    /// The record.
+    pub seal: Seal,
+    /// Its status then.
+    pub status: SealStatus,
+}
+
+/// The seals of an organisation (R-QUERY-1), oldest first, each with its status at `at`.
+/// The code is checked first, so a typo is an error rather than an empty answer.
+pub async fn seals_of_organisation(
+    store: &Store,
+    uscc: &str,
+    at: OffsetDateTime,
+) -> Result<Vec<SealAt>, RegistryError> {
+    let org = eseal_core::Organisation::new(uscc, "-", None)?;
+    query(store, "organisation_code", &org.uscc, at).await
+}
+
+/// The seals of a holder (personal and position seals), by citizen ID number.
+pub async fn seals_of_holder(
+    store: &Store,
+    citizen_id: &str,
+    at: OffsetDateTime,
+) -> Result<Vec<SealAt>, RegistryError> {
+    let person = eseal_core::Person::new(citizen_id, "-")?;
+    query(store, "holder_id", &person.citizen_id, at).await
+}
+
+async fn query(
+    store: &Store,
+    column: &'static str,
+    value: &str,
+    at: OffsetDateTime,
+) -> Result<Vec<SealAt>, RegistryError> {
+    Ok(store
+        .find::<Seal>(column, value, QUERY_LIMIT)
+        .await?
+        .into_iter()
+        .map(|v| SealAt {
+            status: v.record.status_at(at),
+            seal: v.record,
+        })
+        .collect())
+}
