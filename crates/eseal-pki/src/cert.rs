@@ -108,12 +108,7 @@ impl Certificate {
 
     /// Every certificate in PEM text, or the one DER certificate in `bytes`.
     pub fn parse_all(bytes: &[u8]) -> Result<Vec<Self>, PkiError> {
-        if bytes.first() == Some(&0x30) {
-            return Ok(vec![Self::from_der(bytes)?]);
-        }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| PkiError::Pem("neither DER nor PEM text".into()))?;
-        let blocks = crate::pem::blocks(text, "CERTIFICATE")?;
+        let blocks = crate::pem::der_or_blocks(bytes, "CERTIFICATE", "certificate input")?;
         if blocks.is_empty() {
             return Err(PkiError::Pem("no CERTIFICATE block".into()));
         }

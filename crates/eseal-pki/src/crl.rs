@@ -104,12 +104,7 @@ impl Crl {
 
     /// Every CRL in PEM text (`X509 CRL`), or the one DER CRL in `bytes`.
     pub fn parse_all(bytes: &[u8]) -> Result<Vec<Self>, PkiError> {
-        if bytes.first() == Some(&0x30) {
-            return Ok(vec![Self::from_der(bytes)?]);
-        }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| PkiError::Pem("neither DER nor PEM text".into()))?;
-        crate::pem::blocks(text, "X509 CRL")?
+        crate::pem::der_or_blocks(bytes, "X509 CRL", "CRL input")?
             .iter()
             .map(|b| Self::from_der(b))
             .collect()

@@ -32,16 +32,10 @@ pub fn build_csr(subject: Name, signer: &dyn Sm2Signer) -> Result<Vec<u8>, PkiEr
 /// Read a CSR (PEM `CERTIFICATE REQUEST` or DER), check its self-signature, and return the
 /// subject and the SM2 public key.
 pub fn read_csr(bytes: &[u8]) -> Result<(Name, eseal_gm::Sm2PublicKey), PkiError> {
-    let der = if bytes.first() == Some(&0x30) {
-        bytes.to_vec()
-    } else {
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| PkiError::Pem("CSR is neither DER nor PEM".into()))?;
-        crate::pem::blocks(text, "CERTIFICATE REQUEST")?
-            .into_iter()
-            .next()
-            .ok_or_else(|| PkiError::Pem("no CERTIFICATE REQUEST block".into()))?
-    };
+    let der = crate::pem::der_or_blocks(bytes, "CERTIFICATE REQUEST", "CSR")?
+        .into_iter()
+        .next()
+        .ok_or_else(|| PkiError::Pem("no CERTIFICATE REQUEST block".into()))?;
     let req = CertReq::from_der(&der).map_err(|e| PkiError::BadCertificate(format!("CSR: {e}")))?;
     let key = eseal_gm::Sm2PublicKey::from_sec1(req.info.public_key.subject_public_key.raw_bytes())
         .map_err(|e| PkiError::BadCertificate(format!("CSR key is not SM2: {e}")))?;

@@ -3,6 +3,18 @@
 use crate::error::PkiError;
 use base64ct::{Base64, Encoding};
 
+/// `bytes` as one DER object (it starts with a SEQUENCE tag), or else the decoded bodies of
+/// every `label` block of the PEM text it holds (possibly none). Non-UTF-8 that is not DER
+/// is an error naming `what`.
+pub fn der_or_blocks(bytes: &[u8], label: &str, what: &str) -> Result<Vec<Vec<u8>>, PkiError> {
+    if bytes.first() == Some(&0x30) {
+        return Ok(vec![bytes.to_vec()]);
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| PkiError::Pem(format!("{what} is neither DER nor PEM text")))?;
+    blocks(text, label)
+}
+
 /// The decoded bodies of every `label` block in `text`, in order.
 pub fn blocks(text: &str, label: &str) -> Result<Vec<Vec<u8>>, PkiError> {
     let begin = format!("-----BEGIN {label}-----");
