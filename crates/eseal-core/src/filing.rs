@@ -83,6 +83,9 @@ pub struct Filing {
     pub created: OffsetDateTime,
     /// Delivery state.
     pub state: FilingState,
+    /// For a change: the seal the new one replaces (sent to the police system).
+    #[serde(default)]
+    pub replaces: Option<String>,
 }
 
 impl Filing {
@@ -98,6 +101,7 @@ impl Filing {
                 next_attempt: created,
                 last_error: None,
             },
+            replaces: None,
         }
     }
 

@@ -82,6 +82,35 @@ impl SealKind {
         )
     }
 
+    /// The dotted name the connector contracts use (docs/connectors/police.md), e.g.
+    /// `official.legal_name`, `official.business.contract`, `position.finance_head`,
+    /// `personal`. An `Other` business seal is `official.business.other`.
+    pub fn wire_name(&self) -> &'static str {
+        match self {
+            SealKind::Official(o) => match o {
+                OfficialKind::LegalName => "official.legal_name",
+                OfficialKind::InternalDepartment => "official.internal_department",
+                OfficialKind::Branch => "official.branch",
+                OfficialKind::Business(b) => match b {
+                    BusinessSeal::Contract => "official.business.contract",
+                    BusinessSeal::Finance => "official.business.finance",
+                    BusinessSeal::Invoice => "official.business.invoice",
+                    BusinessSeal::Inspection => "official.business.inspection",
+                    BusinessSeal::Customs => "official.business.customs",
+                    BusinessSeal::Other(_) => "official.business.other",
+                },
+            },
+            SealKind::Position(p) => match p {
+                PositionKind::LegalRepresentative => "position.legal_representative",
+                PositionKind::Operator => "position.operator",
+                PositionKind::PrincipalOfficer => "position.principal_officer",
+                PositionKind::FinanceHead => "position.finance_head",
+                PositionKind::AuthorisedRepresentative => "position.authorised_representative",
+            },
+            SealKind::Personal => "personal",
+        }
+    }
+
     /// Does every use need an approval (R-USE-2)? Official seals.
     pub fn use_needs_approval(&self) -> bool {
         matches!(self, SealKind::Official(_))
@@ -122,5 +151,7 @@ mod tests {
         assert!(!finance.needs_registered_impression());
         assert_eq!(finance.type_code(), 3);
         assert!(!SealKind::Personal.has_organisation() && SealKind::Personal.type_code() == 2);
+        assert_eq!(contract.wire_name(), "official.business.contract");
+        assert_eq!(finance.wire_name(), "position.finance_head");
     }
 }

@@ -14,4 +14,4 @@ pub use filing::{DeadlineState, Filing, FilingEvent, FilingState};
 pub use kind::{BusinessSeal, OfficialKind, PositionKind, SealKind};
 pub use material::{DataKey, SealedMaterial};
 pub use party::{Organisation, Person};
-pub use seal::{RevocationReason, Seal, SealState, SealStatus};
+pub use seal::{KeyCustody, RevocationReason, Seal, SealState, SealStatus};

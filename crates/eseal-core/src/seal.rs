@@ -98,6 +98,27 @@ pub struct Seal {
     pub state: SealState,
     /// Earlier certificates (serial, from, to), oldest first, kept on renewal.
     pub history: Vec<(String, String, String)>,
+    /// SM3 of the seal data (the DER SES_Seal) as made; the bytes are kept by the store. A
+    /// renewal makes new seal data (the certificate changes) and this follows it.
+    #[serde(default)]
+    pub seal_data_sm3: String,
+    /// Where the signer's private key is.
+    #[serde(default)]
+    pub key_custody: KeyCustody,
+}
+
+/// Where a seal's signing key lives (issue 6 item 2).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "custody")]
+pub enum KeyCustody {
+    /// In the holder's device (USB key, phone): only the certificate is bound here.
+    #[default]
+    Device,
+    /// In the platform's key store, sealed under the data key; `key_ref` names the sealed key.
+    Platform {
+        /// The store's reference of the sealed PKCS#8 key.
+        key_ref: String,
+    },
 }
 
 /// How long before certificate expiry renewal opens (R-RENEW-1: three months).
@@ -255,6 +276,8 @@ mod tests {
             valid_to: datetime!(2027-01-01 00:00 UTC),
             state: SealState::Active,
             history: Vec::new(),
+            seal_data_sm3: String::new(),
+            key_custody: Default::default(),
         }
     }
 

@@ -1,4 +1,13 @@
-#![doc = include_str!("../README.md")]
+//! The registry service (issue 6): the axum HTTP API, users and roles, making, the filing
+//! (备案) outbox, the police and national-platform connectors and their simulators.
 
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod connectors;
+pub mod devpki;
+pub mod making;
 pub mod outbox;
+pub mod problem;
 pub mod registry;
+pub mod sim;

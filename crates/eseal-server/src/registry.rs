@@ -113,7 +113,11 @@ pub async fn issue(
         Purpose::New => FilingEvent::Made,
         Purpose::Change { .. } => FilingEvent::Changed,
     };
-    batch.insert(&filing(&seal.id, 1, event, at))?;
+    let mut made = filing(&seal.id, 1, event, at);
+    if let Purpose::Change { old } = &app.record.purpose {
+        made.replaces = Some(old.clone());
+    }
+    batch.insert(&made)?;
     if let Purpose::Change { old } = &app.record.purpose {
         let mut old = load::<Seal>(store, "seal", old).await?;
         old.record
@@ -141,6 +145,30 @@ pub async fn renew(
 ) -> Result<(), RegistryError> {
     let mut seal = load::<Seal>(store, "seal", seal_id).await?;
     seal.record.renew(at, certificate_serial, from, to)?;
+    let mut batch = Batch::new();
+    batch.update(&seal.record, seal.version)?;
+    batch.insert(&filing(seal_id, seal.version + 1, FilingEvent::Renewed, at))?;
+    store.commit(&batch, at).await?;
+    Ok(())
+}
+
+/// Renews a seal whose new seal data was made (R-RENEW-1): binds the new certificate, the
+/// new seal data and key custody, and files the renewal, in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn renew_with(
+    store: &Store,
+    seal_id: &str,
+    certificate_serial: &str,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    seal_data_sm3: &str,
+    custody: eseal_core::KeyCustody,
+    at: OffsetDateTime,
+) -> Result<(), RegistryError> {
+    let mut seal = load::<Seal>(store, "seal", seal_id).await?;
+    seal.record.renew(at, certificate_serial, from, to)?;
+    seal.record.seal_data_sm3 = seal_data_sm3.to_owned();
+    seal.record.key_custody = custody;
     let mut batch = Batch::new();
     batch.update(&seal.record, seal.version)?;
     batch.insert(&filing(seal_id, seal.version + 1, FilingEvent::Renewed, at))?;

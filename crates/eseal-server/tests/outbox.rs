@@ -57,6 +57,8 @@ fn seal() -> Seal {
         valid_to: T0 + Duration::days(365),
         state: SealState::Active,
         history: Vec::new(),
+        seal_data_sm3: String::new(),
+        key_custody: Default::default(),
     }
 }
 

@@ -389,6 +389,22 @@ impl Store {
             .collect()
     }
 
+    /// Up to `limit` records of a table, oldest first.
+    pub async fn all<R: Record>(&self, limit: i64) -> Result<Vec<Versioned<R>>, StoreError> {
+        let sql = format!(
+            "SELECT id, version, doc FROM {} ORDER BY updated_at, id LIMIT $1",
+            R::TABLE
+        );
+        let rows: Vec<(String, i64, String)> =
+            on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(limit)
+                .fetch_all(p)
+                .await)?;
+        rows.iter()
+            .map(|(id, v, doc)| parse::<R>(id, *v, doc))
+            .collect()
+    }
+
     /// Every stored version of a record, oldest first (R-KEEP-1).
     pub async fn history<R: Record>(&self, id: &str) -> Result<Vec<Versioned<R>>, StoreError> {
         let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
@@ -440,6 +456,42 @@ impl Store {
         .fetch_optional(p)
         .await)?;
         Ok(row.map(|(b,)| b))
+    }
+
+    /// Stores a public artefact (seal data, certificate, impression) under its SM3 digest and
+    /// returns the digest (hex); storing the same bytes again is a no-op.
+    pub async fn put_blob(
+        &self,
+        media_type: &str,
+        bytes: &[u8],
+        at: OffsetDateTime,
+    ) -> Result<String, StoreError> {
+        let sm3 = eseal_gm::Sm3Digest::of(bytes).to_hex();
+        on_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO blobs (sm3, media_type, bytes, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (sm3) DO NOTHING",
+            )
+            .bind(sm3.clone())
+            .bind(media_type)
+            .bind(bytes.to_vec())
+            .bind(record::unix(at))
+            .execute(p)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(sm3)
+    }
+
+    /// A public artefact and its media type, by SM3 hex.
+    pub async fn blob(&self, sm3_hex: &str) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        on_pool!(self, |p| sqlx::query_as(
+            "SELECT media_type, bytes FROM blobs WHERE sm3 = $1"
+        )
+        .bind(sm3_hex.to_ascii_lowercase())
+        .fetch_optional(p)
+        .await)
+        .map_err(Into::into)
     }
 
     /// Claims up to `limit` filings that are due at `now` and not claimed by another worker,

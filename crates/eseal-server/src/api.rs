@@ -1,0 +1,1327 @@
+//! The HTTP API (issue 6 item 7). One table, [`ENDPOINTS`], lists every endpoint with the
+//! roles allowed to call it; the router is built from it (an endpoint missing from the table
+//! does not exist: default deny), the OpenAPI document is generated from it, and the
+//! endpoint × role test walks it.
+
+use crate::app::AppState;
+use crate::auth::{self, Caller, Role, User};
+use crate::making::{self, KeySource, MakeInput};
+use crate::problem::{self, ApiError};
+use crate::registry;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use axum::{Extension, Json, Router};
+use base64ct::{Base64, Encoding};
+use eseal_core::{
+    Application, ApplicationState, Filing, Material, MaterialKind, Purpose, RevocationReason, Seal,
+    SealKind, SealState,
+};
+use eseal_store::Batch;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (relying parties, the national platform).
+    Public,
+    /// Any logged-in user.
+    Authenticated,
+    /// Only these roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    /// Whether a caller with `roles` may call.
+    pub fn allows(self, roles: &[Role]) -> bool {
+        match self {
+            Access::Public | Access::Authenticated => true,
+            Access::Roles(allowed) => roles.iter().any(|r| allowed.contains(r)),
+        }
+    }
+}
+
+/// One endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path (axum syntax, `{id}` for parameters).
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// What it does (English).
+    pub summary: &'static str,
+    /// What it does (Chinese).
+    pub summary_zh: &'static str,
+    /// Request body, for the OpenAPI document: a JSON example, or `raw` for bytes.
+    pub body: Option<&'static str>,
+}
+
+use Role::*;
+const SEAL_READERS: &[Role] = &[
+    Reviewer,
+    Maker,
+    PoliceOfficer,
+    Auditor,
+    Custodian,
+    Approver,
+    Holder,
+];
+const APP_READERS: &[Role] = &[Applicant, Reviewer, Maker, Auditor];
+
+macro_rules! ep {
+    ($m:literal, $p:literal, $a:expr, $s:literal, $z:literal) => {
+        Endpoint {
+            method: $m,
+            path: $p,
+            access: $a,
+            summary: $s,
+            summary_zh: $z,
+            body: None,
+        }
+    };
+    ($m:literal, $p:literal, $a:expr, $s:literal, $z:literal, $b:literal) => {
+        Endpoint {
+            method: $m,
+            path: $p,
+            access: $a,
+            summary: $s,
+            summary_zh: $z,
+            body: Some($b),
+        }
+    };
+}
+
+/// Every endpoint.
+pub const ENDPOINTS: &[Endpoint] = &[
+    ep!(
+        "GET",
+        "/api/v1/health",
+        Access::Public,
+        "Liveness and the storage backend",
+        "健康检查"
+    ),
+    ep!(
+        "GET",
+        "/api/openapi.json",
+        Access::Public,
+        "This API as OpenAPI 3.1",
+        "OpenAPI 文档"
+    ),
+    ep!(
+        "GET",
+        "/api/docs",
+        Access::Public,
+        "Browsable API description",
+        "接口说明页面"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/login",
+        Access::Public,
+        "Log in with password and TOTP",
+        "登录（口令 + 动态口令）",
+        r#"{"username":"reviewer1","password":"…","totp":"123456"}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/logout",
+        Access::Authenticated,
+        "End the session",
+        "退出登录"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/me",
+        Access::Authenticated,
+        "The caller and their roles",
+        "当前用户"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/users",
+        Access::Roles(&[SystemAdmin]),
+        "Create a user; returns the TOTP enrolment once",
+        "创建用户",
+        r#"{"username":"reviewer1","display_name":"审核员一","roles":["reviewer"],"password":"…","system":false}"#
+    ),
+    ep!(
+        "GET",
+        "/api/v1/users",
+        Access::Roles(&[SystemAdmin, SecurityAdmin, Auditor]),
+        "List users",
+        "用户列表"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/users/{username}/unlock",
+        Access::Roles(&[SecurityAdmin]),
+        "Unlock a locked account",
+        "解锁账户"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/tokens",
+        Access::Roles(&[SecurityAdmin]),
+        "Issue an API token for a (system) user",
+        "签发接口令牌",
+        r#"{"username":"police-gateway","label":"police"}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/materials",
+        Access::Roles(&[Applicant, Maker]),
+        "Upload a material file (≤ 10 MiB); stored encrypted by SM3",
+        "上传申请材料",
+        "raw"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/applications",
+        Access::Roles(&[Applicant]),
+        "Create an application (draft)",
+        "创建制章申请",
+        r#"{"kind":{"official":"legal_name"},"seal_name":"威海市示例科技有限公司","organisation_code":"91350100M000100Y43","holder_id":null,"purpose":{"purpose":"new"}}"#
+    ),
+    ep!(
+        "GET",
+        "/api/v1/applications",
+        Access::Roles(APP_READERS),
+        "List applications by state (applicants see their own)",
+        "申请列表"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/applications/{id}",
+        Access::Roles(APP_READERS),
+        "One application",
+        "申请详情"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/applications/{id}/materials",
+        Access::Roles(&[Applicant]),
+        "Attach an uploaded material",
+        "添加申请材料",
+        r#"{"kind":"business_licence","sm3":"<hex>"}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/applications/{id}/submit",
+        Access::Roles(&[Applicant]),
+        "Submit for review",
+        "提交审核"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/applications/{id}/approve",
+        Access::Roles(&[Reviewer]),
+        "Approve (not one's own application)",
+        "审核通过"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/applications/{id}/reject",
+        Access::Roles(&[Reviewer]),
+        "Reject with a reason",
+        "审核驳回",
+        r#"{"reason":"营业执照不清晰"}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/applications/{id}/make",
+        Access::Roles(&[Maker]),
+        "Make the seal of an approved application",
+        "制作印章",
+        r#"{"key":"platform","certificate":null,"impression":"<base64 PNG, optional>"}"#
+    ),
+    ep!(
+        "GET",
+        "/api/v1/seals",
+        Access::Roles(SEAL_READERS),
+        "Seals of an organisation (?organisation=) or holder (?holder=), with status (?at=)",
+        "印章查询"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/seals/{id}",
+        Access::Roles(SEAL_READERS),
+        "One seal with its status",
+        "印章详情"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/seals/{id}/data",
+        Access::Roles(SEAL_READERS),
+        "The seal data (GB/T 38540 DER)",
+        "印章数据"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/seals/{id}/history",
+        Access::Roles(&[Maker, PoliceOfficer, Auditor]),
+        "Every stored version of a seal",
+        "印章历史"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/renew",
+        Access::Roles(&[Maker]),
+        "Renew (last 3 months before expiry) with a new certificate",
+        "印章延期",
+        r#"{"certificate":null}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/revoke",
+        Access::Roles(&[Maker]),
+        "Revoke with a reason and proof materials",
+        "印章注销",
+        r#"{"reason":"stolen_or_lost","proof":["<sm3 hex>"]}"#
+    ),
+    ep!(
+        "GET",
+        "/api/v1/status/{id}",
+        Access::Public,
+        "Public seal status at a time (?at=)",
+        "印章状态查询（公开）"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/filings",
+        Access::Roles(&[Maker, PoliceOfficer, Auditor]),
+        "Filings (备案) with their deadline state (?state=pending|delivered)",
+        "备案列表"
+    ),
+];
+
+/// JSON bodies larger than this are refused (413).
+pub const JSON_LIMIT: usize = 1024 * 1024;
+/// Material uploads larger than this are refused (413).
+pub const MATERIAL_LIMIT: usize = 10 * 1024 * 1024;
+/// The make request carries an impression and maybe a certificate.
+pub const MAKE_LIMIT: usize = 4 * 1024 * 1024;
+
+fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
+    Some(match (method, path) {
+        ("GET", "/api/v1/health") => get(health),
+        ("GET", "/api/openapi.json") => get(openapi_json),
+        ("GET", "/api/docs") => get(docs_page),
+        ("POST", "/api/v1/login") => post(login),
+        ("POST", "/api/v1/logout") => post(logout),
+        ("GET", "/api/v1/me") => get(me),
+        ("POST", "/api/v1/users") => post(create_user),
+        ("GET", "/api/v1/users") => get(list_users),
+        ("POST", "/api/v1/users/{username}/unlock") => post(unlock_user),
+        ("POST", "/api/v1/tokens") => post(create_token),
+        ("POST", "/api/v1/materials") => post(upload_material),
+        ("POST", "/api/v1/applications") => post(create_application),
+        ("GET", "/api/v1/applications") => get(list_applications),
+        ("GET", "/api/v1/applications/{id}") => get(get_application),
+        ("POST", "/api/v1/applications/{id}/materials") => post(add_material),
+        ("POST", "/api/v1/applications/{id}/submit") => post(submit),
+        ("POST", "/api/v1/applications/{id}/approve") => post(approve),
+        ("POST", "/api/v1/applications/{id}/reject") => post(reject),
+        ("POST", "/api/v1/applications/{id}/make") => post(make),
+        ("GET", "/api/v1/seals") => get(list_seals),
+        ("GET", "/api/v1/seals/{id}") => get(get_seal),
+        ("GET", "/api/v1/seals/{id}/data") => get(seal_data),
+        ("GET", "/api/v1/seals/{id}/history") => get(seal_history),
+        ("POST", "/api/v1/seals/{id}/renew") => post(renew),
+        ("POST", "/api/v1/seals/{id}/revoke") => post(revoke),
+        ("GET", "/api/v1/status/{id}") => get(status),
+        ("GET", "/api/v1/filings") => get(list_filings),
+        _ => return None,
+    })
+}
+
+/// The router: every endpoint of [`ENDPOINTS`] behind its access check.
+pub fn router(state: AppState) -> Router {
+    let mut r = Router::new();
+    for ep in ENDPOINTS {
+        let Some(h) = handler(ep.method, ep.path) else {
+            // A table entry without a handler is a programming error caught by the tests.
+            eprintln!("no handler for {} {}", ep.method, ep.path);
+            continue;
+        };
+        // The size limit is checked first, from Content-Length when there is one (413 before
+        // any of the body is read), then the caller.
+        let limit = match ep.path {
+            "/api/v1/materials" => MATERIAL_LIMIT,
+            "/api/v1/applications/{id}/make" | "/api/v1/seals/{id}/renew" => MAKE_LIMIT,
+            _ => JSON_LIMIT,
+        };
+        let h = h
+            .route_layer(middleware::from_fn_with_state(
+                (state.clone(), ep.access),
+                authorize,
+            ))
+            .layer::<_, std::convert::Infallible>(DefaultBodyLimit::disable())
+            .layer::<_, std::convert::Infallible>(tower_http::limit::RequestBodyLimitLayer::new(
+                limit,
+            ));
+        r = r.route(ep.path, h);
+    }
+    r.fallback(|| async { ApiError::not_found("endpoint", "") })
+        .layer(middleware::from_fn(problem::localize))
+        .with_state(state)
+}
+
+fn bearer(req: &Request) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_owned())
+}
+
+async fn authorize(
+    State((state, access)): State<(AppState, Access)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let Some(secret) = bearer(&req) else {
+        return ApiError::unauthenticated("log in first: Authorization: Bearer <token>")
+            .into_response();
+    };
+    let caller = match auth::authenticate(state.store(), &secret, state.now()).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    if !access.allows(&caller.roles) {
+        return ApiError::forbidden_role(format!(
+            "{} ({}) may not call this endpoint",
+            caller.user,
+            caller
+                .roles
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into_response();
+    }
+    req.extensions_mut().insert(caller);
+    req.extensions_mut().insert(Secret(secret));
+    next.run(req).await
+}
+
+#[derive(Debug, Clone)]
+struct Secret(String);
+
+type ApiResult<T> = Result<T, ApiError>;
+
+fn rfc(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+fn parse_at(at: Option<&str>, now: OffsetDateTime) -> ApiResult<OffsetDateTime> {
+    match at {
+        None | Some("") => Ok(now),
+        Some(s) => OffsetDateTime::parse(s, &Rfc3339)
+            .map_err(|e| ApiError::invalid("at", format!("{s:?} is not an RFC 3339 time: {e}"))),
+    }
+}
+
+// ---- public ----
+
+async fn health(State(s): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "backend": format!("{:?}", s.store().backend()).to_ascii_lowercase(),
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginBody {
+    username: String,
+    password: String,
+    totp: String,
+}
+
+async fn login(State(s): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult<Json<Value>> {
+    let now = s.now();
+    let token = auth::login(
+        s.store(),
+        &b.username,
+        &b.password,
+        &b.totp,
+        now,
+        s.random(),
+    )
+    .await?;
+    Ok(Json(json!({
+        "token": token,
+        "idle_timeout_seconds": auth::IDLE_TIMEOUT.whole_seconds(),
+        "expires_at": rfc(now + auth::SESSION_MAX),
+    })))
+}
+
+async fn logout(
+    State(s): State<AppState>,
+    Extension(Secret(secret)): Extension<Secret>,
+) -> ApiResult<StatusCode> {
+    auth::logout(s.store(), &secret, s.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(Extension(c): Extension<Caller>) -> Json<Value> {
+    Json(json!({ "username": c.user, "roles": c.roles }))
+}
+
+// ---- users ----
+
+#[derive(Debug, Deserialize)]
+struct NewUserBody {
+    username: String,
+    display_name: String,
+    roles: Vec<Role>,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    system: bool,
+}
+
+async fn create_user(
+    State(s): State<AppState>,
+    Json(b): Json<NewUserBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (user, enrolment) = auth::new_user(
+        &b.username,
+        &b.display_name,
+        &b.roles,
+        &b.password,
+        b.system,
+        s.random(),
+    )?;
+    s.store()
+        .commit(Batch::new().insert(&user)?, s.now())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(enrolment))))
+}
+
+#[derive(Debug, Serialize)]
+struct UserView {
+    username: String,
+    display_name: String,
+    roles: Vec<Role>,
+    locked: bool,
+    system: bool,
+    disabled: bool,
+}
+
+async fn list_users(State(s): State<AppState>) -> ApiResult<Json<Vec<UserView>>> {
+    let now = s.now().unix_timestamp();
+    let users = s.store().all::<User>(registry::QUERY_LIMIT).await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .map(|u| UserView {
+                locked: u.record.locked_until > now,
+                username: u.record.username,
+                display_name: u.record.display_name,
+                roles: u.record.roles,
+                system: u.record.system,
+                disabled: u.record.disabled,
+            })
+            .collect(),
+    ))
+}
+
+async fn unlock_user(
+    State(s): State<AppState>,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
+    let mut u = s
+        .store()
+        .get::<User>(&username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user", &username))?;
+    u.record.locked_until = 0;
+    u.record.failures = 0;
+    s.store()
+        .commit(Batch::new().update(&u.record, u.version)?, s.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenBody {
+    username: String,
+    label: String,
+}
+
+async fn create_token(
+    State(s): State<AppState>,
+    Json(b): Json<TokenBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let token = auth::issue_token(s.store(), &b.username, &b.label, s.now(), s.random()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "token": token }))))
+}
+
+// ---- materials and applications ----
+
+async fn upload_material(
+    State(s): State<AppState>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    if body.is_empty() {
+        return Err(ApiError::invalid("body", "the material file is empty"));
+    }
+    let sealed = eseal_core::material::seal(s.data_key(), s.random(), &body)?;
+    s.store().put_material(&sealed, s.now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "sm3": sealed.sm3.to_hex(), "size": body.len() })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewApplicationBody {
+    kind: SealKind,
+    seal_name: String,
+    organisation_code: Option<String>,
+    holder_id: Option<String>,
+    #[serde(default = "new_purpose")]
+    purpose: Purpose,
+}
+
+fn new_purpose() -> Purpose {
+    Purpose::New
+}
+
+async fn create_application(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<NewApplicationBody>,
+) -> ApiResult<(StatusCode, Json<Application>)> {
+    if let Purpose::Change { old } = &b.purpose {
+        let seal = s
+            .store()
+            .get::<Seal>(old)
+            .await?
+            .ok_or_else(|| ApiError::not_found("seal", old))?
+            .record;
+        if seal.state != SealState::Active {
+            return Err(ApiError::conflict(
+                "illegal_transition",
+                format!("seal {old} is revoked and cannot be changed"),
+            ));
+        }
+        if seal.kind != b.kind || seal.organisation_code != b.organisation_code {
+            return Err(ApiError::invalid(
+                "purpose.old",
+                "a change keeps the seal's kind and organisation",
+            ));
+        }
+    }
+    let id = format!("AP{}", &making::new_seal_id(s.random())?[2..]);
+    let app = Application::new(
+        &id,
+        &c.user,
+        b.kind,
+        &b.seal_name,
+        b.organisation_code.as_deref(),
+        b.holder_id.as_deref(),
+        b.purpose,
+    )?;
+    registry::create_application(s.store(), &app, s.now()).await?;
+    Ok((StatusCode::CREATED, Json(app)))
+}
+
+#[derive(Debug, Deserialize)]
+struct StateQuery {
+    state: Option<String>,
+}
+
+async fn list_applications(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<StateQuery>,
+) -> ApiResult<Json<Vec<Application>>> {
+    let staff = c.has(Reviewer) || c.has(Maker) || c.has(Auditor);
+    let apps = match (&q.state, staff) {
+        (_, false) => {
+            s.store()
+                .find::<Application>("applicant", &c.user, registry::QUERY_LIMIT)
+                .await?
+        }
+        (Some(state), true) => {
+            if !["draft", "submitted", "rejected", "approved", "made"].contains(&state.as_str()) {
+                return Err(ApiError::invalid(
+                    "state",
+                    "one of draft, submitted, rejected, approved, made",
+                ));
+            }
+            s.store()
+                .find::<Application>("state", state, registry::QUERY_LIMIT)
+                .await?
+        }
+        (None, true) => {
+            s.store()
+                .find::<Application>("state", "submitted", registry::QUERY_LIMIT)
+                .await?
+        }
+    };
+    Ok(Json(
+        apps.into_iter()
+            .map(|a| a.record)
+            .filter(|a| q.state.as_deref().is_none_or(|st| a.state.name() == st))
+            .collect(),
+    ))
+}
+
+/// Loads an application the caller may see: staff see all, an applicant only their own (for
+/// anyone else it does not exist).
+async fn visible_application(s: &AppState, c: &Caller, id: &str) -> ApiResult<Application> {
+    let app = s
+        .store()
+        .get::<Application>(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("application", id))?
+        .record;
+    let staff = c.has(Reviewer) || c.has(Maker) || c.has(Auditor);
+    if !staff && app.applicant != c.user {
+        return Err(ApiError::not_found("application", id));
+    }
+    Ok(app)
+}
+
+async fn get_application(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Application>> {
+    Ok(Json(visible_application(&s, &c, &id).await?))
+}
+
+async fn own_step<F>(s: &AppState, c: &Caller, id: &str, step: F) -> ApiResult<Json<Application>>
+where
+    F: FnOnce(&mut Application) -> Result<(), eseal_core::DomainError>,
+{
+    let app = visible_application(s, c, id).await?;
+    if app.applicant != c.user {
+        return Err(ApiError::not_found("application", id));
+    }
+    Ok(Json(
+        registry::update_application(s.store(), id, s.now(), step).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct MaterialBody {
+    kind: MaterialKind,
+    sm3: String,
+}
+
+async fn add_material(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<MaterialBody>,
+) -> ApiResult<Json<Application>> {
+    let sm3 = b.sm3.to_ascii_lowercase();
+    if s.store().material(&sm3).await?.is_none() {
+        return Err(ApiError::invalid(
+            "sm3",
+            format!("no uploaded material has SM3 {sm3}; upload it to /api/v1/materials first"),
+        ));
+    }
+    own_step(&s, &c, &id, |a| {
+        a.add_material(Material { kind: b.kind, sm3 })
+    })
+    .await
+}
+
+async fn submit(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Application>> {
+    let now = s.now();
+    own_step(&s, &c, &id, |a| a.submit(now)).await
+}
+
+async fn approve(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Application>> {
+    Ok(Json(
+        registry::update_application(s.store(), &id, s.now(), |a| a.approve(&c.user)).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct RejectBody {
+    reason: String,
+}
+
+async fn reject(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<RejectBody>,
+) -> ApiResult<Json<Application>> {
+    Ok(Json(
+        registry::update_application(s.store(), &id, s.now(), |a| a.reject(&c.user, &b.reason))
+            .await?,
+    ))
+}
+
+// ---- making ----
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum KeyChoice {
+    Platform,
+    Device,
+}
+
+#[derive(Debug, Deserialize)]
+struct MakeBody {
+    key: KeyChoice,
+    certificate: Option<String>,
+    impression: Option<String>,
+}
+
+fn b64(field: &str, text: &str) -> ApiResult<Vec<u8>> {
+    Base64::decode_vec(text.trim())
+        .map_err(|e| ApiError::invalid(field, format!("not base64: {e}")))
+}
+
+async fn registered_impression(
+    s: &AppState,
+    seal_kind: &SealKind,
+    uscc: Option<&str>,
+) -> ApiResult<Option<Vec<u8>>> {
+    let Some(uscc) = uscc else { return Ok(None) };
+    if !seal_kind.needs_registered_impression() {
+        return Ok(None);
+    }
+    s.police()
+        .registered_impression(uscc, seal_kind)
+        .await
+        .map(|o| o.map(|(_, img)| img))
+        .map_err(|e| ApiError::connector(format!("fetching the registered impression: {e}")))
+}
+
+/// Stores what making produced besides the seal record: seal data, certificate, impression,
+/// and a platform key sealed under the data key. Content-addressed: a retry stores nothing
+/// twice, and bytes of a making whose commit failed are never referenced.
+async fn store_artefacts(s: &AppState, made: &mut making::Made) -> ApiResult<()> {
+    let now = s.now();
+    s.store()
+        .put_blob("application/octet-stream", &made.seal_data, now)
+        .await?;
+    s.store()
+        .put_blob("application/pkix-cert", &made.certificate, now)
+        .await?;
+    s.store()
+        .put_blob("image/png", &made.impression, now)
+        .await?;
+    if let Some(key) = &made.key {
+        let der = key
+            .to_pkcs8_pem()
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let sealed = eseal_core::material::seal(s.data_key(), s.random(), der.as_bytes())?;
+        s.store().put_material(&sealed, now).await?;
+        made.seal.key_custody = eseal_core::KeyCustody::Platform {
+            key_ref: sealed.sm3.to_hex(),
+        };
+    }
+    Ok(())
+}
+
+async fn make(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Json(b): Json<MakeBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let now = s.now();
+    let app = s
+        .store()
+        .get::<Application>(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("application", &id))?
+        .record;
+    if !matches!(app.state, ApplicationState::Approved { .. }) {
+        return Err(eseal_core::DomainError::IllegalTransition {
+            what: "application",
+            state: app.state.name().to_owned(),
+            action: "making the seal",
+        }
+        .into());
+    }
+    let registered = registered_impression(&s, &app.kind, app.organisation_code.as_deref()).await?;
+    let key = match (b.key, &b.certificate) {
+        (KeyChoice::Platform, None) => KeySource::Platform,
+        (KeyChoice::Platform, Some(_)) => {
+            return Err(ApiError::invalid(
+                "certificate",
+                "a platform key is certified by the CA; give no certificate",
+            ));
+        }
+        (KeyChoice::Device, Some(c)) => KeySource::Device(c.as_bytes().to_vec()),
+        (KeyChoice::Device, None) => {
+            return Err(ApiError::invalid(
+                "certificate",
+                "a device key needs the device's certificate (PEM)",
+            ));
+        }
+    };
+    let applicant_impression = b
+        .impression
+        .as_deref()
+        .map(|t| b64("impression", t))
+        .transpose()?;
+    let trust = s.pki().trust(now)?;
+    let issuer = crate::devpki::DevIssuer {
+        pki: s.pki(),
+        random: s.random(),
+    };
+    let mut made = making::make(
+        MakeInput {
+            app: &app,
+            registered,
+            applicant_impression,
+            key,
+            now,
+            seal_id: None,
+        },
+        &s.pki().maker(),
+        &issuer,
+        &trust,
+        s.random(),
+    )?;
+    store_artefacts(&s, &mut made).await?;
+    registry::issue(s.store(), &id, &made.seal, now).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "seal": seal_view(&made.seal, now),
+            "comparison": made.comparison,
+        })),
+    ))
+}
+
+// ---- seals ----
+
+fn seal_view(seal: &Seal, at: OffsetDateTime) -> Value {
+    json!({
+        "id": seal.id,
+        "kind": seal.kind,
+        "kind_name": seal.kind.wire_name(),
+        "name": seal.name,
+        "organisation_code": seal.organisation_code,
+        "holder_id": seal.holder_id,
+        "impression_sm3": seal.impression_sm3,
+        "certificate_serial": seal.certificate_serial,
+        "valid_from": rfc(seal.valid_from),
+        "valid_to": rfc(seal.valid_to),
+        "state": seal.state,
+        "key_custody": match seal.key_custody { eseal_core::KeyCustody::Device => "device", eseal_core::KeyCustody::Platform { .. } => "platform" },
+        "seal_data_sm3": seal.seal_data_sm3,
+        "at": rfc(at),
+        "status": seal.status_at(at),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct SealQuery {
+    organisation: Option<String>,
+    holder: Option<String>,
+    at: Option<String>,
+}
+
+async fn list_seals(
+    State(s): State<AppState>,
+    Query(q): Query<SealQuery>,
+) -> ApiResult<Json<Vec<Value>>> {
+    let at = parse_at(q.at.as_deref(), s.now())?;
+    let seals = match (&q.organisation, &q.holder) {
+        (Some(o), None) => registry::seals_of_organisation(s.store(), o, at).await?,
+        (None, Some(h)) => registry::seals_of_holder(s.store(), h, at).await?,
+        _ => {
+            return Err(ApiError::invalid(
+                "query",
+                "give exactly one of organisation= (统一社会信用代码) or holder= (公民身份号码)",
+            ));
+        }
+    };
+    Ok(Json(seals.iter().map(|x| seal_view(&x.seal, at)).collect()))
+}
+
+async fn load_seal(s: &AppState, id: &str) -> ApiResult<eseal_store::Versioned<Seal>> {
+    s.store()
+        .get::<Seal>(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("seal", id))
+}
+
+#[derive(Debug, Deserialize)]
+struct AtQuery {
+    at: Option<String>,
+}
+
+async fn get_seal(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<AtQuery>,
+) -> ApiResult<Json<Value>> {
+    let at = parse_at(q.at.as_deref(), s.now())?;
+    Ok(Json(seal_view(&load_seal(&s, &id).await?.record, at)))
+}
+
+async fn seal_data(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
+    let seal = load_seal(&s, &id).await?.record;
+    let (_, bytes) = s
+        .store()
+        .blob(&seal.seal_data_sm3)
+        .await?
+        .ok_or_else(|| ApiError::not_found("seal data of", &id))?;
+    let mut resp = bytes.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    Ok(resp)
+}
+
+async fn seal_history(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Value>>> {
+    let h = s.store().history::<Seal>(&id).await?;
+    if h.is_empty() {
+        return Err(ApiError::not_found("seal", &id));
+    }
+    Ok(Json(
+        h.into_iter()
+            .map(|v| json!({ "version": v.version, "seal": v.record }))
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct RenewBody {
+    certificate: Option<String>,
+}
+
+async fn renew(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Json(b): Json<RenewBody>,
+) -> ApiResult<Json<Value>> {
+    let now = s.now();
+    let seal = load_seal(&s, &id).await?.record;
+    // The domain decides first (state, window), so nothing is issued for a refused renewal.
+    seal.clone()
+        .renew(now, "-", now, seal.valid_to + time::Duration::days(1))?;
+    let (_, impression) = s
+        .store()
+        .blob(&seal.impression_sm3)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("impression of {id} missing")))?;
+    // Make new seal data through the same checks as making, from a synthetic approved
+    // application carrying the seal's identity.
+    let mut app = Application::new(
+        &format!("renew-{id}"),
+        "-",
+        seal.kind.clone(),
+        &seal.name,
+        seal.organisation_code.as_deref(),
+        seal.holder_id.as_deref(),
+        Purpose::New,
+    )?;
+    app.state = ApplicationState::Approved {
+        reviewer: "-".into(),
+    };
+    let key = match (&seal.key_custody, b.certificate) {
+        (eseal_core::KeyCustody::Platform { .. }, None) => KeySource::Platform,
+        (eseal_core::KeyCustody::Device, Some(c)) => KeySource::Device(c.into_bytes()),
+        (eseal_core::KeyCustody::Platform { .. }, Some(_)) => {
+            return Err(ApiError::invalid(
+                "certificate",
+                "the platform holds this seal's key; the CA certifies the new one",
+            ));
+        }
+        (eseal_core::KeyCustody::Device, None) => {
+            return Err(ApiError::invalid(
+                "certificate",
+                "the holder's device holds this seal's key: give its new certificate",
+            ));
+        }
+    };
+    let trust = s.pki().trust(now)?;
+    let issuer = crate::devpki::DevIssuer {
+        pki: s.pki(),
+        random: s.random(),
+    };
+    let mut made = making::make(
+        MakeInput {
+            app: &app,
+            registered: Some(impression),
+            applicant_impression: None,
+            key,
+            now,
+            seal_id: Some(id.clone()),
+        },
+        &s.pki().maker(),
+        &issuer,
+        &trust,
+        s.random(),
+    )?;
+    store_artefacts(&s, &mut made).await?;
+    registry::renew_with(
+        s.store(),
+        &id,
+        &made.seal.certificate_serial,
+        made.seal.valid_from,
+        made.seal.valid_to,
+        &eseal_gm::Sm3Digest::of(&made.seal_data).to_hex(),
+        made.seal.key_custody.clone(),
+        now,
+    )
+    .await?;
+    let seal = load_seal(&s, &id).await?.record;
+    Ok(Json(seal_view(&seal, now)))
+}
+
+#[derive(Debug, Deserialize)]
+struct RevokeBody {
+    reason: RevocationReason,
+    #[serde(default)]
+    proof: Vec<String>,
+    at: Option<String>,
+}
+
+async fn revoke(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Json(b): Json<RevokeBody>,
+) -> ApiResult<Json<Value>> {
+    let now = s.now();
+    // A revocation takes effect when recorded; a time in the past is refused (nothing is
+    // backdated), one in the future is refused too (use the time it happens).
+    if let Some(at) = &b.at {
+        let t = parse_at(Some(at), now)?;
+        if (t - now).abs() > time::Duration::minutes(5) {
+            return Err(ApiError::invalid(
+                "at",
+                "a revocation takes effect when it is recorded; omit at",
+            ));
+        }
+    }
+    let mut proof = Vec::new();
+    for sm3 in &b.proof {
+        let sm3 = sm3.to_ascii_lowercase();
+        if s.store().material(&sm3).await?.is_none() {
+            return Err(ApiError::invalid(
+                "proof",
+                format!("no uploaded material has SM3 {sm3}"),
+            ));
+        }
+        proof.push(Material {
+            kind: MaterialKind::Proof,
+            sm3,
+        });
+    }
+    registry::revoke(s.store(), &id, b.reason, &proof, now).await?;
+    let seal = load_seal(&s, &id).await?.record;
+    Ok(Json(seal_view(&seal, now)))
+}
+
+async fn status(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<AtQuery>,
+) -> ApiResult<Json<Value>> {
+    let at = parse_at(q.at.as_deref(), s.now())?;
+    let seal = s
+        .store()
+        .get::<Seal>(&id)
+        .await?
+        .ok_or_else(|| ApiError {
+            code: "not_found",
+            ..ApiError::not_found("seal", &id)
+        })?
+        .record;
+    let st = seal.status_at(at);
+    let (name, revocation) = match &st {
+        eseal_core::SealStatus::Valid => ("valid", Value::Null),
+        eseal_core::SealStatus::NotYetValid => ("not_yet_valid", Value::Null),
+        eseal_core::SealStatus::Expired => ("expired", Value::Null),
+        eseal_core::SealStatus::Revoked { reason, at } => {
+            ("revoked", json!({ "reason": reason, "at": rfc(*at) }))
+        }
+    };
+    Ok(Json(json!({
+        "id": seal.id,
+        "at": rfc(at),
+        "status": name,
+        "revocation": revocation,
+        "valid_from": rfc(seal.valid_from),
+        "valid_to": rfc(seal.valid_to),
+    })))
+}
+
+async fn list_filings(
+    State(s): State<AppState>,
+    Query(q): Query<StateQuery>,
+) -> ApiResult<Json<Vec<Value>>> {
+    let now = s.now();
+    let state = q.state.as_deref().unwrap_or("pending");
+    if !["pending", "delivered"].contains(&state) {
+        return Err(ApiError::invalid("state", "pending or delivered"));
+    }
+    let filings = s
+        .store()
+        .find::<Filing>("state", state, registry::QUERY_LIMIT)
+        .await?;
+    Ok(Json(
+        filings
+            .into_iter()
+            .map(|f| {
+                json!({
+                    "filing": f.record,
+                    "deadline": rfc(f.record.deadline()),
+                    "deadline_state": f.record.deadline_state(now),
+                })
+            })
+            .collect(),
+    ))
+}
+
+// ---- OpenAPI ----
+
+/// The OpenAPI 3.1 document, generated from [`ENDPOINTS`].
+pub fn openapi() -> Value {
+    let mut paths = serde_json::Map::new();
+    for ep in ENDPOINTS {
+        let path = paths.entry(ep.path.to_owned()).or_insert_with(|| json!({}));
+        let params: Vec<Value> = ep
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let roles: Vec<&str> = match ep.access {
+            Access::Public => vec![],
+            Access::Authenticated => vec!["any"],
+            Access::Roles(r) => r.iter().map(|r| r.name()).collect(),
+        };
+        let mut op = json!({
+            "summary": ep.summary,
+            "description": format!("{}。Roles: {}", ep.summary_zh, if roles.is_empty() { "public".to_owned() } else { roles.join(", ") }),
+            "x-roles": roles,
+            "parameters": params,
+            "responses": {
+                "200": {"description": "OK"},
+                "4XX": {"description": "Problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+            }
+        });
+        if ep.access != Access::Public {
+            op["security"] = json!([{"bearer": []}]);
+        }
+        match ep.body {
+            Some("raw") => {
+                op["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
+            }
+            Some(example) => {
+                let ex: Value = serde_json::from_str(example).unwrap_or(Value::Null);
+                op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}, "example": ex}}});
+            }
+            None => {}
+        }
+        path[ep.method.to_ascii_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "eseal 电子印章平台 API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Seal registry: apply, review, make, file (备案), query, change, renew, revoke. Errors are RFC 9457 problem JSON with a stable code; titles are zh-CN, or English with Accept-Language: en."
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "code", "detail"],
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "code": {"type": "string", "enum": problem::CODES.iter().map(|c| c.0).collect::<Vec<_>>()},
+                        "detail": {"type": "string"},
+                        "field": {"type": "string"}
+                    }
+                }
+            }
+        }
+    })
+}
+
+async fn openapi_json() -> Json<Value> {
+    Json(openapi())
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn docs_page() -> Html<String> {
+    let mut rows = String::new();
+    for ep in ENDPOINTS {
+        let roles = match ep.access {
+            Access::Public => "公开 public".to_owned(),
+            Access::Authenticated => "已登录 any user".to_owned(),
+            Access::Roles(r) => r.iter().map(|r| r.name()).collect::<Vec<_>>().join(", "),
+        };
+        let body = ep
+            .body
+            .map(|b| format!("<pre>{}</pre>", html_escape(b)))
+            .unwrap_or_default();
+        rows.push_str(&format!(
+            "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}<br><small>{}</small>{}</td><td>{}</td></tr>\n",
+            ep.method,
+            html_escape(ep.path),
+            html_escape(ep.summary_zh),
+            html_escape(ep.summary),
+            body,
+            html_escape(&roles)
+        ));
+    }
+    let mut codes = String::new();
+    for (c, zh, en) in problem::CODES {
+        codes.push_str(&format!(
+            "<tr><td><code>{c}</code></td><td>{zh}</td><td>{en}</td></tr>\n"
+        ));
+    }
+    Html(format!(
+        r#"<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>eseal API</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}pre{{margin:4px 0;white-space:pre-wrap;font-size:85%}}</style>
+<h1>eseal 电子印章平台 API</h1>
+<p>机器可读的描述 / machine-readable: <a href="/api/openapi.json">/api/openapi.json</a>. 认证 / auth: <code>POST /api/v1/login</code> → <code>Authorization: Bearer &lt;token&gt;</code>.
+错误为 RFC 9457 problem JSON，含稳定的 <code>code</code>；<code>Accept-Language: en</code> 返回英文标题。</p>
+<table><tr><th>方法</th><th>路径</th><th>说明</th><th>角色 roles</th></tr>
+{rows}</table>
+<h2>错误代码 / problem codes</h2><table><tr><th>code</th><th>中文</th><th>English</th></tr>
+{codes}</table></html>"#
+    ))
+}

@@ -1,0 +1,358 @@
+//! The running service: its configuration, shared state, the filing worker and startup.
+
+use crate::connectors::PoliceClient;
+use crate::devpki::DevPki;
+use crate::problem::ApiError;
+use eseal_core::DataKey;
+use eseal_gm::provider::{Clock, OsRandom, SecureRandom};
+use eseal_store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The service's shared state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    random: OsRandom,
+    data_key: DataKey,
+    pki: DevPki,
+    police: PoliceClient,
+}
+
+impl AppState {
+    /// Assembles the state.
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        data_key: DataKey,
+        pki: DevPki,
+        police: PoliceClient,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                random: OsRandom,
+                data_key,
+                pki,
+                police,
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Now, from the injected clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// Randomness.
+    pub fn random(&self) -> &dyn SecureRandom {
+        &self.inner.random
+    }
+
+    /// The key identity materials are sealed under.
+    pub fn data_key(&self) -> &DataKey {
+        &self.inner.data_key
+    }
+
+    /// The PKI (development CA and maker identity).
+    pub fn pki(&self) -> &DevPki {
+        &self.inner.pki
+    }
+
+    /// The police connector.
+    pub fn police(&self) -> &PoliceClient {
+        &self.inner.police
+    }
+}
+
+/// Reads the data key from `ESEAL_DATA_KEY` (`<id>:<32 hex>`, for replicas sharing a
+/// PostgreSQL database), else from `DIR/keys/data.key`, creating it (mode 0600) on first run.
+pub fn load_data_key(dir: &Path, random: &dyn SecureRandom) -> Result<DataKey, ApiError> {
+    let parse = |text: &str, from: &str| -> Result<DataKey, ApiError> {
+        let (id, hexkey) = text
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| ApiError::internal(format!("{from}: expected <id>:<32 hex digits>")))?;
+        let id: u32 = id
+            .parse()
+            .map_err(|_| ApiError::internal(format!("{from}: key id is not a number")))?;
+        let bytes = hex::decode(hexkey)
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .ok_or_else(|| ApiError::internal(format!("{from}: key is not 32 hex digits")))?;
+        Ok(DataKey::new(id, bytes))
+    };
+    if let Ok(v) = std::env::var("ESEAL_DATA_KEY") {
+        return parse(&v, "ESEAL_DATA_KEY");
+    }
+    let path = dir.join("keys").join("data.key");
+    if !path.exists() {
+        let parent = dir.join("keys");
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| ApiError::internal(format!("{}: {e}", parent.display())))?;
+        let mut k = [0u8; 16];
+        random
+            .fill(&mut k)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let text = format!("1:{}\n", hex::encode(k));
+        use std::io::Write;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&path)
+            .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+        f.write_all(text.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+    parse(&text, &path.display().to_string())
+}
+
+/// Runs the filing outbox every `every` until the process ends; errors are logged and the
+/// next pass tries again.
+pub async fn filing_worker(state: AppState, every: Duration) {
+    loop {
+        match crate::outbox::run_once(state.store(), state.police(), state.now(), 50).await {
+            Ok(pass) if !pass.delivered.is_empty() || !pass.failed.is_empty() => {
+                eprintln!(
+                    "filing: delivered {:?}, failed {:?}",
+                    pass.delivered, pass.failed
+                );
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("filing worker: {e}"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// Where `eseal serve` keeps its files.
+#[derive(Debug, Clone)]
+pub struct DataDir(pub PathBuf);
+
+impl DataDir {
+    /// The development PKI's directory.
+    pub fn pki(&self) -> PathBuf {
+        self.0.join("pki")
+    }
+}
+
+/// What `eseal serve` is asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on, e.g. `127.0.0.1:8080` (port 0: any free port).
+    pub listen: String,
+    /// Data directory (SQLite database, keys, development PKI).
+    pub data: PathBuf,
+    /// A PostgreSQL URL instead of SQLite.
+    pub database: Option<String>,
+    /// The PostgreSQL schema for eseal's tables (default: the URL's search path).
+    pub database_schema: Option<String>,
+    /// Demo mode: the demo organisation and its registered impression.
+    pub demo: bool,
+    /// The police system; `None` starts the simulator in-process.
+    pub police_url: Option<String>,
+    /// The agency's bearer token at the police system.
+    pub police_token: String,
+    /// How often the filing worker runs.
+    pub filing_every: Duration,
+}
+
+impl ServeConfig {
+    /// The defaults of `eseal serve`.
+    pub fn new(data: PathBuf) -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data,
+            database: None,
+            database_schema: None,
+            demo: false,
+            police_url: None,
+            police_token: "eseal-dev-police-token".into(),
+            filing_every: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The first administrator, created when the store has no users; shown once.
+#[derive(Debug, Clone)]
+pub struct FirstAdmin {
+    /// User name.
+    pub username: String,
+    /// One-time password (change it).
+    pub password: String,
+    /// TOTP enrolment.
+    pub enrolment: crate::auth::Enrolment,
+}
+
+/// A started service.
+#[derive(Debug)]
+pub struct Running {
+    /// Base URL.
+    pub url: String,
+    /// The state (tests use its store).
+    pub state: AppState,
+    /// The in-process police simulator, when started.
+    pub police_sim: Option<crate::sim::PoliceSim>,
+    /// The police simulator's URL, when started.
+    pub police_url: String,
+    /// The first administrator, when just created.
+    pub first_admin: Option<FirstAdmin>,
+    server: tokio::task::JoinHandle<()>,
+    worker: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops the server and the worker.
+    pub fn abort(&self) {
+        self.server.abort();
+        self.worker.abort();
+    }
+
+    /// Waits until the server ends.
+    pub async fn wait(self) {
+        let _ = self.server.await;
+        self.worker.abort();
+    }
+}
+
+/// The demo organisation (a valid unified social credit code).
+pub const DEMO_USCC: &str = "91350100M000100Y43";
+/// Its name.
+pub const DEMO_ORG: &str = "威海市示例科技有限公司";
+/// Its registered contract-seal impression (rendered by eseal-image; testdata/registry/NOTES.md).
+pub const DEMO_IMPRESSION: &[u8] =
+    include_bytes!("../../../testdata/registry/demo-contract-300dpi.png");
+
+fn one_time_password(random: &dyn SecureRandom) -> Result<String, ApiError> {
+    let mut b = [0u8; 12];
+    random
+        .fill(&mut b)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(format!("Es-{}-9a", crate::auth::base32(&b)))
+}
+
+/// Starts the service (and, unless a police URL is configured, the police simulator).
+pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running, ApiError> {
+    let random = OsRandom;
+    let now = clock.now();
+    std::fs::create_dir_all(&config.data)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", config.data.display())))?;
+    let store = match (&config.database, &config.database_schema) {
+        (Some(url), Some(schema)) => Store::open_postgres_in_schema(url, schema).await?,
+        (Some(url), None) => Store::open_url(url).await?,
+        (None, _) => Store::open_sqlite(&config.data).await?,
+    };
+    let data_key = load_data_key(&config.data, &random)?;
+    let pki = DevPki::open_or_create(&DataDir(config.data.clone()).pki(), now, &random)?;
+
+    let (police_url, police_sim) = match &config.police_url {
+        Some(u) => (u.clone(), None),
+        None => {
+            let sim = crate::sim::PoliceSim::new(
+                Some(config.police_token.clone()),
+                Some(config.data.join("police-sim.json")),
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| ApiError::internal(format!("police simulator: {e}")))?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let router = sim.router();
+            tokio::spawn(async move {
+                let _ = crate::sim::serve(listener, router).await;
+            });
+            (format!("http://{addr}"), Some(sim))
+        }
+    };
+    if config.demo
+        && let Some(sim) = &police_sim
+    {
+        sim.register(
+            DEMO_USCC,
+            "official.business.contract",
+            &format!("{DEMO_ORG}合同专用章"),
+            DEMO_IMPRESSION,
+            now,
+        );
+        let org = eseal_core::Organisation::new(DEMO_USCC, DEMO_ORG, None)?;
+        if store
+            .get::<eseal_core::Organisation>(DEMO_USCC)
+            .await?
+            .is_none()
+        {
+            store
+                .commit(eseal_store::Batch::new().insert(&org)?, now)
+                .await?;
+        }
+    }
+    let police = PoliceClient::new(&police_url, &config.police_token)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+
+    let first_admin = if store.all::<crate::auth::User>(1).await?.is_empty() {
+        let password = one_time_password(&random)?;
+        let (user, enrolment) = crate::auth::new_user(
+            "admin",
+            "系统管理员",
+            &[crate::auth::Role::SystemAdmin],
+            &password,
+            false,
+            &random,
+        )?;
+        store
+            .commit(eseal_store::Batch::new().insert(&user)?, now)
+            .await?;
+        Some(FirstAdmin {
+            username: "admin".into(),
+            password,
+            enrolment,
+        })
+    } else {
+        None
+    };
+
+    let state = AppState::new(store, clock, data_key, pki, police);
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| ApiError::internal(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let router = crate::api::router(state.clone());
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            eprintln!("server: {e}");
+        }
+    });
+    let worker = tokio::spawn(filing_worker(state.clone(), config.filing_every));
+    Ok(Running {
+        url: format!("http://{addr}"),
+        state,
+        police_sim,
+        police_url,
+        first_admin,
+        server,
+        worker,
+    })
+}

@@ -1,0 +1,550 @@
+//! Users, roles, login and sessions (issue 6 item 7; R-SEC-1, R-SEC-3 login part).
+//!
+//! * Login is two factors (MLPS level 3): a password checked against its Argon2id hash and a
+//!   TOTP code (RFC 6238, HMAC-SHA1, 30 s, 6 digits, ±1 step, each step usable once).
+//! * Five consecutive failures lock the account for [`LOCKOUT`]; a security admin can unlock.
+//! * A session ends after [`IDLE_TIMEOUT`] without a request, and after [`SESSION_MAX`] at the
+//!   latest. API tokens (for systems) do not idle out but can be revoked.
+//! * Only SM3 digests of session and token secrets are stored.
+
+use crate::problem::ApiError;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use eseal_gm::provider::SecureRandom;
+use eseal_store::{Batch, Column, Record, Store, Versioned};
+use hmac::{KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+/// Consecutive failures before the account locks.
+pub const MAX_FAILURES: u32 = 5;
+/// How long a lockout lasts.
+pub const LOCKOUT: Duration = Duration::minutes(15);
+/// Idle session timeout.
+pub const IDLE_TIMEOUT: Duration = Duration::minutes(15);
+/// Absolute session lifetime.
+pub const SESSION_MAX: Duration = Duration::hours(8);
+/// How often a session's last-seen time is written (to keep reads cheap).
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+/// TOTP step.
+const TOTP_STEP: i64 = 30;
+
+/// The roles of requirements.md. Separation of duties: the auditor only reads; the system
+/// admin manages users, the security admin unlocks and manages tokens, neither audits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 申请人 / 经办人
+    Applicant,
+    /// 服务机构审核员
+    Reviewer,
+    /// 服务机构制章员
+    Maker,
+    /// 保管人
+    Custodian,
+    /// 用印审批人
+    Approver,
+    /// 持有人
+    Holder,
+    /// 公安印章管理
+    PoliceOfficer,
+    /// 审计员
+    Auditor,
+    /// 系统管理员
+    SystemAdmin,
+    /// 安全管理员
+    SecurityAdmin,
+}
+
+impl Role {
+    /// Every role, for the authorisation table and its test.
+    pub const ALL: [Role; 10] = [
+        Role::Applicant,
+        Role::Reviewer,
+        Role::Maker,
+        Role::Custodian,
+        Role::Approver,
+        Role::Holder,
+        Role::PoliceOfficer,
+        Role::Auditor,
+        Role::SystemAdmin,
+        Role::SecurityAdmin,
+    ];
+
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Applicant => "applicant",
+            Role::Reviewer => "reviewer",
+            Role::Maker => "maker",
+            Role::Custodian => "custodian",
+            Role::Approver => "approver",
+            Role::Holder => "holder",
+            Role::PoliceOfficer => "police_officer",
+            Role::Auditor => "auditor",
+            Role::SystemAdmin => "system_admin",
+            Role::SecurityAdmin => "security_admin",
+        }
+    }
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Login name (the key).
+    pub username: String,
+    /// Shown name.
+    pub display_name: String,
+    /// Roles. The auditor role is never combined with another (三员分立).
+    pub roles: Vec<Role>,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// TOTP secret, hex. (Sealed under the data key in a later step: see ARCHITECTURE.md.)
+    pub totp_secret: String,
+    /// The last TOTP step accepted (replay protection).
+    pub totp_last_step: i64,
+    /// Consecutive failed logins.
+    pub failures: u32,
+    /// Locked until, Unix seconds (0: not locked).
+    pub locked_until: i64,
+    /// A system account (API tokens only, no interactive login).
+    pub system: bool,
+    /// Disabled accounts cannot log in (users are never deleted).
+    pub disabled: bool,
+}
+
+impl Record for User {
+    const TABLE: &'static str = "users";
+    fn key(&self) -> &str {
+        &self.username
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        Vec::new()
+    }
+}
+
+/// A login session or an API token; the key is the SM3 of the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// SM3 (hex) of the bearer secret.
+    pub id: String,
+    /// The user.
+    pub user_id: String,
+    /// An API token (no idle timeout) rather than a login session.
+    pub token: bool,
+    /// Label of a token.
+    pub label: String,
+    /// Created, Unix seconds.
+    pub created: i64,
+    /// Last request, Unix seconds (written at most every minute).
+    pub last_seen: i64,
+    /// Ended (logout, revoked).
+    pub ended: bool,
+}
+
+impl Record for Session {
+    const TABLE: &'static str = "sessions";
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        vec![("user_id", Column::Text(Some(self.user_id.clone())))]
+    }
+}
+
+/// Who is calling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Username.
+    pub user: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+}
+
+impl Caller {
+    /// Whether the caller has `role`.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+fn random_bytes<const N: usize>(random: &dyn SecureRandom) -> Result<[u8; N], ApiError> {
+    let mut b = [0u8; N];
+    random
+        .fill(&mut b)
+        .map_err(|e| ApiError::internal(format!("randomness: {e}")))?;
+    Ok(b)
+}
+
+/// Argon2id hash of a password (PHC string).
+pub fn hash_password(password: &str, random: &dyn SecureRandom) -> Result<String, ApiError> {
+    let salt: [u8; 16] = random_bytes(random)?;
+    argon2::Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ApiError::internal(format!("password hashing: {e}")))
+}
+
+fn password_ok(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// The password rules: at least 12 characters from at least three of lower, upper, digit,
+/// other (MLPS level 3 complexity).
+pub fn check_password_policy(password: &str) -> Result<(), ApiError> {
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if password.chars().count() < 12 || classes < 3 {
+        return Err(ApiError::invalid(
+            "password",
+            "at least 12 characters, from at least three of: lower case, upper case, digits, symbols",
+        ));
+    }
+    Ok(())
+}
+
+/// The TOTP code for `secret` at step `step` (RFC 6238 with HMAC-SHA1, 6 digits).
+pub fn totp_code(secret: &[u8], step: i64) -> String {
+    let Ok(mut mac) = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(&step.to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let offset = usize::from(h.get(19).copied().unwrap_or(0) & 0x0f);
+    let bin = h
+        .get(offset..offset + 4)
+        .map(|b| u32::from_be_bytes([b[0] & 0x7f, b[1], b[2], b[3]]))
+        .unwrap_or(0);
+    format!("{:06}", bin % 1_000_000)
+}
+
+/// The TOTP step at `at`.
+pub fn totp_step(at: OffsetDateTime) -> i64 {
+    at.unix_timestamp().div_euclid(TOTP_STEP)
+}
+
+/// RFC 4648 base32 (no padding), as authenticator apps take secrets.
+pub fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &b in bytes {
+        acc = (acc << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((acc >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((acc << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// A new user's one-time enrolment data.
+#[derive(Debug, Clone, Serialize)]
+pub struct Enrolment {
+    /// The user.
+    pub username: String,
+    /// The TOTP secret, base32, for an authenticator app.
+    pub totp_secret: String,
+    /// The otpauth URI (for a QR code).
+    pub otpauth_uri: String,
+}
+
+/// Makes a user (not stored). The auditor role is never combined with another role.
+pub fn new_user(
+    username: &str,
+    display_name: &str,
+    roles: &[Role],
+    password: &str,
+    system: bool,
+    random: &dyn SecureRandom,
+) -> Result<(User, Enrolment), ApiError> {
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(ApiError::invalid(
+            "username",
+            "1–64 characters from a–z, A–Z, 0–9, '.', '_', '-'",
+        ));
+    }
+    if roles.is_empty() {
+        return Err(ApiError::invalid("roles", "at least one role"));
+    }
+    if roles.contains(&Role::Auditor) && roles.len() > 1 {
+        return Err(ApiError::invalid(
+            "roles",
+            "the auditor role cannot be combined with another role (三员分立)",
+        ));
+    }
+    if roles.contains(&Role::SystemAdmin) && roles.contains(&Role::SecurityAdmin) {
+        return Err(ApiError::invalid(
+            "roles",
+            "system admin and security admin are separate people (三员分立)",
+        ));
+    }
+    if !system {
+        check_password_policy(password)?;
+    }
+    let secret: [u8; 20] = random_bytes(random)?;
+    let mut roles = roles.to_vec();
+    roles.sort();
+    roles.dedup();
+    let user = User {
+        username: username.to_owned(),
+        display_name: display_name.to_owned(),
+        roles,
+        password_hash: if system {
+            String::new()
+        } else {
+            hash_password(password, random)?
+        },
+        totp_secret: hex::encode(secret),
+        totp_last_step: 0,
+        failures: 0,
+        locked_until: 0,
+        system,
+        disabled: false,
+    };
+    let b32 = base32(&secret);
+    Ok((
+        user,
+        Enrolment {
+            username: username.to_owned(),
+            otpauth_uri: format!("otpauth://totp/eseal:{username}?secret={b32}&issuer=eseal"),
+            totp_secret: b32,
+        },
+    ))
+}
+
+/// A fresh bearer secret and its stored session.
+fn new_secret(random: &dyn SecureRandom) -> Result<(String, String), ApiError> {
+    let raw: [u8; 32] = random_bytes(random)?;
+    let secret = hex::encode(raw);
+    let id = eseal_gm::Sm3Digest::of(secret.as_bytes()).to_hex();
+    Ok((secret, id))
+}
+
+/// Logs in with password and TOTP; returns the bearer secret. Every failure counts towards
+/// the lockout and gives the same answer, so that it does not tell which factor was wrong.
+pub async fn login(
+    store: &Store,
+    username: &str,
+    password: &str,
+    totp: &str,
+    now: OffsetDateTime,
+    random: &dyn SecureRandom,
+) -> Result<String, ApiError> {
+    let Some(Versioned {
+        record: mut user,
+        version,
+    }) = store.get::<User>(username).await?
+    else {
+        // Spend the same time as a real check.
+        let _ = password_ok(password, DUMMY_HASH);
+        return Err(ApiError::login_failed());
+    };
+    if user.disabled || user.system {
+        return Err(ApiError::login_failed());
+    }
+    if user.locked_until > now.unix_timestamp() {
+        return Err(ApiError::locked(user.locked_until));
+    }
+    let step = totp_step(now);
+    let secret = hex::decode(&user.totp_secret).unwrap_or_default();
+    let totp_step_ok = (step - 1..=step + 1)
+        .find(|s| *s > user.totp_last_step && totp_code(&secret, *s) == totp.trim());
+    let ok = password_ok(password, &user.password_hash) && totp_step_ok.is_some();
+    if !ok {
+        user.failures += 1;
+        let locked = user.failures >= MAX_FAILURES;
+        if locked {
+            user.locked_until = (now + LOCKOUT).unix_timestamp();
+            user.failures = 0;
+        }
+        store
+            .commit(Batch::new().update(&user, version)?, now)
+            .await?;
+        return Err(if locked {
+            ApiError::locked(user.locked_until)
+        } else {
+            ApiError::login_failed()
+        });
+    }
+    user.failures = 0;
+    user.totp_last_step = totp_step_ok.unwrap_or(step);
+    let (secret, id) = new_secret(random)?;
+    let session = Session {
+        id,
+        user_id: user.username.clone(),
+        token: false,
+        label: "login".into(),
+        created: now.unix_timestamp(),
+        last_seen: now.unix_timestamp(),
+        ended: false,
+    };
+    store
+        .commit(Batch::new().update(&user, version)?.insert(&session)?, now)
+        .await?;
+    Ok(secret)
+}
+
+/// A PHC string to verify against when the user does not exist (constant-ish timing).
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$0sQqS3IYj9b4Ax5QfDhUZHKOjbcdrRtFN6mHT0Dqs0I";
+
+/// Issues an API token for a user (usually a system account).
+pub async fn issue_token(
+    store: &Store,
+    username: &str,
+    label: &str,
+    now: OffsetDateTime,
+    random: &dyn SecureRandom,
+) -> Result<String, ApiError> {
+    let user = store
+        .get::<User>(username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user", username))?;
+    if user.record.disabled {
+        return Err(ApiError::conflict("user_disabled", "the user is disabled"));
+    }
+    let (secret, id) = new_secret(random)?;
+    let session = Session {
+        id,
+        user_id: username.to_owned(),
+        token: true,
+        label: label.to_owned(),
+        created: now.unix_timestamp(),
+        last_seen: now.unix_timestamp(),
+        ended: false,
+    };
+    store.commit(Batch::new().insert(&session)?, now).await?;
+    Ok(secret)
+}
+
+/// Resolves a bearer secret to the caller, enforcing the idle and absolute timeouts.
+pub async fn authenticate(
+    store: &Store,
+    secret: &str,
+    now: OffsetDateTime,
+) -> Result<Caller, ApiError> {
+    let id = eseal_gm::Sm3Digest::of(secret.trim().as_bytes()).to_hex();
+    let Some(Versioned {
+        record: mut session,
+        version,
+    }) = store.get::<Session>(&id).await?
+    else {
+        return Err(ApiError::unauthenticated("unknown or expired session"));
+    };
+    let t = now.unix_timestamp();
+    if session.ended {
+        return Err(ApiError::unauthenticated("the session has ended"));
+    }
+    if !session.token
+        && (t - session.last_seen > IDLE_TIMEOUT.whole_seconds()
+            || t - session.created > SESSION_MAX.whole_seconds())
+    {
+        return Err(ApiError::unauthenticated(
+            "the session timed out; log in again",
+        ));
+    }
+    let user = store
+        .get::<User>(&session.user_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("the user no longer exists"))?
+        .record;
+    if user.disabled {
+        return Err(ApiError::unauthenticated("the user is disabled"));
+    }
+    if t - session.last_seen >= TOUCH_EVERY.whole_seconds() {
+        session.last_seen = t;
+        // A concurrent touch may win; either one is fine.
+        let _ = store
+            .commit(Batch::new().update(&session, version)?, now)
+            .await;
+    }
+    Ok(Caller {
+        user: user.username,
+        roles: user.roles,
+    })
+}
+
+/// Ends a session.
+pub async fn logout(store: &Store, secret: &str, now: OffsetDateTime) -> Result<(), ApiError> {
+    let id = eseal_gm::Sm3Digest::of(secret.trim().as_bytes()).to_hex();
+    if let Some(Versioned {
+        record: mut s,
+        version,
+    }) = store.get::<Session>(&id).await?
+    {
+        s.ended = true;
+        store.commit(Batch::new().update(&s, version)?, now).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+    use super::*;
+
+    /// RFC 6238 appendix B, SHA-1 (8 digits there; the last 6 are ours).
+    #[test]
+    fn totp_matches_rfc6238() {
+        let secret = b"12345678901234567890";
+        for (t, code) in [
+            (59, "94287082"),
+            (1_111_111_109, "07081804"),
+            (1_234_567_890, "89005924"),
+            (2_000_000_000, "69279037"),
+        ] {
+            let got = totp_code(secret, t / 30);
+            assert_eq!(got, &code[2..], "t={t}");
+        }
+    }
+
+    #[test]
+    fn base32_matches_rfc4648() {
+        assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(base32(b"f"), "MY");
+    }
+
+    #[test]
+    fn password_policy_and_roles() {
+        assert!(check_password_policy("short").is_err());
+        assert!(check_password_policy("alllowercaseletters").is_err());
+        assert!(check_password_policy("Good-Password-2026").is_ok());
+        let r = eseal_gm::provider::SeededRandom::new(b"t");
+        assert!(
+            new_user(
+                "a",
+                "A",
+                &[Role::Auditor, Role::Maker],
+                "Good-Password-2026",
+                false,
+                &r
+            )
+            .is_err()
+        );
+        assert!(new_user("a b", "A", &[Role::Maker], "Good-Password-2026", false, &r).is_err());
+        let (u, e) = new_user("a", "A", &[Role::Maker], "Good-Password-2026", false, &r).unwrap();
+        assert!(password_ok("Good-Password-2026", &u.password_hash));
+        assert!(!password_ok("Good-Password-2027", &u.password_hash));
+        assert!(e.otpauth_uri.contains(&e.totp_secret));
+    }
+}

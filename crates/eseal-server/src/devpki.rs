@@ -1,0 +1,255 @@
+//! The built-in development PKI of `eseal serve`: a root and issuing CA (the layout of
+//! `eseal ca init`, so `eseal ca issue --dir DATA/pki` works on it too), the agency's maker
+//! certificate, and certificates for keys generated in the platform. Production deployments
+//! point the service at the agency's CA instead (see ARCHITECTURE.md).
+
+use crate::making::{CertificateIssuer, Maker};
+use crate::problem::ApiError;
+use eseal_core::{Application, SealKind};
+use eseal_gm::provider::{SecureRandom, SoftwareSigner};
+use eseal_gm::{Sm2PrivateKey, Sm2PublicKey};
+use eseal_pki::ca::{CaSignatureId, CaState, DevCa};
+use eseal_pki::name::name_from_slashes;
+use eseal_pki::{Certificate, TrustStore};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use time::OffsetDateTime;
+
+/// How long certificates for seals last.
+pub const SEAL_CERT_DAYS: i64 = 365;
+
+/// The development PKI.
+#[derive(Debug)]
+pub struct DevPki {
+    dir: PathBuf,
+    root: Certificate,
+    root_key: Sm2PrivateKey,
+    ca: Mutex<DevCa>,
+    maker_cert: Certificate,
+    maker_key: Sm2PrivateKey,
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(format!("{}: {e}", path.display()))
+}
+
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| io(path, e))?;
+    f.write_all(bytes).map_err(|e| io(path, e))?;
+    f.sync_all().map_err(|e| io(path, e))
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, ApiError> {
+    std::fs::read(path).map_err(|e| io(path, e))
+}
+
+fn read_cert(path: &Path) -> Result<Certificate, ApiError> {
+    let bytes = read(path)?;
+    let der = eseal_pki::pem::der_or_blocks(&bytes, "CERTIFICATE", "certificate")
+        .map_err(|e| io(path, e))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| io(path, "no certificate"))?;
+    Certificate::from_der(&der).map_err(|e| io(path, e))
+}
+
+fn read_key(path: &Path) -> Result<Sm2PrivateKey, ApiError> {
+    let text = String::from_utf8(read(path)?).map_err(|e| io(path, e))?;
+    Sm2PrivateKey::from_pem(&text).map_err(|e| io(path, e))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('/', "\\/")
+}
+
+impl DevPki {
+    /// Opens the PKI in `dir`, creating it (CA, maker certificate) on first run.
+    pub fn open_or_create(
+        dir: &Path,
+        now: OffsetDateTime,
+        random: &dyn SecureRandom,
+    ) -> Result<Self, ApiError> {
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let state_path = dir.join("ca.json");
+        if !state_path.exists() {
+            let ca = eseal_pki::ca::init(
+                random,
+                now,
+                "eseal Development CA",
+                None,
+                CaSignatureId::Standard,
+            )
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+            let pem = |k: &Sm2PrivateKey| {
+                k.to_pkcs8_pem()
+                    .map(|p| p.as_bytes().to_vec())
+                    .map_err(|e| ApiError::internal(e.to_string()))
+            };
+            write_secret(&dir.join("root.key"), &pem(&ca.root_key)?)?;
+            write_secret(&dir.join("issuing.key"), &pem(&ca.issuing_key)?)?;
+            std::fs::write(dir.join("root.pem"), ca.root.to_pem()).map_err(|e| io(dir, e))?;
+            std::fs::write(dir.join("issuing.pem"), ca.issuing.to_pem()).map_err(|e| io(dir, e))?;
+            let mut opened = DevCa::open(ca.issuing, ca.issuing_key, ca.state)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let maker_key =
+                Sm2PrivateKey::generate(random).map_err(|e| ApiError::internal(e.to_string()))?;
+            let subject = name_from_slashes("/C=CN/O=eseal 印章服务机构/CN=eseal 制章系统")
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let maker = opened
+                .issue(random, now, "maker", subject, &maker_key.public_key(), 3650)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            write_secret(&dir.join("maker.key"), &pem(&maker_key)?)?;
+            std::fs::write(dir.join("maker.pem"), maker.to_pem()).map_err(|e| io(dir, e))?;
+            // ca.json last: its presence means the PKI is complete.
+            let json = serde_json::to_vec_pretty(&opened.state)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            std::fs::write(&state_path, json).map_err(|e| io(&state_path, e))?;
+        }
+        let state: CaState =
+            serde_json::from_slice(&read(&state_path)?).map_err(|e| io(&state_path, e))?;
+        let ca = DevCa::open(
+            read_cert(&dir.join("issuing.pem"))?,
+            read_key(&dir.join("issuing.key"))?,
+            state,
+        )
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            root: read_cert(&dir.join("root.pem"))?,
+            root_key: read_key(&dir.join("root.key"))?,
+            ca: Mutex::new(ca),
+            maker_cert: read_cert(&dir.join("maker.pem"))?,
+            maker_key: read_key(&dir.join("maker.key"))?,
+        })
+    }
+
+    /// The maker identity.
+    pub fn maker(&self) -> Maker {
+        Maker {
+            vid: "eseal".into(),
+            cert: self.maker_cert.der().to_vec(),
+            key: SoftwareSigner::new(self.maker_key.clone()),
+        }
+    }
+
+    /// The root certificate (the trust anchor relying parties install).
+    pub fn root(&self) -> &Certificate {
+        &self.root
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, DevCa> {
+        self.ca.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Trust anchors, the issuing CA and fresh CRLs at `now`.
+    pub fn trust(&self, now: OffsetDateTime) -> Result<TrustStore, ApiError> {
+        let mut ca = self.lock();
+        let crl = ca.crl(now).map_err(|e| ApiError::internal(e.to_string()))?;
+        let arl = eseal_pki::ca::root_crl(
+            &self.root,
+            self.root_key.clone(),
+            ca.state.signature_id,
+            ca.state.crl_number,
+            now,
+        )
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+        self.save(&ca)?;
+        let mut t = TrustStore::new();
+        t.add_anchor(self.root.clone());
+        t.add_intermediate(ca.issuing.clone());
+        t.add_crl(crl);
+        t.add_crl(arl);
+        Ok(t)
+    }
+
+    fn save(&self, ca: &DevCa) -> Result<(), ApiError> {
+        let path = self.dir.join("ca.json");
+        let tmp = self.dir.join("ca.json.tmp");
+        let json =
+            serde_json::to_vec_pretty(&ca.state).map_err(|e| ApiError::internal(e.to_string()))?;
+        std::fs::write(&tmp, json).map_err(|e| io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
+    }
+
+    /// Issues a certificate of `kind` ("org", "person") for `subject` (slash form).
+    pub fn issue_for(
+        &self,
+        kind: &str,
+        subject: &str,
+        key: &Sm2PublicKey,
+        now: OffsetDateTime,
+        random: &dyn SecureRandom,
+    ) -> Result<Certificate, ApiError> {
+        let name =
+            name_from_slashes(subject).map_err(|e| ApiError::invalid("subject", e.to_string()))?;
+        let mut ca = self.lock();
+        let cert = ca
+            .issue(random, now, kind, name, key, SEAL_CERT_DAYS)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        self.save(&ca)?;
+        Ok(cert)
+    }
+}
+
+/// The organisation's name inside an official seal's name: the name without a business-seal
+/// suffix such as 合同专用章 (eseal-pki's list, the one R-MAKE-4 matching accepts).
+pub fn organisation_name(seal_name: &str) -> String {
+    let name = seal_name.trim();
+    eseal_pki::name::SEAL_SUFFIXES
+        .iter()
+        .filter_map(|s| name.strip_suffix(s))
+        .min_by_key(|n| n.len())
+        .unwrap_or(name)
+        .to_owned()
+}
+
+/// The subject a seal's certificate gets: the organisation (O) for official seals, the
+/// person (CN) within the organisation for position seals, the person for personal seals.
+pub fn subject_for(app: &Application) -> (&'static str, String) {
+    let name = escape(&app.seal_name);
+    match &app.kind {
+        SealKind::Official(_) => {
+            let org = organisation_name(&app.seal_name);
+            (
+                "org",
+                format!(
+                    "/C=CN/O={}/CN={}/serialNumber={}",
+                    escape(&org),
+                    escape(&org),
+                    app.organisation_code.as_deref().unwrap_or("")
+                ),
+            )
+        }
+        SealKind::Position(_) => ("person", format!("/C=CN/CN={name}")),
+        SealKind::Personal => ("person", format!("/C=CN/CN={name}")),
+    }
+}
+
+/// The development PKI certifies platform keys, with the operating system's randomness.
+#[derive(Debug)]
+pub struct DevIssuer<'a> {
+    /// The PKI.
+    pub pki: &'a DevPki,
+    /// Randomness for serials.
+    pub random: &'a dyn SecureRandom,
+}
+
+impl CertificateIssuer for DevIssuer<'_> {
+    fn issue(
+        &self,
+        app: &Application,
+        key: &Sm2PublicKey,
+        now: OffsetDateTime,
+    ) -> Result<Certificate, ApiError> {
+        let (kind, subject) = subject_for(app);
+        self.pki.issue_for(kind, &subject, key, now, self.random)
+    }
+}

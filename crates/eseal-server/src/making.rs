@@ -1,0 +1,274 @@
+//! Making a seal (制章, issue 6 item 2; R-MAKE-1..5, R-VALID-1): ties the libraries together.
+//!
+//! 1. The impression: official and legal-representative seals use the impression registered
+//!    with the police (R-MAKE-3); if the applicant also brought one it must match it
+//!    (eseal-image comparison). Other kinds use the applicant's impression.
+//! 2. The certificate: either issued now for a key generated in the platform's key store (the
+//!    development CA in the demo; a CSR to the agency's CA in production), or supplied by the
+//!    holder whose key stays in their device. Either way it must validate now (chain, key
+//!    usage, revocation) against the configured trust anchors, and the seal name must match
+//!    its subject (R-MAKE-4).
+//! 3. The seal data: GB/T 38540 v4, signed by the agency's maker key, valid exactly as long as
+//!    the certificate (R-VALID-1).
+
+use crate::problem::ApiError;
+use eseal_core::{Application, ApplicationState, KeyCustody, Seal, SealState};
+use eseal_gm::Sm2PrivateKey;
+use eseal_gm::provider::{SecureRandom, SoftwareSigner};
+use eseal_pki::name::{NameMatch, seal_name_matches};
+use eseal_pki::{Certificate, ChainStatus, Purpose, TrustStore};
+use time::OffsetDateTime;
+
+/// The agency's maker identity: the certificate and key that sign seal data.
+#[derive(Debug)]
+pub struct Maker {
+    /// `Vid` written into seals.
+    pub vid: String,
+    /// The maker certificate (DER).
+    pub cert: Vec<u8>,
+    /// The maker key.
+    pub key: SoftwareSigner,
+}
+
+/// Issues certificates for keys generated in the platform (the development CA in the demo).
+pub trait CertificateIssuer: Send + Sync {
+    /// A certificate for `key` naming the application's organisation or holder.
+    fn issue(
+        &self,
+        app: &Application,
+        key: &eseal_gm::Sm2PublicKey,
+        now: OffsetDateTime,
+    ) -> Result<Certificate, ApiError>;
+}
+
+/// Where the signer key comes from.
+#[derive(Debug)]
+pub enum KeySource {
+    /// Generate it in the platform's key store; the issuer certifies it.
+    Platform,
+    /// The holder's device holds it; this is its certificate (DER or PEM).
+    Device(Vec<u8>),
+}
+
+/// What making produced, for the caller to store.
+#[derive(Debug)]
+pub struct Made {
+    /// The seal record.
+    pub seal: Seal,
+    /// The DER seal data.
+    pub seal_data: Vec<u8>,
+    /// The bound certificate (DER).
+    pub certificate: Vec<u8>,
+    /// The impression used (PNG).
+    pub impression: Vec<u8>,
+    /// The generated private key (platform custody), to be sealed and stored.
+    pub key: Option<Sm2PrivateKey>,
+    /// The impression comparison, when one was made.
+    pub comparison: Option<eseal_image::compare::Comparison>,
+}
+
+/// The inputs of one making.
+#[derive(Debug)]
+pub struct MakeInput<'a> {
+    /// The approved application.
+    pub app: &'a Application,
+    /// The impression registered with the police, when the kind has one.
+    pub registered: Option<Vec<u8>>,
+    /// The applicant's impression (PNG), when given.
+    pub applicant_impression: Option<Vec<u8>>,
+    /// Key source.
+    pub key: KeySource,
+    /// Now.
+    pub now: OffsetDateTime,
+    /// The seal's id when remaking its data (renewal); `None` for a new seal.
+    pub seal_id: Option<String>,
+}
+
+/// Checks that `cert` validates now for signing and names the seal.
+pub fn check_certificate(
+    cert: &Certificate,
+    seal_name: &str,
+    trust: &TrustStore,
+    now: OffsetDateTime,
+) -> Result<(), ApiError> {
+    let report = eseal_pki::validate(cert, &[], trust, &[], now, Purpose::Signing);
+    if report.status() != ChainStatus::Valid {
+        let why = report
+            .first(eseal_pki::chain::ChainOutcome::Failed)
+            .or_else(|| report.first(eseal_pki::chain::ChainOutcome::Indeterminate))
+            .map(|c| format!("{:?} on {}: {}", c.check, c.subject, c.detail))
+            .unwrap_or_default();
+        return Err(ApiError::unprocessable(
+            "certificate_invalid",
+            format!(
+                "certificate {} is not valid now ({:?}): {why}",
+                cert.subject(),
+                report.status()
+            ),
+        ));
+    }
+    if let NameMatch::Mismatch { .. } = seal_name_matches(seal_name, cert.subject_name()) {
+        return Err(ApiError::unprocessable(
+            "certificate_invalid",
+            format!(
+                "the seal name {seal_name:?} does not match the certificate subject {} (R-MAKE-4)",
+                cert.subject()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn picture_size_mm(png: &[u8]) -> Result<(i64, i64), ApiError> {
+    let img = eseal_image::output::decode(png)
+        .map_err(|e| ApiError::invalid("impression", format!("not a readable PNG/JPEG: {e}")))?;
+    let dpi = img.dpi.unwrap_or(300.0);
+    let mm = |px: u32| ((px as f32) * 25.4 / dpi).round() as i64;
+    Ok((mm(img.width).max(1), mm(img.height).max(1)))
+}
+
+/// A new seal id: `ES` + 24 hex digits of randomness.
+pub fn new_seal_id(random: &dyn SecureRandom) -> Result<String, ApiError> {
+    let mut b = [0u8; 12];
+    random
+        .fill(&mut b)
+        .map_err(|e| ApiError::internal(format!("randomness: {e}")))?;
+    Ok(format!("ES{}", hex::encode_upper(b)))
+}
+
+/// Makes the seal for an approved application. Nothing is stored here.
+pub fn make(
+    input: MakeInput<'_>,
+    maker: &Maker,
+    issuer: &dyn CertificateIssuer,
+    trust: &TrustStore,
+    random: &dyn SecureRandom,
+) -> Result<Made, ApiError> {
+    let app = input.app;
+    if !matches!(app.state, ApplicationState::Approved { .. }) {
+        return Err(ApiError::from(eseal_core::DomainError::IllegalTransition {
+            what: "application",
+            state: app.state.name().to_owned(),
+            action: "making the seal",
+        }));
+    }
+    // 1. The impression.
+    let mut comparison = None;
+    let impression = if app.kind.needs_registered_impression() {
+        let registered = input.registered.ok_or_else(|| {
+            ApiError::unprocessable(
+                "impression_not_registered",
+                format!(
+                    "no impression of kind {} is registered with the police for {} (R-MAKE-3)",
+                    app.kind.wire_name(),
+                    app.organisation_code.as_deref().unwrap_or("-")
+                ),
+            )
+        })?;
+        if let Some(own) = &input.applicant_impression {
+            let c = eseal_image::compare::compare_images(&registered, own).map_err(|e| {
+                ApiError::invalid("impression", format!("cannot compare impressions: {e}"))
+            })?;
+            if !c.matches {
+                return Err(ApiError::unprocessable(
+                    "impression_mismatch",
+                    format!(
+                        "the applicant's impression differs from the registered one (score {:.3} < {:.3}): {}",
+                        c.score,
+                        c.threshold,
+                        c.differences.join("; ")
+                    ),
+                ));
+            }
+            comparison = Some(c);
+        }
+        registered
+    } else {
+        input
+            .applicant_impression
+            .or(input.registered)
+            .ok_or_else(|| ApiError::invalid("impression", "an impression (PNG) is required"))?
+    };
+    let (width_mm, height_mm) = picture_size_mm(&impression)?;
+
+    // 2. The certificate.
+    let (cert, key, custody) = match input.key {
+        KeySource::Platform => {
+            let key = Sm2PrivateKey::generate(random)
+                .map_err(|e| ApiError::internal(format!("key generation: {e}")))?;
+            let cert = issuer.issue(app, &key.public_key(), input.now)?;
+            let key_ref = eseal_gm::Sm3Digest::of(cert.der()).to_hex();
+            (cert, Some(key), KeyCustody::Platform { key_ref })
+        }
+        KeySource::Device(bytes) => {
+            let cert = eseal_pki::pem::der_or_blocks(&bytes, "CERTIFICATE", "the certificate")
+                .map_err(|e| ApiError::invalid("certificate", e.to_string()))?
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    ApiError::invalid("certificate", "not a DER or PEM X.509 certificate")
+                })
+                .and_then(|der| {
+                    Certificate::from_der(&der)
+                        .map_err(|e| ApiError::invalid("certificate", e.to_string()))
+                })?;
+            if cert.sm2_public_key().is_none() {
+                return Err(ApiError::invalid(
+                    "certificate",
+                    "the certificate's key is not an SM2 key",
+                ));
+            }
+            (cert, None, KeyCustody::Device)
+        }
+    };
+    check_certificate(&cert, &app.seal_name, trust, input.now)?;
+
+    // 3. The seal data.
+    let id = match input.seal_id {
+        Some(id) => id,
+        None => new_seal_id(random)?,
+    };
+    let request = eseal_ses::SealRequest {
+        version: eseal_ses::Version::V4,
+        vid: maker.vid.clone(),
+        es_id: id.clone(),
+        seal_type: app.kind.type_code(),
+        name: app.seal_name.clone(),
+        signer_certs: vec![cert.der().to_vec()],
+        list_digests: false,
+        picture_type: "PNG".into(),
+        picture: impression.clone(),
+        width_mm,
+        height_mm,
+        create_date: input.now,
+        valid_start: cert.not_before(),
+        valid_end: cert.not_after(),
+        ext_datas: None,
+    };
+    let made = eseal_ses::make_seal(&request, &maker.cert, &maker.key)
+        .map_err(|e| ApiError::unprocessable("forbidden", format!("making the seal data: {e}")))?;
+    let seal_data = made.raw().to_vec();
+    let seal = Seal {
+        id,
+        kind: app.kind.clone(),
+        name: app.seal_name.clone(),
+        organisation_code: app.organisation_code.clone(),
+        holder_id: app.holder_id.clone(),
+        impression_sm3: eseal_gm::Sm3Digest::of(&impression).to_hex(),
+        certificate_serial: cert.serial_hex(),
+        valid_from: cert.not_before(),
+        valid_to: cert.not_after(),
+        state: SealState::Active,
+        history: Vec::new(),
+        seal_data_sm3: eseal_gm::Sm3Digest::of(&seal_data).to_hex(),
+        key_custody: custody,
+    };
+    Ok(Made {
+        seal,
+        seal_data,
+        certificate: cert.der().to_vec(),
+        impression,
+        key,
+        comparison,
+    })
+}

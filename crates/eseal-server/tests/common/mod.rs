@@ -1,0 +1,188 @@
+//! A started service for the HTTP tests: a data directory, SQLite or a fresh PostgreSQL
+//! schema, an injected clock, the police simulator in-process, and helpers to log in.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)] // test code
+
+use eseal_gm::provider::Clock;
+use eseal_server::app::{Running, ServeConfig};
+use eseal_server::auth::{self, User};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug)]
+pub struct TestClock(pub Mutex<OffsetDateTime>);
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+impl TestClock {
+    pub fn advance(&self, d: Duration) {
+        *self.0.lock().unwrap() += d;
+    }
+}
+
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+/// The backends to run on: SQLite always, PostgreSQL when `ESEAL_TEST_PG` is set (required
+/// under CI).
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if let Some(url) = eseal_testkit::pg_url() {
+        v.push(Backend::Postgres(url));
+    }
+    v
+}
+
+pub struct Service {
+    pub run: Running,
+    pub clock: Arc<TestClock>,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    pub config: ServeConfig,
+}
+
+/// A fresh PostgreSQL schema name.
+pub fn pg_schema() -> String {
+    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
+    format!("eseal_test_{}_{}", std::process::id(), nanos)
+}
+
+pub async fn start(backend: &Backend, t0: OffsetDateTime) -> Service {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServeConfig::new(dir.path().join("data"));
+    config.listen = "127.0.0.1:0".into();
+    config.demo = true;
+    config.filing_every = std::time::Duration::from_millis(100);
+    if let Backend::Postgres(url) = backend {
+        config.database = Some(url.clone());
+        config.database_schema = Some(pg_schema());
+    }
+    let clock = Arc::new(TestClock(Mutex::new(t0)));
+    let run = eseal_server::app::start(config.clone(), clock.clone())
+        .await
+        .unwrap();
+    Service {
+        run,
+        clock,
+        http: reqwest::Client::new(),
+        dir,
+        config,
+    }
+}
+
+impl Service {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.run.url)
+    }
+
+    /// The current TOTP code of a user, from the stored secret, at a step not used yet.
+    pub async fn totp(&self, username: &str) -> String {
+        let user = self
+            .run
+            .state
+            .store()
+            .get::<User>(username)
+            .await
+            .unwrap()
+            .unwrap()
+            .record;
+        let step = auth::totp_step(self.clock.now());
+        assert!(
+            step > user.totp_last_step,
+            "{username} already logged in during this TOTP step"
+        );
+        auth::totp_code(&hex::decode(user.totp_secret).unwrap(), step)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let code = self.totp(username).await;
+        let r = self
+            .http
+            .post(self.url("/api/v1/login"))
+            .json(&json!({"username": username, "password": password, "totp": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+        r.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn admin(&self) -> String {
+        let a = self.run.first_admin.clone().unwrap();
+        self.login(&a.username, &a.password).await
+    }
+
+    /// Creates a user with `roles` (as the admin) and logs them in.
+    pub async fn user(&self, admin: &str, name: &str, roles: &[&str]) -> String {
+        let (s, _) = self
+            .call(
+                "POST",
+                "/api/v1/users",
+                Some(admin),
+                Some(json!({"username": name, "display_name": name, "roles": roles, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        self.login(name, PASSWORD).await
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method.parse().unwrap(), self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let bytes = r.bytes().await.unwrap();
+        let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, v)
+    }
+
+    pub async fn upload(&self, token: &str, bytes: Vec<u8>) -> String {
+        let r = self
+            .http
+            .post(self.url("/api/v1/materials"))
+            .bearer_auth(token)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        r.json::<Value>().await.unwrap()["sm3"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Waits (real time) until `f` holds, up to 20 s.
+    pub async fn until<F: FnMut() -> bool>(&self, what: &str, mut f: F) {
+        for _ in 0..200 {
+            if f() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+}
+
+pub const PASSWORD: &str = "Test-Password-2026";

@@ -1,0 +1,609 @@
+//! Issue 6's end-to-end test over HTTP, on SQLite and PostgreSQL: apply with materials →
+//! reject → re-apply → approve → make (impression fetched from the police simulator and
+//! compared, certificate checked) → filed with the police simulator (after it was down for a
+//! while) → query → renew → change (old seal revoked) → revoke with reason → status shows
+//! revoked at T. Refused steps and bad input answer 4xx with a code and change nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod common;
+
+use common::{Backend, Service, backends, start};
+use eseal_gm::provider::Clock;
+use eseal_server::app::{DEMO_IMPRESSION, DEMO_USCC};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const T0: OffsetDateTime = datetime!(2026-03-02 09:00 UTC);
+const NAME: &str = "威海市示例科技有限公司合同专用章";
+
+fn contract_kind() -> Value {
+    json!({"official": {"business": "contract"}})
+}
+
+async fn apply(svc: &Service, applicant: &str, purpose: Value) -> String {
+    let (s, app) = svc
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(applicant),
+            Some(json!({"kind": contract_kind(), "seal_name": NAME, "organisation_code": DEMO_USCC, "purpose": purpose})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{app}");
+    let id = app["id"].as_str().unwrap().to_owned();
+    for (kind, bytes) in [
+        ("business_licence", b"licence scan".to_vec()),
+        ("agent_id", b"agent id card".to_vec()),
+        ("authorisation", b"power of attorney".to_vec()),
+    ] {
+        let sm3 = svc.upload(applicant, bytes).await;
+        let (s, v) = svc
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{id}/materials"),
+                Some(applicant),
+                Some(json!({"kind": kind, "sm3": sm3})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    id
+}
+
+async fn seal_state(svc: &Service, token: &str, id: &str, at: Option<OffsetDateTime>) -> Value {
+    let q = at
+        .map(|t| {
+            format!(
+                "?at={}",
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap()
+                    .replace('+', "%2B")
+            )
+        })
+        .unwrap_or_default();
+    let (s, v) = svc
+        .call("GET", &format!("/api/v1/status/{id}{q}"), Some(token), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v
+}
+
+async fn lifecycle(backend: Backend) {
+    let svc = start(&backend, T0).await;
+    let sim = svc.run.police_sim.clone().unwrap();
+    let admin = svc.admin().await;
+    let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
+    let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
+    let maker = svc.user(&admin, "maker1", &["maker"]).await;
+    let police = svc.user(&admin, "police1", &["police_officer"]).await;
+
+    // Apply: submitting without every material is refused; then reject → re-apply → approve.
+    let (s, app) = svc
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&applicant),
+            Some(
+                json!({"kind": contract_kind(), "seal_name": NAME, "organisation_code": DEMO_USCC}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!(
+                "/api/v1/applications/{}/submit",
+                app["id"].as_str().unwrap()
+            ),
+            Some(&applicant),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("forbidden")),
+        "{v}"
+    );
+    assert!(
+        v["detail"].as_str().unwrap().contains("BusinessLicence"),
+        "{v}"
+    );
+
+    let id = apply(&svc, &applicant, json!({"purpose": "new"})).await;
+    let post = |path: String, token: String, body: Option<Value>| {
+        let svc = &svc;
+        async move { svc.call("POST", &path, Some(&token), body).await }
+    };
+    let (s, _) = post(
+        format!("/api/v1/applications/{id}/submit"),
+        applicant.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    // The applicant cannot review (role), the reviewer rejects with a reason.
+    let (s, v) = post(
+        format!("/api/v1/applications/{id}/approve"),
+        applicant.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_role"))
+    );
+    let (s, v) = post(
+        format!("/api/v1/applications/{id}/reject"),
+        reviewer.clone(),
+        Some(json!({"reason": ""})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("reason")),
+        "{v}"
+    );
+    let (s, v) = post(
+        format!("/api/v1/applications/{id}/reject"),
+        reviewer.clone(),
+        Some(json!({"reason": "营业执照复印件不清晰"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["state"]["state"], "rejected");
+    // Making a rejected application is an illegal transition.
+    let (s, v) = post(
+        format!("/api/v1/applications/{id}/make"),
+        maker.clone(),
+        Some(json!({"key": "platform"})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("illegal_transition")),
+        "{v}"
+    );
+    let (s, _) = post(
+        format!("/api/v1/applications/{id}/submit"),
+        applicant.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = post(
+        format!("/api/v1/applications/{id}/approve"),
+        reviewer.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // A different impression from the applicant is refused and nothing is made.
+    let other = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/registry/other-contract-300dpi.png"
+    ))
+    .unwrap();
+    let (s, v) = post(
+        format!("/api/v1/applications/{id}/make"),
+        maker.clone(),
+        Some(json!({"key": "platform", "impression": <base64ct::Base64 as base64ct::Encoding>::encode_string(&other)})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("impression_mismatch")
+        ),
+        "{v}"
+    );
+    let (_, a) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/applications/{id}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(a["state"]["state"], "approved");
+
+    // Make with the applicant's copy of the registered impression; the police system is down
+    // for the first two filing attempts.
+    sim.fail_filings(503, 2);
+    let own = <base64ct::Base64 as base64ct::Encoding>::encode_string(DEMO_IMPRESSION);
+    let (s, made) = post(
+        format!("/api/v1/applications/{id}/make"),
+        maker.clone(),
+        Some(json!({"key": "platform", "impression": own})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    assert_eq!(made["comparison"]["matches"], true);
+    let seal_id = made["seal"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(made["seal"]["status"]["status"], "valid");
+    assert_eq!(made["seal"]["key_custody"], "platform");
+    // The seal data is a v4 seal named as applied, signed by the maker.
+    let data = svc
+        .http
+        .get(svc.url(&format!("/api/v1/seals/{seal_id}/data")))
+        .bearer_auth(&police)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (parsed, _) = eseal_ses::AnySeal::decode(&data).unwrap();
+    assert_eq!(parsed.version(), eseal_ses::Version::V4);
+
+    // Filing: refused twice (503), retried after 1 and 2 minutes, then delivered once.
+    let filing_id = format!("{seal_id}-v1");
+    svc.until("a failed filing attempt", || {
+        sim.state.lock().unwrap().failed_requests >= 1
+    })
+    .await;
+    let (_, pending) = svc
+        .call("GET", "/api/v1/filings?state=pending", Some(&police), None)
+        .await;
+    let f = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["filing"]["id"] == filing_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(f["deadline_state"], "on_time");
+    assert!(f["filing"]["state"]["attempts"].as_u64().unwrap() >= 1);
+    assert_eq!(sim.count(&filing_id), 0);
+    for _ in 0..4 {
+        svc.clock.advance(Duration::minutes(2));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    svc.until("the filing delivered", || sim.count(&filing_id) == 1)
+        .await;
+    assert_eq!(sim.state.lock().unwrap().failed_requests, 2);
+    let (_, delivered) = svc
+        .call(
+            "GET",
+            "/api/v1/filings?state=delivered",
+            Some(&police),
+            None,
+        )
+        .await;
+    assert!(
+        delivered
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["filing"]["id"] == filing_id.as_str()
+                && f["deadline_state"] == "delivered_on_time")
+    );
+    assert_eq!(sim.count(&filing_id), 1);
+
+    // Query by organisation (police) and the public status.
+    let (s, list) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals?organisation={DEMO_USCC}"),
+            Some(&police),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let st = seal_state(&svc, "", &seal_id, None).await;
+    assert_eq!(st["status"], "valid");
+
+    // Renewal: refused now (not in the last three months), accepted 300 days on.
+    let (s, v) = post(
+        format!("/api/v1/seals/{seal_id}/renew"),
+        maker.clone(),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("forbidden")),
+        "{v}"
+    );
+    let old_to = made["seal"]["valid_to"].as_str().unwrap().to_owned();
+    svc.clock.advance(Duration::days(300));
+    let maker = svc.login("maker1", common::PASSWORD).await;
+    let applicant = svc.login("applicant1", common::PASSWORD).await;
+    let reviewer = svc.login("reviewer1", common::PASSWORD).await;
+    let police = svc.login("police1", common::PASSWORD).await;
+    let (s, renewed) = post(
+        format!("/api/v1/seals/{seal_id}/renew"),
+        maker.clone(),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{renewed}");
+    assert!(renewed["valid_to"].as_str().unwrap() > old_to.as_str());
+    assert_eq!(renewed["impression_sm3"], made["seal"]["impression_sm3"]);
+    let renewal_filing = format!("{seal_id}-v2");
+    svc.until("the renewal filed", || sim.count(&renewal_filing) == 1)
+        .await;
+
+    // Change: a new seal through the application flow; the old one is revoked as replaced.
+    let change = apply(
+        &svc,
+        &applicant,
+        json!({"purpose": "change", "old": seal_id}),
+    )
+    .await;
+    post(
+        format!("/api/v1/applications/{change}/submit"),
+        applicant.clone(),
+        None,
+    )
+    .await;
+    let (s, _) = post(
+        format!("/api/v1/applications/{change}/approve"),
+        reviewer.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, made2) = post(
+        format!("/api/v1/applications/{change}/make"),
+        maker.clone(),
+        Some(json!({"key": "platform"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{made2}");
+    let new_id = made2["seal"]["id"].as_str().unwrap().to_owned();
+    let old = seal_state(&svc, "", &seal_id, None).await;
+    assert_eq!(old["status"], "revoked");
+    assert_eq!(old["revocation"]["reason"], "replaced");
+    let changed_filing = format!("{new_id}-v1");
+    svc.until("the change filed", || sim.count(&changed_filing) == 1)
+        .await;
+    let replaced = sim.state.lock().unwrap().filings[&changed_filing]
+        .request
+        .replaces
+        .clone();
+    assert_eq!(replaced.as_deref(), Some(seal_id.as_str()));
+
+    // Revoke the new seal: a reason from R-REVOKE-1 and proof; unknown reason → 400.
+    let (s, v) = post(
+        format!("/api/v1/seals/{new_id}/revoke"),
+        maker.clone(),
+        Some(json!({"reason": "lost_it", "proof": []})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("malformed_json")),
+        "{v}"
+    );
+    let (s, v) = post(
+        format!("/api/v1/seals/{new_id}/revoke"),
+        maker.clone(),
+        Some(json!({"reason": "stolen_or_lost", "proof": []})),
+    )
+    .await;
+    assert_eq!(s.as_u16() / 100, 4, "revocation without proof: {v}");
+    let proof = svc.upload(&maker, b"police loss report".to_vec()).await;
+    let revoked_at = svc.clock.now();
+    let (s, v) = post(
+        format!("/api/v1/seals/{new_id}/revoke"),
+        maker.clone(),
+        Some(json!({"reason": "stolen_or_lost", "proof": [proof]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let before = seal_state(&svc, "", &new_id, Some(revoked_at - Duration::seconds(1))).await;
+    assert_eq!(before["status"], "valid");
+    let after = seal_state(&svc, "", &new_id, Some(revoked_at + Duration::seconds(1))).await;
+    assert_eq!(after["status"], "revoked");
+    assert_eq!(after["revocation"]["reason"], "stolen_or_lost");
+    let revoked_filing = format!("{new_id}-v2");
+    svc.until("the revocation filed", || sim.count(&revoked_filing) == 1)
+        .await;
+
+    // A revoked seal cannot be revoked again or renewed (409, nothing changes).
+    let (s, v) = post(
+        format!("/api/v1/seals/{new_id}/revoke"),
+        maker.clone(),
+        Some(json!({"reason": "no_longer_used", "proof": [proof]})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("illegal_transition")),
+        "{v}"
+    );
+
+    // History is kept: the first seal has made, renewed, revoked versions.
+    let (_, h) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal_id}/history"),
+            Some(&police),
+            None,
+        )
+        .await;
+    assert_eq!(h.as_array().unwrap().len(), 3);
+    svc.run.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_over_http_on_every_backend() {
+    for b in backends() {
+        lifecycle(b).await;
+    }
+}
+
+/// Bad input: malformed JSON, an oversized upload, an unknown seal, a wrong role, no login —
+/// each a 4xx with a code, in Chinese by default and English on request, and nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_with_a_code() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
+
+    let r = svc
+        .http
+        .post(svc.url("/api/v1/applications"))
+        .bearer_auth(&applicant)
+        .header("content-type", "application/json")
+        .body("{\"kind\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "malformed_json");
+    assert_eq!(v["title"], "JSON 格式错误");
+
+    // An upload over the limit is refused from its Content-Length, before the body is read.
+    let resp = raw_request(
+        &svc,
+        &format!(
+            "POST /api/v1/materials HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {applicant}\r\nAccept-Language: en\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            11 * 1024 * 1024
+        ),
+    )
+    .await;
+    assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
+    assert!(resp.contains("\"code\":\"payload_too_large\""), "{resp}");
+    assert!(resp.contains("Request body too large"), "{resp}");
+    // A JSON body over 1 MiB likewise.
+    let (s, v) = svc
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&applicant),
+            Some(json!({"seal_name": "x".repeat(2 * 1024 * 1024)})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large"))
+    );
+
+    let (s, v) = svc
+        .call("GET", "/api/v1/status/ESNOSUCHSEAL", None, None)
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (s, v) = svc
+        .call("GET", "/api/v1/status/x?at=yesterday", None, None)
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("at"))
+    );
+    let (s, v) = svc
+        .call("POST", "/api/v1/users", Some(&applicant), Some(json!({})))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden_role"))
+    );
+    let (s, v) = svc.call("GET", "/api/v1/me", None, None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+    let (s, v) = svc.call("GET", "/api/v1/nowhere", None, None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (s, v) = svc
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&applicant),
+            Some(json!({"kind": contract_kind(), "seal_name": NAME, "organisation_code": "91350100M000100Y44"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("organisation_code")),
+        "{v}"
+    );
+    // Nothing was stored by any of it.
+    let (s, apps) = svc
+        .call("GET", "/api/v1/applications", Some(&applicant), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(apps.as_array().unwrap().len(), 0);
+    svc.run.abort();
+}
+
+async fn raw_request(svc: &Service, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = svc.run.url.trim_start_matches("http://").to_owned();
+    let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+    c.write_all(head.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    // The server answers without reading the body; it may keep the connection open waiting
+    // for it, so read what arrives within a few seconds.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(3), c.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Five wrong logins lock the account (423) even with the right password afterwards; the
+/// security admin unlocks it; an idle session times out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_lockout_and_idle_timeout() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let sec = svc.user(&admin, "security1", &["security_admin"]).await;
+    let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
+    for i in 0..5 {
+        let (s, v) = svc
+            .call(
+                "POST",
+                "/api/v1/login",
+                None,
+                Some(json!({"username": "reviewer1", "password": "Wrong-Password-1", "totp": "000000"})),
+            )
+            .await;
+        let want = if i < 4 {
+            "login_failed"
+        } else {
+            "account_locked"
+        };
+        assert_eq!(v["code"], want, "attempt {i}: {s}");
+    }
+    svc.clock.advance(Duration::seconds(31));
+    let code = svc.totp("reviewer1").await;
+    let (s, v) = svc
+        .call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "reviewer1", "password": common::PASSWORD, "totp": code})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::LOCKED, Some("account_locked"))
+    );
+    let (s, _) = svc
+        .call("POST", "/api/v1/users/reviewer1/unlock", Some(&sec), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let fresh = svc.login("reviewer1", common::PASSWORD).await;
+    let (s, _) = svc.call("GET", "/api/v1/me", Some(&fresh), None).await;
+    assert_eq!(s, StatusCode::OK);
+    // The older session, idle for 16 minutes, has timed out.
+    svc.clock.advance(Duration::minutes(16));
+    let (s, v) = svc.call("GET", "/api/v1/me", Some(&reviewer), None).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+    svc.run.abort();
+}
