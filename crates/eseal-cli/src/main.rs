@@ -13,6 +13,7 @@ mod i18n;
 mod impression;
 mod output;
 mod pki;
+mod service;
 mod trust;
 
 use anyhow::{Context, Result, bail};
@@ -86,6 +87,16 @@ enum Command {
     /// Seal impressions (印模): render the standard styles, compare two impressions.
     #[command(subcommand)]
     Impression(impression::ImpressionCommand),
+    /// Run the seal registry service (HTTP API, filing worker); `--demo` for the demo data.
+    Serve(service::ServeArgs),
+    /// Run a connector simulator (police seal system, national platform).
+    #[command(subcommand)]
+    Sim(service::SimCommand),
+    /// Print the current TOTP code for a base32 secret (demo logins).
+    Totp {
+        /// The base32 secret printed at enrolment.
+        secret: String,
+    },
     /// Measure SM2 sign/verify and SM3 throughput (used by scripts/bench-crypto.sh).
     Bench {
         /// Seconds per measurement.
@@ -467,6 +478,9 @@ fn parse_time(s: &str, what: &str) -> Result<OffsetDateTime> {
 fn run(command: Command, lang: Lang) -> Result<u8> {
     let clock = SystemClock;
     match command {
+        Command::Serve(args) => service::serve(args, lang),
+        Command::Sim(cmd) => service::sim(cmd),
+        Command::Totp { secret } => service::totp(&secret),
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| {
                 let stamp = clock.now().unix_timestamp();

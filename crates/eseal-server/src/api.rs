@@ -1325,3 +1325,34 @@ async fn docs_page() -> Html<String> {
 {codes}</table></html>"#
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_endpoint_has_a_handler_and_one_entry() {
+        let mut seen = std::collections::HashSet::new();
+        for ep in ENDPOINTS {
+            assert!(
+                handler(ep.method, ep.path).is_some(),
+                "{} {}",
+                ep.method,
+                ep.path
+            );
+            assert!(
+                seen.insert((ep.method, ep.path)),
+                "duplicate {} {}",
+                ep.method,
+                ep.path
+            );
+        }
+        let doc = openapi();
+        assert_eq!(doc["openapi"], "3.1.0");
+        assert!(
+            doc["paths"]["/api/v1/applications/{id}/make"]["post"]["x-roles"]
+                .as_array()
+                .is_some_and(|r| r.len() == 1)
+        );
+    }
+}

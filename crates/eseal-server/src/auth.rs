@@ -253,6 +253,26 @@ pub fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// Decodes RFC 4648 base32 (case-insensitive, padding and spaces ignored).
+pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
+        let v = match c.to_ascii_uppercase() {
+            u @ 'A'..='Z' => u32::from(u) - u32::from('A'),
+            d @ '2'..='7' => u32::from(d) - u32::from('2') + 26,
+            _ => return None,
+        };
+        acc = (acc << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((acc >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
+}
+
 /// A new user's one-time enrolment data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Enrolment {
@@ -522,6 +542,9 @@ mod tests {
     fn base32_matches_rfc4648() {
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
         assert_eq!(base32(b"f"), "MY");
+        assert_eq!(base32_decode("MZXW6YTBOI").unwrap(), b"foobar");
+        assert_eq!(base32_decode("mzxw 6ytb oi==").unwrap(), b"foobar");
+        assert!(base32_decode("M1").is_none());
     }
 
     #[test]

@@ -1,0 +1,183 @@
+//! `eseal serve`, `eseal sim police|national` and `eseal totp`: the registry service and the
+//! connector simulators (issue 6 items 8 and 9).
+
+use crate::i18n::Lang;
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Subcommand};
+use eseal_gm::provider::SystemClock;
+use eseal_server::app::{ServeConfig, start};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// `eseal serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Data directory: the SQLite database, the data key, the development PKI.
+    #[arg(long, default_value = "./eseal-data")]
+    data: PathBuf,
+    /// PostgreSQL instead of SQLite, e.g. postgres://eseal@db/eseal (replicas may share it).
+    #[arg(long, env = "ESEAL_DATABASE")]
+    database: Option<String>,
+    /// The PostgreSQL schema for eseal's tables (created if missing).
+    #[arg(long)]
+    database_schema: Option<String>,
+    /// The police seal-management system's base URL; without it the simulator runs
+    /// in-process.
+    #[arg(long, env = "ESEAL_POLICE_URL")]
+    police_url: Option<String>,
+    /// The agency's bearer token at the police system.
+    #[arg(
+        long,
+        env = "ESEAL_POLICE_TOKEN",
+        default_value = "eseal-dev-police-token"
+    )]
+    police_token: String,
+    /// Demo: register the demo organisation's impression with the in-process police
+    /// simulator.
+    #[arg(long)]
+    demo: bool,
+}
+
+/// `eseal sim`.
+#[derive(Subcommand, Debug)]
+pub enum SimCommand {
+    /// The police seal-management system (docs/connectors/police.md).
+    Police {
+        #[arg(long, default_value = "127.0.0.1:8181")]
+        listen: String,
+        /// Keep what it receives in this JSON file across restarts.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Require this bearer token.
+        #[arg(long, default_value = "eseal-dev-police-token")]
+        token: String,
+        /// Register the demo organisation's contract-seal impression.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// The national government-service platform (docs/connectors/national.md).
+    National {
+        #[arg(long, default_value = "127.0.0.1:8282")]
+        listen: String,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Runs the service until Ctrl-C.
+pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
+    let mut config = ServeConfig::new(args.data.clone());
+    config.listen = args.listen;
+    config.database = args.database;
+    config.database_schema = args.database_schema;
+    config.police_url = args.police_url;
+    config.police_token = args.police_token;
+    config.demo = args.demo;
+    runtime()?.block_on(async move {
+        let running = start(config, Arc::new(SystemClock))
+            .await
+            .map_err(|e| anyhow!("{}", e.detail))?;
+        println!(
+            "{} {}",
+            lang.t("eseal 电子印章平台已启动：", "eseal is running at"),
+            running.url
+        );
+        println!(
+            "  {} {}/api/docs  ·  OpenAPI {}/api/openapi.json",
+            lang.t("接口说明", "API"),
+            running.url,
+            running.url
+        );
+        println!("  {} {}", lang.t("数据目录", "data"), args.data.display());
+        println!(
+            "  {} {}{}",
+            lang.t("公安印章系统", "police system"),
+            running.police_url,
+            if running.police_sim.is_some() {
+                lang.t("（模拟器）", " (simulator)")
+            } else {
+                ""
+            }
+        );
+        if let Some(a) = &running.first_admin {
+            println!();
+            println!(
+                "{}",
+                lang.t(
+                    "首次启动：已创建系统管理员（仅显示这一次）",
+                    "First start: the system administrator (shown once)"
+                )
+            );
+            println!("  {}: {}", lang.t("用户名", "user"), a.username);
+            println!("  {}: {}", lang.t("口令", "password"), a.password);
+            println!(
+                "  {}: {}",
+                lang.t("动态口令密钥 (TOTP)", "TOTP secret"),
+                a.enrolment.totp_secret
+            );
+            println!("  {}", a.enrolment.otpauth_uri);
+            println!(
+                "  {}: eseal totp {}",
+                lang.t("当前动态口令", "current code"),
+                a.enrolment.totp_secret
+            );
+        }
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
+        running.abort();
+        Ok(0)
+    })
+}
+
+/// Runs a simulator until Ctrl-C.
+pub fn sim(cmd: SimCommand) -> Result<u8> {
+    runtime()?.block_on(async move {
+        let (listen, router) = match cmd {
+            SimCommand::Police {
+                listen,
+                state,
+                token,
+                demo,
+            } => {
+                let sim = eseal_server::sim::PoliceSim::new(Some(token), state);
+                if demo {
+                    sim.register(
+                        eseal_server::app::DEMO_USCC,
+                        "official.business.contract",
+                        &format!("{}合同专用章", eseal_server::app::DEMO_ORG),
+                        eseal_server::app::DEMO_IMPRESSION,
+                        time::OffsetDateTime::now_utc(),
+                    );
+                }
+                (listen, sim.router())
+            }
+            SimCommand::National { listen } => {
+                (listen, eseal_server::sim::NationalSim::default().router())
+            }
+        };
+        let listener = tokio::net::TcpListener::bind(&listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        println!("simulator at http://{}", listener.local_addr()?);
+        eseal_server::sim::serve(listener, router).await?;
+        Ok(0)
+    })
+}
+
+/// Prints the current TOTP code for a base32 secret (for the demo's first login).
+pub fn totp(secret: &str) -> Result<u8> {
+    let bytes = eseal_server::auth::base32_decode(secret)
+        .ok_or_else(|| anyhow!("{secret:?} is not a base32 TOTP secret"))?;
+    let step = eseal_server::auth::totp_step(time::OffsetDateTime::now_utc());
+    println!("{}", eseal_server::auth::totp_code(&bytes, step));
+    Ok(0)
+}
