@@ -39,6 +39,13 @@ pub struct ServeArgs {
     /// simulator.
     #[arg(long)]
     demo: bool,
+    /// How often the filing (备案) worker runs, in milliseconds.
+    #[arg(long, default_value_t = 5000)]
+    filing_every_ms: u64,
+    /// How long a claimed filing waits before another attempt may take it, in seconds (must
+    /// exceed one delivery attempt; tests shorten it).
+    #[arg(long, default_value_t = 120)]
+    filing_lease_secs: i64,
 }
 
 /// `eseal sim`.
@@ -81,6 +88,8 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.police_url = args.police_url;
     config.police_token = args.police_token;
     config.demo = args.demo;
+    config.filing_every = std::time::Duration::from_millis(args.filing_every_ms.max(10));
+    config.filing_lease = time::Duration::seconds(args.filing_lease_secs.max(1));
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await

@@ -130,9 +130,11 @@ pub fn load_data_key(dir: &Path, random: &dyn SecureRandom) -> Result<DataKey, A
 
 /// Runs the filing outbox every `every` until the process ends; errors are logged and the
 /// next pass tries again.
-pub async fn filing_worker(state: AppState, every: Duration) {
+pub async fn filing_worker(state: AppState, every: Duration, lease: time::Duration) {
     loop {
-        match crate::outbox::run_once(state.store(), state.police(), state.now(), 50).await {
+        match crate::outbox::run_with_lease(state.store(), state.police(), state.now(), lease, 50)
+            .await
+        {
             Ok(pass) if !pass.delivered.is_empty() || !pass.failed.is_empty() => {
                 eprintln!(
                     "filing: delivered {:?}, failed {:?}",
@@ -176,6 +178,8 @@ pub struct ServeConfig {
     pub police_token: String,
     /// How often the filing worker runs.
     pub filing_every: Duration,
+    /// How long a claimed filing is protected from other workers (default 2 minutes).
+    pub filing_lease: time::Duration,
 }
 
 impl ServeConfig {
@@ -190,6 +194,7 @@ impl ServeConfig {
             police_url: None,
             police_token: "eseal-dev-police-token".into(),
             filing_every: Duration::from_secs(5),
+            filing_lease: crate::outbox::LEASE,
         }
     }
 }
@@ -345,7 +350,11 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
             eprintln!("server: {e}");
         }
     });
-    let worker = tokio::spawn(filing_worker(state.clone(), config.filing_every));
+    let worker = tokio::spawn(filing_worker(
+        state.clone(),
+        config.filing_every,
+        config.filing_lease,
+    ));
     Ok(Running {
         url: format!("http://{addr}"),
         state,

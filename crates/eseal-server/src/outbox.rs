@@ -67,8 +67,19 @@ pub async fn run_once<P: PoliceFiling>(
     now: OffsetDateTime,
     limit: i64,
 ) -> Result<Pass, OutboxError> {
+    run_with_lease(store, police, now, LEASE, limit).await
+}
+
+/// [`run_once`] with another lease (the crash tests shorten it).
+pub async fn run_with_lease<P: PoliceFiling>(
+    store: &Store,
+    police: &P,
+    now: OffsetDateTime,
+    lease: Duration,
+    limit: i64,
+) -> Result<Pass, OutboxError> {
     let mut pass = Pass::default();
-    for claimed in store.claim_due_filings(now, LEASE, limit).await? {
+    for claimed in store.claim_due_filings(now, lease, limit).await? {
         let mut filing = claimed.record;
         let seal =
             store

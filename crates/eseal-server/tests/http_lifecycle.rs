@@ -607,3 +607,148 @@ async fn login_lockout_and_idle_timeout() {
     );
     svc.run.abort();
 }
+
+/// A personal seal whose key stays in the holder's device: only the certificate is bound. A
+/// certificate naming someone else, or one from an untrusted CA, is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_seal_with_a_device_key() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let applicant = svc.user(&admin, "zhang", &["applicant"]).await;
+    let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
+    let maker = svc.user(&admin, "maker1", &["maker"]).await;
+    let (s, app) = svc
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&applicant),
+            Some(json!({"kind": "personal", "seal_name": "张三丰", "holder_id": "11010519491231002X"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{app}");
+    let id = app["id"].as_str().unwrap();
+    let sm3 = svc.upload(&applicant, b"id card".to_vec()).await;
+    svc.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/materials"),
+        Some(&applicant),
+        Some(json!({"kind": "holder_id", "sm3": sm3})),
+    )
+    .await;
+    let (s, _) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/submit"),
+            Some(&applicant),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/approve"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let random = eseal_gm::provider::SeededRandom::new(b"device");
+    let key = eseal_gm::Sm2PrivateKey::generate(&random).unwrap();
+    let pki = svc.run.state.pki();
+    let impression = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/image/square.png"
+    ))
+    .unwrap();
+    let imp = <base64ct::Base64 as base64ct::Encoding>::encode_string(&impression);
+    let make = |cert: String| {
+        let svc = &svc;
+        let maker = maker.clone();
+        let imp = imp.clone();
+        async move {
+            svc.call(
+                "POST",
+                &format!("/api/v1/applications/{id}/make"),
+                Some(&maker),
+                Some(json!({"key": "device", "certificate": cert, "impression": imp})),
+            )
+            .await
+        }
+    };
+    // Someone else's certificate.
+    let other = pki
+        .issue_for("person", "/C=CN/CN=李四", &key.public_key(), T0, &random)
+        .unwrap();
+    let (s, v) = make(other.to_pem()).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("certificate_invalid")
+        ),
+        "{v}"
+    );
+    // A certificate from a CA the platform does not trust.
+    let ca = eseal_pki::ca::init(
+        &random,
+        T0,
+        "Elsewhere CA",
+        None,
+        eseal_pki::ca::CaSignatureId::Standard,
+    )
+    .unwrap();
+    let mut elsewhere = eseal_pki::ca::DevCa::open(ca.issuing, ca.issuing_key, ca.state).unwrap();
+    let foreign = elsewhere
+        .issue(
+            &random,
+            T0,
+            "person",
+            eseal_pki::name::name_from_slashes("/C=CN/CN=张三丰").unwrap(),
+            &key.public_key(),
+            365,
+        )
+        .unwrap();
+    let (s, v) = make(foreign.to_pem()).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("certificate_invalid")
+        ),
+        "{v}"
+    );
+    // Garbage.
+    let (s, v) = make("not a certificate".into()).await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("certificate")),
+        "{v}"
+    );
+    // The holder's own certificate from the platform's CA.
+    let cert = pki
+        .issue_for("person", "/C=CN/CN=张三丰", &key.public_key(), T0, &random)
+        .unwrap();
+    let (s, made) = make(cert.to_pem()).await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    assert_eq!(made["seal"]["key_custody"], "device");
+    assert_eq!(made["seal"]["certificate_serial"], cert.serial_hex());
+    assert_eq!(
+        made["seal"]["valid_to"].as_str().unwrap(),
+        cert.not_after()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+    let (s, list) = svc
+        .call(
+            "GET",
+            "/api/v1/seals?holder=11010519491231002X",
+            Some(&maker),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    svc.run.abort();
+}
