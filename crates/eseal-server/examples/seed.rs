@@ -20,8 +20,12 @@ async fn main() {
     };
     let count: usize = get("--count").map_or(100_000, |c| c.parse().expect("--count N"));
     let store = match (get("--data"), get("--database"), get("--schema")) {
-        (Some(dir), None, _) => Store::open_sqlite(std::path::Path::new(&dir)).await.unwrap(),
-        (None, Some(url), Some(schema)) => Store::open_postgres_in_schema(&url, &schema).await.unwrap(),
+        (Some(dir), None, _) => Store::open_sqlite(std::path::Path::new(&dir))
+            .await
+            .unwrap(),
+        (None, Some(url), Some(schema)) => {
+            Store::open_postgres_in_schema(&url, &schema).await.unwrap()
+        }
         (None, Some(url), None) => Store::open_url(&url).await.unwrap(),
         _ => panic!("give --data DIR or --database URL"),
     };

@@ -102,6 +102,13 @@ macro_rules! ep {
 pub const ENDPOINTS: &[Endpoint] = &[
     ep!(
         "GET",
+        "/api/v1/materials/{sm3}",
+        Access::Roles(&[Reviewer, Maker]),
+        "Read a material for review (decrypted)",
+        "查看申请材料"
+    ),
+    ep!(
+        "GET",
         "/api/v1/health",
         Access::Public,
         "Liveness and the storage backend",
@@ -321,6 +328,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/users/{username}/unlock") => post(unlock_user),
         ("POST", "/api/v1/tokens") => post(create_token),
         ("POST", "/api/v1/materials") => post(upload_material),
+        ("GET", "/api/v1/materials/{sm3}") => get(read_material),
         ("POST", "/api/v1/applications") => post(create_application),
         ("GET", "/api/v1/applications") => get(list_applications),
         ("GET", "/api/v1/applications/{id}") => get(get_application),
@@ -453,6 +461,7 @@ async fn login(State(s): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult
     let now = s.now();
     let token = auth::login(
         s.store(),
+        s.data_key(),
         &b.username,
         &b.password,
         &b.totp,
@@ -502,6 +511,7 @@ async fn create_user(
         &b.roles,
         &b.password,
         b.system,
+        s.data_key(),
         s.random(),
     )?;
     s.store()
@@ -584,6 +594,26 @@ async fn upload_material(
         StatusCode::CREATED,
         Json(json!({ "sm3": sealed.sm3.to_hex(), "size": body.len() })),
     ))
+}
+
+async fn read_material(State(s): State<AppState>, Path(sm3): Path<String>) -> ApiResult<Response> {
+    let digest = hex::decode(&sm3)
+        .ok()
+        .and_then(|b| eseal_gm::Sm3Digest::from_slice(&b))
+        .ok_or_else(|| ApiError::invalid("sm3", "not an SM3 digest in hex"))?;
+    let blob = s
+        .store()
+        .material(&sm3)
+        .await?
+        .ok_or_else(|| ApiError::not_found("material", &sm3))?;
+    let plain = eseal_core::material::open(s.data_key(), &digest, &blob)
+        .map_err(|e| ApiError::internal(format!("material {sm3}: {e}")))?;
+    let mut resp = plain.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    Ok(resp)
 }
 
 #[derive(Debug, Deserialize)]

@@ -323,6 +323,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
             &[crate::auth::Role::SystemAdmin],
             &password,
             false,
+            &data_key,
             &random,
         )?;
         store

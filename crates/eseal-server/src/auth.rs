@@ -10,6 +10,7 @@
 use crate::problem::ApiError;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use eseal_core::DataKey;
 use eseal_gm::provider::SecureRandom;
 use eseal_store::{Batch, Column, Record, Store, Versioned};
 use hmac::{KeyInit, Mac};
@@ -99,7 +100,7 @@ pub struct User {
     pub roles: Vec<Role>,
     /// Argon2id PHC string.
     pub password_hash: String,
-    /// TOTP secret, hex. (Sealed under the data key in a later step: see ARCHITECTURE.md.)
+    /// TOTP secret sealed under the data key (SM4-GCM): `<sm3 hex>:<blob hex>`.
     pub totp_secret: String,
     /// The last TOTP step accepted (replay protection).
     pub totp_last_step: i64,
@@ -284,6 +285,22 @@ pub struct Enrolment {
     pub otpauth_uri: String,
 }
 
+fn seal_secret(
+    key: &DataKey,
+    random: &dyn SecureRandom,
+    secret: &[u8],
+) -> Result<String, ApiError> {
+    let s = eseal_core::material::seal(key, random, secret)?;
+    Ok(format!("{}:{}", s.sm3.to_hex(), hex::encode(&s.blob)))
+}
+
+/// The user's TOTP secret, opened with the data key (`None` if it does not open).
+pub fn totp_secret(user: &User, key: &DataKey) -> Option<Vec<u8>> {
+    let (digest, blob) = user.totp_secret.split_once(':')?;
+    let sm3 = eseal_gm::Sm3Digest::from_slice(&hex::decode(digest).ok()?)?;
+    eseal_core::material::open(key, &sm3, &hex::decode(blob).ok()?).ok()
+}
+
 /// Makes a user (not stored). The auditor role is never combined with another role.
 pub fn new_user(
     username: &str,
@@ -291,6 +308,7 @@ pub fn new_user(
     roles: &[Role],
     password: &str,
     system: bool,
+    key: &DataKey,
     random: &dyn SecureRandom,
 ) -> Result<(User, Enrolment), ApiError> {
     if username.is_empty()
@@ -335,7 +353,7 @@ pub fn new_user(
         } else {
             hash_password(password, random)?
         },
-        totp_secret: hex::encode(secret),
+        totp_secret: seal_secret(key, random, &secret)?,
         totp_last_step: 0,
         failures: 0,
         locked_until: 0,
@@ -365,6 +383,7 @@ fn new_secret(random: &dyn SecureRandom) -> Result<(String, String), ApiError> {
 /// the lockout and gives the same answer, so that it does not tell which factor was wrong.
 pub async fn login(
     store: &Store,
+    key: &DataKey,
     username: &str,
     password: &str,
     totp: &str,
@@ -387,7 +406,7 @@ pub async fn login(
         return Err(ApiError::locked(user.locked_until));
     }
     let step = totp_step(now);
-    let secret = hex::decode(&user.totp_secret).unwrap_or_default();
+    let secret = totp_secret(&user, key).unwrap_or_default();
     let totp_step_ok = (step - 1..=step + 1)
         .find(|s| *s > user.totp_last_step && totp_code(&secret, *s) == totp.trim());
     let ok = password_ok(password, &user.password_hash) && totp_step_ok.is_some();
@@ -553,6 +572,7 @@ mod tests {
         assert!(check_password_policy("alllowercaseletters").is_err());
         assert!(check_password_policy("Good-Password-2026").is_ok());
         let r = eseal_gm::provider::SeededRandom::new(b"t");
+        let k = DataKey::new(1, [7; 16]);
         assert!(
             new_user(
                 "a",
@@ -560,14 +580,39 @@ mod tests {
                 &[Role::Auditor, Role::Maker],
                 "Good-Password-2026",
                 false,
+                &k,
                 &r
             )
             .is_err()
         );
-        assert!(new_user("a b", "A", &[Role::Maker], "Good-Password-2026", false, &r).is_err());
-        let (u, e) = new_user("a", "A", &[Role::Maker], "Good-Password-2026", false, &r).unwrap();
+        assert!(
+            new_user(
+                "a b",
+                "A",
+                &[Role::Maker],
+                "Good-Password-2026",
+                false,
+                &k,
+                &r
+            )
+            .is_err()
+        );
+        let (u, e) = new_user(
+            "a",
+            "A",
+            &[Role::Maker],
+            "Good-Password-2026",
+            false,
+            &k,
+            &r,
+        )
+        .unwrap();
         assert!(password_ok("Good-Password-2026", &u.password_hash));
         assert!(!password_ok("Good-Password-2027", &u.password_hash));
         assert!(e.otpauth_uri.contains(&e.totp_secret));
+        let secret = totp_secret(&u, &k).unwrap();
+        assert_eq!(base32(&secret), e.totp_secret);
+        assert!(!u.totp_secret.contains(&hex::encode(&secret)));
+        assert!(totp_secret(&u, &DataKey::new(1, [8; 16])).is_none());
     }
 }

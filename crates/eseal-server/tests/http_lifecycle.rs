@@ -113,6 +113,27 @@ async fn lifecycle(backend: Backend) {
     );
 
     let id = apply(&svc, &applicant, json!({"purpose": "new"})).await;
+    // The reviewer reads a material as uploaded (stored encrypted, opened for review).
+    let (_, app_view) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/applications/{id}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let first = app_view["materials"][0]["sm3"].as_str().unwrap().to_owned();
+    let bytes = svc
+        .http
+        .get(svc.url(&format!("/api/v1/materials/{first}")))
+        .bearer_auth(&reviewer)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&bytes[..], b"licence scan");
     let post = |path: String, token: String, body: Option<Value>| {
         let svc = &svc;
         async move { svc.call("POST", &path, Some(&token), body).await }

@@ -98,7 +98,8 @@ impl Service {
             step > user.totp_last_step,
             "{username} already logged in during this TOTP step"
         );
-        auth::totp_code(&hex::decode(user.totp_secret).unwrap(), step)
+        let secret = auth::totp_secret(&user, self.run.state.data_key()).unwrap();
+        auth::totp_code(&secret, step)
     }
 
     pub async fn login(&self, username: &str, password: &str) -> String {
