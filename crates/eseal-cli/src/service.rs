@@ -35,6 +35,17 @@ pub struct ServeArgs {
         default_value = "eseal-dev-police-token"
     )]
     police_token: String,
+    /// The national government-service platform's base URL; without it the simulator runs
+    /// in-process.
+    #[arg(long, env = "ESEAL_NATIONAL_URL")]
+    national_url: Option<String>,
+    /// The agency's bearer token at the national platform.
+    #[arg(
+        long,
+        env = "ESEAL_NATIONAL_TOKEN",
+        default_value = "eseal-dev-national-token"
+    )]
+    national_token: String,
     /// Demo: register the demo organisation's impression with the in-process police
     /// simulator.
     #[arg(long)]
@@ -87,6 +98,8 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.database_schema = args.database_schema;
     config.police_url = args.police_url;
     config.police_token = args.police_token;
+    config.national_url = args.national_url;
+    config.national_token = args.national_token;
     config.demo = args.demo;
     config.filing_every = std::time::Duration::from_millis(args.filing_every_ms.max(10));
     config.filing_lease = time::Duration::seconds(args.filing_lease_secs.max(1));
@@ -111,6 +124,16 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
             lang.t("公安印章系统", "police system"),
             running.police_url,
             if running.police_sim.is_some() {
+                lang.t("（模拟器）", " (simulator)")
+            } else {
+                ""
+            }
+        );
+        println!(
+            "  {} {}{}",
+            lang.t("全国一体化平台", "national platform"),
+            running.national_url,
+            if running.national_sim.is_some() {
                 lang.t("（模拟器）", " (simulator)")
             } else {
                 ""

@@ -29,6 +29,17 @@ pub enum FilingEvent {
     Revoked,
 }
 
+/// Where a filing goes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilingTarget {
+    /// The police seal-management system (备案, R-FILE-1; the 24-hour deadline applies).
+    #[default]
+    Police,
+    /// The national government-service platform (seal record push, R-INT-1).
+    National,
+}
+
 /// Delivery state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]
@@ -86,6 +97,9 @@ pub struct Filing {
     /// For a change: the seal the new one replaces (sent to the police system).
     #[serde(default)]
     pub replaces: Option<String>,
+    /// Where it goes (older records: the police system).
+    #[serde(default)]
+    pub target: FilingTarget,
 }
 
 impl Filing {
@@ -102,6 +116,16 @@ impl Filing {
                 last_error: None,
             },
             replaces: None,
+            target: FilingTarget::Police,
+        }
+    }
+
+    /// The same event for the national platform: id `{id}-national`.
+    pub fn for_national(&self) -> Self {
+        Self {
+            id: format!("{}-national", self.id),
+            target: FilingTarget::National,
+            ..self.clone()
         }
     }
 

@@ -10,7 +10,7 @@ pub mod seal;
 
 pub use application::{Application, ApplicationState, Material, MaterialKind, Purpose};
 pub use error::DomainError;
-pub use filing::{DeadlineState, Filing, FilingEvent, FilingState};
+pub use filing::{DeadlineState, Filing, FilingEvent, FilingState, FilingTarget};
 pub use kind::{BusinessSeal, OfficialKind, PositionKind, SealKind};
 pub use material::{DataKey, SealedMaterial};
 pub use party::{Organisation, Person};

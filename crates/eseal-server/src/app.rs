@@ -1,6 +1,6 @@
 //! The running service: its configuration, shared state, the filing worker and startup.
 
-use crate::connectors::PoliceClient;
+use crate::connectors::{Connectors, NationalClient, PoliceClient};
 use crate::devpki::DevPki;
 use crate::problem::ApiError;
 use eseal_core::DataKey;
@@ -23,7 +23,7 @@ struct Inner {
     random: OsRandom,
     data_key: DataKey,
     pki: DevPki,
-    police: PoliceClient,
+    connectors: Connectors,
 }
 
 impl AppState {
@@ -33,7 +33,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         data_key: DataKey,
         pki: DevPki,
-        police: PoliceClient,
+        connectors: Connectors,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -42,7 +42,7 @@ impl AppState {
                 random: OsRandom,
                 data_key,
                 pki,
-                police,
+                connectors,
             }),
         }
     }
@@ -74,7 +74,12 @@ impl AppState {
 
     /// The police connector.
     pub fn police(&self) -> &PoliceClient {
-        &self.inner.police
+        &self.inner.connectors.police
+    }
+
+    /// Both connectors (what the filing worker delivers through).
+    pub fn connectors(&self) -> &Connectors {
+        &self.inner.connectors
     }
 }
 
@@ -132,8 +137,14 @@ pub fn load_data_key(dir: &Path, random: &dyn SecureRandom) -> Result<DataKey, A
 /// next pass tries again.
 pub async fn filing_worker(state: AppState, every: Duration, lease: time::Duration) {
     loop {
-        match crate::outbox::run_with_lease(state.store(), state.police(), state.now(), lease, 50)
-            .await
+        match crate::outbox::run_with_lease(
+            state.store(),
+            state.connectors(),
+            state.now(),
+            lease,
+            50,
+        )
+        .await
         {
             Ok(pass) if !pass.delivered.is_empty() || !pass.failed.is_empty() => {
                 eprintln!(
@@ -176,6 +187,10 @@ pub struct ServeConfig {
     pub police_url: Option<String>,
     /// The agency's bearer token at the police system.
     pub police_token: String,
+    /// The national platform; `None` starts its simulator in-process.
+    pub national_url: Option<String>,
+    /// The agency's bearer token at the national platform.
+    pub national_token: String,
     /// How often the filing worker runs.
     pub filing_every: Duration,
     /// How long a claimed filing is protected from other workers (default 2 minutes).
@@ -193,6 +208,8 @@ impl ServeConfig {
             demo: false,
             police_url: None,
             police_token: "eseal-dev-police-token".into(),
+            national_url: None,
+            national_token: "eseal-dev-national-token".into(),
             filing_every: Duration::from_secs(5),
             filing_lease: crate::outbox::LEASE,
         }
@@ -219,8 +236,12 @@ pub struct Running {
     pub state: AppState,
     /// The in-process police simulator, when started.
     pub police_sim: Option<crate::sim::PoliceSim>,
-    /// The police simulator's URL, when started.
+    /// The police system's URL (the simulator's when started).
     pub police_url: String,
+    /// The in-process national platform simulator, when started.
+    pub national_sim: Option<crate::sim::NationalSim>,
+    /// The national platform's URL.
+    pub national_url: String,
     /// The first administrator, when just created.
     pub first_admin: Option<FirstAdmin>,
     server: tokio::task::JoinHandle<()>,
@@ -240,6 +261,10 @@ impl Running {
         self.worker.abort();
     }
 }
+
+/// The seal service agency's own code, sent to the national platform as the issuer
+/// (the development value; a deployment configures its own).
+pub const AGENCY_USCC: &str = "91110000600037341L";
 
 /// The demo organisation (a valid unified social credit code).
 pub const DEMO_USCC: &str = "91350100M000100Y43";
@@ -314,6 +339,29 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
     }
     let police = PoliceClient::new(&police_url, &config.police_token)
         .map_err(|e| ApiError::internal(e.to_string()))?;
+    let (national_url, national_sim) = match &config.national_url {
+        Some(u) => (u.clone(), None),
+        None => {
+            let sim = crate::sim::NationalSim::default();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| ApiError::internal(format!("national simulator: {e}")))?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let router = sim.router();
+            tokio::spawn(async move {
+                let _ = crate::sim::serve(listener, router).await;
+            });
+            (format!("http://{addr}"), Some(sim))
+        }
+    };
+    let national = NationalClient::new(&national_url, &config.national_token, AGENCY_USCC)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let connectors = Connectors {
+        police,
+        national: Some(national),
+    };
 
     let first_admin = if store.all::<crate::auth::User>(1).await?.is_empty() {
         let password = one_time_password(&random)?;
@@ -338,7 +386,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         None
     };
 
-    let state = AppState::new(store, clock, data_key, pki, police);
+    let state = AppState::new(store, clock, data_key, pki, connectors);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| ApiError::internal(format!("cannot listen on {}: {e}", config.listen)))?;
@@ -361,6 +409,8 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         state,
         police_sim,
         police_url,
+        national_sim,
+        national_url,
         first_admin,
         server,
         worker,

@@ -220,3 +220,124 @@ impl PoliceFiling for PoliceClient {
         Ok(receipt.receipt)
     }
 }
+
+/// The national platform over HTTP (docs/connectors/national.md §1).
+#[derive(Debug, Clone)]
+pub struct NationalClient {
+    base: String,
+    token: String,
+    /// This agency's code, sent as the issuer.
+    pub issuer_uscc: String,
+    http: reqwest::Client,
+}
+
+impl NationalClient {
+    /// A client for the platform at `base`.
+    pub fn new(base: &str, token: &str, issuer_uscc: &str) -> Result<Self, ConnectorError> {
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .build()
+            .map_err(err)?;
+        Ok(Self {
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            issuer_uscc: issuer_uscc.to_owned(),
+            http,
+        })
+    }
+
+    /// The record the platform receives.
+    pub fn record(&self, seal: &Seal, version: i64, seal_data: Option<&[u8]>) -> serde_json::Value {
+        let rfc = |t: OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        };
+        let (status, revocation) = match &seal.state {
+            SealState::Active => ("valid", serde_json::Value::Null),
+            SealState::Revoked {
+                reason,
+                at,
+                replaced_by,
+                ..
+            } => (
+                "revoked",
+                serde_json::json!({"reason": reason, "at": rfc(*at), "replaced_by": replaced_by}),
+            ),
+        };
+        serde_json::json!({
+            "id": seal.id,
+            "version": version,
+            "issuer": {"uscc": self.issuer_uscc, "region": "371000"},
+            "kind": seal.kind.wire_name(),
+            "type_code": seal.kind.type_code(),
+            "name": seal.name,
+            "uscc": seal.organisation_code,
+            "seal_data": seal_data.map(Base64::encode_string),
+            "certificate_serial": seal.certificate_serial,
+            "valid_from": rfc(seal.valid_from),
+            "valid_to": rfc(seal.valid_to),
+            "status": status,
+            "revocation": revocation,
+        })
+    }
+
+    /// `PUT /api/v1/seals/{id}`; a `409 stale_version` (the platform holds a newer record)
+    /// counts as done: the platform never goes backwards and neither do we.
+    pub async fn push(
+        &self,
+        seal: &Seal,
+        version: i64,
+        seal_data: Option<&[u8]>,
+    ) -> Result<String, ConnectorError> {
+        let resp = self
+            .http
+            .put(format!("{}/api/v1/seals/{}", self.base, seal.id))
+            .bearer_auth(&self.token)
+            .json(&self.record(seal, version, seal_data))
+            .send()
+            .await
+            .map_err(err)?;
+        if resp.status() == reqwest::StatusCode::CONFLICT {
+            return Ok(format!(
+                "stale: the platform holds a version above {version}"
+            ));
+        }
+        if !resp.status().is_success() {
+            return Err(ConnectorError(problem_text(resp).await));
+        }
+        let v: serde_json::Value = resp.json().await.map_err(err)?;
+        Ok(format!(
+            "accepted version {}",
+            v["accepted_version"].as_i64().unwrap_or(version)
+        ))
+    }
+}
+
+/// The connectors the service delivers through.
+#[derive(Debug, Clone)]
+pub struct Connectors {
+    /// The police system.
+    pub police: PoliceClient,
+    /// The national platform.
+    pub national: Option<NationalClient>,
+}
+
+impl PoliceFiling for Connectors {
+    async fn file(&self, filing: &Filing, seal: &Seal) -> Result<String, ConnectorError> {
+        self.police.file(filing, seal).await
+    }
+
+    async fn push_national(
+        &self,
+        seal: &Seal,
+        version: i64,
+        seal_data: Option<&[u8]>,
+    ) -> Result<String, ConnectorError> {
+        match &self.national {
+            Some(n) => n.push(seal, version, seal_data).await,
+            None => Err(ConnectorError(
+                "no national platform connector is configured".into(),
+            )),
+        }
+    }
+}

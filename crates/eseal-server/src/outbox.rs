@@ -7,7 +7,7 @@
 //! runs out, the filing is sent again with the same id, and the police system (which
 //! deduplicates on it) answers with the first receipt: recorded once on both sides.
 
-use eseal_core::{Filing, Seal};
+use eseal_core::{Filing, FilingTarget, Seal};
 use eseal_store::{Batch, Store, StoreError};
 use std::future::Future;
 use time::{Duration, OffsetDateTime};
@@ -21,7 +21,8 @@ pub const LEASE: Duration = Duration::minutes(2);
 #[error("police system: {0}")]
 pub struct ConnectorError(pub String);
 
-/// The police seal-management system, as the outbox needs it.
+/// The outside systems the outbox delivers to: the police seal-management system (filings)
+/// and the national platform (seal records).
 pub trait PoliceFiling: Send + Sync {
     /// Files `filing` about `seal`; returns the police system's receipt number. Must be
     /// idempotent on `filing.id`.
@@ -30,6 +31,23 @@ pub trait PoliceFiling: Send + Sync {
         filing: &Filing,
         seal: &Seal,
     ) -> impl Future<Output = Result<String, ConnectorError>> + Send;
+
+    /// Pushes the seal's current record (at store `version`, with its seal data when stored)
+    /// to the national platform, which keeps the highest version; returns what it accepted.
+    /// Without a national connector every push fails and is retried (never reported done).
+    fn push_national(
+        &self,
+        seal: &Seal,
+        version: i64,
+        seal_data: Option<&[u8]>,
+    ) -> impl Future<Output = Result<String, ConnectorError>> + Send {
+        let _ = (seal, version, seal_data);
+        async {
+            Err(ConnectorError(
+                "no national platform connector is configured".into(),
+            ))
+        }
+    }
 }
 
 /// What one pass did.
@@ -89,7 +107,22 @@ pub async fn run_with_lease<P: PoliceFiling>(
                     filing: filing.id.clone(),
                     seal: filing.seal_id.clone(),
                 })?;
-        let outcome = police.file(&filing, &seal.record).await;
+        let outcome = match filing.target {
+            FilingTarget::Police => police.file(&filing, &seal.record).await,
+            FilingTarget::National => {
+                let data = if seal.record.seal_data_sm3.is_empty() {
+                    None
+                } else {
+                    store
+                        .blob(&seal.record.seal_data_sm3)
+                        .await?
+                        .map(|(_, b)| b)
+                };
+                police
+                    .push_national(&seal.record, seal.version, data.as_deref())
+                    .await
+            }
+        };
         let recorded = match &outcome {
             Ok(receipt) => filing.delivered(now, receipt),
             Err(e) => filing.failed(now, &e.to_string()),

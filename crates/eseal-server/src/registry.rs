@@ -49,6 +49,13 @@ fn filing(seal: &str, version: i64, event: FilingEvent, at: OffsetDateTime) -> F
     Filing::new(&format!("{seal}-v{version}"), seal, event, at)
 }
 
+/// Queues a filing for the police system and the same event for the national platform.
+fn queue(batch: &mut Batch, f: Filing) -> Result<(), RegistryError> {
+    batch.insert(&f.for_national())?;
+    batch.insert(&f)?;
+    Ok(())
+}
+
 /// Stores a new application (a draft).
 pub async fn create_application(
     store: &Store,
@@ -117,18 +124,16 @@ pub async fn issue(
     if let Purpose::Change { old } = &app.record.purpose {
         made.replaces = Some(old.clone());
     }
-    batch.insert(&made)?;
+    queue(&mut batch, made)?;
     if let Purpose::Change { old } = &app.record.purpose {
         let mut old = load::<Seal>(store, "seal", old).await?;
         old.record
             .revoke(RevocationReason::Replaced, at, Some(&seal.id), &[])?;
         batch.update(&old.record, old.version)?;
-        batch.insert(&filing(
-            &old.record.id,
-            old.version + 1,
-            FilingEvent::Revoked,
-            at,
-        ))?;
+        queue(
+            &mut batch,
+            filing(&old.record.id, old.version + 1, FilingEvent::Revoked, at),
+        )?;
     }
     store.commit(&batch, at).await?;
     Ok(())
@@ -147,7 +152,10 @@ pub async fn renew(
     seal.record.renew(at, certificate_serial, from, to)?;
     let mut batch = Batch::new();
     batch.update(&seal.record, seal.version)?;
-    batch.insert(&filing(seal_id, seal.version + 1, FilingEvent::Renewed, at))?;
+    queue(
+        &mut batch,
+        filing(seal_id, seal.version + 1, FilingEvent::Renewed, at),
+    )?;
     store.commit(&batch, at).await?;
     Ok(())
 }
@@ -171,7 +179,10 @@ pub async fn renew_with(
     seal.record.key_custody = custody;
     let mut batch = Batch::new();
     batch.update(&seal.record, seal.version)?;
-    batch.insert(&filing(seal_id, seal.version + 1, FilingEvent::Renewed, at))?;
+    queue(
+        &mut batch,
+        filing(seal_id, seal.version + 1, FilingEvent::Renewed, at),
+    )?;
     store.commit(&batch, at).await?;
     Ok(())
 }
@@ -195,7 +206,10 @@ pub async fn revoke(
     seal.record.revoke(reason, at, None, proof)?;
     let mut batch = Batch::new();
     batch.update(&seal.record, seal.version)?;
-    batch.insert(&filing(seal_id, seal.version + 1, FilingEvent::Revoked, at))?;
+    queue(
+        &mut batch,
+        filing(seal_id, seal.version + 1, FilingEvent::Revoked, at),
+    )?;
     store.commit(&batch, at).await?;
     Ok(())
 }

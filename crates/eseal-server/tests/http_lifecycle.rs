@@ -440,6 +440,24 @@ async fn lifecycle(backend: Backend) {
         "{v}"
     );
 
+    // The national platform received every seal's latest record (the outbox pushes each
+    // version; the platform keeps the highest), seal data included.
+    let national = svc.run.national_sim.clone().unwrap();
+    let latest = |id: &str| {
+        national.seals.lock().unwrap().get(id).map(|r| {
+            (
+                r.version,
+                r.rest["status"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+    };
+    svc.until("national records", || {
+        latest(&seal_id) == Some((3, "revoked".into()))
+            && latest(&new_id) == Some((2, "revoked".into()))
+    })
+    .await;
+    assert!(national.seals.lock().unwrap()[&new_id].rest["seal_data"].is_string());
+
     // History is kept: the first seal has made, renewed, revoked versions.
     let (_, h) = svc
         .call(

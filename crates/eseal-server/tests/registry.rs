@@ -76,8 +76,25 @@ async fn filings(store: &Store, seal: &str) -> Vec<FilingEvent> {
         .await
         .unwrap()
         .into_iter()
+        .filter(|f| f.record.target == eseal_core::FilingTarget::Police)
         .map(|f| f.record.event)
         .collect()
+}
+
+/// Every police filing has its national twin.
+async fn national_twins(store: &Store, seal: &str) {
+    let all = store.find::<Filing>("seal_id", seal, 100).await.unwrap();
+    for f in all
+        .iter()
+        .filter(|f| f.record.target == eseal_core::FilingTarget::Police)
+    {
+        let twin = format!("{}-national", f.record.id);
+        assert!(
+            all.iter()
+                .any(|g| g.record.id == twin && g.record.event == f.record.event),
+            "{twin}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -212,6 +229,8 @@ async fn lifecycle(store: Store) {
         ]
     );
     assert_eq!(filings(&store, "s2").await, [FilingEvent::Changed]);
+    national_twins(&store, "s1").await;
+    national_twins(&store, "s2").await;
 
     // Revocation: reason and proof required; visible at once, not before its time.
     let t_rev = t_change + Duration::hours(3);
