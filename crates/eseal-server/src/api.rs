@@ -972,16 +972,17 @@ struct SealQuery {
     organisation: Option<String>,
     holder: Option<String>,
     at: Option<String>,
+    after: Option<String>,
 }
 
-async fn list_seals(
-    State(s): State<AppState>,
-    Query(q): Query<SealQuery>,
-) -> ApiResult<Json<Vec<Value>>> {
+/// Seals of an organisation or holder, at most 500 per page in id order; when there may be
+/// more, the `x-next-after` header gives the `after=` of the next page.
+async fn list_seals(State(s): State<AppState>, Query(q): Query<SealQuery>) -> ApiResult<Response> {
     let at = parse_at(q.at.as_deref(), s.now())?;
-    let seals = match (&q.organisation, &q.holder) {
-        (Some(o), None) => registry::seals_of_organisation(s.store(), o, at).await?,
-        (None, Some(h)) => registry::seals_of_holder(s.store(), h, at).await?,
+    let after = q.after.as_deref().unwrap_or("");
+    let page = match (&q.organisation, &q.holder) {
+        (Some(o), None) => registry::seals_of_organisation(s.store(), o, at, after).await?,
+        (None, Some(h)) => registry::seals_of_holder(s.store(), h, at, after).await?,
         _ => {
             return Err(ApiError::invalid(
                 "query",
@@ -989,7 +990,12 @@ async fn list_seals(
             ));
         }
     };
-    Ok(Json(seals.iter().map(|x| seal_view(&x.seal, at)).collect()))
+    let body: Vec<Value> = page.seals.iter().map(|x| seal_view(&x.seal, at)).collect();
+    let mut resp = Json(body).into_response();
+    if let Some(next) = page.next.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        resp.headers_mut().insert("x-next-after", next);
+    }
+    Ok(resp)
 }
 
 async fn load_seal(s: &AppState, id: &str) -> ApiResult<eseal_store::Versioned<Seal>> {

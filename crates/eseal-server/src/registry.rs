@@ -238,25 +238,38 @@ pub struct SealAt {
     pub status: SealStatus,
 }
 
-/// The seals of an organisation (R-QUERY-1), oldest first, each with its status at `at`.
-/// The code is checked first, so a typo is an error rather than an empty answer.
+/// One page of seals and where the next one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The seals, in id order, each with its status at the time asked about.
+    pub seals: Vec<SealAt>,
+    /// The `after` of the next page, when there may be one.
+    pub next: Option<String>,
+}
+
+/// The seals of an organisation (R-QUERY-1), in id order from after `after` (`""`: from the
+/// start), each with its status at `at`, at most [`QUERY_LIMIT`]. The code is checked first,
+/// so a typo is an error rather than an empty answer.
 pub async fn seals_of_organisation(
     store: &Store,
     uscc: &str,
     at: OffsetDateTime,
-) -> Result<Vec<SealAt>, RegistryError> {
+    after: &str,
+) -> Result<Page, RegistryError> {
     let org = eseal_core::Organisation::new(uscc, "-", None)?;
-    query(store, "organisation_code", &org.uscc, at).await
+    query(store, "organisation_code", &org.uscc, at, after).await
 }
 
-/// The seals of a holder (personal and position seals), by citizen ID number.
+/// The seals of a holder (personal and position seals), by citizen ID number, paged as
+/// [`seals_of_organisation`].
 pub async fn seals_of_holder(
     store: &Store,
     citizen_id: &str,
     at: OffsetDateTime,
-) -> Result<Vec<SealAt>, RegistryError> {
+    after: &str,
+) -> Result<Page, RegistryError> {
     let person = eseal_core::Person::new(citizen_id, "-")?;
-    query(store, "holder_id", &person.citizen_id, at).await
+    query(store, "holder_id", &person.citizen_id, at, after).await
 }
 
 async fn query(
@@ -264,14 +277,22 @@ async fn query(
     column: &'static str,
     value: &str,
     at: OffsetDateTime,
-) -> Result<Vec<SealAt>, RegistryError> {
-    Ok(store
-        .find::<Seal>(column, value, QUERY_LIMIT)
-        .await?
-        .into_iter()
-        .map(|v| SealAt {
-            status: v.record.status_at(at),
-            seal: v.record,
-        })
-        .collect())
+    after: &str,
+) -> Result<Page, RegistryError> {
+    let rows = store
+        .find_page::<Seal>(column, value, after, QUERY_LIMIT)
+        .await?;
+    let next = (rows.len() as i64 == QUERY_LIMIT)
+        .then(|| rows.last().map(|v| v.record.id.clone()))
+        .flatten();
+    Ok(Page {
+        seals: rows
+            .into_iter()
+            .map(|v| SealAt {
+                status: v.record.status_at(at),
+                seal: v.record,
+            })
+            .collect(),
+        next,
+    })
 }

@@ -791,3 +791,63 @@ async fn personal_seal_with_a_device_key() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     svc.run.abort();
 }
+
+/// Queries return at most 500 seals per page; `x-next-after` leads through all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_queries_page_beyond_500() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let police = svc.user(&admin, "police1", &["police_officer"]).await;
+    let mut batch = eseal_store::Batch::new();
+    for i in 0..1201 {
+        batch
+            .insert(&eseal_core::Seal {
+                id: format!("ES{i:06}"),
+                kind: eseal_core::SealKind::Official(eseal_core::OfficialKind::LegalName),
+                name: "威海市示例科技有限公司".into(),
+                organisation_code: Some(DEMO_USCC.into()),
+                holder_id: None,
+                impression_sm3: "cd".repeat(32),
+                certificate_serial: format!("{i:X}"),
+                valid_from: T0,
+                valid_to: T0 + Duration::days(365),
+                state: eseal_core::SealState::Active,
+                history: Vec::new(),
+                seal_data_sm3: String::new(),
+                key_custody: Default::default(),
+            })
+            .unwrap();
+    }
+    svc.run.state.store().commit(&batch, T0).await.unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut after = String::new();
+    let mut pages = 0;
+    loop {
+        let r = svc
+            .http
+            .get(svc.url(&format!(
+                "/api/v1/seals?organisation={DEMO_USCC}&after={after}"
+            )))
+            .bearer_auth(&police)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let next = r
+            .headers()
+            .get("x-next-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let page: Vec<Value> = r.json().await.unwrap();
+        assert!(page.len() <= 500);
+        for s in &page {
+            assert!(seen.insert(s["id"].as_str().unwrap().to_owned()));
+        }
+        pages += 1;
+        match next {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    assert_eq!((seen.len(), pages), (1201, 3));
+    svc.run.abort();
+}

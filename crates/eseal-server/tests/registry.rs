@@ -270,9 +270,11 @@ async fn lifecycle(store: Store) {
     ));
 
     // Queries: by organisation (code case-insensitive), by holder, bad codes refused.
-    let found = registry::seals_of_organisation(&store, &USCC.to_lowercase(), t_rev)
+    let found = registry::seals_of_organisation(&store, &USCC.to_lowercase(), t_rev, "")
         .await
         .unwrap();
+    assert_eq!(found.next, None);
+    let found = found.seals;
     let ids: Vec<_> = found.iter().map(|s| s.seal.id.as_str()).collect();
     assert_eq!(ids, ["s1", "s2"]);
     assert!(
@@ -280,24 +282,30 @@ async fn lifecycle(store: Store) {
             .iter()
             .all(|s| matches!(s.status, SealStatus::Revoked { .. }))
     );
-    let before = registry::seals_of_organisation(&store, USCC, T0)
+    let before = registry::seals_of_organisation(&store, USCC, T0, "")
         .await
-        .unwrap();
+        .unwrap()
+        .seals;
     assert_eq!(before[0].status, SealStatus::Valid, "s1 was valid at T0");
     assert!(matches!(
-        registry::seals_of_organisation(&store, "91350100M000100Y44", T0).await,
+        registry::seals_of_organisation(&store, "91350100M000100Y44", T0, "").await,
         Err(RegistryError::Domain(DomainError::Invalid {
             field: "uscc",
             ..
         }))
     ));
     assert!(
-        registry::seals_of_holder(&store, "11010519491231002X", T0)
+        registry::seals_of_holder(&store, "11010519491231002X", T0, "")
             .await
             .unwrap()
+            .seals
             .is_empty()
     );
-    assert!(registry::seals_of_holder(&store, "123", T0).await.is_err());
+    assert!(
+        registry::seals_of_holder(&store, "123", T0, "")
+            .await
+            .is_err()
+    );
 
     // Nothing deleted: every version of s1 is in its history.
     assert_eq!(store.history::<Seal>("s1").await.unwrap().len(), 3);

@@ -389,6 +389,31 @@ impl Store {
             .collect()
     }
 
+    /// One page of the records whose indexed `column` equals `value`, in key order, starting
+    /// after the key `after` (the previous page's last key); at most `limit`.
+    pub async fn find_page<R: Record>(
+        &self,
+        column: &'static str,
+        value: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<Versioned<R>>, StoreError> {
+        let sql = format!(
+            "SELECT id, version, doc FROM {} WHERE {column} = $1 AND id > $2 ORDER BY id LIMIT $3",
+            R::TABLE
+        );
+        let rows: Vec<(String, i64, String)> =
+            on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(value)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(p)
+                .await)?;
+        rows.iter()
+            .map(|(id, v, doc)| parse::<R>(id, *v, doc))
+            .collect()
+    }
+
     /// Up to `limit` records of a table, oldest first.
     pub async fn all<R: Record>(&self, limit: i64) -> Result<Vec<Versioned<R>>, StoreError> {
         let sql = format!(
