@@ -119,6 +119,16 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
             running.url
         );
         println!("  {} {}", lang.t("数据目录", "data"), args.data.display());
+        let storage = match running.state.store().sqlite_durability().await {
+            Ok(Some((journal, sync))) => format!(
+                "SQLite {} (journal_mode={journal}, synchronous={})",
+                args.data.join("eseal.db").display(),
+                if sync == 2 { "FULL" } else { "NOT FULL" }
+            ),
+            Ok(None) => "PostgreSQL".to_owned(),
+            Err(e) => format!("? ({e})"),
+        };
+        println!("  {} {storage}", lang.t("存储", "storage"));
         println!(
             "  {} {}{}",
             lang.t("公安印章系统", "police system"),

@@ -243,13 +243,29 @@ pub struct DevIssuer<'a> {
 }
 
 impl CertificateIssuer for DevIssuer<'_> {
+    fn subject(&self, app: &Application) -> Result<x509_cert::name::Name, ApiError> {
+        let (_, subject) = subject_for(app);
+        name_from_slashes(&subject).map_err(|e| ApiError::invalid("seal_name", e.to_string()))
+    }
+
+    /// Reads the request (its signature proves possession of the key) and certifies it.
     fn issue(
         &self,
-        app: &Application,
-        key: &Sm2PublicKey,
+        kind: &SealKind,
+        csr: &[u8],
         now: OffsetDateTime,
     ) -> Result<Certificate, ApiError> {
-        let (kind, subject) = subject_for(app);
-        self.pki.issue_for(kind, &subject, key, now, self.random)
+        let (subject, key) =
+            eseal_pki::csr::read_csr(csr).map_err(|e| ApiError::invalid("csr", e.to_string()))?;
+        let profile = match kind {
+            SealKind::Official(_) => "org",
+            SealKind::Position(_) | SealKind::Personal => "person",
+        };
+        let mut ca = self.pki.lock();
+        let cert = ca
+            .issue(self.random, now, profile, subject, &key, SEAL_CERT_DAYS)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        self.pki.save(&ca)?;
+        Ok(cert)
     }
 }

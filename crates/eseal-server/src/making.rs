@@ -30,13 +30,18 @@ pub struct Maker {
     pub key: SoftwareSigner,
 }
 
-/// Issues certificates for keys generated in the platform (the development CA in the demo).
+/// The CA that certifies keys generated in the platform: making sends it a PKCS#10 request
+/// (proof of possession of the new key) for the subject it names. The development CA
+/// implements it in-process; an agency CA is reached through the same trait.
 pub trait CertificateIssuer: Send + Sync {
-    /// A certificate for `key` naming the application's organisation or holder.
+    /// The subject the certificate for this application will carry.
+    fn subject(&self, app: &Application) -> Result<x509_cert::name::Name, ApiError>;
+
+    /// Certifies the key of `csr` (DER) for a seal of `kind`.
     fn issue(
         &self,
-        app: &Application,
-        key: &eseal_gm::Sm2PublicKey,
+        kind: &eseal_core::SealKind,
+        csr: &[u8],
         now: OffsetDateTime,
     ) -> Result<Certificate, ApiError>;
 }
@@ -196,7 +201,10 @@ pub fn make(
         KeySource::Platform => {
             let key = Sm2PrivateKey::generate(random)
                 .map_err(|e| ApiError::internal(format!("key generation: {e}")))?;
-            let cert = issuer.issue(app, &key.public_key(), input.now)?;
+            let subject = issuer.subject(app)?;
+            let csr = eseal_pki::csr::build_csr(subject, &SoftwareSigner::new(key.clone()))
+                .map_err(|e| ApiError::internal(format!("certificate request: {e}")))?;
+            let cert = issuer.issue(&app.kind, &csr, input.now)?;
             let key_ref = eseal_gm::Sm3Digest::of(cert.der()).to_hex();
             (cert, Some(key), KeyCustody::Platform { key_ref })
         }
