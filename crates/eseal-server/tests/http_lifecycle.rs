@@ -637,12 +637,51 @@ async fn login_lockout_and_idle_timeout() {
     let fresh = svc.login("reviewer1", common::PASSWORD).await;
     let (s, _) = svc.call("GET", "/api/v1/me", Some(&fresh), None).await;
     assert_eq!(s, StatusCode::OK);
-    // The older session, idle for 16 minutes, has timed out.
+    // A system account (the police gateway) cannot log in interactively but gets an API
+    // token from the security admin; the token does not idle out.
+    let (s, _) = svc
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({"username": "police-gateway", "display_name": "公安网关", "roles": ["police_officer"], "system": true})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, v) = svc
+        .call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "police-gateway", "password": "", "totp": "000000"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("login_failed"))
+    );
+    let (s, v) = svc
+        .call(
+            "POST",
+            "/api/v1/tokens",
+            Some(&sec),
+            Some(json!({"username": "police-gateway", "label": "police"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let token = v["token"].as_str().unwrap().to_owned();
+
+    // The older session, idle for 16 minutes, has timed out; the API token has not.
     svc.clock.advance(Duration::minutes(16));
     let (s, v) = svc.call("GET", "/api/v1/me", Some(&reviewer), None).await;
     assert_eq!(
         (s, v["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+    );
+    let (s, v) = svc.call("GET", "/api/v1/me", Some(&token), None).await;
+    assert_eq!(
+        (s, v["roles"][0].as_str()),
+        (StatusCode::OK, Some("police_officer"))
     );
     svc.run.abort();
 }
