@@ -54,7 +54,7 @@ curl -s -X POST $API/applications/$ID/approve -H "authorization: Bearer $AP"; ec
 
 step "reviewer approves, maker makes the seal (platform key, development CA)"
 curl -sf -X POST $API/applications/$ID/approve -H "authorization: Bearer $RV" > /dev/null
-SEAL=$(curl -sf $API/applications/$ID/make -H "authorization: Bearer $MK" -H 'content-type: application/json' -d '{"key":"platform"}' | json id)
+SEAL=$(curl -sf $API/applications/$ID/make -H "authorization: Bearer $MK" -H 'content-type: application/json' -d '{"key":"platform","pin":"480213"}' | json id)
 echo "  seal $SEAL"
 
 step "filing (备案) with the police simulator"

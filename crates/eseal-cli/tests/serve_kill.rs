@@ -98,7 +98,7 @@ async fn seed(dir: &std::path::Path) -> Vec<String> {
             .await
             .unwrap();
         let id = format!("ES{i:04}");
-        eseal_server::registry::issue(&store, &app_id, &seal(&id, now), now)
+        eseal_server::registry::issue(&store, &app_id, &seal(&id, now), None, now)
             .await
             .unwrap();
         ids.push(format!("{id}-v1"));

@@ -6,7 +6,9 @@ pub mod filing;
 pub mod kind;
 pub mod material;
 pub mod party;
+pub mod pin;
 pub mod seal;
+pub mod usage;
 
 pub use application::{Application, ApplicationState, Material, MaterialKind, Purpose};
 pub use error::DomainError;
@@ -14,4 +16,6 @@ pub use filing::{DeadlineState, Filing, FilingEvent, FilingState, FilingTarget};
 pub use kind::{BusinessSeal, OfficialKind, PositionKind, SealKind};
 pub use material::{DataKey, SealedMaterial};
 pub use party::{Organisation, Person};
+pub use pin::{PinAge, PinState};
 pub use seal::{KeyCustody, RevocationReason, Seal, SealState, SealStatus};
+pub use usage::{Usage, UsageState};

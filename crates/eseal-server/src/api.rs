@@ -823,6 +823,8 @@ struct MakeBody {
     key: KeyChoice,
     certificate: Option<String>,
     impression: Option<String>,
+    /// For a platform-held key: the initial PIN handed to the holder.
+    pin: Option<String>,
 }
 
 fn b64(field: &str, text: &str) -> ApiResult<Vec<u8>> {
@@ -846,10 +848,15 @@ async fn registered_impression(
         .map_err(|e| ApiError::connector(format!("fetching the registered impression: {e}")))
 }
 
-/// Stores what making produced besides the seal record: seal data, certificate, impression,
-/// and a platform key sealed under the data key. Content-addressed: a retry stores nothing
-/// twice, and bytes of a making whose commit failed are never referenced.
-async fn store_artefacts(s: &AppState, made: &mut making::Made) -> ApiResult<()> {
+/// Stores what making produced besides the seal record: seal data, certificate, impression
+/// (content-addressed: a retry stores nothing twice, and bytes of a making whose commit
+/// failed are never referenced). A platform key is sealed under the initial PIN and the data
+/// key and returned, to be written in the same transaction as the seal.
+async fn store_artefacts(
+    s: &AppState,
+    made: &mut making::Made,
+    pin: Option<&str>,
+) -> ApiResult<Option<crate::keystore::SealKey>> {
     let now = s.now();
     s.store()
         .put_blob("application/octet-stream", &made.seal_data, now)
@@ -860,17 +867,20 @@ async fn store_artefacts(s: &AppState, made: &mut making::Made) -> ApiResult<()>
     s.store()
         .put_blob("image/png", &made.impression, now)
         .await?;
-    if let Some(key) = &made.key {
-        let der = key
-            .to_pkcs8_pem()
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        let sealed = eseal_core::material::seal(s.data_key(), s.random(), der.as_bytes())?;
-        s.store().put_material(&sealed, now).await?;
-        made.seal.key_custody = eseal_core::KeyCustody::Platform {
-            key_ref: sealed.sm3.to_hex(),
-        };
-    }
-    Ok(())
+    let Some(key) = &made.key else {
+        return Ok(None);
+    };
+    let pin = pin.ok_or_else(|| {
+        ApiError::invalid(
+            "pin",
+            "a platform-held key needs an initial PIN for the holder (changed before first use)",
+        )
+    })?;
+    let sealed = crate::keystore::lock(&made.seal.id, key, pin, s.data_key(), s.random(), now)?;
+    made.seal.key_custody = eseal_core::KeyCustody::Platform {
+        key_ref: format!("seal_keys/{}", made.seal.id),
+    };
+    Ok(Some(sealed))
 }
 
 async fn make(
@@ -934,8 +944,8 @@ async fn make(
         &trust,
         s.random(),
     )?;
-    store_artefacts(&s, &mut made).await?;
-    registry::issue(s.store(), &id, &made.seal, now).await?;
+    let key = store_artefacts(&s, &mut made, b.pin.as_deref()).await?;
+    registry::issue(s.store(), &id, &made.seal, key.as_ref(), now).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -1052,6 +1062,8 @@ async fn seal_history(
 #[derive(Debug, Deserialize)]
 struct RenewBody {
     certificate: Option<String>,
+    /// For a platform-held key: the new key's initial PIN.
+    pin: Option<String>,
 }
 
 async fn renew(
@@ -1118,7 +1130,7 @@ async fn renew(
         &trust,
         s.random(),
     )?;
-    store_artefacts(&s, &mut made).await?;
+    let sealed = store_artefacts(&s, &mut made, b.pin.as_deref()).await?;
     registry::renew_with(
         s.store(),
         &id,
@@ -1127,6 +1139,7 @@ async fn renew(
         made.seal.valid_to,
         &eseal_gm::Sm3Digest::of(&made.seal_data).to_hex(),
         made.seal.key_custody.clone(),
+        sealed.as_ref(),
         now,
     )
     .await?;

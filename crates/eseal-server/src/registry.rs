@@ -92,6 +92,7 @@ pub async fn issue(
     store: &Store,
     application_id: &str,
     seal: &Seal,
+    key: Option<&crate::keystore::SealKey>,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
     let mut app = load::<Application>(store, "application", application_id).await?;
@@ -116,6 +117,9 @@ pub async fn issue(
     let mut batch = Batch::new();
     batch.update(&app.record, app.version)?;
     batch.insert(seal)?;
+    if let Some(k) = key {
+        batch.insert(k)?;
+    }
     let event = match app.record.purpose {
         Purpose::New => FilingEvent::Made,
         Purpose::Change { .. } => FilingEvent::Changed,
@@ -171,6 +175,7 @@ pub async fn renew_with(
     to: OffsetDateTime,
     seal_data_sm3: &str,
     custody: eseal_core::KeyCustody,
+    key: Option<&crate::keystore::SealKey>,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
     let mut seal = load::<Seal>(store, "seal", seal_id).await?;
@@ -179,6 +184,12 @@ pub async fn renew_with(
     seal.record.key_custody = custody;
     let mut batch = Batch::new();
     batch.update(&seal.record, seal.version)?;
+    if let Some(k) = key {
+        match store.get::<crate::keystore::SealKey>(seal_id).await? {
+            Some(old) => batch.update(k, old.version)?,
+            None => batch.insert(k)?,
+        };
+    }
     queue(
         &mut batch,
         filing(seal_id, seal.version + 1, FilingEvent::Renewed, at),

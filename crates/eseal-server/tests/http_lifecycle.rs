@@ -179,7 +179,7 @@ async fn lifecycle(backend: Backend) {
     let (s, v) = post(
         format!("/api/v1/applications/{id}/make"),
         maker.clone(),
-        Some(json!({"key": "platform"})),
+        Some(json!({"key": "platform", "pin": "480213"})),
     )
     .await;
     assert_eq!(
@@ -211,7 +211,7 @@ async fn lifecycle(backend: Backend) {
     let (s, v) = post(
         format!("/api/v1/applications/{id}/make"),
         maker.clone(),
-        Some(json!({"key": "platform", "impression": <base64ct::Base64 as base64ct::Encoding>::encode_string(&other)})),
+        Some(json!({"key": "platform", "pin": "480213", "impression": <base64ct::Base64 as base64ct::Encoding>::encode_string(&other)})),
     )
     .await;
     assert_eq!(
@@ -239,7 +239,7 @@ async fn lifecycle(backend: Backend) {
     let (s, made) = post(
         format!("/api/v1/applications/{id}/make"),
         maker.clone(),
-        Some(json!({"key": "platform", "impression": own})),
+        Some(json!({"key": "platform", "pin": "480213", "impression": own})),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{made}");
@@ -337,10 +337,22 @@ async fn lifecycle(backend: Backend) {
     let applicant = svc.login("applicant1", common::PASSWORD).await;
     let reviewer = svc.login("reviewer1", common::PASSWORD).await;
     let police = svc.login("police1", common::PASSWORD).await;
-    let (s, renewed) = post(
+    // A platform key needs the new key's initial PIN.
+    let (s, v) = post(
         format!("/api/v1/seals/{seal_id}/renew"),
         maker.clone(),
         Some(json!({})),
+    )
+    .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("pin")),
+        "{v}"
+    );
+    let (s, renewed) = post(
+        format!("/api/v1/seals/{seal_id}/renew"),
+        maker.clone(),
+        Some(json!({"pin": "480213"})),
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{renewed}");
@@ -373,7 +385,7 @@ async fn lifecycle(backend: Backend) {
     let (s, made2) = post(
         format!("/api/v1/applications/{change}/make"),
         maker.clone(),
-        Some(json!({"key": "platform"})),
+        Some(json!({"key": "platform", "pin": "480213"})),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{made2}");

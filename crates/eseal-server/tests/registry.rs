@@ -138,7 +138,7 @@ async fn lifecycle(store: Store) {
     registry::update_application(&store, "a1", T0, |a| a.reject("reviewer", "委托书未盖章"))
         .await
         .unwrap();
-    let err = registry::issue(&store, "a1", &seal("s1", "01"), T0)
+    let err = registry::issue(&store, "a1", &seal("s1", "01"), None, T0)
         .await
         .unwrap_err();
     assert!(matches!(
@@ -167,12 +167,16 @@ async fn lifecycle(store: Store) {
     // Issue: a seal of another kind is refused; the right one is stored and filed.
     let mut wrong = seal("s1", "01");
     wrong.kind = SealKind::Personal;
-    assert!(registry::issue(&store, "a1", &wrong, T0).await.is_err());
-    registry::issue(&store, "a1", &seal("s1", "01"), T0)
+    assert!(
+        registry::issue(&store, "a1", &wrong, None, T0)
+            .await
+            .is_err()
+    );
+    registry::issue(&store, "a1", &seal("s1", "01"), None, T0)
         .await
         .unwrap();
     assert!(
-        registry::issue(&store, "a1", &seal("s1b", "01"), T0)
+        registry::issue(&store, "a1", &seal("s1b", "01"), None, T0)
             .await
             .is_err(),
         "issued twice"
@@ -210,7 +214,7 @@ async fn lifecycle(store: Store) {
     // Change: the new seal is issued and the old one is revoked as replaced, both filed.
     let t_change = at + Duration::days(1);
     approved(&store, "a2", Purpose::Change { old: "s1".into() }, t_change).await;
-    registry::issue(&store, "a2", &seal("s2", "03"), t_change)
+    registry::issue(&store, "a2", &seal("s2", "03"), None, t_change)
         .await
         .unwrap();
     assert!(matches!(

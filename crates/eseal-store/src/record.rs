@@ -1,7 +1,7 @@
 //! How each eseal-core aggregate maps to a table: its key and the indexed columns kept beside
 //! the JSON document.
 
-use eseal_core::{Application, Filing, FilingState, Organisation, Person, Seal, SealState};
+use eseal_core::{Application, Filing, FilingState, Organisation, Person, Seal, SealState, Usage};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -108,6 +108,19 @@ impl Record for Filing {
             // Writing a filing's outcome releases the worker's claim, so the retry waits for
             // its backoff only, not for the rest of the lease.
             ("claimed_until", Column::Int(Some(0))),
+        ]
+    }
+}
+
+impl Record for Usage {
+    const TABLE: &'static str = "usages";
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        vec![
+            ("seal_id", text(&self.seal_id)),
+            ("state", text(self.state.name())),
         ]
     }
 }

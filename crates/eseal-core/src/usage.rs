@@ -1,0 +1,141 @@
+//! The usage ledger (R-AUDIT-2, Art. 21): every use of a seal, written as an intent before the
+//! key is used and completed in the same transaction as the signature's record. A crash
+//! between the two leaves an intent that recovery marks aborted, never a signature the ledger
+//! does not know.
+
+use crate::error::DomainError;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Where a use stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum UsageState {
+    /// Committed before the key is used.
+    Intent,
+    /// The signature was made.
+    Signed {
+        /// SM3 of the signature (the DER SES_Signature), hex.
+        signature_sm3: String,
+        /// When.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// Never completed (crash, refused after the intent); final.
+    Aborted {
+        /// Why.
+        why: String,
+        /// When recovery or the refusal recorded it.
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+}
+
+impl UsageState {
+    /// The state's name, as stored.
+    pub fn name(&self) -> &'static str {
+        match self {
+            UsageState::Intent => "intent",
+            UsageState::Signed { .. } => "signed",
+            UsageState::Aborted { .. } => "aborted",
+        }
+    }
+}
+
+/// One use of a seal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Identifier.
+    pub id: String,
+    /// The seal.
+    pub seal_id: String,
+    /// Who signed (user name).
+    pub signer: String,
+    /// SM3 of the document (or of the data signed), hex.
+    pub document_sm3: String,
+    /// The document's name as given.
+    pub document_name: String,
+    /// Purpose (用途).
+    pub purpose: String,
+    /// Counterparty, when any.
+    pub counterparty: Option<String>,
+    /// The approval it used (official seals).
+    pub approval: Option<String>,
+    /// When the intent was recorded.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created: OffsetDateTime,
+    /// State.
+    pub state: UsageState,
+}
+
+impl Usage {
+    /// A new intent; purpose and document digest are required.
+    #[allow(clippy::too_many_arguments)]
+    pub fn intent(
+        id: &str,
+        seal_id: &str,
+        signer: &str,
+        document_sm3: &str,
+        document_name: &str,
+        purpose: &str,
+        counterparty: Option<&str>,
+        created: OffsetDateTime,
+    ) -> Result<Self, DomainError> {
+        if purpose.trim().is_empty() {
+            return Err(DomainError::Invalid {
+                field: "purpose",
+                why: "every use of a seal records its purpose (R-AUDIT-2)".into(),
+            });
+        }
+        if document_sm3.len() != 64 || !document_sm3.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(DomainError::Invalid {
+                field: "document_sm3",
+                why: "not an SM3 digest in hex".into(),
+            });
+        }
+        Ok(Self {
+            id: id.to_owned(),
+            seal_id: seal_id.to_owned(),
+            signer: signer.to_owned(),
+            document_sm3: document_sm3.to_ascii_lowercase(),
+            document_name: document_name.to_owned(),
+            purpose: purpose.trim().to_owned(),
+            counterparty: counterparty.map(str::to_owned),
+            approval: None,
+            created,
+            state: UsageState::Intent,
+        })
+    }
+
+    /// The signature was made.
+    pub fn signed(&mut self, signature_sm3: &str, at: OffsetDateTime) -> Result<(), DomainError> {
+        if self.state != UsageState::Intent {
+            return Err(DomainError::IllegalTransition {
+                what: "usage",
+                state: self.state.name().into(),
+                action: "completing",
+            });
+        }
+        self.state = UsageState::Signed {
+            signature_sm3: signature_sm3.to_owned(),
+            at,
+        };
+        Ok(())
+    }
+
+    /// The intent will never complete.
+    pub fn aborted(&mut self, why: &str, at: OffsetDateTime) -> Result<(), DomainError> {
+        if self.state != UsageState::Intent {
+            return Err(DomainError::IllegalTransition {
+                what: "usage",
+                state: self.state.name().into(),
+                action: "aborting",
+            });
+        }
+        self.state = UsageState::Aborted {
+            why: why.to_owned(),
+            at,
+        };
+        Ok(())
+    }
+}
