@@ -101,6 +101,29 @@ macro_rules! ep {
 /// Every endpoint.
 pub const ENDPOINTS: &[Endpoint] = &[
     ep!(
+        "POST",
+        "/api/v1/seals/{id}/sign",
+        Access::Roles(&[Holder, Custodian]),
+        "Sign data (detached SES_Signature) with a platform-held seal key under its PIN",
+        "签章（分离式签名）",
+        r#"{"pin":"…","data":"<base64>","document_name":"合同.pdf","purpose":"签订合同","counterparty":"某公司"}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/pin",
+        Access::Roles(&[Holder, Custodian]),
+        "Change the seal's PIN (old + new)",
+        "修改印章口令",
+        r#"{"old_pin":"…","new_pin":"…"}"#
+    ),
+    ep!(
+        "GET",
+        "/api/v1/seals/{id}/usages",
+        Access::Roles(&[Holder, Custodian, Approver, Auditor]),
+        "The seal's usage ledger",
+        "用印登记"
+    ),
+    ep!(
         "GET",
         "/api/v1/materials/{sm3}",
         Access::Roles(&[Reviewer, Maker]),
@@ -329,6 +352,9 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/tokens") => post(create_token),
         ("POST", "/api/v1/materials") => post(upload_material),
         ("GET", "/api/v1/materials/{sm3}") => get(read_material),
+        ("POST", "/api/v1/seals/{id}/sign") => post(sign),
+        ("POST", "/api/v1/seals/{id}/pin") => post(change_pin),
+        ("GET", "/api/v1/seals/{id}/usages") => get(usages),
         ("POST", "/api/v1/applications") => post(create_application),
         ("GET", "/api/v1/applications") => get(list_applications),
         ("GET", "/api/v1/applications/{id}") => get(get_application),
@@ -362,7 +388,9 @@ pub fn router(state: AppState) -> Router {
         // any of the body is read), then the caller.
         let limit = match ep.path {
             "/api/v1/materials" => MATERIAL_LIMIT,
-            "/api/v1/applications/{id}/make" | "/api/v1/seals/{id}/renew" => MAKE_LIMIT,
+            "/api/v1/applications/{id}/make"
+            | "/api/v1/seals/{id}/renew"
+            | "/api/v1/seals/{id}/sign" => MAKE_LIMIT,
             _ => JSON_LIMIT,
         };
         let h = h
@@ -499,13 +527,15 @@ struct NewUserBody {
     password: String,
     #[serde(default)]
     system: bool,
+    /// Links the account to a person (holders of personal and position seals).
+    citizen_id: Option<String>,
 }
 
 async fn create_user(
     State(s): State<AppState>,
     Json(b): Json<NewUserBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let (user, enrolment) = auth::new_user(
+    let (mut user, enrolment) = auth::new_user(
         &b.username,
         &b.display_name,
         &b.roles,
@@ -514,6 +544,9 @@ async fn create_user(
         s.data_key(),
         s.random(),
     )?;
+    if let Some(id) = &b.citizen_id {
+        user.citizen_id = Some(eseal_core::Person::new(id, &b.display_name)?.citizen_id);
+    }
     s.store()
         .commit(Batch::new().insert(&user)?, s.now())
         .await?;
@@ -1145,6 +1178,98 @@ async fn renew(
     .await?;
     let seal = load_seal(&s, &id).await?.record;
     Ok(Json(seal_view(&seal, now)))
+}
+
+#[derive(Debug, Deserialize)]
+struct SignBody {
+    pin: String,
+    /// The data, base64 (≤ 3 MiB); or give its SM3 instead.
+    data: Option<String>,
+    document_sm3: Option<String>,
+    document_name: String,
+    purpose: String,
+    counterparty: Option<String>,
+}
+
+async fn sign(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<SignBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, c.citizen_id.as_deref())?;
+    let digest = match (&b.data, &b.document_sm3) {
+        (Some(d), None) => eseal_gm::Sm3Digest::of(&b64("data", d)?),
+        (None, Some(h)) => hex::decode(h)
+            .ok()
+            .and_then(|v| eseal_gm::Sm3Digest::from_slice(&v))
+            .ok_or_else(|| ApiError::invalid("document_sm3", "not an SM3 digest in hex"))?,
+        _ => {
+            return Err(ApiError::invalid(
+                "data",
+                "give exactly one of data (base64) or document_sm3",
+            ));
+        }
+    };
+    let signed = crate::signing::sign_detached(
+        &s,
+        &seal,
+        &c.user,
+        &b.pin,
+        crate::signing::SignInput {
+            document_sm3: digest,
+            document_name: b.document_name,
+            purpose: b.purpose,
+            counterparty: b.counterparty,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "usage": signed.usage,
+            "signature": Base64::encode_string(&signed.signature),
+        })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct PinBody {
+    old_pin: String,
+    new_pin: String,
+}
+
+async fn change_pin(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<PinBody>,
+) -> ApiResult<Json<Value>> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, c.citizen_id.as_deref())?;
+    let pin = crate::signing::change_pin(&s, &id, &b.old_pin, &b.new_pin).await?;
+    Ok(Json(json!({ "pin": pin, "age": pin.age(s.now()) })))
+}
+
+async fn usages(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<eseal_core::Usage>>> {
+    let seal = load_seal(&s, &id).await?.record;
+    let staff = c.has(Custodian) || c.has(Approver) || c.has(Auditor);
+    if !staff && (c.citizen_id.is_none() || seal.holder_id != c.citizen_id) {
+        return Err(ApiError::not_found("seal", &id));
+    }
+    Ok(Json(
+        s.store()
+            .find::<eseal_core::Usage>("seal_id", &id, registry::QUERY_LIMIT)
+            .await?
+            .into_iter()
+            .map(|u| u.record)
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -155,6 +155,11 @@ pub async fn filing_worker(state: AppState, every: Duration, lease: time::Durati
             Ok(_) => {}
             Err(e) => eprintln!("filing worker: {e}"),
         }
+        match crate::signing::recover(&state).await {
+            Ok(0) => {}
+            Ok(n) => eprintln!("signing: {n} unfinished intent(s) marked aborted"),
+            Err(e) => eprintln!("signing recovery: {e}"),
+        }
         tokio::time::sleep(every).await;
     }
 }

@@ -112,6 +112,9 @@ pub struct User {
     pub system: bool,
     /// Disabled accounts cannot log in (users are never deleted).
     pub disabled: bool,
+    /// The person's citizen ID number, linking a holder to their personal and position seals.
+    #[serde(default)]
+    pub citizen_id: Option<String>,
 }
 
 impl Record for User {
@@ -160,6 +163,8 @@ pub struct Caller {
     pub user: String,
     /// Roles.
     pub roles: Vec<Role>,
+    /// The person's citizen ID, when the account is linked to one.
+    pub citizen_id: Option<String>,
 }
 
 impl Caller {
@@ -359,6 +364,7 @@ pub fn new_user(
         locked_until: 0,
         system,
         disabled: false,
+        citizen_id: None,
     };
     let b32 = base32(&secret);
     Ok((
@@ -520,6 +526,7 @@ pub async fn authenticate(
     Ok(Caller {
         user: user.username,
         roles: user.roles,
+        citizen_id: user.citizen_id,
     })
 }
 

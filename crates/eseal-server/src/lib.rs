@@ -11,4 +11,5 @@ pub mod making;
 pub mod outbox;
 pub mod problem;
 pub mod registry;
+pub mod signing;
 pub mod sim;

@@ -1,0 +1,318 @@
+//! Using a platform-held seal key (issue 7 items 2 and 4, first part): the PIN check with an
+//! exact lockout under concurrency, the PIN change, and detached signing with intent before
+//! signature and the usage ledger.
+//!
+//! Order of writes for one signature:
+//! 1. reserve a PIN attempt (committed: counted as failed until proven right);
+//! 2. open the key with the PIN (a wrong PIN stops here, the attempt stays counted);
+//! 3. commit together: the PIN count cleared and the usage *intent*;
+//! 4. sign;
+//! 5. commit together: the signature's bytes are referenced and the usage becomes *signed*.
+//!
+//! A crash after 3 leaves an intent, which [`recover`] marks aborted; the signature (if one
+//! was made in memory) was never returned, so no client holds a signature the ledger lacks.
+
+use crate::app::AppState;
+use crate::keystore::{self, SealKey, Unlock};
+use crate::problem::ApiError;
+use eseal_core::{PinState, Seal, SealStatus, Usage};
+use eseal_gm::Sm2PrivateKey;
+use eseal_gm::provider::SoftwareSigner;
+use eseal_store::{Batch, StoreError, Versioned};
+use time::{Duration, OffsetDateTime};
+
+/// How many times a PIN reservation is retried when concurrent attempts race on the record.
+const RESERVE_RETRIES: usize = 200;
+
+/// How long an intent may stay open before recovery aborts it (longer than any signing).
+pub const INTENT_TIMEOUT: Duration = Duration::minutes(2);
+
+fn locked() -> ApiError {
+    ApiError {
+        status: 423,
+        code: "seal_locked",
+        detail: format!(
+            "the seal is locked after {} wrong PINs; a reset needs an application reviewed by the agency",
+            eseal_core::pin::MAX_FAILURES
+        ),
+        field: None,
+    }
+}
+
+/// Reserves one PIN attempt on the seal's key (committed before the PIN is evaluated).
+async fn reserve(s: &AppState, seal_id: &str) -> Result<Versioned<SealKey>, ApiError> {
+    for _ in 0..RESERVE_RETRIES {
+        let mut rec = s.store().get::<SealKey>(seal_id).await?.ok_or_else(|| {
+            ApiError::unprocessable(
+                "forbidden",
+                format!("the platform does not hold the key of seal {seal_id}"),
+            )
+        })?;
+        if rec.record.pin.reserve().is_err() {
+            return Err(locked());
+        }
+        match s
+            .store()
+            .commit(Batch::new().update(&rec.record, rec.version)?, s.now())
+            .await
+        {
+            Ok(()) => {
+                rec.version += 1;
+                return Ok(rec);
+            }
+            Err(StoreError::Conflict { .. }) => tokio::task::yield_now().await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::conflict(
+        "conflict",
+        "too many concurrent attempts on this seal; try again",
+    ))
+}
+
+/// Opens the key off the async threads (Argon2id takes tens of milliseconds).
+async fn open(s: &AppState, rec: &SealKey, pin: &str) -> Result<Sm2PrivateKey, Unlock> {
+    let (rec, pin, st) = (
+        rec.clone(),
+        zeroize::Zeroizing::new(pin.to_owned()),
+        s.clone(),
+    );
+    tokio::task::spawn_blocking(move || keystore::unlock(&rec, &pin, st.data_key()))
+        .await
+        .unwrap_or_else(|e| Err(Unlock::Damaged(e.to_string())))
+}
+
+/// Checks the PIN: reserve, evaluate, and on success return the key with the record as it
+/// stands (the caller clears the count in its own commit).
+async fn check_pin(
+    s: &AppState,
+    seal_id: &str,
+    pin: &str,
+) -> Result<(Sm2PrivateKey, Versioned<SealKey>), ApiError> {
+    let rec = reserve(s, seal_id).await?;
+    match open(s, &rec.record, pin).await {
+        Ok(key) => Ok((key, rec)),
+        Err(Unlock::WrongPin) => {
+            let left = eseal_core::pin::MAX_FAILURES.saturating_sub(rec.record.pin.failures);
+            Err(ApiError {
+                status: 403,
+                code: "wrong_pin",
+                detail: format!("wrong PIN; {left} tries left before the seal locks"),
+                field: Some("pin".into()),
+            })
+        }
+        Err(Unlock::Damaged(why)) => Err(ApiError::internal(why)),
+    }
+}
+
+/// Changes the PIN (old + new), re-sealing the same key; clears an initial PIN's flag.
+pub async fn change_pin(
+    s: &AppState,
+    seal_id: &str,
+    old: &str,
+    new: &str,
+) -> Result<PinState, ApiError> {
+    eseal_core::pin::check_pin_form(new)?;
+    if old == new {
+        return Err(ApiError::invalid(
+            "new_pin",
+            "the new PIN must differ from the old one",
+        ));
+    }
+    let (key, rec) = check_pin(s, seal_id, old).await?;
+    let now = s.now();
+    let mut sealed = keystore::lock(seal_id, &key, new, s.data_key(), s.random(), now)?;
+    sealed.pin = PinState::new(now);
+    s.store()
+        .commit(Batch::new().update(&sealed, rec.version)?, now)
+        .await?;
+    Ok(sealed.pin)
+}
+
+/// What a detached signature is over.
+#[derive(Debug, Clone)]
+pub struct SignInput {
+    /// SM3 of the data.
+    pub document_sm3: eseal_gm::Sm3Digest,
+    /// The document's name (written into `propertyInfo`).
+    pub document_name: String,
+    /// Purpose (用途).
+    pub purpose: String,
+    /// Counterparty.
+    pub counterparty: Option<String>,
+}
+
+/// What signing returns.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    /// The ledger entry.
+    pub usage: Usage,
+    /// The DER SES_Signature.
+    pub signature: Vec<u8>,
+}
+
+/// Who may sign with `seal` (R-USE-2..4): in this step personal seals by their holder.
+/// Official seals need the approval flow and position seals the authorised scope, both still
+/// to be built, so they are refused with a code saying so rather than signed unchecked.
+pub fn may_use(seal: &Seal, caller_citizen_id: Option<&str>) -> Result<(), ApiError> {
+    match &seal.kind {
+        eseal_core::SealKind::Personal => {
+            if seal.holder_id.as_deref() != caller_citizen_id || caller_citizen_id.is_none() {
+                return Err(ApiError {
+                    status: 403,
+                    code: "not_the_holder",
+                    detail: "a personal seal signs only for its holder (R-USE-4)".into(),
+                    field: None,
+                });
+            }
+            Ok(())
+        }
+        eseal_core::SealKind::Official(_) => Err(ApiError::unprocessable(
+            "approval_required",
+            "official seals sign only under an approved use request (R-USE-2), which is not built yet",
+        )),
+        eseal_core::SealKind::Position(_) => Err(ApiError::unprocessable(
+            "scope_required",
+            "position seals sign only within the holder's authorised scope (R-USE-3), which is not built yet",
+        )),
+    }
+}
+
+/// Signs `input` with the seal's platform-held key under `pin`, writing intent and ledger.
+pub async fn sign_detached(
+    s: &AppState,
+    seal: &Seal,
+    signer: &str,
+    pin: &str,
+    input: SignInput,
+) -> Result<Signed, ApiError> {
+    let now = s.now();
+    if seal.status_at(now) != SealStatus::Valid {
+        return Err(ApiError::unprocessable(
+            "seal_not_valid",
+            format!(
+                "seal {} is not valid now: {:?}",
+                seal.id,
+                seal.status_at(now)
+            ),
+        ));
+    }
+    let (_, seal_data) = s
+        .store()
+        .blob(&seal.seal_data_sm3)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("seal data of {} missing", seal.id)))?;
+    let (key, mut rec) = check_pin(s, &seal.id, pin).await?;
+    rec.record.pin.succeeded();
+    rec.record.pin.may_sign(now)?;
+    // 3. Intent, together with the cleared PIN count.
+    let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
+    let mut usage = Usage::intent(
+        &usage_id,
+        &seal.id,
+        signer,
+        &input.document_sm3.to_hex(),
+        &input.document_name,
+        &input.purpose,
+        input.counterparty.as_deref(),
+        now,
+    )?;
+    s.store()
+        .commit(
+            Batch::new()
+                .update(&rec.record, rec.version)?
+                .insert(&usage)?,
+            now,
+        )
+        .await?;
+    // 4. Sign.
+    let made = make_signature(&seal_data, &key, &input, now);
+    let signature = match made {
+        Ok(sig) => sig,
+        Err(e) => {
+            usage.aborted(&e.detail, now)?;
+            let _ = s.store().commit(Batch::new().update(&usage, 1)?, now).await;
+            return Err(e);
+        }
+    };
+    // 5. The signature's bytes, then the ledger entry completed.
+    let sm3 = s
+        .store()
+        .put_blob("application/octet-stream", &signature, now)
+        .await?;
+    usage.signed(&sm3, now)?;
+    s.store()
+        .commit(Batch::new().update(&usage, 1)?, now)
+        .await?;
+    Ok(Signed { usage, signature })
+}
+
+fn make_signature(
+    seal_data: &[u8],
+    key: &Sm2PrivateKey,
+    input: &SignInput,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, ApiError> {
+    let (seal, _) = eseal_ses::AnySeal::decode(seal_data)
+        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
+    let view = seal
+        .view()
+        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
+    let cert = match &view.signer_certs {
+        eseal_ses::any::CertListView::Certs(c) => c.first().map(|c| c.to_vec()),
+        eseal_ses::any::CertListView::Digests(_) => None,
+    }
+    .ok_or_else(|| ApiError::internal("the seal lists no certificate"))?;
+    let prepared = eseal_ses::prepare_signature(
+        &seal,
+        &cert,
+        &eseal_ses::SignRequest {
+            data_hash: input.document_sm3,
+            signing_time: now,
+            property_info: property_info(&input.document_name),
+        },
+    )
+    .map_err(|e| ApiError::unprocessable("forbidden", e.to_string()))?;
+    prepared
+        .sign(&SoftwareSigner::new(key.clone()))
+        .map(|s| s.raw().to_vec())
+        .map_err(|e| ApiError::unprocessable("forbidden", e.to_string()))
+}
+
+/// `propertyInfo` is an IA5String (ASCII): a document name is written URL-style, UTF-8
+/// percent-encoded outside printable ASCII, so 借款合同.pdf becomes `%E5%80%9F…%90%8C.pdf`.
+pub fn property_info(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_graphic() && b != b'%' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Marks intents older than [`INTENT_TIMEOUT`] aborted (after a crash between intent and
+/// completion). Returns how many.
+pub async fn recover(s: &AppState) -> Result<usize, ApiError> {
+    let now = s.now();
+    let mut n = 0;
+    for mut u in s.store().find::<Usage>("state", "intent", 500).await? {
+        if u.record.created + INTENT_TIMEOUT > now {
+            continue;
+        }
+        u.record
+            .aborted("not completed: the server stopped while signing", now)?;
+        match s
+            .store()
+            .commit(Batch::new().update(&u.record, u.version)?, now)
+            .await
+        {
+            Ok(()) => n += 1,
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(n)
+}

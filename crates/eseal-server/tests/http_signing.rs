@@ -1,0 +1,340 @@
+//! Issue 7, first part, over HTTP on SQLite and PostgreSQL: a personal seal with a
+//! platform-held key under the holder's PIN. The initial PIN must be changed first; only the
+//! holder signs; a detached signature verifies PASSED against the platform's trust anchors and
+//! its ledger entry (intent → signed) names it; 50 concurrent wrong PINs evaluate exactly 5
+//! and lock the seal; the PIN string is nowhere in the data directory; an intent left by a
+//! crash is marked aborted.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod common;
+
+use common::{Backend, Service, backends, start};
+use eseal_gm::provider::Clock;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+const T0: OffsetDateTime = datetime!(2026-03-02 09:00 UTC);
+const HOLDER_ID: &str = "11010519491231002X";
+const INITIAL: &str = "480213";
+const PIN: &str = "739164";
+
+fn b64(b: &[u8]) -> String {
+    <base64ct::Base64 as base64ct::Encoding>::encode_string(b)
+}
+
+async fn personal_seal(svc: &Service, admin: &str) -> String {
+    let applicant = svc.user(admin, "applicant1", &["applicant"]).await;
+    let reviewer = svc.user(admin, "reviewer1", &["reviewer"]).await;
+    let maker = svc.user(admin, "maker1", &["maker"]).await;
+    let (_, app) = svc
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&applicant),
+            Some(json!({"kind": "personal", "seal_name": "张三丰", "holder_id": HOLDER_ID})),
+        )
+        .await;
+    let id = app["id"].as_str().unwrap();
+    let sm3 = svc.upload(&applicant, b"id card".to_vec()).await;
+    for (path, token, body) in [
+        (
+            format!("/api/v1/applications/{id}/materials"),
+            &applicant,
+            Some(json!({"kind": "holder_id", "sm3": sm3})),
+        ),
+        (
+            format!("/api/v1/applications/{id}/submit"),
+            &applicant,
+            None,
+        ),
+        (
+            format!("/api/v1/applications/{id}/approve"),
+            &reviewer,
+            None,
+        ),
+    ] {
+        let (s, v) = svc.call("POST", &path, Some(token), body).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+    }
+    let impression = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/image/square.png"
+    ))
+    .unwrap();
+    let (s, made) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/make"),
+            Some(&maker),
+            Some(json!({"key": "platform", "pin": INITIAL, "impression": b64(&impression)})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    made["seal"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn holder(svc: &Service, admin: &str, name: &str, citizen_id: &str) -> String {
+    let (s, _) = svc
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some(admin),
+            Some(json!({"username": name, "display_name": name, "roles": ["holder"], "password": common::PASSWORD, "citizen_id": citizen_id})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    svc.login(name, common::PASSWORD).await
+}
+
+fn sign_body(pin: &str, data: &[u8]) -> Value {
+    json!({"pin": pin, "data": b64(data), "document_name": "借款合同.pdf", "purpose": "签订借款合同", "counterparty": "李四"})
+}
+
+async fn signing(backend: Backend) {
+    let svc = start(&backend, T0).await;
+    let admin = svc.admin().await;
+    let seal = personal_seal(&svc, &admin).await;
+    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
+    let li = holder(&svc, &admin, "li", "440524188001010014").await;
+    let sign = format!("/api/v1/seals/{seal}/sign");
+
+    // Someone else may not use it; the initial PIN must be changed first.
+    let (s, v) = svc
+        .call("POST", &sign, Some(&li), Some(sign_body(INITIAL, b"x")))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_the_holder")),
+        "{v}"
+    );
+    let (s, v) = svc
+        .call("POST", &sign, Some(&zhang), Some(sign_body(INITIAL, b"x")))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("forbidden")),
+        "{v}"
+    );
+    let pin_path = format!("/api/v1/seals/{seal}/pin");
+    let (s, v) = svc
+        .call(
+            "POST",
+            &pin_path,
+            Some(&zhang),
+            Some(json!({"old_pin": INITIAL, "new_pin": "123456"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("pin")),
+        "{v}"
+    );
+    let (s, v) = svc
+        .call(
+            "POST",
+            &pin_path,
+            Some(&zhang),
+            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["age"], "current");
+
+    // Sign; the signature verifies against the platform's trust anchors.
+    let data = "甲方张三丰向乙方李四借款十万元整。".as_bytes();
+    let (s, v) = svc
+        .call("POST", &sign, Some(&zhang), Some(sign_body(PIN, data)))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let der =
+        <base64ct::Base64 as base64ct::Encoding>::decode_vec(v["signature"].as_str().unwrap())
+            .unwrap();
+    let (sig, _) = eseal_ses::AnySignature::decode(&der).unwrap();
+    let policy = eseal_ses::VerifyPolicy {
+        chain_validator: Some(std::sync::Arc::new(eseal_doc::trust::PkiValidator {
+            store: svc.run.state.pki().trust(svc.clock.now()).unwrap(),
+        })),
+        ..Default::default()
+    };
+    let report = eseal_ses::verify_signature(
+        &sig,
+        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(data)),
+        &policy,
+        &eseal_gm::provider::SoftwareVerifier,
+    );
+    assert_eq!(
+        report.indication(),
+        eseal_ses::Indication::Passed,
+        "{report:?}"
+    );
+
+    // The ledger: one signed entry naming the signature, document, purpose and signer.
+    let (s, ledger) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal}/usages"),
+            Some(&zhang),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let entries = ledger.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{ledger}");
+    assert_eq!(entries[0]["state"]["state"], "signed");
+    assert_eq!(
+        entries[0]["state"]["signature_sm3"],
+        eseal_gm::Sm3Digest::of(&der).to_hex()
+    );
+    assert_eq!(
+        entries[0]["document_sm3"],
+        eseal_gm::Sm3Digest::of(data).to_hex()
+    );
+    assert_eq!(
+        (
+            entries[0]["signer"].as_str(),
+            entries[0]["purpose"].as_str()
+        ),
+        (Some("zhang"), Some("签订借款合同"))
+    );
+    let (s, _) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal}/usages"),
+            Some(&li),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Fifty concurrent wrong PINs: exactly five are evaluated, then the seal is locked.
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let (http, url, token) = (svc.http.clone(), svc.url(&sign), zhang.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = http
+                .post(url)
+                .bearer_auth(token)
+                .json(&sign_body(&format!("{:06}", 900_000 + i), b"y"))
+                .send()
+                .await
+                .unwrap();
+            let v: Value = r.json().await.unwrap();
+            v["code"].as_str().unwrap_or("").to_owned()
+        }));
+    }
+    let mut codes = std::collections::BTreeMap::new();
+    for t in tasks {
+        *codes.entry(t.await.unwrap()).or_insert(0) += 1;
+    }
+    assert_eq!(codes.get("wrong_pin"), Some(&5), "{codes:?}");
+    assert_eq!(codes.get("seal_locked"), Some(&45), "{codes:?}");
+    let (s, v) = svc
+        .call("POST", &sign, Some(&zhang), Some(sign_body(PIN, data)))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::LOCKED, Some("seal_locked")),
+        "{v}"
+    );
+    svc.run.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn signing_with_a_pin_on_every_backend() {
+    for b in backends() {
+        signing(b).await;
+    }
+}
+
+/// The PIN is never stored or logged: neither PIN string occurs in any file of the data
+/// directory (SQLite database, WAL, keys, PKI, simulator state).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pin_is_nowhere_in_the_data_directory() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let seal = personal_seal(&svc, &admin).await;
+    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
+    let (s, _) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/pin"),
+            Some(&zhang),
+            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/sign"),
+            Some(&zhang),
+            Some(sign_body(PIN, b"z")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let mut files = 0;
+    let mut stack = vec![svc.config.data.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let bytes = std::fs::read(&p).unwrap();
+            files += 1;
+            for pin in [INITIAL, PIN] {
+                assert!(
+                    !bytes.windows(pin.len()).any(|w| w == pin.as_bytes()),
+                    "PIN {pin} found in {}",
+                    p.display()
+                );
+            }
+        }
+    }
+    assert!(files >= 5, "only {files} files checked");
+    svc.run.abort();
+}
+
+/// An intent left by a crash (committed, never completed) is marked aborted by recovery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_intent_is_aborted() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let store = svc.run.state.store();
+    let intent = eseal_core::Usage::intent(
+        "U1",
+        "ES1",
+        "zhang",
+        &"ab".repeat(32),
+        "a.pdf",
+        "test",
+        None,
+        T0,
+    )
+    .unwrap();
+    store
+        .commit(eseal_store::Batch::new().insert(&intent).unwrap(), T0)
+        .await
+        .unwrap();
+    svc.clock.advance(time::Duration::minutes(3));
+    let mut state = String::new();
+    for _ in 0..100 {
+        state = store
+            .get::<eseal_core::Usage>("U1")
+            .await
+            .unwrap()
+            .unwrap()
+            .record
+            .state
+            .name()
+            .to_owned();
+        if state == "aborted" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state, "aborted");
+    svc.run.abort();
+}
