@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod application;
+pub mod approval;
 pub mod error;
 pub mod filing;
 pub mod kind;
@@ -11,6 +12,7 @@ pub mod seal;
 pub mod usage;
 
 pub use application::{Application, ApplicationState, Material, MaterialKind, Purpose};
+pub use approval::{UseRequest, UseRequestState};
 pub use error::DomainError;
 pub use filing::{DeadlineState, Filing, FilingEvent, FilingState, FilingTarget};
 pub use kind::{BusinessSeal, OfficialKind, PositionKind, SealKind};

@@ -40,6 +40,13 @@ pub struct Organisation {
     pub name: String,
     /// The legal representative's citizen ID number, if known.
     pub legal_representative: Option<String>,
+    /// How many distinct approvers an official-seal use needs (its internal rule, R-CUST-1).
+    #[serde(default = "one")]
+    pub approval_levels: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Organisation {
@@ -63,6 +70,7 @@ impl Organisation {
             uscc,
             name: check_name("name", name)?,
             legal_representative,
+            approval_levels: 1,
         })
     }
 }

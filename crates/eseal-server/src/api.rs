@@ -101,6 +101,44 @@ macro_rules! ep {
 /// Every endpoint.
 pub const ENDPOINTS: &[Endpoint] = &[
     ep!(
+        "PUT",
+        "/api/v1/organisations/{uscc}",
+        Access::Roles(&[SystemAdmin]),
+        "Register an organisation and its internal rule (approval levels for official-seal use)",
+        "登记单位及用印审批级数",
+        r#"{"name":"威海市示例科技有限公司","approval_levels":2}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/use-requests",
+        Access::Roles(&[Custodian]),
+        "Ask to use an official seal: documents (SM3), purpose, counterparty, stamps, window",
+        "用印申请",
+        r#"{"documents":["<sm3 hex>"],"purpose":"签订采购合同","counterparty":"某公司","stamps":1,"not_before":"…","not_after":"…"}"#
+    ),
+    ep!(
+        "GET",
+        "/api/v1/use-requests",
+        Access::Roles(&[Custodian, Approver, Auditor]),
+        "Use requests of the caller's organisation (?state=pending|approved|rejected)",
+        "用印申请列表"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/use-requests/{id}/approve",
+        Access::Roles(&[Approver]),
+        "Approve a use request (one level)",
+        "用印审批通过"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/use-requests/{id}/reject",
+        Access::Roles(&[Approver]),
+        "Reject a use request with a reason",
+        "用印审批驳回",
+        r#"{"reason":"合同未经法务审核"}"#
+    ),
+    ep!(
         "POST",
         "/api/v1/seals/{id}/sign",
         Access::Roles(&[Holder, Custodian]),
@@ -353,6 +391,11 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/materials") => post(upload_material),
         ("GET", "/api/v1/materials/{sm3}") => get(read_material),
         ("POST", "/api/v1/seals/{id}/sign") => post(sign),
+        ("PUT", "/api/v1/organisations/{uscc}") => axum::routing::put(put_organisation),
+        ("POST", "/api/v1/seals/{id}/use-requests") => post(create_use_request),
+        ("GET", "/api/v1/use-requests") => get(list_use_requests),
+        ("POST", "/api/v1/use-requests/{id}/approve") => post(approve_use),
+        ("POST", "/api/v1/use-requests/{id}/reject") => post(reject_use),
         ("POST", "/api/v1/seals/{id}/pin") => post(change_pin),
         ("GET", "/api/v1/seals/{id}/usages") => get(usages),
         ("POST", "/api/v1/applications") => post(create_application),
@@ -529,6 +572,8 @@ struct NewUserBody {
     system: bool,
     /// Links the account to a person (holders of personal and position seals).
     citizen_id: Option<String>,
+    /// Links a custodian or approver to their organisation (USCC).
+    organisation_code: Option<String>,
 }
 
 async fn create_user(
@@ -546,6 +591,9 @@ async fn create_user(
     )?;
     if let Some(id) = &b.citizen_id {
         user.citizen_id = Some(eseal_core::Person::new(id, &b.display_name)?.citizen_id);
+    }
+    if let Some(code) = &b.organisation_code {
+        user.organisation_code = Some(eseal_core::Organisation::new(code, "-", None)?.uscc);
     }
     s.store()
         .commit(Batch::new().insert(&user)?, s.now())
@@ -1183,6 +1231,8 @@ async fn renew(
 #[derive(Debug, Deserialize)]
 struct SignBody {
     pin: String,
+    /// The approved use request (official seals).
+    use_request: Option<String>,
     /// The data, base64 (≤ 3 MiB); or give its SM3 instead.
     data: Option<String>,
     document_sm3: Option<String>,
@@ -1198,7 +1248,7 @@ async fn sign(
     Json(b): Json<SignBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let seal = load_seal(&s, &id).await?.record;
-    crate::signing::may_use(&seal, c.citizen_id.as_deref())?;
+    crate::signing::may_use(&seal, &c)?;
     let digest = match (&b.data, &b.document_sm3) {
         (Some(d), None) => eseal_gm::Sm3Digest::of(&b64("data", d)?),
         (None, Some(h)) => hex::decode(h)
@@ -1222,6 +1272,7 @@ async fn sign(
             document_name: b.document_name,
             purpose: b.purpose,
             counterparty: b.counterparty,
+            use_request: b.use_request,
         },
     )
     .await?;
@@ -1247,7 +1298,7 @@ async fn change_pin(
     Json(b): Json<PinBody>,
 ) -> ApiResult<Json<Value>> {
     let seal = load_seal(&s, &id).await?.record;
-    crate::signing::may_use(&seal, c.citizen_id.as_deref())?;
+    crate::signing::may_use(&seal, &c)?;
     let pin = crate::signing::change_pin(&s, &id, &b.old_pin, &b.new_pin).await?;
     Ok(Json(json!({ "pin": pin, "age": pin.age(s.now()) })))
 }
@@ -1258,8 +1309,11 @@ async fn usages(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<eseal_core::Usage>>> {
     let seal = load_seal(&s, &id).await?.record;
-    let staff = c.has(Custodian) || c.has(Approver) || c.has(Auditor);
-    if !staff && (c.citizen_id.is_none() || seal.holder_id != c.citizen_id) {
+    let of_org = seal.organisation_code.is_some()
+        && c.organisation_code == seal.organisation_code
+        && (c.has(Custodian) || c.has(Approver));
+    let holder = c.citizen_id.is_some() && seal.holder_id == c.citizen_id;
+    if !(c.has(Auditor) || of_org || holder) {
         return Err(ApiError::not_found("seal", &id));
     }
     Ok(Json(
@@ -1270,6 +1324,165 @@ async fn usages(
             .map(|u| u.record)
             .collect(),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+struct OrganisationBody {
+    name: String,
+    #[serde(default = "one")]
+    approval_levels: u32,
+    legal_representative: Option<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+async fn put_organisation(
+    State(s): State<AppState>,
+    Path(uscc): Path<String>,
+    Json(b): Json<OrganisationBody>,
+) -> ApiResult<Json<eseal_core::Organisation>> {
+    let mut org = eseal_core::Organisation::new(&uscc, &b.name, b.legal_representative.as_deref())?;
+    if !(1..=5).contains(&b.approval_levels) {
+        return Err(ApiError::invalid("approval_levels", "1 to 5"));
+    }
+    org.approval_levels = b.approval_levels;
+    let now = s.now();
+    match s.store().get::<eseal_core::Organisation>(&org.uscc).await? {
+        Some(old) => {
+            s.store()
+                .commit(Batch::new().update(&org, old.version)?, now)
+                .await?
+        }
+        None => s.store().commit(Batch::new().insert(&org)?, now).await?,
+    }
+    Ok(Json(org))
+}
+
+#[derive(Debug, Deserialize)]
+struct UseRequestBody {
+    documents: Vec<String>,
+    purpose: String,
+    counterparty: Option<String>,
+    stamps: u32,
+    not_before: Option<String>,
+    not_after: String,
+}
+
+async fn create_use_request(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<UseRequestBody>,
+) -> ApiResult<(StatusCode, Json<eseal_core::UseRequest>)> {
+    let now = s.now();
+    let seal = load_seal(&s, &id).await?.record;
+    let org = match (&seal.kind, &seal.organisation_code) {
+        (SealKind::Official(_), Some(org)) => org.clone(),
+        _ => {
+            return Err(ApiError::invalid(
+                "seal",
+                "use requests are for official seals; position and personal seals are used by their holder",
+            ));
+        }
+    };
+    if c.organisation_code.as_deref() != Some(org.as_str()) {
+        return Err(ApiError::forbidden_role(
+            "only a custodian of the seal's organisation may ask to use it",
+        ));
+    }
+    let levels = s
+        .store()
+        .get::<eseal_core::Organisation>(&org)
+        .await?
+        .map_or(1, |o| o.record.approval_levels);
+    let req = eseal_core::UseRequest::new(
+        &format!("UR{}", &making::new_seal_id(s.random())?[2..]),
+        &seal.id,
+        &org,
+        &c.user,
+        b.documents,
+        &b.purpose,
+        b.counterparty.as_deref(),
+        b.stamps,
+        parse_at(b.not_before.as_deref(), now)?,
+        parse_at(Some(&b.not_after), now)?,
+        levels,
+    )?;
+    s.store().commit(Batch::new().insert(&req)?, now).await?;
+    Ok((StatusCode::CREATED, Json(req)))
+}
+
+async fn list_use_requests(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<StateQuery>,
+) -> ApiResult<Json<Vec<eseal_core::UseRequest>>> {
+    let state = q.state.as_deref().unwrap_or("pending");
+    if !["pending", "approved", "rejected"].contains(&state) {
+        return Err(ApiError::invalid("state", "pending, approved or rejected"));
+    }
+    let rows = match (&c.organisation_code, c.has(Auditor)) {
+        (_, true) => {
+            s.store()
+                .find::<eseal_core::UseRequest>("state", state, registry::QUERY_LIMIT)
+                .await?
+        }
+        (Some(org), false) => s
+            .store()
+            .find::<eseal_core::UseRequest>("organisation_code", org, registry::QUERY_LIMIT)
+            .await?
+            .into_iter()
+            .filter(|r| r.record.state.name() == state)
+            .collect(),
+        (None, false) => Vec::new(),
+    };
+    Ok(Json(rows.into_iter().map(|r| r.record).collect()))
+}
+
+async fn load_use_request(
+    s: &AppState,
+    c: &Caller,
+    id: &str,
+) -> ApiResult<eseal_store::Versioned<eseal_core::UseRequest>> {
+    let r = s
+        .store()
+        .get::<eseal_core::UseRequest>(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("use request", id))?;
+    if c.organisation_code.as_deref() != Some(r.record.organisation_code.as_str()) {
+        return Err(ApiError::not_found("use request", id));
+    }
+    Ok(r)
+}
+
+async fn approve_use(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<eseal_core::UseRequest>> {
+    let mut r = load_use_request(&s, &c, &id).await?;
+    let now = s.now();
+    r.record.approve(&c.user, &rfc(now))?;
+    s.store()
+        .commit(Batch::new().update(&r.record, r.version)?, now)
+        .await?;
+    Ok(Json(r.record))
+}
+
+async fn reject_use(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<RejectBody>,
+) -> ApiResult<Json<eseal_core::UseRequest>> {
+    let mut r = load_use_request(&s, &c, &id).await?;
+    r.record.reject(&c.user, &b.reason)?;
+    s.store()
+        .commit(Batch::new().update(&r.record, r.version)?, s.now())
+        .await?;
+    Ok(Json(r.record))
 }
 
 #[derive(Debug, Deserialize)]

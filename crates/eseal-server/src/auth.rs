@@ -115,6 +115,9 @@ pub struct User {
     /// The person's citizen ID number, linking a holder to their personal and position seals.
     #[serde(default)]
     pub citizen_id: Option<String>,
+    /// The organisation (USCC) a custodian or approver acts for.
+    #[serde(default)]
+    pub organisation_code: Option<String>,
 }
 
 impl Record for User {
@@ -165,6 +168,8 @@ pub struct Caller {
     pub roles: Vec<Role>,
     /// The person's citizen ID, when the account is linked to one.
     pub citizen_id: Option<String>,
+    /// The organisation a custodian or approver acts for.
+    pub organisation_code: Option<String>,
 }
 
 impl Caller {
@@ -365,6 +370,7 @@ pub fn new_user(
         system,
         disabled: false,
         citizen_id: None,
+        organisation_code: None,
     };
     let b32 = base32(&secret);
     Ok((
@@ -527,6 +533,7 @@ pub async fn authenticate(
         user: user.username,
         roles: user.roles,
         citizen_id: user.citizen_id,
+        organisation_code: user.organisation_code,
     })
 }
 

@@ -140,6 +140,8 @@ pub struct SignInput {
     pub purpose: String,
     /// Counterparty.
     pub counterparty: Option<String>,
+    /// The approved use request (official seals).
+    pub use_request: Option<String>,
 }
 
 /// What signing returns.
@@ -151,13 +153,14 @@ pub struct Signed {
     pub signature: Vec<u8>,
 }
 
-/// Who may sign with `seal` (R-USE-2..4): in this step personal seals by their holder.
-/// Official seals need the approval flow and position seals the authorised scope, both still
-/// to be built, so they are refused with a code saying so rather than signed unchecked.
-pub fn may_use(seal: &Seal, caller_citizen_id: Option<&str>) -> Result<(), ApiError> {
+/// Who may sign with `seal` (R-USE-2..4): a personal seal its holder; an official seal a
+/// custodian of its organisation, and then only under an approved use request (checked when
+/// signing). Position seals need the holder's authorised scope, not built yet, so they are
+/// refused with a code saying so rather than signed unchecked.
+pub fn may_use(seal: &Seal, caller: &crate::auth::Caller) -> Result<(), ApiError> {
     match &seal.kind {
         eseal_core::SealKind::Personal => {
-            if seal.holder_id.as_deref() != caller_citizen_id || caller_citizen_id.is_none() {
+            if caller.citizen_id.is_none() || seal.holder_id != caller.citizen_id {
                 return Err(ApiError {
                     status: 403,
                     code: "not_the_holder",
@@ -167,15 +170,99 @@ pub fn may_use(seal: &Seal, caller_citizen_id: Option<&str>) -> Result<(), ApiEr
             }
             Ok(())
         }
-        eseal_core::SealKind::Official(_) => Err(ApiError::unprocessable(
-            "approval_required",
-            "official seals sign only under an approved use request (R-USE-2), which is not built yet",
-        )),
+        eseal_core::SealKind::Official(_) => {
+            if !caller.has(crate::auth::Role::Custodian)
+                || caller.organisation_code.is_none()
+                || caller.organisation_code != seal.organisation_code
+            {
+                return Err(ApiError {
+                    status: 403,
+                    code: "not_the_custodian",
+                    detail:
+                        "an official seal is used by a custodian of its organisation (R-CUST-1)"
+                            .into(),
+                    field: None,
+                });
+            }
+            Ok(())
+        }
         eseal_core::SealKind::Position(_) => Err(ApiError::unprocessable(
             "scope_required",
             "position seals sign only within the holder's authorised scope (R-USE-3), which is not built yet",
         )),
     }
+}
+
+fn not_approved(why: String) -> ApiError {
+    ApiError {
+        status: 403,
+        code: "use_not_approved",
+        detail: why,
+        field: Some("use_request".into()),
+    }
+}
+
+/// Records a refused use in the ledger (R-USE-2: use beyond authority is refused and
+/// recorded) and returns the refusal.
+async fn refuse_and_record(
+    s: &AppState,
+    seal: &Seal,
+    signer: &str,
+    input: &SignInput,
+    why: String,
+) -> ApiError {
+    let now = s.now();
+    let id = crate::making::new_seal_id(s.random())
+        .map(|i| format!("U{}", &i[2..]))
+        .unwrap_or_else(|_| format!("U-refused-{}", now.unix_timestamp_nanos()));
+    if let Ok(mut u) = Usage::intent(
+        &id,
+        &seal.id,
+        signer,
+        &input.document_sm3.to_hex(),
+        &input.document_name,
+        &input.purpose,
+        input.counterparty.as_deref(),
+        now,
+    ) {
+        u.approval = input.use_request.clone();
+        let mut batch = Batch::new();
+        if u.aborted(&format!("refused: {why}"), now).is_ok() && batch.insert(&u).is_ok() {
+            // Best effort: the refusal stands even if recording it fails (the audit log of
+            // issue 8 will make this fail-closed).
+            let _ = s.store().commit(&batch, now).await;
+        }
+    }
+    not_approved(why)
+}
+
+/// Checks an official seal's use request for this document now, without consuming it.
+async fn precheck_request(
+    s: &AppState,
+    seal: &Seal,
+    input: &SignInput,
+) -> Result<Option<eseal_store::Versioned<eseal_core::UseRequest>>, String> {
+    if !matches!(seal.kind, eseal_core::SealKind::Official(_)) {
+        return Ok(None);
+    }
+    let id = input
+        .use_request
+        .as_deref()
+        .ok_or("an official seal signs only under an approved use request (R-USE-2)")?;
+    let r = s
+        .store()
+        .get::<eseal_core::UseRequest>(id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no use request {id}"))?;
+    if r.record.seal_id != seal.id {
+        return Err(format!("use request {id} is for another seal"));
+    }
+    r.record
+        .clone()
+        .consume(&input.document_sm3.to_hex(), s.now())
+        .map_err(|e| e.to_string())?;
+    Ok(Some(r))
 }
 
 /// Signs `input` with the seal's platform-held key under `pin`, writing intent and ledger.
@@ -202,10 +289,16 @@ pub async fn sign_detached(
         .blob(&seal.seal_data_sm3)
         .await?
         .ok_or_else(|| ApiError::internal(format!("seal data of {} missing", seal.id)))?;
-    let (key, mut rec) = check_pin(s, &seal.id, pin).await?;
-    rec.record.pin.succeeded();
-    rec.record.pin.may_sign(now)?;
-    // 3. Intent, together with the cleared PIN count.
+    // Approval first: a use beyond authority is refused and recorded whatever the PIN.
+    if let Err(why) = precheck_request(s, seal, &input).await {
+        return Err(refuse_and_record(s, seal, signer, &input, why).await);
+    }
+    let (key, rec) = check_pin(s, &seal.id, pin).await?;
+    let mut pin_state = rec.record.pin.clone();
+    pin_state.succeeded();
+    pin_state.may_sign(now)?;
+    // 3. Intent, together with the cleared PIN count and the stamp taken from the approval;
+    // concurrent writers to either record make this re-read and try again.
     let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
     let mut usage = Usage::intent(
         &usage_id,
@@ -217,14 +310,44 @@ pub async fn sign_detached(
         input.counterparty.as_deref(),
         now,
     )?;
-    s.store()
-        .commit(
-            Batch::new()
-                .update(&rec.record, rec.version)?
-                .insert(&usage)?,
-            now,
-        )
-        .await?;
+    usage.approval = input.use_request.clone();
+    let mut committed = false;
+    for _ in 0..RESERVE_RETRIES {
+        let Some(mut key_rec) = s.store().get::<SealKey>(&seal.id).await? else {
+            return Err(ApiError::internal("seal key vanished"));
+        };
+        key_rec.record.pin.succeeded();
+        let mut batch = Batch::new();
+        batch.update(&key_rec.record, key_rec.version)?;
+        if let Some(id) = &input.use_request
+            && matches!(seal.kind, eseal_core::SealKind::Official(_))
+        {
+            let Some(mut req) = s.store().get::<eseal_core::UseRequest>(id).await? else {
+                return Err(not_approved(format!("no use request {id}")));
+            };
+            if let Err(e) = req.record.consume(&input.document_sm3.to_hex(), now) {
+                // Commit the cleared PIN count, record the refusal.
+                let _ = s.store().commit(&batch, now).await;
+                return Err(refuse_and_record(s, seal, signer, &input, e.to_string()).await);
+            }
+            batch.update(&req.record, req.version)?;
+        }
+        batch.insert(&usage)?;
+        match s.store().commit(&batch, now).await {
+            Ok(()) => {
+                committed = true;
+                break;
+            }
+            Err(StoreError::Conflict { .. }) => tokio::task::yield_now().await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !committed {
+        return Err(ApiError::conflict(
+            "conflict",
+            "too many concurrent uses of this seal; try again",
+        ));
+    }
     // 4. Sign.
     let made = make_signature(&seal_data, &key, &input, now);
     let signature = match made {

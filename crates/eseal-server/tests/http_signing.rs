@@ -338,3 +338,224 @@ async fn an_unfinished_intent_is_aborted() {
     assert_eq!(state, "aborted");
     svc.run.abort();
 }
+
+/// An official seal signs only under an approved use request (two levels here), only the
+/// approved document, within the count and the window; every refusal is in the ledger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_seal_use_needs_approval() {
+    use eseal_server::app::DEMO_USCC;
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
+    let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
+    let maker = svc.user(&admin, "maker1", &["maker"]).await;
+    let (s, _) = svc
+        .call(
+            "PUT",
+            &format!("/api/v1/organisations/{DEMO_USCC}"),
+            Some(&admin),
+            Some(json!({"name": "威海市示例科技有限公司", "approval_levels": 2})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut tokens = std::collections::HashMap::new();
+    for (name, role, org) in [
+        ("keeper", "custodian", DEMO_USCC),
+        ("a1", "approver", DEMO_USCC),
+        ("a2", "approver", DEMO_USCC),
+        ("outsider", "approver", "91110000600037341L"),
+    ] {
+        let (s, v) = svc
+            .call("POST", "/api/v1/users", Some(&admin), Some(json!({"username": name, "display_name": name, "roles": [role], "password": common::PASSWORD, "organisation_code": org})))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        tokens.insert(name, svc.login(name, common::PASSWORD).await);
+    }
+    // Make the demo organisation's contract seal with a platform key.
+    let (_, app) = svc
+        .call("POST", "/api/v1/applications", Some(&applicant), Some(json!({"kind": {"official": {"business": "contract"}}, "seal_name": "威海市示例科技有限公司合同专用章", "organisation_code": DEMO_USCC})))
+        .await;
+    let id = app["id"].as_str().unwrap();
+    for k in ["business_licence", "agent_id", "authorisation"] {
+        let sm3 = svc.upload(&applicant, k.as_bytes().to_vec()).await;
+        svc.call(
+            "POST",
+            &format!("/api/v1/applications/{id}/materials"),
+            Some(&applicant),
+            Some(json!({"kind": k, "sm3": sm3})),
+        )
+        .await;
+    }
+    svc.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/submit"),
+        Some(&applicant),
+        None,
+    )
+    .await;
+    svc.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/approve"),
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    let (s, made) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/make"),
+            Some(&maker),
+            Some(json!({"key": "platform", "pin": INITIAL})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let seal = made["seal"]["id"].as_str().unwrap().to_owned();
+    let keeper = tokens["keeper"].clone();
+    let (s, _) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/pin"),
+            Some(&keeper),
+            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let doc = "采购合同正文".as_bytes();
+    let other = "另一份合同".as_bytes();
+    let sign = |data: &'static [u8], request: Option<String>| {
+        let svc = &svc;
+        let keeper = keeper.clone();
+        let seal = seal.clone();
+        async move {
+            let mut body = sign_body(PIN, data);
+            body["use_request"] = json!(request);
+            svc.call(
+                "POST",
+                &format!("/api/v1/seals/{seal}/sign"),
+                Some(&keeper),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let code = |r: (StatusCode, Value)| (r.0, r.1["code"].as_str().unwrap_or("").to_owned());
+
+    // No request → refused.
+    assert_eq!(
+        code(sign(doc, None).await),
+        (StatusCode::FORBIDDEN, "use_not_approved".into())
+    );
+    // A request for doc, 1 stamp, one hour.
+    let (s, req) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/use-requests"),
+            Some(&keeper),
+            Some(json!({"documents": [eseal_gm::Sm3Digest::of(doc).to_hex()], "purpose": "签订采购合同", "counterparty": "乙方", "stamps": 1, "not_after": "2026-03-02T10:00:00Z"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let rid = req["id"].as_str().unwrap().to_owned();
+    let approve = |who: &'static str| {
+        let svc = &svc;
+        let t = tokens[who].clone();
+        let rid = rid.clone();
+        async move {
+            svc.call(
+                "POST",
+                &format!("/api/v1/use-requests/{rid}/approve"),
+                Some(&t),
+                None,
+            )
+            .await
+        }
+    };
+    // Another organisation's approver does not see it; the first level leaves it pending.
+    assert_eq!(approve("outsider").await.0, StatusCode::NOT_FOUND);
+    let (s, v) = approve("a1").await;
+    assert_eq!(
+        (s, v["state"]["state"].as_str()),
+        (StatusCode::OK, Some("pending"))
+    );
+    assert_eq!(
+        code(sign(doc, Some(rid.clone())).await),
+        (StatusCode::FORBIDDEN, "use_not_approved".into())
+    );
+    assert_eq!(
+        approve("a1").await.0,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "same approver twice"
+    );
+    let (s, v) = approve("a2").await;
+    assert_eq!(
+        (s, v["state"]["state"].as_str()),
+        (StatusCode::OK, Some("approved"))
+    );
+    // Wrong document → refused; the approved one → signed; again → the count is used up.
+    assert_eq!(
+        code(sign(other, Some(rid.clone())).await),
+        (StatusCode::FORBIDDEN, "use_not_approved".into())
+    );
+    let (s, v) = sign(doc, Some(rid.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["usage"]["approval"], rid.as_str());
+    assert_eq!(
+        code(sign(doc, Some(rid.clone())).await),
+        (StatusCode::FORBIDDEN, "use_not_approved".into())
+    );
+    // After the window → refused.
+    svc.clock.advance(time::Duration::hours(2));
+    let keeper = svc.login("keeper", common::PASSWORD).await;
+    let a1 = svc.login("a1", common::PASSWORD).await;
+    let mut body = sign_body(PIN, doc);
+    body["use_request"] = json!(rid);
+    let late = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/sign"),
+            Some(&keeper),
+            Some(body),
+        )
+        .await;
+    assert_eq!(
+        code(late),
+        (StatusCode::FORBIDDEN, "use_not_approved".into())
+    );
+
+    // The ledger: one signed, five refusals with their reasons.
+    let (s, ledger) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal}/usages"),
+            Some(&a1),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let states: Vec<&str> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["state"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "signed").count(),
+        1,
+        "{ledger}"
+    );
+    assert_eq!(
+        states.iter().filter(|s| **s == "aborted").count(),
+        5,
+        "{ledger}"
+    );
+    assert!(
+        ledger
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["state"]["state"] == "signed"
+                || u["state"]["why"].as_str().unwrap().starts_with("refused"))
+    );
+    svc.run.abort();
+}

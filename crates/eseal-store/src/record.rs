@@ -1,7 +1,9 @@
 //! How each eseal-core aggregate maps to a table: its key and the indexed columns kept beside
 //! the JSON document.
 
-use eseal_core::{Application, Filing, FilingState, Organisation, Person, Seal, SealState, Usage};
+use eseal_core::{
+    Application, Filing, FilingState, Organisation, Person, Seal, SealState, Usage, UseRequest,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -120,6 +122,20 @@ impl Record for Usage {
     fn columns(&self) -> Vec<(&'static str, Column)> {
         vec![
             ("seal_id", text(&self.seal_id)),
+            ("state", text(self.state.name())),
+        ]
+    }
+}
+
+impl Record for UseRequest {
+    const TABLE: &'static str = "use_requests";
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        vec![
+            ("seal_id", text(&self.seal_id)),
+            ("organisation_code", text(&self.organisation_code)),
             ("state", text(self.state.name())),
         ]
     }
