@@ -255,6 +255,17 @@ enum SignCommand {
         #[arg(long, conflicts_with_all = ["page", "x"])]
         riding: bool,
     },
+    /// Play the holder's device for the external signer: sign the `to_be_signed` bytes the
+    /// platform prepared (base64, from POST /api/v1/seals/{id}/sign/prepare) with the key
+    /// file, and print the SM2 signature (base64 DER) for POST /api/v1/usages/{id}/finish.
+    External {
+        /// The device's private key (PKCS#8 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The to_be_signed value, base64.
+        #[arg(long)]
+        tbs: String,
+    },
     /// Sign a file: write the DER SES_Signature over its SM3 digest.
     Data {
         #[arg(long)]
@@ -554,6 +565,17 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                 "{} {}",
                 lang.t("已写出签章文档", "wrote the signed document"),
                 out.display()
+            );
+            Ok(0)
+        }
+        Command::Sign(SignCommand::External { key, tbs }) => {
+            let key = files::read_private_key(&key)?;
+            let bytes = <base64ct::Base64 as base64ct::Encoding>::decode_vec(tbs.trim())
+                .map_err(|e| anyhow::anyhow!("--tbs is not base64: {e}"))?;
+            let sig = key.sign(&eseal_gm::SignerId::default(), &bytes)?;
+            println!(
+                "{}",
+                <base64ct::Base64 as base64ct::Encoding>::encode_string(&sig.to_der())
             );
             Ok(0)
         }

@@ -1210,3 +1210,43 @@ fn signing_a_file_with_a_chinese_name() {
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
 }
+
+/// `eseal sign external` plays the device: its signature over the prepared bytes verifies
+/// with the key's public half and the standard signer ID; bad base64 is a usage error.
+#[test]
+fn sign_external_plays_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("device.key");
+    let o = eseal(&["key", "generate", "--out", key.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let tbs = b"TBS_Sign bytes from the platform";
+    let b64 = <base64ct::Base64 as base64ct::Encoding>::encode_string(tbs);
+    let o = eseal(&[
+        "sign",
+        "external",
+        "--key",
+        key.to_str().unwrap(),
+        "--tbs",
+        &b64,
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let der = <base64ct::Base64 as base64ct::Encoding>::decode_vec(
+        String::from_utf8(o.stdout).unwrap().trim(),
+    )
+    .unwrap();
+    let sig = Sm2Signature::from_der(&der).unwrap();
+    let private = Sm2PrivateKey::from_pem(&std::fs::read_to_string(&key).unwrap()).unwrap();
+    private
+        .public_key()
+        .verify(&eseal_gm::SignerId::default(), tbs, &sig)
+        .unwrap();
+    let o = eseal(&[
+        "sign",
+        "external",
+        "--key",
+        key.to_str().unwrap(),
+        "--tbs",
+        "%%%",
+    ]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+}

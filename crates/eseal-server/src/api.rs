@@ -101,6 +101,22 @@ macro_rules! ep {
 /// Every endpoint.
 pub const ENDPOINTS: &[Endpoint] = &[
     ep!(
+        "POST",
+        "/api/v1/seals/{id}/sign/prepare",
+        Access::Roles(&[Holder, Custodian]),
+        "External signer, step 1: the exact TBS_Sign bytes for the holder's device to sign",
+        "外部签名（设备持钥）第一步：待签数据",
+        r#"{"data":"<base64>","document_name":"合同.pdf","purpose":"签订合同","counterparty":null,"use_request":null}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/usages/{id}/finish",
+        Access::Roles(&[Holder, Custodian]),
+        "External signer, step 2: the device's SM2 signature; checked, assembled, recorded",
+        "外部签名第二步：提交设备签名值",
+        r#"{"signature":"<base64 DER or r||s>"}"#
+    ),
+    ep!(
         "PUT",
         "/api/v1/organisations/{uscc}",
         Access::Roles(&[SystemAdmin]),
@@ -391,6 +407,8 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/materials") => post(upload_material),
         ("GET", "/api/v1/materials/{sm3}") => get(read_material),
         ("POST", "/api/v1/seals/{id}/sign") => post(sign),
+        ("POST", "/api/v1/seals/{id}/sign/prepare") => post(prepare_external),
+        ("POST", "/api/v1/usages/{id}/finish") => post(finish_external),
         ("PUT", "/api/v1/organisations/{uscc}") => axum::routing::put(put_organisation),
         ("POST", "/api/v1/seals/{id}/use-requests") => post(create_use_request),
         ("GET", "/api/v1/use-requests") => get(list_use_requests),
@@ -433,7 +451,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/materials" => MATERIAL_LIMIT,
             "/api/v1/applications/{id}/make"
             | "/api/v1/seals/{id}/renew"
-            | "/api/v1/seals/{id}/sign" => MAKE_LIMIT,
+            | "/api/v1/seals/{id}/sign"
+            | "/api/v1/seals/{id}/sign/prepare" => MAKE_LIMIT,
             _ => JSON_LIMIT,
         };
         let h = h
@@ -1283,6 +1302,82 @@ async fn sign(
             "signature": Base64::encode_string(&signed.signature),
         })),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+struct PrepareBody {
+    data: Option<String>,
+    document_sm3: Option<String>,
+    document_name: String,
+    purpose: String,
+    counterparty: Option<String>,
+    use_request: Option<String>,
+}
+
+fn digest_of(data: &Option<String>, sm3: &Option<String>) -> ApiResult<eseal_gm::Sm3Digest> {
+    match (data, sm3) {
+        (Some(d), None) => Ok(eseal_gm::Sm3Digest::of(&b64("data", d)?)),
+        (None, Some(h)) => hex::decode(h)
+            .ok()
+            .and_then(|v| eseal_gm::Sm3Digest::from_slice(&v))
+            .ok_or_else(|| ApiError::invalid("document_sm3", "not an SM3 digest in hex")),
+        _ => Err(ApiError::invalid(
+            "data",
+            "give exactly one of data (base64) or document_sm3",
+        )),
+    }
+}
+
+async fn prepare_external(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<PrepareBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    let digest = digest_of(&b.data, &b.document_sm3)?;
+    let p = crate::signing::prepare_external(
+        &s,
+        &seal,
+        &c.user,
+        crate::signing::SignInput {
+            document_sm3: digest,
+            document_name: b.document_name,
+            purpose: b.purpose,
+            counterparty: b.counterparty,
+            use_request: b.use_request,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "usage": p.usage,
+            "to_be_signed": Base64::encode_string(&p.to_be_signed),
+            "signer_id": eseal_gm::DEFAULT_SIGNER_ID,
+            "finish_by": rfc(p.usage.created + crate::signing::INTENT_TIMEOUT),
+        })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct FinishBody {
+    signature: String,
+}
+
+async fn finish_external(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<FinishBody>,
+) -> ApiResult<Json<Value>> {
+    let sig = b64("signature", &b.signature)?;
+    let signed = crate::signing::finish_external(&s, &id, &c.user, &sig).await?;
+    Ok(Json(json!({
+        "usage": signed.usage,
+        "signature": Base64::encode_string(&signed.signature),
+    })))
 }
 
 #[derive(Debug, Deserialize)]

@@ -24,8 +24,9 @@ use time::{Duration, OffsetDateTime};
 /// How many times a PIN reservation is retried when concurrent attempts race on the record.
 const RESERVE_RETRIES: usize = 200;
 
-/// How long an intent may stay open before recovery aborts it (longer than any signing).
-pub const INTENT_TIMEOUT: Duration = Duration::minutes(2);
+/// How long an intent may stay open before recovery aborts it: longer than any signing,
+/// including a holder confirming on their USB key for the external signer.
+pub const INTENT_TIMEOUT: Duration = Duration::minutes(10);
 
 fn locked() -> ApiError {
     ApiError {
@@ -368,6 +369,194 @@ pub async fn sign_detached(
         .commit(Batch::new().update(&usage, 1)?, now)
         .await?;
     Ok(Signed { usage, signature })
+}
+
+/// What the holder's device must sign (external signer).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The ledger intent.
+    pub usage: Usage,
+    /// The exact DER `TBS_Sign` bytes to sign with SM2 (signer ID 1234567812345678).
+    pub to_be_signed: Vec<u8>,
+}
+
+fn prepare_tbs(
+    seal_data: &[u8],
+    input_sm3: eseal_gm::Sm3Digest,
+    document_name: &str,
+    at: OffsetDateTime,
+) -> Result<eseal_ses::PreparedSignature, ApiError> {
+    let (seal, _) = eseal_ses::AnySeal::decode(seal_data)
+        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
+    let view = seal
+        .view()
+        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
+    let cert = match &view.signer_certs {
+        eseal_ses::any::CertListView::Certs(c) => c.first().map(|c| c.to_vec()),
+        eseal_ses::any::CertListView::Digests(_) => None,
+    }
+    .ok_or_else(|| ApiError::internal("the seal lists no certificate"))?;
+    eseal_ses::prepare_signature(
+        &seal,
+        &cert,
+        &eseal_ses::SignRequest {
+            data_hash: input_sm3,
+            signing_time: at,
+            property_info: property_info(document_name),
+        },
+    )
+    .map_err(|e| ApiError::unprocessable("forbidden", e.to_string()))
+}
+
+/// External signer, step 1: checks the use (approval included, its stamp taken), commits the
+/// intent, and returns the bytes the device signs. The key never reaches the platform.
+pub async fn prepare_external(
+    s: &AppState,
+    seal: &Seal,
+    signer: &str,
+    input: SignInput,
+) -> Result<Prepared, ApiError> {
+    let now = s.now();
+    if seal.key_custody != eseal_core::KeyCustody::Device {
+        return Err(ApiError::unprocessable(
+            "forbidden",
+            "the platform holds this seal's key: sign with POST /seals/{id}/sign and the PIN",
+        ));
+    }
+    if seal.status_at(now) != SealStatus::Valid {
+        return Err(ApiError::unprocessable(
+            "seal_not_valid",
+            format!(
+                "seal {} is not valid now: {:?}",
+                seal.id,
+                seal.status_at(now)
+            ),
+        ));
+    }
+    if let Err(why) = precheck_request(s, seal, &input).await {
+        return Err(refuse_and_record(s, seal, signer, &input, why).await);
+    }
+    let (_, seal_data) = s
+        .store()
+        .blob(&seal.seal_data_sm3)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("seal data of {} missing", seal.id)))?;
+    let tbs = prepare_tbs(&seal_data, input.document_sm3, &input.document_name, now)?
+        .to_be_signed()
+        .to_vec();
+    let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
+    let mut usage = Usage::intent(
+        &usage_id,
+        &seal.id,
+        signer,
+        &input.document_sm3.to_hex(),
+        &input.document_name,
+        &input.purpose,
+        input.counterparty.as_deref(),
+        now,
+    )?;
+    usage.approval = input.use_request.clone();
+    let mut batch = Batch::new();
+    if let Some(id) = &input.use_request
+        && matches!(seal.kind, eseal_core::SealKind::Official(_))
+    {
+        let Some(mut req) = s.store().get::<eseal_core::UseRequest>(id).await? else {
+            return Err(not_approved(format!("no use request {id}")));
+        };
+        if let Err(e) = req.record.consume(&input.document_sm3.to_hex(), now) {
+            return Err(refuse_and_record(s, seal, signer, &input, e.to_string()).await);
+        }
+        batch.update(&req.record, req.version)?;
+    }
+    batch.insert(&usage)?;
+    s.store().commit(&batch, now).await?;
+    Ok(Prepared {
+        usage,
+        to_be_signed: tbs,
+    })
+}
+
+/// External signer, step 2: the device's signature (DER or raw r‖s) over the prepared bytes.
+/// It is checked against the bound certificate; a wrong one is refused and the intent
+/// aborted. On success the SES_Signature is assembled and the ledger entry completed.
+pub async fn finish_external(
+    s: &AppState,
+    usage_id: &str,
+    caller: &str,
+    signature: &[u8],
+) -> Result<Signed, ApiError> {
+    let now = s.now();
+    let mut u = s
+        .store()
+        .get::<Usage>(usage_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("usage", usage_id))?;
+    if u.record.signer != caller {
+        return Err(ApiError::not_found("usage", usage_id));
+    }
+    if u.record.state != eseal_core::UsageState::Intent {
+        return Err(eseal_core::DomainError::IllegalTransition {
+            what: "usage",
+            state: u.record.state.name().into(),
+            action: "finishing",
+        }
+        .into());
+    }
+    let seal = s
+        .store()
+        .get::<Seal>(&u.record.seal_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("seal", &u.record.seal_id))?
+        .record;
+    let (_, seal_data) = s
+        .store()
+        .blob(&seal.seal_data_sm3)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("seal data of {} missing", seal.id)))?;
+    let digest = hex::decode(&u.record.document_sm3)
+        .ok()
+        .and_then(|b| eseal_gm::Sm3Digest::from_slice(&b))
+        .ok_or_else(|| ApiError::internal("stored document digest"))?;
+    let prepared = prepare_tbs(
+        &seal_data,
+        digest,
+        &u.record.document_name,
+        u.record.created,
+    )?;
+    let parsed = eseal_gm::Sm2Signature::from_der_or_raw(signature)
+        .map(|(s, _)| s)
+        .map_err(|e| ApiError::invalid("signature", format!("not an SM2 signature: {e}")));
+    let finished = parsed.and_then(|sig| {
+        prepared.finish(sig).map_err(|e| {
+            ApiError::unprocessable(
+                "signature_invalid",
+                format!("the signature does not verify with the seal's certificate: {e}"),
+            )
+        })
+    });
+    let sig = match finished {
+        Ok(sig) => sig.raw().to_vec(),
+        Err(e) => {
+            u.record.aborted(&format!("refused: {}", e.detail), now)?;
+            let _ = s
+                .store()
+                .commit(Batch::new().update(&u.record, u.version)?, now)
+                .await;
+            return Err(e);
+        }
+    };
+    let sm3 = s
+        .store()
+        .put_blob("application/octet-stream", &sig, now)
+        .await?;
+    u.record.signed(&sm3, now)?;
+    s.store()
+        .commit(Batch::new().update(&u.record, u.version)?, now)
+        .await?;
+    Ok(Signed {
+        usage: u.record,
+        signature: sig,
+    })
 }
 
 fn make_signature(

@@ -318,7 +318,7 @@ async fn an_unfinished_intent_is_aborted() {
         .commit(eseal_store::Batch::new().insert(&intent).unwrap(), T0)
         .await
         .unwrap();
-    svc.clock.advance(time::Duration::minutes(3));
+    svc.clock.advance(time::Duration::minutes(11));
     let mut state = String::new();
     for _ in 0..100 {
         state = store
@@ -556,6 +556,198 @@ async fn official_seal_use_needs_approval() {
             .iter()
             .all(|u| u["state"]["state"] == "signed"
                 || u["state"]["why"].as_str().unwrap().starts_with("refused"))
+    );
+    svc.run.abort();
+}
+
+/// The external signer: the key stays in the holder's device. The platform prepares the
+/// exact bytes, the device signs them, the platform checks the signature against the bound
+/// certificate and assembles the SES_Signature; a wrong signature is refused and the intent
+/// aborted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn external_signer_round_trip() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
+    let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
+    let maker = svc.user(&admin, "maker1", &["maker"]).await;
+    let (_, app) = svc
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&applicant),
+            Some(json!({"kind": "personal", "seal_name": "张三丰", "holder_id": HOLDER_ID})),
+        )
+        .await;
+    let id = app["id"].as_str().unwrap();
+    let sm3 = svc.upload(&applicant, b"id card".to_vec()).await;
+    svc.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/materials"),
+        Some(&applicant),
+        Some(json!({"kind": "holder_id", "sm3": sm3})),
+    )
+    .await;
+    svc.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/submit"),
+        Some(&applicant),
+        None,
+    )
+    .await;
+    svc.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/approve"),
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    // The device's key and its certificate (from the platform's CA, as an enrolment would).
+    let random = eseal_gm::provider::SeededRandom::new(b"usb key");
+    let device_key = eseal_gm::Sm2PrivateKey::generate(&random).unwrap();
+    let cert = svc
+        .run
+        .state
+        .pki()
+        .issue_for(
+            "person",
+            "/C=CN/CN=张三丰",
+            &device_key.public_key(),
+            T0,
+            &random,
+        )
+        .unwrap();
+    let impression = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/image/square.png"
+    ))
+    .unwrap();
+    let (s, made) = svc
+        .call("POST", &format!("/api/v1/applications/{id}/make"), Some(&maker), Some(json!({"key": "device", "certificate": cert.to_pem(), "impression": b64(&impression)})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let seal = made["seal"]["id"].as_str().unwrap().to_owned();
+    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
+
+    let data = "授权委托书".as_bytes();
+    let prepare = || {
+        let svc = &svc;
+        let zhang = zhang.clone();
+        let seal = seal.clone();
+        async move {
+            let (s, v) = svc
+                .call("POST", &format!("/api/v1/seals/{seal}/sign/prepare"), Some(&zhang), Some(json!({"data": b64(data), "document_name": "授权委托书.ofd", "purpose": "委托办理"})))
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            let tbs = <base64ct::Base64 as base64ct::Encoding>::decode_vec(
+                v["to_be_signed"].as_str().unwrap(),
+            )
+            .unwrap();
+            (v["usage"]["id"].as_str().unwrap().to_owned(), tbs)
+        }
+    };
+    let finish = |usage: String, sig: Vec<u8>| {
+        let svc = &svc;
+        let zhang = zhang.clone();
+        async move {
+            svc.call(
+                "POST",
+                &format!("/api/v1/usages/{usage}/finish"),
+                Some(&zhang),
+                Some(json!({"signature": b64(&sig)})),
+            )
+            .await
+        }
+    };
+    // A signature by another key is refused, and that intent is aborted.
+    let (u1, tbs1) = prepare().await;
+    let intruder = eseal_gm::Sm2PrivateKey::generate(&random).unwrap();
+    let bad = intruder
+        .sign(&eseal_gm::SignerId::default(), &tbs1)
+        .unwrap()
+        .to_der();
+    let (s, v) = finish(u1.clone(), bad).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("signature_invalid")),
+        "{v}"
+    );
+    let good_for_u1 = device_key
+        .sign(&eseal_gm::SignerId::default(), &tbs1)
+        .unwrap()
+        .to_der();
+    let (s, v) = finish(u1, good_for_u1).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("illegal_transition")),
+        "aborted stays aborted: {v}"
+    );
+    // The device signs the prepared bytes: accepted, and the result verifies PASSED.
+    let (u2, tbs2) = prepare().await;
+    let sig = device_key
+        .sign(&eseal_gm::SignerId::default(), &tbs2)
+        .unwrap()
+        .to_der();
+    let (s, v) = finish(u2, sig).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let der =
+        <base64ct::Base64 as base64ct::Encoding>::decode_vec(v["signature"].as_str().unwrap())
+            .unwrap();
+    let (sig, _) = eseal_ses::AnySignature::decode(&der).unwrap();
+    let policy = eseal_ses::VerifyPolicy {
+        chain_validator: Some(std::sync::Arc::new(eseal_doc::trust::PkiValidator {
+            store: svc.run.state.pki().trust(svc.clock.now()).unwrap(),
+        })),
+        ..Default::default()
+    };
+    let report = eseal_ses::verify_signature(
+        &sig,
+        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(data)),
+        &policy,
+        &eseal_gm::provider::SoftwareVerifier,
+    );
+    assert_eq!(
+        report.indication(),
+        eseal_ses::Indication::Passed,
+        "{report:?}"
+    );
+    // The PIN path does not apply to a device key.
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/sign"),
+            Some(&zhang),
+            Some(sign_body(PIN, data)),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("forbidden")),
+        "{v}"
+    );
+    let (_, ledger) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal}/usages"),
+            Some(&zhang),
+            None,
+        )
+        .await;
+    let states: Vec<&str> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["state"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "signed").count(),
+        1,
+        "{ledger}"
+    );
+    assert_eq!(
+        states.iter().filter(|s| **s == "aborted").count(),
+        1,
+        "{ledger}"
     );
     svc.run.abort();
 }
