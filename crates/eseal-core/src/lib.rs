@@ -8,6 +8,7 @@ pub mod kind;
 pub mod material;
 pub mod party;
 pub mod pin;
+pub mod scope;
 pub mod seal;
 pub mod usage;
 
@@ -19,5 +20,6 @@ pub use kind::{BusinessSeal, OfficialKind, PositionKind, SealKind};
 pub use material::{DataKey, SealedMaterial};
 pub use party::{Organisation, Person};
 pub use pin::{PinAge, PinState};
+pub use scope::{PositionScope, UseClaim};
 pub use seal::{KeyCustody, RevocationReason, Seal, SealState, SealStatus};
 pub use usage::{Usage, UsageState};

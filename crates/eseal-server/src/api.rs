@@ -101,6 +101,14 @@ macro_rules! ep {
 /// Every endpoint.
 pub const ENDPOINTS: &[Endpoint] = &[
     ep!(
+        "PUT",
+        "/api/v1/seals/{id}/scope",
+        Access::Roles(&[Custodian]),
+        "Set a position seal's authorised scope (document types, business categories, amount limit)",
+        "设置职务章授权范围",
+        r#"{"document_types":["报销单"],"business_categories":["财务"],"amount_limit":50000}"#
+    ),
+    ep!(
         "POST",
         "/api/v1/seals/{id}/sign/prepare",
         Access::Roles(&[Holder, Custodian]),
@@ -407,6 +415,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/materials") => post(upload_material),
         ("GET", "/api/v1/materials/{sm3}") => get(read_material),
         ("POST", "/api/v1/seals/{id}/sign") => post(sign),
+        ("PUT", "/api/v1/seals/{id}/scope") => axum::routing::put(put_scope),
         ("POST", "/api/v1/seals/{id}/sign/prepare") => post(prepare_external),
         ("POST", "/api/v1/usages/{id}/finish") => post(finish_external),
         ("PUT", "/api/v1/organisations/{uscc}") => axum::routing::put(put_organisation),
@@ -1258,6 +1267,10 @@ struct SignBody {
     document_name: String,
     purpose: String,
     counterparty: Option<String>,
+    /// Position seals: what the document is, checked against the authorised scope.
+    document_type: Option<String>,
+    business_category: Option<String>,
+    amount: Option<u64>,
 }
 
 async fn sign(
@@ -1292,6 +1305,11 @@ async fn sign(
             purpose: b.purpose,
             counterparty: b.counterparty,
             use_request: b.use_request,
+            claim: eseal_core::UseClaim {
+                document_type: b.document_type,
+                business_category: b.business_category,
+                amount: b.amount,
+            },
         },
     )
     .await?;
@@ -1312,6 +1330,10 @@ struct PrepareBody {
     purpose: String,
     counterparty: Option<String>,
     use_request: Option<String>,
+    /// Position seals: what the document is, checked against the authorised scope.
+    document_type: Option<String>,
+    business_category: Option<String>,
+    amount: Option<u64>,
 }
 
 fn digest_of(data: &Option<String>, sm3: &Option<String>) -> ApiResult<eseal_gm::Sm3Digest> {
@@ -1347,6 +1369,11 @@ async fn prepare_external(
             purpose: b.purpose,
             counterparty: b.counterparty,
             use_request: b.use_request,
+            claim: eseal_core::UseClaim {
+                document_type: b.document_type,
+                business_category: b.business_category,
+                amount: b.amount,
+            },
         },
     )
     .await?;
@@ -1419,6 +1446,48 @@ async fn usages(
             .map(|u| u.record)
             .collect(),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+struct ScopeBody {
+    document_types: Vec<String>,
+    #[serde(default)]
+    business_categories: Vec<String>,
+    amount_limit: Option<u64>,
+}
+
+async fn put_scope(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<ScopeBody>,
+) -> ApiResult<Json<eseal_core::PositionScope>> {
+    let seal = load_seal(&s, &id).await?.record;
+    if !matches!(seal.kind, SealKind::Position(_)) {
+        return Err(ApiError::invalid("seal", "scopes are for position seals"));
+    }
+    if c.organisation_code.is_none() || c.organisation_code != seal.organisation_code {
+        return Err(ApiError::forbidden_role(
+            "only a custodian of the seal's organisation sets its scope",
+        ));
+    }
+    let scope = eseal_core::PositionScope::new(
+        &id,
+        b.document_types,
+        b.business_categories,
+        b.amount_limit,
+        &c.user,
+    )?;
+    let now = s.now();
+    match s.store().get::<eseal_core::PositionScope>(&id).await? {
+        Some(old) => {
+            s.store()
+                .commit(Batch::new().update(&scope, old.version)?, now)
+                .await?
+        }
+        None => s.store().commit(Batch::new().insert(&scope)?, now).await?,
+    }
+    Ok(Json(scope))
 }
 
 #[derive(Debug, Deserialize)]

@@ -143,6 +143,8 @@ pub struct SignInput {
     pub counterparty: Option<String>,
     /// The approved use request (official seals).
     pub use_request: Option<String>,
+    /// What the document is (position seals' scope).
+    pub claim: eseal_core::UseClaim,
 }
 
 /// What signing returns.
@@ -154,10 +156,9 @@ pub struct Signed {
     pub signature: Vec<u8>,
 }
 
-/// Who may sign with `seal` (R-USE-2..4): a personal seal its holder; an official seal a
-/// custodian of its organisation, and then only under an approved use request (checked when
-/// signing). Position seals need the holder's authorised scope, not built yet, so they are
-/// refused with a code saying so rather than signed unchecked.
+/// Who may sign with `seal` (R-USE-2..4): a personal seal its holder; a position seal its
+/// holder, within the scope the organisation set (checked when signing); an official seal a
+/// custodian of its organisation, under an approved use request (checked when signing).
 pub fn may_use(seal: &Seal, caller: &crate::auth::Caller) -> Result<(), ApiError> {
     match &seal.kind {
         eseal_core::SealKind::Personal => {
@@ -187,10 +188,17 @@ pub fn may_use(seal: &Seal, caller: &crate::auth::Caller) -> Result<(), ApiError
             }
             Ok(())
         }
-        eseal_core::SealKind::Position(_) => Err(ApiError::unprocessable(
-            "scope_required",
-            "position seals sign only within the holder's authorised scope (R-USE-3), which is not built yet",
-        )),
+        eseal_core::SealKind::Position(_) => {
+            if caller.citizen_id.is_none() || seal.holder_id != caller.citizen_id {
+                return Err(ApiError {
+                    status: 403,
+                    code: "not_the_holder",
+                    detail: "a position seal signs only for its holder, within the scope the organisation set (R-USE-3)".into(),
+                    field: None,
+                });
+            }
+            Ok(())
+        }
     }
 }
 
@@ -203,6 +211,35 @@ fn not_approved(why: String) -> ApiError {
     }
 }
 
+/// Why a use was refused before the key was touched.
+#[derive(Debug)]
+enum Refusal {
+    /// No or an unusable approval (official seals).
+    Approval(String),
+    /// Outside the authorised scope (position seals).
+    Scope(String),
+}
+
+impl Refusal {
+    fn why(&self) -> &str {
+        match self {
+            Refusal::Approval(w) | Refusal::Scope(w) => w,
+        }
+    }
+
+    fn error(self) -> ApiError {
+        match self {
+            Refusal::Approval(w) => not_approved(w),
+            Refusal::Scope(w) => ApiError {
+                status: 403,
+                code: "out_of_scope",
+                detail: w,
+                field: None,
+            },
+        }
+    }
+}
+
 /// Records a refused use in the ledger (R-USE-2: use beyond authority is refused and
 /// recorded) and returns the refusal.
 async fn refuse_and_record(
@@ -210,8 +247,9 @@ async fn refuse_and_record(
     seal: &Seal,
     signer: &str,
     input: &SignInput,
-    why: String,
+    refusal: Refusal,
 ) -> ApiError {
+    let why = refusal.why().to_owned();
     let now = s.now();
     let id = crate::making::new_seal_id(s.random())
         .map(|i| format!("U{}", &i[2..]))
@@ -234,18 +272,36 @@ async fn refuse_and_record(
             let _ = s.store().commit(&batch, now).await;
         }
     }
-    not_approved(why)
+    refusal.error()
 }
 
 /// Checks an official seal's use request for this document now, without consuming it.
-async fn precheck_request(
-    s: &AppState,
-    seal: &Seal,
-    input: &SignInput,
-) -> Result<Option<eseal_store::Versioned<eseal_core::UseRequest>>, String> {
-    if !matches!(seal.kind, eseal_core::SealKind::Official(_)) {
-        return Ok(None);
+async fn precheck_request(s: &AppState, seal: &Seal, input: &SignInput) -> Result<(), Refusal> {
+    if matches!(seal.kind, eseal_core::SealKind::Position(_)) {
+        let scope = s
+            .store()
+            .get::<eseal_core::PositionScope>(&seal.id)
+            .await
+            .map_err(|e| Refusal::Scope(e.to_string()))?
+            .ok_or_else(|| {
+                Refusal::Scope(
+                    "the organisation has not set this position seal's authorised scope".into(),
+                )
+            })?;
+        return scope
+            .record
+            .check(&input.claim)
+            .map_err(|e| Refusal::Scope(e.to_string()));
     }
+    if !matches!(seal.kind, eseal_core::SealKind::Official(_)) {
+        return Ok(());
+    }
+    precheck_approval(s, seal, input)
+        .await
+        .map_err(Refusal::Approval)
+}
+
+async fn precheck_approval(s: &AppState, seal: &Seal, input: &SignInput) -> Result<(), String> {
     let id = input
         .use_request
         .as_deref()
@@ -263,7 +319,7 @@ async fn precheck_request(
         .clone()
         .consume(&input.document_sm3.to_hex(), s.now())
         .map_err(|e| e.to_string())?;
-    Ok(Some(r))
+    Ok(())
 }
 
 /// Signs `input` with the seal's platform-held key under `pin`, writing intent and ledger.
@@ -329,7 +385,14 @@ pub async fn sign_detached(
             if let Err(e) = req.record.consume(&input.document_sm3.to_hex(), now) {
                 // Commit the cleared PIN count, record the refusal.
                 let _ = s.store().commit(&batch, now).await;
-                return Err(refuse_and_record(s, seal, signer, &input, e.to_string()).await);
+                return Err(refuse_and_record(
+                    s,
+                    seal,
+                    signer,
+                    &input,
+                    Refusal::Approval(e.to_string()),
+                )
+                .await);
             }
             batch.update(&req.record, req.version)?;
         }
@@ -464,7 +527,14 @@ pub async fn prepare_external(
             return Err(not_approved(format!("no use request {id}")));
         };
         if let Err(e) = req.record.consume(&input.document_sm3.to_hex(), now) {
-            return Err(refuse_and_record(s, seal, signer, &input, e.to_string()).await);
+            return Err(refuse_and_record(
+                s,
+                seal,
+                signer,
+                &input,
+                Refusal::Approval(e.to_string()),
+            )
+            .await);
         }
         batch.update(&req.record, req.version)?;
     }

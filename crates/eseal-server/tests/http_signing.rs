@@ -751,3 +751,142 @@ async fn external_signer_round_trip() {
     );
     svc.run.abort();
 }
+
+/// A position seal (财务负责人) signs for its holder only within the scope its organisation
+/// set: document type, business category, amount; outside it → refused and recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn position_seal_signs_within_its_scope() {
+    use eseal_server::app::DEMO_USCC;
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
+    let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
+    let maker = svc.user(&admin, "maker1", &["maker"]).await;
+    let (_, app) = svc
+        .call("POST", "/api/v1/applications", Some(&applicant), Some(json!({"kind": {"position": "finance_head"}, "seal_name": "张三丰", "organisation_code": DEMO_USCC, "holder_id": HOLDER_ID})))
+        .await;
+    let id = app["id"].as_str().unwrap();
+    for k in ["business_licence", "holder_id", "agent_id", "authorisation"] {
+        let sm3 = svc.upload(&applicant, k.as_bytes().to_vec()).await;
+        svc.call(
+            "POST",
+            &format!("/api/v1/applications/{id}/materials"),
+            Some(&applicant),
+            Some(json!({"kind": k, "sm3": sm3})),
+        )
+        .await;
+    }
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/submit"),
+            Some(&applicant),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    svc.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/approve"),
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    let impression = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/image/square.png"
+    ))
+    .unwrap();
+    let (s, made) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/make"),
+            Some(&maker),
+            Some(json!({"key": "platform", "pin": INITIAL, "impression": b64(&impression)})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{made}");
+    let seal = made["seal"]["id"].as_str().unwrap().to_owned();
+    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
+    let (s, _) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/pin"),
+            Some(&zhang),
+            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let sign = |doc_type: &str, category: &str, amount: u64| {
+        let svc = &svc;
+        let zhang = zhang.clone();
+        let seal = seal.clone();
+        let mut body = sign_body(PIN, b"expense claim");
+        body["document_type"] = json!(doc_type);
+        body["business_category"] = json!(category);
+        body["amount"] = json!(amount);
+        async move {
+            let (s, v) = svc
+                .call(
+                    "POST",
+                    &format!("/api/v1/seals/{seal}/sign"),
+                    Some(&zhang),
+                    Some(body),
+                )
+                .await;
+            (s, v["code"].as_str().unwrap_or("").to_owned())
+        }
+    };
+    // No scope yet → refused.
+    assert_eq!(
+        sign("报销单", "财务", 100).await,
+        (StatusCode::FORBIDDEN, "out_of_scope".into())
+    );
+    let (s, v) = svc
+        .call("POST", "/api/v1/users", Some(&admin), Some(json!({"username": "keeper", "display_name": "keeper", "roles": ["custodian"], "password": common::PASSWORD, "organisation_code": DEMO_USCC})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let keeper = svc.login("keeper", common::PASSWORD).await;
+    let (s, v) = svc
+        .call("PUT", &format!("/api/v1/seals/{seal}/scope"), Some(&keeper), Some(json!({"document_types": ["报销单"], "business_categories": ["财务"], "amount_limit": 50000})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        sign("合同", "财务", 100).await,
+        (StatusCode::FORBIDDEN, "out_of_scope".into())
+    );
+    assert_eq!(
+        sign("报销单", "采购", 100).await,
+        (StatusCode::FORBIDDEN, "out_of_scope".into())
+    );
+    assert_eq!(
+        sign("报销单", "财务", 50_001).await,
+        (StatusCode::FORBIDDEN, "out_of_scope".into())
+    );
+    assert_eq!(sign("报销单", "财务", 50_000).await.0, StatusCode::CREATED);
+    let (_, ledger) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal}/usages"),
+            Some(&zhang),
+            None,
+        )
+        .await;
+    let states: Vec<&str> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["state"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|s| **s == "signed").count(),
+        1,
+        "{ledger}"
+    );
+    assert_eq!(
+        states.iter().filter(|s| **s == "aborted").count(),
+        4,
+        "{ledger}"
+    );
+    svc.run.abort();
+}

@@ -2,7 +2,8 @@
 //! the JSON document.
 
 use eseal_core::{
-    Application, Filing, FilingState, Organisation, Person, Seal, SealState, Usage, UseRequest,
+    Application, Filing, FilingState, Organisation, Person, PositionScope, Seal, SealState, Usage,
+    UseRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -138,5 +139,15 @@ impl Record for UseRequest {
             ("organisation_code", text(&self.organisation_code)),
             ("state", text(self.state.name())),
         ]
+    }
+}
+
+impl Record for PositionScope {
+    const TABLE: &'static str = "position_scopes";
+    fn key(&self) -> &str {
+        &self.seal_id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        Vec::new()
     }
 }

@@ -1,0 +1,128 @@
+//! The authorised scope of a position seal (R-USE-3, Art. 15): the organisation says which
+//! document types and business categories its holder may sign, up to which amount. A use
+//! outside it is refused.
+
+use crate::error::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// What a position seal's holder may sign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionScope {
+    /// The seal.
+    pub seal_id: String,
+    /// Allowed document types (e.g. 合同, 报销单); at least one.
+    pub document_types: Vec<String>,
+    /// Allowed business categories (e.g. 采购, 财务); empty: any.
+    pub business_categories: Vec<String>,
+    /// Highest amount (in yuan) a signed document may carry; none: no limit.
+    pub amount_limit: Option<u64>,
+    /// Who set it (a custodian of the organisation).
+    pub set_by: String,
+}
+
+/// What a use claims about the document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UseClaim {
+    /// Document type.
+    pub document_type: Option<String>,
+    /// Business category.
+    pub business_category: Option<String>,
+    /// Amount in yuan.
+    pub amount: Option<u64>,
+}
+
+impl PositionScope {
+    /// A scope, checked: at least one document type, no empty names.
+    pub fn new(
+        seal_id: &str,
+        document_types: Vec<String>,
+        business_categories: Vec<String>,
+        amount_limit: Option<u64>,
+        set_by: &str,
+    ) -> Result<Self, DomainError> {
+        let clean = |v: Vec<String>, field: &'static str| -> Result<Vec<String>, DomainError> {
+            v.into_iter()
+                .map(|s| {
+                    let t = s.trim().to_owned();
+                    if t.is_empty() {
+                        Err(DomainError::Invalid {
+                            field,
+                            why: "an empty name".into(),
+                        })
+                    } else {
+                        Ok(t)
+                    }
+                })
+                .collect()
+        };
+        let document_types = clean(document_types, "document_types")?;
+        if document_types.is_empty() {
+            return Err(DomainError::Invalid {
+                field: "document_types",
+                why: "at least one document type".into(),
+            });
+        }
+        Ok(Self {
+            seal_id: seal_id.to_owned(),
+            document_types,
+            business_categories: clean(business_categories, "business_categories")?,
+            amount_limit,
+            set_by: set_by.to_owned(),
+        })
+    }
+
+    /// Whether a use with this claim is inside the scope.
+    pub fn check(&self, claim: &UseClaim) -> Result<(), DomainError> {
+        let out =
+            |why: String| DomainError::Forbidden(format!("outside the authorised scope: {why}"));
+        match &claim.document_type {
+            Some(t) if self.document_types.iter().any(|d| d == t.trim()) => {}
+            Some(t) => return Err(out(format!("document type {t:?} is not authorised"))),
+            None => return Err(out("the document type is required".into())),
+        }
+        if !self.business_categories.is_empty() {
+            match &claim.business_category {
+                Some(c) if self.business_categories.iter().any(|b| b == c.trim()) => {}
+                Some(c) => return Err(out(format!("business category {c:?} is not authorised"))),
+                None => return Err(out("the business category is required".into())),
+            }
+        }
+        if let Some(limit) = self.amount_limit {
+            match claim.amount {
+                Some(a) if a <= limit => {}
+                Some(a) => return Err(out(format!("amount {a} exceeds the limit {limit}"))),
+                None => return Err(out("the amount is required".into())),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_checks_type_category_and_amount() {
+        let s = PositionScope::new(
+            "ES1",
+            vec!["报销单".into(), "合同".into()],
+            vec!["财务".into()],
+            Some(50_000),
+            "keeper",
+        )
+        .unwrap();
+        let claim = |t: &str, c: &str, a: u64| UseClaim {
+            document_type: Some(t.into()),
+            business_category: Some(c.into()),
+            amount: Some(a),
+        };
+        assert!(s.check(&claim("报销单", "财务", 50_000)).is_ok());
+        assert!(s.check(&claim("授权书", "财务", 1)).is_err());
+        assert!(s.check(&claim("合同", "采购", 1)).is_err());
+        assert!(s.check(&claim("合同", "财务", 50_001)).is_err());
+        assert!(s.check(&UseClaim::default()).is_err());
+        assert!(PositionScope::new("ES1", vec![], vec![], None, "k").is_err());
+        assert!(PositionScope::new("ES1", vec![" ".into()], vec![], None, "k").is_err());
+    }
+}
