@@ -145,6 +145,8 @@ pub struct SignInput {
     pub use_request: Option<String>,
     /// What the document is (position seals' scope).
     pub claim: eseal_core::UseClaim,
+    /// Sign this OFD (a visible stamp placed as given) instead of a detached signature.
+    pub ofd: Option<(Vec<u8>, eseal_doc::Placement)>,
 }
 
 /// What signing returns.
@@ -152,7 +154,7 @@ pub struct SignInput {
 pub struct Signed {
     /// The ledger entry.
     pub usage: Usage,
-    /// The DER SES_Signature.
+    /// The DER SES_Signature, or the signed OFD.
     pub signature: Vec<u8>,
 }
 
@@ -413,7 +415,12 @@ pub async fn sign_detached(
         ));
     }
     // 4. Sign.
-    let made = make_signature(&seal_data, &key, &input, now);
+    let made = match &input.ofd {
+        None => make_signature(&seal_data, &key, &input, now),
+        Some((ofd, placement)) => {
+            sign_ofd_blocking(seal_data.clone(), key, ofd.clone(), placement.clone(), now).await
+        }
+    };
     let signature = match made {
         Ok(sig) => sig,
         Err(e) => {
@@ -627,6 +634,48 @@ pub async fn finish_external(
         usage: u.record,
         signature: sig,
     })
+}
+
+/// Signs an OFD off the async threads (the package code is synchronous).
+async fn sign_ofd_blocking(
+    seal_data: Vec<u8>,
+    key: Sm2PrivateKey,
+    ofd: Vec<u8>,
+    placement: eseal_doc::Placement,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let (seal, _) = eseal_ses::AnySeal::decode(&seal_data)
+            .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
+        let cert = match &seal
+            .view()
+            .map_err(|e| ApiError::internal(e.to_string()))?
+            .signer_certs
+        {
+            eseal_ses::any::CertListView::Certs(c) => c.first().map(|c| c.to_vec()),
+            eseal_ses::any::CertListView::Digests(_) => None,
+        }
+        .ok_or_else(|| ApiError::internal("the seal lists no certificate"))?;
+        let mut out = std::io::Cursor::new(Vec::new());
+        eseal_doc::sign_ofd(
+            std::io::Cursor::new(ofd),
+            &mut out,
+            &eseal_doc::OfdSignRequest {
+                kind: eseal_doc::SignatureKind::Seal,
+                seal: Some(&seal),
+                signer_cert: &cert,
+                signing_time: now,
+                placement,
+            },
+            &SoftwareSigner::new(key),
+        )
+        .map_err(|e| {
+            ApiError::unprocessable("invalid_document", format!("signing the OFD: {e}"))
+        })?;
+        Ok(out.into_inner())
+    })
+    .await
+    .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))
 }
 
 fn make_signature(

@@ -890,3 +890,75 @@ async fn position_seal_signs_within_its_scope() {
     );
     svc.run.abort();
 }
+
+/// An OFD signed through the API with a visible stamp verifies PASSED, and the ledger
+/// records the unsigned document's SM3 and the signed file's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ofd_signed_through_the_api_verifies() {
+    let Some(samples) = eseal_testkit::samples() else {
+        return;
+    };
+    let input = std::fs::read(samples.join("helloworld.ofd")).unwrap();
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let seal = personal_seal(&svc, &admin).await;
+    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
+    let (s, _) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/pin"),
+            Some(&zhang),
+            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/sign/ofd"),
+            Some(&zhang),
+            Some(json!({"pin": PIN, "ofd": b64(&input), "placement": {"page": {"page": 1, "x": 100, "y": 150}}, "document_name": "helloworld.ofd", "purpose": "确认"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let signed =
+        <base64ct::Base64 as base64ct::Encoding>::decode_vec(v["ofd"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        v["usage"]["document_sm3"],
+        eseal_gm::Sm3Digest::of(&input).to_hex()
+    );
+    assert_eq!(
+        v["usage"]["state"]["signature_sm3"],
+        eseal_gm::Sm3Digest::of(&signed).to_hex()
+    );
+    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed)).unwrap();
+    let policy = eseal_ses::VerifyPolicy {
+        chain_validator: Some(std::sync::Arc::new(eseal_doc::trust::PkiValidator {
+            store: svc.run.state.pki().trust(svc.clock.now()).unwrap(),
+        })),
+        ..Default::default()
+    };
+    let report =
+        eseal_doc::verify_ofd(&mut pkg, &policy, &eseal_gm::provider::SoftwareVerifier).unwrap();
+    assert_eq!(
+        report.indication(),
+        eseal_ses::Indication::Passed,
+        "{report:?}"
+    );
+    // Not an OFD → 422 with a code, and the intent is aborted (never a signature unknown to
+    // the ledger).
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/sign/ofd"),
+            Some(&zhang),
+            Some(json!({"pin": PIN, "ofd": b64(b"not a zip"), "placement": {"keyword": "甲方"}, "document_name": "x.ofd", "purpose": "确认"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_document")),
+        "{v}"
+    );
+    svc.run.abort();
+}
