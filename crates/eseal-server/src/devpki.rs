@@ -27,7 +27,12 @@ pub struct DevPki {
     ca: Mutex<DevCa>,
     maker_cert: Certificate,
     maker_key: Sm2PrivateKey,
+    tsa_cert: Certificate,
+    tsa_key: Sm2PrivateKey,
 }
+
+/// The development TSA's policy OID (a development value; a deployment's TSA has its own).
+pub const TSA_POLICY: &str = "1.2.156.112562.1.1";
 
 fn io(path: &Path, e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(format!("{}: {e}", path.display()))
@@ -115,13 +120,35 @@ impl DevPki {
         }
         let state: CaState =
             serde_json::from_slice(&read(&state_path)?).map_err(|e| io(&state_path, e))?;
-        let ca = DevCa::open(
+        let mut ca = DevCa::open(
             read_cert(&dir.join("issuing.pem"))?,
             read_key(&dir.join("issuing.key"))?,
             state,
         )
         .map_err(|e| ApiError::internal(e.to_string()))?;
+        // The timestamp authority (added after the first release of this layout: made on the
+        // first start that lacks it).
+        if !dir.join("tsa.pem").exists() {
+            let key =
+                Sm2PrivateKey::generate(random).map_err(|e| ApiError::internal(e.to_string()))?;
+            let subject = name_from_slashes("/C=CN/O=eseal 印章服务机构/CN=eseal 时间戳服务")
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let cert = ca
+                .issue(random, now, "tsa", subject, &key.public_key(), 3650)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let pem = key
+                .to_pkcs8_pem()
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let _ = std::fs::remove_file(dir.join("tsa.key"));
+            write_secret(&dir.join("tsa.key"), pem.as_bytes())?;
+            std::fs::write(dir.join("tsa.pem"), cert.to_pem()).map_err(|e| io(dir, e))?;
+            let json = serde_json::to_vec_pretty(&ca.state)
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            std::fs::write(&state_path, json).map_err(|e| io(&state_path, e))?;
+        }
         Ok(Self {
+            tsa_cert: read_cert(&dir.join("tsa.pem"))?,
+            tsa_key: read_key(&dir.join("tsa.key"))?,
             dir: dir.to_owned(),
             root: read_cert(&dir.join("root.pem"))?,
             root_key: read_key(&dir.join("root.key"))?,
@@ -138,6 +165,32 @@ impl DevPki {
             cert: self.maker_cert.der().to_vec(),
             key: SoftwareSigner::new(self.maker_key.clone()),
         }
+    }
+
+    /// A timestamp token (RFC 3161 with SM2/SM3, GM/T 0033 style) over `imprinted` at `now`,
+    /// from the platform's TSA.
+    pub fn timestamp(
+        &self,
+        imprinted: &[u8],
+        now: OffsetDateTime,
+        random: &dyn SecureRandom,
+    ) -> Result<Vec<u8>, ApiError> {
+        let mut b = [0u8; 8];
+        random
+            .fill(&mut b)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let serial = u64::from_be_bytes(b) >> 2;
+        let policy = x509_cert::der::asn1::ObjectIdentifier::new(TSA_POLICY)
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        eseal_ses::timestamp::make_token(
+            imprinted,
+            now,
+            serial,
+            &policy,
+            self.tsa_cert.der(),
+            &SoftwareSigner::new(self.tsa_key.clone()),
+        )
+        .map_err(|e| ApiError::internal(format!("timestamp: {e}")))
     }
 
     /// The root certificate (the trust anchor relying parties install).

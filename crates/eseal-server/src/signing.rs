@@ -416,7 +416,7 @@ pub async fn sign_detached(
     }
     // 4. Sign.
     let made = match &input.ofd {
-        None => make_signature(&seal_data, &key, &input, now),
+        None => make_signature(&seal_data, &key, &input, now).and_then(|sig| stamp(s, &sig, now)),
         Some((ofd, placement)) => {
             sign_ofd_blocking(seal_data.clone(), key, ofd.clone(), placement.clone(), now).await
         }
@@ -612,7 +612,10 @@ pub async fn finish_external(
         })
     });
     let sig = match finished {
-        Ok(sig) => sig.raw().to_vec(),
+        Ok(sig) => match stamp(s, sig.raw(), now) {
+            Ok(stamped) => stamped,
+            Err(e) => return Err(e),
+        },
         Err(e) => {
             u.record.aborted(&format!("refused: {}", e.detail), now)?;
             let _ = s
@@ -634,6 +637,18 @@ pub async fn finish_external(
         usage: u.record,
         signature: sig,
     })
+}
+
+/// Puts the platform TSA's timestamp over the signature value into the SES_Signature's
+/// `timeStamp` field (issue 7 item 5): verifiers then take genTime as the proof of when it was
+/// signed.
+fn stamp(s: &AppState, signature: &[u8], now: OffsetDateTime) -> Result<Vec<u8>, ApiError> {
+    let (sig, _) = eseal_ses::AnySignature::decode(signature)
+        .map_err(|e| ApiError::internal(format!("signature just made: {e}")))?;
+    let token = s.pki().timestamp(sig.view().signature, now, s.random())?;
+    sig.with_timestamp(token)
+        .map(|t| t.raw().to_vec())
+        .map_err(|e| ApiError::internal(format!("timestamp: {e}")))
 }
 
 /// Signs an OFD off the async threads (the package code is synchronous).

@@ -169,6 +169,11 @@ async fn signing(backend: Backend) {
         eseal_ses::Indication::Passed,
         "{report:?}"
     );
+    assert_eq!(
+        report.outcome(eseal_ses::CheckId::SignatureTimestamp),
+        Some(eseal_ses::Outcome::Passed),
+        "the platform TSA stamped the signature: {report:?}"
+    );
 
     // The ledger: one signed entry naming the signature, document, purpose and signer.
     let (s, ledger) = svc
@@ -710,6 +715,11 @@ async fn external_signer_round_trip() {
         report.indication(),
         eseal_ses::Indication::Passed,
         "{report:?}"
+    );
+    assert_eq!(
+        report.outcome(eseal_ses::CheckId::SignatureTimestamp),
+        Some(eseal_ses::Outcome::Passed),
+        "the platform TSA stamped the signature: {report:?}"
     );
     // The PIN path does not apply to a device key.
     let (s, v) = svc

@@ -411,6 +411,35 @@ impl AnySignature {
     }
 }
 
+impl AnySignature {
+    /// The same signature with `token` (an RFC 3161 / GM/T 0033 timestamp token over the
+    /// signature value) in its `timeStamp` field, written EXPLICIT. GM/T 0031-2014 (v1)
+    /// signatures have no such field and are refused.
+    pub fn with_timestamp(&self, token: Vec<u8>) -> Result<Self, SesError> {
+        let field = Some(v4::TimeStampField::explicit(token));
+        match self {
+            Self::V1(_) => Err(SesError::new(
+                SesErrorKind::Refused,
+                "GM/T 0031-2014 signatures have no timestamp field",
+            )),
+            Self::V4(s) => Ok(Self::V4(v4::SesSignature::new(
+                s.to_sign.clone(),
+                s.cert.clone(),
+                s.signature_alg_id,
+                s.signature.clone(),
+                field,
+            )?)),
+            Self::V5(s) => Ok(Self::V5(v5::SesSignature::new(
+                s.to_sign.clone(),
+                s.cert.clone(),
+                s.signature_alg_id,
+                s.signature.clone(),
+                field,
+            )?)),
+        }
+    }
+}
+
 fn v4_signature_view<S: EmbeddedSeal>(
     version: Version,
     s: &v4::SesSignatureOf<S>,
