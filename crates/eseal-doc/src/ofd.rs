@@ -37,6 +37,10 @@ pub struct SignatureResult {
     pub sub_indication: Option<SubIndication>,
     /// Every check.
     pub report: Report,
+    /// The signature's stored bytes (SignedValue), for callers that check more (the
+    /// registry's online verification); not in the JSON report.
+    #[serde(skip)]
+    pub signed_value: Vec<u8>,
 }
 
 /// The result for a document.
@@ -171,6 +175,7 @@ fn verify_one<R: Read + Seek>(
         indication: Indication::Failed,
         sub_indication: Some(SubIndication::FormatFailure),
         report: Report::default(),
+        signed_value: Vec::new(),
     };
     let fail = |mut r: SignatureResult, why: String| {
         r.report.checks.push(eseal_ses::Check {
@@ -198,6 +203,7 @@ fn verify_one<R: Read + Seek>(
         Ok(v) => v,
         Err(e) => return fail(result, format!("SignedValue: {e}")),
     };
+    result.signed_value = value.clone();
     // The signature itself.
     let mut report;
     let mut signer_key: Option<Sm2PublicKey> = None;

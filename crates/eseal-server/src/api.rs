@@ -102,6 +102,14 @@ macro_rules! ep {
 pub const ENDPOINTS: &[Endpoint] = &[
     ep!(
         "POST",
+        "/api/v1/verify",
+        Access::Public,
+        "Verify online: an OFD, or a detached signature with its data; the offline report plus the registry's status at signing time and ledger entry",
+        "在线验章",
+        r#"{"ofd":"<base64>"} or {"signature":"<base64>","data":"<base64>"} or {"signature":"…","data_sm3":"<hex>"}"#
+    ),
+    ep!(
+        "POST",
         "/api/v1/seals/{id}/sign/ofd",
         Access::Roles(&[Holder, Custodian]),
         "Sign an OFD (GB/T 33190) with a visible stamp, with a platform-held key under its PIN",
@@ -423,6 +431,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/materials") => post(upload_material),
         ("GET", "/api/v1/materials/{sm3}") => get(read_material),
         ("POST", "/api/v1/seals/{id}/sign") => post(sign),
+        ("POST", "/api/v1/verify") => post(verify),
         ("POST", "/api/v1/seals/{id}/sign/ofd") => post(sign_ofd),
         ("PUT", "/api/v1/seals/{id}/scope") => axum::routing::put(put_scope),
         ("POST", "/api/v1/seals/{id}/sign/prepare") => post(prepare_external),
@@ -468,7 +477,7 @@ pub fn router(state: AppState) -> Router {
         let limit = match ep.path {
             "/api/v1/materials" => MATERIAL_LIMIT,
             // An OFD of up to 15 MB, base64 in JSON.
-            "/api/v1/seals/{id}/sign/ofd" => MATERIAL_LIMIT * 2,
+            "/api/v1/seals/{id}/sign/ofd" | "/api/v1/verify" => MATERIAL_LIMIT * 2,
             "/api/v1/applications/{id}/make"
             | "/api/v1/seals/{id}/renew"
             | "/api/v1/seals/{id}/sign"
@@ -1066,6 +1075,11 @@ async fn make(
     )?;
     let key = store_artefacts(&s, &mut made, b.pin.as_deref()).await?;
     registry::issue(s.store(), &id, &made.seal, key.as_ref(), now).await?;
+    // A change replaced the old seal: its certificate is superseded at the CA as well.
+    if let Purpose::Change { old } = &app.purpose {
+        let serial = load_seal(&s, old).await?.record.certificate_serial;
+        s.pki().revoke(&serial, RevocationReason::Replaced, now)?;
+    }
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -1331,6 +1345,60 @@ async fn sign(
             "usage": signed.usage,
             "signature": Base64::encode_string(&signed.signature),
         })),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct VerifyBody {
+    ofd: Option<String>,
+    signature: Option<String>,
+    data: Option<String>,
+    data_sm3: Option<String>,
+}
+
+async fn verify(State(s): State<AppState>, Json(b): Json<VerifyBody>) -> ApiResult<Json<Value>> {
+    let results = match (&b.ofd, &b.signature) {
+        (Some(ofd), None) => crate::verifying::ofd(&s, b64("ofd", ofd)?).await?,
+        (None, Some(sig)) => {
+            let digest = match (&b.data, &b.data_sm3) {
+                (Some(d), None) => eseal_gm::Sm3Digest::of(&b64("data", d)?),
+                (None, Some(h)) => hex::decode(h)
+                    .ok()
+                    .and_then(|v| eseal_gm::Sm3Digest::from_slice(&v))
+                    .ok_or_else(|| ApiError::invalid("data_sm3", "not an SM3 digest in hex"))?,
+                _ => {
+                    return Err(ApiError::invalid(
+                        "data",
+                        "a detached signature needs data (base64) or data_sm3",
+                    ));
+                }
+            };
+            crate::verifying::detached(&s, &b64("signature", sig)?, digest).await?
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "ofd",
+                "give an ofd, or a signature with its data",
+            ));
+        }
+    };
+    let overall = if results.is_empty() {
+        eseal_ses::Indication::Indeterminate
+    } else if results
+        .iter()
+        .any(|r| r.indication == eseal_ses::Indication::Failed)
+    {
+        eseal_ses::Indication::Failed
+    } else if results
+        .iter()
+        .all(|r| r.indication == eseal_ses::Indication::Passed)
+    {
+        eseal_ses::Indication::Passed
+    } else {
+        eseal_ses::Indication::Indeterminate
+    };
+    Ok(Json(
+        json!({ "indication": overall, "signatures": results }),
     ))
 }
 
@@ -1770,6 +1838,10 @@ async fn revoke(
         });
     }
     registry::revoke(s.store(), &id, b.reason, &proof, now).await?;
+    // The seal's certificate goes on the CA's revocation list too, so offline verifiers see
+    // it (a certificate from another CA is left to that CA).
+    let serial = load_seal(&s, &id).await?.record.certificate_serial;
+    s.pki().revoke(&serial, b.reason, now)?;
     let seal = load_seal(&s, &id).await?.record;
     Ok(Json(seal_view(&seal, now)))
 }

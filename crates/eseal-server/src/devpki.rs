@@ -193,6 +193,38 @@ impl DevPki {
         .map_err(|e| ApiError::internal(format!("timestamp: {e}")))
     }
 
+    /// Revokes a certificate this CA issued (a revoked or replaced seal's), so that offline
+    /// verifiers see it on the CRL. `Ok(false)` when this CA did not issue it (a device
+    /// certificate from another CA, whose revocation is that CA's business) or it is revoked
+    /// already.
+    pub fn revoke(
+        &self,
+        serial_hex: &str,
+        reason: eseal_core::RevocationReason,
+        at: OffsetDateTime,
+    ) -> Result<bool, ApiError> {
+        use eseal_core::RevocationReason as R;
+        use eseal_pki::crl::RevocationReason as X;
+        let x509 = match reason {
+            R::KeyCompromise | R::StolenOrLost => X::KeyCompromise,
+            R::Replaced => X::Superseded,
+            R::Dissolution | R::Merger => X::CessationOfOperation,
+            R::PhysicalSealOutOfUse | R::NoLongerUsed | R::DeviceDamaged => X::CessationOfOperation,
+        };
+        let mut ca = self.lock();
+        let serial = serial_hex.trim().to_ascii_uppercase();
+        if !ca.state.issued.iter().any(|r| r.serial == serial) {
+            return Ok(false);
+        }
+        match ca.revoke(&serial, x509, at) {
+            Ok(()) => {
+                self.save(&ca)?;
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
     /// The root certificate (the trust anchor relying parties install).
     pub fn root(&self) -> &Certificate {
         &self.root

@@ -13,3 +13,4 @@ pub mod problem;
 pub mod registry;
 pub mod signing;
 pub mod sim;
+pub mod verifying;

@@ -759,6 +759,84 @@ async fn external_signer_round_trip() {
         1,
         "{ledger}"
     );
+    // Online verification: PASSED, made here, valid at signing time, the ledger entry found.
+    let verify = |sig: Vec<u8>| {
+        let svc = &svc;
+        async move {
+            let (s, v) = svc
+                .call(
+                    "POST",
+                    "/api/v1/verify",
+                    None,
+                    Some(json!({"signature": b64(&sig), "data": b64(data)})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            v
+        }
+    };
+    let v = verify(der.clone()).await;
+    assert_eq!(v["indication"], "PASSED", "{v}");
+    let reg = &v["signatures"][0]["registry"];
+    assert_eq!(
+        (reg["made_here"].as_bool(), reg["time_source"].as_str()),
+        (Some(true), Some("timestamp")),
+        "{v}"
+    );
+    assert_eq!(reg["status_at_signing"]["status"], "valid");
+    assert_eq!(reg["ledger"]["signer"], "zhang");
+
+    // Revoke the seal; a signature the device makes afterwards (offline, with the seal data)
+    // verifies FAILED (REVOKED) online, the earlier one still PASSED.
+    svc.clock.advance(time::Duration::minutes(1));
+    let maker = svc.login("maker1", common::PASSWORD).await;
+    let proof = svc.upload(&maker, b"loss report".to_vec()).await;
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/revoke"),
+            Some(&maker),
+            Some(json!({"reason": "stolen_or_lost", "proof": [proof]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    svc.clock.advance(time::Duration::minutes(1));
+    let seal_data = svc
+        .http
+        .get(svc.url(&format!("/api/v1/seals/{seal}/data")))
+        .bearer_auth(&maker)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let (seal_obj, _) = eseal_ses::AnySeal::decode(&seal_data).unwrap();
+    let late = eseal_ses::prepare_signature(
+        &seal_obj,
+        cert.der(),
+        &eseal_ses::SignRequest {
+            data_hash: eseal_gm::Sm3Digest::of(data),
+            signing_time: svc.clock.now(),
+            property_info: "late.ofd".into(),
+        },
+    )
+    .unwrap()
+    .sign(&eseal_gm::provider::SoftwareSigner::new(device_key.clone()))
+    .unwrap();
+    let v = verify(late.raw().to_vec()).await;
+    assert_eq!(v["indication"], "FAILED", "{v}");
+    // Offline, the certificate is on the CA's revocation list now too.
+    assert_eq!(v["signatures"][0]["offline_indication"], "FAILED", "{v}");
+    assert!(
+        v["signatures"][0]["registry"]["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("REVOKED"),
+        "{v}"
+    );
+    let v = verify(der.clone()).await;
+    assert_eq!(v["indication"], "PASSED", "the earlier signature: {v}");
     svc.run.abort();
 }
 
