@@ -24,6 +24,8 @@ struct Inner {
     data_key: DataKey,
     pki: DevPki,
     connectors: Connectors,
+    /// One PIN check at a time per seal in this process (see [`AppState::seal_lock`]).
+    seal_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
                 data_key,
                 pki,
                 connectors,
+                seal_locks: std::sync::Mutex::new(std::collections::HashMap::new()),
             }),
         }
     }
@@ -75,6 +78,19 @@ impl AppState {
     /// The police connector.
     pub fn police(&self) -> &PoliceClient {
         &self.inner.connectors.police
+    }
+
+    /// The lock that serialises PIN checks on one seal within this process. Reservations in
+    /// the store already bound wrong attempts exactly across replicas; without this lock,
+    /// five legitimate signatures in flight at once would hold five reservations and lock the
+    /// seal for a moment.
+    pub fn seal_lock(&self, seal_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self
+            .inner
+            .seal_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.entry(seal_id.to_owned()).or_default().clone()
     }
 
     /// Both connectors (what the filing worker delivers through).

@@ -120,6 +120,8 @@ pub async fn change_pin(
             "the new PIN must differ from the old one",
         ));
     }
+    let lock = s.seal_lock(seal_id);
+    let _guard = lock.lock().await;
     let (key, rec) = check_pin(s, seal_id, old).await?;
     let now = s.now();
     let mut sealed = keystore::lock(seal_id, &key, new, s.data_key(), s.random(), now)?;
@@ -352,6 +354,8 @@ pub async fn sign_detached(
     if let Err(why) = precheck_request(s, seal, &input).await {
         return Err(refuse_and_record(s, seal, signer, &input, why).await);
     }
+    let lock = s.seal_lock(&seal.id);
+    let guard = lock.lock().await;
     let (key, rec) = check_pin(s, &seal.id, pin).await?;
     let mut pin_state = rec.record.pin.clone();
     pin_state.succeeded();
@@ -408,6 +412,7 @@ pub async fn sign_detached(
             Err(e) => return Err(e.into()),
         }
     }
+    drop(guard);
     if !committed {
         return Err(ApiError::conflict(
             "conflict",

@@ -1,0 +1,279 @@
+//! Signing throughput and latency over HTTP (issue 7; scripts/bench-sign.sh runs it).
+//!
+//! Starts the service in-process on SQLite in a temporary directory, makes a personal seal
+//! with a platform-held key, changes its initial PIN, then runs C concurrent clients for S
+//! seconds, each signing a generated OFD of about 100 KB through
+//! `POST /api/v1/seals/{id}/sign/ofd` over loopback HTTP, and reports throughput, p50 and
+//! p99. In the same run it measures the raw SM2 signing rate (eseal-gm, one core) and the
+//! Argon2id PIN derivation the key store does per signature, for comparison.
+//!
+//! `cargo run --release -p eseal-server --example bench_sign -- [CLIENTS] [SECONDS]`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark tool
+
+use base64ct::{Base64, Encoding};
+use eseal_gm::provider::{Clock, SystemClock};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "Bench-Password-2026";
+const HOLDER: &str = "11010519491231002X";
+
+fn ofd_of(size: usize) -> Vec<u8> {
+    // A one-page OFD with an incompressible attachment, so the package is about `size` bytes.
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflate = zip::write::SimpleFileOptions::default();
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let ns = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
+    z.start_file("OFD.xml", deflate).unwrap();
+    write!(z, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:OFD {ns} Version=\"1.0\" DocType=\"OFD\"><ofd:DocBody><ofd:DocInfo><ofd:DocID>bench</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>").unwrap();
+    z.start_file("Doc_0/Document.xml", deflate).unwrap();
+    write!(z, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>10</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID=\"1\" BaseLoc=\"Pages/Page_0/Content.xml\"/></ofd:Pages></ofd:Document>").unwrap();
+    z.start_file("Doc_0/Pages/Page_0/Content.xml", deflate)
+        .unwrap();
+    write!(z, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Page {ns}><ofd:Content><ofd:Layer ID=\"2\"/></ofd:Content></ofd:Page>").unwrap();
+    z.start_file("Doc_0/Res/attachment.bin", stored).unwrap();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut buf = Vec::with_capacity(size);
+    while buf.len() < size {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
+    z.write_all(&buf).unwrap();
+    z.finish().unwrap().into_inner()
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Value {
+        let mut r = self
+            .http
+            .request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let resp = r.send().await.unwrap();
+        let status = resp.status();
+        let v: Value = resp.json().await.unwrap_or_default();
+        assert!(status.is_success(), "{method} {path}: {status} {v}");
+        v
+    }
+}
+
+async fn login(
+    api: &Api,
+    state: &eseal_server::app::AppState,
+    user: &str,
+    password: &str,
+) -> String {
+    let u = state
+        .store()
+        .get::<eseal_server::auth::User>(user)
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    let secret = eseal_server::auth::totp_secret(&u, state.data_key()).unwrap();
+    // One login per user and TOTP step.
+    let step = eseal_server::auth::totp_step(SystemClock.now());
+    let code = eseal_server::auth::totp_code(&secret, step);
+    api.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({"username": user, "password": password, "totp": code})),
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let clients: usize = args.get(1).map_or(8, |a| a.parse().unwrap());
+    let seconds: u64 = args.get(2).map_or(60, |a| a.parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = eseal_server::app::ServeConfig::new(dir.path().join("data"));
+    config.listen = "127.0.0.1:0".into();
+    config.filing_every = Duration::from_secs(1);
+    let run = eseal_server::app::start(config, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: run.url.clone(),
+    };
+    let st = run.state.clone();
+    let admin_info = run.first_admin.clone().unwrap();
+    let admin = login(&api, &st, &admin_info.username, &admin_info.password).await;
+    for (name, role, citizen) in [
+        ("applicant", "applicant", None),
+        ("reviewer", "reviewer", None),
+        ("maker", "maker", None),
+        ("zhang", "holder", Some(HOLDER)),
+    ] {
+        api.call("POST", "/api/v1/users", Some(&admin), Some(json!({"username": name, "display_name": name, "roles": [role], "password": PASSWORD, "citizen_id": citizen}))).await;
+    }
+    let (ap, rv, mk, zh) = (
+        login(&api, &st, "applicant", PASSWORD).await,
+        login(&api, &st, "reviewer", PASSWORD).await,
+        login(&api, &st, "maker", PASSWORD).await,
+        login(&api, &st, "zhang", PASSWORD).await,
+    );
+    let app = api
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&ap),
+            Some(json!({"kind": "personal", "seal_name": "张三丰", "holder_id": HOLDER})),
+        )
+        .await;
+    let id = app["id"].as_str().unwrap().to_owned();
+    let m = api
+        .http
+        .post(format!("{}/api/v1/materials", api.base))
+        .bearer_auth(&ap)
+        .body("id card")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    api.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/materials"),
+        Some(&ap),
+        Some(json!({"kind": "holder_id", "sm3": m["sm3"]})),
+    )
+    .await;
+    api.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/submit"),
+        Some(&ap),
+        None,
+    )
+    .await;
+    api.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/approve"),
+        Some(&rv),
+        None,
+    )
+    .await;
+    let square = include_bytes!("../../../testdata/image/square.png");
+    let made = api.call("POST", &format!("/api/v1/applications/{id}/make"), Some(&mk), Some(json!({"key": "platform", "pin": "480213", "impression": Base64::encode_string(square)}))).await;
+    let seal = made["seal"]["id"].as_str().unwrap().to_owned();
+    api.call(
+        "POST",
+        &format!("/api/v1/seals/{seal}/pin"),
+        Some(&zh),
+        Some(json!({"old_pin": "480213", "new_pin": "739164"})),
+    )
+    .await;
+
+    let ofd = ofd_of(100 * 1024);
+    let body = Arc::new(
+        json!({"pin": "739164", "ofd": Base64::encode_string(&ofd), "placement": {"page": {"page": 1, "x": 100, "y": 150}}, "document_name": "bench.ofd", "purpose": "benchmark"}),
+    );
+    println!(
+        "OFD {} bytes; {clients} clients for {seconds} s; {} cores",
+        ofd.len(),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+
+    // Raw rates in the same run (one core each).
+    let key = eseal_gm::Sm2PrivateKey::generate(&eseal_gm::provider::OsRandom).unwrap();
+    let id_ = eseal_gm::SignerId::default();
+    let t = Instant::now();
+    let mut n = 0u64;
+    while t.elapsed() < Duration::from_secs(3) {
+        key.sign(&id_, b"raw sign rate").unwrap();
+        n += 1;
+    }
+    let raw = n as f64 / t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let mut k = 0u64;
+    while t.elapsed() < Duration::from_secs(3) {
+        let mut out = [0u8; 16];
+        argon2::Argon2::default()
+            .hash_password_into(b"739164", b"0123456789abcdef", &mut out)
+            .unwrap();
+        k += 1;
+    }
+    let kdf = k as f64 / t.elapsed().as_secs_f64();
+
+    let url = format!("{}/api/v1/seals/{seal}/sign/ofd", api.base);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (http, url, token, body) = (api.http.clone(), url.clone(), zh.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0u64;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let r = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&*body)
+                    .send()
+                    .await
+                    .unwrap();
+                let ok = r.status().is_success();
+                let _ = r.bytes().await;
+                if ok {
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                } else {
+                    errors += 1;
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.unwrap();
+        all.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    all.sort_by(f64::total_cmp);
+    let rate = all.len() as f64 / elapsed;
+    println!("raw SM2 sign (1 core):       {raw:9.1} /s");
+    println!("Argon2id PIN key (1 core):   {kdf:9.1} /s");
+    println!(
+        "OFD sign over HTTP:          {rate:9.1} /s  ({} ok, {errors} errors)  p50 {:.1} ms  p99 {:.1} ms  = {:.1}% of raw SM2",
+        all.len(),
+        percentile(&all, 0.50),
+        percentile(&all, 0.99),
+        100.0 * rate / raw
+    );
+    run.abort();
+}
