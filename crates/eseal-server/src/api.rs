@@ -1284,18 +1284,11 @@ async fn renew(
 #[derive(Debug, Deserialize)]
 struct SignBody {
     pin: String,
-    /// The approved use request (official seals).
-    use_request: Option<String>,
     /// The data, base64 (≤ 3 MiB); or give its SM3 instead.
     data: Option<String>,
     document_sm3: Option<String>,
-    document_name: String,
-    purpose: String,
-    counterparty: Option<String>,
-    /// Position seals: what the document is, checked against the authorised scope.
-    document_type: Option<String>,
-    business_category: Option<String>,
-    amount: Option<u64>,
+    #[serde(flatten)]
+    using: UseBody,
 }
 
 async fn sign(
@@ -1306,39 +1299,10 @@ async fn sign(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
-    let digest = match (&b.data, &b.document_sm3) {
-        (Some(d), None) => eseal_gm::Sm3Digest::of(&b64("data", d)?),
-        (None, Some(h)) => hex::decode(h)
-            .ok()
-            .and_then(|v| eseal_gm::Sm3Digest::from_slice(&v))
-            .ok_or_else(|| ApiError::invalid("document_sm3", "not an SM3 digest in hex"))?,
-        _ => {
-            return Err(ApiError::invalid(
-                "data",
-                "give exactly one of data (base64) or document_sm3",
-            ));
-        }
-    };
-    let signed = crate::signing::sign_detached(
-        &s,
-        &seal,
-        &c.user,
-        &b.pin,
-        crate::signing::SignInput {
-            document_sm3: digest,
-            document_name: b.document_name,
-            purpose: b.purpose,
-            counterparty: b.counterparty,
-            use_request: b.use_request,
-            claim: eseal_core::UseClaim {
-                document_type: b.document_type,
-                business_category: b.business_category,
-                amount: b.amount,
-            },
-            ofd: None,
-        },
-    )
-    .await?;
+    let digest = digest_of(&b.data, &b.document_sm3)?;
+    let signed =
+        crate::signing::sign_detached(&s, &seal, &c.user, &b.pin, b.using.into_input(digest, None))
+            .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -1418,13 +1382,8 @@ struct SignOfdBody {
     pin: String,
     ofd: String,
     placement: PlacementBody,
-    document_name: String,
-    purpose: String,
-    counterparty: Option<String>,
-    use_request: Option<String>,
-    document_type: Option<String>,
-    business_category: Option<String>,
-    amount: Option<u64>,
+    #[serde(flatten)]
+    using: UseBody,
 }
 
 async fn sign_ofd(
@@ -1436,6 +1395,7 @@ async fn sign_ofd(
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     let ofd = b64("ofd", &b.ofd)?;
+    let sm3 = eseal_gm::Sm3Digest::of(&ofd);
     let placement = match b.placement {
         PlacementBody::Page { page, x, y } => eseal_doc::Placement::Page { page, x, y },
         PlacementBody::Keyword(k) => eseal_doc::Placement::Keyword(k),
@@ -1446,19 +1406,7 @@ async fn sign_ofd(
         &seal,
         &c.user,
         &b.pin,
-        crate::signing::SignInput {
-            document_sm3: eseal_gm::Sm3Digest::of(&ofd),
-            document_name: b.document_name,
-            purpose: b.purpose,
-            counterparty: b.counterparty,
-            use_request: b.use_request,
-            claim: eseal_core::UseClaim {
-                document_type: b.document_type,
-                business_category: b.business_category,
-                amount: b.amount,
-            },
-            ofd: Some((ofd, placement)),
-        },
+        b.using.into_input(sm3, Some((ofd, placement))),
     )
     .await?;
     Ok((
@@ -1474,14 +1422,45 @@ async fn sign_ofd(
 struct PrepareBody {
     data: Option<String>,
     document_sm3: Option<String>,
+    #[serde(flatten)]
+    using: UseBody,
+}
+
+/// What every signing request says about the use (R-AUDIT-2) and, for position seals, the
+/// document (R-USE-3).
+#[derive(Debug, Deserialize)]
+struct UseBody {
     document_name: String,
     purpose: String,
     counterparty: Option<String>,
+    /// The approved use request (official seals).
     use_request: Option<String>,
     /// Position seals: what the document is, checked against the authorised scope.
     document_type: Option<String>,
     business_category: Option<String>,
     amount: Option<u64>,
+}
+
+impl UseBody {
+    fn into_input(
+        self,
+        document_sm3: eseal_gm::Sm3Digest,
+        ofd: Option<(Vec<u8>, eseal_doc::Placement)>,
+    ) -> crate::signing::SignInput {
+        crate::signing::SignInput {
+            document_sm3,
+            document_name: self.document_name,
+            purpose: self.purpose,
+            counterparty: self.counterparty,
+            use_request: self.use_request,
+            claim: eseal_core::UseClaim {
+                document_type: self.document_type,
+                business_category: self.business_category,
+                amount: self.amount,
+            },
+            ofd,
+        }
+    }
 }
 
 fn digest_of(data: &Option<String>, sm3: &Option<String>) -> ApiResult<eseal_gm::Sm3Digest> {
@@ -1507,25 +1486,8 @@ async fn prepare_external(
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     let digest = digest_of(&b.data, &b.document_sm3)?;
-    let p = crate::signing::prepare_external(
-        &s,
-        &seal,
-        &c.user,
-        crate::signing::SignInput {
-            document_sm3: digest,
-            document_name: b.document_name,
-            purpose: b.purpose,
-            counterparty: b.counterparty,
-            use_request: b.use_request,
-            claim: eseal_core::UseClaim {
-                document_type: b.document_type,
-                business_category: b.business_category,
-                amount: b.amount,
-            },
-            ofd: None,
-        },
-    )
-    .await?;
+    let p = crate::signing::prepare_external(&s, &seal, &c.user, b.using.into_input(digest, None))
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({

@@ -446,6 +446,22 @@ pub async fn sign_detached(
     Ok(Signed { usage, signature })
 }
 
+/// The stored seal data, decoded, and its (first) signer certificate.
+fn seal_and_cert(seal_data: &[u8]) -> Result<(eseal_ses::AnySeal, Vec<u8>), ApiError> {
+    let (seal, _) = eseal_ses::AnySeal::decode(seal_data)
+        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
+    let cert = match &seal
+        .view()
+        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?
+        .signer_certs
+    {
+        eseal_ses::any::CertListView::Certs(c) => c.first().map(|c| c.to_vec()),
+        eseal_ses::any::CertListView::Digests(_) => None,
+    }
+    .ok_or_else(|| ApiError::internal("the seal lists no certificate"))?;
+    Ok((seal, cert))
+}
+
 /// What the holder's device must sign (external signer).
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -461,16 +477,7 @@ fn prepare_tbs(
     document_name: &str,
     at: OffsetDateTime,
 ) -> Result<eseal_ses::PreparedSignature, ApiError> {
-    let (seal, _) = eseal_ses::AnySeal::decode(seal_data)
-        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
-    let view = seal
-        .view()
-        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
-    let cert = match &view.signer_certs {
-        eseal_ses::any::CertListView::Certs(c) => c.first().map(|c| c.to_vec()),
-        eseal_ses::any::CertListView::Digests(_) => None,
-    }
-    .ok_or_else(|| ApiError::internal("the seal lists no certificate"))?;
+    let (seal, cert) = seal_and_cert(seal_data)?;
     eseal_ses::prepare_signature(
         &seal,
         &cert,
@@ -665,17 +672,7 @@ async fn sign_ofd_blocking(
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, ApiError> {
     tokio::task::spawn_blocking(move || {
-        let (seal, _) = eseal_ses::AnySeal::decode(&seal_data)
-            .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
-        let cert = match &seal
-            .view()
-            .map_err(|e| ApiError::internal(e.to_string()))?
-            .signer_certs
-        {
-            eseal_ses::any::CertListView::Certs(c) => c.first().map(|c| c.to_vec()),
-            eseal_ses::any::CertListView::Digests(_) => None,
-        }
-        .ok_or_else(|| ApiError::internal("the seal lists no certificate"))?;
+        let (seal, cert) = seal_and_cert(&seal_data)?;
         let mut out = std::io::Cursor::new(Vec::new());
         eseal_doc::sign_ofd(
             std::io::Cursor::new(ofd),
@@ -704,27 +701,7 @@ fn make_signature(
     input: &SignInput,
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, ApiError> {
-    let (seal, _) = eseal_ses::AnySeal::decode(seal_data)
-        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
-    let view = seal
-        .view()
-        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
-    let cert = match &view.signer_certs {
-        eseal_ses::any::CertListView::Certs(c) => c.first().map(|c| c.to_vec()),
-        eseal_ses::any::CertListView::Digests(_) => None,
-    }
-    .ok_or_else(|| ApiError::internal("the seal lists no certificate"))?;
-    let prepared = eseal_ses::prepare_signature(
-        &seal,
-        &cert,
-        &eseal_ses::SignRequest {
-            data_hash: input.document_sm3,
-            signing_time: now,
-            property_info: property_info(&input.document_name),
-        },
-    )
-    .map_err(|e| ApiError::unprocessable("forbidden", e.to_string()))?;
-    prepared
+    prepare_tbs(seal_data, input.document_sm3, &input.document_name, now)?
         .sign(&SoftwareSigner::new(key.clone()))
         .map(|s| s.raw().to_vec())
         .map_err(|e| ApiError::unprocessable("forbidden", e.to_string()))
