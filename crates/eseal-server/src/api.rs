@@ -102,6 +102,14 @@ macro_rules! ep {
 pub const ENDPOINTS: &[Endpoint] = &[
     ep!(
         "POST",
+        "/api/v1/seals/{id}/unlock",
+        Access::Roles(&[Holder, Custodian]),
+        "Open a signing session with the PIN (key held in memory for ≤ 10 minutes and ≤ 1,000 signatures)",
+        "开启签章会话（输入一次口令）",
+        r#"{"pin":"…","minutes":10,"signatures":100}"#
+    ),
+    ep!(
+        "POST",
         "/api/v1/verify",
         Access::Public,
         "Verify online: an OFD, or a detached signature with its data; the offline report plus the registry's status at signing time and ledger entry",
@@ -431,6 +439,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/materials") => post(upload_material),
         ("GET", "/api/v1/materials/{sm3}") => get(read_material),
         ("POST", "/api/v1/seals/{id}/sign") => post(sign),
+        ("POST", "/api/v1/seals/{id}/unlock") => post(unlock),
         ("POST", "/api/v1/verify") => post(verify),
         ("POST", "/api/v1/seals/{id}/sign/ofd") => post(sign_ofd),
         ("PUT", "/api/v1/seals/{id}/scope") => axum::routing::put(put_scope),
@@ -1283,7 +1292,9 @@ async fn renew(
 
 #[derive(Debug, Deserialize)]
 struct SignBody {
-    pin: String,
+    /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
+    pin: Option<String>,
+    session: Option<String>,
     /// The data, base64 (≤ 3 MiB); or give its SM3 instead.
     data: Option<String>,
     document_sm3: Option<String>,
@@ -1300,9 +1311,14 @@ async fn sign(
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     let digest = digest_of(&b.data, &b.document_sm3)?;
-    let signed =
-        crate::signing::sign_detached(&s, &seal, &c.user, &b.pin, b.using.into_input(digest, None))
-            .await?;
+    let signed = crate::signing::sign_detached(
+        &s,
+        &seal,
+        &c.user,
+        credential(&b.pin, &b.session)?,
+        b.using.into_input(digest, None),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -1379,7 +1395,9 @@ enum PlacementBody {
 
 #[derive(Debug, Deserialize)]
 struct SignOfdBody {
-    pin: String,
+    /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
+    pin: Option<String>,
+    session: Option<String>,
     ofd: String,
     placement: PlacementBody,
     #[serde(flatten)]
@@ -1405,7 +1423,7 @@ async fn sign_ofd(
         &s,
         &seal,
         &c.user,
-        &b.pin,
+        credential(&b.pin, &b.session)?,
         b.using.into_input(sm3, Some((ofd, placement))),
     )
     .await?;
@@ -1516,6 +1534,53 @@ async fn finish_external(
         "usage": signed.usage,
         "signature": Base64::encode_string(&signed.signature),
     })))
+}
+
+fn credential(
+    pin: &Option<String>,
+    session: &Option<String>,
+) -> ApiResult<crate::signing::Credential> {
+    match (pin, session) {
+        (Some(p), None) => Ok(crate::signing::Credential::Pin(p.clone())),
+        (None, Some(t)) => Ok(crate::signing::Credential::Session(t.clone())),
+        _ => Err(ApiError::invalid(
+            "pin",
+            "give exactly one of pin or session",
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct UnlockBody {
+    pin: String,
+    #[serde(default = "ten")]
+    minutes: i64,
+    #[serde(default = "hundred")]
+    signatures: u32,
+}
+
+fn ten() -> i64 {
+    10
+}
+
+fn hundred() -> u32 {
+    100
+}
+
+async fn unlock(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<UnlockBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    let (token, expires) =
+        crate::signing::unlock(&s, &seal, &c.user, &b.pin, b.minutes, b.signatures).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "session": token, "expires_at": rfc(expires), "signatures": b.signatures })),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -24,6 +24,8 @@ struct Inner {
     data_key: DataKey,
     pki: DevPki,
     connectors: Connectors,
+    /// Open signing sessions (in memory only).
+    sessions: crate::signing::Sessions,
     /// One PIN check at a time per seal in this process (see [`AppState::seal_lock`]).
     seal_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -46,6 +48,7 @@ impl AppState {
                 pki,
                 connectors,
                 seal_locks: std::sync::Mutex::new(std::collections::HashMap::new()),
+                sessions: crate::signing::Sessions::default(),
             }),
         }
     }
@@ -91,6 +94,11 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         map.entry(seal_id.to_owned()).or_default().clone()
+    }
+
+    /// The open signing sessions.
+    pub fn sessions(&self) -> &crate::signing::Sessions {
+        &self.inner.sessions
     }
 
     /// Both connectors (what the filing worker delivers through).

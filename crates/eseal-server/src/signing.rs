@@ -106,6 +106,125 @@ async fn check_pin(
     }
 }
 
+/// How a signature request proves the holder: the PIN, or a signing session the PIN opened.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// The seal's PIN (checked and counted).
+    Pin(String),
+    /// A signing session token from [`unlock`].
+    Session(String),
+}
+
+/// Longest signing session.
+pub const SESSION_MAX_MINUTES: i64 = 10;
+/// Most signatures in one session.
+pub const SESSION_MAX_SIGNATURES: u32 = 1000;
+
+struct OpenSession {
+    seal_id: String,
+    user: String,
+    key: Sm2PrivateKey,
+    expires: OffsetDateTime,
+    remaining: u32,
+}
+
+/// Signing sessions (USB-key style): the PIN opens the seal key once, and the key stays in
+/// this process's memory for a bounded time and number of signatures, bound to the seal and
+/// the user. Never written anywhere; dropped (zeroized) on expiry, exhaustion, or restart.
+#[derive(Default)]
+pub struct Sessions {
+    open: std::sync::Mutex<std::collections::HashMap<String, OpenSession>>,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions").finish_non_exhaustive()
+    }
+}
+
+impl Sessions {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, OpenSession>> {
+        self.open.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The key of a live session for this seal and user, counting one signature.
+    pub fn take(
+        &self,
+        token: &str,
+        seal_id: &str,
+        user: &str,
+        now: OffsetDateTime,
+    ) -> Result<Sm2PrivateKey, ApiError> {
+        let id = eseal_gm::Sm3Digest::of(token.as_bytes()).to_hex();
+        let mut open = self.lock();
+        open.retain(|_, s| s.expires > now && s.remaining > 0);
+        let gone = || ApiError {
+            status: 401,
+            code: "signing_session_ended",
+            detail: "the signing session is unknown, expired or used up; unlock again with the PIN"
+                .into(),
+            field: Some("session".into()),
+        };
+        let session = open.get_mut(&id).ok_or_else(gone)?;
+        if session.seal_id != seal_id || session.user != user {
+            return Err(gone());
+        }
+        session.remaining -= 1;
+        Ok(session.key.clone())
+    }
+
+    fn insert(&self, token_id: String, session: OpenSession) {
+        self.lock().insert(token_id, session);
+    }
+}
+
+/// Opens a signing session with the PIN (counted like any PIN attempt).
+pub async fn unlock(
+    s: &AppState,
+    seal: &Seal,
+    user: &str,
+    pin: &str,
+    minutes: i64,
+    signatures: u32,
+) -> Result<(String, OffsetDateTime), ApiError> {
+    if !(1..=SESSION_MAX_MINUTES).contains(&minutes)
+        || !(1..=SESSION_MAX_SIGNATURES).contains(&signatures)
+    {
+        return Err(ApiError::invalid(
+            "minutes",
+            format!(
+                "a session lasts 1–{SESSION_MAX_MINUTES} minutes and 1–{SESSION_MAX_SIGNATURES} signatures"
+            ),
+        ));
+    }
+    let now = s.now();
+    let lock = s.seal_lock(&seal.id);
+    let _guard = lock.lock().await;
+    let (key, mut rec) = check_pin(s, &seal.id, pin).await?;
+    rec.record.pin.succeeded();
+    rec.record.pin.may_sign(now)?;
+    s.store()
+        .commit(Batch::new().update(&rec.record, rec.version)?, now)
+        .await?;
+    let mut raw = [0u8; 32];
+    s.random()
+        .fill(&mut raw)
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let token = hex::encode(raw);
+    let expires = now + Duration::minutes(minutes);
+    s.sessions().insert(
+        eseal_gm::Sm3Digest::of(token.as_bytes()).to_hex(),
+        OpenSession {
+            seal_id: seal.id.clone(),
+            user: user.to_owned(),
+            key,
+            expires,
+            remaining: signatures,
+        },
+    );
+    Ok((token, expires))
+}
+
 /// Changes the PIN (old + new), re-sealing the same key; clears an initial PIN's flag.
 pub async fn change_pin(
     s: &AppState,
@@ -331,7 +450,7 @@ pub async fn sign_detached(
     s: &AppState,
     seal: &Seal,
     signer: &str,
-    pin: &str,
+    credential: Credential,
     input: SignInput,
 ) -> Result<Signed, ApiError> {
     let now = s.now();
@@ -356,10 +475,16 @@ pub async fn sign_detached(
     }
     let lock = s.seal_lock(&seal.id);
     let guard = lock.lock().await;
-    let (key, rec) = check_pin(s, &seal.id, pin).await?;
-    let mut pin_state = rec.record.pin.clone();
-    pin_state.succeeded();
-    pin_state.may_sign(now)?;
+    let (key, pin_checked) = match &credential {
+        Credential::Pin(pin) => {
+            let (key, rec) = check_pin(s, &seal.id, pin).await?;
+            let mut pin_state = rec.record.pin.clone();
+            pin_state.succeeded();
+            pin_state.may_sign(now)?;
+            (key, true)
+        }
+        Credential::Session(token) => (s.sessions().take(token, &seal.id, signer, now)?, false),
+    };
     // 3. Intent, together with the cleared PIN count and the stamp taken from the approval;
     // concurrent writers to either record make this re-read and try again.
     let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
@@ -376,12 +501,14 @@ pub async fn sign_detached(
     usage.approval = input.use_request.clone();
     let mut committed = false;
     for _ in 0..RESERVE_RETRIES {
-        let Some(mut key_rec) = s.store().get::<SealKey>(&seal.id).await? else {
-            return Err(ApiError::internal("seal key vanished"));
-        };
-        key_rec.record.pin.succeeded();
         let mut batch = Batch::new();
-        batch.update(&key_rec.record, key_rec.version)?;
+        if pin_checked {
+            let Some(mut key_rec) = s.store().get::<SealKey>(&seal.id).await? else {
+                return Err(ApiError::internal("seal key vanished"));
+            };
+            key_rec.record.pin.succeeded();
+            batch.update(&key_rec.record, key_rec.version)?;
+        }
         if let Some(id) = &input.use_request
             && matches!(seal.kind, eseal_core::SealKind::Official(_))
         {

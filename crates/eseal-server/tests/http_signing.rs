@@ -213,6 +213,60 @@ async fn signing(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
+    // A signing session: the PIN once, then two signatures with the token; a third is refused
+    // (count used up); the token is bound to its user.
+    let (s_, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/unlock"),
+            Some(&zhang),
+            Some(json!({"pin": PIN, "minutes": 5, "signatures": 2})),
+        )
+        .await;
+    assert_eq!(s_, StatusCode::CREATED, "{v}");
+    let token = v["session"].as_str().unwrap().to_owned();
+    let with_session = |t: &str| {
+        let mut b = sign_body(PIN, data);
+        b.as_object_mut().unwrap().remove("pin");
+        b["session"] = json!(t);
+        b
+    };
+    let (s_, v) = svc
+        .call("POST", &sign, Some(&li), Some(with_session(&token)))
+        .await;
+    assert_eq!(
+        (s_, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_the_holder")),
+        "{v}"
+    );
+    for _ in 0..2 {
+        let (s_, v) = svc
+            .call("POST", &sign, Some(&zhang), Some(with_session(&token)))
+            .await;
+        assert_eq!(s_, StatusCode::CREATED, "{v}");
+    }
+    let (s_, v) = svc
+        .call("POST", &sign, Some(&zhang), Some(with_session(&token)))
+        .await;
+    assert_eq!(
+        (s_, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("signing_session_ended")),
+        "{v}"
+    );
+    let (s_, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/unlock"),
+            Some(&zhang),
+            Some(json!({"pin": PIN, "minutes": 60})),
+        )
+        .await;
+    assert_eq!(
+        (s_, v["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("minutes")),
+        "{v}"
+    );
+
     // Fifty concurrent wrong PINs: exactly five are evaluated, then the seal is locked.
     let mut tasks = Vec::new();
     for i in 0..50 {
