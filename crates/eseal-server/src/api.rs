@@ -1654,15 +1654,7 @@ async fn put_scope(
         b.amount_limit,
         &c.user,
     )?;
-    let now = s.now();
-    match s.store().get::<eseal_core::PositionScope>(&id).await? {
-        Some(old) => {
-            s.store()
-                .commit(Batch::new().update(&scope, old.version)?, now)
-                .await?
-        }
-        None => s.store().commit(Batch::new().insert(&scope)?, now).await?,
-    }
+    s.store().put(&scope, s.now()).await?;
     Ok(Json(scope))
 }
 
@@ -1688,15 +1680,7 @@ async fn put_organisation(
         return Err(ApiError::invalid("approval_levels", "1 to 5"));
     }
     org.approval_levels = b.approval_levels;
-    let now = s.now();
-    match s.store().get::<eseal_core::Organisation>(&org.uscc).await? {
-        Some(old) => {
-            s.store()
-                .commit(Batch::new().update(&org, old.version)?, now)
-                .await?
-        }
-        None => s.store().commit(Batch::new().insert(&org)?, now).await?,
-    }
+    s.store().put(&org, s.now()).await?;
     Ok(Json(org))
 }
 

@@ -384,9 +384,19 @@ impl Store {
                 .bind(limit)
                 .fetch_all(p)
                 .await)?;
-        rows.iter()
-            .map(|(id, v, doc)| parse::<R>(id, *v, doc))
-            .collect()
+        parse_rows(&rows)
+    }
+
+    /// Stores `r` as the new version of its key, inserting it if the key is new (for records
+    /// whose whole state the caller replaces, e.g. configuration). A concurrent writer makes
+    /// it fail with [`StoreError::Conflict`] or [`StoreError::Exists`].
+    pub async fn put<R: Record>(&self, r: &R, at: OffsetDateTime) -> Result<(), StoreError> {
+        let mut batch = Batch::new();
+        match self.get::<R>(r.key()).await? {
+            Some(old) => batch.update(r, old.version)?,
+            None => batch.insert(r)?,
+        };
+        self.commit(&batch, at).await
     }
 
     /// One page of the records whose indexed `column` equals `value`, in key order, starting
@@ -409,9 +419,7 @@ impl Store {
                 .bind(limit)
                 .fetch_all(p)
                 .await)?;
-        rows.iter()
-            .map(|(id, v, doc)| parse::<R>(id, *v, doc))
-            .collect()
+        parse_rows(&rows)
     }
 
     /// Up to `limit` records of a table, oldest first.
@@ -425,9 +433,7 @@ impl Store {
                 .bind(limit)
                 .fetch_all(p)
                 .await)?;
-        rows.iter()
-            .map(|(id, v, doc)| parse::<R>(id, *v, doc))
-            .collect()
+        parse_rows(&rows)
     }
 
     /// Every stored version of a record, oldest first (R-KEEP-1).
@@ -565,6 +571,12 @@ impl Store {
     pub async fn pending_filings(&self, limit: i64) -> Result<Vec<Versioned<Filing>>, StoreError> {
         self.find::<Filing>("state", "pending", limit).await
     }
+}
+
+fn parse_rows<R: Record>(rows: &[(String, i64, String)]) -> Result<Vec<Versioned<R>>, StoreError> {
+    rows.iter()
+        .map(|(id, v, doc)| parse::<R>(id, *v, doc))
+        .collect()
 }
 
 fn parse<R: Record>(id: &str, version: i64, doc: &str) -> Result<Versioned<R>, StoreError> {
