@@ -159,6 +159,7 @@ pub fn sign_ofd_file(
                 signer_cert: &cert,
                 signing_time: clock.now(),
                 placement,
+                timestamper: None,
             },
             &signer,
         )

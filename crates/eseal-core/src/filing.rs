@@ -27,6 +27,8 @@ pub enum FilingEvent {
     Renewed,
     /// A seal was revoked.
     Revoked,
+    /// A seal was re-keyed after a PIN reset: new key, certificate and seal data.
+    Rekeyed,
 }
 
 /// Where a filing goes.

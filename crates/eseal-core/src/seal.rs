@@ -213,6 +213,41 @@ impl Seal {
         Ok(())
     }
 
+    /// Re-key after an approved PIN reset (R-PIN-1): a new certificate for a new key, at any
+    /// time while the seal is active and unexpired (unlike renewal, no window). The old
+    /// certificate goes to the history.
+    pub fn rekey(
+        &mut self,
+        now: OffsetDateTime,
+        serial: &str,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<(), DomainError> {
+        if self.state != SealState::Active {
+            return Err(self.illegal("re-keying"));
+        }
+        if now > self.valid_to {
+            return Err(DomainError::Forbidden(
+                "the seal has expired: apply for a new seal".into(),
+            ));
+        }
+        if from > now || to <= now {
+            return Err(DomainError::Invalid {
+                field: "certificate",
+                why: "the new certificate must be valid now".into(),
+            });
+        }
+        self.history.push((
+            self.certificate_serial.clone(),
+            rfc(self.valid_from),
+            rfc(self.valid_to),
+        ));
+        self.certificate_serial = serial.to_owned();
+        self.valid_from = from;
+        self.valid_to = to;
+        Ok(())
+    }
+
     /// Revoke with a reason at a recorded time (final; R-REVOKE-1). `replaced_by` is required
     /// exactly for [`RevocationReason::Replaced`]; every other reason needs at least one proof
     /// material.

@@ -127,6 +127,7 @@ fn sign(k: &Kit, input: &[u8], page: usize) -> Vec<u8> {
                 x: 20.0,
                 y: 30.0,
             },
+            timestamper: None,
         },
         &k.signer,
     )
@@ -214,6 +215,7 @@ fn round_trip_and_unsigned_parts_unchanged() {
                 x: 1.0,
                 y: 1.0,
             },
+            timestamper: None,
         },
         &k.signer,
     )
@@ -377,6 +379,7 @@ fn sign_with(k: &Kit, input: &[u8], placement: Placement) -> Result<Vec<u8>, ese
             signer_cert: &k.signer_cert,
             signing_time: datetime!(2026-06-01 08:00 UTC),
             placement,
+            timestamper: None,
         },
         &k.signer,
     )?;
@@ -483,6 +486,7 @@ fn a_plain_digital_signature() {
                 x: 0.0,
                 y: 0.0,
             },
+            timestamper: None,
         },
         &k.signer,
     )
@@ -532,6 +536,7 @@ fn a_plain_digital_signature() {
                 x: 0.0,
                 y: 0.0,
             },
+            timestamper: None,
         },
         &k.signer,
     )

@@ -125,6 +125,14 @@ pub const ENDPOINTS: &[Endpoint] = &[
         r#"{"pin":"…","ofd":"<base64>","placement":{"page":1,"x":120,"y":200},"document_name":"合同.ofd","purpose":"签订合同"}"#
     ),
     ep!(
+        "POST",
+        "/api/v1/seals/{id}/sign/batch",
+        Access::Roles(&[Holder, Custodian]),
+        "Sign up to 100 documents (detached or OFD) under one PIN or session, one purpose and approval; one result per document",
+        "批量签章",
+        r#"{"pin":"…","purpose":"签订合同","documents":[{"document_name":"a.pdf","data":"<base64>"},{"document_name":"b.ofd","ofd":"<base64>","placement":{"page":{"page":1,"x":120,"y":200}}}]}"#
+    ),
+    ep!(
         "PUT",
         "/api/v1/seals/{id}/scope",
         Access::Roles(&[Custodian]),
@@ -201,6 +209,44 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Change the seal's PIN (old + new)",
         "修改印章口令",
         r#"{"old_pin":"…","new_pin":"…"}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/pin-resets",
+        Access::Roles(&[Holder, Custodian]),
+        "Apply to reset a forgotten or locked PIN, with proof materials (identity document and statement)",
+        "申请重置印章口令",
+        r#"{"reason":"忘记口令","materials":[{"kind":"holder_id","sm3":"<hex>"},{"kind":"proof","sm3":"<hex>"}]}"#
+    ),
+    ep!(
+        "GET",
+        "/api/v1/pin-resets",
+        Access::Roles(&[Reviewer, Auditor]),
+        "PIN reset applications (?state=submitted|approved|rejected|done)",
+        "口令重置申请列表"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/pin-resets/{id}/approve",
+        Access::Roles(&[Reviewer]),
+        "Approve a PIN reset (not one's own)",
+        "口令重置审核通过"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/pin-resets/{id}/reject",
+        Access::Roles(&[Reviewer]),
+        "Reject a PIN reset with a reason",
+        "口令重置审核驳回",
+        r#"{"reason":"身份证明不清晰"}"#
+    ),
+    ep!(
+        "POST",
+        "/api/v1/pin-resets/{id}/complete",
+        Access::Roles(&[Holder, Custodian]),
+        "Complete an approved PIN reset with the new PIN: the seal is re-keyed (new key, certificate, seal data) and filed",
+        "完成口令重置（印章换钥）",
+        r#"{"new_pin":"…"}"#
     ),
     ep!(
         "GET",
@@ -292,7 +338,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ep!(
         "POST",
         "/api/v1/materials",
-        Access::Roles(&[Applicant, Maker]),
+        Access::Roles(&[Applicant, Maker, Holder, Custodian]),
         "Upload a material file (≤ 10 MiB); stored encrypted by SM3",
         "上传申请材料",
         "raw"
@@ -442,6 +488,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/seals/{id}/unlock") => post(unlock),
         ("POST", "/api/v1/verify") => post(verify),
         ("POST", "/api/v1/seals/{id}/sign/ofd") => post(sign_ofd),
+        ("POST", "/api/v1/seals/{id}/sign/batch") => post(sign_batch),
         ("PUT", "/api/v1/seals/{id}/scope") => axum::routing::put(put_scope),
         ("POST", "/api/v1/seals/{id}/sign/prepare") => post(prepare_external),
         ("POST", "/api/v1/usages/{id}/finish") => post(finish_external),
@@ -452,6 +499,11 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/use-requests/{id}/reject") => post(reject_use),
         ("POST", "/api/v1/seals/{id}/pin") => post(change_pin),
         ("GET", "/api/v1/seals/{id}/usages") => get(usages),
+        ("POST", "/api/v1/seals/{id}/pin-resets") => post(crate::resets::apply),
+        ("GET", "/api/v1/pin-resets") => get(crate::resets::list),
+        ("POST", "/api/v1/pin-resets/{id}/approve") => post(crate::resets::approve),
+        ("POST", "/api/v1/pin-resets/{id}/reject") => post(crate::resets::reject),
+        ("POST", "/api/v1/pin-resets/{id}/complete") => post(crate::resets::complete),
         ("POST", "/api/v1/applications") => post(create_application),
         ("GET", "/api/v1/applications") => get(list_applications),
         ("GET", "/api/v1/applications/{id}") => get(get_application),
@@ -487,6 +539,8 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/materials" => MATERIAL_LIMIT,
             // An OFD of up to 15 MB, base64 in JSON.
             "/api/v1/seals/{id}/sign/ofd" | "/api/v1/verify" => MATERIAL_LIMIT * 2,
+            // Up to 100 documents; OFDs in a batch share 50 MiB.
+            "/api/v1/seals/{id}/sign/batch" => MATERIAL_LIMIT * 5,
             "/api/v1/applications/{id}/make"
             | "/api/v1/seals/{id}/renew"
             | "/api/v1/seals/{id}/sign"
@@ -554,7 +608,7 @@ async fn authorize(
 #[derive(Debug, Clone)]
 struct Secret(String);
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 fn rfc(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -990,7 +1044,7 @@ async fn registered_impression(
 /// (content-addressed: a retry stores nothing twice, and bytes of a making whose commit
 /// failed are never referenced). A platform key is sealed under the initial PIN and the data
 /// key and returned, to be written in the same transaction as the seal.
-async fn store_artefacts(
+pub(crate) async fn store_artefacts(
     s: &AppState,
     made: &mut making::Made,
     pin: Option<&str>,
@@ -1100,7 +1154,7 @@ async fn make(
 
 // ---- seals ----
 
-fn seal_view(seal: &Seal, at: OffsetDateTime) -> Value {
+pub(crate) fn seal_view(seal: &Seal, at: OffsetDateTime) -> Value {
     json!({
         "id": seal.id,
         "kind": seal.kind,
@@ -1151,7 +1205,7 @@ async fn list_seals(State(s): State<AppState>, Query(q): Query<SealQuery>) -> Ap
     Ok(resp)
 }
 
-async fn load_seal(s: &AppState, id: &str) -> ApiResult<eseal_store::Versioned<Seal>> {
+pub(crate) async fn load_seal(s: &AppState, id: &str) -> ApiResult<eseal_store::Versioned<Seal>> {
     s.store()
         .get::<Seal>(id)
         .await?
@@ -1202,6 +1256,53 @@ async fn seal_history(
     ))
 }
 
+/// Makes new seal data for an existing seal (renewal, re-keying) through the same checks as
+/// making, from a synthetic approved application carrying the seal's identity and its
+/// registered impression.
+pub(crate) async fn remake(
+    s: &AppState,
+    seal: &eseal_core::Seal,
+    key: KeySource,
+    now: time::OffsetDateTime,
+) -> ApiResult<making::Made> {
+    let (_, impression) = s
+        .store()
+        .blob(&seal.impression_sm3)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("impression of {} missing", seal.id)))?;
+    let mut app = Application::new(
+        &format!("remake-{}", seal.id),
+        "-",
+        seal.kind.clone(),
+        &seal.name,
+        seal.organisation_code.as_deref(),
+        seal.holder_id.as_deref(),
+        Purpose::New,
+    )?;
+    app.state = ApplicationState::Approved {
+        reviewer: "-".into(),
+    };
+    let trust = s.pki().trust(now)?;
+    let issuer = crate::devpki::DevIssuer {
+        pki: s.pki(),
+        random: s.random(),
+    };
+    making::make(
+        MakeInput {
+            app: &app,
+            registered: Some(impression),
+            applicant_impression: None,
+            key,
+            now,
+            seal_id: Some(seal.id.clone()),
+        },
+        &s.pki().maker(),
+        &issuer,
+        &trust,
+        s.random(),
+    )
+}
+
 #[derive(Debug, Deserialize)]
 struct RenewBody {
     certificate: Option<String>,
@@ -1219,25 +1320,6 @@ async fn renew(
     // The domain decides first (state, window), so nothing is issued for a refused renewal.
     seal.clone()
         .renew(now, "-", now, seal.valid_to + time::Duration::days(1))?;
-    let (_, impression) = s
-        .store()
-        .blob(&seal.impression_sm3)
-        .await?
-        .ok_or_else(|| ApiError::internal(format!("impression of {id} missing")))?;
-    // Make new seal data through the same checks as making, from a synthetic approved
-    // application carrying the seal's identity.
-    let mut app = Application::new(
-        &format!("renew-{id}"),
-        "-",
-        seal.kind.clone(),
-        &seal.name,
-        seal.organisation_code.as_deref(),
-        seal.holder_id.as_deref(),
-        Purpose::New,
-    )?;
-    app.state = ApplicationState::Approved {
-        reviewer: "-".into(),
-    };
     let key = match (&seal.key_custody, b.certificate) {
         (eseal_core::KeyCustody::Platform { .. }, None) => KeySource::Platform,
         (eseal_core::KeyCustody::Device, Some(c)) => KeySource::Device(c.into_bytes()),
@@ -1254,25 +1336,7 @@ async fn renew(
             ));
         }
     };
-    let trust = s.pki().trust(now)?;
-    let issuer = crate::devpki::DevIssuer {
-        pki: s.pki(),
-        random: s.random(),
-    };
-    let mut made = making::make(
-        MakeInput {
-            app: &app,
-            registered: Some(impression),
-            applicant_impression: None,
-            key,
-            now,
-            seal_id: Some(id.clone()),
-        },
-        &s.pki().maker(),
-        &issuer,
-        &trust,
-        s.random(),
-    )?;
+    let mut made = remake(&s, &seal, key, now).await?;
     let sealed = store_artefacts(&s, &mut made, b.pin.as_deref()).await?;
     registry::renew_with(
         s.store(),
@@ -1414,17 +1478,12 @@ async fn sign_ofd(
     crate::signing::may_use(&seal, &c)?;
     let ofd = b64("ofd", &b.ofd)?;
     let sm3 = eseal_gm::Sm3Digest::of(&ofd);
-    let placement = match b.placement {
-        PlacementBody::Page { page, x, y } => eseal_doc::Placement::Page { page, x, y },
-        PlacementBody::Keyword(k) => eseal_doc::Placement::Keyword(k),
-        PlacementBody::Riding { y } => eseal_doc::Placement::Riding { y },
-    };
     let signed = crate::signing::sign_detached(
         &s,
         &seal,
         &c.user,
         credential(&b.pin, &b.session)?,
-        b.using.into_input(sm3, Some((ofd, placement))),
+        b.using.into_input(sm3, Some((ofd, placement(b.placement)))),
     )
     .await?;
     Ok((
@@ -1434,6 +1493,102 @@ async fn sign_ofd(
             "ofd": Base64::encode_string(&signed.signature),
         })),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+struct BatchDocument {
+    document_name: String,
+    /// One of: the data (base64), its SM3, or an OFD (base64) with a placement.
+    data: Option<String>,
+    document_sm3: Option<String>,
+    ofd: Option<String>,
+    placement: Option<PlacementBody>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BatchBody {
+    pin: Option<String>,
+    session: Option<String>,
+    documents: Vec<BatchDocument>,
+    purpose: String,
+    counterparty: Option<String>,
+    use_request: Option<String>,
+    document_type: Option<String>,
+    business_category: Option<String>,
+    amount: Option<u64>,
+}
+
+fn placement(p: PlacementBody) -> eseal_doc::Placement {
+    match p {
+        PlacementBody::Page { page, x, y } => eseal_doc::Placement::Page { page, x, y },
+        PlacementBody::Keyword(k) => eseal_doc::Placement::Keyword(k),
+        PlacementBody::Riding { y } => eseal_doc::Placement::Riding { y },
+    }
+}
+
+/// Batch signing: up to [`crate::signing::BATCH_MAX`] documents (detached or OFD) under one
+/// PIN or session, one purpose and approval. 201 with one result per document, in order;
+/// if none could be signed, the first document's error.
+async fn sign_batch(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<BatchBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    let mut inputs = Vec::with_capacity(b.documents.len());
+    let mut is_ofd = Vec::with_capacity(b.documents.len());
+    for (i, d) in b.documents.into_iter().enumerate() {
+        let using = UseBody {
+            document_name: d.document_name,
+            purpose: b.purpose.clone(),
+            counterparty: b.counterparty.clone(),
+            use_request: b.use_request.clone(),
+            document_type: b.document_type.clone(),
+            business_category: b.business_category.clone(),
+            amount: b.amount,
+        };
+        let input = match (d.ofd, d.placement) {
+            (Some(ofd), Some(p)) => {
+                let ofd = b64(&format!("documents[{i}].ofd"), &ofd)?;
+                using.into_input(eseal_gm::Sm3Digest::of(&ofd), Some((ofd, placement(p))))
+            }
+            (Some(_), None) => {
+                return Err(ApiError::invalid(
+                    "placement",
+                    format!("documents[{i}]: an OFD needs a placement"),
+                ));
+            }
+            (None, _) => using.into_input(digest_of(&d.data, &d.document_sm3)?, None),
+        };
+        is_ofd.push(input.ofd.is_some());
+        inputs.push(input);
+    }
+    let results =
+        crate::signing::sign_batch(&s, &seal, &c.user, credential(&b.pin, &b.session)?, inputs)
+            .await?;
+    if let Some(Err(first)) = results.first()
+        && results.iter().all(|r| r.is_err())
+    {
+        return Err(first.clone());
+    }
+    let out: Vec<Value> = results
+        .into_iter()
+        .zip(is_ofd)
+        .map(|(r, ofd)| match r {
+            Ok(signed) if ofd => json!({
+                "usage": signed.usage,
+                "ofd": Base64::encode_string(&signed.signature),
+            }),
+            Ok(signed) => json!({
+                "usage": signed.usage,
+                "signature": Base64::encode_string(&signed.signature),
+            }),
+            Err(e) => json!({ "error": e.problem(false) }),
+        })
+        .collect();
+    Ok((StatusCode::CREATED, Json(json!({ "results": out }))))
 }
 
 #[derive(Debug, Deserialize)]

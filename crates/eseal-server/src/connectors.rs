@@ -77,7 +77,7 @@ pub struct FiledRevocation {
 pub struct FilingRequest {
     /// Idempotency key.
     pub filing_id: String,
-    /// made | changed | renewed | revoked.
+    /// made | changed | renewed | revoked | rekeyed.
     pub event: FilingEvent,
     /// When it happened.
     #[serde(with = "time::serde::rfc3339")]

@@ -11,6 +11,7 @@ pub mod making;
 pub mod outbox;
 pub mod problem;
 pub mod registry;
+pub mod resets;
 pub mod signing;
 pub mod sim;
 pub mod verifying;

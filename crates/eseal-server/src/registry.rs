@@ -180,19 +180,80 @@ pub async fn renew_with(
 ) -> Result<(), RegistryError> {
     let mut seal = load::<Seal>(store, "seal", seal_id).await?;
     seal.record.renew(at, certificate_serial, from, to)?;
+    rebind(
+        store,
+        seal,
+        seal_data_sm3,
+        custody,
+        key,
+        FilingEvent::Renewed,
+        Batch::new(),
+        at,
+    )
+    .await
+}
+
+/// Re-keys a seal after an approved PIN reset (R-PIN-1): binds the new certificate, seal data
+/// and PIN-sealed key, marks the reset done and files it, in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn rekey(
+    store: &Store,
+    reset: &eseal_store::Versioned<eseal_core::PinReset>,
+    certificate_serial: &str,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+    seal_data_sm3: &str,
+    key: &crate::keystore::SealKey,
+    at: OffsetDateTime,
+) -> Result<(), RegistryError> {
+    let mut seal = load::<Seal>(store, "seal", &reset.record.seal_id).await?;
+    seal.record.rekey(at, certificate_serial, from, to)?;
+    let custody = seal.record.key_custody.clone();
+    let mut done = reset.record.clone();
+    done.done(&reset.record.applicant, certificate_serial, at)?;
+    let mut batch = Batch::new();
+    batch.update(&done, reset.version)?;
+    rebind(
+        store,
+        seal,
+        seal_data_sm3,
+        custody,
+        Some(key),
+        FilingEvent::Rekeyed,
+        batch,
+        at,
+    )
+    .await
+}
+
+/// Commits a seal with new seal data (and maybe a new platform key) plus `batch`, filing
+/// `event`.
+#[allow(clippy::too_many_arguments)]
+async fn rebind(
+    store: &Store,
+    mut seal: eseal_store::Versioned<Seal>,
+    seal_data_sm3: &str,
+    custody: eseal_core::KeyCustody,
+    key: Option<&crate::keystore::SealKey>,
+    event: FilingEvent,
+    mut batch: Batch,
+    at: OffsetDateTime,
+) -> Result<(), RegistryError> {
     seal.record.seal_data_sm3 = seal_data_sm3.to_owned();
     seal.record.key_custody = custody;
-    let mut batch = Batch::new();
     batch.update(&seal.record, seal.version)?;
     if let Some(k) = key {
-        match store.get::<crate::keystore::SealKey>(seal_id).await? {
+        match store
+            .get::<crate::keystore::SealKey>(&seal.record.id)
+            .await?
+        {
             Some(old) => batch.update(k, old.version)?,
             None => batch.insert(k)?,
         };
     }
     queue(
         &mut batch,
-        filing(seal_id, seal.version + 1, FilingEvent::Renewed, at),
+        filing(&seal.record.id, seal.version + 1, event, at),
     )?;
     store.commit(&batch, at).await?;
     Ok(())

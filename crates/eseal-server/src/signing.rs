@@ -173,6 +173,11 @@ impl Sessions {
         Ok(session.key.clone())
     }
 
+    /// Closes every session of a seal (its key was replaced).
+    pub fn close_seal(&self, seal_id: &str) {
+        self.lock().retain(|_, s| s.seal_id != seal_id);
+    }
+
     fn insert(&self, token_id: String, session: OpenSession) {
         self.lock().insert(token_id, session);
     }
@@ -445,7 +450,10 @@ async fn precheck_approval(s: &AppState, seal: &Seal, input: &SignInput) -> Resu
     Ok(())
 }
 
-/// Signs `input` with the seal's platform-held key under `pin`, writing intent and ledger.
+/// Most documents in one batch.
+pub const BATCH_MAX: usize = 100;
+
+/// Signs `input` with the seal's platform-held key, writing intent and ledger.
 pub async fn sign_detached(
     s: &AppState,
     seal: &Seal,
@@ -453,6 +461,31 @@ pub async fn sign_detached(
     credential: Credential,
     input: SignInput,
 ) -> Result<Signed, ApiError> {
+    sign_batch(s, seal, signer, credential, vec![input])
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(ApiError::internal("a batch of one returned nothing")))
+}
+
+/// Signs several documents under one credential check (batch signing, issue 7 item 4): every
+/// use is checked first and the whole batch refused (and recorded) if any is beyond
+/// authority; the intents of all documents are committed together before the key is used;
+/// each document is then signed, and all ledger entries are completed in one commit with the
+/// signatures' bytes. A document that cannot be signed (a broken OFD) gets its own error and
+/// its intent aborted; the others are signed.
+pub async fn sign_batch(
+    s: &AppState,
+    seal: &Seal,
+    signer: &str,
+    credential: Credential,
+    inputs: Vec<SignInput>,
+) -> Result<Vec<Result<Signed, ApiError>>, ApiError> {
+    if inputs.is_empty() || inputs.len() > BATCH_MAX {
+        return Err(ApiError::invalid(
+            "documents",
+            format!("a batch signs 1–{BATCH_MAX} documents"),
+        ));
+    }
     let now = s.now();
     if seal.status_at(now) != SealStatus::Valid {
         return Err(ApiError::unprocessable(
@@ -470,8 +503,10 @@ pub async fn sign_detached(
         .await?
         .ok_or_else(|| ApiError::internal(format!("seal data of {} missing", seal.id)))?;
     // Approval first: a use beyond authority is refused and recorded whatever the PIN.
-    if let Err(why) = precheck_request(s, seal, &input).await {
-        return Err(refuse_and_record(s, seal, signer, &input, why).await);
+    for input in &inputs {
+        if let Err(why) = precheck_request(s, seal, input).await {
+            return Err(refuse_and_record(s, seal, signer, input, why).await);
+        }
     }
     let lock = s.seal_lock(&seal.id);
     let guard = lock.lock().await;
@@ -485,20 +520,24 @@ pub async fn sign_detached(
         }
         Credential::Session(token) => (s.sessions().take(token, &seal.id, signer, now)?, false),
     };
-    // 3. Intent, together with the cleared PIN count and the stamp taken from the approval;
-    // concurrent writers to either record make this re-read and try again.
-    let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
-    let mut usage = Usage::intent(
-        &usage_id,
-        &seal.id,
-        signer,
-        &input.document_sm3.to_hex(),
-        &input.document_name,
-        &input.purpose,
-        input.counterparty.as_deref(),
-        now,
-    )?;
-    usage.approval = input.use_request.clone();
+    // 3. The intents, together with the cleared PIN count and the stamps taken from the
+    // approvals; concurrent writers to either record make this re-read and try again.
+    let mut usages = Vec::with_capacity(inputs.len());
+    for input in &inputs {
+        let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
+        let mut usage = Usage::intent(
+            &usage_id,
+            &seal.id,
+            signer,
+            &input.document_sm3.to_hex(),
+            &input.document_name,
+            &input.purpose,
+            input.counterparty.as_deref(),
+            now,
+        )?;
+        usage.approval = input.use_request.clone();
+        usages.push(usage);
+    }
     let mut committed = false;
     for _ in 0..RESERVE_RETRIES {
         let mut batch = Batch::new();
@@ -509,27 +548,44 @@ pub async fn sign_detached(
             key_rec.record.pin.succeeded();
             batch.update(&key_rec.record, key_rec.version)?;
         }
-        if let Some(id) = &input.use_request
-            && matches!(seal.kind, eseal_core::SealKind::Official(_))
-        {
-            let Some(mut req) = s.store().get::<eseal_core::UseRequest>(id).await? else {
-                return Err(not_approved(format!("no use request {id}")));
-            };
-            if let Err(e) = req.record.consume(&input.document_sm3.to_hex(), now) {
-                // Commit the cleared PIN count, record the refusal.
-                let _ = s.store().commit(&batch, now).await;
-                return Err(refuse_and_record(
-                    s,
-                    seal,
-                    signer,
-                    &input,
-                    Refusal::Approval(e.to_string()),
-                )
-                .await);
+        if matches!(seal.kind, eseal_core::SealKind::Official(_)) {
+            let mut requests: std::collections::BTreeMap<
+                String,
+                Versioned<eseal_core::UseRequest>,
+            > = std::collections::BTreeMap::new();
+            for input in &inputs {
+                let Some(id) = &input.use_request else {
+                    continue;
+                };
+                if !requests.contains_key(id) {
+                    let Some(req) = s.store().get::<eseal_core::UseRequest>(id).await? else {
+                        return Err(not_approved(format!("no use request {id}")));
+                    };
+                    requests.insert(id.clone(), req);
+                }
+                let Some(req) = requests.get_mut(id) else {
+                    continue;
+                };
+                if let Err(e) = req.record.consume(&input.document_sm3.to_hex(), now) {
+                    // Commit the cleared PIN count, record the refusal.
+                    let _ = s.store().commit(&batch, now).await;
+                    return Err(refuse_and_record(
+                        s,
+                        seal,
+                        signer,
+                        input,
+                        Refusal::Approval(e.to_string()),
+                    )
+                    .await);
+                }
             }
-            batch.update(&req.record, req.version)?;
+            for req in requests.values() {
+                batch.update(&req.record, req.version)?;
+            }
         }
-        batch.insert(&usage)?;
+        for usage in &usages {
+            batch.insert(usage)?;
+        }
         match s.store().commit(&batch, now).await {
             Ok(()) => {
                 committed = true;
@@ -546,31 +602,46 @@ pub async fn sign_detached(
             "too many concurrent uses of this seal; try again",
         ));
     }
-    // 4. Sign.
-    let made = match &input.ofd {
-        None => make_signature(&seal_data, &key, &input, now).and_then(|sig| stamp(s, &sig, now)),
-        Some((ofd, placement)) => {
-            sign_ofd_blocking(seal_data.clone(), key, ofd.clone(), placement.clone(), now).await
+    // 4. Sign each document.
+    let mut made = Vec::with_capacity(inputs.len());
+    for input in &inputs {
+        made.push(match &input.ofd {
+            None => {
+                make_signature(&seal_data, &key, input, now).and_then(|sig| stamp(s, &sig, now))
+            }
+            Some((ofd, placement)) => {
+                sign_ofd_blocking(
+                    s.clone(),
+                    seal_data.clone(),
+                    key.clone(),
+                    ofd.clone(),
+                    placement.clone(),
+                    now,
+                )
+                .await
+            }
+        });
+    }
+    // 5. The signatures' bytes and every ledger entry completed (or aborted), together.
+    let mut batch = Batch::new();
+    let mut results = Vec::with_capacity(made.len());
+    for (mut usage, m) in usages.into_iter().zip(made) {
+        match m {
+            Ok(signature) => {
+                let sm3 = batch.blob("application/octet-stream", &signature);
+                usage.signed(&sm3, now)?;
+                batch.update(&usage, 1)?;
+                results.push(Ok(Signed { usage, signature }));
+            }
+            Err(e) => {
+                usage.aborted(&e.detail, now)?;
+                batch.update(&usage, 1)?;
+                results.push(Err(e));
+            }
         }
-    };
-    let signature = match made {
-        Ok(sig) => sig,
-        Err(e) => {
-            usage.aborted(&e.detail, now)?;
-            let _ = s.store().commit(Batch::new().update(&usage, 1)?, now).await;
-            return Err(e);
-        }
-    };
-    // 5. The signature's bytes, then the ledger entry completed.
-    let sm3 = s
-        .store()
-        .put_blob("application/octet-stream", &signature, now)
-        .await?;
-    usage.signed(&sm3, now)?;
-    s.store()
-        .commit(Batch::new().update(&usage, 1)?, now)
-        .await?;
-    Ok(Signed { usage, signature })
+    }
+    s.store().commit(&batch, now).await?;
+    Ok(results)
 }
 
 /// The stored seal data, decoded, and its (first) signer certificate.
@@ -764,14 +835,11 @@ pub async fn finish_external(
             return Err(e);
         }
     };
-    let sm3 = s
-        .store()
-        .put_blob("application/octet-stream", &sig, now)
-        .await?;
+    let mut batch = Batch::new();
+    let sm3 = batch.blob("application/octet-stream", &sig);
     u.record.signed(&sm3, now)?;
-    s.store()
-        .commit(Batch::new().update(&u.record, u.version)?, now)
-        .await?;
+    batch.update(&u.record, u.version)?;
+    s.store().commit(&batch, now).await?;
     Ok(Signed {
         usage: u.record,
         signature: sig,
@@ -790,8 +858,10 @@ fn stamp(s: &AppState, signature: &[u8], now: OffsetDateTime) -> Result<Vec<u8>,
         .map_err(|e| ApiError::internal(format!("timestamp: {e}")))
 }
 
-/// Signs an OFD off the async threads (the package code is synchronous).
+/// Signs an OFD off the async threads (the package code is synchronous); the platform TSA
+/// stamps the SES_Signature's value.
 async fn sign_ofd_blocking(
+    s: AppState,
     seal_data: Vec<u8>,
     key: Sm2PrivateKey,
     ofd: Vec<u8>,
@@ -801,6 +871,11 @@ async fn sign_ofd_blocking(
     tokio::task::spawn_blocking(move || {
         let (seal, cert) = seal_and_cert(&seal_data)?;
         let mut out = std::io::Cursor::new(Vec::new());
+        let tsa = |value: &[u8]| {
+            s.pki()
+                .timestamp(value, now, s.random())
+                .map_err(|e| e.detail)
+        };
         eseal_doc::sign_ofd(
             std::io::Cursor::new(ofd),
             &mut out,
@@ -810,6 +885,7 @@ async fn sign_ofd_blocking(
                 signer_cert: &cert,
                 signing_time: now,
                 placement,
+                timestamper: Some(&tsa),
             },
             &SoftwareSigner::new(key),
         )

@@ -297,6 +297,168 @@ async fn signing(backend: Backend) {
         (StatusCode::LOCKED, Some("seal_locked")),
         "{v}"
     );
+
+    // Reset by application (R-PIN-1): proof needed; a reviewer other than the applicant
+    // approves; the applicant completes with a new PIN and the seal is re-keyed.
+    let resets = format!("/api/v1/seals/{seal}/pin-resets");
+    let id_card = svc.upload(&zhang, b"zhang's id card".to_vec()).await;
+    let statement = svc
+        .upload(&zhang, "本人遗忘印章口令，申请重置。".as_bytes().to_vec())
+        .await;
+    let (s, v) = svc
+        .call(
+            "POST",
+            &resets,
+            Some(&zhang),
+            Some(
+                json!({"reason": "忘记口令", "materials": [{"kind": "holder_id", "sm3": id_card}]}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("forbidden")),
+        "no statement: {v}"
+    );
+    let (s, v) = svc
+        .call(
+            "POST",
+            &resets,
+            Some(&li),
+            Some(json!({"reason": "x", "materials": []})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_the_holder")),
+        "{v}"
+    );
+    let (s, reset) = svc
+        .call(
+            "POST",
+            &resets,
+            Some(&zhang),
+            Some(json!({"reason": "忘记口令，印章已锁定", "materials": [
+                {"kind": "holder_id", "sm3": id_card}, {"kind": "proof", "sm3": statement}]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{reset}");
+    let rid = reset["id"].as_str().unwrap().to_owned();
+    let (_, before) = svc
+        .call("GET", &format!("/api/v1/seals/{seal}"), Some(&zhang), None)
+        .await;
+    let old_serial = before["certificate_serial"].clone();
+    assert!(old_serial.is_string(), "{before}");
+    let complete = format!("/api/v1/pin-resets/{rid}/complete");
+    let new_pin = "864297";
+    let (s, v) = svc
+        .call(
+            "POST",
+            &complete,
+            Some(&zhang),
+            Some(json!({"new_pin": new_pin})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("illegal_transition")),
+        "not approved yet: {v}"
+    );
+    svc.clock.advance(time::Duration::seconds(31)); // a fresh TOTP step for new logins
+    let reviewer = svc.login("reviewer1", common::PASSWORD).await;
+    let (s, listed) = svc
+        .call("GET", "/api/v1/pin-resets", Some(&reviewer), None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        listed.as_array().unwrap().iter().any(|r| r["id"] == rid),
+        "{listed}"
+    );
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/pin-resets/{rid}/approve"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = svc
+        .call(
+            "POST",
+            &complete,
+            Some(&li),
+            Some(json!({"new_pin": new_pin})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("forbidden")),
+        "someone else: {v}"
+    );
+    let (s, v) = svc
+        .call(
+            "POST",
+            &complete,
+            Some(&zhang),
+            Some(json!({"new_pin": new_pin})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["reset"]["state"]["state"], "done", "{v}");
+    assert_ne!(v["seal"]["certificate_serial"], old_serial, "{v}");
+    // The old PIN opens nothing; the new one signs at once (the applicant chose it).
+    let (s, v) = svc
+        .call("POST", &sign, Some(&zhang), Some(sign_body(PIN, data)))
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("wrong_pin")),
+        "{v}"
+    );
+    let (s, v) = svc
+        .call("POST", &sign, Some(&zhang), Some(sign_body(new_pin, data)))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let after = v["signature"].as_str().unwrap().to_owned();
+    // Both the signature from before the reset and the new one verify PASSED online.
+    for sig in [b64(&der), after] {
+        let (s, v) = svc
+            .call(
+                "POST",
+                "/api/v1/verify",
+                None,
+                Some(json!({"signature": sig, "data": b64(data)})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["indication"], "PASSED", "{v}");
+    }
+    // The re-keying was filed (备案) with the police.
+    let maker = svc.login("maker1", common::PASSWORD).await;
+    let mut rekeyed = 0;
+    for state in ["pending", "delivered"] {
+        let (s, filings) = svc
+            .call(
+                "GET",
+                &format!("/api/v1/filings?state={state}"),
+                Some(&maker),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        rekeyed += filings
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["filing"]["event"] == "rekeyed"
+                    && f["filing"]["seal_id"] == seal.as_str()
+                    && f["filing"]["target"] == "police"
+            })
+            .count();
+    }
+    assert_eq!(rekeyed, 1);
     svc.run.abort();
 }
 
@@ -308,10 +470,26 @@ async fn signing_with_a_pin_on_every_backend() {
 }
 
 /// The PIN is never stored or logged: neither PIN string occurs in any file of the data
-/// directory (SQLite database, WAL, keys, PKI, simulator state).
+/// directory (SQLite database, WAL, keys, PKI, simulator state) nor, on PostgreSQL, in a
+/// `pg_dump` of the schema (the form a database backup takes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pin_is_nowhere_in_the_data_directory() {
-    let svc = start(&Backend::Sqlite, T0).await;
+    for b in backends() {
+        the_pin_is_nowhere_on(b).await;
+    }
+}
+
+fn assert_no_pin(bytes: &[u8], place: &str) {
+    for pin in [INITIAL, PIN] {
+        assert!(
+            !bytes.windows(pin.len()).any(|w| w == pin.as_bytes()),
+            "PIN {pin} found in {place}"
+        );
+    }
+}
+
+async fn the_pin_is_nowhere_on(backend: Backend) {
+    let svc = start(&backend, T0).await;
     let admin = svc.admin().await;
     let seal = personal_seal(&svc, &admin).await;
     let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
@@ -344,23 +522,40 @@ async fn the_pin_is_nowhere_in_the_data_directory() {
             }
             let bytes = std::fs::read(&p).unwrap();
             files += 1;
-            for pin in [INITIAL, PIN] {
-                assert!(
-                    !bytes.windows(pin.len()).any(|w| w == pin.as_bytes()),
-                    "PIN {pin} found in {}",
-                    p.display()
-                );
-            }
+            assert_no_pin(&bytes, &p.display().to_string());
         }
     }
-    assert!(files >= 5, "only {files} files checked");
+    assert!(files >= 4, "only {files} files checked");
+    if let Backend::Postgres(url) = &backend {
+        let schema = svc.config.database_schema.clone().unwrap();
+        let dump = std::process::Command::new("pg_dump")
+            .args(["--data-only", "-n", &schema, url])
+            .output()
+            .expect("pg_dump (PostgreSQL client) must be installed for the PostgreSQL tests");
+        assert!(
+            dump.status.success(),
+            "{}",
+            String::from_utf8_lossy(&dump.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&dump.stdout).contains("seal_keys"),
+            "the dump holds the key table"
+        );
+        assert_no_pin(&dump.stdout, "pg_dump");
+    }
     svc.run.abort();
 }
 
 /// An intent left by a crash (committed, never completed) is marked aborted by recovery.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unfinished_intent_is_aborted() {
-    let svc = start(&Backend::Sqlite, T0).await;
+    for b in backends() {
+        an_unfinished_intent_is_aborted_on(b).await;
+    }
+}
+
+async fn an_unfinished_intent_is_aborted_on(backend: Backend) {
+    let svc = start(&backend, T0).await;
     let store = svc.run.state.store();
     let intent = eseal_core::Usage::intent(
         "U1",
@@ -402,8 +597,14 @@ async fn an_unfinished_intent_is_aborted() {
 /// approved document, within the count and the window; every refusal is in the ledger.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_seal_use_needs_approval() {
+    for b in backends() {
+        official_seal_use_needs_approval_on(b).await;
+    }
+}
+
+async fn official_seal_use_needs_approval_on(backend: Backend) {
     use eseal_server::app::DEMO_USCC;
-    let svc = start(&Backend::Sqlite, T0).await;
+    let svc = start(&backend, T0).await;
     let admin = svc.admin().await;
     let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
     let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
@@ -625,7 +826,13 @@ async fn official_seal_use_needs_approval() {
 /// aborted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn external_signer_round_trip() {
-    let svc = start(&Backend::Sqlite, T0).await;
+    for b in backends() {
+        external_signer_round_trip_on(b).await;
+    }
+}
+
+async fn external_signer_round_trip_on(backend: Backend) {
+    let svc = start(&backend, T0).await;
     let admin = svc.admin().await;
     let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
     let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
@@ -898,8 +1105,14 @@ async fn external_signer_round_trip() {
 /// set: document type, business category, amount; outside it → refused and recorded.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn position_seal_signs_within_its_scope() {
+    for b in backends() {
+        position_seal_signs_within_its_scope_on(b).await;
+    }
+}
+
+async fn position_seal_signs_within_its_scope_on(backend: Backend) {
     use eseal_server::app::DEMO_USCC;
-    let svc = start(&Backend::Sqlite, T0).await;
+    let svc = start(&backend, T0).await;
     let admin = svc.admin().await;
     let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
     let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
@@ -1037,11 +1250,17 @@ async fn position_seal_signs_within_its_scope() {
 /// records the unsigned document's SM3 and the signed file's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ofd_signed_through_the_api_verifies() {
+    for b in backends() {
+        ofd_signed_through_the_api_verifies_on(b).await;
+    }
+}
+
+async fn ofd_signed_through_the_api_verifies_on(backend: Backend) {
     let Some(samples) = eseal_testkit::samples() else {
         return;
     };
     let input = std::fs::read(samples.join("helloworld.ofd")).unwrap();
-    let svc = start(&Backend::Sqlite, T0).await;
+    let svc = start(&backend, T0).await;
     let admin = svc.admin().await;
     let seal = personal_seal(&svc, &admin).await;
     let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
@@ -1087,6 +1306,13 @@ async fn ofd_signed_through_the_api_verifies() {
         eseal_ses::Indication::Passed,
         "{report:?}"
     );
+    // The platform TSA stamped the OFD's SES_Signature too (issue 7 item 5).
+    let ours = report.signatures.last().unwrap();
+    assert_eq!(
+        ours.report.outcome(eseal_ses::CheckId::SignatureTimestamp),
+        Some(eseal_ses::Outcome::Passed),
+        "{report:?}"
+    );
     // Not an OFD → 422 with a code, and the intent is aborted (never a signature unknown to
     // the ledger).
     let (s, v) = svc
@@ -1101,6 +1327,131 @@ async fn ofd_signed_through_the_api_verifies() {
         (s, v["code"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_document")),
         "{v}"
+    );
+    svc.run.abort();
+}
+
+/// Batch signing: one PIN for several documents; each gets its own ledger entry and
+/// signature; a broken OFD in the batch fails alone (its intent aborted); limits enforced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_signing() {
+    for b in backends() {
+        batch_signing_on(b).await;
+    }
+}
+
+async fn batch_signing_on(backend: Backend) {
+    let svc = start(&backend, T0).await;
+    let admin = svc.admin().await;
+    let seal = personal_seal(&svc, &admin).await;
+    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
+    let (s, _) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/pin"),
+            Some(&zhang),
+            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let batch = format!("/api/v1/seals/{seal}/sign/batch");
+    let docs: Vec<Vec<u8>> = (0..3)
+        .map(|i| format!("第{i}份借款合同").into_bytes())
+        .collect();
+    let (s, v) = svc
+        .call(
+            "POST",
+            &batch,
+            Some(&zhang),
+            Some(json!({"pin": PIN, "purpose": "批量签署", "documents": [
+                {"document_name": "a.pdf", "data": b64(&docs[0])},
+                {"document_name": "b.pdf", "data": b64(&docs[1])},
+                {"document_name": "c.pdf", "document_sm3": eseal_gm::Sm3Digest::of(&docs[2]).to_hex()},
+                {"document_name": "broken.ofd", "ofd": b64(b"not a zip"), "placement": {"keyword": "甲方"}},
+            ]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    assert_eq!(results[3]["error"]["code"], "invalid_document", "{v}");
+    for (i, r) in results[..3].iter().enumerate() {
+        assert_eq!(r["usage"]["state"]["state"], "signed", "{r}");
+        let (s, checked) = svc
+            .call(
+                "POST",
+                "/api/v1/verify",
+                None,
+                Some(json!({"signature": r["signature"], "data": b64(&docs[i])})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(checked["indication"], "PASSED", "{checked}");
+        assert_eq!(
+            checked["signatures"][0]["registry"]["ledger"]["id"], r["usage"]["id"],
+            "{checked}"
+        );
+    }
+    let (_, ledger) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal}/usages"),
+            Some(&zhang),
+            None,
+        )
+        .await;
+    let states: Vec<&str> = ledger
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["state"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.iter().filter(|s| **s == "signed").count(), 3);
+    assert_eq!(states.iter().filter(|s| **s == "aborted").count(), 1);
+    assert!(!states.contains(&"intent"), "{ledger}");
+
+    // Limits: empty, over 100, a document without data, a wrong PIN (counted once).
+    let many: Vec<Value> = (0..101)
+        .map(|i| json!({"document_name": format!("{i}.pdf"), "data": b64(b"x")}))
+        .collect();
+    for (body, field) in [
+        (
+            json!({"pin": PIN, "purpose": "p", "documents": []}),
+            "documents",
+        ),
+        (
+            json!({"pin": PIN, "purpose": "p", "documents": many}),
+            "documents",
+        ),
+        (
+            json!({"pin": PIN, "purpose": "p", "documents": [{"document_name": "x"}]}),
+            "data",
+        ),
+    ] {
+        let (s, v) = svc.call("POST", &batch, Some(&zhang), Some(body)).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{v}"
+        );
+    }
+    let (s, v) = svc
+        .call(
+            "POST",
+            &batch,
+            Some(&zhang),
+            Some(json!({"pin": "000111", "purpose": "p", "documents": [
+                {"document_name": "a", "data": b64(b"a")}, {"document_name": "b", "data": b64(b"b")}]})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("wrong_pin")),
+        "{v}"
+    );
+    assert!(
+        v["detail"].as_str().unwrap().contains("4 tries left"),
+        "one attempt for the whole batch: {v}"
     );
     svc.run.abort();
 }

@@ -75,6 +75,8 @@ struct Write {
 #[derive(Debug, Default)]
 pub struct Batch {
     writes: Vec<Write>,
+    /// Content-addressed artefacts: (SM3 hex, media type, bytes).
+    blobs: Vec<(String, String, Vec<u8>)>,
 }
 
 impl Batch {
@@ -112,9 +114,18 @@ impl Batch {
         Ok(self)
     }
 
+    /// Stores an artefact with the records (content-addressed like [`Store::put_blob`]: bytes
+    /// already stored are kept); returns its SM3 hex.
+    pub fn blob(&mut self, media_type: &str, bytes: &[u8]) -> String {
+        let sm3 = eseal_gm::Sm3Digest::of(bytes).to_hex();
+        self.blobs
+            .push((sm3.clone(), media_type.to_owned(), bytes.to_vec()));
+        sm3
+    }
+
     /// Whether nothing is to be written.
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
+        self.writes.is_empty() && self.blobs.is_empty()
     }
 }
 
@@ -346,6 +357,18 @@ impl Store {
                 .bind(version)
                 .bind(at)
                 .bind(w.doc.clone())
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (sm3, media_type, bytes) in &batch.blobs {
+                sqlx::query(
+                    "INSERT INTO blobs (sm3, media_type, bytes, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (sm3) DO NOTHING",
+                )
+                .bind(sm3.clone())
+                .bind(media_type.clone())
+                .bind(bytes.clone())
+                .bind(at)
                 .execute(&mut *tx)
                 .await?;
             }

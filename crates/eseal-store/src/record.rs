@@ -2,8 +2,8 @@
 //! the JSON document.
 
 use eseal_core::{
-    Application, Filing, FilingState, Organisation, Person, PositionScope, Seal, SealState, Usage,
-    UseRequest,
+    Application, Filing, FilingState, Organisation, Person, PinReset, PositionScope, Seal,
+    SealState, Usage, UseRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -149,5 +149,18 @@ impl Record for PositionScope {
     }
     fn columns(&self) -> Vec<(&'static str, Column)> {
         Vec::new()
+    }
+}
+
+impl Record for PinReset {
+    const TABLE: &'static str = "pin_resets";
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        vec![
+            ("seal_id", text(&self.seal_id)),
+            ("state", text(self.state.name())),
+        ]
     }
 }

@@ -1,0 +1,191 @@
+//! PIN reset by application (R-PIN-1, issue 7 item 2): apply with proof, a reviewer decides,
+//! the applicant completes with a new PIN and the seal is re-keyed (see
+//! [`eseal_core::pin_reset`] for why a reset cannot keep the old key).
+
+use crate::api::{ApiResult, load_seal, remake, seal_view, store_artefacts};
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::making::KeySource;
+use crate::problem::ApiError;
+use crate::registry;
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use eseal_core::{KeyCustody, Material, PinReset, PinState, RevocationReason};
+use eseal_store::Batch;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// `POST /seals/{id}/pin-resets`.
+#[derive(Debug, Deserialize)]
+pub struct ApplyBody {
+    reason: String,
+    materials: Vec<Material>,
+}
+
+/// The holder (or the official seal's custodian) applies with proof materials uploaded to
+/// `/materials`.
+pub async fn apply(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<ApplyBody>,
+) -> ApiResult<(StatusCode, Json<PinReset>)> {
+    let now = s.now();
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    if !matches!(seal.key_custody, KeyCustody::Platform { .. }) {
+        return Err(ApiError::unprocessable(
+            "forbidden",
+            "the holder's device holds this seal's key: its PIN is reset on the device",
+        ));
+    }
+    let mut materials = Vec::with_capacity(b.materials.len());
+    for m in b.materials {
+        let sm3 = m.sm3.to_ascii_lowercase();
+        if s.store().material(&sm3).await?.is_none() {
+            return Err(ApiError::invalid(
+                "materials",
+                format!("no uploaded material has SM3 {sm3}; upload it to /api/v1/materials first"),
+            ));
+        }
+        materials.push(Material { kind: m.kind, sm3 });
+    }
+    let rid = format!("P{}", &crate::making::new_seal_id(s.random())?[2..]);
+    let reset = PinReset::submit(&rid, &seal.id, &c.user, &b.reason, materials, now)?;
+    s.store().commit(Batch::new().insert(&reset)?, now).await?;
+    Ok((StatusCode::CREATED, Json(reset)))
+}
+
+/// `GET /pin-resets?state=`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    state: Option<String>,
+}
+
+/// Reset applications by state (reviewers and auditors).
+pub async fn list(
+    State(s): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<PinReset>>> {
+    let state = q.state.as_deref().unwrap_or("submitted");
+    if !["submitted", "approved", "rejected", "done"].contains(&state) {
+        return Err(ApiError::invalid(
+            "state",
+            "submitted, approved, rejected or done",
+        ));
+    }
+    Ok(Json(
+        s.store()
+            .find::<PinReset>("state", state, registry::QUERY_LIMIT)
+            .await?
+            .into_iter()
+            .map(|v| v.record)
+            .collect(),
+    ))
+}
+
+async fn decide(
+    s: &AppState,
+    id: &str,
+    step: impl FnOnce(&mut PinReset) -> Result<(), eseal_core::DomainError>,
+) -> ApiResult<Json<PinReset>> {
+    let mut r = s
+        .store()
+        .get::<PinReset>(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("PIN reset", id))?;
+    step(&mut r.record)?;
+    s.store()
+        .commit(Batch::new().update(&r.record, r.version)?, s.now())
+        .await?;
+    Ok(Json(r.record))
+}
+
+/// A reviewer (not the applicant) approves.
+pub async fn approve(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PinReset>> {
+    let now = s.now();
+    decide(&s, &id, |r| r.approve(&c.user, now)).await
+}
+
+/// `POST /pin-resets/{id}/reject`.
+#[derive(Debug, Deserialize)]
+pub struct RejectBody {
+    reason: String,
+}
+
+/// A reviewer rejects with a reason.
+pub async fn reject(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<RejectBody>,
+) -> ApiResult<Json<PinReset>> {
+    decide(&s, &id, |r| r.reject(&c.user, &b.reason)).await
+}
+
+/// `POST /pin-resets/{id}/complete`.
+#[derive(Debug, Deserialize)]
+pub struct CompleteBody {
+    new_pin: String,
+}
+
+/// The applicant completes an approved reset with the new PIN: new key pair, certificate
+/// and seal data; the reset, seal, key and filing committed together; the old certificate
+/// revoked at the CA (superseded); open signing sessions of the seal closed. The new PIN is
+/// the applicant's own, so it need not be changed before use.
+pub async fn complete(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<CompleteBody>,
+) -> ApiResult<Json<Value>> {
+    let now = s.now();
+    eseal_core::pin::check_pin_form(&b.new_pin)?;
+    let reset = s
+        .store()
+        .get::<PinReset>(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("PIN reset", &id))?;
+    reset.record.may_complete(&c.user, now)?;
+    let seal = load_seal(&s, &reset.record.seal_id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    // The domain decides first, so nothing is issued for a refused re-keying.
+    seal.clone()
+        .rekey(now, "-", now, now + time::Duration::seconds(1))?;
+    let lock = s.seal_lock(&seal.id);
+    let _guard = lock.lock().await;
+    let mut made = remake(&s, &seal, KeySource::Platform, now).await?;
+    let mut sealed = store_artefacts(&s, &mut made, Some(&b.new_pin))
+        .await?
+        .ok_or_else(|| ApiError::internal("re-keying made no platform key"))?;
+    sealed.pin = PinState::new(now);
+    registry::rekey(
+        s.store(),
+        &reset,
+        &made.seal.certificate_serial,
+        made.seal.valid_from,
+        made.seal.valid_to,
+        &eseal_gm::Sm3Digest::of(&made.seal_data).to_hex(),
+        &sealed,
+        now,
+    )
+    .await?;
+    s.sessions().close_seal(&seal.id);
+    s.pki()
+        .revoke(&seal.certificate_serial, RevocationReason::Replaced, now)?;
+    let seal = load_seal(&s, &seal.id).await?.record;
+    let reset = s
+        .store()
+        .get::<PinReset>(&id)
+        .await?
+        .map(|v| v.record)
+        .ok_or_else(|| ApiError::not_found("PIN reset", &id))?;
+    Ok(Json(
+        json!({ "reset": reset, "seal": seal_view(&seal, now) }),
+    ))
+}
