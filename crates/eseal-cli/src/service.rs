@@ -57,6 +57,11 @@ pub struct ServeArgs {
     /// exceed one delivery attempt; tests shorten it).
     #[arg(long, default_value_t = 120)]
     filing_lease_secs: i64,
+    /// How old an unfinished signing intent (a crash between intent and signature) must be
+    /// before recovery marks it aborted, in seconds. With replicas it must exceed the longest
+    /// signing; a single server restarted after a crash may use 0.
+    #[arg(long, default_value_t = 600)]
+    intent_timeout_secs: i64,
 }
 
 /// `eseal sim`.
@@ -103,6 +108,7 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.demo = args.demo;
     config.filing_every = std::time::Duration::from_millis(args.filing_every_ms.max(10));
     config.filing_lease = time::Duration::seconds(args.filing_lease_secs.max(1));
+    config.intent_timeout = time::Duration::seconds(args.intent_timeout_secs.max(0));
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await

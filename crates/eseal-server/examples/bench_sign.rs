@@ -11,14 +11,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark tool
 
 use base64ct::{Base64, Encoding};
-use eseal_gm::provider::{Clock, SystemClock};
+use eseal_gm::provider::SystemClock;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const PASSWORD: &str = "Bench-Password-2026";
-const HOLDER: &str = "11010519491231002X";
 
 fn ofd_of(size: usize) -> Vec<u8> {
     // A one-page OFD with an incompressible attachment, so the package is about `size` bytes.
@@ -47,65 +44,6 @@ fn ofd_of(size: usize) -> Vec<u8> {
     z.finish().unwrap().into_inner()
 }
 
-struct Api {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Value {
-        let mut r = self
-            .http
-            .request(method.parse().unwrap(), format!("{}{path}", self.base));
-        if let Some(t) = token {
-            r = r.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let resp = r.send().await.unwrap();
-        let status = resp.status();
-        let v: Value = resp.json().await.unwrap_or_default();
-        assert!(status.is_success(), "{method} {path}: {status} {v}");
-        v
-    }
-}
-
-async fn login(
-    api: &Api,
-    state: &eseal_server::app::AppState,
-    user: &str,
-    password: &str,
-) -> String {
-    let u = state
-        .store()
-        .get::<eseal_server::auth::User>(user)
-        .await
-        .unwrap()
-        .unwrap()
-        .record;
-    let secret = eseal_server::auth::totp_secret(&u, state.data_key()).unwrap();
-    // One login per user and TOTP step.
-    let step = eseal_server::auth::totp_step(SystemClock.now());
-    let code = eseal_server::auth::totp_code(&secret, step);
-    api.call(
-        "POST",
-        "/api/v1/login",
-        None,
-        Some(json!({"username": user, "password": password, "totp": code})),
-    )
-    .await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -123,82 +61,15 @@ async fn main() {
     let run = eseal_server::app::start(config, Arc::new(SystemClock))
         .await
         .unwrap();
-    let api = Api {
-        http: reqwest::Client::new(),
-        base: run.url.clone(),
-    };
-    let st = run.state.clone();
-    let admin_info = run.first_admin.clone().unwrap();
-    let admin = login(&api, &st, &admin_info.username, &admin_info.password).await;
-    for (name, role, citizen) in [
-        ("applicant", "applicant", None),
-        ("reviewer", "reviewer", None),
-        ("maker", "maker", None),
-        ("zhang", "holder", Some(HOLDER)),
-    ] {
-        api.call("POST", "/api/v1/users", Some(&admin), Some(json!({"username": name, "display_name": name, "roles": [role], "password": PASSWORD, "citizen_id": citizen}))).await;
-    }
-    let (ap, rv, mk, zh) = (
-        login(&api, &st, "applicant", PASSWORD).await,
-        login(&api, &st, "reviewer", PASSWORD).await,
-        login(&api, &st, "maker", PASSWORD).await,
-        login(&api, &st, "zhang", PASSWORD).await,
-    );
-    let app = api
-        .call(
-            "POST",
-            "/api/v1/applications",
-            Some(&ap),
-            Some(json!({"kind": "personal", "seal_name": "张三丰", "holder_id": HOLDER})),
-        )
-        .await;
-    let id = app["id"].as_str().unwrap().to_owned();
-    let m = api
-        .http
-        .post(format!("{}/api/v1/materials", api.base))
-        .bearer_auth(&ap)
-        .body("id card")
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
-    api.call(
-        "POST",
-        &format!("/api/v1/applications/{id}/materials"),
-        Some(&ap),
-        Some(json!({"kind": "holder_id", "sm3": m["sm3"]})),
-    )
-    .await;
-    api.call(
-        "POST",
-        &format!("/api/v1/applications/{id}/submit"),
-        Some(&ap),
-        None,
-    )
-    .await;
-    api.call(
-        "POST",
-        &format!("/api/v1/applications/{id}/approve"),
-        Some(&rv),
-        None,
-    )
-    .await;
-    let square = include_bytes!("../../../testdata/image/square.png");
-    let made = api.call("POST", &format!("/api/v1/applications/{id}/make"), Some(&mk), Some(json!({"key": "platform", "pin": "480213", "impression": Base64::encode_string(square)}))).await;
-    let seal = made["seal"]["id"].as_str().unwrap().to_owned();
-    api.call(
-        "POST",
-        &format!("/api/v1/seals/{seal}/pin"),
-        Some(&zh),
-        Some(json!({"old_pin": "480213", "new_pin": "739164"})),
-    )
-    .await;
+    let fixture = eseal_server::fixture::personal_seal(&run).await.unwrap();
+    let (seal, zh) = (fixture.seal, fixture.holder_token);
+    let http = reqwest::Client::new();
+    let base = run.url.clone();
+    let pin = eseal_server::fixture::PIN;
 
     let ofd = ofd_of(100 * 1024);
     let body = Arc::new(
-        json!({"pin": "739164", "ofd": Base64::encode_string(&ofd), "placement": {"page": {"page": 1, "x": 100, "y": 150}}, "document_name": "bench.ofd", "purpose": "benchmark"}),
+        json!({"pin": pin, "ofd": Base64::encode_string(&ofd), "placement": {"page": {"page": 1, "x": 100, "y": 150}}, "document_name": "bench.ofd", "purpose": "benchmark"}),
     );
     println!(
         "OFD {} bytes; {clients} clients for {seconds} s; {} cores",
@@ -221,13 +92,13 @@ async fn main() {
     while t.elapsed() < Duration::from_secs(3) {
         let mut out = [0u8; 16];
         argon2::Argon2::default()
-            .hash_password_into(b"739164", b"0123456789abcdef", &mut out)
+            .hash_password_into(pin.as_bytes(), b"0123456789abcdef", &mut out)
             .unwrap();
         k += 1;
     }
     let kdf = k as f64 / t.elapsed().as_secs_f64();
 
-    let url = format!("{}/api/v1/seals/{seal}/sign/ofd", api.base);
+    let url = format!("{base}/api/v1/seals/{seal}/sign/ofd");
     println!("raw SM2 sign (1 core):       {raw:9.1} /s");
     println!("Argon2id PIN key (1 core):   {kdf:9.1} /s");
     for mode in ["pin", "session"] {
@@ -235,10 +106,10 @@ async fn main() {
         let mut tasks = Vec::new();
         for _ in 0..clients {
             let (http, url, token, base, seal) = (
-                api.http.clone(),
+                http.clone(),
                 url.clone(),
                 zh.clone(),
-                api.base.clone(),
+                base.clone(),
                 seal.clone(),
             );
             let mut body = (*body).clone();
@@ -249,7 +120,7 @@ async fn main() {
                     let v: Value = http
                         .post(format!("{base}/api/v1/seals/{seal}/unlock"))
                         .bearer_auth(&token)
-                        .json(&json!({"pin": "739164", "minutes": 10, "signatures": 1000}))
+                        .json(&json!({"pin": pin, "minutes": 10, "signatures": 1000}))
                         .send()
                         .await
                         .unwrap()

@@ -157,9 +157,14 @@ pub fn load_data_key(dir: &Path, random: &dyn SecureRandom) -> Result<DataKey, A
     parse(&text, &path.display().to_string())
 }
 
-/// Runs the filing outbox every `every` until the process ends; errors are logged and the
-/// next pass tries again.
-pub async fn filing_worker(state: AppState, every: Duration, lease: time::Duration) {
+/// Runs the filing outbox every `every` until the process ends, and signing recovery (intents
+/// older than `intent_timeout` aborted); errors are logged and the next pass tries again.
+pub async fn filing_worker(
+    state: AppState,
+    every: Duration,
+    lease: time::Duration,
+    intent_timeout: time::Duration,
+) {
     loop {
         match crate::outbox::run_with_lease(
             state.store(),
@@ -179,7 +184,7 @@ pub async fn filing_worker(state: AppState, every: Duration, lease: time::Durati
             Ok(_) => {}
             Err(e) => eprintln!("filing worker: {e}"),
         }
-        match crate::signing::recover(&state).await {
+        match crate::signing::recover(&state, intent_timeout).await {
             Ok(0) => {}
             Ok(n) => eprintln!("signing: {n} unfinished intent(s) marked aborted"),
             Err(e) => eprintln!("signing recovery: {e}"),
@@ -224,6 +229,9 @@ pub struct ServeConfig {
     pub filing_every: Duration,
     /// How long a claimed filing is protected from other workers (default 2 minutes).
     pub filing_lease: time::Duration,
+    /// How old an unfinished signing intent must be before recovery aborts it (default
+    /// [`crate::signing::INTENT_TIMEOUT`]; one server alone after a crash may use 0).
+    pub intent_timeout: time::Duration,
 }
 
 impl ServeConfig {
@@ -241,6 +249,7 @@ impl ServeConfig {
             national_token: "eseal-dev-national-token".into(),
             filing_every: Duration::from_secs(5),
             filing_lease: crate::outbox::LEASE,
+            intent_timeout: crate::signing::INTENT_TIMEOUT,
         }
     }
 }
@@ -432,6 +441,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         state.clone(),
         config.filing_every,
         config.filing_lease,
+        config.intent_timeout,
     ));
     Ok(Running {
         url: format!("http://{addr}"),

@@ -6,6 +6,7 @@ pub mod app;
 pub mod auth;
 pub mod connectors;
 pub mod devpki;
+pub mod fixture;
 pub mod keystore;
 pub mod making;
 pub mod outbox;

@@ -924,13 +924,13 @@ pub fn property_info(name: &str) -> String {
     out
 }
 
-/// Marks intents older than [`INTENT_TIMEOUT`] aborted (after a crash between intent and
-/// completion). Returns how many.
-pub async fn recover(s: &AppState) -> Result<usize, ApiError> {
+/// Marks intents older than `timeout` (normally [`INTENT_TIMEOUT`]) aborted (after a crash
+/// between intent and completion). Returns how many.
+pub async fn recover(s: &AppState, timeout: Duration) -> Result<usize, ApiError> {
     let now = s.now();
     let mut n = 0;
     for mut u in s.store().find::<Usage>("state", "intent", 500).await? {
-        if u.record.created + INTENT_TIMEOUT > now {
+        if u.record.created + timeout > now {
             continue;
         }
         u.record

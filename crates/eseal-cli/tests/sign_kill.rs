@@ -1,0 +1,231 @@
+//! Issue 7: "kill -9 the server at random points during a signing load, ≥ 50 times; afterwards
+//! every signature a client received is in the ledger and no intent is left unresolved."
+//!
+//! Real processes: a personal seal with a platform-held key is made through the HTTP API by
+//! an in-process service (eseal_server::fixture), which then stops. `eseal serve` is started
+//! on the same data directory and SIGKILLed at a pseudo-random moment while clients sign
+//! detached signatures with the PIN (each signature: PIN reservation, intent, key use, ledger
+//! completion), 50 times (`ESEAL_SIGN_KILLS` changes the count). Every 201 response is
+//! remembered. Finally the server runs once more with `--intent-timeout-secs 0` (one server,
+//! nothing in flight) and the database is read directly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use base64ct::{Base64, Encoding};
+use eseal_core::{Usage, UsageState};
+use eseal_store::Store;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CLIENTS: usize = 4;
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `eseal serve` on `data` and returns it with its URL once it answers.
+fn start_server(data: &Path, intent_timeout_secs: u32) -> (Killed, String) {
+    let mut child = Killed(
+        Command::new(env!("CARGO_BIN_EXE_eseal"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--filing-every-ms",
+                "100",
+            ])
+            .args(["--intent-timeout-secs", &intent_timeout_secs.to_string()])
+            .arg("--data")
+            .arg(data)
+            .env("ESEAL_LANG", "en")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
+/// What a client was given: usage ID, the signature's SM3 and its bytes.
+type Received = (String, String, Vec<u8>);
+
+async fn client(
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    tag: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    refused: Arc<Mutex<Vec<String>>>,
+) {
+    for n in 0.. {
+        let data = format!("{tag}-{n}");
+        let r = http
+            .post(&url)
+            .bearer_auth(&token)
+            .json(&json!({"pin": eseal_server::fixture::PIN, "data": Base64::encode_string(data.as_bytes()), "document_name": "load.txt", "purpose": "crash test"}))
+            .send()
+            .await;
+        // The server was killed: this client's round ends.
+        let Ok(r) = r else { return };
+        let status = r.status();
+        let Ok(v) = r.json::<Value>().await else {
+            return;
+        };
+        if status == reqwest::StatusCode::CREATED {
+            let sig = Base64::decode_vec(v["signature"].as_str().unwrap()).unwrap();
+            received.lock().unwrap().push((
+                v["usage"]["id"].as_str().unwrap().to_owned(),
+                eseal_gm::Sm3Digest::of(&sig).to_hex(),
+                sig,
+            ));
+        } else {
+            refused.lock().unwrap().push(format!("{status} {v}"));
+        }
+    }
+}
+
+#[test]
+fn killed_while_signing_the_ledger_knows_every_signature() {
+    let kills: usize = std::env::var("ESEAL_SIGN_KILLS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(50);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fixture = rt.block_on(async {
+        let mut config = eseal_server::app::ServeConfig::new(data.clone());
+        config.listen = "127.0.0.1:0".into();
+        let run = eseal_server::app::start(config, Arc::new(eseal_gm::provider::SystemClock))
+            .await
+            .unwrap();
+        let f = eseal_server::fixture::personal_seal(&run).await.unwrap();
+        run.abort();
+        run.state.store().close().await;
+        f
+    });
+
+    let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+    let refused: Arc<Mutex<Vec<String>>> = Arc::default();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let started = Instant::now();
+    for k in 0..kills {
+        let (server, base) = start_server(&data, 600);
+        let url = format!("{base}/api/v1/seals/{}/sign", fixture.seal);
+        let tasks: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                rt.spawn(client(
+                    http.clone(),
+                    url.clone(),
+                    fixture.holder_token.clone(),
+                    format!("{k}-{c}"),
+                    received.clone(),
+                    refused.clone(),
+                ))
+            })
+            .collect();
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_millis(150 + seed % 600));
+        drop(server); // SIGKILL at whatever point the signings are
+        rt.block_on(async {
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+    }
+    let load = started.elapsed();
+
+    // Recovery: one server alone, so every intent left is from a killed process.
+    let received = received.lock().unwrap().clone();
+    let (server, _) = start_server(&data, 0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (ledger, intents) = loop {
+        let (ledger, intents) = rt.block_on(async {
+            let store = Store::open_sqlite(&data).await.unwrap();
+            let intents = store
+                .find::<Usage>("state", "intent", 10_000)
+                .await
+                .unwrap();
+            let mut ledger = Vec::new();
+            for (id, sm3, sig) in &received {
+                let u = store.get::<Usage>(id).await.unwrap();
+                let blob = match &u {
+                    Some(_) => store.blob(sm3).await.unwrap().map(|(_, b)| b),
+                    None => None,
+                };
+                ledger.push((id.clone(), sm3.clone(), sig.clone(), u, blob));
+            }
+            let signed = store
+                .find::<Usage>("state", "signed", 100_000)
+                .await
+                .unwrap();
+            let aborted = store
+                .find::<Usage>("state", "aborted", 100_000)
+                .await
+                .unwrap();
+            store.close().await;
+            (ledger, (intents.len(), signed.len(), aborted.len()))
+        });
+        if intents.0 == 0 || Instant::now() > deadline {
+            break (ledger, intents);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    drop(server);
+
+    let (intents, signed, aborted) = intents;
+    let refused = refused.lock().unwrap().clone();
+    eprintln!(
+        "{kills} kills in {:.1} s; {} signatures received by clients, {signed} signed in the \
+         ledger (the rest: answers lost to a kill), {aborted} intents aborted by recovery; \
+         refusals: {refused:?}",
+        load.as_secs_f64(),
+        ledger.len()
+    );
+    assert!(
+        ledger.len() >= kills,
+        "the load was too light to mean anything: {} signatures in {kills} rounds",
+        ledger.len()
+    );
+    assert!(
+        refused.is_empty(),
+        "a client was refused (a lock from counted attempts?): {refused:?}"
+    );
+    for (id, sm3, sig, usage, blob) in ledger {
+        let usage = usage.unwrap_or_else(|| panic!("usage {id} a client received is missing"));
+        match usage.record.state {
+            UsageState::Signed { signature_sm3, .. } => {
+                assert_eq!(signature_sm3, sm3, "usage {id} names another signature");
+            }
+            other => panic!("usage {id} a client received is {other:?}"),
+        }
+        assert_eq!(blob.as_deref(), Some(&sig[..]), "usage {id}: stored bytes");
+    }
+    assert_eq!(intents, 0, "unresolved intents after recovery");
+}
