@@ -163,6 +163,7 @@ pub fn sign_ofd_file(
             },
             &signer,
         )
+        .map(|_signed_value| ())
         .with_context(|| format!("signing {}", input.display()))
     })
 }

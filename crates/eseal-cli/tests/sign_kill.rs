@@ -46,14 +46,21 @@ fn start_server(data: &Path, intent_timeout_secs: u32) -> (Killed, String) {
             .arg(data)
             .env("ESEAL_LANG", "en")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(data.with_extension("log"))
+                    .unwrap(),
+            )
             .spawn()
             .unwrap(),
     );
     let mut line = String::new();
-    BufReader::new(child.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut out = BufReader::new(child.0.stdout.take().unwrap());
+    out.read_line(&mut line).unwrap();
+    // Keep reading: a closed pipe would make the server's next println fail.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     let url = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
@@ -133,7 +140,9 @@ fn killed_while_signing_the_ledger_knows_every_signature() {
         .unwrap();
     let mut seed = 0x9E37_79B9_7F4A_7C15u64;
     let started = Instant::now();
+    let mut productive_rounds = 0;
     for k in 0..kills {
+        let before = received.lock().unwrap().len();
         let (server, base) = start_server(&data, 600);
         let url = format!("{base}/api/v1/seals/{}/sign", fixture.seal);
         let tasks: Vec<_> = (0..CLIENTS)
@@ -158,7 +167,15 @@ fn killed_while_signing_the_ledger_knows_every_signature() {
                 t.await.unwrap();
             }
         });
+        if received.lock().unwrap().len() > before {
+            productive_rounds += 1;
+        }
     }
+    // The kills must land in a live signing load, not in a server that never came up.
+    assert!(
+        productive_rounds * 10 >= kills * 9,
+        "only {productive_rounds} of {kills} rounds signed anything"
+    );
     let load = started.elapsed();
 
     // Recovery: one server alone, so every intent left is from a killed process.
@@ -215,7 +232,8 @@ fn killed_while_signing_the_ledger_knows_every_signature() {
     );
     assert!(
         refused.is_empty(),
-        "a client was refused (a lock from counted attempts?): {refused:?}"
+        "a client was refused (a lock from counted attempts?): {refused:?}\nserver log:\n{}",
+        std::fs::read_to_string(data.with_extension("log")).unwrap_or_default()
     );
     for (id, sm3, sig, usage, blob) in ledger {
         let usage = usage.unwrap_or_else(|| panic!("usage {id} a client received is missing"));

@@ -15,8 +15,13 @@ pub enum UsageState {
     Intent,
     /// The signature was made.
     Signed {
-        /// SM3 of the signature (the DER SES_Signature), hex.
+        /// SM3 of the signature (the DER SES_Signature), hex: for an OFD, its
+        /// `SignedValue.dat`, so any copy of the signed document finds this entry.
         signature_sm3: String,
+        /// SM3 of the signed document handed back, when it is not the signature itself (OFD
+        /// signing: the package with the signature added). Not stored: the holder keeps it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document_out_sm3: Option<String>,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
@@ -108,7 +113,12 @@ impl Usage {
     }
 
     /// The signature was made.
-    pub fn signed(&mut self, signature_sm3: &str, at: OffsetDateTime) -> Result<(), DomainError> {
+    pub fn signed(
+        &mut self,
+        signature_sm3: &str,
+        document_out_sm3: Option<&str>,
+        at: OffsetDateTime,
+    ) -> Result<(), DomainError> {
         if self.state != UsageState::Intent {
             return Err(DomainError::IllegalTransition {
                 what: "usage",
@@ -118,6 +128,7 @@ impl Usage {
         }
         self.state = UsageState::Signed {
             signature_sm3: signature_sm3.to_owned(),
+            document_out_sm3: document_out_sm3.map(str::to_owned),
             at,
         };
         Ok(())

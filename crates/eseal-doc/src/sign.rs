@@ -109,13 +109,14 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Sign `input` into `output`.
+/// Sign `input` into `output`; returns the signature value written (`SignedValue.dat`: the
+/// DER SES_Signature, or the GB/T 35275 SignedData), for the caller's records.
 pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
     input: R,
     output: W,
     request: &OfdSignRequest<'_>,
     signer: &dyn Sm2Signer,
-) -> Result<(), DocError> {
+) -> Result<Vec<u8>, DocError> {
     let sink: Rc<RefCell<Option<Sink>>> = Rc::new(RefCell::new(None));
     let mut pkg = Package::open(Tee {
         inner: input,
@@ -465,7 +466,7 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
     }
     let mut inner = out.finish().map_err(werr)?;
     inner.flush().map_err(|e| DocError::Io(e.to_string()))?;
-    Ok(())
+    Ok(signed_value)
 }
 
 /// One StampAnnot to write.

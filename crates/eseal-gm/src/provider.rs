@@ -19,6 +19,13 @@ pub trait Sm2Signer: fmt::Debug + Send + Sync {
     fn signer_id(&self) -> &SignerId;
     /// Sign `message` (the whole message: the signer computes Z and e = SM3(Z ‖ message)).
     fn sign(&self, message: &[u8]) -> Result<Sm2Signature, Error>;
+    /// Whether callers should verify each signature it returns before using it (the
+    /// default: a device, HSM or remote signer is checked; the in-process software signer,
+    /// whose key pair is checked when it is made, is not — a verification costs twice a
+    /// signature).
+    fn check_signatures(&self) -> bool {
+        true
+    }
 }
 
 /// Verifies SM2 signatures. The software implementation is [`SoftwareVerifier`]; an HSM
@@ -79,6 +86,10 @@ impl Sm2Signer for SoftwareSigner {
 
     fn sign(&self, message: &[u8]) -> Result<Sm2Signature, Error> {
         self.key.sign(&self.id, message)
+    }
+
+    fn check_signatures(&self) -> bool {
+        false
     }
 }
 

@@ -184,8 +184,40 @@ const fn hex32x4(a: &[u8; 64], b: &[u8; 64], c: &[u8; 64], d: &[u8; 64]) -> [u8;
 }
 
 /// An SM2 private key. Zeroized on drop; `Debug` does not print it.
+///
+/// The signing key for the default signer ID (with its public key and Z) is computed once,
+/// when the key is made or read: deriving it costs a scalar multiplication, as much as a
+/// signature.
 #[derive(Clone)]
-pub struct Sm2PrivateKey(sm2::SecretKey);
+pub struct Sm2PrivateKey(sm2::SecretKey, sm2::dsa::SigningKey, sm2::PublicKey);
+
+/// A signing key for the scalar 1, written over a dropped key's cached signing key (the sm2
+/// crate's `SigningKey` does not zeroize itself; `SecretKey` does).
+static BLANK: std::sync::LazyLock<Option<sm2::dsa::SigningKey>> = std::sync::LazyLock::new(|| {
+    let mut one = [0u8; 32];
+    one[31] = 1;
+    sm2::dsa::SigningKey::from_slice(DEFAULT_SIGNER_ID, &one).ok()
+});
+
+impl Drop for Sm2PrivateKey {
+    fn drop(&mut self) {
+        if let Some(blank) = BLANK.as_ref() {
+            self.1 = blank.clone();
+            // Keep the overwrite from being optimised away as a dead store.
+            std::hint::black_box(&self.1);
+        }
+    }
+}
+
+impl Sm2PrivateKey {
+    fn wrap(k: sm2::SecretKey) -> Result<Self, Error> {
+        let sk = sm2::dsa::SigningKey::new(DEFAULT_SIGNER_ID, &k)
+            .map_err(|_| Error::new(ErrorKind::InvalidKey, "SM2 signing key"))?;
+        let public = sm2::PublicKey::from_affine(*sk.verifying_key().as_affine())
+            .map_err(|_| Error::new(ErrorKind::InvalidKey, "SM2 public key"))?;
+        Ok(Self(k, sk, public))
+    }
+}
 
 impl fmt::Debug for Sm2PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -202,7 +234,7 @@ impl Sm2PrivateKey {
             let mut bytes = Zeroizing::new([0u8; 32]);
             random.fill(bytes.as_mut())?;
             if let Ok(k) = sm2::SecretKey::from_slice(bytes.as_ref()) {
-                return Ok(Self(k));
+                return Self::wrap(k);
             }
         }
         Err(Error::new(ErrorKind::RandomFailure, "SM2 key generation"))
@@ -211,8 +243,8 @@ impl Sm2PrivateKey {
     /// From the 32-byte big-endian scalar.
     pub fn from_scalar_bytes(bytes: &[u8]) -> Result<Self, Error> {
         sm2::SecretKey::from_slice(bytes)
-            .map(Self)
             .map_err(|_| Error::new(ErrorKind::InvalidKey, "SM2 private scalar"))
+            .and_then(Self::wrap)
     }
 
     /// From a PEM `PRIVATE KEY` (PKCS#8), as `openssl genpkey -algorithm SM2` writes it.
@@ -220,19 +252,19 @@ impl Sm2PrivateKey {
     pub fn from_pem(pem: &str) -> Result<Self, Error> {
         if pem.contains("BEGIN EC PRIVATE KEY") {
             return sm2::SecretKey::from_sec1_pem(pem)
-                .map(Self)
-                .map_err(|_| Error::new(ErrorKind::InvalidKeyEncoding, "SM2 EC PRIVATE KEY PEM"));
+                .map_err(|_| Error::new(ErrorKind::InvalidKeyEncoding, "SM2 EC PRIVATE KEY PEM"))
+                .and_then(Self::wrap);
         }
         sm2::SecretKey::from_pkcs8_pem(pem)
-            .map(Self)
             .map_err(|_| Error::new(ErrorKind::InvalidKeyEncoding, "SM2 PKCS#8 PRIVATE KEY PEM"))
+            .and_then(Self::wrap)
     }
 
     /// From DER PKCS#8.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
         sm2::SecretKey::from_pkcs8_der(der)
-            .map(Self)
             .map_err(|_| Error::new(ErrorKind::InvalidKeyEncoding, "SM2 PKCS#8 DER"))
+            .and_then(Self::wrap)
     }
 
     /// PKCS#8 PEM in a zeroizing buffer (the only way plain key bytes leave this crate).
@@ -244,13 +276,19 @@ impl Sm2PrivateKey {
 
     /// The public key.
     pub fn public_key(&self) -> Sm2PublicKey {
-        Sm2PublicKey(self.0.public_key())
+        Sm2PublicKey(self.2)
     }
 
     /// Sign `msg` (e = SM3(Z ‖ msg), k derived deterministically as in RFC 6979 with SM3).
     pub fn sign(&self, id: &SignerId, msg: &[u8]) -> Result<Sm2Signature, Error> {
-        let sk = sm2::dsa::SigningKey::new(id.as_str(), &self.0)
-            .map_err(|_| Error::new(ErrorKind::InvalidKey, "SM2 signing key"))?;
+        let built;
+        let sk = if id.as_str() == DEFAULT_SIGNER_ID {
+            &self.1
+        } else {
+            built = sm2::dsa::SigningKey::new(id.as_str(), &self.0)
+                .map_err(|_| Error::new(ErrorKind::InvalidKey, "SM2 signing key"))?;
+            &built
+        };
         let sig: sm2::dsa::Signature = sk
             .try_sign(msg)
             .map_err(|_| Error::new(ErrorKind::SigningFailed, "SM2 sign"))?;

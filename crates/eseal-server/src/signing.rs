@@ -147,13 +147,14 @@ impl Sessions {
         self.open.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The key of a live session for this seal and user, counting one signature.
+    /// The key of a live session for this seal and user, counting `signatures`.
     pub fn take(
         &self,
         token: &str,
         seal_id: &str,
         user: &str,
         now: OffsetDateTime,
+        signatures: u32,
     ) -> Result<Sm2PrivateKey, ApiError> {
         let id = eseal_gm::Sm3Digest::of(token.as_bytes()).to_hex();
         let mut open = self.lock();
@@ -169,7 +170,18 @@ impl Sessions {
         if session.seal_id != seal_id || session.user != user {
             return Err(gone());
         }
-        session.remaining -= 1;
+        if session.remaining < signatures {
+            return Err(ApiError {
+                status: 401,
+                code: "signing_session_ended",
+                detail: format!(
+                    "the signing session has {} signatures left, fewer than the {signatures} asked; unlock again with the PIN",
+                    session.remaining
+                ),
+                field: Some("session".into()),
+            });
+        }
+        session.remaining -= signatures;
         Ok(session.key.clone())
     }
 
@@ -508,8 +520,14 @@ pub async fn sign_batch(
             return Err(refuse_and_record(s, seal, signer, input, why).await);
         }
     }
+    // A PIN is checked one attempt at a time per seal (exact counting), until its count is
+    // cleared in the intents' commit; a session needs no PIN, so its signatures run side by
+    // side (stamps taken from an approval are still exact: versioned writes, retried).
     let lock = s.seal_lock(&seal.id);
-    let guard = lock.lock().await;
+    let guard = match &credential {
+        Credential::Pin(_) => Some(lock.lock().await),
+        Credential::Session(_) => None,
+    };
     let (key, pin_checked) = match &credential {
         Credential::Pin(pin) => {
             let (key, rec) = check_pin(s, &seal.id, pin).await?;
@@ -518,7 +536,16 @@ pub async fn sign_batch(
             pin_state.may_sign(now)?;
             (key, true)
         }
-        Credential::Session(token) => (s.sessions().take(token, &seal.id, signer, now)?, false),
+        Credential::Session(token) => (
+            s.sessions().take(
+                token,
+                &seal.id,
+                signer,
+                now,
+                u32::try_from(inputs.len()).unwrap_or(u32::MAX),
+            )?,
+            false,
+        ),
     };
     // 3. The intents, together with the cleared PIN count and the stamps taken from the
     // approvals; concurrent writers to either record make this re-read and try again.
@@ -606,9 +633,9 @@ pub async fn sign_batch(
     let mut made = Vec::with_capacity(inputs.len());
     for input in &inputs {
         made.push(match &input.ofd {
-            None => {
-                make_signature(&seal_data, &key, input, now).and_then(|sig| stamp(s, &sig, now))
-            }
+            None => make_signature(&seal_data, &key, input, now)
+                .and_then(|sig| stamp(s, &sig, now))
+                .map(|sig| (sig, None)),
             Some((ofd, placement)) => {
                 sign_ofd_blocking(
                     s.clone(),
@@ -627,11 +654,23 @@ pub async fn sign_batch(
     let mut results = Vec::with_capacity(made.len());
     for (mut usage, m) in usages.into_iter().zip(made) {
         match m {
-            Ok(signature) => {
+            // Detached: the signature is what the holder gets. OFD: the ledger keeps the
+            // SES_Signature (a few KB) and the SM3 of the signed package, not the package.
+            Ok((signature, None)) => {
                 let sm3 = batch.blob("application/octet-stream", &signature);
-                usage.signed(&sm3, now)?;
+                usage.signed(&sm3, None, now)?;
                 batch.update(&usage, 1)?;
                 results.push(Ok(Signed { usage, signature }));
+            }
+            Ok((ses, Some(document))) => {
+                let sm3 = batch.blob("application/octet-stream", &ses);
+                let out = eseal_gm::Sm3Digest::of(&document).to_hex();
+                usage.signed(&sm3, Some(&out), now)?;
+                batch.update(&usage, 1)?;
+                results.push(Ok(Signed {
+                    usage,
+                    signature: document,
+                }));
             }
             Err(e) => {
                 usage.aborted(&e.detail, now)?;
@@ -837,7 +876,7 @@ pub async fn finish_external(
     };
     let mut batch = Batch::new();
     let sm3 = batch.blob("application/octet-stream", &sig);
-    u.record.signed(&sm3, now)?;
+    u.record.signed(&sm3, None, now)?;
     batch.update(&u.record, u.version)?;
     s.store().commit(&batch, now).await?;
     Ok(Signed {
@@ -859,7 +898,7 @@ fn stamp(s: &AppState, signature: &[u8], now: OffsetDateTime) -> Result<Vec<u8>,
 }
 
 /// Signs an OFD off the async threads (the package code is synchronous); the platform TSA
-/// stamps the SES_Signature's value.
+/// stamps the SES_Signature's value. Returns the SES_Signature and the signed package.
 async fn sign_ofd_blocking(
     s: AppState,
     seal_data: Vec<u8>,
@@ -867,7 +906,7 @@ async fn sign_ofd_blocking(
     ofd: Vec<u8>,
     placement: eseal_doc::Placement,
     now: OffsetDateTime,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<(Vec<u8>, Option<Vec<u8>>), ApiError> {
     tokio::task::spawn_blocking(move || {
         let (seal, cert) = seal_and_cert(&seal_data)?;
         let mut out = std::io::Cursor::new(Vec::new());
@@ -889,10 +928,8 @@ async fn sign_ofd_blocking(
             },
             &SoftwareSigner::new(key),
         )
-        .map_err(|e| {
-            ApiError::unprocessable("invalid_document", format!("signing the OFD: {e}"))
-        })?;
-        Ok(out.into_inner())
+        .map_err(|e| ApiError::unprocessable("invalid_document", format!("signing the OFD: {e}")))
+        .map(|ses| (ses, Some(out.into_inner())))
     })
     .await
     .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))

@@ -1288,8 +1288,9 @@ async fn ofd_signed_through_the_api_verifies_on(backend: Backend) {
         v["usage"]["document_sm3"],
         eseal_gm::Sm3Digest::of(&input).to_hex()
     );
+    // The ledger names the signed package by its SM3 and keeps the SES_Signature itself.
     assert_eq!(
-        v["usage"]["state"]["signature_sm3"],
+        v["usage"]["state"]["document_out_sm3"],
         eseal_gm::Sm3Digest::of(&signed).to_hex()
     );
     let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed)).unwrap();
@@ -1308,6 +1309,10 @@ async fn ofd_signed_through_the_api_verifies_on(backend: Backend) {
     );
     // The platform TSA stamped the OFD's SES_Signature too (issue 7 item 5).
     let ours = report.signatures.last().unwrap();
+    assert_eq!(
+        v["usage"]["state"]["signature_sm3"],
+        eseal_gm::Sm3Digest::of(&ours.signed_value).to_hex()
+    );
     assert_eq!(
         ours.report.outcome(eseal_ses::CheckId::SignatureTimestamp),
         Some(eseal_ses::Outcome::Passed),

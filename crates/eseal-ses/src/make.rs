@@ -325,7 +325,11 @@ impl PreparedSignature {
         }
         let sig = signer.sign(self.to_be_signed())?;
         let id = signer.signer_id().clone();
-        self.finish_with_id(sig, &id)
+        if signer.check_signatures() {
+            self.finish_with_id(sig, &id)
+        } else {
+            self.assemble(sig)
+        }
     }
 
     /// Complete with a signature made elsewhere; refused unless it verifies against the signer
@@ -343,6 +347,11 @@ impl PreparedSignature {
         self.signer_key
             .verify(id, self.to_be_signed(), &signature)
             .map_err(|_| refuse("the signature does not verify against the signer certificate"))?;
+        self.assemble(signature)
+    }
+
+    /// The SES_Signature around `signature`, unchecked.
+    fn assemble(self, signature: Sm2Signature) -> Result<AnySignature, SesError> {
         let value = signature.to_der();
         let alg = eseal_gm::oid::SM2_WITH_SM3;
         Ok(match self.tbs {

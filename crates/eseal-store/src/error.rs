@@ -41,4 +41,8 @@ pub enum StoreError {
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    /// The group transaction carrying the batch failed or never ran: nothing of it was
+    /// written (see `Store::commit`).
+    #[error("not committed: {0}")]
+    NotCommitted(String),
 }

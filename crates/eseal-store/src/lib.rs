@@ -60,7 +60,7 @@ pub struct Versioned<T> {
     pub version: i64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Write {
     table: &'static str,
     id: String,
@@ -72,7 +72,7 @@ struct Write {
 
 /// Writes that happen together or not at all, e.g. an application marked made, its seal
 /// inserted and the filing queued.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Batch {
     writes: Vec<Write>,
     /// Content-addressed artefacts: (SM3 hex, media type, bytes).
@@ -180,6 +180,142 @@ macro_rules! bind_write {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// The group committer's queue (see [`Store::commit`]), started on first use.
+    group: std::sync::Arc<std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<Job>>>>,
+}
+
+/// A batch waiting for the group committer.
+#[derive(Debug)]
+struct Job {
+    batch: Batch,
+    at: i64,
+    done: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// Most batches in one group transaction.
+const GROUP_MAX: usize = 64;
+
+/// Writes `$batch` on the open transaction `$tx` (no commit, no rollback): evaluates to
+/// `Result<(), StoreError>`.
+macro_rules! write_batch {
+    ($tx:expr, $batch:expr, $at:expr) => {
+        async {
+            for w in &$batch.writes {
+                let (sql, version) = match w.expected {
+                    None => (insert_sql(w), 1i64),
+                    Some(v) => (update_sql(w), v + 1),
+                };
+                let mut q =
+                    bind_write!(sqlx::query(AssertSqlSafe(sql.as_str())), w, version, $at);
+                if let Some(v) = w.expected {
+                    q = q.bind(v);
+                }
+                let done = q.execute(&mut *$tx).await?.rows_affected();
+                if done != 1 {
+                    return Err(match w.expected {
+                        None => StoreError::Exists {
+                            table: w.table,
+                            id: w.id.clone(),
+                        },
+                        Some(expected) => StoreError::Conflict {
+                            table: w.table,
+                            id: w.id.clone(),
+                            expected,
+                        },
+                    });
+                }
+                sqlx::query(
+                    "INSERT INTO history (tbl, id, version, at, doc) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(w.table)
+                .bind(w.id.clone())
+                .bind(version)
+                .bind($at)
+                .bind(w.doc.clone())
+                .execute(&mut *$tx)
+                .await?;
+            }
+            for (sm3, media_type, bytes) in &$batch.blobs {
+                sqlx::query(
+                    "INSERT INTO blobs (sm3, media_type, bytes, created_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (sm3) DO NOTHING",
+                )
+                .bind(sm3.clone())
+                .bind(media_type.clone())
+                .bind(bytes.clone())
+                .bind($at)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            Ok::<(), StoreError>(())
+        }
+        .await
+    };
+}
+
+/// The group committer: takes every batch waiting (up to [`GROUP_MAX`]) and commits them in
+/// one transaction, each inside its own savepoint, so one fsync serves many callers and a
+/// batch that fails (a version conflict, a taken key) is rolled back alone and told so.
+async fn group_loop(pool: Pool, mut rx: tokio::sync::mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut jobs = vec![first];
+        while jobs.len() < GROUP_MAX {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let holder = Holder { pool: pool.clone() };
+        let outcome: Result<Vec<Result<(), StoreError>>, StoreError> =
+            on_pool!(holder, |p| async {
+                let mut tx = p.begin().await?;
+                let mut out = Vec::with_capacity(jobs.len());
+                for j in &jobs {
+                    if jobs.len() == 1 {
+                        out.push(write_batch!(tx, j.batch, j.at));
+                        continue;
+                    }
+                    sqlx::query("SAVEPOINT eseal_group")
+                        .execute(&mut *tx)
+                        .await?;
+                    let r = write_batch!(tx, j.batch, j.at);
+                    if r.is_err() {
+                        sqlx::query("ROLLBACK TO SAVEPOINT eseal_group")
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    sqlx::query("RELEASE SAVEPOINT eseal_group")
+                        .execute(&mut *tx)
+                        .await?;
+                    out.push(r);
+                }
+                if out.iter().all(Result::is_err) {
+                    tx.rollback().await?;
+                } else {
+                    tx.commit().await?;
+                }
+                Ok(out)
+            }
+            .await);
+        match outcome {
+            Ok(results) => {
+                for (j, r) in jobs.into_iter().zip(results) {
+                    let _ = j.done.send(r);
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for j in jobs {
+                    let _ = j.done.send(Err(StoreError::NotCommitted(why.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Lets [`on_pool!`] run on a bare pool.
+struct Holder {
+    pool: Pool,
 }
 
 impl Store {
@@ -207,6 +343,7 @@ impl Store {
         SQLITE_MIGRATIONS.run(&pool).await?;
         Ok(Self {
             pool: Pool::Sqlite(pool),
+            group: Default::default(),
         })
     }
 
@@ -221,6 +358,7 @@ impl Store {
         POSTGRES_MIGRATIONS.run(&pool).await?;
         Ok(Self {
             pool: Pool::Pg(pool),
+            group: Default::default(),
         })
     }
 
@@ -255,6 +393,7 @@ impl Store {
         POSTGRES_MIGRATIONS.run(&pool).await?;
         Ok(Self {
             pool: Pool::Pg(pool),
+            group: Default::default(),
         })
     }
 
@@ -282,6 +421,7 @@ impl Store {
             SQLITE_MIGRATIONS.run(&pool).await?;
             return Ok(Self {
                 pool: Pool::Sqlite(pool),
+                group: Default::default(),
             });
         }
         Err(StoreError::Config(format!(
@@ -322,59 +462,30 @@ impl Store {
     /// Commits every write of `batch` in one transaction, with each new version appended to
     /// the history. On any error nothing is written.
     pub async fn commit(&self, batch: &Batch, at: OffsetDateTime) -> Result<(), StoreError> {
-        let at = record::unix(at);
-        on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            for w in &batch.writes {
-                let (sql, version) = match w.expected {
-                    None => (insert_sql(w), 1i64),
-                    Some(v) => (update_sql(w), v + 1),
-                };
-                let mut q = bind_write!(sqlx::query(AssertSqlSafe(sql.as_str())), w, version, at);
-                if let Some(v) = w.expected {
-                    q = q.bind(v);
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let job = Job {
+            batch: batch.clone(),
+            at: record::unix(at),
+            done,
+        };
+        let queue = {
+            let mut group = self.group.lock().unwrap_or_else(|p| p.into_inner());
+            match group.as_ref() {
+                Some(q) if !q.is_closed() => q.clone(),
+                _ => {
+                    let (q, rx) = tokio::sync::mpsc::unbounded_channel();
+                    tokio::spawn(group_loop(self.pool.clone(), rx));
+                    *group = Some(q.clone());
+                    q
                 }
-                let done = q.execute(&mut *tx).await?.rows_affected();
-                if done != 1 {
-                    tx.rollback().await?;
-                    return Err(match w.expected {
-                        None => StoreError::Exists {
-                            table: w.table,
-                            id: w.id.clone(),
-                        },
-                        Some(expected) => StoreError::Conflict {
-                            table: w.table,
-                            id: w.id.clone(),
-                            expected,
-                        },
-                    });
-                }
-                sqlx::query(
-                    "INSERT INTO history (tbl, id, version, at, doc) VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(w.table)
-                .bind(w.id.clone())
-                .bind(version)
-                .bind(at)
-                .bind(w.doc.clone())
-                .execute(&mut *tx)
-                .await?;
             }
-            for (sm3, media_type, bytes) in &batch.blobs {
-                sqlx::query(
-                    "INSERT INTO blobs (sm3, media_type, bytes, created_at) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (sm3) DO NOTHING",
-                )
-                .bind(sm3.clone())
-                .bind(media_type.clone())
-                .bind(bytes.clone())
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+        };
+        queue
+            .send(job)
+            .map_err(|_| StoreError::NotCommitted("the group committer has stopped".into()))?;
+        answer.await.map_err(|_| {
+            StoreError::NotCommitted("the group committer stopped before answering".into())
+        })?
     }
 
     /// One record by key.
