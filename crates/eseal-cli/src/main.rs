@@ -92,6 +92,9 @@ enum Command {
     /// Run a connector simulator (police seal system, national platform).
     #[command(subcommand)]
     Sim(service::SimCommand),
+    /// The HSM (PKCS#11) that holds the platform's key-encryption key.
+    #[command(subcommand)]
+    Hsm(service::HsmCommand),
     /// Print the current TOTP code for a base32 secret (demo logins).
     Totp {
         /// The base32 secret printed at enrolment.
@@ -492,6 +495,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Serve(args) => service::serve(args, lang),
         Command::Sim(cmd) => service::sim(cmd),
         Command::Totp { secret } => service::totp(&secret),
+        Command::Hsm(cmd) => service::hsm(cmd),
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| {
                 let stamp = clock.now().unix_timestamp();

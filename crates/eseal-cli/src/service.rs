@@ -62,6 +62,67 @@ pub struct ServeArgs {
     /// signing; a single server restarted after a crash may use 0.
     #[arg(long, default_value_t = 600)]
     intent_timeout_secs: i64,
+    #[command(flatten)]
+    hsm: HsmArgs,
+}
+
+/// Where the key-encryption key is (the user PIN comes from `ESEAL_HSM_PIN`).
+#[derive(Args, Debug, Clone)]
+pub struct HsmArgs {
+    /// A PKCS#11 module holding the key that wraps the data key, e.g.
+    /// /usr/lib/softhsm/libsofthsm2.so; its user PIN is read from ESEAL_HSM_PIN.
+    #[arg(long = "hsm-module", env = "ESEAL_HSM_MODULE")]
+    module: Option<PathBuf>,
+    /// The token's label.
+    #[arg(long = "hsm-token", env = "ESEAL_HSM_TOKEN", default_value = "eseal")]
+    token: String,
+    /// The key's label in the token (made on first start).
+    #[arg(long = "hsm-key-label", default_value = eseal_server::hsm::DEFAULT_KEY_LABEL)]
+    key_label: String,
+}
+
+impl HsmArgs {
+    fn config(&self) -> Result<Option<eseal_server::hsm::HsmConfig>> {
+        let Some(module) = &self.module else {
+            return Ok(None);
+        };
+        let pin = std::env::var("ESEAL_HSM_PIN").map_err(|_| {
+            anyhow!("--hsm-module is set: give the token's user PIN in ESEAL_HSM_PIN")
+        })?;
+        Ok(Some(eseal_server::hsm::HsmConfig {
+            module: module.clone(),
+            token: self.token.clone(),
+            pin: zeroize::Zeroizing::new(pin),
+            key_label: self.key_label.clone(),
+        }))
+    }
+}
+
+/// `eseal hsm`.
+#[derive(Subcommand, Debug)]
+pub enum HsmCommand {
+    /// Log in, find the key-encryption key and print its protection attributes (JSON).
+    Status {
+        #[command(flatten)]
+        hsm: HsmArgs,
+    },
+}
+
+/// Runs `eseal hsm`.
+pub fn hsm(cmd: HsmCommand) -> Result<u8> {
+    match cmd {
+        HsmCommand::Status { hsm } => {
+            let cfg = hsm
+                .config()?
+                .ok_or_else(|| anyhow!("give --hsm-module (or ESEAL_HSM_MODULE)"))?;
+            let kek = eseal_server::hsm::Kek::open(&cfg, false)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&kek.status(&cfg.token)?)?
+            );
+            Ok(0)
+        }
+    }
 }
 
 /// `eseal sim`.
@@ -95,6 +156,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// Prints a line of the banner; a closed stdout (`eseal serve | head`) is not an error.
+macro_rules! sayln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 /// Runs the service until Ctrl-C.
 pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     let mut config = ServeConfig::new(args.data.clone());
@@ -109,22 +178,23 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.filing_every = std::time::Duration::from_millis(args.filing_every_ms.max(10));
     config.filing_lease = time::Duration::seconds(args.filing_lease_secs.max(1));
     config.intent_timeout = time::Duration::seconds(args.intent_timeout_secs.max(0));
+    config.hsm = args.hsm.config()?;
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await
             .map_err(|e| anyhow!("{}", e.detail))?;
-        println!(
+        sayln!(
             "{} {}",
             lang.t("eseal 电子印章平台已启动：", "eseal is running at"),
             running.url
         );
-        println!(
+        sayln!(
             "  {} {}/api/docs  ·  OpenAPI {}/api/openapi.json",
             lang.t("接口说明", "API"),
             running.url,
             running.url
         );
-        println!("  {} {}", lang.t("数据目录", "data"), args.data.display());
+        sayln!("  {} {}", lang.t("数据目录", "data"), args.data.display());
         let storage = match running.state.store().sqlite_durability().await {
             Ok(Some((journal, sync))) => format!(
                 "SQLite {} (journal_mode={journal}, synchronous={})",
@@ -134,8 +204,8 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
             Ok(None) => "PostgreSQL".to_owned(),
             Err(e) => format!("? ({e})"),
         };
-        println!("  {} {storage}", lang.t("存储", "storage"));
-        println!(
+        sayln!("  {} {storage}", lang.t("存储", "storage"));
+        sayln!(
             "  {} {}{}",
             lang.t("公安印章系统", "police system"),
             running.police_url,
@@ -145,7 +215,7 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
                 ""
             }
         );
-        println!(
+        sayln!(
             "  {} {}{}",
             lang.t("全国一体化平台", "national platform"),
             running.national_url,
@@ -156,23 +226,23 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
             }
         );
         if let Some(a) = &running.first_admin {
-            println!();
-            println!(
+            sayln!();
+            sayln!(
                 "{}",
                 lang.t(
                     "首次启动：已创建系统管理员（仅显示这一次）",
                     "First start: the system administrator (shown once)"
                 )
             );
-            println!("  {}: {}", lang.t("用户名", "user"), a.username);
-            println!("  {}: {}", lang.t("口令", "password"), a.password);
-            println!(
+            sayln!("  {}: {}", lang.t("用户名", "user"), a.username);
+            sayln!("  {}: {}", lang.t("口令", "password"), a.password);
+            sayln!(
                 "  {}: {}",
                 lang.t("动态口令密钥 (TOTP)", "TOTP secret"),
                 a.enrolment.totp_secret
             );
-            println!("  {}", a.enrolment.otpauth_uri);
-            println!(
+            sayln!("  {}", a.enrolment.otpauth_uri);
+            sayln!(
                 "  {}: eseal totp {}",
                 lang.t("当前动态口令", "current code"),
                 a.enrolment.totp_secret

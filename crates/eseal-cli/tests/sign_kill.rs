@@ -246,4 +246,37 @@ fn killed_while_signing_the_ledger_knows_every_signature() {
         assert_eq!(blob.as_deref(), Some(&sig[..]), "usage {id}: stored bytes");
     }
     assert_eq!(intents, 0, "unresolved intents after recovery");
+
+    // Thousands of requests carried the PIN: it is in no line of the server's log, and in no
+    // file of its data directory (database, WAL, keys, PKI) as a JSON string — a bare search
+    // would match inside the many SM3 hex strings by chance (six digits are hex).
+    let pin = eseal_server::fixture::PIN.as_bytes();
+    let log = std::fs::read(data.with_extension("log")).unwrap();
+    assert!(
+        !log.windows(pin.len()).any(|w| w == pin),
+        "the PIN is in the server log"
+    );
+    let pin = format!("\"{}\"", eseal_server::fixture::PIN);
+    let pin = pin.as_bytes();
+    let mut files = Vec::new();
+    let mut dirs = vec![data.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 4, "{files:?}");
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !bytes.windows(pin.len()).any(|w| w == pin),
+            "the PIN is in {}",
+            f.display()
+        );
+    }
 }

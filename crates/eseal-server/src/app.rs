@@ -9,6 +9,7 @@ use eseal_store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 /// The service's shared state.
 #[derive(Debug, Clone)]
@@ -105,6 +106,121 @@ impl AppState {
     pub fn connectors(&self) -> &Connectors {
         &self.inner.connectors
     }
+}
+
+/// The AAD under which the HSM wraps data key `id`.
+fn data_key_aad(id: u32) -> Vec<u8> {
+    format!("eseal data key {id}").into_bytes()
+}
+
+fn write_new_file(path: &Path, text: &str) -> Result<(), ApiError> {
+    use std::io::Write;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| ApiError::internal(format!("{}: {e}", parent.display())))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+    f.write_all(text.as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))
+}
+
+/// Reads the data key through the HSM's key-encryption key: `DIR/keys/data.key.hsm` holds it
+/// wrapped (`<id>:<hex of IV ‖ ciphertext ‖ tag>`). On first run the key is made and
+/// wrapped; a data key still in clear (`data.key`, from before the HSM) is wrapped, checked
+/// and then removed.
+pub fn load_data_key_hsm(
+    dir: &Path,
+    random: &dyn SecureRandom,
+    hsm: &crate::hsm::HsmConfig,
+) -> Result<DataKey, ApiError> {
+    if std::env::var("ESEAL_DATA_KEY").is_ok() {
+        return Err(ApiError::internal(
+            "ESEAL_DATA_KEY and an HSM are both configured: with an HSM the data key is kept wrapped in DATA/keys/data.key.hsm",
+        ));
+    }
+    let kek = crate::hsm::Kek::open(hsm, true).map_err(|e| ApiError::internal(e.to_string()))?;
+    let wrapped_path = dir.join("keys").join("data.key.hsm");
+    let plain_path = dir.join("keys").join("data.key");
+    if !wrapped_path.exists() {
+        let (id, bytes) = if plain_path.exists() {
+            let text = std::fs::read_to_string(&plain_path)
+                .map_err(|e| ApiError::internal(format!("{}: {e}", plain_path.display())))?;
+            parse_data_key(&text, &plain_path.display().to_string())?
+        } else {
+            let mut k = Zeroizing::new([0u8; 16]);
+            random
+                .fill(k.as_mut())
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            (1, k)
+        };
+        let wrapped = kek
+            .wrap(bytes.as_ref(), &data_key_aad(id))
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        write_new_file(&wrapped_path, &format!("{id}:{}\n", hex::encode(wrapped)))?;
+    }
+    let text = std::fs::read_to_string(&wrapped_path)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", wrapped_path.display())))?;
+    let from = wrapped_path.display().to_string();
+    let (id, hexkey) = text
+        .trim()
+        .split_once(':')
+        .ok_or_else(|| ApiError::internal(format!("{from}: expected <id>:<hex>")))?;
+    let id: u32 = id
+        .parse()
+        .map_err(|_| ApiError::internal(format!("{from}: key id is not a number")))?;
+    let wrapped =
+        hex::decode(hexkey).map_err(|_| ApiError::internal(format!("{from}: not hex")))?;
+    let plain = kek
+        .unwrap(&wrapped, &data_key_aad(id))
+        .map_err(|e| ApiError::internal(format!("{from}: {e}")))?;
+    let bytes = <[u8; 16]>::try_from(plain.as_slice())
+        .map_err(|_| ApiError::internal(format!("{from}: the data key is not 16 bytes")))?;
+    if plain_path.exists() {
+        // Migrated above (or earlier): the clear copy goes once the wrapped one opens to it.
+        let text = std::fs::read_to_string(&plain_path)
+            .map_err(|e| ApiError::internal(format!("{}: {e}", plain_path.display())))?;
+        let (old_id, old) = parse_data_key(&text, &plain_path.display().to_string())?;
+        if old_id != id || *old != bytes {
+            return Err(ApiError::internal(format!(
+                "{} and {} hold different keys; remove the one not in use",
+                plain_path.display(),
+                from
+            )));
+        }
+        std::fs::remove_file(&plain_path)
+            .map_err(|e| ApiError::internal(format!("{}: {e}", plain_path.display())))?;
+        eprintln!(
+            "data key: now kept only wrapped by the HSM ({from}); removed {}",
+            plain_path.display()
+        );
+    }
+    Ok(DataKey::new(id, bytes))
+}
+
+/// `<id>:<32 hex digits>`.
+fn parse_data_key(text: &str, from: &str) -> Result<(u32, Zeroizing<[u8; 16]>), ApiError> {
+    let (id, hexkey) = text
+        .trim()
+        .split_once(':')
+        .ok_or_else(|| ApiError::internal(format!("{from}: expected <id>:<32 hex digits>")))?;
+    let id: u32 = id
+        .parse()
+        .map_err(|_| ApiError::internal(format!("{from}: key id is not a number")))?;
+    let bytes = hex::decode(hexkey)
+        .ok()
+        .and_then(|b| <[u8; 16]>::try_from(b).ok())
+        .ok_or_else(|| ApiError::internal(format!("{from}: key is not 32 hex digits")))?;
+    Ok((id, Zeroizing::new(bytes)))
 }
 
 /// Reads the data key from `ESEAL_DATA_KEY` (`<id>:<32 hex>`, for replicas sharing a
@@ -229,6 +345,8 @@ pub struct ServeConfig {
     pub filing_every: Duration,
     /// How long a claimed filing is protected from other workers (default 2 minutes).
     pub filing_lease: time::Duration,
+    /// An HSM (PKCS#11) holding the key that wraps the data key; `None`: the data key file.
+    pub hsm: Option<crate::hsm::HsmConfig>,
     /// How old an unfinished signing intent must be before recovery aborts it (default
     /// [`crate::signing::INTENT_TIMEOUT`]; one server alone after a crash may use 0).
     pub intent_timeout: time::Duration,
@@ -250,6 +368,7 @@ impl ServeConfig {
             filing_every: Duration::from_secs(5),
             filing_lease: crate::outbox::LEASE,
             intent_timeout: crate::signing::INTENT_TIMEOUT,
+            hsm: None,
         }
     }
 }
@@ -331,7 +450,10 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         (Some(url), None) => Store::open_url(url).await?,
         (None, _) => Store::open_sqlite(&config.data).await?,
     };
-    let data_key = load_data_key(&config.data, &random)?;
+    let data_key = match &config.hsm {
+        Some(h) => load_data_key_hsm(&config.data, &random, h)?,
+        None => load_data_key(&config.data, &random)?,
+    };
     let pki = DevPki::open_or_create(&DataDir(config.data.clone()).pki(), now, &random)?;
 
     let (police_url, police_sim) = match &config.police_url {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod connectors;
 pub mod devpki;
 pub mod fixture;
+pub mod hsm;
 pub mod keystore;
 pub mod making;
 pub mod outbox;

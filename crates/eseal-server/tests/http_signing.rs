@@ -817,6 +817,55 @@ async fn official_seal_use_needs_approval_on(backend: Backend) {
             .all(|u| u["state"]["state"] == "signed"
                 || u["state"]["why"].as_str().unwrap().starts_with("refused"))
     );
+
+    // An OFD under its own approved request: signed with a stamp, verified online PASSED, the
+    // registry naming the ledger entry and its approval.
+    let a2 = svc.login("a2", common::PASSWORD).await;
+    let ofd = common::ofd::ofd_of(4096);
+    let (s, req) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/use-requests"),
+            Some(&keeper),
+            Some(json!({"documents": [eseal_gm::Sm3Digest::of(&ofd).to_hex()], "purpose": "签订采购合同", "counterparty": "乙方", "stamps": 1, "not_after": "2026-03-02T14:00:00Z"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{req}");
+    let rid2 = req["id"].as_str().unwrap().to_owned();
+    for t in [&a1, &a2] {
+        let (s, v) = svc
+            .call(
+                "POST",
+                &format!("/api/v1/use-requests/{rid2}/approve"),
+                Some(t),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/sign/ofd"),
+            Some(&keeper),
+            Some(json!({"pin": PIN, "ofd": b64(&ofd), "placement": {"page": {"page": 1, "x": 60, "y": 60}}, "document_name": "采购合同.ofd", "purpose": "签订采购合同", "counterparty": "乙方", "use_request": rid2})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, checked) = svc
+        .call(
+            "POST",
+            "/api/v1/verify",
+            None,
+            Some(json!({"ofd": v["ofd"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(checked["indication"], "PASSED", "{checked}");
+    let reg = &checked["signatures"][0]["registry"];
+    assert_eq!(reg["made_here"], true, "{checked}");
+    assert_eq!(reg["ledger"]["id"], v["usage"]["id"], "{checked}");
+    assert_eq!(reg["ledger"]["approval"], rid2.as_str(), "{checked}");
     svc.run.abort();
 }
 

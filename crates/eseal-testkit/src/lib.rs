@@ -56,3 +56,27 @@ pub fn pg_url() -> Option<String> {
         }
     }
 }
+
+/// SoftHSM2's PKCS#11 module (Debian's `softhsm2` package; `ESEAL_SOFTHSM` overrides the
+/// path) and its `softhsm2-util`, for the HSM tests. Missing: skipped visibly, or a failure
+/// under CI (`.ci/run` installs the package).
+pub fn softhsm() -> Option<PathBuf> {
+    let module = std::env::var_os("ESEAL_SOFTHSM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"));
+    let util = Command::new("softhsm2-util")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if module.is_file() && util {
+        return Some(module);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "SoftHSM2 is required under CI ({} or softhsm2-util missing)",
+            module.display()
+        );
+    }
+    eprintln!("SKIPPED: SoftHSM2 not found ({})", module.display());
+    None
+}
