@@ -202,6 +202,12 @@ impl Seal {
                 why: "the new certificate must be valid now and end after the current one".into(),
             });
         }
+        self.bind_certificate(serial, from, to);
+        Ok(())
+    }
+
+    /// The old certificate to the history, the new one bound.
+    fn bind_certificate(&mut self, serial: &str, from: OffsetDateTime, to: OffsetDateTime) {
         self.history.push((
             self.certificate_serial.clone(),
             rfc(self.valid_from),
@@ -210,7 +216,6 @@ impl Seal {
         self.certificate_serial = serial.to_owned();
         self.valid_from = from;
         self.valid_to = to;
-        Ok(())
     }
 
     /// Re-key after an approved PIN reset (R-PIN-1): a new certificate for a new key, at any
@@ -237,14 +242,7 @@ impl Seal {
                 why: "the new certificate must be valid now".into(),
             });
         }
-        self.history.push((
-            self.certificate_serial.clone(),
-            rfc(self.valid_from),
-            rfc(self.valid_to),
-        ));
-        self.certificate_serial = serial.to_owned();
-        self.valid_from = from;
-        self.valid_to = to;
+        self.bind_certificate(serial, from, to);
         Ok(())
     }
 

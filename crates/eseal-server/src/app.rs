@@ -171,15 +171,7 @@ pub fn load_data_key_hsm(
     let text = std::fs::read_to_string(&wrapped_path)
         .map_err(|e| ApiError::internal(format!("{}: {e}", wrapped_path.display())))?;
     let from = wrapped_path.display().to_string();
-    let (id, hexkey) = text
-        .trim()
-        .split_once(':')
-        .ok_or_else(|| ApiError::internal(format!("{from}: expected <id>:<hex>")))?;
-    let id: u32 = id
-        .parse()
-        .map_err(|_| ApiError::internal(format!("{from}: key id is not a number")))?;
-    let wrapped =
-        hex::decode(hexkey).map_err(|_| ApiError::internal(format!("{from}: not hex")))?;
+    let (id, wrapped) = key_line(&text, &from)?;
     let plain = kek
         .unwrap(&wrapped, &data_key_aad(id))
         .map_err(|e| ApiError::internal(format!("{from}: {e}")))?;
@@ -207,19 +199,25 @@ pub fn load_data_key_hsm(
     Ok(DataKey::new(id, bytes))
 }
 
-/// `<id>:<32 hex digits>`.
-fn parse_data_key(text: &str, from: &str) -> Result<(u32, Zeroizing<[u8; 16]>), ApiError> {
+/// `<id>:<hex>`: the key id and the bytes.
+fn key_line(text: &str, from: &str) -> Result<(u32, Zeroizing<Vec<u8>>), ApiError> {
     let (id, hexkey) = text
         .trim()
         .split_once(':')
-        .ok_or_else(|| ApiError::internal(format!("{from}: expected <id>:<32 hex digits>")))?;
+        .ok_or_else(|| ApiError::internal(format!("{from}: expected <id>:<hex digits>")))?;
     let id: u32 = id
         .parse()
         .map_err(|_| ApiError::internal(format!("{from}: key id is not a number")))?;
     let bytes = hex::decode(hexkey)
-        .ok()
-        .and_then(|b| <[u8; 16]>::try_from(b).ok())
-        .ok_or_else(|| ApiError::internal(format!("{from}: key is not 32 hex digits")))?;
+        .map_err(|_| ApiError::internal(format!("{from}: the key is not hex")))?;
+    Ok((id, Zeroizing::new(bytes)))
+}
+
+/// `<id>:<32 hex digits>`.
+fn parse_data_key(text: &str, from: &str) -> Result<(u32, Zeroizing<[u8; 16]>), ApiError> {
+    let (id, bytes) = key_line(text, from)?;
+    let bytes = <[u8; 16]>::try_from(bytes.as_slice())
+        .map_err(|_| ApiError::internal(format!("{from}: key is not 32 hex digits")))?;
     Ok((id, Zeroizing::new(bytes)))
 }
 
@@ -227,18 +225,8 @@ fn parse_data_key(text: &str, from: &str) -> Result<(u32, Zeroizing<[u8; 16]>), 
 /// PostgreSQL database), else from `DIR/keys/data.key`, creating it (mode 0600) on first run.
 pub fn load_data_key(dir: &Path, random: &dyn SecureRandom) -> Result<DataKey, ApiError> {
     let parse = |text: &str, from: &str| -> Result<DataKey, ApiError> {
-        let (id, hexkey) = text
-            .trim()
-            .split_once(':')
-            .ok_or_else(|| ApiError::internal(format!("{from}: expected <id>:<32 hex digits>")))?;
-        let id: u32 = id
-            .parse()
-            .map_err(|_| ApiError::internal(format!("{from}: key id is not a number")))?;
-        let bytes = hex::decode(hexkey)
-            .ok()
-            .and_then(|b| <[u8; 16]>::try_from(b).ok())
-            .ok_or_else(|| ApiError::internal(format!("{from}: key is not 32 hex digits")))?;
-        Ok(DataKey::new(id, bytes))
+        let (id, bytes) = parse_data_key(text, from)?;
+        Ok(DataKey::new(id, *bytes))
     };
     if let Ok(v) = std::env::var("ESEAL_DATA_KEY") {
         return parse(&v, "ESEAL_DATA_KEY");

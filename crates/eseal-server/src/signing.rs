@@ -462,6 +462,29 @@ async fn precheck_approval(s: &AppState, seal: &Seal, input: &SignInput) -> Resu
     Ok(())
 }
 
+/// A new ledger intent for `input` (not yet written).
+fn intent(
+    s: &AppState,
+    seal: &Seal,
+    signer: &str,
+    input: &SignInput,
+    now: OffsetDateTime,
+) -> Result<Usage, ApiError> {
+    let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
+    let mut usage = Usage::intent(
+        &usage_id,
+        &seal.id,
+        signer,
+        &input.document_sm3.to_hex(),
+        &input.document_name,
+        &input.purpose,
+        input.counterparty.as_deref(),
+        now,
+    )?;
+    usage.approval = input.use_request.clone();
+    Ok(usage)
+}
+
 /// Most documents in one batch.
 pub const BATCH_MAX: usize = 100;
 
@@ -551,19 +574,7 @@ pub async fn sign_batch(
     // approvals; concurrent writers to either record make this re-read and try again.
     let mut usages = Vec::with_capacity(inputs.len());
     for input in &inputs {
-        let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
-        let mut usage = Usage::intent(
-            &usage_id,
-            &seal.id,
-            signer,
-            &input.document_sm3.to_hex(),
-            &input.document_name,
-            &input.purpose,
-            input.counterparty.as_deref(),
-            now,
-        )?;
-        usage.approval = input.use_request.clone();
-        usages.push(usage);
+        usages.push(intent(s, seal, signer, input, now)?);
     }
     let mut committed = false;
     for _ in 0..RESERVE_RETRIES {
@@ -763,18 +774,7 @@ pub async fn prepare_external(
     let tbs = prepare_tbs(&seal_data, input.document_sm3, &input.document_name, now)?
         .to_be_signed()
         .to_vec();
-    let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
-    let mut usage = Usage::intent(
-        &usage_id,
-        &seal.id,
-        signer,
-        &input.document_sm3.to_hex(),
-        &input.document_name,
-        &input.purpose,
-        input.counterparty.as_deref(),
-        now,
-    )?;
-    usage.approval = input.use_request.clone();
+    let usage = intent(s, seal, signer, &input, now)?;
     let mut batch = Batch::new();
     if let Some(id) = &input.use_request
         && matches!(seal.kind, eseal_core::SealKind::Official(_))

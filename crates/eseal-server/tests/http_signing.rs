@@ -88,6 +88,24 @@ async fn holder(svc: &Service, admin: &str, name: &str, citizen_id: &str) -> Str
     svc.login(name, common::PASSWORD).await
 }
 
+/// A service with a personal seal whose holder `zhang` has set the PIN [`PIN`].
+async fn ready_personal_seal(backend: &Backend) -> (Service, String, String) {
+    let svc = start(backend, T0).await;
+    let admin = svc.admin().await;
+    let seal = personal_seal(&svc, &admin).await;
+    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
+    let (s, _) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/pin"),
+            Some(&zhang),
+            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    (svc, seal, zhang)
+}
+
 fn sign_body(pin: &str, data: &[u8]) -> Value {
     json!({"pin": pin, "data": b64(data), "document_name": "借款合同.pdf", "purpose": "签订借款合同", "counterparty": "李四"})
 }
@@ -489,19 +507,7 @@ fn assert_no_pin(bytes: &[u8], place: &str) {
 }
 
 async fn the_pin_is_nowhere_on(backend: Backend) {
-    let svc = start(&backend, T0).await;
-    let admin = svc.admin().await;
-    let seal = personal_seal(&svc, &admin).await;
-    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
-    let (s, _) = svc
-        .call(
-            "POST",
-            &format!("/api/v1/seals/{seal}/pin"),
-            Some(&zhang),
-            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    let (svc, seal, zhang) = ready_personal_seal(&backend).await;
     let (s, _) = svc
         .call(
             "POST",
@@ -1309,19 +1315,7 @@ async fn ofd_signed_through_the_api_verifies_on(backend: Backend) {
         return;
     };
     let input = std::fs::read(samples.join("helloworld.ofd")).unwrap();
-    let svc = start(&backend, T0).await;
-    let admin = svc.admin().await;
-    let seal = personal_seal(&svc, &admin).await;
-    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
-    let (s, _) = svc
-        .call(
-            "POST",
-            &format!("/api/v1/seals/{seal}/pin"),
-            Some(&zhang),
-            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    let (svc, seal, zhang) = ready_personal_seal(&backend).await;
     let (s, v) = svc
         .call(
             "POST",
@@ -1395,19 +1389,7 @@ async fn batch_signing() {
 }
 
 async fn batch_signing_on(backend: Backend) {
-    let svc = start(&backend, T0).await;
-    let admin = svc.admin().await;
-    let seal = personal_seal(&svc, &admin).await;
-    let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
-    let (s, _) = svc
-        .call(
-            "POST",
-            &format!("/api/v1/seals/{seal}/pin"),
-            Some(&zhang),
-            Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    let (svc, seal, zhang) = ready_personal_seal(&backend).await;
     let batch = format!("/api/v1/seals/{seal}/sign/batch");
     let docs: Vec<Vec<u8>> = (0..3)
         .map(|i| format!("第{i}份借款合同").into_bytes())
