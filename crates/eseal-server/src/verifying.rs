@@ -97,21 +97,23 @@ async fn registry_finding(
         _ => None,
     };
     let sig_sm3 = eseal_gm::Sm3Digest::of(signature).to_hex();
-    let ledger = if made_here {
-        s.store()
-            .find::<Usage>("seal_id", &seal_id, crate::registry::QUERY_LIMIT)
-            .await?
-            .into_iter()
-            .map(|u| u.record)
-            .find(|u| match &u.state {
-                UsageState::Signed { signature_sm3, .. } => {
-                    *signature_sm3 == sig_sm3 || Some(signature_sm3) == document_sm3.as_ref()
-                }
-                _ => false,
-            })
-    } else {
-        None
-    };
+    // By the signature's SM3 (indexed); entries written before OFD signing kept the
+    // SES_Signature named the signed package instead, which is the document's SM3.
+    let mut ledger = None;
+    if made_here {
+        for key in std::iter::once(&sig_sm3).chain(document_sm3.as_ref()) {
+            ledger = s
+                .store()
+                .find::<Usage>("signature_sm3", key, 2)
+                .await?
+                .into_iter()
+                .map(|u| u.record)
+                .find(|u| u.seal_id == seal_id && matches!(u.state, UsageState::Signed { .. }));
+            if ledger.is_some() {
+                break;
+            }
+        }
+    }
     Ok(Some(RegistryFinding {
         seal_id,
         made_here,

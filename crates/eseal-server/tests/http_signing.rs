@@ -1489,5 +1489,63 @@ async fn batch_signing_on(backend: Backend) {
         v["detail"].as_str().unwrap().contains("4 tries left"),
         "one attempt for the whole batch: {v}"
     );
+
+    // Six hundred more under one signing session: the ledger entry of the last one is still
+    // found by online verification (looked up by the signature, not among the first rows).
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/unlock"),
+            Some(&zhang),
+            Some(json!({"pin": PIN, "minutes": 10, "signatures": 600})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let session = v["session"].clone();
+    let mut last = None;
+    for round in 0..6 {
+        let documents: Vec<Value> = (0..100)
+            .map(|i| json!({"document_name": format!("{round}-{i}.pdf"), "document_sm3": eseal_gm::Sm3Digest::of(format!("{round}-{i}").as_bytes()).to_hex()}))
+            .collect();
+        let (s, v) = svc
+            .call(
+                "POST",
+                &batch,
+                Some(&zhang),
+                Some(json!({"session": session, "purpose": "批量签署", "documents": documents})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        last = Some(v["results"][99].clone());
+    }
+    let last = last.unwrap();
+    let (s, checked) = svc
+        .call(
+            "POST",
+            "/api/v1/verify",
+            None,
+            Some(json!({"signature": last["signature"], "data_sm3": eseal_gm::Sm3Digest::of(b"5-99").to_hex()})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(checked["indication"], "PASSED", "{checked}");
+    assert_eq!(
+        checked["signatures"][0]["registry"]["ledger"]["id"], last["usage"]["id"],
+        "{checked}"
+    );
+    // The session is used up: 600 signatures.
+    let (s, v) = svc
+        .call(
+            "POST",
+            &batch,
+            Some(&zhang),
+            Some(json!({"session": session, "purpose": "p", "documents": [{"document_name": "x", "data": b64(b"x")}]})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("signing_session_ended")),
+        "{v}"
+    );
     svc.run.abort();
 }

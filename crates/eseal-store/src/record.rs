@@ -3,7 +3,7 @@
 
 use eseal_core::{
     Application, Filing, FilingState, Organisation, Person, PinReset, PositionScope, Seal,
-    SealState, Usage, UseRequest,
+    SealState, Usage, UsageState, UseRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -121,9 +121,14 @@ impl Record for Usage {
         &self.id
     }
     fn columns(&self) -> Vec<(&'static str, Column)> {
+        let signature = match &self.state {
+            UsageState::Signed { signature_sm3, .. } => Some(signature_sm3.clone()),
+            _ => None,
+        };
         vec![
             ("seal_id", text(&self.seal_id)),
             ("state", text(self.state.name())),
+            ("signature_sm3", Column::Text(signature)),
         ]
     }
 }
