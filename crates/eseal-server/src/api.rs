@@ -577,7 +577,10 @@ async fn authorize(
     next: Next,
 ) -> Response {
     if access == Access::Public {
-        return next.run(req).await;
+        // Writes by public endpoints (a login's failure count, say) are audited as anonymous.
+        return eseal_store::audit::ACTOR
+            .scope("anonymous".into(), next.run(req))
+            .await;
     }
     let Some(secret) = bearer(&req) else {
         return ApiError::unauthenticated("log in first: Authorization: Bearer <token>")
@@ -600,9 +603,11 @@ async fn authorize(
         ))
         .into_response();
     }
+    let actor = caller.user.clone();
     req.extensions_mut().insert(caller);
     req.extensions_mut().insert(Secret(secret));
-    next.run(req).await
+    // Every write this request makes is audited under the caller's name.
+    eseal_store::audit::ACTOR.scope(actor, next.run(req)).await
 }
 
 #[derive(Debug, Clone)]

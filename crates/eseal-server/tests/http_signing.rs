@@ -477,6 +477,33 @@ async fn signing(backend: Backend) {
             .count();
     }
     assert_eq!(rekeyed, 1);
+
+    // The audit log (issue 8) has every write of this walk under its actor, gapless, and no
+    // PIN: the holder's PIN change, signatures and reset; the reviewer's decision.
+    let log = svc.run.state.store().audit_log(0, 100_000).await.unwrap();
+    assert!(log.iter().enumerate().all(|(i, e)| e.seq == i as i64));
+    let by = |actor: &str, event: &str, outcome: &str| {
+        log.iter()
+            .filter(|e| e.actor == actor && e.event == event && e.outcome == outcome)
+            .count()
+    };
+    assert!(
+        by("zhang", "usages.update", "state=signed") >= 4,
+        "{log:#?}"
+    );
+    assert!(by("zhang", "seal_keys.update", "ok") >= 1);
+    assert_eq!(by("zhang", "pin_resets.insert", "state=submitted"), 1);
+    assert_eq!(by("reviewer1", "pin_resets.update", "state=approved"), 1);
+    assert_eq!(by("zhang", "pin_resets.update", "state=done"), 1);
+    assert!(by("applicant1", "applications.insert", "state=draft") >= 1);
+    // (As a JSON value: a bare search could match inside an SM3 hex string by chance.)
+    for pin in [INITIAL, PIN, new_pin] {
+        let quoted = format!("\"{pin}\"");
+        assert!(
+            !log.iter().any(|e| e.leaf().contains(&quoted)),
+            "PIN {pin} in the audit log"
+        );
+    }
     svc.run.abort();
 }
 

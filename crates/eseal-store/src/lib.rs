@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod audit;
 pub mod error;
 pub mod record;
 
@@ -189,6 +190,7 @@ pub struct Store {
 struct Job {
     batch: Batch,
     at: i64,
+    actor: String,
     done: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -198,7 +200,7 @@ const GROUP_MAX: usize = 64;
 /// Writes `$batch` on the open transaction `$tx` (no commit, no rollback): evaluates to
 /// `Result<(), StoreError>`.
 macro_rules! write_batch {
-    ($tx:expr, $batch:expr, $at:expr) => {
+    ($tx:expr, $batch:expr, $at:expr, $actor:expr) => {
         async {
             for w in &$batch.writes {
                 let (sql, version) = match w.expected {
@@ -247,10 +249,75 @@ macro_rules! write_batch {
                 .execute(&mut *$tx)
                 .await?;
             }
+            // The audit entries, numbered from the one sequencer row.
+            let entries = audit_entries(&$batch, $at, $actor);
+            if !entries.is_empty() {
+                let n = entries.len() as i64;
+                let (next,): (i64,) = sqlx::query_as(
+                    "UPDATE audit_head SET next_seq = next_seq + $1 WHERE id = 1 RETURNING next_seq",
+                )
+                .bind(n)
+                .fetch_one(&mut *$tx)
+                .await?;
+                for (i, mut e) in entries.into_iter().enumerate() {
+                    e.seq = next - n + i as i64;
+                    sqlx::query(
+                        "INSERT INTO audit_log (seq, at, actor, event, object, outcome, leaf) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(e.seq)
+                    .bind(e.at)
+                    .bind(e.actor.clone())
+                    .bind(e.event.clone())
+                    .bind(e.object.clone())
+                    .bind(e.outcome.clone())
+                    .bind(e.leaf())
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }
             Ok::<(), StoreError>(())
         }
         .await
     };
+}
+
+/// The audit entries a batch appends (sequence numbers filled in when written).
+fn audit_entries(batch: &Batch, at: i64, actor: &str) -> Vec<audit::AuditRecord> {
+    let mut out = Vec::with_capacity(batch.writes.len() + batch.blobs.len());
+    for w in &batch.writes {
+        let (event, version) = match w.expected {
+            None => ("insert", 1),
+            Some(v) => ("update", v + 1),
+        };
+        let outcome = w
+            .columns
+            .iter()
+            .find_map(|(name, c)| match (name, c) {
+                (&"state", Column::Text(Some(s))) => Some(format!("state={s}")),
+                _ => None,
+            })
+            .unwrap_or_else(|| "ok".into());
+        out.push(audit::AuditRecord {
+            seq: 0,
+            at,
+            actor: actor.to_owned(),
+            event: format!("{}.{event}", w.table),
+            object: format!("{}/{}@v{version}", w.table, w.id),
+            outcome,
+        });
+    }
+    for (sm3, media_type, _) in &batch.blobs {
+        out.push(audit::AuditRecord {
+            seq: 0,
+            at,
+            actor: actor.to_owned(),
+            event: "blobs.insert".into(),
+            object: format!("blobs/{sm3}"),
+            outcome: media_type.clone(),
+        });
+    }
+    out
 }
 
 /// The group committer: takes every batch waiting (up to [`GROUP_MAX`]) and commits them in
@@ -272,13 +339,13 @@ async fn group_loop(pool: Pool, mut rx: tokio::sync::mpsc::UnboundedReceiver<Job
                 let mut out = Vec::with_capacity(jobs.len());
                 for j in &jobs {
                     if jobs.len() == 1 {
-                        out.push(write_batch!(tx, j.batch, j.at));
+                        out.push(write_batch!(tx, j.batch, j.at, &j.actor));
                         continue;
                     }
                     sqlx::query("SAVEPOINT eseal_group")
                         .execute(&mut *tx)
                         .await?;
-                    let r = write_batch!(tx, j.batch, j.at);
+                    let r = write_batch!(tx, j.batch, j.at, &j.actor);
                     if r.is_err() {
                         sqlx::query("ROLLBACK TO SAVEPOINT eseal_group")
                             .execute(&mut *tx)
@@ -466,6 +533,7 @@ impl Store {
         let job = Job {
             batch: batch.clone(),
             at: record::unix(at),
+            actor: audit::current_actor(),
             done,
         };
         let queue = {
@@ -486,6 +554,30 @@ impl Store {
         answer.await.map_err(|_| {
             StoreError::NotCommitted("the group committer stopped before answering".into())
         })?
+    }
+
+    /// Audit entries from `from_seq` on, in order, at most `limit`.
+    pub async fn audit_log(
+        &self,
+        from_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<audit::AuditRecord>, StoreError> {
+        let rows: Vec<(String,)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT leaf FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"
+        )
+        .bind(from_seq)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(leaf,)| {
+                serde_json::from_str(&leaf).map_err(|e| StoreError::Corrupt {
+                    table: "audit_log",
+                    id: leaf.chars().take(40).collect(),
+                    why: e.to_string(),
+                })
+            })
+            .collect()
     }
 
     /// One record by key.
