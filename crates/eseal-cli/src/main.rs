@@ -4,6 +4,7 @@
 //! Exit codes: `seal verify` 0 valid / 1 invalid; `verify data` 0 valid / 1 invalid /
 //! 2 indeterminate; every command 3 on usage or I/O errors (message on stderr).
 
+mod audit;
 mod bench;
 mod demo;
 mod doc;
@@ -92,6 +93,9 @@ enum Command {
     /// Run a connector simulator (police seal system, national platform).
     #[command(subcommand)]
     Sim(service::SimCommand),
+    /// The audit log: export with a signed checkpoint, verify offline.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// The HSM (PKCS#11) that holds the platform's key-encryption key.
     #[command(subcommand)]
     Hsm(service::HsmCommand),
@@ -496,6 +500,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Sim(cmd) => service::sim(cmd),
         Command::Totp { secret } => service::totp(&secret),
         Command::Hsm(cmd) => service::hsm(cmd),
+        Command::Audit(cmd) => audit::run(cmd),
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| {
                 let stamp = clock.now().unix_timestamp();

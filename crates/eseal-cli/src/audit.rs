@@ -1,0 +1,213 @@
+//! `eseal audit export | verify` (issue 8, item 5, first part): the audit log written out with
+//! a signed checkpoint, and checked offline by anyone holding the log's public key.
+//!
+//! An export directory holds `log.jsonl` (one entry per line, its canonical JSON — the Merkle
+//! leaf — in sequence order), `checkpoint` (a signed note: origin, size, SM3 Merkle root) and
+//! `audit-key.pem` (the public key, for convenience; a verifier should take it from elsewhere).
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Subcommand;
+use eseal_gm::Sm2PublicKey;
+use eseal_gm::provider::{Sm2Signer, SoftwareSigner};
+use eseal_store::Store;
+use eseal_store::audit::AuditRecord;
+use eseal_tlog::{Checkpoint, Tree};
+use std::path::{Path, PathBuf};
+
+/// `eseal audit`.
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Write the audit log and a checkpoint signed with the audit key into a new directory.
+    Export {
+        /// The service's data directory (SQLite).
+        #[arg(long, conflicts_with = "database")]
+        data: Option<PathBuf>,
+        /// Or its PostgreSQL database.
+        #[arg(long, env = "ESEAL_DATABASE")]
+        database: Option<String>,
+        /// The PostgreSQL schema.
+        #[arg(long)]
+        database_schema: Option<String>,
+        /// The audit signing key (SM2 PKCS#8 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The log's name in the checkpoint.
+        #[arg(long, default_value = "eseal/audit")]
+        origin: String,
+        /// The directory to create.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Recompute an export offline: entries well-formed and numbered without gaps, the tree's
+    /// root equal to the signed checkpoint's, and (with --checkpoint) the log an extension of
+    /// an earlier checkpoint. Exit 0 when all holds; 1 naming the first bad entry otherwise.
+    Verify {
+        /// The export directory.
+        export: PathBuf,
+        /// The log's public key (SPKI PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The log's name.
+        #[arg(long, default_value = "eseal/audit")]
+        origin: String,
+        /// An earlier checkpoint kept outside the database (truncation and rewrites show).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+}
+
+/// Runs `eseal audit`.
+pub fn run(cmd: AuditCommand) -> Result<u8> {
+    match cmd {
+        AuditCommand::Export {
+            data,
+            database,
+            database_schema,
+            key,
+            origin,
+            out,
+        } => {
+            let signer = SoftwareSigner::new(crate::files::read_private_key(&key)?);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let entries = rt.block_on(async {
+                let store = match (data, database, database_schema) {
+                    (Some(dir), None, _) => Store::open_sqlite(&dir).await?,
+                    (None, Some(url), Some(schema)) => {
+                        Store::open_postgres_in_schema(&url, &schema).await?
+                    }
+                    (None, Some(url), None) => Store::open_url(&url).await?,
+                    _ => bail!("give --data DIR or --database URL"),
+                };
+                let mut all = Vec::new();
+                loop {
+                    let page = store.audit_log(all.len() as i64, 10_000).await?;
+                    if page.is_empty() {
+                        break;
+                    }
+                    all.extend(page);
+                }
+                store.close().await;
+                Ok::<_, anyhow::Error>(all)
+            })?;
+            let mut tree = Tree::new();
+            let mut lines = String::new();
+            for e in &entries {
+                let leaf = e.leaf();
+                tree.push(leaf.as_bytes());
+                lines.push_str(&leaf);
+                lines.push('\n');
+            }
+            let checkpoint = Checkpoint {
+                origin: origin.clone(),
+                size: tree.size(),
+                root: tree.root(),
+                extensions: Vec::new(),
+            };
+            let note = checkpoint.sign(&origin, &signer)?;
+            std::fs::create_dir(&out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            crate::files::write_new(&out.join("log.jsonl"), lines.as_bytes())?;
+            crate::files::write_new(&out.join("checkpoint"), note.as_bytes())?;
+            crate::files::write_new(
+                &out.join("audit-key.pem"),
+                signer.public_key().to_spki_pem()?.as_bytes(),
+            )?;
+            println!("{} entries, root {}", tree.size(), hex::encode(tree.root()));
+            Ok(0)
+        }
+        AuditCommand::Verify {
+            export,
+            key,
+            origin,
+            checkpoint,
+        } => {
+            let pem = std::fs::read_to_string(&key)
+                .with_context(|| format!("cannot read {}", key.display()))?;
+            let key =
+                Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", key.display()))?;
+            match verify(&export, &key, &origin, checkpoint.as_deref()) {
+                Ok(size) => {
+                    println!("OK: {size} entries, consistent with the signed checkpoint(s)");
+                    Ok(0)
+                }
+                Err(why) => {
+                    println!("FAILED: {why}");
+                    Ok(1)
+                }
+            }
+        }
+    }
+}
+
+fn open_checkpoint(path: &Path, key: &Sm2PublicKey, origin: &str) -> Result<Checkpoint, String> {
+    let note = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cp =
+        Checkpoint::open(&note, origin, key).map_err(|e| format!("{}: {e}", path.display()))?;
+    if cp.origin != origin {
+        return Err(format!(
+            "{}: the checkpoint is of {:?}, not {origin:?}",
+            path.display(),
+            cp.origin
+        ));
+    }
+    Ok(cp)
+}
+
+/// Checks an export; the number of entries, or what is wrong (first bad entry first).
+fn verify(
+    export: &Path,
+    key: &Sm2PublicKey,
+    origin: &str,
+    earlier: Option<&Path>,
+) -> Result<u64, String> {
+    let signed = open_checkpoint(&export.join("checkpoint"), key, origin)?;
+    let text =
+        std::fs::read_to_string(export.join("log.jsonl")).map_err(|e| format!("log.jsonl: {e}"))?;
+    let mut tree = Tree::new();
+    for (i, line) in text.lines().enumerate() {
+        let entry: AuditRecord = serde_json::from_str(line)
+            .map_err(|e| format!("entry {i} (line {}): not an audit entry: {e}", i + 1))?;
+        if entry.seq != i as i64 {
+            return Err(format!(
+                "entry {i} (line {}): sequence number {} where {i} was due (an entry deleted, inserted or moved)",
+                i + 1,
+                entry.seq
+            ));
+        }
+        if entry.leaf() != line {
+            return Err(format!(
+                "entry {i} (line {}): not in canonical form (changed)",
+                i + 1
+            ));
+        }
+        tree.push(line.as_bytes());
+    }
+    if let Some(path) = earlier {
+        let old = open_checkpoint(path, key, origin)?;
+        if old.size > tree.size() {
+            return Err(format!(
+                "the log has {} entries, fewer than the {} of the earlier checkpoint (truncated)",
+                tree.size(),
+                old.size
+            ));
+        }
+        let root = tree.root_at(old.size).map_err(|e| e.to_string())?;
+        if root != old.root {
+            return Err(format!(
+                "the first {} entries no longer have the earlier checkpoint's root (history rewritten)",
+                old.size
+            ));
+        }
+    }
+    if signed.size != tree.size() || signed.root != tree.root() {
+        return Err(format!(
+            "the log ({} entries) does not have the signed checkpoint's size {} and root (an entry changed, added or removed)",
+            tree.size(),
+            signed.size
+        ));
+    }
+    Ok(tree.size())
+}

@@ -1,0 +1,179 @@
+//! Issue 8, auditor tools (first part): `eseal audit export` writes the log with a signed
+//! checkpoint; `eseal audit verify` recomputes it offline and names what is wrong: changed
+//! bytes of entries (sampled positions) and of the checkpoint, a deleted, an inserted and two
+//! swapped entries, and a log truncated behind an earlier checkpoint kept elsewhere.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use eseal_core::{OfficialKind, Seal, SealKind, SealState};
+use eseal_store::{Batch, Store};
+use std::path::Path;
+use std::process::Command;
+use time::OffsetDateTime;
+
+fn eseal() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_eseal"))
+}
+
+fn seal(i: usize, now: OffsetDateTime) -> Seal {
+    Seal {
+        id: format!("ES{i:06}"),
+        kind: SealKind::Official(OfficialKind::LegalName),
+        name: format!("示例单位{i}"),
+        organisation_code: Some("91350100M000100Y43".into()),
+        holder_id: None,
+        impression_sm3: "cd".repeat(32),
+        certificate_serial: format!("{i:032X}"),
+        valid_from: now,
+        valid_to: now + time::Duration::days(365),
+        state: SealState::Active,
+        history: Vec::new(),
+        seal_data_sm3: String::new(),
+        key_custody: Default::default(),
+    }
+}
+
+/// `count` commits of a seal and an artefact: 2 × count audit entries.
+fn grow(data: &Path, from: usize, count: usize) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = Store::open_sqlite(data).await.unwrap();
+        let now = OffsetDateTime::now_utc();
+        for i in from..from + count {
+            let mut b = Batch::new();
+            b.insert(&seal(i, now)).unwrap();
+            b.blob("image/png", format!("impression {i}").as_bytes());
+            eseal_store::audit::ACTOR
+                .scope(format!("maker{}", i % 3), store.commit(&b, now))
+                .await
+                .unwrap();
+        }
+        store.close().await;
+    });
+}
+
+fn export(data: &Path, key: &Path, out: &Path) {
+    let o = eseal()
+        .args(["audit", "export", "--data"])
+        .arg(data)
+        .arg("--key")
+        .arg(key)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// (exit code, stdout).
+fn verify(dir: &Path, key: &Path, earlier: Option<&Path>) -> (i32, String) {
+    let mut c = eseal();
+    c.args(["audit", "verify"]).arg(dir).arg("--key").arg(key);
+    if let Some(e) = earlier {
+        c.arg("--checkpoint").arg(e);
+    }
+    let o = c.output().unwrap();
+    (
+        o.status.code().unwrap(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+    )
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir(to).unwrap();
+    for f in ["log.jsonl", "checkpoint", "audit-key.pem"] {
+        std::fs::copy(from.join(f), to.join(f)).unwrap();
+    }
+}
+
+#[test]
+fn exported_logs_verify_and_tampering_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let key = tmp.path().join("audit.key");
+    let o = eseal()
+        .args(["key", "generate", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    grow(&data, 0, 500);
+    let first = tmp.path().join("first");
+    export(&data, &key, &first);
+    let public = first.join("audit-key.pem");
+    assert_eq!(verify(&first, &public, None).0, 0);
+    let log = std::fs::read_to_string(first.join("log.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 1000);
+
+    // Later: the log grew; it verifies against the earlier checkpoint kept outside.
+    let earlier = tmp.path().join("kept-checkpoint");
+    std::fs::copy(first.join("checkpoint"), &earlier).unwrap();
+    grow(&data, 500, 10);
+    let second = tmp.path().join("second");
+    export(&data, &key, &second);
+    let (code, out) = verify(&second, &public, Some(&earlier));
+    assert_eq!(code, 0, "{out}");
+
+    let case = |name: &str, change: &dyn Fn(&Path)| -> String {
+        let dir = tmp.path().join(name);
+        copy(&first, &dir);
+        change(&dir);
+        let (code, out) = verify(&dir, &public, None);
+        assert_eq!(code, 1, "{name}: {out}");
+        out
+    };
+    let lines: Vec<String> = log.lines().map(str::to_owned).collect();
+    let write = |dir: &Path, ls: &[String]| {
+        std::fs::write(dir.join("log.jsonl"), ls.join("\n") + "\n").unwrap();
+    };
+    // Single-byte changes at sampled positions of the entries.
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    for k in 0..40 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let at = (x % (log.len() as u64 - 1)) as usize;
+        let out = case(&format!("byte{k}"), &|dir| {
+            let mut b = log.as_bytes().to_vec();
+            b[at] ^= 0x01;
+            std::fs::write(dir.join("log.jsonl"), b).unwrap();
+        });
+        assert!(out.starts_with("FAILED"), "{out}");
+    }
+    let out = case("deleted", &|dir| {
+        let mut ls = lines.clone();
+        ls.remove(400);
+        write(dir, &ls);
+    });
+    assert!(out.contains("entry 400"), "{out}");
+    let out = case("inserted", &|dir| {
+        let mut ls = lines.clone();
+        ls.insert(700, lines[699].clone());
+        write(dir, &ls);
+    });
+    assert!(out.contains("entry 700"), "{out}");
+    let out = case("swapped", &|dir| {
+        let mut ls = lines.clone();
+        ls.swap(10, 11);
+        write(dir, &ls);
+    });
+    assert!(out.contains("entry 10"), "{out}");
+    // A consistent rewrite (new numbers, new checkpoint) needs the key; a checkpoint byte
+    // changed is refused.
+    let note = std::fs::read(first.join("checkpoint")).unwrap();
+    for at in [0, 5, note.len() / 2, note.len() - 3] {
+        let out = case(&format!("checkpoint{at}"), &|dir| {
+            let mut b = note.clone();
+            b[at] ^= 0x01;
+            std::fs::write(dir.join("checkpoint"), b).unwrap();
+        });
+        assert!(out.contains("checkpoint"), "{out}");
+    }
+    // Truncated tail, re-signed by someone holding the key: the earlier checkpoint shows it.
+    let truncated = tmp.path().join("truncated");
+    let short = tmp.path().join("short-data");
+    grow(&short, 0, 400);
+    export(&short, &key, &truncated);
+    let (code, out) = verify(&truncated, &public, Some(&earlier));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("truncated"), "{out}");
+}
