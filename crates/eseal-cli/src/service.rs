@@ -64,6 +64,10 @@ pub struct ServeArgs {
     intent_timeout_secs: i64,
     #[command(flatten)]
     hsm: HsmArgs,
+    /// Where signed audit-log checkpoints are written, outside the database (default
+    /// DATA/audit-checkpoints; point it at another disk or a WORM mount).
+    #[arg(long)]
+    audit_checkpoints: Option<PathBuf>,
 }
 
 /// Where the key-encryption key is (the user PIN comes from `ESEAL_HSM_PIN`).
@@ -179,6 +183,7 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.filing_lease = time::Duration::seconds(args.filing_lease_secs.max(1));
     config.intent_timeout = time::Duration::seconds(args.intent_timeout_secs.max(0));
     config.hsm = args.hsm.config()?;
+    config.audit_checkpoints = args.audit_checkpoints.clone();
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await

@@ -456,6 +456,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep!(
         "GET",
+        "/api/v1/audit/checkpoint",
+        Access::Roles(&[Auditor]),
+        "The latest signed checkpoint of the audit log (a C2SP signed note; key in DATA/pki/audit-key.pem)",
+        "审计日志最新签名检查点"
+    ),
+    ep!(
+        "GET",
         "/api/v1/filings",
         Access::Roles(&[Maker, PoliceOfficer, Auditor]),
         "Filings (备案) with their deadline state (?state=pending|delivered)",
@@ -520,6 +527,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/seals/{id}/revoke") => post(revoke),
         ("GET", "/api/v1/status/{id}") => get(status),
         ("GET", "/api/v1/filings") => get(list_filings),
+        ("GET", "/api/v1/audit/checkpoint") => get(audit_checkpoint),
         _ => return None,
     })
 }
@@ -2076,6 +2084,20 @@ async fn list_filings(
             })
             .collect(),
     ))
+}
+
+async fn audit_checkpoint(State(s): State<AppState>) -> ApiResult<Response> {
+    let (_, note) = s
+        .store()
+        .latest_audit_checkpoint()
+        .await?
+        .ok_or_else(|| ApiError::not_found("audit checkpoint", "latest"))?;
+    let mut resp = note.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    Ok(resp)
 }
 
 // ---- OpenAPI ----

@@ -333,6 +333,11 @@ pub struct ServeConfig {
     pub filing_every: Duration,
     /// How long a claimed filing is protected from other workers (default 2 minutes).
     pub filing_lease: time::Duration,
+    /// Where signed audit checkpoints are written outside the database (default
+    /// `DATA/audit-checkpoints`), and how often one is made while the log grows.
+    pub audit_checkpoints: Option<PathBuf>,
+    /// How often the audit checkpointer runs.
+    pub audit_every: Duration,
     /// An HSM (PKCS#11) holding the key that wraps the data key; `None`: the data key file.
     pub hsm: Option<crate::hsm::HsmConfig>,
     /// How old an unfinished signing intent must be before recovery aborts it (default
@@ -357,6 +362,8 @@ impl ServeConfig {
             filing_lease: crate::outbox::LEASE,
             intent_timeout: crate::signing::INTENT_TIMEOUT,
             hsm: None,
+            audit_checkpoints: None,
+            audit_every: Duration::from_secs(60),
         }
     }
 }
@@ -391,6 +398,7 @@ pub struct Running {
     pub first_admin: Option<FirstAdmin>,
     server: tokio::task::JoinHandle<()>,
     worker: tokio::task::JoinHandle<()>,
+    audit: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -398,12 +406,14 @@ impl Running {
     pub fn abort(&self) {
         self.server.abort();
         self.worker.abort();
+        self.audit.abort();
     }
 
     /// Waits until the server ends.
     pub async fn wait(self) {
         let _ = self.server.await;
         self.worker.abort();
+        self.audit.abort();
     }
 }
 
@@ -547,6 +557,14 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
             eprintln!("server: {e}");
         }
     });
+    let audit = tokio::spawn(crate::audit::checkpoint_worker(
+        state.clone(),
+        config.audit_every,
+        config
+            .audit_checkpoints
+            .clone()
+            .unwrap_or_else(|| config.data.join("audit-checkpoints")),
+    ));
     let worker = tokio::spawn(filing_worker(
         state.clone(),
         config.filing_every,
@@ -563,5 +581,6 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         first_admin,
         server,
         worker,
+        audit,
     })
 }

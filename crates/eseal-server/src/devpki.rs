@@ -29,6 +29,7 @@ pub struct DevPki {
     maker_key: Sm2PrivateKey,
     tsa_cert: Certificate,
     tsa_key: Sm2PrivateKey,
+    audit_key: Sm2PrivateKey,
 }
 
 /// The development TSA's policy OID (a development value; a deployment's TSA has its own).
@@ -146,7 +147,24 @@ impl DevPki {
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             std::fs::write(&state_path, json).map_err(|e| io(&state_path, e))?;
         }
+        // The audit log's checkpoint key (issue 8): a bare SM2 key; its public half is in
+        // audit-key.pem for auditors.
+        if !dir.join("audit-key.pem").exists() {
+            let key =
+                Sm2PrivateKey::generate(random).map_err(|e| ApiError::internal(e.to_string()))?;
+            let pem = key
+                .to_pkcs8_pem()
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let _ = std::fs::remove_file(dir.join("audit.key"));
+            write_secret(&dir.join("audit.key"), pem.as_bytes())?;
+            let public = key
+                .public_key()
+                .to_spki_pem()
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            std::fs::write(dir.join("audit-key.pem"), public).map_err(|e| io(dir, e))?;
+        }
         Ok(Self {
+            audit_key: read_key(&dir.join("audit.key"))?,
             tsa_cert: read_cert(&dir.join("tsa.pem"))?,
             tsa_key: read_key(&dir.join("tsa.key"))?,
             dir: dir.to_owned(),
@@ -156,6 +174,11 @@ impl DevPki {
             maker_cert: read_cert(&dir.join("maker.pem"))?,
             maker_key: read_key(&dir.join("maker.key"))?,
         })
+    }
+
+    /// The audit log's checkpoint signer.
+    pub fn audit_signer(&self) -> SoftwareSigner {
+        SoftwareSigner::new(self.audit_key.clone())
     }
 
     /// The maker identity.

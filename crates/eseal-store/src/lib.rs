@@ -580,6 +580,36 @@ impl Store {
             .collect()
     }
 
+    /// Stores a signed checkpoint of the audit log at `size` (a second one for the same size
+    /// is ignored: the first stands).
+    pub async fn put_audit_checkpoint(
+        &self,
+        size: i64,
+        note: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, |p| sqlx::query(
+            "INSERT INTO audit_checkpoints (size, at, note) VALUES ($1, $2, $3) \
+             ON CONFLICT (size) DO NOTHING"
+        )
+        .bind(size)
+        .bind(record::unix(at))
+        .bind(note)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    /// The latest stored audit checkpoint: (size, signed note).
+    pub async fn latest_audit_checkpoint(&self) -> Result<Option<(i64, String)>, StoreError> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
+        )
+        .fetch_optional(p)
+        .await)?)
+    }
+
     /// One record by key.
     pub async fn get<R: Record>(&self, id: &str) -> Result<Option<Versioned<R>>, StoreError> {
         let sql = format!("SELECT version, doc FROM {} WHERE id = $1", R::TABLE);
