@@ -496,6 +496,13 @@ async fn signing(backend: Backend) {
     assert_eq!(by("reviewer1", "pin_resets.update", "state=approved"), 1);
     assert_eq!(by("zhang", "pin_resets.update", "state=done"), 1);
     assert!(by("applicant1", "applications.insert", "state=draft") >= 1);
+    // The holder's uploads of the reset's proof materials are audited too.
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.actor == "zhang" && e.event == "materials.insert")
+            .count(),
+        2
+    );
     // (As a JSON value: a bare search could match inside an SM3 hex string by chance.)
     for pin in [INITIAL, PIN, new_pin] {
         let quoted = format!("\"{pin}\"");

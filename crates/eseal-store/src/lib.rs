@@ -78,6 +78,8 @@ pub struct Batch {
     writes: Vec<Write>,
     /// Content-addressed artefacts: (SM3 hex, media type, bytes).
     blobs: Vec<(String, String, Vec<u8>)>,
+    /// Sealed identity materials: (SM3 hex, data key id, plain size, sealed bytes).
+    materials: Vec<(String, i64, i64, Vec<u8>)>,
 }
 
 impl Batch {
@@ -124,9 +126,21 @@ impl Batch {
         sm3
     }
 
+    /// Stores a sealed identity material with the records (content-addressed: a material
+    /// already stored is kept; the upload is audited either way).
+    pub fn material(&mut self, m: &SealedMaterial) -> Result<&mut Self, StoreError> {
+        let size = i64::try_from(m.size)
+            .map_err(|_| StoreError::Config("material larger than the store allows".into()))?;
+        let key_id =
+            eseal_core::material::key_id(&m.blob).map_err(|e| StoreError::Config(e.to_string()))?;
+        self.materials
+            .push((m.sm3.to_hex(), i64::from(key_id), size, m.blob.clone()));
+        Ok(self)
+    }
+
     /// Whether nothing is to be written.
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty() && self.blobs.is_empty()
+        self.writes.is_empty() && self.blobs.is_empty() && self.materials.is_empty()
     }
 }
 
@@ -249,6 +263,19 @@ macro_rules! write_batch {
                 .execute(&mut *$tx)
                 .await?;
             }
+            for (sm3, key_id, size, blob) in &$batch.materials {
+                sqlx::query(
+                    "INSERT INTO materials (sm3, key_id, size, blob, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sm3) DO NOTHING",
+                )
+                .bind(sm3.clone())
+                .bind(*key_id)
+                .bind(*size)
+                .bind(blob.clone())
+                .bind($at)
+                .execute(&mut *$tx)
+                .await?;
+            }
             // The audit entries, numbered from the one sequencer row.
             let entries = audit_entries(&$batch, $at, $actor);
             if !entries.is_empty() {
@@ -305,6 +332,16 @@ fn audit_entries(batch: &Batch, at: i64, actor: &str) -> Vec<audit::AuditRecord>
             event: format!("{}.{event}", w.table),
             object: format!("{}/{}@v{version}", w.table, w.id),
             outcome,
+        });
+    }
+    for (sm3, _, size, _) in &batch.materials {
+        out.push(audit::AuditRecord {
+            seq: 0,
+            at,
+            actor: actor.to_owned(),
+            event: "materials.insert".into(),
+            object: format!("materials/{sm3}"),
+            outcome: format!("size={size}"),
         });
     }
     for (sm3, media_type, _) in &batch.blobs {
@@ -713,25 +750,9 @@ impl Store {
         m: &SealedMaterial,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let size = i64::try_from(m.size)
-            .map_err(|_| StoreError::Config("material larger than the store allows".into()))?;
-        on_pool!(self, |p| {
-            sqlx::query(
-            "INSERT INTO materials (sm3, key_id, size, blob, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (sm3) DO NOTHING"
-        )
-        .bind(m.sm3.to_hex())
-        .bind(i64::from(eseal_core::material::key_id(&m.blob).map_err(|e| {
-            StoreError::Config(e.to_string())
-        })?))
-        .bind(size)
-        .bind(m.blob.clone())
-        .bind(record::unix(at))
-        .execute(p)
-        .await
-        .map(|_| ())
-        })?;
-        Ok(())
+        let mut batch = Batch::new();
+        batch.material(m)?;
+        self.commit(&batch, at).await
     }
 
     /// The sealed blob of a material, by SM3 hex.
@@ -746,27 +767,17 @@ impl Store {
     }
 
     /// Stores a public artefact (seal data, certificate, impression) under its SM3 digest and
-    /// returns the digest (hex); storing the same bytes again is a no-op.
+    /// returns the digest (hex); storing the same bytes again keeps them (the store is
+    /// audited either way).
     pub async fn put_blob(
         &self,
         media_type: &str,
         bytes: &[u8],
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
-        let sm3 = eseal_gm::Sm3Digest::of(bytes).to_hex();
-        on_pool!(self, |p| {
-            sqlx::query(
-                "INSERT INTO blobs (sm3, media_type, bytes, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (sm3) DO NOTHING",
-            )
-            .bind(sm3.clone())
-            .bind(media_type)
-            .bind(bytes.to_vec())
-            .bind(record::unix(at))
-            .execute(p)
-            .await
-            .map(|_| ())
-        })?;
+        let mut batch = Batch::new();
+        let sm3 = batch.blob(media_type, bytes);
+        self.commit(&batch, at).await?;
         Ok(sm3)
     }
 
