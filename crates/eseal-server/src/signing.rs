@@ -391,20 +391,7 @@ async fn refuse_and_record(
 ) -> ApiError {
     let why = refusal.why().to_owned();
     let now = s.now();
-    let id = crate::making::new_seal_id(s.random())
-        .map(|i| format!("U{}", &i[2..]))
-        .unwrap_or_else(|_| format!("U-refused-{}", now.unix_timestamp_nanos()));
-    if let Ok(mut u) = Usage::intent(
-        &id,
-        &seal.id,
-        signer,
-        &input.document_sm3.to_hex(),
-        &input.document_name,
-        &input.purpose,
-        input.counterparty.as_deref(),
-        now,
-    ) {
-        u.approval = input.use_request.clone();
+    if let Ok(mut u) = intent(s, seal, signer, input, now) {
         let mut batch = Batch::new();
         if u.aborted(&format!("refused: {why}"), now).is_ok() && batch.insert(&u).is_ok() {
             // Best effort: the refusal stands even if recording it fails (the audit log of

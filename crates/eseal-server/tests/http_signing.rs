@@ -88,6 +88,38 @@ async fn holder(svc: &Service, admin: &str, name: &str, citizen_id: &str) -> Str
     svc.login(name, common::PASSWORD).await
 }
 
+/// The detached signature in a signing response verifies PASSED offline against the
+/// platform's trust anchors over `data`, with the TSA's timestamp checked; returns its DER.
+fn verifies_offline(svc: &Service, v: &Value, data: &[u8]) -> Vec<u8> {
+    let der =
+        <base64ct::Base64 as base64ct::Encoding>::decode_vec(v["signature"].as_str().unwrap())
+            .unwrap();
+    let (sig, _) = eseal_ses::AnySignature::decode(&der).unwrap();
+    let policy = eseal_ses::VerifyPolicy {
+        chain_validator: Some(std::sync::Arc::new(eseal_doc::trust::PkiValidator {
+            store: svc.run.state.pki().trust(svc.clock.now()).unwrap(),
+        })),
+        ..Default::default()
+    };
+    let report = eseal_ses::verify_signature(
+        &sig,
+        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(data)),
+        &policy,
+        &eseal_gm::provider::SoftwareVerifier,
+    );
+    assert_eq!(
+        report.indication(),
+        eseal_ses::Indication::Passed,
+        "{report:?}"
+    );
+    assert_eq!(
+        report.outcome(eseal_ses::CheckId::SignatureTimestamp),
+        Some(eseal_ses::Outcome::Passed),
+        "the platform TSA stamped the signature: {report:?}"
+    );
+    der
+}
+
 /// A service with a personal seal whose holder `zhang` has set the PIN [`PIN`].
 async fn ready_personal_seal(backend: &Backend) -> (Service, String, String) {
     let svc = start(backend, T0).await;
@@ -166,32 +198,7 @@ async fn signing(backend: Backend) {
         .call("POST", &sign, Some(&zhang), Some(sign_body(PIN, data)))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let der =
-        <base64ct::Base64 as base64ct::Encoding>::decode_vec(v["signature"].as_str().unwrap())
-            .unwrap();
-    let (sig, _) = eseal_ses::AnySignature::decode(&der).unwrap();
-    let policy = eseal_ses::VerifyPolicy {
-        chain_validator: Some(std::sync::Arc::new(eseal_doc::trust::PkiValidator {
-            store: svc.run.state.pki().trust(svc.clock.now()).unwrap(),
-        })),
-        ..Default::default()
-    };
-    let report = eseal_ses::verify_signature(
-        &sig,
-        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(data)),
-        &policy,
-        &eseal_gm::provider::SoftwareVerifier,
-    );
-    assert_eq!(
-        report.indication(),
-        eseal_ses::Indication::Passed,
-        "{report:?}"
-    );
-    assert_eq!(
-        report.outcome(eseal_ses::CheckId::SignatureTimestamp),
-        Some(eseal_ses::Outcome::Passed),
-        "the platform TSA stamped the signature: {report:?}"
-    );
+    let der = verifies_offline(&svc, &v, data);
 
     // The ledger: one signed entry naming the signature, document, purpose and signer.
     let (s, ledger) = svc
@@ -1045,32 +1052,7 @@ async fn external_signer_round_trip_on(backend: Backend) {
         .to_der();
     let (s, v) = finish(u2, sig).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let der =
-        <base64ct::Base64 as base64ct::Encoding>::decode_vec(v["signature"].as_str().unwrap())
-            .unwrap();
-    let (sig, _) = eseal_ses::AnySignature::decode(&der).unwrap();
-    let policy = eseal_ses::VerifyPolicy {
-        chain_validator: Some(std::sync::Arc::new(eseal_doc::trust::PkiValidator {
-            store: svc.run.state.pki().trust(svc.clock.now()).unwrap(),
-        })),
-        ..Default::default()
-    };
-    let report = eseal_ses::verify_signature(
-        &sig,
-        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(data)),
-        &policy,
-        &eseal_gm::provider::SoftwareVerifier,
-    );
-    assert_eq!(
-        report.indication(),
-        eseal_ses::Indication::Passed,
-        "{report:?}"
-    );
-    assert_eq!(
-        report.outcome(eseal_ses::CheckId::SignatureTimestamp),
-        Some(eseal_ses::Outcome::Passed),
-        "the platform TSA stamped the signature: {report:?}"
-    );
+    let der = verifies_offline(&svc, &v, data);
     // The PIN path does not apply to a device key.
     let (s, v) = svc
         .call(
