@@ -15,6 +15,7 @@ mod impression;
 mod output;
 mod pki;
 mod service;
+mod transparency;
 mod trust;
 
 use anyhow::{Context, Result, bail};
@@ -312,6 +313,13 @@ struct VerifyArgs {
     /// Also write a self-contained HTML report here.
     #[arg(long)]
     html: Option<PathBuf>,
+    /// A seal transparency proof kept with the document (the answer of
+    /// GET /api/v1/transparency/seals/{id}): each signature's seal must be proven in the log.
+    #[arg(long, requires = "log_key")]
+    transparency: Option<PathBuf>,
+    /// The transparency log's public key (SPKI PEM, GET /api/v1/transparency/key).
+    #[arg(long, requires = "transparency")]
+    log_key: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -641,20 +649,31 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             trust,
             json,
             html: html_out,
+            transparency: proof,
+            log_key,
         }) => {
             let file = file.context("give the file to verify (or `eseal verify data …`)")?;
-            match data {
+            let code = match &data {
                 Some(data) => verify_detached(
                     &file,
-                    &data,
+                    data,
                     trust.as_deref(),
                     json,
                     html_out.as_deref(),
                     lang,
-                ),
+                )?,
                 None => {
-                    doc::verify_ofd_file(&file, trust.as_deref(), json, html_out.as_deref(), lang)
+                    doc::verify_ofd_file(&file, trust.as_deref(), json, html_out.as_deref(), lang)?
                 }
+            };
+            match (proof, log_key) {
+                (Some(proof), Some(key)) => {
+                    let logged =
+                        transparency::check(&file, data.is_some(), &proof, &key, json, lang)?;
+                    // FAILED (1) outranks INDETERMINATE (2) outranks PASSED (0).
+                    Ok(if code == 1 || logged == 1 { 1 } else { code })
+                }
+                _ => Ok(code),
             }
         }
         Command::Verify(VerifyArgs {

@@ -463,6 +463,41 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep!(
         "GET",
+        "/api/v1/transparency/checkpoint",
+        Access::Public,
+        "The seal transparency log's latest signed checkpoint (origin eseal/seals, C2SP signed note)",
+        "印章透明日志最新签名检查点（公开）"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/transparency/key",
+        Access::Public,
+        "The public key (SM2, SPKI PEM) that signs the logs' checkpoints",
+        "日志检查点签名公钥（公开）"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/transparency/entries",
+        Access::Public,
+        "Seal log entries in order (?from=&limit=, at most 1000)",
+        "印章透明日志条目（公开）"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/transparency/seals/{id}",
+        Access::Public,
+        "A seal's log entries with inclusion proofs against the latest checkpoint (keep it beside a signed document; eseal verify --transparency checks it offline)",
+        "印章的日志条目及包含证明（公开）"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/transparency/consistency",
+        Access::Public,
+        "Consistency proof between two sizes of the seal log (?from=M&to=N)",
+        "印章透明日志一致性证明（公开）"
+    ),
+    ep!(
+        "GET",
         "/api/v1/filings",
         Access::Roles(&[Maker, PoliceOfficer, Auditor]),
         "Filings (备案) with their deadline state (?state=pending|delivered)",
@@ -527,7 +562,12 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/seals/{id}/revoke") => post(revoke),
         ("GET", "/api/v1/status/{id}") => get(status),
         ("GET", "/api/v1/filings") => get(list_filings),
-        ("GET", "/api/v1/audit/checkpoint") => get(audit_checkpoint),
+        ("GET", "/api/v1/audit/checkpoint") => get(crate::transparency::audit_checkpoint),
+        ("GET", "/api/v1/transparency/checkpoint") => get(crate::transparency::checkpoint),
+        ("GET", "/api/v1/transparency/key") => get(crate::transparency::key),
+        ("GET", "/api/v1/transparency/entries") => get(crate::transparency::entries),
+        ("GET", "/api/v1/transparency/seals/{id}") => get(crate::transparency::seal_proof),
+        ("GET", "/api/v1/transparency/consistency") => get(crate::transparency::consistency),
         _ => return None,
     })
 }
@@ -2084,20 +2124,6 @@ async fn list_filings(
             })
             .collect(),
     ))
-}
-
-async fn audit_checkpoint(State(s): State<AppState>) -> ApiResult<Response> {
-    let (_, note) = s
-        .store()
-        .latest_audit_checkpoint()
-        .await?
-        .ok_or_else(|| ApiError::not_found("audit checkpoint", "latest"))?;
-    let mut resp = note.into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    Ok(resp)
 }
 
 // ---- OpenAPI ----

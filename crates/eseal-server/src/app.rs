@@ -29,9 +29,16 @@ struct Inner {
     sessions: crate::signing::Sessions,
     /// One PIN check at a time per seal in this process (see [`AppState::seal_lock`]).
     seal_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The seal transparency log's Merkle tree, fed from the store (see [`crate::audit`]).
+    seal_tree: tokio::sync::Mutex<eseal_tlog::Tree>,
 }
 
 impl AppState {
+    /// The seal transparency log's tree (lock, then [`crate::audit::catch_up`]).
+    pub fn seal_tree(&self) -> &tokio::sync::Mutex<eseal_tlog::Tree> {
+        &self.inner.seal_tree
+    }
+
     /// Assembles the state.
     pub fn new(
         store: Store,
@@ -50,6 +57,7 @@ impl AppState {
                 connectors,
                 seal_locks: std::sync::Mutex::new(std::collections::HashMap::new()),
                 sessions: crate::signing::Sessions::default(),
+                seal_tree: tokio::sync::Mutex::new(eseal_tlog::Tree::new()),
             }),
         }
     }

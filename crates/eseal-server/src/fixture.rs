@@ -13,7 +13,7 @@ pub const PIN: &str = "739164";
 /// The initial PIN set at making.
 const INITIAL_PIN: &str = "480213";
 /// The password of every user the fixture creates.
-const PASSWORD: &str = "Fixture-Password-2026";
+pub const PASSWORD: &str = "Fixture-Password-2026";
 /// The holder's citizen ID number.
 pub const HOLDER_ID: &str = "11010519491231002X";
 

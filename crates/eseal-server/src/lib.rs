@@ -17,4 +17,5 @@ pub mod registry;
 pub mod resets;
 pub mod signing;
 pub mod sim;
+pub mod transparency;
 pub mod verifying;

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{Backend, backends, start};
+use eseal_store::transparency::Log;
 use eseal_tlog::{Checkpoint, Tree, verify_consistency};
 use reqwest::StatusCode;
 use time::macros::datetime;
@@ -31,7 +32,7 @@ async fn checkpoints_on(backend: Backend) {
     .unwrap();
 
     let mut tree = Tree::new();
-    let first = eseal_server::audit::checkpoint_once(state, &mut tree, &dir)
+    let first = eseal_server::audit::checkpoint_once(state, Log::Audit, &mut tree, &dir)
         .await
         .unwrap()
         .unwrap();
@@ -48,7 +49,7 @@ async fn checkpoints_on(backend: Backend) {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), first);
     // Nothing new: no new checkpoint.
     assert!(
-        eseal_server::audit::checkpoint_once(state, &mut tree, &dir)
+        eseal_server::audit::checkpoint_once(state, Log::Audit, &mut tree, &dir)
             .await
             .unwrap()
             .is_none()
@@ -56,7 +57,7 @@ async fn checkpoints_on(backend: Backend) {
 
     // More writes, a later checkpoint, consistent with the first.
     svc.user(&admin, "reviewer1", &["reviewer"]).await;
-    let second = eseal_server::audit::checkpoint_once(state, &mut tree, &dir)
+    let second = eseal_server::audit::checkpoint_once(state, Log::Audit, &mut tree, &dir)
         .await
         .unwrap()
         .unwrap();

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod error;
 pub mod record;
+pub mod transparency;
 
 pub use error::StoreError;
 pub use record::{Column, Record};
@@ -69,6 +70,8 @@ struct Write {
     doc: String,
     /// None: insert (version 1); Some(v): update from v to v+1.
     expected: Option<i64>,
+    /// The seal transparency entry this write publishes.
+    published: Option<transparency::SealEntry>,
 }
 
 /// Writes that happen together or not at all, e.g. an application marked made, its seal
@@ -98,6 +101,7 @@ impl Batch {
             table: R::TABLE,
             id: r.key().to_owned(),
             columns: r.columns(),
+            published: r.published(),
             doc,
             expected,
         });
@@ -303,10 +307,53 @@ macro_rules! write_batch {
                     .await?;
                 }
             }
+            // The public seal log's entries, numbered from its own sequencer row.
+            let published = published_entries(&$batch, $at);
+            if !published.is_empty() {
+                let n = published.len() as i64;
+                let (next,): (i64,) = sqlx::query_as(
+                    "UPDATE seal_log_head SET next_seq = next_seq + $1 WHERE id = 1 RETURNING next_seq",
+                )
+                .bind(n)
+                .fetch_one(&mut *$tx)
+                .await?;
+                for (i, mut e) in published.into_iter().enumerate() {
+                    e.seq = next - n + i as i64;
+                    sqlx::query("INSERT INTO seal_log (seq, at, seal_id, leaf) VALUES ($1, $2, $3, $4)")
+                        .bind(e.seq)
+                        .bind(e.at)
+                        .bind(e.seal_id.clone())
+                        .bind(e.leaf())
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+            }
             Ok::<(), StoreError>(())
         }
         .await
     };
+}
+
+/// The seal log entries a batch appends (sequence numbers filled in when written).
+fn published_entries(batch: &Batch, at: i64) -> Vec<transparency::SealEntry> {
+    batch
+        .writes
+        .iter()
+        .filter_map(|w| {
+            let mut e = w.published.clone()?;
+            e.at = at;
+            e.version = w.expected.map_or(1, |v| v + 1);
+            e.event = if w.expected.is_none() {
+                "made"
+            } else if e.state.starts_with("revoked") {
+                "revoked"
+            } else {
+                "updated"
+            }
+            .into();
+            Some(e)
+        })
+        .collect()
 }
 
 /// The audit entries a batch appends (sequence numbers filled in when written).
@@ -617,32 +664,93 @@ impl Store {
             .collect()
     }
 
-    /// Stores a signed checkpoint of the audit log at `size` (a second one for the same size
-    /// is ignored: the first stands).
-    pub async fn put_audit_checkpoint(
+    /// The leaves (canonical JSON) of `log` from `from_seq` on, in order, at most `limit`.
+    pub async fn log_leaves(
         &self,
+        log: transparency::Log,
+        from_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let sql = format!(
+            "SELECT seq, leaf FROM {} WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            log.table()
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(
+            sql.as_str()
+        ))
+        .bind(from_seq)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Every entry of the seal log about one seal, in order.
+    pub async fn seal_log_of(
+        &self,
+        seal_id: &str,
+    ) -> Result<Vec<transparency::SealEntry>, StoreError> {
+        let rows: Vec<(String,)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT leaf FROM seal_log WHERE seal_id = $1 ORDER BY seq"
+        )
+        .bind(seal_id)
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(leaf,)| {
+                transparency::SealEntry::parse(&leaf).map_err(|why| StoreError::Corrupt {
+                    table: "seal_log",
+                    id: seal_id.to_owned(),
+                    why,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores a signed checkpoint of `log` at `size` (a second one for the same size is
+    /// ignored: the first stands).
+    pub async fn put_checkpoint(
+        &self,
+        log: transparency::Log,
         size: i64,
         note: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        on_pool!(self, |p| sqlx::query(
-            "INSERT INTO audit_checkpoints (size, at, note) VALUES ($1, $2, $3) \
-             ON CONFLICT (size) DO NOTHING"
-        )
-        .bind(size)
-        .bind(record::unix(at))
-        .bind(note)
-        .execute(p)
-        .await
-        .map(|_| ()))?;
+        let sql = format!(
+            "INSERT INTO {} (size, at, note) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING",
+            log.checkpoints()
+        );
+        on_pool!(self, |p| sqlx::query(AssertSqlSafe(sql.as_str()))
+            .bind(size)
+            .bind(record::unix(at))
+            .bind(note)
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
-    /// The latest stored audit checkpoint: (size, signed note).
-    pub async fn latest_audit_checkpoint(&self) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
-            "SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1"
-        )
+    /// The latest stored checkpoint of `log`: (size, signed note).
+    pub async fn latest_checkpoint(
+        &self,
+        log: transparency::Log,
+    ) -> Result<Option<(i64, String)>, StoreError> {
+        self.checkpoint_at_most(log, i64::MAX).await
+    }
+
+    /// The latest stored checkpoint of `log` no larger than `size`.
+    pub async fn checkpoint_at_most(
+        &self,
+        log: transparency::Log,
+        size: i64,
+    ) -> Result<Option<(i64, String)>, StoreError> {
+        let sql = format!(
+            "SELECT size, note FROM {} WHERE size <= $1 ORDER BY size DESC LIMIT 1",
+            log.checkpoints()
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(
+            sql.as_str()
+        ))
+        .bind(size)
         .fetch_optional(p)
         .await)?)
     }

@@ -3,7 +3,7 @@
 
 use eseal_core::{
     Application, Filing, FilingState, Organisation, Person, PinReset, PositionScope, Seal,
-    SealState, Usage, UsageState, UseRequest,
+    SealKind, SealState, Usage, UsageState, UseRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,6 +26,11 @@ pub trait Record: Serialize + DeserializeOwned {
     fn key(&self) -> &str;
     /// The indexed columns besides id, version, updated_at and doc, in a fixed order.
     fn columns(&self) -> Vec<(&'static str, Column)>;
+    /// The public transparency entry every write of this record appends (seals only); the
+    /// store fills in the sequence number, time, event and version.
+    fn published(&self) -> Option<crate::transparency::SealEntry> {
+        None
+    }
 }
 
 fn text(s: &str) -> Column {
@@ -91,6 +96,36 @@ impl Record for Seal {
             ("holder_id", opt(&self.holder_id)),
             ("valid_to", Column::Int(Some(unix(self.valid_to)))),
         ]
+    }
+    fn published(&self) -> Option<crate::transparency::SealEntry> {
+        let kind = match self.kind {
+            SealKind::Official(_) => "official",
+            SealKind::Personal => "personal",
+            SealKind::Position(_) => "position",
+        };
+        let state = match &self.state {
+            SealState::Active => "active".to_owned(),
+            SealState::Revoked { reason, .. } => format!(
+                "revoked:{}",
+                serde_json::to_value(reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+        };
+        Some(crate::transparency::SealEntry {
+            seq: 0,
+            at: 0,
+            event: String::new(),
+            seal_id: self.id.clone(),
+            version: 0,
+            kind: kind.into(),
+            state,
+            seal_sm3: self.seal_data_sm3.clone(),
+            certificate_serial: self.certificate_serial.clone(),
+            valid_from: unix(self.valid_from),
+            valid_to: unix(self.valid_to),
+        })
     }
 }
 

@@ -189,3 +189,61 @@ impl Service {
 }
 
 pub const PASSWORD: &str = "Test-Password-2026";
+
+impl Service {
+    /// Runs SQL on the service's database behind its back (tampering, injected failures).
+    pub async fn raw_sql(&self, sql: &str) {
+        match (&self.config.database, &self.config.database_schema) {
+            (Some(url), Some(schema)) => {
+                let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+                let opts = opts.options([("search_path", schema.as_str())]);
+                let pool = sqlx::PgPool::connect_with(opts).await.unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+            _ => {
+                let file = self.config.data.join(eseal_store::SQLITE_FILE);
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+                    .await
+                    .unwrap();
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+                pool.close().await;
+            }
+        }
+    }
+
+    /// Makes audit appends fail at the database (an injected failure) until
+    /// [`Service::audit_up`].
+    pub async fn audit_down(&self) {
+        if self.config.database.is_some() {
+            self.raw_sql(
+                "CREATE OR REPLACE FUNCTION audit_down() RETURNS trigger AS $$ \
+                 BEGIN RAISE EXCEPTION 'audit down'; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+                 FOR EACH ROW EXECUTE FUNCTION audit_down();",
+            )
+            .await;
+        } else {
+            self.raw_sql(
+                "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+                 BEGIN SELECT RAISE(ABORT, 'audit down'); END",
+            )
+            .await;
+        }
+    }
+
+    /// Ends [`Service::audit_down`].
+    pub async fn audit_up(&self) {
+        if self.config.database.is_some() {
+            self.raw_sql("DROP TRIGGER audit_down ON audit_log").await;
+        } else {
+            self.raw_sql("DROP TRIGGER audit_down").await;
+        }
+    }
+}

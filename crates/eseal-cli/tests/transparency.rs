@@ -1,0 +1,140 @@
+//! Issue 8, item 4: the seal transparency proof travels with a signed document and is checked
+//! offline. A seal is made and signs through an in-process service; its proof and the log key
+//! are fetched over the public API and saved as files; `eseal verify SIG --data FILE
+//! --transparency PROOF --log-key KEY` proves the signature's seal is in the log; a proof
+//! that was altered, or that names another seal, fails (exit 1).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use base64ct::{Base64, Encoding};
+use eseal_store::transparency::Log;
+use serde_json::{Value, json};
+use std::process::Command;
+use std::sync::Arc;
+
+fn eseal(args: &[&std::ffi::OsStr]) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(args)
+        .env("ESEAL_LANG", "en")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The verification report, then the transparency report: the last JSON document.
+    let at = text
+        .rfind("{\n  \"transparency\"")
+        .unwrap_or_else(|| panic!("{text}"));
+    (
+        out.status.code().unwrap(),
+        serde_json::from_str(&text[at..]).unwrap(),
+    )
+}
+
+#[test]
+fn the_proof_beside_a_signed_document_checks_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (signature, proof, key) = rt.block_on(async {
+        let mut config = eseal_server::app::ServeConfig::new(data.clone());
+        config.listen = "127.0.0.1:0".into();
+        let run = eseal_server::app::start(config, Arc::new(eseal_gm::provider::SystemClock))
+            .await
+            .unwrap();
+        let f = eseal_server::fixture::personal_seal(&run).await.unwrap();
+        let http = reqwest::Client::new();
+        let signed: Value = http
+            .post(format!("{}/api/v1/seals/{}/sign", run.url, f.seal))
+            .bearer_auth(&f.holder_token)
+            .json(&json!({"pin": eseal_server::fixture::PIN, "data": Base64::encode_string(b"contract"), "document_name": "contract.txt", "purpose": "test"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let mut tree = run.state.seal_tree().lock().await;
+        eseal_server::audit::checkpoint_once(
+            &run.state,
+            Log::Seals,
+            &mut tree,
+            &dir.path().join("checkpoints"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        drop(tree);
+        let get = |path: String| {
+            let http = http.clone();
+            async move { http.get(path).send().await.unwrap().text().await.unwrap() }
+        };
+        let proof = get(format!("{}/api/v1/transparency/seals/{}", run.url, f.seal)).await;
+        let key = get(format!("{}/api/v1/transparency/key", run.url)).await;
+        run.abort();
+        (
+            Base64::decode_vec(signed["signature"].as_str().unwrap()).unwrap(),
+            proof,
+            key,
+        )
+    });
+    let sig = dir.path().join("contract.sig");
+    let doc = dir.path().join("contract.txt");
+    let proof_file = dir.path().join("seal-proof.json");
+    let key_file = dir.path().join("log-key.pem");
+    std::fs::write(&sig, &signature).unwrap();
+    std::fs::write(&doc, b"contract").unwrap();
+    std::fs::write(&proof_file, &proof).unwrap();
+    std::fs::write(&key_file, &key).unwrap();
+    fn with<'a>(
+        sig: &'a std::path::Path,
+        doc: &'a std::path::Path,
+        proof: &'a std::path::Path,
+        key: &'a std::path::Path,
+    ) -> Vec<&'a std::ffi::OsStr> {
+        vec![
+            "verify".as_ref(),
+            sig.as_os_str(),
+            "--data".as_ref(),
+            doc.as_os_str(),
+            "--json".as_ref(),
+            "--transparency".as_ref(),
+            proof.as_os_str(),
+            "--log-key".as_ref(),
+            key.as_os_str(),
+        ]
+    }
+    let args = |proof| with(&sig, &doc, proof, &key_file);
+
+    // Proven: the signature's own seal is in the log (the chain is INDETERMINATE without a
+    // trust store: exit 2, not 1).
+    let (code, v) = eseal(&args(&proof_file));
+    assert_ne!(code, 1, "{v}");
+    let t = &v["transparency"][0];
+    assert_eq!(t["outcome"], "PASSED", "{v}");
+    assert_eq!(t["state_at_checkpoint"], "active", "{v}");
+    assert_eq!(t["index"], 0, "{v}");
+
+    // An altered proof (the entry's state rewritten) fails.
+    let altered = dir.path().join("altered.json");
+    std::fs::write(&altered, proof.replace("active", "revoked")).unwrap();
+    let (code, v) = eseal(&args(&altered));
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["transparency"][0]["outcome"], "FAILED", "{v}");
+
+    // A valid-looking proof for other seal data fails: the document's seal is not in it.
+    let mut other: Value = serde_json::from_str(&proof).unwrap();
+    let leaf = other["proof"]["entries"][0]["leaf"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entry: Value = serde_json::from_str(&leaf).unwrap();
+    let sm3 = entry["seal_sm3"].as_str().unwrap();
+    other["proof"]["entries"][0]["leaf"] = Value::String(leaf.replace(sm3, &"0".repeat(64)));
+    let other_file = dir.path().join("other.json");
+    std::fs::write(&other_file, other.to_string()).unwrap();
+    let (code, v) = eseal(&args(&other_file));
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["transparency"][0]["outcome"], "FAILED", "{v}");
+}
