@@ -10,7 +10,6 @@ use clap::Subcommand;
 use eseal_gm::Sm2PublicKey;
 use eseal_gm::provider::{Sm2Signer, SoftwareSigner};
 use eseal_store::Store;
-use eseal_store::audit::AuditRecord;
 use eseal_tlog::{Checkpoint, Tree};
 use std::path::{Path, PathBuf};
 
@@ -142,72 +141,16 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
     }
 }
 
-fn open_checkpoint(path: &Path, key: &Sm2PublicKey, origin: &str) -> Result<Checkpoint, String> {
-    let note = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let cp =
-        Checkpoint::open(&note, origin, key).map_err(|e| format!("{}: {e}", path.display()))?;
-    if cp.origin != origin {
-        return Err(format!(
-            "{}: the checkpoint is of {:?}, not {origin:?}",
-            path.display(),
-            cp.origin
-        ));
-    }
-    Ok(cp)
-}
-
-/// Checks an export; the number of entries, or what is wrong (first bad entry first).
+/// Checks an export directory: see [`eseal_store::audit::verify_export`].
 fn verify(
     export: &Path,
     key: &Sm2PublicKey,
     origin: &str,
     earlier: Option<&Path>,
 ) -> Result<u64, String> {
-    let signed = open_checkpoint(&export.join("checkpoint"), key, origin)?;
-    let text =
-        std::fs::read_to_string(export.join("log.jsonl")).map_err(|e| format!("log.jsonl: {e}"))?;
-    let mut tree = Tree::new();
-    for (i, line) in text.lines().enumerate() {
-        let entry: AuditRecord = serde_json::from_str(line)
-            .map_err(|e| format!("entry {i} (line {}): not an audit entry: {e}", i + 1))?;
-        if entry.seq != i as i64 {
-            return Err(format!(
-                "entry {i} (line {}): sequence number {} where {i} was due (an entry deleted, inserted or moved)",
-                i + 1,
-                entry.seq
-            ));
-        }
-        if entry.leaf() != line {
-            return Err(format!(
-                "entry {i} (line {}): not in canonical form (changed)",
-                i + 1
-            ));
-        }
-        tree.push(line.as_bytes());
-    }
-    if let Some(path) = earlier {
-        let old = open_checkpoint(path, key, origin)?;
-        if old.size > tree.size() {
-            return Err(format!(
-                "the log has {} entries, fewer than the {} of the earlier checkpoint (truncated)",
-                tree.size(),
-                old.size
-            ));
-        }
-        let root = tree.root_at(old.size).map_err(|e| e.to_string())?;
-        if root != old.root {
-            return Err(format!(
-                "the first {} entries no longer have the earlier checkpoint's root (history rewritten)",
-                old.size
-            ));
-        }
-    }
-    if signed.size != tree.size() || signed.root != tree.root() {
-        return Err(format!(
-            "the log ({} entries) does not have the signed checkpoint's size {} and root (an entry changed, added or removed)",
-            tree.size(),
-            signed.size
-        ));
-    }
-    Ok(tree.size())
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let note = read(&export.join("checkpoint"))?;
+    let log = read(&export.join("log.jsonl"))?;
+    let old = earlier.map(read).transpose()?;
+    eseal_store::audit::verify_export(&log, &note, key, origin, old.as_deref())
 }

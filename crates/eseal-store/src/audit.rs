@@ -46,3 +46,124 @@ impl AuditRecord {
         serde_json::to_string(self).unwrap_or_default()
     }
 }
+
+fn open_checkpoint(
+    note: &str,
+    what: &str,
+    key: &eseal_gm::Sm2PublicKey,
+    origin: &str,
+) -> Result<eseal_tlog::Checkpoint, String> {
+    let cp = eseal_tlog::Checkpoint::open(note, origin, key).map_err(|e| format!("{what}: {e}"))?;
+    if cp.origin != origin {
+        return Err(format!(
+            "{what}: the checkpoint is of {:?}, not {origin:?}",
+            cp.origin
+        ));
+    }
+    Ok(cp)
+}
+
+/// Checks an exported audit log line by line, as [`verify_export`] does: each line must be an
+/// entry in canonical form with the next sequence number; [`ExportVerifier::finish`] then
+/// compares the Merkle tree with the signed checkpoint(s). Cloning it keeps a prefix checked.
+#[derive(Debug, Clone, Default)]
+pub struct ExportVerifier {
+    tree: eseal_tlog::Tree,
+}
+
+impl ExportVerifier {
+    /// Nothing checked yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Entries checked so far.
+    pub fn size(&self) -> u64 {
+        self.tree.size()
+    }
+
+    /// Checks the next line (without its newline).
+    pub fn push(&mut self, line: &str) -> Result<(), String> {
+        let i = self.tree.size();
+        let entry: AuditRecord = serde_json::from_str(line)
+            .map_err(|e| format!("entry {i} (line {}): not an audit entry: {e}", i + 1))?;
+        if entry.seq != i as i64 {
+            return Err(format!(
+                "entry {i} (line {}): sequence number {} where {i} was due (an entry deleted, inserted or moved)",
+                i + 1,
+                entry.seq
+            ));
+        }
+        if entry.leaf() != line {
+            return Err(format!(
+                "entry {i} (line {}): not in canonical form (changed)",
+                i + 1
+            ));
+        }
+        self.tree.push(line.as_bytes());
+        Ok(())
+    }
+
+    /// Compares the entries checked with the signed checkpoint `note` (and an `earlier` one).
+    pub fn finish(
+        &self,
+        note: &str,
+        key: &eseal_gm::Sm2PublicKey,
+        origin: &str,
+        earlier: Option<&str>,
+    ) -> Result<u64, String> {
+        let signed = open_checkpoint(note, "checkpoint", key, origin)?;
+        let tree = &self.tree;
+        if let Some(note) = earlier {
+            let old = open_checkpoint(note, "earlier checkpoint", key, origin)?;
+            if old.size > tree.size() {
+                return Err(format!(
+                    "the log has {} entries, fewer than the {} of the earlier checkpoint (truncated)",
+                    tree.size(),
+                    old.size
+                ));
+            }
+            let root = tree.root_at(old.size).map_err(|e| e.to_string())?;
+            if root != old.root {
+                return Err(format!(
+                    "the first {} entries no longer have the earlier checkpoint's root (history rewritten)",
+                    old.size
+                ));
+            }
+        }
+        if signed.size != tree.size() || signed.root != tree.root() {
+            return Err(format!(
+                "the log ({} entries) does not have the signed checkpoint's size {} and root (an entry changed, added or removed)",
+                tree.size(),
+                signed.size
+            ));
+        }
+        Ok(tree.size())
+    }
+}
+
+/// Recomputes an exported audit log offline (`eseal audit verify`): `log` holds one entry per
+/// line, each in canonical form and numbered from 0 without gaps; its Merkle tree must have the
+/// signed checkpoint `note`'s size and root, and (with `earlier`) extend an earlier signed
+/// checkpoint kept elsewhere. The number of entries, or what is wrong, naming the first bad
+/// entry.
+pub fn verify_export(
+    log: &str,
+    note: &str,
+    key: &eseal_gm::Sm2PublicKey,
+    origin: &str,
+    earlier: Option<&str>,
+) -> Result<u64, String> {
+    // The signature first: a forged checkpoint is named as such, not as a bad entry.
+    open_checkpoint(note, "checkpoint", key, origin)?;
+    if !log.is_empty() && !log.ends_with('\n') {
+        return Err("the log's last line has no newline (cut short)".into());
+    }
+    let mut v = ExportVerifier::new();
+    if let Some(body) = log.strip_suffix('\n') {
+        for line in body.split('\n') {
+            v.push(line)?;
+        }
+    }
+    v.finish(note, key, origin, earlier)
+}
