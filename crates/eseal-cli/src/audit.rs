@@ -8,9 +8,8 @@
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 use eseal_gm::Sm2PublicKey;
-use eseal_gm::provider::{Sm2Signer, SoftwareSigner};
+use eseal_gm::provider::SoftwareSigner;
 use eseal_store::Store;
-use eseal_tlog::{Checkpoint, Tree};
 use std::path::{Path, PathBuf};
 
 /// `eseal audit`.
@@ -71,7 +70,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?;
-            let entries = rt.block_on(async {
+            let (size, root) = rt.block_on(async {
                 let store = match (data, database, database_schema) {
                     (Some(dir), None, _) => Store::open_sqlite(&dir).await?,
                     (None, Some(url), Some(schema)) => {
@@ -80,41 +79,18 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                     (None, Some(url), None) => Store::open_url(&url).await?,
                     _ => bail!("give --data DIR or --database URL"),
                 };
-                let mut all = Vec::new();
-                loop {
-                    let page = store.audit_log(all.len() as i64, 10_000).await?;
-                    if page.is_empty() {
-                        break;
-                    }
-                    all.extend(page);
-                }
+                let done = eseal_server::audit::export(
+                    &store,
+                    &signer,
+                    &origin,
+                    &out,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .await;
                 store.close().await;
-                Ok::<_, anyhow::Error>(all)
+                done.map_err(|e| anyhow!("{}", e.detail))
             })?;
-            let mut tree = Tree::new();
-            let mut lines = String::new();
-            for e in &entries {
-                let leaf = e.leaf();
-                tree.push(leaf.as_bytes());
-                lines.push_str(&leaf);
-                lines.push('\n');
-            }
-            let checkpoint = Checkpoint {
-                origin: origin.clone(),
-                size: tree.size(),
-                root: tree.root(),
-                extensions: Vec::new(),
-            };
-            let note = checkpoint.sign(&origin, &signer)?;
-            std::fs::create_dir(&out)
-                .with_context(|| format!("cannot create {}", out.display()))?;
-            crate::files::write_new(&out.join("log.jsonl"), lines.as_bytes())?;
-            crate::files::write_new(&out.join("checkpoint"), note.as_bytes())?;
-            crate::files::write_new(
-                &out.join("audit-key.pem"),
-                signer.public_key().to_spki_pem()?.as_bytes(),
-            )?;
-            println!("{} entries, root {}", tree.size(), hex::encode(tree.root()));
+            println!("{size} entries, root {}", hex::encode(root));
             Ok(0)
         }
         AuditCommand::Verify {

@@ -529,6 +529,35 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         national: Some(national),
     };
 
+    // Each start records the configuration it runs with, so a changed configuration (another
+    // connector, the HSM switched off, checkpoints elsewhere) is in the audit log.
+    let configuration = format!(
+        "backend={:?} hsm={} police={} national={} checkpoints={} demo={}",
+        store.backend(),
+        config.hsm.as_ref().map_or("off".to_owned(), |h| format!(
+            "{}#{}/{}",
+            h.module.display(),
+            h.token,
+            h.key_label
+        )),
+        config.police_url.as_deref().unwrap_or("simulator"),
+        config.national_url.as_deref().unwrap_or("simulator"),
+        config
+            .audit_checkpoints
+            .as_ref()
+            .map_or("DATA/audit-checkpoints".to_owned(), |d| d
+                .display()
+                .to_string()),
+        config.demo,
+    );
+    store
+        .record_event(
+            eseal_store::audit::Event::ServiceStart,
+            &format!("service/{}", config.listen),
+            &configuration,
+            now,
+        )
+        .await?;
     let first_admin = if store.all::<crate::auth::User>(1).await?.is_empty() {
         let password = one_time_password(&random)?;
         let (user, enrolment) = crate::auth::new_user(

@@ -104,3 +104,67 @@ pub async fn checkpoint_worker(s: AppState, every: std::time::Duration, dir: Pat
         tokio::time::sleep(every).await;
     }
 }
+
+/// Writes the audit log into a new directory `out` (`log.jsonl`, one canonical entry per line;
+/// `checkpoint`, signed by `signer` under `origin`; `audit-key.pem`), after recording the
+/// export itself in the log (it appears in the next export). Returns the size and root.
+pub async fn export(
+    store: &eseal_store::Store,
+    signer: &dyn eseal_gm::provider::Sm2Signer,
+    origin: &str,
+    out: &Path,
+    now: time::OffsetDateTime,
+) -> Result<(u64, eseal_tlog::Hash), ApiError> {
+    let fail = |e: &dyn std::fmt::Display| ApiError::internal(format!("{}: {e}", out.display()));
+    // The directory first: an export that cannot be written is not recorded as made.
+    std::fs::create_dir(out).map_err(|e| fail(&e))?;
+    let mut tree = Tree::new();
+    let mut lines = String::new();
+    loop {
+        let page = store
+            .log_leaves(Log::Audit, tree.size() as i64, 10_000)
+            .await?;
+        if page.is_empty() {
+            break;
+        }
+        for (seq, leaf) in page {
+            if seq != tree.size() as i64 {
+                return Err(ApiError::internal(format!(
+                    "audit log: entry {seq} where {} was due",
+                    tree.size()
+                )));
+            }
+            tree.push(leaf.as_bytes());
+            lines.push_str(&leaf);
+            lines.push('\n');
+        }
+    }
+    store
+        .record_event(
+            eseal_store::audit::Event::AuditExport,
+            &format!("export/{}", out.display()),
+            &format!("size={} root={}", tree.size(), hex::encode(tree.root())),
+            now,
+        )
+        .await?;
+    let note = Checkpoint {
+        origin: origin.into(),
+        size: tree.size(),
+        root: tree.root(),
+        extensions: Vec::new(),
+    }
+    .sign(origin, signer)
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let pem = signer
+        .public_key()
+        .to_spki_pem()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    for (name, bytes) in [
+        ("log.jsonl", lines.as_bytes()),
+        ("checkpoint", note.as_bytes()),
+        ("audit-key.pem", pem.as_bytes()),
+    ] {
+        std::fs::write(out.join(name), bytes).map_err(|e| fail(&e))?;
+    }
+    Ok((tree.size(), tree.root()))
+}

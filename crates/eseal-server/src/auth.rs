@@ -12,6 +12,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use eseal_core::DataKey;
 use eseal_gm::provider::SecureRandom;
+use eseal_store::audit::{ACTOR, Event};
 use eseal_store::{Batch, Column, Record, Store, Versioned};
 use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
@@ -402,6 +403,8 @@ pub async fn login(
     now: OffsetDateTime,
     random: &dyn SecureRandom,
 ) -> Result<String, ApiError> {
+    // Every attempt is audited (R-AUDIT-1): success, each failure and why, lockouts.
+    let object = format!("users/{username}");
     let Some(Versioned {
         record: mut user,
         version,
@@ -409,12 +412,21 @@ pub async fn login(
     else {
         // Spend the same time as a real check.
         let _ = password_ok(password, DUMMY_HASH);
+        store
+            .record_event(Event::Login, &object, "failed:unknown_user", now)
+            .await?;
         return Err(ApiError::login_failed());
     };
     if user.disabled || user.system {
+        store
+            .record_event(Event::Login, &object, "failed:disabled", now)
+            .await?;
         return Err(ApiError::login_failed());
     }
     if user.locked_until > now.unix_timestamp() {
+        store
+            .record_event(Event::Login, &object, "failed:locked", now)
+            .await?;
         return Err(ApiError::locked(user.locked_until));
     }
     let step = totp_step(now);
@@ -429,9 +441,18 @@ pub async fn login(
             user.locked_until = (now + LOCKOUT).unix_timestamp();
             user.failures = 0;
         }
-        store
-            .commit(Batch::new().update(&user, version)?, now)
-            .await?;
+        let mut batch = Batch::new();
+        batch
+            .update(&user, version)?
+            .event(Event::Login, &object, "failed:bad_credentials");
+        if locked {
+            batch.event(
+                Event::Lockout,
+                &object,
+                &format!("until={}", user.locked_until),
+            );
+        }
+        store.commit(&batch, now).await?;
         return Err(if locked {
             ApiError::locked(user.locked_until)
         } else {
@@ -450,8 +471,14 @@ pub async fn login(
         last_seen: now.unix_timestamp(),
         ended: false,
     };
-    store
-        .commit(Batch::new().update(&user, version)?.insert(&session)?, now)
+    let mut batch = Batch::new();
+    batch
+        .update(&user, version)?
+        .insert(&session)?
+        .event(Event::Login, &object, "ok");
+    // The user who logged in is the actor of their own login.
+    ACTOR
+        .scope(user.username.clone(), store.commit(&batch, now))
         .await?;
     Ok(secret)
 }

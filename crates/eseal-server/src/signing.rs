@@ -394,8 +394,8 @@ async fn refuse_and_record(
     if let Ok(mut u) = intent(s, seal, signer, input, now) {
         let mut batch = Batch::new();
         if u.aborted(&format!("refused: {why}"), now).is_ok() && batch.insert(&u).is_ok() {
-            // Best effort: the refusal stands even if recording it fails (the audit log of
-            // issue 8 will make this fail-closed).
+            // Best effort: the refusal stands even if recording it fails — nothing was
+            // signed, so failing closed here means refusing, which it does either way.
             let _ = s.store().commit(&batch, now).await;
         }
     }

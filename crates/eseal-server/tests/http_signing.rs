@@ -518,6 +518,14 @@ async fn signing(backend: Backend) {
             "PIN {pin} in the audit log"
         );
     }
+    // Issue 8: every entry well-formed; this flow's own record kinds audited.
+    svc.assert_audited(&[
+        "pin_resets.insert",
+        "pin_resets.update",
+        "seals.update",
+        "seal_keys.update",
+    ])
+    .await;
     svc.run.abort();
 }
 
@@ -913,6 +921,9 @@ async fn official_seal_use_needs_approval_on(backend: Backend) {
     assert_eq!(reg["made_here"], true, "{checked}");
     assert_eq!(reg["ledger"]["id"], v["usage"]["id"], "{checked}");
     assert_eq!(reg["ledger"]["approval"], rid2.as_str(), "{checked}");
+    // Issue 8: every entry well-formed; this flow's own record kinds audited.
+    svc.assert_audited(&["use_requests.insert", "use_requests.update"])
+        .await;
     svc.run.abort();
 }
 
@@ -1314,6 +1325,8 @@ async fn position_seal_signs_within_its_scope_on(backend: Backend) {
         4,
         "{ledger}"
     );
+    // Issue 8: every entry well-formed; this flow's own record kinds audited.
+    svc.assert_audited(&["position_scopes.insert"]).await;
     svc.run.abort();
 }
 

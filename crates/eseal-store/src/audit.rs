@@ -23,6 +23,45 @@ pub fn current_actor() -> String {
         .unwrap_or_else(|_| "system".into())
 }
 
+/// Audited events that write no record of their own (every record write is audited as
+/// `<table>.insert` / `<table>.update`, every stored artefact as `blobs.insert` /
+/// `materials.insert`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A login attempt; outcome `ok` or `failed:<why>`.
+    Login,
+    /// An account locked after repeated failures.
+    Lockout,
+    /// The service started; outcome names its configuration (a changed configuration shows).
+    ServiceStart,
+    /// The audit log was exported (object: the export, outcome: entries and root).
+    AuditExport,
+    /// Audit entries were archived (removed after a signed export).
+    AuditArchive,
+}
+
+impl Event {
+    /// Every kind, for the coverage test.
+    pub const ALL: [Event; 5] = [
+        Event::Login,
+        Event::Lockout,
+        Event::ServiceStart,
+        Event::AuditExport,
+        Event::AuditArchive,
+    ];
+
+    /// The event name in the log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Event::Login => "auth.login",
+            Event::Lockout => "auth.lockout",
+            Event::ServiceStart => "service.start",
+            Event::AuditExport => "audit.export",
+            Event::AuditArchive => "audit.archive",
+        }
+    }
+}
+
 /// One entry of the audit log; its canonical JSON (fields in this order) is the Merkle leaf.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {

@@ -83,6 +83,8 @@ pub struct Batch {
     blobs: Vec<(String, String, Vec<u8>)>,
     /// Sealed identity materials: (SM3 hex, data key id, plain size, sealed bytes).
     materials: Vec<(String, i64, i64, Vec<u8>)>,
+    /// Audit entries for events that write no record: (event, object, outcome).
+    events: Vec<(String, String, String)>,
 }
 
 impl Batch {
@@ -142,9 +144,23 @@ impl Batch {
         Ok(self)
     }
 
+    /// Appends an audit entry for an event that writes no record (a login, an export, a
+    /// service start), in this batch's transaction: see [`audit::Event`].
+    pub fn event(&mut self, event: audit::Event, object: &str, outcome: &str) -> &mut Self {
+        self.events.push((
+            event.name().to_owned(),
+            object.to_owned(),
+            outcome.to_owned(),
+        ));
+        self
+    }
+
     /// Whether nothing is to be written.
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty() && self.blobs.is_empty() && self.materials.is_empty()
+        self.writes.is_empty()
+            && self.blobs.is_empty()
+            && self.materials.is_empty()
+            && self.events.is_empty()
     }
 }
 
@@ -389,6 +405,16 @@ fn audit_entries(batch: &Batch, at: i64, actor: &str) -> Vec<audit::AuditRecord>
             event: "materials.insert".into(),
             object: format!("materials/{sm3}"),
             outcome: format!("size={size}"),
+        });
+    }
+    for (event, object, outcome) in &batch.events {
+        out.push(audit::AuditRecord {
+            seq: 0,
+            at,
+            actor: actor.to_owned(),
+            event: event.clone(),
+            object: object.clone(),
+            outcome: outcome.clone(),
         });
     }
     for (sm3, media_type, _) in &batch.blobs {
@@ -704,6 +730,18 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Records an event that writes no record (one audit entry, committed alone).
+    pub async fn record_event(
+        &self,
+        event: audit::Event,
+        object: &str,
+        outcome: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.commit(Batch::new().event(event, object, outcome), at)
+            .await
     }
 
     /// Stores a signed checkpoint of `log` at `size` (a second one for the same size is

@@ -247,3 +247,64 @@ impl Service {
         }
     }
 }
+
+impl Service {
+    /// A count of everything the store has written (record versions, artefacts, materials,
+    /// audit entries, seal log entries) except by the filing worker, which runs on its own:
+    /// unchanged means the caller's operation wrote nothing.
+    pub async fn written(&self) -> i64 {
+        const SQL: &str = "SELECT (SELECT count(*) FROM history WHERE tbl <> 'filings') \
+            + (SELECT count(*) FROM blobs) + (SELECT count(*) FROM materials) \
+            + (SELECT count(*) FROM audit_log WHERE event NOT LIKE 'filings.%') \
+            + (SELECT count(*) FROM seal_log)";
+        match (&self.config.database, &self.config.database_schema) {
+            (Some(url), Some(schema)) => {
+                let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+                let opts = opts.options([("search_path", schema.as_str())]);
+                let pool = sqlx::PgPool::connect_with(opts).await.unwrap();
+                let (n,): (i64,) = sqlx::query_as(SQL).fetch_one(&pool).await.unwrap();
+                pool.close().await;
+                n
+            }
+            _ => {
+                let file = self.config.data.join(eseal_store::SQLITE_FILE);
+                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+                    .await
+                    .unwrap();
+                let (n,): (i64,) = sqlx::query_as(SQL).fetch_one(&pool).await.unwrap();
+                pool.close().await;
+                n
+            }
+        }
+    }
+
+    /// Every audit entry carries a time, an actor, an event, an object and an outcome, with
+    /// gapless sequence numbers; and each of `kinds` occurs. Returns the kinds seen.
+    pub async fn assert_audited(&self, kinds: &[&str]) -> std::collections::BTreeSet<String> {
+        let log = self
+            .run
+            .state
+            .store()
+            .audit_log(0, 1_000_000)
+            .await
+            .unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, e) in log.iter().enumerate() {
+            assert_eq!(e.seq, i as i64, "{e:?}");
+            assert!(e.at > 1_700_000_000, "{e:?}");
+            for (name, v) in [
+                ("actor", &e.actor),
+                ("event", &e.event),
+                ("object", &e.object),
+                ("outcome", &e.outcome),
+            ] {
+                assert!(!v.trim().is_empty(), "{name} empty in {e:?}");
+            }
+            seen.insert(e.event.clone());
+        }
+        for k in kinds {
+            assert!(seen.contains(*k), "no {k} in the audit log; seen {seen:?}");
+        }
+        seen
+    }
+}

@@ -1,0 +1,295 @@
+//! Issue 8, on SQLite and PostgreSQL:
+//! * fail-closed — with audit appends failing at the database (an injected trigger), each
+//!   audited operation of a seal's life (login, user creation, application, material upload,
+//!   submission, review, making, PIN change, signing, revocation) answers an error and writes
+//!   nothing at all; once the audit log accepts entries again the same operation succeeds;
+//! * coverage — after that life, every entry carries time, actor, event, object and outcome,
+//!   and every event kind the life touches is there (record writes of each table, artefacts,
+//!   materials, logins, failures, lockouts, service start, export).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod common;
+
+use base64ct::{Base64, Encoding};
+use common::{Backend, Service, backends, start};
+use eseal_gm::provider::Clock;
+use eseal_server::fixture::{PASSWORD, PIN};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use time::macros::datetime;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_is_fail_closed_and_covers_every_event() {
+    for b in backends() {
+        on(b).await;
+    }
+}
+
+/// Runs `op` with the audit log refusing entries: it must fail and write nothing; then again
+/// with the log working: it must succeed. Returns the second answer.
+async fn fail_closed<F, Fut>(svc: &Service, what: &str, op: F) -> (StatusCode, Value)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (StatusCode, Value)>,
+{
+    let before = svc.written().await;
+    svc.audit_down().await;
+    let (s, v) = op().await;
+    svc.audit_up().await;
+    assert!(
+        s.is_server_error(),
+        "{what} with the audit log down: {s} {v}"
+    );
+    assert_eq!(
+        svc.written().await,
+        before,
+        "{what} wrote something without its audit entry"
+    );
+    let (s, v) = op().await;
+    assert!(s.is_success(), "{what} with the audit log up: {s} {v}");
+    (s, v)
+}
+
+async fn post(
+    svc: &Service,
+    path: String,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    svc.call("POST", &path, token, body).await
+}
+
+async fn login(svc: &Service, user: &str, password: &str) -> (StatusCode, Value) {
+    let totp = svc.totp(user).await;
+    svc.call(
+        "POST",
+        "/api/v1/login",
+        None,
+        Some(json!({"username": user, "password": password, "totp": totp})),
+    )
+    .await
+}
+
+async fn on(backend: Backend) {
+    let svc = start(&backend, datetime!(2026-06-01 09:00 UTC)).await;
+    let fx = eseal_server::fixture::personal_seal(&svc.run)
+        .await
+        .unwrap();
+    svc.clock.advance(time::Duration::seconds(31));
+
+    // Login (a session and the user's last TOTP step are written).
+    let (_, v) = fail_closed(&svc, "login", || login(&svc, "maker", PASSWORD)).await;
+    let maker = v["token"].as_str().unwrap().to_owned();
+    let (_, v) = login(&svc, "applicant", PASSWORD).await;
+    let applicant = v["token"].as_str().unwrap().to_owned();
+    let (_, v) = login(&svc, "reviewer", PASSWORD).await;
+    let reviewer = v["token"].as_str().unwrap().to_owned();
+    let a = svc.run.first_admin.clone().unwrap();
+    let (_, v) = login(&svc, &a.username, &a.password).await;
+    let admin = v["token"].as_str().unwrap().to_owned();
+
+    fail_closed(&svc, "user creation", || {
+        svc.call(
+            "POST",
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({"username": "li", "display_name": "李四", "roles": ["holder"], "password": PASSWORD, "citizen_id": "110105198001010016"})),
+        )
+    })
+    .await;
+    let (_, app) = fail_closed(&svc, "application", || {
+        svc.call(
+            "POST",
+            "/api/v1/applications",
+            Some(&applicant),
+            Some(
+                json!({"kind": "personal", "seal_name": "李四", "holder_id": "110105198001010016"}),
+            ),
+        )
+    })
+    .await;
+    let id = app["id"].as_str().unwrap().to_owned();
+    let (_, m) = fail_closed(&svc, "material upload", || async {
+        let r = svc
+            .http
+            .post(svc.url("/api/v1/materials"))
+            .bearer_auth(&applicant)
+            .body("li id card")
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<Value>().await.unwrap_or(Value::Null))
+    })
+    .await;
+    let sm3 = m["sm3"].as_str().unwrap().to_owned();
+    fail_closed(&svc, "material attached", || {
+        post(
+            &svc,
+            format!("/api/v1/applications/{id}/materials"),
+            Some(&applicant),
+            Some(json!({"kind": "holder_id", "sm3": sm3})),
+        )
+    })
+    .await;
+    fail_closed(&svc, "submission", || {
+        post(
+            &svc,
+            format!("/api/v1/applications/{id}/submit"),
+            Some(&applicant),
+            None,
+        )
+    })
+    .await;
+    fail_closed(&svc, "review", || {
+        post(
+            &svc,
+            format!("/api/v1/applications/{id}/approve"),
+            Some(&reviewer),
+            None,
+        )
+    })
+    .await;
+    let square = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/image/square.png"
+    ))
+    .unwrap();
+    fail_closed(&svc, "making", || {
+        post(&svc, format!("/api/v1/applications/{id}/make"),
+            Some(&maker),
+            Some(json!({"key": "platform", "pin": "480213", "impression": Base64::encode_string(&square)})),
+        )
+    })
+    .await;
+
+    // The fixture's seal: PIN change, signing, revocation.
+    let seal = fx.seal.clone();
+    fail_closed(&svc, "PIN change", || {
+        post(
+            &svc,
+            format!("/api/v1/seals/{seal}/pin"),
+            Some(&fx.holder_token),
+            Some(json!({"old_pin": PIN, "new_pin": "246810"})),
+        )
+    })
+    .await;
+    fail_closed(&svc, "signing", || {
+        post(&svc, format!("/api/v1/seals/{seal}/sign"),
+            Some(&fx.holder_token),
+            Some(json!({"pin": "246810", "data": Base64::encode_string(b"contract"), "document_name": "contract.txt", "purpose": "test"})),
+        )
+    })
+    .await;
+    let proof = svc.upload(&maker, b"loss report".to_vec()).await;
+    fail_closed(&svc, "revocation", || {
+        post(
+            &svc,
+            format!("/api/v1/seals/{seal}/revoke"),
+            Some(&maker),
+            Some(json!({"reason": "stolen_or_lost", "proof": [proof]})),
+        )
+    })
+    .await;
+
+    // Failed logins: unknown user, bad password five times (the lockout), then locked.
+    let (s, _) = svc
+        .call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "nobody", "password": "x", "totp": "000000"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    for _ in 0..5 {
+        svc.call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "zhang", "password": "wrong", "totp": "000000"})),
+        )
+        .await;
+    }
+    let (s, _) = login(&svc, "zhang", PASSWORD).await;
+    assert_ne!(s, StatusCode::OK);
+    // The filing worker delivers (filings updated). A filing whose delivery was being
+    // recorded while the audit log was down stays claimed until its lease ends: at least one.
+    let store = svc.run.state.store().clone();
+    let mut delivered = false;
+    for _ in 0..200 {
+        let log = store.audit_log(0, 1_000_000).await.unwrap();
+        if log.iter().any(|e| e.event == "filings.update") {
+            delivered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(delivered, "no filing was delivered");
+    // An export (itself audited).
+    eseal_server::audit::export(
+        &store,
+        &svc.run.state.pki().audit_signer(),
+        eseal_server::audit::ORIGIN,
+        &svc.dir.path().join("export"),
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
+
+    let seen = svc
+        .assert_audited(&[
+            "service.start",
+            "organisations.insert",
+            "users.insert",
+            "users.update",
+            "sessions.insert",
+            "applications.insert",
+            "applications.update",
+            "materials.insert",
+            "blobs.insert",
+            "seals.insert",
+            "seals.update",
+            "seal_keys.insert",
+            "seal_keys.update",
+            "filings.insert",
+            "filings.update",
+            "usages.insert",
+            "usages.update",
+            "auth.login",
+            "auth.lockout",
+            "audit.export",
+        ])
+        .await;
+    let log = store.audit_log(0, 1_000_000).await.unwrap();
+    let outcomes: std::collections::BTreeSet<&str> = log
+        .iter()
+        .filter(|e| e.event == "auth.login")
+        .map(|e| e.outcome.as_str())
+        .collect();
+    for o in [
+        "ok",
+        "failed:unknown_user",
+        "failed:bad_credentials",
+        "failed:locked",
+    ] {
+        assert!(outcomes.contains(o), "no login {o}: {outcomes:?}");
+    }
+    // The one who logs in is the actor of a successful login; others are anonymous.
+    assert!(
+        log.iter()
+            .any(|e| e.event == "auth.login" && e.outcome == "ok" && e.actor == "maker")
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.event == "auth.login" && e.outcome != "ok" && e.actor == "anonymous")
+    );
+    // No PIN, password or identity number in any entry.
+    for e in &log {
+        let leaf = e.leaf();
+        for secret in [PIN, "246810", "480213", PASSWORD, "wrong"] {
+            assert!(!leaf.contains(secret), "{secret} in {leaf}");
+        }
+    }
+    eprintln!("{} audit entries, kinds: {seen:?}", log.len());
+    svc.run.abort();
+}
