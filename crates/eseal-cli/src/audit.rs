@@ -10,6 +10,7 @@ use clap::Subcommand;
 use eseal_gm::Sm2PublicKey;
 use eseal_gm::provider::SoftwareSigner;
 use eseal_store::Store;
+use eseal_store::audit::AuditQuery;
 use std::path::{Path, PathBuf};
 
 /// `eseal audit`.
@@ -35,6 +36,40 @@ pub enum AuditCommand {
         /// The directory to create.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Search the audit log: by time, actor, seal and event; one entry per line (or JSON).
+    Query {
+        /// The service's data directory (SQLite).
+        #[arg(long, conflicts_with = "database")]
+        data: Option<PathBuf>,
+        /// Or its PostgreSQL database.
+        #[arg(long, env = "ESEAL_DATABASE")]
+        database: Option<String>,
+        /// The PostgreSQL schema.
+        #[arg(long)]
+        database_schema: Option<String>,
+        /// At or after (RFC 3339, e.g. 2026-11-01T00:00:00+08:00).
+        #[arg(long)]
+        since: Option<String>,
+        /// At or before (RFC 3339).
+        #[arg(long)]
+        until: Option<String>,
+        /// This user (or `system`, `anonymous`).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Everything about this seal: its record, key, filings, uses, use requests, PIN
+        /// resets and scope.
+        #[arg(long)]
+        seal: Option<String>,
+        /// Events starting with this (`auth.login`, `seals.`, `usages.`).
+        #[arg(long)]
+        event: Option<String>,
+        /// Most entries shown.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        /// JSON lines (the entries' canonical form).
+        #[arg(long)]
+        json: bool,
     },
     /// Recompute an export offline: entries well-formed and numbered without gaps, the tree's
     /// root equal to the signed checkpoint's, and (with --checkpoint) the log an extension of
@@ -71,14 +106,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 .build()
                 .context("cannot start the async runtime")?;
             let (size, root) = rt.block_on(async {
-                let store = match (data, database, database_schema) {
-                    (Some(dir), None, _) => Store::open_sqlite(&dir).await?,
-                    (None, Some(url), Some(schema)) => {
-                        Store::open_postgres_in_schema(&url, &schema).await?
-                    }
-                    (None, Some(url), None) => Store::open_url(&url).await?,
-                    _ => bail!("give --data DIR or --database URL"),
-                };
+                let store = open_store(data, database, database_schema).await?;
                 let done = eseal_server::audit::export(
                     &store,
                     &signer,
@@ -91,6 +119,69 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 done.map_err(|e| anyhow!("{}", e.detail))
             })?;
             println!("{size} entries, root {}", hex::encode(root));
+            Ok(0)
+        }
+        AuditCommand::Query {
+            data,
+            database,
+            database_schema,
+            since,
+            until,
+            actor,
+            seal,
+            event,
+            limit,
+            json,
+        } => {
+            let time = |t: Option<String>, what: &str| -> Result<Option<i64>> {
+                t.map(|t| {
+                    time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+                        .map(|t| t.unix_timestamp())
+                        .with_context(|| format!("--{what} {t:?}: not an RFC 3339 time"))
+                })
+                .transpose()
+            };
+            let mut q = AuditQuery {
+                since: time(since, "since")?,
+                until: time(until, "until")?,
+                actor,
+                event,
+                objects: None,
+                limit,
+            };
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let found = rt.block_on(async {
+                let store = open_store(data, database, database_schema).await?;
+                if let Some(id) = &seal {
+                    q.objects = Some(seal_objects(&store, id).await?);
+                }
+                let found = store.audit_query(&q).await;
+                store.close().await;
+                Ok::<_, anyhow::Error>(found?)
+            })?;
+            for e in &found {
+                if json {
+                    println!("{}", e.leaf());
+                } else {
+                    let at = time::OffsetDateTime::from_unix_timestamp(e.at)
+                        .ok()
+                        .and_then(|t| {
+                            t.format(&time::format_description::well_known::Rfc3339)
+                                .ok()
+                        })
+                        .unwrap_or_else(|| e.at.to_string());
+                    println!(
+                        "{:>8}  {at}  {:<12}  {:<22}  {}  {}",
+                        e.seq, e.actor, e.event, e.object, e.outcome
+                    );
+                }
+            }
+            if !json {
+                eprintln!("{} entries", found.len());
+            }
             Ok(0)
         }
         AuditCommand::Verify {
@@ -115,6 +206,46 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
             }
         }
     }
+}
+
+async fn open_store(
+    data: Option<PathBuf>,
+    database: Option<String>,
+    schema: Option<String>,
+) -> Result<Store> {
+    Ok(match (data, database, schema) {
+        (Some(dir), None, _) => Store::open_sqlite(&dir).await?,
+        (None, Some(url), Some(schema)) => Store::open_postgres_in_schema(&url, &schema).await?,
+        (None, Some(url), None) => Store::open_url(&url).await?,
+        _ => bail!("give --data DIR or --database URL"),
+    })
+}
+
+/// The object prefixes of everything about a seal in the audit log.
+async fn seal_objects(store: &Store, id: &str) -> Result<Vec<String>> {
+    let mut out = vec![
+        format!("seals/{id}@"),
+        format!("seal_keys/{id}@"),
+        format!("position_scopes/{id}@"),
+        format!("filings/{id}-"),
+    ];
+    const ALL: i64 = 1_000_000;
+    for u in store.find::<eseal_core::Usage>("seal_id", id, ALL).await? {
+        out.push(format!("usages/{}@", u.record.id));
+    }
+    for r in store
+        .find::<eseal_core::UseRequest>("seal_id", id, ALL)
+        .await?
+    {
+        out.push(format!("use_requests/{}@", r.record.id));
+    }
+    for r in store
+        .find::<eseal_core::PinReset>("seal_id", id, ALL)
+        .await?
+    {
+        out.push(format!("pin_resets/{}@", r.record.id));
+    }
+    Ok(out)
 }
 
 /// Checks an export directory: see [`eseal_store::audit::verify_export`].

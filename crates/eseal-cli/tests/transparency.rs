@@ -37,7 +37,7 @@ fn the_proof_beside_a_signed_document_checks_offline() {
         .enable_all()
         .build()
         .unwrap();
-    let (signature, proof, key) = rt.block_on(async {
+    let (signature, proof, key, seal) = rt.block_on(async {
         let mut config = eseal_server::app::ServeConfig::new(data.clone());
         config.listen = "127.0.0.1:0".into();
         let run = eseal_server::app::start(config, Arc::new(eseal_gm::provider::SystemClock))
@@ -73,12 +73,44 @@ fn the_proof_beside_a_signed_document_checks_offline() {
         let proof = get(format!("{}/api/v1/transparency/seals/{}", run.url, f.seal)).await;
         let key = get(format!("{}/api/v1/transparency/key", run.url)).await;
         run.abort();
+        run.state.store().close().await;
         (
             Base64::decode_vec(signed["signature"].as_str().unwrap()).unwrap(),
             proof,
             key,
+            f.seal,
         )
     });
+    // The audit log, searched.
+    let about = query(&data, &["--seal", &seal]);
+    let events: Vec<&str> = about.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    for kind in [
+        "seals.insert",
+        "seal_keys.insert",
+        "seal_keys.update",
+        "filings.insert",
+        "usages.insert",
+        "usages.update",
+    ] {
+        assert!(events.contains(&kind), "{kind} not in {events:?}");
+    }
+    assert!(about.iter().all(|e| {
+        let o = e["object"].as_str().unwrap();
+        o.contains(&seal) || o.starts_with("usages/")
+    }));
+    let uses = query(&data, &["--actor", "zhang", "--event", "usages."]);
+    assert!(!uses.is_empty());
+    assert!(
+        uses.iter()
+            .all(|e| e["actor"] == "zhang" && e["event"].as_str().unwrap().starts_with("usages."))
+    );
+    let logins = query(&data, &["--event", "auth.login", "--actor", "maker"]);
+    assert_eq!(logins.len(), 1, "{logins:?}");
+    assert!(query(&data, &["--since", "2999-01-01T00:00:00Z"]).is_empty());
+    let all = query(&data, &["--until", "2999-01-01T00:00:00Z", "--limit", "5"]);
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[0]["seq"], 0);
+
     let sig = dir.path().join("contract.sig");
     let doc = dir.path().join("contract.txt");
     let proof_file = dir.path().join("seal-proof.json");
@@ -137,4 +169,24 @@ fn the_proof_beside_a_signed_document_checks_offline() {
     let (code, v) = eseal(&args(&other_file));
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["transparency"][0]["outcome"], "FAILED", "{v}");
+}
+
+/// `eseal audit query` on the same kind of data directory: by seal, actor, event and time.
+fn query(data: &std::path::Path, args: &[&str]) -> Vec<Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(["audit", "query", "--json", "--data"])
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }

@@ -206,3 +206,33 @@ pub fn verify_export(
     }
     v.finish(note, key, origin, earlier)
 }
+
+/// A filter over the audit log (`eseal audit query`); every given condition must hold.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// At or after (Unix seconds).
+    pub since: Option<i64>,
+    /// At or before (Unix seconds).
+    pub until: Option<i64>,
+    /// This actor exactly.
+    pub actor: Option<String>,
+    /// Events starting with this (`seals.`, `auth.login`).
+    pub event: Option<String>,
+    /// Objects starting with one of these (`seals/ES…@`, `usages/U…@`).
+    pub objects: Option<Vec<String>>,
+    /// Most entries returned.
+    pub limit: usize,
+}
+
+impl AuditQuery {
+    /// Whether `e` passes the conditions the database does not check (event and object).
+    pub fn admits(&self, e: &AuditRecord) -> bool {
+        self.event
+            .as_ref()
+            .is_none_or(|p| e.event.starts_with(p.as_str()))
+            && self
+                .objects
+                .as_ref()
+                .is_none_or(|os| os.iter().any(|o| e.object.starts_with(o.as_str())))
+    }
+}
