@@ -37,6 +37,33 @@ pub enum AuditCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Retention: archive the entries older than --before (at least 180 days ago). A signed
+    /// export of the whole log is written to --export and checked first; the archived
+    /// entries' rows are then removed, their leaf hashes kept (later exports and checkpoints
+    /// still verify), and the archiving is itself audited.
+    Archive {
+        /// The service's data directory (SQLite).
+        #[arg(long, conflicts_with = "database")]
+        data: Option<PathBuf>,
+        /// Or its PostgreSQL database.
+        #[arg(long, env = "ESEAL_DATABASE")]
+        database: Option<String>,
+        /// The PostgreSQL schema.
+        #[arg(long)]
+        database_schema: Option<String>,
+        /// The audit signing key (SM2 PKCS#8 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The log's name in the checkpoint.
+        #[arg(long, default_value = "eseal/audit")]
+        origin: String,
+        /// Archive the entries before this time (RFC 3339).
+        #[arg(long)]
+        before: String,
+        /// The directory to create for the export kept with the archive.
+        #[arg(long)]
+        export: PathBuf,
+    },
     /// Search the audit log: by time, actor, seal and event; one entry per line (or JSON).
     Query {
         /// The service's data directory (SQLite).
@@ -119,6 +146,45 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 done.map_err(|e| anyhow!("{}", e.detail))
             })?;
             println!("{size} entries, root {}", hex::encode(root));
+            Ok(0)
+        }
+        AuditCommand::Archive {
+            data,
+            database,
+            database_schema,
+            key,
+            origin,
+            before,
+            export,
+        } => {
+            let before = time::OffsetDateTime::parse(
+                &before,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .with_context(|| format!("--before {before:?}: not an RFC 3339 time"))?;
+            let signer = SoftwareSigner::new(crate::files::read_private_key(&key)?);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            let n = rt.block_on(async {
+                let store = open_store(data, database, database_schema).await?;
+                let done = eseal_server::audit::archive(
+                    &store,
+                    &signer,
+                    &origin,
+                    before,
+                    &export,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .await;
+                store.close().await;
+                done.map_err(|e| anyhow!("{}", e.detail))
+            })?;
+            println!(
+                "{n} entries archived; their export is in {}",
+                export.display()
+            );
             Ok(0)
         }
         AuditCommand::Query {
@@ -259,5 +325,11 @@ fn verify(
     let note = read(&export.join("checkpoint"))?;
     let log = read(&export.join("log.jsonl"))?;
     let old = earlier.map(read).transpose()?;
-    eseal_store::audit::verify_export(&log, &note, key, origin, old.as_deref())
+    let archived = export.join("archived.txt");
+    let archived = if archived.exists() {
+        read(&archived)?
+    } else {
+        String::new()
+    };
+    eseal_store::audit::verify_archived_export(&archived, &log, &note, key, origin, old.as_deref())
 }

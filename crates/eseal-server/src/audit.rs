@@ -18,6 +18,9 @@ pub const ORIGIN: &str = "eseal/audit";
 
 /// Feeds `tree` with the entries of `log` written since it was last fed.
 pub async fn catch_up(s: &AppState, log: Log, tree: &mut Tree) -> Result<(), ApiError> {
+    if log == Log::Audit {
+        archived_hashes(s.store(), tree, |_| ()).await?;
+    }
     loop {
         let page = s
             .store()
@@ -35,6 +38,34 @@ pub async fn catch_up(s: &AppState, log: Log, tree: &mut Tree) -> Result<(), Api
                 )));
             }
             tree.push(leaf.as_bytes());
+        }
+    }
+}
+
+/// Feeds `tree` with the leaf hashes of archived audit entries it lacks, giving each (hex)
+/// to `each`.
+async fn archived_hashes(
+    store: &eseal_store::Store,
+    tree: &mut Tree,
+    mut each: impl FnMut(&str),
+) -> Result<(), ApiError> {
+    loop {
+        let page = store
+            .audit_archived_hashes(tree.size() as i64, 10_000)
+            .await?;
+        if page.is_empty() {
+            return Ok(());
+        }
+        for (seq, h) in page {
+            let hash = hex::decode(&h)
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .filter(|_| seq == tree.size() as i64)
+                .ok_or_else(|| {
+                    ApiError::internal(format!("archived audit entry {seq}: damaged"))
+                })?;
+            tree.push_hash(hash);
+            each(&h);
         }
     }
 }
@@ -106,7 +137,8 @@ pub async fn checkpoint_worker(s: AppState, every: std::time::Duration, dir: Pat
 }
 
 /// Writes the audit log into a new directory `out` (`log.jsonl`, one canonical entry per line;
-/// `checkpoint`, signed by `signer` under `origin`; `audit-key.pem`), after recording the
+/// `archived.txt`, the leaf hashes of entries archived before them, if any; `checkpoint`,
+/// signed by `signer` under `origin`; `audit-key.pem`), after recording the
 /// export itself in the log (it appears in the next export). Returns the size and root.
 pub async fn export(
     store: &eseal_store::Store,
@@ -119,6 +151,12 @@ pub async fn export(
     // The directory first: an export that cannot be written is not recorded as made.
     std::fs::create_dir(out).map_err(|e| fail(&e))?;
     let mut tree = Tree::new();
+    let mut archived = String::new();
+    archived_hashes(store, &mut tree, |h| {
+        archived.push_str(h);
+        archived.push('\n');
+    })
+    .await?;
     let mut lines = String::new();
     loop {
         let page = store
@@ -159,6 +197,9 @@ pub async fn export(
         .public_key()
         .to_spki_pem()
         .map_err(|e| ApiError::internal(e.to_string()))?;
+    if !archived.is_empty() {
+        std::fs::write(out.join("archived.txt"), archived.as_bytes()).map_err(|e| fail(&e))?;
+    }
     for (name, bytes) in [
         ("log.jsonl", lines.as_bytes()),
         ("checkpoint", note.as_bytes()),
@@ -167,4 +208,76 @@ pub async fn export(
         std::fs::write(out.join(name), bytes).map_err(|e| fail(&e))?;
     }
     Ok((tree.size(), tree.root()))
+}
+
+/// How long audit entries are kept before they may be archived (issue 8: 180 days).
+pub const RETENTION: time::Duration = time::Duration::days(180);
+
+/// Archives the audit entries older than `before` (retention): refuses a `before` within
+/// [`RETENTION`] of `now`; first writes a signed export of the whole log to `export_dir` and
+/// checks it from disk; then, in one transaction, keeps the archived entries' leaf hashes,
+/// removes their rows and records the archiving (`audit.archive`, naming the export and its
+/// root). Returns how many entries were archived.
+pub async fn archive(
+    store: &eseal_store::Store,
+    signer: &dyn eseal_gm::provider::Sm2Signer,
+    origin: &str,
+    before: time::OffsetDateTime,
+    export_dir: &Path,
+    now: time::OffsetDateTime,
+) -> Result<i64, ApiError> {
+    let limit = now - RETENTION;
+    if before > limit {
+        return Err(ApiError::invalid(
+            "before",
+            format!(
+                "entries younger than {} days cannot be archived: give a time no later than {}",
+                RETENTION.whole_days(),
+                limit
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    let (size, root) = export(store, signer, origin, export_dir, now).await?;
+    // The export must verify from what is on disk before anything is removed.
+    let read = |name: &str| {
+        let p = export_dir.join(name);
+        if name == "archived.txt" && !p.exists() {
+            return Ok(String::new());
+        }
+        std::fs::read_to_string(&p).map_err(|e| ApiError::internal(format!("{}: {e}", p.display())))
+    };
+    eseal_store::audit::verify_archived_export(
+        &read("archived.txt")?,
+        &read("log.jsonl")?,
+        &read("checkpoint")?,
+        &signer.public_key(),
+        origin,
+        None,
+    )
+    .map_err(|why| ApiError::internal(format!("the export does not verify: {why}")))?;
+    // Entries before the first one at or after `before`, within the export.
+    let cut = before.unix_timestamp();
+    let mut upto = store.audit_archived().await?;
+    'scan: loop {
+        let page = store.audit_log(upto, 10_000).await?;
+        if page.is_empty() {
+            break;
+        }
+        for e in page {
+            if e.at >= cut || e.seq as u64 >= size {
+                break 'scan;
+            }
+            upto = e.seq + 1;
+        }
+    }
+    let outcome = format!(
+        "export={} size={size} root={}",
+        export_dir.display(),
+        hex::encode(root)
+    );
+    Ok(store
+        .archive_audit(upto, limit.unix_timestamp(), &outcome, now)
+        .await?)
 }

@@ -82,3 +82,125 @@ async fn checkpoints_on(backend: Backend) {
     assert_eq!(r.text().await.unwrap(), second);
     svc.run.abort();
 }
+
+/// Retention: nothing younger than 180 days can be archived; archiving writes and checks a
+/// signed export first, keeps only the archived entries' leaf hashes, is itself audited, and
+/// leaves the log verifiable — later exports, restarted checkpointers and consistency with
+/// checkpoints made before the archiving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_entries_are_archived_after_a_signed_export() {
+    for b in backends() {
+        archive_on(b).await;
+    }
+}
+
+async fn archive_on(backend: Backend) {
+    use eseal_gm::provider::{Clock, Sm2Signer};
+    let svc = start(&backend, datetime!(2026-01-05 09:00 UTC)).await;
+    let admin = svc.admin().await;
+    svc.user(&admin, "early1", &["maker"]).await;
+    svc.user(&admin, "early2", &["reviewer"]).await;
+    let state = &svc.run.state;
+    let store = state.store();
+    let signer = state.pki().audit_signer();
+    let key = signer.public_key();
+    let dir = svc.dir.path().join("checkpoints");
+    let mut tree = Tree::new();
+    let first = eseal_server::audit::checkpoint_once(state, Log::Audit, &mut tree, &dir)
+        .await
+        .unwrap()
+        .unwrap();
+    let early = tree.size() as i64;
+
+    svc.clock.advance(time::Duration::days(200));
+    let admin = svc.admin().await;
+    svc.user(&admin, "late1", &["maker"]).await;
+    let now = svc.clock.now();
+
+    // Within the retention period: refused, nothing written (not even an export).
+    let err = eseal_server::audit::archive(
+        store,
+        &signer,
+        eseal_server::audit::ORIGIN,
+        now - time::Duration::days(179),
+        &svc.dir.path().join("refused"),
+        now,
+    )
+    .await
+    .unwrap_err();
+    assert!(err.detail.contains("180"), "{}", err.detail);
+    assert!(!svc.dir.path().join("refused").exists());
+    assert_eq!(store.audit_archived().await.unwrap(), 0);
+
+    // Older than 180 days: archived after the export.
+    let kept = svc.dir.path().join("archive-2026-01");
+    let n = eseal_server::audit::archive(
+        store,
+        &signer,
+        eseal_server::audit::ORIGIN,
+        datetime!(2026-01-06 00:00 UTC),
+        &kept,
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, early, "every entry of the first day");
+    let read =
+        |d: &std::path::Path, f: &str| std::fs::read_to_string(d.join(f)).unwrap_or_default();
+    // The kept export verifies on its own and holds the archived text.
+    assert!(read(&kept, "log.jsonl").contains("early1"));
+    eseal_store::audit::verify_archived_export(
+        "",
+        &read(&kept, "log.jsonl"),
+        &read(&kept, "checkpoint"),
+        &key,
+        eseal_server::audit::ORIGIN,
+        Some(&first),
+    )
+    .unwrap();
+    // The live log starts after them, and says it was archived.
+    let live = store.audit_log(0, 100_000).await.unwrap();
+    assert_eq!(live[0].seq, early);
+    assert!(!live.iter().any(|e| e.object.contains("early1")));
+    let last = live.last().unwrap();
+    assert_eq!(last.event, "audit.archive");
+    assert_eq!(last.object, format!("audit_log/0..{early}"));
+    assert!(last.outcome.contains("archive-2026-01"), "{last:?}");
+
+    // A later export verifies, with the archived leaf hashes, against the old checkpoint too.
+    let later = svc.dir.path().join("later");
+    eseal_server::audit::export(store, &signer, eseal_server::audit::ORIGIN, &later, now)
+        .await
+        .unwrap();
+    let archived = read(&later, "archived.txt");
+    assert_eq!(archived.lines().count() as i64, early);
+    let check = |archived: &str| {
+        eseal_store::audit::verify_archived_export(
+            archived,
+            &read(&later, "log.jsonl"),
+            &read(&later, "checkpoint"),
+            &key,
+            eseal_server::audit::ORIGIN,
+            Some(&first),
+        )
+    };
+    check(&archived).unwrap();
+    let mut bad = archived.clone().into_bytes();
+    bad[5] = if bad[5] == b'0' { b'1' } else { b'0' };
+    assert!(check(&String::from_utf8(bad).unwrap()).is_err());
+
+    // A restarted checkpointer (a fresh tree) rebuilds from the hashes, consistent with the
+    // checkpoint made before the archiving.
+    let mut fresh = Tree::new();
+    let note = eseal_server::audit::checkpoint_once(state, Log::Audit, &mut fresh, &dir)
+        .await
+        .unwrap()
+        .unwrap();
+    let (cp1, cp2) = (
+        Checkpoint::open(&first, eseal_server::audit::ORIGIN, &key).unwrap(),
+        Checkpoint::open(&note, eseal_server::audit::ORIGIN, &key).unwrap(),
+    );
+    let proof = fresh.consistency_proof(cp1.size, cp2.size).unwrap();
+    verify_consistency(cp1.size, cp2.size, &proof, &cp1.root, &cp2.root).unwrap();
+    svc.run.abort();
+}

@@ -121,6 +121,19 @@ impl ExportVerifier {
         self.tree.size()
     }
 
+    /// Takes the leaf hash (hex) of the next entry, archived (its text removed by retention):
+    /// archived entries come first, and are vouched for by the export made when they were
+    /// archived.
+    pub fn push_archived(&mut self, hash_hex: &str) -> Result<(), String> {
+        let i = self.tree.size();
+        let hash = hex::decode(hash_hex.trim())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| format!("archived entry {i}: not a 32-byte hex leaf hash"))?;
+        self.tree.push_hash(hash);
+        Ok(())
+    }
+
     /// Checks the next line (without its newline).
     pub fn push(&mut self, line: &str) -> Result<(), String> {
         let i = self.tree.size();
@@ -193,12 +206,28 @@ pub fn verify_export(
     origin: &str,
     earlier: Option<&str>,
 ) -> Result<u64, String> {
+    verify_archived_export("", log, note, key, origin, earlier)
+}
+
+/// [`verify_export`] of a log whose first entries were archived: `archived` lists their leaf
+/// hashes (hex, one per line), and `log`'s entries continue the numbering after them.
+pub fn verify_archived_export(
+    archived: &str,
+    log: &str,
+    note: &str,
+    key: &eseal_gm::Sm2PublicKey,
+    origin: &str,
+    earlier: Option<&str>,
+) -> Result<u64, String> {
     // The signature first: a forged checkpoint is named as such, not as a bad entry.
     open_checkpoint(note, "checkpoint", key, origin)?;
     if !log.is_empty() && !log.ends_with('\n') {
         return Err("the log's last line has no newline (cut short)".into());
     }
     let mut v = ExportVerifier::new();
+    for line in archived.lines() {
+        v.push_archived(line)?;
+    }
     if let Some(body) = log.strip_suffix('\n') {
         for line in body.split('\n') {
             v.push(line)?;

@@ -730,6 +730,93 @@ impl Store {
         }
     }
 
+    /// How many audit entries were archived (their leaf hashes kept, their rows removed):
+    /// the live log starts at this sequence number.
+    pub async fn audit_archived(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = on_pool!(self, |p| sqlx::query_as(
+            "SELECT count(*) FROM audit_archived"
+        )
+        .fetch_one(p)
+        .await)?;
+        Ok(n)
+    }
+
+    /// The leaf hashes (hex) of archived audit entries from `from_seq` on, at most `limit`.
+    pub async fn audit_archived_hashes(
+        &self,
+        from_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT seq, leaf_hash FROM audit_archived WHERE seq >= $1 ORDER BY seq LIMIT $2"
+        )
+        .bind(from_seq)
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+    }
+
+    /// Archives the audit entries before sequence number `upto` (retention): in one
+    /// transaction their leaf hashes are kept, their rows removed, and the archiving itself
+    /// appended to the log as `audit.archive` with `outcome`. Refuses (nothing done) unless
+    /// every one of them is older than `keep_after` (Unix seconds). Returns how many.
+    pub async fn archive_audit(
+        &self,
+        upto: i64,
+        keep_after: i64,
+        outcome: &str,
+        at: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let from = self.audit_archived().await?;
+        if upto <= from {
+            return Ok(0);
+        }
+        let actor = audit::current_actor();
+        let now = record::unix(at);
+        let mut batch = Batch::new();
+        batch.event(
+            audit::Event::AuditArchive,
+            &format!("audit_log/{from}..{upto}"),
+            outcome,
+        );
+        on_pool!(self, |p| async {
+            let mut tx = p.begin().await?;
+            let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+                "SELECT seq, at, leaf FROM audit_log WHERE seq >= $1 AND seq < $2 ORDER BY seq",
+            )
+            .bind(from)
+            .bind(upto)
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.len() as i64 != upto - from {
+                return Err(StoreError::Config(format!(
+                    "the audit log has no entries {from}..{upto} to archive"
+                )));
+            }
+            if let Some((seq, at, _)) = rows.iter().find(|r| r.1 >= keep_after) {
+                return Err(StoreError::Config(format!(
+                    "audit entry {seq} (at {at}) is within the retention period: nothing archived"
+                )));
+            }
+            for (seq, _, leaf) in &rows {
+                sqlx::query("INSERT INTO audit_archived (seq, leaf_hash) VALUES ($1, $2)")
+                    .bind(*seq)
+                    .bind(hex::encode(eseal_tlog::leaf_hash(leaf.as_bytes())))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM audit_log WHERE seq >= $1 AND seq < $2")
+                .bind(from)
+                .bind(upto)
+                .execute(&mut *tx)
+                .await?;
+            write_batch!(tx, batch, now, &actor)?;
+            tx.commit().await?;
+            Ok(upto - from)
+        }
+        .await)
+    }
+
     /// The leaves (canonical JSON) of `log` from `from_seq` on, in order, at most `limit`.
     pub async fn log_leaves(
         &self,
