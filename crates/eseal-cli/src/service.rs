@@ -68,6 +68,10 @@ pub struct ServeArgs {
     /// DATA/audit-checkpoints; point it at another disk or a WORM mount).
     #[arg(long)]
     audit_checkpoints: Option<PathBuf>,
+    /// A witness to push every signed checkpoint to (`POST URL/add-checkpoint`, C2SP
+    /// tlog-witness style); repeat for several.
+    #[arg(long = "audit-witness")]
+    audit_witnesses: Vec<String>,
 }
 
 /// Where the key-encryption key is (the user PIN comes from `ESEAL_HSM_PIN`).
@@ -184,6 +188,7 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.intent_timeout = time::Duration::seconds(args.intent_timeout_secs.max(0));
     config.hsm = args.hsm.config()?;
     config.audit_checkpoints = args.audit_checkpoints.clone();
+    config.audit_witnesses = args.audit_witnesses.clone();
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await

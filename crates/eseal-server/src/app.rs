@@ -346,6 +346,8 @@ pub struct ServeConfig {
     pub audit_checkpoints: Option<PathBuf>,
     /// How often the audit checkpointer runs.
     pub audit_every: Duration,
+    /// Witnesses each checkpoint is pushed to (`POST <url>/add-checkpoint`).
+    pub audit_witnesses: Vec<String>,
     /// An HSM (PKCS#11) holding the key that wraps the data key; `None`: the data key file.
     pub hsm: Option<crate::hsm::HsmConfig>,
     /// How old an unfinished signing intent must be before recovery aborts it (default
@@ -372,6 +374,7 @@ impl ServeConfig {
             hsm: None,
             audit_checkpoints: None,
             audit_every: Duration::from_secs(60),
+            audit_witnesses: Vec::new(),
         }
     }
 }
@@ -601,6 +604,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
             .audit_checkpoints
             .clone()
             .unwrap_or_else(|| config.data.join("audit-checkpoints")),
+        config.audit_witnesses.clone(),
     ));
     let worker = tokio::spawn(filing_worker(
         state.clone(),

@@ -117,19 +117,45 @@ pub async fn checkpoint_once(
     Ok(Some(note))
 }
 
-/// Makes a checkpoint of each log every `every` while it grows, until the process ends.
-pub async fn checkpoint_worker(s: AppState, every: std::time::Duration, dir: PathBuf) {
+/// Makes a checkpoint of each log every `every` while it grows, and pushes it to the
+/// witnesses, until the process ends. A witness that refuses a checkpoint is reported on
+/// standard error each round until it accepts one.
+pub async fn checkpoint_worker(
+    s: AppState,
+    every: std::time::Duration,
+    dir: PathBuf,
+    witnesses: Vec<String>,
+) {
     let mut audit = Tree::new();
+    let mut witnesses = crate::witness::Witnesses::new(witnesses);
     loop {
-        if let Err(e) = checkpoint_once(&s, Log::Audit, &mut audit, &dir).await {
-            eprintln!("audit checkpoint: {}", e.detail);
-            audit = Tree::new();
+        match checkpoint_once(&s, Log::Audit, &mut audit, &dir).await {
+            Ok(_) => {
+                for r in witnesses.push_latest(&s, Log::Audit, &audit, &dir).await {
+                    if let Err(e) = r {
+                        eprintln!("audit checkpoint: {}", e.detail);
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("audit checkpoint: {}", e.detail);
+                audit = Tree::new();
+            }
         }
         {
             let mut seals = s.seal_tree().lock().await;
-            if let Err(e) = checkpoint_once(&s, Log::Seals, &mut seals, &dir).await {
-                eprintln!("seal log checkpoint: {}", e.detail);
-                *seals = Tree::new();
+            match checkpoint_once(&s, Log::Seals, &mut seals, &dir).await {
+                Ok(_) => {
+                    for r in witnesses.push_latest(&s, Log::Seals, &seals, &dir).await {
+                        if let Err(e) = r {
+                            eprintln!("seal log checkpoint: {}", e.detail);
+                        }
+                    }
+                }
+                Err(e) => {
+                    eprintln!("seal log checkpoint: {}", e.detail);
+                    *seals = Tree::new();
+                }
             }
         }
         tokio::time::sleep(every).await;

@@ -19,3 +19,4 @@ pub mod signing;
 pub mod sim;
 pub mod transparency;
 pub mod verifying;
+pub mod witness;

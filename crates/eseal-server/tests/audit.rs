@@ -204,3 +204,119 @@ async fn archive_on(backend: Backend) {
     verify_consistency(cp1.size, cp2.size, &proof, &cp1.root, &cp2.root).unwrap();
     svc.run.abort();
 }
+
+/// Witnesses: each checkpoint is pushed with a consistency proof from what the witness
+/// accepted before; the witness cosigns; a witness that knows another size is followed (409);
+/// a log rewritten in the database and re-signed is refused by the witness (422).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_are_pushed_to_witnesses() {
+    for b in backends() {
+        witness_on(b).await;
+    }
+}
+
+async fn witness_on(backend: Backend) {
+    use eseal_gm::provider::{SeededRandom, Sm2Signer, SoftwareSigner};
+    use eseal_server::witness::{WitnessSim, Witnesses};
+    let svc = start(&backend, datetime!(2026-06-01 09:00 UTC)).await;
+    let admin = svc.admin().await;
+    svc.user(&admin, "maker1", &["maker"]).await;
+    let state = &svc.run.state;
+    let log_key = state.pki().audit_signer().public_key();
+    let witness_key = SoftwareSigner::new(
+        eseal_gm::Sm2PrivateKey::generate(&SeededRandom::new(b"witness")).unwrap(),
+    );
+    let witness_pub = witness_key.public_key();
+    let witness = WitnessSim::new(
+        "witness.example.org",
+        witness_key,
+        vec![
+            (Log::Audit.origin().into(), log_key.clone()),
+            (Log::Seals.origin().into(), log_key.clone()),
+        ],
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = witness.router();
+    tokio::spawn(async move { axum_serve(listener, router).await });
+    let dir = svc.dir.path().join("checkpoints");
+
+    let mut tree = Tree::new();
+    let mut pusher = Witnesses::new(vec![url.clone()]);
+    let note = eseal_server::audit::checkpoint_once(state, Log::Audit, &mut tree, &dir)
+        .await
+        .unwrap()
+        .unwrap();
+    let sizes: Vec<u64> = pusher
+        .push_latest(state, Log::Audit, &tree, &dir)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(sizes, [tree.size()]);
+    assert_eq!(
+        witness.latest(Log::Audit.origin()),
+        Some((tree.size(), tree.root()))
+    );
+    // The cosignature, kept beside the checkpoint, opens with the witness's key.
+    let sigs =
+        std::fs::read_to_string(dir.join(format!("{:012}.checkpoint.witness-0", tree.size())))
+            .unwrap();
+    let body = note.split_once("\n\n").unwrap().0;
+    let cosigned = format!("{body}\n\n{sigs}");
+    Checkpoint::open(&cosigned, "witness.example.org", &witness_pub).unwrap();
+    // Nothing new: nothing pushed.
+    assert!(
+        pusher
+            .push_latest(state, Log::Audit, &tree, &dir)
+            .await
+            .is_empty()
+    );
+
+    // The log grows: pushed with a consistency proof.
+    svc.user(&admin, "reviewer1", &["reviewer"]).await;
+    eseal_server::audit::checkpoint_once(state, Log::Audit, &mut tree, &dir)
+        .await
+        .unwrap()
+        .unwrap();
+    pusher
+        .push_latest(state, Log::Audit, &tree, &dir)
+        .await
+        .into_iter()
+        .for_each(|r| assert_eq!(r.unwrap(), tree.size()));
+    assert_eq!(witness.latest(Log::Audit.origin()).unwrap().0, tree.size());
+
+    // A restarted pusher (knows nothing) follows the witness's 409 to its size.
+    svc.user(&admin, "reviewer2", &["reviewer"]).await;
+    eseal_server::audit::checkpoint_once(state, Log::Audit, &mut tree, &dir)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut restarted = Witnesses::new(vec![url.clone()]);
+    for r in restarted.push_latest(state, Log::Audit, &tree, &dir).await {
+        assert_eq!(r.unwrap(), tree.size());
+    }
+
+    // Someone with the database and the log key rewrites an entry and re-signs: the witness
+    // refuses the new checkpoint, and the push says so.
+    svc.raw_sql("UPDATE audit_log SET leaf = replace(leaf, 'maker1', 'mallory') WHERE seq < 10")
+        .await;
+    svc.user(&admin, "reviewer3", &["reviewer"]).await;
+    let mut rewritten = Tree::new();
+    eseal_server::audit::checkpoint_once(state, Log::Audit, &mut rewritten, &dir)
+        .await
+        .unwrap()
+        .unwrap();
+    let results = restarted
+        .push_latest(state, Log::Audit, &rewritten, &dir)
+        .await;
+    assert_eq!(results.len(), 1);
+    let err = results.into_iter().next().unwrap().unwrap_err();
+    assert!(err.detail.contains("422"), "{}", err.detail);
+    assert_eq!(witness.latest(Log::Audit.origin()).unwrap().0, tree.size());
+    svc.run.abort();
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
+    let _ = eseal_server::sim::serve(listener, router).await;
+}

@@ -56,7 +56,7 @@ impl SealEntry {
 }
 
 /// The logs the store keeps, each with its own tree and checkpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Log {
     /// The audit log (operators and auditors).
     Audit,
