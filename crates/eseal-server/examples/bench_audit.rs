@@ -79,7 +79,11 @@ async fn main() {
                         .record_event(
                             Event::Login,
                             &format!("users/user{c}"),
-                            if i % 7 == 0 { "failed:bad_credentials" } else { "ok" },
+                            if i % 7 == 0 {
+                                "failed:bad_credentials"
+                            } else {
+                                "ok"
+                            },
                             time::OffsetDateTime::now_utc(),
                         )
                         .await
@@ -193,7 +197,12 @@ async fn main() {
         csizes.push(p.len() as f64 * 32.0);
     }
     for v in [
-        &mut make, &mut check, &mut sizes, &mut cmake, &mut ccheck, &mut csizes,
+        &mut make,
+        &mut check,
+        &mut sizes,
+        &mut cmake,
+        &mut ccheck,
+        &mut csizes,
     ] {
         v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     }
