@@ -79,7 +79,7 @@ async fn main() {
                         .record_event(
                             Event::Login,
                             &format!("users/user{c}"),
-                            if i % 7 == 0 {
+                            if i.is_multiple_of(7) {
                                 "failed:bad_credentials"
                             } else {
                                 "ok"
