@@ -222,7 +222,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
             let found = rt.block_on(async {
                 let store = open_store(data, database, database_schema).await?;
                 if let Some(id) = &seal {
-                    q.objects = Some(seal_objects(&store, id).await?);
+                    q.objects = Some(store.seal_audit_objects(id).await?);
                 }
                 let found = store.audit_query(&q).await;
                 store.close().await;
@@ -285,33 +285,6 @@ async fn open_store(
         (None, Some(url), None) => Store::open_url(&url).await?,
         _ => bail!("give --data DIR or --database URL"),
     })
-}
-
-/// The object prefixes of everything about a seal in the audit log.
-async fn seal_objects(store: &Store, id: &str) -> Result<Vec<String>> {
-    let mut out = vec![
-        format!("seals/{id}@"),
-        format!("seal_keys/{id}@"),
-        format!("position_scopes/{id}@"),
-        format!("filings/{id}-"),
-    ];
-    const ALL: i64 = 1_000_000;
-    for u in store.find::<eseal_core::Usage>("seal_id", id, ALL).await? {
-        out.push(format!("usages/{}@", u.record.id));
-    }
-    for r in store
-        .find::<eseal_core::UseRequest>("seal_id", id, ALL)
-        .await?
-    {
-        out.push(format!("use_requests/{}@", r.record.id));
-    }
-    for r in store
-        .find::<eseal_core::PinReset>("seal_id", id, ALL)
-        .await?
-    {
-        out.push(format!("pin_resets/{}@", r.record.id));
-    }
-    Ok(out)
 }
 
 /// Checks an export directory: see [`eseal_store::audit::verify_export`].

@@ -463,6 +463,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep!(
         "GET",
+        "/api/v1/audit/log",
+        Access::Roles(&[Auditor]),
+        "The audit log, filtered (?since=&until= RFC 3339, &actor=, &event= prefix, &seal=, &limit= ≤ 1000)",
+        "审计日志查询"
+    ),
+    ep!(
+        "GET",
         "/api/v1/transparency/checkpoint",
         Access::Public,
         "The seal transparency log's latest signed checkpoint (origin eseal/seals, C2SP signed note)",
@@ -563,6 +570,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/status/{id}") => get(status),
         ("GET", "/api/v1/filings") => get(list_filings),
         ("GET", "/api/v1/audit/checkpoint") => get(crate::transparency::audit_checkpoint),
+        ("GET", "/api/v1/audit/log") => get(crate::transparency::audit_log),
         ("GET", "/api/v1/transparency/checkpoint") => get(crate::transparency::checkpoint),
         ("GET", "/api/v1/transparency/key") => get(crate::transparency::key),
         ("GET", "/api/v1/transparency/entries") => get(crate::transparency::entries),

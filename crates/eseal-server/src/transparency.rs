@@ -191,3 +191,50 @@ pub async fn consistency(
         "checkpoint": note,
     })))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct AuditFilter {
+    since: Option<String>,
+    until: Option<String>,
+    actor: Option<String>,
+    event: Option<String>,
+    seal: Option<String>,
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/audit/log`: the audit log filtered (auditors): `since`, `until` (RFC 3339),
+/// `actor`, `event` (a prefix), `seal` (everything about the seal), `limit` (≤ 1000).
+pub async fn audit_log(
+    State(s): State<AppState>,
+    Query(f): Query<AuditFilter>,
+) -> ApiResult<Json<Value>> {
+    let time = |t: &Option<String>, field: &str| -> Result<Option<i64>, ApiError> {
+        t.as_deref()
+            .map(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .map(|t| t.unix_timestamp())
+                    .map_err(|_| ApiError::invalid(field, "not an RFC 3339 time"))
+            })
+            .transpose()
+    };
+    let limit = f.limit.unwrap_or(100);
+    if !(1..=PAGE_MAX as usize).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {PAGE_MAX}"),
+        ));
+    }
+    let mut q = eseal_store::audit::AuditQuery {
+        since: time(&f.since, "since")?,
+        until: time(&f.until, "until")?,
+        actor: f.actor,
+        event: f.event,
+        objects: None,
+        limit,
+    };
+    if let Some(id) = &f.seal {
+        q.objects = Some(s.store().seal_audit_objects(id).await?);
+    }
+    let entries = s.store().audit_query(&q).await?;
+    Ok(Json(json!({ "entries": entries })))
+}

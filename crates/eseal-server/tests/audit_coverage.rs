@@ -291,5 +291,57 @@ async fn on(backend: Backend) {
         }
     }
     eprintln!("{} audit entries, kinds: {seen:?}", log.len());
+
+    // The auditor reads the log over HTTP, filtered; others may not.
+    let auditor = svc.user(&admin, "auditor1", &["auditor"]).await;
+    let (s, v) = svc
+        .call(
+            "GET",
+            &format!("/api/v1/audit/log?seal={seal}&limit=1000"),
+            Some(&auditor),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let events: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    for k in [
+        "seals.insert",
+        "seals.update",
+        "seal_keys.update",
+        "usages.insert",
+        "usages.update",
+        "filings.insert",
+    ] {
+        assert!(events.contains(&k), "{k} not in {events:?}");
+    }
+    let (s, v) = svc
+        .call(
+            "GET",
+            "/api/v1/audit/log?event=auth.&actor=anonymous",
+            Some(&auditor),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(v["entries"].as_array().unwrap().iter().all(|e| e["actor"] == "anonymous" && e["event"].as_str().unwrap().starts_with("auth.")));
+    assert!(!v["entries"].as_array().unwrap().is_empty());
+    let (s, _) = svc
+        .call(
+            "GET",
+            "/api/v1/audit/log?since=yesterday",
+            Some(&auditor),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = svc
+        .call("GET", "/api/v1/audit/log", Some(&maker), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
     svc.run.abort();
 }

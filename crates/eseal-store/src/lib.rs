@@ -817,6 +817,34 @@ impl Store {
         .await)
     }
 
+    /// The audit-log object prefixes of everything about a seal: its record and key, scope,
+    /// filings, uses, use requests and PIN resets (for [`audit::AuditQuery::objects`]).
+    pub async fn seal_audit_objects(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        const ALL: i64 = 1_000_000;
+        let mut out = vec![
+            format!("seals/{id}@"),
+            format!("seal_keys/{id}@"),
+            format!("position_scopes/{id}@"),
+            format!("filings/{id}-"),
+        ];
+        for u in self.find::<eseal_core::Usage>("seal_id", id, ALL).await? {
+            out.push(format!("usages/{}@", u.record.id));
+        }
+        for r in self
+            .find::<eseal_core::UseRequest>("seal_id", id, ALL)
+            .await?
+        {
+            out.push(format!("use_requests/{}@", r.record.id));
+        }
+        for r in self
+            .find::<eseal_core::PinReset>("seal_id", id, ALL)
+            .await?
+        {
+            out.push(format!("pin_resets/{}@", r.record.id));
+        }
+        Ok(out)
+    }
+
     /// The leaves (canonical JSON) of `log` from `from_seq` on, in order, at most `limit`.
     pub async fn log_leaves(
         &self,
