@@ -129,6 +129,26 @@ impl Record for User {
     fn columns(&self) -> Vec<(&'static str, Column)> {
         Vec::new()
     }
+    /// Role changes, disabling and lockouts show in the audit log.
+    fn audit_outcome(&self) -> Option<String> {
+        let roles: Vec<String> = self
+            .roles
+            .iter()
+            .map(|r| {
+                serde_json::to_value(r)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            })
+            .collect();
+        Some(format!(
+            "roles={} disabled={} failures={} locked_until={}",
+            roles.join(","),
+            self.disabled,
+            self.failures,
+            self.locked_until
+        ))
+    }
 }
 
 /// A login session or an API token; the key is the SM3 of the secret.

@@ -36,6 +36,16 @@ impl Record for SealKey {
     fn columns(&self) -> Vec<(&'static str, Column)> {
         Vec::new()
     }
+    /// PIN events show as the PIN's state: failures counted, locked, initial, when set.
+    fn audit_outcome(&self) -> Option<String> {
+        Some(format!(
+            "pin failures={} locked={} initial={} set_at={}",
+            self.pin.failures,
+            self.pin.locked,
+            self.pin.initial,
+            self.pin.set_at.unix_timestamp()
+        ))
+    }
 }
 
 fn pin_key(pin: &str, salt: &[u8]) -> Result<Sm4Key, ApiError> {

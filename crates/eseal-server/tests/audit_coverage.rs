@@ -274,6 +274,17 @@ async fn on(backend: Backend) {
     ] {
         assert!(outcomes.contains(o), "no login {o}: {outcomes:?}");
     }
+    // PIN events and role changes show in the outcome.
+    assert!(log.iter().any(|e| {
+        e.event == "seal_keys.update"
+            && e.outcome
+                .starts_with("pin failures=0 locked=false initial=false")
+    }));
+    assert!(
+        log.iter()
+            .any(|e| e.object == "users/li@v1"
+                && e.outcome.starts_with("roles=holder disabled=false"))
+    );
     // The one who logs in is the actor of a successful login; others are anonymous.
     assert!(
         log.iter()

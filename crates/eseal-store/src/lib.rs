@@ -72,6 +72,8 @@ struct Write {
     expected: Option<i64>,
     /// The seal transparency entry this write publishes.
     published: Option<transparency::SealEntry>,
+    /// The record's own audit outcome, if it gives one.
+    outcome: Option<String>,
 }
 
 /// Writes that happen together or not at all, e.g. an application marked made, its seal
@@ -104,6 +106,7 @@ impl Batch {
             id: r.key().to_owned(),
             columns: r.columns(),
             published: r.published(),
+            outcome: r.audit_outcome(),
             doc,
             expected,
         });
@@ -380,14 +383,15 @@ fn audit_entries(batch: &Batch, at: i64, actor: &str) -> Vec<audit::AuditRecord>
             None => ("insert", 1),
             Some(v) => ("update", v + 1),
         };
-        let outcome = w
-            .columns
-            .iter()
-            .find_map(|(name, c)| match (name, c) {
-                (&"state", Column::Text(Some(s))) => Some(format!("state={s}")),
-                _ => None,
-            })
-            .unwrap_or_else(|| "ok".into());
+        let outcome = w.outcome.clone().unwrap_or_else(|| {
+            w.columns
+                .iter()
+                .find_map(|(name, c)| match (name, c) {
+                    (&"state", Column::Text(Some(s))) => Some(format!("state={s}")),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "ok".into())
+        });
         out.push(audit::AuditRecord {
             seq: 0,
             at,

@@ -31,6 +31,11 @@ pub trait Record: Serialize + DeserializeOwned {
     fn published(&self) -> Option<crate::transparency::SealEntry> {
         None
     }
+    /// The outcome its audit entries carry (default: `state=<state column>`, else `ok`):
+    /// what an auditor needs to see changed, never a secret.
+    fn audit_outcome(&self) -> Option<String> {
+        None
+    }
 }
 
 fn text(s: &str) -> Column {
