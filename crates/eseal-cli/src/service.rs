@@ -72,6 +72,12 @@ pub struct ServeArgs {
     /// tlog-witness style); repeat for several.
     #[arg(long = "audit-witness")]
     audit_witnesses: Vec<String>,
+    /// Seconds between checkpoints while a log grows.
+    #[arg(long, default_value_t = 60)]
+    audit_every_secs: u64,
+    /// A checkpoint as soon as a log has grown by this many entries.
+    #[arg(long, default_value_t = 10_000)]
+    audit_every_entries: u64,
 }
 
 /// Where the key-encryption key is (the user PIN comes from `ESEAL_HSM_PIN`).
@@ -189,6 +195,8 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.hsm = args.hsm.config()?;
     config.audit_checkpoints = args.audit_checkpoints.clone();
     config.audit_witnesses = args.audit_witnesses.clone();
+    config.audit_every = std::time::Duration::from_secs(args.audit_every_secs.max(1));
+    config.audit_every_entries = args.audit_every_entries;
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await

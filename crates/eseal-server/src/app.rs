@@ -346,6 +346,8 @@ pub struct ServeConfig {
     pub audit_checkpoints: Option<PathBuf>,
     /// How often the audit checkpointer runs.
     pub audit_every: Duration,
+    /// A checkpoint is also made as soon as a log has grown by this many entries.
+    pub audit_every_entries: u64,
     /// Witnesses each checkpoint is pushed to (`POST <url>/add-checkpoint`).
     pub audit_witnesses: Vec<String>,
     /// An HSM (PKCS#11) holding the key that wraps the data key; `None`: the data key file.
@@ -375,6 +377,7 @@ impl ServeConfig {
             audit_checkpoints: None,
             audit_every: Duration::from_secs(60),
             audit_witnesses: Vec::new(),
+            audit_every_entries: 10_000,
         }
     }
 }
@@ -600,6 +603,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
     let audit = tokio::spawn(crate::audit::checkpoint_worker(
         state.clone(),
         config.audit_every,
+        config.audit_every_entries,
         config
             .audit_checkpoints
             .clone()

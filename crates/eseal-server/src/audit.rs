@@ -117,48 +117,77 @@ pub async fn checkpoint_once(
     Ok(Some(note))
 }
 
-/// Makes a checkpoint of each log every `every` while it grows, and pushes it to the
-/// witnesses, until the process ends. A witness that refuses a checkpoint is reported on
-/// standard error each round until it accepts one.
+/// Makes a checkpoint of each log every `every` while it grows, or as soon as it has grown
+/// by `every_entries`, and pushes it to the witnesses, until the process ends. A witness
+/// that refuses a checkpoint is reported on standard error each round until it accepts one.
 pub async fn checkpoint_worker(
     s: AppState,
     every: std::time::Duration,
+    every_entries: u64,
     dir: PathBuf,
     witnesses: Vec<String>,
 ) {
+    let tick = every.min(std::time::Duration::from_secs(1));
     let mut audit = Tree::new();
     let mut witnesses = crate::witness::Witnesses::new(witnesses);
+    let mut last: Option<std::time::Instant> = None;
     loop {
-        match checkpoint_once(&s, Log::Audit, &mut audit, &dir).await {
-            Ok(_) => {
-                for r in witnesses.push_latest(&s, Log::Audit, &audit, &dir).await {
-                    if let Err(e) = r {
-                        eprintln!("audit checkpoint: {}", e.detail);
-                    }
+        let due = last.is_none_or(|l| l.elapsed() >= every) || {
+            // Grown by enough since the last round? (one small read per tick)
+            let grown = |log, size: u64| {
+                let s = s.clone();
+                async move {
+                    s.store()
+                        .log_size(log)
+                        .await
+                        .map(|n| n as u64 >= size + every_entries.max(1))
+                        .unwrap_or(false)
                 }
-            }
-            Err(e) => {
-                eprintln!("audit checkpoint: {}", e.detail);
-                audit = Tree::new();
+            };
+            let seals = s.seal_tree().lock().await.size();
+            grown(Log::Audit, audit.size()).await || grown(Log::Seals, seals).await
+        };
+        if due {
+            last = Some(std::time::Instant::now());
+            round(&s, &mut audit, &mut witnesses, &dir).await;
+        }
+        tokio::time::sleep(tick).await;
+    }
+}
+
+/// One round of the worker: each log checkpointed and pushed.
+async fn round(
+    s: &AppState,
+    audit: &mut Tree,
+    witnesses: &mut crate::witness::Witnesses,
+    dir: &Path,
+) {
+    match checkpoint_once(s, Log::Audit, audit, dir).await {
+        Ok(_) => {
+            for r in witnesses.push_latest(s, Log::Audit, audit, dir).await {
+                if let Err(e) = r {
+                    eprintln!("audit checkpoint: {}", e.detail);
+                }
             }
         }
-        {
-            let mut seals = s.seal_tree().lock().await;
-            match checkpoint_once(&s, Log::Seals, &mut seals, &dir).await {
-                Ok(_) => {
-                    for r in witnesses.push_latest(&s, Log::Seals, &seals, &dir).await {
-                        if let Err(e) = r {
-                            eprintln!("seal log checkpoint: {}", e.detail);
-                        }
-                    }
-                }
-                Err(e) => {
+        Err(e) => {
+            eprintln!("audit checkpoint: {}", e.detail);
+            *audit = Tree::new();
+        }
+    }
+    let mut seals = s.seal_tree().lock().await;
+    match checkpoint_once(s, Log::Seals, &mut seals, dir).await {
+        Ok(_) => {
+            for r in witnesses.push_latest(s, Log::Seals, &seals, dir).await {
+                if let Err(e) = r {
                     eprintln!("seal log checkpoint: {}", e.detail);
-                    *seals = Tree::new();
                 }
             }
         }
-        tokio::time::sleep(every).await;
+        Err(e) => {
+            eprintln!("seal log checkpoint: {}", e.detail);
+            *seals = Tree::new();
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Backend, backends, start};
+use common::{Backend, backends, start, start_with};
 use eseal_store::transparency::Log;
 use eseal_tlog::{Checkpoint, Tree, verify_consistency};
 use reqwest::StatusCode;
@@ -319,4 +319,56 @@ async fn witness_on(backend: Backend) {
 
 async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
     let _ = eseal_server::sim::serve(listener, router).await;
+}
+
+/// The checkpointer runs on its own: at start, and as soon as a log has grown by N entries
+/// even when the period T is far off; each checkpoint lands in the directory and the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_checkpoints_every_n_entries() {
+    for b in backends() {
+        let svc = start_with(&b, datetime!(2026-06-01 09:00 UTC), |c| {
+            c.audit_every = std::time::Duration::from_secs(3600);
+            c.audit_every_entries = 5;
+        })
+        .await;
+        let store = svc.run.state.store();
+        let first = {
+            let mut n = None;
+            for _ in 0..100 {
+                n = store.latest_checkpoint(Log::Audit).await.unwrap();
+                if n.is_some() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            n.expect("a checkpoint at start").0
+        };
+        let admin = svc.admin().await;
+        for i in 0..3 {
+            svc.user(&admin, &format!("user{i}"), &["maker"]).await;
+        }
+        let grown = store.log_size(Log::Audit).await.unwrap();
+        assert!(grown >= first + 5);
+        let mut latest = first;
+        for _ in 0..100 {
+            latest = store
+                .latest_checkpoint(Log::Audit)
+                .await
+                .unwrap()
+                .unwrap()
+                .0;
+            if latest >= first + 5 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(
+            latest >= first + 5,
+            "no checkpoint after {} new entries",
+            grown - first
+        );
+        let dir = svc.config.data.join("audit-checkpoints");
+        assert!(dir.join(format!("{latest:012}.checkpoint")).exists());
+        svc.run.abort();
+    }
 }

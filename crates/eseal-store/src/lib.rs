@@ -849,6 +849,16 @@ impl Store {
         Ok(out)
     }
 
+    /// How many entries `log` has (archived ones included): its sequencer's next number.
+    pub async fn log_size(&self, log: transparency::Log) -> Result<i64, StoreError> {
+        let sql = match log {
+            transparency::Log::Audit => "SELECT next_seq FROM audit_head WHERE id = 1",
+            transparency::Log::Seals => "SELECT next_seq FROM seal_log_head WHERE id = 1",
+        };
+        let (n,): (i64,) = on_pool!(self, |p| sqlx::query_as(sql).fetch_one(p).await)?;
+        Ok(n)
+    }
+
     /// The leaves (canonical JSON) of `log` from `from_seq` on, in order, at most `limit`.
     pub async fn log_leaves(
         &self,

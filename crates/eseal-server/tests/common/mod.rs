@@ -57,6 +57,15 @@ pub fn pg_schema() -> String {
 }
 
 pub async fn start(backend: &Backend, t0: OffsetDateTime) -> Service {
+    start_with(backend, t0, |_| ()).await
+}
+
+/// [`start`] with the configuration adjusted by `adjust`.
+pub async fn start_with(
+    backend: &Backend,
+    t0: OffsetDateTime,
+    adjust: impl FnOnce(&mut ServeConfig),
+) -> Service {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServeConfig::new(dir.path().join("data"));
     config.listen = "127.0.0.1:0".into();
@@ -66,6 +75,7 @@ pub async fn start(backend: &Backend, t0: OffsetDateTime) -> Service {
         config.database = Some(url.clone());
         config.database_schema = Some(pg_schema());
     }
+    adjust(&mut config);
     let clock = Arc::new(TestClock(Mutex::new(t0)));
     let run = eseal_server::app::start(config.clone(), clock.clone())
         .await
