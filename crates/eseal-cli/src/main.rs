@@ -97,6 +97,9 @@ enum Command {
     /// The audit log: export with a signed checkpoint, verify offline.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The public seal transparency log: monitor a registry's log.
+    #[command(subcommand)]
+    Transparency(transparency::TransparencyCommand),
     /// The HSM (PKCS#11) that holds the platform's key-encryption key.
     #[command(subcommand)]
     Hsm(service::HsmCommand),
@@ -509,6 +512,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Totp { secret } => service::totp(&secret),
         Command::Hsm(cmd) => service::hsm(cmd),
         Command::Audit(cmd) => audit::run(cmd),
+        Command::Transparency(cmd) => transparency::run(cmd),
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| {
                 let stamp = clock.now().unix_timestamp();

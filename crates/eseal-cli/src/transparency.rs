@@ -145,3 +145,183 @@ pub fn check(
     }
     Ok(u8::from(failed))
 }
+
+/// `eseal transparency`.
+#[derive(clap::Subcommand, Debug)]
+pub enum TransparencyCommand {
+    /// Follow a registry's public seal log like a Certificate Transparency monitor: fetch the
+    /// latest signed checkpoint and every entry since the last run, check that the entries
+    /// lead to the checkpoint's root from the leaves kept in --state (so the history seen
+    /// before was not rewritten), print the new entries (or only those of --seal). Exit 0
+    /// consistent, 1 what is wrong.
+    Monitor {
+        /// The registry (e.g. http://127.0.0.1:8080).
+        #[arg(long)]
+        url: String,
+        /// The log key (SPKI PEM), obtained out of band; never taken from the registry.
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// A directory the monitor keeps its state in (the last checkpoint, the leaf hashes).
+        #[arg(long)]
+        state: std::path::PathBuf,
+        /// Only print the entries of this seal.
+        #[arg(long)]
+        seal: Option<String>,
+    },
+}
+
+/// Runs `eseal transparency`.
+pub fn run(cmd: TransparencyCommand) -> Result<u8> {
+    match cmd {
+        TransparencyCommand::Monitor {
+            url,
+            key,
+            state,
+            seal,
+        } => {
+            let pem = std::fs::read_to_string(&key)
+                .with_context(|| format!("cannot read {}", key.display()))?;
+            let key =
+                Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", key.display()))?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            match rt.block_on(monitor(&url, &key, &state, seal.as_deref())) {
+                Ok(line) => {
+                    println!("{line}");
+                    Ok(0)
+                }
+                Err(why) => {
+                    println!("FAILED: {why:#}");
+                    Ok(1)
+                }
+            }
+        }
+    }
+}
+
+async fn monitor(
+    url: &str,
+    key: &Sm2PublicKey,
+    state: &Path,
+    seal: Option<&str>,
+) -> Result<String> {
+    use eseal_store::transparency::Log;
+    let origin = Log::Seals.origin();
+    let base = url.trim_end_matches('/');
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        async move {
+            let r = http
+                .get(&path)
+                .send()
+                .await
+                .with_context(|| format!("GET {path}"))?;
+            let status = r.status();
+            let text = r.text().await.with_context(|| format!("GET {path}"))?;
+            if !status.is_success() {
+                anyhow::bail!("GET {path}: {status} {text}");
+            }
+            Ok::<_, anyhow::Error>(text)
+        }
+    };
+    std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
+    // What was seen before: its leaf hashes rebuild the tree.
+    let leaves_file = state.join("leaves");
+    let mut tree = eseal_tlog::Tree::new();
+    if leaves_file.exists() {
+        for (i, line) in std::fs::read_to_string(&leaves_file)?.lines().enumerate() {
+            let h = hex::decode(line)
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| {
+                    anyhow!(
+                        "{}: line {} is not a leaf hash",
+                        leaves_file.display(),
+                        i + 1
+                    )
+                })?;
+            tree.push_hash(h);
+        }
+    }
+    let old = match std::fs::read_to_string(state.join("checkpoint")) {
+        Ok(note) => Some(
+            eseal_tlog::Checkpoint::open(&note, origin, key)
+                .map_err(|e| anyhow!("the kept checkpoint: {e}"))?,
+        ),
+        Err(_) => None,
+    };
+    if let Some(old) = &old
+        && (old.size != tree.size() || old.root != tree.root())
+    {
+        anyhow::bail!("the state directory's leaves do not match its checkpoint");
+    }
+    let note = get(format!("{base}/api/v1/transparency/checkpoint")).await?;
+    let cp = eseal_tlog::Checkpoint::open(&note, origin, key)
+        .map_err(|e| anyhow!("the registry's checkpoint: {e}"))?;
+    if cp.size < tree.size() {
+        anyhow::bail!(
+            "the log shrank from {} to {} entries (truncated or forked)",
+            tree.size(),
+            cp.size
+        );
+    }
+    let mut new = Vec::new();
+    let mut hashes = String::new();
+    while tree.size() < cp.size {
+        let body = get(format!(
+            "{base}/api/v1/transparency/entries?from={}&limit=1000",
+            tree.size()
+        ))
+        .await?;
+        let v: serde_json::Value = serde_json::from_str(&body).context("entries: not JSON")?;
+        let page: Vec<SealEntry> = serde_json::from_value(v["entries"].clone())
+            .context("entries: not seal log entries")?;
+        if page.is_empty() {
+            anyhow::bail!(
+                "the registry has no entry {} although its checkpoint has {}",
+                tree.size(),
+                cp.size
+            );
+        }
+        for e in page {
+            if tree.size() == cp.size {
+                break;
+            }
+            if e.seq != tree.size() as i64 {
+                anyhow::bail!("entry {} where {} was due", e.seq, tree.size());
+            }
+            let leaf = e.leaf();
+            let h = eseal_tlog::leaf_hash(leaf.as_bytes());
+            tree.push_hash(h);
+            hashes.push_str(&hex::encode(h));
+            hashes.push('\n');
+            new.push(e);
+        }
+    }
+    if tree.root() != cp.root {
+        anyhow::bail!(
+            "the entries do not lead to the signed root of size {} (the history seen before, or the entries served, were rewritten)",
+            cp.size
+        );
+    }
+    // Keep the state only once everything checked.
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&leaves_file)
+        .with_context(|| format!("cannot write {}", leaves_file.display()))?;
+    std::io::Write::write_all(&mut f, hashes.as_bytes())?;
+    std::fs::write(state.join("checkpoint"), &note)?;
+    for e in new.iter().filter(|e| seal.is_none_or(|s| s == e.seal_id)) {
+        println!("{}", e.leaf());
+    }
+    Ok(format!(
+        "OK: {} entries, {} new since the last run, consistent with the {} seen before",
+        cp.size,
+        new.len(),
+        old.map_or(0, |o| o.size)
+    ))
+}

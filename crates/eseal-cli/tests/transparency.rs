@@ -190,3 +190,122 @@ fn query(data: &std::path::Path, args: &[&str]) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+fn monitor(url: &str, key: &std::path::Path, state: &std::path::Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(["transparency", "monitor", "--url", url, "--key"])
+        .arg(key)
+        .arg("--state")
+        .arg(state)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// A monitor follows the public log between runs from its own state, and catches an entry
+/// rewritten in the registry's database even when the registry re-signs.
+#[test]
+fn a_monitor_follows_the_log_and_catches_a_rewrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut config = eseal_server::app::ServeConfig::new(data.clone());
+        config.listen = "127.0.0.1:0".into();
+        let run = eseal_server::app::start(config, Arc::new(eseal_gm::provider::SystemClock))
+            .await
+            .unwrap();
+        let f = eseal_server::fixture::personal_seal(&run).await.unwrap();
+        let state = &run.state;
+        let checkpoints = dir.path().join("checkpoints");
+        let checkpoint = || async {
+            let mut tree = state.seal_tree().lock().await;
+            eseal_server::audit::checkpoint_once(state, Log::Seals, &mut tree, &checkpoints)
+                .await
+                .unwrap();
+        };
+        checkpoint().await;
+        let key = dir.path().join("log-key.pem");
+        std::fs::write(
+            &key,
+            eseal_gm::provider::Sm2Signer::public_key(&state.pki().audit_signer())
+                .to_spki_pem()
+                .unwrap(),
+        )
+        .unwrap();
+        let watch = dir.path().join("monitor");
+        let (url, k, w) = (run.url.clone(), key.clone(), watch.clone());
+        let first = tokio::task::spawn_blocking(move || monitor(&url, &k, &w))
+            .await
+            .unwrap();
+        assert_eq!(first.0, 0, "{}", first.1);
+        assert!(first.1.contains(&f.seal) && first.1.contains("OK: 1 entries, 1 new"), "{}", first.1);
+
+        // The seal is revoked (through the store, which publishes every seal write).
+        let store = state.store();
+        let v = store.get::<eseal_core::Seal>(&f.seal).await.unwrap().unwrap();
+        let mut seal = v.record.clone();
+        seal.revoke(
+            eseal_core::RevocationReason::NoLongerUsed,
+            time::OffsetDateTime::now_utc(),
+            None,
+            &[eseal_core::Material {
+                kind: eseal_core::MaterialKind::Proof,
+                sm3: "00".repeat(32),
+            }],
+        )
+        .unwrap();
+        store
+            .commit(
+                eseal_store::Batch::new().update(&seal, v.version).unwrap(),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        checkpoint().await;
+        let (url, k, w) = (run.url.clone(), key.clone(), watch.clone());
+        let second = tokio::task::spawn_blocking(move || monitor(&url, &k, &w))
+            .await
+            .unwrap();
+        assert_eq!(second.0, 0, "{}", second.1);
+        assert!(second.1.contains("revoked:no_longer_used") && second.1.contains("2 entries, 1 new"), "{}", second.1);
+
+        // Someone rewrites the first entry in the database; the registry re-signs after one
+        // more write (a fresh tree, as after a restart): the monitor refuses.
+        let pool = sqlx::SqlitePool::connect(&format!(
+            "sqlite://{}",
+            data.join(eseal_store::SQLITE_FILE).display()
+        ))
+        .await
+        .unwrap();
+        sqlx::query("UPDATE seal_log SET leaf = replace(leaf, '\"personal\"', '\"official\"') WHERE seq = 0")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let v = store.get::<eseal_core::Seal>(&f.seal).await.unwrap().unwrap();
+        store
+            .commit(
+                eseal_store::Batch::new().update(&v.record, v.version).unwrap(),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .unwrap();
+        *state.seal_tree().lock().await = eseal_tlog::Tree::new();
+        checkpoint().await;
+        let (url, k, w) = (run.url.clone(), key.clone(), watch.clone());
+        let third = tokio::task::spawn_blocking(move || monitor(&url, &k, &w))
+            .await
+            .unwrap();
+        assert_eq!(third.0, 1, "{}", third.1);
+        assert!(third.1.contains("FAILED"), "{}", third.1);
+        run.abort();
+    });
+}
