@@ -4,7 +4,8 @@
 # and TOTP secret from its startup output, the code from `eseal totp`), creates an applicant,
 # a reviewer and a maker, applies for the demo organisation's contract seal with three
 # materials, approves, makes it (the registered impression comes from the police simulator),
-# waits for the filing (备案) receipt, revokes it with proof, and shows the public status.
+# waits for the filing (备案) receipt, revokes it with proof, shows the public status, and the
+# seal's entries in the public transparency log with their proofs.
 # Needs curl. Usage: scripts/demo-registry.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ cargo build -q -p eseal-cli
 E=$PWD/target/debug/eseal
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
-"$E" --lang en serve --demo --listen 127.0.0.1:$port --data "$work/data" --filing-every-ms 500 > "$work/serve.out" 2>&1 &
+"$E" --lang en serve --demo --listen 127.0.0.1:$port --data "$work/data" --filing-every-ms 500 --audit-every-secs 1 > "$work/serve.out" 2>&1 &
 server=$!
 trap 'kill $server 2> /dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do grep -q "TOTP secret" "$work/serve.out" 2> /dev/null && break; sleep 0.2; done
@@ -71,3 +72,12 @@ PROOF=$(echo "police loss report" | curl -sf $API/materials -H "authorization: B
 curl -sf $API/seals/$SEAL/revoke -H "authorization: Bearer $MK" -H 'content-type: application/json' \
   -d "{\"reason\":\"stolen_or_lost\",\"proof\":[\"$PROOF\"]}" > /dev/null
 curl -sf $API/status/$SEAL; echo
+
+step "the public seal transparency log: the seal's entries (made, revoked) with inclusion proofs"
+for _ in $(seq 30); do
+  out=$(curl -s $API/transparency/seals/$SEAL)
+  echo "$out" | grep -q '"pending":0' && echo "$out" | grep -q 'revoked:stolen_or_lost' && break
+  sleep 0.5
+done
+echo "$out" | grep -o '\\"event\\":\\"[a-z]*\\"' | tr -d '\\'
+curl -sf $API/transparency/checkpoint
