@@ -13,20 +13,27 @@ use eseal_store::Store;
 use eseal_store::audit::AuditQuery;
 use std::path::{Path, PathBuf};
 
+/// Where the service's data is.
+#[derive(clap::Args, Debug)]
+pub struct DbArgs {
+    /// The service's data directory (SQLite).
+    #[arg(long, conflicts_with = "database")]
+    data: Option<PathBuf>,
+    /// Or its PostgreSQL database.
+    #[arg(long, env = "ESEAL_DATABASE")]
+    database: Option<String>,
+    /// The PostgreSQL schema.
+    #[arg(long)]
+    database_schema: Option<String>,
+}
+
 /// `eseal audit`.
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Write the audit log and a checkpoint signed with the audit key into a new directory.
     Export {
-        /// The service's data directory (SQLite).
-        #[arg(long, conflicts_with = "database")]
-        data: Option<PathBuf>,
-        /// Or its PostgreSQL database.
-        #[arg(long, env = "ESEAL_DATABASE")]
-        database: Option<String>,
-        /// The PostgreSQL schema.
-        #[arg(long)]
-        database_schema: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
         /// The audit signing key (SM2 PKCS#8 PEM).
         #[arg(long)]
         key: PathBuf,
@@ -42,15 +49,8 @@ pub enum AuditCommand {
     /// entries' rows are then removed, their leaf hashes kept (later exports and checkpoints
     /// still verify), and the archiving is itself audited.
     Archive {
-        /// The service's data directory (SQLite).
-        #[arg(long, conflicts_with = "database")]
-        data: Option<PathBuf>,
-        /// Or its PostgreSQL database.
-        #[arg(long, env = "ESEAL_DATABASE")]
-        database: Option<String>,
-        /// The PostgreSQL schema.
-        #[arg(long)]
-        database_schema: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
         /// The audit signing key (SM2 PKCS#8 PEM).
         #[arg(long)]
         key: PathBuf,
@@ -66,15 +66,8 @@ pub enum AuditCommand {
     },
     /// Search the audit log: by time, actor, seal and event; one entry per line (or JSON).
     Query {
-        /// The service's data directory (SQLite).
-        #[arg(long, conflicts_with = "database")]
-        data: Option<PathBuf>,
-        /// Or its PostgreSQL database.
-        #[arg(long, env = "ESEAL_DATABASE")]
-        database: Option<String>,
-        /// The PostgreSQL schema.
-        #[arg(long)]
-        database_schema: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
         /// At or after (RFC 3339, e.g. 2026-11-01T00:00:00+08:00).
         #[arg(long)]
         since: Option<String>,
@@ -120,9 +113,7 @@ pub enum AuditCommand {
 pub fn run(cmd: AuditCommand) -> Result<u8> {
     match cmd {
         AuditCommand::Export {
-            data,
-            database,
-            database_schema,
+            db,
             key,
             origin,
             out,
@@ -133,7 +124,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 .build()
                 .context("cannot start the async runtime")?;
             let (size, root) = rt.block_on(async {
-                let store = open_store(data, database, database_schema).await?;
+                let store = open_store(db).await?;
                 let done = eseal_server::audit::export(
                     &store,
                     &signer,
@@ -149,9 +140,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
             Ok(0)
         }
         AuditCommand::Archive {
-            data,
-            database,
-            database_schema,
+            db,
             key,
             origin,
             before,
@@ -168,7 +157,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 .build()
                 .context("cannot start the async runtime")?;
             let n = rt.block_on(async {
-                let store = open_store(data, database, database_schema).await?;
+                let store = open_store(db).await?;
                 let done = eseal_server::audit::archive(
                     &store,
                     &signer,
@@ -188,9 +177,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
             Ok(0)
         }
         AuditCommand::Query {
-            data,
-            database,
-            database_schema,
+            db,
             since,
             until,
             actor,
@@ -220,7 +207,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 .build()
                 .context("cannot start the async runtime")?;
             let found = rt.block_on(async {
-                let store = open_store(data, database, database_schema).await?;
+                let store = open_store(db).await?;
                 if let Some(id) = &seal {
                     q.objects = Some(store.seal_audit_objects(id).await?);
                 }
@@ -274,12 +261,8 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
     }
 }
 
-async fn open_store(
-    data: Option<PathBuf>,
-    database: Option<String>,
-    schema: Option<String>,
-) -> Result<Store> {
-    Ok(match (data, database, schema) {
+async fn open_store(db: DbArgs) -> Result<Store> {
+    Ok(match (db.data, db.database, db.database_schema) {
         (Some(dir), None, _) => Store::open_sqlite(&dir).await?,
         (None, Some(url), Some(schema)) => Store::open_postgres_in_schema(&url, &schema).await?,
         (None, Some(url), None) => Store::open_url(&url).await?,

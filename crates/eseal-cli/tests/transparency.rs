@@ -241,15 +241,30 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
         )
         .unwrap();
         let watch = dir.path().join("monitor");
-        let (url, k, w) = (run.url.clone(), key.clone(), watch.clone());
-        let first = tokio::task::spawn_blocking(move || monitor(&url, &k, &w))
-            .await
-            .unwrap();
+        let watch_once = || {
+            let (url, k, w) = (run.url.clone(), key.clone(), watch.clone());
+            async move {
+                tokio::task::spawn_blocking(move || monitor(&url, &k, &w))
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = watch_once().await;
         assert_eq!(first.0, 0, "{}", first.1);
         assert!(first.1.contains(&f.seal) && first.1.contains("OK: 1 entries, 1 new"), "{}", first.1);
 
         // The seal is revoked (through the store, which publishes every seal write).
         let store = state.store();
+        let write = |seal: &eseal_core::Seal, version: i64| {
+            let mut batch = eseal_store::Batch::new();
+            batch.update(seal, version).unwrap();
+            async move {
+                store
+                    .commit(&batch, time::OffsetDateTime::now_utc())
+                    .await
+                    .unwrap()
+            }
+        };
         let v = store.get::<eseal_core::Seal>(&f.seal).await.unwrap().unwrap();
         let mut seal = v.record.clone();
         seal.revoke(
@@ -262,18 +277,9 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
             }],
         )
         .unwrap();
-        store
-            .commit(
-                eseal_store::Batch::new().update(&seal, v.version).unwrap(),
-                time::OffsetDateTime::now_utc(),
-            )
-            .await
-            .unwrap();
+        write(&seal, v.version).await;
         checkpoint().await;
-        let (url, k, w) = (run.url.clone(), key.clone(), watch.clone());
-        let second = tokio::task::spawn_blocking(move || monitor(&url, &k, &w))
-            .await
-            .unwrap();
+        let second = watch_once().await;
         assert_eq!(second.0, 0, "{}", second.1);
         assert!(second.1.contains("revoked:no_longer_used") && second.1.contains("2 entries, 1 new"), "{}", second.1);
 
@@ -291,19 +297,10 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
             .unwrap();
         pool.close().await;
         let v = store.get::<eseal_core::Seal>(&f.seal).await.unwrap().unwrap();
-        store
-            .commit(
-                eseal_store::Batch::new().update(&v.record, v.version).unwrap(),
-                time::OffsetDateTime::now_utc(),
-            )
-            .await
-            .unwrap();
+        write(&v.record, v.version).await;
         *state.seal_tree().lock().await = eseal_tlog::Tree::new();
         checkpoint().await;
-        let (url, k, w) = (run.url.clone(), key.clone(), watch.clone());
-        let third = tokio::task::spawn_blocking(move || monitor(&url, &k, &w))
-            .await
-            .unwrap();
+        let third = watch_once().await;
         assert_eq!(third.0, 1, "{}", third.1);
         assert!(third.1.contains("FAILED"), "{}", third.1);
         run.abort();

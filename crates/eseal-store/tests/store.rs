@@ -328,21 +328,26 @@ async fn a_damaged_row_is_reported_not_panicked_on() {
     assert_eq!(doc, "{\"uscc\": 1");
 }
 
-#[tokio::test]
-async fn two_replicas_never_claim_the_same_filing() {
-    let dir = tempfile::tempdir().unwrap();
+/// Two replicas per engine: two stores (pools) on the same database.
+async fn replica_pairs(dir: &std::path::Path) -> Vec<(&'static str, Store, Store)> {
     let mut pairs = vec![(
         "sqlite",
-        Store::open_sqlite(dir.path()).await.unwrap(),
-        Store::open_sqlite(dir.path()).await.unwrap(),
+        Store::open_sqlite(dir).await.unwrap(),
+        Store::open_sqlite(dir).await.unwrap(),
     )];
     if let Some(url) = eseal_testkit::pg_url() {
-        // Two replicas: two pools on the same schema.
         let schema = fresh_schema(&url).await;
         let a = Store::open_postgres_in_schema(&url, &schema).await.unwrap();
         let b = Store::open_postgres_in_schema(&url, &schema).await.unwrap();
         pairs.push(("postgres", a, b));
     }
+    pairs
+}
+
+#[tokio::test]
+async fn two_replicas_never_claim_the_same_filing() {
+    let dir = tempfile::tempdir().unwrap();
+    let pairs = replica_pairs(dir.path()).await;
     for (engine, a, b) in pairs {
         let mut batch = Batch::new();
         for i in 0..60 {
@@ -495,18 +500,7 @@ async fn replicas_append_in_one_order() {
     use eseal_store::audit::{ACTOR, Event};
     use eseal_store::transparency::Log;
     let dir = tempfile::tempdir().unwrap();
-    let mut pairs = vec![(
-        "sqlite",
-        Store::open_sqlite(dir.path()).await.unwrap(),
-        Store::open_sqlite(dir.path()).await.unwrap(),
-    )];
-    if let Some(url) = eseal_testkit::pg_url() {
-        let schema = fresh_schema(&url).await;
-        let a = Store::open_postgres_in_schema(&url, &schema).await.unwrap();
-        let b = Store::open_postgres_in_schema(&url, &schema).await.unwrap();
-        pairs.push(("postgres", a, b));
-    }
-    for (engine, a, b) in pairs {
+    for (engine, a, b) in replica_pairs(dir.path()).await {
         const N: usize = 150;
         let run = |store: Store, name: &'static str| {
             tokio::spawn(ACTOR.scope(name.to_owned(), async move {
