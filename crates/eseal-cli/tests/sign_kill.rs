@@ -121,11 +121,7 @@ fn killed_while_signing_the_ledger_knows_every_signature() {
         .build()
         .unwrap();
     let fixture = rt.block_on(async {
-        let mut config = eseal_server::app::ServeConfig::new(data.clone());
-        config.listen = "127.0.0.1:0".into();
-        let run = eseal_server::app::start(config, Arc::new(eseal_gm::provider::SystemClock))
-            .await
-            .unwrap();
+        let run = eseal_server::fixture::start(data.clone()).await.unwrap();
         let f = eseal_server::fixture::personal_seal(&run).await.unwrap();
         run.abort();
         run.state.store().close().await;

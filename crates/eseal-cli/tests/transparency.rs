@@ -9,7 +9,6 @@ use base64ct::{Base64, Encoding};
 use eseal_store::transparency::Log;
 use serde_json::{Value, json};
 use std::process::Command;
-use std::sync::Arc;
 
 fn eseal(args: &[&std::ffi::OsStr]) -> (i32, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_eseal"))
@@ -28,21 +27,21 @@ fn eseal(args: &[&std::ffi::OsStr]) -> (i32, Value) {
     )
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn the_proof_beside_a_signed_document_checks_offline() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let (signature, proof, key, seal) = rt.block_on(async {
-        let mut config = eseal_server::app::ServeConfig::new(data.clone());
-        config.listen = "127.0.0.1:0".into();
-        let run = eseal_server::app::start(config, Arc::new(eseal_gm::provider::SystemClock))
-            .await
-            .unwrap();
+        let run = eseal_server::fixture::start(data.clone()).await.unwrap();
         let f = eseal_server::fixture::personal_seal(&run).await.unwrap();
         let http = reqwest::Client::new();
         let signed: Value = http
@@ -211,17 +210,9 @@ fn monitor(url: &str, key: &std::path::Path, state: &std::path::Path) -> (i32, S
 fn a_monitor_follows_the_log_and_catches_a_rewrite() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     rt.block_on(async {
-        let mut config = eseal_server::app::ServeConfig::new(data.clone());
-        config.listen = "127.0.0.1:0".into();
-        let run = eseal_server::app::start(config, Arc::new(eseal_gm::provider::SystemClock))
-            .await
-            .unwrap();
+        let run = eseal_server::fixture::start(data.clone()).await.unwrap();
         let f = eseal_server::fixture::personal_seal(&run).await.unwrap();
         let state = &run.state;
         let checkpoints = dir.path().join("checkpoints");

@@ -101,6 +101,16 @@ fn text(v: &Value, pointer: &str) -> Result<String, String> {
         .ok_or_else(|| format!("no {pointer} in {v}"))
 }
 
+/// Starts the service in-process on `data` (SQLite), on a free loopback port, with the real
+/// clock and everything else at its defaults.
+pub async fn start(data: std::path::PathBuf) -> Result<Running, String> {
+    let mut config = crate::app::ServeConfig::new(data);
+    config.listen = "127.0.0.1:0".into();
+    crate::app::start(config, std::sync::Arc::new(eseal_gm::provider::SystemClock))
+        .await
+        .map_err(|e| e.detail)
+}
+
 /// Makes the seal on a freshly started service (its first administrator must be known).
 pub async fn personal_seal(running: &Running) -> Result<SigningFixture, String> {
     let api = Api {

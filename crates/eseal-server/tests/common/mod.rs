@@ -200,32 +200,51 @@ impl Service {
 
 pub const PASSWORD: &str = "Test-Password-2026";
 
+/// A connection pool of its own on the service's database.
+enum RawPool {
+    Pg(sqlx::PgPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+/// Runs `$body` with `$p` bound to whichever pool `$pool` is.
+macro_rules! on_raw {
+    ($pool:expr, |$p:ident| $body:expr) => {
+        match &$pool {
+            RawPool::Pg($p) => $body,
+            RawPool::Sqlite($p) => $body,
+        }
+    };
+}
+
 impl Service {
-    /// Runs SQL on the service's database behind its back (tampering, injected failures).
-    pub async fn raw_sql(&self, sql: &str) {
+    async fn raw_pool(&self) -> RawPool {
         match (&self.config.database, &self.config.database_schema) {
             (Some(url), Some(schema)) => {
                 let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
                 let opts = opts.options([("search_path", schema.as_str())]);
-                let pool = sqlx::PgPool::connect_with(opts).await.unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                pool.close().await;
+                RawPool::Pg(sqlx::PgPool::connect_with(opts).await.unwrap())
             }
             _ => {
                 let file = self.config.data.join(eseal_store::SQLITE_FILE);
-                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
-                    .await
-                    .unwrap();
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                pool.close().await;
+                RawPool::Sqlite(
+                    sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+                        .await
+                        .unwrap(),
+                )
             }
         }
+    }
+
+    /// Runs SQL on the service's database behind its back (tampering, injected failures).
+    pub async fn raw_sql(&self, sql: &str) {
+        let pool = self.raw_pool().await;
+        on_raw!(pool, |p| {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(p)
+                .await
+                .unwrap();
+            p.close().await;
+        });
     }
 
     /// Makes audit appends fail at the database (an injected failure) until
@@ -267,25 +286,12 @@ impl Service {
             + (SELECT count(*) FROM blobs) + (SELECT count(*) FROM materials) \
             + (SELECT count(*) FROM audit_log WHERE event NOT LIKE 'filings.%') \
             + (SELECT count(*) FROM seal_log)";
-        match (&self.config.database, &self.config.database_schema) {
-            (Some(url), Some(schema)) => {
-                let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
-                let opts = opts.options([("search_path", schema.as_str())]);
-                let pool = sqlx::PgPool::connect_with(opts).await.unwrap();
-                let (n,): (i64,) = sqlx::query_as(SQL).fetch_one(&pool).await.unwrap();
-                pool.close().await;
-                n
-            }
-            _ => {
-                let file = self.config.data.join(eseal_store::SQLITE_FILE);
-                let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
-                    .await
-                    .unwrap();
-                let (n,): (i64,) = sqlx::query_as(SQL).fetch_one(&pool).await.unwrap();
-                pool.close().await;
-                n
-            }
-        }
+        let pool = self.raw_pool().await;
+        on_raw!(pool, |p| {
+            let (n,): (i64,) = sqlx::query_as(SQL).fetch_one(p).await.unwrap();
+            p.close().await;
+            n
+        })
     }
 
     /// Every audit entry carries a time, an actor, an event, an object and an outcome, with
