@@ -4,8 +4,9 @@
 //!   submission, review, making, PIN change, signing, revocation) answers an error and writes
 //!   nothing at all; once the audit log accepts entries again the same operation succeeds;
 //! * coverage — after that life, every entry carries time, actor, event, object and outcome,
-//!   and every event kind the life touches is there (record writes of each table, artefacts,
-//!   materials, logins, failures, lockouts, service start, export).
+//!   and every event kind the life touches is there (record writes of each table the service
+//!   writes, artefacts, materials, logins and their failures, lockouts, logout, service start,
+//!   export, and — 181 days on — archiving): every explicit `Event` kind occurs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
@@ -225,6 +226,11 @@ async fn on(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(delivered, "no filing was delivered");
+    // A logout (the session ended).
+    let (s, _) = svc
+        .call("POST", "/api/v1/logout", Some(&reviewer), None)
+        .await;
+    assert!(s.is_success(), "logout: {s}");
     // An export (itself audited).
     eseal_server::audit::export(
         &store,
@@ -258,6 +264,7 @@ async fn on(backend: Backend) {
             "auth.login",
             "auth.lockout",
             "audit.export",
+            "sessions.update",
         ])
         .await;
     let log = store.audit_log(0, 1_000_000).await.unwrap();
@@ -354,5 +361,31 @@ async fn on(backend: Backend) {
         .call("GET", "/api/v1/audit/log", Some(&maker), None)
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // Last, 181 days on: the first day is archived (the live log then starts after it).
+    svc.clock.advance(time::Duration::days(181));
+    let signer = svc.run.state.pki().audit_signer();
+    let n = eseal_server::audit::archive(
+        &store,
+        &signer,
+        eseal_server::audit::ORIGIN,
+        datetime!(2026-06-02 00:00 UTC),
+        &svc.dir.path().join("archive"),
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert!(n > 0);
+    let live = store.audit_log(0, 1_000_000).await.unwrap();
+    let archived = live.last().unwrap();
+    assert_eq!(archived.event, "audit.archive");
+    for v in [&archived.actor, &archived.object, &archived.outcome] {
+        assert!(!v.is_empty(), "{archived:?}");
+    }
+    // Every explicit event kind occurred.
+    let mut all = seen.clone();
+    all.insert(archived.event.clone());
+    for kind in eseal_store::audit::Event::ALL {
+        assert!(all.contains(kind.name()), "no {} in the log", kind.name());
+    }
     svc.run.abort();
 }
