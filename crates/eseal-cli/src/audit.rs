@@ -27,6 +27,35 @@ pub struct DbArgs {
     database_schema: Option<String>,
 }
 
+/// The key that signs checkpoints.
+#[derive(clap::Args, Debug)]
+pub struct SigningArgs {
+    /// The audit signing key (SM2 PKCS#8 PEM).
+    #[arg(long)]
+    key: PathBuf,
+    /// The log's name in the checkpoint.
+    #[arg(long, default_value = "eseal/audit")]
+    origin: String,
+}
+
+impl SigningArgs {
+    /// The signer and the log's name.
+    fn open(&self) -> Result<(SoftwareSigner, String)> {
+        Ok((
+            SoftwareSigner::new(crate::files::read_private_key(&self.key)?),
+            self.origin.clone(),
+        ))
+    }
+}
+
+/// A current-thread runtime for a command's database and HTTP work.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
 /// `eseal audit`.
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
@@ -34,12 +63,8 @@ pub enum AuditCommand {
     Export {
         #[command(flatten)]
         db: DbArgs,
-        /// The audit signing key (SM2 PKCS#8 PEM).
-        #[arg(long)]
-        key: PathBuf,
-        /// The log's name in the checkpoint.
-        #[arg(long, default_value = "eseal/audit")]
-        origin: String,
+        #[command(flatten)]
+        signing: SigningArgs,
         /// The directory to create.
         #[arg(long)]
         out: PathBuf,
@@ -51,12 +76,8 @@ pub enum AuditCommand {
     Archive {
         #[command(flatten)]
         db: DbArgs,
-        /// The audit signing key (SM2 PKCS#8 PEM).
-        #[arg(long)]
-        key: PathBuf,
-        /// The log's name in the checkpoint.
-        #[arg(long, default_value = "eseal/audit")]
-        origin: String,
+        #[command(flatten)]
+        signing: SigningArgs,
         /// Archive the entries before this time (RFC 3339).
         #[arg(long)]
         before: String,
@@ -112,17 +133,9 @@ pub enum AuditCommand {
 /// Runs `eseal audit`.
 pub fn run(cmd: AuditCommand) -> Result<u8> {
     match cmd {
-        AuditCommand::Export {
-            db,
-            key,
-            origin,
-            out,
-        } => {
-            let signer = SoftwareSigner::new(crate::files::read_private_key(&key)?);
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
+        AuditCommand::Export { db, signing, out } => {
+            let (signer, origin) = signing.open()?;
+            let rt = runtime()?;
             let (size, root) = rt.block_on(async {
                 let store = open_store(db).await?;
                 let done = eseal_server::audit::export(
@@ -141,8 +154,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
         }
         AuditCommand::Archive {
             db,
-            key,
-            origin,
+            signing,
             before,
             export,
         } => {
@@ -151,11 +163,8 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 &time::format_description::well_known::Rfc3339,
             )
             .with_context(|| format!("--before {before:?}: not an RFC 3339 time"))?;
-            let signer = SoftwareSigner::new(crate::files::read_private_key(&key)?);
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
+            let (signer, origin) = signing.open()?;
+            let rt = runtime()?;
             let n = rt.block_on(async {
                 let store = open_store(db).await?;
                 let done = eseal_server::audit::archive(
@@ -202,10 +211,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 objects: None,
                 limit,
             };
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
+            let rt = runtime()?;
             let found = rt.block_on(async {
                 let store = open_store(db).await?;
                 if let Some(id) = &seal {

@@ -183,10 +183,7 @@ pub fn run(cmd: TransparencyCommand) -> Result<u8> {
                 .with_context(|| format!("cannot read {}", key.display()))?;
             let key =
                 Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", key.display()))?;
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?;
+            let rt = crate::audit::runtime()?;
             match rt.block_on(monitor(&url, &key, &state, seal.as_deref())) {
                 Ok(line) => {
                     println!("{line}");

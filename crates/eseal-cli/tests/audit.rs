@@ -177,3 +177,64 @@ fn exported_logs_verify_and_tampering_is_named() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("truncated"), "{out}");
 }
+
+/// `eseal audit archive`: a time within the retention period is refused and nothing is
+/// written; an older one archives what is older (here nothing), after a signed export that
+/// verifies, and the archiving is itself in the log.
+#[test]
+fn archive_respects_the_retention_period() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let key = tmp.path().join("audit.key");
+    let o = eseal()
+        .args(["key", "generate", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    grow(&data, 0, 5);
+    let archive = |before: &str, out: &Path| {
+        eseal()
+            .args(["--lang", "en", "audit", "archive", "--data"])
+            .arg(&data)
+            .arg("--key")
+            .arg(&key)
+            .args(["--before", before, "--export"])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let now = OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let refused = tmp.path().join("refused");
+    let o = archive(&now, &refused);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("180 days"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!refused.exists());
+
+    let kept = tmp.path().join("kept");
+    let o = archive("2000-01-01T00:00:00Z", &kept);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("0 entries archived"));
+    assert_eq!(verify(&kept, &kept.join("audit-key.pem"), None).0, 0);
+    let o = eseal()
+        .args(["audit", "query", "--json", "--event", "audit.", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let events: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(events, ["audit.export", "audit.archive"]);
+}
