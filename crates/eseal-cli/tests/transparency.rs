@@ -274,8 +274,8 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
         assert_eq!(second.0, 0, "{}", second.1);
         assert!(second.1.contains("revoked:no_longer_used") && second.1.contains("2 entries, 1 new"), "{}", second.1);
 
-        // Someone rewrites the first entry in the database; the registry re-signs after one
-        // more write (a fresh tree, as after a restart): the monitor refuses.
+        // Someone rewrites the first entry in the database and, after one more write, serves a
+        // checkpoint of the rewritten log signed with the stolen log key: the monitor refuses.
         let pool = sqlx::SqlitePool::connect(&format!(
             "sqlite://{}",
             data.join(eseal_store::SQLITE_FILE).display()
@@ -289,8 +289,25 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
         pool.close().await;
         let v = store.get::<eseal_core::Seal>(&f.seal).await.unwrap().unwrap();
         write(&v.record, v.version).await;
-        *state.seal_tree().lock().await = eseal_tlog::Tree::new();
-        checkpoint().await;
+        let mut rewritten = eseal_tlog::Tree::new();
+        // The registry itself refuses to sign it…
+        let err = eseal_server::audit::checkpoint_once(state, Log::Seals, &mut rewritten, &checkpoints)
+            .await
+            .unwrap_err();
+        assert!(err.detail.contains("rewritten"), "{}", err.detail);
+        // …so the one who rewrote it signs it with the stolen key and stores it.
+        let forged = eseal_tlog::Checkpoint {
+            origin: Log::Seals.origin().into(),
+            size: rewritten.size(),
+            root: rewritten.root(),
+            extensions: Vec::new(),
+        }
+        .sign(Log::Seals.origin(), &state.pki().audit_signer())
+        .unwrap();
+        store
+            .put_checkpoint(Log::Seals, rewritten.size() as i64, &forged, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
         let third = watch_once().await;
         assert_eq!(third.0, 1, "{}", third.1);
         assert!(third.1.contains("FAILED"), "{}", third.1);

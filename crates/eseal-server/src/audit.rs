@@ -92,6 +92,44 @@ pub async fn checkpoint_once(
     if tree.size() == before && stored.as_ref().map(|c| c.0) == Some(tree.size() as i64) {
         return Ok(None);
     }
+    // Never sign a history that no longer extends what was signed before: the latest stored
+    // checkpoint and its exported file (which someone holding only the database cannot
+    // change) must both be a prefix of the tree.
+    if let Some((size, note)) = &stored {
+        // Kept in full (not only logged): the operator must see what was found.
+        let rewritten = |detail: String| ApiError {
+            code: "log_rewritten",
+            detail: detail.clone(),
+            ..ApiError::internal(detail)
+        };
+        let key = eseal_gm::provider::Sm2Signer::public_key(&s.pki().audit_signer());
+        let file = checkpoint_dir(dir, log).join(format!("{size:012}.checkpoint"));
+        let exported = std::fs::read_to_string(&file).ok();
+        for (what, note) in [("stored", Some(note)), ("exported", exported.as_ref())] {
+            let Some(note) = note else { continue };
+            let cp = Checkpoint::open(note, log.origin(), &key).map_err(|e| {
+                ApiError::internal(format!(
+                    "{}: the {what} checkpoint {size}: {e}",
+                    log.origin()
+                ))
+            })?;
+            let root = tree.root_at(cp.size).map_err(|_| {
+                rewritten(format!(
+                    "{}: the log has {} entries, fewer than its {what} checkpoint's {} (truncated)",
+                    log.origin(),
+                    tree.size(),
+                    cp.size
+                ))
+            })?;
+            if root != cp.root {
+                return Err(rewritten(format!(
+                    "{}: the first {} entries no longer match the {what} signed checkpoint (the log was rewritten); no checkpoint is signed",
+                    log.origin(),
+                    cp.size
+                )));
+            }
+        }
+    }
     let checkpoint = Checkpoint {
         origin: log.origin().into(),
         size: tree.size(),

@@ -297,21 +297,35 @@ async fn witness_on(backend: Backend) {
         assert_eq!(r.unwrap(), tree.size());
     }
 
-    // Someone with the database and the log key rewrites an entry and re-signs: the witness
-    // refuses the new checkpoint, and the push says so.
+    // Someone rewrites an entry in the database: the service itself refuses to sign the
+    // rewritten history (it no longer extends its own signed checkpoint)…
     svc.raw_sql("UPDATE audit_log SET leaf = replace(leaf, 'maker1', 'mallory') WHERE seq < 10")
         .await;
     svc.user(&admin, "reviewer3", &["reviewer"]).await;
     let mut rewritten = Tree::new();
-    eseal_server::audit::checkpoint_once(state, Log::Audit, &mut rewritten, &dir)
+    let err = eseal_server::audit::checkpoint_once(state, Log::Audit, &mut rewritten, &dir)
         .await
-        .unwrap()
-        .unwrap();
-    let results = restarted
-        .push_latest(state, Log::Audit, &rewritten, &dir)
-        .await;
-    assert_eq!(results.len(), 1);
-    let err = results.into_iter().next().unwrap().unwrap_err();
+        .unwrap_err();
+    assert!(err.detail.contains("rewritten"), "{}", err.detail);
+    // …and if they also hold the log key and sign it themselves, the witness refuses it.
+    let forged = Checkpoint {
+        origin: Log::Audit.origin().into(),
+        size: rewritten.size(),
+        root: rewritten.root(),
+        extensions: Vec::new(),
+    }
+    .sign(Log::Audit.origin(), &state.pki().audit_signer())
+    .unwrap();
+    let err = eseal_server::witness::push(
+        &reqwest::Client::new(),
+        &url,
+        &rewritten,
+        &forged,
+        rewritten.size(),
+        tree.size(),
+    )
+    .await
+    .unwrap_err();
     assert!(err.detail.contains("422"), "{}", err.detail);
     assert_eq!(witness.latest(Log::Audit.origin()).unwrap().0, tree.size());
     svc.run.abort();
