@@ -323,6 +323,10 @@ struct VerifyArgs {
     /// The transparency log's public key (SPKI PEM, GET /api/v1/transparency/key).
     #[arg(long, requires = "transparency")]
     log_key: Option<PathBuf>,
+    /// Also require the proof's checkpoint to be cosigned by this witness: NAME=KEY.pem
+    /// (repeatable).
+    #[arg(long = "witness", requires = "transparency")]
+    witnesses: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -655,6 +659,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             html: html_out,
             transparency: proof,
             log_key,
+            witnesses,
         }) => {
             let file = file.context("give the file to verify (or `eseal verify data …`)")?;
             let code = match &data {
@@ -672,8 +677,15 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             };
             match (proof, log_key) {
                 (Some(proof), Some(key)) => {
-                    let logged =
-                        transparency::check(&file, data.is_some(), &proof, &key, json, lang)?;
+                    let logged = transparency::check(
+                        &file,
+                        data.is_some(),
+                        &proof,
+                        &key,
+                        &witnesses,
+                        json,
+                        lang,
+                    )?;
                     // FAILED (1) outranks INDETERMINATE (2) outranks PASSED (0).
                     Ok(if code == 1 || logged == 1 { 1 } else { code })
                 }

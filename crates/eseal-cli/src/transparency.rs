@@ -42,6 +42,12 @@ fn seals_of(file: &Path, detached: bool) -> Result<Vec<String>> {
     Ok(out)
 }
 
+fn read_key(path: &Path) -> Result<Sm2PublicKey> {
+    let pem =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
 /// Reads a proof file: the endpoint's whole answer (`{"proof": …}`) or the proof alone.
 fn read_proof(path: &Path) -> Result<SealProof> {
     let text =
@@ -59,16 +65,29 @@ pub fn check(
     detached: bool,
     proof: &Path,
     key: &Path,
+    witnesses: &[String],
     json: bool,
     lang: Lang,
 ) -> Result<u8> {
-    let pem =
-        std::fs::read_to_string(key).with_context(|| format!("cannot read {}", key.display()))?;
-    let key = Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", key.display()))?;
+    let key = read_key(key)?;
+    // NAME=KEY.pem: the checkpoint must carry a valid cosignature by that witness.
+    let mut required = Vec::new();
+    for w in witnesses {
+        let (name, path) = w
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--witness {w:?}: give NAME=PUBLIC-KEY.pem"))?;
+        required.push((name.to_owned(), read_key(Path::new(path))?));
+    }
     let seals = seals_of(file, detached)?;
     let verdict: Result<(u64, Vec<SealEntry>), String> = read_proof(proof)
         .map_err(|e| format!("{e:#}"))
-        .and_then(|p| p.verify(&key))
+        .and_then(|p| {
+            for (name, wkey) in &required {
+                eseal_tlog::Checkpoint::open(&p.checkpoint, name, wkey)
+                    .map_err(|e| format!("no valid cosignature by witness {name}: {e}"))?;
+            }
+            p.verify(&key)
+        })
         .map(|(cp, entries)| (cp.size, entries));
     let mut failed = seals.is_empty();
     let mut lines = Vec::new();
@@ -179,10 +198,7 @@ pub fn run(cmd: TransparencyCommand) -> Result<u8> {
             state,
             seal,
         } => {
-            let pem = std::fs::read_to_string(&key)
-                .with_context(|| format!("cannot read {}", key.display()))?;
-            let key =
-                Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", key.display()))?;
+            let key = read_key(&key)?;
             let rt = crate::audit::runtime()?;
             match rt.block_on(monitor(&url, &key, &state, seal.as_deref())) {
                 Ok(line) => {

@@ -55,16 +55,38 @@ fn the_proof_beside_a_signed_document_checks_offline() {
             .await
             .unwrap();
         let mut tree = run.state.seal_tree().lock().await;
-        eseal_server::audit::checkpoint_once(
-            &run.state,
-            Log::Seals,
-            &mut tree,
-            &dir.path().join("checkpoints"),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let checkpoints = dir.path().join("checkpoints");
+        eseal_server::audit::checkpoint_once(&run.state, Log::Seals, &mut tree, &checkpoints)
+            .await
+            .unwrap()
+            .unwrap();
+        // A witness cosigns it.
+        let log_key = eseal_gm::provider::Sm2Signer::public_key(&run.state.pki().audit_signer());
+        let witness = eseal_server::witness::WitnessSim::new(
+            "witness.example.org",
+            eseal_gm::provider::SoftwareSigner::new(
+                eseal_gm::Sm2PrivateKey::generate(&eseal_gm::provider::SeededRandom::new(b"w"))
+                    .unwrap(),
+            ),
+            vec![(Log::Seals.origin().into(), log_key)],
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let wurl = format!("http://{}", listener.local_addr().unwrap());
+        let router = witness.router();
+        tokio::spawn(async move { eseal_server::sim::serve(listener, router).await });
+        let mut witnesses = eseal_server::witness::Witnesses::new(vec![wurl]);
+        for r in witnesses
+            .push_latest(&run.state, Log::Seals, &tree, &checkpoints)
+            .await
+        {
+            r.unwrap();
+        }
         drop(tree);
+        std::fs::write(
+            dir.path().join("witness.pem"),
+            eseal_server::witness::public_key(&witness).to_spki_pem().unwrap(),
+        )
+        .unwrap();
         let get = |path: String| {
             let http = http.clone();
             async move { http.get(path).send().await.unwrap().text().await.unwrap() }
@@ -146,6 +168,32 @@ fn the_proof_beside_a_signed_document_checks_offline() {
     assert_eq!(t["outcome"], "PASSED", "{v}");
     assert_eq!(t["state_at_checkpoint"], "active", "{v}");
     assert_eq!(t["index"], 0, "{v}");
+
+    // The checkpoint is cosigned by the witness: required by name and key, it passes; with
+    // another key in its place, it fails.
+    let with_witness = |key: &std::path::Path| {
+        let mut a: Vec<std::ffi::OsString> =
+            args(&proof_file).into_iter().map(Into::into).collect();
+        a.push("--witness".into());
+        a.push(format!("witness.example.org={}", key.display()).into());
+        a
+    };
+    let run_with = |a: Vec<std::ffi::OsString>| {
+        let a: Vec<&std::ffi::OsStr> = a.iter().map(|x| x.as_os_str()).collect();
+        eseal(&a)
+    };
+    let (code, v) = run_with(with_witness(&dir.path().join("witness.pem")));
+    assert_ne!(code, 1, "{v}");
+    assert_eq!(v["transparency"][0]["outcome"], "PASSED", "{v}");
+    let (code, v) = run_with(with_witness(&key_file));
+    assert_eq!(code, 1, "{v}");
+    assert!(
+        v["transparency"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("witness.example.org"),
+        "{v}"
+    );
 
     // An altered proof (the entry's state rewritten) fails.
     let altered = dir.path().join("altered.json");

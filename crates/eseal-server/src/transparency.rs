@@ -29,9 +29,10 @@ fn text(body: String) -> Response {
 }
 
 /// The latest signed checkpoint of `log`, parsed (its signature is ours; the parse guards
-/// against a row changed in the database).
+/// against a row changed in the database), with the witnesses' cosignature lines appended
+/// (a C2SP cosigned note; verifiers that do not know a witness skip its line).
 async fn latest(s: &AppState, log: Log) -> Result<(Checkpoint, String), ApiError> {
-    let (_, note) = s
+    let (size, note) = s
         .store()
         .latest_checkpoint(log)
         .await?
@@ -43,6 +44,11 @@ async fn latest(s: &AppState, log: Log) -> Result<(Checkpoint, String), ApiError
         &eseal_gm::provider::Sm2Signer::public_key(&key),
     )
     .map_err(|e| ApiError::internal(format!("{}: stored checkpoint: {e}", log.origin())))?;
+    let mut note = note;
+    for lines in s.store().cosignatures(log, size).await? {
+        note.push_str(&lines);
+        note.push('\n');
+    }
     Ok((cp, note))
 }
 

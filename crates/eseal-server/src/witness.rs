@@ -150,14 +150,24 @@ impl Witnesses {
                 continue;
             }
             let r = push(&self.http, url, tree, &latest.1, size, old).await;
-            out.push(r.and_then(|(size, sigs)| {
-                self.known.insert((i, log), size);
-                let file = crate::audit::checkpoint_dir(dir, log)
-                    .join(format!("{size:012}.checkpoint.witness-{i}"));
-                std::fs::write(&file, sigs)
-                    .map_err(|e| ApiError::internal(format!("{}: {e}", file.display())))?;
-                Ok(size)
-            }));
+            let r = match r {
+                Ok((size, sigs)) => {
+                    self.known.insert((i, log), size);
+                    let file = crate::audit::checkpoint_dir(dir, log)
+                        .join(format!("{size:012}.checkpoint.witness-{i}"));
+                    match std::fs::write(&file, &sigs) {
+                        Err(e) => Err(ApiError::internal(format!("{}: {e}", file.display()))),
+                        Ok(()) => s
+                            .store()
+                            .put_cosignature(log, size as i64, url, sigs.trim_end_matches('\n'))
+                            .await
+                            .map(|()| size)
+                            .map_err(ApiError::from),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            out.push(r);
         }
         out
     }

@@ -265,6 +265,22 @@ async fn witness_on(backend: Backend) {
     let body = note.split_once("\n\n").unwrap().0;
     let cosigned = format!("{body}\n\n{sigs}");
     Checkpoint::open(&cosigned, "witness.example.org", &witness_pub).unwrap();
+    // The auditor's checkpoint comes cosigned: the log's signature and the witness's.
+    let auditor = svc.user(&admin, "auditor1", &["auditor"]).await;
+    let r = svc
+        .http
+        .get(svc.url("/api/v1/audit/checkpoint"))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap();
+    let served = r.text().await.unwrap();
+    assert!(
+        served.starts_with(&note) && served.len() > note.len(),
+        "{served}"
+    );
+    Checkpoint::open(&served, "witness.example.org", &witness_pub).unwrap();
+    Checkpoint::open(&served, Log::Audit.origin(), &log_key).unwrap();
     // Nothing new: nothing pushed.
     assert!(
         pusher

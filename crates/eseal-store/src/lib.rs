@@ -936,6 +936,49 @@ impl Store {
         Ok(())
     }
 
+    /// Keeps a witness's cosignature lines for `log`'s checkpoint at `size` (the first
+    /// answer of a witness for a size stands).
+    pub async fn put_cosignature(
+        &self,
+        log: transparency::Log,
+        size: i64,
+        witness: &str,
+        lines: &str,
+    ) -> Result<(), StoreError> {
+        on_pool!(self, |p| {
+            sqlx::query(
+            "INSERT INTO checkpoint_cosignatures (log, size, witness, lines) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (log, size, witness) DO NOTHING"
+        )
+        .bind(log.origin())
+        .bind(size)
+        .bind(witness)
+        .bind(lines)
+        .execute(p)
+        .await
+        .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// The witnesses' cosignature lines for `log`'s checkpoint at `size`, in witness order.
+    pub async fn cosignatures(
+        &self,
+        log: transparency::Log,
+        size: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT lines FROM checkpoint_cosignatures WHERE log = $1 AND size = $2 ORDER BY witness"
+        )
+        .bind(log.origin())
+        .bind(size)
+        .fetch_all(p)
+        .await
+        })?;
+        Ok(rows.into_iter().map(|(l,)| l).collect())
+    }
+
     /// The latest stored checkpoint of `log`: (size, signed note).
     pub async fn latest_checkpoint(
         &self,
