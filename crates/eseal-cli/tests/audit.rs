@@ -85,17 +85,23 @@ fn copy(from: &Path, to: &Path) {
     }
 }
 
-#[test]
-fn exported_logs_verify_and_tampering_is_named() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let key = tmp.path().join("audit.key");
+/// A new SM2 key at DIR/audit.key (`eseal key generate`).
+fn new_key(dir: &Path) -> std::path::PathBuf {
+    let key = dir.join("audit.key");
     let o = eseal()
         .args(["key", "generate", "--out"])
         .arg(&key)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    key
+}
+
+#[test]
+fn exported_logs_verify_and_tampering_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let key = new_key(tmp.path());
     grow(&data, 0, 500);
     let first = tmp.path().join("first");
     export(&data, &key, &first);
@@ -185,13 +191,7 @@ fn exported_logs_verify_and_tampering_is_named() {
 fn archive_respects_the_retention_period() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let key = tmp.path().join("audit.key");
-    let o = eseal()
-        .args(["key", "generate", "--out"])
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(o.status.success());
+    let key = new_key(tmp.path());
     grow(&data, 0, 5);
     let archive = |before: &str, out: &Path| {
         eseal()
