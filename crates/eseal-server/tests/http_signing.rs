@@ -120,6 +120,17 @@ fn verifies_offline(svc: &Service, v: &Value, data: &[u8]) -> Vec<u8> {
     der
 }
 
+/// `POST /api/v1/verify` with `body` answers PASSED and names the ledger entry `usage_id`.
+async fn verifies_online_in_the_ledger(svc: &Service, body: Value, usage_id: &Value) {
+    let (s, checked) = svc.call("POST", "/api/v1/verify", None, Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{checked}");
+    assert_eq!(checked["indication"], "PASSED", "{checked}");
+    assert_eq!(
+        &checked["signatures"][0]["registry"]["ledger"]["id"], usage_id,
+        "{checked}"
+    );
+}
+
 /// A service with a personal seal whose holder `zhang` has set the PIN [`PIN`].
 async fn ready_personal_seal(backend: &Backend) -> (Service, String, String) {
     let svc = start(backend, T0).await;
@@ -1448,20 +1459,12 @@ async fn batch_signing_on(backend: Backend) {
     assert_eq!(results[3]["error"]["code"], "invalid_document", "{v}");
     for (i, r) in results[..3].iter().enumerate() {
         assert_eq!(r["usage"]["state"]["state"], "signed", "{r}");
-        let (s, checked) = svc
-            .call(
-                "POST",
-                "/api/v1/verify",
-                None,
-                Some(json!({"signature": r["signature"], "data": b64(&docs[i])})),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK);
-        assert_eq!(checked["indication"], "PASSED", "{checked}");
-        assert_eq!(
-            checked["signatures"][0]["registry"]["ledger"]["id"], r["usage"]["id"],
-            "{checked}"
-        );
+        verifies_online_in_the_ledger(
+            &svc,
+            json!({"signature": r["signature"], "data": b64(&docs[i])}),
+            &r["usage"]["id"],
+        )
+        .await;
     }
     let (_, ledger) = svc
         .call(
@@ -1554,20 +1557,12 @@ async fn batch_signing_on(backend: Backend) {
         last = Some(v["results"][99].clone());
     }
     let last = last.unwrap();
-    let (s, checked) = svc
-        .call(
-            "POST",
-            "/api/v1/verify",
-            None,
-            Some(json!({"signature": last["signature"], "data_sm3": eseal_gm::Sm3Digest::of(b"5-99").to_hex()})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(checked["indication"], "PASSED", "{checked}");
-    assert_eq!(
-        checked["signatures"][0]["registry"]["ledger"]["id"], last["usage"]["id"],
-        "{checked}"
-    );
+    verifies_online_in_the_ledger(
+        &svc,
+        json!({"signature": last["signature"], "data_sm3": eseal_gm::Sm3Digest::of(b"5-99").to_hex()}),
+        &last["usage"]["id"],
+    )
+    .await;
     // The session is used up: 600 signatures.
     let (s, v) = svc
         .call(
