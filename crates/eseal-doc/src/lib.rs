@@ -6,6 +6,7 @@ pub mod package;
 pub mod sign;
 pub mod trust;
 pub mod xml;
+mod zipcheck;
 
 pub use error::DocError;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};

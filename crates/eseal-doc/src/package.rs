@@ -1,8 +1,11 @@
-//! The OFD container: a ZIP read defensively. Entry names are normalised (`\` → `/`, no
-//! leading `/`), and a package is refused when a name escapes the root (`..`), when two
-//! entries have the same name (also ignoring case, since OFD readers resolve names
-//! case-insensitively), or when sizes or compression ratios are beyond bounds (zip bombs).
-//! Files are hashed as streams; nothing large is held in memory.
+//! The OFD container: a ZIP read defensively. Its structure is checked first from the bytes
+//! ([`crate::zipcheck`]: duplicate names, local headers against the central directory, bytes
+//! no entry accounts for, overlaps), and the `zip` crate's view must be that same layout.
+//! Entry names are normalised (`\` → `/`, no leading `/`), and a package is refused when a
+//! name escapes the root (`..`), when two entries have the same name (also ignoring case,
+//! since OFD readers resolve names case-insensitively), or when sizes or compression ratios
+//! are beyond bounds (zip bombs). Files are hashed as streams; nothing large is held in
+//! memory, and an entry that inflates to more or fewer bytes than it declares is refused.
 
 use crate::error::DocError;
 use std::collections::HashMap;
@@ -55,21 +58,35 @@ pub fn normalise(path: &str) -> Result<String, DocError> {
 
 impl<R: Read + Seek> Package<R> {
     /// Open and check a package.
-    pub fn open(reader: R) -> Result<Self, DocError> {
+    pub fn open(mut reader: R) -> Result<Self, DocError> {
+        let layout = crate::zipcheck::check(&mut reader, MAX_ENTRIES)?;
         let mut zip = zip::ZipArchive::new(reader)
             .map_err(|e| DocError::Package(format!("not a ZIP: {e}")))?;
-        if zip.len() > MAX_ENTRIES {
+        // The library must see exactly the layout checked above, entry for entry.
+        if zip.len() != layout.entries.len() {
             return Err(DocError::Package(format!(
-                "{} entries (at most {MAX_ENTRIES})",
-                zip.len()
+                "the ZIP library reads {} entries where the central directory has {}",
+                zip.len(),
+                layout.entries.len()
             )));
         }
         let mut index = HashMap::new();
         let mut folded = HashMap::new();
-        for i in 0..zip.len() {
+        for (i, checked) in layout.entries.iter().enumerate() {
             let entry = zip
                 .by_index_raw(i)
                 .map_err(|e| DocError::Package(format!("entry {i}: {e}")))?;
+            if entry.header_start() != checked.local_offset
+                || entry.name_raw() != checked.name.as_slice()
+                || entry.compressed_size() != checked.compressed
+                || entry.size() != checked.size
+                || entry.crc32() != checked.crc32
+            {
+                return Err(DocError::Package(format!(
+                    "entry {i} ({:?}) reads differently through the ZIP library than its headers say",
+                    String::from_utf8_lossy(&checked.name)
+                )));
+            }
             let raw = entry
                 .name()
                 .map_err(|e| DocError::Package(format!("entry {i}: bad name: {e}")))?
@@ -163,6 +180,11 @@ impl<R: Read + Seek> Package<R> {
                 )));
             }
             sink(buf.get(..n).unwrap_or_default());
+        }
+        if total != declared {
+            return Err(DocError::Package(format!(
+                "{name} holds {total} bytes but declares {declared}"
+            )));
         }
         Ok(total)
     }

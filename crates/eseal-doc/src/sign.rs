@@ -311,10 +311,11 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
             replaced_list = true;
         } else {
             // Copy the entry byte for byte and hash its content on the way (one pass).
+            let (declared, crc32) = (entry.size(), entry.crc32());
             let armed = match entry.compression() {
-                zip::CompressionMethod::Stored => Some(Sink::Stored(Sm3Hasher::new())),
+                zip::CompressionMethod::Stored => Some(Sink::Stored(Content::new())),
                 zip::CompressionMethod::Deflated => Some(Sink::Deflated(
-                    flate2::write::DeflateDecoder::new(Sm3Hasher::new()),
+                    flate2::write::DeflateDecoder::new(Content::new()),
                 )),
                 _ => None,
             };
@@ -325,7 +326,7 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
             copied.map_err(werr)?;
             match (hashed_here, taken) {
                 (true, Some(t)) => {
-                    hashes.insert(f.clone(), t.finish()?);
+                    hashes.insert(f.clone(), t.finish(&raw_name, declared, crc32)?);
                 }
                 _ => unhashed.push(f.clone()),
             }
@@ -666,21 +667,64 @@ fn stamps<R: Read + Seek>(
     }
 }
 
-/// Where the bytes the ZIP reader reads go while an entry is copied: its content hash.
+/// What an entry's content gives while it is copied: its SM3, length and CRC-32, so that an
+/// entry whose headers lie about it is refused rather than signed into a package that can
+/// never verify.
+struct Content {
+    sm3: Sm3Hasher,
+    crc: flate2::Crc,
+    len: u64,
+}
+
+impl Content {
+    fn new() -> Self {
+        Self {
+            sm3: Sm3Hasher::new(),
+            crc: flate2::Crc::new(),
+            len: 0,
+        }
+    }
+}
+
+impl Write for Content {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.sm3.update(b);
+        self.crc.update(b);
+        self.len += b.len() as u64;
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Where the bytes the ZIP reader reads go while an entry is copied.
 enum Sink {
-    Stored(Sm3Hasher),
-    Deflated(flate2::write::DeflateDecoder<Sm3Hasher>),
+    Stored(Content),
+    Deflated(flate2::write::DeflateDecoder<Content>),
 }
 
 impl Sink {
-    fn finish(self) -> Result<String, DocError> {
-        let h = match self {
-            Sink::Stored(h) => h,
+    /// The content's SM3 (base64), once its length and CRC-32 are what the headers declare.
+    fn finish(self, name: &str, size: u64, crc32: u32) -> Result<String, DocError> {
+        let c = match self {
+            Sink::Stored(c) => c,
             Sink::Deflated(d) => d
                 .finish()
-                .map_err(|e| DocError::Package(format!("bad deflate data: {e}")))?,
+                .map_err(|e| DocError::Package(format!("{name}: bad deflate data: {e}")))?,
         };
-        Ok(Base64::encode_string(h.finalize().as_bytes()))
+        if c.len != size {
+            return Err(DocError::Package(format!(
+                "{name} holds {} bytes but declares {size}: a package that could never verify is not signed",
+                c.len
+            )));
+        }
+        if c.crc.sum() != crc32 {
+            return Err(DocError::Package(format!(
+                "{name}: its CRC-32 is not the one its headers declare (the entry is damaged)"
+            )));
+        }
+        Ok(Base64::encode_string(c.sm3.finalize().as_bytes()))
     }
 }
 
@@ -696,7 +740,7 @@ impl<R: Read> Read for Tee<R> {
         if let Some(sink) = self.sink.borrow_mut().as_mut() {
             let data = buf.get(..n).unwrap_or_default();
             match sink {
-                Sink::Stored(h) => h.update(data),
+                Sink::Stored(c) => c.write_all(data)?,
                 Sink::Deflated(d) => d.write_all(data)?,
             }
         }

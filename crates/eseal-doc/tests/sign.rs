@@ -18,6 +18,8 @@ use eseal_ses::{
 use std::io::{Cursor, Read};
 use time::macros::datetime;
 
+mod rawzip;
+
 struct Kit {
     seal: AnySeal,
     signer_cert: Vec<u8>,
@@ -586,4 +588,183 @@ fn stored_entries_are_hashed_while_copied() {
         "{:#?}",
         r.signatures[0].report
     );
+}
+
+const PAGE: &str = "Doc_0/Pages/Page_1/Content.xml";
+
+/// The signed three-page document and its raw entries.
+fn signed_entries(k: &Kit) -> (Vec<u8>, Vec<rawzip::Entry>) {
+    let signed = sign(k, &three_pages(), 1);
+    assert_eq!(verify(k, &signed).indication(), Indication::Passed);
+    let entries = rawzip::entries(&signed);
+    assert!(entries.iter().any(|e| e.name == PAGE.as_bytes()));
+    (signed, entries)
+}
+
+fn open_error(bytes: Vec<u8>) -> String {
+    Package::open(Cursor::new(bytes)).unwrap_err().to_string()
+}
+
+/// Issue 14 item 1, as the review found it: a changed page inserted *before* the signed one
+/// under the same name. The `zip` crate keeps the last entry of a name, so the signature
+/// checked the original page and said PASSED, while a reader taking the first entry (or
+/// streaming local headers) shows the forged one. Verifier and signer refuse the package.
+#[test]
+fn a_page_inserted_before_the_signed_one_under_its_name_is_refused() {
+    let k = kit();
+    let (_, mut entries) = signed_entries(&k);
+    let at = entries
+        .iter()
+        .position(|e| e.name == PAGE.as_bytes())
+        .unwrap();
+    let forged = rawzip::Entry::stored(
+        PAGE,
+        b"<?xml version=\"1.0\"?><ofd:Page xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:Content/></ofd:Page>",
+    );
+    entries.insert(at, forged);
+    let attack = rawzip::assemble(&entries, b"", b"");
+    // The library alone reads one entry of that name: the attack is invisible to it.
+    let z = zip::ZipArchive::new(Cursor::new(attack.clone())).unwrap();
+    assert_eq!(z.len() + 1, entries.len());
+    let err = open_error(attack.clone());
+    assert!(err.contains("two entries are named"), "{err}");
+    assert!(err.contains(PAGE), "{err}");
+    // Signing such a package is refused too (it used to sign, dropping the duplicate).
+    let err = sign_with(
+        &k,
+        &attack,
+        Placement::Page {
+            page: 1,
+            x: 10.0,
+            y: 10.0,
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("two entries are named"), "{err}");
+}
+
+/// The other ways two ZIP readers can see different files in one package.
+#[test]
+fn zip_structure_disagreements_are_refused() {
+    let k = kit();
+    let (signed, entries) = signed_entries(&k);
+    // The assembler itself writes a package the verifier accepts.
+    let clean = rawzip::assemble(&entries, b"", b"");
+    assert_eq!(verify(&k, &clean).indication(), Indication::Passed);
+    let page = entries
+        .iter()
+        .position(|e| e.name == PAGE.as_bytes())
+        .unwrap();
+    let with = |f: &dyn Fn(&mut rawzip::Entry)| {
+        let mut v = entries.clone();
+        f(&mut v[page]);
+        rawzip::assemble(&v, b"", b"")
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "a local header naming another file",
+            with(&|e| e.local_name = Some(b"Doc_0/Pages/Page_1/Content.XMX".to_vec())),
+            "its local header names",
+        ),
+        (
+            "a local header with another size",
+            with(&|e| e.local_size = Some(e.size + 1)),
+            "its local header says",
+        ),
+        (
+            "a local header with another method",
+            with(&|e| e.local_method = Some(if e.method == 8 { 0 } else { 8 })),
+            "compression method",
+        ),
+        (
+            "bytes hidden after an entry",
+            with(&|e| e.hidden_after = b"PK\x03\x04 hidden page".to_vec()),
+            "that no entry accounts for",
+        ),
+        (
+            "a data descriptor that disagrees",
+            with(&|e| e.descriptor = Some((e.crc ^ 1, e.data.len() as u32, e.size))),
+            "its data descriptor says",
+        ),
+        (
+            "bytes before the first entry",
+            rawzip::assemble(&entries, b"MZ prefix", b""),
+            "before the first entry",
+        ),
+        (
+            "bytes after the end record",
+            rawzip::assemble(&entries, b"", b"trailing"),
+            "follow the end-of-central-directory record",
+        ),
+    ];
+    for (what, bytes, expected) in cases {
+        let err = open_error(bytes);
+        assert!(err.contains(expected), "{what}: {err}");
+    }
+    // An honest data descriptor is read (as real encoders write them: v4signed.ofd has them).
+    let described = with(&|e| e.descriptor = Some((e.crc, e.data.len() as u32, e.size)));
+    assert_eq!(verify(&k, &described).indication(), Indication::Passed);
+    // Overlap: a second central-directory entry for the same local header under another name
+    // (one file's bytes read as two files).
+    let mut alias = entries[page].clone();
+    alias.name = b"Doc_0/Pages/Page_1/Alias.xml".to_vec();
+    let err = open_error(rawzip::assemble_with(
+        &entries,
+        b"",
+        b"",
+        &[(page, alias, 0)],
+    ));
+    assert!(err.contains("its local header names"), "{err}");
+    // A file hidden inside another entry's data and listed in the directory: the two entries'
+    // bytes overlap.
+    let inner = rawzip::Entry::stored("Doc_0/Hidden.xml", b"<x/>");
+    let inner_zip = rawzip::assemble(std::slice::from_ref(&inner), b"", b"");
+    let host = rawzip::Entry::stored(
+        "Doc_0/Host.bin",
+        &inner_zip[..30 + inner.name.len() + inner.data.len()],
+    );
+    let delta = (30 + host.name.len()) as u32;
+    let mut v = entries.clone();
+    v.push(host);
+    let err = open_error(rawzip::assemble_with(
+        &v,
+        b"",
+        b"",
+        &[(v.len() - 1, inner, delta)],
+    ));
+    assert!(err.contains("overlap"), "{err}");
+    // Sanity: the signed package itself opens.
+    assert!(Package::open(Cursor::new(signed)).is_ok());
+}
+
+/// Issue 14 item 10: an entry whose declared size is false (the data inflates to fewer bytes
+/// than the headers say, CRC of the real data) cannot verify; signing it is refused instead of
+/// producing a package that never verifies, and the verifier names the entry.
+#[test]
+fn an_entry_with_a_false_size_is_refused() {
+    let k = kit();
+    let input = three_pages();
+    let mut entries = rawzip::entries(&input);
+    let page = entries
+        .iter()
+        .position(|e| e.name == PAGE.as_bytes())
+        .unwrap();
+    entries[page].size += 7;
+    let lying = rawzip::assemble(&entries, b"", b"");
+    let err = sign_with(
+        &k,
+        &lying,
+        Placement::Page {
+            page: 1,
+            x: 10.0,
+            y: 10.0,
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains(PAGE) && err.contains("declares"), "{err}");
+    let mut pkg = Package::open(Cursor::new(lying)).unwrap();
+    let err = pkg.read(PAGE).unwrap_err().to_string();
+    assert!(err.contains("declares"), "{err}");
 }
