@@ -48,6 +48,49 @@ impl SigningArgs {
     }
 }
 
+/// What an export checks the log against before signing (the service's own checkpoints).
+#[derive(clap::Args, Debug)]
+pub struct CheckpointArgs {
+    /// The public key of the service's log key (default: DATA/pki/audit-key.pem with --data,
+    /// else the public half of --key).
+    #[arg(long)]
+    log_key: Option<PathBuf>,
+    /// The service's checkpoint directory (default: DATA/audit-checkpoints with --data).
+    #[arg(long)]
+    checkpoints: Option<PathBuf>,
+}
+
+impl CheckpointArgs {
+    /// The log key and checkpoint directory for a store opened with `db`.
+    fn resolve(
+        &self,
+        db: &DbArgs,
+        signer: &SoftwareSigner,
+    ) -> Result<(Sm2PublicKey, Option<PathBuf>)> {
+        // The service's log key beside its database; without one (a database without the
+        // service's files) the signer's: a checkpoint signed by another key then fails.
+        let key_file = self.log_key.clone().or_else(|| {
+            db.data
+                .as_ref()
+                .map(|d| d.join("pki").join("audit-key.pem"))
+                .filter(|f| f.exists())
+        });
+        let key = match key_file {
+            Some(f) => {
+                let pem = std::fs::read_to_string(&f)
+                    .with_context(|| format!("cannot read the log key {}", f.display()))?;
+                Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", f.display()))?
+            }
+            None => eseal_gm::provider::Sm2Signer::public_key(signer),
+        };
+        let dir = self
+            .checkpoints
+            .clone()
+            .or_else(|| db.data.as_ref().map(|d| d.join("audit-checkpoints")));
+        Ok((key, dir))
+    }
+}
+
 /// A current-thread runtime for a command's database and HTTP work.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
@@ -65,6 +108,8 @@ pub enum AuditCommand {
         db: DbArgs,
         #[command(flatten)]
         signing: SigningArgs,
+        #[command(flatten)]
+        checked: CheckpointArgs,
         /// The directory to create.
         #[arg(long)]
         out: PathBuf,
@@ -78,6 +123,8 @@ pub enum AuditCommand {
         db: DbArgs,
         #[command(flatten)]
         signing: SigningArgs,
+        #[command(flatten)]
+        checked: CheckpointArgs,
         /// Archive the entries before this time (RFC 3339).
         #[arg(long)]
         before: String,
@@ -133,8 +180,14 @@ pub enum AuditCommand {
 /// Runs `eseal audit`.
 pub fn run(cmd: AuditCommand) -> Result<u8> {
     match cmd {
-        AuditCommand::Export { db, signing, out } => {
+        AuditCommand::Export {
+            db,
+            signing,
+            checked,
+            out,
+        } => {
             let (signer, origin) = signing.open()?;
+            let (log_key, dir) = checked.resolve(&db, &signer)?;
             let rt = runtime()?;
             let (size, root) = rt.block_on(async {
                 let store = open_store(db).await?;
@@ -142,6 +195,10 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                     &store,
                     &signer,
                     &origin,
+                    &eseal_server::audit::Signed {
+                        log_key: &log_key,
+                        checkpoints: dir.as_deref(),
+                    },
                     &out,
                     time::OffsetDateTime::now_utc(),
                 )
@@ -155,6 +212,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
         AuditCommand::Archive {
             db,
             signing,
+            checked,
             before,
             export,
         } => {
@@ -164,6 +222,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
             )
             .with_context(|| format!("--before {before:?}: not an RFC 3339 time"))?;
             let (signer, origin) = signing.open()?;
+            let (log_key, dir) = checked.resolve(&db, &signer)?;
             let rt = runtime()?;
             let n = rt.block_on(async {
                 let store = open_store(db).await?;
@@ -171,6 +230,10 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                     &store,
                     &signer,
                     &origin,
+                    &eseal_server::audit::Signed {
+                        log_key: &log_key,
+                        checkpoints: dir.as_deref(),
+                    },
                     before,
                     &export,
                     time::OffsetDateTime::now_utc(),
@@ -232,9 +295,16 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                                 .ok()
                         })
                         .unwrap_or_else(|| e.at.to_string());
+                    // Every field as text that cannot forge a line (issue 14 item 5): a user
+                    // name holding a newline and JSON prints escaped, on its own line.
+                    use eseal_core::text::printable;
                     println!(
                         "{:>8}  {at}  {:<12}  {:<22}  {}  {}",
-                        e.seq, e.actor, e.event, e.object, e.outcome
+                        e.seq,
+                        printable(&e.actor),
+                        printable(&e.event),
+                        printable(&e.object),
+                        printable(&e.outcome)
                     );
                 }
             }
@@ -267,7 +337,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
     }
 }
 
-async fn open_store(db: DbArgs) -> Result<Store> {
+pub(crate) async fn open_store(db: DbArgs) -> Result<Store> {
     Ok(match (db.data, db.database, db.database_schema) {
         (Some(dir), None, _) => Store::open_sqlite(&dir).await?,
         (None, Some(url), Some(schema)) => Store::open_postgres_in_schema(&url, &schema).await?,

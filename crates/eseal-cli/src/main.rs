@@ -17,6 +17,7 @@ mod pki;
 mod service;
 mod transparency;
 mod trust;
+mod user;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -97,6 +98,9 @@ enum Command {
     /// The audit log: export with a signed checkpoint, verify offline.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Accounts: what an operator on the server does when no administrator can log in.
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// The public seal transparency log: monitor a registry's log.
     #[command(subcommand)]
     Transparency(transparency::TransparencyCommand),
@@ -516,6 +520,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Totp { secret } => service::totp(&secret),
         Command::Hsm(cmd) => service::hsm(cmd),
         Command::Audit(cmd) => audit::run(cmd),
+        Command::User(cmd) => user::run(cmd),
         Command::Transparency(cmd) => transparency::run(cmd),
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| {

@@ -78,6 +78,20 @@ pub struct ServeArgs {
     /// A checkpoint as soon as a log has grown by this many entries.
     #[arg(long, default_value_t = 10_000)]
     audit_every_entries: u64,
+    /// Login attempts per minute from one client address (bursts of as many).
+    #[arg(long, default_value_t = 20)]
+    rate_login: u32,
+    /// Online verifications per minute from one client address (bursts of a third).
+    #[arg(long, default_value_t = 30)]
+    rate_verify: u32,
+    /// Requests per minute to the other public endpoints from one client address (bursts of
+    /// a fifth).
+    #[arg(long, default_value_t = 600)]
+    rate_public: u32,
+    /// A reverse proxy in front of the service: requests from it are attributed to the
+    /// address its X-Forwarded-For names (repeat for several).
+    #[arg(long = "trusted-proxy")]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Where the key-encryption key is (the user PIN comes from `ESEAL_HSM_PIN`).
@@ -197,6 +211,16 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.audit_witnesses = args.audit_witnesses.clone();
     config.audit_every = std::time::Duration::from_secs(args.audit_every_secs.max(1));
     config.audit_every_entries = args.audit_every_entries;
+    let rate = |per_minute: u32, burst: u32| eseal_server::limits::Rate {
+        per_minute: per_minute.max(1),
+        burst: burst.max(1),
+    };
+    config.rate_limits = eseal_server::limits::RateLimits {
+        login: rate(args.rate_login, args.rate_login),
+        verify: rate(args.rate_verify, args.rate_verify / 3),
+        public: rate(args.rate_public, args.rate_public / 5),
+    };
+    config.trusted_proxies = args.trusted_proxies;
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await

@@ -238,3 +238,63 @@ fn archive_respects_the_retention_period() {
         .collect();
     assert_eq!(events, ["audit.export", "audit.archive"]);
 }
+
+/// Issue 14 items 5 and 10: a value holding a newline and JSON prints escaped in `eseal audit
+/// query`, never as a forged line; `eseal user unlock` unlocks an account on the server when
+/// no administrator can log in, and is audited with the operator as the actor.
+#[test]
+fn query_output_cannot_be_forged_and_the_operator_unlocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let forged = "mallory\n       9  2026-01-01T00:00:00Z  system  service.start  x  ok";
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = Store::open_sqlite(&data).await.unwrap();
+        let now = OffsetDateTime::now_utc();
+        let (mut user, _) = eseal_server::auth::new_user(
+            "reviewer1",
+            "审核员",
+            &[eseal_server::auth::Role::Reviewer],
+            "Good-Password-2026",
+            false,
+            &eseal_core::DataKey::new(1, [7; 16]),
+            &eseal_gm::provider::SeededRandom::new(b"t"),
+        )
+        .unwrap();
+        user.locked_until = now.unix_timestamp() + 900;
+        eseal_store::audit::ACTOR
+            .scope(
+                forged.to_owned(),
+                store.commit(Batch::new().insert(&user).unwrap(), now),
+            )
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let o = eseal()
+        .args(["audit", "query", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains("mallory\\n"), "{out}");
+    let o = eseal()
+        .args(["user", "unlock", "reviewer1", "--data"])
+        .arg(&data)
+        .env("USER", "ops1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = eseal()
+        .args(["audit", "query", "--actor", "operator:ops1", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.contains("users/reviewer1@v2") && out.contains("locked_until=0"),
+        "{out}"
+    );
+}

@@ -1250,3 +1250,27 @@ fn sign_external_plays_the_device() {
     ]);
     assert_eq!(code(&o), 3, "{}", text(&o));
 }
+
+/// Issue 14 item 1: a changed page inserted before the signed one under the same name made
+/// `eseal verify` say PASSED (the ZIP library keeps the last entry of a name). Refused now.
+#[test]
+fn verify_refuses_a_package_with_a_duplicate_entry() {
+    use eseal_testkit::rawzip;
+    let Some(samples) = eseal_testkit::samples() else {
+        return;
+    };
+    let original = std::fs::read(samples.join("allprotected.ofd")).unwrap();
+    let page = "Doc_0/Pages/Page_0/Content.xml";
+    let mut entries = rawzip::entries(&original);
+    let at = entries
+        .iter()
+        .position(|e| e.name == page.as_bytes())
+        .unwrap();
+    entries.insert(at, rawzip::Entry::stored(page, b"<ofd:Page/>"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("forged.ofd");
+    std::fs::write(&file, rawzip::assemble(&entries, b"", b"")).unwrap();
+    let o = eseal(&["verify", file.to_str().unwrap()]);
+    assert_ne!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("two entries are named"), "{}", text(&o));
+}

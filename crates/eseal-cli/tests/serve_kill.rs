@@ -65,6 +65,11 @@ fn seal(id: &str, now: OffsetDateTime) -> Seal {
 }
 
 async fn seed(dir: &std::path::Path) -> Vec<String> {
+    // An installation first (data key, PKI, the database's record of them), as `eseal serve`
+    // makes on its first start; then the seals, written straight into its store.
+    let first = eseal_server::fixture::start(dir.to_owned()).await.unwrap();
+    first.abort();
+    first.state.store().close().await;
     let store = Store::open_sqlite(dir).await.unwrap();
     let now = OffsetDateTime::now_utc();
     let mut ids = Vec::new();

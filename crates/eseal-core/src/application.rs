@@ -2,7 +2,8 @@
 //! review by someone other than the applicant, and the link to the seal made from it.
 
 use crate::error::DomainError;
-use crate::kind::SealKind;
+use crate::kind::{BusinessSeal, OfficialKind, SealKind};
+use crate::party::{Organisation, Person};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -109,6 +110,88 @@ pub struct Application {
     pub materials: Vec<Material>,
     /// State.
     pub state: ApplicationState,
+    /// The organisation's registered name when the application was made (the name its
+    /// official seals must carry and its certificates name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation_name: Option<String>,
+    /// The holder's registered name when the application was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_name: Option<String>,
+}
+
+/// The longest seal name: an organisation's name (at most 100 characters) and a suffix.
+pub const MAX_SEAL_NAME_CHARS: usize = 120;
+
+/// What a seal name must be, by kind (R-MAKE-4, issue 14 item 7): an official seal carries
+/// its organisation's registered name — the legal-name seal exactly that, a department or
+/// branch seal that name followed by the department's, a business seal that name followed by
+/// its kind (合同专用章 …); a position or personal seal carries exactly its holder's
+/// registered name (the certificate's subject, which the seal name must equal).
+pub fn check_seal_name(
+    kind: &SealKind,
+    seal_name: &str,
+    organisation: Option<&str>,
+    holder: Option<&str>,
+) -> Result<(), DomainError> {
+    let wrong = |why: String| DomainError::Invalid {
+        field: "seal_name",
+        why,
+    };
+    match kind {
+        SealKind::Official(official) => {
+            let Some(org) = organisation else {
+                return Err(wrong(
+                    "an official seal needs its registered organisation".into(),
+                ));
+            };
+            let Some(rest) = seal_name.strip_prefix(org) else {
+                return Err(wrong(format!(
+                    "{seal_name:?} does not start with {org:?}, the registered name of its organisation"
+                )));
+            };
+            let suffix = match official {
+                OfficialKind::Business(BusinessSeal::Contract) => Some("合同专用章"),
+                OfficialKind::Business(BusinessSeal::Finance) => Some("财务专用章"),
+                OfficialKind::Business(BusinessSeal::Invoice) => Some("发票专用章"),
+                OfficialKind::Business(BusinessSeal::Inspection) => Some("审验专用章"),
+                OfficialKind::Business(BusinessSeal::Customs) => Some("报关专用章"),
+                _ => None,
+            };
+            match (official, suffix) {
+                (OfficialKind::LegalName, _) if !rest.is_empty() => Err(wrong(format!(
+                    "a legal-name seal carries exactly {org:?}, not {seal_name:?}"
+                ))),
+                (_, Some(suffix)) if rest != suffix => Err(wrong(format!(
+                    "this business seal is named {org}{suffix}, not {seal_name:?}"
+                ))),
+                (OfficialKind::Business(BusinessSeal::Other(_)), None)
+                    if rest.len() <= "专用章".len() || !rest.ends_with("专用章") =>
+                {
+                    Err(wrong(format!(
+                        "a business seal is named {org} followed by its use and 专用章, not {seal_name:?}"
+                    )))
+                }
+                (OfficialKind::InternalDepartment | OfficialKind::Branch, _) if rest.is_empty() => {
+                    Err(wrong(format!(
+                        "a department or branch seal is named {org} followed by the department's or branch's name"
+                    )))
+                }
+                _ => Ok(()),
+            }
+        }
+        SealKind::Position(_) | SealKind::Personal => {
+            let Some(person) = holder else {
+                return Err(wrong("this seal needs its registered holder".into()));
+            };
+            if seal_name == person {
+                Ok(())
+            } else {
+                Err(wrong(format!(
+                    "{seal_name:?} is not {person:?}, the registered name of its holder"
+                )))
+            }
+        }
+    }
 }
 
 /// The materials each kind needs (R-APP-1).
@@ -141,12 +224,10 @@ impl Application {
         holder_id: Option<&str>,
         purpose: Purpose,
     ) -> Result<Self, DomainError> {
-        if seal_name.trim().is_empty() {
-            return Err(DomainError::Invalid {
-                field: "seal_name",
-                why: "empty".into(),
-            });
-        }
+        let seal_name = crate::text::name("seal_name", seal_name, MAX_SEAL_NAME_CHARS)?;
+        let organisation_code = organisation_code.map(|c| c.trim().to_ascii_uppercase());
+        let holder_id = holder_id.map(|h| h.trim().to_ascii_uppercase());
+        let (organisation_code, holder_id) = (organisation_code.as_deref(), holder_id.as_deref());
         let organisation_code = match (kind.has_organisation(), organisation_code) {
             (true, Some(c)) if eseal_pki::name::is_valid_social_credit_code(c) => {
                 Some(c.to_owned())
@@ -185,13 +266,54 @@ impl Application {
             id: id.to_owned(),
             applicant: applicant.to_owned(),
             kind,
-            seal_name: seal_name.trim().to_owned(),
+            seal_name,
             organisation_code,
             holder_id,
             purpose,
             materials: Vec::new(),
             state: ApplicationState::Draft,
+            organisation_name: None,
+            holder_name: None,
         })
+    }
+
+    /// Ties the application to its registered parties (issue 14 item 7): the organisation
+    /// whose code it names and the holder whose citizen ID it names must be the ones given,
+    /// and the seal name must be theirs ([`check_seal_name`]). Their names are kept with the
+    /// application; the certificate is made out to them.
+    pub fn name_parties(
+        &mut self,
+        organisation: Option<&Organisation>,
+        holder: Option<&Person>,
+    ) -> Result<(), DomainError> {
+        let not_registered = |field: &'static str, what: &str| DomainError::Invalid {
+            field,
+            why: format!("{what} is not registered with the agency; register it first"),
+        };
+        let org = match (&self.organisation_code, organisation) {
+            (Some(code), Some(o)) if o.uscc == *code => Some(o.name.clone()),
+            (Some(code), _) => {
+                return Err(not_registered(
+                    "organisation_code",
+                    &format!("organisation {code}"),
+                ));
+            }
+            (None, _) => None,
+        };
+        let person = match (&self.holder_id, holder) {
+            (Some(id), Some(p)) if p.citizen_id == *id => Some(p.name.clone()),
+            (Some(_), _) => return Err(not_registered("holder_id", "the holder")),
+            (None, _) => None,
+        };
+        check_seal_name(
+            &self.kind,
+            &self.seal_name,
+            org.as_deref(),
+            person.as_deref(),
+        )?;
+        self.organisation_name = org;
+        self.holder_name = person;
+        Ok(())
     }
 
     fn illegal(&self, action: &'static str) -> DomainError {
@@ -424,6 +546,116 @@ mod tests {
                 Purpose::New
             )
             .is_err()
+        );
+        // A lower-case check character is stored upper-case (the same person).
+        let lower = Application::new(
+            "a",
+            "x",
+            SealKind::Personal,
+            "张三",
+            None,
+            Some(&ID.to_ascii_lowercase()),
+            Purpose::New,
+        )
+        .unwrap();
+        assert_eq!(lower.holder_id.as_deref(), Some(ID));
+    }
+
+    /// Issue 14 item 7: the review made 北京某某有限公司合同专用章 and 中华人民共和国公安部 for the
+    /// organisation registered as 威海市示例科技有限公司.
+    #[test]
+    fn seal_names_belong_to_their_registered_party() {
+        use crate::kind::BusinessSeal as B;
+        let org = Organisation::new(USCC, "威海市示例科技有限公司", None).unwrap();
+        let person = Person::new(ID, "张三").unwrap();
+        let app = |kind: SealKind, name: &str| {
+            let holder = kind.has_holder().then_some(ID);
+            let code = kind.has_organisation().then_some(USCC);
+            Application::new("a", "x", kind, name, code, holder, Purpose::New).and_then(|mut a| {
+                a.name_parties(Some(&org), Some(&person))?;
+                Ok(a)
+            })
+        };
+        let contract = SealKind::Official(OfficialKind::Business(B::Contract));
+        for (kind, name) in [
+            (contract.clone(), "北京某某有限公司合同专用章"),
+            (contract.clone(), "威海市示例科技有限公司财务专用章"),
+            (contract.clone(), "威海市示例科技有限公司"),
+            (
+                SealKind::Official(OfficialKind::LegalName),
+                "中华人民共和国公安部",
+            ),
+            (
+                SealKind::Official(OfficialKind::LegalName),
+                "威海市示例科技有限公司合同专用章",
+            ),
+            (
+                SealKind::Official(OfficialKind::Branch),
+                "威海市示例科技有限公司",
+            ),
+            (
+                SealKind::Official(OfficialKind::Business(B::Other("x".into()))),
+                "威海市示例科技有限公司专用章",
+            ),
+            (SealKind::Personal, "李四"),
+            (SealKind::Personal, "张三之印"),
+            (SealKind::Position(PositionKind::FinanceHead), "张三丰"),
+            (contract.clone(), "威海市示例科技有限公司\u{200B}合同专用章"),
+        ] {
+            let e = app(kind.clone(), name).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    DomainError::Invalid {
+                        field: "seal_name",
+                        ..
+                    }
+                ),
+                "{kind:?} {name}: {e}"
+            );
+        }
+        for (kind, name) in [
+            (contract.clone(), "威海市示例科技有限公司合同专用章"),
+            (
+                SealKind::Official(OfficialKind::LegalName),
+                "威海市示例科技有限公司",
+            ),
+            (
+                SealKind::Official(OfficialKind::Branch),
+                "威海市示例科技有限公司环翠分公司",
+            ),
+            (
+                SealKind::Official(OfficialKind::Business(B::Other("人事".into()))),
+                "威海市示例科技有限公司人事专用章",
+            ),
+            (SealKind::Personal, "张三"),
+            (
+                SealKind::Position(PositionKind::LegalRepresentative),
+                "张三",
+            ),
+        ] {
+            let a = app(kind.clone(), name).unwrap_or_else(|e| panic!("{kind:?} {name}: {e}"));
+            assert_eq!(a.seal_name, name);
+        }
+        // The registered parties must be the application's.
+        let mut a = Application::new(
+            "a",
+            "x",
+            contract,
+            "威海市示例科技有限公司合同专用章",
+            Some(USCC),
+            None,
+            Purpose::New,
+        )
+        .unwrap();
+        assert!(a.name_parties(None, None).is_err());
+        let other =
+            Organisation::new("91110000600037341L", "威海市示例科技有限公司", None).unwrap();
+        assert!(a.name_parties(Some(&other), None).is_err());
+        a.name_parties(Some(&org), None).unwrap();
+        assert_eq!(
+            a.organisation_name.as_deref(),
+            Some("威海市示例科技有限公司")
         );
     }
 }

@@ -11,6 +11,7 @@ pub mod pin;
 pub mod pin_reset;
 pub mod scope;
 pub mod seal;
+pub mod text;
 pub mod usage;
 
 pub use application::{Application, ApplicationState, Material, MaterialKind, Purpose};

@@ -9,26 +9,7 @@ use serde::{Deserialize, Serialize};
 const MAX_NAME_CHARS: usize = 100;
 
 fn check_name(field: &'static str, name: &str) -> Result<String, DomainError> {
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(DomainError::Invalid {
-            field,
-            why: "must not be empty".into(),
-        });
-    }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(DomainError::Invalid {
-            field,
-            why: format!("longer than {MAX_NAME_CHARS} characters"),
-        });
-    }
-    if name.chars().any(char::is_control) {
-        return Err(DomainError::Invalid {
-            field,
-            why: "contains control characters".into(),
-        });
-    }
-    Ok(name.to_owned())
+    crate::text::name(field, name, MAX_NAME_CHARS)
 }
 
 /// An organisation that holds seals.
@@ -75,7 +56,7 @@ impl Organisation {
     }
 }
 
-fn check_citizen_id(field: &'static str, id: &str) -> Result<String, DomainError> {
+pub(crate) fn check_citizen_id(field: &'static str, id: &str) -> Result<String, DomainError> {
     let id = id.trim().to_ascii_uppercase();
     if eseal_pki::name::is_valid_citizen_id(&id) {
         Ok(id)

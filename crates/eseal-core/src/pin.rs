@@ -103,6 +103,16 @@ impl PinState {
         }
     }
 
+    /// Gives back a reservation whose PIN was never judged: the key could not be opened for a
+    /// reason that is not the PIN (a damaged record, another data key). A failure of the
+    /// platform never counts as a wrong PIN, and never locks the seal.
+    pub fn release(&mut self) {
+        self.failures = self.failures.saturating_sub(1);
+        if self.failures < MAX_FAILURES {
+            self.locked = false;
+        }
+    }
+
     /// Reserves one attempt (counted as failed until [`Self::succeeded`]); refused when the
     /// seal is locked. Locks at the [`MAX_FAILURES`]th reservation.
     pub fn reserve(&mut self) -> Result<(), DomainError> {

@@ -21,4 +21,19 @@ pub enum DocError {
     /// Reading the package failed.
     #[error("I/O: {0}")]
     Io(String),
+    /// The work would pass a bound set for it (bytes read and hashed, signatures,
+    /// references): no verdict, the document is not checked further.
+    #[error("too much work: {0}")]
+    Limit(String),
+    /// The caller stopped the work (the client went away).
+    #[error("stopped: the caller no longer waits for the result")]
+    Cancelled,
+}
+
+impl DocError {
+    /// Whether the work was stopped by a bound or by the caller, rather than by the document:
+    /// such an error ends a verification instead of failing one signature.
+    pub fn stops_work(&self) -> bool {
+        matches!(self, DocError::Limit(_) | DocError::Cancelled)
+    }
 }

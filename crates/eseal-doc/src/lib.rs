@@ -10,6 +10,6 @@ mod zipcheck;
 
 pub use error::DocError;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};
-pub use package::Package;
+pub use package::{Budget, Package};
 pub use sign::{OfdSignRequest, Placement, SignatureKind, sign_ofd};
 pub use trust::PkiValidator;

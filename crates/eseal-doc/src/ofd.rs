@@ -72,12 +72,22 @@ impl OfdReport {
     }
 }
 
+/// Most signatures verified in one document (real documents carry a handful).
+pub const MAX_SIGNATURES: usize = 1000;
+/// Most references one signature may list (as many as a package may have entries).
+pub const MAX_REFERENCES: usize = crate::package::MAX_ENTRIES;
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Method {
     Sm3,
     Sm3WithZ,
     Sha1,
     Md5,
 }
+
+/// Each file is hashed once per method (and Z) however often it is referenced: a signature
+/// listing one large entry thousands of times costs one pass over it.
+type Digests = std::collections::HashMap<(String, Method, Option<[u8; 32]>), Vec<u8>>;
 
 fn method(name: Option<&str>) -> Result<Method, String> {
     match name.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
@@ -92,6 +102,31 @@ fn method(name: Option<&str>) -> Result<Method, String> {
 }
 
 fn digest<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    cache: &mut Digests,
+    file: &str,
+    m: &Method,
+    z: Option<&Sm3Digest>,
+) -> Result<Vec<u8>, DocError> {
+    let z = z.filter(|_| *m == Method::Sm3WithZ);
+    let key = (
+        pkg.resolve(file)?,
+        *m,
+        z.map(|z| {
+            let mut b = [0u8; 32];
+            b.copy_from_slice(z.as_bytes());
+            b
+        }),
+    );
+    if let Some(d) = cache.get(&key) {
+        return Ok(d.clone());
+    }
+    let d = compute_digest(pkg, &key.0, m, z)?;
+    cache.insert(key, d.clone());
+    Ok(d)
+}
+
+fn compute_digest<R: Read + Seek>(
     pkg: &mut Package<R>,
     file: &str,
     m: &Method,
@@ -120,7 +155,10 @@ fn digest<R: Read + Seek>(
     }
 }
 
-/// Verify every signature of the package.
+/// Verify every signature of the package. The work is bounded: at most [`MAX_SIGNATURES`]
+/// signatures and [`MAX_REFERENCES`] references each, every file hashed once per method, and
+/// what the package's [`crate::package::Budget`] allows; past a bound, or once the caller
+/// cancels, the error is [`DocError::Limit`] / [`DocError::Cancelled`] and there is no report.
 pub fn verify_ofd<R: Read + Seek>(
     pkg: &mut Package<R>,
     policy: &VerifyPolicy,
@@ -128,10 +166,17 @@ pub fn verify_ofd<R: Read + Seek>(
 ) -> Result<OfdReport, DocError> {
     let ofd = Node::parse(&pkg.read("OFD.xml")?, "OFD.xml")?;
     let mut signatures = Vec::new();
+    let mut digests = Digests::new();
     for list_path in signature_lists(&ofd) {
         let list_path = pkg.resolve(&list_path)?;
         let list = Node::parse(&pkg.read(&list_path)?, &list_path)?;
         let records = signature_records(&list, &list_path);
+        if signatures.len() + records.len() > MAX_SIGNATURES {
+            return Err(DocError::Limit(format!(
+                "{list_path} lists {} signatures; at most {MAX_SIGNATURES} are verified",
+                signatures.len() + records.len()
+            )));
+        }
         // The files of every signature record (for what later signatures add).
         let mut signature_dirs: Vec<String> = records
             .iter()
@@ -150,21 +195,29 @@ pub fn verify_ofd<R: Read + Seek>(
                 .iter()
                 .collect();
             signatures.push(verify_one(
-                pkg, record, &list_path, &later, policy, verifier,
-            ));
+                pkg,
+                &mut digests,
+                record,
+                &list_path,
+                &later,
+                policy,
+                verifier,
+            )?);
         }
     }
     Ok(OfdReport { signatures })
 }
 
+/// One signature's result; `Err` only when the work stopped ([`DocError::stops_work`]).
 fn verify_one<R: Read + Seek>(
     pkg: &mut Package<R>,
+    digests: &mut Digests,
     record: &crate::xml::SignatureRecord,
     list_path: &str,
     later_dirs: &[&String],
     policy: &VerifyPolicy,
     verifier: &dyn Sm2Verifier,
-) -> SignatureResult {
+) -> Result<SignatureResult, DocError> {
     let mut result = SignatureResult {
         id: record.id.clone(),
         kind: record.kind.clone(),
@@ -188,20 +241,28 @@ fn verify_one<R: Read + Seek>(
     };
     let sig_path = match pkg.resolve(&record.base_loc) {
         Ok(p) => p,
-        Err(e) => return fail(result, e.to_string()),
+        Err(e) => return Ok(fail(result, e.to_string())),
     };
     let sig_bytes = match pkg.read(&sig_path) {
         Ok(b) => b,
-        Err(e) => return fail(result, e.to_string()),
+        Err(e) if e.stops_work() => return Err(e),
+        Err(e) => return Ok(fail(result, e.to_string())),
     };
     let info = match Node::parse(&sig_bytes, &sig_path).and_then(|n| signature_xml(&n, &sig_path)) {
         Ok(i) => i,
-        Err(e) => return fail(result, e.to_string()),
+        Err(e) => return Ok(fail(result, e.to_string())),
     };
+    if info.references.len() > MAX_REFERENCES {
+        return Err(DocError::Limit(format!(
+            "{sig_path} lists {} references; at most {MAX_REFERENCES} are checked",
+            info.references.len()
+        )));
+    }
     result.provider = info.provider.clone();
     let value = match pkg.read(&info.signed_value) {
         Ok(v) => v,
-        Err(e) => return fail(result, format!("SignedValue: {e}")),
+        Err(e) if e.stops_work() => return Err(e),
+        Err(e) => return Ok(fail(result, format!("SignedValue: {e}"))),
     };
     result.signed_value = value.clone();
     // The signature itself.
@@ -237,10 +298,10 @@ fn verify_one<R: Read + Seek>(
                 }
             }
             Err(e) => {
-                return fail(
+                return Ok(fail(
                     result,
                     format!("{}: not an SES_Signature: {e}", info.signed_value),
-                );
+                ));
             }
         }
     } else {
@@ -273,25 +334,40 @@ fn verify_one<R: Read + Seek>(
         .as_ref()
         .and_then(|k| k.z(&SignerId::default()).ok());
     let mut bad = Vec::new();
-    let mut protected = Vec::new();
+    let mut protected = std::collections::HashSet::new();
+    let mut repeated = std::collections::BTreeSet::new();
     match &m {
         Err(why) => bad.push(why.clone()),
         Ok(m) => {
             for r in &info.references {
                 let expected = Base64::decode_vec(r.check_value.trim()).unwrap_or_default();
-                match digest(pkg, &r.file, m, z.as_ref()) {
+                match digest(pkg, digests, &r.file, m, z.as_ref()) {
                     Ok(d) if d == expected => {}
                     Ok(_) => bad.push(format!(
                         "{} changed (its digest is not the recorded CheckValue)",
                         r.file
                     )),
+                    Err(e) if e.stops_work() => return Err(e),
                     Err(e) => bad.push(e.to_string()),
                 }
-                if let Ok(p) = pkg.resolve(&r.file) {
-                    protected.push(p);
+                if let Ok(p) = pkg.resolve(&r.file)
+                    && !protected.insert(p.clone())
+                {
+                    repeated.insert(p);
                 }
             }
         }
+    }
+    if !repeated.is_empty() {
+        report.checks.push(eseal_ses::Check {
+            id: CheckId::DocumentReferences,
+            outcome: Outcome::Warning,
+            sub_indication: None,
+            detail: format!(
+                "referenced more than once (checked once): {}",
+                repeated.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        });
     }
     let method_name = info
         .check_method
@@ -373,6 +449,7 @@ fn verify_one<R: Read + Seek>(
                     "{seal_path} differs from the seal inside the signature (a swapped seal image?)"
                 ),
             }),
+            Err(e) if e.stops_work() => return Err(e),
             Err(e) => report.checks.push(eseal_ses::Check {
                 id: CheckId::SealFile,
                 outcome: Outcome::Failed,
@@ -384,7 +461,7 @@ fn verify_one<R: Read + Seek>(
     result.indication = report.indication();
     result.sub_indication = report.sub_indication();
     result.report = report;
-    result
+    Ok(result)
 }
 
 /// The MIME type of a seal picture a browser can show.

@@ -10,6 +10,8 @@
 use crate::error::DocError;
 use std::collections::HashMap;
 use std::io::{Read, Seek};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// At most this many entries.
 pub const MAX_ENTRIES: usize = 100_000;
@@ -20,6 +22,17 @@ pub const MAX_RATIO: u64 = 200;
 /// XML and other small files read whole are capped at this size.
 pub const MAX_READ: u64 = 64 << 20;
 
+/// How much the users of a package may read from it (decompressed bytes, over every file
+/// read), and a flag that stops them: a service verifying documents for anonymous callers
+/// bounds its work per request and stops when the caller has gone.
+#[derive(Debug, Clone, Default)]
+pub struct Budget {
+    /// At most this many bytes are read in all (`None`: no bound).
+    pub max_bytes: Option<u64>,
+    /// Once set, the next read fails with [`DocError::Cancelled`].
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
 /// An opened OFD package.
 pub struct Package<R: Read + Seek> {
     zip: zip::ZipArchive<R>,
@@ -27,6 +40,9 @@ pub struct Package<R: Read + Seek> {
     index: HashMap<String, usize>,
     /// Lower-cased name → normalised name, for the case-insensitive fallback.
     folded: HashMap<String, String>,
+    budget: Budget,
+    /// Decompressed bytes read so far.
+    read: u64,
 }
 
 impl<R: Read + Seek> std::fmt::Debug for Package<R> {
@@ -34,6 +50,25 @@ impl<R: Read + Seek> std::fmt::Debug for Package<R> {
         f.debug_struct("Package")
             .field("files", &self.index.len())
             .finish()
+    }
+}
+
+/// Counts `n` more bytes read against `budget`.
+fn spend(budget: &Budget, read: &mut u64, n: u64) -> Result<(), DocError> {
+    if budget
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::Relaxed))
+    {
+        return Err(DocError::Cancelled);
+    }
+    *read = read.saturating_add(n);
+    match budget.max_bytes {
+        Some(max) if *read > max => Err(DocError::Limit(format!(
+            "more than {} MiB of the package's content would be read; verify it offline with `eseal verify`",
+            max >> 20
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -125,7 +160,23 @@ impl<R: Read + Seek> Package<R> {
                 )));
             }
         }
-        Ok(Self { zip, index, folded })
+        Ok(Self {
+            zip,
+            index,
+            folded,
+            budget: Budget::default(),
+            read: 0,
+        })
+    }
+
+    /// Bounds what may be read from now on.
+    pub fn set_budget(&mut self, budget: Budget) {
+        self.budget = budget;
+    }
+
+    /// Decompressed bytes read so far, over every file.
+    pub fn bytes_read(&self) -> u64 {
+        self.read
     }
 
     /// The archive, for copying entries unchanged.
@@ -166,6 +217,7 @@ impl<R: Read + Seek> Package<R> {
         let declared = entry.size();
         let mut buf = vec![0u8; 64 * 1024];
         let mut total = 0u64;
+        spend(&self.budget, &mut self.read, 0)?;
         loop {
             let n = entry
                 .read(&mut buf)
@@ -173,6 +225,7 @@ impl<R: Read + Seek> Package<R> {
             if n == 0 {
                 break;
             }
+            spend(&self.budget, &mut self.read, n as u64)?;
             total += n as u64;
             if total > declared {
                 return Err(DocError::Package(format!(

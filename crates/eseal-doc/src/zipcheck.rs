@@ -266,6 +266,34 @@ fn find_end<R: Read + Seek>(r: &mut R, len: u64) -> Result<End, DocError> {
     Ok(end)
 }
 
+/// The fields local and central-directory headers share, in the same order: flags, method,
+/// time, date, CRC-32, compressed size, size, name length, extra length.
+struct Shared {
+    flags: u16,
+    method: u16,
+    crc32: u32,
+    csize: u32,
+    usize_: u32,
+    name_len: u16,
+    extra_len: u16,
+}
+
+fn shared(f: &mut Fields<'_, '_>) -> Result<Shared, DocError> {
+    let flags = f.u16()?;
+    let method = f.u16()?;
+    let _time = f.u16()?;
+    let _date = f.u16()?;
+    Ok(Shared {
+        flags,
+        method,
+        crc32: f.u32()?,
+        csize: f.u32()?,
+        usize_: f.u32()?,
+        name_len: f.u16()?,
+        extra_len: f.u16()?,
+    })
+}
+
 /// One parsed central-directory header.
 struct Central {
     layout: EntryLayout,
@@ -282,15 +310,15 @@ fn parse_central(f: &mut Fields<'_, '_>, n: u64) -> Result<Central, DocError> {
     }
     let _made_by = f.u16()?;
     let _needed = f.u16()?;
-    let flags = f.u16()?;
-    let method = f.u16()?;
-    let _time = f.u16()?;
-    let _date = f.u16()?;
-    let crc32 = f.u32()?;
-    let csize = f.u32()?;
-    let usize_ = f.u32()?;
-    let name_len = f.u16()?;
-    let extra_len = f.u16()?;
+    let Shared {
+        flags,
+        method,
+        crc32,
+        csize,
+        usize_,
+        name_len,
+        extra_len,
+    } = shared(f)?;
     let comment_len = f.u16()?;
     let disk = f.u16()?;
     let _internal = f.u16()?;
@@ -379,15 +407,16 @@ fn check_local<R: Read + Seek>(r: &mut R, c: &Central, dir_offset: u64) -> Resul
         )));
     }
     let _needed = f.u16()?;
-    let flags = f.u16()?;
-    let method = f.u16()?;
-    let _time = f.u16()?;
-    let _date = f.u16()?;
-    let crc32 = f.u32()?;
-    let csize = f.u32()?;
-    let usize_ = f.u32()?;
-    let name_len = u64::from(f.u16()?);
-    let extra_len = u64::from(f.u16()?);
+    let Shared {
+        flags,
+        method,
+        crc32,
+        csize,
+        usize_,
+        name_len,
+        extra_len,
+    } = shared(&mut f)?;
+    let (name_len, extra_len) = (u64::from(name_len), u64::from(extra_len));
     let var = read_at(
         r,
         e.local_offset + 30,

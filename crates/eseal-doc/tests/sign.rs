@@ -18,7 +18,7 @@ use eseal_ses::{
 use std::io::{Cursor, Read};
 use time::macros::datetime;
 
-mod rawzip;
+use eseal_testkit::rawzip;
 
 struct Kit {
     seal: AnySeal,
@@ -592,6 +592,16 @@ fn stored_entries_are_hashed_while_copied() {
 
 const PAGE: &str = "Doc_0/Pages/Page_1/Content.xml";
 
+/// Why signing `input` on its first page is refused.
+fn sign_refused(k: &Kit, input: &[u8]) -> String {
+    let placement = Placement::Page {
+        page: 1,
+        x: 10.0,
+        y: 10.0,
+    };
+    sign_with(k, input, placement).unwrap_err().to_string()
+}
+
 /// The signed three-page document and its raw entries.
 fn signed_entries(k: &Kit) -> (Vec<u8>, Vec<rawzip::Entry>) {
     let signed = sign(k, &three_pages(), 1);
@@ -630,17 +640,7 @@ fn a_page_inserted_before_the_signed_one_under_its_name_is_refused() {
     assert!(err.contains("two entries are named"), "{err}");
     assert!(err.contains(PAGE), "{err}");
     // Signing such a package is refused too (it used to sign, dropping the duplicate).
-    let err = sign_with(
-        &k,
-        &attack,
-        Placement::Page {
-            page: 1,
-            x: 10.0,
-            y: 10.0,
-        },
-    )
-    .unwrap_err()
-    .to_string();
+    let err = sign_refused(&k, &attack);
     assert!(err.contains("two entries are named"), "{err}");
 }
 
@@ -752,19 +752,93 @@ fn an_entry_with_a_false_size_is_refused() {
         .unwrap();
     entries[page].size += 7;
     let lying = rawzip::assemble(&entries, b"", b"");
-    let err = sign_with(
-        &k,
-        &lying,
-        Placement::Page {
-            page: 1,
-            x: 10.0,
-            y: 10.0,
-        },
-    )
-    .unwrap_err()
-    .to_string();
+    let err = sign_refused(&k, &lying);
     assert!(err.contains(PAGE) && err.contains("declares"), "{err}");
     let mut pkg = Package::open(Cursor::new(lying)).unwrap();
     let err = pkg.read(PAGE).unwrap_err().to_string();
     assert!(err.contains("declares"), "{err}");
+}
+
+/// The review's amplification (issue 14 item 4): a signature listing one 1 MiB entry 8,000
+/// times, in a package of a few KB. Each file is hashed once, so the verifier reads about
+/// 1 MiB instead of 8 GiB; the repetition is named.
+#[test]
+fn thousands_of_references_to_one_entry_hash_it_once() {
+    let k = kit();
+    let signed = sign(&k, &three_pages(), 1);
+    let big = "Doc_0/Res/big.bin";
+    let mut entries = rawzip::entries(&signed);
+    let sig_xml = "Doc_0/Signs/Sign_0/Signature.xml";
+    let at = entries
+        .iter()
+        .position(|e| e.name == sig_xml.as_bytes())
+        .unwrap();
+    let mut z = zip::ZipArchive::new(Cursor::new(signed.clone())).unwrap();
+    let mut text = String::new();
+    z.by_name(sig_xml)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let one = format!(
+        "<ofd:Reference FileRef=\"/{big}\"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>"
+    );
+    let text = text.replace(
+        "</ofd:References>",
+        &format!("{}</ofd:References>", one.repeat(8000)),
+    );
+    entries[at] = rawzip::deflated(sig_xml, text.as_bytes());
+    entries.push(rawzip::deflated(big, &vec![0u8; 1 << 20]));
+    let attack = rawzip::assemble(&entries, b"", b"");
+    assert!(attack.len() < 64 * 1024, "{} bytes", attack.len());
+    let mut pkg = Package::open(Cursor::new(attack.clone())).unwrap();
+    let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
+    assert_eq!(r.indication(), Indication::Failed);
+    assert!(
+        pkg.bytes_read() < 3 << 20,
+        "{} bytes read",
+        pkg.bytes_read()
+    );
+    let checks = &r.signatures[0].report.checks;
+    assert!(
+        checks
+            .iter()
+            .any(|c| c.detail.contains("referenced more than once") && c.detail.contains(big)),
+        "{checks:#?}"
+    );
+    // A budget below what the document needs stops the work with no verdict.
+    let mut pkg = Package::open(Cursor::new(attack.clone())).unwrap();
+    pkg.set_budget(eseal_doc::Budget {
+        max_bytes: Some(512 * 1024),
+        cancel: None,
+    });
+    let err = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap_err();
+    assert!(matches!(err, eseal_doc::DocError::Limit(_)), "{err}");
+    // So does a caller that stopped waiting.
+    let mut pkg = Package::open(Cursor::new(attack)).unwrap();
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    pkg.set_budget(eseal_doc::Budget {
+        max_bytes: None,
+        cancel: Some(cancel),
+    });
+    let err = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap_err();
+    assert!(matches!(err, eseal_doc::DocError::Cancelled), "{err}");
+    // More references than a package may have entries are refused outright.
+    let many =
+        "<ofd:Reference FileRef=\"/OFD.xml\"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>"
+            .repeat(eseal_doc::ofd::MAX_REFERENCES + 1);
+    let mut entries = rawzip::entries(&signed);
+    let mut z = zip::ZipArchive::new(Cursor::new(signed.clone())).unwrap();
+    let mut text = String::new();
+    z.by_name(sig_xml)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    entries[at] = rawzip::deflated(
+        sig_xml,
+        text.replace("</ofd:References>", &format!("{many}</ofd:References>"))
+            .as_bytes(),
+    );
+    let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
+    let err = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap_err();
+    assert!(err.to_string().contains("references"), "{err}");
 }

@@ -252,7 +252,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "GET",
         "/api/v1/seals/{id}/usages",
         Access::Roles(&[Holder, Custodian, Approver, Auditor]),
-        "The seal's usage ledger",
+        "The seal's usage ledger, at most 500 per page (?after= the last id of the previous page; x-next-after names it when there are more)",
         "用印登记"
     ),
     ep!(
@@ -329,11 +329,47 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep!(
         "POST",
+        "/api/v1/users/{username}/disable",
+        Access::Roles(&[SystemAdmin]),
+        "Disable a user: their sessions and tokens stop at once, they cannot log in (users are never deleted)",
+        "停用账户"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/users/{username}/enable",
+        Access::Roles(&[SystemAdmin]),
+        "Enable a disabled user again",
+        "启用账户"
+    ),
+    ep!(
+        "PUT",
+        "/api/v1/people/{citizen_id}",
+        Access::Roles(&[SystemAdmin]),
+        "Register a person (a seal holder) by citizen ID with the name on their ID card; personal and position seals carry it",
+        "登记人员（印章持有人）",
+        r#"{"name":"张三丰"}"#
+    ),
+    ep!(
+        "POST",
         "/api/v1/tokens",
         Access::Roles(&[SecurityAdmin]),
-        "Issue an API token for a (system) user",
-        "签发接口令牌",
-        r#"{"username":"police-gateway","label":"police"}"#
+        "Issue an API token for a system (machine) account, for at most 365 days; people log in instead",
+        "签发接口令牌（仅限系统账户）",
+        r#"{"username":"police-gateway","label":"police","days":90}"#
+    ),
+    ep!(
+        "GET",
+        "/api/v1/tokens",
+        Access::Roles(&[SecurityAdmin, Auditor]),
+        "API tokens: account, issuer, label, created, expiry, last use, revoked",
+        "接口令牌列表"
+    ),
+    ep!(
+        "POST",
+        "/api/v1/tokens/{id}/revoke",
+        Access::Roles(&[SecurityAdmin]),
+        "Revoke an API token (by its id or the id's first 16 hex digits)",
+        "吊销接口令牌"
     ),
     ep!(
         "POST",
@@ -407,21 +443,21 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "GET",
         "/api/v1/seals",
         Access::Roles(SEAL_READERS),
-        "Seals of an organisation (?organisation=) or holder (?holder=), with status (?at=)",
+        "Seals of an organisation (?organisation=) or holder (?holder=), with status (?at=); holders see only their own, custodians and approvers only their organisation's",
         "印章查询"
     ),
     ep!(
         "GET",
         "/api/v1/seals/{id}",
         Access::Roles(SEAL_READERS),
-        "One seal with its status",
+        "One seal with its status (its holder, its organisation's custodians and approvers, and the agency)",
         "印章详情"
     ),
     ep!(
         "GET",
         "/api/v1/seals/{id}/data",
         Access::Roles(SEAL_READERS),
-        "The seal data (GB/T 38540 DER)",
+        "The seal data (GB/T 38540 DER), to the same callers as the seal",
         "印章数据"
     ),
     ep!(
@@ -531,6 +567,11 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/users") => get(list_users),
         ("POST", "/api/v1/users/{username}/unlock") => post(unlock_user),
         ("POST", "/api/v1/tokens") => post(create_token),
+        ("GET", "/api/v1/tokens") => get(list_tokens),
+        ("POST", "/api/v1/tokens/{id}/revoke") => post(revoke_token),
+        ("POST", "/api/v1/users/{username}/disable") => post(disable_user),
+        ("POST", "/api/v1/users/{username}/enable") => post(enable_user),
+        ("PUT", "/api/v1/people/{citizen_id}") => axum::routing::put(put_person),
         ("POST", "/api/v1/materials") => post(upload_material),
         ("GET", "/api/v1/materials/{sm3}") => get(read_material),
         ("POST", "/api/v1/seals/{id}/sign") => post(sign),
@@ -603,6 +644,13 @@ pub fn router(state: AppState) -> Router {
             | "/api/v1/seals/{id}/sign/prepare" => MAKE_LIMIT,
             _ => JSON_LIMIT,
         };
+        // Login and the public endpoints are rate-limited per client address.
+        let class = match (ep.access, ep.path) {
+            (_, "/api/v1/login") => Some(crate::limits::Class::Login),
+            (_, "/api/v1/verify") => Some(crate::limits::Class::Verify),
+            (Access::Public, _) => Some(crate::limits::Class::Public),
+            _ => None,
+        };
         let h = h
             .route_layer(middleware::from_fn_with_state(
                 (state.clone(), ep.access),
@@ -611,10 +659,15 @@ pub fn router(state: AppState) -> Router {
             .layer::<_, std::convert::Infallible>(DefaultBodyLimit::disable())
             .layer::<_, std::convert::Infallible>(tower_http::limit::RequestBodyLimitLayer::new(
                 limit,
+            ))
+            .layer::<_, std::convert::Infallible>(middleware::from_fn_with_state(
+                (state.limiters().clone(), class),
+                crate::limits::limit,
             ));
         r = r.route(ep.path, h);
     }
     r.fallback(|| async { ApiError::not_found("endpoint", "") })
+        .layer(middleware::from_fn(crate::limits::uri_length))
         .layer(middleware::from_fn(problem::localize))
         .with_state(state)
 }
@@ -659,7 +712,7 @@ async fn authorize(
         ))
         .into_response();
     }
-    let actor = caller.user.clone();
+    let actor = caller.actor();
     req.extensions_mut().insert(caller);
     req.extensions_mut().insert(Secret(secret));
     // Every write this request makes is audited under the caller's name.
@@ -700,7 +753,11 @@ struct LoginBody {
     totp: String,
 }
 
-async fn login(State(s): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult<Json<Value>> {
+async fn login(
+    State(s): State<AppState>,
+    Extension(client): Extension<crate::limits::ClientAddr>,
+    Json(b): Json<LoginBody>,
+) -> ApiResult<Json<Value>> {
     let now = s.now();
     let token = auth::login(
         s.store(),
@@ -708,6 +765,7 @@ async fn login(State(s): State<AppState>, Json(b): Json<LoginBody>) -> ApiResult
         &b.username,
         &b.password,
         &b.totp,
+        &client.0.to_string(),
         now,
         s.random(),
     )
@@ -761,15 +819,38 @@ async fn create_user(
         s.data_key(),
         s.random(),
     )?;
+    let mut batch = Batch::new();
     if let Some(id) = &b.citizen_id {
-        user.citizen_id = Some(eseal_core::Person::new(id, &b.display_name)?.citizen_id);
+        // The account's person is registered under the display name (the name on their ID
+        // card), unless they are already, under that same name.
+        let person = eseal_core::Person::new(id, &user.display_name)?;
+        match s
+            .store()
+            .get::<eseal_core::Person>(&person.citizen_id)
+            .await?
+        {
+            Some(known) if known.record.name != person.name => {
+                return Err(ApiError::invalid(
+                    "display_name",
+                    format!(
+                        "citizen ID {} is registered as {:?}; a holder's display name is their registered name",
+                        known.record.masked_id(),
+                        known.record.name
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                batch.insert(&person)?;
+            }
+        }
+        user.citizen_id = Some(person.citizen_id);
     }
     if let Some(code) = &b.organisation_code {
         user.organisation_code = Some(eseal_core::Organisation::new(code, "-", None)?.uscc);
     }
-    s.store()
-        .commit(Batch::new().insert(&user)?, s.now())
-        .await?;
+    batch.insert(&user)?;
+    s.store().commit(&batch, s.now()).await?;
     Ok((StatusCode::CREATED, Json(json!(enrolment))))
 }
 
@@ -805,31 +886,110 @@ async fn unlock_user(
     State(s): State<AppState>,
     Path(username): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let mut u = s
-        .store()
-        .get::<User>(&username)
-        .await?
-        .ok_or_else(|| ApiError::not_found("user", &username))?;
-    u.record.locked_until = 0;
-    u.record.failures = 0;
-    s.store()
-        .commit(Batch::new().update(&u.record, u.version)?, s.now())
-        .await?;
+    auth::unlock(s.store(), &username, s.now()).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn disable_user(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
+    auth::set_disabled(s.store(), &c.user, &username, true, s.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn enable_user(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
+    auth::set_disabled(s.store(), &c.user, &username, false, s.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+struct PersonBody {
+    name: String,
+}
+
+async fn put_person(
+    State(s): State<AppState>,
+    Path(citizen_id): Path<String>,
+    Json(b): Json<PersonBody>,
+) -> ApiResult<Json<Value>> {
+    let person = eseal_core::Person::new(&citizen_id, &b.name)?;
+    s.store().put(&person, s.now()).await?;
+    Ok(Json(
+        json!({ "citizen_id": person.masked_id(), "name": person.name }),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
 struct TokenBody {
     username: String,
     label: String,
+    #[serde(default = "token_days")]
+    days: i64,
+}
+
+fn token_days() -> i64 {
+    auth::TOKEN_DEFAULT_DAYS
+}
+
+fn token_view(t: &auth::Session) -> Value {
+    let at = |u: i64| {
+        OffsetDateTime::from_unix_timestamp(u)
+            .map(rfc)
+            .unwrap_or_default()
+    };
+    json!({
+        "id": t.id,
+        "short_id": t.short_id(),
+        "username": t.user_id,
+        "label": t.label,
+        "issuer": t.issuer,
+        "created": at(t.created),
+        "expires": at(t.token_expiry()),
+        "last_seen": at(t.last_seen),
+        "revoked": t.ended,
+    })
 }
 
 async fn create_token(
     State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
     Json(b): Json<TokenBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let token = auth::issue_token(s.store(), &b.username, &b.label, s.now(), s.random()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "token": token }))))
+    let (token, session) = auth::issue_token(
+        s.store(),
+        &c.user,
+        &b.username,
+        &b.label,
+        b.days,
+        s.now(),
+        s.random(),
+    )
+    .await?;
+    let mut view = token_view(&session);
+    view["token"] = json!(token);
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+async fn list_tokens(State(s): State<AppState>) -> ApiResult<Json<Vec<Value>>> {
+    Ok(Json(
+        auth::tokens(s.store(), registry::QUERY_LIMIT)
+            .await?
+            .iter()
+            .map(token_view)
+            .collect(),
+    ))
+}
+
+async fn revoke_token(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(token_view(
+        &auth::revoke_token(s.store(), &id, s.now()).await?,
+    )))
 }
 
 // ---- materials and applications ----
@@ -909,7 +1069,7 @@ async fn create_application(
         }
     }
     let id = format!("AP{}", &making::new_seal_id(s.random())?[2..]);
-    let app = Application::new(
+    let mut app = Application::new(
         &id,
         &c.user,
         b.kind,
@@ -918,6 +1078,24 @@ async fn create_application(
         b.holder_id.as_deref(),
         b.purpose,
     )?;
+    // The seal is its registered organisation's or holder's, by name (R-MAKE-4).
+    let organisation = match &app.organisation_code {
+        Some(code) => s
+            .store()
+            .get::<eseal_core::Organisation>(code)
+            .await?
+            .map(|o| o.record),
+        None => None,
+    };
+    let holder = match &app.holder_id {
+        Some(id) => s
+            .store()
+            .get::<eseal_core::Person>(id)
+            .await?
+            .map(|p| p.record),
+        None => None,
+    };
+    app.name_parties(organisation.as_ref(), holder.as_ref())?;
     registry::create_application(s.store(), &app, s.now()).await?;
     Ok((StatusCode::CREATED, Json(app)))
 }
@@ -1245,10 +1423,20 @@ struct SealQuery {
 
 /// Seals of an organisation or holder, at most 500 per page in id order; when there may be
 /// more, the `x-next-after` header gives the `after=` of the next page.
-async fn list_seals(State(s): State<AppState>, Query(q): Query<SealQuery>) -> ApiResult<Response> {
+async fn list_seals(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<SealQuery>,
+) -> ApiResult<Response> {
     let at = parse_at(q.at.as_deref(), s.now())?;
     let after = q.after.as_deref().unwrap_or("");
-    let page = match (&q.organisation, &q.holder) {
+    let organisation = q
+        .organisation
+        .as_deref()
+        .map(|o| o.trim().to_ascii_uppercase());
+    let holder = q.holder.as_deref().map(|h| h.trim().to_ascii_uppercase());
+    crate::access::may_list_seals(&c, organisation.as_deref(), holder.as_deref())?;
+    let page = match (&organisation, &holder) {
         (Some(o), None) => registry::seals_of_organisation(s.store(), o, at, after).await?,
         (None, Some(h)) => registry::seals_of_holder(s.store(), h, at, after).await?,
         _ => {
@@ -1278,17 +1466,32 @@ struct AtQuery {
     at: Option<String>,
 }
 
+/// A seal the caller may see ([`crate::access::sees_seal`]); for anyone else it does not
+/// exist (404).
+async fn visible_seal(s: &AppState, c: &Caller, id: &str) -> ApiResult<Seal> {
+    let seal = load_seal(s, id).await?.record;
+    if !crate::access::sees_seal(c, &seal) {
+        return Err(ApiError::not_found("seal", id));
+    }
+    Ok(seal)
+}
+
 async fn get_seal(
     State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Query(q): Query<AtQuery>,
 ) -> ApiResult<Json<Value>> {
     let at = parse_at(q.at.as_deref(), s.now())?;
-    Ok(Json(seal_view(&load_seal(&s, &id).await?.record, at)))
+    Ok(Json(seal_view(&visible_seal(&s, &c, &id).await?, at)))
 }
 
-async fn seal_data(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Response> {
-    let seal = load_seal(&s, &id).await?.record;
+async fn seal_data(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let seal = visible_seal(&s, &c, &id).await?;
     let (_, bytes) = s
         .store()
         .blob(&seal.seal_data_sm3)
@@ -1462,8 +1665,11 @@ struct VerifyBody {
 }
 
 async fn verify(State(s): State<AppState>, Json(b): Json<VerifyBody>) -> ApiResult<Json<Value>> {
+    // Public and costly: bounded work per request, stopped when the client goes away (the
+    // handler's future is dropped, and with it this guard).
+    let cancel = crate::verifying::CancelOnDrop::default();
     let results = match (&b.ofd, &b.signature) {
-        (Some(ofd), None) => crate::verifying::ofd(&s, b64("ofd", ofd)?).await?,
+        (Some(ofd), None) => crate::verifying::ofd(&s, b64("ofd", ofd)?, cancel.flag()).await?,
         (None, Some(sig)) => {
             let digest = match (&b.data, &b.data_sm3) {
                 (Some(d), None) => eseal_gm::Sm3Digest::of(&b64("data", d)?),
@@ -1487,6 +1693,7 @@ async fn verify(State(s): State<AppState>, Json(b): Json<VerifyBody>) -> ApiResu
             ));
         }
     };
+    drop(cancel);
     let overall = if results.is_empty() {
         eseal_ses::Indication::Indeterminate
     } else if results
@@ -1817,27 +2024,38 @@ async fn change_pin(
     Ok(Json(json!({ "pin": pin, "age": pin.age(s.now()) })))
 }
 
+#[derive(Debug, Deserialize)]
+struct AfterQuery {
+    after: Option<String>,
+}
+
+/// The usage ledger of a seal, a page at a time in id order; `x-next-after` says where the
+/// next page starts when this one is full.
 async fn usages(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<eseal_core::Usage>>> {
-    let seal = load_seal(&s, &id).await?.record;
-    let of_org = seal.organisation_code.is_some()
-        && c.organisation_code == seal.organisation_code
-        && (c.has(Custodian) || c.has(Approver));
-    let holder = c.citizen_id.is_some() && seal.holder_id == c.citizen_id;
-    if !(c.has(Auditor) || of_org || holder) {
-        return Err(ApiError::not_found("seal", &id));
+    Query(q): Query<AfterQuery>,
+) -> ApiResult<Response> {
+    let seal = visible_seal(&s, &c, &id).await?;
+    let page = s
+        .store()
+        .find_page::<eseal_core::Usage>(
+            "seal_id",
+            &seal.id,
+            q.after.as_deref().unwrap_or(""),
+            registry::QUERY_LIMIT,
+        )
+        .await?;
+    let next = (page.len() as i64 == registry::QUERY_LIMIT)
+        .then(|| page.last().map(|u| u.record.id.clone()))
+        .flatten();
+    let body: Vec<eseal_core::Usage> = page.into_iter().map(|u| u.record).collect();
+    let mut resp = Json(body).into_response();
+    if let Some(next) = next.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        resp.headers_mut().insert("x-next-after", next);
     }
-    Ok(Json(
-        s.store()
-            .find::<eseal_core::Usage>("seal_id", &id, registry::QUERY_LIMIT)
-            .await?
-            .into_iter()
-            .map(|u| u.record)
-            .collect(),
-    ))
+    Ok(resp)
 }
 
 #[derive(Debug, Deserialize)]

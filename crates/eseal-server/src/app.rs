@@ -31,6 +31,10 @@ struct Inner {
     seal_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The seal transparency log's Merkle tree, fed from the store (see [`crate::audit`]).
     seal_tree: tokio::sync::Mutex<eseal_tlog::Tree>,
+    /// Per-address rate limits.
+    limiters: Arc<crate::limits::Limiters>,
+    /// Online verifications stopped because the client went away.
+    verifications_cancelled: std::sync::atomic::AtomicU64,
 }
 
 impl AppState {
@@ -46,6 +50,7 @@ impl AppState {
         data_key: DataKey,
         pki: DevPki,
         connectors: Connectors,
+        limiters: crate::limits::Limiters,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -58,8 +63,20 @@ impl AppState {
                 seal_locks: std::sync::Mutex::new(std::collections::HashMap::new()),
                 sessions: crate::signing::Sessions::default(),
                 seal_tree: tokio::sync::Mutex::new(eseal_tlog::Tree::new()),
+                limiters: Arc::new(limiters),
+                verifications_cancelled: std::sync::atomic::AtomicU64::new(0),
             }),
         }
+    }
+
+    /// The per-address rate limits.
+    pub fn limiters(&self) -> &Arc<crate::limits::Limiters> {
+        &self.inner.limiters
+    }
+
+    /// How many online verifications stopped because their client went away.
+    pub fn verifications_cancelled(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.inner.verifications_cancelled
     }
 
     /// The store.
@@ -122,34 +139,31 @@ fn data_key_aad(id: u32) -> Vec<u8> {
 }
 
 fn write_new_file(path: &Path, text: &str) -> Result<(), ApiError> {
-    use std::io::Write;
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
+        crate::files::private_dir(parent)
             .map_err(|e| ApiError::internal(format!("{}: {e}", parent.display())))?;
     }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
-    f.write_all(text.as_bytes())
-        .and_then(|()| f.sync_all())
+    crate::files::write_new_private(path, text.as_bytes())
         .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))
 }
 
+/// Refuses to make a data key for a database that already has records sealed under one.
+fn missing_key(path: &Path) -> ApiError {
+    ApiError::startup(format!(
+        "{} is missing, but this database was set up with a data key: restore the file from the backup of this installation (a new key cannot open the seal keys, TOTP secrets and identity materials sealed under the old one)",
+        path.display()
+    ))
+}
+
 /// Reads the data key through the HSM's key-encryption key: `DIR/keys/data.key.hsm` holds it
-/// wrapped (`<id>:<hex of IV ‖ ciphertext ‖ tag>`). On first run the key is made and
-/// wrapped; a data key still in clear (`data.key`, from before the HSM) is wrapped, checked
-/// and then removed.
+/// wrapped (`<id>:<hex of IV ‖ ciphertext ‖ tag>`). On first run (`create`) the key is made
+/// and wrapped; a data key still in clear (`data.key`, from before the HSM) is wrapped,
+/// checked and then removed.
 pub fn load_data_key_hsm(
     dir: &Path,
     random: &dyn SecureRandom,
     hsm: &crate::hsm::HsmConfig,
+    create: bool,
 ) -> Result<DataKey, ApiError> {
     if std::env::var("ESEAL_DATA_KEY").is_ok() {
         return Err(ApiError::internal(
@@ -160,6 +174,9 @@ pub fn load_data_key_hsm(
     let wrapped_path = dir.join("keys").join("data.key.hsm");
     let plain_path = dir.join("keys").join("data.key");
     if !wrapped_path.exists() {
+        if !create && !plain_path.exists() {
+            return Err(missing_key(&wrapped_path));
+        }
         let (id, bytes) = if plain_path.exists() {
             let text = std::fs::read_to_string(&plain_path)
                 .map_err(|e| ApiError::internal(format!("{}: {e}", plain_path.display())))?;
@@ -230,8 +247,13 @@ fn parse_data_key(text: &str, from: &str) -> Result<(u32, Zeroizing<[u8; 16]>), 
 }
 
 /// Reads the data key from `ESEAL_DATA_KEY` (`<id>:<32 hex>`, for replicas sharing a
-/// PostgreSQL database), else from `DIR/keys/data.key`, creating it (mode 0600) on first run.
-pub fn load_data_key(dir: &Path, random: &dyn SecureRandom) -> Result<DataKey, ApiError> {
+/// PostgreSQL database), else from `DIR/keys/data.key`, creating it (mode 0600) on first run
+/// (`create`; a missing key for an existing database is refused).
+pub fn load_data_key(
+    dir: &Path,
+    random: &dyn SecureRandom,
+    create: bool,
+) -> Result<DataKey, ApiError> {
     let parse = |text: &str, from: &str| -> Result<DataKey, ApiError> {
         let (id, bytes) = parse_data_key(text, from)?;
         Ok(DataKey::new(id, *bytes))
@@ -241,33 +263,23 @@ pub fn load_data_key(dir: &Path, random: &dyn SecureRandom) -> Result<DataKey, A
     }
     let path = dir.join("keys").join("data.key");
     if !path.exists() {
-        let parent = dir.join("keys");
-        std::fs::create_dir_all(&parent)
-            .map_err(|e| ApiError::internal(format!("{}: {e}", parent.display())))?;
-        let mut k = [0u8; 16];
-        random
-            .fill(&mut k)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
-        let text = format!("1:{}\n", hex::encode(k));
-        use std::io::Write;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+        if !create {
+            return Err(missing_key(&path));
         }
-        let mut f = opts
-            .open(&path)
-            .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
-        f.write_all(text.as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+        let mut k = Zeroizing::new([0u8; 16]);
+        random
+            .fill(k.as_mut())
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        let text = Zeroizing::new(format!("1:{}\n", hex::encode(k.as_ref())));
+        write_new_file(&path, &text)?;
     }
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
     parse(&text, &path.display().to_string())
 }
+
+/// How long repeated failures from one source are counted before their summary is audited.
+pub const FAILURE_WINDOW: time::Duration = time::Duration::minutes(1);
 
 /// Runs the filing outbox every `every` until the process ends, and signing recovery (intents
 /// older than `intent_timeout` aborted); errors are logged and the next pass tries again.
@@ -301,6 +313,16 @@ pub async fn filing_worker(
             Ok(n) => eprintln!("signing: {n} unfinished intent(s) marked aborted"),
             Err(e) => eprintln!("signing recovery: {e}"),
         }
+        // Repeated failures from one source: each window closed into one audit entry.
+        let now = state.now();
+        if let Err(e) = state
+            .store()
+            .flush_failure_counts(now - FAILURE_WINDOW, now)
+            .await
+        {
+            eprintln!("failure summaries: {e}");
+        }
+        state.limiters().forget_idle();
         tokio::time::sleep(every).await;
     }
 }
@@ -355,6 +377,10 @@ pub struct ServeConfig {
     /// How old an unfinished signing intent must be before recovery aborts it (default
     /// [`crate::signing::INTENT_TIMEOUT`]; one server alone after a crash may use 0).
     pub intent_timeout: time::Duration,
+    /// Per-address rates of login and the public endpoints.
+    pub rate_limits: crate::limits::RateLimits,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl ServeConfig {
@@ -378,6 +404,8 @@ impl ServeConfig {
             audit_every: Duration::from_secs(60),
             audit_witnesses: Vec::new(),
             audit_every_entries: 10_000,
+            rate_limits: crate::limits::RateLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -455,18 +483,41 @@ fn one_time_password(random: &dyn SecureRandom) -> Result<String, ApiError> {
 pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running, ApiError> {
     let random = OsRandom;
     let now = clock.now();
-    std::fs::create_dir_all(&config.data)
+    crate::files::private_dir(&config.data)
         .map_err(|e| ApiError::internal(format!("{}: {e}", config.data.display())))?;
     let store = match (&config.database, &config.database_schema) {
         (Some(url), Some(schema)) => Store::open_postgres_in_schema(url, schema).await?,
         (Some(url), None) => Store::open_url(url).await?,
         (None, _) => Store::open_sqlite(&config.data).await?,
     };
-    let data_key = match &config.hsm {
-        Some(h) => load_data_key_hsm(&config.data, &random, h)?,
-        None => load_data_key(&config.data, &random)?,
+    // Nothing is made anew beside an existing registry (issue 14 item 3): a database with
+    // records gets its own data key and PKI or the service refuses to start, and a database
+    // older than the checkpoints exported from it is refused too.
+    let new = crate::install::is_new(&store).await?;
+    let checkpoints = config
+        .audit_checkpoints
+        .clone()
+        .unwrap_or_else(|| config.data.join("audit-checkpoints"));
+    crate::install::check_checkpoints(&store, &checkpoints).await?;
+    let (data_key, key_source) = match &config.hsm {
+        Some(h) => (
+            load_data_key_hsm(&config.data, &random, h, new)?,
+            format!(
+                "{} (wrapped by the HSM)",
+                config.data.join("keys/data.key.hsm").display()
+            ),
+        ),
+        None => (
+            load_data_key(&config.data, &random, new)?,
+            if std::env::var("ESEAL_DATA_KEY").is_ok() {
+                "ESEAL_DATA_KEY".to_owned()
+            } else {
+                config.data.join("keys/data.key").display().to_string()
+            },
+        ),
     };
-    let pki = DevPki::open_or_create(&DataDir(config.data.clone()).pki(), now, &random)?;
+    let pki = DevPki::open_or_create(&DataDir(config.data.clone()).pki(), now, &random, new)?;
+    crate::install::check(&store, &data_key, &key_source, &pki, &random, now).await?;
 
     let (police_url, police_sim) = match &config.police_url {
         Some(u) => (u.clone(), None),
@@ -587,16 +638,23 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         None
     };
 
-    let state = AppState::new(store, clock, data_key, pki, connectors);
+    let limiters =
+        crate::limits::Limiters::new(&config.rate_limits, config.trusted_proxies.clone());
+    let state = AppState::new(store, clock, data_key, pki, connectors, limiters);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| ApiError::internal(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener
         .local_addr()
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let router = crate::api::router(state.clone());
+    // Every file of the data directory readable by the service's user only (databases and
+    // files made by earlier versions included).
+    crate::files::restrict_tree(&config.data)
+        .map_err(|e| ApiError::internal(format!("{}: {e}", config.data.display())))?;
+    let router = crate::api::router(state.clone())
+        .into_make_service_with_connect_info::<crate::wire::Peer>();
     let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
+        if let Err(e) = axum::serve(crate::wire::ProblemListener(listener), router).await {
             eprintln!("server: {e}");
         }
     });
@@ -604,10 +662,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         state.clone(),
         config.audit_every,
         config.audit_every_entries,
-        config
-            .audit_checkpoints
-            .clone()
-            .unwrap_or_else(|| config.data.join("audit-checkpoints")),
+        checkpoints,
         config.audit_witnesses.clone(),
     ));
     let worker = tokio::spawn(filing_worker(

@@ -95,41 +95,8 @@ pub async fn checkpoint_once(
     // Never sign a history that no longer extends what was signed before: the latest stored
     // checkpoint and its exported file (which someone holding only the database cannot
     // change) must both be a prefix of the tree.
-    if let Some((size, note)) = &stored {
-        // Kept in full (not only logged): the operator must see what was found.
-        let rewritten = |detail: String| ApiError {
-            code: "log_rewritten",
-            detail: detail.clone(),
-            ..ApiError::internal(detail)
-        };
-        let key = eseal_gm::provider::Sm2Signer::public_key(&s.pki().audit_signer());
-        let file = checkpoint_dir(dir, log).join(format!("{size:012}.checkpoint"));
-        let exported = std::fs::read_to_string(&file).ok();
-        for (what, note) in [("stored", Some(note)), ("exported", exported.as_ref())] {
-            let Some(note) = note else { continue };
-            let cp = Checkpoint::open(note, log.origin(), &key).map_err(|e| {
-                ApiError::internal(format!(
-                    "{}: the {what} checkpoint {size}: {e}",
-                    log.origin()
-                ))
-            })?;
-            let root = tree.root_at(cp.size).map_err(|_| {
-                rewritten(format!(
-                    "{}: the log has {} entries, fewer than its {what} checkpoint's {} (truncated)",
-                    log.origin(),
-                    tree.size(),
-                    cp.size
-                ))
-            })?;
-            if root != cp.root {
-                return Err(rewritten(format!(
-                    "{}: the first {} entries no longer match the {what} signed checkpoint (the log was rewritten); no checkpoint is signed",
-                    log.origin(),
-                    cp.size
-                )));
-            }
-        }
-    }
+    let key = eseal_gm::provider::Sm2Signer::public_key(&s.pki().audit_signer());
+    extends_signed(log, tree, stored.as_ref(), Some(dir), &key)?;
     let checkpoint = Checkpoint {
         origin: log.origin().into(),
         size: tree.size(),
@@ -142,17 +109,66 @@ pub async fn checkpoint_once(
     // Outside the database first: a checkpoint in the table but not exported is what a
     // crash here could leave, never the reverse.
     let dir = checkpoint_dir(dir, log);
-    std::fs::create_dir_all(&dir)
+    crate::files::private_dir(&dir)
         .map_err(|e| ApiError::internal(format!("{}: {e}", dir.display())))?;
     let file = dir.join(format!("{:012}.checkpoint", tree.size()));
     if !file.exists() {
-        std::fs::write(&file, &note)
+        crate::files::write_private(&file, note.as_bytes())
             .map_err(|e| ApiError::internal(format!("{}: {e}", file.display())))?;
     }
     s.store()
         .put_checkpoint(log, tree.size() as i64, &note, s.now())
         .await?;
     Ok(Some(note))
+}
+
+/// Checks that `tree` extends the signed checkpoint `stored` (the latest in the database) and
+/// the file exported for it under `dir` when there is one: the same root at their size.
+/// Otherwise `log_rewritten` (or the checkpoint's own error): nothing may be signed over it.
+pub fn extends_signed(
+    log: Log,
+    tree: &Tree,
+    stored: Option<&(i64, String)>,
+    dir: Option<&Path>,
+    key: &eseal_gm::Sm2PublicKey,
+) -> Result<(), ApiError> {
+    let Some((size, note)) = stored else {
+        return Ok(());
+    };
+    // Kept in full (not only logged): the operator must see what was found.
+    let rewritten = |detail: String| ApiError {
+        code: "log_rewritten",
+        detail: detail.clone(),
+        ..ApiError::internal(detail)
+    };
+    let exported = dir.and_then(|d| {
+        std::fs::read_to_string(checkpoint_dir(d, log).join(format!("{size:012}.checkpoint"))).ok()
+    });
+    for (what, note) in [("stored", Some(note)), ("exported", exported.as_ref())] {
+        let Some(note) = note else { continue };
+        let cp = Checkpoint::open(note, log.origin(), key).map_err(|e| {
+            rewritten(format!(
+                "{}: the {what} checkpoint {size} does not verify with the log key: {e}",
+                log.origin()
+            ))
+        })?;
+        let root = tree.root_at(cp.size).map_err(|_| {
+            rewritten(format!(
+                "{}: the log has {} entries, fewer than its {what} checkpoint's {} (truncated)",
+                log.origin(),
+                tree.size(),
+                cp.size
+            ))
+        })?;
+        if root != cp.root {
+            return Err(rewritten(format!(
+                "{}: the first {} entries no longer match the {what} signed checkpoint (the log was rewritten); nothing is signed",
+                log.origin(),
+                cp.size
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Makes a checkpoint of each log every `every` while it grows, or as soon as it has grown
@@ -229,14 +245,27 @@ async fn round(
     }
 }
 
+/// What an export checks the log against before it signs: the service's log key (its
+/// checkpoints are signed with it) and the directory its checkpoints are exported to.
+#[derive(Debug, Clone)]
+pub struct Signed<'a> {
+    /// The public half of the log key (`DATA/pki/audit-key.pem`).
+    pub log_key: &'a eseal_gm::Sm2PublicKey,
+    /// The checkpoint directory (`DATA/audit-checkpoints`), when it can be read.
+    pub checkpoints: Option<&'a Path>,
+}
+
 /// Writes the audit log into a new directory `out` (`log.jsonl`, one canonical entry per line;
 /// `archived.txt`, the leaf hashes of entries archived before them, if any; `checkpoint`,
 /// signed by `signer` under `origin`; `audit-key.pem`), after recording the
 /// export itself in the log (it appears in the next export). Returns the size and root.
+/// Like the checkpointer, it signs only a log that extends the newest checkpoint the service
+/// signed (issue 14 item 9): an entry edited behind the service's back makes it refuse.
 pub async fn export(
     store: &eseal_store::Store,
     signer: &dyn eseal_gm::provider::Sm2Signer,
     origin: &str,
+    signed: &Signed<'_>,
     out: &Path,
     now: time::OffsetDateTime,
 ) -> Result<(u64, eseal_tlog::Hash), ApiError> {
@@ -269,6 +298,17 @@ pub async fn export(
             lines.push_str(&leaf);
             lines.push('\n');
         }
+    }
+    let latest = store.latest_checkpoint(Log::Audit).await?;
+    if let Err(e) = extends_signed(
+        Log::Audit,
+        &tree,
+        latest.as_ref(),
+        signed.checkpoints,
+        signed.log_key,
+    ) {
+        let _ = std::fs::remove_dir(out);
+        return Err(e);
     }
     store
         .record_event(
@@ -315,6 +355,7 @@ pub async fn archive(
     store: &eseal_store::Store,
     signer: &dyn eseal_gm::provider::Sm2Signer,
     origin: &str,
+    signed: &Signed<'_>,
     before: time::OffsetDateTime,
     export_dir: &Path,
     now: time::OffsetDateTime,
@@ -332,7 +373,7 @@ pub async fn archive(
             ),
         ));
     }
-    let (size, root) = export(store, signer, origin, export_dir, now).await?;
+    let (size, root) = export(store, signer, origin, signed, export_dir, now).await?;
     // The export must verify from what is on disk before anything is removed.
     let read = |name: &str| {
         let p = export_dir.join(name);

@@ -40,17 +40,11 @@ fn io(path: &Path, e: impl std::fmt::Display) -> ApiError {
 }
 
 fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path).map_err(|e| io(path, e))?;
-    f.write_all(bytes).map_err(|e| io(path, e))?;
-    f.sync_all().map_err(|e| io(path, e))
+    crate::files::write_new_private(path, bytes).map_err(|e| io(path, e))
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), ApiError> {
+    crate::files::write_private(path, bytes.as_ref()).map_err(|e| io(path, e))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ApiError> {
@@ -76,14 +70,40 @@ fn escape(s: &str) -> String {
     s.replace('/', "\\/")
 }
 
+/// The files of the PKI directory.
+pub const FILES: [&str; 11] = [
+    "ca.json",
+    "root.pem",
+    "root.key",
+    "issuing.pem",
+    "issuing.key",
+    "maker.pem",
+    "maker.key",
+    "tsa.pem",
+    "tsa.key",
+    "audit.key",
+    "audit-key.pem",
+];
+
 impl DevPki {
-    /// Opens the PKI in `dir`, creating it (CA, maker certificate) on first run.
+    /// Opens the PKI in `dir`; with `create` (a new installation), makes what is missing (CA,
+    /// maker certificate, TSA, log key). Without it, a missing file is an error naming it:
+    /// a new CA or log key beside a registry made with the old ones would silently break
+    /// every verification and every checkpoint.
     pub fn open_or_create(
         dir: &Path,
         now: OffsetDateTime,
         random: &dyn SecureRandom,
+        create: bool,
     ) -> Result<Self, ApiError> {
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        if !create && let Some(missing) = FILES.iter().find(|f| !dir.join(f).exists()) {
+            return Err(ApiError::startup(format!(
+                "{} is missing, but the database was set up with this PKI: restore the directory {} from the backup (a new CA or log key would not match the seals, certificates and checkpoints already made)",
+                dir.join(missing).display(),
+                dir.display()
+            )));
+        }
+        crate::files::private_dir(dir).map_err(|e| io(dir, e))?;
         let state_path = dir.join("ca.json");
         if !state_path.exists() {
             let ca = eseal_pki::ca::init(
@@ -101,8 +121,8 @@ impl DevPki {
             };
             write_secret(&dir.join("root.key"), &pem(&ca.root_key)?)?;
             write_secret(&dir.join("issuing.key"), &pem(&ca.issuing_key)?)?;
-            std::fs::write(dir.join("root.pem"), ca.root.to_pem()).map_err(|e| io(dir, e))?;
-            std::fs::write(dir.join("issuing.pem"), ca.issuing.to_pem()).map_err(|e| io(dir, e))?;
+            write(&dir.join("root.pem"), ca.root.to_pem())?;
+            write(&dir.join("issuing.pem"), ca.issuing.to_pem())?;
             let mut opened = DevCa::open(ca.issuing, ca.issuing_key, ca.state)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             let maker_key =
@@ -113,11 +133,11 @@ impl DevPki {
                 .issue(random, now, "maker", subject, &maker_key.public_key(), 3650)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             write_secret(&dir.join("maker.key"), &pem(&maker_key)?)?;
-            std::fs::write(dir.join("maker.pem"), maker.to_pem()).map_err(|e| io(dir, e))?;
+            write(&dir.join("maker.pem"), maker.to_pem())?;
             // ca.json last: its presence means the PKI is complete.
             let json = serde_json::to_vec_pretty(&opened.state)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
-            std::fs::write(&state_path, json).map_err(|e| io(&state_path, e))?;
+            write(&state_path, json)?;
         }
         let state: CaState =
             serde_json::from_slice(&read(&state_path)?).map_err(|e| io(&state_path, e))?;
@@ -142,10 +162,10 @@ impl DevPki {
                 .map_err(|e| ApiError::internal(e.to_string()))?;
             let _ = std::fs::remove_file(dir.join("tsa.key"));
             write_secret(&dir.join("tsa.key"), pem.as_bytes())?;
-            std::fs::write(dir.join("tsa.pem"), cert.to_pem()).map_err(|e| io(dir, e))?;
+            write(&dir.join("tsa.pem"), cert.to_pem())?;
             let json = serde_json::to_vec_pretty(&ca.state)
                 .map_err(|e| ApiError::internal(e.to_string()))?;
-            std::fs::write(&state_path, json).map_err(|e| io(&state_path, e))?;
+            write(&state_path, json)?;
         }
         // The audit log's checkpoint key (issue 8): a bare SM2 key; its public half is in
         // audit-key.pem for auditors.
@@ -161,7 +181,7 @@ impl DevPki {
                 .public_key()
                 .to_spki_pem()
                 .map_err(|e| ApiError::internal(e.to_string()))?;
-            std::fs::write(dir.join("audit-key.pem"), public).map_err(|e| io(dir, e))?;
+            write(&dir.join("audit-key.pem"), public)?;
         }
         Ok(Self {
             audit_key: read_key(&dir.join("audit.key"))?,
@@ -174,6 +194,25 @@ impl DevPki {
             maker_cert: read_cert(&dir.join("maker.pem"))?,
             maker_key: read_key(&dir.join("maker.key"))?,
         })
+    }
+
+    /// What identifies this PKI, as (file, SM3 hex): the root, maker and TSA certificates
+    /// and the log key's public half. The database keeps them (see [`crate::install`]).
+    pub fn identities(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let log_key = self
+            .audit_key
+            .public_key()
+            .to_spki_der()
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok([
+            ("pki/root.pem", self.root.der().to_vec()),
+            ("pki/maker.pem", self.maker_cert.der().to_vec()),
+            ("pki/tsa.pem", self.tsa_cert.der().to_vec()),
+            ("pki/audit-key.pem", log_key),
+        ]
+        .into_iter()
+        .map(|(f, der)| (f.to_owned(), eseal_gm::Sm3Digest::of(&der).to_hex()))
+        .collect())
     }
 
     /// The audit log's checkpoint signer.
@@ -283,7 +322,7 @@ impl DevPki {
         let tmp = self.dir.join("ca.json.tmp");
         let json =
             serde_json::to_vec_pretty(&ca.state).map_err(|e| ApiError::internal(e.to_string()))?;
-        std::fs::write(&tmp, json).map_err(|e| io(&tmp, e))?;
+        write(&tmp, json)?;
         std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
     }
 
@@ -322,16 +361,28 @@ pub fn organisation_name(seal_name: &str) -> String {
 /// The subject a seal's certificate gets: the organisation (O) for official seals, the
 /// person (CN) within the organisation for position seals, the person for personal seals.
 pub fn subject_for(app: &Application) -> (&'static str, String) {
-    let name = escape(&app.seal_name);
+    // The registered names the application was tied to (issue 14 item 7); applications made
+    // before that carry only the seal name.
+    let name = escape(app.holder_name.as_deref().unwrap_or(&app.seal_name));
     match &app.kind {
         SealKind::Official(_) => {
-            let org = organisation_name(&app.seal_name);
+            let org = app
+                .organisation_name
+                .clone()
+                .unwrap_or_else(|| organisation_name(&app.seal_name));
+            // A department's or branch's seal names it in CN, within its organisation.
+            let cn = match &app.kind {
+                SealKind::Official(
+                    eseal_core::OfficialKind::InternalDepartment | eseal_core::OfficialKind::Branch,
+                ) => app.seal_name.clone(),
+                _ => org.clone(),
+            };
             (
                 "org",
                 format!(
                     "/C=CN/O={}/CN={}/serialNumber={}",
                     escape(&org),
-                    escape(&org),
+                    escape(&cn),
                     app.organisation_code.as_deref().unwrap_or("")
                 ),
             )

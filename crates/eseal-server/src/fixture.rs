@@ -16,6 +16,8 @@ const INITIAL_PIN: &str = "480213";
 pub const PASSWORD: &str = "Fixture-Password-2026";
 /// The holder's citizen ID number.
 pub const HOLDER_ID: &str = "11010519491231002X";
+/// The holder's registered name (their personal seal's name).
+pub const HOLDER_NAME: &str = "张三丰";
 
 /// What the fixture made.
 #[derive(Debug, Clone)]
@@ -122,16 +124,17 @@ pub async fn personal_seal(running: &Running) -> Result<SigningFixture, String> 
         .as_ref()
         .ok_or("the service was not freshly started: no first administrator")?;
     let admin = api.login(&first.username, &first.password).await?;
-    for (name, role, citizen) in [
-        ("applicant", "applicant", None),
-        ("reviewer", "reviewer", None),
-        ("maker", "maker", None),
-        ("zhang", "holder", Some(HOLDER_ID)),
+    // The holder's display name is their registered name, which their seal carries.
+    for (name, display, role, citizen) in [
+        ("applicant", "applicant", "applicant", None),
+        ("reviewer", "reviewer", "reviewer", None),
+        ("maker", "maker", "maker", None),
+        ("zhang", HOLDER_NAME, "holder", Some(HOLDER_ID)),
     ] {
         api.post(
             "/api/v1/users",
             &admin,
-            Some(json!({"username": name, "display_name": name, "roles": [role], "password": PASSWORD, "citizen_id": citizen})),
+            Some(json!({"username": name, "display_name": display, "roles": [role], "password": PASSWORD, "citizen_id": citizen})),
         )
         .await?;
     }
@@ -143,7 +146,7 @@ pub async fn personal_seal(running: &Running) -> Result<SigningFixture, String> 
         .post(
             "/api/v1/applications",
             &ap,
-            Some(json!({"kind": "personal", "seal_name": "张三丰", "holder_id": HOLDER_ID})),
+            Some(json!({"kind": "personal", "seal_name": HOLDER_NAME, "holder_id": HOLDER_ID})),
         )
         .await?;
     let id = text(&app, "/id")?;

@@ -1,15 +1,19 @@
 //! The registry service (issue 6): the axum HTTP API, users and roles, making, the filing
 //! (备案) outbox, the police and national-platform connectors and their simulators.
 
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod connectors;
 pub mod devpki;
+pub mod files;
 pub mod fixture;
 pub mod hsm;
+pub mod install;
 pub mod keystore;
+pub mod limits;
 pub mod making;
 pub mod outbox;
 pub mod problem;
@@ -19,4 +23,5 @@ pub mod signing;
 pub mod sim;
 pub mod transparency;
 pub mod verifying;
+pub mod wire;
 pub mod witness;

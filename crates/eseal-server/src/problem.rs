@@ -108,6 +108,42 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "不支持的请求方法",
         "Method not allowed",
     ),
+    (
+        "rate_limited",
+        "请求过于频繁，请稍后再试",
+        "Too many requests; retry later",
+    ),
+    (
+        "too_much_work",
+        "文档超出在线验证的处理上限",
+        "The document needs more work than online verification allows",
+    ),
+    ("uri_too_long", "请求地址过长", "Request target too long"),
+    (
+        "headers_too_large",
+        "请求头过大",
+        "Request header fields too large",
+    ),
+    (
+        "malformed_request",
+        "请求格式错误",
+        "The request is not valid HTTP",
+    ),
+    (
+        "not_a_system_account",
+        "接口令牌只签发给系统账户",
+        "API tokens are only for system accounts",
+    ),
+    (
+        "not_yours",
+        "只能查看本人或本单位的印章",
+        "Only your own or your organisation's seals",
+    ),
+    (
+        "refused_to_start",
+        "服务拒绝启动",
+        "The service refused to start",
+    ),
     ("internal", "服务器内部错误", "Internal server error"),
 ];
 
@@ -199,6 +235,12 @@ impl ApiError {
         Self::new(500, "internal", "internal error; see the server log")
     }
 
+    /// The service refuses to start: `detail` tells the operator what is wrong and what to
+    /// do (never sent to a client).
+    pub fn startup(detail: impl Into<String>) -> Self {
+        Self::new(500, "refused_to_start", detail)
+    }
+
     /// The body in the language asked for.
     pub fn problem(&self, english: bool) -> Problem {
         Problem {
@@ -277,7 +319,14 @@ pub async fn localize(req: Request, next: Next) -> Response {
     let english = wants_english(&req);
     let resp = next.run(req).await;
     if let Some(e) = resp.extensions().get::<ApiError>().cloned() {
-        return if english { render(&e, true) } else { resp };
+        if !english {
+            return resp;
+        }
+        let mut out = render(&e, true);
+        if let Some(wait) = resp.headers().get(header::RETRY_AFTER) {
+            out.headers_mut().insert(header::RETRY_AFTER, wait.clone());
+        }
+        return out;
     }
     let status = resp.status();
     let code = match status {

@@ -102,8 +102,37 @@ async fn check_pin(
                 field: Some("pin".into()),
             })
         }
-        Err(Unlock::Damaged(why)) => Err(ApiError::internal(why)),
+        Err(Unlock::Damaged(why)) => {
+            // Not the PIN's fault: the attempt is given back (issue 14 item 3).
+            release(s, seal_id).await?;
+            Err(ApiError::internal(format!(
+                "{why} (the attempt was not counted as a wrong PIN)"
+            )))
+        }
     }
+}
+
+/// Gives back one reserved PIN attempt that was never judged.
+async fn release(s: &AppState, seal_id: &str) -> Result<(), ApiError> {
+    for _ in 0..RESERVE_RETRIES {
+        let Some(mut rec) = s.store().get::<SealKey>(seal_id).await? else {
+            return Ok(());
+        };
+        rec.record.pin.release();
+        match s
+            .store()
+            .commit(Batch::new().update(&rec.record, rec.version)?, s.now())
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict { .. }) => tokio::task::yield_now().await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::conflict(
+        "conflict",
+        "too many concurrent attempts on this seal; try again",
+    ))
 }
 
 /// How a signature request proves the holder: the PIN, or a signing session the PIN opened.

@@ -174,7 +174,7 @@ impl PoliceSim {
         if let Some(f) = &self.file {
             let json = serde_json::to_vec_pretty(&*self.lock()).unwrap_or_default();
             let tmp = f.with_extension("tmp");
-            if std::fs::write(&tmp, json).is_ok() {
+            if crate::files::write_private(&tmp, &json).is_ok() {
                 let _ = std::fs::rename(&tmp, f);
             }
         }

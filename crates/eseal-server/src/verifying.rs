@@ -157,15 +157,57 @@ pub async fn detached(
     }])
 }
 
-/// Every signature of an OFD.
-pub async fn ofd(s: &AppState, document: Vec<u8>) -> Result<Vec<Verified>, ApiError> {
+/// Most decompressed bytes one online verification reads (and hashes) from a document:
+/// sixteen times the largest document accepted, a few seconds of one core.
+pub const MAX_BYTES_READ: u64 = 256 << 20;
+
+/// A flag set when the request holding it is dropped — when its client went away, or when it
+/// is done — so that blocking work still running for it stops at its next read.
+#[derive(Debug, Default)]
+pub struct CancelOnDrop {
+    flag: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CancelOnDrop {
+    /// The flag the work watches.
+    pub fn flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.flag.clone()
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Every signature of an OFD, with at most [`MAX_BYTES_READ`] read and hashed, stopping when
+/// `cancel` is set.
+pub async fn ofd(
+    s: &AppState,
+    document: Vec<u8>,
+    cancel: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<Vec<Verified>, ApiError> {
     let policy = policy(s)?;
     let doc_sm3 = eseal_gm::Sm3Digest::of(&document).to_hex();
+    let state = s.clone();
     let report = tokio::task::spawn_blocking(move || {
         let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(document))
             .map_err(|e| ApiError::invalid("ofd", format!("not an OFD package: {e}")))?;
-        eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier)
-            .map_err(|e| ApiError::invalid("ofd", e.to_string()))
+        pkg.set_budget(eseal_doc::Budget {
+            max_bytes: Some(MAX_BYTES_READ),
+            cancel: Some(cancel),
+        });
+        eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier).map_err(|e| match e {
+            eseal_doc::DocError::Limit(why) => ApiError::unprocessable("too_much_work", why),
+            eseal_doc::DocError::Cancelled => {
+                state
+                    .verifications_cancelled()
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                ApiError::unprocessable("too_much_work", "stopped: the client went away")
+            }
+            e => ApiError::invalid("ofd", e.to_string()),
+        })
     })
     .await
     .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))?;

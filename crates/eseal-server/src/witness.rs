@@ -155,7 +155,7 @@ impl Witnesses {
                     self.known.insert((i, log), size);
                     let file = crate::audit::checkpoint_dir(dir, log)
                         .join(format!("{size:012}.checkpoint.witness-{i}"));
-                    match std::fs::write(&file, &sigs) {
+                    match crate::files::write_private(&file, sigs.as_bytes()) {
                         Err(e) => Err(ApiError::internal(format!("{}: {e}", file.display()))),
                         Ok(()) => s
                             .store()

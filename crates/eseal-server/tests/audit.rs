@@ -122,6 +122,7 @@ async fn archive_on(backend: Backend) {
         store,
         &signer,
         eseal_server::audit::ORIGIN,
+        &common::signed(&key),
         now - time::Duration::days(179),
         &svc.dir.path().join("refused"),
         now,
@@ -138,6 +139,7 @@ async fn archive_on(backend: Backend) {
         store,
         &signer,
         eseal_server::audit::ORIGIN,
+        &common::signed(&key),
         datetime!(2026-01-06 00:00 UTC),
         &kept,
         now,
@@ -169,9 +171,16 @@ async fn archive_on(backend: Backend) {
 
     // A later export verifies, with the archived leaf hashes, against the old checkpoint too.
     let later = svc.dir.path().join("later");
-    eseal_server::audit::export(store, &signer, eseal_server::audit::ORIGIN, &later, now)
-        .await
-        .unwrap();
+    eseal_server::audit::export(
+        store,
+        &signer,
+        eseal_server::audit::ORIGIN,
+        &common::signed(&key),
+        &later,
+        now,
+    )
+    .await
+    .unwrap();
     let archived = read(&later, "archived.txt");
     assert_eq!(archived.lines().count() as i64, early);
     let check = |archived: &str| {

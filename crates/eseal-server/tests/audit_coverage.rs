@@ -232,10 +232,12 @@ async fn on(backend: Backend) {
         .await;
     assert!(s.is_success(), "logout: {s}");
     // An export (itself audited).
+    let log_key = eseal_gm::provider::Sm2Signer::public_key(&svc.run.state.pki().audit_signer());
     eseal_server::audit::export(
         &store,
         &svc.run.state.pki().audit_signer(),
         eseal_server::audit::ORIGIN,
+        &common::signed(&log_key),
         &svc.dir.path().join("export"),
         svc.clock.now(),
     )
@@ -271,7 +273,12 @@ async fn on(backend: Backend) {
     let outcomes: std::collections::BTreeSet<&str> = log
         .iter()
         .filter(|e| e.event == "auth.login")
-        .map(|e| e.outcome.as_str())
+        // Every login outcome names where the attempt came from.
+        .map(|e| {
+            let (what, from) = e.outcome.split_once(" from=").unwrap();
+            assert_eq!(from, "127.0.0.1", "{e:?}");
+            what
+        })
         .collect();
     for o in [
         "ok",
@@ -295,12 +302,11 @@ async fn on(backend: Backend) {
     // The one who logs in is the actor of a successful login; others are anonymous.
     assert!(
         log.iter()
-            .any(|e| e.event == "auth.login" && e.outcome == "ok" && e.actor == "maker")
+            .any(|e| e.event == "auth.login" && e.outcome.starts_with("ok ") && e.actor == "maker")
     );
-    assert!(
-        log.iter()
-            .any(|e| e.event == "auth.login" && e.outcome != "ok" && e.actor == "anonymous")
-    );
+    assert!(log.iter().any(|e| e.event == "auth.login"
+        && !e.outcome.starts_with("ok ")
+        && e.actor == "anonymous"));
     // No PIN, password or identity number in any entry.
     for e in &log {
         let leaf = e.leaf();
@@ -364,10 +370,12 @@ async fn on(backend: Backend) {
     // Last, 181 days on: the first day is archived (the live log then starts after it).
     svc.clock.advance(time::Duration::days(181));
     let signer = svc.run.state.pki().audit_signer();
+    let log_key = eseal_gm::provider::Sm2Signer::public_key(&signer);
     let n = eseal_server::audit::archive(
         &store,
         &signer,
         eseal_server::audit::ORIGIN,
+        &common::signed(&log_key),
         datetime!(2026-06-02 00:00 UTC),
         &svc.dir.path().join("archive"),
         svc.clock.now(),

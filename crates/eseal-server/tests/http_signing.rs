@@ -25,6 +25,7 @@ fn b64(b: &[u8]) -> String {
 }
 
 async fn personal_seal(svc: &Service, admin: &str) -> String {
+    register_holder(svc, admin, HOLDER_ID).await;
     let applicant = svc.user(admin, "applicant1", &["applicant"]).await;
     let reviewer = svc.user(admin, "reviewer1", &["reviewer"]).await;
     let maker = svc.user(admin, "maker1", &["maker"]).await;
@@ -75,13 +76,36 @@ async fn personal_seal(svc: &Service, admin: &str) -> String {
     made["seal"]["id"].as_str().unwrap().to_owned()
 }
 
+/// The registered name of the people these tests use.
+fn person_name(citizen_id: &str) -> &'static str {
+    if citizen_id == HOLDER_ID {
+        "张三丰"
+    } else {
+        "李四"
+    }
+}
+
+/// Registers the holder (as the agency does before a personal or position seal is applied
+/// for: the seal carries their registered name).
+async fn register_holder(svc: &Service, admin: &str, citizen_id: &str) {
+    let (s, v) = svc
+        .call(
+            "PUT",
+            &format!("/api/v1/people/{citizen_id}"),
+            Some(admin),
+            Some(json!({"name": person_name(citizen_id)})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
 async fn holder(svc: &Service, admin: &str, name: &str, citizen_id: &str) -> String {
     let (s, _) = svc
         .call(
             "POST",
             "/api/v1/users",
             Some(admin),
-            Some(json!({"username": name, "display_name": name, "roles": ["holder"], "password": common::PASSWORD, "citizen_id": citizen_id})),
+            Some(json!({"username": name, "display_name": person_name(citizen_id), "roles": ["holder"], "password": common::PASSWORD, "citizen_id": citizen_id})),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
@@ -958,6 +982,7 @@ async fn external_signer_round_trip() {
 async fn external_signer_round_trip_on(backend: Backend) {
     let svc = start(&backend, T0).await;
     let admin = svc.admin().await;
+    register_holder(&svc, &admin, HOLDER_ID).await;
     let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
     let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
     let maker = svc.user(&admin, "maker1", &["maker"]).await;
@@ -1213,6 +1238,7 @@ async fn position_seal_signs_within_its_scope_on(backend: Backend) {
     use eseal_server::app::DEMO_USCC;
     let svc = start(&backend, T0).await;
     let admin = svc.admin().await;
+    register_holder(&svc, &admin, HOLDER_ID).await;
     let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
     let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
     let maker = svc.user(&admin, "maker1", &["maker"]).await;

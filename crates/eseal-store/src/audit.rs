@@ -243,7 +243,7 @@ pub struct AuditQuery {
     pub since: Option<i64>,
     /// At or before (Unix seconds).
     pub until: Option<i64>,
-    /// This actor exactly.
+    /// This actor, and the same account acting with an API token (`name [token …]`).
     pub actor: Option<String>,
     /// Events starting with this (`seals.`, `auth.login`).
     pub event: Option<String>,

@@ -87,6 +87,8 @@ pub struct Batch {
     materials: Vec<(String, i64, i64, Vec<u8>)>,
     /// Audit entries for events that write no record: (event, object, outcome).
     events: Vec<(String, String, String)>,
+    /// Failures counted per source: (event, source, object, outcome).
+    counted: Vec<(String, String, String, String)>,
 }
 
 impl Batch {
@@ -158,12 +160,34 @@ impl Batch {
         self
     }
 
+    /// Counts a failure that changes no record (a login for an unknown user, for a locked
+    /// account) from `source`: the first of its kind (event, source, object, outcome) since
+    /// its window was last closed is audited in full, with `from=<source>`; later ones only
+    /// add to its count, audited as one entry by [`Store::flush_failure_counts`]. A flood
+    /// from one source is thus summarised, never dropped.
+    pub fn count_failure(
+        &mut self,
+        event: audit::Event,
+        source: &str,
+        object: &str,
+        outcome: &str,
+    ) -> &mut Self {
+        self.counted.push((
+            event.name().to_owned(),
+            source.to_owned(),
+            object.to_owned(),
+            outcome.to_owned(),
+        ));
+        self
+    }
+
     /// Whether nothing is to be written.
     pub fn is_empty(&self) -> bool {
         self.writes.is_empty()
             && self.blobs.is_empty()
             && self.materials.is_empty()
             && self.events.is_empty()
+            && self.counted.is_empty()
     }
 }
 
@@ -299,8 +323,41 @@ macro_rules! write_batch {
                 .execute(&mut *$tx)
                 .await?;
             }
+            // Counted failures: the first of a window is audited in full.
+            let mut first_failures = Vec::new();
+            for (event, source, object, outcome) in &$batch.counted {
+                let (repeated,): (i64,) = sqlx::query_as(
+                    "INSERT INTO failure_counts (source, event, object, outcome, first_at, repeated) \
+                     VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (source, event, object, outcome) \
+                     DO UPDATE SET repeated = failure_counts.repeated + 1 RETURNING repeated",
+                )
+                .bind(source.clone())
+                .bind(event.clone())
+                .bind(object.clone())
+                .bind(outcome.clone())
+                .bind($at)
+                .fetch_one(&mut *$tx)
+                .await?;
+                if repeated == 0 {
+                    first_failures.push((
+                        event.clone(),
+                        object.clone(),
+                        format!("{outcome} from={source}"),
+                    ));
+                }
+            }
             // The audit entries, numbered from the one sequencer row.
-            let entries = audit_entries(&$batch, $at, $actor);
+            let mut entries = audit_entries(&$batch, $at, $actor);
+            entries.extend(first_failures.into_iter().map(|(event, object, outcome)| {
+                audit::AuditRecord {
+                    seq: 0,
+                    at: $at,
+                    actor: $actor.to_owned(),
+                    event,
+                    object,
+                    outcome,
+                }
+            }));
             if !entries.is_empty() {
                 let n = entries.len() as i64;
                 let (next,): (i64,) = sqlx::query_as(
@@ -494,6 +551,35 @@ async fn group_loop(pool: Pool, mut rx: tokio::sync::mpsc::UnboundedReceiver<Job
     }
 }
 
+/// Creates `dir` (0700) and an empty database file in it (0600) before SQLite opens it:
+/// SQLite gives its WAL and shared-memory files the database file's mode, so none of the
+/// registry's files is readable by other users of the machine.
+fn private_database_file(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let file = dir.join(SQLITE_FILE);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&file)?
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&file)?;
+    }
+    Ok(())
+}
+
 /// Lets [`on_pool!`] run on a bare pool.
 struct Holder {
     pool: Pool,
@@ -504,9 +590,9 @@ impl Store {
     /// `synchronous=FULL` so a committed change survives power loss, foreign keys on, a busy
     /// timeout so concurrent writers wait rather than fail. Migrates the schema.
     pub async fn open_sqlite(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        private_database_file(dir).map_err(|e| {
             StoreError::Config(format!(
-                "cannot create data directory {}: {e}",
+                "cannot create the database in {}: {e}",
                 dir.display()
             ))
         })?;
@@ -705,7 +791,8 @@ impl Store {
         loop {
             let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
                 "SELECT seq, leaf FROM audit_log WHERE seq >= $1 AND at >= $2 AND at <= $3 \
-                 AND ($4 = '' OR actor = $4) ORDER BY seq LIMIT 5000"
+                 AND ($4 = '' OR actor = $4 OR substr(actor, 1, length($4) + 2) = $4 || ' [') \
+                 ORDER BY seq LIMIT 5000"
             )
             .bind(from)
             .bind(q.since.unwrap_or(i64::MIN))
@@ -899,6 +986,46 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Closes the failure-count windows opened before `opened_before`: in one transaction,
+    /// each window that counted repeats after its first failure becomes one audit entry
+    /// (`<outcome> from=<source> repeated=<n> since=<unix seconds>`, actor `system`) and the
+    /// window is removed. Returns how many summary entries were written.
+    pub async fn flush_failure_counts(
+        &self,
+        opened_before: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> Result<usize, StoreError> {
+        let holder = Holder {
+            pool: self.pool.clone(),
+        };
+        let (before, at) = (record::unix(opened_before), record::unix(at));
+        on_pool!(holder, |p| async {
+            let mut tx = p.begin().await?;
+            let rows: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
+                "DELETE FROM failure_counts WHERE first_at < $1 \
+                 RETURNING source, event, object, outcome, first_at, repeated",
+            )
+            .bind(before)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut batch = Batch::new();
+            for (source, event, object, outcome, first_at, repeated) in rows {
+                if repeated > 0 {
+                    batch.events.push((
+                        event,
+                        object,
+                        format!("{outcome} from={source} repeated={repeated} since={first_at}"),
+                    ));
+                }
+            }
+            let n = batch.events.len();
+            write_batch!(tx, batch, at, "system")?;
+            tx.commit().await?;
+            Ok::<usize, StoreError>(n)
+        }
+        .await)
     }
 
     /// Records an event that writes no record (one audit entry, committed alone).

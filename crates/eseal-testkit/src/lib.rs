@@ -5,6 +5,8 @@
 
 #![allow(clippy::panic)] // a failed prerequisite under CI must fail the test
 
+pub mod rawzip;
+
 use std::path::PathBuf;
 use std::process::Command;
 

@@ -60,6 +60,19 @@ pub async fn start(backend: &Backend, t0: OffsetDateTime) -> Service {
     start_with(backend, t0, |_| ()).await
 }
 
+/// Rates no test reaches.
+pub fn generous() -> eseal_server::limits::RateLimits {
+    let r = eseal_server::limits::Rate {
+        per_minute: 1_000_000,
+        burst: 100_000,
+    };
+    eseal_server::limits::RateLimits {
+        login: r,
+        verify: r,
+        public: r,
+    }
+}
+
 /// [`start`] with the configuration adjusted by `adjust`.
 pub async fn start_with(
     backend: &Backend,
@@ -71,6 +84,9 @@ pub async fn start_with(
     config.listen = "127.0.0.1:0".into();
     config.demo = true;
     config.filing_every = std::time::Duration::from_millis(100);
+    // Every request of a test comes from 127.0.0.1: the per-address rates are lifted (the
+    // tests of the limits set their own).
+    config.rate_limits = generous();
     if let Backend::Postgres(url) = backend {
         config.database = Some(url.clone());
         config.database_schema = Some(pg_schema());
@@ -199,6 +215,15 @@ impl Service {
 }
 
 pub const PASSWORD: &str = "Test-Password-2026";
+
+/// What an export checks the log against, with the service's log key and no checkpoint
+/// directory.
+pub fn signed(log_key: &eseal_gm::Sm2PublicKey) -> eseal_server::audit::Signed<'_> {
+    eseal_server::audit::Signed {
+        log_key,
+        checkpoints: None,
+    }
+}
 
 /// A connection pool of its own on the service's database.
 enum RawPool {

@@ -1,6 +1,6 @@
 //! A ZIP assembler for attack tests: it writes what the `zip` crate's writer refuses to
 //! (duplicate names, lying headers, hidden bytes), from entries taken raw from a real package.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)] // test code
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::io::{Cursor, Read};
 
@@ -147,5 +147,23 @@ pub fn assemble_with(
     out.extend_from_slice(&dir_start.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes());
     out.extend_from_slice(trailer);
+    out
+}
+
+/// A deflated entry holding `data`.
+pub fn deflated(name: &str, data: &[u8]) -> Entry {
+    let mut e = Entry::stored(name, data);
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, data).unwrap();
+    e.data = enc.finish().unwrap();
+    e.method = 8;
+    e
+}
+
+/// The content of entry `name` (the first of that name the `zip` crate keeps).
+pub fn read(zip_bytes: &[u8], name: &str) -> Vec<u8> {
+    let mut z = zip::ZipArchive::new(Cursor::new(zip_bytes.to_vec())).unwrap();
+    let mut out = Vec::new();
+    z.by_name(name).unwrap().read_to_end(&mut out).unwrap();
     out
 }

@@ -1,0 +1,181 @@
+//! What a database was set up with, checked at every start (issue 14 item 3): a service that
+//! finds its data key replaced, its PKI directory recreated or its database emptied or rolled
+//! back refuses to start and says which file is wrong and what to do — instead of starting
+//! with a fresh key (every PIN then fails and counts as wrong, every login fails), a fresh CA
+//! (no seal verifies) or a fresh database beside the checkpoints of the old one.
+//!
+//! The database keeps one [`Installation`] record: a value sealed under the data key (the
+//! key check value: only the same key opens it) and the SM3 of the PKI's certificates and of
+//! the log key. A database from before this record is checked by opening a known record (a
+//! user's TOTP secret) and then given one.
+
+use crate::devpki::DevPki;
+use crate::problem::ApiError;
+use eseal_core::DataKey;
+use eseal_gm::provider::SecureRandom;
+use eseal_store::transparency::Log;
+use eseal_store::{Batch, Column, Record, Store};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The key of the one installation record.
+const ID: &str = "this";
+/// What the key check value seals.
+const CHECK_PLAIN: &[u8] = b"eseal data key check v1";
+
+/// What the database was set up with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Installation {
+    /// Always [`ID`].
+    pub id: String,
+    /// The data key's id.
+    pub data_key_id: u32,
+    /// [`CHECK_PLAIN`] sealed under the data key (SM4-GCM): `<sm3 hex>:<blob hex>`.
+    pub data_key_check: String,
+    /// (file, SM3 hex) of the PKI's certificates and log key ([`DevPki::identities`]).
+    pub pki: Vec<(String, String)>,
+    /// When it was recorded, Unix seconds.
+    pub created: i64,
+}
+
+impl Record for Installation {
+    const TABLE: &'static str = "installation";
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn columns(&self) -> Vec<(&'static str, Column)> {
+        Vec::new()
+    }
+    fn audit_outcome(&self) -> Option<String> {
+        Some(format!(
+            "data_key={} pki={}",
+            self.data_key_id,
+            self.pki
+                .iter()
+                .map(|(f, h)| format!("{f}:{}", h.get(..16).unwrap_or(h)))
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
+    }
+}
+
+/// A refusal to start: the message is for the operator, in full.
+fn refuse(detail: String) -> ApiError {
+    ApiError::startup(detail)
+}
+
+/// Whether the store holds nothing yet: no audit entry (every start records one), none
+/// archived, no user, no installation record.
+pub async fn is_new(store: &Store) -> Result<bool, ApiError> {
+    Ok(store.log_size(Log::Audit).await? == 0
+        && store.audit_archived().await? == 0
+        && store.all::<crate::auth::User>(1).await?.is_empty()
+        && store.get::<Installation>(ID).await?.is_none())
+}
+
+/// The newest checkpoint file (`<size>.checkpoint`) in `dir`: its size and path.
+pub fn newest_checkpoint(dir: &Path) -> Option<(u64, PathBuf)> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let size = name.strip_suffix(".checkpoint")?.parse::<u64>().ok()?;
+            Some((size, e.path()))
+        })
+        .max_by_key(|(size, _)| *size)
+}
+
+/// Refuses a database smaller than the checkpoints exported from it (`dir` is the audit
+/// checkpoint directory; the seal log's are under `dir/seals`): it was emptied, or restored
+/// from an older backup than the checkpoints, and would start again beside them.
+pub async fn check_checkpoints(store: &Store, dir: &Path) -> Result<(), ApiError> {
+    for log in [Log::Audit, Log::Seals] {
+        let Some((signed, file)) = newest_checkpoint(&crate::audit::checkpoint_dir(dir, log))
+        else {
+            continue;
+        };
+        let size = store.log_size(log).await?.max(0) as u64
+            + if log == Log::Audit {
+                store.audit_archived().await?.max(0) as u64
+            } else {
+                0
+            };
+        if size < signed {
+            return Err(refuse(format!(
+                "the database holds {size} entries of the {} log, but {} was signed over {signed}: the database is older than its checkpoints (emptied, or restored from an older backup). Restore the newest backup of the database; to start a new registry on purpose, move {} aside first",
+                log.origin(),
+                file.display(),
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the data key and the PKI against the database's installation record, or records
+/// them on first start (and for a database from before the record, once the data key is
+/// shown to open one of its users' TOTP secrets). `key_source` names where the key came from
+/// (a file, the environment, the HSM) for the message.
+pub async fn check(
+    store: &Store,
+    data_key: &DataKey,
+    key_source: &str,
+    pki: &DevPki,
+    random: &dyn SecureRandom,
+    now: time::OffsetDateTime,
+) -> Result<(), ApiError> {
+    let wrong_key = || {
+        refuse(format!(
+            "the data key from {key_source} does not open this database's records (its key check fails): the key was replaced or changed. Restore it from the backup of this installation; never start with another key — the seal keys under their PINs, the TOTP secrets and the identity materials open only with the original"
+        ))
+    };
+    let identities = pki.identities()?;
+    match store.get::<Installation>(ID).await? {
+        Some(found) => {
+            let i = found.record;
+            let (sm3, blob) = i.data_key_check.split_once(':').unwrap_or_default();
+            let sm3 = hex::decode(sm3)
+                .ok()
+                .and_then(|b| eseal_gm::Sm3Digest::from_slice(&b));
+            let opens = sm3.zip(hex::decode(blob).ok()).is_some_and(|(sm3, blob)| {
+                eseal_core::material::open(data_key, &sm3, &blob).is_ok_and(|p| p == CHECK_PLAIN)
+            });
+            if !opens {
+                return Err(wrong_key());
+            }
+            for (file, expected) in &i.pki {
+                match identities.iter().find(|(f, _)| f == file) {
+                    Some((_, found)) if found == expected => {}
+                    found => {
+                        return Err(refuse(format!(
+                            "DATA/{file} is not the one this database was set up with (SM3 {}, expected {expected}): the PKI directory was replaced. Restore DATA/pki from the backup of this installation",
+                            found.map_or("-", |(_, h)| h.as_str())
+                        )));
+                    }
+                }
+            }
+            Ok(())
+        }
+        None => {
+            let users = store.all::<crate::auth::User>(100).await?;
+            if !users.is_empty()
+                && !users
+                    .iter()
+                    .any(|u| crate::auth::totp_secret(&u.record, data_key).is_some())
+            {
+                return Err(wrong_key());
+            }
+            let sealed = eseal_core::material::seal(data_key, random, CHECK_PLAIN)?;
+            let record = Installation {
+                id: ID.into(),
+                data_key_id: data_key.id,
+                data_key_check: format!("{}:{}", sealed.sm3.to_hex(), hex::encode(&sealed.blob)),
+                pki: identities,
+                created: now.unix_timestamp(),
+            };
+            store.commit(Batch::new().insert(&record)?, now).await?;
+            Ok(())
+        }
+    }
+}

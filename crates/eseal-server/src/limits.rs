@@ -1,0 +1,199 @@
+//! What one client address may ask of the service (issue 14 items 4 and 10): the public
+//! endpoints (verification above all, which hashes documents) and login are rate-limited per
+//! address with `governor` (GCRA, a token bucket per key); a caller over the rate gets 429 with
+//! `Retry-After`. The client's address is the TCP peer's, or — when the peer is a configured
+//! reverse proxy — the nearest address in `X-Forwarded-For` that is not one.
+
+use crate::problem::ApiError;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use governor::{Quota, RateLimiter};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// A rate per client address: `per_minute` requests on average, at most `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Requests per minute, sustained.
+    pub per_minute: u32,
+    /// Requests at once.
+    pub burst: u32,
+}
+
+/// The rates of each class of endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `POST /api/v1/login`, every attempt.
+    pub login: Rate,
+    /// `POST /api/v1/verify` (documents up to 20 MB, hashed).
+    pub verify: Rate,
+    /// The other public endpoints: status, transparency log, health, API description.
+    pub public: Rate,
+}
+
+impl Default for RateLimits {
+    /// An office behind one address can still log in together (a burst of 20), while one
+    /// address cannot try more than 20 passwords a minute; verification is the costly one.
+    fn default() -> Self {
+        Self {
+            login: Rate {
+                per_minute: 20,
+                burst: 20,
+            },
+            verify: Rate {
+                per_minute: 30,
+                burst: 10,
+            },
+            public: Rate {
+                per_minute: 600,
+                burst: 120,
+            },
+        }
+    }
+}
+
+/// Which limit an endpoint falls under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Login.
+    Login,
+    /// Online verification.
+    Verify,
+    /// Another public endpoint.
+    Public,
+}
+
+type Keyed = RateLimiter<
+    IpAddr,
+    governor::state::keyed::DefaultKeyedStateStore<IpAddr>,
+    governor::clock::DefaultClock,
+>;
+
+/// The limiters of a running service.
+#[derive(Debug)]
+pub struct Limiters {
+    login: Keyed,
+    verify: Keyed,
+    public: Keyed,
+    trusted_proxies: Vec<IpAddr>,
+}
+
+fn quota(r: Rate) -> Quota {
+    let per_minute = NonZeroU32::new(r.per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(r.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_minute(per_minute).allow_burst(burst)
+}
+
+impl Limiters {
+    /// Limiters for `limits`; requests from `trusted_proxies` are attributed to the address
+    /// they forward for.
+    pub fn new(limits: &RateLimits, trusted_proxies: Vec<IpAddr>) -> Self {
+        Self {
+            login: RateLimiter::keyed(quota(limits.login)),
+            verify: RateLimiter::keyed(quota(limits.verify)),
+            public: RateLimiter::keyed(quota(limits.public)),
+            trusted_proxies,
+        }
+    }
+
+    /// Takes one request of `class` from `client`, or says how many seconds to wait.
+    pub fn check(&self, class: Class, client: IpAddr) -> Result<(), u64> {
+        let limiter = match class {
+            Class::Login => &self.login,
+            Class::Verify => &self.verify,
+            Class::Public => &self.public,
+        };
+        limiter.check_key(&client).map_err(|not_until| {
+            not_until
+                .wait_time_from(governor::clock::Clock::now(limiter.clock()))
+                .as_secs()
+                + 1
+        })
+    }
+
+    /// Forgets addresses whose buckets are full again (bounded memory under many addresses).
+    pub fn forget_idle(&self) {
+        for l in [&self.login, &self.verify, &self.public] {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+
+    /// The client's address: the peer's, or for a trusted proxy the last address in
+    /// `X-Forwarded-For` that is not a trusted proxy.
+    pub fn client(&self, req: &Request) -> IpAddr {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<crate::wire::Peer>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.0.ip());
+        if !self.trusted_proxies.contains(&peer) {
+            return peer;
+        }
+        let forwarded: Vec<IpAddr> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse().ok())
+            .collect();
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|a| !self.trusted_proxies.contains(a))
+            .unwrap_or(peer)
+    }
+}
+
+/// The client's address, as the request extensions carry it for the handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+/// Middleware: notes the client's address for the handlers, and applies the rate of the
+/// endpoint's class when it has one.
+pub async fn limit(
+    axum::extract::State((limiters, class)): axum::extract::State<(Arc<Limiters>, Option<Class>)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let client = limiters.client(&req);
+    req.extensions_mut().insert(ClientAddr(client));
+    if let Some(class) = class
+        && let Err(wait) = limiters.check(class, client)
+    {
+        let mut resp = ApiError {
+            status: 429,
+            code: "rate_limited",
+            detail: format!("too many requests from {client}; retry after {wait} s"),
+            field: None,
+        }
+        .into_response();
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return resp;
+    }
+    next.run(req).await
+}
+
+/// The longest request target (path and query) the service reads; a longer one gets a 414
+/// problem (one over 64 KiB is answered by the HTTP parser, made a problem by
+/// [`crate::wire`]).
+pub const MAX_URI: usize = 8 * 1024;
+
+/// Middleware: 414 as problem JSON for a request target longer than [`MAX_URI`].
+pub async fn uri_length(req: Request, next: Next) -> Response {
+    let len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if len > MAX_URI {
+        return ApiError {
+            status: 414,
+            code: "uri_too_long",
+            detail: format!("the request target is {len} bytes, at most {MAX_URI}"),
+            field: None,
+        }
+        .into_response();
+    }
+    next.run(req).await
+}
