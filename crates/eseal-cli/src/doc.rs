@@ -2,6 +2,7 @@
 
 use crate::i18n::{self, Lang};
 use anyhow::{Context, Result};
+use eseal_core::text::printable;
 use eseal_gm::provider::SoftwareVerifier;
 use eseal_ses::Indication;
 use std::path::Path;
@@ -29,10 +30,11 @@ pub fn verify_ofd_file(
                 );
             } else {
                 println!(
-                    "{}: {}\n  {}: {e}",
+                    "{}: {}\n  {}: {}",
                     lang.t("文件", "file"),
                     file.display(),
-                    i18n::outcome_label(lang, eseal_ses::Outcome::Failed)
+                    i18n::outcome_label(lang, eseal_ses::Outcome::Failed),
+                    printable(&e.to_string())
                 );
             }
             return Ok(1);
@@ -49,16 +51,18 @@ pub fn verify_ofd_file(
                 lang.t("文档没有签章", "the document carries no signature")
             );
         }
+        // What comes from the document is printed escaped: a hostile file cannot start a new
+        // line, recolour the terminal or reorder what is shown (issue 14 item 5).
         for s in &report.signatures {
             println!(
                 "{} {} ({}, {}){}: {}",
                 lang.t("签章", "signature"),
-                s.id,
-                s.kind,
-                s.signature_xml,
+                printable(&s.id),
+                printable(&s.kind),
+                printable(&s.signature_xml),
                 s.seal_name
                     .as_ref()
-                    .map(|n| format!(" {n}"))
+                    .map(|n| format!(" {}", printable(n)))
                     .unwrap_or_default(),
                 i18n::indication_label(lang, s.indication)
             );
@@ -67,7 +71,7 @@ pub fn verify_ofd_file(
                     "  {:<10} {}: {}",
                     i18n::outcome_label(lang, c.outcome),
                     i18n::check_label(lang, c.id),
-                    c.detail
+                    printable(&c.detail)
                 );
             }
         }

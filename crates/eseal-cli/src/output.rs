@@ -64,7 +64,7 @@ pub fn print_report(
             i18n::outcome_label(lang, c.outcome),
             i18n::check_label(lang, c.id),
             sub,
-            c.detail
+            eseal_core::text::printable(&c.detail)
         );
     }
     let sub = report
@@ -310,9 +310,10 @@ fn print_tree(v: &serde_json::Value, indent: usize, lang: Lang) {
     }
 }
 
+/// A value from a file, escaped for the terminal.
 fn scalar(v: &serde_json::Value) -> String {
     match v {
-        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::String(s) => eseal_core::text::printable(s).into_owned(),
         other => other.to_string(),
     }
 }

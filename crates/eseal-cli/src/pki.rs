@@ -245,7 +245,13 @@ pub fn cert_verify(
                 ChainOutcome::Indeterminate => lang.t("不确定", "INDETERMINATE"),
                 ChainOutcome::Warning => lang.t("警告", "WARNING"),
             };
-            println!("  [{}] {:<10} {:?}: {}", c.depth, o, c.check, c.detail);
+            println!(
+                "  [{}] {:<10} {:?}: {}",
+                c.depth,
+                o,
+                c.check,
+                eseal_core::text::printable(&c.detail)
+            );
         }
         let s = match report.status() {
             ChainStatus::Valid => lang.t("有效 (VALID)", "VALID"),

@@ -296,6 +296,15 @@ pub fn hash_password(password: &str, random: &dyn SecureRandom) -> Result<String
         .map_err(|e| ApiError::internal(format!("password hashing: {e}")))
 }
 
+/// [`password_ok`] off the async threads (Argon2id takes tens of milliseconds, and every
+/// failed login spends one, known user or not).
+async fn password_check(password: &str, phc: &str) -> bool {
+    let (password, phc) = (zeroize::Zeroizing::new(password.to_owned()), phc.to_owned());
+    tokio::task::spawn_blocking(move || password_ok(&password, &phc))
+        .await
+        .unwrap_or(false)
+}
+
 fn password_ok(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| {
         argon2::Argon2::default()
@@ -528,7 +537,7 @@ pub async fn login(
         b
     };
     if !is_username(username) || password.len() > MAX_SECRET_BYTES || totp.len() > 16 {
-        let _ = password_ok("", DUMMY_HASH);
+        let _ = password_check("", DUMMY_HASH).await;
         store
             .commit(&counted("users/(unknown)", "unknown_user"), now)
             .await?;
@@ -537,7 +546,7 @@ pub async fn login(
     let object = format!("users/{username}");
     let Some(Versioned { record: user, .. }) = store.get::<User>(username).await? else {
         // Spend the same time as a real check.
-        let _ = password_ok(password, DUMMY_HASH);
+        let _ = password_check(password, DUMMY_HASH).await;
         store
             .commit(&counted("users/(unknown)", "unknown_user"), now)
             .await?;
@@ -553,7 +562,7 @@ pub async fn login(
         }
     };
     if let Some(why) = refusal(&user) {
-        let _ = password_ok(password, DUMMY_HASH);
+        let _ = password_check(password, DUMMY_HASH).await;
         store.commit(&counted(&object, why), now).await?;
         return Err(ApiError::login_failed());
     }
@@ -562,7 +571,7 @@ pub async fn login(
             "the TOTP secret of {username} does not open with the data key (damaged record, or another data key)"
         ))
     })?;
-    let password_right = password_ok(password, &user.password_hash);
+    let password_right = password_check(password, &user.password_hash).await;
     let step = totp_step(now);
     // The write is retried when a concurrent attempt changed the account first: every
     // attempt is recorded, none answers with a conflict.
