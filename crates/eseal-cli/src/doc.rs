@@ -7,6 +7,95 @@ use eseal_gm::provider::SoftwareVerifier;
 use eseal_ses::Indication;
 use std::path::Path;
 
+/// What `file` is: a directory is refused, a regular file sniffed from its first 16 MiB
+/// (the whole of anything but a large package).
+pub fn kind_of(file: &Path, lang: Lang) -> Result<eseal_doc::FileKind> {
+    use std::io::Read;
+    if file.is_dir() {
+        anyhow::bail!(
+            "{}",
+            lang.t(
+                &format!("{} 是目录，不是文件：请给出要验证的文件", file.display()),
+                &format!(
+                    "{} is a directory, not a file: give the file to verify",
+                    file.display()
+                ),
+            )
+        );
+    }
+    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let mut head = Vec::new();
+    f.take(16 << 20)
+        .read_to_end(&mut head)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    Ok(eseal_doc::FileKind::sniff(&head))
+}
+
+/// What to do with a file of `kind` when a command was given the wrong kind; `None` when the
+/// kind is one the command `expected` takes.
+pub fn wrong_kind(
+    file: &Path,
+    kind: eseal_doc::FileKind,
+    expected: &[eseal_doc::FileKind],
+    lang: Lang,
+) -> Option<String> {
+    use eseal_doc::FileKind as K;
+    if expected.contains(&kind) {
+        return None;
+    }
+    let f = file.display();
+    let (zh, en) = match kind {
+        K::Ofd => (
+            format!("{f} 是 OFD 签章文档：请用 `eseal verify {f}`（不带 --data）验证"),
+            format!("{f} is an OFD document: verify it with `eseal verify {f}` (without --data)"),
+        ),
+        K::Signature => (
+            format!(
+                "{f} 是分离式电子签章（SES_Signature）：请用 --data 给出被签署的文件，例如 `eseal verify {f} --data 合同.pdf`"
+            ),
+            format!(
+                "{f} is a detached signature (SES_Signature): give the signed file with --data, e.g. `eseal verify {f} --data contract.pdf`"
+            ),
+        ),
+        K::Seal => (
+            format!("{f} 是印章数据，不是签章文档：请用 `eseal seal verify {f}` 检查印章"),
+            format!(
+                "{f} is seal data, not a signed document: check the seal with `eseal seal verify {f}`"
+            ),
+        ),
+        K::Pdf => (
+            format!("{f} 是 PDF 文档：eseal 暂不支持 PDF 签章的验证，可验证 OFD 文档与分离式签章"),
+            format!(
+                "{f} is a PDF document: eseal does not verify PDF signatures yet (it verifies OFD documents and detached signatures)"
+            ),
+        ),
+        K::Cms => (
+            format!(
+                "{f} 是 CMS/PKCS#7 签名数据，不是电子签章（GB/T 38540）：eseal 验证 OFD 文档与 SES_Signature"
+            ),
+            format!(
+                "{f} is CMS/PKCS#7 signed data, not an electronic seal signature (GB/T 38540): eseal verifies OFD documents and SES_Signatures"
+            ),
+        ),
+        K::Certificate => (
+            format!("{f} 是证书：请用 `eseal cert verify {f} --trust 目录` 检查"),
+            format!("{f} is a certificate: check it with `eseal cert verify {f} --trust DIR`"),
+        ),
+        K::Zip => (
+            format!("{f} 是 ZIP 压缩包，但没有 OFD.xml，不是 OFD 文档"),
+            format!("{f} is a ZIP archive without OFD.xml: not an OFD document"),
+        ),
+        K::Empty => (format!("{f} 是空文件"), format!("{f} is empty")),
+        K::Unknown => (
+            format!("{f} 不是 eseal 能处理的文件（OFD 文档、分离式签章、印章数据）"),
+            format!(
+                "{f} is none of the files eseal reads (an OFD document, a detached signature, seal data)"
+            ),
+        ),
+    };
+    Some(lang.t(&zh, &en).to_owned())
+}
+
 /// Verify every signature of an OFD: exit 0 all PASSED, 1 any FAILED, 2 otherwise.
 pub fn verify_ofd_file(
     file: &Path,
@@ -22,6 +111,22 @@ pub fn verify_ofd_file(
         .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier));
     let report = match result {
         Ok(r) => r,
+        // Cut short: not a verdict on a signature, the file is not all there.
+        Err(e @ eseal_doc::DocError::Incomplete(_)) => anyhow::bail!(
+            "{}",
+            lang.t(
+                &format!(
+                    "{} 不完整或已损坏，无法验证（{}）：请重新获取完整的文件",
+                    file.display(),
+                    printable(&e.to_string())
+                ),
+                &format!(
+                    "{} is incomplete or damaged and cannot be verified ({}): get the whole file again",
+                    file.display(),
+                    printable(&e.to_string())
+                ),
+            )
+        ),
         Err(e) => {
             if json {
                 println!(

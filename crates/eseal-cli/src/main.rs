@@ -531,6 +531,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         }
         Command::Seal(SealCommand::Inspect { file, json }) => {
             let bytes = files::read(&file)?;
+            seal_file_guard(&file, &bytes, lang)?;
             output::inspect(&bytes, json, lang)?;
             Ok(0)
         }
@@ -541,6 +542,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             json,
         }) => {
             let bytes = files::read(&file)?;
+            seal_file_guard(&file, &bytes, lang)?;
             let at = match at {
                 Some(s) => parse_time(&s, "--at")?,
                 None => clock.now(),
@@ -668,15 +670,29 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         }) => {
             let file = file.context("give the file to verify (or `eseal verify data …`)")?;
             let code = match &data {
-                Some(data) => verify_detached(
-                    &file,
-                    data,
-                    trust.as_deref(),
-                    json,
-                    html_out.as_deref(),
-                    lang,
-                )?,
+                Some(data) => {
+                    let kind = doc::kind_of(&file, lang)?;
+                    let signature = [eseal_doc::FileKind::Signature, eseal_doc::FileKind::Unknown];
+                    if let Some(why) = doc::wrong_kind(&file, kind, &signature, lang) {
+                        bail!("{why}");
+                    }
+                    verify_detached(
+                        &file,
+                        data,
+                        trust.as_deref(),
+                        json,
+                        html_out.as_deref(),
+                        lang,
+                    )?
+                }
                 None => {
+                    use eseal_doc::FileKind as K;
+                    let kind = doc::kind_of(&file, lang)?;
+                    // A truncated package may not show OFD.xml in what is left: a ZIP is read
+                    // as a package, whose reader then names what is wrong.
+                    if let Some(why) = doc::wrong_kind(&file, kind, &[K::Ofd, K::Zip], lang) {
+                        bail!("{why}");
+                    }
                     doc::verify_ofd_file(&file, trust.as_deref(), json, html_out.as_deref(), lang)?
                 }
             };
@@ -805,6 +821,17 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
 }
 
 /// A seal file, or a signature file (its embedded seal).
+/// Refuses a file that is recognisably not seal data (nor a signature carrying one), saying
+/// what it is and what to do; anything else goes to the decoder, which names its faults.
+fn seal_file_guard(file: &std::path::Path, bytes: &[u8], lang: Lang) -> Result<()> {
+    use eseal_doc::FileKind as K;
+    let kind = eseal_doc::FileKind::sniff(bytes);
+    match doc::wrong_kind(file, kind, &[K::Seal, K::Signature, K::Unknown], lang) {
+        Some(why) => bail!("{why}"),
+        None => Ok(()),
+    }
+}
+
 fn decode_seal_or_embedded(bytes: &[u8]) -> Result<AnySeal, eseal_ses::SesError> {
     match eseal_ses::detect(bytes)? {
         eseal_ses::StructureKind::Seal => AnySeal::decode(bytes).map(|(s, _)| s),

@@ -1274,3 +1274,39 @@ fn verify_refuses_a_package_with_a_duplicate_entry() {
     assert_ne!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("two entries are named"), "{}", text(&o));
 }
+
+/// Issue 15 item 3: the wrong kind of file got `OFD package: not a ZIP … EOCD` and exit 1, as
+/// if a signature were broken. Each kind is named, with what to do, and exit 3.
+#[test]
+fn verify_names_the_kind_of_a_wrong_file() {
+    let Some(samples) = eseal_testkit::samples() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = |n: &str| samples.join(n).display().to_string();
+    let pdf = dir.path().join("a.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7\n%\xe2\xe3\n1 0 obj\n").unwrap();
+    let ofd = std::fs::read(samples.join("allprotected.ofd")).unwrap();
+    let cut = dir.path().join("cut.ofd");
+    std::fs::write(&cut, &ofd[..ofd.len() / 2]).unwrap();
+    let folder = dir.path().display().to_string();
+    for (args, expected) in [
+        (vec!["verify", &s("SignedValueV4.dat")], "--data"),
+        (vec!["verify", &s("UserV4.esl")], "eseal seal verify"),
+        (vec!["verify", pdf.to_str().unwrap()], "PDF"),
+        (vec!["verify", cut.to_str().unwrap()], "incomplete"),
+        (vec!["verify", &folder], "directory"),
+        (vec!["verify", &s("sign_cert.pem")], "eseal cert verify"),
+        (vec!["seal", "inspect", &s("v4signed.ofd")], "eseal verify"),
+        (vec!["seal", "verify", &s("v4signed.ofd")], "eseal verify"),
+        (
+            vec!["verify", &s("v4signed.ofd"), "--data", &s("UserV4.esl")],
+            "without --data",
+        ),
+    ] {
+        let o = eseal(&args);
+        assert_eq!(code(&o), 3, "{args:?}: {}", text(&o));
+        assert!(text(&o).contains(expected), "{args:?}: {}", text(&o));
+        assert!(!text(&o).contains("EOCD"), "{args:?}: {}", text(&o));
+    }
+}

@@ -7,6 +7,10 @@ pub enum DocError {
     /// The package is not a usable ZIP, or breaks a safety rule (traversal, duplicates, bombs).
     #[error("OFD package: {0}")]
     Package(String),
+    /// The package ends before its structure does: cut short (an interrupted download or
+    /// copy), or not a ZIP file at all.
+    #[error("OFD package incomplete: {0}")]
+    Incomplete(String),
     /// A file the structure points to is missing.
     #[error("{0}: not in the package")]
     Missing(String),

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod error;
+pub mod kind;
 pub mod ofd;
 pub mod package;
 pub mod sign;
@@ -9,6 +10,7 @@ pub mod xml;
 mod zipcheck;
 
 pub use error::DocError;
+pub use kind::FileKind;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};
 pub use package::{Budget, Package};
 pub use sign::{OfdSignRequest, Placement, SignatureKind, sign_ofd};

@@ -517,29 +517,50 @@ fn collect_text<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
     }
 }
 
-/// The pages: (ID, Content.xml path, width mm).
-fn pages(doc: &Node, doc_root: &str) -> Vec<(String, String, f32)> {
+/// A `PhysicalBox` (x y width height, mm): its width and height.
+fn box_size(area: Option<&Node>) -> Option<(f32, f32)> {
+    let b = floats(&area?.child("PhysicalBox")?.text);
+    match (b.get(2), b.get(3)) {
+        (Some(w), Some(h)) if *w > 0.0 && *h > 0.0 => Some((*w, *h)),
+        _ => None,
+    }
+}
+
+/// The pages: (ID, Content.xml path, width mm, height mm), each page's own `Area` when it
+/// has one (GB/T 33190 §7.7), else the document's `PageArea` (A4 when neither says).
+fn pages<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    doc: &Node,
+    doc_root: &str,
+) -> Vec<(String, String, f32, f32)> {
     let dir = doc_root.rsplit_once('/').map_or("", |(d, _)| d);
-    let default_w = doc
-        .child("CommonData")
-        .and_then(|c| c.child("PageArea"))
-        .and_then(|a| a.child("PhysicalBox"))
-        .map(|b| floats(&b.text))
-        .and_then(|v| v.get(2).copied())
-        .unwrap_or(210.0);
-    doc.child("Pages")
+    let default = box_size(doc.child("CommonData").and_then(|c| c.child("PageArea")))
+        .unwrap_or((210.0, 297.0));
+    let listed: Vec<(String, String)> = doc
+        .child("Pages")
         .map(|p| {
             p.all("Page")
                 .map(|pg| {
                     (
                         pg.attr("ID").unwrap_or_default().to_owned(),
                         resolve_loc(pg.attr("BaseLoc").unwrap_or_default(), dir),
-                        default_w,
                     )
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    listed
+        .into_iter()
+        .map(|(id, content)| {
+            let own = pkg
+                .read(&content)
+                .ok()
+                .and_then(|b| Node::parse(&b, &content).ok())
+                .and_then(|page| box_size(page.child("Area")));
+            let (w, h) = own.unwrap_or(default);
+            (id, content, w, h)
+        })
+        .collect()
 }
 
 fn stamps<R: Read + Seek>(
@@ -554,13 +575,31 @@ fn stamps<R: Read + Seek>(
         file: "placement".into(),
         why,
     };
-    let pages = pages(doc, doc_root);
+    let pages = pages(pkg, doc, doc_root);
     if pages.is_empty() {
         return Err(bad(format!("{doc_root} lists no pages")));
     }
+    // A stamp nobody can see is not a visible seal (R-USE-5): it must lie on its page.
+    let on_page = |n: usize, x: f32, y: f32, page_w: f32, page_h: f32| {
+        let fits = x.is_finite()
+            && y.is_finite()
+            && x >= 0.0
+            && y >= 0.0
+            && x + w <= page_w + 0.01
+            && y + h <= page_h + 0.01;
+        if fits {
+            Ok(())
+        } else {
+            Err(bad(format!(
+                "a {w:.0} × {h:.0} mm stamp at ({x}, {y}) mm does not lie on page {n}, which is {page_w:.0} × {page_h:.0} mm: give x from 0 to {:.0} and y from 0 to {:.0}",
+                (page_w - w).max(0.0),
+                (page_h - h).max(0.0)
+            )))
+        }
+    };
     match placement {
         Placement::Page { page, x, y } => {
-            let (id, _, _) = page
+            let (id, _, page_w, page_h) = page
                 .checked_sub(1)
                 .and_then(|i| pages.get(i))
                 .ok_or_else(|| {
@@ -569,9 +608,7 @@ fn stamps<R: Read + Seek>(
                         pages.len()
                     ))
                 })?;
-            if !(x.is_finite() && y.is_finite() && *x >= 0.0 && *y >= 0.0) {
-                return Err(bad(format!("position ({x}, {y}) mm is not on the page")));
-            }
+            on_page(*page, *x, *y, *page_w, *page_h)?;
             Ok(vec![Stamp {
                 page_id: id.clone(),
                 boundary: format!("{} {} {} {}", mm(*x), mm(*y), mm(w), mm(h)),
@@ -582,12 +619,15 @@ fn stamps<R: Read + Seek>(
             if pages.len() < 2 {
                 return Err(bad("a riding seal needs at least two pages".into()));
             }
+            for (i, (_, _, page_w, page_h)) in pages.iter().enumerate() {
+                on_page(i + 1, page_w - w, *y, *page_w, *page_h)?;
+            }
             let n = pages.len() as f32;
             let slice = w / n;
             Ok(pages
                 .iter()
                 .enumerate()
-                .map(|(i, (id, _, page_w))| {
+                .map(|(i, (id, _, page_w, _))| {
                     let i = i as f32;
                     Stamp {
                         page_id: id.clone(),
@@ -607,7 +647,7 @@ fn stamps<R: Read + Seek>(
             if word.trim().is_empty() {
                 return Err(bad("the keyword is empty".into()));
             }
-            for (id, content, _) in &pages {
+            for (id, content, page_w, page_h) in &pages {
                 let Ok(bytes) = pkg.read(content) else {
                     continue;
                 };
@@ -653,7 +693,9 @@ fn stamps<R: Read + Seek>(
                                 .and_then(|v| v.parse::<f32>().ok())
                                 .unwrap_or(size);
                         let (cx, cy) = (x0 + width / 2.0, baseline - size / 2.0);
-                        let (x, y) = ((cx - w / 2.0).max(0.0), (cy - h / 2.0).max(0.0));
+                        // Centred on the word, moved inward where that would leave the page.
+                        let x = (cx - w / 2.0).min(page_w - w).max(0.0);
+                        let y = (cy - h / 2.0).min(page_h - h).max(0.0);
                         return Ok(vec![Stamp {
                             page_id: id.clone(),
                             boundary: format!("{} {} {} {}", mm(x), mm(y), mm(w), mm(h)),

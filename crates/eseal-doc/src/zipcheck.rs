@@ -105,8 +105,9 @@ fn read_at<R: Read + Seek>(r: &mut R, at: u64, n: u64, what: &str) -> Result<Vec
     r.seek(SeekFrom::Start(at))
         .map_err(|e| DocError::Io(format!("{what}: {e}")))?;
     let mut buf = vec![0u8; n];
-    r.read_exact(&mut buf)
-        .map_err(|_| bad(format!("{what} at byte {at} runs past the end of the file")))?;
+    r.read_exact(&mut buf).map_err(|_| {
+        DocError::Incomplete(format!("{what} at byte {at} runs past the end of the file"))
+    })?;
     Ok(buf)
 }
 
@@ -181,12 +182,14 @@ fn find_end<R: Read + Seek>(r: &mut R, len: u64) -> Result<End, DocError> {
         i -= 1;
     }
     let Some(i) = found else {
-        return Err(bad(match trailing {
-            Some(n) => format!(
+        return Err(match trailing {
+            Some(n) => bad(format!(
                 "{n} bytes follow the end-of-central-directory record (data outside the ZIP structure)"
+            )),
+            None => DocError::Incomplete(
+                "no end-of-central-directory record: not a ZIP file, or one cut short".into(),
             ),
-            None => "no end-of-central-directory record: not a ZIP file".into(),
-        }));
+        });
     };
     let at = base + i as u64;
     let rec = tail.get(i..i + 22).unwrap_or_default();

@@ -875,3 +875,40 @@ fn every_header_byte_changed_is_refused_or_read_consistently() {
     }
     assert!(refused > opened, "{refused} refused, {opened} opened");
 }
+
+/// Issue 15 item 4: a stamp placed off the page (`--x 5000 --y 5000`) was signed and verified
+/// PASSED, invisible. A stamp must lie on its page; the error names the page's size.
+#[test]
+fn a_stamp_off_the_page_is_refused() {
+    let k = kit();
+    let input = three_pages();
+    for (x, y) in [
+        (5000.0, 5000.0),
+        (200.0, 10.0),
+        (10.0, 280.0),
+        (-1.0, 10.0),
+        (f32::NAN, 1.0),
+    ] {
+        let err = sign_with(&k, &input, Placement::Page { page: 2, x, y })
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("does not lie on page 2, which is 210 × 297 mm"),
+            "{x},{y}: {err}"
+        );
+    }
+    // The last position that still fits is accepted.
+    sign_with(
+        &k,
+        &input,
+        Placement::Page {
+            page: 2,
+            x: 168.0,
+            y: 255.0,
+        },
+    )
+    .unwrap();
+    // A riding seal must fit the page height too.
+    let err = sign_with(&k, &input, Placement::Riding { y: 290.0 }).unwrap_err();
+    assert!(err.to_string().contains("does not lie on page 1"), "{err}");
+}

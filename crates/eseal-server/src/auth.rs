@@ -589,8 +589,25 @@ pub async fn login(
         }
         let totp_step_ok = (step - 1..=step + 1)
             .find(|s| *s > user.totp_last_step && totp_code(&secret, *s) == totp.trim());
-        let mut batch = Batch::new();
         let from = format!(" from={source}");
+        // The right password with a code already used (logging in twice within one 30 s
+        // step): said as such, audited as a replay, and not counted toward the lockout.
+        let replayed = password_right
+            && totp_step_ok.is_none()
+            && (step - 1..=step + 1)
+                .any(|s| s <= user.totp_last_step && totp_code(&secret, s) == totp.trim());
+        if replayed {
+            store
+                .record_event(
+                    Event::Login,
+                    &object,
+                    &format!("failed:totp_replay{from}"),
+                    now,
+                )
+                .await?;
+            return Err(ApiError::totp_replayed());
+        }
+        let mut batch = Batch::new();
         let outcome = if password_right && let Some(s) = totp_step_ok {
             user.failures = 0;
             user.totp_last_step = s;

@@ -69,6 +69,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ),
     ("account_locked", "账户已锁定", "Account locked"),
     (
+        "totp_replayed",
+        "动态口令已使用过，请等待下一个动态口令",
+        "This one-time code was already used; wait for the next one",
+    ),
+    (
         "forbidden_role",
         "无权执行此操作",
         "Your role may not do this",
@@ -184,6 +189,15 @@ impl ApiError {
             401,
             "login_failed",
             "wrong user name, password or one-time code",
+        )
+    }
+
+    /// 401 totp_replayed: the right password with a one-time code already used.
+    pub fn totp_replayed() -> Self {
+        Self::new(
+            401,
+            "totp_replayed",
+            "this one-time code was already used: wait for the next code (a new one every 30 s) and log in again",
         )
     }
 

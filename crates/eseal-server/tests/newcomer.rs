@@ -1,0 +1,118 @@
+//! Issue 15: what a newcomer tripped over, tested through the API as they met it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod common;
+
+use common::{Backend, start};
+use eseal_server::fixture;
+use reqwest::StatusCode;
+use serde_json::json;
+use time::macros::datetime;
+
+fn b64(b: &[u8]) -> String {
+    <base64ct::Base64 as base64ct::Encoding>::encode_string(b)
+}
+
+/// Item 5: logging in again within the same 30 s step with the same code counted as a wrong
+/// credential, and five such retries locked the account. It is named a replay, audited as
+/// one, and never counts toward the lockout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item5_a_reused_totp_code_is_a_replay_not_a_failure() {
+    let svc = start(&Backend::Sqlite, datetime!(2026-06-01 09:00 UTC)).await;
+    let admin = svc.admin().await;
+    svc.user(&admin, "reviewer1", &["reviewer"]).await;
+    // The code reviewer1 just used, once more (same step), six times.
+    let user = svc
+        .run
+        .state
+        .store()
+        .get::<eseal_server::auth::User>("reviewer1")
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    let secret = eseal_server::auth::totp_secret(&user, svc.run.state.data_key()).unwrap();
+    let used = eseal_server::auth::totp_code(&secret, user.totp_last_step);
+    for _ in 0..6 {
+        let (s, v) = svc
+            .call(
+                "POST",
+                "/api/v1/login",
+                None,
+                Some(json!({"username": "reviewer1", "password": common::PASSWORD, "totp": used})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("totp_replayed")),
+            "{v}"
+        );
+        assert!(
+            v["title"].as_str().unwrap().contains("动态口令已使用过"),
+            "{v}"
+        );
+        assert!(
+            v["detail"]
+                .as_str()
+                .unwrap()
+                .contains("wait for the next code"),
+            "{v}"
+        );
+    }
+    let user = svc
+        .run
+        .state
+        .store()
+        .get::<eseal_server::auth::User>("reviewer1")
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    assert_eq!((user.failures, user.locked_until), (0, 0));
+    let log = svc.run.state.store().audit_log(0, 100_000).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.outcome.starts_with("failed:totp_replay"))
+            .count(),
+        6
+    );
+    // A wrong password with that code is an ordinary failure (no hint the code was right).
+    let (_, v) = svc
+        .call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(json!({"username": "reviewer1", "password": "Wrong-Password-1", "totp": used})),
+        )
+        .await;
+    assert_eq!(v["code"], "login_failed");
+    // The next step's code logs in.
+    svc.clock.advance(time::Duration::seconds(30));
+    svc.login("reviewer1", common::PASSWORD).await;
+    svc.run.abort();
+}
+
+/// Item 4: a stamp outside the page (`x: 5000`) was signed and verified PASSED, invisible.
+/// The API refuses it, naming the page's size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item4_a_stamp_off_the_page_is_refused() {
+    let svc = start(&Backend::Sqlite, datetime!(2026-06-01 09:00 UTC)).await;
+    let fx = fixture::personal_seal(&svc.run).await.unwrap();
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{}/sign/ofd", fx.seal),
+            Some(&fx.holder_token),
+            Some(json!({"pin": fixture::PIN, "ofd": b64(&common::ofd::ofd_of(1024)), "placement": {"page": {"page": 1, "x": 5000, "y": 5000}}, "document_name": "x.ofd", "purpose": "确认"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not lie on page 1, which is 210 × 297 mm"),
+        "{v}"
+    );
+    svc.run.abort();
+}
