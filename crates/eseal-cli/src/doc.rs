@@ -100,12 +100,14 @@ pub fn wrong_kind(
 pub fn verify_ofd_file(
     file: &Path,
     trust: Option<&Path>,
+    at: Option<time::OffsetDateTime>,
     json: bool,
     html: Option<&Path>,
     lang: Lang,
 ) -> Result<u8> {
     let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let policy = crate::trust::policy(trust)?;
+    let mut policy = crate::trust::policy(trust)?;
+    policy.now = at;
     // A package that cannot be read or whose structure is broken is FAILED / FORMAT_FAILURE.
     let result = eseal_doc::Package::open(std::io::BufReader::new(f))
         .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier));

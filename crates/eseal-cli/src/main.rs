@@ -98,6 +98,9 @@ enum Command {
     /// The audit log: export with a signed checkpoint, verify offline.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Trust directories for offline verification: fetch a registry's certificates and CRLs.
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
     /// Accounts: what an operator on the server does when no administrator can log in.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -315,6 +318,10 @@ struct VerifyArgs {
     /// Trust store: a directory of CA certificates and CRLs.
     #[arg(long)]
     trust: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339; default now): for the checks that have no signing
+    /// time to go by.
+    #[arg(long)]
+    at: Option<String>,
     #[arg(long)]
     json: bool,
     /// Also write a self-contained HTML report here.
@@ -521,6 +528,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Hsm(cmd) => service::hsm(cmd),
         Command::Audit(cmd) => audit::run(cmd),
         Command::User(cmd) => user::run(cmd),
+        Command::Trust(cmd) => trust::run(cmd, lang),
         Command::Transparency(cmd) => transparency::run(cmd),
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| {
@@ -662,6 +670,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             file,
             data,
             trust,
+            at,
             json,
             html: html_out,
             transparency: proof,
@@ -669,6 +678,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             witnesses,
         }) => {
             let file = file.context("give the file to verify (or `eseal verify data …`)")?;
+            let at = at.map(|t| parse_time(&t, "--at")).transpose()?;
             let code = match &data {
                 Some(data) => {
                     let kind = doc::kind_of(&file, lang)?;
@@ -680,6 +690,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                         &file,
                         data,
                         trust.as_deref(),
+                        at,
                         json,
                         html_out.as_deref(),
                         lang,
@@ -693,7 +704,14 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                     if let Some(why) = doc::wrong_kind(&file, kind, &[K::Ofd, K::Zip], lang) {
                         bail!("{why}");
                     }
-                    doc::verify_ofd_file(&file, trust.as_deref(), json, html_out.as_deref(), lang)?
+                    doc::verify_ofd_file(
+                        &file,
+                        trust.as_deref(),
+                        at,
+                        json,
+                        html_out.as_deref(),
+                        lang,
+                    )?
                 }
             };
             match (proof, log_key) {
@@ -722,7 +740,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                     json,
                 }),
             ..
-        }) => verify_detached(&sig, &input, trust.as_deref(), json, None, lang),
+        }) => verify_detached(&sig, &input, trust.as_deref(), None, json, None, lang),
         Command::Ca(CaCommand::Init {
             dir,
             name,
@@ -985,6 +1003,7 @@ fn verify_detached(
     sig: &Path,
     input: &Path,
     trust: Option<&Path>,
+    at: Option<OffsetDateTime>,
     json: bool,
     html_out: Option<&Path>,
     lang: Lang,
@@ -1001,7 +1020,10 @@ fn verify_detached(
     let report = eseal_ses::verify_signature(
         &signature,
         eseal_ses::SignedData::Digest(digest),
-        &trust::policy(trust)?,
+        &eseal_ses::VerifyPolicy {
+            now: at,
+            ..trust::policy(trust)?
+        },
         &SoftwareVerifier,
     );
     output::print_report(sig, signature.version(), &report, json, lang)?;

@@ -182,22 +182,7 @@ pub fn ca_crl(dir: &Path, out: Option<&Path>, clock: &dyn Clock) -> Result<()> {
 
 /// Load a trust-store directory (certificates and CRLs; key files are ignored).
 pub fn load_trust_store(dir: &Path) -> Result<(TrustStore, Vec<String>)> {
-    let mut files_read = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read trust store {}", dir.display()))?;
-    for entry in entries {
-        let path = entry?.path();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if !path.is_file() || !["pem", "crt", "cer", "der", "crl"].contains(&ext.as_str()) {
-            continue;
-        }
-        files_read.push((path.display().to_string(), files::read(&path)?));
-    }
-    Ok(TrustStore::from_files(&files_read)?)
+    eseal_server::files::trust_dir(dir).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// `eseal cert verify`: exit 0 valid, 1 invalid, 2 indeterminate.

@@ -88,6 +88,11 @@ pub struct ServeArgs {
     /// a fifth).
     #[arg(long, default_value_t = 600)]
     rate_public: u32,
+    /// Trust anchors and CRLs for documents signed under other CAs (the national
+    /// government-service CAs, another platform): online verification trusts them besides the
+    /// platform's own PKI.
+    #[arg(long)]
+    trust: Option<PathBuf>,
     /// A reverse proxy in front of the service: requests from it are attributed to the
     /// address its X-Forwarded-For names (repeat for several).
     #[arg(long = "trusted-proxy")]
@@ -221,6 +226,7 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
         public: rate(args.rate_public, args.rate_public / 5),
     };
     config.trusted_proxies = args.trusted_proxies;
+    config.trust = args.trust;
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await

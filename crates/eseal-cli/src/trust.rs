@@ -20,3 +20,142 @@ pub fn policy(trust: Option<&std::path::Path>) -> anyhow::Result<eseal_ses::Veri
     }
     Ok(policy)
 }
+
+/// `eseal trust`.
+#[derive(clap::Subcommand, Debug)]
+pub enum TrustCommand {
+    /// Fetch a registry's certificates and CRLs (GET URL/api/v1/pki) into DIR, a ready
+    /// `--trust` directory for verifying its documents offline. DIR must not exist; with
+    /// --update an existing one gets the current CRLs, after checking that the certificates
+    /// are still the ones it holds.
+    Fetch {
+        /// The registry's base URL, e.g. https://eseal.example.gov.cn
+        url: String,
+        /// The directory to write.
+        dir: std::path::PathBuf,
+        /// Refresh the CRLs of an existing directory.
+        #[arg(long)]
+        update: bool,
+    },
+}
+
+/// Runs `eseal trust`.
+pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
+    use anyhow::{Context, anyhow, bail};
+    let TrustCommand::Fetch { url, dir, update } = cmd;
+    if dir.exists() && !update {
+        bail!(
+            "{} exists; give a new directory, or --update to refresh its CRLs",
+            dir.display()
+        );
+    }
+    let base = url.trim_end_matches('/').to_owned();
+    let files: Vec<(String, Vec<u8>)> = crate::audit::runtime()?.block_on(async {
+        let http = reqwest::Client::new();
+        let get = |path: String| {
+            let http = http.clone();
+            async move {
+                let r = http
+                    .get(&path)
+                    .send()
+                    .await
+                    .with_context(|| format!("cannot reach {path}"))?;
+                if !r.status().is_success() {
+                    bail!("{path}: HTTP {}", r.status());
+                }
+                Ok::<_, anyhow::Error>(r.bytes().await?.to_vec())
+            }
+        };
+        let index: serde_json::Value =
+            serde_json::from_slice(&get(format!("{base}/api/v1/pki")).await?)
+                .context("the registry's /api/v1/pki is not JSON")?;
+        let mut out = Vec::new();
+        for f in index["files"].as_array().into_iter().flatten() {
+            let name = f["name"].as_str().unwrap_or_default();
+            // Only the published names, each a plain file name.
+            if !eseal_server::devpki::PUBLISHED.contains(&name) {
+                bail!("the registry lists {name:?}, which is not a file it publishes");
+            }
+            let bytes = get(format!("{base}/api/v1/pki/{name}")).await?;
+            if Some(eseal_gm::Sm3Digest::of(&bytes).to_hex().as_str()) != f["sm3"].as_str() {
+                bail!(
+                    "{name} does not have the SM3 the registry's index gives (changed in transit?)"
+                );
+            }
+            out.push((name.to_owned(), bytes));
+        }
+        Ok::<_, anyhow::Error>(out)
+    })?;
+    // A usable trust store: an anchor, each CRL signed by one of its certificates.
+    let named: Vec<(String, Vec<u8>)> = files.clone();
+    let (store, notes) = eseal_pki::TrustStore::from_files(&named).map_err(|e| anyhow!("{e}"))?;
+    for n in notes {
+        eprintln!("{n}");
+    }
+    let root = store
+        .anchors()
+        .first()
+        .ok_or_else(|| anyhow!("the registry publishes no root certificate"))?;
+    let certs: Vec<eseal_pki::Certificate> = files
+        .iter()
+        .filter(|(n, _)| !n.contains("crl"))
+        .filter_map(|(_, b)| eseal_pki::Certificate::parse_all(b).ok())
+        .flatten()
+        .collect();
+    for (name, bytes) in files.iter().filter(|(n, _)| n.contains("crl")) {
+        for crl in eseal_pki::crl::Crl::parse_all(bytes).map_err(|e| anyhow!("{name}: {e}"))? {
+            let signed = certs.iter().any(|c| {
+                c.sm2_public_key()
+                    .is_some_and(|k| crl.verify_signed_by(&k).is_some())
+            });
+            if !signed {
+                bail!("{name} is not signed by any of the registry's CA certificates");
+            }
+        }
+    }
+    if update {
+        for (name, bytes) in files.iter().filter(|(n, _)| !n.contains("crl")) {
+            let kept = std::fs::read(dir.join(name)).unwrap_or_default();
+            if kept != *bytes {
+                bail!(
+                    "{name} of {url} is not the one in {}: the registry's certificates changed; check the new root's fingerprint and fetch into a new directory",
+                    dir.display()
+                );
+            }
+        }
+        for (name, bytes) in files.iter().filter(|(n, _)| n.contains("crl")) {
+            let tmp = dir.join(format!("{name}.new"));
+            let _ = std::fs::remove_file(&tmp);
+            crate::files::write_new(&tmp, bytes)?;
+            std::fs::rename(&tmp, dir.join(name))
+                .with_context(|| format!("cannot replace {}", dir.join(name).display()))?;
+        }
+    } else {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        for (name, bytes) in &files {
+            crate::files::write_new(&dir.join(name), bytes)?;
+        }
+    }
+    println!(
+        "{} {} ({} {})",
+        lang.t("已写出信任目录", "wrote the trust directory"),
+        dir.display(),
+        files.len(),
+        lang.t("个文件", "files")
+    );
+    println!(
+        "{}: {}",
+        lang.t(
+            "根证书 SM3 指纹（请与服务机构公布的指纹核对）",
+            "root certificate SM3 fingerprint (compare it with the one the agency publishes)"
+        ),
+        eseal_gm::Sm3Digest::of(root.der()).to_hex()
+    );
+    println!(
+        "{} eseal verify FILE --trust {}",
+        lang.t("离线验证：", "verify offline:"),
+        dir.display()
+    );
+    Ok(0)
+}

@@ -590,7 +590,7 @@ fn sign_checks(
         Some(v) => {
             let verdict = v.validate(
                 cert,
-                time::OffsetDateTime::now_utc(),
+                policy.now.unwrap_or_else(time::OffsetDateTime::now_utc),
                 eseal_ses::CertificateRole::Signer,
             );
             check(

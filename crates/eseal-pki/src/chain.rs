@@ -54,6 +54,14 @@ impl TrustStore {
         self.crls.push(crl);
     }
 
+    /// Adds everything `other` holds (anchors, intermediates, CRLs).
+    pub fn merge(&mut self, other: &TrustStore) {
+        self.anchors.extend(other.anchors.iter().cloned());
+        self.intermediates
+            .extend(other.intermediates.iter().cloned());
+        self.crls.extend(other.crls.iter().cloned());
+    }
+
     /// The anchors.
     pub fn anchors(&self) -> &[Certificate] {
         &self.anchors

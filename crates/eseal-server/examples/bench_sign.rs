@@ -18,9 +18,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[path = "../tests/common/ofd.rs"]
-mod ofd;
-use ofd::ofd_of;
+use eseal_testkit::ofd::ofd_of;
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;

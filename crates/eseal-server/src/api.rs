@@ -541,6 +541,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep!(
         "GET",
+        "/api/v1/pki",
+        Access::Public,
+        "What a relying party needs to verify this platform's documents offline: the CA certificates, the TSA certificate and the CRLs (refreshed daily and on every revocation), each with its URL and SM3",
+        "离线验证所需的证书与吊销列表（公开）"
+    ),
+    ep!(
+        "GET",
+        "/api/v1/pki/{file}",
+        Access::Public,
+        "One of root.pem, issuing.pem, tsa.pem, crl.pem, root-crl.pem (PEM); `eseal trust fetch URL DIR` fetches them all",
+        "下载证书或吊销列表（公开）"
+    ),
+    ep!(
+        "GET",
         "/api/v1/filings",
         Access::Roles(&[Maker, PoliceOfficer, Auditor]),
         "Filings (备案) with their deadline state (?state=pending|delivered)",
@@ -610,6 +624,8 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/seals/{id}/revoke") => post(revoke),
         ("GET", "/api/v1/status/{id}") => get(status),
         ("GET", "/api/v1/filings") => get(list_filings),
+        ("GET", "/api/v1/pki") => get(pki_index),
+        ("GET", "/api/v1/pki/{file}") => get(pki_file),
         ("GET", "/api/v1/audit/checkpoint") => get(crate::transparency::audit_checkpoint),
         ("GET", "/api/v1/audit/log") => get(crate::transparency::audit_log),
         ("GET", "/api/v1/transparency/checkpoint") => get(crate::transparency::checkpoint),
@@ -2323,6 +2339,38 @@ async fn status(
         "valid_from": rfc(seal.valid_from),
         "valid_to": rfc(seal.valid_to),
     })))
+}
+
+async fn pki_index(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+    let now = s.now();
+    let mut files = Vec::new();
+    for name in crate::devpki::PUBLISHED {
+        let pem = s.pki().published_file(name, now)?.unwrap_or_default();
+        files.push(json!({
+            "name": name,
+            "url": format!("/api/v1/pki/{name}"),
+            "sm3": eseal_gm::Sm3Digest::of(pem.as_bytes()).to_hex(),
+        }));
+    }
+    let root_sm3 = eseal_gm::Sm3Digest::of(s.pki().root().der()).to_hex();
+    Ok(Json(json!({
+        "files": files,
+        "root_sm3": root_sm3,
+        "note": "compare root_sm3 (the SM3 of the root certificate's DER) with the fingerprint the agency publishes before trusting it",
+    })))
+}
+
+async fn pki_file(State(s): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+    let pem = s
+        .pki()
+        .published_file(&file, s.now())?
+        .ok_or_else(|| ApiError::not_found("file", &file))?;
+    let mut resp = pem.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-pem-file"),
+    );
+    Ok(resp)
 }
 
 async fn list_filings(

@@ -35,6 +35,8 @@ struct Inner {
     limiters: Arc<crate::limits::Limiters>,
     /// Online verifications stopped because the client went away.
     verifications_cancelled: std::sync::atomic::AtomicU64,
+    /// Trust anchors and CRLs for documents signed under other CAs (`--trust DIR`).
+    document_trust: eseal_pki::TrustStore,
 }
 
 impl AppState {
@@ -65,8 +67,27 @@ impl AppState {
                 seal_tree: tokio::sync::Mutex::new(eseal_tlog::Tree::new()),
                 limiters: Arc::new(limiters),
                 verifications_cancelled: std::sync::atomic::AtomicU64::new(0),
+                document_trust: eseal_pki::TrustStore::new(),
             }),
         }
+    }
+
+    /// The same state, trusting also `extra` for documents (anchors of other CAs).
+    pub fn with_document_trust(self, extra: eseal_pki::TrustStore) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.document_trust = extra;
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(shared) => Self { inner: shared },
+        }
+    }
+
+    /// What documents are verified against besides this platform's own PKI.
+    pub fn document_trust(&self) -> &eseal_pki::TrustStore {
+        &self.inner.document_trust
     }
 
     /// The per-address rate limits.
@@ -323,6 +344,9 @@ pub async fn filing_worker(
             eprintln!("failure summaries: {e}");
         }
         state.limiters().forget_idle();
+        if let Err(e) = state.pki().refresh_crls(now) {
+            eprintln!("CRL publication: {}", e.detail);
+        }
         tokio::time::sleep(every).await;
     }
 }
@@ -381,6 +405,10 @@ pub struct ServeConfig {
     pub rate_limits: crate::limits::RateLimits,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// A trust-store directory for documents signed under other CAs (the national
+    /// government-service CAs, another city's platform): online verification trusts its
+    /// anchors besides the platform's own.
+    pub trust: Option<PathBuf>,
 }
 
 impl ServeConfig {
@@ -406,6 +434,7 @@ impl ServeConfig {
             audit_every_entries: 10_000,
             rate_limits: crate::limits::RateLimits::default(),
             trusted_proxies: Vec::new(),
+            trust: None,
         }
     }
 }
@@ -640,7 +669,24 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
 
     let limiters =
         crate::limits::Limiters::new(&config.rate_limits, config.trusted_proxies.clone());
-    let state = AppState::new(store, clock, data_key, pki, connectors, limiters);
+    let document_trust = match &config.trust {
+        Some(dir) => {
+            let (store, notes) = crate::files::trust_dir(dir).map_err(ApiError::startup)?;
+            for n in notes {
+                eprintln!("--trust: {n}");
+            }
+            if store.anchors().is_empty() {
+                return Err(ApiError::startup(format!(
+                    "--trust {}: no trust anchor (self-signed CA certificate) in it",
+                    dir.display()
+                )));
+            }
+            store
+        }
+        None => eseal_pki::TrustStore::new(),
+    };
+    let state = AppState::new(store, clock, data_key, pki, connectors, limiters)
+        .with_document_trust(document_trust);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| ApiError::internal(format!("cannot listen on {}: {e}", config.listen)))?;

@@ -30,7 +30,32 @@ pub struct DevPki {
     tsa_cert: Certificate,
     tsa_key: Sm2PrivateKey,
     audit_key: Sm2PrivateKey,
+    /// The CRLs last published: made on the first use, on every revocation, and when older
+    /// than [`CRL_REFRESH`].
+    published: Mutex<Option<Crls>>,
 }
+
+/// The CRLs relying parties fetch (and online verification uses).
+#[derive(Debug, Clone)]
+struct Crls {
+    at: OffsetDateTime,
+    issuing: eseal_pki::crl::Crl,
+    root: eseal_pki::crl::Crl,
+}
+
+/// A CRL is published anew at least this often (it is valid for 7 days: relying parties that
+/// fetch daily never hold an expired one).
+pub const CRL_REFRESH: time::Duration = time::Duration::days(1);
+
+/// What a relying party fetches to verify the platform's documents offline
+/// (`GET /api/v1/pki/{file}`, `eseal trust fetch`): certificates and CRLs, never a key.
+pub const PUBLISHED: [&str; 5] = [
+    "root.pem",
+    "issuing.pem",
+    "tsa.pem",
+    "crl.pem",
+    "root-crl.pem",
+];
 
 /// The development TSA's policy OID (a development value; a deployment's TSA has its own).
 pub const TSA_POLICY: &str = "1.2.156.112562.1.1";
@@ -193,6 +218,61 @@ impl DevPki {
             ca: Mutex::new(ca),
             maker_cert: read_cert(&dir.join("maker.pem"))?,
             maker_key: read_key(&dir.join("maker.key"))?,
+            published: Mutex::new(None),
+        })
+    }
+
+    /// The published CRLs at `now`: the cached ones, or new ones when there are none yet,
+    /// they are older than [`CRL_REFRESH`], or `now` is before them (a clock set back). New
+    /// ones are also written to `crl.pem` and `root-crl.pem` in the PKI directory.
+    fn crls(&self, now: OffsetDateTime) -> Result<Crls, ApiError> {
+        let mut cached = self.published.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cached.as_ref()
+            && now >= c.at
+            && now - c.at < CRL_REFRESH
+        {
+            return Ok(c.clone());
+        }
+        let mut ca = self.lock();
+        let issuing = ca.crl(now).map_err(|e| ApiError::internal(e.to_string()))?;
+        let root = eseal_pki::ca::root_crl(
+            &self.root,
+            self.root_key.clone(),
+            ca.state.signature_id,
+            ca.state.crl_number,
+            now,
+        )
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+        self.save(&ca)?;
+        write(&self.dir.join("crl.pem"), issuing.to_pem())?;
+        write(&self.dir.join("root-crl.pem"), root.to_pem())?;
+        let fresh = Crls {
+            at: now,
+            issuing,
+            root,
+        };
+        *cached = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// Publishes the CRLs anew when they are due (the worker calls it on a schedule).
+    pub fn refresh_crls(&self, now: OffsetDateTime) -> Result<(), ApiError> {
+        self.crls(now).map(|_| ())
+    }
+
+    /// A published file (one of [`PUBLISHED`]) as PEM at `now`.
+    pub fn published_file(
+        &self,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, ApiError> {
+        Ok(match name {
+            "root.pem" => Some(self.root.to_pem()),
+            "issuing.pem" => Some(self.lock().issuing.to_pem()),
+            "tsa.pem" => Some(self.tsa_cert.to_pem()),
+            "crl.pem" => Some(self.crls(now)?.issuing.to_pem()),
+            "root-crl.pem" => Some(self.crls(now)?.root.to_pem()),
+            _ => None,
         })
     }
 
@@ -281,6 +361,10 @@ impl DevPki {
         match ca.revoke(&serial, x509, at) {
             Ok(()) => {
                 self.save(&ca)?;
+                drop(ca);
+                // Published at once: an offline verifier that fetches now sees it.
+                *self.published.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                self.crls(at)?;
                 Ok(true)
             }
             Err(_) => Ok(false),
@@ -296,24 +380,14 @@ impl DevPki {
         self.ca.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Trust anchors, the issuing CA and fresh CRLs at `now`.
+    /// Trust anchors, the issuing CA and the published CRLs at `now`.
     pub fn trust(&self, now: OffsetDateTime) -> Result<TrustStore, ApiError> {
-        let mut ca = self.lock();
-        let crl = ca.crl(now).map_err(|e| ApiError::internal(e.to_string()))?;
-        let arl = eseal_pki::ca::root_crl(
-            &self.root,
-            self.root_key.clone(),
-            ca.state.signature_id,
-            ca.state.crl_number,
-            now,
-        )
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-        self.save(&ca)?;
+        let crls = self.crls(now)?;
         let mut t = TrustStore::new();
         t.add_anchor(self.root.clone());
-        t.add_intermediate(ca.issuing.clone());
-        t.add_crl(crl);
-        t.add_crl(arl);
+        t.add_intermediate(self.lock().issuing.clone());
+        t.add_crl(crls.issuing);
+        t.add_crl(crls.root);
         Ok(t)
     }
 

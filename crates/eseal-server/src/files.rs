@@ -72,3 +72,37 @@ pub fn restrict_tree(dir: &Path) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Most bytes read from one trust-store file.
+const MAX_TRUST_FILE: u64 = 16 << 20;
+
+/// A trust-store directory (`--trust DIR`): its certificates (self-issued ones are anchors)
+/// and CRLs, from the files ending .pem, .crt, .cer, .der or .crl; with notes on files
+/// skipped.
+pub fn trust_dir(dir: &Path) -> Result<(eseal_pki::TrustStore, Vec<String>), String> {
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read trust store {}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !path.is_file() || !["pem", "crt", "cer", "der", "crl"].contains(&ext.as_str()) {
+            continue;
+        }
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_TRUST_FILE {
+            return Err(format!(
+                "{} is larger than {MAX_TRUST_FILE} bytes",
+                path.display()
+            ));
+        }
+        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        files.push((path.display().to_string(), bytes));
+    }
+    files.sort();
+    eseal_pki::TrustStore::from_files(&files).map_err(|e| e.to_string())
+}

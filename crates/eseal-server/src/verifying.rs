@@ -47,12 +47,13 @@ pub struct Verified {
     pub registry: Option<RegistryFinding>,
 }
 
-/// The policy of online verification: the platform's trust anchors (with fresh CRLs).
+/// The policy of online verification: the platform's trust anchors (with its published CRLs)
+/// and those configured for documents of other CAs (`--trust DIR`).
 pub fn policy(s: &AppState) -> Result<VerifyPolicy, ApiError> {
+    let mut store = s.pki().trust(s.now())?;
+    store.merge(s.document_trust());
     Ok(VerifyPolicy {
-        chain_validator: Some(Arc::new(eseal_doc::trust::PkiValidator {
-            store: s.pki().trust(s.now())?,
-        })),
+        chain_validator: Some(Arc::new(eseal_doc::trust::PkiValidator { store })),
         ..Default::default()
     })
 }

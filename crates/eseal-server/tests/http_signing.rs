@@ -917,7 +917,7 @@ async fn official_seal_use_needs_approval_on(backend: Backend) {
     // An OFD under its own approved request: signed with a stamp, verified online PASSED, the
     // registry naming the ledger entry and its approval.
     let a2 = svc.login("a2", common::PASSWORD).await;
-    let ofd = common::ofd::ofd_of(4096);
+    let ofd = eseal_testkit::ofd::ofd_of(4096);
     let (s, req) = svc
         .call(
             "POST",

@@ -103,7 +103,7 @@ async fn item4_a_stamp_off_the_page_is_refused() {
             "POST",
             &format!("/api/v1/seals/{}/sign/ofd", fx.seal),
             Some(&fx.holder_token),
-            Some(json!({"pin": fixture::PIN, "ofd": b64(&common::ofd::ofd_of(1024)), "placement": {"page": {"page": 1, "x": 5000, "y": 5000}}, "document_name": "x.ofd", "purpose": "确认"})),
+            Some(json!({"pin": fixture::PIN, "ofd": b64(&eseal_testkit::ofd::ofd_of(1024)), "placement": {"page": {"page": 1, "x": 5000, "y": 5000}}, "document_name": "x.ofd", "purpose": "确认"})),
         )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");

@@ -30,7 +30,7 @@ async fn signed_ofd(svc: &Service) -> (fixture::SigningFixture, Vec<u8>) {
             "POST",
             &format!("/api/v1/seals/{}/sign/ofd", fx.seal),
             Some(&fx.holder_token),
-            Some(json!({"pin": fixture::PIN, "ofd": b64(&common::ofd::ofd_of(2048)), "placement": {"page": {"page": 1, "x": 60, "y": 60}}, "document_name": "合同.ofd", "purpose": "签订合同"})),
+            Some(json!({"pin": fixture::PIN, "ofd": b64(&eseal_testkit::ofd::ofd_of(2048)), "placement": {"page": {"page": 1, "x": 60, "y": 60}}, "document_name": "合同.ofd", "purpose": "签订合同"})),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
@@ -92,7 +92,7 @@ async fn item1_a_duplicate_entry_does_not_verify() {
 async fn item10_sign_ofd_refuses_an_entry_with_a_false_size() {
     let svc = start(&Backend::Sqlite, T0).await;
     let fx = fixture::personal_seal(&svc.run).await.unwrap();
-    let mut entries = rawzip::entries(&common::ofd::ofd_of(1024));
+    let mut entries = rawzip::entries(&eseal_testkit::ofd::ofd_of(1024));
     let page = entries
         .iter()
         .position(|e| e.name == PAGE.as_bytes())

@@ -59,6 +59,9 @@ pub struct VerifyPolicy {
     /// Chain validation; without one, the chain checks are INDETERMINATE
     /// (NO_CERTIFICATE_CHAIN_FOUND): nothing says the certificates are trusted.
     pub chain_validator: Option<std::sync::Arc<dyn CertificateValidator>>,
+    /// The time the verification is made as of, for the checks that have no signing time to
+    /// go by (a Type=Sign OFD signature's certificate): `None` is the caller's now.
+    pub now: Option<OffsetDateTime>,
 }
 
 impl std::fmt::Debug for VerifyPolicy {
@@ -70,6 +73,7 @@ impl std::fmt::Debug for VerifyPolicy {
                 &self.maker_certificate_at_creation,
             )
             .field("chain_validator", &self.chain_validator.is_some())
+            .field("now", &self.now)
             .finish()
     }
 }
@@ -80,6 +84,7 @@ impl Default for VerifyPolicy {
             signer_id: SignerId::default(),
             maker_certificate_at_creation: CreationPolicy::Warn,
             chain_validator: None,
+            now: None,
         }
     }
 }

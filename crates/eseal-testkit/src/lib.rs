@@ -5,6 +5,7 @@
 
 #![allow(clippy::panic)] // a failed prerequisite under CI must fail the test
 
+pub mod ofd;
 pub mod rawzip;
 
 use std::path::PathBuf;

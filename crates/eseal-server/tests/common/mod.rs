@@ -2,8 +2,6 @@
 //! schema, an injected clock, the police simulator in-process, and helpers to log in.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)] // test code
 
-pub mod ofd;
-
 use eseal_gm::provider::Clock;
 use eseal_server::app::{Running, ServeConfig};
 use eseal_server::auth::{self, User};

@@ -1,5 +1,5 @@
-//! A generated one-page OFD (shared by the tests and `examples/bench_sign.rs`, which includes
-//! this file with `#[path]`).
+//! A generated one-page OFD, for the tests and the signing benchmark.
+#![allow(clippy::unwrap_used)] // test code
 
 use std::io::Write;
 
