@@ -446,6 +446,10 @@ fn chinese_is_the_default_language() {
 /// eseal signs; OpenSSL verifies the raw SM2 signatures over the seal information and over
 /// TBS_Sign with the default signer ID.
 #[test]
+#[cfg_attr(
+    eseal_skip_openssl,
+    ignore = "needs the openssl CLI (apt-get install openssl)"
+)]
 fn openssl_verifies_what_eseal_signs() {
     if !openssl_available() {
         return;
@@ -558,6 +562,10 @@ fn openssl_verifies_what_eseal_signs() {
 /// OpenSSL makes the keys and certificates and signs TBS_Sign (as an external device would);
 /// eseal makes the seal with them and verifies the result.
 #[test]
+#[cfg_attr(
+    eseal_skip_openssl,
+    ignore = "needs the openssl CLI (apt-get install openssl)"
+)]
 fn eseal_verifies_what_openssl_signs() {
     if !openssl_available() {
         return;
@@ -780,6 +788,10 @@ fn making_checks_the_name_and_with_a_trust_store_the_certificates() {
 
 /// `eseal ca` end to end, checked by the stock OpenSSL commands of the issue.
 #[test]
+#[cfg_attr(
+    eseal_skip_openssl,
+    ignore = "needs the openssl CLI (apt-get install openssl)"
+)]
 fn dev_ca_through_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
@@ -950,6 +962,10 @@ fn dev_ca_through_the_cli() {
 
 /// The sample PKCS#12 files import; the key and certificate work for making a seal.
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn p12_import_of_the_samples() {
     let Some(dir) = eseal_testkit::samples() else {
         return;
@@ -1023,6 +1039,10 @@ fn p12_import_of_the_samples() {
 
 /// `eseal impression render|compare` (needs the CJK font that .ci/run installs).
 #[test]
+#[cfg_attr(
+    eseal_skip_font,
+    ignore = "needs a CJK font (apt-get install fonts-noto-cjk, or ESEAL_FONT)"
+)]
 fn impression_render_and_compare() {
     let font_present = eseal_image::font::DEFAULT_FONT_PATHS
         .iter()
@@ -1105,6 +1125,10 @@ fn impression_render_and_compare() {
 
 /// `eseal sign ofd` then `eseal verify FILE --trust --html`, on the demo's keys.
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn sign_and_verify_an_ofd_with_an_html_report() {
     let Some(samples) = eseal_testkit::samples() else {
         return;
@@ -1254,6 +1278,10 @@ fn sign_external_plays_the_device() {
 /// Issue 14 item 1: a changed page inserted before the signed one under the same name made
 /// `eseal verify` say PASSED (the ZIP library keeps the last entry of a name). Refused now.
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn verify_refuses_a_package_with_a_duplicate_entry() {
     use eseal_testkit::rawzip;
     let Some(samples) = eseal_testkit::samples() else {
@@ -1278,6 +1306,10 @@ fn verify_refuses_a_package_with_a_duplicate_entry() {
 /// Issue 15 item 3: the wrong kind of file got `OFD package: not a ZIP … EOCD` and exit 1, as
 /// if a signature were broken. Each kind is named, with what to do, and exit 3.
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn verify_names_the_kind_of_a_wrong_file() {
     let Some(samples) = eseal_testkit::samples() else {
         return;

@@ -147,6 +147,10 @@ fn field(lines: &[String], name: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_softhsm,
+    ignore = "needs SoftHSM2 (apt-get install softhsm2)"
+)]
 fn the_data_key_is_wrapped_by_the_hsm() {
     let tmp = tempfile::tempdir().unwrap();
     let Some(hsm) = token(tmp.path()) else {

@@ -103,6 +103,10 @@ mod tests {
 
     /// The real files of other implementations are recognised (samples/NOTES.md).
     #[test]
+    #[cfg_attr(
+        eseal_skip_samples,
+        ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+    )]
     fn the_samples_are_recognised() {
         let Some(dir) = eseal_testkit::samples() else {
             return;

@@ -179,6 +179,10 @@ fn raw_entries(bytes: &[u8]) -> std::collections::HashMap<String, (Vec<u8>, u32)
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn round_trip_and_unsigned_parts_unchanged() {
     let Some(dir) = eseal_testkit::samples() else {
         return;
@@ -226,6 +230,10 @@ fn round_trip_and_unsigned_parts_unchanged() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn a_second_signature_protects_the_first() {
     let Some(dir) = eseal_testkit::samples() else {
         return;
@@ -267,6 +275,14 @@ fn a_second_signature_protects_the_first() {
 
 /// The SignedValue.dat eseal writes verifies with the OpenSSL CLI.
 #[test]
+#[cfg_attr(
+    eseal_skip_openssl,
+    ignore = "needs the openssl CLI (apt-get install openssl)"
+)]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn openssl_verifies_the_signed_value() {
     let Some(dir) = eseal_testkit::samples() else {
         return;
@@ -405,6 +421,10 @@ fn stamp_annots(signed: &[u8], sig: &str) -> Vec<(String, String, Option<String>
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn keyword_and_riding_placement() {
     let k = kit();
     let doc = three_pages();

@@ -29,6 +29,10 @@ fn ink(img: &eseal_image::Rgba) -> Ink {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_font,
+    ignore = "needs a CJK font (apt-get install fonts-noto-cjk, or ESEAL_FONT)"
+)]
 fn confusion_matrix_over_generated_pairs() {
     let Some(font) = common::font() else { return };
     let r = |s: &ImpressionSpec| -> Impression { render(s, &font).unwrap() };

@@ -38,6 +38,10 @@ fn specs() -> Vec<(&'static str, ImpressionSpec)> {
 /// Each style against its golden PNG (testdata/image/NOTES.md). `ESEAL_UPDATE_GOLDEN=1`
 /// rewrites them after a deliberate change; look at them before committing.
 #[test]
+#[cfg_attr(
+    eseal_skip_font,
+    ignore = "needs a CJK font (apt-get install fonts-noto-cjk, or ESEAL_FONT)"
+)]
 fn every_style_matches_its_golden_png() {
     let Some(font) = common::font() else { return };
     let update = std::env::var_os("ESEAL_UPDATE_GOLDEN").is_some();
@@ -69,6 +73,10 @@ fn every_style_matches_its_golden_png() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_font,
+    ignore = "needs a CJK font (apt-get install fonts-noto-cjk, or ESEAL_FONT)"
+)]
 fn rendering_is_deterministic_and_true_size() {
     let Some(font) = common::font() else { return };
     for (name, spec) in specs() {
@@ -102,6 +110,10 @@ fn rendering_is_deterministic_and_true_size() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_font,
+    ignore = "needs a CJK font (apt-get install fonts-noto-cjk, or ESEAL_FONT)"
+)]
 fn bad_input_is_a_clear_error() {
     let Some(font) = common::font() else { return };
     let err = |spec: ImpressionSpec| render(&spec, &font).unwrap_err();
@@ -178,6 +190,10 @@ fn bad_input_is_a_clear_error() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_font,
+    ignore = "needs a CJK font (apt-get install fonts-noto-cjk, or ESEAL_FONT)"
+)]
 fn a_png_file_round_trip_matches_itself_and_not_another_seal() {
     let Some(font) = common::font() else { return };
     let a = render(

@@ -373,6 +373,10 @@ fn ca_flag_key_usage_and_path_length() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn sample_p12_files_import_and_their_chain_is_reported_honestly() {
     let Some(dir) = samples() else { return };
     let read = |n: &str, pw: &str| {
@@ -458,6 +462,10 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 /// The stock OpenSSL commands accept what `eseal ca` issues (empty-ID CA, the default).
 #[test]
+#[cfg_attr(
+    eseal_skip_openssl,
+    ignore = "needs the openssl CLI (apt-get install openssl)"
+)]
 fn openssl_accepts_dev_ca_certificates_and_crls() {
     if !openssl_available() {
         return;
@@ -595,6 +603,10 @@ fn openssl_accepts_dev_ca_certificates_and_crls() {
 /// eseal validates a chain and a CRL that OpenSSL made (empty SM2 ID), and reports the
 /// revoked certificate as revoked.
 #[test]
+#[cfg_attr(
+    eseal_skip_openssl,
+    ignore = "needs the openssl CLI (apt-get install openssl)"
+)]
 fn eseal_validates_openssl_made_chain_and_crl() {
     if !openssl_available() {
         return;
@@ -817,6 +829,10 @@ fn eseal_validates_openssl_made_chain_and_crl() {
 /// A CSR made by eseal is accepted by OpenSSL and certified by `openssl x509 -req`; a CSR made
 /// by OpenSSL is read by eseal.
 #[test]
+#[cfg_attr(
+    eseal_skip_openssl,
+    ignore = "needs the openssl CLI (apt-get install openssl)"
+)]
 fn csr_interoperates_with_openssl() {
     if !openssl_available() {
         return;
@@ -926,6 +942,10 @@ fn csr_interoperates_with_openssl() {
 /// RSA and ECDSA P-256 certificates exist in the field: they are read, and their chains are
 /// reported as not verifiable here rather than failing to parse.
 #[test]
+#[cfg_attr(
+    eseal_skip_openssl,
+    ignore = "needs the openssl CLI (apt-get install openssl)"
+)]
 fn rsa_and_p256_certificates_are_read() {
     if !openssl_available() {
         return;

@@ -1376,6 +1376,10 @@ async fn position_seal_signs_within_its_scope_on(backend: Backend) {
 /// An OFD signed through the API with a visible stamp verifies PASSED, and the ledger
 /// records the unsigned document's SM3 and the signed file's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 async fn ofd_signed_through_the_api_verifies() {
     for b in backends() {
         ofd_signed_through_the_api_verifies_on(b).await;

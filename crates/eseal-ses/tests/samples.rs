@@ -74,6 +74,10 @@ fn assert_passed_but_untrusted(r: &eseal_ses::Report) {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn user_v1_seal_verifies_with_the_wrapper_rule() {
     let Some(s) = seal("UserV1.esl") else { return };
     assert_eq!(s.version(), Version::V1);
@@ -94,6 +98,10 @@ fn user_v1_seal_verifies_with_the_wrapper_rule() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn user_v4_seal_verifies_and_is_expired_now() {
     let Some(s) = seal("UserV4.esl") else { return };
     assert_eq!(s.version(), Version::V4);
@@ -120,6 +128,10 @@ fn user_v4_seal_verifies_and_is_expired_now() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn user_v5_seal_created_after_maker_certificate_expired_warns() {
     let Some(s) = seal("UserV5.esl") else { return };
     assert_eq!(s.version(), Version::V5);
@@ -154,6 +166,10 @@ fn user_v5_seal_created_after_maker_certificate_expired_warns() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn user_v5_ts_seal_has_a_dummy_timestamp_that_fails() {
     let Some(s) = seal("UserV5_ts.esl") else {
         return;
@@ -179,6 +195,10 @@ fn user_v5_ts_seal_has_a_dummy_timestamp_that_fails() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn signed_value_v4_verifies_except_its_zero_data_hash() {
     let Some(sig) = signature("SignedValueV4.dat") else {
         return;
@@ -217,6 +237,10 @@ fn signed_value_v4_verifies_except_its_zero_data_hash() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn signed_value_v5_signer_certificate_expired_before_signing() {
     let Some(sig) = signature("SignedValueV5.dat") else {
         return;
@@ -239,6 +263,10 @@ fn signed_value_v5_signer_certificate_expired_before_signing() {
 }
 
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn signature_sample_seals_verify_as_seals() {
     for name in ["SignedValueV4.dat", "SignedValueV5.dat"] {
         let Some(sig) = signature(name) else { return };
@@ -264,6 +292,10 @@ fn signature_sample_seals_verify_as_seals() {
 /// Every `*.esl` and `*.dat` in the folder, including any added later: detected, decoded,
 /// re-encoded byte-identically when DER, and its maker's signature verified.
 #[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
 fn every_sample_file_parses_reencodes_and_its_maker_signature_verifies() {
     let Some(dir) = samples() else { return };
     let mut seen = 0;

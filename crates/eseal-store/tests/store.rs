@@ -540,3 +540,14 @@ async fn replicas_append_in_one_order() {
         b.close().await;
     }
 }
+
+/// Whether this run tested the PostgreSQL backend: without `ESEAL_TEST_PG` the tests above ran
+/// on SQLite only, and this one is reported as ignored with the reason (under CI it fails).
+#[test]
+#[cfg_attr(
+    eseal_skip_pg,
+    ignore = "ESEAL_TEST_PG is not set: the PostgreSQL backend is not tested"
+)]
+fn the_postgresql_backend_is_tested() {
+    assert!(eseal_testkit::pg_url().is_some());
+}
