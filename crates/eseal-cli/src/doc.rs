@@ -160,10 +160,13 @@ pub fn verify_ofd_file(
         }
         // What comes from the document is printed escaped: a hostile file cannot start a new
         // line, recolour the terminal or reorder what is shown (issue 14 item 5).
-        for s in &report.signatures {
+        // Signatures by their place in the document (their IDs share a counter with the
+        // stamp annotations, so they run 1, 3, 5 …); the ID beside.
+        for (n, s) in report.signatures.iter().enumerate() {
             println!(
-                "{} {} ({}, {}){}: {}",
+                "{} {} (ID {}, {}, {}){}: {}",
                 lang.t("签章", "signature"),
+                n + 1,
                 printable(&s.id),
                 printable(&s.kind),
                 printable(&s.signature_xml),
@@ -192,10 +195,12 @@ pub fn verify_ofd_file(
         let sections: Vec<crate::html::Section<'_>> = report
             .signatures
             .iter()
-            .map(|s| crate::html::Section {
+            .enumerate()
+            .map(|(n, s)| crate::html::Section {
                 title: format!(
-                    "{} {} ({}) {}",
+                    "{} {} (ID {}, {}) {}",
                     lang.t("签章", "Signature"),
+                    n + 1,
                     s.id,
                     s.signature_xml,
                     s.seal_name.clone().unwrap_or_default()
@@ -238,6 +243,7 @@ pub fn sign_ofd_file(
     placement: eseal_doc::Placement,
     clock: &dyn eseal_gm::provider::Clock,
 ) -> Result<()> {
+    crate::files::ensure_new(Some(out))?;
     let seal = match (seal, sign_only) {
         (Some(p), false) => {
             let bytes = crate::files::read(p)?;

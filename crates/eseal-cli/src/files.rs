@@ -139,6 +139,14 @@ pub fn write_replace(path: &Path, data: &[u8]) -> Result<()> {
     write_file(path, data, false, true)
 }
 
+/// Refuses an output that exists, before any work is done for it.
+pub fn ensure_new(path: Option<&Path>) -> Result<()> {
+    match path {
+        Some(p) if p.exists() => bail!("{} exists; refusing to overwrite", p.display()),
+        _ => Ok(()),
+    }
+}
+
 fn write_atomic(path: &Path, data: &[u8], secret: bool) -> Result<()> {
     write_file(path, data, secret, false)
 }

@@ -514,9 +514,17 @@ fn main() -> ExitCode {
 }
 
 fn parse_time(s: &str, what: &str) -> Result<OffsetDateTime> {
-    OffsetDateTime::parse(s, &Rfc3339).with_context(|| {
-        format!("{what}: {s:?} is not an RFC 3339 time (e.g. 2026-01-01T00:00:00+08:00)")
+    // The parser's reason once (its error repeats itself as its own source).
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
+        anyhow::anyhow!(
+            "{what}: {s:?} is not an RFC 3339 time (e.g. 2026-01-01T00:00:00+08:00): {e}"
+        )
     })
+}
+
+/// A time as people read it: RFC 3339 (`2026-12-02T00:00:00+08:00`).
+fn show(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 fn run(command: Command, lang: Lang) -> Result<u8> {
@@ -570,7 +578,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             Ok(if ok { 0 } else { 1 })
         }
         Command::Seal(SealCommand::Make(args)) => {
-            make(*args, &clock)?;
+            make(*args, &clock, lang)?;
             Ok(0)
         }
         Command::Sign(SignCommand::Ofd {
@@ -679,6 +687,8 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         }) => {
             let file = file.context("give the file to verify (or `eseal verify data …`)")?;
             let at = at.map(|t| parse_time(&t, "--at")).transpose()?;
+            // Outputs first: an existing report file is refused before any verification.
+            files::ensure_new(html_out.as_deref())?;
             let code = match &data {
                 Some(data) => {
                     let kind = doc::kind_of(&file, lang)?;
@@ -857,7 +867,7 @@ fn decode_seal_or_embedded(bytes: &[u8]) -> Result<AnySeal, eseal_ses::SesError>
     }
 }
 
-fn make(args: MakeArgs, clock: &dyn Clock) -> Result<()> {
+fn make(args: MakeArgs, clock: &dyn Clock, lang: Lang) -> Result<()> {
     let maker_cert = files::read_certificate(&args.maker_cert)?;
     let maker_key = files::read_private_key(&args.maker_key)?;
     let signer_certs = args
@@ -903,6 +913,17 @@ fn make(args: MakeArgs, clock: &dyn Clock) -> Result<()> {
     };
     let seal = eseal_ses::make_seal(&request, &maker_cert, &SoftwareSigner::new(maker_key))?;
     files::write_new(&args.out, seal.raw())?;
+    println!(
+        "{} {} ({} {}, {} {} .. {}) → {}",
+        lang.t("已制作印章", "made the seal"),
+        eseal_core::text::printable(&request.name),
+        lang.t("印章编码", "esID"),
+        request.es_id,
+        lang.t("有效期", "valid"),
+        show(request.valid_start),
+        show(request.valid_end),
+        args.out.display()
+    );
     Ok(())
 }
 
@@ -933,7 +954,7 @@ fn check_certificates_for_making(
             );
         } else {
             bail!(
-                "the seal name {:?} matches no signer certificate subject ({}); R-MAKE-4 requires it",
+                "the seal name {:?} matches no signer certificate subject ({}): the name on a seal must be the one its certificate is made out to",
                 args.name,
                 parsed
                     .iter()
@@ -988,10 +1009,12 @@ fn seal_validity(
     for c in &certs {
         if start < c.not_before() || end > c.not_after() {
             bail!(
-                "the seal's validity {start} .. {end} goes beyond the signer certificate {} ({} .. {}); R-VALID-1 ties a seal's validity to its certificate's",
+                "the seal's validity {} .. {} goes beyond the signer certificate {} ({} .. {}): a seal is valid exactly as long as its certificate",
+                show(start),
+                show(end),
                 c.subject(),
-                c.not_before(),
-                c.not_after()
+                show(c.not_before()),
+                show(c.not_after())
             );
         }
     }

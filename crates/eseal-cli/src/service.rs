@@ -290,12 +290,28 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
                 a.enrolment.totp_secret
             );
             sayln!("  {}", a.enrolment.otpauth_uri);
+            // The binary as it was started (`cargo run` puts it under target/).
+            let me = std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| "eseal".into());
             sayln!(
-                "  {}: eseal totp {}",
+                "  {}: {me} totp {}",
                 lang.t("当前动态口令", "current code"),
                 a.enrolment.totp_secret
             );
         }
+        sayln!();
+        sayln!(
+            "{} scripts/demo-registry.sh {}",
+            lang.t(
+                "下一步：另开一个终端运行",
+                "Next: in another terminal run"
+            ),
+            lang.t(
+                "（它另起一个演示服务，用 curl 走一遍申请、审核、制章、备案、注销的全过程）",
+                "(it starts a demo registry of its own and walks the lifecycle with curl: apply, review, make, file, revoke)"
+            )
+        );
         tokio::signal::ctrl_c()
             .await
             .context("waiting for Ctrl-C")?;

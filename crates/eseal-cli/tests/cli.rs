@@ -1342,3 +1342,118 @@ fn verify_names_the_kind_of_a_wrong_file() {
         assert!(!text(&o).contains("EOCD"), "{args:?}: {}", text(&o));
     }
 }
+
+/// Issue 15 item 7, the smaller things a newcomer met in the CLI: `seal make` says what it
+/// made; times print as RFC 3339; a time that does not parse says why once; messages say
+/// their reason in words, not requirement IDs; an existing `--html` file is refused before
+/// any report is printed; a second signature is `signature 2`, whatever its ID.
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
+#[test]
+fn the_cli_says_things_plainly() {
+    let Some(samples) = eseal_testkit::samples() else {
+        return;
+    };
+    let s = setup();
+    let o = make_seal(&s, "v4", "signer", "seal.esl");
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("made the seal 威海市测试有限公司"),
+        "{}",
+        text(&o)
+    );
+    let with = |extra: &[&str]| {
+        let mut args: Vec<String> = [
+            "seal",
+            "make",
+            "--format",
+            "v4",
+            "--type",
+            "official",
+            "--name",
+            "威海市测试有限公司",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        for (k, v) in [
+            ("--maker-cert", "maker.pem"),
+            ("--maker-key", "maker.key"),
+            ("--signer-cert", "signer.pem"),
+            ("--image", "stamp.svg"),
+        ] {
+            args.push(k.into());
+            args.push(s.p(v));
+        }
+        args.extend(["--width-mm", "42", "--height-mm", "42", "--out"].map(String::from));
+        args.push(s.p("other.esl"));
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        eseal(&refs)
+    };
+    let o = with(&["--valid-from", "2026-13-01"]);
+    assert_eq!(code(&o), 3);
+    assert_eq!(
+        text(&o).matches("could not be parsed").count(),
+        1,
+        "{}",
+        text(&o)
+    );
+    let o = with(&["--valid-from", "2000-12-01T00:00:00+08:00"]);
+    assert_eq!(code(&o), 3);
+    assert!(
+        text(&o).contains("2000-12-01T00:00:00+08:00"),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        !text(&o).contains("0:00:00.0") && !text(&o).contains("R-VALID"),
+        "{}",
+        text(&o)
+    );
+    let o = with(&["--name", "别的公司"]);
+    assert!(!text(&o).contains("R-MAKE"), "{}", text(&o));
+    // Two signatures on one document: signature 1 and signature 2.
+    let sign = |input: &str, out: &str, y: &str| {
+        eseal(&[
+            "sign",
+            "ofd",
+            "--seal",
+            &s.p("seal.esl"),
+            "--cert",
+            &s.p("signer.pem"),
+            "--key",
+            &s.p("signer.key"),
+            "--in",
+            input,
+            "--out",
+            out,
+            "--page",
+            "1",
+            "--x",
+            "10",
+            "--y",
+            y,
+        ])
+    };
+    let hello = samples.join("helloworld.ofd").display().to_string();
+    assert_eq!(code(&sign(&hello, &s.p("once.ofd"), "10")), 0);
+    assert_eq!(code(&sign(&s.p("once.ofd"), &s.p("twice.ofd"), "80")), 0);
+    let o = eseal(&["verify", &s.p("twice.ofd")]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("signature 1 (ID") && out.contains("signature 2 (ID"),
+        "{out}"
+    );
+    // An existing report file: refused before anything is verified or printed.
+    std::fs::write(s.path("report.html"), "mine").unwrap();
+    let o = eseal(&["verify", &s.p("twice.ofd"), "--html", &s.p("report.html")]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    assert!(o.stdout.is_empty(), "{}", text(&o));
+    assert_eq!(
+        std::fs::read_to_string(s.path("report.html")).unwrap(),
+        "mine"
+    );
+}

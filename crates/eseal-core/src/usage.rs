@@ -89,7 +89,7 @@ impl Usage {
         if purpose.trim().is_empty() {
             return Err(DomainError::Invalid {
                 field: "purpose",
-                why: "every use of a seal records its purpose (R-AUDIT-2)".into(),
+                why: "every use of a seal records its purpose (the usage ledger)".into(),
             });
         }
         if document_sm3.len() != 64 || !document_sm3.bytes().all(|b| b.is_ascii_hexdigit()) {

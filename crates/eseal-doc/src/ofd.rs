@@ -312,7 +312,7 @@ fn verify_one<R: Read + Seek>(
             }
             Err(_) => {
                 let why = if eseal_gm::Sm2Signature::from_der_or_raw(&value).is_ok() {
-                    "Type=Sign with a bare SM2 signature and no certificate: the signer cannot be identified (formats.md §9, legacy ofdrw)".to_owned()
+                    "Type=Sign with a bare SM2 signature and no certificate: the signer cannot be identified (an old ofdrw form that carries no certificate)".to_owned()
                 } else {
                     format!(
                         "{}: neither GB/T 35275 SignedData nor an SM2 signature",

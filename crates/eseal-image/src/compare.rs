@@ -423,9 +423,14 @@ pub fn compare(a: &Ink, b: &Ink) -> Result<Comparison, ImageError> {
         } else {
             "centre (star or centre text)"
         };
+        // Relative to an average region's ink: more than all of it reads as a multiple.
+        let amount = if s.worst_region >= 1.0 {
+            format!("{:.1} times an average region's ink", s.worst_region)
+        } else {
+            format!("{:.0}% of an average region's ink", s.worst_region * 100.0)
+        };
         differences.push(format!(
-            "{region} differs (grid cell {cx},{cy}: {:.0}% of a region's ink unmatched)",
-            s.worst_region * 100.0
+            "{region} differs (grid cell {cx},{cy}: unmatched ink of {amount})"
         ));
     }
     if s.f1 < MATCH_THRESHOLD {

@@ -116,7 +116,7 @@ pub fn check_certificate(
         return Err(ApiError::unprocessable(
             "certificate_invalid",
             format!(
-                "the seal name {seal_name:?} does not match the certificate subject {} (R-MAKE-4)",
+                "the seal name {seal_name:?} does not match the certificate subject {}: the name on a seal must be the one its certificate is made out to",
                 cert.subject()
             ),
         ));
@@ -164,7 +164,7 @@ pub fn make(
             ApiError::unprocessable(
                 "impression_not_registered",
                 format!(
-                    "no impression of kind {} is registered with the police for {} (R-MAKE-3)",
+                    "no impression of kind {} is registered with the police for {}: official and legal-representative seals carry the impression registered there",
                     app.kind.wire_name(),
                     app.organisation_code.as_deref().unwrap_or("-")
                 ),

@@ -335,7 +335,7 @@ pub fn may_use(seal: &Seal, caller: &crate::auth::Caller) -> Result<(), ApiError
                 return Err(ApiError {
                     status: 403,
                     code: "not_the_holder",
-                    detail: "a personal seal signs only for its holder (R-USE-4)".into(),
+                    detail: "a personal seal signs only for its holder".into(),
                     field: None,
                 });
             }
@@ -349,9 +349,7 @@ pub fn may_use(seal: &Seal, caller: &crate::auth::Caller) -> Result<(), ApiError
                 return Err(ApiError {
                     status: 403,
                     code: "not_the_custodian",
-                    detail:
-                        "an official seal is used by a custodian of its organisation (R-CUST-1)"
-                            .into(),
+                    detail: "an official seal is used by a custodian of its organisation".into(),
                     field: None,
                 });
             }
@@ -362,7 +360,7 @@ pub fn may_use(seal: &Seal, caller: &crate::auth::Caller) -> Result<(), ApiError
                 return Err(ApiError {
                     status: 403,
                     code: "not_the_holder",
-                    detail: "a position seal signs only for its holder, within the scope the organisation set (R-USE-3)".into(),
+                    detail: "a position seal signs only for its holder, within the scope the organisation set".into(),
                     field: None,
                 });
             }
@@ -461,7 +459,7 @@ async fn precheck_approval(s: &AppState, seal: &Seal, input: &SignInput) -> Resu
     let id = input
         .use_request
         .as_deref()
-        .ok_or("an official seal signs only under an approved use request (R-USE-2)")?;
+        .ok_or("an official seal signs only under an approved use request")?;
     let r = s
         .store()
         .get::<eseal_core::UseRequest>(id)
