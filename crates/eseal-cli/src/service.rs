@@ -88,6 +88,10 @@ pub struct ServeArgs {
     /// a fifth).
     #[arg(long, default_value_t = 600)]
     rate_public: u32,
+    /// No request log (one JSON line per request on standard error: method, route, status,
+    /// duration, user, client address; never a body or secret).
+    #[arg(long)]
+    no_request_log: bool,
     /// Trust anchors and CRLs for documents signed under other CAs (the national
     /// government-service CAs, another platform): online verification trusts them besides the
     /// platform's own PKI.
@@ -227,6 +231,9 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     };
     config.trusted_proxies = args.trusted_proxies;
     config.trust = args.trust;
+    if args.no_request_log {
+        config.request_log = eseal_server::ops::RequestLog::Off;
+    }
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await

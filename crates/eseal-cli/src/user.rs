@@ -17,6 +17,24 @@ pub enum UserCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// A lost password or authenticator (the administrator's, say): a new one-time password
+    /// and TOTP secret, printed once; the user's sessions end. Audited as done by the
+    /// operator. Needs the data key: give the data directory (with PostgreSQL also
+    /// --database; with an HSM, ESEAL_DATA_KEY cannot be used: run it where the service runs).
+    Reset {
+        /// The user name.
+        username: String,
+        /// The service's data directory (its data key, and its SQLite database unless
+        /// --database is given).
+        #[arg(long)]
+        data: std::path::PathBuf,
+        /// The PostgreSQL database, when the service uses one.
+        #[arg(long, env = "ESEAL_DATABASE")]
+        database: Option<String>,
+        /// The PostgreSQL schema.
+        #[arg(long)]
+        database_schema: Option<String>,
+    },
 }
 
 /// The actor of an operator's command: `operator:<login name>`.
@@ -48,6 +66,45 @@ pub fn run(cmd: UserCommand) -> Result<u8> {
                 done.map_err(|e| anyhow!("{}", e.detail))
             })?;
             println!("{username}: unlocked");
+            Ok(0)
+        }
+        UserCommand::Reset {
+            username,
+            data,
+            database,
+            database_schema,
+        } => {
+            let random = eseal_gm::provider::OsRandom;
+            let key = eseal_server::app::load_data_key(&data, &random, false)
+                .map_err(|e| anyhow!("{}", e.detail))?;
+            let rt = runtime()?;
+            let (password, enrolment) = rt.block_on(async {
+                let store = match (&database, &database_schema) {
+                    (Some(url), Some(schema)) => {
+                        eseal_store::Store::open_postgres_in_schema(url, schema).await?
+                    }
+                    (Some(url), None) => eseal_store::Store::open_url(url).await?,
+                    (None, _) => eseal_store::Store::open_sqlite(&data).await?,
+                };
+                let done = eseal_store::audit::ACTOR
+                    .scope(
+                        operator(),
+                        eseal_server::auth::reset_credentials(
+                            &store,
+                            &key,
+                            &username,
+                            time::OffsetDateTime::now_utc(),
+                            &random,
+                        ),
+                    )
+                    .await;
+                store.close().await;
+                done.map_err(|e| anyhow!("{}", e.detail))
+            })?;
+            println!("{username}: new credentials (shown once)");
+            println!("  password: {password}");
+            println!("  TOTP secret: {}", enrolment.totp_secret);
+            println!("  {}", enrolment.otpauth_uri);
             Ok(0)
         }
     }

@@ -298,3 +298,57 @@ fn query_output_cannot_be_forged_and_the_operator_unlocks() {
         "{out}"
     );
 }
+
+/// Issue 15 item 8: the administrator's password is lost; the operator on the server makes
+/// new credentials (`eseal user reset`), audited as theirs, and the administrator logs in.
+#[test]
+fn the_operator_recovers_a_lost_admin_password() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let run = eseal_server::fixture::start(data.clone()).await.unwrap();
+        run.abort();
+        run.state.store().close().await;
+    });
+    let o = eseal()
+        .args(["user", "reset", "admin", "--data"])
+        .arg(&data)
+        .env("USER", "ops1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    let (password, secret) = (field("password:"), field("TOTP secret:"));
+    rt.block_on(async {
+        let run = eseal_server::fixture::start(data.clone()).await.unwrap();
+        let code = eseal_server::auth::totp_code(
+            &eseal_server::auth::base32_decode(&secret).unwrap(),
+            eseal_server::auth::totp_step(time::OffsetDateTime::now_utc()),
+        );
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1/login", run.url))
+            .json(&serde_json::json!({"username": "admin", "password": password, "totp": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let log = run.state.store().audit_log(0, 100_000).await.unwrap();
+        assert!(
+            log.iter()
+                .any(|e| e.actor == "operator:ops1" && e.object.starts_with("users/admin@"))
+        );
+        run.abort();
+    });
+}

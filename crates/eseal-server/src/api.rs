@@ -555,6 +555,13 @@ pub const ENDPOINTS: &[Endpoint] = &[
     ),
     ep!(
         "GET",
+        "/metrics",
+        Access::Roles(&[SystemAdmin, SecurityAdmin, Auditor]),
+        "Prometheus metrics: requests by route and status, signatures, filings pending and overdue, checkpoint ages (a scraper uses a system account's token with the auditor role)",
+        "运行指标（Prometheus 格式）"
+    ),
+    ep!(
+        "GET",
         "/api/v1/filings",
         Access::Roles(&[Maker, PoliceOfficer, Auditor]),
         "Filings (备案) with their deadline state (?state=pending|delivered)",
@@ -625,6 +632,7 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/status/{id}") => get(status),
         ("GET", "/api/v1/filings") => get(list_filings),
         ("GET", "/api/v1/pki") => get(pki_index),
+        ("GET", "/metrics") => get(crate::ops::metrics),
         ("GET", "/api/v1/pki/{file}") => get(pki_file),
         ("GET", "/api/v1/audit/checkpoint") => get(crate::transparency::audit_checkpoint),
         ("GET", "/api/v1/audit/log") => get(crate::transparency::audit_log),
@@ -682,7 +690,12 @@ pub fn router(state: AppState) -> Router {
             ));
         r = r.route(ep.path, h);
     }
+    let log = state.request_log();
     r.fallback(|| async { ApiError::not_found("endpoint", "") })
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), log),
+            crate::ops::observe,
+        ))
         .layer(middleware::from_fn(crate::limits::uri_length))
         .layer(middleware::from_fn(problem::localize))
         .with_state(state)
@@ -732,7 +745,11 @@ async fn authorize(
     req.extensions_mut().insert(caller);
     req.extensions_mut().insert(Secret(secret));
     // Every write this request makes is audited under the caller's name.
-    eseal_store::audit::ACTOR.scope(actor, next.run(req)).await
+    let mut resp = eseal_store::audit::ACTOR
+        .scope(actor.clone(), next.run(req))
+        .await;
+    resp.extensions_mut().insert(crate::ops::Actor(actor));
+    resp
 }
 
 #[derive(Debug, Clone)]

@@ -37,6 +37,10 @@ struct Inner {
     verifications_cancelled: std::sync::atomic::AtomicU64,
     /// Trust anchors and CRLs for documents signed under other CAs (`--trust DIR`).
     document_trust: eseal_pki::TrustStore,
+    /// Requests counted for `/metrics`.
+    requests: crate::ops::RequestCounts,
+    /// Where each request's log line goes.
+    request_log: crate::ops::RequestLog,
 }
 
 impl AppState {
@@ -68,15 +72,33 @@ impl AppState {
                 limiters: Arc::new(limiters),
                 verifications_cancelled: std::sync::atomic::AtomicU64::new(0),
                 document_trust: eseal_pki::TrustStore::new(),
+                requests: crate::ops::RequestCounts::default(),
+                request_log: crate::ops::RequestLog::Stderr,
             }),
         }
     }
 
-    /// The same state, trusting also `extra` for documents (anchors of other CAs).
-    pub fn with_document_trust(self, extra: eseal_pki::TrustStore) -> Self {
+    /// The requests counted so far.
+    pub fn requests(&self) -> &crate::ops::RequestCounts {
+        &self.inner.requests
+    }
+
+    /// Where requests are logged.
+    pub fn request_log(&self) -> crate::ops::RequestLog {
+        self.inner.request_log.clone()
+    }
+
+    /// The same state, trusting also `extra` for documents (anchors of other CAs), and
+    /// logging requests or not.
+    pub fn configured(
+        self,
+        extra: eseal_pki::TrustStore,
+        request_log: crate::ops::RequestLog,
+    ) -> Self {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
                 inner.document_trust = extra;
+                inner.request_log = request_log;
                 Self {
                     inner: Arc::new(inner),
                 }
@@ -409,6 +431,8 @@ pub struct ServeConfig {
     /// government-service CAs, another city's platform): online verification trusts its
     /// anchors besides the platform's own.
     pub trust: Option<PathBuf>,
+    /// Where a JSON line per request goes (`crate::ops`; standard error by default).
+    pub request_log: crate::ops::RequestLog,
 }
 
 impl ServeConfig {
@@ -435,6 +459,7 @@ impl ServeConfig {
             rate_limits: crate::limits::RateLimits::default(),
             trusted_proxies: Vec::new(),
             trust: None,
+            request_log: crate::ops::RequestLog::Stderr,
         }
     }
 }
@@ -499,14 +524,6 @@ pub const DEMO_ORG: &str = "威海市示例科技有限公司";
 /// Its registered contract-seal impression (rendered by eseal-image; testdata/registry/NOTES.md).
 pub const DEMO_IMPRESSION: &[u8] =
     include_bytes!("../../../testdata/registry/demo-contract-300dpi.png");
-
-fn one_time_password(random: &dyn SecureRandom) -> Result<String, ApiError> {
-    let mut b = [0u8; 12];
-    random
-        .fill(&mut b)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(format!("Es-{}-9a", crate::auth::base32(&b)))
-}
 
 /// Starts the service (and, unless a police URL is configured, the police simulator).
 pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running, ApiError> {
@@ -645,7 +662,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         )
         .await?;
     let first_admin = if store.all::<crate::auth::User>(1).await?.is_empty() {
-        let password = one_time_password(&random)?;
+        let password = crate::auth::one_time_password(&random)?;
         let (user, enrolment) = crate::auth::new_user(
             "admin",
             "系统管理员",
@@ -686,7 +703,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         None => eseal_pki::TrustStore::new(),
     };
     let state = AppState::new(store, clock, data_key, pki, connectors, limiters)
-        .with_document_trust(document_trust);
+        .configured(document_trust, config.request_log.clone());
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| ApiError::internal(format!("cannot listen on {}: {e}", config.listen)))?;

@@ -393,6 +393,63 @@ pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// A one-time password (to be changed at first use) that meets the password rules.
+pub fn one_time_password(random: &dyn SecureRandom) -> Result<String, ApiError> {
+    let b: [u8; 12] = random_bytes(random)?;
+    Ok(format!("Es-{}-9a", base32(&b)))
+}
+
+/// A lost password or authenticator, recovered by an operator on the server (`eseal user
+/// reset`): a new one-time password and a new TOTP secret, the lockout cleared, every login
+/// session of the user ended. Returns the password and the enrolment, shown once.
+pub async fn reset_credentials(
+    store: &Store,
+    key: &DataKey,
+    username: &str,
+    now: OffsetDateTime,
+    random: &dyn SecureRandom,
+) -> Result<(String, Enrolment), ApiError> {
+    let Some(Versioned {
+        record: mut user,
+        version,
+    }) = store.get::<User>(username).await?
+    else {
+        return Err(ApiError::not_found("user", username));
+    };
+    if user.system {
+        return Err(ApiError::invalid(
+            "username",
+            "a system account has no password; the security admin issues it a token",
+        ));
+    }
+    let password = one_time_password(random)?;
+    let secret: [u8; 20] = random_bytes(random)?;
+    user.password_hash = hash_password(&password, random)?;
+    user.totp_secret = seal_secret(key, random, &secret)?;
+    user.totp_last_step = 0;
+    user.failures = 0;
+    user.locked_until = 0;
+    let mut batch = Batch::new();
+    batch.update(&user, version)?;
+    for s in store.find::<Session>("user_id", username, 100_000).await? {
+        if !s.record.ended && !s.record.token {
+            let mut ended = s.record.clone();
+            ended.ended = true;
+            batch.update(&ended, s.version)?;
+        }
+    }
+    store.commit(&batch, now).await?;
+    let b32 = base32(&secret);
+    Ok((
+        password,
+        Enrolment {
+            username: username.to_owned(),
+            otpauth_uri: format!("otpauth://totp/eseal:{username}?secret={b32}&issuer=eseal"),
+            totp_secret: b32,
+        },
+    ))
+}
+
 /// A new user's one-time enrolment data.
 #[derive(Debug, Clone, Serialize)]
 pub struct Enrolment {

@@ -15,6 +15,7 @@ pub mod install;
 pub mod keystore;
 pub mod limits;
 pub mod making;
+pub mod ops;
 pub mod outbox;
 pub mod problem;
 pub mod registry;

@@ -116,3 +116,73 @@ async fn item4_a_stamp_off_the_page_is_refused() {
     );
     svc.run.abort();
 }
+
+/// Item 8: a request log (method, route, status, duration, user; never a body, a query or a
+/// secret) and Prometheus metrics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn item8_requests_are_logged_and_counted() {
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let svc = common::start_with(&Backend::Sqlite, datetime!(2026-06-01 09:00 UTC), |c| {
+        c.request_log = eseal_server::ops::RequestLog::Memory(lines.clone());
+    })
+    .await;
+    let admin = svc.admin().await;
+    let auditor = svc.user(&admin, "auditor1", &["auditor"]).await;
+    let (s, _) = svc
+        .call(
+            "GET",
+            "/api/v1/seals?holder=11010519491231002X",
+            Some(&auditor),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = svc.call("GET", "/api/v1/status/ES123", None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let logged = lines.lock().unwrap().clone();
+    let parsed: Vec<serde_json::Value> = logged
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let login = parsed
+        .iter()
+        .find(|v| v["route"] == "/api/v1/login" && v["status"] == 200)
+        .unwrap();
+    assert!(login["ms"].as_f64().unwrap() >= 0.0 && login["client"] == "127.0.0.1");
+    assert!(
+        parsed
+            .iter()
+            .any(|v| v["route"] == "/api/v1/seals" && v["user"] == "auditor1")
+    );
+    assert!(
+        parsed
+            .iter()
+            .any(|v| v["route"] == "/api/v1/status/{id}" && v["status"] == 404)
+    );
+    let all = logged.join("\n");
+    for secret in [common::PASSWORD, "11010519491231002X", "ES123", "Bearer"] {
+        assert!(!all.contains(secret), "{secret} in the request log");
+    }
+    // Metrics, to the auditor (not to the public).
+    let (s, _) = svc.call("GET", "/metrics", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let r = svc
+        .http
+        .get(svc.url("/metrics"))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    for want in [
+        "eseal_http_requests_total{method=\"POST\",route=\"/api/v1/login\",status=\"200\"}",
+        "eseal_usages{state=\"signed\"} 0",
+        "eseal_filings_pending{deadline=\"overdue\"} 0",
+        "eseal_verifications_cancelled_total 0",
+        "# TYPE eseal_http_request_seconds_total counter",
+    ] {
+        assert!(text.contains(want), "{want} missing:\n{text}");
+    }
+    svc.run.abort();
+}

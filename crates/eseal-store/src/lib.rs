@@ -1106,6 +1106,36 @@ impl Store {
         Ok(rows.into_iter().map(|(l,)| l).collect())
     }
 
+    /// When the latest checkpoint of `log` was stored (Unix seconds), if there is one.
+    pub async fn latest_checkpoint_time(
+        &self,
+        log: transparency::Log,
+    ) -> Result<Option<i64>, StoreError> {
+        let sql = format!(
+            "SELECT at FROM {} ORDER BY size DESC LIMIT 1",
+            log.checkpoints()
+        );
+        let row: Option<(i64,)> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .fetch_optional(p)
+            .await)?;
+        Ok(row.map(|(at,)| at))
+    }
+
+    /// How many records have `column` equal to `value` (`column` one of the record's indexed
+    /// columns).
+    pub async fn count<R: Record>(
+        &self,
+        column: &'static str,
+        value: &str,
+    ) -> Result<i64, StoreError> {
+        let sql = format!("SELECT count(*) FROM {} WHERE {column} = $1", R::TABLE);
+        let (n,): (i64,) = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .bind(value)
+            .fetch_one(p)
+            .await)?;
+        Ok(n)
+    }
+
     /// The latest stored checkpoint of `log`: (size, signed note).
     pub async fn latest_checkpoint(
         &self,

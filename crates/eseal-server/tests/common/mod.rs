@@ -85,6 +85,7 @@ pub async fn start_with(
     // Every request of a test comes from 127.0.0.1: the per-address rates are lifted (the
     // tests of the limits set their own).
     config.rate_limits = generous();
+    config.request_log = eseal_server::ops::RequestLog::Off;
     if let Backend::Postgres(url) = backend {
         config.database = Some(url.clone());
         config.database_schema = Some(pg_schema());

@@ -1,0 +1,215 @@
+//! Operating the service (issue 15 item 8): a request log and metrics.
+//!
+//! * The request log is one JSON line per request on standard error: time, method, the route
+//!   (its template, `/api/v1/seals/{id}`, so no identifier or citizen ID from the path is
+//!   written), status, duration, the acting user and the client address. Never a body, a
+//!   query string or a header.
+//! * `GET /metrics` (the system and security admins and the auditor; a scraper uses a system
+//!   account's token with the auditor role) answers in the Prometheus text format: requests by
+//!   route and status, their total time, signatures made, filings pending, near their
+//!   deadline and overdue, each log's checkpoint age, verifications abandoned by their client.
+
+use crate::app::AppState;
+use crate::problem::ApiError;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+/// Where request log lines go.
+#[derive(Clone, Default)]
+pub enum RequestLog {
+    /// Standard error (the default of `eseal serve`).
+    #[default]
+    Stderr,
+    /// Nowhere.
+    Off,
+    /// Kept in memory (tests read what would have been written).
+    Memory(std::sync::Arc<Mutex<Vec<String>>>),
+}
+
+impl std::fmt::Debug for RequestLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RequestLog::Stderr => "Stderr",
+            RequestLog::Off => "Off",
+            RequestLog::Memory(_) => "Memory",
+        })
+    }
+}
+
+impl RequestLog {
+    fn write(&self, line: &str) {
+        match self {
+            RequestLog::Stderr => eprintln!("{line}"),
+            RequestLog::Off => {}
+            RequestLog::Memory(lines) => lines
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(line.to_owned()),
+        }
+    }
+}
+
+/// The acting user of a request, as the access check found it (a response extension the
+/// request log reads).
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+/// What requests are counted by: method, route, status.
+type RequestKey = (String, String, u16);
+/// How many, and their total duration in seconds.
+type RequestTally = (u64, f64);
+
+/// Requests counted by (method, route, status): how many, and their total duration.
+#[derive(Debug, Default)]
+pub struct RequestCounts(Mutex<BTreeMap<RequestKey, RequestTally>>);
+
+impl RequestCounts {
+    fn add(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let e = m
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_insert((0, 0.0));
+        e.0 += 1;
+        e.1 += seconds;
+    }
+
+    fn snapshot(&self) -> Vec<(RequestKey, RequestTally)> {
+        let m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.iter().map(|(k, v)| (k.clone(), *v)).collect()
+    }
+}
+
+/// Middleware: counts every request and writes its line to the request log.
+pub async fn observe(
+    State((state, log)): State<(AppState, RequestLog)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().as_str().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("(no route)".to_owned(), |m| m.as_str().to_owned());
+    let client = state.limiters().client(&req).to_string();
+    let resp = next.run(req).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let status = resp.status().as_u16();
+    state.requests().add(&method, &route, status, seconds);
+    if !matches!(log, RequestLog::Off) {
+        let user = resp.extensions().get::<Actor>().map(|a| a.0.clone());
+        let line = serde_json::json!({
+            "ts": time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            "method": method,
+            "route": route,
+            "status": status,
+            "ms": (seconds * 1000.0 * 10.0).round() / 10.0,
+            "user": user,
+            "client": client,
+        });
+        log.write(&line.to_string());
+    }
+    resp
+}
+
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// `GET /metrics`.
+pub async fn metrics(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let now = s.now();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP eseal_http_requests_total HTTP requests by method, route and status.\n# TYPE eseal_http_requests_total counter"
+    );
+    let counts = s.requests().snapshot();
+    for ((m, r, st), (n, _)) in &counts {
+        let _ = writeln!(
+            out,
+            "eseal_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{st}\"}} {n}",
+            label(m),
+            label(r)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP eseal_http_request_seconds_total Time spent answering, by method and route.\n# TYPE eseal_http_request_seconds_total counter"
+    );
+    let mut by_route: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for ((m, r, _), (_, secs)) in &counts {
+        *by_route.entry((m.clone(), r.clone())).or_default() += secs;
+    }
+    for ((m, r), secs) in by_route {
+        let _ = writeln!(
+            out,
+            "eseal_http_request_seconds_total{{method=\"{}\",route=\"{}\"}} {secs:.6}",
+            label(&m),
+            label(&r)
+        );
+    }
+    let store = s.store();
+    let _ = writeln!(
+        out,
+        "# HELP eseal_usages Uses of seals in the ledger, by state.\n# TYPE eseal_usages gauge"
+    );
+    for state in ["signed", "intent", "aborted"] {
+        let n = store.count::<eseal_core::Usage>("state", state).await?;
+        let _ = writeln!(out, "eseal_usages{{state=\"{state}\"}} {n}");
+    }
+    let pending = store.pending_filings(100_000).await?;
+    let mut by_deadline: BTreeMap<String, u64> = BTreeMap::new();
+    for f in &pending {
+        let st = serde_json::to_value(f.record.deadline_state(now))
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_else(|| "unknown".into());
+        *by_deadline.entry(st).or_default() += 1;
+    }
+    let _ = writeln!(
+        out,
+        "# HELP eseal_filings_pending Filings (备案) not yet delivered to the police, by deadline state.\n# TYPE eseal_filings_pending gauge"
+    );
+    for st in ["on_time", "warning", "overdue"] {
+        let n = by_deadline.get(st).copied().unwrap_or(0);
+        let _ = writeln!(out, "eseal_filings_pending{{deadline=\"{st}\"}} {n}");
+    }
+    let _ = writeln!(
+        out,
+        "# HELP eseal_checkpoint_age_seconds Seconds since each log's latest signed checkpoint.\n# TYPE eseal_checkpoint_age_seconds gauge"
+    );
+    for log in [
+        eseal_store::transparency::Log::Audit,
+        eseal_store::transparency::Log::Seals,
+    ] {
+        if let Some(at) = store.latest_checkpoint_time(log).await? {
+            let _ = writeln!(
+                out,
+                "eseal_checkpoint_age_seconds{{log=\"{}\"}} {}",
+                log.origin(),
+                (now.unix_timestamp() - at).max(0)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "# HELP eseal_verifications_cancelled_total Online verifications stopped because their client went away.\n# TYPE eseal_verifications_cancelled_total counter\neseal_verifications_cancelled_total {}",
+        s.verifications_cancelled()
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    let mut resp = out.into_response();
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(resp)
+}
