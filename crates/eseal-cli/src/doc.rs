@@ -96,6 +96,17 @@ pub fn wrong_kind(
     Some(lang.t(&zh, &en).to_owned())
 }
 
+/// Every signature of the OFD `file`, or why the package cannot be read.
+pub fn check_ofd(
+    file: &Path,
+    policy: &eseal_ses::VerifyPolicy,
+) -> Result<eseal_doc::OfdReport, eseal_doc::DocError> {
+    let f = std::fs::File::open(file)
+        .map_err(|e| eseal_doc::DocError::Io(format!("cannot open {}: {e}", file.display())))?;
+    eseal_doc::Package::open(std::io::BufReader::new(f))
+        .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, policy, &SoftwareVerifier))
+}
+
 /// Verify every signature of an OFD: exit 0 all PASSED, 1 any FAILED, 2 otherwise.
 pub fn verify_ofd_file(
     file: &Path,
@@ -105,12 +116,10 @@ pub fn verify_ofd_file(
     html: Option<&Path>,
     lang: Lang,
 ) -> Result<u8> {
-    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let mut policy = crate::trust::policy(trust)?;
     policy.now = at;
     // A package that cannot be read or whose structure is broken is FAILED / FORMAT_FAILURE.
-    let result = eseal_doc::Package::open(std::io::BufReader::new(f))
-        .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier));
+    let result = check_ofd(file, &policy);
     let report = match result {
         Ok(r) => r,
         // Cut short: not a verdict on a signature, the file is not all there.

@@ -5,6 +5,7 @@
 //! 2 indeterminate; every command 3 on usage or I/O errors (message on stderr).
 
 mod audit;
+mod batch;
 mod bench;
 mod demo;
 mod doc;
@@ -253,6 +254,8 @@ enum SignCommand {
         cert: PathBuf,
         #[arg(long)]
         key: PathBuf,
+        /// The OFD to sign; or a directory, whose OFD files are all signed into --out (a new
+        /// directory), with the same placement.
         #[arg(long = "in")]
         input: PathBuf,
         #[arg(long)]
@@ -310,8 +313,10 @@ enum SignCommand {
 struct VerifyArgs {
     #[command(subcommand)]
     command: Option<VerifyCommand>,
-    /// The signed file: an OFD package, or a detached SES_Signature (with --data).
-    file: Option<PathBuf>,
+    /// The signed file: an OFD package, or a detached SES_Signature (with --data). Several
+    /// files, or a directory (its OFD files), are verified one after another with a summary
+    /// table (or one JSON line each with --json).
+    files: Vec<PathBuf>,
     /// The signed data, for a detached signature.
     #[arg(long)]
     data: Option<PathBuf>,
@@ -599,6 +604,19 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                 (None, true) => eseal_doc::Placement::Riding { y },
                 (None, false) => eseal_doc::Placement::Page { page, x, y },
             };
+            if input.is_dir() {
+                return batch::sign_many(
+                    seal.as_deref(),
+                    kind == OfdKindArg::Sign,
+                    &cert,
+                    &key,
+                    &input,
+                    &out,
+                    placement,
+                    &clock,
+                    lang,
+                );
+            }
             doc::sign_ofd_file(
                 seal.as_deref(),
                 kind == OfdKindArg::Sign,
@@ -675,7 +693,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         }
         Command::Verify(VerifyArgs {
             command: None,
-            file,
+            files,
             data,
             trust,
             at,
@@ -685,8 +703,20 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             log_key,
             witnesses,
         }) => {
-            let file = file.context("give the file to verify (or `eseal verify data …`)")?;
             let at = at.map(|t| parse_time(&t, "--at")).transpose()?;
+            let file = match files.as_slice() {
+                [] => bail!("give the file to verify (or `eseal verify data …`)"),
+                [one] if !one.is_dir() => one.clone(),
+                many => {
+                    if data.is_some() || html_out.is_some() || proof.is_some() {
+                        bail!(
+                            "--data, --html and --transparency take one file; give one file, or leave them out for several"
+                        );
+                    }
+                    let all = batch::expand(many)?;
+                    return batch::verify_many(&all, trust.as_deref(), at, json, lang);
+                }
+            };
             // Outputs first: an existing report file is refused before any verification.
             files::ensure_new(html_out.as_deref())?;
             let code = match &data {

@@ -1457,3 +1457,94 @@ fn the_cli_says_things_plainly() {
         "mine"
     );
 }
+
+/// Issue 15 item 9: a folder of documents signed with one placement, then verified together
+/// with a summary table, or one JSON line per file.
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
+#[test]
+fn folders_are_signed_and_verified_together() {
+    let Some(samples) = eseal_testkit::samples() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("demo");
+    let ds = d.to_string_lossy().into_owned();
+    assert_eq!(code(&eseal(&["demo", "--dir", &ds])), 0);
+    let p = |n: &str| tmp.path().join(n).to_string_lossy().into_owned();
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    for n in ["a.ofd", "b.ofd", "c.ofd"] {
+        std::fs::copy(samples.join("helloworld.ofd"), inbox.join(n)).unwrap();
+    }
+    let demo = |n: &str| d.join(n).to_string_lossy().into_owned();
+    let o = eseal(&[
+        "sign",
+        "ofd",
+        "--seal",
+        &demo("seal.esl"),
+        "--cert",
+        &demo("signer.pem"),
+        "--key",
+        &demo("signer.key"),
+        "--in",
+        &p("inbox"),
+        "--out",
+        &p("signed"),
+        "--page",
+        "1",
+        "--x",
+        "100",
+        "--y",
+        "150",
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("total: 3 signed, 0 failed"),
+        "{}",
+        text(&o)
+    );
+    // All three verify; a fourth that is not an OFD, and a fifth that is unsigned, show too.
+    let o = eseal(&["verify", &p("signed"), "--trust", &ds]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("total: 3 PASSED, 0 FAILED"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(tmp.path().join("signed/d.ofd"), b"%PDF-1.7\n").unwrap();
+    std::fs::copy(
+        samples.join("helloworld.ofd"),
+        tmp.path().join("signed/e.ofd"),
+    )
+    .unwrap();
+    let o = eseal(&["verify", &p("signed"), "--trust", &ds]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("3 PASSED, 1 FAILED, 0 INDETERMINATE, 1 not verified"),
+        "{out}"
+    );
+    assert!(out.contains("PDF"), "{out}");
+    let o = eseal(&["verify", &p("signed"), "--trust", &ds, "--json"]);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["indication"], "PASSED");
+    assert!(lines[3]["indication"].is_null());
+    // Several files named one by one work the same; --html takes one file only.
+    let o = eseal(&[
+        "verify",
+        &p("signed/a.ofd"),
+        &p("signed/b.ofd"),
+        "--trust",
+        &ds,
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&["verify", &p("signed"), "--html", &p("r.html")]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+}
