@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// What a material file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MaterialKind {
     /// 营业执照 / 统一社会信用代码证书
@@ -24,7 +24,7 @@ pub enum MaterialKind {
 }
 
 /// A stored material: its kind and the SM3 digest the store keeps it under.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Material {
     /// Kind.
     pub kind: MaterialKind,
@@ -33,7 +33,7 @@ pub struct Material {
 }
 
 /// Why the application was made.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "purpose")]
 pub enum Purpose {
     /// A new seal.
@@ -46,7 +46,7 @@ pub enum Purpose {
 }
 
 /// The application's state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum ApplicationState {
     /// Being prepared by the applicant.
@@ -55,6 +55,7 @@ pub enum ApplicationState {
     Submitted {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         at: OffsetDateTime,
     },
     /// Rejected with a reason shown to the applicant; can be corrected and resubmitted.
@@ -90,7 +91,7 @@ impl ApplicationState {
 }
 
 /// An application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Application {
     /// Identifier.
     pub id: String,

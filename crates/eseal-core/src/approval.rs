@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// The request's state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum UseRequestState {
     /// Waiting for approvals.
@@ -37,7 +37,7 @@ impl UseRequestState {
 }
 
 /// A request to use an official seal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UseRequest {
     /// Identifier.
     pub id: String,
@@ -59,9 +59,11 @@ pub struct UseRequest {
     pub used: u32,
     /// Window start.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub not_before: OffsetDateTime,
     /// Window end.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub not_after: OffsetDateTime,
     /// Distinct approvals needed.
     pub levels: u32,

@@ -16,7 +16,7 @@ pub const FIRST_BACKOFF: Duration = Duration::minutes(1);
 pub const MAX_BACKOFF: Duration = Duration::hours(1);
 
 /// What is filed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FilingEvent {
     /// A seal was made.
@@ -32,7 +32,9 @@ pub enum FilingEvent {
 }
 
 /// Where a filing goes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FilingTarget {
     /// The police seal-management system (备案, R-FILE-1; the 24-hour deadline applies).
@@ -43,7 +45,7 @@ pub enum FilingTarget {
 }
 
 /// Delivery state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum FilingState {
     /// Not delivered yet.
@@ -52,6 +54,7 @@ pub enum FilingState {
         attempts: u32,
         /// Not before.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         next_attempt: OffsetDateTime,
         /// The last error, if any.
         last_error: Option<String>,
@@ -62,12 +65,13 @@ pub enum FilingState {
         receipt: String,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         at: OffsetDateTime,
     },
 }
 
 /// How a filing stands against its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeadlineState {
     /// Pending, more than [`WARNING_BEFORE`] left.
@@ -83,7 +87,7 @@ pub enum DeadlineState {
 }
 
 /// One filing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Filing {
     /// Identifier (also the idempotency key sent to the police system).
     pub id: String,
@@ -93,6 +97,7 @@ pub struct Filing {
     pub event: FilingEvent,
     /// When it happened.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub created: OffsetDateTime,
     /// Delivery state.
     pub state: FilingState,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Business seals 业务专用章.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BusinessSeal {
     /// 合同专用章
@@ -21,7 +21,7 @@ pub enum BusinessSeal {
 }
 
 /// Official seals 电子公章 (R-KIND-1).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OfficialKind {
     /// 法定名称章
@@ -35,7 +35,7 @@ pub enum OfficialKind {
 }
 
 /// Position seals 电子职务章 (R-KIND-2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PositionKind {
     /// 法定代表人
@@ -51,7 +51,7 @@ pub enum PositionKind {
 }
 
 /// The three kinds of seal.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SealKind {
     /// 电子公章

@@ -13,7 +13,7 @@ fn check_name(field: &'static str, name: &str) -> Result<String, DomainError> {
 }
 
 /// An organisation that holds seals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Organisation {
     /// 统一社会信用代码, 18 characters, check character verified.
     pub uscc: String,
@@ -69,7 +69,7 @@ pub(crate) fn check_citizen_id(field: &'static str, id: &str) -> Result<String, 
 }
 
 /// A person: a holder of a personal or position seal, an agent, or a user of the platform.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Person {
     /// 公民身份号码, 18 characters, check character verified.
     pub citizen_id: String,

@@ -23,10 +23,11 @@ pub const REMIND_BEFORE: Duration = Duration::days(14);
 pub const MIN_LEN: usize = 6;
 
 /// The PIN state of one seal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PinState {
     /// When the PIN was last set.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub set_at: OffsetDateTime,
     /// Consecutive failed (or reserved, not yet cleared) attempts.
     pub failures: u32,
@@ -39,7 +40,7 @@ pub struct PinState {
 }
 
 /// What the holder should be told about the PIN's age.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PinAge {
     /// Fine.

@@ -16,13 +16,14 @@ use time::{Duration, OffsetDateTime};
 pub const APPROVAL_VALIDITY: Duration = Duration::days(30);
 
 /// A reset application's state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum PinResetState {
     /// Waiting for review.
     Submitted {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         at: OffsetDateTime,
     },
     /// Rejected with a reason (final: apply again).
@@ -38,12 +39,14 @@ pub enum PinResetState {
         reviewer: String,
         /// Completion deadline.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         until: OffsetDateTime,
     },
     /// Done: the seal was re-keyed (final).
     Done {
         /// When.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         at: OffsetDateTime,
         /// The new certificate's serial.
         certificate_serial: String,
@@ -63,7 +66,7 @@ impl PinResetState {
 }
 
 /// An application to reset a seal's PIN.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PinReset {
     /// Identifier.
     pub id: String,

@@ -6,7 +6,7 @@ use crate::error::DomainError;
 use serde::{Deserialize, Serialize};
 
 /// What a position seal's holder may sign.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PositionScope {
     /// The seal.
     pub seal_id: String,
@@ -21,7 +21,7 @@ pub struct PositionScope {
 }
 
 /// What a use claims about the document.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UseClaim {
     /// Document type.
     pub document_type: Option<String>,

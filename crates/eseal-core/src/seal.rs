@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 /// Why a seal was revoked (注销, R-REVOKE-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RevocationReason {
     /// The organisation was dissolved.
@@ -30,7 +30,7 @@ pub enum RevocationReason {
 }
 
 /// The seal's recorded state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum SealState {
     /// In force.
@@ -41,6 +41,7 @@ pub enum SealState {
         reason: RevocationReason,
         /// Effective from.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         at: OffsetDateTime,
         /// The replacing seal, for [`RevocationReason::Replaced`].
         replaced_by: Option<String>,
@@ -52,7 +53,7 @@ pub enum SealState {
 }
 
 /// What a relying party learns about a seal at a time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum SealStatus {
     /// Valid at that time.
@@ -67,12 +68,13 @@ pub enum SealStatus {
         reason: RevocationReason,
         /// Since when.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         at: OffsetDateTime,
     },
 }
 
 /// A seal record. Validity follows the bound certificate (R-VALID-1).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Seal {
     /// The seal ID (esID).
     pub id: String,
@@ -90,9 +92,11 @@ pub struct Seal {
     pub certificate_serial: String,
     /// Validity start (= the certificate's).
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub valid_from: OffsetDateTime,
     /// Validity end (= the certificate's).
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub valid_to: OffsetDateTime,
     /// State.
     pub state: SealState,
@@ -108,7 +112,7 @@ pub struct Seal {
 }
 
 /// Where a seal's signing key lives (issue 6 item 2).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "custody")]
 pub enum KeyCustody {
     /// In the holder's device (USB key, phone): only the certificate is bound here.

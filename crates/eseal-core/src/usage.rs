@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// Where a use stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum UsageState {
     /// Committed before the key is used.
@@ -24,6 +24,7 @@ pub enum UsageState {
         document_out_sm3: Option<String>,
         /// When.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         at: OffsetDateTime,
     },
     /// Never completed (crash, refused after the intent); final.
@@ -32,6 +33,7 @@ pub enum UsageState {
         why: String,
         /// When recovery or the refusal recorded it.
         #[serde(with = "time::serde::rfc3339")]
+        #[schemars(with = "String")]
         at: OffsetDateTime,
     },
 }
@@ -48,7 +50,7 @@ impl UsageState {
 }
 
 /// One use of a seal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Usage {
     /// Identifier.
     pub id: String,
@@ -68,6 +70,7 @@ pub struct Usage {
     pub approval: Option<String>,
     /// When the intent was recorded.
     #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
     pub created: OffsetDateTime,
     /// State.
     pub state: UsageState,

@@ -348,7 +348,7 @@ fn score(a: &[bool], b: &[bool], dist_a: &[f32], dist_b: &[f32], tol: f32) -> Sc
 }
 
 /// The result of a comparison.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     /// Similarity 0–1 (F1 of the aligned ink).
     pub score: f32,

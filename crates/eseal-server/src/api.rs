@@ -8,6 +8,7 @@ use crate::auth::{self, Caller, Role, User};
 use crate::making::{self, KeySource, MakeInput};
 use crate::problem::{self, ApiError};
 use crate::registry;
+use crate::views;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -61,6 +62,57 @@ pub struct Endpoint {
     pub summary_zh: &'static str,
     /// Request body, for the OpenAPI document: a JSON example, or `raw` for bytes.
     pub body: Option<&'static str>,
+    /// The request body's type (its schema).
+    pub request: Option<SchemaFn>,
+    /// The query parameters' type, whose properties are the parameters.
+    pub query: Option<SchemaFn>,
+    /// The status of success.
+    pub status: u16,
+    /// The response body's type, when JSON.
+    pub response: Option<SchemaFn>,
+    /// The response's media type when it is not JSON (PEM, a signed note, bytes, HTML).
+    pub media: Option<&'static str>,
+}
+
+/// Makes the JSON Schema of one type (schemars) for the OpenAPI document.
+pub type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+/// The [`SchemaFn`] of `T`.
+pub fn schema<T: schemars::JsonSchema>(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    g.subschema_for::<T>()
+}
+
+impl Endpoint {
+    /// The request body is a `T` (JSON).
+    pub const fn request(mut self, f: SchemaFn) -> Self {
+        self.request = Some(f);
+        self
+    }
+
+    /// The query string's parameters are `T`'s fields.
+    pub const fn query(mut self, f: SchemaFn) -> Self {
+        self.query = Some(f);
+        self
+    }
+
+    /// Success is `status` with a `T` (JSON).
+    pub const fn ok(mut self, status: u16, f: SchemaFn) -> Self {
+        self.status = status;
+        self.response = Some(f);
+        self
+    }
+
+    /// Success is `status` with no body.
+    pub const fn empty(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Success is 200 with a body of this media type.
+    pub const fn media(mut self, media: &'static str) -> Self {
+        self.media = Some(media);
+        self
+    }
 }
 
 use Role::*;
@@ -84,16 +136,17 @@ macro_rules! ep {
             summary: $s,
             summary_zh: $z,
             body: None,
+            request: None,
+            query: None,
+            status: 200,
+            response: None,
+            media: None,
         }
     };
     ($m:literal, $p:literal, $a:expr, $s:literal, $z:literal, $b:literal) => {
         Endpoint {
-            method: $m,
-            path: $p,
-            access: $a,
-            summary: $s,
-            summary_zh: $z,
             body: Some($b),
+            ..ep!($m, $p, $a, $s, $z)
         }
     };
 }
@@ -106,32 +159,40 @@ pub const ENDPOINTS: &[Endpoint] = &[
         Access::Roles(&[Holder, Custodian]),
         "Open a signing session with the PIN (key held in memory for ≤ 10 minutes and ≤ 1,000 signatures)",
         "开启签章会话（输入一次口令）",
-        r#"{"pin":"…","minutes":10,"signatures":100}"#
-    ),
+        r#"{"pin":"{{pin}}","minutes":10,"signatures":100}"#
+    )
+    .request(schema::<UnlockBody>)
+    .ok(201, schema::<views::SigningSession>),
     ep!(
         "POST",
         "/api/v1/verify",
         Access::Public,
         "Verify online: an OFD, or a detached signature with its data; the offline report plus the registry's status at signing time and ledger entry",
         "在线验章",
-        r#"{"ofd":"<base64>"} or {"signature":"<base64>","data":"<base64>"} or {"signature":"…","data_sm3":"<hex>"}"#
-    ),
+        r#"{"ofd":"{{signed_ofd}}"}"#
+    )
+    .request(schema::<VerifyBody>)
+    .ok(200, schema::<views::VerifyAnswer>),
     ep!(
         "POST",
         "/api/v1/seals/{id}/sign/ofd",
         Access::Roles(&[Holder, Custodian]),
         "Sign an OFD (GB/T 33190) with a visible stamp, with a platform-held key under its PIN",
         "OFD 文档签章",
-        r#"{"pin":"…","ofd":"<base64>","placement":{"page":1,"x":120,"y":200},"document_name":"合同.ofd","purpose":"签订合同"}"#
-    ),
+        r#"{"pin":"{{pin}}","ofd":"{{ofd}}","placement":{"page":{"page":1,"x":120,"y":200}},"document_name":"合同.ofd","purpose":"签订合同"}"#
+    )
+    .request(schema::<SignOfdBody>)
+    .ok(201, schema::<views::SignedOfd>),
     ep!(
         "POST",
         "/api/v1/seals/{id}/sign/batch",
         Access::Roles(&[Holder, Custodian]),
         "Sign up to 100 documents (detached or OFD) under one PIN or session, one purpose and approval; one result per document",
         "批量签章",
-        r#"{"pin":"…","purpose":"签订合同","documents":[{"document_name":"a.pdf","data":"<base64>"},{"document_name":"b.ofd","ofd":"<base64>","placement":{"page":{"page":1,"x":120,"y":200}}}]}"#
-    ),
+        r#"{"pin":"{{pin}}","purpose":"签订合同","documents":[{"document_name":"a.pdf","data":"{{data}}"},{"document_name":"b.ofd","ofd":"{{ofd}}","placement":{"page":{"page":1,"x":120,"y":200}}}]}"#
+    )
+    .request(schema::<BatchBody>)
+    .ok(201, schema::<views::BatchAnswer>),
     ep!(
         "PUT",
         "/api/v1/seals/{id}/scope",
@@ -139,23 +200,29 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Set a position seal's authorised scope (document types, business categories, amount limit)",
         "设置职务章授权范围",
         r#"{"document_types":["报销单"],"business_categories":["财务"],"amount_limit":50000}"#
-    ),
+    )
+    .request(schema::<ScopeBody>)
+    .ok(200, schema::<eseal_core::PositionScope>),
     ep!(
         "POST",
         "/api/v1/seals/{id}/sign/prepare",
         Access::Roles(&[Holder, Custodian]),
         "External signer, step 1: the exact TBS_Sign bytes for the holder's device to sign",
         "外部签名（设备持钥）第一步：待签数据",
-        r#"{"data":"<base64>","document_name":"合同.pdf","purpose":"签订合同","counterparty":null,"use_request":null}"#
-    ),
+        r#"{"data":"{{data}}","document_name":"合同.pdf","purpose":"签订合同","counterparty":null,"use_request":null}"#
+    )
+    .request(schema::<PrepareBody>)
+    .ok(201, schema::<views::Prepared>),
     ep!(
         "POST",
         "/api/v1/usages/{id}/finish",
         Access::Roles(&[Holder, Custodian]),
         "External signer, step 2: the device's SM2 signature; checked, assembled, recorded",
         "外部签名第二步：提交设备签名值",
-        r#"{"signature":"<base64 DER or r||s>"}"#
-    ),
+        r#"{"signature":"{{device_signature}}"}"#
+    )
+    .request(schema::<FinishBody>)
+    .ok(200, schema::<views::SignedData>),
     ep!(
         "PUT",
         "/api/v1/organisations/{uscc}",
@@ -163,29 +230,36 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Register an organisation and its internal rule (approval levels for official-seal use)",
         "登记单位及用印审批级数",
         r#"{"name":"威海市示例科技有限公司","approval_levels":2}"#
-    ),
+    )
+    .request(schema::<OrganisationBody>)
+    .ok(200, schema::<eseal_core::Organisation>),
     ep!(
         "POST",
         "/api/v1/seals/{id}/use-requests",
         Access::Roles(&[Custodian]),
         "Ask to use an official seal: documents (SM3), purpose, counterparty, stamps, window",
         "用印申请",
-        r#"{"documents":["<sm3 hex>"],"purpose":"签订采购合同","counterparty":"某公司","stamps":1,"not_before":"…","not_after":"…"}"#
-    ),
+        r#"{"documents":["{{data_sm3}}"],"purpose":"签订采购合同","counterparty":"某公司","stamps":1,"not_before":null,"not_after":"{{tomorrow}}"}"#
+    )
+    .request(schema::<UseRequestBody>)
+    .ok(201, schema::<eseal_core::UseRequest>),
     ep!(
         "GET",
         "/api/v1/use-requests",
         Access::Roles(&[Custodian, Approver, Auditor]),
         "Use requests of the caller's organisation (?state=pending|approved|rejected)",
         "用印申请列表"
-    ),
+    )
+    .query(schema::<StateQuery>)
+    .ok(200, schema::<Vec<eseal_core::UseRequest>>),
     ep!(
         "POST",
         "/api/v1/use-requests/{id}/approve",
         Access::Roles(&[Approver]),
         "Approve a use request (one level)",
         "用印审批通过"
-    ),
+    )
+    .ok(200, schema::<eseal_core::UseRequest>),
     ep!(
         "POST",
         "/api/v1/use-requests/{id}/reject",
@@ -193,45 +267,56 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Reject a use request with a reason",
         "用印审批驳回",
         r#"{"reason":"合同未经法务审核"}"#
-    ),
+    )
+    .request(schema::<RejectBody>)
+    .ok(200, schema::<eseal_core::UseRequest>),
     ep!(
         "POST",
         "/api/v1/seals/{id}/sign",
         Access::Roles(&[Holder, Custodian]),
         "Sign data (detached SES_Signature) with a platform-held seal key under its PIN",
         "签章（分离式签名）",
-        r#"{"pin":"…","data":"<base64>","document_name":"合同.pdf","purpose":"签订合同","counterparty":"某公司"}"#
-    ),
+        r#"{"pin":"{{pin}}","data":"{{data}}","document_name":"合同.pdf","purpose":"签订合同","counterparty":"某公司"}"#
+    )
+    .request(schema::<SignBody>)
+    .ok(201, schema::<views::SignedData>),
     ep!(
         "POST",
         "/api/v1/seals/{id}/pin",
         Access::Roles(&[Holder, Custodian]),
         "Change the seal's PIN (old + new)",
         "修改印章口令",
-        r#"{"old_pin":"…","new_pin":"…"}"#
-    ),
+        r#"{"old_pin":"{{pin}}","new_pin":"{{new_pin}}"}"#
+    )
+    .request(schema::<PinBody>)
+    .ok(200, schema::<views::PinChanged>),
     ep!(
         "POST",
         "/api/v1/seals/{id}/pin-resets",
         Access::Roles(&[Holder, Custodian]),
         "Apply to reset a forgotten or locked PIN, with proof materials (identity document and statement)",
         "申请重置印章口令",
-        r#"{"reason":"忘记口令","materials":[{"kind":"holder_id","sm3":"<hex>"},{"kind":"proof","sm3":"<hex>"}]}"#
-    ),
+        r#"{"reason":"忘记口令","materials":[{"kind":"holder_id","sm3":"{{id_card_sm3}}"},{"kind":"proof","sm3":"{{statement_sm3}}"}]}"#
+    )
+    .request(schema::<crate::resets::ApplyBody>)
+    .ok(201, schema::<eseal_core::PinReset>),
     ep!(
         "GET",
         "/api/v1/pin-resets",
         Access::Roles(&[Reviewer, Auditor]),
         "PIN reset applications (?state=submitted|approved|rejected|done)",
         "口令重置申请列表"
-    ),
+    )
+    .query(schema::<crate::resets::ListQuery>)
+    .ok(200, schema::<Vec<eseal_core::PinReset>>),
     ep!(
         "POST",
         "/api/v1/pin-resets/{id}/approve",
         Access::Roles(&[Reviewer]),
         "Approve a PIN reset (not one's own)",
         "口令重置审核通过"
-    ),
+    )
+    .ok(200, schema::<eseal_core::PinReset>),
     ep!(
         "POST",
         "/api/v1/pin-resets/{id}/reject",
@@ -239,108 +324,128 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Reject a PIN reset with a reason",
         "口令重置审核驳回",
         r#"{"reason":"身份证明不清晰"}"#
-    ),
+    )
+    .request(schema::<crate::resets::RejectBody>)
+    .ok(200, schema::<eseal_core::PinReset>),
     ep!(
         "POST",
         "/api/v1/pin-resets/{id}/complete",
         Access::Roles(&[Holder, Custodian]),
         "Complete an approved PIN reset with the new PIN: the seal is re-keyed (new key, certificate, seal data) and filed",
         "完成口令重置（印章换钥）",
-        r#"{"new_pin":"…"}"#
-    ),
+        r#"{"new_pin":"{{new_pin}}"}"#
+    )
+    .request(schema::<crate::resets::CompleteBody>)
+    .ok(200, schema::<views::ResetCompleted>),
     ep!(
         "GET",
         "/api/v1/seals/{id}/usages",
         Access::Roles(&[Holder, Custodian, Approver, Auditor]),
         "The seal's usage ledger, at most 500 per page (?after= the last id of the previous page; x-next-after names it when there are more)",
         "用印登记"
-    ),
+    )
+    .query(schema::<AfterQuery>)
+    .ok(200, schema::<Vec<eseal_core::Usage>>),
     ep!(
         "GET",
         "/api/v1/materials/{sm3}",
         Access::Roles(&[Reviewer, Maker]),
         "Read a material for review (decrypted)",
         "查看申请材料"
-    ),
+    )
+    .media("application/octet-stream"),
     ep!(
         "GET",
         "/api/v1/health",
         Access::Public,
         "Liveness and the storage backend",
         "健康检查"
-    ),
+    )
+    .ok(200, schema::<views::Health>),
     ep!(
         "GET",
         "/api/openapi.json",
         Access::Public,
         "This API as OpenAPI 3.1",
         "OpenAPI 文档"
-    ),
+    )
+    .media("application/json"),
     ep!(
         "GET",
         "/api/docs",
         Access::Public,
         "Browsable API description",
         "接口说明页面"
-    ),
+    )
+    .media("text/html"),
     ep!(
         "POST",
         "/api/v1/login",
         Access::Public,
         "Log in with password and TOTP",
         "登录（口令 + 动态口令）",
-        r#"{"username":"reviewer1","password":"…","totp":"123456"}"#
-    ),
+        r#"{"username":"reviewer1","password":"{{password}}","totp":"{{totp}}"}"#
+    )
+    .request(schema::<LoginBody>)
+    .ok(200, schema::<views::LoginAnswer>),
     ep!(
         "POST",
         "/api/v1/logout",
         Access::Authenticated,
         "End the session",
         "退出登录"
-    ),
+    )
+    .empty(204),
     ep!(
         "GET",
         "/api/v1/me",
         Access::Authenticated,
         "The caller and their roles",
         "当前用户"
-    ),
+    )
+    .ok(200, schema::<views::Me>),
     ep!(
         "POST",
         "/api/v1/users",
         Access::Roles(&[SystemAdmin]),
         "Create a user; returns the TOTP enrolment once",
         "创建用户",
-        r#"{"username":"reviewer1","display_name":"审核员一","roles":["reviewer"],"password":"…","system":false}"#
-    ),
+        r#"{"username":"reviewer1","display_name":"审核员一","roles":["reviewer"],"password":"{{password}}","system":false}"#
+    )
+    .request(schema::<NewUserBody>)
+    .ok(201, schema::<auth::Enrolment>),
     ep!(
         "GET",
         "/api/v1/users",
         Access::Roles(&[SystemAdmin, SecurityAdmin, Auditor]),
         "List users",
         "用户列表"
-    ),
+    )
+    .ok(200, schema::<Vec<UserView>>),
     ep!(
         "POST",
         "/api/v1/users/{username}/unlock",
         Access::Roles(&[SecurityAdmin]),
         "Unlock a locked account",
         "解锁账户"
-    ),
+    )
+    .empty(204),
     ep!(
         "POST",
         "/api/v1/users/{username}/disable",
         Access::Roles(&[SystemAdmin]),
         "Disable a user: their sessions and tokens stop at once, they cannot log in (users are never deleted)",
         "停用账户"
-    ),
+    )
+    .empty(204),
     ep!(
         "POST",
         "/api/v1/users/{username}/enable",
         Access::Roles(&[SystemAdmin]),
         "Enable a disabled user again",
         "启用账户"
-    ),
+    )
+    .empty(204),
     ep!(
         "PUT",
         "/api/v1/people/{citizen_id}",
@@ -348,7 +453,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Register a person (a seal holder) by citizen ID with the name on their ID card; personal and position seals carry it",
         "登记人员（印章持有人）",
         r#"{"name":"张三丰"}"#
-    ),
+    )
+    .request(schema::<PersonBody>)
+    .ok(200, schema::<views::PersonView>),
     ep!(
         "POST",
         "/api/v1/tokens",
@@ -356,21 +463,25 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Issue an API token for a system (machine) account, for at most 365 days; people log in instead",
         "签发接口令牌（仅限系统账户）",
         r#"{"username":"police-gateway","label":"police","days":90}"#
-    ),
+    )
+    .request(schema::<TokenBody>)
+    .ok(201, schema::<views::IssuedToken>),
     ep!(
         "GET",
         "/api/v1/tokens",
         Access::Roles(&[SecurityAdmin, Auditor]),
         "API tokens: account, issuer, label, created, expiry, last use, revoked",
         "接口令牌列表"
-    ),
+    )
+    .ok(200, schema::<Vec<views::TokenView>>),
     ep!(
         "POST",
         "/api/v1/tokens/{id}/revoke",
         Access::Roles(&[SecurityAdmin]),
         "Revoke an API token (by its id or the id's first 16 hex digits)",
         "吊销接口令牌"
-    ),
+    )
+    .ok(200, schema::<views::TokenView>),
     ep!(
         "POST",
         "/api/v1/materials",
@@ -378,51 +489,61 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Upload a material file (≤ 10 MiB); stored encrypted by SM3",
         "上传申请材料",
         "raw"
-    ),
+    )
+    .ok(201, schema::<views::StoredMaterial>),
     ep!(
         "POST",
         "/api/v1/applications",
         Access::Roles(&[Applicant]),
         "Create an application (draft)",
         "创建制章申请",
-        r#"{"kind":{"official":"legal_name"},"seal_name":"威海市示例科技有限公司","organisation_code":"91350100M000100Y43","holder_id":null,"purpose":{"purpose":"new"}}"#
-    ),
+        r#"{"kind":{"official":{"business":"contract"}},"seal_name":"威海市示例科技有限公司合同专用章","organisation_code":"91350100M000100Y43","holder_id":null,"purpose":{"purpose":"new"}}"#
+    )
+    .request(schema::<NewApplicationBody>)
+    .ok(201, schema::<Application>),
     ep!(
         "GET",
         "/api/v1/applications",
         Access::Roles(APP_READERS),
         "List applications by state (applicants see their own)",
         "申请列表"
-    ),
+    )
+    .query(schema::<StateQuery>)
+    .ok(200, schema::<Vec<Application>>),
     ep!(
         "GET",
         "/api/v1/applications/{id}",
         Access::Roles(APP_READERS),
         "One application",
         "申请详情"
-    ),
+    )
+    .ok(200, schema::<Application>),
     ep!(
         "POST",
         "/api/v1/applications/{id}/materials",
         Access::Roles(&[Applicant]),
         "Attach an uploaded material",
         "添加申请材料",
-        r#"{"kind":"business_licence","sm3":"<hex>"}"#
-    ),
+        r#"{"kind":"business_licence","sm3":"{{licence_sm3}}"}"#
+    )
+    .request(schema::<MaterialBody>)
+    .ok(200, schema::<Application>),
     ep!(
         "POST",
         "/api/v1/applications/{id}/submit",
         Access::Roles(&[Applicant]),
         "Submit for review",
         "提交审核"
-    ),
+    )
+    .ok(200, schema::<Application>),
     ep!(
         "POST",
         "/api/v1/applications/{id}/approve",
         Access::Roles(&[Reviewer]),
         "Approve (not one's own application)",
         "审核通过"
-    ),
+    )
+    .ok(200, schema::<Application>),
     ep!(
         "POST",
         "/api/v1/applications/{id}/reject",
@@ -430,143 +551,174 @@ pub const ENDPOINTS: &[Endpoint] = &[
         "Reject with a reason",
         "审核驳回",
         r#"{"reason":"营业执照不清晰"}"#
-    ),
+    )
+    .request(schema::<RejectBody>)
+    .ok(200, schema::<Application>),
     ep!(
         "POST",
         "/api/v1/applications/{id}/make",
         Access::Roles(&[Maker]),
         "Make the seal of an approved application",
         "制作印章",
-        r#"{"key":"platform","certificate":null,"impression":"<base64 PNG, optional>"}"#
-    ),
+        r#"{"key":"platform","certificate":null,"pin":"{{initial_pin}}"}"#
+    )
+    .request(schema::<MakeBody>)
+    .ok(201, schema::<views::Made>),
     ep!(
         "GET",
         "/api/v1/seals",
         Access::Roles(SEAL_READERS),
         "Seals of an organisation (?organisation=) or holder (?holder=), with status (?at=); holders see only their own, custodians and approvers only their organisation's",
         "印章查询"
-    ),
+    )
+    .query(schema::<SealQuery>)
+    .ok(200, schema::<Vec<views::SealView>>),
     ep!(
         "GET",
         "/api/v1/seals/{id}",
         Access::Roles(SEAL_READERS),
         "One seal with its status (its holder, its organisation's custodians and approvers, and the agency)",
         "印章详情"
-    ),
+    )
+    .query(schema::<AtQuery>)
+    .ok(200, schema::<views::SealView>),
     ep!(
         "GET",
         "/api/v1/seals/{id}/data",
         Access::Roles(SEAL_READERS),
         "The seal data (GB/T 38540 DER), to the same callers as the seal",
         "印章数据"
-    ),
+    )
+    .media("application/octet-stream"),
     ep!(
         "GET",
         "/api/v1/seals/{id}/history",
         Access::Roles(&[Maker, PoliceOfficer, Auditor]),
         "Every stored version of a seal",
         "印章历史"
-    ),
+    )
+    .ok(200, schema::<Vec<views::SealVersion>>),
     ep!(
         "POST",
         "/api/v1/seals/{id}/renew",
         Access::Roles(&[Maker]),
         "Renew (last 3 months before expiry) with a new certificate",
         "印章延期",
-        r#"{"certificate":null}"#
-    ),
+        r#"{"certificate":null,"pin":"{{initial_pin}}"}"#
+    )
+    .request(schema::<RenewBody>)
+    .ok(200, schema::<views::SealView>),
     ep!(
         "POST",
         "/api/v1/seals/{id}/revoke",
         Access::Roles(&[Maker]),
         "Revoke with a reason and proof materials",
         "印章注销",
-        r#"{"reason":"stolen_or_lost","proof":["<sm3 hex>"]}"#
-    ),
+        r#"{"reason":"stolen_or_lost","proof":["{{proof_sm3}}"]}"#
+    )
+    .request(schema::<RevokeBody>)
+    .ok(200, schema::<views::SealView>),
     ep!(
         "GET",
         "/api/v1/status/{id}",
         Access::Public,
         "Public seal status at a time (?at=)",
         "印章状态查询（公开）"
-    ),
+    )
+    .query(schema::<AtQuery>)
+    .ok(200, schema::<views::PublicStatus>),
     ep!(
         "GET",
         "/api/v1/audit/checkpoint",
         Access::Roles(&[Auditor]),
         "The latest signed checkpoint of the audit log (a C2SP signed note; key in DATA/pki/audit-key.pem)",
         "审计日志最新签名检查点"
-    ),
+    )
+    .media("text/plain"),
     ep!(
         "GET",
         "/api/v1/audit/log",
         Access::Roles(&[Auditor]),
         "The audit log, filtered (?since=&until= RFC 3339, &actor=, &event= prefix, &seal=, &limit= ≤ 1000)",
         "审计日志查询"
-    ),
+    )
+    .query(schema::<crate::transparency::AuditFilter>)
+    .ok(200, schema::<views::AuditEntries>),
     ep!(
         "GET",
         "/api/v1/transparency/checkpoint",
         Access::Public,
         "The seal transparency log's latest signed checkpoint (origin eseal/seals, C2SP signed note)",
         "印章透明日志最新签名检查点（公开）"
-    ),
+    )
+    .media("text/plain"),
     ep!(
         "GET",
         "/api/v1/transparency/key",
         Access::Public,
         "The public key (SM2, SPKI PEM) that signs the logs' checkpoints",
         "日志检查点签名公钥（公开）"
-    ),
+    )
+    .media("application/x-pem-file"),
     ep!(
         "GET",
         "/api/v1/transparency/entries",
         Access::Public,
         "Seal log entries in order (?from=&limit=, at most 1000)",
         "印章透明日志条目（公开）"
-    ),
+    )
+    .query(schema::<crate::transparency::Page>)
+    .ok(200, schema::<views::LogEntries>),
     ep!(
         "GET",
         "/api/v1/transparency/seals/{id}",
         Access::Public,
         "A seal's log entries with inclusion proofs against the latest checkpoint (keep it beside a signed document; eseal verify --transparency checks it offline)",
         "印章的日志条目及包含证明（公开）"
-    ),
+    )
+    .ok(200, schema::<views::SealProofAnswer>),
     ep!(
         "GET",
         "/api/v1/transparency/consistency",
         Access::Public,
         "Consistency proof between two sizes of the seal log (?from=M&to=N)",
         "印章透明日志一致性证明（公开）"
-    ),
+    )
+    .query(schema::<crate::transparency::Between>)
+    .ok(200, schema::<views::Consistency>),
     ep!(
         "GET",
         "/api/v1/pki",
         Access::Public,
         "What a relying party needs to verify this platform's documents offline: the CA certificates, the TSA certificate and the CRLs (refreshed daily and on every revocation), each with its URL and SM3",
         "离线验证所需的证书与吊销列表（公开）"
-    ),
+    )
+    .ok(200, schema::<views::PkiIndex>),
     ep!(
         "GET",
         "/api/v1/pki/{file}",
         Access::Public,
         "One of root.pem, issuing.pem, tsa.pem, crl.pem, root-crl.pem (PEM); `eseal trust fetch URL DIR` fetches them all",
         "下载证书或吊销列表（公开）"
-    ),
+    )
+    .media("application/x-pem-file"),
     ep!(
         "GET",
         "/metrics",
         Access::Roles(&[SystemAdmin, SecurityAdmin, Auditor]),
         "Prometheus metrics: requests by route and status, signatures, filings pending and overdue, checkpoint ages (a scraper uses a system account's token with the auditor role)",
         "运行指标（Prometheus 格式）"
-    ),
+    )
+    .media("text/plain"),
     ep!(
         "GET",
         "/api/v1/filings",
         Access::Roles(&[Maker, PoliceOfficer, Auditor]),
         "Filings (备案) with their deadline state (?state=pending|delivered)",
         "备案列表"
-    ),
+    )
+    .query(schema::<StateQuery>)
+    .ok(200, schema::<Vec<views::FilingView>>),
 ];
 
 /// JSON bodies larger than this are refused (413).
@@ -771,15 +923,15 @@ fn parse_at(at: Option<&str>, now: OffsetDateTime) -> ApiResult<OffsetDateTime> 
 
 // ---- public ----
 
-async fn health(State(s): State<AppState>) -> Json<Value> {
-    Json(json!({
-        "status": "ok",
-        "backend": format!("{:?}", s.store().backend()).to_ascii_lowercase(),
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
+async fn health(State(s): State<AppState>) -> Json<views::Health> {
+    Json(views::Health {
+        status: "ok",
+        backend: format!("{:?}", s.store().backend()).to_ascii_lowercase(),
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct LoginBody {
     username: String,
     password: String,
@@ -790,7 +942,7 @@ async fn login(
     State(s): State<AppState>,
     Extension(client): Extension<crate::limits::ClientAddr>,
     Json(b): Json<LoginBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::LoginAnswer>> {
     let now = s.now();
     let token = auth::login(
         s.store(),
@@ -803,11 +955,11 @@ async fn login(
         s.random(),
     )
     .await?;
-    Ok(Json(json!({
-        "token": token,
-        "idle_timeout_seconds": auth::IDLE_TIMEOUT.whole_seconds(),
-        "expires_at": rfc(now + auth::SESSION_MAX),
-    })))
+    Ok(Json(views::LoginAnswer {
+        token,
+        idle_timeout_seconds: auth::IDLE_TIMEOUT.whole_seconds(),
+        expires_at: rfc(now + auth::SESSION_MAX),
+    }))
 }
 
 async fn logout(
@@ -818,13 +970,16 @@ async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn me(Extension(c): Extension<Caller>) -> Json<Value> {
-    Json(json!({ "username": c.user, "roles": c.roles }))
+async fn me(Extension(c): Extension<Caller>) -> Json<views::Me> {
+    Json(views::Me {
+        username: c.user,
+        roles: c.roles,
+    })
 }
 
 // ---- users ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct NewUserBody {
     username: String,
     display_name: String,
@@ -842,7 +997,7 @@ struct NewUserBody {
 async fn create_user(
     State(s): State<AppState>,
     Json(b): Json<NewUserBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<auth::Enrolment>)> {
     let (mut user, enrolment) = auth::new_user(
         &b.username,
         &b.display_name,
@@ -884,10 +1039,10 @@ async fn create_user(
     }
     batch.insert(&user)?;
     s.store().commit(&batch, s.now()).await?;
-    Ok((StatusCode::CREATED, Json(json!(enrolment))))
+    Ok((StatusCode::CREATED, Json(enrolment)))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 struct UserView {
     username: String,
     display_name: String,
@@ -941,7 +1096,7 @@ async fn enable_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct PersonBody {
     name: String,
 }
@@ -950,15 +1105,16 @@ async fn put_person(
     State(s): State<AppState>,
     Path(citizen_id): Path<String>,
     Json(b): Json<PersonBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::PersonView>> {
     let person = eseal_core::Person::new(&citizen_id, &b.name)?;
     s.store().put(&person, s.now()).await?;
-    Ok(Json(
-        json!({ "citizen_id": person.masked_id(), "name": person.name }),
-    ))
+    Ok(Json(views::PersonView {
+        citizen_id: person.masked_id(),
+        name: person.name,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct TokenBody {
     username: String,
     label: String,
@@ -970,30 +1126,11 @@ fn token_days() -> i64 {
     auth::TOKEN_DEFAULT_DAYS
 }
 
-fn token_view(t: &auth::Session) -> Value {
-    let at = |u: i64| {
-        OffsetDateTime::from_unix_timestamp(u)
-            .map(rfc)
-            .unwrap_or_default()
-    };
-    json!({
-        "id": t.id,
-        "short_id": t.short_id(),
-        "username": t.user_id,
-        "label": t.label,
-        "issuer": t.issuer,
-        "created": at(t.created),
-        "expires": at(t.token_expiry()),
-        "last_seen": at(t.last_seen),
-        "revoked": t.ended,
-    })
-}
-
 async fn create_token(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Json(b): Json<TokenBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::IssuedToken>)> {
     let (token, session) = auth::issue_token(
         s.store(),
         &c.user,
@@ -1004,23 +1141,30 @@ async fn create_token(
         s.random(),
     )
     .await?;
-    let mut view = token_view(&session);
-    view["token"] = json!(token);
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok((
+        StatusCode::CREATED,
+        Json(views::IssuedToken {
+            view: views::TokenView::of(&session),
+            token,
+        }),
+    ))
 }
 
-async fn list_tokens(State(s): State<AppState>) -> ApiResult<Json<Vec<Value>>> {
+async fn list_tokens(State(s): State<AppState>) -> ApiResult<Json<Vec<views::TokenView>>> {
     Ok(Json(
         auth::tokens(s.store(), registry::QUERY_LIMIT)
             .await?
             .iter()
-            .map(token_view)
+            .map(views::TokenView::of)
             .collect(),
     ))
 }
 
-async fn revoke_token(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(token_view(
+async fn revoke_token(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<views::TokenView>> {
+    Ok(Json(views::TokenView::of(
         &auth::revoke_token(s.store(), &id, s.now()).await?,
     )))
 }
@@ -1030,7 +1174,7 @@ async fn revoke_token(State(s): State<AppState>, Path(id): Path<String>) -> ApiR
 async fn upload_material(
     State(s): State<AppState>,
     body: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::StoredMaterial>)> {
     if body.is_empty() {
         return Err(ApiError::invalid("body", "the material file is empty"));
     }
@@ -1038,7 +1182,10 @@ async fn upload_material(
     s.store().put_material(&sealed, s.now()).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "sm3": sealed.sm3.to_hex(), "size": body.len() })),
+        Json(views::StoredMaterial {
+            sm3: sealed.sm3.to_hex(),
+            size: body.len(),
+        }),
     ))
 }
 
@@ -1062,7 +1209,7 @@ async fn read_material(State(s): State<AppState>, Path(sm3): Path<String>) -> Ap
     Ok(resp)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct NewApplicationBody {
     kind: SealKind,
     seal_name: String,
@@ -1133,7 +1280,7 @@ async fn create_application(
     Ok((StatusCode::CREATED, Json(app)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct StateQuery {
     state: Option<String>,
 }
@@ -1212,7 +1359,7 @@ where
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct MaterialBody {
     kind: MaterialKind,
     sm3: String,
@@ -1256,7 +1403,7 @@ async fn approve(
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct RejectBody {
     reason: String,
 }
@@ -1275,14 +1422,14 @@ async fn reject(
 
 // ---- making ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum KeyChoice {
     Platform,
     Device,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct MakeBody {
     key: KeyChoice,
     certificate: Option<String>,
@@ -1351,7 +1498,7 @@ async fn make(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Json(b): Json<MakeBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::Made>)> {
     let now = s.now();
     let app = s
         .store()
@@ -1417,36 +1564,16 @@ async fn make(
     }
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "seal": seal_view(&made.seal, now),
-            "comparison": made.comparison,
-        })),
+        Json(views::Made {
+            seal: views::SealView::of(&made.seal, now),
+            comparison: made.comparison,
+        }),
     ))
 }
 
 // ---- seals ----
 
-pub(crate) fn seal_view(seal: &Seal, at: OffsetDateTime) -> Value {
-    json!({
-        "id": seal.id,
-        "kind": seal.kind,
-        "kind_name": seal.kind.wire_name(),
-        "name": seal.name,
-        "organisation_code": seal.organisation_code,
-        "holder_id": seal.holder_id,
-        "impression_sm3": seal.impression_sm3,
-        "certificate_serial": seal.certificate_serial,
-        "valid_from": rfc(seal.valid_from),
-        "valid_to": rfc(seal.valid_to),
-        "state": seal.state,
-        "key_custody": match seal.key_custody { eseal_core::KeyCustody::Device => "device", eseal_core::KeyCustody::Platform { .. } => "platform" },
-        "seal_data_sm3": seal.seal_data_sm3,
-        "at": rfc(at),
-        "status": seal.status_at(at),
-    })
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct SealQuery {
     organisation: Option<String>,
     holder: Option<String>,
@@ -1479,7 +1606,11 @@ async fn list_seals(
             ));
         }
     };
-    let body: Vec<Value> = page.seals.iter().map(|x| seal_view(&x.seal, at)).collect();
+    let body: Vec<views::SealView> = page
+        .seals
+        .iter()
+        .map(|x| views::SealView::of(&x.seal, at))
+        .collect();
     let mut resp = Json(body).into_response();
     if let Some(next) = page.next.and_then(|n| HeaderValue::from_str(&n).ok()) {
         resp.headers_mut().insert("x-next-after", next);
@@ -1494,7 +1625,7 @@ pub(crate) async fn load_seal(s: &AppState, id: &str) -> ApiResult<eseal_store::
         .ok_or_else(|| ApiError::not_found("seal", id))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct AtQuery {
     at: Option<String>,
 }
@@ -1514,9 +1645,12 @@ async fn get_seal(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Query(q): Query<AtQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::SealView>> {
     let at = parse_at(q.at.as_deref(), s.now())?;
-    Ok(Json(seal_view(&visible_seal(&s, &c, &id).await?, at)))
+    Ok(Json(views::SealView::of(
+        &visible_seal(&s, &c, &id).await?,
+        at,
+    )))
 }
 
 async fn seal_data(
@@ -1541,14 +1675,17 @@ async fn seal_data(
 async fn seal_history(
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Vec<Value>>> {
+) -> ApiResult<Json<Vec<views::SealVersion>>> {
     let h = s.store().history::<Seal>(&id).await?;
     if h.is_empty() {
         return Err(ApiError::not_found("seal", &id));
     }
     Ok(Json(
         h.into_iter()
-            .map(|v| json!({ "version": v.version, "seal": v.record }))
+            .map(|v| views::SealVersion {
+                version: v.version,
+                seal: v.record,
+            })
             .collect(),
     ))
 }
@@ -1600,7 +1737,7 @@ pub(crate) async fn remake(
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct RenewBody {
     certificate: Option<String>,
     /// For a platform-held key: the new key's initial PIN.
@@ -1611,7 +1748,7 @@ async fn renew(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Json(b): Json<RenewBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::SealView>> {
     let now = s.now();
     let seal = load_seal(&s, &id).await?.record;
     // The domain decides first (state, window), so nothing is issued for a refused renewal.
@@ -1648,10 +1785,10 @@ async fn renew(
     )
     .await?;
     let seal = load_seal(&s, &id).await?.record;
-    Ok(Json(seal_view(&seal, now)))
+    Ok(Json(views::SealView::of(&seal, now)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct SignBody {
     /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
     pin: Option<String>,
@@ -1668,7 +1805,7 @@ async fn sign(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<SignBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::SignedData>)> {
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     let digest = digest_of(&b.data, &b.document_sm3)?;
@@ -1682,14 +1819,14 @@ async fn sign(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "usage": signed.usage,
-            "signature": Base64::encode_string(&signed.signature),
-        })),
+        Json(views::SignedData {
+            usage: signed.usage,
+            signature: Base64::encode_string(&signed.signature),
+        }),
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct VerifyBody {
     ofd: Option<String>,
     signature: Option<String>,
@@ -1697,7 +1834,10 @@ struct VerifyBody {
     data_sm3: Option<String>,
 }
 
-async fn verify(State(s): State<AppState>, Json(b): Json<VerifyBody>) -> ApiResult<Json<Value>> {
+async fn verify(
+    State(s): State<AppState>,
+    Json(b): Json<VerifyBody>,
+) -> ApiResult<Json<views::VerifyAnswer>> {
     // Public and costly: bounded work per request, stopped when the client goes away (the
     // handler's future is dropped, and with it this guard).
     let cancel = crate::verifying::CancelOnDrop::default();
@@ -1742,12 +1882,13 @@ async fn verify(State(s): State<AppState>, Json(b): Json<VerifyBody>) -> ApiResu
     } else {
         eseal_ses::Indication::Indeterminate
     };
-    Ok(Json(
-        json!({ "indication": overall, "signatures": results }),
-    ))
+    Ok(Json(views::VerifyAnswer {
+        indication: overall,
+        signatures: results,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum PlacementBody {
     /// Page (1-based) and top-left corner in mm.
@@ -1758,7 +1899,7 @@ enum PlacementBody {
     Riding { y: f32 },
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct SignOfdBody {
     /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
     pin: Option<String>,
@@ -1774,7 +1915,7 @@ async fn sign_ofd(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<SignOfdBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::SignedOfd>)> {
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     let ofd = b64("ofd", &b.ofd)?;
@@ -1789,14 +1930,14 @@ async fn sign_ofd(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "usage": signed.usage,
-            "ofd": Base64::encode_string(&signed.signature),
-        })),
+        Json(views::SignedOfd {
+            usage: signed.usage,
+            ofd: Base64::encode_string(&signed.signature),
+        }),
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct BatchDocument {
     document_name: String,
     /// One of: the data (base64), its SM3, or an OFD (base64) with a placement.
@@ -1806,7 +1947,7 @@ struct BatchDocument {
     placement: Option<PlacementBody>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct BatchBody {
     pin: Option<String>,
     session: Option<String>,
@@ -1835,7 +1976,7 @@ async fn sign_batch(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<BatchBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::BatchAnswer>)> {
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     let mut inputs = Vec::with_capacity(b.documents.len());
@@ -1874,25 +2015,30 @@ async fn sign_batch(
     {
         return Err(first.clone());
     }
-    let out: Vec<Value> = results
+    let out: Vec<views::BatchResult> = results
         .into_iter()
         .zip(is_ofd)
         .map(|(r, ofd)| match r {
-            Ok(signed) if ofd => json!({
-                "usage": signed.usage,
-                "ofd": Base64::encode_string(&signed.signature),
+            Ok(signed) if ofd => views::BatchResult::Ofd(views::SignedOfd {
+                usage: signed.usage,
+                ofd: Base64::encode_string(&signed.signature),
             }),
-            Ok(signed) => json!({
-                "usage": signed.usage,
-                "signature": Base64::encode_string(&signed.signature),
+            Ok(signed) => views::BatchResult::Data(views::SignedData {
+                usage: signed.usage,
+                signature: Base64::encode_string(&signed.signature),
             }),
-            Err(e) => json!({ "error": e.problem(false) }),
+            Err(e) => views::BatchResult::Refused {
+                error: e.problem(false),
+            },
         })
         .collect();
-    Ok((StatusCode::CREATED, Json(json!({ "results": out }))))
+    Ok((
+        StatusCode::CREATED,
+        Json(views::BatchAnswer { results: out }),
+    ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct PrepareBody {
     data: Option<String>,
     document_sm3: Option<String>,
@@ -1902,7 +2048,7 @@ struct PrepareBody {
 
 /// What every signing request says about the use (R-AUDIT-2) and, for position seals, the
 /// document (R-USE-3).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct UseBody {
     document_name: String,
     purpose: String,
@@ -1956,7 +2102,7 @@ async fn prepare_external(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<PrepareBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::Prepared>)> {
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     let digest = digest_of(&b.data, &b.document_sm3)?;
@@ -1964,16 +2110,16 @@ async fn prepare_external(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "usage": p.usage,
-            "to_be_signed": Base64::encode_string(&p.to_be_signed),
-            "signer_id": eseal_gm::DEFAULT_SIGNER_ID,
-            "finish_by": rfc(p.usage.created + crate::signing::INTENT_TIMEOUT),
-        })),
+        Json(views::Prepared {
+            finish_by: rfc(p.usage.created + crate::signing::INTENT_TIMEOUT),
+            usage: p.usage,
+            to_be_signed: Base64::encode_string(&p.to_be_signed),
+            signer_id: eseal_gm::DEFAULT_SIGNER_ID,
+        }),
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct FinishBody {
     signature: String,
 }
@@ -1983,13 +2129,13 @@ async fn finish_external(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<FinishBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::SignedData>> {
     let sig = b64("signature", &b.signature)?;
     let signed = crate::signing::finish_external(&s, &id, &c.user, &sig).await?;
-    Ok(Json(json!({
-        "usage": signed.usage,
-        "signature": Base64::encode_string(&signed.signature),
-    })))
+    Ok(Json(views::SignedData {
+        usage: signed.usage,
+        signature: Base64::encode_string(&signed.signature),
+    }))
 }
 
 fn credential(
@@ -2006,7 +2152,7 @@ fn credential(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct UnlockBody {
     pin: String,
     #[serde(default = "ten")]
@@ -2028,18 +2174,22 @@ async fn unlock(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<UnlockBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::SigningSession>)> {
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     let (token, expires) =
         crate::signing::unlock(&s, &seal, &c.user, &b.pin, b.minutes, b.signatures).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "session": token, "expires_at": rfc(expires), "signatures": b.signatures })),
+        Json(views::SigningSession {
+            session: token,
+            expires_at: rfc(expires),
+            signatures: b.signatures,
+        }),
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct PinBody {
     old_pin: String,
     new_pin: String,
@@ -2050,14 +2200,17 @@ async fn change_pin(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<PinBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::PinChanged>> {
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     let pin = crate::signing::change_pin(&s, &id, &b.old_pin, &b.new_pin).await?;
-    Ok(Json(json!({ "pin": pin, "age": pin.age(s.now()) })))
+    Ok(Json(views::PinChanged {
+        age: pin.age(s.now()),
+        pin,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct AfterQuery {
     after: Option<String>,
 }
@@ -2091,7 +2244,7 @@ async fn usages(
     Ok(resp)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct ScopeBody {
     document_types: Vec<String>,
     #[serde(default)]
@@ -2125,7 +2278,7 @@ async fn put_scope(
     Ok(Json(scope))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct OrganisationBody {
     name: String,
     #[serde(default = "one")]
@@ -2151,7 +2304,7 @@ async fn put_organisation(
     Ok(Json(org))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct UseRequestBody {
     documents: Vec<String>,
     purpose: String,
@@ -2276,7 +2429,7 @@ async fn reject_use(
     Ok(Json(r.record))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct RevokeBody {
     reason: RevocationReason,
     #[serde(default)]
@@ -2288,7 +2441,7 @@ async fn revoke(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Json(b): Json<RevokeBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::SealView>> {
     let now = s.now();
     // A revocation takes effect when recorded; a time in the past is refused (nothing is
     // backdated), one in the future is refused too (use the time it happens).
@@ -2321,14 +2474,14 @@ async fn revoke(
     let serial = load_seal(&s, &id).await?.record.certificate_serial;
     s.pki().revoke(&serial, b.reason, now)?;
     let seal = load_seal(&s, &id).await?.record;
-    Ok(Json(seal_view(&seal, now)))
+    Ok(Json(views::SealView::of(&seal, now)))
 }
 
 async fn status(
     State(s): State<AppState>,
     Path(id): Path<String>,
     Query(q): Query<AtQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::PublicStatus>> {
     let at = parse_at(q.at.as_deref(), s.now())?;
     let seal = s
         .store()
@@ -2341,40 +2494,43 @@ async fn status(
         .record;
     let st = seal.status_at(at);
     let (name, revocation) = match &st {
-        eseal_core::SealStatus::Valid => ("valid", Value::Null),
-        eseal_core::SealStatus::NotYetValid => ("not_yet_valid", Value::Null),
-        eseal_core::SealStatus::Expired => ("expired", Value::Null),
-        eseal_core::SealStatus::Revoked { reason, at } => {
-            ("revoked", json!({ "reason": reason, "at": rfc(*at) }))
-        }
+        eseal_core::SealStatus::Valid => ("valid", None),
+        eseal_core::SealStatus::NotYetValid => ("not_yet_valid", None),
+        eseal_core::SealStatus::Expired => ("expired", None),
+        eseal_core::SealStatus::Revoked { reason, at } => (
+            "revoked",
+            Some(views::Revocation {
+                reason: *reason,
+                at: rfc(*at),
+            }),
+        ),
     };
-    Ok(Json(json!({
-        "id": seal.id,
-        "at": rfc(at),
-        "status": name,
-        "revocation": revocation,
-        "valid_from": rfc(seal.valid_from),
-        "valid_to": rfc(seal.valid_to),
-    })))
+    Ok(Json(views::PublicStatus {
+        id: seal.id,
+        at: rfc(at),
+        status: name,
+        revocation,
+        valid_from: rfc(seal.valid_from),
+        valid_to: rfc(seal.valid_to),
+    }))
 }
 
-async fn pki_index(State(s): State<AppState>) -> ApiResult<Json<Value>> {
+async fn pki_index(State(s): State<AppState>) -> ApiResult<Json<views::PkiIndex>> {
     let now = s.now();
     let mut files = Vec::new();
     for name in crate::devpki::PUBLISHED {
         let pem = s.pki().published_file(name, now)?.unwrap_or_default();
-        files.push(json!({
-            "name": name,
-            "url": format!("/api/v1/pki/{name}"),
-            "sm3": eseal_gm::Sm3Digest::of(pem.as_bytes()).to_hex(),
-        }));
+        files.push(views::PkiFile {
+            name,
+            url: format!("/api/v1/pki/{name}"),
+            sm3: eseal_gm::Sm3Digest::of(pem.as_bytes()).to_hex(),
+        });
     }
-    let root_sm3 = eseal_gm::Sm3Digest::of(s.pki().root().der()).to_hex();
-    Ok(Json(json!({
-        "files": files,
-        "root_sm3": root_sm3,
-        "note": "compare root_sm3 (the SM3 of the root certificate's DER) with the fingerprint the agency publishes before trusting it",
-    })))
+    Ok(Json(views::PkiIndex {
+        files,
+        root_sm3: eseal_gm::Sm3Digest::of(s.pki().root().der()).to_hex(),
+        note: "compare root_sm3 (the SM3 of the root certificate's DER) with the fingerprint the agency publishes before trusting it",
+    }))
 }
 
 async fn pki_file(State(s): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
@@ -2393,7 +2549,7 @@ async fn pki_file(State(s): State<AppState>, Path(file): Path<String>) -> ApiRes
 async fn list_filings(
     State(s): State<AppState>,
     Query(q): Query<StateQuery>,
-) -> ApiResult<Json<Vec<Value>>> {
+) -> ApiResult<Json<Vec<views::FilingView>>> {
     let now = s.now();
     let state = q.state.as_deref().unwrap_or("pending");
     if !["pending", "delivered"].contains(&state) {
@@ -2406,12 +2562,10 @@ async fn list_filings(
     Ok(Json(
         filings
             .into_iter()
-            .map(|f| {
-                json!({
-                    "filing": f.record,
-                    "deadline": rfc(f.record.deadline()),
-                    "deadline_state": f.record.deadline_state(now),
-                })
+            .map(|f| views::FilingView {
+                deadline: rfc(f.record.deadline()),
+                deadline_state: f.record.deadline_state(now),
+                filing: f.record,
             })
             .collect(),
     ))
@@ -2421,71 +2575,139 @@ async fn list_filings(
 
 /// The OpenAPI 3.1 document, generated from [`ENDPOINTS`].
 pub fn openapi() -> Value {
+    use schemars::generate::{Contract, SchemaSettings};
+    let settings = |contract: Contract, inline: bool| {
+        let mut s = SchemaSettings::draft2020_12();
+        s.definitions_path = "/components/schemas".into();
+        s.meta_schema = None;
+        s.contract = contract;
+        s.inline_subschemas = inline;
+        s.into_generator()
+    };
+    // Requests are read (deserialised), responses written (serialised): a field with a
+    // default is optional in the one, one skipped when empty optional in the other.
+    let mut requests = settings(Contract::Deserialize, false);
+    let mut responses = settings(Contract::Serialize, false);
+    let mut queries = settings(Contract::Deserialize, true);
+    let problem = responses.subschema_for::<problem::Problem>();
     let mut paths = serde_json::Map::new();
     for ep in ENDPOINTS {
         let path = paths.entry(ep.path.to_owned()).or_insert_with(|| json!({}));
-        let params: Vec<Value> = ep
+        let mut params: Vec<Value> = ep
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
+        if let Some(q) = ep.query {
+            let schema = q(&mut queries).to_value();
+            let required: Vec<&str> = schema["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            for (name, prop) in schema["properties"].as_object().into_iter().flatten() {
+                let mut p = json!({"name": name, "in": "query", "required": required.contains(&name.as_str()), "schema": prop});
+                if let Some(d) = prop.get("description") {
+                    p["description"] = d.clone();
+                }
+                params.push(p);
+            }
+        }
         let roles: Vec<&str> = match ep.access {
             Access::Public => vec![],
             Access::Authenticated => vec!["any"],
             Access::Roles(r) => r.iter().map(|r| r.name()).collect(),
         };
+        let ok = match (ep.response, ep.media) {
+            (Some(f), _) => {
+                json!({"description": "OK", "content": {"application/json": {"schema": f(&mut responses)}}})
+            }
+            (None, Some(media)) => {
+                json!({"description": "OK", "content": {media: {"schema": {"type": "string"}}}})
+            }
+            (None, None) => json!({"description": "Done (no body)"}),
+        };
+        let problem_answer = json!({"description": "Problem (RFC 9457)", "content": {"application/problem+json": {"schema": problem}}});
         let mut op = json!({
+            "operationId": format!("{}{}", ep.method.to_ascii_lowercase(), ep.path.replace(['/', '{', '}', '-', '.'], "_")),
             "summary": ep.summary,
             "description": format!("{}。Roles: {}", ep.summary_zh, if roles.is_empty() { "public".to_owned() } else { roles.join(", ") }),
             "x-roles": roles,
             "parameters": params,
             "responses": {
-                "200": {"description": "OK"},
-                "4XX": {"description": "Problem", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                ep.status.to_string(): ok,
+                "4XX": problem_answer,
+                "5XX": problem_answer,
             }
         });
         if ep.access != Access::Public {
             op["security"] = json!([{"bearer": []}]);
         }
-        match ep.body {
-            Some("raw") => {
+        match (ep.body, ep.request) {
+            (Some("raw"), _) => {
                 op["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
             }
-            Some(example) => {
-                let ex: Value = serde_json::from_str(example).unwrap_or(Value::Null);
-                op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}, "example": ex}}});
+            (example, Some(f)) => {
+                let mut content = json!({"schema": f(&mut requests)});
+                if let Some(ex) = example.and_then(|e| serde_json::from_str::<Value>(e).ok()) {
+                    content["example"] = ex;
+                }
+                op["requestBody"] =
+                    json!({"required": true, "content": {"application/json": content}});
             }
-            None => {}
+            _ => {}
         }
         path[ep.method.to_ascii_lowercase()] = op;
+    }
+    // One set of component schemas: what requests and responses share must be the same.
+    let mut schemas = responses.take_definitions(true);
+    for (name, schema) in requests.take_definitions(true) {
+        schemas.entry(name).or_insert(schema);
     }
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "eseal 电子印章平台 API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Seal registry: apply, review, make, file (备案), query, change, renew, revoke. Errors are RFC 9457 problem JSON with a stable code; titles are zh-CN, or English with Accept-Language: en."
+            "description": "Seal registry: apply, review, make, file (备案), query, change, renew, revoke; use seals; verify. Errors are RFC 9457 problem JSON with a stable code; titles are zh-CN, or English with Accept-Language: en."
         },
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "required": ["type", "title", "status", "code", "detail"],
-                    "properties": {
-                        "type": {"type": "string"},
-                        "title": {"type": "string"},
-                        "status": {"type": "integer"},
-                        "code": {"type": "string", "enum": problem::CODES.iter().map(|c| c.0).collect::<Vec<_>>()},
-                        "detail": {"type": "string"},
-                        "field": {"type": "string"}
-                    }
-                }
-            }
+            "schemas": schemas,
         }
     })
+}
+
+/// The component schemas whose request (deserialised) and response (serialised) forms differ,
+/// which one document cannot describe under one name (the test requires there are none).
+pub fn schema_conflicts() -> Vec<String> {
+    use schemars::generate::{Contract, SchemaSettings};
+    let generator = |contract: Contract| {
+        let mut s = SchemaSettings::draft2020_12();
+        s.definitions_path = "/components/schemas".into();
+        s.contract = contract;
+        s.into_generator()
+    };
+    let (mut requests, mut responses) = (
+        generator(Contract::Deserialize),
+        generator(Contract::Serialize),
+    );
+    for ep in ENDPOINTS {
+        if let Some(f) = ep.request {
+            f(&mut requests);
+        }
+        if let Some(f) = ep.response {
+            f(&mut responses);
+        }
+    }
+    let out = responses.take_definitions(true);
+    requests
+        .take_definitions(true)
+        .into_iter()
+        .filter(|(name, schema)| out.get(name).is_some_and(|o| o != schema))
+        .map(|(name, _)| name)
+        .collect()
 }
 
 async fn openapi_json() -> Json<Value> {
@@ -2532,7 +2754,8 @@ async fn docs_page() -> Html<String> {
 <style>body{{font-family:sans-serif;margin:2em;max-width:70em}}table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}pre{{margin:4px 0;white-space:pre-wrap;font-size:85%}}</style>
 <h1>eseal 电子印章平台 API</h1>
 <p>机器可读的描述 / machine-readable: <a href="/api/openapi.json">/api/openapi.json</a>. 认证 / auth: <code>POST /api/v1/login</code> → <code>Authorization: Bearer &lt;token&gt;</code>.
-错误为 RFC 9457 problem JSON，含稳定的 <code>code</code>；<code>Accept-Language: en</code> 返回英文标题。</p>
+错误为 RFC 9457 problem JSON，含稳定的 <code>code</code>；<code>Accept-Language: en</code> 返回英文标题。
+示例中的 <code>{{{{…}}}}</code> 是占位符（口令、base64 数据、SM3 等）/ <code>{{{{…}}}}</code> in the examples are placeholders (a PIN, base64 data, an SM3 digest); request and response schemas are in the OpenAPI document.</p>
 <table><tr><th>方法</th><th>路径</th><th>说明</th><th>角色 roles</th></tr>
 {rows}</table>
 <h2>错误代码 / problem codes</h2><table><tr><th>code</th><th>中文</th><th>English</th></tr>
@@ -2563,6 +2786,7 @@ mod tests {
         }
         let doc = openapi();
         assert_eq!(doc["openapi"], "3.1.0");
+        assert_eq!(schema_conflicts(), Vec::<String>::new());
         assert!(
             doc["paths"]["/api/v1/applications/{id}/make"]["post"]["x-roles"]
                 .as_array()

@@ -55,7 +55,19 @@ const LOGIN_RETRIES: usize = 200;
 
 /// The roles of requirements.md. Separation of duties: the auditor only reads; the system
 /// admin manages users, the security admin unlocks and manages tokens, neither audits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    PartialOrd,
+    Ord,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 申请人 / 经办人
@@ -451,7 +463,7 @@ pub async fn reset_credentials(
 }
 
 /// A new user's one-time enrolment data.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Enrolment {
     /// The user.
     pub username: String,

@@ -24,5 +24,6 @@ pub mod signing;
 pub mod sim;
 pub mod transparency;
 pub mod verifying;
+pub mod views;
 pub mod wire;
 pub mod witness;

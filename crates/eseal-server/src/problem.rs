@@ -29,7 +29,7 @@ pub struct ApiError {
 }
 
 /// The body.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Problem {
     /// A URI naming the problem type.
     #[serde(rename = "type")]
@@ -326,6 +326,53 @@ fn render(err: &ApiError, english: bool) -> Response {
     out
 }
 
+/// A JSON parser's message without the program's own names: the Rust types it names
+/// (`struct LoginBody`, `struct variant PlacementBody::Page`) become what a client sends (an
+/// object, the form `"page"`).
+fn plain(detail: &str) -> String {
+    let detail = detail
+        .replace(
+            "Failed to deserialize the JSON body into the target type: ",
+            "",
+        )
+        .replace("Failed to parse the request body as JSON: ", "not JSON: ");
+    let mut out = Vec::new();
+    let mut words = detail.split(' ').peekable();
+    while let Some(w) = words.next() {
+        let named = |w: &str| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars()
+                    .all(|c| c.is_alphanumeric() || c == ':' || c == '_')
+        };
+        match (w, words.peek().copied()) {
+            ("struct" | "enum" | "tuple" | "unit", Some("variant")) => {
+                words.next();
+                let name = words.next().unwrap_or_default();
+                let variant = name.rsplit("::").next().unwrap_or(name);
+                let snake: String = variant
+                    .chars()
+                    .enumerate()
+                    .flat_map(|(i, c)| {
+                        let sep = (i > 0 && c.is_uppercase()).then_some('_');
+                        sep.into_iter().chain(c.to_lowercase())
+                    })
+                    .collect();
+                out.push(format!("the form \"{snake}\""));
+            }
+            ("struct", Some(n)) if named(n) => {
+                words.next();
+                out.push("an object".to_owned());
+            }
+            ("enum", Some(n)) if named(n) => {
+                words.next();
+                out.push("one of its forms".to_owned());
+            }
+            _ => out.push(w.to_owned()),
+        }
+    }
+    out.join(" ")
+}
+
 /// Middleware: re-renders problem bodies in English when asked, and turns axum's own
 /// rejections (body too large, wrong method, bad JSON, no such route) into problem JSON with
 /// a code.
@@ -352,7 +399,7 @@ pub async fn localize(req: Request, next: Next) -> Response {
         _ => return resp,
     };
     let detail = match axum::body::to_bytes(resp.into_body(), 64 * 1024).await {
-        Ok(b) if !b.is_empty() => String::from_utf8_lossy(&b).into_owned(),
+        Ok(b) if !b.is_empty() => plain(&String::from_utf8_lossy(&b)),
         // A body over the limit while reading it is itself the error.
         Err(_) => "request body too large".to_owned(),
         _ => status.canonical_reason().unwrap_or("error").to_owned(),
@@ -366,4 +413,22 @@ pub async fn localize(req: Request, next: Next) -> Response {
         },
         english,
     )
+}
+
+#[cfg(test)]
+mod plain_tests {
+    #[test]
+    fn parser_messages_name_no_rust_type() {
+        let m = super::plain(
+            "Failed to deserialize the JSON body into the target type: placement.page: invalid type: integer `1`, expected struct variant PlacementBody::Page at line 1 column 27",
+        );
+        assert_eq!(
+            m,
+            "placement.page: invalid type: integer `1`, expected the form \"page\" at line 1 column 27"
+        );
+        assert_eq!(
+            super::plain("invalid type: string, expected struct LoginBody"),
+            "invalid type: string, expected an object"
+        );
+    }
 }

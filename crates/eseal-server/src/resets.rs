@@ -2,7 +2,7 @@
 //! the applicant completes with a new PIN and the seal is re-keyed (see
 //! [`eseal_core::pin_reset`] for why a reset cannot keep the old key).
 
-use crate::api::{ApiResult, load_seal, remake, seal_view, store_artefacts};
+use crate::api::{ApiResult, load_seal, remake, store_artefacts};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::making::KeySource;
@@ -14,10 +14,9 @@ use axum::http::StatusCode;
 use eseal_core::{KeyCustody, Material, PinReset, PinState, RevocationReason};
 use eseal_store::Batch;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 /// `POST /seals/{id}/pin-resets`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ApplyBody {
     reason: String,
     materials: Vec<Material>,
@@ -58,7 +57,7 @@ pub async fn apply(
 }
 
 /// `GET /pin-resets?state=`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ListQuery {
     state: Option<String>,
 }
@@ -113,7 +112,7 @@ pub async fn approve(
 }
 
 /// `POST /pin-resets/{id}/reject`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RejectBody {
     reason: String,
 }
@@ -129,7 +128,7 @@ pub async fn reject(
 }
 
 /// `POST /pin-resets/{id}/complete`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct CompleteBody {
     new_pin: String,
 }
@@ -143,7 +142,7 @@ pub async fn complete(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     Json(b): Json<CompleteBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::views::ResetCompleted>> {
     let now = s.now();
     eseal_core::pin::check_pin_form(&b.new_pin)?;
     let reset = s
@@ -185,7 +184,8 @@ pub async fn complete(
         .await?
         .map(|v| v.record)
         .ok_or_else(|| ApiError::not_found("PIN reset", &id))?;
-    Ok(Json(
-        json!({ "reset": reset, "seal": seal_view(&seal, now) }),
-    ))
+    Ok(Json(crate::views::ResetCompleted {
+        reset,
+        seal: crate::views::SealView::of(&seal, now),
+    }))
 }

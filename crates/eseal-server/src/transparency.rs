@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use eseal_store::transparency::{Log, ProvenEntry, SealEntry, SealProof};
 use eseal_tlog::{Checkpoint, Tree};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 /// Most entries in one page of `GET /transparency/entries`.
 pub const PAGE_MAX: i64 = 1000;
@@ -89,7 +88,7 @@ pub async fn key(State(s): State<AppState>) -> ApiResult<Response> {
     Ok(text(pem))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Page {
     from: Option<i64>,
     limit: Option<i64>,
@@ -97,7 +96,10 @@ pub struct Page {
 
 /// `GET /api/v1/transparency/entries?from=&limit=`: entries in order (all appended, also
 /// those not yet in a checkpoint).
-pub async fn entries(State(s): State<AppState>, Query(q): Query<Page>) -> ApiResult<Json<Value>> {
+pub async fn entries(
+    State(s): State<AppState>,
+    Query(q): Query<Page>,
+) -> ApiResult<Json<crate::views::LogEntries>> {
     let from = q.from.unwrap_or(0);
     if from < 0 {
         return Err(ApiError::invalid("from", "must be 0 or more"));
@@ -116,7 +118,7 @@ pub async fn entries(State(s): State<AppState>, Query(q): Query<Page>) -> ApiRes
             .map_err(|why| ApiError::internal(format!("seal log: {why}")))?;
         out.push(e);
     }
-    Ok(Json(json!({ "from": from, "entries": out })))
+    Ok(Json(crate::views::LogEntries { from, entries: out }))
 }
 
 /// `GET /api/v1/transparency/seals/{id}`: the seal's entries in the latest checkpoint, each
@@ -124,7 +126,7 @@ pub async fn entries(State(s): State<AppState>, Query(q): Query<Page>) -> ApiRes
 pub async fn seal_proof(
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::views::SealProofAnswer>> {
     let (cp, note) = latest(&s, Log::Seals).await?;
     let all = s.store().seal_log_of(&id).await?;
     let tree = tree_at(&s, &cp).await?;
@@ -153,10 +155,10 @@ pub async fn seal_proof(
         checkpoint: note,
         entries,
     };
-    Ok(Json(json!({ "proof": proof, "pending": pending })))
+    Ok(Json(crate::views::SealProofAnswer { proof, pending }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct Between {
     from: u64,
     to: Option<u64>,
@@ -167,7 +169,7 @@ pub struct Between {
 pub async fn consistency(
     State(s): State<AppState>,
     Query(q): Query<Between>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::views::Consistency>> {
     let (cp, note) = latest(&s, Log::Seals).await?;
     let to = q.to.unwrap_or(cp.size);
     if to > cp.size {
@@ -189,16 +191,16 @@ pub async fn consistency(
     let root = tree
         .root_at(to)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(Json(json!({
-        "from": q.from,
-        "to": to,
-        "to_root": hex::encode(root),
-        "proof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
-        "checkpoint": note,
-    })))
+    Ok(Json(crate::views::Consistency {
+        from: q.from,
+        to,
+        to_root: hex::encode(root),
+        proof: proof.iter().map(hex::encode).collect(),
+        checkpoint: note,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct AuditFilter {
     since: Option<String>,
     until: Option<String>,
@@ -213,7 +215,7 @@ pub struct AuditFilter {
 pub async fn audit_log(
     State(s): State<AppState>,
     Query(f): Query<AuditFilter>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<crate::views::AuditEntries>> {
     let time = |t: &Option<String>, field: &str| -> Result<Option<i64>, ApiError> {
         t.as_deref()
             .map(|t| {
@@ -242,5 +244,5 @@ pub async fn audit_log(
         q.objects = Some(s.store().seal_audit_objects(id).await?);
     }
     let entries = s.store().audit_query(&q).await?;
-    Ok(Json(json!({ "entries": entries })))
+    Ok(Json(crate::views::AuditEntries { entries }))
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// What the registry says about one signature.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RegistryFinding {
     /// The seal's esID, as the signature's seal says.
     pub seal_id: String,
@@ -21,6 +21,7 @@ pub struct RegistryFinding {
     pub made_here: bool,
     /// The time the status was taken at.
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>")]
     pub signing_time: Option<OffsetDateTime>,
     /// Where that time came from: `timestamp` (the TSA's genTime) or `claimed` (the signer's).
     pub time_source: &'static str,
@@ -33,7 +34,7 @@ pub struct RegistryFinding {
 }
 
 /// One verified signature: the library's result and the registry's finding.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Verified {
     /// The signature's position or id.
     pub id: String,

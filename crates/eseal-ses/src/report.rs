@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Outcome {
     /// The check passed.
@@ -23,7 +23,7 @@ pub enum Outcome {
 }
 
 /// The checks eseal performs on seals and signatures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckId {
     /// The structure decodes as a known version.
@@ -76,7 +76,7 @@ pub enum CheckId {
 }
 
 /// Sub-indications (EN 319 102-1 names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SubIndication {
     /// The structure is not a valid seal / signature.
@@ -112,7 +112,7 @@ pub enum SubIndication {
 }
 
 /// One check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Check {
     /// Which check.
     pub id: CheckId,
@@ -126,7 +126,7 @@ pub struct Check {
 }
 
 /// The overall indication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Indication {
     /// Every check passed (warnings allowed).
@@ -138,7 +138,7 @@ pub enum Indication {
 }
 
 /// A report: the checks in the order they ran.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// The checks.
     pub checks: Vec<Check>,

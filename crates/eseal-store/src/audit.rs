@@ -63,7 +63,7 @@ impl Event {
 }
 
 /// One entry of the audit log; its canonical JSON (fields in this order) is the Merkle leaf.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditRecord {
     /// Position in the log, from 0, without gaps.
     pub seq: i64,

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One entry of the seal log; its canonical JSON (fields in this order) is the Merkle leaf.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SealEntry {
     /// Position in the log, from 0, without gaps.
@@ -91,7 +91,7 @@ impl Log {
 /// What a relying party keeps beside a signed document (or fetches): a seal's entries in the
 /// seal log, each with its inclusion proof in the tree of a signed checkpoint. Checked offline
 /// with [`SealProof::verify`] and the log's public key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SealProof {
     /// The signed checkpoint (C2SP signed note) the proofs lead to.
@@ -101,7 +101,7 @@ pub struct SealProof {
 }
 
 /// One entry with its audit path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProvenEntry {
     /// The leaf's index (= the entry's sequence number).

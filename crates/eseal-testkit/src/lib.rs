@@ -83,3 +83,20 @@ pub fn softhsm() -> Option<PathBuf> {
     eprintln!("SKIPPED: SoftHSM2 not found ({})", module.display());
     None
 }
+
+/// Whether Python's `openapi-spec-validator` is installed (`.ci/run` installs it with pip).
+pub fn openapi_validator() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "openapi-spec-validator is required under CI (pip install openapi-spec-validator)"
+            );
+        }
+        eprintln!("SKIPPED: openapi-spec-validator not installed");
+    }
+    ok
+}

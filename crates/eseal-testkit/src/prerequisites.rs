@@ -40,6 +40,13 @@ pub fn prerequisites(manifest_dir: &std::path::Path) -> Vec<(&'static str, bool)
         ("pg", std::env::var("ESEAL_TEST_PG").is_ok_and(|u| !u.is_empty())),
         ("font", font),
         ("softhsm", softhsm),
+        (
+            "openapi_validator",
+            std::process::Command::new("python3")
+                .args(["-c", "import openapi_spec_validator"])
+                .output()
+                .is_ok_and(|o| o.status.success()),
+        ),
     ]
 }
 
