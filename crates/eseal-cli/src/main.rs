@@ -10,6 +10,7 @@ mod bench;
 mod demo;
 mod doc;
 mod files;
+mod help_zh;
 mod html;
 mod i18n;
 mod impression;
@@ -21,7 +22,7 @@ mod trust;
 mod user;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use eseal_gm::provider::{Clock, SoftwareSigner, SoftwareVerifier, SystemClock};
 use eseal_ses::{
     AnySeal, AnySignature, CheckId, Indication, Outcome, SealRequest, SignRequest, Version,
@@ -191,12 +192,11 @@ struct MakeArgs {
     #[arg(long, value_enum, default_value = "v4")]
     format: FormatArg,
     /// Validate the maker's and signers' certificates now against this trust store (chain,
-    /// validity, key usage, revocation) and refuse to make the seal unless they are valid
-    /// (R-MAKE-1).
+    /// validity, key usage, revocation) and refuse to make the seal unless they are valid.
     #[arg(long)]
     trust: Option<PathBuf>,
-    /// Make the seal even if its name matches no signer certificate's subject (R-MAKE-4
-    /// requires the match; this bypass is for test material only).
+    /// Make the seal even if its name matches no signer certificate's subject (the name on a
+    /// seal must be its certificate's; this bypass is for test material only).
     #[arg(long)]
     danger_allow_name_mismatch: bool,
     #[arg(long = "type", value_enum)]
@@ -496,16 +496,36 @@ enum KeyCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The language is needed before parsing, for --help and for parse errors.
+    let lang = Lang::resolve(lang_in_args(&args));
+    let parsed = match lang {
+        Lang::En => Cli::try_parse_from(&args),
+        Lang::Zh => help_zh::chinese(Cli::command())
+            .try_get_matches_from(&args)
+            .and_then(|m| Cli::from_arg_matches(&m)),
+    };
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
-            return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                    ExitCode::SUCCESS
+            match (lang, e.kind()) {
+                (
+                    _,
+                    clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion,
+                ) => {
+                    let _ = e.print();
+                    return ExitCode::SUCCESS;
                 }
-                _ => ExitCode::from(EXIT_USAGE),
-            };
+                // A command given without its subcommand: its (translated) help.
+                (_, clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) => {
+                    let _ = e.print();
+                }
+                (Lang::Zh, _) => eprint!("{}", help_zh::error(&e)),
+                (Lang::En, _) => {
+                    let _ = e.print();
+                }
+            }
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     let lang = Lang::resolve(cli.lang);
@@ -516,6 +536,29 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
     }
+}
+
+/// `--lang X` or `--lang=X` anywhere on the command line (the option is global), read before
+/// clap parses so that help and parse errors come in that language.
+fn lang_in_args(args: &[std::ffi::OsString]) -> Option<Lang> {
+    let pick = |v: &str| match v {
+        "en" => Some(Lang::En),
+        "zh" => Some(Lang::Zh),
+        _ => None,
+    };
+    let mut found = None;
+    let mut it = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--lang" {
+            found = it.next().and_then(pick).or(found);
+        } else if let Some(v) = a.strip_prefix("--lang=") {
+            found = pick(v).or(found);
+        }
+    }
+    found
 }
 
 fn parse_time(s: &str, what: &str) -> Result<OffsetDateTime> {

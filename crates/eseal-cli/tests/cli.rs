@@ -443,6 +443,57 @@ fn chinese_is_the_default_language() {
     assert!(text(&o).contains("结论"));
 }
 
+/// `--help` and parse errors follow the language: Chinese by default, English with
+/// `--lang en` (anywhere on the line) or `ESEAL_LANG=en`.
+#[test]
+fn help_and_usage_errors_follow_the_language() {
+    let run = |args: &[&str], env_lang: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_eseal"));
+        c.args(args).env_remove("ESEAL_LANG");
+        if let Some(l) = env_lang {
+            c.env("ESEAL_LANG", l);
+        }
+        c.output().unwrap()
+    };
+    let o = run(&["--help"], None);
+    assert_eq!(code(&o), 0);
+    let zh = text(&o);
+    assert!(zh.contains("用法：eseal") && zh.contains("命令:"), "{zh}");
+    assert!(zh.contains("制作") || zh.contains("电子印章"), "{zh}");
+    assert!(!zh.contains("Usage:") && !zh.contains("Print help"), "{zh}");
+
+    let o = run(&["sign", "ofd", "--help"], None);
+    let zh = text(&o);
+    assert!(zh.contains("骑缝章") && zh.contains("[默认：1]"), "{zh}");
+    assert!(!zh.contains("[default:"), "{zh}");
+
+    for o in [
+        run(&["--lang", "en", "sign", "ofd", "--help"], None),
+        run(&["sign", "ofd", "--help", "--lang=en"], None),
+        run(&["sign", "ofd", "--help"], Some("en")),
+    ] {
+        assert_eq!(code(&o), 0);
+        let en = text(&o);
+        assert!(en.contains("Usage: eseal sign ofd"), "{en}");
+        assert!(en.contains("A riding seal"), "{en}");
+    }
+
+    let o = run(&["seal", "verify", "--bogus", "x"], None);
+    assert_eq!(code(&o), 3);
+    let zh = text(&o);
+    assert!(
+        zh.contains("错误：不认识的参数 '--bogus'") && zh.contains("用法："),
+        "{zh}"
+    );
+    let o = run(&["--lang", "en", "seal", "verify", "--bogus", "x"], None);
+    assert_eq!(code(&o), 3);
+    assert!(
+        text(&o).contains("unexpected argument '--bogus'"),
+        "{}",
+        text(&o)
+    );
+}
+
 /// eseal signs; OpenSSL verifies the raw SM2 signatures over the seal information and over
 /// TBS_Sign with the default signer ID.
 #[test]
