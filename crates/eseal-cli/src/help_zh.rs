@@ -44,16 +44,8 @@ pub const TEXTS: &[(&str, &str)] = &[
     ),
     ("Make a seal signed by the maker", "制作由制章者签名的印章"),
     (
-        "Validate the maker's and signers' certificates now against this trust store (chain, validity, key usage, revocation) and refuse to make the seal unless they are valid (R-MAKE-1)",
-        "按此信任目录现在校验制章者与签章者证书（证书链、有效期、密钥用途、吊销），不全部有效则不制章",
-    ),
-    (
         "Validate the maker's and signers' certificates now against this trust store (chain, validity, key usage, revocation) and refuse to make the seal unless they are valid",
         "按此信任目录现在校验制章者与签章者证书（证书链、有效期、密钥用途、吊销），不全部有效则不制章",
-    ),
-    (
-        "Make the seal even if its name matches no signer certificate's subject (R-MAKE-4 requires the match; this bypass is for test material only)",
-        "即使印章名称与签章者证书主体不符也制章（仅用于测试材料）",
     ),
     (
         "Make the seal even if its name matches no signer certificate's subject (the name on a seal must be its certificate's; this bypass is for test material only)",
