@@ -12,6 +12,7 @@ mod doc;
 mod files;
 mod help_zh;
 mod html;
+mod http;
 mod i18n;
 mod impression;
 mod output;

@@ -226,19 +226,7 @@ async fn monitor(
     let http = reqwest::Client::new();
     let get = |path: String| {
         let http = http.clone();
-        async move {
-            let r = http
-                .get(&path)
-                .send()
-                .await
-                .with_context(|| format!("GET {path}"))?;
-            let status = r.status();
-            let text = r.text().await.with_context(|| format!("GET {path}"))?;
-            if !status.is_success() {
-                anyhow::bail!("GET {path}: {status} {text}");
-            }
-            Ok::<_, anyhow::Error>(text)
-        }
+        async move { crate::http::get_text(&http, &path).await }
     };
     std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
     // What was seen before: its leaf hashes rebuild the tree.

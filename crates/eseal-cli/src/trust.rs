@@ -54,17 +54,7 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
         let http = reqwest::Client::new();
         let get = |path: String| {
             let http = http.clone();
-            async move {
-                let r = http
-                    .get(&path)
-                    .send()
-                    .await
-                    .with_context(|| format!("cannot reach {path}"))?;
-                if !r.status().is_success() {
-                    bail!("{path}: HTTP {}", r.status());
-                }
-                Ok::<_, anyhow::Error>(r.bytes().await?.to_vec())
-            }
+            async move { crate::http::get(&http, &path).await }
         };
         let index: serde_json::Value =
             serde_json::from_slice(&get(format!("{base}/api/v1/pki")).await?)

@@ -22,15 +22,7 @@ async fn item5_a_reused_totp_code_is_a_replay_not_a_failure() {
     let admin = svc.admin().await;
     svc.user(&admin, "reviewer1", &["reviewer"]).await;
     // The code reviewer1 just used, once more (same step), six times.
-    let user = svc
-        .run
-        .state
-        .store()
-        .get::<eseal_server::auth::User>("reviewer1")
-        .await
-        .unwrap()
-        .unwrap()
-        .record;
+    let user = svc.stored_user("reviewer1").await;
     let secret = eseal_server::auth::totp_secret(&user, svc.run.state.data_key()).unwrap();
     let used = eseal_server::auth::totp_code(&secret, user.totp_last_step);
     for _ in 0..6 {
@@ -59,15 +51,7 @@ async fn item5_a_reused_totp_code_is_a_replay_not_a_failure() {
             "{v}"
         );
     }
-    let user = svc
-        .run
-        .state
-        .store()
-        .get::<eseal_server::auth::User>("reviewer1")
-        .await
-        .unwrap()
-        .unwrap()
-        .record;
+    let user = svc.stored_user("reviewer1").await;
     assert_eq!((user.failures, user.locked_until), (0, 0));
     let log = svc.run.state.store().audit_log(0, 100_000).await.unwrap();
     assert_eq!(

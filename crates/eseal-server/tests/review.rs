@@ -1140,15 +1140,7 @@ async fn item10_smaller_items() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
-    let zhang = svc
-        .run
-        .state
-        .store()
-        .get::<eseal_server::auth::User>("zhang")
-        .await
-        .unwrap()
-        .unwrap()
-        .record;
+    let zhang = svc.stored_user("zhang").await;
     assert_eq!(zhang.citizen_id.as_deref(), Some("11010519491231002X"));
     // 414 is problem JSON.
     let r = svc

@@ -150,6 +150,19 @@ impl Service {
         self.login(&a.username, &a.password).await
     }
 
+    /// The stored account record of `name`, read past the API.
+    #[allow(dead_code)] // not every test binary looks at stored accounts
+    pub async fn stored_user(&self, name: &str) -> eseal_server::auth::User {
+        self.run
+            .state
+            .store()
+            .get::<eseal_server::auth::User>(name)
+            .await
+            .unwrap()
+            .unwrap()
+            .record
+    }
+
     /// Creates a user with `roles` (as the admin) and logs them in.
     pub async fn user(&self, admin: &str, name: &str, roles: &[&str]) -> String {
         let (s, _) = self
