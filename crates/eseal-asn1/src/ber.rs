@@ -6,6 +6,7 @@
 //! remembers for each node its offset, its whole TLV and its content; encoding goes through
 //! [`crate::der_out`] and the `der` crate, which write canonical DER.
 
+use crate::quirk::{QuirkKind, QuirkLog};
 use crate::{Asn1Error, Asn1ErrorKind};
 
 /// Nesting limit; real seals nest about 8 deep.
@@ -52,6 +53,8 @@ pub struct Tlv<'a> {
     pub indefinite: bool,
     /// True if the length was not in minimal DER form.
     pub non_minimal_length: bool,
+    /// Where the quirks accepted under this node are recorded (children inherit it).
+    pub log: Option<&'a QuirkLog>,
 }
 
 impl<'a> Tlv<'a> {
@@ -63,13 +66,40 @@ impl<'a> Tlv<'a> {
     /// Read the first TLV of `input`; `base` is the offset of `input` in the original buffer.
     /// Returns the node and what follows it.
     pub fn read(input: &'a [u8], base: usize) -> Result<(Tlv<'a>, &'a [u8]), Asn1Error> {
-        Self::read_depth(input, base, 0)
+        Self::read_depth(input, base, 0, None)
+    }
+
+    /// [`Tlv::read`], recording the quirks accepted under the node in `log`.
+    pub fn read_logged(
+        input: &'a [u8],
+        base: usize,
+        log: &'a QuirkLog,
+    ) -> Result<(Tlv<'a>, &'a [u8]), Asn1Error> {
+        Self::read_depth(input, base, 0, Some(log))
+    }
+
+    /// Read a TLV found inside this one's content (an OCTET STRING-wrapped value), keeping
+    /// this node's log.
+    pub fn read_inner(
+        &self,
+        input: &'a [u8],
+        base: usize,
+    ) -> Result<(Tlv<'a>, &'a [u8]), Asn1Error> {
+        Self::read_depth(input, base, 0, self.log)
+    }
+
+    /// Record a quirk of this node under the field name `what`.
+    pub fn note(&self, kind: QuirkKind, what: &str) {
+        if let Some(log) = self.log {
+            log.note(kind, what, self.offset);
+        }
     }
 
     fn read_depth(
         input: &'a [u8],
         base: usize,
         depth: usize,
+        log: Option<&'a QuirkLog>,
     ) -> Result<(Tlv<'a>, &'a [u8]), Asn1Error> {
         if depth > MAX_DEPTH {
             return Err(Asn1Error::at(Asn1ErrorKind::TooDeep, base, "nesting"));
@@ -121,6 +151,7 @@ impl<'a> Tlv<'a> {
                         value_offset: base + value_start,
                         indefinite: true,
                         non_minimal_length: true,
+                        log,
                     };
                     return Ok((tlv, input.get(end..).unwrap_or_default()));
                 }
@@ -128,7 +159,7 @@ impl<'a> Tlv<'a> {
                     return Err(trunc(input.len()));
                 }
                 let child_base = base + (input.len() - rest.len());
-                let (_, after) = Self::read_depth(rest, child_base, depth + 1)?;
+                let (_, after) = Self::read_depth(rest, child_base, depth + 1, None)?;
                 rest = after;
             }
         }
@@ -176,6 +207,7 @@ impl<'a> Tlv<'a> {
             value_offset: base + pos,
             indefinite: false,
             non_minimal_length,
+            log,
         };
         Ok((tlv, input.get(end..).unwrap_or_default()))
     }
@@ -193,7 +225,7 @@ impl<'a> Tlv<'a> {
         let mut rest = self.value;
         let mut at = self.value_offset;
         while !rest.is_empty() {
-            let (child, after) = Tlv::read(rest, at)?;
+            let (child, after) = Tlv::read_depth(rest, at, 0, self.log)?;
             at += rest.len() - after.len();
             rest = after;
             out.push(child);
@@ -224,6 +256,7 @@ impl<'a> Tlv<'a> {
     /// constructed BER form (segments of the same type).
     pub fn string_bytes(&self, what: &str) -> Result<Vec<u8>, Asn1Error> {
         if self.constructed() {
+            self.note(QuirkKind::ConstructedString, what);
             let mut out = Vec::new();
             for child in self.children()? {
                 // BER: the segments of a constructed string are primitive strings of the type.
@@ -260,7 +293,43 @@ impl<'a> Tlv<'a> {
         for b in self.value {
             v = (v << 8) | i64::from(*b);
         }
+        if let [first, second, ..] = self.value
+            && ((*first == 0 && second & 0x80 == 0) || (*first == 0xFF && second & 0x80 != 0))
+        {
+            self.note(QuirkKind::NonMinimalInteger, what);
+        }
         Ok(v)
+    }
+
+    /// A non-negative INTEGER of at most `max_len` octets as big-endian magnitude without
+    /// leading zeros (ECC signature r and s). Encoders in the field drop the 0x00 that DER puts
+    /// before a magnitude whose high bit is set (so the value reads as negative in DER) or pad
+    /// with extra zeros; both are read as the unsigned number meant, and noted.
+    pub fn unsigned_integer(&self, what: &str, max_len: usize) -> Result<Vec<u8>, Asn1Error> {
+        self.expect(tag::INTEGER, what)?;
+        let v = self.value;
+        let Some(first) = v.first() else {
+            return Err(Asn1Error::at(
+                Asn1ErrorKind::BadInteger,
+                self.offset,
+                format!("{what}: empty INTEGER"),
+            ));
+        };
+        if first & 0x80 != 0 {
+            self.note(QuirkKind::NegativeInteger, what);
+        } else if v.len() > 1 && *first == 0 && v.get(1).is_some_and(|b| b & 0x80 == 0) {
+            self.note(QuirkKind::NonMinimalInteger, what);
+        }
+        let start = v.iter().position(|b| *b != 0).unwrap_or(v.len());
+        let magnitude = v.get(start..).unwrap_or_default();
+        if magnitude.len() > max_len {
+            return Err(Asn1Error::at(
+                Asn1ErrorKind::BadInteger,
+                self.offset,
+                format!("{what}: {} bytes, at most {max_len}", magnitude.len()),
+            ));
+        }
+        Ok(magnitude.to_vec())
     }
 
     /// An OBJECT IDENTIFIER.
@@ -270,26 +339,41 @@ impl<'a> Tlv<'a> {
             .map_err(|_| Asn1Error::at(Asn1ErrorKind::BadOid, self.offset, what.to_owned()))
     }
 
-    /// The payload of a BIT STRING with 0 unused bits (the unused-bits octet stripped).
+    /// The payload of a BIT STRING (the unused-bits octet stripped). DER wants 0 unused bits
+    /// for every field of the seal structures; a non-zero count whose bits are all zero (some
+    /// encoders write the number of trailing zero bits of the last octet) is accepted and
+    /// noted, the payload unchanged. Unused bits that are not zero are refused: the value
+    /// would not be a whole number of octets.
     pub fn bit_string(&self, what: &str) -> Result<Vec<u8>, Asn1Error> {
         self.expect_any(&[tag::BIT_STRING, tag::BIT_STRING | 0x20], what)?;
-        let bytes = if self.constructed() {
+        if self.constructed() {
             // Constructed BER BIT STRING: every segment starts with its own unused-bits octet.
+            self.note(QuirkKind::ConstructedString, what);
             let mut out = Vec::new();
             for child in self.children()? {
                 out.extend(child.bit_string(what)?);
             }
             return Ok(out);
-        } else {
-            self.value
-        };
-        match bytes.split_first() {
+        }
+        match self.value.split_first() {
             Some((0, payload)) => Ok(payload.to_vec()),
-            Some(_) => Err(Asn1Error::at(
-                Asn1ErrorKind::BadBitString,
-                self.value_offset,
-                format!("{what}: unused bits must be 0"),
-            )),
+            Some((&count, payload)) => {
+                let last = payload.last().copied();
+                let zero_bits = count <= 7
+                    && last.is_some_and(|b| u32::from(b).trailing_zeros() >= u32::from(count));
+                if zero_bits {
+                    self.note(QuirkKind::BitStringUnusedBits { count }, what);
+                    Ok(payload.to_vec())
+                } else {
+                    Err(Asn1Error::at(
+                        Asn1ErrorKind::BadBitString,
+                        self.value_offset,
+                        format!(
+                            "{what}: {count} unused bits that are not zero (the value is not whole bytes)"
+                        ),
+                    ))
+                }
+            }
             None => Err(Asn1Error::at(
                 Asn1ErrorKind::BadBitString,
                 self.offset,
@@ -389,13 +473,47 @@ mod tests {
     }
 
     #[test]
-    fn bit_string_unused_bits_must_be_zero() {
+    fn bit_string_unused_bits_must_be_zero_bits() {
         let (ok, _) = first_tlv(&[0x03, 0x02, 0x00, 0xAB]).unwrap();
         assert_eq!(ok.bit_string("x").unwrap(), vec![0xAB]);
+        // 1 unused bit, and the last bit of 0xAB is 1: refused.
         let (bad, _) = first_tlv(&[0x03, 0x02, 0x01, 0xAB]).unwrap();
         assert_eq!(
             bad.bit_string("x").unwrap_err().kind(),
             Asn1ErrorKind::BadBitString
         );
+        // 3 unused bits, and 0xA8 ends in three zero bits: accepted, payload unchanged, noted.
+        let log = QuirkLog::new();
+        let input = [0x30, 0x04, 0x03, 0x02, 0x03, 0xA8];
+        let (seq, _) = Tlv::read_logged(&input, 0, &log).unwrap();
+        let bits = seq.children().unwrap()[0];
+        assert_eq!(bits.bit_string("f").unwrap(), vec![0xA8]);
+        let quirks = log.into_quirks();
+        assert_eq!(quirks.len(), 1);
+        assert_eq!(quirks[0].kind, QuirkKind::BitStringUnusedBits { count: 3 });
+        assert_eq!((quirks[0].field.as_str(), quirks[0].offset), ("f", 2));
+        // 4 unused bits over 0xA8 (only three zero bits): refused.
+        let (bad, _) = first_tlv(&[0x03, 0x02, 0x04, 0xA8]).unwrap();
+        assert!(bad.bit_string("x").is_err());
+    }
+
+    #[test]
+    fn signature_integers_read_as_unsigned_with_notes() {
+        let log = QuirkLog::new();
+        // SEQUENCE { INTEGER 0x80 01 (negative in DER), INTEGER 00 00 05 (non-minimal) }
+        let input = [
+            0x30, 0x09, 0x02, 0x02, 0x80, 0x01, 0x02, 0x03, 0x00, 0x00, 0x05,
+        ];
+        let (seq, _) = Tlv::read_logged(&input, 0, &log).unwrap();
+        let c = seq.children().unwrap();
+        assert_eq!(c[0].unsigned_integer("r", 32).unwrap(), vec![0x80, 0x01]);
+        assert_eq!(c[1].unsigned_integer("s", 32).unwrap(), vec![0x05]);
+        let kinds: Vec<_> = log.into_quirks().into_iter().map(|q| q.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![QuirkKind::NegativeInteger, QuirkKind::NonMinimalInteger]
+        );
+        let (long, _) = first_tlv(&[0x02, 0x03, 0x01, 0x02, 0x03]).unwrap();
+        assert!(long.unsigned_integer("r", 2).is_err());
     }
 }

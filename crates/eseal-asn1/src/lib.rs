@@ -2,6 +2,9 @@
 
 pub mod ber;
 pub mod der_out;
+pub mod quirk;
+
+pub use quirk::{Quirk, QuirkKind, QuirkLog};
 
 use std::fmt;
 

@@ -167,7 +167,7 @@ fn verify_one(file: &Path, policy: &eseal_ses::VerifyPolicy, lang: Lang) -> Row 
                     format!(
                         "{}: {}",
                         i18n::check_label(lang, c.id),
-                        printable(&c.detail)
+                        printable(c.detail_in(lang == Lang::Zh))
                     )
                 })
                 .unwrap_or_default();

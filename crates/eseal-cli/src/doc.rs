@@ -190,7 +190,7 @@ pub fn verify_ofd_file(
                     "  {:<10} {}: {}",
                     i18n::outcome_label(lang, c.outcome),
                     i18n::check_label(lang, c.id),
-                    printable(&c.detail)
+                    printable(c.detail_in(lang == Lang::Zh))
                 );
             }
         }

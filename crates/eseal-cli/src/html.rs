@@ -80,7 +80,7 @@ td,th{{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;vertical-align
                 "<tr><td>{}</td><td style=\"color:{col}\">{}</td><td>{}</td></tr>",
                 esc(i18n::check_label(lang, c.id)),
                 esc(i18n::outcome_label(lang, c.outcome)),
-                esc(&c.detail)
+                esc(c.detail_in(lang == Lang::Zh))
             ));
         }
         out.push_str("</table></section>");

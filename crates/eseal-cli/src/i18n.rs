@@ -36,6 +36,7 @@ impl Lang {
 pub fn check_label(lang: Lang, id: CheckId) -> &'static str {
     let (zh, en) = match id {
         CheckId::Structure => ("数据结构", "structure"),
+        CheckId::Encoding => ("编码", "encoding"),
         CheckId::VersionConsistency => ("版本一致性", "version consistency"),
         CheckId::SealSignatureAlgorithm => ("制章签名算法", "seal signature algorithm"),
         CheckId::MakerCertificate => ("制章者证书", "maker certificate"),

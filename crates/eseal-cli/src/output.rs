@@ -64,7 +64,7 @@ pub fn print_report(
             i18n::outcome_label(lang, c.outcome),
             i18n::check_label(lang, c.id),
             sub,
-            eseal_core::text::printable(&c.detail)
+            eseal_core::text::printable(c.detail_in(lang == Lang::Zh))
         );
     }
     let sub = report

@@ -1599,3 +1599,71 @@ fn folders_are_signed_and_verified_together() {
     let o = eseal(&["verify", &p("signed"), "--html", &p("r.html")]);
     assert_eq!(code(&o), 3, "{}", text(&o));
 }
+
+/// The encoder-quirk vectors of testdata/ses/quirks: PASSED (exit 0) with the quirk named, in
+/// Chinese by default; the same file with a bit flipped in its signed bytes is FAILED (exit 1).
+#[test]
+fn encoder_quirks_verify_with_a_named_warning() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/ses/quirks");
+    let p = |n: &str| dir.join(n).display().to_string();
+    let chinese = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_eseal"))
+            .args(args)
+            .env_remove("ESEAL_LANG")
+            .output()
+            .unwrap()
+    };
+    let o = chinese(&[
+        "verify",
+        &p("sig-negative-s.dat"),
+        "--data",
+        &p("data.txt"),
+        "--trust",
+        &p("trust"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("有效 (PASSED)"), "{t}");
+    assert!(
+        t.contains("警告") && t.contains("编码") && t.contains("按无符号数读取"),
+        "{t}"
+    );
+    let o = chinese(&[
+        "seal",
+        "verify",
+        &p("seal-times.esl"),
+        "--trust",
+        &p("trust"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(text(&o).contains("两位年份"), "{}", text(&o));
+    let o = eseal(&[
+        "verify",
+        &p("sig-datahash-dropped-zero.dat"),
+        "--data",
+        &p("sig-datahash-dropped-zero.data"),
+        "--trust",
+        &p("trust"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("dropped the final 1 zero byte"),
+        "{}",
+        text(&o)
+    );
+    // One bit flipped in the seal picture (signed by the maker): FAILED.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(dir.join("seal-negative-r.esl")).unwrap();
+    let at = bytes.windows(7).position(|w| w == b"picture").unwrap();
+    bytes[at] ^= 1;
+    let flipped = tmp.path().join("flipped.esl");
+    std::fs::write(&flipped, &bytes).unwrap();
+    let o = eseal(&[
+        "seal",
+        "verify",
+        &flipped.display().to_string(),
+        "--trust",
+        &p("trust"),
+    ]);
+    assert_eq!(code(&o), 1, "{}", text(&o));
+}

@@ -235,6 +235,7 @@ fn verify_one<R: Read + Seek>(
             id: CheckId::Structure,
             outcome: Outcome::Failed,
             sub_indication: Some(SubIndication::FormatFailure),
+            detail_zh: None,
             detail: why,
         });
         r
@@ -290,6 +291,7 @@ fn verify_one<R: Read + Seek>(
                         id: CheckId::DocumentCoverage,
                         outcome: Outcome::Warning,
                         sub_indication: None,
+                        detail_zh: None,
                         detail: format!(
                             "propertyInfo {:?} is not the path of this Signature.xml ({sig_path})",
                             view.property_info
@@ -323,6 +325,7 @@ fn verify_one<R: Read + Seek>(
                     id: CheckId::SignatureType,
                     outcome: Outcome::Indeterminate,
                     sub_indication: Some(SubIndication::SignedDataNotFound),
+                    detail_zh: None,
                     detail: why,
                 });
             }
@@ -363,6 +366,7 @@ fn verify_one<R: Read + Seek>(
             id: CheckId::DocumentReferences,
             outcome: Outcome::Warning,
             sub_indication: None,
+            detail_zh: None,
             detail: format!(
                 "referenced more than once (checked once): {}",
                 repeated.into_iter().collect::<Vec<_>>().join(", ")
@@ -383,6 +387,7 @@ fn verify_one<R: Read + Seek>(
                 Outcome::Passed
             },
             sub_indication: None,
+            detail_zh: None,
             detail: format!(
                 "{} file(s) match their {method_name} check values{}",
                 info.references.len(),
@@ -394,6 +399,7 @@ fn verify_one<R: Read + Seek>(
             id: CheckId::DocumentReferences,
             outcome: Outcome::Failed,
             sub_indication: Some(SubIndication::HashFailure),
+            detail_zh: None,
             detail: bad.join("; "),
         });
     }
@@ -419,6 +425,7 @@ fn verify_one<R: Read + Seek>(
             id: CheckId::DocumentCoverage,
             outcome: Outcome::Passed,
             sub_indication: None,
+            detail_zh: None,
             detail: "every content file is protected".into(),
         });
     } else {
@@ -426,6 +433,7 @@ fn verify_one<R: Read + Seek>(
             id: CheckId::DocumentCoverage,
             outcome: Outcome::Warning,
             sub_indication: None,
+            detail_zh: None,
             detail: format!(
                 "not protected by this signature (changes to them go unnoticed): {}",
                 unprotected.join(", ")
@@ -439,12 +447,14 @@ fn verify_one<R: Read + Seek>(
                 id: CheckId::SealFile,
                 outcome: Outcome::Passed,
                 sub_indication: None,
+                detail_zh: None,
                 detail: format!("{seal_path} is the seal inside the signature"),
             }),
             Ok(_) => report.checks.push(eseal_ses::Check {
                 id: CheckId::SealFile,
                 outcome: Outcome::Failed,
                 sub_indication: Some(SubIndication::SigConstraintsFailure),
+                detail_zh: None,
                 detail: format!(
                     "{seal_path} differs from the seal inside the signature (a swapped seal image?)"
                 ),
@@ -454,6 +464,7 @@ fn verify_one<R: Read + Seek>(
                 id: CheckId::SealFile,
                 outcome: Outcome::Failed,
                 sub_indication: Some(SubIndication::FormatFailure),
+                detail_zh: None,
                 detail: e.to_string(),
             }),
         }
@@ -488,6 +499,7 @@ fn check(
         id,
         outcome,
         sub_indication: sub,
+        detail_zh: None,
         detail: detail.into(),
     });
 }

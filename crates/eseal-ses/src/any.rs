@@ -7,6 +7,7 @@ use crate::error::{SesError, SesErrorKind};
 use crate::v4::EmbeddedSeal;
 use crate::{v1, v4, v5};
 use der::asn1::ObjectIdentifier;
+use eseal_asn1::{Quirk, QuirkKind, QuirkLog};
 use std::borrow::Cow;
 use time::OffsetDateTime;
 
@@ -42,7 +43,7 @@ pub enum StructureKind {
 }
 
 /// How the input was encoded, for the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct EncodingNotes {
     /// Bytes after the first TLV (ignored).
     pub trailing_bytes: usize,
@@ -50,11 +51,22 @@ pub struct EncodingNotes {
     pub ber_lengths: bool,
     /// The seal was wrapped in an OCTET STRING.
     pub octet_string_wrapped: bool,
+    /// Every departure from DER the reader accepted, with its field and offset.
+    #[serde(skip)]
+    pub quirks: Vec<Quirk>,
+}
+
+/// The quirks of `tlv`'s tree that are not recorded field by field: BER lengths, noted once
+/// at the outermost node that has them.
+fn note_ber_lengths(tlv: &Tlv<'_>, what: &str) {
+    if !tlv.minimal_lengths() {
+        tlv.note(QuirkKind::BerLength, what);
+    }
 }
 
 fn unwrap_octet_string<'a>(tlv: Tlv<'a>, notes: &mut EncodingNotes) -> Result<Tlv<'a>, SesError> {
     if tlv.tag == tag::OCTET_STRING {
-        let (inner, _) = Tlv::read(tlv.value, tlv.value_offset)?;
+        let (inner, _) = tlv.read_inner(tlv.value, tlv.value_offset)?;
         notes.octet_string_wrapped = true;
         return Ok(inner);
     }
@@ -110,22 +122,36 @@ fn is_v5_seal(tlv: &Tlv<'_>) -> Result<bool, SesError> {
         .and_then(|info| info.children().ok())
         .and_then(|f| f.into_iter().next())
         .and_then(|h| h.children().ok())
-        .and_then(|f| f.get(1).and_then(|v| v.integer("version").ok()));
+        .and_then(|f| {
+            // Detection only: the header is read (and its quirks noted) by the decoder.
+            f.get(1)
+                .and_then(|v| Tlv { log: None, ..*v }.integer("version").ok())
+        });
     Ok(header_version == Some(5))
 }
 
 impl AnySeal {
     /// Decode the first TLV of `input`, any version, with notes on the encoding.
     pub fn decode(input: &[u8]) -> Result<(Self, EncodingNotes), SesError> {
-        let (tlv, trailing) = first_tlv(input)?;
+        let log = QuirkLog::new();
+        let (tlv, rest) = Tlv::read_logged(input, 0, &log)?;
         let mut notes = EncodingNotes {
-            trailing_bytes: trailing,
+            trailing_bytes: rest.len(),
             ..Default::default()
         };
         let tlv = unwrap_octet_string(tlv, &mut notes)?;
         notes.ber_lengths = !tlv.minimal_lengths();
+        note_ber_lengths(&tlv, "SESeal");
         let seal = Self::decode_tlv(&tlv)?;
+        notes.quirks = log.into_quirks();
         Ok((seal, notes))
+    }
+
+    /// The departures from DER in the seal as received (offsets from its first byte).
+    pub fn quirks(&self) -> Vec<Quirk> {
+        Self::decode(self.raw())
+            .map(|(_, notes)| notes.quirks)
+            .unwrap_or_default()
     }
 
     pub(crate) fn decode_tlv(tlv: &Tlv<'_>) -> Result<Self, SesError> {
@@ -318,12 +344,15 @@ pub enum AnySignature {
 impl AnySignature {
     /// Decode the first TLV of `input`, any version, with notes on the encoding.
     pub fn decode(input: &[u8]) -> Result<(Self, EncodingNotes), SesError> {
-        let (tlv, trailing) = first_tlv(input)?;
-        let notes = EncodingNotes {
-            trailing_bytes: trailing,
+        let log = QuirkLog::new();
+        let (tlv, rest) = Tlv::read_logged(input, 0, &log)?;
+        let mut notes = EncodingNotes {
+            trailing_bytes: rest.len(),
             ber_lengths: !tlv.minimal_lengths(),
             octet_string_wrapped: false,
+            quirks: Vec::new(),
         };
+        note_ber_lengths(&tlv, "SES_Signature");
         let children = tlv.sequence("SES_Signature")?;
         let sig = match children.len() {
             2 => Self::V1(v1::SesSignature::decode(&tlv)?),
@@ -347,7 +376,16 @@ impl AnySignature {
                 ));
             }
         };
+        notes.quirks = log.into_quirks();
         Ok((sig, notes))
+    }
+
+    /// The departures from DER in the signature as received (its seal's included; offsets
+    /// from its first byte).
+    pub fn quirks(&self) -> Vec<Quirk> {
+        Self::decode(self.raw())
+            .map(|(_, notes)| notes.quirks)
+            .unwrap_or_default()
     }
 
     /// The version.
@@ -485,4 +523,75 @@ pub struct SignatureView<'a> {
     pub property_info: String,
     /// The signature timestamp token (v4/v5).
     pub time_stamp: Option<&'a [u8]>,
+}
+
+/// The tolerant reader's contract, checked by the differential fuzz target and the tests
+/// (`fuzz/fuzz_targets/tolerant_reencode.rs`, `crates/eseal-ses/tests/quirks.rs`): for any
+/// input it accepts as a seal or a signature,
+///
+/// 1. the canonical re-encoding decodes to the same canonical encoding (reading is stable);
+/// 2. the bytes a signature is checked over are the bytes as received (a sub-slice of them);
+/// 3. an input read without any note (no quirk, no BER length, nothing trailing, no wrapper)
+///    re-encodes to exactly itself: nothing is accepted silently that DER would not write.
+///
+/// `Ok(false)`: the input is not accepted (nothing to check); `Err`: the contract is broken.
+#[doc(hidden)]
+pub fn check_reencoding(input: &[u8]) -> Result<bool, String> {
+    fn within(outer: &[u8], inner: &[u8]) -> bool {
+        inner.is_empty() || outer.windows(inner.len()).any(|w| w == inner)
+    }
+    fn contract(
+        input: &[u8],
+        canonical: &[u8],
+        again: Vec<u8>,
+        notes: &EncodingNotes,
+        signed: &[u8],
+    ) -> Result<bool, String> {
+        if again != canonical {
+            return Err("the canonical re-encoding does not decode to itself".into());
+        }
+        if !within(input, signed) {
+            return Err("the signed bytes are not the bytes as received".into());
+        }
+        let silent = notes.quirks.is_empty()
+            && !notes.ber_lengths
+            && notes.trailing_bytes == 0
+            && !notes.octet_string_wrapped;
+        if silent && canonical != input {
+            return Err("accepted without a note, yet not DER: a silent tolerance".into());
+        }
+        Ok(true)
+    }
+    match detect(input) {
+        Ok(StructureKind::Seal) => {
+            let Ok((seal, notes)) = AnySeal::decode(input) else {
+                return Ok(false);
+            };
+            let Ok(view) = seal.view() else {
+                return Ok(false);
+            };
+            let canonical = seal.to_der().map_err(|e| e.to_string())?;
+            let again = AnySeal::decode(&canonical)
+                .and_then(|(s, _)| s.to_der())
+                .map_err(|e| format!("the canonical re-encoding does not decode: {e}"))?;
+            // v1 signs a synthesised wrapper: its SES_SealInfo part is checked instead.
+            let signed: &[u8] = match &view.maker_signed_bytes {
+                Cow::Borrowed(b) => b,
+                Cow::Owned(_) => &[],
+            };
+            contract(input, &canonical, again, &notes, signed)
+        }
+        Ok(StructureKind::Signature) => {
+            let Ok((sig, notes)) = AnySignature::decode(input) else {
+                return Ok(false);
+            };
+            let canonical = sig.to_der().map_err(|e| e.to_string())?;
+            let again = AnySignature::decode(&canonical)
+                .and_then(|(s, _)| s.to_der())
+                .map_err(|e| format!("the canonical re-encoding does not decode: {e}"))?;
+            let view = sig.view();
+            contract(input, &canonical, again, &notes, view.to_be_signed)
+        }
+        Err(_) => Ok(false),
+    }
 }

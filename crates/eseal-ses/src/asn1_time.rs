@@ -7,6 +7,7 @@
 use crate::ber::{Tlv, tag};
 use crate::der_out;
 use crate::error::{SesError, SesErrorKind};
+use eseal_asn1::QuirkKind;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// The offset assumed for times written without a zone (China Standard Time).
@@ -21,8 +22,11 @@ pub struct SesTime {
 }
 
 impl SesTime {
-    /// Decode a UTCTime or GeneralizedTime node (either type accepted in either place).
-    pub(crate) fn decode(tlv: &Tlv<'_>, what: &str) -> Result<Self, SesError> {
+    /// Decode a UTCTime or GeneralizedTime node where the standard puts `expected` (either
+    /// type accepted in either place). What departs from DER is noted on the node's log: the
+    /// types swapped, UTCTime text in a GeneralizedTime (read as UTCTime: DER GeneralizedTime
+    /// always has seconds, so 12 digits are a two-digit year), fractional seconds, no zone.
+    pub(crate) fn decode(tlv: &Tlv<'_>, what: &str, expected: u8) -> Result<Self, SesError> {
         tlv.expect_any(
             &[
                 tag::UTC_TIME,
@@ -41,7 +45,21 @@ impl SesTime {
             )
         })?;
         let tag = tlv.tag & !0x20;
-        let instant = if tag == tag::UTC_TIME {
+        if tag != expected {
+            tlv.note(QuirkKind::SwappedTimeType, what);
+        }
+        let (body, zone) = match split_zone(&text) {
+            Some((body, _)) => (body, body.len() != text.len()),
+            None => (text.as_str(), true),
+        };
+        let (main, fraction) = match body.split_once(['.', ',']) {
+            Some((m, _)) => (m, true),
+            None => (body, false),
+        };
+        let utc_text_in_generalized = tag == tag::GENERALIZED_TIME
+            && main.len() == 12
+            && main.bytes().all(|b| b.is_ascii_digit());
+        let instant = if tag == tag::UTC_TIME || utc_text_in_generalized {
             parse_utc_time(&text)
         } else {
             parse_generalized_time(&text)
@@ -53,6 +71,15 @@ impl SesTime {
                 format!("{what}: cannot read time {text:?}"),
             )
         })?;
+        if utc_text_in_generalized {
+            tlv.note(QuirkKind::GeneralizedTimeWithUtcText, what);
+        }
+        if fraction {
+            tlv.note(QuirkKind::FractionalSeconds, what);
+        }
+        if !zone {
+            tlv.note(QuirkKind::NoTimeZone, what);
+        }
         Ok(Self { tag, text, instant })
     }
 

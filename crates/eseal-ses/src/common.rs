@@ -5,6 +5,7 @@ use crate::ber::{Tlv, tag};
 use crate::der_out;
 use crate::error::{SesError, SesErrorKind};
 use der::asn1::ObjectIdentifier;
+use eseal_asn1::QuirkKind;
 
 /// A character string field, keeping its ASN.1 string type so that re-encoding is exact.
 /// `ID`, `esID`, `Vid`, picture `type` and `propertyInfo` are IA5String; `name` is UTF8String;
@@ -63,10 +64,21 @@ impl SesString {
             | tag::PRINTABLE_STRING
             | tag::T61_STRING
             | tag::BMP_STRING
-            | tag::OCTET_STRING => Ok(Self {
-                tag: base,
-                bytes: tlv.string_bytes(what)?,
-            }),
+            | tag::OCTET_STRING => {
+                let bytes = tlv.string_bytes(what)?;
+                let nuls = bytes.iter().rev().take_while(|b| **b == 0).count();
+                if base != tag::BMP_STRING && nuls > 0 {
+                    tlv.note(QuirkKind::TrailingNuls { count: nuls }, what);
+                }
+                if base != tag::BMP_STRING
+                    && base != tag::OCTET_STRING
+                    && std::str::from_utf8(&bytes).is_err()
+                    && gb18030(&bytes).is_some()
+                {
+                    tlv.note(QuirkKind::Gb18030Text, what);
+                }
+                Ok(Self { tag: base, bytes })
+            }
             _ => Err(SesError::at(
                 SesErrorKind::UnexpectedTag,
                 tlv.offset,
@@ -78,22 +90,31 @@ impl SesString {
         }
     }
 
-    /// The text (BMPString decoded from UTF-16BE; invalid UTF-8 replaced, never refused).
+    /// The text as the field writes it: BMPString decoded from UTF-16BE; other types as
+    /// UTF-8, else as GB18030/GBK (v1 seals from some vendors), else UTF-8 with invalid bytes
+    /// replaced (never refused); trailing NULs (C-string encoders) left out.
     pub fn text(&self) -> String {
-        if self.tag == tag::BMP_STRING {
-            let units: Vec<u16> = self
-                .bytes
-                .chunks(2)
-                .map(|c| {
-                    u16::from_be_bytes([
-                        c.first().copied().unwrap_or(0),
-                        c.get(1).copied().unwrap_or(0),
-                    ])
-                })
-                .collect();
-            return String::from_utf16_lossy(&units);
+        if self.tag != tag::BMP_STRING {
+            let end = self.bytes.len() - self.bytes.iter().rev().take_while(|b| **b == 0).count();
+            let bytes = self.bytes.get(..end).unwrap_or_default();
+            return match std::str::from_utf8(bytes) {
+                Ok(t) => t.to_owned(),
+                Err(_) => {
+                    gb18030(bytes).unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned())
+                }
+            };
         }
-        String::from_utf8_lossy(&self.bytes).into_owned()
+        let units: Vec<u16> = self
+            .bytes
+            .chunks(2)
+            .map(|c| {
+                u16::from_be_bytes([
+                    c.first().copied().unwrap_or(0),
+                    c.get(1).copied().unwrap_or(0),
+                ])
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
     }
 
     /// The content bytes as encoded.
@@ -109,6 +130,13 @@ impl SesString {
     pub(crate) fn encode(&self) -> Result<Vec<u8>, SesError> {
         der_out::tlv(self.tag, &self.bytes)
     }
+}
+
+/// `bytes` as GB18030 (a superset of GBK and GB2312), when they are that without error.
+fn gb18030(bytes: &[u8]) -> Option<String> {
+    encoding_rs::GB18030
+        .decode_without_bom_handling_and_without_replacement(bytes)
+        .map(std::borrow::Cow::into_owned)
 }
 
 /// ```text

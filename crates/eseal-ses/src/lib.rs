@@ -10,6 +10,7 @@ pub mod error;
 pub mod gbt35275;
 pub mod make;
 pub mod report;
+pub mod sigvalue;
 pub mod timestamp;
 pub mod v1;
 pub mod v4;

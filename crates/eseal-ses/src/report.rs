@@ -28,6 +28,8 @@ pub enum Outcome {
 pub enum CheckId {
     /// The structure decodes as a known version.
     Structure,
+    /// A departure from DER that genuine encoders make, accepted and named (one check each).
+    Encoding,
     /// Version fields agree with the layout (header version, TBS version).
     VersionConsistency,
     /// The maker's signature algorithm is SM2-with-SM3.
@@ -121,8 +123,21 @@ pub struct Check {
     /// The sub-indication for a failed or indeterminate check.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_indication: Option<SubIndication>,
-    /// The evidence: what was compared with what.
+    /// The evidence: what was compared with what (English).
     pub detail: String,
+    /// The same evidence in Chinese, where the check provides it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_zh: Option<String>,
+}
+
+impl Check {
+    /// The evidence in Chinese (`zh`) or English.
+    pub fn detail_in(&self, zh: bool) -> &str {
+        match &self.detail_zh {
+            Some(t) if zh => t,
+            _ => &self.detail,
+        }
+    }
 }
 
 /// The overall indication.
@@ -157,7 +172,33 @@ impl Report {
             outcome,
             sub_indication,
             detail: detail.into(),
+            detail_zh: None,
         });
+    }
+
+    /// A check with its evidence in both languages.
+    pub(crate) fn push_text(
+        &mut self,
+        id: CheckId,
+        outcome: Outcome,
+        sub_indication: Option<SubIndication>,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) {
+        self.checks.push(Check {
+            id,
+            outcome,
+            sub_indication,
+            detail: en.into(),
+            detail_zh: Some(zh.into()),
+        });
+    }
+
+    /// One WARNING check per encoding quirk.
+    pub(crate) fn quirks(&mut self, quirks: &[eseal_asn1::Quirk]) {
+        for q in quirks {
+            self.push_text(CheckId::Encoding, Outcome::Warning, None, q.zh(), q.en());
+        }
     }
 
     pub(crate) fn pass(&mut self, id: CheckId, detail: impl Into<String>) {

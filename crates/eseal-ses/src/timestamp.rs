@@ -157,7 +157,12 @@ impl TimeStampToken {
             crate::common::octets(&nth(&mi, 1, &mi_node, "no hashedMessage")?, "hashedMessage")?;
         let serial = nth(&t, 3, &tst, "no serialNumber")?;
         serial.expect(tag::INTEGER, "serialNumber")?;
-        let gen_time = SesTime::decode(&nth(&t, 4, &tst, "no genTime")?, "genTime")?.instant();
+        let gen_time = SesTime::decode(
+            &nth(&t, 4, &tst, "no genTime")?,
+            "genTime",
+            tag::GENERALIZED_TIME,
+        )?
+        .instant();
         Ok(Self {
             gen_time,
             policy,

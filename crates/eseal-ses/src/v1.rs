@@ -51,9 +51,9 @@ impl SesESPropertyInfo {
                 .iter()
                 .map(|c| Cert::decode(c, "SES_ESPropertyInfo.certList"))
                 .collect::<Result<_, _>>()?,
-            create_date: SesTime::decode(created, "SES_ESPropertyInfo.createDate")?,
-            valid_start: SesTime::decode(start, "SES_ESPropertyInfo.validStart")?,
-            valid_end: SesTime::decode(end, "SES_ESPropertyInfo.validEnd")?,
+            create_date: SesTime::decode(created, "SES_ESPropertyInfo.createDate", tag::UTC_TIME)?,
+            valid_start: SesTime::decode(start, "SES_ESPropertyInfo.validStart", tag::UTC_TIME)?,
+            valid_end: SesTime::decode(end, "SES_ESPropertyInfo.validEnd", tag::UTC_TIME)?,
         })
     }
 
@@ -152,7 +152,7 @@ impl SesSealInfo {
                 ))
             }
             Some(e) if e.tag == tag::OCTET_STRING => {
-                let (inner, _) = Tlv::read(e.value, e.value_offset)?;
+                let (inner, _) = e.read_inner(e.value, e.value_offset)?;
                 Some((
                     ExtensionDatas::decode(&inner)?,
                     ExtDatasWrapping::OctetString,
@@ -242,7 +242,7 @@ impl SesSignInfo {
     fn decode(tlv: &Tlv<'_>) -> Result<Self, SesError> {
         if tlv.tag == tag::BIT_STRING {
             let payload = tlv.value.get(1..).unwrap_or_default();
-            let (inner, _) = Tlv::read(payload, tlv.value_offset + 1)?;
+            let (inner, _) = tlv.read_inner(payload, tlv.value_offset + 1)?;
             let mut s = Self::decode(&inner)?;
             s.wrapped_in_bit_string = true;
             return Ok(s);

@@ -140,9 +140,17 @@ impl SesESPropertyInfo {
             name: SesString::decode(name, "SES_ESPropertyInfo.name")?,
             cert_list_type,
             cert_list: SesCertList::decode(cl, cert_list_type)?,
-            create_date: SesTime::decode(created, "SES_ESPropertyInfo.createDate")?,
-            valid_start: SesTime::decode(start, "SES_ESPropertyInfo.validStart")?,
-            valid_end: SesTime::decode(end, "SES_ESPropertyInfo.validEnd")?,
+            create_date: SesTime::decode(
+                created,
+                "SES_ESPropertyInfo.createDate",
+                tag::GENERALIZED_TIME,
+            )?,
+            valid_start: SesTime::decode(
+                start,
+                "SES_ESPropertyInfo.validStart",
+                tag::GENERALIZED_TIME,
+            )?,
+            valid_end: SesTime::decode(end, "SES_ESPropertyInfo.validEnd", tag::GENERALIZED_TIME)?,
         })
     }
 
@@ -428,7 +436,7 @@ impl<S: EmbeddedSeal> TbsSignOf<S> {
         Ok(Self {
             version: v.integer("TBS_Sign.version")?,
             eseal: S::decode_tlv(seal)?,
-            time_info: SesTime::decode(t, "TBS_Sign.timeInfo")?,
+            time_info: SesTime::decode(t, "TBS_Sign.timeInfo", tag::GENERALIZED_TIME)?,
             data_hash: hash.bit_string("TBS_Sign.dataHash")?,
             property_info: SesString::decode(prop, "TBS_Sign.propertyInfo")?,
             ext_datas: ext.map(decode_tagged_ext_datas).transpose()?,

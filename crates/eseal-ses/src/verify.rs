@@ -8,7 +8,7 @@ use crate::cert::CertificateInfo;
 use crate::report::{CheckId, Outcome, Report, SubIndication};
 use eseal_gm::provider::Sm2Verifier;
 use eseal_gm::sm2::SignatureEncoding;
-use eseal_gm::{SignerId, Sm2Signature, Sm3Digest};
+use eseal_gm::{SignerId, Sm3Digest};
 use time::OffsetDateTime;
 
 /// What to do when a seal's createDate is outside its maker certificate's validity (a quirk
@@ -138,12 +138,6 @@ fn check_algorithm(report: &mut Report, id: CheckId, oid: der::asn1::ObjectIdent
     }
 }
 
-/// Decode a signature value (strict DER, or raw r‖s as some vendors write).
-fn decode_signature_value(bytes: &[u8]) -> Result<(Sm2Signature, SignatureEncoding), String> {
-    Sm2Signature::from_der_or_raw(bytes)
-        .map_err(|e| format!("signature value is not an SM2 signature: {e}"))
-}
-
 /// Decode a certificate for a check; a certificate without an SM2 key is indeterminate.
 fn certificate_check(report: &mut Report, id: CheckId, der: &[u8]) -> Option<CertificateInfo> {
     match CertificateInfo::from_der(der) {
@@ -195,23 +189,35 @@ fn signature_check(
         );
         return;
     };
-    match decode_signature_value(value) {
-        Err(why) => report.fail(id, SubIndication::FormatFailure, why),
-        Ok((sig, enc)) => match verifier.verify(key, signer_id, signed, &sig) {
-            Ok(()) => report.pass(
-                id,
-                format!(
-                    "verifies over the {} bytes of {what}{}",
-                    signed.len(),
-                    if enc == SignatureEncoding::RawRs {
-                        " (signature as raw r||s, not DER)"
-                    } else {
-                        ""
-                    }
+    let field = match id {
+        CheckId::MakerSignature => "SESeal.signedValue",
+        CheckId::SignerSignature => "SES_Signature.signature",
+        _ => "signature",
+    };
+    match crate::sigvalue::decode(value, field) {
+        Err(why) => report.fail(
+            id,
+            SubIndication::FormatFailure,
+            format!("signature value is not an SM2 signature: {why}"),
+        ),
+        Ok((sig, enc, quirks)) => {
+            report.quirks(&quirks);
+            match verifier.verify(key, signer_id, signed, &sig) {
+                Ok(()) => report.pass(
+                    id,
+                    format!(
+                        "verifies over the {} bytes of {what}{}",
+                        signed.len(),
+                        if enc == SignatureEncoding::RawRs {
+                            " (signature as raw r||s, not DER)"
+                        } else {
+                            ""
+                        }
+                    ),
                 ),
-            ),
-            Err(_) => report.fail(id, SubIndication::SigCryptoFailure, mismatch),
-        },
+                Err(_) => report.fail(id, SubIndication::SigCryptoFailure, mismatch),
+            }
+        }
     }
 }
 
@@ -238,6 +244,7 @@ pub fn verify_seal(
         CheckId::Structure,
         format!("SESeal {}", view.version.name()),
     );
+    report.quirks(&seal.quirks());
     seal_checks(&mut report, &view, policy, verifier);
     validity_window(
         &mut report,
@@ -304,12 +311,12 @@ fn seal_checks(
     verifier: &dyn Sm2Verifier,
 ) {
     let expected_header = match view.version {
-        Version::V1 => None,
-        Version::V4 => Some(4),
-        Version::V5 => Some(5),
+        Version::V1 => 1,
+        Version::V4 => 4,
+        Version::V5 => 5,
     };
     match expected_header {
-        Some(v) if v != view.header_version => report.push(
+        v if v != view.header_version => report.push(
             CheckId::VersionConsistency,
             Outcome::Warning,
             None,
@@ -476,6 +483,7 @@ pub fn verify_signature(
             seal_view.version.name()
         ),
     );
+    report.quirks(&signature.quirks());
     seal_checks(&mut report, &seal_view, policy, verifier);
     if view.version != Version::V1 && view.tbs_version != seal_view.header_version {
         report.push(
@@ -596,8 +604,28 @@ pub fn verify_signature(
             "the signed data was not provided",
         ),
         SignedData::Digest(d) => {
+            let dropped = d.as_bytes().len().saturating_sub(view.data_hash.len());
             if view.data_hash == d.as_bytes() {
                 report.pass(CheckId::DataHash, format!("SM3 {d} matches dataHash"));
+            } else if (1..=2).contains(&dropped)
+                && d.as_bytes().starts_with(view.data_hash)
+                && d.as_bytes().iter().rev().take(dropped).all(|b| *b == 0)
+            {
+                // The encoder dropped the digest's final zero byte(s) (formats.md E9): the
+                // signer's signature covers dataHash as written, and it is the digest.
+                report.push_text(
+                    CheckId::DataHash,
+                    Outcome::Warning,
+                    None,
+                    format!(
+                        "SM3 {d} 与 dataHash 一致；dataHash 只有 {} 字节，编码器丢弃了末尾 {dropped} 个零字节",
+                        view.data_hash.len()
+                    ),
+                    format!(
+                        "SM3 {d} matches dataHash, which has {} bytes: the encoder dropped the final {dropped} zero byte(s)",
+                        view.data_hash.len()
+                    ),
+                );
             } else {
                 report.fail(
                     CheckId::DataHash,

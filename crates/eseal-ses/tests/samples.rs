@@ -27,6 +27,7 @@ fn seal(name: &str) -> Option<AnySeal> {
         bytes,
         "{name} must re-encode byte-identically"
     );
+    assert_eq!(eseal_ses::any::check_reencoding(&bytes), Ok(true), "{name}");
     Some(seal)
 }
 
@@ -40,6 +41,7 @@ fn signature(name: &str) -> Option<AnySignature> {
         bytes,
         "{name} must re-encode byte-identically"
     );
+    assert_eq!(eseal_ses::any::check_reencoding(&bytes), Ok(true), "{name}");
     Some(sig)
 }
 
