@@ -204,9 +204,5 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
     println!("  eseal seal verify {d}/seal.esl --trust {d}");
     println!("  eseal verify data --sig {d}/document.txt.sig --in {d}/document.txt --trust {d}");
     println!("  eseal cert verify {d}/signer.pem --trust {d}");
-    Ok(match report.indication() {
-        eseal_ses::Indication::Passed => 0,
-        eseal_ses::Indication::Failed => 1,
-        eseal_ses::Indication::Indeterminate => 2,
-    })
+    Ok(crate::output::indication_code(report.indication()))
 }

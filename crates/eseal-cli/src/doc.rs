@@ -4,7 +4,6 @@ use crate::i18n::{self, Lang};
 use anyhow::{Context, Result};
 use eseal_core::text::printable;
 use eseal_gm::provider::SoftwareVerifier;
-use eseal_ses::Indication;
 use std::path::Path;
 
 /// What `file` is: a directory is refused, a regular file sniffed from its first 16 MiB
@@ -193,6 +192,9 @@ pub fn verify_ofd_file(
                     printable(c.detail_in(lang == Lang::Zh))
                 );
             }
+            if let Some(a) = &s.advice {
+                println!("  {}", crate::output::advice_line(lang, a));
+            }
         }
         println!(
             "{}: {}",
@@ -216,6 +218,7 @@ pub fn verify_ofd_file(
                 ),
                 indication: s.indication,
                 checks: &s.report.checks,
+                advice: s.advice.clone(),
                 picture: s
                     .seal_picture
                     .as_ref()
@@ -233,11 +236,7 @@ pub fn verify_ofd_file(
             .as_bytes(),
         )?;
     }
-    Ok(match report.indication() {
-        Indication::Passed => 0,
-        Indication::Failed => 1,
-        Indication::Indeterminate => 2,
-    })
+    Ok(crate::output::indication_code(report.indication()))
 }
 
 /// `eseal sign ofd`: the output is written to a temporary name and renamed.

@@ -30,6 +30,8 @@ pub struct Section<'a> {
     pub checks: &'a [eseal_ses::Check],
     /// The seal picture.
     pub picture: Option<(&'a str, &'a [u8])>,
+    /// What a FAILED or INDETERMINATE verdict means and what to do.
+    pub advice: Option<eseal_ses::Advice>,
 }
 
 /// The whole page.
@@ -83,7 +85,18 @@ td,th{{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;vertical-align
                 esc(c.detail_in(lang == Lang::Zh))
             ));
         }
-        out.push_str("</table></section>");
+        out.push_str("</table>");
+        if let Some(a) = &s.advice {
+            out.push_str(&format!(
+                "<p class=\"advice\"><strong>{}</strong>{}</p>",
+                esc(lang.t("说明：", "What this means: ")),
+                esc(match lang {
+                    Lang::Zh => &a.zh,
+                    Lang::En => &a.en,
+                })
+            ));
+        }
+        out.push_str("</section>");
     }
     out.push_str("</body></html>\n");
     out

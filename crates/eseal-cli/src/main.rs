@@ -25,9 +25,7 @@ mod user;
 use anyhow::{Context, Result, bail};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use eseal_gm::provider::{Clock, SoftwareSigner, SoftwareVerifier, SystemClock};
-use eseal_ses::{
-    AnySeal, AnySignature, CheckId, Indication, Outcome, SealRequest, SignRequest, Version,
-};
+use eseal_ses::{AnySeal, AnySignature, SealRequest, SignRequest, Version};
 use i18n::Lang;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -622,9 +620,8 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             let policy = trust::policy(trust.as_deref())?;
             let report = eseal_ses::verify_seal(&seal, at, &policy, &SoftwareVerifier);
             output::print_report(&file, seal.version(), &report, json, lang)?;
-            // The contract: well-formed and the maker's signature verifies.
-            let ok = report.outcome(CheckId::MakerSignature) == Some(Outcome::Passed);
-            Ok(if ok { 0 } else { 1 })
+            // Like `eseal verify`: 0 PASSED, 1 FAILED, 2 INDETERMINATE (3: usage or I/O).
+            Ok(output::indication_code(report.indication()))
         }
         Command::Seal(SealCommand::Make(args)) => {
             make(*args, &clock, lang)?;
@@ -1047,12 +1044,12 @@ fn check_certificates_for_making(
                 let why = r
                     .first(eseal_pki::chain::ChainOutcome::Failed)
                     .or_else(|| r.first(eseal_pki::chain::ChainOutcome::Indeterminate))
-                    .map(|c| format!("{:?}: {}", c.check, c.detail))
+                    .map(|c| format!("{}: {}", c.check.label().1, c.detail))
                     .unwrap_or_default();
                 bail!(
-                    "certificate {} is not valid now ({:?}): {why}",
+                    "certificate {} is not valid now ({}): {why}",
                     cert.subject(),
-                    r.status()
+                    r.status().label().1
                 );
             }
         }
@@ -1135,6 +1132,7 @@ fn verify_detached(
             indication: report.indication(),
             checks: &report.checks,
             picture,
+            advice: report.advice(),
         };
         files::write_new(
             out,
@@ -1147,11 +1145,7 @@ fn verify_detached(
             .as_bytes(),
         )?;
     }
-    Ok(match report.indication() {
-        Indication::Passed => 0,
-        Indication::Failed => 1,
-        Indication::Indeterminate => 2,
-    })
+    Ok(output::indication_code(report.indication()))
 }
 
 /// Percent-encode everything outside printable ASCII (and `%` itself), as URIs do, so that any

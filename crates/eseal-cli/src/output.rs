@@ -20,6 +20,26 @@ struct JsonReport<'a> {
     indication: eseal_ses::Indication,
     sub_indication: Option<eseal_ses::SubIndication>,
     checks: &'a [eseal_ses::Check],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advice: Option<eseal_ses::Advice>,
+}
+
+/// The exit code of a verification: 0 PASSED, 1 FAILED, 2 INDETERMINATE (3 is for usage
+/// and I/O errors).
+pub fn indication_code(i: eseal_ses::Indication) -> u8 {
+    match i {
+        eseal_ses::Indication::Passed => 0,
+        eseal_ses::Indication::Failed => 1,
+        eseal_ses::Indication::Indeterminate => 2,
+    }
+}
+
+/// "说明：…" / "What this means: …".
+pub fn advice_line(lang: Lang, a: &eseal_ses::Advice) -> String {
+    match lang {
+        Lang::Zh => format!("说明：{}", a.zh),
+        Lang::En => format!("What this means: {}", a.en),
+    }
 }
 
 pub fn print_report(
@@ -36,6 +56,7 @@ pub fn print_report(
             indication: report.indication(),
             sub_indication: report.sub_indication(),
             checks: &report.checks,
+            advice: report.advice(),
         };
         println!("{}", serde_json::to_string_pretty(&j)?);
         return Ok(());
@@ -78,6 +99,9 @@ pub fn print_report(
         i18n::indication_label(lang, report.indication()),
         sub
     );
+    if let Some(a) = report.advice() {
+        println!("{}", advice_line(lang, &a));
+    }
     Ok(())
 }
 

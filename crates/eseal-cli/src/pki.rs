@@ -230,12 +230,15 @@ pub fn cert_verify(
                 ChainOutcome::Indeterminate => lang.t("不确定", "INDETERMINATE"),
                 ChainOutcome::Warning => lang.t("警告", "WARNING"),
             };
+            let (label, detail) = match lang {
+                Lang::Zh => (c.check.label().0, &c.detail_zh),
+                Lang::En => (c.check.label().1, &c.detail),
+            };
             println!(
-                "  [{}] {:<10} {:?}: {}",
+                "  [{}] {:<10} {label}: {}",
                 c.depth,
                 o,
-                c.check,
-                eseal_core::text::printable(&c.detail)
+                eseal_core::text::printable(detail)
             );
         }
         let s = match report.status() {

@@ -213,8 +213,11 @@ fn make_sign_verify_through_the_cli_in_every_format() {
         let sig = format!("doc-{format}.sig");
         let o = make_seal(&s, format, "signer", &seal);
         assert_eq!(code(&o), 0, "{}", text(&o));
+        // Without trust anchors the maker's chain cannot be decided: INDETERMINATE, exit 2,
+        // and the report says what to do.
         let o = eseal(&["seal", "verify", &s.p(&seal)]);
-        assert_eq!(code(&o), 0, "{}", text(&o));
+        assert_eq!(code(&o), 2, "{}", text(&o));
+        assert!(text(&o).contains("What this means:") && text(&o).contains("--trust"));
         let o = eseal(&["seal", "inspect", &s.p(&seal), "--json"]);
         assert_eq!(code(&o), 0);
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -749,8 +752,14 @@ fn demo_runs_end_to_end() {
     ] {
         assert!(out.join(f).exists(), "{f}");
     }
-    let o = eseal(&["seal", "verify", &out.join("seal.esl").to_string_lossy()]);
-    assert_eq!(code(&o), 0);
+    let o = eseal(&[
+        "seal",
+        "verify",
+        &out.join("seal.esl").to_string_lossy(),
+        "--trust",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
     // A second run into the same, now non-empty, folder is refused, not overwritten.
     let o = eseal(&["demo", "--dir", &out.to_string_lossy()]);
     assert_eq!(code(&o), 3);

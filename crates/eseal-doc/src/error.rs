@@ -35,6 +35,21 @@ pub enum DocError {
 }
 
 impl DocError {
+    /// The error in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            DocError::Package(w) => format!("OFD 文件包有问题：{w}"),
+            DocError::Incomplete(w) => {
+                format!("OFD 文件包不完整（下载或复制中断，或根本不是 ZIP）：{w}")
+            }
+            DocError::Missing(f) => format!("{f}：文件包中没有这个文件"),
+            DocError::Xml { file, why } => format!("{file}：XML 无法读取：{why}"),
+            DocError::Io(w) => format!("读取失败：{w}"),
+            DocError::Limit(w) => format!("工作量超出上限，未继续核验：{w}"),
+            DocError::Cancelled => "已停止：调用方不再等待结果".to_owned(),
+        }
+    }
+
     /// Whether the work was stopped by a bound or by the caller, rather than by the document:
     /// such an error ends a verification instead of failing one signature.
     pub fn stops_work(&self) -> bool {

@@ -9,8 +9,8 @@ use base64ct::{Base64, Encoding};
 use eseal_gm::provider::Sm2Verifier;
 use eseal_gm::{SignerId, Sm2PublicKey, Sm3Digest, Sm3Hasher};
 use eseal_ses::{
-    AnySignature, CheckId, Indication, Outcome, Report, SignedData, SubIndication, VerifyPolicy,
-    verify_signature,
+    AnySignature, CheckId, Indication, Outcome, Report, SignedData, SubIndication, Text,
+    VerifyPolicy, verify_signature,
 };
 use serde::Serialize;
 use std::io::{Read, Seek};
@@ -37,6 +37,9 @@ pub struct SignatureResult {
     pub sub_indication: Option<SubIndication>,
     /// Every check.
     pub report: Report,
+    /// For a FAILED or INDETERMINATE signature, what it means and what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<eseal_ses::Advice>,
     /// The signature's stored bytes (SignedValue), for callers that check more (the
     /// registry's online verification); not in the JSON report.
     #[serde(skip)]
@@ -194,7 +197,7 @@ pub fn verify_ofd<R: Read + Seek>(
                 .unwrap_or_default()
                 .iter()
                 .collect();
-            signatures.push(verify_one(
+            let mut one = verify_one(
                 pkg,
                 &mut digests,
                 record,
@@ -202,7 +205,9 @@ pub fn verify_ofd<R: Read + Seek>(
                 &later,
                 policy,
                 verifier,
-            )?);
+            )?;
+            one.advice = one.report.advice();
+            signatures.push(one);
         }
     }
     Ok(OfdReport { signatures })
@@ -228,30 +233,27 @@ fn verify_one<R: Read + Seek>(
         indication: Indication::Failed,
         sub_indication: Some(SubIndication::FormatFailure),
         report: Report::default(),
+        advice: None,
         signed_value: Vec::new(),
     };
-    let fail = |mut r: SignatureResult, why: String| {
-        r.report.checks.push(eseal_ses::Check {
-            id: CheckId::Structure,
-            outcome: Outcome::Failed,
-            sub_indication: Some(SubIndication::FormatFailure),
-            detail_zh: None,
-            detail: why,
-        });
+    let fail = |mut r: SignatureResult, why: Text| {
+        r.report
+            .fail(CheckId::Structure, SubIndication::FormatFailure, why);
         r
     };
+    let doc_error = |e: &DocError| Text::new(e.zh(), e.to_string());
     let sig_path = match pkg.resolve(&record.base_loc) {
         Ok(p) => p,
-        Err(e) => return Ok(fail(result, e.to_string())),
+        Err(e) => return Ok(fail(result, doc_error(&e))),
     };
     let sig_bytes = match pkg.read(&sig_path) {
         Ok(b) => b,
         Err(e) if e.stops_work() => return Err(e),
-        Err(e) => return Ok(fail(result, e.to_string())),
+        Err(e) => return Ok(fail(result, doc_error(&e))),
     };
     let info = match Node::parse(&sig_bytes, &sig_path).and_then(|n| signature_xml(&n, &sig_path)) {
         Ok(i) => i,
-        Err(e) => return Ok(fail(result, e.to_string())),
+        Err(e) => return Ok(fail(result, doc_error(&e))),
     };
     if info.references.len() > MAX_REFERENCES {
         return Err(DocError::Limit(format!(
@@ -263,7 +265,15 @@ fn verify_one<R: Read + Seek>(
     let value = match pkg.read(&info.signed_value) {
         Ok(v) => v,
         Err(e) if e.stops_work() => return Err(e),
-        Err(e) => return Ok(fail(result, format!("SignedValue: {e}"))),
+        Err(e) => {
+            return Ok(fail(
+                result,
+                Text::new(
+                    format!("签名值（SignedValue）：{}", e.zh()),
+                    format!("SignedValue: {e}"),
+                ),
+            ));
+        }
     };
     result.signed_value = value.clone();
     // The signature itself.
@@ -287,22 +297,32 @@ fn verify_one<R: Read + Seek>(
                         picture_mime(v.picture).map(|m| (m.to_owned(), v.picture.data.clone()));
                 }
                 if view.property_info.trim_start_matches('/') != sig_path {
-                    report.checks.push(eseal_ses::Check {
-                        id: CheckId::DocumentCoverage,
-                        outcome: Outcome::Warning,
-                        sub_indication: None,
-                        detail_zh: None,
-                        detail: format!(
-                            "propertyInfo {:?} is not the path of this Signature.xml ({sig_path})",
-                            view.property_info
+                    report.warn(
+                        CheckId::DocumentCoverage,
+                        Text::new(
+                            format!(
+                                "propertyInfo {:?} 不是本签名描述文件的路径（{sig_path}）",
+                                view.property_info
+                            ),
+                            format!(
+                                "propertyInfo {:?} is not the path of this Signature.xml ({sig_path})",
+                                view.property_info
+                            ),
                         ),
-                    });
+                    );
                 }
             }
             Err(e) => {
                 return Ok(fail(
                     result,
-                    format!("{}: not an SES_Signature: {e}", info.signed_value),
+                    Text::new(
+                        format!(
+                            "{}：不是电子签章数据（SES_Signature）：{}",
+                            info.signed_value,
+                            e.zh()
+                        ),
+                        format!("{}: not an SES_Signature: {e}", info.signed_value),
+                    ),
                 ));
             }
         }
@@ -314,20 +334,27 @@ fn verify_one<R: Read + Seek>(
             }
             Err(_) => {
                 let why = if eseal_gm::Sm2Signature::from_der_or_raw(&value).is_ok() {
-                    "Type=Sign with a bare SM2 signature and no certificate: the signer cannot be identified (an old ofdrw form that carries no certificate)".to_owned()
+                    Text::new(
+                        "Type=Sign 的签名值只是一个 SM2 签名，不带证书：无法确定签名者（ofdrw 早期的一种不带证书的格式）",
+                        "Type=Sign with a bare SM2 signature and no certificate: the signer cannot be identified (an old ofdrw form that carries no certificate)",
+                    )
                 } else {
-                    format!(
-                        "{}: neither GB/T 35275 SignedData nor an SM2 signature",
-                        info.signed_value
+                    Text::new(
+                        format!(
+                            "{}：既不是 GB/T 35275 SignedData，也不是 SM2 签名：不支持的签名类型",
+                            info.signed_value
+                        ),
+                        format!(
+                            "{}: neither GB/T 35275 SignedData nor an SM2 signature: unsupported signature kind",
+                            info.signed_value
+                        ),
                     )
                 };
-                report.checks.push(eseal_ses::Check {
-                    id: CheckId::SignatureType,
-                    outcome: Outcome::Indeterminate,
-                    sub_indication: Some(SubIndication::SignedDataNotFound),
-                    detail_zh: None,
-                    detail: why,
-                });
+                report.indeterminate(
+                    CheckId::SignatureType,
+                    SubIndication::SignedDataNotFound,
+                    why,
+                );
             }
         }
     }
@@ -336,22 +363,29 @@ fn verify_one<R: Read + Seek>(
     let z = signer_key
         .as_ref()
         .and_then(|k| k.z(&SignerId::default()).ok());
-    let mut bad = Vec::new();
+    let mut bad: Vec<Text> = Vec::new();
+    let mut changed = Vec::new();
     let mut protected = std::collections::HashSet::new();
     let mut repeated = std::collections::BTreeSet::new();
     match &m {
-        Err(why) => bad.push(why.clone()),
+        Err(why) => bad.push(Text::new(format!("不支持的摘要方法：{why}"), why.clone())),
         Ok(m) => {
             for r in &info.references {
                 let expected = Base64::decode_vec(r.check_value.trim()).unwrap_or_default();
                 match digest(pkg, digests, &r.file, m, z.as_ref()) {
                     Ok(d) if d == expected => {}
-                    Ok(_) => bad.push(format!(
-                        "{} changed (its digest is not the recorded CheckValue)",
-                        r.file
-                    )),
+                    Ok(_) => {
+                        changed.push(pkg.resolve(&r.file).unwrap_or_else(|_| r.file.clone()));
+                        bad.push(Text::new(
+                            format!("{} 已被改动（摘要与记录的校验值不符）", r.file),
+                            format!(
+                                "{} changed (its digest is not the recorded CheckValue)",
+                                r.file
+                            ),
+                        ))
+                    }
                     Err(e) if e.stops_work() => return Err(e),
-                    Err(e) => bad.push(e.to_string()),
+                    Err(e) => bad.push(doc_error(&e)),
                 }
                 if let Ok(p) = pkg.resolve(&r.file)
                     && !protected.insert(p.clone())
@@ -362,16 +396,14 @@ fn verify_one<R: Read + Seek>(
         }
     }
     if !repeated.is_empty() {
-        report.checks.push(eseal_ses::Check {
-            id: CheckId::DocumentReferences,
-            outcome: Outcome::Warning,
-            sub_indication: None,
-            detail_zh: None,
-            detail: format!(
-                "referenced more than once (checked once): {}",
-                repeated.into_iter().collect::<Vec<_>>().join(", ")
+        let list = repeated.into_iter().collect::<Vec<_>>().join(", ");
+        report.warn(
+            CheckId::DocumentReferences,
+            Text::new(
+                format!("被引用了不止一次（只核验一次）：{list}"),
+                format!("referenced more than once (checked once): {list}"),
             ),
-        });
+        );
     }
     let method_name = info
         .check_method
@@ -379,29 +411,61 @@ fn verify_one<R: Read + Seek>(
         .unwrap_or_else(|| "MD5 (no CheckMethod)".into());
     if bad.is_empty() {
         let weak = matches!(m, Ok(Method::Md5) | Ok(Method::Sha1));
-        report.checks.push(eseal_ses::Check {
-            id: CheckId::DocumentReferences,
-            outcome: if weak {
+        report.push(
+            CheckId::DocumentReferences,
+            if weak {
                 Outcome::Warning
             } else {
                 Outcome::Passed
             },
-            sub_indication: None,
-            detail_zh: None,
-            detail: format!(
-                "{} file(s) match their {method_name} check values{}",
-                info.references.len(),
-                if weak { " (a weak digest)" } else { "" }
+            None,
+            Text::new(
+                format!(
+                    "{} 个文件与其 {method_name} 校验值一致{}",
+                    info.references.len(),
+                    if weak {
+                        "（摘要算法强度弱）"
+                    } else {
+                        ""
+                    }
+                ),
+                format!(
+                    "{} file(s) match their {method_name} check values{}",
+                    info.references.len(),
+                    if weak { " (a weak digest)" } else { "" }
+                ),
             ),
-        });
+        );
     } else {
-        report.checks.push(eseal_ses::Check {
-            id: CheckId::DocumentReferences,
-            outcome: Outcome::Failed,
-            sub_indication: Some(SubIndication::HashFailure),
-            detail_zh: None,
-            detail: bad.join("; "),
-        });
+        let join = |zh: bool| {
+            bad.iter()
+                .map(|t| t.in_lang(zh).to_owned())
+                .collect::<Vec<_>>()
+                .join(if zh { "；" } else { "; " })
+        };
+        let mut detail = Text::new(join(true), join(false));
+        // A signature that protected the signature list fails once a later signature is
+        // added to it (the list must change to name the new one): say so.
+        if bad.len() == changed.len()
+            && !later_dirs.is_empty()
+            && changed.iter().all(|f| f == list_path)
+        {
+            detail = Text::new(
+                format!(
+                    "{}。唯一被改动的是签名列表 {list_path}：这是因为本签名之后又追加了签名，而本签名保护了该列表；文档内容本身未被改动",
+                    detail.zh
+                ),
+                format!(
+                    "{}. The only file changed is the signature list {list_path}: a later signature was appended and this signature protected the list; the document content itself is unchanged",
+                    detail.en
+                ),
+            );
+        }
+        report.fail(
+            CheckId::DocumentReferences,
+            SubIndication::HashFailure,
+            detail,
+        );
     }
     // Coverage: files neither protected nor this signature's own, nor a later signature's.
     let own_dir = sig_path.rsplit_once('/').map_or("", |(d, _)| d);
@@ -421,52 +485,42 @@ fn verify_one<R: Read + Seek>(
         .filter(|f| !(f.starts_with(&format!("{own_dir}/")) && f.ends_with(".esl")))
         .collect();
     if unprotected.is_empty() {
-        report.checks.push(eseal_ses::Check {
-            id: CheckId::DocumentCoverage,
-            outcome: Outcome::Passed,
-            sub_indication: None,
-            detail_zh: None,
-            detail: "every content file is protected".into(),
-        });
+        report.pass(
+            CheckId::DocumentCoverage,
+            Text::new("所有内容文件都受保护", "every content file is protected"),
+        );
     } else {
-        report.checks.push(eseal_ses::Check {
-            id: CheckId::DocumentCoverage,
-            outcome: Outcome::Warning,
-            sub_indication: None,
-            detail_zh: None,
-            detail: format!(
-                "not protected by this signature (changes to them go unnoticed): {}",
-                unprotected.join(", ")
+        let list = unprotected.join(", ");
+        report.warn(
+            CheckId::DocumentCoverage,
+            Text::new(
+                format!("以下文件不受本签名保护（改动它们不会被发现）：{list}"),
+                format!("not protected by this signature (changes to them go unnoticed): {list}"),
             ),
-        });
+        );
     }
     // The seal file beside the signature.
     if let (Some(seal_path), Some(raw)) = (&info.seal, &eseal_raw) {
         match pkg.read(seal_path) {
-            Ok(bytes) if &bytes == raw => report.checks.push(eseal_ses::Check {
-                id: CheckId::SealFile,
-                outcome: Outcome::Passed,
-                sub_indication: None,
-                detail_zh: None,
-                detail: format!("{seal_path} is the seal inside the signature"),
-            }),
-            Ok(_) => report.checks.push(eseal_ses::Check {
-                id: CheckId::SealFile,
-                outcome: Outcome::Failed,
-                sub_indication: Some(SubIndication::SigConstraintsFailure),
-                detail_zh: None,
-                detail: format!(
-                    "{seal_path} differs from the seal inside the signature (a swapped seal image?)"
+            Ok(bytes) if &bytes == raw => report.pass(
+                CheckId::SealFile,
+                Text::new(
+                    format!("{seal_path} 就是签章数据中的印章"),
+                    format!("{seal_path} is the seal inside the signature"),
                 ),
-            }),
+            ),
+            Ok(_) => report.fail(
+                CheckId::SealFile,
+                SubIndication::SigConstraintsFailure,
+                Text::new(
+                    format!("{seal_path} 与签章数据中的印章不同（印章文件被替换？）"),
+                    format!(
+                        "{seal_path} differs from the seal inside the signature (a swapped seal image?)"
+                    ),
+                ),
+            ),
             Err(e) if e.stops_work() => return Err(e),
-            Err(e) => report.checks.push(eseal_ses::Check {
-                id: CheckId::SealFile,
-                outcome: Outcome::Failed,
-                sub_indication: Some(SubIndication::FormatFailure),
-                detail_zh: None,
-                detail: e.to_string(),
-            }),
+            Err(e) => report.fail(CheckId::SealFile, SubIndication::FormatFailure, doc_error(&e)),
         }
     }
     result.indication = report.indication();
@@ -493,15 +547,9 @@ fn check(
     id: CheckId,
     outcome: Outcome,
     sub: Option<SubIndication>,
-    detail: impl Into<String>,
+    detail: Text,
 ) {
-    report.checks.push(eseal_ses::Check {
-        id,
-        outcome,
-        sub_indication: sub,
-        detail_zh: None,
-        detail: detail.into(),
-    });
+    report.push(id, outcome, sub, detail);
 }
 
 /// The checks of a Type=Sign (GB/T 35275) signature; returns the signer's key.
@@ -516,7 +564,10 @@ fn sign_checks(
         CheckId::SignatureType,
         Outcome::Passed,
         None,
-        "Type=Sign: GB/T 35275 SignedData",
+        Text::new(
+            "Type=Sign：GB/T 35275 SignedData",
+            "Type=Sign: GB/T 35275 SignedData",
+        ),
     );
     if sd.covers(file_digest) {
         check(
@@ -524,7 +575,10 @@ fn sign_checks(
             CheckId::DataHash,
             Outcome::Passed,
             None,
-            format!("SM3 {file_digest} of Signature.xml is what was signed"),
+            Text::new(
+                format!("签名描述文件 Signature.xml 的 SM3 {file_digest} 正是所签内容"),
+                format!("SM3 {file_digest} of Signature.xml is what was signed"),
+            ),
         );
     } else {
         check(
@@ -532,8 +586,13 @@ fn sign_checks(
             CheckId::DataHash,
             Outcome::Failed,
             Some(SubIndication::HashFailure),
-            format!(
-                "the SignedData does not sign SM3 {file_digest} of Signature.xml: it was changed after signing"
+            Text::new(
+                format!(
+                    "SignedData 所签的不是 Signature.xml 的 SM3 {file_digest}：它在签名后被改动过"
+                ),
+                format!(
+                    "the SignedData does not sign SM3 {file_digest} of Signature.xml: it was changed after signing"
+                ),
             ),
         );
     }
@@ -543,7 +602,10 @@ fn sign_checks(
             CheckId::SignerCertificate,
             Outcome::Indeterminate,
             Some(SubIndication::SignedDataNotFound),
-            "the signer's certificate is not in the SignedData",
+            Text::new(
+                "SignedData 中没有签名者证书",
+                "the signer's certificate is not in the SignedData",
+            ),
         );
         return None;
     };
@@ -555,7 +617,10 @@ fn sign_checks(
                     CheckId::SignerCertificate,
                     Outcome::Passed,
                     None,
-                    format!("subject {}; serial {}", info.subject, info.serial),
+                    Text::new(
+                        format!("主体 {}；序列号 {}", info.subject, info.serial),
+                        format!("subject {}; serial {}", info.subject, info.serial),
+                    ),
                 );
                 k
             }
@@ -565,7 +630,7 @@ fn sign_checks(
                     CheckId::SignerCertificate,
                     Outcome::Indeterminate,
                     Some(SubIndication::CryptoConstraintsFailure),
-                    e,
+                    Text::new(format!("证书的公钥不是 SM2 公钥：{e}"), e),
                 );
                 return None;
             }
@@ -576,7 +641,7 @@ fn sign_checks(
                 CheckId::SignerCertificate,
                 Outcome::Indeterminate,
                 Some(SubIndication::SignedDataNotFound),
-                e,
+                Text::new(format!("证书无法解析：{e}"), e),
             );
             return None;
         }
@@ -587,14 +652,17 @@ fn sign_checks(
             CheckId::SignerSignature,
             Outcome::Passed,
             None,
-            format!("verifies over the {} signed bytes", sd.signed_bytes.len()),
+            Text::new(
+                format!("对所签的 {} 字节验证通过", sd.signed_bytes.len()),
+                format!("verifies over the {} signed bytes", sd.signed_bytes.len()),
+            ),
         ),
         Err(why) => check(
             report,
             CheckId::SignerSignature,
             Outcome::Failed,
             Some(SubIndication::SigCryptoFailure),
-            why,
+            Text::new(format!("签名验证不通过：{why}"), why),
         ),
     }
     // No signing time in this form: the certificate is validated now.
@@ -610,9 +678,15 @@ fn sign_checks(
                 CheckId::SignerCertificateChain,
                 verdict.outcome,
                 verdict.sub_indication,
-                format!(
-                    "{} (now: a Type=Sign signature carries no signing time)",
-                    verdict.detail
+                Text::new(
+                    format!(
+                        "{}（按当前时间：Type=Sign 签名不带签名时间）",
+                        verdict.detail.zh
+                    ),
+                    format!(
+                        "{} (now: a Type=Sign signature carries no signing time)",
+                        verdict.detail.en
+                    ),
                 ),
             );
         }
@@ -621,7 +695,10 @@ fn sign_checks(
             CheckId::SignerCertificateChain,
             Outcome::Indeterminate,
             Some(SubIndication::NoCertificateChainFound),
-            "no trust store is configured (give --trust DIR)",
+            Text::new(
+                "未配置信任锚（请用 --trust 目录给出）",
+                "no trust store is configured (give --trust DIR)",
+            ),
         ),
     }
     Some(key)

@@ -3,7 +3,9 @@
 
 use eseal_pki::Certificate;
 use eseal_pki::chain::{ChainCheck, ChainOutcome, ChainStatus, Purpose, TrustStore, validate};
-use eseal_ses::{CertificateRole, CertificateValidator, ChainVerdict, Outcome, SubIndication};
+use eseal_ses::{
+    CertificateRole, CertificateValidator, ChainVerdict, Outcome, SubIndication, Text,
+};
 use time::OffsetDateTime;
 
 /// Validates against a trust store loaded from a directory.
@@ -21,52 +23,73 @@ impl CertificateValidator for PkiValidator {
                 return ChainVerdict {
                     outcome: Outcome::Indeterminate,
                     sub_indication: Some(SubIndication::CertificateChainGeneralFailure),
-                    detail: e.to_string(),
+                    detail: Text::new(format!("证书无法解析：{e}"), e.to_string()),
                 };
             }
         };
         let report = validate(&cert, &[], &self.store, &[], at, Purpose::Signing);
-        let who = match role {
-            CertificateRole::Maker => "maker certificate at createDate",
-            CertificateRole::Signer => "signer certificate at the signing time",
+        let (who_zh, who) = match role {
+            CertificateRole::Maker => (
+                "制章者证书（按制章时间）",
+                "maker certificate at createDate",
+            ),
+            CertificateRole::Signer => (
+                "签章者证书（按签章时间）",
+                "signer certificate at the signing time",
+            ),
         };
         let path = report.path.join(" -> ");
+        let why = |outcome: ChainOutcome| {
+            report
+                .first(outcome)
+                .map(|c| {
+                    let (l_zh, l_en) = c.check.label();
+                    (
+                        format!("{}：{l_zh}：{}", c.subject, c.detail_zh),
+                        format!("{}: {l_en}: {}", c.subject, c.detail),
+                    )
+                })
+                .unwrap_or_default()
+        };
         match report.status() {
             ChainStatus::Valid => ChainVerdict {
                 outcome: Outcome::Passed,
                 sub_indication: None,
-                detail: format!("{who}: valid chain {path}"),
+                detail: Text::new(
+                    format!("{who_zh}：证书链有效 {path}"),
+                    format!("{who}: valid chain {path}"),
+                ),
             },
             ChainStatus::Invalid => {
-                let first = report.first(ChainOutcome::Failed);
-                let sub = match first.map(|c| c.check) {
+                let sub = match report.first(ChainOutcome::Failed).map(|c| c.check) {
                     Some(ChainCheck::Revocation) => SubIndication::Revoked,
                     Some(ChainCheck::Signature) => SubIndication::CertificateChainGeneralFailure,
                     _ => SubIndication::ChainConstraintsFailure,
                 };
-                let why = first
-                    .map(|c| format!("{}: {:?}: {}", c.subject, c.check, c.detail))
-                    .unwrap_or_default();
+                let (zh, en) = why(ChainOutcome::Failed);
                 ChainVerdict {
                     outcome: Outcome::Failed,
                     sub_indication: Some(sub),
-                    detail: format!("{who}: {why} (path {path})"),
+                    detail: Text::new(
+                        format!("{who_zh}：{zh}（证书路径 {path}）"),
+                        format!("{who}: {en} (path {path})"),
+                    ),
                 }
             }
             ChainStatus::Indeterminate => {
-                let first = report.first(ChainOutcome::Indeterminate);
-                let sub = match first.map(|c| c.check) {
+                let sub = match report.first(ChainOutcome::Indeterminate).map(|c| c.check) {
                     Some(ChainCheck::PathFound) => SubIndication::NoCertificateChainFound,
                     Some(ChainCheck::Revocation) => SubIndication::TryLater,
                     _ => SubIndication::CertificateChainGeneralFailure,
                 };
-                let why = first
-                    .map(|c| format!("{}: {}", c.subject, c.detail))
-                    .unwrap_or_default();
+                let (zh, en) = why(ChainOutcome::Indeterminate);
                 ChainVerdict {
                     outcome: Outcome::Indeterminate,
                     sub_indication: Some(sub),
-                    detail: format!("{who}: {why} (path {path})"),
+                    detail: Text::new(
+                        format!("{who_zh}：{zh}（证书路径 {path}）"),
+                        format!("{who}: {en} (path {path})"),
+                    ),
                 }
             }
         }

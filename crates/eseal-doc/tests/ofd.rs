@@ -329,3 +329,55 @@ fn a_second_signature_list_is_reported() {
     assert_eq!(c.outcome, Outcome::Warning);
     assert!(c.detail.contains("Signatures2.xml"), "{}", c.detail);
 }
+
+/// A signature that protected Signatures.xml fails once a later signature is added to the list
+/// (the list must change to name it): the report says that this is the only change.
+#[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
+fn a_later_signature_appended_to_a_protected_list_is_named() {
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    let original = std::fs::read(dir.join("allprotected.ofd")).unwrap();
+    let appended = rewrite(
+        &original,
+        |n, d| {
+            Some(if n == "Doc_0/Signs/Signatures.xml" {
+                String::from_utf8(d.to_vec())
+                    .unwrap()
+                    .replace(
+                        "<ofd:MaxSignId>",
+                        "<ofd:Signature ID=\"003\" Type=\"Seal\" BaseLoc=\"/Doc_0/Signs/Sign_1/Signature.xml\"/><ofd:MaxSignId>",
+                    )
+                    .into_bytes()
+            } else {
+                d.to_vec()
+            })
+        },
+        &[(
+            "Doc_0/Signs/Sign_1/Signature.xml",
+            b"<?xml version=\"1.0\"?><ofd:Signature xmlns:ofd=\"http://www.ofdspec.org/2016\"/>",
+        )],
+    );
+    let r = verify_bytes(appended);
+    let first = &r.signatures[0];
+    let refs = first
+        .report
+        .check(CheckId::DocumentReferences)
+        .expect("references checked");
+    assert_eq!(refs.outcome, Outcome::Failed);
+    assert!(
+        refs.detail.contains("a later signature was appended"),
+        "{}",
+        refs.detail
+    );
+    assert!(refs.detail_zh.contains("追加了签名"), "{}", refs.detail_zh);
+    let advice = first
+        .advice
+        .as_ref()
+        .expect("advice for a FAILED signature");
+    assert!(advice.zh.contains("签名列表"), "{}", advice.zh);
+}

@@ -81,9 +81,69 @@ impl Error {
     }
 }
 
+impl ErrorKind {
+    /// What it means, in Chinese and in English.
+    pub fn describe(self) -> (&'static str, &'static str) {
+        use SignatureDerError as D;
+        match self {
+            Self::InvalidKey => (
+                "密钥无法解码或不在 SM2 曲线上",
+                "the key cannot be decoded or is not on the SM2 curve",
+            ),
+            Self::InvalidKeyEncoding => (
+                "密钥文件（PEM/PKCS#8/SPKI）无法解码",
+                "the key container (PEM/PKCS#8/SPKI) cannot be decoded",
+            ),
+            Self::InvalidSignatureEncoding(d) => match d {
+                D::UnexpectedTag => (
+                    "签名值的标签不对（应为 SEQUENCE 和 INTEGER）",
+                    "unexpected tag in the signature value (SEQUENCE and INTEGER expected)",
+                ),
+                D::Truncated => ("签名值不完整", "the signature value is cut short"),
+                D::NonMinimalLength => (
+                    "签名值的长度不是 DER 最短形式",
+                    "a length in the signature value is not in minimal DER form",
+                ),
+                D::TrailingBytes => ("签名值后面有多余字节", "bytes follow the signature value"),
+                D::NonMinimalInteger => (
+                    "签名值的整数含多余前导字节",
+                    "an integer of the signature value has superfluous leading bytes",
+                ),
+                D::NegativeInteger => (
+                    "签名值的整数为负数",
+                    "an integer of the signature value is negative",
+                ),
+                D::OutOfRange => (
+                    "签名值 r 或 s 不在 [1, n-1] 范围内",
+                    "r or s is not in [1, n-1]",
+                ),
+            },
+            Self::SignatureMismatch => ("签名验证不通过", "the signature does not verify"),
+            Self::InvalidSignerId => ("签名者标识过长", "the signer ID is too long"),
+            Self::SigningFailed => (
+                "签名失败（密钥或设备拒绝）",
+                "signing failed (the key or the device refused)",
+            ),
+            Self::CipherFailure => ("SM4 加解密失败", "SM4 encryption or decryption failed"),
+            Self::RandomFailure => ("随机数源失败", "the random source failed"),
+        }
+    }
+}
+
+impl Error {
+    /// The error in Chinese.
+    pub fn zh(&self) -> String {
+        let mut out = format!("{}：{}", self.context, self.kind.describe().0);
+        if let Some(p) = self.position {
+            out.push_str(&format!("（第 {p} 字节）"));
+        }
+        out
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {:?}", self.context, self.kind)?;
+        write!(f, "{}: {}", self.context, self.kind.describe().1)?;
         if let Some(p) = self.position {
             write!(f, " at byte {p}")?;
         }

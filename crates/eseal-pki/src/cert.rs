@@ -33,6 +33,18 @@ pub enum KeyAlgorithm {
     Other(String),
 }
 
+impl KeyAlgorithm {
+    /// The algorithm's name for people.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Sm2 => "SM2".to_owned(),
+            Self::EcP256 => "ECDSA P-256".to_owned(),
+            Self::Rsa => "RSA".to_owned(),
+            Self::Other(oid) => format!("OID {oid}"),
+        }
+    }
+}
+
 /// Which SM2 signer ID a certificate or CRL signature verified with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum SignatureIdUsed {

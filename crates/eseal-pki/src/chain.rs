@@ -144,6 +144,24 @@ pub enum ChainCheck {
     Revocation,
 }
 
+impl ChainCheck {
+    /// The check's name in Chinese and in English.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Self::PathFound => ("证书链", "path to a trust anchor"),
+            Self::Signature => ("签发者签名", "issuer signature"),
+            Self::Validity => ("有效期", "validity"),
+            Self::BasicConstraints => ("基本约束", "basic constraints"),
+            Self::KeyUsage => ("密钥用途", "key usage"),
+            Self::ExtendedKeyUsage => ("扩展密钥用途", "extended key usage"),
+            Self::PathLength => ("路径长度", "path length"),
+            Self::NameChaining => ("名称链接", "name chaining"),
+            Self::CriticalExtensions => ("关键扩展", "critical extensions"),
+            Self::Revocation => ("撤销状态", "revocation"),
+        }
+    }
+}
+
 /// One check on one certificate of the path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainCheckResult {
@@ -155,8 +173,10 @@ pub struct ChainCheckResult {
     pub check: ChainCheck,
     /// Outcome.
     pub outcome: ChainOutcome,
-    /// Evidence.
+    /// Evidence (English).
     pub detail: String,
+    /// Evidence (Chinese).
+    pub detail_zh: String,
 }
 
 /// The overall status.
@@ -169,6 +189,17 @@ pub enum ChainStatus {
     Invalid,
     /// Nothing failed but something could not be decided.
     Indeterminate,
+}
+
+impl ChainStatus {
+    /// The status in Chinese and in English.
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Valid => ("有效", "valid"),
+            Self::Invalid => ("无效", "invalid"),
+            Self::Indeterminate => ("不确定", "indeterminate"),
+        }
+    }
 }
 
 /// The report of a validation.
@@ -219,14 +250,15 @@ impl ChainReport {
         cert: &Certificate,
         check: ChainCheck,
         outcome: ChainOutcome,
-        detail: impl Into<String>,
+        (zh, en): (impl Into<String>, impl Into<String>),
     ) {
         self.checks.push(ChainCheckResult {
             depth,
             subject: cert.subject(),
             check,
             outcome,
-            detail: detail.into(),
+            detail: en.into(),
+            detail_zh: zh.into(),
         });
     }
 }
@@ -300,10 +332,13 @@ pub fn validate(
             top,
             ChainCheck::PathFound,
             ChainOutcome::Passed,
-            format!(
-                "{} certificate(s) up to the trust anchor {}",
-                path.len(),
-                top.subject()
+            (
+                format!("共 {} 张证书，直到信任锚 {}", path.len(), top.subject()),
+                format!(
+                    "{} certificate(s) up to the trust anchor {}",
+                    path.len(),
+                    top.subject()
+                ),
             ),
         );
     } else {
@@ -312,9 +347,12 @@ pub fn validate(
             top,
             ChainCheck::PathFound,
             ChainOutcome::Indeterminate,
-            format!(
-                "no trust anchor for issuer {} (NO_CERTIFICATE_CHAIN_FOUND)",
-                top.issuer()
+            (
+                format!("签发者 {} 没有可信的信任锚：无法建立证书链", top.issuer()),
+                format!(
+                    "no trust anchor for issuer {} (NO_CERTIFICATE_CHAIN_FOUND)",
+                    top.issuer()
+                ),
             ),
         );
     }
@@ -332,16 +370,25 @@ pub fn validate(
                         cert,
                         ChainCheck::Signature,
                         ChainOutcome::Passed,
-                        format!("signed by {} (SM2, ID 1234567812345678)", issuer.subject()),
+                        (
+                            format!("由 {} 签发（SM2，标识 1234567812345678）", issuer.subject()),
+                            format!("signed by {} (SM2, ID 1234567812345678)", issuer.subject()),
+                        ),
                     ),
                     Some(SignatureIdUsed::Empty) => report.push(
                         depth,
                         cert,
                         ChainCheck::Signature,
                         ChainOutcome::Passed,
-                        format!(
-                            "signed by {} (SM2 with the empty ID, OpenSSL 3's default)",
-                            issuer.subject()
+                        (
+                            format!(
+                                "由 {} 签发（SM2，空标识，OpenSSL 3 的默认值）",
+                                issuer.subject()
+                            ),
+                            format!(
+                                "signed by {} (SM2 with the empty ID, OpenSSL 3's default)",
+                                issuer.subject()
+                            ),
                         ),
                     ),
                     None if cert.signature_algorithm() != eseal_gm::oid::SM2_WITH_SM3 => report
@@ -350,9 +397,12 @@ pub fn validate(
                             cert,
                             ChainCheck::Signature,
                             ChainOutcome::Indeterminate,
-                            format!(
-                                "signature algorithm {} is not supported",
-                                cert.signature_algorithm()
+                            (
+                                format!("不支持签名算法 {}", cert.signature_algorithm()),
+                                format!(
+                                    "signature algorithm {} is not supported",
+                                    cert.signature_algorithm()
+                                ),
                             ),
                         ),
                     None => report.push(
@@ -360,9 +410,12 @@ pub fn validate(
                         cert,
                         ChainCheck::Signature,
                         ChainOutcome::Failed,
-                        format!(
-                            "the signature does not verify with the key of {}",
-                            issuer.subject()
+                        (
+                            format!("用 {} 的公钥验证证书签名不通过", issuer.subject()),
+                            format!(
+                                "the signature does not verify with the key of {}",
+                                issuer.subject()
+                            ),
                         ),
                     ),
                 },
@@ -371,9 +424,12 @@ pub fn validate(
                     cert,
                     ChainCheck::Signature,
                     ChainOutcome::Indeterminate,
-                    format!(
-                        "the issuer {} does not have an SM2 key; not verified",
-                        issuer.subject()
+                    (
+                        format!("签发者 {} 没有 SM2 公钥，未验证", issuer.subject()),
+                        format!(
+                            "the issuer {} does not have an SM2 key; not verified",
+                            issuer.subject()
+                        ),
                     ),
                 ),
             }
@@ -383,7 +439,10 @@ pub fn validate(
                     cert,
                     ChainCheck::NameChaining,
                     ChainOutcome::Passed,
-                    format!("issuer = {}", issuer.subject()),
+                    (
+                        format!("签发者 = {}", issuer.subject()),
+                        format!("issuer = {}", issuer.subject()),
+                    ),
                 );
             } else {
                 report.push(
@@ -391,7 +450,10 @@ pub fn validate(
                     cert,
                     ChainCheck::NameChaining,
                     ChainOutcome::Failed,
-                    format!("issuer {} differs from {}", cert.issuer(), issuer.subject()),
+                    (
+                        format!("签发者 {} 与 {} 不同", cert.issuer(), issuer.subject()),
+                        format!("issuer {} differs from {}", cert.issuer(), issuer.subject()),
+                    ),
                 );
             }
         }
@@ -402,10 +464,17 @@ pub fn validate(
                 cert,
                 ChainCheck::Validity,
                 ChainOutcome::Failed,
-                format!(
-                    "not yet valid at {}: valid from {}",
-                    fmt(at),
-                    fmt(cert.not_before())
+                (
+                    format!(
+                        "在 {} 尚未生效：自 {} 起有效",
+                        fmt(at),
+                        fmt(cert.not_before())
+                    ),
+                    format!(
+                        "not yet valid at {}: valid from {}",
+                        fmt(at),
+                        fmt(cert.not_before())
+                    ),
                 ),
             );
         } else if at > cert.not_after() {
@@ -414,10 +483,13 @@ pub fn validate(
                 cert,
                 ChainCheck::Validity,
                 ChainOutcome::Failed,
-                format!(
-                    "expired at {}: valid until {}",
-                    fmt(at),
-                    fmt(cert.not_after())
+                (
+                    format!("在 {} 已过期：有效期至 {}", fmt(at), fmt(cert.not_after())),
+                    format!(
+                        "expired at {}: valid until {}",
+                        fmt(at),
+                        fmt(cert.not_after())
+                    ),
                 ),
             );
         } else {
@@ -426,11 +498,19 @@ pub fn validate(
                 cert,
                 ChainCheck::Validity,
                 ChainOutcome::Passed,
-                format!(
-                    "{} within {} .. {}",
-                    fmt(at),
-                    fmt(cert.not_before()),
-                    fmt(cert.not_after())
+                (
+                    format!(
+                        "{} 在有效期 {} 至 {} 内",
+                        fmt(at),
+                        fmt(cert.not_before()),
+                        fmt(cert.not_after())
+                    ),
+                    format!(
+                        "{} within {} .. {}",
+                        fmt(at),
+                        fmt(cert.not_before()),
+                        fmt(cert.not_after())
+                    ),
                 ),
             );
         }
@@ -441,7 +521,10 @@ pub fn validate(
                 cert,
                 ChainCheck::CriticalExtensions,
                 ChainOutcome::Passed,
-                "every critical extension is understood",
+                (
+                    "所有关键扩展均可识别",
+                    "every critical extension is understood",
+                ),
             );
         } else {
             report.push(
@@ -449,7 +532,10 @@ pub fn validate(
                 cert,
                 ChainCheck::CriticalExtensions,
                 ChainOutcome::Failed,
-                format!("unknown critical extension(s) {}", unknown.join(", ")),
+                (
+                    format!("无法识别的关键扩展 {}", unknown.join(", ")),
+                    format!("unknown critical extension(s) {}", unknown.join(", ")),
+                ),
             );
         }
         let acts_as_ca = depth > 0 || purpose == Purpose::CertificateSigning;
@@ -463,6 +549,7 @@ pub fn validate(
                     if c.outcome == ChainOutcome::Failed {
                         c.outcome = ChainOutcome::Warning;
                         c.detail = format!("{} (trust anchor: reported, not enforced)", c.detail);
+                        c.detail_zh = format!("{}（信任锚：仅报告，不强制）", c.detail_zh);
                     }
                 }
             }
@@ -484,7 +571,7 @@ fn check_ca(report: &mut ChainReport, depth: usize, cert: &Certificate, path: &[
                 cert,
                 ChainCheck::BasicConstraints,
                 ChainOutcome::Passed,
-                "cA = TRUE",
+                ("cA = TRUE（是 CA）", "cA = TRUE"),
             );
             // Intermediate CAs below this one (self-issued ones do not count, RFC 5280 6.1.4).
             let below = path
@@ -499,21 +586,27 @@ fn check_ca(report: &mut ChainReport, depth: usize, cert: &Certificate, path: &[
                     cert,
                     ChainCheck::PathLength,
                     ChainOutcome::Failed,
-                    format!("pathLenConstraint {max} but {below} CA certificate(s) follow"),
+                    (
+                        format!("路径长度约束为 {max}，但下面还有 {below} 张 CA 证书"),
+                        format!("pathLenConstraint {max} but {below} CA certificate(s) follow"),
+                    ),
                 ),
                 Some(max) => report.push(
                     depth,
                     cert,
                     ChainCheck::PathLength,
                     ChainOutcome::Passed,
-                    format!("pathLenConstraint {max}, {below} CA certificate(s) follow"),
+                    (
+                        format!("路径长度约束 {max}，下面有 {below} 张 CA 证书"),
+                        format!("pathLenConstraint {max}, {below} CA certificate(s) follow"),
+                    ),
                 ),
                 None => report.push(
                     depth,
                     cert,
                     ChainCheck::PathLength,
                     ChainOutcome::Passed,
-                    "no pathLenConstraint",
+                    ("无路径长度约束", "no pathLenConstraint"),
                 ),
             }
         }
@@ -522,14 +615,20 @@ fn check_ca(report: &mut ChainReport, depth: usize, cert: &Certificate, path: &[
             cert,
             ChainCheck::BasicConstraints,
             ChainOutcome::Failed,
-            "cA = FALSE: this certificate may not issue certificates",
+            (
+                "cA = FALSE：此证书无权签发证书",
+                "cA = FALSE: this certificate may not issue certificates",
+            ),
         ),
         None => report.push(
             depth,
             cert,
             ChainCheck::BasicConstraints,
             ChainOutcome::Failed,
-            "no basicConstraints: the CA flag is missing",
+            (
+                "没有基本约束扩展：缺少 CA 标志",
+                "no basicConstraints: the CA flag is missing",
+            ),
         ),
     }
     match cert.key_usage() {
@@ -538,21 +637,27 @@ fn check_ca(report: &mut ChainReport, depth: usize, cert: &Certificate, path: &[
             cert,
             ChainCheck::KeyUsage,
             ChainOutcome::Passed,
-            "keyCertSign",
+            ("密钥用途含证书签发（keyCertSign）", "keyCertSign"),
         ),
         Some(_) => report.push(
             depth,
             cert,
             ChainCheck::KeyUsage,
             ChainOutcome::Failed,
-            "keyUsage lacks keyCertSign",
+            (
+                "密钥用途缺少证书签发（keyCertSign）",
+                "keyUsage lacks keyCertSign",
+            ),
         ),
         None => report.push(
             depth,
             cert,
             ChainCheck::KeyUsage,
             ChainOutcome::Warning,
-            "no keyUsage extension (any use allowed by RFC 5280)",
+            (
+                "没有密钥用途扩展（按 RFC 5280 可作任何用途）",
+                "no keyUsage extension (any use allowed by RFC 5280)",
+            ),
         ),
     }
 }
@@ -568,7 +673,10 @@ fn check_end_entity(report: &mut ChainReport, cert: &Certificate, purpose: Purpo
                 cert,
                 ChainCheck::KeyUsage,
                 ChainOutcome::Passed,
-                "digitalSignature / nonRepudiation",
+                (
+                    "数字签名 / 不可否认（digitalSignature / nonRepudiation）",
+                    "digitalSignature / nonRepudiation",
+                ),
             );
         }
         Some(_) => report.push(
@@ -576,14 +684,20 @@ fn check_end_entity(report: &mut ChainReport, cert: &Certificate, purpose: Purpo
             cert,
             ChainCheck::KeyUsage,
             ChainOutcome::Failed,
-            "keyUsage has neither digitalSignature nor nonRepudiation: not a signing certificate",
+            (
+                "密钥用途既无数字签名也无不可否认：不是签名证书",
+                "keyUsage has neither digitalSignature nor nonRepudiation: not a signing certificate",
+            ),
         ),
         None => report.push(
             0,
             cert,
             ChainCheck::KeyUsage,
             ChainOutcome::Warning,
-            "no keyUsage extension (any use allowed by RFC 5280)",
+            (
+                "没有密钥用途扩展（按 RFC 5280 可作任何用途）",
+                "no keyUsage extension (any use allowed by RFC 5280)",
+            ),
         ),
     }
     if purpose == Purpose::TimeStamping {
@@ -596,7 +710,7 @@ fn check_end_entity(report: &mut ChainReport, cert: &Certificate, purpose: Purpo
                 cert,
                 ChainCheck::ExtendedKeyUsage,
                 ChainOutcome::Passed,
-                "timeStamping",
+                ("扩展密钥用途含时间戳（timeStamping）", "timeStamping"),
             );
         } else {
             report.push(
@@ -604,7 +718,10 @@ fn check_end_entity(report: &mut ChainReport, cert: &Certificate, purpose: Purpo
                 cert,
                 ChainCheck::ExtendedKeyUsage,
                 ChainOutcome::Failed,
-                "extendedKeyUsage lacks timeStamping",
+                (
+                    "扩展密钥用途缺少时间戳（timeStamping）",
+                    "extendedKeyUsage lacks timeStamping",
+                ),
             );
         }
     }
@@ -614,9 +731,15 @@ fn check_end_entity(report: &mut ChainReport, cert: &Certificate, purpose: Purpo
             cert,
             ChainCheck::KeyUsage,
             ChainOutcome::Indeterminate,
-            format!(
-                "the key is {:?}, not SM2: it cannot sign seal data",
-                cert.key_algorithm()
+            (
+                format!(
+                    "密钥是 {}，不是 SM2：不能用于签署印章数据",
+                    cert.key_algorithm().name()
+                ),
+                format!(
+                    "the key is {}, not SM2: it cannot sign seal data",
+                    cert.key_algorithm().name()
+                ),
             ),
         );
     }
@@ -636,7 +759,10 @@ fn check_revocation(
             cert,
             ChainCheck::Revocation,
             ChainOutcome::Indeterminate,
-            "no issuer, so no CRL can be checked",
+            (
+                "没有签发者，无法检查证书撤销列表",
+                "no issuer, so no CRL can be checked",
+            ),
         );
         return;
     };
@@ -652,17 +778,26 @@ fn check_revocation(
     // The newest CRL that verifies.
     let Some(crl) = usable.iter().max_by_key(|c| c.this_update()) else {
         let unverified = crls.iter().any(|c| c.issuer_der() == issuer.subject_der());
-        let why = if unverified {
-            "the CRLs from this issuer do not verify with its key"
+        let (why_zh, why) = if unverified {
+            (
+                "该签发者的证书撤销列表用其公钥验证不通过",
+                "the CRLs from this issuer do not verify with its key",
+            )
         } else {
-            "no CRL from this issuer is available"
+            (
+                "没有该签发者的证书撤销列表（CRL）",
+                "no CRL from this issuer is available",
+            )
         };
         report.push(
             depth,
             cert,
             ChainCheck::Revocation,
             ChainOutcome::Indeterminate,
-            format!("revocation status unknown: {why} ({})", issuer.subject()),
+            (
+                format!("撤销状态未知：{why_zh}（{}）", issuer.subject()),
+                format!("revocation status unknown: {why} ({})", issuer.subject()),
+            ),
         );
         return;
     };
@@ -672,17 +807,39 @@ fn check_revocation(
             cert,
             ChainCheck::Revocation,
             ChainOutcome::Failed,
-            format!("revoked at {} ({reason:?}), before {}", fmt(when), fmt(at)),
+            (
+                format!(
+                    "已于 {} 撤销（{}），早于 {}",
+                    fmt(when),
+                    reason.label().0,
+                    fmt(at)
+                ),
+                format!(
+                    "revoked at {} ({}), before {}",
+                    fmt(when),
+                    reason.label().1,
+                    fmt(at)
+                ),
+            ),
         ),
         Some((when, reason)) => report.push(
             depth,
             cert,
             ChainCheck::Revocation,
             ChainOutcome::Passed,
-            format!(
-                "revoked later, at {} ({reason:?}); valid at {}",
-                fmt(when),
-                fmt(at)
+            (
+                format!(
+                    "之后于 {} 撤销（{}）；在 {} 时有效",
+                    fmt(when),
+                    reason.label().0,
+                    fmt(at)
+                ),
+                format!(
+                    "revoked later, at {} ({}); valid at {}",
+                    fmt(when),
+                    reason.label().1,
+                    fmt(at)
+                ),
             ),
         ),
         None => {
@@ -697,15 +854,27 @@ fn check_revocation(
                 cert,
                 ChainCheck::Revocation,
                 outcome,
-                format!(
-                    "not listed in the CRL of {} (thisUpdate {}{})",
-                    crl.issuer(),
-                    fmt(crl.this_update()),
-                    if stale {
-                        ", nextUpdate passed: stale"
-                    } else {
-                        ""
-                    }
+                (
+                    format!(
+                        "不在 {} 的证书撤销列表中（发布于 {}{}）",
+                        crl.issuer(),
+                        fmt(crl.this_update()),
+                        if stale {
+                            "；已过下次更新时间，列表已陈旧"
+                        } else {
+                            ""
+                        }
+                    ),
+                    format!(
+                        "not listed in the CRL of {} (thisUpdate {}{})",
+                        crl.issuer(),
+                        fmt(crl.this_update()),
+                        if stale {
+                            ", nextUpdate passed: stale"
+                        } else {
+                            ""
+                        }
+                    ),
                 ),
             );
         }

@@ -36,6 +36,19 @@ pub enum RevocationReason {
 }
 
 impl RevocationReason {
+    /// The reason's name in Chinese and in English (RFC 5280's word).
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Unspecified => ("未说明原因", "unspecified"),
+            Self::KeyCompromise => ("密钥泄露", "keyCompromise"),
+            Self::CaCompromise => ("CA 泄露", "cACompromise"),
+            Self::AffiliationChanged => ("隶属关系变更", "affiliationChanged"),
+            Self::Superseded => ("已被取代", "superseded"),
+            Self::CessationOfOperation => ("停止使用", "cessationOfOperation"),
+            Self::CertificateHold => ("证书冻结", "certificateHold"),
+        }
+    }
+
     fn to_x509(self) -> CrlReason {
         match self {
             Self::Unspecified => CrlReason::Unspecified,

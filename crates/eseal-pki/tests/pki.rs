@@ -792,10 +792,16 @@ fn eseal_validates_openssl_made_chain_and_crl() {
         .find(|c| c.depth == 0 && c.check == ChainCheck::Revocation)
         .unwrap();
     assert_eq!(revoked.outcome, ChainOutcome::Failed);
+    // The reason by its RFC 5280 name (no Rust enum name), and in Chinese.
     assert!(
-        revoked.detail.contains("KeyCompromise"),
+        revoked.detail.contains("(keyCompromise)"),
         "{}",
         revoked.detail
+    );
+    assert!(
+        revoked.detail_zh.contains("密钥泄露"),
+        "{}",
+        revoked.detail_zh
     );
     // An issuer without basicConstraints, and one without keyCertSign.
     let r = validate(

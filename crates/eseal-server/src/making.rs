@@ -101,14 +101,14 @@ pub fn check_certificate(
         let why = report
             .first(eseal_pki::chain::ChainOutcome::Failed)
             .or_else(|| report.first(eseal_pki::chain::ChainOutcome::Indeterminate))
-            .map(|c| format!("{:?} on {}: {}", c.check, c.subject, c.detail))
+            .map(|c| format!("{} on {}: {}", c.check.label().1, c.subject, c.detail))
             .unwrap_or_default();
         return Err(ApiError::unprocessable(
             "certificate_invalid",
             format!(
-                "certificate {} is not valid now ({:?}): {why}",
+                "certificate {} is not valid now ({}): {why}",
                 cert.subject(),
-                report.status()
+                report.status().label().1
             ),
         ));
     }

@@ -540,9 +540,9 @@ pub async fn sign_batch(
         return Err(ApiError::unprocessable(
             "seal_not_valid",
             format!(
-                "seal {} is not valid now: {:?}",
+                "seal {} is not valid now: {}",
                 seal.id,
-                seal.status_at(now)
+                serde_json::to_string(&seal.status_at(now)).unwrap_or_default()
             ),
         ));
     }
@@ -771,9 +771,9 @@ pub async fn prepare_external(
         return Err(ApiError::unprocessable(
             "seal_not_valid",
             format!(
-                "seal {} is not valid now: {:?}",
+                "seal {} is not valid now: {}",
                 seal.id,
-                seal.status_at(now)
+                serde_json::to_string(&seal.status_at(now)).unwrap_or_default()
             ),
         ));
     }

@@ -75,9 +75,59 @@ impl SesError {
     }
 }
 
+impl SesErrorKind {
+    /// What it means, in Chinese and in English.
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Truncated => (
+                "数据不完整（在一个 TLV 中间结束）",
+                "the input ends inside a value",
+            ),
+            Self::BadLength => ("长度不合理", "a length that cannot be right"),
+            Self::TooDeep => ("嵌套过深", "nested too deep"),
+            Self::UnexpectedTag => ("此处的标签不符合标准", "not the tag the standard puts here"),
+            Self::WrongElementCount => (
+                "元素个数不符合任何已知版本",
+                "the number of elements fits no known version",
+            ),
+            Self::BadInteger => (
+                "整数为空或超出范围",
+                "an integer that is empty or does not fit",
+            ),
+            Self::BadBitString => (
+                "BIT STRING 的未用位不为零",
+                "a BIT STRING whose unused bits are not zero",
+            ),
+            Self::BadOid => (
+                "对象标识符无法解码",
+                "an object identifier that cannot be decoded",
+            ),
+            Self::BadTime => ("时间无法读取", "a time that cannot be read"),
+            Self::UnknownLayout => (
+                "不是已知的印章或签章数据格式",
+                "none of the known seal or signature layouts",
+            ),
+            Self::Encoding => ("值无法编码", "a value that cannot be encoded"),
+            Self::Refused => ("请求被拒绝", "refused"),
+            Self::Crypto => ("密码运算失败", "a cryptographic operation failed"),
+        }
+    }
+}
+
+impl SesError {
+    /// The error in Chinese.
+    pub fn zh(&self) -> String {
+        let mut out = format!("{}：{}", self.context, self.kind.describe().0);
+        if let Some(p) = self.position {
+            out.push_str(&format!("（第 {p} 字节）"));
+        }
+        out
+    }
+}
+
 impl fmt::Display for SesError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {:?}", self.context, self.kind)?;
+        write!(f, "{}: {}", self.context, self.kind.describe().1)?;
         if let Some(p) = self.position {
             write!(f, " at byte {p}")?;
         }

@@ -20,7 +20,7 @@ pub mod verify;
 pub use any::{AnySeal, AnySignature, StructureKind, Version, detect};
 pub use error::{SesError, SesErrorKind};
 pub use make::{PreparedSignature, SealRequest, SignRequest, make_seal, prepare_signature};
-pub use report::{Check, CheckId, Indication, Outcome, Report, SubIndication};
+pub use report::{Advice, Check, CheckId, Indication, Outcome, Report, SubIndication, Text};
 pub use verify::{
     CertificateRole, CertificateValidator, ChainVerdict, SignedData, VerifyPolicy, verify_seal,
     verify_signature,

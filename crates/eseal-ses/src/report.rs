@@ -125,18 +125,14 @@ pub struct Check {
     pub sub_indication: Option<SubIndication>,
     /// The evidence: what was compared with what (English).
     pub detail: String,
-    /// The same evidence in Chinese, where the check provides it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail_zh: Option<String>,
+    /// The same evidence in Chinese.
+    pub detail_zh: String,
 }
 
 impl Check {
     /// The evidence in Chinese (`zh`) or English.
     pub fn detail_in(&self, zh: bool) -> &str {
-        match &self.detail_zh {
-            Some(t) if zh => t,
-            _ => &self.detail,
-        }
+        if zh { &self.detail_zh } else { &self.detail }
     }
 }
 
@@ -159,63 +155,73 @@ pub struct Report {
     pub checks: Vec<Check>,
 }
 
+/// Evidence in Chinese and English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// 中文.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl Text {
+    /// The two texts.
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The text in Chinese (`zh`) or English.
+    pub fn in_lang(&self, zh: bool) -> &str {
+        if zh { &self.zh } else { &self.en }
+    }
+}
+
 impl Report {
-    pub(crate) fn push(
+    /// Add a check.
+    pub fn push(
         &mut self,
         id: CheckId,
         outcome: Outcome,
         sub_indication: Option<SubIndication>,
-        detail: impl Into<String>,
+        detail: Text,
     ) {
         self.checks.push(Check {
             id,
             outcome,
             sub_indication,
-            detail: detail.into(),
-            detail_zh: None,
+            detail: detail.en,
+            detail_zh: detail.zh,
         });
     }
 
-    /// A check with its evidence in both languages.
-    pub(crate) fn push_text(
-        &mut self,
-        id: CheckId,
-        outcome: Outcome,
-        sub_indication: Option<SubIndication>,
-        zh: impl Into<String>,
-        en: impl Into<String>,
-    ) {
-        self.checks.push(Check {
-            id,
-            outcome,
-            sub_indication,
-            detail: en.into(),
-            detail_zh: Some(zh.into()),
-        });
+    /// Add a passed check.
+    pub fn pass(&mut self, id: CheckId, detail: Text) {
+        self.push(id, Outcome::Passed, None, detail);
+    }
+
+    /// Add a warning.
+    pub fn warn(&mut self, id: CheckId, detail: Text) {
+        self.push(id, Outcome::Warning, None, detail);
+    }
+
+    /// Add a failed check.
+    pub fn fail(&mut self, id: CheckId, sub: SubIndication, detail: Text) {
+        self.push(id, Outcome::Failed, Some(sub), detail);
+    }
+
+    /// Add an indeterminate check.
+    pub fn indeterminate(&mut self, id: CheckId, sub: SubIndication, detail: Text) {
+        self.push(id, Outcome::Indeterminate, Some(sub), detail);
     }
 
     /// One WARNING check per encoding quirk.
     pub(crate) fn quirks(&mut self, quirks: &[eseal_asn1::Quirk]) {
         for q in quirks {
-            self.push_text(CheckId::Encoding, Outcome::Warning, None, q.zh(), q.en());
+            self.warn(CheckId::Encoding, Text::new(q.zh(), q.en()));
         }
-    }
-
-    pub(crate) fn pass(&mut self, id: CheckId, detail: impl Into<String>) {
-        self.push(id, Outcome::Passed, None, detail);
-    }
-
-    pub(crate) fn fail(&mut self, id: CheckId, sub: SubIndication, detail: impl Into<String>) {
-        self.push(id, Outcome::Failed, Some(sub), detail);
-    }
-
-    pub(crate) fn indeterminate(
-        &mut self,
-        id: CheckId,
-        sub: SubIndication,
-        detail: impl Into<String>,
-    ) {
-        self.push(id, Outcome::Indeterminate, Some(sub), detail);
     }
 
     /// The check with this id, if it ran.
@@ -256,5 +262,109 @@ impl Report {
             Indication::Indeterminate => first(Outcome::Indeterminate),
             Indication::Passed => None,
         }
+    }
+}
+
+/// What a verdict means and what the reader can do, one sentence in each language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Advice {
+    /// 中文.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl Report {
+    /// For a FAILED or INDETERMINATE report, what the decisive check (the first failed, else
+    /// the first indeterminate) means and what to do; `None` when the report PASSED.
+    pub fn advice(&self) -> Option<Advice> {
+        let decisive = match self.indication() {
+            Indication::Passed => return None,
+            Indication::Failed => self.checks.iter().find(|c| c.outcome == Outcome::Failed),
+            Indication::Indeterminate => self
+                .checks
+                .iter()
+                .find(|c| c.outcome == Outcome::Indeterminate),
+        }?;
+        let sub = decisive.sub_indication?;
+        let (zh, en) = advice_for(decisive.id, sub);
+        Some(Advice {
+            zh: zh.to_owned(),
+            en: en.to_owned(),
+        })
+    }
+}
+
+fn advice_for(id: CheckId, sub: SubIndication) -> (&'static str, &'static str) {
+    use SubIndication as S;
+    match (sub, id) {
+        (S::HashFailure, _) => (
+            "文件在签章后被改动过：它不是签章时的那份文件（若只是签名列表因追加签名而变化，详见该项说明）。请向发送方索取原件。",
+            "The file was changed after it was signed: it is not the file that was signed (if only the signature list changed because a signature was added later, the check says so). Ask the sender for the original.",
+        ),
+        (S::SigCryptoFailure, _) => (
+            "签名值与所签数据不符：签章数据被篡改过，或不是用所示证书签的。不要信任此文件。",
+            "The signature value does not match what was signed: the signature data was tampered with or not made with the certificate shown. Do not rely on this file.",
+        ),
+        (S::FormatFailure, _) => (
+            "这不是有效的电子印章或签章数据，或文件已损坏：请向发送方重新索取。",
+            "This is not valid seal or signature data, or the file is damaged: ask the sender for it again.",
+        ),
+        (S::SigConstraintsFailure, _) => (
+            "签章者证书与印章不对应，或印章文件被替换：此签章不可信。",
+            "The signer's certificate does not belong to the seal, or the seal file was swapped: this signature cannot be trusted.",
+        ),
+        (S::NotYetValid, _) => (
+            "签章时间早于印章或证书的有效期：签章时它们尚未生效，此签章无效。",
+            "The signing time is before the validity of the seal or certificate: they were not yet valid, so the signature is not valid.",
+        ),
+        (S::OutOfBoundsNoPoe, _) => (
+            "签章时间晚于印章或证书的有效期，且没有时间戳证明更早的签署时间：请核实签署时间，或请签章方提供带时间戳的文件。",
+            "The signing time is after the validity of the seal or certificate and no timestamp proves an earlier time: confirm when it was signed, or ask the signer for a timestamped file.",
+        ),
+        (S::Expired, _) => (
+            "印章已过有效期：已签的文件仍可按签章时间核验，但这枚印章现在不能再用于签章。",
+            "The seal has expired: documents signed earlier can still be verified at their signing time, but the seal can no longer be used to sign.",
+        ),
+        (S::CryptoConstraintsFailure, _) => (
+            "使用了 eseal 不支持的算法（不是 SM2/SM3）：无法判断，请用支持该算法的工具核验。",
+            "An algorithm eseal does not support (not SM2/SM3) is used: no verdict; verify with a tool that supports it.",
+        ),
+        (S::SignedDataNotFound, CheckId::DataHash) => (
+            "没有提供原文：用 --data 给出所签的文件后再核验。",
+            "The signed data was not given: verify again with the signed file (--data FILE).",
+        ),
+        (S::SignedDataNotFound, CheckId::SignatureType) => (
+            "不支持的签名类型：eseal 无法核验这种签名，这不等于签名无效。",
+            "Unsupported signature kind: eseal cannot verify this kind of signature, which does not mean it is invalid.",
+        ),
+        (S::SignedDataNotFound, _) => (
+            "核验所需的信息缺失（证书、签章时间或原文）：补齐后再核验。",
+            "Information the check needs is missing (a certificate, the signing time or the data): supply it and verify again.",
+        ),
+        (S::NoCertificateChainFound, _) => (
+            "无法确认证书来自可信的 CA：用 --trust 给出信任锚（例如用 eseal trust fetch 取得的目录）后再核验。",
+            "The certificate cannot be traced to a trusted CA: give the trust anchors with --trust (for example a directory made by eseal trust fetch) and verify again.",
+        ),
+        (S::Revoked, _) => (
+            "证书在签章之前已被撤销：此签章无效。",
+            "The certificate was revoked before the signing time: the signature is not valid.",
+        ),
+        (S::TryLater, _) => (
+            "没有可用的证书撤销信息：取得签发者的最新证书撤销列表（eseal trust fetch --update）后再核验。",
+            "No revocation information is available: get the issuer's current CRL (eseal trust fetch --update) and verify again.",
+        ),
+        (S::ChainConstraintsFailure, _) => (
+            "证书链不符合约束（CA 标志、密钥用途、路径长度或有效期）：这张证书不能用于此签章。",
+            "The certificate chain breaks a constraint (CA flag, key usage, path length or validity): the certificate may not be used for this signature.",
+        ),
+        (S::CertificateChainGeneralFailure, _) => (
+            "证书链中的签名无法验证：证书可能是伪造的或已损坏。",
+            "A signature in the certificate chain does not verify: a certificate may be forged or damaged.",
+        ),
+        (S::TimestampFailure, _) => (
+            "时间戳无法验证：签署时间没有得到证明，文件可能被改动过。",
+            "The timestamp does not verify: the signing time is not proved, and the file may have been altered.",
+        ),
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::any::{AnySeal, AnySignature, CertListView, SealView, Version};
 use crate::cert::CertificateInfo;
-use crate::report::{CheckId, Outcome, Report, SubIndication};
+use crate::report::{CheckId, Outcome, Report, SubIndication, Text};
 use eseal_gm::provider::Sm2Verifier;
 use eseal_gm::sm2::SignatureEncoding;
 use eseal_gm::{SignerId, Sm3Digest};
@@ -38,8 +38,8 @@ pub struct ChainVerdict {
     pub outcome: Outcome,
     /// Why, when not passed.
     pub sub_indication: Option<SubIndication>,
-    /// The evidence (path, the check that decided).
-    pub detail: String,
+    /// The evidence (path, the check that decided), in both languages.
+    pub detail: Text,
 }
 
 /// Chain building, validity, key usage and revocation against trust anchors. `eseal-pki`
@@ -101,7 +101,10 @@ fn chain_check(
         None => report.indeterminate(
             id,
             SubIndication::NoCertificateChainFound,
-            "no trust store is configured, so the certificate cannot be traced to a trust anchor (give --trust DIR)",
+            Text::new(
+                "未配置信任锚，无法把证书追溯到可信根（请用 --trust 目录给出信任锚）",
+                "no trust store is configured, so the certificate cannot be traced to a trust anchor (give --trust DIR)",
+            ),
         ),
         Some(v) => {
             let verdict = v.validate(cert, at, role);
@@ -126,13 +129,22 @@ fn fmt_time(t: OffsetDateTime) -> String {
 
 fn check_algorithm(report: &mut Report, id: CheckId, oid: der::asn1::ObjectIdentifier) -> bool {
     if oid == eseal_gm::oid::SM2_WITH_SM3 {
-        report.pass(id, format!("{oid} (SM2-with-SM3)"));
+        report.pass(
+            id,
+            Text::new(
+                format!("{oid}（SM2-with-SM3）"),
+                format!("{oid} (SM2-with-SM3)"),
+            ),
+        );
         true
     } else {
         report.indeterminate(
             id,
             SubIndication::CryptoConstraintsFailure,
-            format!("algorithm {oid} is not SM2-with-SM3 (1.2.156.10197.1.501); not supported"),
+            Text::new(
+                format!("算法 {oid} 不是 SM2-with-SM3（1.2.156.10197.1.501），不支持"),
+                format!("algorithm {oid} is not SM2-with-SM3 (1.2.156.10197.1.501); not supported"),
+            ),
         );
         false
     }
@@ -145,23 +157,40 @@ fn certificate_check(report: &mut Report, id: CheckId, der: &[u8]) -> Option<Cer
             Ok(_) => {
                 report.pass(
                     id,
-                    format!(
-                        "subject {}; serial {}; valid {} .. {}",
-                        info.subject,
-                        info.serial,
-                        fmt_time(info.not_before),
-                        fmt_time(info.not_after)
+                    Text::new(
+                        format!(
+                            "主体 {}；序列号 {}；有效期 {} 至 {}",
+                            info.subject,
+                            info.serial,
+                            fmt_time(info.not_before),
+                            fmt_time(info.not_after)
+                        ),
+                        format!(
+                            "subject {}; serial {}; valid {} .. {}",
+                            info.subject,
+                            info.serial,
+                            fmt_time(info.not_before),
+                            fmt_time(info.not_after)
+                        ),
                     ),
                 );
                 Some(info)
             }
             Err(why) => {
-                report.indeterminate(id, SubIndication::CryptoConstraintsFailure, why.clone());
+                report.indeterminate(
+                    id,
+                    SubIndication::CryptoConstraintsFailure,
+                    Text::new(format!("证书的公钥不是 SM2 公钥：{why}"), why.clone()),
+                );
                 None
             }
         },
         Err(why) => {
-            report.indeterminate(id, SubIndication::SignedDataNotFound, why);
+            report.indeterminate(
+                id,
+                SubIndication::SignedDataNotFound,
+                Text::new(format!("证书无法解析：{why}"), why),
+            );
             None
         }
     }
@@ -179,13 +208,16 @@ fn signature_check(
     value: &[u8],
     what: &str,
     verifier: &dyn Sm2Verifier,
-    mismatch: &str,
+    mismatch: Text,
 ) {
     let Some(key) = certificate.and_then(|c| c.public_key.as_ref().ok()) else {
         report.indeterminate(
             id,
             SubIndication::SignedDataNotFound,
-            "not verified: no usable certificate or algorithm",
+            Text::new(
+                "未核验：没有可用的证书或算法",
+                "not verified: no usable certificate or algorithm",
+            ),
         );
         return;
     };
@@ -198,23 +230,40 @@ fn signature_check(
         Err(why) => report.fail(
             id,
             SubIndication::FormatFailure,
-            format!("signature value is not an SM2 signature: {why}"),
+            Text::new(
+                format!("签名值不是 SM2 签名：{}", why.zh()),
+                format!("signature value is not an SM2 signature: {why}"),
+            ),
         ),
         Ok((sig, enc, quirks)) => {
             report.quirks(&quirks);
             match verifier.verify(key, signer_id, signed, &sig) {
-                Ok(()) => report.pass(
-                    id,
-                    format!(
-                        "verifies over the {} bytes of {what}{}",
-                        signed.len(),
-                        if enc == SignatureEncoding::RawRs {
-                            " (signature as raw r||s, not DER)"
-                        } else {
-                            ""
-                        }
-                    ),
-                ),
+                Ok(()) => {
+                    let raw = enc == SignatureEncoding::RawRs;
+                    report.pass(
+                        id,
+                        Text::new(
+                            format!(
+                                "对所收到的 {what}（{} 字节）验证通过{}",
+                                signed.len(),
+                                if raw {
+                                    "（签名为 r‖s 原始格式，非 DER）"
+                                } else {
+                                    ""
+                                }
+                            ),
+                            format!(
+                                "verifies over the {} bytes of {what}{}",
+                                signed.len(),
+                                if raw {
+                                    " (signature as raw r||s, not DER)"
+                                } else {
+                                    ""
+                                }
+                            ),
+                        ),
+                    )
+                }
                 Err(_) => report.fail(id, SubIndication::SigCryptoFailure, mismatch),
             }
         }
@@ -235,14 +284,17 @@ pub fn verify_seal(
             report.fail(
                 CheckId::Structure,
                 SubIndication::FormatFailure,
-                e.to_string(),
+                Text::new(e.zh(), e.to_string()),
             );
             return report;
         }
     };
     report.pass(
         CheckId::Structure,
-        format!("SESeal {}", view.version.name()),
+        Text::new(
+            format!("电子印章（SESeal）{}", view.version.name()),
+            format!("SESeal {}", view.version.name()),
+        ),
     );
     report.quirks(&seal.quirks());
     seal_checks(&mut report, &view, policy, verifier);
@@ -252,7 +304,7 @@ pub fn verify_seal(
         &view,
         at,
         SubIndication::Expired,
-        "now",
+        ("当前时间", "now"),
     );
     chain_check(
         &mut report,
@@ -271,26 +323,23 @@ fn validity_window(
     view: &SealView<'_>,
     at: OffsetDateTime,
     after_end: SubIndication,
-    what: &str,
+    (what_zh, what): (&str, &str),
 ) {
-    let window = format!(
-        "{} .. {}",
-        fmt_time(view.valid_start),
-        fmt_time(view.valid_end)
-    );
+    let (start, end) = (fmt_time(view.valid_start), fmt_time(view.valid_end));
+    let t = fmt_time(at);
     if at < view.valid_start {
         report.fail(
             id,
             SubIndication::NotYetValid,
-            format!(
-                "{what} {} is before the seal's validity {window}",
-                fmt_time(at)
+            Text::new(
+                format!("{what_zh} {t} 早于印章有效期 {start} 至 {end}"),
+                format!("{what} {t} is before the seal's validity {start} .. {end}"),
             ),
         );
     } else if at > view.valid_end {
-        let detail = format!(
-            "{what} {} is after the seal's validity {window}",
-            fmt_time(at)
+        let detail = Text::new(
+            format!("{what_zh} {t} 晚于印章有效期 {start} 至 {end}"),
+            format!("{what} {t} is after the seal's validity {start} .. {end}"),
         );
         if after_end == SubIndication::OutOfBoundsNoPoe {
             report.indeterminate(id, after_end, detail);
@@ -298,7 +347,13 @@ fn validity_window(
             report.fail(id, after_end, detail);
         }
     } else {
-        report.pass(id, format!("{what} {} within {window}", fmt_time(at)));
+        report.pass(
+            id,
+            Text::new(
+                format!("{what_zh} {t} 在印章有效期 {start} 至 {end} 内"),
+                format!("{what} {t} within {start} .. {end}"),
+            ),
+        );
     }
 }
 
@@ -316,22 +371,34 @@ fn seal_checks(
         Version::V5 => 5,
     };
     match expected_header {
-        v if v != view.header_version => report.push(
+        v if v != view.header_version => report.warn(
             CheckId::VersionConsistency,
-            Outcome::Warning,
-            None,
-            format!(
-                "SES_Header.version is {} in a {} layout",
-                view.header_version,
-                view.version.name()
+            Text::new(
+                format!(
+                    "SES_Header.version 为 {}，而数据结构是 {} 格式（按结构读取）",
+                    view.header_version,
+                    view.version.name()
+                ),
+                format!(
+                    "SES_Header.version is {} in a {} layout",
+                    view.header_version,
+                    view.version.name()
+                ),
             ),
         ),
         _ => report.pass(
             CheckId::VersionConsistency,
-            format!(
-                "SES_Header.version {} with the {} layout",
-                view.header_version,
-                view.version.name()
+            Text::new(
+                format!(
+                    "SES_Header.version {} 与 {} 格式一致",
+                    view.header_version,
+                    view.version.name()
+                ),
+                format!(
+                    "SES_Header.version {} with the {} layout",
+                    view.header_version,
+                    view.version.name()
+                ),
             ),
         ),
     }
@@ -355,31 +422,38 @@ fn seal_checks(
         view.maker_signature,
         what,
         verifier,
-        "the maker's signature does not verify over the seal information: the seal was altered or not signed by this maker certificate",
+        Text::new(
+            "制章者签名对印章信息验证不通过：印章被改动过，或不是用这张制章者证书签的",
+            "the maker's signature does not verify over the seal information: the seal was altered or not signed by this maker certificate",
+        ),
     );
     if let Some(info) = &maker {
         if info.valid_at(view.create_date) {
             report.pass(
                 CheckId::MakerCertificateAtCreation,
-                format!(
-                    "createDate {} within the maker certificate's validity",
-                    fmt_time(view.create_date)
+                Text::new(
+                    format!(
+                        "制章时间 {} 在制章者证书有效期内",
+                        fmt_time(view.create_date)
+                    ),
+                    format!(
+                        "createDate {} within the maker certificate's validity",
+                        fmt_time(view.create_date)
+                    ),
                 ),
             );
         } else {
-            let detail = format!(
-                "createDate {} is outside the maker certificate's validity {} .. {}",
+            let (c, b, a) = (
                 fmt_time(view.create_date),
                 fmt_time(info.not_before),
-                fmt_time(info.not_after)
+                fmt_time(info.not_after),
+            );
+            let detail = Text::new(
+                format!("制章时间 {c} 不在制章者证书有效期 {b} 至 {a} 内"),
+                format!("createDate {c} is outside the maker certificate's validity {b} .. {a}"),
             );
             match policy.maker_certificate_at_creation {
-                CreationPolicy::Warn => report.push(
-                    CheckId::MakerCertificateAtCreation,
-                    Outcome::Warning,
-                    None,
-                    detail,
-                ),
+                CreationPolicy::Warn => report.warn(CheckId::MakerCertificateAtCreation, detail),
                 CreationPolicy::Strict => report.fail(
                     CheckId::MakerCertificateAtCreation,
                     SubIndication::NotYetValid,
@@ -399,10 +473,17 @@ fn seal_checks(
         report.fail(
             CheckId::SealTimestamp,
             SubIndication::TimestampFailure,
-            format!(
-                "createDate {} is after the seal timestamp's genTime {}",
-                fmt_time(view.create_date),
-                fmt_time(gen_time)
+            Text::new(
+                format!(
+                    "制章时间 {} 晚于印章时间戳的时间 {}",
+                    fmt_time(view.create_date),
+                    fmt_time(gen_time)
+                ),
+                format!(
+                    "createDate {} is after the seal timestamp's genTime {}",
+                    fmt_time(view.create_date),
+                    fmt_time(gen_time)
+                ),
             ),
         );
     }
@@ -418,7 +499,12 @@ fn timestamp_check(
     verifier: &dyn Sm2Verifier,
 ) -> Option<OffsetDateTime> {
     let Some(token) = token else {
-        report.push(id, Outcome::NotApplicable, None, "no timestamp");
+        report.push(
+            id,
+            Outcome::NotApplicable,
+            None,
+            Text::new("无时间戳", "no timestamp"),
+        );
         return None;
     };
     let parsed = match crate::timestamp::TimeStampToken::decode(token) {
@@ -427,9 +513,12 @@ fn timestamp_check(
             report.fail(
                 id,
                 SubIndication::TimestampFailure,
-                format!(
-                    "the {}-byte timestamp field is not a timestamp token: {e}",
-                    token.len()
+                Text::new(
+                    format!("{} 字节的时间戳字段不是时间戳令牌：{}", token.len(), e.zh()),
+                    format!(
+                        "the {}-byte timestamp field is not a timestamp token: {e}",
+                        token.len()
+                    ),
                 ),
             );
             return None;
@@ -439,15 +528,25 @@ fn timestamp_check(
         Ok(tsa) => {
             report.pass(
                 id,
-                format!(
-                    "genTime {} from TSA {tsa}; the imprint matches the signature value",
-                    fmt_time(parsed.gen_time)
+                Text::new(
+                    format!(
+                        "时间戳服务 {tsa} 的时间 {}；印记与签名值一致",
+                        fmt_time(parsed.gen_time)
+                    ),
+                    format!(
+                        "genTime {} from TSA {tsa}; the imprint matches the signature value",
+                        fmt_time(parsed.gen_time)
+                    ),
                 ),
             );
             Some(parsed.gen_time)
         }
         Err(why) => {
-            report.fail(id, SubIndication::TimestampFailure, why);
+            report.fail(
+                id,
+                SubIndication::TimestampFailure,
+                Text::new(format!("时间戳核验不通过：{why}"), why),
+            );
             None
         }
     }
@@ -470,29 +569,40 @@ pub fn verify_signature(
             report.fail(
                 CheckId::Structure,
                 SubIndication::FormatFailure,
-                e.to_string(),
+                Text::new(e.zh(), e.to_string()),
             );
             return report;
         }
     };
     report.pass(
         CheckId::Structure,
-        format!(
-            "SES_Signature {} with an SESeal {}",
-            view.version.name(),
-            seal_view.version.name()
+        Text::new(
+            format!(
+                "电子签章数据（SES_Signature）{}，内含电子印章 {}",
+                view.version.name(),
+                seal_view.version.name()
+            ),
+            format!(
+                "SES_Signature {} with an SESeal {}",
+                view.version.name(),
+                seal_view.version.name()
+            ),
         ),
     );
     report.quirks(&signature.quirks());
     seal_checks(&mut report, &seal_view, policy, verifier);
     if view.version != Version::V1 && view.tbs_version != seal_view.header_version {
-        report.push(
+        report.warn(
             CheckId::VersionConsistency,
-            Outcome::Warning,
-            None,
-            format!(
-                "TBS_Sign.version {} differs from the seal's header version {}",
-                view.tbs_version, seal_view.header_version
+            Text::new(
+                format!(
+                    "TBS_Sign.version {} 与印章头版本 {} 不同",
+                    view.tbs_version, seal_view.header_version
+                ),
+                format!(
+                    "TBS_Sign.version {} differs from the seal's header version {}",
+                    view.tbs_version, seal_view.header_version
+                ),
             ),
         );
     }
@@ -508,7 +618,10 @@ pub fn verify_signature(
         view.signature,
         "TBS_Sign as received",
         verifier,
-        "the signer's signature does not verify over TBS_Sign: the signature data was altered or made with another key",
+        Text::new(
+            "签章者签名对待签数据（TBS_Sign）验证不通过：签章数据被改动过，或是用另一把密钥签的",
+            "the signer's signature does not verify over TBS_Sign: the signature data was altered or made with another key",
+        ),
     );
 
     signer_in_seal(&mut report, &seal_view, view.signer_cert);
@@ -524,36 +637,53 @@ pub fn verify_signature(
         None => report.indeterminate(
             CheckId::SigningTime,
             SubIndication::SignedDataNotFound,
-            format!("cannot read the signing time {:?}", view.signing_time_text),
+            Text::new(
+                format!("无法读取签章时间 {:?}", view.signing_time_text),
+                format!("cannot read the signing time {:?}", view.signing_time_text),
+            ),
         ),
         Some(claimed) => {
             let t = poe.unwrap_or(claimed);
             let how = if poe.is_some() {
-                format!(
-                    "timestamp genTime {} (proof of existence); claimed {}",
-                    fmt_time(t),
-                    fmt_time(claimed)
+                Text::new(
+                    format!(
+                        "时间戳时间 {}（存在性证明）；签章者声称 {}",
+                        fmt_time(t),
+                        fmt_time(claimed)
+                    ),
+                    format!(
+                        "timestamp genTime {} (proof of existence); claimed {}",
+                        fmt_time(t),
+                        fmt_time(claimed)
+                    ),
                 )
             } else {
-                format!(
-                    "{} (claimed by the signer; no timestamp proves it)",
-                    fmt_time(claimed)
+                Text::new(
+                    format!("{}（签章者声称，无时间戳证明）", fmt_time(claimed)),
+                    format!(
+                        "{} (claimed by the signer; no timestamp proves it)",
+                        fmt_time(claimed)
+                    ),
                 )
             };
             if poe.is_some_and(|g| claimed > g + time::Duration::minutes(10)) {
-                report.push(
+                report.warn(
                     CheckId::SigningTime,
-                    Outcome::Warning,
-                    None,
-                    format!("the claimed signing time is after the timestamp: {how}"),
+                    Text::new(
+                        format!("声称的签章时间晚于时间戳：{}", how.zh),
+                        format!(
+                            "the claimed signing time is after the timestamp: {}",
+                            how.en
+                        ),
+                    ),
                 );
             } else {
                 report.pass(CheckId::SigningTime, how);
             }
             let what = if poe.is_some() {
-                "time proved by the timestamp"
+                ("时间戳证明的时间", "time proved by the timestamp")
             } else {
-                "signing time"
+                ("签章时间", "signing time")
             };
             validity_window(
                 &mut report,
@@ -564,33 +694,41 @@ pub fn verify_signature(
                 what,
             );
             if let Some(info) = &signer {
-                let window = format!(
-                    "{} .. {}",
+                let (b, a, at) = (
                     fmt_time(info.not_before),
-                    fmt_time(info.not_after)
+                    fmt_time(info.not_after),
+                    fmt_time(t),
                 );
+                let (what_zh, what) = what;
                 if t < info.not_before {
                     report.fail(
                         CheckId::SignerCertificateAtSigningTime,
                         SubIndication::NotYetValid,
-                        format!(
-                            "{what} {} is before the signer certificate's validity {window}",
-                            fmt_time(t)
+                        Text::new(
+                            format!("{what_zh} {at} 早于签章者证书有效期 {b} 至 {a}"),
+                            format!(
+                                "{what} {at} is before the signer certificate's validity {b} .. {a}"
+                            ),
                         ),
                     );
                 } else if t > info.not_after {
                     report.indeterminate(
                         CheckId::SignerCertificateAtSigningTime,
                         SubIndication::OutOfBoundsNoPoe,
-                        format!(
-                            "{what} {} is after the signer certificate's validity {window}",
-                            fmt_time(t)
+                        Text::new(
+                            format!("{what_zh} {at} 晚于签章者证书有效期 {b} 至 {a}"),
+                            format!(
+                                "{what} {at} is after the signer certificate's validity {b} .. {a}"
+                            ),
                         ),
                     );
                 } else {
                     report.pass(
                         CheckId::SignerCertificateAtSigningTime,
-                        format!("{what} {} within {window}", fmt_time(t)),
+                        Text::new(
+                            format!("{what_zh} {at} 在证书有效期 {b} 至 {a} 内"),
+                            format!("{what} {at} within {b} .. {a}"),
+                        ),
                     );
                 }
             }
@@ -601,22 +739,27 @@ pub fn verify_signature(
         SignedData::NotProvided => report.indeterminate(
             CheckId::DataHash,
             SubIndication::SignedDataNotFound,
-            "the signed data was not provided",
+            Text::new("未提供原文", "the signed data was not provided"),
         ),
         SignedData::Digest(d) => {
             let dropped = d.as_bytes().len().saturating_sub(view.data_hash.len());
             if view.data_hash == d.as_bytes() {
-                report.pass(CheckId::DataHash, format!("SM3 {d} matches dataHash"));
+                report.pass(
+                    CheckId::DataHash,
+                    Text::new(
+                        format!("原文 SM3 {d} 与 dataHash 一致"),
+                        format!("SM3 {d} matches dataHash"),
+                    ),
+                );
             } else if (1..=2).contains(&dropped)
                 && d.as_bytes().starts_with(view.data_hash)
                 && d.as_bytes().iter().rev().take(dropped).all(|b| *b == 0)
             {
                 // The encoder dropped the digest's final zero byte(s) (formats.md E9): the
                 // signer's signature covers dataHash as written, and it is the digest.
-                report.push_text(
+                report.warn(
                     CheckId::DataHash,
-                    Outcome::Warning,
-                    None,
+                    Text::new(
                     format!(
                         "SM3 {d} 与 dataHash 一致；dataHash 只有 {} 字节，编码器丢弃了末尾 {dropped} 个零字节",
                         view.data_hash.len()
@@ -625,16 +768,25 @@ pub fn verify_signature(
                         "SM3 {d} matches dataHash, which has {} bytes: the encoder dropped the final {dropped} zero byte(s)",
                         view.data_hash.len()
                     ),
+                    ),
                 );
             } else {
                 report.fail(
                     CheckId::DataHash,
                     SubIndication::HashFailure,
-                    format!(
-                        "SM3 of the data is {d} but dataHash is {} ({} bytes): the data was changed after signing",
-                        view.data_hash.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-                        view.data_hash.len()
-                    ),
+                    {
+                        let hex: String =
+                            view.data_hash.iter().map(|b| format!("{b:02x}")).collect();
+                        let n = view.data_hash.len();
+                        Text::new(
+                            format!(
+                                "原文 SM3 为 {d}，而 dataHash 为 {hex}（{n} 字节）：原文在签章后被改动过"
+                            ),
+                            format!(
+                                "SM3 of the data is {d} but dataHash is {hex} ({n} bytes): the data was changed after signing"
+                            ),
+                        )
+                    },
                 );
             }
         }
@@ -660,7 +812,10 @@ pub fn verify_signature(
         report.indeterminate(
             CheckId::SignerCertificateChain,
             SubIndication::SignedDataNotFound,
-            "no readable signing time to validate the signer certificate at",
+            Text::new(
+                "没有可读的签章时间，无法按签章时间核验签章者证书",
+                "no readable signing time to validate the signer certificate at",
+            ),
         );
     }
     report
@@ -672,18 +827,27 @@ fn signer_in_seal(report: &mut Report, seal: &SealView<'_>, signer_cert: &[u8]) 
             if let Some(i) = certs.iter().position(|c| *c == signer_cert) {
                 report.pass(
                     CheckId::SignerInSeal,
-                    format!(
-                        "the signer certificate is entry {} of the seal's certList",
-                        i + 1
+                    Text::new(
+                        format!("签章者证书是印章证书列表（certList）的第 {} 项", i + 1),
+                        format!(
+                            "the signer certificate is entry {} of the seal's certList",
+                            i + 1
+                        ),
                     ),
                 );
             } else {
                 report.fail(
                     CheckId::SignerInSeal,
                     SubIndication::SigConstraintsFailure,
-                    format!(
-                        "the signer certificate is none of the {} certificates the seal lists",
-                        certs.len()
+                    Text::new(
+                        format!(
+                            "签章者证书不在印章列出的 {} 张证书之中：这枚印章不允许此证书使用",
+                            certs.len()
+                        ),
+                        format!(
+                            "the signer certificate is none of the {} certificates the seal lists",
+                            certs.len()
+                        ),
                     ),
                 );
             }
@@ -697,8 +861,11 @@ fn signer_in_seal(report: &mut Report, seal: &SealView<'_>, signer_cert: &[u8]) 
                     if *value == sm3.as_bytes() {
                         report.pass(
                             CheckId::SignerInSeal,
-                            format!(
-                                "the signer certificate's SM3 {sm3} is in the seal's certDigestList"
+                            Text::new(
+                                format!("签章者证书的 SM3 {sm3} 在印章的证书摘要列表中"),
+                                format!(
+                                    "the signer certificate's SM3 {sm3} is in the seal's certDigestList"
+                                ),
                             ),
                         );
                         return;
@@ -711,17 +878,26 @@ fn signer_in_seal(report: &mut Report, seal: &SealView<'_>, signer_cert: &[u8]) 
                 report.fail(
                     CheckId::SignerInSeal,
                     SubIndication::SigConstraintsFailure,
-                    format!(
-                        "the signer certificate's SM3 {sm3} is not in the seal's certDigestList"
+                    Text::new(
+                        format!("签章者证书的 SM3 {sm3} 不在印章的证书摘要列表中"),
+                        format!(
+                            "the signer certificate's SM3 {sm3} is not in the seal's certDigestList"
+                        ),
                     ),
                 );
             } else {
                 report.indeterminate(
                     CheckId::SignerInSeal,
                     SubIndication::CryptoConstraintsFailure,
-                    format!(
-                        "no SM3 match; digest types not supported: {}",
-                        unknown.join(", ")
+                    Text::new(
+                        format!(
+                            "没有匹配的 SM3 摘要；不支持的摘要类型：{}",
+                            unknown.join(", ")
+                        ),
+                        format!(
+                            "no SM3 match; digest types not supported: {}",
+                            unknown.join(", ")
+                        ),
                     ),
                 );
             }

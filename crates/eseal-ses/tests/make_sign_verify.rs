@@ -149,7 +149,7 @@ impl eseal_ses::CertificateValidator for TestValidator {
         eseal_ses::ChainVerdict {
             outcome,
             sub_indication: sub,
-            detail: format!("{:?}", r.path),
+            detail: eseal_ses::Text::new(format!("{:?}", r.path), format!("{:?}", r.path)),
         }
     }
 }

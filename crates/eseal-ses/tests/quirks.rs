@@ -45,7 +45,10 @@ impl CertificateValidator for Trust {
         ChainVerdict {
             outcome,
             sub_indication,
-            detail: format!("{:?}", r.checks),
+            detail: eseal_ses::Text::new(
+                format!("测试信任锚：证书链{}", r.status().label().0),
+                format!("test trust anchor: chain {}", r.status().label().1),
+            ),
         }
     }
 }
@@ -199,7 +202,7 @@ fn failed(e: eseal_ses::SesError) -> Report {
         outcome: Outcome::Failed,
         sub_indication: Some(SubIndication::FormatFailure),
         detail: e.to_string(),
-        detail_zh: None,
+        detail_zh: e.zh(),
     });
     r
 }
@@ -215,7 +218,7 @@ fn each_quirk_verifies_with_a_warning_naming_it() {
             .find(|c| c.id == *id && c.outcome == Outcome::Warning && c.detail.contains(en))
             .unwrap_or_else(|| panic!("{name}: no warning {en:?} in {r:#?}"));
         if !zh.is_empty() {
-            let text = warning.detail_zh.as_deref().unwrap_or_default();
+            let text = &warning.detail_zh;
             assert!(text.contains(zh), "{name}: Chinese evidence {text:?}");
         }
     }
@@ -313,4 +316,59 @@ fn the_tolerant_reader_keeps_its_contract_under_mutation() {
         }
     }
     assert!(accepted > 100, "only {accepted} mutations were accepted");
+}
+
+/// Reports are for people: every check has its own Chinese evidence, no Rust type or error
+/// name reaches them, and a FAILED or INDETERMINATE report says what it means (issue 16 item 3).
+#[test]
+fn evidence_is_bilingual_without_rust_names() {
+    const RUST_NAMES: &[&str] = &[
+        "BadBitString",
+        "NegativeInteger",
+        "NonMinimalInteger",
+        "InvalidSignatureEncoding",
+        "UnexpectedTag",
+        "Truncated",
+        "BadTime",
+        "UnknownLayout",
+        "KeyCompromise",
+        "Some(",
+        "None",
+    ];
+    let mut reports = Vec::new();
+    for (name, _, _, _) in VECTORS {
+        let bytes = read(name);
+        reports.push(verify_file(name, &bytes));
+        let mut flipped = bytes.clone();
+        let at = flipped.len() / 2;
+        flipped[at] ^= 0x10;
+        reports.push(verify_file(name, &flipped));
+        reports.push(verify_file(name, &bytes[..bytes.len() - 5]));
+    }
+    let mut advised = 0;
+    for r in &reports {
+        for c in &r.checks {
+            assert_ne!(c.detail, c.detail_zh, "{:?} has no Chinese evidence", c.id);
+            for n in RUST_NAMES {
+                assert!(
+                    !c.detail.contains(n) && !c.detail_zh.contains(n),
+                    "{n} in {:?}: {} / {}",
+                    c.id,
+                    c.detail,
+                    c.detail_zh
+                );
+            }
+        }
+        match r.indication() {
+            Indication::Passed => assert!(r.advice().is_none()),
+            _ => {
+                let a = r
+                    .advice()
+                    .expect("advice for a FAILED or INDETERMINATE report");
+                assert!(!a.zh.is_empty() && !a.en.is_empty());
+                advised += 1;
+            }
+        }
+    }
+    assert!(advised >= VECTORS.len(), "{advised}");
 }
