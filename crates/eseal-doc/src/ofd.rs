@@ -210,6 +210,38 @@ pub fn verify_ofd<R: Read + Seek>(
             signatures.push(one);
         }
     }
+    // GM/T 0099 integrity signatures (OFDEntries.xml at the package root, with its
+    // signedvalue.dat) are not verified yet: say so (INDETERMINATE), never "no signature".
+    if let Some(entries) = pkg
+        .files()
+        .into_iter()
+        .find(|f| f.eq_ignore_ascii_case("OFDEntries.xml"))
+    {
+        let mut report = Report::default();
+        report.indeterminate(
+            CheckId::SignatureType,
+            SubIndication::SignedDataNotFound,
+            Text::new(
+                format!("不支持的签名类型：GM/T 0099 完整性签名（{entries}），eseal 尚不能核验"),
+                format!(
+                    "unsupported signature kind: GM/T 0099 integrity signature ({entries}); eseal cannot verify it yet"
+                ),
+            ),
+        );
+        signatures.push(SignatureResult {
+            id: String::new(),
+            kind: "GM/T 0099".into(),
+            signature_xml: entries,
+            provider: String::new(),
+            seal_name: None,
+            seal_picture: None,
+            indication: report.indication(),
+            sub_indication: report.sub_indication(),
+            advice: report.advice(),
+            report,
+            signed_value: Vec::new(),
+        });
+    }
     Ok(OfdReport { signatures })
 }
 

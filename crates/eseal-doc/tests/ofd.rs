@@ -381,3 +381,40 @@ fn a_later_signature_appended_to_a_protected_list_is_named() {
         .expect("advice for a FAILED signature");
     assert!(advice.zh.contains("签名列表"), "{}", advice.zh);
 }
+
+/// A package carrying a GM/T 0099 integrity signature (OFDEntries.xml), which eseal does not
+/// verify yet: INDETERMINATE "unsupported signature kind", never "no signature".
+#[test]
+#[cfg_attr(
+    eseal_skip_samples,
+    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+)]
+fn an_unsupported_signature_kind_is_indeterminate_not_absent() {
+    let Some(dir) = eseal_testkit::samples() else {
+        return;
+    };
+    let plain = std::fs::read(dir.join("helloworld.ofd")).unwrap();
+    let with_entries = rewrite(
+        &plain,
+        |_, d| Some(d.to_vec()),
+        &[
+            (
+                "OFDEntries.xml",
+                b"<?xml version=\"1.0\"?><OFDEntries/>".as_slice(),
+            ),
+            ("signedvalue.dat", b"\x30\x00".as_slice()),
+        ],
+    );
+    let r = verify_bytes(with_entries);
+    assert_eq!(r.indication(), Indication::Indeterminate);
+    let s = &r.signatures[0];
+    let c = s.report.check(CheckId::SignatureType).unwrap();
+    assert_eq!(c.outcome, Outcome::Indeterminate);
+    assert!(
+        c.detail.contains("unsupported signature kind"),
+        "{}",
+        c.detail
+    );
+    assert!(c.detail_zh.contains("不支持的签名类型"), "{}", c.detail_zh);
+    assert!(s.advice.as_ref().unwrap().zh.contains("不支持的签名类型"));
+}

@@ -78,36 +78,26 @@ impl SesError {
 impl SesErrorKind {
     /// What it means, in Chinese and in English.
     pub fn describe(self) -> (&'static str, &'static str) {
+        use eseal_asn1::Asn1ErrorKind as A;
         match self {
-            Self::Truncated => (
-                "数据不完整（在一个 TLV 中间结束）",
-                "the input ends inside a value",
-            ),
-            Self::BadLength => ("长度不合理", "a length that cannot be right"),
-            Self::TooDeep => ("嵌套过深", "nested too deep"),
-            Self::UnexpectedTag => ("此处的标签不符合标准", "not the tag the standard puts here"),
+            // The kinds the BER reader reports are described once, there.
+            Self::Truncated => A::Truncated.describe(),
+            Self::BadLength => A::BadLength.describe(),
+            Self::TooDeep => A::TooDeep.describe(),
+            Self::UnexpectedTag => A::UnexpectedTag.describe(),
+            Self::BadInteger => A::BadInteger.describe(),
+            Self::BadBitString => A::BadBitString.describe(),
+            Self::BadOid => A::BadOid.describe(),
+            Self::Encoding => A::Encoding.describe(),
             Self::WrongElementCount => (
                 "元素个数不符合任何已知版本",
                 "the number of elements fits no known version",
-            ),
-            Self::BadInteger => (
-                "整数为空或超出范围",
-                "an integer that is empty or does not fit",
-            ),
-            Self::BadBitString => (
-                "BIT STRING 的未用位不为零",
-                "a BIT STRING whose unused bits are not zero",
-            ),
-            Self::BadOid => (
-                "对象标识符无法解码",
-                "an object identifier that cannot be decoded",
             ),
             Self::BadTime => ("时间无法读取", "a time that cannot be read"),
             Self::UnknownLayout => (
                 "不是已知的印章或签章数据格式",
                 "none of the known seal or signature layouts",
             ),
-            Self::Encoding => ("值无法编码", "a value that cannot be encoded"),
             Self::Refused => ("请求被拒绝", "refused"),
             Self::Crypto => ("密码运算失败", "a cryptographic operation failed"),
         }
