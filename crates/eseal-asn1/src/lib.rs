@@ -6,6 +6,21 @@ pub mod quirk;
 
 pub use quirk::{Quirk, QuirkKind, QuirkLog};
 
+/// The text of a BMPString's content (UTF-16BE; an odd last byte and unpaired surrogates are
+/// replaced, never refused).
+pub fn bmp_text(bytes: &[u8]) -> String {
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| {
+            u16::from_be_bytes([
+                c.first().copied().unwrap_or(0),
+                c.get(1).copied().unwrap_or(0),
+            ])
+        })
+        .collect();
+    String::from_utf16_lossy(&units)
+}
+
 use std::fmt;
 
 /// What went wrong while reading or writing ASN.1.

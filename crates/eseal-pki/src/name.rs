@@ -100,18 +100,7 @@ pub fn attribute_values(name: &Name, oid: &str) -> Vec<String> {
         .filter_map(|atv| {
             let v = atv.value.value();
             match atv.value.tag() {
-                Tag::BmpString => {
-                    let units: Vec<u16> = v
-                        .chunks(2)
-                        .map(|c| {
-                            u16::from_be_bytes([
-                                c.first().copied().unwrap_or(0),
-                                c.get(1).copied().unwrap_or(0),
-                            ])
-                        })
-                        .collect();
-                    Some(String::from_utf16_lossy(&units))
-                }
+                Tag::BmpString => Some(eseal_asn1::bmp_text(v)),
                 _ => std::str::from_utf8(v).ok().map(str::to_owned),
             }
         })

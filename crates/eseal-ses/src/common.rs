@@ -104,17 +104,7 @@ impl SesString {
                 }
             };
         }
-        let units: Vec<u16> = self
-            .bytes
-            .chunks(2)
-            .map(|c| {
-                u16::from_be_bytes([
-                    c.first().copied().unwrap_or(0),
-                    c.get(1).copied().unwrap_or(0),
-                ])
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
+        eseal_asn1::bmp_text(&self.bytes)
     }
 
     /// The content bytes as encoded.
