@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod error;
+pub mod integrity;
 pub mod kind;
 pub mod ofd;
 pub mod package;
@@ -10,6 +11,7 @@ pub mod xml;
 mod zipcheck;
 
 pub use error::DocError;
+pub use integrity::{ProtectRequest, protect_ofd};
 pub use kind::FileKind;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};
 pub use package::{Budget, Package};

@@ -81,7 +81,7 @@ pub const MAX_SIGNATURES: usize = 1000;
 pub const MAX_REFERENCES: usize = crate::package::MAX_ENTRIES;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-enum Method {
+pub(crate) enum Method {
     Sm3,
     Sm3WithZ,
     Sha1,
@@ -90,7 +90,7 @@ enum Method {
 
 /// Each file is hashed once per method (and Z) however often it is referenced: a signature
 /// listing one large entry thousands of times costs one pass over it.
-type Digests = std::collections::HashMap<(String, Method, Option<[u8; 32]>), Vec<u8>>;
+pub(crate) type Digests = std::collections::HashMap<(String, Method, Option<[u8; 32]>), Vec<u8>>;
 
 fn method(name: Option<&str>) -> Result<Method, String> {
     match name.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
@@ -104,7 +104,7 @@ fn method(name: Option<&str>) -> Result<Method, String> {
     }
 }
 
-fn digest<R: Read + Seek>(
+pub(crate) fn digest<R: Read + Seek>(
     pkg: &mut Package<R>,
     cache: &mut Digests,
     file: &str,
@@ -170,6 +170,9 @@ pub fn verify_ofd<R: Read + Seek>(
     let ofd = Node::parse(&pkg.read("OFD.xml")?, "OFD.xml")?;
     let mut signatures = Vec::new();
     let mut digests = Digests::new();
+    // The integrity protection's own files come after every signature (GM/T 0099: it is the
+    // last step), so no signature covers them and none is warned about them.
+    let integrity_files = crate::integrity::own_files(pkg);
     for list_path in signature_lists(&ofd) {
         let list_path = pkg.resolve(&list_path)?;
         let list = Node::parse(&pkg.read(&list_path)?, &list_path)?;
@@ -197,52 +200,32 @@ pub fn verify_ofd<R: Read + Seek>(
                 .unwrap_or_default()
                 .iter()
                 .collect();
-            let mut one = verify_one(
-                pkg,
-                &mut digests,
-                record,
-                &list_path,
-                &later,
-                policy,
-                verifier,
-            )?;
+            let around = Around {
+                list_path: &list_path,
+                later_dirs: &later,
+                integrity_files: &integrity_files,
+            };
+            let mut one = verify_one(pkg, &mut digests, record, &around, policy, verifier)?;
             one.advice = one.report.advice();
             signatures.push(one);
         }
     }
-    // GM/T 0099 integrity signatures (OFDEntries.xml at the package root, with its
-    // signedvalue.dat) are not verified yet: say so (INDETERMINATE), never "no signature".
-    if let Some(entries) = pkg
-        .files()
-        .into_iter()
-        .find(|f| f.eq_ignore_ascii_case("OFDEntries.xml"))
-    {
-        let mut report = Report::default();
-        report.indeterminate(
-            CheckId::SignatureType,
-            SubIndication::SignedDataNotFound,
-            Text::new(
-                format!("不支持的签名类型：GM/T 0099 完整性签名（{entries}），eseal 尚不能核验"),
-                format!(
-                    "unsupported signature kind: GM/T 0099 integrity signature ({entries}); eseal cannot verify it yet"
-                ),
-            ),
-        );
-        signatures.push(SignatureResult {
-            id: String::new(),
-            kind: "GM/T 0099".into(),
-            signature_xml: entries,
-            provider: String::new(),
-            seal_name: None,
-            seal_picture: None,
-            indication: report.indication(),
-            sub_indication: report.sub_indication(),
-            advice: report.advice(),
-            report,
-            signed_value: Vec::new(),
-        });
+    // A GM/T 0099 integrity signature (OFDEntries.xml at the package root).
+    if let Some(mut one) = crate::integrity::verify_integrity(pkg, &mut digests, policy)? {
+        one.advice = one.report.advice();
+        signatures.push(one);
     }
     Ok(OfdReport { signatures })
+}
+
+/// The files around one signature that it is not expected to protect.
+struct Around<'a> {
+    /// Its signature list (which later signatures change).
+    list_path: &'a str,
+    /// The directories of the signatures after it.
+    later_dirs: &'a [&'a String],
+    /// The GM/T 0099 protection's own files.
+    integrity_files: &'a [String],
 }
 
 /// One signature's result; `Err` only when the work stopped ([`DocError::stops_work`]).
@@ -250,11 +233,15 @@ fn verify_one<R: Read + Seek>(
     pkg: &mut Package<R>,
     digests: &mut Digests,
     record: &crate::xml::SignatureRecord,
-    list_path: &str,
-    later_dirs: &[&String],
+    around: &Around<'_>,
     policy: &VerifyPolicy,
     verifier: &dyn Sm2Verifier,
 ) -> Result<SignatureResult, DocError> {
+    let Around {
+        list_path,
+        later_dirs,
+        integrity_files,
+    } = *around;
     let mut result = SignatureResult {
         id: record.id.clone(),
         kind: record.kind.clone(),
@@ -362,7 +349,17 @@ fn verify_one<R: Read + Seek>(
         report = Report::default();
         match eseal_ses::gbt35275::SignedData::decode(&value) {
             Ok(sd) => {
-                signer_key = sign_checks(&mut report, &sd, &Sm3Digest::of(&sig_bytes), policy);
+                signer_key = sign_checks(
+                    &mut report,
+                    &sd,
+                    &Sm3Digest::of(&sig_bytes),
+                    "Signature.xml",
+                    Text::new(
+                        "Type=Sign：GB/T 35275 SignedData",
+                        "Type=Sign: GB/T 35275 SignedData",
+                    ),
+                    policy,
+                );
             }
             Err(_) => {
                 let why = if eseal_gm::Sm2Signature::from_der_or_raw(&value).is_ok() {
@@ -508,7 +505,7 @@ fn verify_one<R: Read + Seek>(
         .filter(|f| {
             f != &sig_path && pkg.resolve(&info.signed_value).ok().as_deref() != Some(f.as_str())
         })
-        .filter(|f| f != list_path)
+        .filter(|f| f != list_path && !integrity_files.contains(f))
         .filter(|f| {
             !later_dirs
                 .iter()
@@ -584,23 +581,17 @@ fn check(
     report.push(id, outcome, sub, detail);
 }
 
-/// The checks of a Type=Sign (GB/T 35275) signature; returns the signer's key.
-fn sign_checks(
+/// The checks of a GB/T 35275 SignedData over the SM3 of `file` (a Type=Sign signature's
+/// Signature.xml, or a GM/T 0099 OFDEntries.xml); returns the signer's key.
+pub(crate) fn sign_checks(
     report: &mut Report,
     sd: &eseal_ses::gbt35275::SignedData,
     file_digest: &Sm3Digest,
+    file: &str,
+    kind: Text,
     policy: &VerifyPolicy,
 ) -> Option<Sm2PublicKey> {
-    check(
-        report,
-        CheckId::SignatureType,
-        Outcome::Passed,
-        None,
-        Text::new(
-            "Type=Sign：GB/T 35275 SignedData",
-            "Type=Sign: GB/T 35275 SignedData",
-        ),
-    );
+    check(report, CheckId::SignatureType, Outcome::Passed, None, kind);
     if sd.covers(file_digest) {
         check(
             report,
@@ -608,8 +599,8 @@ fn sign_checks(
             Outcome::Passed,
             None,
             Text::new(
-                format!("签名描述文件 Signature.xml 的 SM3 {file_digest} 正是所签内容"),
-                format!("SM3 {file_digest} of Signature.xml is what was signed"),
+                format!("{file} 的 SM3 {file_digest} 正是所签内容"),
+                format!("SM3 {file_digest} of {file} is what was signed"),
             ),
         );
     } else {
@@ -619,11 +610,9 @@ fn sign_checks(
             Outcome::Failed,
             Some(SubIndication::HashFailure),
             Text::new(
+                format!("SignedData 所签的不是 {file} 的 SM3 {file_digest}：它在签名后被改动过"),
                 format!(
-                    "SignedData 所签的不是 Signature.xml 的 SM3 {file_digest}：它在签名后被改动过"
-                ),
-                format!(
-                    "the SignedData does not sign SM3 {file_digest} of Signature.xml: it was changed after signing"
+                    "the SignedData does not sign SM3 {file_digest} of {file}: it was changed after signing"
                 ),
             ),
         );
@@ -703,23 +692,14 @@ fn sign_checks(
             let verdict = v.validate(
                 cert,
                 policy.now.unwrap_or_else(time::OffsetDateTime::now_utc),
-                eseal_ses::CertificateRole::Signer,
+                eseal_ses::CertificateRole::SignerNow,
             );
             check(
                 report,
                 CheckId::SignerCertificateChain,
                 verdict.outcome,
                 verdict.sub_indication,
-                Text::new(
-                    format!(
-                        "{}（按当前时间：Type=Sign 签名不带签名时间）",
-                        verdict.detail.zh
-                    ),
-                    format!(
-                        "{} (now: a Type=Sign signature carries no signing time)",
-                        verdict.detail.en
-                    ),
-                ),
+                verdict.detail,
             );
         }
         None => check(

@@ -37,6 +37,10 @@ impl CertificateValidator for PkiValidator {
                 "签章者证书（按签章时间）",
                 "signer certificate at the signing time",
             ),
+            CertificateRole::SignerNow => (
+                "签名者证书（按当前时间：这种签名不带签名时间）",
+                "signer certificate now (this kind of signature carries no signing time)",
+            ),
         };
         let path = report.path.join(" -> ");
         let why = |outcome: ChainOutcome| {

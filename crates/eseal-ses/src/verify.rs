@@ -29,6 +29,9 @@ pub enum CertificateRole {
     Maker,
     /// The signer's (签章者) certificate, validated at the signing time.
     Signer,
+    /// The signer's certificate of a signature that carries no signing time (GB/T 35275
+    /// SignedData in the hash-as-content form), validated now.
+    SignerNow,
 }
 
 /// The verdict of a chain validation, for the report.
