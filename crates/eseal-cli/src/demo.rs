@@ -67,6 +67,7 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
         &IssueRequest {
             subject: name_from_slashes("/C=CN/O=eseal/CN=eseal Demo Root CA")?,
             crl_distribution_point: None,
+            ocsp_url: None,
             public_key: root_key.public_key(),
             kind: CertificateKind::Root,
             not_before: now - Duration::hours(1),
@@ -84,6 +85,7 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
             &IssueRequest {
                 subject: name_from_slashes(subject)?,
                 crl_distribution_point: None,
+                ocsp_url: None,
                 public_key: key.public_key(),
                 kind,
                 not_before: now - Duration::hours(1),

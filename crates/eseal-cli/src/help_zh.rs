@@ -6,6 +6,26 @@
 /// English (as in the doc comments) → Chinese.
 pub const TEXTS: &[(&str, &str)] = &[
     (
+        "Online verification never fetches revocation (OCSP responders, CRL distribution points of certificates that chain to the trusted anchors) from the network",
+        "在线验证时不联网查询撤销状态（链到可信信任锚的证书中写明的 OCSP 应答服务、CRL 发布点）",
+    ),
+    (
+        "Ask revocation of the network: the OCSP responders (authorityInfoAccess) and CRL distribution points of certificates that chain to the --trust anchors (5 s timeout, size limits, answers cached until their nextUpdate); each result names its source",
+        "联网查询撤销状态：向链到 --trust 信任锚的证书中写明的 OCSP 应答服务（authorityInfoAccess）和 CRL 发布点查询（超时 5 秒，限制应答大小，应答缓存到其 nextUpdate）；每个结果注明来源",
+    ),
+    (
+        "Never use the network (the default): revocation only from the --trust directory",
+        "不使用网络（默认）：撤销状态只取自 --trust 目录",
+    ),
+    (
+        "OCSP responder URL written into issued certificates (authorityInfoAccess), e.g. the `eseal ca serve` address + /ocsp",
+        "写入所签发证书的 OCSP 应答服务地址（authorityInfoAccess），例如 `eseal ca serve` 的地址加 /ocsp",
+    ),
+    (
+        "Serve the CA's revocation status over HTTP: GET /crl (DER) and POST /ocsp (RFC 6960, SM2/SM3), for `--crl-url`/`--ocsp-url`. Revocations made with `eseal ca revoke` are picked up within 5 seconds",
+        "通过 HTTP 提供本 CA 的撤销状态：GET /crl（DER）和 POST /ocsp（RFC 6960，SM2/SM3），供 `--crl-url`/`--ocsp-url` 使用。用 `eseal ca revoke` 做的撤销在 5 秒内生效",
+    ),
+    (
         "eseal 电子印章平台 / electronic seal platform",
         "eseal 电子印章平台",
     ),

@@ -22,6 +22,7 @@ pub fn ca_init(
     dir: &Path,
     name: &str,
     crl_url: Option<String>,
+    ocsp_url: Option<String>,
     standard_ids: bool,
     clock: &dyn Clock,
 ) -> Result<()> {
@@ -34,7 +35,8 @@ pub fn ca_init(
     } else {
         CaSignatureId::Empty
     };
-    let ca = eseal_pki::ca::init(&OsRandom, clock.now(), name, crl_url, id)?;
+    let mut ca = eseal_pki::ca::init(&OsRandom, clock.now(), name, crl_url, id)?;
+    ca.state.ocsp_url = ocsp_url;
     files::write_new(&dir.join("root.pem"), ca.root.to_pem().as_bytes())?;
     files::write_secret(
         &dir.join("root.key"),
@@ -63,6 +65,47 @@ fn open_ca(dir: &Path) -> Result<DevCa> {
     let issuing = Certificate::from_der(&files::read_certificate(&dir.join("issuing.pem"))?)?;
     let key = files::read_private_key(&dir.join("issuing.key"))?;
     Ok(DevCa::open(issuing, key, state)?)
+}
+
+/// `eseal ca serve`: the CA's CRL and OCSP responder over HTTP, the state re-read every 5 s.
+pub fn ca_serve(dir: &Path, listen: &str) -> Result<()> {
+    let ca = std::sync::Arc::new(std::sync::Mutex::new(open_ca(dir)?));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        let addr = listener.local_addr()?;
+        println!("CRL:  http://{addr}/crl");
+        println!("OCSP: http://{addr}/ocsp");
+        let (reload, dir) = (ca.clone(), dir.to_path_buf());
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                match files::read(&state_path(&dir))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<CaState>(&b).ok())
+                {
+                    Some(state) => {
+                        if let Ok(mut c) = reload.lock() {
+                            c.state = state;
+                        }
+                    }
+                    None => eprintln!(
+                        "{}: cannot be read; serving the last state",
+                        state_path(&dir).display()
+                    ),
+                }
+            }
+        });
+        eseal_server::revocation::serve_ca(listener, ca)
+            .await
+            .context("the server stopped")
+    })
 }
 
 fn save(dir: &Path, ca: &DevCa) -> Result<()> {

@@ -97,6 +97,10 @@ pub struct ServeArgs {
     /// platform's own PKI.
     #[arg(long)]
     trust: Option<PathBuf>,
+    /// Online verification never fetches revocation (OCSP responders, CRL distribution
+    /// points of certificates that chain to the trusted anchors) from the network.
+    #[arg(long)]
+    offline: bool,
     /// A reverse proxy in front of the service: requests from it are attributed to the
     /// address its X-Forwarded-For names (repeat for several).
     #[arg(long = "trusted-proxy")]
@@ -231,6 +235,7 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     };
     config.trusted_proxies = args.trusted_proxies;
     config.trust = args.trust;
+    config.offline_revocation = args.offline;
     if args.no_request_log {
         config.request_log = eseal_server::ops::RequestLog::Off;
     }

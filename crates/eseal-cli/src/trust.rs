@@ -2,8 +2,23 @@
 
 use eseal_doc::PkiValidator;
 
-/// The verification policy for `--trust DIR` (or none: chains INDETERMINATE).
+static ONLINE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// `eseal verify --online`: revocation is asked of the OCSP responders and CRL distribution
+/// points named in certificates that chain to the `--trust` anchors (set once, at start).
+pub fn set_online(online: bool) {
+    let _ = ONLINE.set(online);
+}
+
+/// The verification policy for `--trust DIR` (or none: chains INDETERMINATE); with
+/// `--online`, revocation also from the network (`eseal_server::revocation`).
 pub fn policy(trust: Option<&std::path::Path>) -> anyhow::Result<eseal_ses::VerifyPolicy> {
+    let online = ONLINE.get().copied().unwrap_or(false);
+    if online && trust.is_none() {
+        anyhow::bail!(
+            "--online needs --trust DIR: only certificates that chain to its anchors are asked about"
+        );
+    }
     let mut policy = eseal_ses::VerifyPolicy::default();
     if let Some(dir) = trust {
         let (store, notes) = crate::pki::load_trust_store(dir)?;
@@ -16,7 +31,16 @@ pub fn policy(trust: Option<&std::path::Path>) -> anyhow::Result<eseal_ses::Veri
                 dir.display()
             );
         }
-        policy.chain_validator = Some(std::sync::Arc::new(PkiValidator { store }));
+        policy.chain_validator = Some(if online {
+            std::sync::Arc::new(eseal_server::revocation::OnlineValidator {
+                store,
+                online: std::sync::Arc::new(eseal_server::revocation::OnlineRevocation::new(
+                    eseal_server::revocation::Limits::default(),
+                )),
+            })
+        } else {
+            std::sync::Arc::new(PkiValidator { store })
+        });
     }
     Ok(policy)
 }

@@ -80,6 +80,7 @@ fn setup() -> Setup {
         &IssueRequest {
             subject: "CN=CLI Test Root,C=CN".parse().unwrap(),
             crl_distribution_point: None,
+            ocsp_url: None,
             public_key: root_key.public_key(),
             kind: CertificateKind::Root,
             not_before: datetime!(2020-01-01 00:00 UTC),
@@ -146,6 +147,7 @@ fn setup() -> Setup {
                         .unwrap()
                 },
                 crl_distribution_point: None,
+                ocsp_url: None,
                 public_key: key.public_key(),
                 kind,
                 not_before: from,

@@ -81,6 +81,7 @@ fn main() {
                 not_after: t1,
                 serial: vec![serial],
                 crl_distribution_point: None,
+                ocsp_url: None,
             },
             Issuer {
                 certificate: issuer,

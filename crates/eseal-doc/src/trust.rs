@@ -56,14 +56,27 @@ impl CertificateValidator for PkiValidator {
                 .unwrap_or_default()
         };
         match report.status() {
-            ChainStatus::Valid => ChainVerdict {
-                outcome: Outcome::Passed,
-                sub_indication: None,
-                detail: Text::new(
-                    format!("{who_zh}：证书链有效 {path}"),
-                    format!("{who}: valid chain {path}"),
-                ),
-            },
+            ChainStatus::Valid => {
+                // The end entity's revocation evidence says which source answered.
+                let revocation = report
+                    .checks
+                    .iter()
+                    .find(|c| c.depth == 0 && c.check == ChainCheck::Revocation);
+                let (rz, re) = revocation.map_or((String::new(), String::new()), |c| {
+                    (
+                        format!("；撤销状态：{}", c.detail_zh),
+                        format!("; revocation: {}", c.detail),
+                    )
+                });
+                ChainVerdict {
+                    outcome: Outcome::Passed,
+                    sub_indication: None,
+                    detail: Text::new(
+                        format!("{who_zh}：证书链有效 {path}{rz}"),
+                        format!("{who}: valid chain {path}{re}"),
+                    ),
+                }
+            }
             ChainStatus::Invalid => {
                 let sub = match report.first(ChainOutcome::Failed).map(|c| c.check) {
                     Some(ChainCheck::Revocation) => SubIndication::Revoked,

@@ -45,6 +45,7 @@ fn kit() -> Kit {
                 not_after: t1,
                 serial: vec![serial],
                 crl_distribution_point: None,
+                ocsp_url: None,
             },
             Issuer {
                 certificate: issuer,

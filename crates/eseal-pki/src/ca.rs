@@ -60,6 +60,9 @@ pub struct CaState {
     pub version: u32,
     /// The CRL distribution point written into certificates.
     pub crl_url: Option<String>,
+    /// The OCSP responder URL written into certificates (authorityInfoAccess).
+    #[serde(default)]
+    pub ocsp_url: Option<String>,
     /// The signer ID for certificate and CRL signatures.
     pub signature_id: CaSignatureId,
     /// The last CRL number used.
@@ -116,6 +119,7 @@ pub fn init(
             not_after: now + Duration::days(20 * 365),
             serial: serial(random)?,
             crl_distribution_point: None,
+            ocsp_url: None,
         },
         Issuer {
             certificate: None,
@@ -133,6 +137,7 @@ pub fn init(
             not_after: now + Duration::days(10 * 365),
             serial: serial(random)?,
             crl_distribution_point: None,
+            ocsp_url: None,
         },
         Issuer {
             certificate: Some(root.der()),
@@ -147,6 +152,7 @@ pub fn init(
         state: CaState {
             version: 1,
             crl_url,
+            ocsp_url: None,
             signature_id,
             crl_number: 0,
             issued: Vec::new(),
@@ -224,6 +230,7 @@ impl DevCa {
                 not_after,
                 serial: serial(random)?,
                 crl_distribution_point: self.state.crl_url.clone(),
+                ocsp_url: self.state.ocsp_url.clone(),
             },
             Issuer {
                 certificate: Some(self.issuing.der()),
@@ -268,6 +275,46 @@ impl DevCa {
             reason,
         });
         Ok(())
+    }
+
+    /// The OCSP answer to a DER request (RFC 6960, signed by the issuing CA's key, valid for
+    /// an hour): good for a certificate it issued and did not revoke, revoked with time and
+    /// reason, unknown for anything else.
+    pub fn respond_ocsp(
+        &self,
+        request: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<Vec<u8>, crate::ocsp::OcspError> {
+        use crate::ocsp::OcspStatus;
+        let status = |serial: &[u8]| {
+            let trimmed: &[u8] = match serial {
+                [0, rest @ ..] if rest.first().is_some_and(|b| b & 0x80 != 0) => rest,
+                s => s,
+            };
+            if let Some(r) = self
+                .state
+                .revoked
+                .iter()
+                .find(|r| r.serial == serial || r.serial == trimmed)
+            {
+                return Some(OcspStatus::Revoked(r.revoked_at, r.reason));
+            }
+            let hex: String = trimmed.iter().map(|b| format!("{b:02X}")).collect();
+            let full: String = serial.iter().map(|b| format!("{b:02X}")).collect();
+            self.state
+                .issued
+                .iter()
+                .any(|r| r.serial == hex || r.serial == full)
+                .then_some(OcspStatus::Good)
+        };
+        crate::ocsp::respond(
+            request,
+            &self.issuing,
+            &self.signer,
+            &status,
+            now,
+            now + Duration::hours(1),
+        )
     }
 
     /// A new CRL (the number increases each time), valid for 7 days.

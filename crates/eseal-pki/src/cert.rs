@@ -300,6 +300,22 @@ impl Certificate {
             .collect()
     }
 
+    /// OCSP responder URIs (authorityInfoAccess, id-ad-ocsp).
+    pub fn ocsp_urls(&self) -> Vec<String> {
+        let Some((_, aia)) = self.extension::<x509_cert::ext::pkix::AuthorityInfoAccessSyntax>()
+        else {
+            return Vec::new();
+        };
+        aia.0
+            .iter()
+            .filter(|a| a.access_method == crate::issue::ID_AD_OCSP)
+            .filter_map(|a| match &a.access_location {
+                GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// OIDs of critical extensions eseal does not process.
     pub fn unknown_critical_extensions(&self) -> Vec<String> {
         const KNOWN: [&str; 8] = [

@@ -1,9 +1,12 @@
-//! Chain building and validation against configured trust anchors, with revocation by CRL.
+//! Chain building and validation against configured trust anchors, with revocation by OCSP
+//! answers and CRLs the caller gathered (offline: from files; online: fetched, see
+//! `eseal_server::revocation`), each result naming its source.
 //! The result is a report of every check on every certificate, not a bool.
 
 use crate::cert::{Certificate, KeyAlgorithm, SignatureIdUsed};
 use crate::crl::Crl;
 use crate::error::PkiError;
+use crate::ocsp::{OcspAnswer, OcspStatus};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -31,6 +34,10 @@ pub struct TrustStore {
     anchors: Vec<Certificate>,
     intermediates: Vec<Certificate>,
     crls: Vec<Crl>,
+    /// Where a CRL came from (its DER → URL or file), for the report.
+    crl_sources: Vec<(Vec<u8>, String)>,
+    /// Checked OCSP answers, each with the URL that gave it.
+    ocsp: Vec<(OcspAnswer, String)>,
 }
 
 impl TrustStore {
@@ -54,12 +61,42 @@ impl TrustStore {
         self.crls.push(crl);
     }
 
-    /// Adds everything `other` holds (anchors, intermediates, CRLs).
+    /// Offer a CRL fetched from `source` (a URL), named in the report.
+    pub fn add_crl_from(&mut self, crl: Crl, source: &str) {
+        self.crl_sources
+            .push((crl.der().to_vec(), source.to_owned()));
+        self.crls.push(crl);
+    }
+
+    /// Offer an OCSP answer, checked by [`crate::ocsp::check_response`], from `source`.
+    /// An answer about a certificate is preferred to a CRL.
+    pub fn add_ocsp(&mut self, answer: OcspAnswer, source: &str) {
+        self.ocsp.push((answer, source.to_owned()));
+    }
+
+    /// The OCSP answers offered, with their sources.
+    pub fn ocsp_answers(&self) -> &[(OcspAnswer, String)] {
+        &self.ocsp
+    }
+
+    /// The CRLs offered.
+    pub fn crls(&self) -> &[Crl] {
+        &self.crls
+    }
+
+    /// The intermediates offered.
+    pub fn intermediates(&self) -> &[Certificate] {
+        &self.intermediates
+    }
+
+    /// Adds everything `other` holds (anchors, intermediates, CRLs, OCSP answers).
     pub fn merge(&mut self, other: &TrustStore) {
         self.anchors.extend(other.anchors.iter().cloned());
         self.intermediates
             .extend(other.intermediates.iter().cloned());
         self.crls.extend(other.crls.iter().cloned());
+        self.crl_sources.extend(other.crl_sources.iter().cloned());
+        self.ocsp.extend(other.ocsp.iter().cloned());
     }
 
     /// The anchors.
@@ -557,7 +594,25 @@ pub fn validate(
             check_end_entity(&mut report, cert, purpose);
         }
         if !is_anchor {
-            check_revocation(&mut report, depth, cert, issuer, &crls, at);
+            let ocsp = issuer.and_then(|i| {
+                store.ocsp.iter().find(|(a, _)| {
+                    a.serial == cert.serial_bytes() && a.issuer_der == i.subject_der()
+                })
+            });
+            match ocsp {
+                Some((answer, source)) => {
+                    check_ocsp(&mut report, depth, cert, answer, source, at);
+                }
+                None => check_revocation(
+                    &mut report,
+                    depth,
+                    cert,
+                    issuer,
+                    &crls,
+                    &store.crl_sources,
+                    at,
+                ),
+            }
         }
     }
     report
@@ -745,12 +800,65 @@ fn check_end_entity(report: &mut ChainReport, cert: &Certificate, purpose: Purpo
     }
 }
 
+fn check_ocsp(
+    report: &mut ChainReport,
+    depth: usize,
+    cert: &Certificate,
+    answer: &OcspAnswer,
+    source: &str,
+    at: OffsetDateTime,
+) {
+    let from = (
+        format!(
+            "（来源：OCSP {source}，应答者 {}，{}）",
+            answer.responder,
+            fmt(answer.produced_at)
+        ),
+        format!(
+            " (source: OCSP {source}, responder {}, produced {})",
+            answer.responder,
+            fmt(answer.produced_at)
+        ),
+    );
+    let (outcome, zh, en) = match answer.status {
+        OcspStatus::Good => (
+            ChainOutcome::Passed,
+            "未撤销".to_owned(),
+            "not revoked".to_owned(),
+        ),
+        OcspStatus::Revoked(when, reason) if when <= at => (
+            ChainOutcome::Failed,
+            format!("已于 {} 撤销（{}），早于 {}", fmt(when), reason.label().0, fmt(at)),
+            format!("revoked at {} ({}), before {}", fmt(when), reason.label().1, fmt(at)),
+        ),
+        OcspStatus::Revoked(when, reason) => (
+            ChainOutcome::Passed,
+            format!("之后于 {} 撤销（{}）；在 {} 时有效", fmt(when), reason.label().0, fmt(at)),
+            format!("revoked later, at {} ({}); valid at {}", fmt(when), reason.label().1, fmt(at)),
+        ),
+        OcspStatus::Unknown => (
+            ChainOutcome::Indeterminate,
+            "撤销状态未知：OCSP 应答者不认识这张证书（unknown）".to_owned(),
+            "revocation status unknown: the OCSP responder does not know this certificate (unknown)"
+                .to_owned(),
+        ),
+    };
+    report.push(
+        depth,
+        cert,
+        ChainCheck::Revocation,
+        outcome,
+        (format!("{zh}{}", from.0), format!("{en}{}", from.1)),
+    );
+}
+
 fn check_revocation(
     report: &mut ChainReport,
     depth: usize,
     cert: &Certificate,
     issuer: Option<&Certificate>,
     crls: &[&Crl],
+    sources: &[(Vec<u8>, String)],
     at: OffsetDateTime,
 ) {
     let Some(issuer) = issuer else {
@@ -801,6 +909,33 @@ fn check_revocation(
         );
         return;
     };
+    let before = report.checks.len();
+    check_against_crl(report, depth, cert, crl, at);
+    let source = sources
+        .iter()
+        .find(|(der, _)| der.as_slice() == crl.der())
+        .map(|(_, s)| s.clone());
+    for c in report.checks.iter_mut().skip(before) {
+        match &source {
+            Some(s) => {
+                c.detail = format!("{} (source: CRL {s})", c.detail);
+                c.detail_zh = format!("{}（来源：CRL {s}）", c.detail_zh);
+            }
+            None => {
+                c.detail = format!("{} (source: CRL from the trust store)", c.detail);
+                c.detail_zh = format!("{}（来源：信任库中的 CRL）", c.detail_zh);
+            }
+        }
+    }
+}
+
+fn check_against_crl(
+    report: &mut ChainReport,
+    depth: usize,
+    cert: &Certificate,
+    crl: &Crl,
+    at: OffsetDateTime,
+) {
     match crl.lookup(cert.serial_bytes()) {
         Some((when, reason)) if when <= at => report.push(
             depth,

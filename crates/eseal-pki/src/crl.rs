@@ -49,6 +49,32 @@ impl RevocationReason {
         }
     }
 
+    /// The CRLReason code (RFC 5280 §5.3.1).
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Unspecified => 0,
+            Self::KeyCompromise => 1,
+            Self::CaCompromise => 2,
+            Self::AffiliationChanged => 3,
+            Self::Superseded => 4,
+            Self::CessationOfOperation => 5,
+            Self::CertificateHold => 6,
+        }
+    }
+
+    /// The reason for a CRLReason code (unknown codes: unspecified).
+    pub fn from_code(code: u8) -> Self {
+        match code {
+            1 => Self::KeyCompromise,
+            2 => Self::CaCompromise,
+            3 => Self::AffiliationChanged,
+            4 => Self::Superseded,
+            5 => Self::CessationOfOperation,
+            6 => Self::CertificateHold,
+            _ => Self::Unspecified,
+        }
+    }
+
     fn to_x509(self) -> CrlReason {
         match self {
             Self::Unspecified => CrlReason::Unspecified,

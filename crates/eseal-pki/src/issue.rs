@@ -16,8 +16,8 @@ use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage,
-    KeyUsages, SubjectKeyIdentifier,
+    AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
+    CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectKeyIdentifier,
 };
 use x509_cert::ext::{Extension, ToExtension};
 use x509_cert::name::Name;
@@ -25,6 +25,10 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
 use crate::error::PkiError;
+
+/// id-ad-ocsp (RFC 5280 §4.2.2.1).
+pub const ID_AD_OCSP: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
 
 /// What a certificate is for; decides the extensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +64,8 @@ pub struct IssueRequest {
     pub serial: Vec<u8>,
     /// CRL distribution point URI, written into the certificate when given.
     pub crl_distribution_point: Option<String>,
+    /// OCSP responder URI (authorityInfoAccess id-ad-ocsp), written when given.
+    pub ocsp_url: Option<String>,
 }
 
 /// The issuer: its certificate (absent for a self-signed root) and its key.
@@ -118,6 +124,7 @@ struct Profile {
     issuer: Option<Name>,
     kind: CertificateKind,
     crl_url: Option<String>,
+    ocsp_url: Option<String>,
 }
 
 impl BuilderProfile for Profile {
@@ -185,6 +192,15 @@ impl BuilderProfile for Profile {
             };
             out.push((false, &CrlDistributionPoints(vec![dp])).to_extension(subject, &out)?);
         }
+        if let Some(url) = &self.ocsp_url {
+            let aia = AuthorityInfoAccessSyntax(vec![AccessDescription {
+                access_method: ID_AD_OCSP,
+                access_location: GeneralName::UniformResourceIdentifier(der::asn1::Ia5String::new(
+                    url,
+                )?),
+            }]);
+            out.push((false, &aia).to_extension(subject, &out)?);
+        }
         Ok(out)
     }
 }
@@ -229,6 +245,7 @@ pub fn issue_certificate(request: &IssueRequest, issuer: Issuer<'_>) -> Result<V
         issuer: issuer_name,
         kind: request.kind,
         crl_url: request.crl_distribution_point.clone(),
+        ocsp_url: request.ocsp_url.clone(),
     };
     let mut builder = CertificateBuilder::new(profile, serial, validity, spki)
         .map_err(|e| PkiError::Build(e.to_string()))?;

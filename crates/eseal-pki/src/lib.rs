@@ -8,6 +8,7 @@ pub mod csr;
 pub mod error;
 pub mod issue;
 pub mod name;
+pub mod ocsp;
 pub mod p12;
 pub mod pem;
 

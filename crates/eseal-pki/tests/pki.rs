@@ -263,6 +263,7 @@ fn ca_flag_key_usage_and_path_length() {
                 not_after: NOW + Duration::days(10),
                 serial: vec![9],
                 crl_distribution_point: None,
+                ocsp_url: None,
             },
             Issuer {
                 certificate: Some(leaf.der()),
@@ -299,6 +300,7 @@ fn ca_flag_key_usage_and_path_length() {
                 not_after: NOW + Duration::days(10),
                 serial: vec![10],
                 crl_distribution_point: None,
+                ocsp_url: None,
             },
             Issuer {
                 certificate: Some(ca.ca.issuing.der()),
@@ -319,6 +321,7 @@ fn ca_flag_key_usage_and_path_length() {
                 not_after: NOW + Duration::days(10),
                 serial: vec![11],
                 crl_distribution_point: None,
+                ocsp_url: None,
             },
             Issuer {
                 certificate: Some(sub.der()),

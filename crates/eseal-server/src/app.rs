@@ -37,6 +37,8 @@ struct Inner {
     verifications_cancelled: std::sync::atomic::AtomicU64,
     /// Trust anchors and CRLs for documents signed under other CAs (`--trust DIR`).
     document_trust: eseal_pki::TrustStore,
+    /// Revocation from the network for online verification (`None`: `--offline`).
+    online_revocation: Option<Arc<crate::revocation::OnlineRevocation>>,
     /// Requests counted for `/metrics`.
     requests: crate::ops::RequestCounts,
     /// Where each request's log line goes.
@@ -72,6 +74,7 @@ impl AppState {
                 limiters: Arc::new(limiters),
                 verifications_cancelled: std::sync::atomic::AtomicU64::new(0),
                 document_trust: eseal_pki::TrustStore::new(),
+                online_revocation: None,
                 requests: crate::ops::RequestCounts::default(),
                 request_log: crate::ops::RequestLog::Stderr,
             }),
@@ -105,6 +108,27 @@ impl AppState {
             }
             Err(shared) => Self { inner: shared },
         }
+    }
+
+    /// The same state, asking revocation of the network in online verification (or not).
+    pub fn with_online_revocation(
+        self,
+        online: Option<Arc<crate::revocation::OnlineRevocation>>,
+    ) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.online_revocation = online;
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(shared) => Self { inner: shared },
+        }
+    }
+
+    /// The network revocation fetcher, unless the service runs offline.
+    pub fn online_revocation(&self) -> Option<&Arc<crate::revocation::OnlineRevocation>> {
+        self.inner.online_revocation.as_ref()
     }
 
     /// What documents are verified against besides this platform's own PKI.
@@ -431,6 +455,8 @@ pub struct ServeConfig {
     /// government-service CAs, another city's platform): online verification trusts its
     /// anchors besides the platform's own.
     pub trust: Option<PathBuf>,
+    /// Never fetch revocation (OCSP, CRL distribution points) in online verification.
+    pub offline_revocation: bool,
     /// Where a JSON line per request goes (`crate::ops`; standard error by default).
     pub request_log: crate::ops::RequestLog,
 }
@@ -459,6 +485,7 @@ impl ServeConfig {
             rate_limits: crate::limits::RateLimits::default(),
             trusted_proxies: Vec::new(),
             trust: None,
+            offline_revocation: false,
             request_log: crate::ops::RequestLog::Stderr,
         }
     }
@@ -703,7 +730,12 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         None => eseal_pki::TrustStore::new(),
     };
     let state = AppState::new(store, clock, data_key, pki, connectors, limiters)
-        .configured(document_trust, config.request_log.clone());
+        .configured(document_trust, config.request_log.clone())
+        .with_online_revocation((!config.offline_revocation).then(|| {
+            Arc::new(crate::revocation::OnlineRevocation::new(
+                crate::revocation::Limits::default(),
+            ))
+        }));
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| ApiError::internal(format!("cannot listen on {}: {e}", config.listen)))?;

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod problem;
 pub mod registry;
 pub mod resets;
+pub mod revocation;
 pub mod signing;
 pub mod sim;
 pub mod transparency;

@@ -49,12 +49,20 @@ pub struct Verified {
 }
 
 /// The policy of online verification: the platform's trust anchors (with its published CRLs)
-/// and those configured for documents of other CAs (`--trust DIR`).
+/// and those configured for documents of other CAs (`--trust DIR`), plus revocation asked of
+/// the network (OCSP, CRL distribution points) unless the service runs `--offline`.
 pub fn policy(s: &AppState) -> Result<VerifyPolicy, ApiError> {
     let mut store = s.pki().trust(s.now())?;
     store.merge(s.document_trust());
+    let chain_validator: Arc<dyn eseal_ses::CertificateValidator> = match s.online_revocation() {
+        Some(online) => Arc::new(crate::revocation::OnlineValidator {
+            store,
+            online: online.clone(),
+        }),
+        None => Arc::new(eseal_doc::trust::PkiValidator { store }),
+    };
     Ok(VerifyPolicy {
-        chain_validator: Some(Arc::new(eseal_doc::trust::PkiValidator { store })),
+        chain_validator: Some(chain_validator),
         ..Default::default()
     })
 }

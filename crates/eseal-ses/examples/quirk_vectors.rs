@@ -98,6 +98,7 @@ fn keys() -> Keys {
                 .parse()
                 .unwrap(),
             crl_distribution_point: None,
+            ocsp_url: None,
             public_key: root_key.public_key(),
             kind: CertificateKind::Root,
             not_before: T0,
@@ -118,6 +119,7 @@ fn keys() -> Keys {
             &IssueRequest {
                 subject: subject.parse().unwrap(),
                 crl_distribution_point: None,
+                ocsp_url: None,
                 public_key: key.public_key(),
                 kind,
                 not_before: T0,

@@ -38,6 +38,7 @@ fn fixture() -> Fixture {
         &IssueRequest {
             subject: "CN=Test Root,C=CN".parse().unwrap(),
             crl_distribution_point: None,
+            ocsp_url: None,
             public_key: root_key.public_key(),
             kind: CertificateKind::Root,
             not_before: T0,
@@ -58,6 +59,7 @@ fn fixture() -> Fixture {
             &IssueRequest {
                 subject: subject.parse().unwrap(),
                 crl_distribution_point: None,
+                ocsp_url: None,
                 public_key: key.public_key(),
                 kind,
                 not_before: T0,
