@@ -176,7 +176,7 @@ pub fn verify_ofd_file(
                 lang.t("签章", "signature"),
                 n + 1,
                 printable(&s.id),
-                printable(&s.kind),
+                i18n::signature_kind_label(lang, &s.kind),
                 printable(&s.signature_xml),
                 s.seal_name
                     .as_ref()

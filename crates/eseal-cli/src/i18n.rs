@@ -93,3 +93,18 @@ pub fn indication_label(lang: Lang, i: Indication) -> &'static str {
     };
     lang.t(zh, en)
 }
+
+/// A signature's kind as shown: the OFD `Type` (Seal, Sign) or "GM/T 0099", named in the
+/// reader's language; anything else as the file writes it (escaped).
+pub fn signature_kind_label(lang: Lang, kind: &str) -> String {
+    match kind.to_ascii_lowercase().as_str() {
+        "seal" => lang.t("电子签章 Seal", "seal signature (Seal)").to_owned(),
+        "sign" => lang
+            .t("数字签名 Sign", "digital signature (Sign)")
+            .to_owned(),
+        "gm/t 0099" => lang
+            .t("完整性保护 GM/T 0099", "integrity protection (GM/T 0099)")
+            .to_owned(),
+        _ => eseal_core::text::printable(kind).to_string(),
+    }
+}
