@@ -385,13 +385,6 @@ pub struct ProtectRequest<'a> {
     pub creator: &'a str,
 }
 
-fn xml_attr(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Protect `input` into `output` (GM/T 0099 §7.4.3): every entry copied byte for byte, a
 /// fresh OFDEntries.xml listing each file with its SM3, and `signedvalue.dat` (the
 /// SignedData over the list's SM3). An existing protection is replaced. Returns the bytes of
@@ -424,14 +417,14 @@ pub fn protect_ofd<R: Read + Seek, W: Write + Seek>(
         list.push_str(&format!(
             "<ofd:File ID=\"{}\" FileLoc=\"/{}\" CheckValue=\"{}\"/>",
             i + 2,
-            xml_attr(f),
+            crate::sign::xml_escape(f),
             sums.get(f).map(String::as_str).unwrap_or_default()
         ));
     }
     let date = request.time.date();
     let entries = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:OFDEntries xmlns:ofd=\"http://www.ofdspec.org/2016\" ID=\"1\" CreatorName=\"{}\" Version=\"{}\" CreationDate=\"{:04}-{:02}-{:02}\"><ofd:FileList>{list}</ofd:FileList><ofd:SignedValueLoc>/{SIGNED_VALUE_FILE}</ofd:SignedValueLoc></ofd:OFDEntries>",
-        xml_attr(request.creator),
+        crate::sign::xml_escape(request.creator),
         env!("CARGO_PKG_VERSION"),
         date.year(),
         u8::from(date.month()),

@@ -102,7 +102,8 @@ fn sm3_b64<R: Read + Seek>(pkg: &mut Package<R>, file: &str) -> Result<String, D
     Ok(Base64::encode_string(h.finalize().as_bytes()))
 }
 
-fn xml_escape(s: &str) -> String {
+/// Text escaped for an XML attribute or element.
+pub(crate) fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

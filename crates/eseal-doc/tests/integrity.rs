@@ -7,7 +7,7 @@ use eseal_gm::Sm2PrivateKey;
 use eseal_gm::provider::{SoftwareSigner, SoftwareVerifier};
 use eseal_pki::TrustStore;
 use eseal_ses::{CheckId, Indication, Outcome, SubIndication, VerifyPolicy};
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Read};
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
@@ -48,31 +48,7 @@ fn check(s: &eseal_doc::SignatureResult, id: CheckId) -> &eseal_ses::Check {
         .unwrap_or_else(|| panic!("{id:?} missing: {:#?}", s.report))
 }
 
-/// Rewrite a package: `edit` returns the new content of an entry (None drops it).
-fn rewrite(
-    bytes: &[u8],
-    edit: impl Fn(&str, &[u8]) -> Option<Vec<u8>>,
-    extra: &[(&str, &[u8])],
-) -> Vec<u8> {
-    let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default();
-    for i in 0..zin.len() {
-        let mut f = zin.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        let mut data = Vec::new();
-        f.read_to_end(&mut data).unwrap();
-        if let Some(new) = edit(&name, &data) {
-            out.start_file(name, opts).unwrap();
-            out.write_all(&new).unwrap();
-        }
-    }
-    for (name, data) in extra {
-        out.start_file(*name, opts).unwrap();
-        out.write_all(data).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
+use eseal_testkit::rawzip::rewrite;
 
 fn keep(_: &str, d: &[u8]) -> Option<Vec<u8>> {
     Some(d.to_vec())

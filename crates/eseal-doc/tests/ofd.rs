@@ -4,7 +4,7 @@
 use eseal_doc::{Package, verify_ofd};
 use eseal_gm::provider::SoftwareVerifier;
 use eseal_ses::{CheckId, Indication, Outcome, SubIndication, VerifyPolicy};
-use std::io::{Cursor, Write};
+use std::io::Cursor;
 
 fn verify_bytes(bytes: Vec<u8>) -> eseal_doc::OfdReport {
     let mut pkg = Package::open(Cursor::new(bytes)).unwrap();
@@ -92,35 +92,7 @@ fn sample_ofds_verify_with_their_expected_indications() {
     assert_eq!(r.indication(), Indication::Failed);
 }
 
-/// Rewrite a package, changing entries with `edit` (name, bytes) → Some(new bytes) or None to drop.
-fn rewrite(
-    bytes: &[u8],
-    edit: impl Fn(&str, &[u8]) -> Option<Vec<u8>>,
-    extra: &[(&str, &[u8])],
-) -> Vec<u8> {
-    let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
-    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for i in 0..zin.len() {
-        let mut f = zin.by_index(i).unwrap();
-        let name = f.name().unwrap().to_string();
-        if f.is_dir() {
-            continue;
-        }
-        let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut f, &mut data).unwrap();
-        if let Some(new) = edit(&name, &data) {
-            out.start_file(name, opts).unwrap();
-            out.write_all(&new).unwrap();
-        }
-    }
-    for (name, data) in extra {
-        out.start_file(*name, opts).unwrap();
-        out.write_all(data).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
+use eseal_testkit::rawzip::rewrite;
 
 #[test]
 #[cfg_attr(

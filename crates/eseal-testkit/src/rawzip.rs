@@ -167,3 +167,33 @@ pub fn read(zip_bytes: &[u8], name: &str) -> Vec<u8> {
     z.by_name(name).unwrap().read_to_end(&mut out).unwrap();
     out
 }
+
+/// Rewrite a package, changing entries with `edit` (name, bytes) → Some(new bytes) or None to drop.
+pub fn rewrite(
+    bytes: &[u8],
+    edit: impl Fn(&str, &[u8]) -> Option<Vec<u8>>,
+    extra: &[(&str, &[u8])],
+) -> Vec<u8> {
+    let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..zin.len() {
+        let mut f = zin.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        if f.is_dir() {
+            continue;
+        }
+        let mut data = Vec::new();
+        Read::read_to_end(&mut f, &mut data).unwrap();
+        if let Some(new) = edit(&name, &data) {
+            out.start_file(name, opts).unwrap();
+            std::io::Write::write_all(&mut out, &new).unwrap();
+        }
+    }
+    for (name, data) in extra {
+        out.start_file(*name, opts).unwrap();
+        std::io::Write::write_all(&mut out, data).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
