@@ -443,16 +443,8 @@ pub fn protect_ofd<R: Read + Seek, W: Write + Seek>(
 
     let mut out = zip::ZipWriter::new(output);
     let werr = |e: zip::result::ZipError| DocError::Io(e.to_string());
-    let count = pkg.archive().len();
-    for i in 0..count {
-        let entry = pkg
-            .archive()
-            .by_index_raw(i)
-            .map_err(|e| DocError::Package(e.to_string()))?;
-        let name = entry
-            .name()
-            .map_err(|e| DocError::Package(e.to_string()))?
-            .to_string();
+    for i in 0..pkg.entry_count() {
+        let (entry, name) = pkg.raw_entry(i)?;
         if !entry.is_dir() && dropped.contains(&normalise(&name)?) {
             continue;
         }

@@ -179,9 +179,25 @@ impl<R: Read + Seek> Package<R> {
         self.read
     }
 
-    /// The archive, for copying entries unchanged.
-    pub(crate) fn archive(&mut self) -> &mut zip::ZipArchive<R> {
-        &mut self.zip
+    /// The number of ZIP entries (directories included).
+    pub(crate) fn entry_count(&self) -> usize {
+        self.zip.len()
+    }
+
+    /// Entry `i` as stored (for copying it unchanged) and its name as written.
+    pub(crate) fn raw_entry(
+        &mut self,
+        i: usize,
+    ) -> Result<(zip::read::ZipFile<'_, R>, String), DocError> {
+        let entry = self
+            .zip
+            .by_index_raw(i)
+            .map_err(|e| DocError::Package(e.to_string()))?;
+        let name = entry
+            .name()
+            .map_err(|e| DocError::Package(e.to_string()))?
+            .to_string();
+        Ok((entry, name))
     }
 
     /// The files, sorted.

@@ -279,16 +279,8 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
     let mut replaced_list = false;
     let mut hashes: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut unhashed: Vec<String> = Vec::new();
-    let count = pkg.archive().len();
-    for i in 0..count {
-        let entry = pkg
-            .archive()
-            .by_index_raw(i)
-            .map_err(|e| DocError::Package(e.to_string()))?;
-        let raw_name = entry
-            .name()
-            .map_err(|e| DocError::Package(e.to_string()))?
-            .to_string();
+    for i in 0..pkg.entry_count() {
+        let (entry, raw_name) = pkg.raw_entry(i)?;
         let f = if entry.is_dir() {
             String::new()
         } else {
