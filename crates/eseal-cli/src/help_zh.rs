@@ -6,8 +6,44 @@
 /// English (as in the doc comments) → Chinese.
 pub const TEXTS: &[(&str, &str)] = &[
     (
-        "Online verification never fetches revocation (OCSP responders, CRL distribution points of certificates that chain to the trusted anchors) from the network",
-        "在线验证时不联网查询撤销状态（链到可信信任锚的证书中写明的 OCSP 应答服务、CRL 发布点）",
+        "The trust list of online verification: other CAs whose documents the service accepts",
+        "在线验证的信任列表：服务所接受其文件的其他 CA",
+    ),
+    (
+        "Every entry with its state now (active, removed, not yet or no longer trusted)",
+        "列出每一项及其当前状态（生效、已移除、尚未生效或已过期）",
+    ),
+    (
+        "Add a CA certificate (PEM or DER file) to the trust list (audited as done by the operator)",
+        "把一张 CA 证书（PEM 或 DER 文件）加入信任列表（审计记为运维人员所做）",
+    ),
+    ("The CA certificate file", "CA 证书文件"),
+    (
+        "What it is (e.g. 国家政务服务平台 CA)",
+        "它是什么（例如 国家政务服务平台 CA）",
+    ),
+    ("Why it is trusted", "信任它的理由"),
+    (
+        "Trusted from (RFC 3339; default: the certificate's notBefore)",
+        "信任起始时间（RFC 3339；默认：证书的 notBefore）",
+    ),
+    (
+        "Trusted until (RFC 3339; default: the certificate's notAfter)",
+        "信任截止时间（RFC 3339；默认：证书的 notAfter）",
+    ),
+    (
+        "Where the CA publishes its CRL, when its certificates name no distribution point",
+        "该 CA 发布证书撤销列表（CRL）的地址，供未写明 CRL 发布点的证书使用",
+    ),
+    (
+        "Remove an entry (its SM3 or first 16 hex digits) with a reason; it stays listed as removed (audited as done by the operator)",
+        "移除一项（以其 SM3 或前 16 位十六进制标识）并说明理由；该项保留并标为已移除（审计记为运维人员所做）",
+    ),
+    ("The entry's id", "该项的标识"),
+    ("Why it is no longer trusted", "不再信任的理由"),
+    (
+        "Online verification uses no network: it fetches no revocation (OCSP responders, CRL distribution points of certificates that chain to the trusted anchors) and asks the national platform nothing about seals made elsewhere",
+        "在线验证不使用网络：不查询撤销状态（链到可信信任锚的证书中写明的 OCSP 应答服务、CRL 发布点），也不向全国一体化平台查询外地制作的印章",
     ),
     (
         "Ask revocation of the network: the OCSP responders (authorityInfoAccess) and CRL distribution points of certificates that chain to the --trust anchors (5 s timeout, size limits, answers cached until their nextUpdate); each result names its source",
@@ -383,10 +419,6 @@ pub const TEXTS: &[(&str, &str)] = &[
     (
         "No request log (one JSON line per request on standard error: method, route, status, duration, user, client address; never a body or secret)",
         "不写请求日志（默认每个请求在标准错误输出一行 JSON：方法、路由、状态、耗时、用户、客户端地址；从不含请求体或机密）",
-    ),
-    (
-        "Trust anchors and CRLs for documents signed under other CAs (the national government-service CAs, another platform): online verification trusts them besides the platform's own PKI",
-        "其他 CA（全国政务服务 CA、其他平台）签发文档的信任锚与吊销列表：在线验证在平台自身 PKI 之外也信任它们",
     ),
     (
         "A reverse proxy in front of the service: requests from it are attributed to the address its X-Forwarded-For names (repeat for several)",

@@ -20,6 +20,7 @@ mod pki;
 mod service;
 mod transparency;
 mod trust;
+mod trustlist;
 mod user;
 
 use anyhow::{Context, Result, bail};
@@ -102,6 +103,9 @@ enum Command {
     /// Trust directories for offline verification: fetch a registry's certificates and CRLs.
     #[command(subcommand)]
     Trust(trust::TrustCommand),
+    /// The trust list of online verification: other CAs whose documents the service accepts.
+    #[command(subcommand, name = "trust-list")]
+    TrustList(trustlist::TrustListCommand),
     /// Accounts: what an operator on the server does when no administrator can log in.
     #[command(subcommand)]
     User(user::UserCommand),
@@ -605,6 +609,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Audit(cmd) => audit::run(cmd),
         Command::User(cmd) => user::run(cmd),
         Command::Trust(cmd) => trust::run(cmd, lang),
+        Command::TrustList(cmd) => trustlist::run(cmd, lang),
         Command::Transparency(cmd) => transparency::run(cmd),
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| {

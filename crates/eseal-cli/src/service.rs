@@ -92,13 +92,9 @@ pub struct ServeArgs {
     /// duration, user, client address; never a body or secret).
     #[arg(long)]
     no_request_log: bool,
-    /// Trust anchors and CRLs for documents signed under other CAs (the national
-    /// government-service CAs, another platform): online verification trusts them besides the
-    /// platform's own PKI.
-    #[arg(long)]
-    trust: Option<PathBuf>,
-    /// Online verification never fetches revocation (OCSP responders, CRL distribution
-    /// points of certificates that chain to the trusted anchors) from the network.
+    /// Online verification uses no network: it fetches no revocation (OCSP responders, CRL
+    /// distribution points of certificates that chain to the trusted anchors) and asks the
+    /// national platform nothing about seals made elsewhere.
     #[arg(long)]
     offline: bool,
     /// A reverse proxy in front of the service: requests from it are attributed to the
@@ -234,7 +230,6 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
         public: rate(args.rate_public, args.rate_public / 5),
     };
     config.trusted_proxies = args.trusted_proxies;
-    config.trust = args.trust;
     config.offline_revocation = args.offline;
     if args.no_request_log {
         config.request_log = eseal_server::ops::RequestLog::Off;

@@ -37,6 +37,8 @@ pub fn policy(trust: Option<&std::path::Path>) -> anyhow::Result<eseal_ses::Veri
                 online: std::sync::Arc::new(eseal_server::revocation::OnlineRevocation::new(
                     eseal_server::revocation::Limits::default(),
                 )),
+                crl_urls: Vec::new(),
+                now: time::OffsetDateTime::now_utc(),
             })
         } else {
             std::sync::Arc::new(PkiValidator { store })

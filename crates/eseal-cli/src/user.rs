@@ -38,7 +38,7 @@ pub enum UserCommand {
 }
 
 /// The actor of an operator's command: `operator:<login name>`.
-fn operator() -> String {
+pub(crate) fn operator() -> String {
     let who = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "unknown".into());

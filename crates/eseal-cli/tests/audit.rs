@@ -352,3 +352,100 @@ fn the_operator_recovers_a_lost_admin_password() {
         run.abort();
     });
 }
+
+/// Issue 16 item 5: the operator manages the trust list from the server (`eseal trust-list`)
+/// under the rules the API uses, audited as theirs; a removed entry stays listed as removed.
+#[test]
+fn the_operator_manages_the_trust_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        Store::open_sqlite(&data).await.unwrap().close().await;
+    });
+    let ca = eseal_pki::ca::init(
+        &eseal_gm::provider::OsRandom,
+        OffsetDateTime::now_utc() - time::Duration::hours(1),
+        "Elsewhere CA",
+        None,
+        eseal_pki::ca::CaSignatureId::Standard,
+    )
+    .unwrap();
+    let root = tmp.path().join("root.pem");
+    std::fs::write(&root, ca.root.to_pem()).unwrap();
+    let not_ca = tmp.path().join("not-ca.pem");
+    std::fs::write(
+        &not_ca,
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let o = eseal()
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .env("USER", "ops1")
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let root_s = root.to_str().unwrap();
+    let (ok, _, err) = run(&[
+        "trust-list",
+        "add",
+        not_ca.to_str().unwrap(),
+        "--label",
+        "x",
+        "--reason",
+        "y",
+    ]);
+    assert!(!ok && err.contains("not an X.509 certificate"), "{err}");
+    let (ok, out, err) = run(&[
+        "--lang",
+        "en",
+        "trust-list",
+        "add",
+        root_s,
+        "--label",
+        "外地平台 CA",
+        "--reason",
+        "全国互认",
+        "--crl-url",
+        "https://elsewhere.example/crl.pem",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("active") && out.contains("CN=Elsewhere CA"),
+        "{out}"
+    );
+    let id = out
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let (ok, _, err) = run(&["trust-list", "add", root_s, "--label", "x", "--reason", "y"]);
+    assert!(!ok && err.contains("already on the trust list"), "{err}");
+    let (ok, out, _) = run(&["trust-list", "remove", &id, "--reason", "已更换"]);
+    assert!(
+        ok && out.contains("已移除") && out.contains("operator:ops1"),
+        "{out}"
+    );
+    let (ok, out, _) = run(&["trust-list", "list"]);
+    assert!(
+        ok && out.contains("已移除") && out.contains("已更换"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["audit", "query", "--actor", "operator:ops1"]);
+    assert_eq!(
+        out.lines().filter(|l| l.contains("trust_anchors/")).count(),
+        2,
+        "{out}"
+    );
+}

@@ -704,6 +704,34 @@ pub const ENDPOINTS: &[Endpoint] = &[
     .media("application/x-pem-file"),
     ep!(
         "GET",
+        "/api/v1/trust-list",
+        Access::Public,
+        "The trust list: anchors of other CAs (the national government-service CAs, other platforms) whose documents online verification accepts, with who added or removed each, when and why, and its state now",
+        "信任列表（公开）：在线验证所接受的其他 CA 信任锚"
+    )
+    .ok(200, schema::<Vec<crate::trustlist::Listed>>),
+    ep!(
+        "POST",
+        "/api/v1/trust-list",
+        Access::Roles(&[SecurityAdmin]),
+        "Add a CA certificate (PEM, or base64 DER) to the trust list, with a label, a reason, optionally a narrower trusted period (RFC 3339) and where the CA publishes its CRL when its certificates name none",
+        "添加信任锚",
+        r#"{"certificate":"{{ca_pem}}","label":"国家政务服务平台 CA","reason":"全国互认","trusted_from":null,"trusted_until":null,"crl_url":null}"#
+    )
+    .request(schema::<TrustAddBody>)
+    .ok(201, schema::<crate::trustlist::Listed>),
+    ep!(
+        "POST",
+        "/api/v1/trust-list/{id}/remove",
+        Access::Roles(&[SecurityAdmin]),
+        "Remove an entry of the trust list (by its SM3 or its first 16 hex digits) with a reason; verification stops trusting it at once, the entry and its history stay",
+        "移除信任锚",
+        r#"{"reason":"该 CA 已停止服务"}"#
+    )
+    .request(schema::<RejectBody>)
+    .ok(200, schema::<crate::trustlist::Listed>),
+    ep!(
+        "GET",
         "/metrics",
         Access::Roles(&[SystemAdmin, SecurityAdmin, Auditor]),
         "Prometheus metrics: requests by route and status, signatures, filings pending and overdue, checkpoint ages (a scraper uses a system account's token with the auditor role)",
@@ -785,6 +813,9 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("GET", "/api/v1/filings") => get(list_filings),
         ("GET", "/api/v1/pki") => get(pki_index),
         ("GET", "/metrics") => get(crate::ops::metrics),
+        ("GET", "/api/v1/trust-list") => get(trust_list),
+        ("POST", "/api/v1/trust-list") => post(trust_add),
+        ("POST", "/api/v1/trust-list/{id}/remove") => post(trust_remove),
         ("GET", "/api/v1/pki/{file}") => get(pki_file),
         ("GET", "/api/v1/audit/checkpoint") => get(crate::transparency::audit_checkpoint),
         ("GET", "/api/v1/audit/log") => get(crate::transparency::audit_log),
@@ -1167,6 +1198,78 @@ async fn revoke_token(
     Ok(Json(views::TokenView::of(
         &auth::revoke_token(s.store(), &id, s.now()).await?,
     )))
+}
+
+// ---- the trust list ----
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+struct TrustAddBody {
+    /// PEM text, or base64 of the DER.
+    certificate: String,
+    label: String,
+    reason: String,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>")]
+    trusted_from: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>")]
+    trusted_until: Option<OffsetDateTime>,
+    /// Where the CA publishes its CRL (http/https), for certificates that name no
+    /// distribution point.
+    #[serde(default)]
+    crl_url: Option<String>,
+}
+
+async fn trust_list(State(s): State<AppState>) -> ApiResult<Json<Vec<crate::trustlist::Listed>>> {
+    let now = s.now();
+    Ok(Json(
+        crate::trustlist::list(s.store())
+            .await?
+            .into_iter()
+            .map(|a| crate::trustlist::Listed::at(a, now))
+            .collect(),
+    ))
+}
+
+async fn trust_add(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<TrustAddBody>,
+) -> ApiResult<(StatusCode, Json<crate::trustlist::Listed>)> {
+    let text = b.certificate.trim();
+    let certificate = if text.starts_with("-----BEGIN") {
+        text.as_bytes().to_vec()
+    } else {
+        b64("certificate", text)?
+    };
+    let added = crate::trustlist::add(
+        s.store(),
+        &c.actor(),
+        crate::trustlist::AddAnchor {
+            certificate,
+            label: b.label,
+            trusted_from: b.trusted_from,
+            trusted_until: b.trusted_until,
+            reason: b.reason,
+            crl_url: b.crl_url,
+        },
+        s.now(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(crate::trustlist::Listed::at(added, s.now())),
+    ))
+}
+
+async fn trust_remove(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<RejectBody>,
+) -> ApiResult<Json<crate::trustlist::Listed>> {
+    let removed = crate::trustlist::remove(s.store(), &c.actor(), &id, &b.reason, s.now()).await?;
+    Ok(Json(crate::trustlist::Listed::at(removed, s.now())))
 }
 
 // ---- materials and applications ----

@@ -35,8 +35,6 @@ struct Inner {
     limiters: Arc<crate::limits::Limiters>,
     /// Online verifications stopped because the client went away.
     verifications_cancelled: std::sync::atomic::AtomicU64,
-    /// Trust anchors and CRLs for documents signed under other CAs (`--trust DIR`).
-    document_trust: eseal_pki::TrustStore,
     /// Revocation from the network for online verification (`None`: `--offline`).
     online_revocation: Option<Arc<crate::revocation::OnlineRevocation>>,
     /// Requests counted for `/metrics`.
@@ -73,7 +71,6 @@ impl AppState {
                 seal_tree: tokio::sync::Mutex::new(eseal_tlog::Tree::new()),
                 limiters: Arc::new(limiters),
                 verifications_cancelled: std::sync::atomic::AtomicU64::new(0),
-                document_trust: eseal_pki::TrustStore::new(),
                 online_revocation: None,
                 requests: crate::ops::RequestCounts::default(),
                 request_log: crate::ops::RequestLog::Stderr,
@@ -91,16 +88,10 @@ impl AppState {
         self.inner.request_log.clone()
     }
 
-    /// The same state, trusting also `extra` for documents (anchors of other CAs), and
-    /// logging requests or not.
-    pub fn configured(
-        self,
-        extra: eseal_pki::TrustStore,
-        request_log: crate::ops::RequestLog,
-    ) -> Self {
+    /// The same state, logging requests or not.
+    pub fn configured(self, request_log: crate::ops::RequestLog) -> Self {
         match Arc::try_unwrap(self.inner) {
             Ok(mut inner) => {
-                inner.document_trust = extra;
                 inner.request_log = request_log;
                 Self {
                     inner: Arc::new(inner),
@@ -131,9 +122,9 @@ impl AppState {
         self.inner.online_revocation.as_ref()
     }
 
-    /// What documents are verified against besides this platform's own PKI.
-    pub fn document_trust(&self) -> &eseal_pki::TrustStore {
-        &self.inner.document_trust
+    /// The national platform's client, when one is configured.
+    pub fn national(&self) -> Option<&NationalClient> {
+        self.inner.connectors.national.as_ref()
     }
 
     /// The per-address rate limits.
@@ -451,10 +442,6 @@ pub struct ServeConfig {
     pub rate_limits: crate::limits::RateLimits,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// A trust-store directory for documents signed under other CAs (the national
-    /// government-service CAs, another city's platform): online verification trusts its
-    /// anchors besides the platform's own.
-    pub trust: Option<PathBuf>,
     /// Never fetch revocation (OCSP, CRL distribution points) in online verification.
     pub offline_revocation: bool,
     /// Where a JSON line per request goes (`crate::ops`; standard error by default).
@@ -484,7 +471,6 @@ impl ServeConfig {
             audit_every_entries: 10_000,
             rate_limits: crate::limits::RateLimits::default(),
             trusted_proxies: Vec::new(),
-            trust: None,
             offline_revocation: false,
             request_log: crate::ops::RequestLog::Stderr,
         }
@@ -713,24 +699,8 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
 
     let limiters =
         crate::limits::Limiters::new(&config.rate_limits, config.trusted_proxies.clone());
-    let document_trust = match &config.trust {
-        Some(dir) => {
-            let (store, notes) = crate::files::trust_dir(dir).map_err(ApiError::startup)?;
-            for n in notes {
-                eprintln!("--trust: {n}");
-            }
-            if store.anchors().is_empty() {
-                return Err(ApiError::startup(format!(
-                    "--trust {}: no trust anchor (self-signed CA certificate) in it",
-                    dir.display()
-                )));
-            }
-            store
-        }
-        None => eseal_pki::TrustStore::new(),
-    };
     let state = AppState::new(store, clock, data_key, pki, connectors, limiters)
-        .configured(document_trust, config.request_log.clone())
+        .configured(config.request_log.clone())
         .with_online_revocation((!config.offline_revocation).then(|| {
             Arc::new(crate::revocation::OnlineRevocation::new(
                 crate::revocation::Limits::default(),

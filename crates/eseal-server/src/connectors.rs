@@ -229,6 +229,9 @@ pub struct NationalClient {
     /// This agency's code, sent as the issuer.
     pub issuer_uscc: String,
     http: reqwest::Client,
+    /// For status queries (§3): a short timeout, no redirects.
+    status_http: reqwest::Client,
+    status_cache: std::sync::Arc<StatusCache>,
 }
 
 impl NationalClient {
@@ -243,6 +246,12 @@ impl NationalClient {
             token: token.to_owned(),
             issuer_uscc: issuer_uscc.to_owned(),
             http,
+            status_http: reqwest::Client::builder()
+                .timeout(STATUS_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(err)?,
+            status_cache: Default::default(),
         })
     }
 
@@ -339,5 +348,251 @@ impl PoliceFiling for Connectors {
                 "no national platform connector is configured".into(),
             )),
         }
+    }
+}
+
+/// A seal's status as the national platform states it (docs/connectors/national.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteStatus {
+    /// Valid at the time asked.
+    Valid,
+    /// Not yet valid then.
+    NotYetValid,
+    /// Expired then.
+    Expired,
+    /// Revoked then.
+    Revoked,
+}
+
+/// A revocation the national platform reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RemoteRevocation {
+    /// The reason as the platform words it.
+    pub reason: String,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub at: OffsetDateTime,
+}
+
+/// The national platform's answer about one seal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct RemoteSealStatus {
+    /// The esID asked about (the answer names the same one, or it is refused).
+    pub id: String,
+    /// The platform knows the seal.
+    pub known: bool,
+    /// Its status at the time asked, when known.
+    pub status: Option<RemoteStatus>,
+    /// Its revocation, when it has one (also one after the time asked).
+    pub revocation: Option<RemoteRevocation>,
+    /// Validity, when known.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>")]
+    pub valid_from: Option<OffsetDateTime>,
+    /// Validity, when known.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schemars(with = "Option<String>")]
+    pub valid_to: Option<OffsetDateTime>,
+}
+
+/// Why the national platform gave no usable answer, in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusProblem {
+    /// 中文.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+impl StatusProblem {
+    fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// How long a status answer is reused (docs/connectors/national.md §3: at most 5 minutes).
+pub const STATUS_TTL: Duration = Duration::from_secs(300);
+/// How long one status query may take: a person waits for the verification.
+pub const STATUS_TIMEOUT: Duration = Duration::from_secs(5);
+/// The largest status answer read.
+pub const MAX_STATUS_ANSWER: usize = 64 << 10;
+/// Longest esID asked about (GB/T 38540 esIDs are far shorter).
+const MAX_ES_ID: usize = 128;
+
+/// The answers of the last [`STATUS_TTL`], by (esID, time asked).
+type StatusCache = std::sync::Mutex<
+    std::collections::HashMap<(String, i64), (RemoteSealStatus, std::time::Instant)>,
+>;
+
+#[derive(Deserialize)]
+struct StatusWire {
+    id: String,
+    status: RemoteStatus,
+    #[serde(default)]
+    revocation: Option<RemoteRevocation>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    valid_from: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    valid_to: Option<OffsetDateTime>,
+}
+
+impl NationalClient {
+    /// The platform's base URL (what a report names as the status source).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// §3: the status at `at` of a seal issued elsewhere, from the cache when asked within
+    /// [`STATUS_TTL`]; `Ok` with `known: false` when the platform answers `404 unknown_seal`.
+    /// The second value says whether the answer came from the cache. Every other answer —
+    /// an error status, a body that is not the documented JSON, another seal's id, more than
+    /// [`MAX_STATUS_ANSWER`] bytes, no answer within [`STATUS_TIMEOUT`] — is a problem.
+    pub async fn status(
+        &self,
+        id: &str,
+        at: OffsetDateTime,
+    ) -> Result<(RemoteSealStatus, bool), StatusProblem> {
+        let key = (id.to_owned(), at.unix_timestamp());
+        if let Some(hit) = self.status_cache.lock().ok().and_then(|c| {
+            c.get(&key)
+                .filter(|(_, t)| t.elapsed() < STATUS_TTL)
+                .map(|(s, _)| s.clone())
+        }) {
+            return Ok((hit, true));
+        }
+        let answer = self.ask_status(id, at).await?;
+        if let Ok(mut c) = self.status_cache.lock() {
+            if c.len() > 10_000 {
+                c.retain(|_, (_, t)| t.elapsed() < STATUS_TTL);
+            }
+            c.insert(key, (answer.clone(), std::time::Instant::now()));
+        }
+        Ok((answer, false))
+    }
+
+    async fn ask_status(
+        &self,
+        id: &str,
+        at: OffsetDateTime,
+    ) -> Result<RemoteSealStatus, StatusProblem> {
+        if id.is_empty() || id.len() > MAX_ES_ID || id.chars().any(char::is_control) {
+            return Err(StatusProblem::new(
+                format!("印章编码不能用于查询（为空、超过 {MAX_ES_ID} 字节或含控制字符）"),
+                format!(
+                    "the seal's esID cannot be asked about (empty, over {MAX_ES_ID} bytes or with control characters)"
+                ),
+            ));
+        }
+        let unreachable = |e: &dyn std::fmt::Display| {
+            StatusProblem::new(
+                format!("无法从全国一体化平台 {} 取得印章状态：{e}", self.base),
+                format!(
+                    "no seal status from the national platform {}: {e}",
+                    self.base
+                ),
+            )
+        };
+        let mut url = reqwest::Url::parse(&self.base).map_err(|e| unreachable(&e))?;
+        url.path_segments_mut()
+            .map_err(|_| unreachable(&"the URL cannot have a path"))?
+            .extend(["api", "v1", "status", id]);
+        let at_text = at
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| unreachable(&e))?;
+        url.query_pairs_mut().append_pair("at", &at_text);
+        let mut resp = self
+            .status_http
+            .get(url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|e| unreachable(&e))?;
+        let code = resp.status();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| unreachable(&e))? {
+            if body.len() + chunk.len() > MAX_STATUS_ANSWER {
+                return Err(StatusProblem::new(
+                    format!(
+                        "全国一体化平台的状态答复超过 {} KiB，未读取",
+                        MAX_STATUS_ANSWER >> 10
+                    ),
+                    format!(
+                        "the national platform's status answer is over {} KiB and was not read",
+                        MAX_STATUS_ANSWER >> 10
+                    ),
+                ));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let snippet = || {
+            eseal_core::text::printable(&String::from_utf8_lossy(&body[..body.len().min(200)]))
+                .into_owned()
+        };
+        if code == reqwest::StatusCode::NOT_FOUND {
+            let problem: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            if problem["code"] == "unknown_seal" {
+                return Ok(RemoteSealStatus {
+                    id: id.to_owned(),
+                    known: false,
+                    status: None,
+                    revocation: None,
+                    valid_from: None,
+                    valid_to: None,
+                });
+            }
+        }
+        if !code.is_success() {
+            return Err(StatusProblem::new(
+                format!("全国一体化平台答复 HTTP {}：{}", code.as_u16(), snippet()),
+                format!(
+                    "the national platform answered HTTP {}: {}",
+                    code.as_u16(),
+                    snippet()
+                ),
+            ));
+        }
+        let wire: StatusWire = serde_json::from_slice(&body).map_err(|e| {
+            StatusProblem::new(
+                format!(
+                    "全国一体化平台的状态答复不是约定的格式（{e}）：{}",
+                    snippet()
+                ),
+                format!(
+                    "the national platform's status answer is not in the documented form ({e}): {}",
+                    snippet()
+                ),
+            )
+        })?;
+        if wire.id != id {
+            return Err(StatusProblem::new(
+                format!(
+                    "全国一体化平台答复的是另一枚印章（{}），而查询的是 {id}",
+                    eseal_core::text::printable(&wire.id)
+                ),
+                format!(
+                    "the national platform answered about another seal ({}) than the one asked ({id})",
+                    eseal_core::text::printable(&wire.id)
+                ),
+            ));
+        }
+        if wire.status == RemoteStatus::Revoked && wire.revocation.is_none() {
+            return Err(StatusProblem::new(
+                "全国一体化平台答复印章已注销，但未给出注销时间",
+                "the national platform says the seal is revoked but gives no revocation time",
+            ));
+        }
+        Ok(RemoteSealStatus {
+            id: wire.id,
+            known: true,
+            status: Some(wire.status),
+            revocation: wire.revocation,
+            valid_from: wire.valid_from,
+            valid_to: wire.valid_to,
+        })
     }
 }

@@ -24,6 +24,7 @@ pub mod revocation;
 pub mod signing;
 pub mod sim;
 pub mod transparency;
+pub mod trustlist;
 pub mod verifying;
 pub mod views;
 pub mod wire;

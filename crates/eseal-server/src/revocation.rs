@@ -271,11 +271,14 @@ impl OnlineRevocation {
 
     /// `base` plus what the network says about every certificate on `leaf`'s path (the path
     /// must already verify to an anchor of `base`; otherwise nothing is fetched), and notes
-    /// on what could not be fetched (zh, en).
+    /// on what could not be fetched (zh, en). A certificate that names no CRL distribution
+    /// point is looked up at the CRL address `crl_urls` gives for its issuer (the trust list's
+    /// entries carry one: a platform's CA whose certificates name none).
     pub fn gather(
         &self,
         leaf: &Certificate,
         base: &TrustStore,
+        crl_urls: &[(Certificate, String)],
         now: OffsetDateTime,
     ) -> (TrustStore, Vec<(String, String)>) {
         let mut store = base.clone();
@@ -358,7 +361,16 @@ impl OnlineRevocation {
             if answered {
                 continue;
             }
-            for url in cert.crl_distribution_points() {
+            let mut points = cert.crl_distribution_points();
+            if points.is_empty() {
+                points.extend(
+                    crl_urls
+                        .iter()
+                        .filter(|(ca, _)| ca == issuer)
+                        .map(|(_, url)| url.clone()),
+                );
+            }
+            for url in points {
                 if fetches >= self.limits.max_fetches {
                     notes.push((
                         format!("已达单次核验的网络请求上限（{}）", self.limits.max_fetches),
@@ -391,6 +403,10 @@ pub struct OnlineValidator {
     pub store: TrustStore,
     /// The fetcher (its cache is shared).
     pub online: Arc<OnlineRevocation>,
+    /// Where to fetch the CRL of an issuer whose certificates name no distribution point.
+    pub crl_urls: Vec<(Certificate, String)>,
+    /// The time that decides whether a CRL or OCSP answer is current (the service's clock).
+    pub now: OffsetDateTime,
 }
 
 impl CertificateValidator for OnlineValidator {
@@ -401,8 +417,9 @@ impl CertificateValidator for OnlineValidator {
         let Ok(parsed) = Certificate::from_der(cert) else {
             return offline.validate(cert, at, role);
         };
-        let now = OffsetDateTime::now_utc();
-        let (store, notes) = self.online.gather(&parsed, &self.store, now);
+        let (store, notes) = self
+            .online
+            .gather(&parsed, &self.store, &self.crl_urls, self.now);
         let mut verdict = eseal_doc::PkiValidator { store }.validate(cert, at, role);
         if !notes.is_empty() {
             let (zh, en): (Vec<String>, Vec<String>) = notes.into_iter().unzip();

@@ -368,6 +368,8 @@ pub struct NationalRecord {
 pub struct NationalSim {
     /// Records by id.
     pub seals: Arc<Mutex<BTreeMap<String, NationalRecord>>>,
+    /// Status queries answered or refused so far (§2/§3).
+    pub status_queries: Arc<std::sync::atomic::AtomicUsize>,
     fail: Arc<Mutex<FailControl>>,
 }
 
@@ -380,6 +382,15 @@ impl NationalSim {
             .route("/_sim/seals", get(national_list))
             .route("/_sim/fail", post(national_fail))
             .with_state(self.clone())
+    }
+
+    /// Fail the next `count` requests (pushes and status queries) with `status`.
+    pub fn fail_next(&self, status: u16, count: u32) {
+        *self.fail.lock().unwrap_or_else(|p| p.into_inner()) = FailControl {
+            status,
+            count,
+            only: None,
+        };
     }
 
     fn failing(&self) -> Option<Response> {
@@ -427,22 +438,57 @@ async fn national_put(
     Json(serde_json::json!({ "accepted_version": v })).into_response()
 }
 
-async fn national_status(State(sim): State<NationalSim>, Path(id): Path<String>) -> Response {
+#[derive(Debug, Deserialize)]
+struct AtParam {
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    at: Option<OffsetDateTime>,
+}
+
+/// §2/§3 status at `at` (default now), computed from the record held: not yet valid before
+/// `valid_from`, expired after `valid_to`, revoked from the revocation's time on.
+async fn national_status(
+    State(sim): State<NationalSim>,
+    Path(id): Path<String>,
+    Query(q): Query<AtParam>,
+) -> Response {
+    sim.status_queries
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if let Some(r) = sim.failing() {
         return r;
     }
+    let at = q.at.unwrap_or_else(OffsetDateTime::now_utc);
     let seals = sim.seals.lock().unwrap_or_else(|p| p.into_inner());
-    match seals.get(&id) {
-        Some(r) => Json(serde_json::json!({
-            "id": r.id,
-            "status": r.rest.get("status").cloned().unwrap_or_default(),
-            "revocation": r.rest.get("revocation").cloned().unwrap_or_default(),
-            "valid_from": r.rest.get("valid_from").cloned().unwrap_or_default(),
-            "valid_to": r.rest.get("valid_to").cloned().unwrap_or_default(),
-        }))
-        .into_response(),
-        None => problem(StatusCode::NOT_FOUND, "unknown_seal", "no such seal"),
-    }
+    let Some(r) = seals.get(&id) else {
+        return problem(StatusCode::NOT_FOUND, "unknown_seal", "no such seal");
+    };
+    let time = |k: &str| {
+        r.rest.get(k).and_then(|v| v.as_str()).and_then(|t| {
+            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+    };
+    let revoked_at = r
+        .rest
+        .get("revocation")
+        .and_then(|v| v.get("at"))
+        .and_then(|v| v.as_str())
+        .and_then(|t| {
+            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        });
+    let status = match (time("valid_from"), time("valid_to"), revoked_at) {
+        (_, _, Some(t)) if t <= at => "revoked",
+        (Some(from), _, _) if at < from => "not_yet_valid",
+        (_, Some(to), _) if at > to => "expired",
+        _ => "valid",
+    };
+    Json(serde_json::json!({
+        "id": r.id,
+        "at": at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        "status": status,
+        "revocation": r.rest.get("revocation").cloned().unwrap_or_default(),
+        "valid_from": r.rest.get("valid_from").cloned().unwrap_or_default(),
+        "valid_to": r.rest.get("valid_to").cloned().unwrap_or_default(),
+    }))
+    .into_response()
 }
 
 async fn national_list(State(sim): State<NationalSim>) -> Response {

@@ -29,8 +29,42 @@ pub struct RegistryFinding {
     pub status_at_signing: Option<SealStatus>,
     /// The usage-ledger entry of this signature, when there is one.
     pub ledger: Option<Usage>,
-    /// Why the registry changes the verdict, when it does.
+    /// Why the registry changes the verdict to FAILED, when it does (English).
     pub verdict: Option<String>,
+    /// The same in Chinese.
+    pub verdict_zh: Option<String>,
+    /// Why the seal's status could not be confirmed (the verdict is then at most
+    /// INDETERMINATE), when it could not.
+    pub unconfirmed: Option<Said>,
+    /// For a seal not made here: what the national platform said (§3 of
+    /// docs/connectors/national.md), unless the service runs `--offline`.
+    pub national: Option<NationalFinding>,
+}
+
+/// A sentence in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Said {
+    /// 中文.
+    pub zh: String,
+    /// English.
+    pub en: String,
+}
+
+/// The national platform's status answer about a seal issued elsewhere.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct NationalFinding {
+    /// Where the status came from (the platform's base URL).
+    pub source: String,
+    /// When it was asked (or, from the cache, when the cached answer was used).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schemars(with = "String")]
+    pub asked_at: OffsetDateTime,
+    /// The answer was one of the last five minutes, reused.
+    pub from_cache: bool,
+    /// The answer, when there is a usable one.
+    pub answer: Option<crate::connectors::RemoteSealStatus>,
+    /// Why there is none.
+    pub problem: Option<Said>,
 }
 
 /// One verified signature: the library's result and the registry's finding.
@@ -49,15 +83,19 @@ pub struct Verified {
 }
 
 /// The policy of online verification: the platform's trust anchors (with its published CRLs)
-/// and those configured for documents of other CAs (`--trust DIR`), plus revocation asked of
-/// the network (OCSP, CRL distribution points) unless the service runs `--offline`.
-pub fn policy(s: &AppState) -> Result<VerifyPolicy, ApiError> {
+/// and the active entries of the managed trust list ([`crate::trustlist`]) for documents of
+/// other CAs, plus revocation asked of the network (OCSP, CRL distribution points) unless the
+/// service runs `--offline`.
+pub async fn policy(s: &AppState) -> Result<VerifyPolicy, ApiError> {
     let mut store = s.pki().trust(s.now())?;
-    store.merge(s.document_trust());
+    let listed = crate::trustlist::active(s.store(), s.now()).await?;
+    store.merge(&listed.trust);
     let chain_validator: Arc<dyn eseal_ses::CertificateValidator> = match s.online_revocation() {
         Some(online) => Arc::new(crate::revocation::OnlineValidator {
             store,
             online: online.clone(),
+            crl_urls: listed.crl_urls,
+            now: s.now(),
         }),
         None => Arc::new(eseal_doc::trust::PkiValidator { store }),
     };
@@ -71,6 +109,7 @@ async fn registry_finding(
     s: &AppState,
     signature: &[u8],
     document_sm3: Option<String>,
+    offline: Indication,
 ) -> Result<Option<RegistryFinding>, ApiError> {
     let Ok((sig, _)) = AnySignature::decode(signature) else {
         return Ok(None);
@@ -97,15 +136,91 @@ async fn registry_finding(
         (Some(r), Some(t)) if made_here => Some(r.status_at(t)),
         _ => None,
     };
-    let verdict = match &status_at_signing {
-        Some(SealStatus::Revoked { reason, at }) => Some(format!(
-            "REVOKED: the seal was revoked ({reason:?}) at {at} before this signature was made"
-        )),
-        Some(SealStatus::Expired | SealStatus::NotYetValid) => {
-            Some("the seal was not valid at the signing time".into())
-        }
-        _ => None,
+    let (mut verdict, mut verdict_zh) = match &status_at_signing {
+        Some(SealStatus::Revoked { reason, at }) => (
+            Some(format!(
+                "REVOKED: the seal was revoked ({reason:?}) at {at} before this signature was made"
+            )),
+            Some(format!(
+                "已注销（REVOKED）：印章于 {at} 注销（{reason:?}），早于本次签章"
+            )),
+        ),
+        Some(SealStatus::Expired | SealStatus::NotYetValid) => (
+            Some("the seal was not valid at the signing time".into()),
+            Some("签章时印章不在有效期内".into()),
+        ),
+        _ => (None, None),
     };
+    // A seal this registry has never held: mutual recognition asks the national platform,
+    // and only for a signature that verifies by itself, so that a forged document cannot make
+    // the service send queries of its choosing.
+    let mut unconfirmed = None;
+    let mut national = None;
+    if record.is_none()
+        && offline == Indication::Passed
+        && let Some(client) = s.national().filter(|_| s.online_revocation().is_some())
+    {
+        let at = signing_time.unwrap_or_else(|| s.now());
+        let rfc = |t: OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| t.to_string())
+        };
+        let at_text = rfc(at);
+        let finding = national_finding(client, &seal_id, at, s.now()).await;
+        match (&finding.answer, &finding.problem) {
+            (_, Some(p)) => {
+                unconfirmed = Some(Said {
+                    zh: format!("无法确认印章状态：{}", p.zh),
+                    en: format!("the seal's status cannot be confirmed: {}", p.en),
+                })
+            }
+            (Some(a), None) if !a.known => {
+                unconfirmed = Some(Said {
+                    zh: format!(
+                        "本平台未制作此印章，全国一体化平台 {} 也没有印章 {seal_id} 的记录，无法确认其状态",
+                        finding.source
+                    ),
+                    en: format!(
+                        "this seal was not made here and the national platform {} has no record of seal {seal_id}: its status cannot be confirmed",
+                        finding.source
+                    ),
+                })
+            }
+            (Some(a), None) => {
+                use crate::connectors::RemoteStatus;
+                match a.status {
+                    Some(RemoteStatus::Revoked) => {
+                        let when = a
+                            .revocation
+                            .as_ref()
+                            .map(|r| format!("{} ({})", rfc(r.at), r.reason))
+                            .unwrap_or_default();
+                        verdict = Some(format!(
+                            "REVOKED: the national platform {} says the seal was revoked at {when}, before this signature was made ({at_text})",
+                            finding.source
+                        ));
+                        verdict_zh = Some(format!(
+                            "已注销（REVOKED）：全国一体化平台 {} 答复印章已于 {when} 注销，早于本次签章（{at_text}）",
+                            finding.source
+                        ));
+                    }
+                    Some(RemoteStatus::Expired | RemoteStatus::NotYetValid) => {
+                        verdict = Some(format!(
+                            "the national platform {} says the seal was not valid at the signing time ({at_text})",
+                            finding.source
+                        ));
+                        verdict_zh = Some(format!(
+                            "全国一体化平台 {} 答复签章时（{at_text}）印章不在有效期内",
+                            finding.source
+                        ));
+                    }
+                    Some(RemoteStatus::Valid) | None => {}
+                }
+            }
+            (None, None) => {}
+        }
+        national = Some(finding);
+    }
     let sig_sm3 = eseal_gm::Sm3Digest::of(signature).to_hex();
     // By the signature's SM3 (indexed); entries written before OFD signing kept the
     // SES_Signature named the signed package instead, which is the document's SM3.
@@ -132,12 +247,39 @@ async fn registry_finding(
         status_at_signing,
         ledger,
         verdict,
+        verdict_zh,
+        unconfirmed,
+        national,
     }))
 }
 
+async fn national_finding(
+    client: &crate::connectors::NationalClient,
+    seal_id: &str,
+    at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> NationalFinding {
+    let (answer, from_cache, problem) = match client.status(seal_id, at).await {
+        Ok((a, cached)) => (Some(a), cached, None),
+        Err(p) => (None, false, Some(Said { zh: p.zh, en: p.en })),
+    };
+    NationalFinding {
+        source: client.base().to_owned(),
+        asked_at: now,
+        from_cache,
+        answer,
+        problem,
+    }
+}
+
+/// FAILED when the registry (or the national platform) says the seal was not valid then;
+/// a PASSED becomes INDETERMINATE when the seal's status could not be confirmed.
 fn combine(offline: Indication, finding: &Option<RegistryFinding>) -> Indication {
     match finding {
         Some(f) if f.verdict.is_some() => Indication::Failed,
+        Some(f) if f.unconfirmed.is_some() && offline == Indication::Passed => {
+            Indication::Indeterminate
+        }
         _ => offline,
     }
 }
@@ -150,14 +292,20 @@ pub async fn detached(
 ) -> Result<Vec<Verified>, ApiError> {
     let (sig, _) = AnySignature::decode(signature)
         .map_err(|e| ApiError::invalid("signature", format!("not an SES_Signature: {e}")))?;
-    let report = eseal_ses::verify_signature(
-        &sig,
-        eseal_ses::SignedData::Digest(data_sm3),
-        &policy(s)?,
-        &SoftwareVerifier,
-    );
+    let policy = policy(s).await?;
+    // Off the async workers: the validator may wait for the network (OCSP, CRLs).
+    let report = tokio::task::spawn_blocking(move || {
+        eseal_ses::verify_signature(
+            &sig,
+            eseal_ses::SignedData::Digest(data_sm3),
+            &policy,
+            &SoftwareVerifier,
+        )
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("verification stopped: {e}")))?;
     let offline = report.indication();
-    let registry = registry_finding(s, signature, None).await?;
+    let registry = registry_finding(s, signature, None, offline).await?;
     Ok(vec![Verified {
         id: "1".into(),
         indication: combine(offline, &registry),
@@ -198,7 +346,7 @@ pub async fn ofd(
     document: Vec<u8>,
     cancel: Arc<std::sync::atomic::AtomicBool>,
 ) -> Result<Vec<Verified>, ApiError> {
-    let policy = policy(s)?;
+    let policy = policy(s).await?;
     let doc_sm3 = eseal_gm::Sm3Digest::of(&document).to_hex();
     let state = s.clone();
     let report = tokio::task::spawn_blocking(move || {
@@ -223,7 +371,8 @@ pub async fn ofd(
     .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))?;
     let mut out = Vec::new();
     for r in report.signatures {
-        let registry = registry_finding(s, &r.signed_value, Some(doc_sm3.clone())).await?;
+        let registry =
+            registry_finding(s, &r.signed_value, Some(doc_sm3.clone()), r.indication).await?;
         out.push(Verified {
             id: r.id,
             indication: combine(r.indication, &registry),

@@ -158,6 +158,36 @@ async fn every_documented_example_gets_its_documented_status() {
     w.send("POST", "/api/v1/tokens", "/api/v1/tokens", &secadmin)
         .await;
 
+    // Another CA on the trust list, and off it again.
+    let other = eseal_pki::ca::init(
+        &eseal_gm::provider::OsRandom,
+        t0,
+        "Elsewhere CA",
+        None,
+        eseal_pki::ca::CaSignatureId::Standard,
+    )
+    .unwrap();
+    w.values
+        .insert("ca_pem", other.root.to_pem().replace('\n', "\\n"));
+    let anchor = w
+        .send(
+            "POST",
+            "/api/v1/trust-list",
+            "/api/v1/trust-list",
+            &secadmin,
+        )
+        .await;
+    w.send(
+        "POST",
+        "/api/v1/trust-list/{id}/remove",
+        &format!(
+            "/api/v1/trust-list/{}/remove",
+            anchor["id"].as_str().unwrap()
+        ),
+        &secadmin,
+    )
+    .await;
+
     // The official contract seal: apply, a material, rejected, corrected, made.
     let app = w
         .send(

@@ -199,6 +199,8 @@ fn online(w: &World) -> OnlineValidator {
             timeout: Duration::from_secs(1),
             ..Limits::default()
         })),
+        crl_urls: Vec::new(),
+        now: time::OffsetDateTime::now_utc(),
     }
 }
 
