@@ -6,6 +6,51 @@
 /// English (as in the doc comments) → Chinese.
 pub const TEXTS: &[(&str, &str)] = &[
     (
+        "Archive packages for long-term validation: create, renew, verify offline",
+        "长期保存用的归档包：制作、续期、离线验证",
+    ),
+    (
+        "Make an archive package of a signed OFD (or of a detached signature with --data): the registry verifies it, adds the report, certificates, CRLs, status answers and seal log proofs, and timestamps the whole package",
+        "为已签章的 OFD（或带 --data 的分离签名）制作归档包：由登记平台验证，加入验证报告、证书、证书撤销列表、印章状态答复和透明日志证明，并对整个包加盖时间戳",
+    ),
+    (
+        "Add a new timestamp (and current certificates and CRLs) to a package, before its last timestamp's certificate expires",
+        "在最后一个时间戳的证书过期前，为归档包加盖新的时间戳（并加入当前的证书和证书撤销列表）",
+    ),
+    (
+        "Verify a package offline, as of the time its first timestamp proves: exit 0 PASSED, 1 FAILED, 2 INDETERMINATE",
+        "离线验证归档包，按其第一个时间戳证明的时间：退出码 0 有效，1 无效，2 无法确定",
+    ),
+    ("The data a detached signature signs", "分离签名所签的原文"),
+    ("The package", "归档包"),
+    ("The registry whose TSA stamps it", "加盖时间戳的登记平台"),
+    ("The report as JSON", "以 JSON 输出报告"),
+    (
+        "The signed OFD, or the detached signature",
+        "已签章的 OFD，或分离签名",
+    ),
+    (
+        "Trust anchors (a directory of CA certificates)",
+        "信任锚（CA 证书目录）",
+    ),
+    (
+        "Verify as of this time instead of now (RFC 3339)",
+        "按此时间而非当前时间验证（RFC 3339）",
+    ),
+    ("Where to write the package", "归档包的写出位置"),
+    (
+        "Where to write the renewed package",
+        "续期后归档包的写出位置",
+    ),
+    (
+        "The seal log's public key (SPKI PEM), obtained out of band",
+        "透明日志公钥（SPKI PEM），须从其他渠道获得",
+    ),
+    (
+        "Accept a root certificate carried in the package whose SM3 (hex) is this (the fingerprint the agency publishes); repeatable",
+        "接受包内 SM3（十六进制）为此值的根证书（发布机构公布的指纹）；可重复",
+    ),
+    (
         "The trust list of online verification: other CAs whose documents the service accepts",
         "在线验证的信任列表：服务所接受其文件的其他 CA",
     ),

@@ -4,6 +4,7 @@
 //! Exit codes: `seal verify` 0 valid / 1 invalid; `verify data` 0 valid / 1 invalid /
 //! 2 indeterminate; every command 3 on usage or I/O errors (message on stderr).
 
+mod archive;
 mod audit;
 mod batch;
 mod bench;
@@ -100,6 +101,9 @@ enum Command {
     /// The audit log: export with a signed checkpoint, verify offline.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Archive packages for long-term validation: create, renew, verify offline.
+    #[command(subcommand)]
+    Archive(archive::ArchiveCommand),
     /// Trust directories for offline verification: fetch a registry's certificates and CRLs.
     #[command(subcommand)]
     Trust(trust::TrustCommand),
@@ -610,6 +614,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::User(cmd) => user::run(cmd),
         Command::Trust(cmd) => trust::run(cmd, lang),
         Command::TrustList(cmd) => trustlist::run(cmd, lang),
+        Command::Archive(cmd) => archive::run(cmd, lang),
         Command::Transparency(cmd) => transparency::run(cmd),
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| {

@@ -102,6 +102,52 @@ fn a_relying_party_fetches_trust_once_and_verifies_offline() {
         "en",
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // An archive package (issue 16 item 6): made by the registry, verified offline with the
+    // trust directory, renewed, and a changed byte is caught.
+    let pkg = dir.path().join("合同.archive.zip");
+    let p = pkg.to_str().unwrap();
+    let o = eseal(
+        &[
+            "archive",
+            "create",
+            signed.to_str().unwrap(),
+            "--registry",
+            &run.url,
+            "--out",
+            p,
+        ],
+        "zh",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = eseal(&["archive", "verify", p, "--trust", t], "zh");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("结论：有效"), "{}", text(&o));
+    let renewed = dir.path().join("renewed.zip");
+    let r = renewed.to_str().unwrap();
+    let o = eseal(
+        &["archive", "renew", p, "--registry", &run.url, "--out", r],
+        "en",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = eseal(&["archive", "verify", r, "--trust", t, "--json"], "en");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["generations"], 2, "{report}");
+    let mut bytes = std::fs::read(&renewed).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(&renewed, bytes).unwrap();
+    let o = eseal(&["archive", "verify", r, "--trust", t], "en");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("verdict: FAILED"), "{}", text(&o));
+    // A file that is not a package: a clear error, no panic.
+    let o = eseal(&["archive", "verify", signed.to_str().unwrap()], "en");
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("mimetype") || text(&o).contains("first file"),
+        "{}",
+        text(&o)
+    );
     // The seal is revoked; a signature made after it is not PASSED offline once the CRLs are
     // refreshed (the certificate is on the published CRL).
     rt.block_on(async {

@@ -175,6 +175,26 @@ pub const ENDPOINTS: &[Endpoint] = &[
     .ok(200, schema::<views::VerifyAnswer>),
     ep!(
         "POST",
+        "/api/v1/archives",
+        Access::Public,
+        "Make an archive package (R-ARCH-1) of a document that verifies — an OFD, or a detached signature with its data: the report, the certificates and CRLs, each seal's status answer and seal log proof, under the platform TSA's timestamp; an ASiC-E-style ZIP (docs/archive.md), checked offline by `eseal archive verify`",
+        "制作归档包（长期保存）",
+        r#"{"ofd":"{{signed_ofd}}","name":"合同.ofd"}"#
+    )
+    .request(schema::<ArchiveBody>)
+    .media(crate::archive::MEDIA_TYPE),
+    ep!(
+        "POST",
+        "/api/v1/archives/renew",
+        Access::Public,
+        "Renew an archive package before its last timestamp's certificate expires: it must still verify; the platform's current certificates and CRLs and a new timestamp over the whole package are added",
+        "归档包续期（加盖新时间戳）",
+        r#"{"archive":"{{archive}}"}"#
+    )
+    .request(schema::<ArchiveRenewBody>)
+    .media(crate::archive::MEDIA_TYPE),
+    ep!(
+        "POST",
         "/api/v1/seals/{id}/sign/ofd",
         Access::Roles(&[Holder, Custodian]),
         "Sign an OFD (GB/T 33190) with a visible stamp, with a platform-held key under its PIN",
@@ -778,6 +798,8 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<AppState>> {
         ("POST", "/api/v1/seals/{id}/sign") => post(sign),
         ("POST", "/api/v1/seals/{id}/unlock") => post(unlock),
         ("POST", "/api/v1/verify") => post(verify),
+        ("POST", "/api/v1/archives") => post(archive_create),
+        ("POST", "/api/v1/archives/renew") => post(archive_renew),
         ("POST", "/api/v1/seals/{id}/sign/ofd") => post(sign_ofd),
         ("POST", "/api/v1/seals/{id}/sign/batch") => post(sign_batch),
         ("PUT", "/api/v1/seals/{id}/scope") => axum::routing::put(put_scope),
@@ -842,7 +864,11 @@ pub fn router(state: AppState) -> Router {
         let limit = match ep.path {
             "/api/v1/materials" => MATERIAL_LIMIT,
             // An OFD of up to 15 MB, base64 in JSON.
-            "/api/v1/seals/{id}/sign/ofd" | "/api/v1/verify" => MATERIAL_LIMIT * 2,
+            "/api/v1/seals/{id}/sign/ofd" | "/api/v1/verify" | "/api/v1/archives" => {
+                MATERIAL_LIMIT * 2
+            }
+            // A package (at most 64 MiB), base64 in JSON.
+            "/api/v1/archives/renew" => crate::archive::MAX_ARCHIVE / 3 * 4 + (64 << 10),
             // Up to 100 documents; OFDs in a batch share 50 MiB.
             "/api/v1/seals/{id}/sign/batch" => MATERIAL_LIMIT * 5,
             "/api/v1/applications/{id}/make"
@@ -854,7 +880,9 @@ pub fn router(state: AppState) -> Router {
         // Login and the public endpoints are rate-limited per client address.
         let class = match (ep.access, ep.path) {
             (_, "/api/v1/login") => Some(crate::limits::Class::Login),
-            (_, "/api/v1/verify") => Some(crate::limits::Class::Verify),
+            (_, "/api/v1/verify" | "/api/v1/archives" | "/api/v1/archives/renew") => {
+                Some(crate::limits::Class::Verify)
+            }
             (Access::Public, _) => Some(crate::limits::Class::Public),
             _ => None,
         };
@@ -1935,6 +1963,76 @@ struct VerifyBody {
     signature: Option<String>,
     data: Option<String>,
     data_sm3: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ArchiveBody {
+    /// An OFD (base64).
+    ofd: Option<String>,
+    /// Or a detached SES_Signature (base64) …
+    signature: Option<String>,
+    /// … with the data it signs (base64).
+    data: Option<String>,
+    /// A file name for the document (the data's, for a detached signature).
+    name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ArchiveRenewBody {
+    /// The package (base64).
+    archive: String,
+}
+
+fn archive_answer(bytes: Vec<u8>) -> Response {
+    let mut resp = bytes.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::archive::MEDIA_TYPE),
+    );
+    resp.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"archive.zip\""),
+    );
+    resp
+}
+
+async fn archive_create(
+    State(s): State<AppState>,
+    Json(b): Json<ArchiveBody>,
+) -> ApiResult<Response> {
+    use crate::archive::{Document, DocumentKind};
+    let name = b.name.unwrap_or_default();
+    let doc = match (&b.ofd, &b.signature, &b.data) {
+        (Some(ofd), None, None) => Document {
+            kind: DocumentKind::Ofd,
+            name,
+            bytes: b64("ofd", ofd)?,
+            data: None,
+        },
+        (None, Some(sig), Some(data)) => Document {
+            kind: DocumentKind::Detached,
+            name: "signature.ses".into(),
+            bytes: b64("signature", sig)?,
+            data: Some((name, b64("data", data)?)),
+        },
+        _ => {
+            return Err(ApiError::invalid(
+                "ofd",
+                "give an ofd, or a signature with its data",
+            ));
+        }
+    };
+    Ok(archive_answer(crate::archive::create_for(&s, doc).await?))
+}
+
+async fn archive_renew(
+    State(s): State<AppState>,
+    Json(b): Json<ArchiveRenewBody>,
+) -> ApiResult<Response> {
+    let bytes = b64("archive", &b.archive)?;
+    Ok(archive_answer(crate::archive::renew_for(&s, &bytes).await?))
 }
 
 async fn verify(

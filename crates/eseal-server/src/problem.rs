@@ -123,6 +123,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "文档超出在线验证的处理上限",
         "The document needs more work than online verification allows",
     ),
+    (
+        "not_verified",
+        "文档或归档包未通过验证，不予归档或续期",
+        "The document or package does not verify; it is not archived or renewed",
+    ),
     ("uri_too_long", "请求地址过长", "Request target too long"),
     (
         "headers_too_large",

@@ -127,9 +127,15 @@ pub async fn seal_proof(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<crate::views::SealProofAnswer>> {
-    let (cp, note) = latest(&s, Log::Seals).await?;
-    let all = s.store().seal_log_of(&id).await?;
-    let tree = tree_at(&s, &cp).await?;
+    Ok(Json(proof_of(&s, &id).await?))
+}
+
+/// A seal's entries in the latest checkpoint with their inclusion proofs (also for archive
+/// packages).
+pub async fn proof_of(s: &AppState, id: &str) -> ApiResult<crate::views::SealProofAnswer> {
+    let (cp, note) = latest(s, Log::Seals).await?;
+    let all = s.store().seal_log_of(id).await?;
+    let tree = tree_at(s, &cp).await?;
     let mut entries = Vec::new();
     let mut pending = 0;
     for e in all {
@@ -149,13 +155,13 @@ pub async fn seal_proof(
     }
     drop(tree);
     if entries.is_empty() {
-        return Err(ApiError::not_found("seal in the transparency log", &id));
+        return Err(ApiError::not_found("seal in the transparency log", id));
     }
     let proof = SealProof {
         checkpoint: note,
         entries,
     };
-    Ok(Json(crate::views::SealProofAnswer { proof, pending }))
+    Ok(crate::views::SealProofAnswer { proof, pending })
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

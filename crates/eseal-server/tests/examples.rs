@@ -319,6 +319,27 @@ async fn every_documented_example_gets_its_documented_status() {
         .send("POST", "/api/v1/verify", "/api/v1/verify", &zhang)
         .await;
     assert_eq!(verified["indication"], "PASSED", "{verified}");
+    // The archive package of that OFD (a ZIP, not JSON: fetched again for its bytes), renewed.
+    w.send("POST", "/api/v1/archives", "/api/v1/archives", &zhang)
+        .await;
+    let package = svc
+        .http
+        .post(svc.url("/api/v1/archives"))
+        .json(&example("POST", "/api/v1/archives", &w.values))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    w.values.insert("archive", b64(&package));
+    w.send(
+        "POST",
+        "/api/v1/archives/renew",
+        "/api/v1/archives/renew",
+        &zhang,
+    )
+    .await;
     w.send(
         "POST",
         "/api/v1/seals/{id}/sign/batch",
