@@ -742,17 +742,11 @@ impl ArchiveReport {
     }
 
     fn finish(mut self) -> Self {
-        self.indication = if self.checks.iter().any(|c| c.outcome == Outcome::Failed) {
-            Indication::Failed
-        } else if self.checks.is_empty()
-            || self
-                .checks
-                .iter()
-                .any(|c| c.outcome == Outcome::Indeterminate)
-        {
+        // No check at all decides nothing.
+        self.indication = if self.checks.is_empty() {
             Indication::Indeterminate
         } else {
-            Indication::Passed
+            Indication::of(self.checks.iter().map(|c| c.outcome))
         };
         self
     }

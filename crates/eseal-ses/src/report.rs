@@ -148,6 +148,22 @@ pub enum Indication {
     Indeterminate,
 }
 
+impl Indication {
+    /// The rule for combining checks: FAILED if any failed, else INDETERMINATE if any is
+    /// indeterminate, else PASSED.
+    pub fn of(outcomes: impl IntoIterator<Item = Outcome>) -> Self {
+        let mut out = Indication::Passed;
+        for o in outcomes {
+            match o {
+                Outcome::Failed => return Indication::Failed,
+                Outcome::Indeterminate => out = Indication::Indeterminate,
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
 /// A report: the checks in the order they ran.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Report {
@@ -236,17 +252,7 @@ impl Report {
 
     /// FAILED if any check failed, else INDETERMINATE if any is indeterminate, else PASSED.
     pub fn indication(&self) -> Indication {
-        if self.checks.iter().any(|c| c.outcome == Outcome::Failed) {
-            Indication::Failed
-        } else if self
-            .checks
-            .iter()
-            .any(|c| c.outcome == Outcome::Indeterminate)
-        {
-            Indication::Indeterminate
-        } else {
-            Indication::Passed
-        }
+        Indication::of(self.checks.iter().map(|c| c.outcome))
     }
 
     /// The sub-indication of the first failed (else indeterminate) check.
