@@ -132,7 +132,8 @@ impl<'a> Tlv<'a> {
                     Asn1ErrorKind::BadLength,
                     base,
                     "indefinite length on a primitive value",
-                ));
+                )
+                .zh_context("基本类型的值使用了不定长编码"));
             }
             let value_start = pos;
             let mut rest = input.get(pos..).ok_or_else(|| trunc(pos))?;
@@ -168,11 +169,10 @@ impl<'a> Tlv<'a> {
         } else {
             let count = usize::from(first & 0x7F);
             if count > 4 {
-                return Err(Asn1Error::at(
-                    Asn1ErrorKind::BadLength,
-                    base,
-                    "length of length",
-                ));
+                return Err(
+                    Asn1Error::at(Asn1ErrorKind::BadLength, base, "length of length")
+                        .zh_context("长度字段的字节数"),
+                );
             }
             let bytes = input.get(pos..pos + count).ok_or_else(|| trunc(pos))?;
             pos += count;
@@ -196,7 +196,8 @@ impl<'a> Tlv<'a> {
                 Asn1ErrorKind::Truncated,
                 base,
                 format!("value of {len} bytes runs past the end"),
-            ));
+            )
+            .zh_context(format!("{len} 字节的值超出了数据末尾")));
         }
         let tlv = Tlv {
             tag,
@@ -219,7 +220,8 @@ impl<'a> Tlv<'a> {
                 Asn1ErrorKind::UnexpectedTag,
                 self.offset,
                 "expected a constructed value",
-            ));
+            )
+            .zh_context("此处应为结构类型的值"));
         }
         let mut out = Vec::new();
         let mut rest = self.value;
@@ -242,7 +244,11 @@ impl<'a> Tlv<'a> {
                 Asn1ErrorKind::UnexpectedTag,
                 self.offset,
                 format!("{what}: expected tag 0x{tag:02X}, found 0x{:02X}", self.tag),
-            ))
+            )
+            .zh_context(format!(
+                "{what}：应为标签 0x{tag:02X}，实为 0x{:02X}",
+                self.tag
+            )))
         }
     }
 
@@ -265,7 +271,8 @@ impl<'a> Tlv<'a> {
                         Asn1ErrorKind::UnexpectedTag,
                         child.offset,
                         format!("{what}: segment of another type in a constructed string"),
-                    ));
+                    )
+                    .zh_context(format!("{what}：分段字符串中有另一类型的分段")));
                 }
                 out.extend(child.string_bytes(what)?);
             }
@@ -313,7 +320,8 @@ impl<'a> Tlv<'a> {
                 Asn1ErrorKind::BadInteger,
                 self.offset,
                 format!("{what}: empty INTEGER"),
-            ));
+            )
+            .zh_context(format!("{what}：INTEGER 为空")));
         };
         if first & 0x80 != 0 {
             self.note(QuirkKind::NegativeInteger, what);
@@ -327,7 +335,11 @@ impl<'a> Tlv<'a> {
                 Asn1ErrorKind::BadInteger,
                 self.offset,
                 format!("{what}: {} bytes, at most {max_len}", magnitude.len()),
-            ));
+            )
+            .zh_context(format!(
+                "{what}：{} 字节，最多 {max_len} 字节",
+                magnitude.len()
+            )));
         }
         Ok(magnitude.to_vec())
     }
@@ -378,7 +390,8 @@ impl<'a> Tlv<'a> {
                 Asn1ErrorKind::BadBitString,
                 self.offset,
                 format!("{what}: empty BIT STRING"),
-            )),
+            )
+            .zh_context(format!("{what}：BIT STRING 为空"))),
         }
     }
 
@@ -391,7 +404,8 @@ impl<'a> Tlv<'a> {
                 Asn1ErrorKind::UnexpectedTag,
                 self.offset,
                 format!("{what}: unexpected tag 0x{:02X}", self.tag),
-            ))
+            )
+            .zh_context(format!("{what}：标签 0x{:02X} 不符合标准", self.tag)))
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod ber;
 pub mod der_out;
+pub mod der_text;
 pub mod quirk;
 
 pub use quirk::{Quirk, QuirkKind, QuirkLog};
@@ -51,6 +52,7 @@ pub struct Asn1Error {
     kind: Asn1ErrorKind,
     position: Option<usize>,
     context: String,
+    context_zh: Option<String>,
 }
 
 impl Asn1Error {
@@ -60,6 +62,7 @@ impl Asn1Error {
             kind,
             position: Some(position),
             context: context.into(),
+            context_zh: None,
         }
     }
 
@@ -69,7 +72,20 @@ impl Asn1Error {
             kind,
             position: None,
             context: context.into(),
+            context_zh: None,
         }
+    }
+
+    /// The same error with its context phrased in Chinese for [`Asn1Error::zh`] (structure
+    /// names such as `TLV header` need none).
+    pub fn zh_context(mut self, zh: impl Into<String>) -> Self {
+        self.context_zh = Some(zh.into());
+        self
+    }
+
+    /// The context in Chinese, when it was given one.
+    pub fn context_zh(&self) -> Option<&str> {
+        self.context_zh.as_deref()
     }
 
     /// The kind.
@@ -119,7 +135,8 @@ impl Asn1ErrorKind {
 impl Asn1Error {
     /// The error in Chinese.
     pub fn zh(&self) -> String {
-        let mut out = format!("{}：{}", self.context, self.kind.describe().0);
+        let context = self.context_zh.as_deref().unwrap_or(&self.context);
+        let mut out = format!("{context}：{}", self.kind.describe().0);
         if let Some(p) = self.position {
             out.push_str(&format!("（第 {p} 字节）"));
         }

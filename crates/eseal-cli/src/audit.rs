@@ -178,7 +178,7 @@ pub enum AuditCommand {
 }
 
 /// Runs `eseal audit`.
-pub fn run(cmd: AuditCommand) -> Result<u8> {
+pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
     match cmd {
         AuditCommand::Export {
             db,
@@ -325,11 +325,22 @@ pub fn run(cmd: AuditCommand) -> Result<u8> {
                 Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", key.display()))?;
             match verify(&export, &key, &origin, checkpoint.as_deref()) {
                 Ok(size) => {
-                    println!("OK: {size} entries, consistent with the signed checkpoint(s)");
+                    println!(
+                        "{}",
+                        lang.t(
+                            &format!("通过（OK）：{size} 项，与签名检查点一致"),
+                            &format!(
+                                "OK: {size} entries, consistent with the signed checkpoint(s)"
+                            ),
+                        )
+                    );
                     Ok(0)
                 }
-                Err(why) => {
-                    println!("FAILED: {why}");
+                Err((zh, en)) => {
+                    println!(
+                        "{}",
+                        lang.t(&format!("失败（FAILED）：{zh}"), &format!("FAILED: {en}"))
+                    );
                     Ok(1)
                 }
             }
@@ -346,14 +357,22 @@ pub(crate) async fn open_store(db: DbArgs) -> Result<Store> {
     })
 }
 
-/// Checks an export directory: see [`eseal_store::audit::verify_export`].
+/// Checks an export directory: see [`eseal_tlog::audit::verify_export`]; why not, in Chinese
+/// and English.
 fn verify(
     export: &Path,
     key: &Sm2PublicKey,
     origin: &str,
     earlier: Option<&Path>,
-) -> Result<u64, String> {
-    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+) -> Result<u64, (String, String)> {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).map_err(|e| {
+            (
+                format!("无法读取 {}：{}", p.display(), crate::i18n::io_zh(&e)),
+                format!("{}: {e}", p.display()),
+            )
+        })
+    };
     let note = read(&export.join("checkpoint"))?;
     let log = read(&export.join("log.jsonl"))?;
     let old = earlier.map(read).transpose()?;
@@ -363,5 +382,6 @@ fn verify(
     } else {
         String::new()
     };
-    eseal_store::audit::verify_archived_export(&archived, &log, &note, key, origin, old.as_deref())
+    eseal_tlog::audit::verify_archived_export(&archived, &log, &note, key, origin, old.as_deref())
+        .map_err(|e| (e.zh(), e.to_string()))
 }

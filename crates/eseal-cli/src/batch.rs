@@ -178,12 +178,14 @@ fn verify_one(file: &Path, policy: &eseal_ses::VerifyPolicy, lang: Lang) -> Row 
                 note,
             }
         }
-        Err(e @ eseal_doc::DocError::Incomplete(_)) => refused(printable(&e.to_string()).into()),
+        Err(e @ eseal_doc::DocError::Incomplete(_)) => {
+            refused(printable(lang.t(&e.zh(), &e.to_string())).into())
+        }
         Err(e) => Row {
             file: name,
             indication: Some(Indication::Failed),
             signatures: 0,
-            note: printable(&e.to_string()).into(),
+            note: printable(lang.t(&e.zh(), &e.to_string())).into(),
         },
     }
 }

@@ -128,7 +128,7 @@ pub fn verify_ofd_file(
                 &format!(
                     "{} 不完整或已损坏，无法验证（{}）：请重新获取完整的文件",
                     file.display(),
-                    printable(&e.to_string())
+                    printable(&e.zh())
                 ),
                 &format!(
                     "{} is incomplete or damaged and cannot be verified ({}): get the whole file again",
@@ -141,7 +141,7 @@ pub fn verify_ofd_file(
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string() })
+                    serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string(), "error_zh": e.zh() })
                 );
             } else {
                 println!(
@@ -149,7 +149,7 @@ pub fn verify_ofd_file(
                     lang.t("文件", "file"),
                     file.display(),
                     i18n::outcome_label(lang, eseal_ses::Outcome::Failed),
-                    printable(&e.to_string())
+                    printable(lang.t(&e.zh(), &e.to_string()))
                 );
             }
             return Ok(1);

@@ -108,3 +108,17 @@ pub fn signature_kind_label(lang: Lang, kind: &str) -> String {
         _ => eseal_core::text::printable(kind).to_string(),
     }
 }
+
+/// What an I/O error means, in Chinese (the OS's own message is English).
+pub fn io_zh(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "文件或目录不存在",
+        K::PermissionDenied => "没有权限",
+        K::AlreadyExists => "已经存在",
+        K::InvalidData => "内容不是有效的 UTF-8 文本",
+        K::IsADirectory => "这是目录，不是文件",
+        K::UnexpectedEof => "文件不完整",
+        _ => "读写失败",
+    }
+}

@@ -610,7 +610,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Sim(cmd) => service::sim(cmd),
         Command::Totp { secret } => service::totp(&secret),
         Command::Hsm(cmd) => service::hsm(cmd),
-        Command::Audit(cmd) => audit::run(cmd),
+        Command::Audit(cmd) => audit::run(cmd, lang),
         Command::User(cmd) => user::run(cmd),
         Command::Trust(cmd) => trust::run(cmd, lang),
         Command::TrustList(cmd) => trustlist::run(cmd, lang),

@@ -149,7 +149,7 @@ struct CertSummary {
     not_after: String,
 }
 
-fn cert_summary(der: &[u8]) -> Result<CertSummary, String> {
+fn cert_summary(der: &[u8]) -> Result<CertSummary, eseal_ses::report::Text> {
     CertificateInfo::from_der(der).map(|c| CertSummary {
         subject: c.subject,
         issuer: c.issuer,
@@ -185,7 +185,7 @@ struct SealSummary {
 fn cert_json(der: &[u8]) -> serde_json::Value {
     match cert_summary(der) {
         Ok(c) => serde_json::to_value(c).unwrap_or_default(),
-        Err(e) => serde_json::json!({ "error": e, "bytes": der.len() }),
+        Err(e) => serde_json::json!({ "error": e.en, "error_zh": e.zh, "bytes": der.len() }),
     }
 }
 

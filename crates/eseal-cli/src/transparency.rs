@@ -9,7 +9,7 @@
 use crate::i18n::Lang;
 use anyhow::{Context, Result, anyhow};
 use eseal_gm::Sm2PublicKey;
-use eseal_store::transparency::{SealEntry, SealProof};
+use eseal_tlog::seals::{SealEntry, SealProof};
 use std::path::Path;
 
 /// The SM3 (hex) of the seal data in each signature of `file` (an OFD, or a detached
@@ -79,28 +79,38 @@ pub fn check(
         required.push((name.to_owned(), read_key(Path::new(path))?));
     }
     let seals = seals_of(file, detached)?;
-    let verdict: Result<(u64, Vec<SealEntry>), String> = read_proof(proof)
-        .map_err(|e| format!("{e:#}"))
+    // Why not, in Chinese and English.
+    let verdict: Result<(u64, Vec<SealEntry>), (String, String)> = read_proof(proof)
+        .map_err(|e| {
+            (
+                format!("透明日志证明无法读取：{e:#}"),
+                format!("the seal log proof cannot be read: {e:#}"),
+            )
+        })
         .and_then(|p| {
             for (name, wkey) in &required {
-                eseal_tlog::Checkpoint::open(&p.checkpoint, name, wkey)
-                    .map_err(|e| format!("no valid cosignature by witness {name}: {e}"))?;
+                eseal_tlog::Checkpoint::open(&p.checkpoint, name, wkey).map_err(|e| {
+                    (
+                        format!("没有见证方 {name} 的有效联署签名：{}", e.zh()),
+                        format!("no valid cosignature by witness {name}: {e}"),
+                    )
+                })?;
             }
-            p.verify(&key)
+            p.verify(&key).map_err(|e| (e.zh(), e.to_string()))
         })
         .map(|(cp, entries)| (cp.size, entries));
     let mut failed = seals.is_empty();
     let mut lines = Vec::new();
     for sm3 in &seals {
         let line = match &verdict {
-            Err(why) => {
+            Err((zh, en)) => {
                 failed = true;
-                serde_json::json!({"seal_sm3": sm3, "outcome": "FAILED", "detail": why})
+                serde_json::json!({"seal_sm3": sm3, "outcome": "FAILED", "detail": en, "detail_zh": zh})
             }
             Ok((size, entries)) => match entries.iter().rposition(|e| e.seal_sm3 == *sm3) {
                 None => {
                     failed = true;
-                    serde_json::json!({"seal_sm3": sm3, "outcome": "FAILED", "detail": "the proof has no entry for this seal data"})
+                    serde_json::json!({"seal_sm3": sm3, "outcome": "FAILED", "detail": "the proof has no entry for this seal data", "detail_zh": "证明中没有这枚印章数据的条目"})
                 }
                 Some(i) => {
                     let e = &entries[i];
@@ -145,7 +155,10 @@ pub fn check(
                     l["state_at_checkpoint"].as_str().unwrap_or_default()
                 )
             } else {
-                l["detail"].as_str().unwrap_or_default().to_owned()
+                l[lang.t("detail_zh", "detail")]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
             };
             println!(
                 "{} {}: {} {detail}",
@@ -220,8 +233,7 @@ async fn monitor(
     state: &Path,
     seal: Option<&str>,
 ) -> Result<String> {
-    use eseal_store::transparency::Log;
-    let origin = Log::Seals.origin();
+    let origin = eseal_tlog::seals::SEALS_ORIGIN;
     let base = url.trim_end_matches('/');
     let http = reqwest::Client::new();
     let get = |path: String| {

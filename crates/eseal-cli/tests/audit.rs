@@ -67,7 +67,10 @@ fn export(data: &Path, key: &Path, out: &Path) {
 /// (exit code, stdout).
 fn verify(dir: &Path, key: &Path, earlier: Option<&Path>) -> (i32, String) {
     let mut c = eseal();
-    c.args(["audit", "verify"]).arg(dir).arg("--key").arg(key);
+    c.args(["--lang", "en", "audit", "verify"])
+        .arg(dir)
+        .arg("--key")
+        .arg(key);
     if let Some(e) = earlier {
         c.arg("--checkpoint").arg(e);
     }
@@ -151,6 +154,21 @@ fn exported_logs_verify_and_tampering_is_named() {
         write(dir, &ls);
     });
     assert!(out.contains("entry 400"), "{out}");
+    // The same verdict in Chinese, the default language.
+    let o = eseal()
+        .args(["audit", "verify"])
+        .arg(tmp.path().join("deleted"))
+        .arg("--key")
+        .arg(&public)
+        .output()
+        .unwrap();
+    let zh = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        zh.starts_with("失败（FAILED）") && zh.contains("第 400 项"),
+        "{zh}"
+    );
+    assert_eq!(eseal_testkit::english_prose(&zh), None, "{zh}");
     let out = case("inserted", &|dir| {
         let mut ls = lines.clone();
         ls.insert(700, lines[699].clone());

@@ -29,6 +29,26 @@ pub enum RevocationReason {
     Replaced,
 }
 
+impl RevocationReason {
+    /// What it means, in Chinese and in English (for reports and pages; the JSON keeps the
+    /// snake_case name).
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Dissolution => ("单位注销", "the organisation was dissolved"),
+            Self::Merger => ("单位合并", "the organisation merged"),
+            Self::PhysicalSealOutOfUse => ("实物印章停止使用", "the physical seal is out of use"),
+            Self::NoLongerUsed => ("印章不再使用", "the seal is no longer used"),
+            Self::KeyCompromise => ("密钥泄露", "the key was compromised"),
+            Self::DeviceDamaged => ("密钥载体损坏", "the device holding the key was damaged"),
+            Self::StolenOrLost => ("密钥载体被盗或遗失", "the device was stolen or lost"),
+            Self::Replaced => (
+                "因变更被新印章取代",
+                "replaced by a new seal through a change",
+            ),
+        }
+    }
+}
+
 /// The seal's recorded state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]

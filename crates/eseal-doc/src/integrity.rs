@@ -58,14 +58,19 @@ struct Entries {
 }
 
 fn parse_entries(node: &Node, path: &str) -> Result<Entries, DocError> {
-    let err = |why: &str| DocError::Xml {
+    let err = |zh: &str, en: &str| DocError::Xml {
         file: path.to_owned(),
-        why: why.to_owned(),
+        why: Text::new(zh, en),
     };
     if node.name != "OFDEntries" && node.name != "DocEntries" {
-        return Err(err("the root element is neither OFDEntries nor DocEntries"));
+        return Err(err(
+            "根元素既不是 OFDEntries 也不是 DocEntries",
+            "the root element is neither OFDEntries nor DocEntries",
+        ));
     }
-    let list = node.child("FileList").ok_or_else(|| err("no FileList"))?;
+    let list = node
+        .child("FileList")
+        .ok_or_else(|| err("缺少 FileList", "no FileList"))?;
     let files: Vec<Entry> = list
         .all("File")
         .map(|f| Entry {
@@ -74,20 +79,27 @@ fn parse_entries(node: &Node, path: &str) -> Result<Entries, DocError> {
         })
         .collect();
     if files.len() > crate::package::MAX_ENTRIES {
-        return Err(DocError::Limit(format!(
-            "{path} lists {} files; a package holds at most {}",
-            files.len(),
-            crate::package::MAX_ENTRIES
+        return Err(DocError::Limit(Text::new(
+            format!(
+                "{path} 列出了 {} 个文件；一个文件包最多 {} 个",
+                files.len(),
+                crate::package::MAX_ENTRIES
+            ),
+            format!(
+                "{path} lists {} files; a package holds at most {}",
+                files.len(),
+                crate::package::MAX_ENTRIES
+            ),
         )));
     }
     if files.iter().any(|f| f.loc.is_empty()) {
-        return Err(err("a File has no FileLoc"));
+        return Err(err("有一个 File 缺少 FileLoc", "a File has no FileLoc"));
     }
     let signed_value = node
         .child("SignedValueLoc")
         .map(|s| s.text.clone())
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| err("no SignedValueLoc"))?;
+        .ok_or_else(|| err("缺少 SignedValueLoc", "no SignedValueLoc"))?;
     Ok(Entries {
         id: node.attr("ID").unwrap_or_default().to_owned(),
         creator: node.attr("CreatorName").unwrap_or_default().to_owned(),
@@ -438,7 +450,7 @@ pub fn protect_ofd<R: Read + Seek, W: Write + Seek>(
     )
     .map_err(|e| DocError::Xml {
         file: SIGNED_VALUE_FILE.into(),
-        why: e.to_string(),
+        why: Text::new(e.zh(), e.to_string()),
     })?;
 
     let mut out = zip::ZipWriter::new(output);

@@ -92,7 +92,7 @@ pub(crate) enum Method {
 /// listing one large entry thousands of times costs one pass over it.
 pub(crate) type Digests = std::collections::HashMap<(String, Method, Option<[u8; 32]>), Vec<u8>>;
 
-fn method(name: Option<&str>) -> Result<Method, String> {
+fn method(name: Option<&str>) -> Result<Method, Text> {
     match name.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
         Some("sm3") | Some("1.2.156.10197.1.401") | Some("1.2.156.10197.1.401.1") => {
             Ok(Method::Sm3)
@@ -100,7 +100,10 @@ fn method(name: Option<&str>) -> Result<Method, String> {
         Some("1.2.156.10197.1.401.2") => Ok(Method::Sm3WithZ),
         Some("sha1") | Some("sha-1") | Some("1.3.14.3.2.26") => Ok(Method::Sha1),
         None | Some("md5") | Some("1.2.840.113549.2.5") => Ok(Method::Md5),
-        Some(other) => Err(format!("unknown CheckMethod {other:?}")),
+        Some(other) => Err(Text::new(
+            format!("未知的摘要方法（CheckMethod）{other:?}"),
+            format!("unknown CheckMethod {other:?}"),
+        )),
     }
 }
 
@@ -178,9 +181,15 @@ pub fn verify_ofd<R: Read + Seek>(
         let list = Node::parse(&pkg.read(&list_path)?, &list_path)?;
         let records = signature_records(&list, &list_path);
         if signatures.len() + records.len() > MAX_SIGNATURES {
-            return Err(DocError::Limit(format!(
-                "{list_path} lists {} signatures; at most {MAX_SIGNATURES} are verified",
-                signatures.len() + records.len()
+            return Err(DocError::Limit(Text::new(
+                format!(
+                    "{list_path} 列出了 {} 个签名；最多验证 {MAX_SIGNATURES} 个",
+                    signatures.len() + records.len()
+                ),
+                format!(
+                    "{list_path} lists {} signatures; at most {MAX_SIGNATURES} are verified",
+                    signatures.len() + records.len()
+                ),
             )));
         }
         // The files of every signature record (for what later signatures add).
@@ -275,9 +284,15 @@ fn verify_one<R: Read + Seek>(
         Err(e) => return Ok(fail(result, doc_error(&e))),
     };
     if info.references.len() > MAX_REFERENCES {
-        return Err(DocError::Limit(format!(
-            "{sig_path} lists {} references; at most {MAX_REFERENCES} are checked",
-            info.references.len()
+        return Err(DocError::Limit(Text::new(
+            format!(
+                "{sig_path} 列出了 {} 个引用；最多核对 {MAX_REFERENCES} 个",
+                info.references.len()
+            ),
+            format!(
+                "{sig_path} lists {} references; at most {MAX_REFERENCES} are checked",
+                info.references.len()
+            ),
         )));
     }
     result.provider = info.provider.clone();
@@ -397,7 +412,7 @@ fn verify_one<R: Read + Seek>(
     let mut protected = std::collections::HashSet::new();
     let mut repeated = std::collections::BTreeSet::new();
     match &m {
-        Err(why) => bad.push(Text::new(format!("不支持的摘要方法：{why}"), why.clone())),
+        Err(why) => bad.push(why.clone()),
         Ok(m) => {
             for r in &info.references {
                 let expected = Base64::decode_vec(r.check_value.trim()).unwrap_or_default();
@@ -651,7 +666,7 @@ pub(crate) fn sign_checks(
                     CheckId::SignerCertificate,
                     Outcome::Indeterminate,
                     Some(SubIndication::CryptoConstraintsFailure),
-                    Text::new(format!("证书的公钥不是 SM2 公钥：{e}"), e),
+                    e.prefixed("证书的公钥不可用", "the certificate's key cannot be used"),
                 );
                 return None;
             }
@@ -662,7 +677,7 @@ pub(crate) fn sign_checks(
                 CheckId::SignerCertificate,
                 Outcome::Indeterminate,
                 Some(SubIndication::SignedDataNotFound),
-                Text::new(format!("证书无法解析：{e}"), e),
+                e.prefixed("证书无法解析", "the certificate cannot be read"),
             );
             return None;
         }
@@ -683,7 +698,7 @@ pub(crate) fn sign_checks(
             CheckId::SignerSignature,
             Outcome::Failed,
             Some(SubIndication::SigCryptoFailure),
-            Text::new(format!("签名验证不通过：{why}"), why),
+            why.prefixed("签名验证不通过", "the signature does not verify"),
         ),
     }
     // No signing time in this form: the certificate is validated now.

@@ -7,7 +7,7 @@
 //! are beyond bounds (zip bombs). Files are hashed as streams; nothing large is held in
 //! memory, and an entry that inflates to more or fewer bytes than it declares is refused.
 
-use crate::error::DocError;
+use crate::error::{DocError, Text};
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 use std::sync::Arc;
@@ -64,9 +64,15 @@ fn spend(budget: &Budget, read: &mut u64, n: u64) -> Result<(), DocError> {
     }
     *read = read.saturating_add(n);
     match budget.max_bytes {
-        Some(max) if *read > max => Err(DocError::Limit(format!(
-            "more than {} MiB of the package's content would be read; verify it offline with `eseal verify`",
-            max >> 20
+        Some(max) if *read > max => Err(DocError::Limit(Text::new(
+            format!(
+                "需要读取的文件包内容超过 {} MiB；请用 `eseal verify` 离线验证",
+                max >> 20
+            ),
+            format!(
+                "more than {} MiB of the package's content would be read; verify it offline with `eseal verify`",
+                max >> 20
+            ),
         ))),
         _ => Ok(()),
     }
@@ -80,8 +86,9 @@ pub fn normalise(path: &str) -> Result<String, DocError> {
             "" | "." => {}
             ".." => {
                 if parts.pop().is_none() {
-                    return Err(DocError::Package(format!(
-                        "{path:?} points outside the package"
+                    return Err(DocError::Package(Text::new(
+                        format!("{path:?} 指向文件包之外"),
+                        format!("{path:?} points outside the package"),
                     )));
                 }
             }
@@ -95,68 +102,104 @@ impl<R: Read + Seek> Package<R> {
     /// Open and check a package.
     pub fn open(mut reader: R) -> Result<Self, DocError> {
         let layout = crate::zipcheck::check(&mut reader, MAX_ENTRIES)?;
-        let mut zip = zip::ZipArchive::new(reader)
-            .map_err(|e| DocError::Package(format!("not a ZIP: {e}")))?;
+        let mut zip = zip::ZipArchive::new(reader).map_err(|e| {
+            DocError::Package(Text::new(
+                "不是 ZIP 文件".to_string(),
+                format!("not a ZIP: {e}"),
+            ))
+        })?;
         // The library must see exactly the layout checked above, entry for entry.
         if zip.len() != layout.entries.len() {
-            return Err(DocError::Package(format!(
-                "the ZIP library reads {} entries where the central directory has {}",
-                zip.len(),
-                layout.entries.len()
+            return Err(DocError::Package(Text::new(
+                format!(
+                    "ZIP 库读到 {} 个条目，而中央目录有 {} 个",
+                    zip.len(),
+                    layout.entries.len()
+                ),
+                format!(
+                    "the ZIP library reads {} entries where the central directory has {}",
+                    zip.len(),
+                    layout.entries.len()
+                ),
             )));
         }
         let mut index = HashMap::new();
         let mut folded = HashMap::new();
         for (i, checked) in layout.entries.iter().enumerate() {
-            let entry = zip
-                .by_index_raw(i)
-                .map_err(|e| DocError::Package(format!("entry {i}: {e}")))?;
+            let entry = zip.by_index_raw(i).map_err(|e| {
+                DocError::Package(Text::new(
+                    format!("第 {i} 个条目无法读取"),
+                    format!("entry {i}: {e}"),
+                ))
+            })?;
             if entry.header_start() != checked.local_offset
                 || entry.name_raw() != checked.name.as_slice()
                 || entry.compressed_size() != checked.compressed
                 || entry.size() != checked.size
                 || entry.crc32() != checked.crc32
             {
-                return Err(DocError::Package(format!(
-                    "entry {i} ({:?}) reads differently through the ZIP library than its headers say",
-                    String::from_utf8_lossy(&checked.name)
+                return Err(DocError::Package(Text::new(
+                    format!(
+                        "第 {i} 个条目（{:?}）经 ZIP 库读出的内容与其文件头所述不同",
+                        String::from_utf8_lossy(&checked.name)
+                    ),
+                    format!(
+                        "entry {i} ({:?}) reads differently through the ZIP library than its headers say",
+                        String::from_utf8_lossy(&checked.name)
+                    ),
                 )));
             }
             let raw = entry
                 .name()
-                .map_err(|e| DocError::Package(format!("entry {i}: bad name: {e}")))?
+                .map_err(|e| {
+                    DocError::Package(Text::new(
+                        format!("第 {i} 个条目：名称无效"),
+                        format!("entry {i}: bad name: {e}"),
+                    ))
+                })?
                 .to_string();
             if raw.split(['/', '\\']).any(|p| p == "..") {
-                return Err(DocError::Package(format!(
-                    "entry {raw:?} climbs out of the package (`..`)"
+                return Err(DocError::Package(Text::new(
+                    format!("条目 {raw:?} 跳出了文件包（`..`）"),
+                    format!("entry {raw:?} climbs out of the package (`..`)"),
                 )));
             }
             if entry.is_dir() {
                 continue;
             }
             if entry.size() > MAX_ENTRY_SIZE {
-                return Err(DocError::Package(format!(
-                    "entry {raw:?} claims {} bytes",
-                    entry.size()
+                return Err(DocError::Package(Text::new(
+                    format!("条目 {raw:?} 声称有 {} 字节", entry.size()),
+                    format!("entry {raw:?} claims {} bytes", entry.size()),
                 )));
             }
             if entry.size() > (1 << 20) && entry.size() / entry.compressed_size().max(1) > MAX_RATIO
             {
-                return Err(DocError::Package(format!(
-                    "entry {raw:?} expands {}× (a zip bomb?)",
-                    entry.size() / entry.compressed_size().max(1)
+                return Err(DocError::Package(Text::new(
+                    format!(
+                        "条目 {raw:?} 解压后膨胀 {} 倍（可能是 ZIP 炸弹）",
+                        entry.size() / entry.compressed_size().max(1)
+                    ),
+                    format!(
+                        "entry {raw:?} expands {}× (a zip bomb?)",
+                        entry.size() / entry.compressed_size().max(1)
+                    ),
                 )));
             }
             let name = normalise(&raw)?;
             if name.is_empty() {
-                return Err(DocError::Package(format!("entry {raw:?} has no name")));
+                return Err(DocError::Package(Text::new(
+                    format!("条目 {raw:?} 没有名称"),
+                    format!("entry {raw:?} has no name"),
+                )));
             }
             let lower = name.to_lowercase();
             if index.insert(name.clone(), i).is_some()
                 || folded.insert(lower, name.clone()).is_some()
             {
-                return Err(DocError::Package(format!(
-                    "two entries are named {name:?} (duplicate entries are an attack)"
+                return Err(DocError::Package(Text::new(
+                    format!("有两个条目都名为 {name:?}（重复条目是一种攻击手法）"),
+                    format!("two entries are named {name:?} (duplicate entries are an attack)"),
                 )));
             }
         }
@@ -192,10 +235,10 @@ impl<R: Read + Seek> Package<R> {
         let entry = self
             .zip
             .by_index_raw(i)
-            .map_err(|e| DocError::Package(e.to_string()))?;
+            .map_err(|e| DocError::Package(Text::new("条目无法读取", e.to_string())))?;
         let name = entry
             .name()
-            .map_err(|e| DocError::Package(e.to_string()))?
+            .map_err(|e| DocError::Package(Text::new("条目名称无效", e.to_string())))?
             .to_string();
         Ok((entry, name))
     }
@@ -226,10 +269,12 @@ impl<R: Read + Seek> Package<R> {
             .index
             .get(&name)
             .ok_or_else(|| DocError::Missing(name.clone()))?;
-        let mut entry = self
-            .zip
-            .by_index(i)
-            .map_err(|e| DocError::Package(format!("{name}: {e}")))?;
+        let mut entry = self.zip.by_index(i).map_err(|e| {
+            DocError::Package(Text::new(
+                format!("{name}：无法读取"),
+                format!("{name}: {e}"),
+            ))
+        })?;
         let declared = entry.size();
         let mut buf = vec![0u8; 64 * 1024];
         let mut total = 0u64;
@@ -244,15 +289,17 @@ impl<R: Read + Seek> Package<R> {
             spend(&self.budget, &mut self.read, n as u64)?;
             total += n as u64;
             if total > declared {
-                return Err(DocError::Package(format!(
-                    "{name} expands beyond its declared size"
+                return Err(DocError::Package(Text::new(
+                    format!("{name} 解压后超出其声明的大小"),
+                    format!("{name} expands beyond its declared size"),
                 )));
             }
             sink(buf.get(..n).unwrap_or_default());
         }
         if total != declared {
-            return Err(DocError::Package(format!(
-                "{name} holds {total} bytes but declares {declared}"
+            return Err(DocError::Package(Text::new(
+                format!("{name} 实有 {total} 字节，却声明为 {declared} 字节"),
+                format!("{name} holds {total} bytes but declares {declared}"),
             )));
         }
         Ok(total)
@@ -271,8 +318,9 @@ impl<R: Read + Seek> Package<R> {
             }
         })?;
         if over {
-            return Err(DocError::Package(format!(
-                "{name} is larger than {MAX_READ} bytes"
+            return Err(DocError::Package(Text::new(
+                format!("{name} 超过 {MAX_READ} 字节"),
+                format!("{name} is larger than {MAX_READ} bytes"),
             )));
         }
         Ok(out)

@@ -4,7 +4,7 @@
 //! gains its Signatures pointer) and Signatures.xml; the new signature protects every other
 //! file, earlier signatures included.
 
-use crate::error::DocError;
+use crate::error::{DocError, Text};
 use crate::package::{Package, normalise};
 use crate::xml::{Node, resolve_loc};
 use base64ct::{Base64, Encoding};
@@ -126,12 +126,12 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
     let ofd_bytes = pkg.read("OFD.xml")?;
     let ofd_text = String::from_utf8(ofd_bytes.clone()).map_err(|_| DocError::Xml {
         file: "OFD.xml".into(),
-        why: "not UTF-8".into(),
+        why: Text::new("不是 UTF-8 文本", "not UTF-8"),
     })?;
     let ofd = Node::parse(&ofd_bytes, "OFD.xml")?;
     let body = ofd.child("DocBody").ok_or_else(|| DocError::Xml {
         file: "OFD.xml".into(),
-        why: "no DocBody".into(),
+        why: Text::new("缺少 DocBody", "no DocBody"),
     })?;
     let doc_root = normalise(&resolve_loc(
         &body
@@ -153,7 +153,7 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
                 .to_owned();
             let (at, prefix) = closing_tag(&ofd_text, "DocBody").ok_or_else(|| DocError::Xml {
                 file: "OFD.xml".into(),
-                why: "no </DocBody>".into(),
+                why: Text::new("缺少 </DocBody>", "no </DocBody>"),
             })?;
             let mut t = ofd_text.clone();
             t.insert_str(
@@ -199,7 +199,10 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         (SignatureKind::Seal, None) => {
             return Err(DocError::Xml {
                 file: "seal".into(),
-                why: "a Type=Seal signature needs a seal".into(),
+                why: Text::new(
+                    "Type=Seal 的签章需要一枚印章",
+                    "a Type=Seal signature needs a seal",
+                ),
             });
         }
         (SignatureKind::Sign, _) => None,
@@ -208,7 +211,7 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
         Some(seal) => {
             let view = seal.view().map_err(|e| DocError::Xml {
                 file: "seal".into(),
-                why: e.to_string(),
+                why: Text::new(e.zh(), e.to_string()),
             })?;
             let (w, h) = (view.picture.width as f32, view.picture.height as f32);
             let doc = Node::parse(&pkg.read(&doc_root)?, &doc_root)?;
@@ -240,8 +243,8 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
     );
     let new_list = match &old_list {
         Some(b) => {
-            let mut t = String::from_utf8(b.clone()).map_err(|_| DocError::Xml { file: list_path.clone(), why: "not UTF-8".into() })?;
-            let (at, prefix) = closing_tag(&t, "Signatures").ok_or_else(|| DocError::Xml { file: list_path.clone(), why: "no </Signatures>".into() })?;
+            let mut t = String::from_utf8(b.clone()).map_err(|_| DocError::Xml { file: list_path.clone(), why: Text::new("不是 UTF-8 文本", "not UTF-8") })?;
+            let (at, prefix) = closing_tag(&t, "Signatures").ok_or_else(|| DocError::Xml { file: list_path.clone(), why: Text::new("缺少 </Signatures>", "no </Signatures>") })?;
             t.insert_str(at, &record.replace("ofd:", &prefix));
             match closing_tag(&t, "MaxSignId") {
                 Some((end, p)) => {
@@ -251,7 +254,7 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
                     }
                 }
                 None => {
-                    let (at, prefix) = closing_tag(&t, "Signatures").ok_or_else(|| DocError::Xml { file: list_path.clone(), why: "no </Signatures>".into() })?;
+                    let (at, prefix) = closing_tag(&t, "Signatures").ok_or_else(|| DocError::Xml { file: list_path.clone(), why: Text::new("缺少 </Signatures>", "no </Signatures>") })?;
                     t.insert_str(at, &format!("<{prefix}MaxSignId>{annot_id}</{prefix}MaxSignId>"));
                 }
             }
@@ -403,7 +406,7 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
     // GB/T 35275 SignedData over its SM3 (Sign).
     let sig_err = |e: eseal_ses::SesError| DocError::Xml {
         file: "signature".into(),
-        why: e.to_string(),
+        why: Text::new(e.zh(), e.to_string()),
     };
     let signed_value = match seal {
         Some(seal) => {
@@ -424,7 +427,10 @@ pub fn sign_ofd<R: Read + Seek, W: Write + Seek>(
                     let view = signed.view();
                     let token = tsa(view.signature).map_err(|why| DocError::Xml {
                         file: "timestamp".into(),
-                        why,
+                        why: Text::new(
+                            "时间戳服务未能签发时间戳",
+                            format!("the TSA gave no timestamp: {why}"),
+                        ),
                     })?;
                     signed
                         .with_timestamp(token)
@@ -564,13 +570,16 @@ fn stamps<R: Read + Seek>(
     w: f32,
     h: f32,
 ) -> Result<Vec<Stamp>, DocError> {
-    let bad = |why: String| DocError::Xml {
+    let bad = |zh: String, en: String| DocError::Xml {
         file: "placement".into(),
-        why,
+        why: Text::new(zh, en),
     };
     let pages = pages(pkg, doc, doc_root);
     if pages.is_empty() {
-        return Err(bad(format!("{doc_root} lists no pages")));
+        return Err(bad(
+            format!("{doc_root} 没有列出任何页面"),
+            format!("{doc_root} lists no pages"),
+        ));
     }
     // A stamp nobody can see is not a visible seal (R-USE-5): it must lie on its page.
     let on_page = |n: usize, x: f32, y: f32, page_w: f32, page_h: f32| {
@@ -583,11 +592,18 @@ fn stamps<R: Read + Seek>(
         if fits {
             Ok(())
         } else {
-            Err(bad(format!(
-                "a {w:.0} × {h:.0} mm stamp at ({x}, {y}) mm does not lie on page {n}, which is {page_w:.0} × {page_h:.0} mm: give x from 0 to {:.0} and y from 0 to {:.0}",
-                (page_w - w).max(0.0),
-                (page_h - h).max(0.0)
-            )))
+            Err(bad(
+                format!(
+                    "放在 ({x}, {y}) 毫米处的 {w:.0} × {h:.0} 毫米印章不在第 {n} 页内，该页为 {page_w:.0} × {page_h:.0} 毫米：x 请取 0 至 {:.0}，y 请取 0 至 {:.0}",
+                    (page_w - w).max(0.0),
+                    (page_h - h).max(0.0)
+                ),
+                format!(
+                    "a {w:.0} × {h:.0} mm stamp at ({x}, {y}) mm does not lie on page {n}, which is {page_w:.0} × {page_h:.0} mm: give x from 0 to {:.0} and y from 0 to {:.0}",
+                    (page_w - w).max(0.0),
+                    (page_h - h).max(0.0)
+                ),
+            ))
         }
     };
     match placement {
@@ -596,10 +612,10 @@ fn stamps<R: Read + Seek>(
                 .checked_sub(1)
                 .and_then(|i| pages.get(i))
                 .ok_or_else(|| {
-                    bad(format!(
-                        "page {page} does not exist ({} pages)",
-                        pages.len()
-                    ))
+                    bad(
+                        format!("第 {page} 页不存在（共 {} 页）", pages.len()),
+                        format!("page {page} does not exist ({} pages)", pages.len()),
+                    )
                 })?;
             on_page(*page, *x, *y, *page_w, *page_h)?;
             Ok(vec![Stamp {
@@ -610,7 +626,10 @@ fn stamps<R: Read + Seek>(
         }
         Placement::Riding { y } => {
             if pages.len() < 2 {
-                return Err(bad("a riding seal needs at least two pages".into()));
+                return Err(bad(
+                    "骑缝章至少需要两页".into(),
+                    "a riding seal needs at least two pages".into(),
+                ));
             }
             for (i, (_, _, page_w, page_h)) in pages.iter().enumerate() {
                 on_page(i + 1, page_w - w, *y, *page_w, *page_h)?;
@@ -638,7 +657,7 @@ fn stamps<R: Read + Seek>(
         }
         Placement::Keyword(word) => {
             if word.trim().is_empty() {
-                return Err(bad("the keyword is empty".into()));
+                return Err(bad("关键字为空".into(), "the keyword is empty".into()));
             }
             for (id, content, page_w, page_h) in &pages {
                 let Ok(bytes) = pkg.read(content) else {
@@ -697,7 +716,10 @@ fn stamps<R: Read + Seek>(
                     }
                 }
             }
-            Err(bad(format!("the keyword {word:?} is on no page")))
+            Err(bad(
+                format!("所有页面上都没有关键字 {word:?}"),
+                format!("the keyword {word:?} is on no page"),
+            ))
         }
     }
 }
@@ -744,19 +766,31 @@ impl Sink {
     fn finish(self, name: &str, size: u64, crc32: u32) -> Result<String, DocError> {
         let c = match self {
             Sink::Stored(c) => c,
-            Sink::Deflated(d) => d
-                .finish()
-                .map_err(|e| DocError::Package(format!("{name}: bad deflate data: {e}")))?,
+            Sink::Deflated(d) => d.finish().map_err(|e| {
+                DocError::Package(Text::new(
+                    format!("{name}：deflate 压缩数据损坏"),
+                    format!("{name}: bad deflate data: {e}"),
+                ))
+            })?,
         };
         if c.len != size {
-            return Err(DocError::Package(format!(
-                "{name} holds {} bytes but declares {size}: a package that could never verify is not signed",
-                c.len
+            return Err(DocError::Package(Text::new(
+                format!(
+                    "{name} 实有 {} 字节，却声明为 {size} 字节：不对一个永远无法验证通过的文件包签章",
+                    c.len
+                ),
+                format!(
+                    "{name} holds {} bytes but declares {size}: a package that could never verify is not signed",
+                    c.len
+                ),
             )));
         }
         if c.crc.sum() != crc32 {
-            return Err(DocError::Package(format!(
-                "{name}: its CRC-32 is not the one its headers declare (the entry is damaged)"
+            return Err(DocError::Package(Text::new(
+                format!("{name}：CRC-32 与文件头声明的不一致（条目已损坏）"),
+                format!(
+                    "{name}: its CRC-32 is not the one its headers declare (the entry is damaged)"
+                ),
             )));
         }
         Ok(Base64::encode_string(c.sm3.finalize().as_bytes()))

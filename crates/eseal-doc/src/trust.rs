@@ -23,7 +23,12 @@ impl CertificateValidator for PkiValidator {
                 return ChainVerdict {
                     outcome: Outcome::Indeterminate,
                     sub_indication: Some(SubIndication::CertificateChainGeneralFailure),
-                    detail: Text::new(format!("证书无法解析：{e}"), e.to_string()),
+                    detail: {
+                        Text::new(
+                            "证书无法解析：不是有效的 DER X.509 证书",
+                            format!("the certificate cannot be read: {e}"),
+                        )
+                    },
                 };
             }
         };

@@ -1,7 +1,7 @@
 //! A small namespace-agnostic XML tree (OFD files use `ofd:`, old namespaces, or none; element
 //! order varies between producers: formats.md E21–E24), and the OFD signature structures.
 
-use crate::error::DocError;
+use crate::error::{DocError, Text};
 use quick_xml::events::Event;
 
 /// An element: local name, attributes (local names), children, text.
@@ -27,18 +27,21 @@ impl Node {
     /// Parse XML bytes (a UTF-8 BOM and leading blank lines are fine).
     pub fn parse(bytes: &[u8], file: &str) -> Result<Node, DocError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let err = |why: String| DocError::Xml {
+        let err = |zh: String, en: String| DocError::Xml {
             file: file.to_owned(),
-            why,
+            why: Text::new(zh, en),
         };
         let mut reader = quick_xml::Reader::from_reader(bytes);
         reader.config_mut().trim_text(true);
         let mut stack: Vec<Node> = vec![Node::default()];
         let mut buf = Vec::new();
         loop {
-            let ev = reader
-                .read_event_into(&mut buf)
-                .map_err(|e| err(format!("at byte {}: {e}", reader.buffer_position())))?;
+            let ev = reader.read_event_into(&mut buf).map_err(|e| {
+                err(
+                    format!("第 {} 字节处 XML 语法错误", reader.buffer_position()),
+                    format!("at byte {}: {e}", reader.buffer_position()),
+                )
+            })?;
             let empty = matches!(ev, Event::Empty(_));
             match ev {
                 Event::Start(e) | Event::Empty(e) => {
@@ -47,10 +50,23 @@ impl Node {
                         ..Default::default()
                     };
                     for a in e.attributes() {
-                        let a = a.map_err(|e| err(e.to_string()))?;
+                        let a = a.map_err(|e| {
+                            err(
+                                format!("第 {} 字节处的属性无法读取", reader.buffer_position()),
+                                e.to_string(),
+                            )
+                        })?;
                         let v = a
                             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .map_err(|e| err(e.to_string()))?
+                            .map_err(|e| {
+                                err(
+                                    format!(
+                                        "第 {} 字节处的属性值无法读取（字符引用无效）",
+                                        reader.buffer_position()
+                                    ),
+                                    e.to_string(),
+                                )
+                            })?
                             .into_owned();
                         node.attrs
                             .push((local(&String::from_utf8_lossy(a.key.as_ref().as_ref())), v));
@@ -58,23 +74,27 @@ impl Node {
                     if empty {
                         stack
                             .last_mut()
-                            .ok_or_else(|| err("unbalanced".into()))?
+                            .ok_or_else(|| {
+                                err("元素的开始与结束标签不配对".into(), "unbalanced".into())
+                            })?
                             .children
                             .push(node);
                     } else {
                         if stack.len() > MAX_DEPTH {
-                            return Err(err("nested too deeply".into()));
+                            return Err(err("嵌套过深".into(), "nested too deeply".into()));
                         }
                         stack.push(node);
                     }
                 }
                 Event::End(_) => {
-                    let node = stack
-                        .pop()
-                        .ok_or_else(|| err("unbalanced end tag".into()))?;
+                    let node = stack.pop().ok_or_else(|| {
+                        err("多余或不配对的结束标签".into(), "unbalanced end tag".into())
+                    })?;
                     stack
                         .last_mut()
-                        .ok_or_else(|| err("unbalanced end tag".into()))?
+                        .ok_or_else(|| {
+                            err("多余或不配对的结束标签".into(), "unbalanced end tag".into())
+                        })?
                         .children
                         .push(node);
                 }
@@ -113,13 +133,16 @@ impl Node {
             buf.clear();
         }
         if stack.len() != 1 {
-            return Err(err("the document ends inside an element".into()));
+            return Err(err(
+                "文档在一个元素中间结束".into(),
+                "the document ends inside an element".into(),
+            ));
         }
         let root = stack.pop().unwrap_or_default();
         root.children
             .into_iter()
             .next()
-            .ok_or_else(|| err("no root element".into()))
+            .ok_or_else(|| err("没有根元素".into(), "no root element".into()))
     }
 
     /// The first child with this local name.
@@ -226,17 +249,17 @@ pub fn signature_records(list: &Node, path: &str) -> Vec<SignatureRecord> {
 
 /// Read a Signature.xml at `path`.
 pub fn signature_xml(node: &Node, path: &str) -> Result<SignatureXml, DocError> {
-    let err = |why: &str| DocError::Xml {
+    let err = |zh: &str, en: &str| DocError::Xml {
         file: path.to_owned(),
-        why: why.to_owned(),
+        why: Text::new(zh, en),
     };
     let dir = dir_of(path);
     let info = node
         .child("SignedInfo")
-        .ok_or_else(|| err("no SignedInfo"))?;
+        .ok_or_else(|| err("缺少 SignedInfo", "no SignedInfo"))?;
     let refs = info
         .child("References")
-        .ok_or_else(|| err("no References"))?;
+        .ok_or_else(|| err("缺少 References", "no References"))?;
     let provider = info
         .child("Provider")
         .map(|p| {
@@ -267,7 +290,7 @@ pub fn signature_xml(node: &Node, path: &str) -> Result<SignatureXml, DocError> 
     let signed_value = node
         .child("SignedValue")
         .map(|v| resolve_loc(&v.text, dir))
-        .ok_or_else(|| err("no SignedValue"))?;
+        .ok_or_else(|| err("缺少 SignedValue", "no SignedValue"))?;
     Ok(SignatureXml {
         provider,
         check_method: refs.attr("CheckMethod").map(str::to_owned),

@@ -249,10 +249,27 @@ fn zip_attacks_are_refused() {
         ("OFD.XML", "two entries"),
     ] {
         let t = rewrite(&original, |_, d| Some(d.to_vec()), &[(name, b"<x/>")]);
-        let err = Package::open(Cursor::new(t)).unwrap_err().to_string();
-        assert!(err.contains(why) || err.contains("climbs"), "{name}: {err}");
+        let err = Package::open(Cursor::new(t)).unwrap_err();
+        let (en, zh) = (err.to_string(), err.zh());
+        assert!(en.contains(why) || en.contains("climbs"), "{name}: {en}");
+        assert_eq!(eseal_testkit::english_prose(&zh), None, "{name}: {zh}");
     }
-    assert!(Package::open(Cursor::new(b"not a zip".to_vec())).is_err());
+    // Cut short, not a ZIP, damaged central directory: said in Chinese too.
+    let mut cut = original.clone();
+    cut.truncate(original.len() - 30);
+    let mut damaged = original.clone();
+    let eocd = damaged.len() - 22;
+    damaged[eocd + 16] ^= 0x01; // the central directory's offset
+    for (what, bytes) in [
+        ("not a zip", b"not a zip".to_vec()),
+        ("cut short", cut),
+        ("damaged directory", damaged),
+    ] {
+        let err = Package::open(Cursor::new(bytes)).unwrap_err();
+        let zh = err.zh();
+        assert_eq!(eseal_testkit::english_prose(&zh), None, "{what}: {zh}");
+        assert_ne!(zh, err.to_string(), "{what}");
+    }
     // A signature list pointing outside the package.
     let t = rewrite(
         &original,

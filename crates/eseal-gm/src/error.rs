@@ -130,10 +130,39 @@ impl ErrorKind {
     }
 }
 
+/// What was being done, in Chinese (the contexts are the fixed names of this crate).
+fn context_zh(context: &'static str) -> &'static str {
+    match context {
+        "signer ID" => "签名者标识",
+        "SM2 signing key" => "SM2 签名私钥",
+        "seeded random lock" => "确定性随机数源",
+        "encode SPKI" => "编码公钥（SPKI）",
+        "encode SPKI PEM" => "编码公钥 PEM",
+        "encode PKCS#8" => "编码私钥（PKCS#8）",
+        "SM4-GCM encrypt" => "SM4-GCM 加密",
+        "SM4-GCM decrypt" => "SM4-GCM 解密",
+        "SM4-CBC decrypt" => "SM4-CBC 解密",
+        "SM2 verify" => "SM2 验签",
+        "SM2 verify (prehash)" => "SM2 验签（预先摘要）",
+        "SM2 sign" => "SM2 签名",
+        "SM2 public key" => "SM2 公钥",
+        "SM2 public key point" => "SM2 公钥点",
+        "SM2 private scalar" => "SM2 私钥",
+        "SM2 key generation" => "SM2 密钥生成",
+        "SM2 SubjectPublicKeyInfo" => "SM2 公钥信息（SubjectPublicKeyInfo）",
+        "SM2 PUBLIC KEY PEM" => "SM2 公钥 PEM",
+        "SM2 PKCS#8 PRIVATE KEY PEM" => "SM2 私钥 PEM（PKCS#8）",
+        "SM2 PKCS#8 DER" => "SM2 私钥 DER（PKCS#8）",
+        "SM2 EC PRIVATE KEY PEM" => "SM2 私钥 PEM（EC PRIVATE KEY）",
+        "OS random" => "操作系统随机数源",
+        other => other,
+    }
+}
+
 impl Error {
     /// The error in Chinese.
     pub fn zh(&self) -> String {
-        let mut out = format!("{}：{}", self.context, self.kind.describe().0);
+        let mut out = format!("{}：{}", context_zh(self.context), self.kind.describe().0);
         if let Some(p) = self.position {
             out.push_str(&format!("（第 {p} 字节）"));
         }

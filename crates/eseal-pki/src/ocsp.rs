@@ -392,7 +392,7 @@ pub fn check_response(
                     let raw = one.raw;
                     v.push(Certificate::from_der(raw).map_err(|e| {
                         err(
-                            format!("OCSP 应答所附的证书无法解析：{e}"),
+                            "OCSP 应答所附的证书不是有效的 DER X.509 证书".to_owned(),
                             format!("a certificate in the OCSP answer cannot be read: {e}"),
                         )
                     })?);

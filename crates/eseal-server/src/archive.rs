@@ -49,6 +49,24 @@ pub struct Bad {
     pub en: String,
 }
 
+/// Why a JSON part of the package cannot be read, in Chinese and English, with its line and
+/// column (the parser's own message is English only).
+fn json_error(e: &serde_json::Error) -> (String, String) {
+    use serde_json::error::Category;
+    let (zh, en) = match e.classify() {
+        Category::Syntax => ("不是合法的 JSON", "not well-formed JSON"),
+        Category::Eof => ("内容不完整", "the text ends too early"),
+        Category::Data | Category::Io => (
+            "字段或取值不符合规定格式",
+            "a field or value is not in the documented form",
+        ),
+    };
+    (
+        format!("{zh}（第 {} 行第 {} 列）", e.line(), e.column()),
+        format!("{en} at line {}, column {} ({e})", e.line(), e.column()),
+    )
+}
+
 fn bad(zh: impl Into<String>, en: impl Into<String>) -> Bad {
     Bad {
         zh: zh.into(),
@@ -180,6 +198,53 @@ struct Cursor<'a> {
     pos: usize,
 }
 
+/// A ZIP field's name (`local header: CRC-32`) in Chinese, for the reader of a report.
+fn field_zh(what: &str) -> String {
+    let (part, field) = what.split_once(": ").unwrap_or(("", what));
+    let part = match part {
+        "local header" => "本地文件头",
+        "central directory" => "中央目录",
+        "end of central directory" => "中央目录结束记录",
+        other => other,
+    };
+    let field = match field {
+        "signature" => "签名标记",
+        "version needed" => "所需版本",
+        "version made by" => "制作版本",
+        "flags" => "标志位",
+        "compression method" => "压缩方法",
+        "compression method (stored)" => "压缩方法（须为不压缩）",
+        "modification time" => "修改时间",
+        "modification date" => "修改日期",
+        "CRC-32" => "CRC-32",
+        "compressed size" => "压缩后大小",
+        "size" => "大小",
+        "name length" => "名称长度",
+        "name" => "名称",
+        "extra field length" => "扩展字段长度",
+        "comment length" => "注释长度",
+        "disk number" => "分卷号",
+        "internal attributes" => "内部属性",
+        "external attributes" => "外部属性",
+        "local header offset" => "本地文件头偏移",
+        "central directory disk" => "中央目录所在分卷",
+        "central directory offset" => "中央目录偏移",
+        "central directory size" => "中央目录大小",
+        "entries on this disk" => "本分卷条目数",
+        "entries" => "条目数",
+        "file name" => "文件名",
+        other => match other.strip_prefix("the content of ") {
+            Some(name) => return format!("{name} 的内容"),
+            None => other,
+        },
+    };
+    if part.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{part}的{field}")
+    }
+}
+
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], Bad> {
         let end = self.pos.checked_add(n).filter(|e| *e <= self.bytes.len());
@@ -190,7 +255,7 @@ impl<'a> Cursor<'a> {
                 Ok(s)
             }
             None => Err(bad(
-                format!("第 {} 字节处：{what} 超出文件末尾", self.pos),
+                format!("第 {} 字节处：{} 超出文件末尾", self.pos, field_zh(what)),
                 format!("at byte {}: {what} runs past the end of the file", self.pos),
             )),
         }
@@ -216,7 +281,10 @@ impl<'a> Cursor<'a> {
             Ok(())
         } else {
             Err(bad(
-                format!("第 {at} 字节处：{what} 为 {got:#06x}，归档包格式要求 {want:#06x}"),
+                format!(
+                    "第 {at} 字节处：{} 为 {got:#06x}，归档包格式要求 {want:#06x}",
+                    field_zh(what)
+                ),
                 format!(
                     "at byte {at}: {what} is {got:#06x} where the package format has {want:#06x}"
                 ),
@@ -230,7 +298,10 @@ impl<'a> Cursor<'a> {
             Ok(())
         } else {
             Err(bad(
-                format!("第 {at} 字节处：{what} 为 {got:#010x}，应为 {want:#010x}"),
+                format!(
+                    "第 {at} 字节处：{} 为 {got:#010x}，应为 {want:#010x}",
+                    field_zh(what)
+                ),
                 format!("at byte {at}: {what} is {got:#010x} where {want:#010x} belongs"),
             ))
         }
@@ -303,11 +374,11 @@ pub fn read_zip(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Bad> {
             })?
             .to_owned();
         valid_name(&name)?;
-        let data = c.take(size, &format!("the content of {name}"))?;
+        let data = c.take(size, &format!("the content of {name:?}"))?;
         if crc32fast::hash(data) != crc {
             return Err(bad(
-                format!("{name}：内容与其 CRC-32 不符"),
-                format!("{name}: its content does not match its CRC-32"),
+                format!("{name:?}：内容与其 CRC-32 不符"),
+                format!("{name:?}: its content does not match its CRC-32"),
             ));
         }
         if let Some(prev) = entries.last() {
@@ -318,9 +389,9 @@ pub fn read_zip(bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Bad> {
             };
             if !in_order || name == "mimetype" {
                 return Err(bad(
-                    format!("{name}：文件不按规定顺序（mimetype 在先，其余按名称）或重复"),
+                    format!("{name:?}：文件不按规定顺序（mimetype 在先，其余按名称）或重复"),
                     format!(
-                        "{name}: files out of the package order (mimetype first, then by name) or repeated"
+                        "{name:?}: files out of the package order (mimetype first, then by name) or repeated"
                     ),
                 ));
             }
@@ -891,7 +962,7 @@ pub fn verify(archive: &[u8], opts: &VerifyOptions) -> ArchiveReport {
                     "timestamp",
                     Some(k),
                     Outcome::Failed,
-                    format!("第 {k} 个时间戳无法解析：{e}"),
+                    format!("第 {k} 个时间戳无法解析：{}", e.zh()),
                     format!("timestamp {k} cannot be read: {e}"),
                 );
                 tsa_certs.push(None);
@@ -949,8 +1020,8 @@ pub fn verify(archive: &[u8], opts: &VerifyOptions) -> ArchiveReport {
                             "timestamp",
                             Some(k),
                             Outcome::Failed,
-                            format!("第 {k} 个时间戳不成立：{why}"),
-                            format!("timestamp {k} does not hold: {why}"),
+                            format!("第 {k} 个时间戳不成立：{}", why.zh),
+                            format!("timestamp {k} does not hold: {}", why.en),
                         );
                         tsa_certs.push(None);
                     }
@@ -1098,9 +1169,10 @@ fn check_manifest(
 ) -> Result<usize, Bad> {
     let path = manifest_path(k);
     let m: Manifest = serde_json::from_slice(bytes).map_err(|e| {
+        let (zh, en) = json_error(&e);
         bad(
-            format!("{path} 不是规定格式的清单：{e}"),
-            format!("{path} is not a manifest in the documented form: {e}"),
+            format!("{path} 不是规定格式的清单：{zh}"),
+            format!("{path} is not a manifest in the documented form: {en}"),
         )
     })?;
     if m.format != FORMAT || m.sequence != k || &m.document != document {
@@ -1183,7 +1255,7 @@ fn verify_document(
                         "signature",
                         None,
                         Outcome::Failed,
-                        format!("{} 不是可验证的 OFD：{e}", document.file),
+                        format!("{} 不是可验证的 OFD：{}", document.file, e.zh()),
                         format!("{} is not an OFD that can be verified: {e}", document.file),
                     );
                     return Vec::new();
@@ -1208,7 +1280,7 @@ fn verify_document(
                         "signature",
                         None,
                         Outcome::Failed,
-                        format!("{} 不是电子签章数据：{e}", document.file),
+                        format!("{} 不是电子签章数据：{}", document.file, e.zh()),
                         format!("{} is not an SES_Signature: {e}", document.file),
                     );
                     return Vec::new();
@@ -1323,13 +1395,16 @@ fn verify_statuses(files: &BTreeMap<String, Vec<u8>>, r: &mut ArchiveReport) {
                     s.id, s.status, s.at, s.source
                 ),
             ),
-            Err(e) => r.push(
-                "seal_status",
-                None,
-                Outcome::Failed,
-                format!("{path} 不是规定格式的状态答复：{e}"),
-                format!("{path} is not a status answer in the documented form: {e}"),
-            ),
+            Err(e) => {
+                let (zh, en) = json_error(&e);
+                r.push(
+                    "seal_status",
+                    None,
+                    Outcome::Failed,
+                    format!("{path} 不是规定格式的状态答复：{zh}"),
+                    format!("{path} is not a status answer in the documented form: {en}"),
+                )
+            }
         }
     }
 }
@@ -1377,10 +1452,10 @@ fn verify_transparency(
         }
     };
     for (path, bytes) in proofs {
-        let proof: Result<eseal_store::transparency::SealProof, _> = serde_json::from_slice(bytes);
+        let proof: Result<eseal_tlog::seals::SealProof, _> = serde_json::from_slice(bytes);
         let checked = proof
-            .map_err(|e| e.to_string())
-            .and_then(|p| p.verify(&key.0));
+            .map_err(|e| json_error(&e))
+            .and_then(|p| p.verify(&key.0).map_err(|e| (e.zh(), e.to_string())));
         match checked {
             Ok((cp, entries)) if entries.iter().any(|e| seals.contains(&e.seal_sm3)) => {
                 let e = entries.iter().rev().find(|e| seals.contains(&e.seal_sm3));
@@ -1411,12 +1486,12 @@ fn verify_transparency(
                 format!("{path}：证明中没有文档所用印章"),
                 format!("{path}: the proof names none of the document's seals"),
             ),
-            Err(why) => r.push(
+            Err((zh, en)) => r.push(
                 "transparency",
                 None,
                 Outcome::Failed,
-                format!("{path}：透明日志证明不成立：{why}"),
-                format!("{path}: the seal log proof does not hold: {why}"),
+                format!("{path}：透明日志证明不成立：{zh}"),
+                format!("{path}: the seal log proof does not hold: {en}"),
             ),
         }
     }

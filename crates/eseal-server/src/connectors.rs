@@ -490,7 +490,10 @@ impl NationalClient {
         }
         let unreachable = |e: &dyn std::fmt::Display| {
             StatusProblem::new(
-                format!("无法从全国一体化平台 {} 取得印章状态：{e}", self.base),
+                format!(
+                    "无法从全国一体化平台 {} 取得印章状态（无法连接、超时或地址无效）",
+                    self.base
+                ),
                 format!(
                     "no seal status from the national platform {}: {e}",
                     self.base
@@ -559,7 +562,9 @@ impl NationalClient {
         let wire: StatusWire = serde_json::from_slice(&body).map_err(|e| {
             StatusProblem::new(
                 format!(
-                    "全国一体化平台的状态答复不是约定的格式（{e}）：{}",
+                    "全国一体化平台的状态答复不是约定的格式（第 {} 行第 {} 列）：{}",
+                    e.line(),
+                    e.column(),
                     snippet()
                 ),
                 format!(

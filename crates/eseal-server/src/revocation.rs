@@ -12,6 +12,7 @@
 use eseal_pki::crl::Crl;
 use eseal_pki::ocsp::{self, OcspStatus};
 use eseal_pki::{Certificate, Purpose, TrustStore};
+use eseal_ses::report::Text;
 use eseal_ses::{CertificateRole, CertificateValidator, ChainVerdict};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -51,7 +52,7 @@ impl Default for Limits {
 #[derive(Debug, Clone)]
 enum Cached {
     Bytes(Vec<u8>),
-    Failed(String),
+    Failed(Text),
 }
 
 /// The fetcher and its cache (shared by every verification of a process).
@@ -61,13 +62,28 @@ pub struct OnlineRevocation {
     cache: Mutex<HashMap<String, (Cached, Instant)>>,
 }
 
+/// Why a server could not be reached, in both languages (the HTTP client's own message is
+/// English only and is kept in the English text).
+fn unreachable(e: &reqwest::Error) -> Text {
+    let zh = if e.is_timeout() {
+        "无法连接：超时"
+    } else if e.is_connect() {
+        "无法连接：连接被拒绝或地址不可达"
+    } else if e.is_body() || e.is_decode() {
+        "答复读取中断"
+    } else {
+        "无法连接"
+    };
+    Text::new(zh, format!("cannot reach: {e}"))
+}
+
 /// What one fetch gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fetched {
     /// The body.
     Body(Vec<u8>),
     /// Why there is none.
-    Failed(String),
+    Failed(Text),
 }
 
 impl OnlineRevocation {
@@ -100,21 +116,24 @@ impl OnlineRevocation {
     /// One HTTP exchange, on a thread of its own (callable from any context, async or not).
     fn exchange(&self, url: &str, post: Option<Vec<u8>>, max: usize) -> Fetched {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Fetched::Failed(format!("not an http(s) URL: {url}"));
+            return Fetched::Failed(Text::new(
+                format!("不是 http(s) 地址：{url}"),
+                format!("not an http(s) URL: {url}"),
+            ));
         }
         let (url_owned, timeout) = (url.to_owned(), self.limits.timeout);
         let work = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| Text::new("无法启动网络请求", e.to_string()))?;
             rt.block_on(async move {
                 let client = reqwest::Client::builder()
                     .timeout(timeout + Duration::from_secs(1))
                     .connect_timeout(timeout)
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| Text::new("无法建立 HTTP 客户端", e.to_string()))?;
                 let req = match post {
                     Some(body) => client
                         .post(&url_owned)
@@ -123,29 +142,38 @@ impl OnlineRevocation {
                     None => client.get(&url_owned),
                 };
                 let fetch = async {
-                    let mut r = req.send().await.map_err(|e| format!("cannot reach: {e}"))?;
+                    let mut r = req.send().await.map_err(|e| unreachable(&e))?;
                     if !r.status().is_success() {
-                        return Err(format!("HTTP {}", r.status()));
+                        return Err(Text::new(
+                            format!("服务答复 HTTP {}", r.status().as_u16()),
+                            format!("HTTP {}", r.status()),
+                        ));
                     }
                     let mut body = Vec::new();
-                    while let Some(chunk) = r.chunk().await.map_err(|e| e.to_string())? {
+                    while let Some(chunk) = r.chunk().await.map_err(|e| unreachable(&e))? {
                         if body.len() + chunk.len() > max {
-                            return Err(format!("the answer is larger than {max} bytes"));
+                            return Err(Text::new(
+                                format!("答复超过 {max} 字节，未读取"),
+                                format!("the answer is larger than {max} bytes"),
+                            ));
                         }
                         body.extend_from_slice(&chunk);
                     }
                     Ok(body)
                 };
                 // The whole exchange, body included, within the timeout.
-                tokio::time::timeout(timeout, fetch)
-                    .await
-                    .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?
+                tokio::time::timeout(timeout, fetch).await.map_err(|_| {
+                    Text::new(
+                        format!("{} 秒内没有答复", timeout.as_secs()),
+                        format!("no answer within {} s", timeout.as_secs()),
+                    )
+                })?
             })
         });
         match work.join() {
             Ok(Ok(body)) => Fetched::Body(body),
             Ok(Err(e)) => Fetched::Failed(e),
-            Err(_) => Fetched::Failed("the fetch failed".into()),
+            Err(_) => Fetched::Failed(Text::new("查询失败", "the fetch failed")),
         }
     }
 
@@ -162,7 +190,10 @@ impl OnlineRevocation {
         let (body, nonce) = match self.cached(&key) {
             Some(Cached::Bytes(b)) => (b, None),
             Some(Cached::Failed(why)) => {
-                return Err((format!("OCSP {url}：{why}"), format!("OCSP {url}: {why}")));
+                return Err((
+                    format!("OCSP {url}：{}", why.zh),
+                    format!("OCSP {url}: {}", why.en),
+                ));
             }
             None => {
                 let mut nonce = [0u8; 16];
@@ -179,7 +210,10 @@ impl OnlineRevocation {
                     Fetched::Body(b) => (b, Some(nonce)),
                     Fetched::Failed(why) => {
                         self.remember(&key, Cached::Failed(why.clone()), self.limits.failure_ttl);
-                        return Err((format!("OCSP {url}：{why}"), format!("OCSP {url}: {why}")));
+                        return Err((
+                            format!("OCSP {url}：{}", why.zh),
+                            format!("OCSP {url}: {}", why.en),
+                        ));
                     }
                 }
             }
@@ -207,7 +241,11 @@ impl OnlineRevocation {
                 Ok(answer)
             }
             Err(e) => {
-                self.remember(&key, Cached::Failed(e.en.clone()), self.limits.failure_ttl);
+                self.remember(
+                    &key,
+                    Cached::Failed(Text::new(e.zh.clone(), e.en.clone())),
+                    self.limits.failure_ttl,
+                );
                 Err((
                     format!("OCSP {url}：{}", e.zh),
                     format!("OCSP {url}: {}", e.en),
@@ -227,13 +265,19 @@ impl OnlineRevocation {
         let body = match self.cached(&key) {
             Some(Cached::Bytes(b)) => b,
             Some(Cached::Failed(why)) => {
-                return Err((format!("CRL {url}：{why}"), format!("CRL {url}: {why}")));
+                return Err((
+                    format!("CRL {url}：{}", why.zh),
+                    format!("CRL {url}: {}", why.en),
+                ));
             }
             None => match self.exchange(url, None, self.limits.max_crl) {
                 Fetched::Body(b) => b,
                 Fetched::Failed(why) => {
                     self.remember(&key, Cached::Failed(why.clone()), self.limits.failure_ttl);
-                    return Err((format!("CRL {url}：{why}"), format!("CRL {url}: {why}")));
+                    return Err((
+                        format!("CRL {url}：{}", why.zh),
+                        format!("CRL {url}: {}", why.en),
+                    ));
                 }
             },
         };
@@ -259,11 +303,14 @@ impl OnlineRevocation {
                 Ok(crl)
             }
             None => {
-                let why = "not a CRL signed by the issuer";
-                self.remember(&key, Cached::Failed(why.into()), self.limits.failure_ttl);
+                let why = Text::new(
+                    "不是签发者签名的证书撤销列表",
+                    "not a CRL signed by the issuer",
+                );
+                self.remember(&key, Cached::Failed(why.clone()), self.limits.failure_ttl);
                 Err((
-                    format!("CRL {url}：不是签发者签名的证书撤销列表"),
-                    format!("CRL {url}: {why}"),
+                    format!("CRL {url}：{}", why.zh),
+                    format!("CRL {url}: {}", why.en),
                 ))
             }
         }

@@ -139,10 +139,12 @@ async fn registry_finding(
     let (mut verdict, mut verdict_zh) = match &status_at_signing {
         Some(SealStatus::Revoked { reason, at }) => (
             Some(format!(
-                "REVOKED: the seal was revoked ({reason:?}) at {at} before this signature was made"
+                "REVOKED: the seal was revoked ({}) at {at} before this signature was made",
+                reason.describe().1
             )),
             Some(format!(
-                "已注销（REVOKED）：印章于 {at} 注销（{reason:?}），早于本次签章"
+                "已注销（REVOKED）：印章于 {at} 注销（{}），早于本次签章",
+                reason.describe().0
             )),
         ),
         Some(SealStatus::Expired | SealStatus::NotYetValid) => (
@@ -357,7 +359,7 @@ pub async fn ofd(
             cancel: Some(cancel),
         });
         eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier).map_err(|e| match e {
-            eseal_doc::DocError::Limit(why) => ApiError::unprocessable("too_much_work", why),
+            eseal_doc::DocError::Limit(why) => ApiError::unprocessable("too_much_work", why.en),
             eseal_doc::DocError::Cancelled => {
                 state
                     .verifications_cancelled()

@@ -213,6 +213,16 @@ async fn an_archive_verifies_in_twenty_years_when_renewed_and_fails_on_any_chang
             Indication::Passed,
             "byte {i} changed and still PASSED"
         );
+        // What the reader is told is in Chinese as well, whatever broke.
+        for c in &r.checks {
+            assert_eq!(
+                eseal_testkit::english_prose(&c.detail_zh),
+                None,
+                "byte {i}, {}: {}",
+                c.id,
+                c.detail_zh
+            );
+        }
     }
 
     // An attacker who rewrites the ZIP properly (CRCs right): the manifests catch it.

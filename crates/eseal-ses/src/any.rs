@@ -79,15 +79,17 @@ pub fn detect(input: &[u8]) -> Result<StructureKind, SesError> {
     let (tlv, _) = first_tlv(input)?;
     let tlv = unwrap_octet_string(tlv, &mut EncodingNotes::default())?;
     let children = tlv.sequence("top level")?;
-    let first = children
-        .first()
-        .ok_or_else(|| SesError::at(SesErrorKind::UnknownLayout, tlv.offset, "empty SEQUENCE"))?;
+    let first = children.first().ok_or_else(|| {
+        SesError::at(SesErrorKind::UnknownLayout, tlv.offset, "empty SEQUENCE")
+            .zh_context("SEQUENCE 为空")
+    })?;
     let grandchild = first.children()?.into_iter().next().ok_or_else(|| {
         SesError::at(
             SesErrorKind::UnknownLayout,
             first.offset,
             "empty first element",
         )
+        .zh_context("第一个元素为空")
     })?;
     match grandchild.tag {
         tag::INTEGER => Ok(StructureKind::Signature),
@@ -96,7 +98,8 @@ pub fn detect(input: &[u8]) -> Result<StructureKind, SesError> {
             SesErrorKind::UnknownLayout,
             grandchild.offset,
             "neither an SESeal nor an SES_Signature",
-        )),
+        )
+        .zh_context("既不是 SESeal 也不是 SES_Signature")),
     }
 }
 
@@ -164,7 +167,10 @@ impl AnySeal {
                 SesErrorKind::UnknownLayout,
                 tlv.offset,
                 format!("SESeal with {n} elements is no known version (2: v1, 4: v4, 4-5: v5)"),
-            )),
+            )
+            .zh_context(format!(
+                "含 {n} 个元素的 SESeal 不属于任何已知版本（v1 为 2 个，v4 为 4 个，v5 为 4–5 个）"
+            ))),
         }
     }
 
@@ -373,7 +379,10 @@ impl AnySignature {
                     format!(
                         "SES_Signature with {n} elements is no known version (2: v1, 4-5: v4/v5)"
                     ),
-                ));
+                )
+                .zh_context(format!(
+                    "含 {n} 个元素的 SES_Signature 不属于任何已知版本（v1 为 2 个，v4/v5 为 4–5 个）"
+                )));
             }
         };
         notes.quirks = log.into_quirks();
@@ -459,7 +468,8 @@ impl AnySignature {
             Self::V1(_) => Err(SesError::new(
                 SesErrorKind::Refused,
                 "GM/T 0031-2014 signatures have no timestamp field",
-            )),
+            )
+            .zh_context("GM/T 0031-2014 签章数据没有时间戳字段")),
             Self::V4(s) => Ok(Self::V4(v4::SesSignature::new(
                 s.to_sign.clone(),
                 s.cert.clone(),

@@ -43,6 +43,7 @@ impl SesTime {
                 tlv.offset,
                 format!("{what}: not text"),
             )
+            .zh_context(format!("{what}：不是文本"))
         })?;
         let tag = tlv.tag & !0x20;
         if tag != expected {
@@ -70,6 +71,7 @@ impl SesTime {
                 tlv.offset,
                 format!("{what}: cannot read time {text:?}"),
             )
+            .zh_context(format!("{what}：无法读取时间 {text:?}"))
         })?;
         if utc_text_in_generalized {
             tlv.note(QuirkKind::GeneralizedTimeWithUtcText, what);
@@ -104,7 +106,8 @@ impl SesTime {
                 return Err(SesError::new(
                     SesErrorKind::Encoding,
                     "UTCTime year outside 1950-2049",
-                ));
+                )
+                .zh_context("UTCTime 的年份须在 1950–2049 之间"));
             }
             format!(
                 "{:02}{:02}{:02}{:02}{:02}{:02}Z",
@@ -117,10 +120,10 @@ impl SesTime {
             )
         } else {
             if !(0..=9999).contains(&year) {
-                return Err(SesError::new(
-                    SesErrorKind::Encoding,
-                    "GeneralizedTime year",
-                ));
+                return Err(
+                    SesError::new(SesErrorKind::Encoding, "GeneralizedTime year")
+                        .zh_context("GeneralizedTime 的年份须在 0–9999 之间"),
+                );
             }
             format!(
                 "{:04}{:02}{:02}{:02}{:02}{:02}Z",

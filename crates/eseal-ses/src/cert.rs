@@ -6,6 +6,8 @@ use eseal_gm::Sm2PublicKey;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
+use crate::report::Text;
+
 /// The parts of a certificate the seal checks use.
 #[derive(Debug, Clone)]
 pub struct CertificateInfo {
@@ -20,7 +22,7 @@ pub struct CertificateInfo {
     /// notAfter.
     pub not_after: OffsetDateTime,
     /// The SM2 public key, or why there is none (RSA / ECDSA certificates exist in the field).
-    pub public_key: Result<Sm2PublicKey, String>,
+    pub public_key: Result<Sm2PublicKey, Text>,
     /// Extended key usage OIDs, if the extension is present.
     pub extended_key_usage: Option<Vec<der::asn1::ObjectIdentifier>>,
     /// DER of the issuer Name (to match IssuerAndSerialNumber).
@@ -30,14 +32,24 @@ pub struct CertificateInfo {
 }
 
 impl CertificateInfo {
-    /// Parse a DER certificate.
-    pub fn from_der(der: &[u8]) -> Result<Self, String> {
-        let cert =
-            Certificate::from_der(der).map_err(|e| format!("not a DER X.509 certificate: {e}"))?;
+    /// Parse a DER certificate; why not, in Chinese and English.
+    pub fn from_der(der: &[u8]) -> Result<Self, Text> {
+        let cert = Certificate::from_der(der).map_err(|e| {
+            let (zh, en) = eseal_asn1::der_text::describe("X.509", &e);
+            Text::new(
+                format!("不是 DER 编码的 X.509 证书（{zh}）"),
+                format!("not a DER X.509 certificate ({en})"),
+            )
+        })?;
         let tbs = cert.tbs_certificate();
         let to_time = |t: x509_cert::time::Time| {
             let secs = i64::try_from(t.to_unix_duration().as_secs()).unwrap_or(i64::MAX);
-            OffsetDateTime::from_unix_timestamp(secs).map_err(|e| format!("certificate time: {e}"))
+            OffsetDateTime::from_unix_timestamp(secs).map_err(|_| {
+                Text::new(
+                    "证书的有效期时间超出可表示范围",
+                    "a validity time of the certificate is out of range",
+                )
+            })
         };
         let spki = tbs.subject_public_key_info();
         let alg = spki.algorithm.oid;
@@ -49,10 +61,13 @@ impl CertificateInfo {
         let public_key = if alg == eseal_gm::oid::SM2
             || (alg == eseal_gm::oid::EC_PUBLIC_KEY && curve == Some(eseal_gm::oid::SM2))
         {
-            Sm2PublicKey::from_sec1(spki.subject_public_key.raw_bytes()).map_err(|e| e.to_string())
+            Sm2PublicKey::from_sec1(spki.subject_public_key.raw_bytes())
+                .map_err(|e| Text::new(e.zh(), e.to_string()))
         } else {
-            Err(format!(
-                "not an SM2 key (algorithm {alg}, parameters {curve:?})"
+            let curve = curve.map_or_else(|| "-".to_owned(), |c| c.to_string());
+            Err(Text::new(
+                format!("不是 SM2 公钥（算法 {alg}，参数 {curve}）"),
+                format!("not an SM2 key (algorithm {alg}, parameters {curve})"),
             ))
         };
         let extended_key_usage = tbs
@@ -60,7 +75,10 @@ impl CertificateInfo {
             .ok()
             .flatten()
             .map(|(_, eku)| eku.0);
-        let issuer_der = der::Encode::to_der(tbs.issuer()).map_err(|e| format!("issuer: {e}"))?;
+        let issuer_der = der::Encode::to_der(tbs.issuer()).map_err(|e| {
+            let (zh, en) = eseal_asn1::der_text::describe("issuer", &e);
+            Text::new(zh, en)
+        })?;
         Ok(Self {
             extended_key_usage,
             issuer_der,

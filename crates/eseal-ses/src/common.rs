@@ -23,7 +23,8 @@ impl SesString {
             return Err(SesError::new(
                 SesErrorKind::Encoding,
                 format!("IA5String must be ASCII: {text:?}"),
-            ));
+            )
+            .zh_context(format!("IA5String 只能含 ASCII 字符：{text:?}")));
         }
         Ok(Self {
             tag: tag::IA5_STRING,
@@ -40,7 +41,8 @@ impl SesString {
             return Err(SesError::new(
                 SesErrorKind::Encoding,
                 format!("not a PrintableString: {text:?}"),
-            ));
+            )
+            .zh_context(format!("含 PrintableString 不允许的字符：{text:?}")));
         }
         Ok(Self {
             tag: tag::PRINTABLE_STRING,
@@ -408,7 +410,8 @@ impl Cert {
                 SesErrorKind::UnexpectedTag,
                 tlv.offset,
                 format!("{what}: not a string"),
-            ));
+            )
+            .zh_context(format!("{what}：不是字符串")));
         }
         Ok(Self {
             tag: tlv.tag & !0x20,
@@ -427,6 +430,7 @@ pub(crate) fn count_error(tlv: &Tlv<'_>, what: &str, expected: usize, found: usi
         tlv.offset,
         format!("{what}: expected {expected} elements, found {found}"),
     )
+    .zh_context(format!("{what}：应有 {expected} 个元素，实有 {found} 个"))
 }
 
 /// OCTET STRING content (flattening BER constructed strings).

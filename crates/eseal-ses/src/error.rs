@@ -40,6 +40,8 @@ pub struct SesError {
     kind: SesErrorKind,
     position: Option<usize>,
     context: String,
+    /// The context in Chinese, where it is a phrase rather than a structure name.
+    context_zh: Option<String>,
 }
 
 impl SesError {
@@ -48,6 +50,7 @@ impl SesError {
             kind,
             position: Some(position),
             context: context.into(),
+            context_zh: None,
         }
     }
 
@@ -56,7 +59,20 @@ impl SesError {
             kind,
             position: None,
             context: context.into(),
+            context_zh: None,
         }
+    }
+
+    /// An error of `kind` whose context is given in both languages.
+    pub(crate) fn text(kind: SesErrorKind, context: crate::report::Text) -> Self {
+        Self::new(kind, context.en).zh_context(context.zh)
+    }
+
+    /// The same error with its context phrased in Chinese for [`SesError::zh`] (the English
+    /// context stays for `Display`). Structure names (`SESeal.esealInfo`) need none.
+    pub(crate) fn zh_context(mut self, zh: impl Into<String>) -> Self {
+        self.context_zh = Some(zh.into());
+        self
     }
 
     /// The category.
@@ -107,7 +123,8 @@ impl SesErrorKind {
 impl SesError {
     /// The error in Chinese.
     pub fn zh(&self) -> String {
-        let mut out = format!("{}：{}", self.context, self.kind.describe().0);
+        let context = self.context_zh.as_deref().unwrap_or(&self.context);
+        let mut out = format!("{context}：{}", self.kind.describe().0);
         if let Some(p) = self.position {
             out.push_str(&format!("（第 {p} 字节）"));
         }
@@ -129,7 +146,7 @@ impl std::error::Error for SesError {}
 
 impl From<eseal_gm::Error> for SesError {
     fn from(e: eseal_gm::Error) -> Self {
-        SesError::new(SesErrorKind::Crypto, e.to_string())
+        SesError::new(SesErrorKind::Crypto, e.to_string()).zh_context(e.zh())
     }
 }
 
@@ -150,6 +167,7 @@ impl From<eseal_asn1::Asn1Error> for SesError {
             kind,
             position: e.position(),
             context: e.context().to_owned(),
+            context_zh: e.context_zh().map(str::to_owned),
         }
     }
 }

@@ -44,16 +44,25 @@ pub struct SignedData {
     pub signer_cert: Option<Vec<u8>>,
 }
 
-fn bad(t: &Tlv<'_>, what: &str) -> SesError {
+fn bad(t: &Tlv<'_>, en: &str, zh: &str) -> SesError {
     SesError::at(
         SesErrorKind::UnexpectedTag,
         t.offset,
-        format!("SignedData: {what}"),
+        format!("SignedData: {en}"),
     )
+    .zh_context(format!("SignedData：{zh}"))
 }
 
-fn nth<'a>(v: &[Tlv<'a>], i: usize, parent: &Tlv<'_>, what: &str) -> Result<Tlv<'a>, SesError> {
-    v.get(i).copied().ok_or_else(|| bad(parent, what))
+/// Element `i` of `v`; `field` (a structure name of GB/T 35275) when it is missing.
+fn nth<'a>(v: &[Tlv<'a>], i: usize, parent: &Tlv<'_>, field: &str) -> Result<Tlv<'a>, SesError> {
+    v.get(i).copied().ok_or_else(|| {
+        SesError::at(
+            SesErrorKind::WrongElementCount,
+            parent.offset,
+            format!("SignedData: {field} is missing"),
+        )
+        .zh_context(format!("SignedData：缺少 {field}"))
+    })
 }
 
 impl SignedData {
@@ -61,18 +70,18 @@ impl SignedData {
     pub fn decode(bytes: &[u8]) -> Result<Self, SesError> {
         let (ci, _) = first_tlv(bytes)?;
         let f = ci.sequence("ContentInfo")?;
-        let ct = nth(&f, 0, &ci, "no contentType")?.oid("contentType")?;
+        let ct = nth(&f, 0, &ci, "contentType")?.oid("contentType")?;
         if ct != GM_SIGNED_DATA && ct != PKCS7_SIGNED_DATA {
-            return Err(bad(&ci, "not signedData"));
+            return Err(bad(&ci, "not signedData", "不是 signedData"));
         }
-        let wrap = nth(&f, 1, &ci, "no content")?;
-        let sd_node = nth(&wrap.children()?, 0, &wrap, "empty content")?;
+        let wrap = nth(&f, 1, &ci, "content")?;
+        let sd_node = nth(&wrap.children()?, 0, &wrap, "content")?;
         let sd = sd_node.sequence("SignedData")?;
-        let inner = nth(&sd, 2, &sd_node, "no contentInfo")?;
+        let inner = nth(&sd, 2, &sd_node, "contentInfo")?;
         let icf = inner.sequence("contentInfo")?;
         let content = match icf.get(1) {
             Some(c) => {
-                let o = nth(&c.children()?, 0, c, "empty content")?;
+                let o = nth(&c.children()?, 0, c, "content")?;
                 Some(crate::common::octets(&o, "content")?)
             }
             None => None,
@@ -84,17 +93,18 @@ impl SignedData {
                 0xA0 => certs.extend(node.children()?.iter().map(|c| c.raw.to_vec())),
                 0xA1 => {}
                 tag::SET => infos = Some(*node),
-                _ => return Err(bad(node, "unexpected element")),
+                _ => return Err(bad(node, "unexpected element", "有标准未定义的元素")),
             }
         }
-        let infos = infos.ok_or_else(|| bad(&sd_node, "no signerInfos"))?;
-        let si_node = nth(&infos.children()?, 0, &infos, "no SignerInfo")?;
+        let infos =
+            infos.ok_or_else(|| bad(&sd_node, "signerInfos is missing", "缺少 signerInfos"))?;
+        let si_node = nth(&infos.children()?, 0, &infos, "SignerInfo")?;
         let si = si_node.sequence("SignerInfo")?;
-        let sid = nth(&si, 1, &si_node, "no issuerAndSerialNumber")?;
+        let sid = nth(&si, 1, &si_node, "issuerAndSerialNumber")?;
         let sidf = sid.children()?;
         let (issuer, serial) = (
-            nth(&sidf, 0, &sid, "no issuer")?.raw.to_vec(),
-            nth(&sidf, 1, &sid, "no serial")?.value.to_vec(),
+            nth(&sidf, 0, &sid, "issuer")?.raw.to_vec(),
+            nth(&sidf, 1, &sid, "serial")?.value.to_vec(),
         );
         let mut i = 3;
         let mut attrs_set = None;
@@ -114,7 +124,7 @@ impl SignedData {
             i = 4;
         }
         let signature = crate::common::octets(
-            &nth(&si, i + 1, &si_node, "no encryptedDigest")?,
+            &nth(&si, i + 1, &si_node, "encryptedDigest")?,
             "encryptedDigest",
         )?;
         let signer_cert = certs.into_iter().find(|c| {
@@ -128,6 +138,7 @@ impl SignedData {
                 return Err(bad(
                     &si_node,
                     "neither content nor authenticated attributes: nothing was signed",
+                    "既无内容也无认证属性：没有被签名的数据",
                 ));
             }
         };
@@ -160,10 +171,12 @@ impl SignedData {
     }
 
     /// Verify the SM2 signature with `key` (default signer ID).
-    pub fn verify(&self, key: &Sm2PublicKey) -> Result<(), String> {
-        let (sig, _) = Sm2Signature::from_der_or_raw(&self.signature).map_err(|e| e.to_string())?;
+    pub fn verify(&self, key: &Sm2PublicKey) -> Result<(), crate::report::Text> {
+        use crate::report::Text;
+        let (sig, _) = Sm2Signature::from_der_or_raw(&self.signature)
+            .map_err(|e| Text::new(e.zh(), e.to_string()))?;
         key.verify(&eseal_gm::SignerId::default(), &self.signed_bytes, &sig)
-            .map_err(|_| "the SM2 signature does not verify".to_owned())
+            .map_err(|_| Text::new("SM2 签名验证不通过", "the SM2 signature does not verify"))
     }
 }
 
@@ -174,12 +187,13 @@ pub fn make_signed_data(
     signer: &dyn Sm2Signer,
 ) -> Result<Vec<u8>, SesError> {
     let info = CertificateInfo::from_der(signer_cert)
-        .map_err(|e| SesError::new(SesErrorKind::Refused, e))?;
+        .map_err(|e| SesError::text(SesErrorKind::Refused, e))?;
     if info.public_key.as_ref().ok() != Some(&signer.public_key()) {
         return Err(SesError::new(
             SesErrorKind::Refused,
             "the signing key does not belong to the signer certificate",
-        ));
+        )
+        .zh_context("签名私钥与签名者证书不匹配"));
     }
     let content = file_digest.as_bytes().to_vec();
     let sig = signer.sign(&content)?;

@@ -49,8 +49,12 @@ pub struct SealRequest {
     pub ext_datas: Option<ExtensionDatas>,
 }
 
-fn refuse(why: impl Into<String>) -> SesError {
-    SesError::new(SesErrorKind::Refused, why)
+fn refuse(en: impl Into<String>, zh: impl Into<String>) -> SesError {
+    SesError::new(SesErrorKind::Refused, en).zh_context(zh)
+}
+
+fn refuse_text(t: crate::report::Text) -> SesError {
+    SesError::text(SesErrorKind::Refused, t)
 }
 
 /// Make a seal: check the request, build the seal information, have the maker sign it.
@@ -64,31 +68,43 @@ pub fn make_seal(
 ) -> Result<AnySeal, SesError> {
     let r = request;
     if r.name.trim().is_empty() {
-        return Err(refuse("the seal name is empty"));
+        return Err(refuse("the seal name is empty", "印章名称为空"));
     }
     if r.valid_start >= r.valid_end {
-        return Err(refuse("validStart must be before validEnd"));
+        return Err(refuse(
+            "validStart must be before validEnd",
+            "有效期起始时间（validStart）须早于终止时间（validEnd）",
+        ));
     }
     if r.signer_certs.is_empty() {
-        return Err(refuse("a seal must list at least one signer certificate"));
+        return Err(refuse(
+            "a seal must list at least one signer certificate",
+            "印章至少须列出一张签章人证书",
+        ));
     }
     if r.picture.is_empty() || r.width_mm <= 0 || r.height_mm <= 0 {
         return Err(refuse(
             "the picture must be non-empty with a positive width and height in mm",
+            "印章图像不能为空，宽度和高度（毫米）须为正数",
         ));
     }
     for (i, c) in r.signer_certs.iter().enumerate() {
-        CertificateInfo::from_der(c)
-            .map_err(|e| refuse(format!("signer certificate {}: {e}", i + 1)))?;
+        CertificateInfo::from_der(c).map_err(|e| {
+            refuse_text(e.prefixed(
+                &format!("第 {} 张签章人证书", i + 1),
+                &format!("signer certificate {}", i + 1),
+            ))
+        })?;
     }
     let maker_info = CertificateInfo::from_der(maker_cert)
-        .map_err(|e| refuse(format!("maker certificate: {e}")))?;
+        .map_err(|e| refuse_text(e.prefixed("制章者证书", "maker certificate")))?;
     let maker_key = maker_info
         .public_key
-        .map_err(|e| refuse(format!("maker certificate: {e}")))?;
+        .map_err(|e| refuse_text(e.prefixed("制章者证书", "maker certificate")))?;
     if maker_key != maker.public_key() {
         return Err(refuse(
             "the maker key does not belong to the maker certificate",
+            "制章者私钥与制章者证书不匹配",
         ));
     }
     let picture = SesESPictrueInfo {
@@ -103,6 +119,7 @@ pub fn make_seal(
             if r.list_digests {
                 return Err(refuse(
                     "GM/T 0031-2014 seals list certificates, not digests",
+                    "GM/T 0031-2014 印章只能列出证书，不能列出证书摘要",
                 ));
             }
             let property = v1::SesESPropertyInfo {
@@ -228,11 +245,11 @@ pub fn prepare_signature(
     request: &SignRequest,
 ) -> Result<PreparedSignature, SesError> {
     let info = CertificateInfo::from_der(signer_cert)
-        .map_err(|e| refuse(format!("signer certificate: {e}")))?;
+        .map_err(|e| refuse_text(e.prefixed("签章人证书", "signer certificate")))?;
     let signer_key = info
         .public_key
         .clone()
-        .map_err(|e| refuse(format!("signer certificate: {e}")))?;
+        .map_err(|e| refuse_text(e.prefixed("签章人证书", "signer certificate")))?;
     let view = seal.view()?;
     let listed = match &view.signer_certs {
         CertListView::Certs(certs) => certs.contains(&signer_cert),
@@ -242,15 +259,22 @@ pub fn prepare_signature(
         }
     };
     if !listed {
-        return Err(refuse("the signer certificate is not listed in the seal"));
+        return Err(refuse(
+            "the signer certificate is not listed in the seal",
+            "签章人证书不在印章的证书列表中",
+        ));
     }
     let t = request.signing_time;
     if t < view.valid_start || t > view.valid_end {
-        return Err(refuse("the signing time is outside the seal's validity"));
+        return Err(refuse(
+            "the signing time is outside the seal's validity",
+            "签章时间不在印章有效期内",
+        ));
     }
     if !info.valid_at(t) {
         return Err(refuse(
             "the signing time is outside the signer certificate's validity",
+            "签章时间不在签章人证书有效期内",
         ));
     }
     let property_info = SesString::ia5(&request.property_info)?;
@@ -261,7 +285,7 @@ pub fn prepare_signature(
             // it" (formats.md §2.3); eseal does the same, in China Standard Time.
             let local = t.to_offset(
                 UtcOffset::from_whole_seconds(crate::asn1_time::LOCAL_OFFSET_SECONDS)
-                    .map_err(|_| refuse("offset"))?,
+                    .map_err(|_| refuse("offset", "时区偏移"))?,
             );
             let text = format!(
                 "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
@@ -321,6 +345,7 @@ impl PreparedSignature {
         if signer.public_key() != self.signer_key {
             return Err(refuse(
                 "the signing key does not belong to the signer certificate",
+                "签章私钥与签章人证书不匹配",
             ));
         }
         let sig = signer.sign(self.to_be_signed())?;
@@ -346,7 +371,12 @@ impl PreparedSignature {
     ) -> Result<AnySignature, SesError> {
         self.signer_key
             .verify(id, self.to_be_signed(), &signature)
-            .map_err(|_| refuse("the signature does not verify against the signer certificate"))?;
+            .map_err(|_| {
+                refuse(
+                    "the signature does not verify against the signer certificate",
+                    "签名值用签章人证书验证不通过",
+                )
+            })?;
         self.assemble(signature)
     }
 

@@ -64,7 +64,8 @@ fn decode_inner(
             SesErrorKind::BadLength,
             padded.len() - rest.len(),
             format!("{field}: {} bytes after the SM2 signature", rest.len()),
-        ));
+        )
+        .zh_context(format!("{field}：SM2 签名值之后还有 {} 字节", rest.len())));
     }
     if !seq.minimal_lengths() {
         seq.note(QuirkKind::BerLength, "SM2Signature");
@@ -78,7 +79,11 @@ fn decode_inner(
                 "{field}: {} elements, an SM2 signature has r and s",
                 parts.len()
             ),
-        ));
+        )
+        .zh_context(format!(
+            "{field}：有 {} 个元素，SM2 签名值应只有 r 和 s",
+            parts.len()
+        )));
     };
     let r = scalar(r, "SM2Signature.r")?;
     let s = scalar(s, "SM2Signature.s")?;

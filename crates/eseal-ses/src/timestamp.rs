@@ -19,6 +19,7 @@ use crate::ber::{Tlv, first_tlv, tag};
 use crate::cert::CertificateInfo;
 use crate::der_out;
 use crate::error::{SesError, SesErrorKind};
+use crate::report::Text;
 use der::asn1::ObjectIdentifier;
 use eseal_gm::provider::{Sm2Signer, Sm2Verifier};
 use eseal_gm::{SignerId, Sm2Signature, Sm3Digest};
@@ -64,22 +65,36 @@ pub struct TimeStampToken {
     sid_serial: Option<Vec<u8>>,
 }
 
-fn bad(t: &Tlv<'_>, what: &str) -> SesError {
+fn bad(t: &Tlv<'_>, en: &str, zh: &str) -> SesError {
     SesError::at(
         SesErrorKind::UnexpectedTag,
         t.offset,
-        format!("timestamp token: {what}"),
+        format!("timestamp token: {en}"),
     )
+    .zh_context(format!("时间戳令牌：{zh}"))
 }
 
-fn nth<'a>(items: &[Tlv<'a>], i: usize, parent: &Tlv<'_>, what: &str) -> Result<Tlv<'a>, SesError> {
-    items.get(i).copied().ok_or_else(|| bad(parent, what))
+/// Element `i` of `items`; `field` (a structure name of RFC 3161 / RFC 5652) when it is missing.
+fn nth<'a>(
+    items: &[Tlv<'a>],
+    i: usize,
+    parent: &Tlv<'_>,
+    field: &str,
+) -> Result<Tlv<'a>, SesError> {
+    items.get(i).copied().ok_or_else(|| {
+        SesError::at(
+            SesErrorKind::WrongElementCount,
+            parent.offset,
+            format!("timestamp token: {field} is missing"),
+        )
+        .zh_context(format!("时间戳令牌：缺少 {field}"))
+    })
 }
 
 /// The first element of `AlgorithmIdentifier`.
 fn algorithm(t: &Tlv<'_>) -> Result<ObjectIdentifier, SesError> {
     let f = t.sequence("AlgorithmIdentifier")?;
-    Ok(nth(&f, 0, t, "empty AlgorithmIdentifier")?.oid("algorithm")?)
+    Ok(nth(&f, 0, t, "AlgorithmIdentifier")?.oid("algorithm")?)
 }
 
 impl TimeStampToken {
@@ -87,22 +102,26 @@ impl TimeStampToken {
     pub fn decode(token: &[u8]) -> Result<Self, SesError> {
         let (ci, _) = first_tlv(token)?;
         let f = ci.sequence("ContentInfo")?;
-        let ct = nth(&f, 0, &ci, "no contentType")?.oid("contentType")?;
+        let ct = nth(&f, 0, &ci, "contentType")?.oid("contentType")?;
         if ct != SIGNED_DATA && ct != GM_SIGNED_DATA {
-            return Err(bad(&ci, "content is not SignedData"));
+            return Err(bad(&ci, "content is not SignedData", "内容不是 SignedData"));
         }
-        let wrapper = nth(&f, 1, &ci, "no content")?;
+        let wrapper = nth(&f, 1, &ci, "content")?;
         wrapper.expect(tag::CONTEXT_0_CONSTRUCTED, "ContentInfo.content")?;
-        let sd_node = nth(&wrapper.children()?, 0, &wrapper, "empty content")?;
+        let sd_node = nth(&wrapper.children()?, 0, &wrapper, "content")?;
         let sd = sd_node.sequence("SignedData")?;
-        let encap = nth(&sd, 2, &sd_node, "no encapContentInfo")?;
+        let encap = nth(&sd, 2, &sd_node, "encapContentInfo")?;
         let ef = encap.sequence("EncapsulatedContentInfo")?;
-        if nth(&ef, 0, &encap, "no eContentType")?.oid("eContentType")? != TST_INFO {
-            return Err(bad(&encap, "eContentType is not id-ct-TSTInfo"));
+        if nth(&ef, 0, &encap, "eContentType")?.oid("eContentType")? != TST_INFO {
+            return Err(bad(
+                &encap,
+                "eContentType is not id-ct-TSTInfo",
+                "eContentType 不是 id-ct-TSTInfo",
+            ));
         }
-        let econtent = nth(&ef, 1, &encap, "no eContent")?;
+        let econtent = nth(&ef, 1, &encap, "eContent")?;
         let tst_info = crate::common::octets(
-            &nth(&econtent.children()?, 0, &econtent, "empty eContent")?,
+            &nth(&econtent.children()?, 0, &econtent, "eContent")?,
             "eContent",
         )?;
         let mut certificates = Vec::new();
@@ -112,18 +131,25 @@ impl TimeStampToken {
                 0xA0 => certificates.extend(node.children()?.iter().map(|c| c.raw.to_vec())),
                 0xA1 => {}
                 tag::SET => signer_infos = Some(*node),
-                _ => return Err(bad(node, "unexpected element in SignedData")),
+                _ => {
+                    return Err(bad(
+                        node,
+                        "unexpected element in SignedData",
+                        "SignedData 中有标准未定义的元素",
+                    ));
+                }
             }
         }
-        let signer_infos = signer_infos.ok_or_else(|| bad(&sd_node, "no signerInfos"))?;
-        let si_node = nth(&signer_infos.children()?, 0, &signer_infos, "no SignerInfo")?;
+        let signer_infos = signer_infos
+            .ok_or_else(|| bad(&sd_node, "signerInfos is missing", "缺少 signerInfos"))?;
+        let si_node = nth(&signer_infos.children()?, 0, &signer_infos, "SignerInfo")?;
         let si = si_node.sequence("SignerInfo")?;
-        let sid = nth(&si, 1, &si_node, "no sid")?;
+        let sid = nth(&si, 1, &si_node, "sid")?;
         let (sid_issuer, sid_serial) = if sid.tag == tag::SEQUENCE {
             let s = sid.children()?;
             (
-                Some(nth(&s, 0, &sid, "no issuer")?.raw.to_vec()),
-                Some(nth(&s, 1, &sid, "no serial")?.value.to_vec()),
+                Some(nth(&s, 0, &sid, "issuer")?.raw.to_vec()),
+                Some(nth(&s, 1, &sid, "serial")?.value.to_vec()),
             )
         } else {
             (None, None)
@@ -135,30 +161,30 @@ impl TimeStampToken {
             signed_attrs_content = Some(attrs.value.to_vec());
             for attr in attrs.children()? {
                 let a = attr.sequence("Attribute")?;
-                if nth(&a, 0, &attr, "attribute type")?.oid("attrType")? == ATTR_MESSAGE_DIGEST {
-                    let values = nth(&a, 1, &attr, "attribute values")?;
-                    let v = nth(&values.children()?, 0, &values, "empty messageDigest")?;
+                if nth(&a, 0, &attr, "attrType")?.oid("attrType")? == ATTR_MESSAGE_DIGEST {
+                    let values = nth(&a, 1, &attr, "attrValues")?;
+                    let v = nth(&values.children()?, 0, &values, "messageDigest")?;
                     message_digest = Some(crate::common::octets(&v, "messageDigest")?);
                 }
             }
             i = 4;
         }
-        let signature_algorithm = algorithm(&nth(&si, i, &si_node, "no signatureAlgorithm")?)?;
+        let signature_algorithm = algorithm(&nth(&si, i, &si_node, "signatureAlgorithm")?)?;
         let signature =
-            crate::common::octets(&nth(&si, i + 1, &si_node, "no signature")?, "signature")?;
+            crate::common::octets(&nth(&si, i + 1, &si_node, "signature")?, "signature")?;
 
         let (tst, _) = first_tlv(&tst_info)?;
         let t = tst.sequence("TSTInfo")?;
-        let policy = nth(&t, 1, &tst, "no policy")?.oid("policy")?;
-        let mi_node = nth(&t, 2, &tst, "no messageImprint")?;
+        let policy = nth(&t, 1, &tst, "policy")?.oid("policy")?;
+        let mi_node = nth(&t, 2, &tst, "messageImprint")?;
         let mi = mi_node.sequence("MessageImprint")?;
-        let imprint_algorithm = algorithm(&nth(&mi, 0, &mi_node, "no hashAlgorithm")?)?;
+        let imprint_algorithm = algorithm(&nth(&mi, 0, &mi_node, "hashAlgorithm")?)?;
         let imprint =
-            crate::common::octets(&nth(&mi, 1, &mi_node, "no hashedMessage")?, "hashedMessage")?;
-        let serial = nth(&t, 3, &tst, "no serialNumber")?;
+            crate::common::octets(&nth(&mi, 1, &mi_node, "hashedMessage")?, "hashedMessage")?;
+        let serial = nth(&t, 3, &tst, "serialNumber")?;
         serial.expect(tag::INTEGER, "serialNumber")?;
         let gen_time = SesTime::decode(
-            &nth(&t, 4, &tst, "no genTime")?,
+            &nth(&t, 4, &tst, "genTime")?,
             "genTime",
             tag::GENERALIZED_TIME,
         )?
@@ -182,23 +208,36 @@ impl TimeStampToken {
 
     /// Verify the token over `imprinted` (the signature value it stamps): the imprint, the
     /// TSA's SM2 signature, its certificate's timeStamping usage and validity at genTime.
-    /// Returns the TSA certificate's subject on success, else why not.
-    pub fn verify(&self, imprinted: &[u8], verifier: &dyn Sm2Verifier) -> Result<String, String> {
+    /// Returns the TSA certificate's subject on success, else why not in both languages.
+    pub fn verify(&self, imprinted: &[u8], verifier: &dyn Sm2Verifier) -> Result<String, Text> {
         if self.imprint_algorithm != eseal_gm::oid::SM3 {
-            return Err(format!(
-                "messageImprint uses {} (only SM3 is supported)",
-                self.imprint_algorithm
+            return Err(Text::new(
+                format!(
+                    "messageImprint 使用的摘要算法是 {}（只支持 SM3）",
+                    self.imprint_algorithm
+                ),
+                format!(
+                    "messageImprint uses {} (only SM3 is supported)",
+                    self.imprint_algorithm
+                ),
             ));
         }
         if self.imprint != Sm3Digest::of(imprinted).as_bytes() {
-            return Err("messageImprint does not match the SM3 of the signature value".into());
+            return Err(Text::new(
+                "messageImprint 与签名值的 SM3 摘要不一致：时间戳盖的不是这个签名",
+                "messageImprint does not match the SM3 of the signature value: the timestamp \
+                 was made for another signature",
+            ));
         }
         if self.signature_algorithm != eseal_gm::oid::SM2_WITH_SM3
             && self.signature_algorithm != eseal_gm::oid::SM2_SIGN
         {
-            return Err(format!(
-                "token signature algorithm {} is not SM2",
-                self.signature_algorithm
+            return Err(Text::new(
+                format!("时间戳令牌的签名算法 {} 不是 SM2", self.signature_algorithm),
+                format!(
+                    "token signature algorithm {} is not SM2",
+                    self.signature_algorithm
+                ),
             ));
         }
         let tsa = self
@@ -209,40 +248,68 @@ impl TimeStampToken {
                 (Some(i), Some(s)) => &c.issuer_der == i && &c.serial_bytes == s,
                 _ => true,
             })
-            .ok_or("the TSA certificate is not in the token")?;
+            .ok_or_else(|| {
+                Text::new(
+                    "时间戳令牌中没有时间戳服务的证书",
+                    "the TSA certificate is not in the token",
+                )
+            })?;
         let key = tsa
             .public_key
             .as_ref()
-            .map_err(|e| format!("TSA certificate: {e}"))?;
+            .map_err(|e| e.prefixed("时间戳服务证书", "TSA certificate"))?;
         let signed = match (&self.signed_attrs_content, &self.message_digest) {
             (Some(attrs), Some(md)) => {
                 if md != Sm3Digest::of(&self.tst_info).as_bytes() {
-                    return Err("the messageDigest attribute does not match TSTInfo".into());
+                    return Err(Text::new(
+                        "messageDigest 属性与 TSTInfo 不一致",
+                        "the messageDigest attribute does not match TSTInfo",
+                    ));
                 }
-                der_out::tlv(tag::SET, attrs).map_err(|e| e.to_string())?
+                der_out::tlv(tag::SET, attrs).map_err(|e| Text::new(e.zh(), e.to_string()))?
             }
-            (Some(_), None) => return Err("signed attributes without messageDigest".into()),
+            (Some(_), None) => {
+                return Err(Text::new(
+                    "有签名属性但缺少 messageDigest",
+                    "signed attributes without messageDigest",
+                ));
+            }
             (None, _) => self.tst_info.clone(),
         };
-        let (sig, _) = Sm2Signature::from_der_or_raw(&self.signature)
-            .map_err(|e| format!("token signature: {e}"))?;
+        let (sig, _) = Sm2Signature::from_der_or_raw(&self.signature).map_err(|e| {
+            Text::new(e.zh(), e.to_string()).prefixed("时间戳令牌的签名值", "token signature")
+        })?;
         verifier
             .verify(key, &SignerId::default(), &signed, &sig)
-            .map_err(|_| "the TSA's signature on the token does not verify".to_string())?;
+            .map_err(|_| {
+                Text::new(
+                    "时间戳服务对令牌的签名验证不通过",
+                    "the TSA's signature on the token does not verify",
+                )
+            })?;
         if !tsa
             .extended_key_usage
             .as_ref()
             .is_some_and(|e| e.contains(&KP_TIME_STAMPING))
         {
-            return Err(format!(
-                "the TSA certificate {} lacks the timeStamping extended key usage",
-                tsa.subject
+            return Err(Text::new(
+                format!(
+                    "时间戳服务证书 {} 没有 timeStamping 扩展密钥用途",
+                    tsa.subject
+                ),
+                format!(
+                    "the TSA certificate {} lacks the timeStamping extended key usage",
+                    tsa.subject
+                ),
             ));
         }
         if !tsa.valid_at(self.gen_time) {
-            return Err(format!(
-                "genTime is outside the TSA certificate's validity ({})",
-                tsa.subject
+            return Err(Text::new(
+                format!("genTime 不在时间戳服务证书 {} 的有效期内", tsa.subject),
+                format!(
+                    "genTime is outside the TSA certificate's validity ({})",
+                    tsa.subject
+                ),
             ));
         }
         Ok(tsa.subject)
@@ -258,8 +325,8 @@ pub fn make_token(
     tsa_cert: &[u8],
     tsa: &dyn Sm2Signer,
 ) -> Result<Vec<u8>, SesError> {
-    let info =
-        CertificateInfo::from_der(tsa_cert).map_err(|e| SesError::new(SesErrorKind::Refused, e))?;
+    let info = CertificateInfo::from_der(tsa_cert)
+        .map_err(|e| SesError::text(SesErrorKind::Refused, e))?;
     let sm3_alg = der_out::sequence(&[&der_out::oid(&eseal_gm::oid::SM3)?])?;
     let serial = der_out::integer(
         i64::try_from(serial).map_err(|_| SesError::new(SesErrorKind::Encoding, "serial"))?,

@@ -163,7 +163,11 @@ impl SesSealInfo {
                     SesErrorKind::UnexpectedTag,
                     e.offset,
                     format!("SES_SealInfo.extDatas: unexpected tag 0x{:02X}", e.tag),
-                ));
+                )
+                .zh_context(format!(
+                    "SES_SealInfo.extDatas：标签 0x{:02X} 不符合标准",
+                    e.tag
+                )));
             }
         };
         Ok(Self {

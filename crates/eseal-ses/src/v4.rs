@@ -496,7 +496,11 @@ fn decode_tagged_ext_datas(tlv: &Tlv<'_>) -> Result<(ExtensionDatas, TagMode), S
             SesErrorKind::UnexpectedTag,
             tlv.offset,
             format!("TBS_Sign.extDatas: unexpected tag 0x{:02X}", tlv.tag),
-        )),
+        )
+        .zh_context(format!(
+            "TBS_Sign.extDatas：标签 0x{:02X} 不符合标准",
+            tlv.tag
+        ))),
     }
 }
 
@@ -548,7 +552,8 @@ impl TimeStampField {
                 SesErrorKind::UnexpectedTag,
                 tlv.offset,
                 format!("{what}: unexpected tag 0x{:02X}", tlv.tag),
-            )),
+            )
+            .zh_context(format!("{what}：标签 0x{:02X} 不符合标准", tlv.tag))),
         }
     }
 

@@ -183,7 +183,7 @@ fn certificate_check(report: &mut Report, id: CheckId, der: &[u8]) -> Option<Cer
                 report.indeterminate(
                     id,
                     SubIndication::CryptoConstraintsFailure,
-                    Text::new(format!("证书的公钥不是 SM2 公钥：{why}"), why.clone()),
+                    why.prefixed("证书的公钥不可用", "the certificate's key cannot be used"),
                 );
                 None
             }
@@ -192,7 +192,7 @@ fn certificate_check(report: &mut Report, id: CheckId, der: &[u8]) -> Option<Cer
             report.indeterminate(
                 id,
                 SubIndication::SignedDataNotFound,
-                Text::new(format!("证书无法解析：{why}"), why),
+                why.prefixed("证书无法解析", "the certificate cannot be read"),
             );
             None
         }
@@ -548,7 +548,7 @@ fn timestamp_check(
             report.fail(
                 id,
                 SubIndication::TimestampFailure,
-                Text::new(format!("时间戳核验不通过：{why}"), why),
+                why.prefixed("时间戳核验不通过", "the timestamp does not hold"),
             );
             None
         }

@@ -349,6 +349,13 @@ fn evidence_is_bilingual_without_rust_names() {
     for r in &reports {
         for c in &r.checks {
             assert_ne!(c.detail, c.detail_zh, "{:?} has no Chinese evidence", c.id);
+            assert_eq!(
+                eseal_testkit::english_prose(&c.detail_zh),
+                None,
+                "English in the Chinese evidence of {:?}: {}",
+                c.id,
+                c.detail_zh
+            );
             for n in RUST_NAMES {
                 assert!(
                     !c.detail.contains(n) && !c.detail_zh.contains(n),

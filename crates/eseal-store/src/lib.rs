@@ -982,7 +982,7 @@ impl Store {
                 transparency::SealEntry::parse(&leaf).map_err(|why| StoreError::Corrupt {
                     table: "seal_log",
                     id: seal_id.to_owned(),
-                    why,
+                    why: why.to_string(),
                 })
             })
             .collect()

@@ -100,3 +100,61 @@ pub fn openapi_validator() -> bool {
     }
     ok
 }
+
+/// The first run of English prose in text meant to be Chinese: three or more lowercase English
+/// words in a row (`does not verify`, `cannot reach`). Structure names (`SESeal.signedValue`),
+/// file names, OIDs and quoted values are single tokens and pass.
+pub fn english_prose(zh: &str) -> Option<String> {
+    // Quoted values (file names, seal names) are data, not sentences: left out.
+    let mut unquoted = String::with_capacity(zh.len());
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in zh.chars() {
+        match (quoted, escaped, c) {
+            (true, false, '\\') => escaped = true,
+            (true, true, _) => escaped = false,
+            (_, _, '"') => {
+                quoted = !quoted;
+                unquoted.push(' ');
+            }
+            (false, _, c) => unquoted.push(c),
+            (true, false, _) => {}
+        }
+    }
+    let mut run: Vec<&str> = Vec::new();
+    for word in unquoted.split(|c: char| c == ' ' || !c.is_ascii()) {
+        let prose = word.len() >= 2 && word.bytes().all(|b| b.is_ascii_lowercase());
+        if prose {
+            run.push(word);
+            if run.len() >= 3 {
+                return Some(run.join(" "));
+            }
+        } else {
+            run.clear();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn english_prose_is_found_and_names_are_not() {
+        assert_eq!(
+            super::english_prose("签名验证不通过：the signature does not verify").as_deref(),
+            Some("the signature does")
+        );
+        assert_eq!(
+            super::english_prose("SESeal.signedValue：值无法编码（第 3 字节）"),
+            None
+        );
+        assert_eq!(
+            super::english_prose("条目 \"Doc_0/a bc de.xml\" 不存在"),
+            None
+        );
+        assert_eq!(
+            super::english_prose("\"a \\\" quoted\" and then this is prose").as_deref(),
+            Some("and then this")
+        );
+    }
+}

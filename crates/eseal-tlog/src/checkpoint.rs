@@ -22,8 +22,8 @@ const DASH: &str = "\u{2014} ";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckpointError {
     /// Not a well-formed note or checkpoint body.
-    #[error("malformed checkpoint: {0}")]
-    Malformed(String),
+    #[error("malformed checkpoint: {}", .0.en)]
+    Malformed(Malformation),
     /// No signature line by this key.
     #[error("no signature by {0:?} with this key")]
     NotSigned(String),
@@ -60,8 +60,29 @@ pub fn key_id(name: &str, key: &Sm2PublicKey) -> [u8; 4] {
     [b[0], b[1], b[2], b[3]]
 }
 
-fn malformed(why: &str) -> CheckpointError {
-    CheckpointError::Malformed(why.to_owned())
+/// What is wrong with a malformed checkpoint, in English and Chinese.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformation {
+    /// English.
+    pub en: &'static str,
+    /// 中文.
+    pub zh: &'static str,
+}
+
+fn malformed(en: &'static str, zh: &'static str) -> CheckpointError {
+    CheckpointError::Malformed(Malformation { en, zh })
+}
+
+impl CheckpointError {
+    /// The error in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Malformed(m) => format!("检查点格式不正确：{}", m.zh),
+            Self::NotSigned(name) => format!("检查点没有 {name:?} 用此公钥所作的签名"),
+            Self::BadSignature(name) => format!("检查点上 {name:?} 的签名验证不通过"),
+            Self::Signing(_) => "检查点签名失败".to_owned(),
+        }
+    }
 }
 
 impl Checkpoint {
@@ -84,28 +105,40 @@ impl Checkpoint {
     pub fn parse_body(body: &str) -> Result<Self, CheckpointError> {
         let text = body
             .strip_suffix('\n')
-            .ok_or_else(|| malformed("the body does not end with a newline"))?;
+            .ok_or_else(|| malformed("the body does not end with a newline", "正文不以换行结束"))?;
         let mut lines = text.split('\n');
         let origin = lines.next().unwrap_or_default();
         if origin.is_empty() || origin.trim() != origin {
-            return Err(malformed("empty or padded origin line"));
+            return Err(malformed(
+                "empty or padded origin line",
+                "来源行为空或有多余空白",
+            ));
         }
-        let size_text = lines.next().ok_or_else(|| malformed("no size line"))?;
+        let size_text = lines
+            .next()
+            .ok_or_else(|| malformed("no size line", "缺少大小行"))?;
         let size: u64 = size_text
             .parse()
             .ok()
             .filter(|_| size_text == "0" || !size_text.starts_with('0'))
             .filter(|_| size_text.bytes().all(|b| b.is_ascii_digit()))
-            .ok_or_else(|| malformed("the size is not a decimal number"))?;
-        let root_text = lines.next().ok_or_else(|| malformed("no root line"))?;
+            .ok_or_else(|| malformed("the size is not a decimal number", "大小不是十进制数"))?;
+        let root_text = lines
+            .next()
+            .ok_or_else(|| malformed("no root line", "缺少根哈希行"))?;
         let root = Base64::decode_vec(root_text)
             .ok()
             .and_then(|b| <Hash>::try_from(b).ok())
             .filter(|r| Base64::encode_string(r) == root_text)
-            .ok_or_else(|| malformed("the root is not 32 bytes of standard base64"))?;
+            .ok_or_else(|| {
+                malformed(
+                    "the root is not 32 bytes of standard base64",
+                    "根哈希不是 32 字节的标准 base64",
+                )
+            })?;
         let extensions: Vec<String> = lines.map(str::to_owned).collect();
         if extensions.iter().any(String::is_empty) {
-            return Err(malformed("an empty extension line"));
+            return Err(malformed("an empty extension line", "有空的扩展行"));
         }
         Ok(Self {
             origin: origin.to_owned(),
@@ -144,22 +177,28 @@ impl Checkpoint {
     pub fn open(note: &str, name: &str, key: &Sm2PublicKey) -> Result<Self, CheckpointError> {
         let split = note
             .find("\n\n")
-            .ok_or_else(|| malformed("no blank line before the signatures"))?;
+            .ok_or_else(|| malformed("no blank line before the signatures", "签名之前没有空行"))?;
         let (body, sigs) = (&note[..=split], &note[split + 2..]);
         let checkpoint = Self::parse_body(body)?;
-        let sigs = sigs
-            .strip_suffix('\n')
-            .ok_or_else(|| malformed("the signatures do not end with a newline"))?;
+        let sigs = sigs.strip_suffix('\n').ok_or_else(|| {
+            malformed(
+                "the signatures do not end with a newline",
+                "签名部分不以换行结束",
+            )
+        })?;
         let id = key_id(name, key);
         for line in sigs.split('\n') {
-            let rest = line
-                .strip_prefix(DASH)
-                .ok_or_else(|| malformed("a signature line does not start with an em dash"))?;
-            let (who, b64) = rest
-                .split_once(' ')
-                .ok_or_else(|| malformed("a signature line has no signature"))?;
-            let blob =
-                Base64::decode_vec(b64).map_err(|_| malformed("a signature is not base64"))?;
+            let rest = line.strip_prefix(DASH).ok_or_else(|| {
+                malformed(
+                    "a signature line does not start with an em dash",
+                    "签名行不以破折号（—）开头",
+                )
+            })?;
+            let (who, b64) = rest.split_once(' ').ok_or_else(|| {
+                malformed("a signature line has no signature", "签名行中没有签名")
+            })?;
+            let blob = Base64::decode_vec(b64)
+                .map_err(|_| malformed("a signature is not base64", "签名不是 base64"))?;
             if who != name || blob.len() < 4 || blob[..4] != id {
                 continue;
             }

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+pub mod audit;
 pub mod checkpoint;
+pub mod seals;
 
 pub use checkpoint::{Checkpoint, CheckpointError};
 
@@ -36,7 +38,7 @@ pub fn empty_root() -> Hash {
 pub enum ProofError {
     /// The index or sizes are outside what the proof can speak of.
     #[error("out of range: {0}")]
-    Range(String),
+    Range(String, String),
     /// The proof has the wrong number of hashes for these sizes.
     #[error("the proof has {got} hashes; these sizes need {want}")]
     Length {
@@ -51,6 +53,20 @@ pub enum ProofError {
     /// The proof does not lead to the given root(s).
     #[error("the proof does not match the root")]
     Mismatch,
+}
+
+impl ProofError {
+    /// The error in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Range(_, zh) => format!("超出范围：{zh}"),
+            Self::Length { got, want } => {
+                format!("证明有 {got} 个哈希，这些大小需要 {want} 个")
+            }
+            Self::Malformed => "证明的长度与这些大小不符".to_owned(),
+            Self::Mismatch => "证明与根哈希不符".to_owned(),
+        }
+    }
 }
 
 /// The largest power of two strictly smaller than `n` (n ≥ 2).
@@ -135,10 +151,10 @@ impl Tree {
     /// The root of the first `size` leaves (the tree as it was at that size).
     pub fn root_at(&self, size: u64) -> Result<Hash, ProofError> {
         if size > self.size() {
-            return Err(ProofError::Range(format!(
-                "size {size} beyond the tree's {}",
-                self.size()
-            )));
+            return Err(ProofError::Range(
+                format!("size {size} beyond the tree's {}", self.size()),
+                format!("大小 {size} 超过了树的大小 {}", self.size()),
+            ));
         }
         Ok(if size == 0 {
             empty_root()
@@ -156,10 +172,16 @@ impl Tree {
     /// (RFC 9162 §2.1.3.1), leaf-side first.
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, ProofError> {
         if size > self.size() || index >= size {
-            return Err(ProofError::Range(format!(
-                "leaf {index} in a tree of {size} (the log has {})",
-                self.size()
-            )));
+            return Err(ProofError::Range(
+                format!(
+                    "leaf {index} in a tree of {size} (the log has {})",
+                    self.size()
+                ),
+                format!(
+                    "大小为 {size} 的树中的第 {index} 个叶子（日志共 {} 项）",
+                    self.size()
+                ),
+            ));
         }
         let mut out = Vec::new();
         self.path(index, 0, size, &mut out);
@@ -184,10 +206,16 @@ impl Tree {
     /// `new` (RFC 9162 §2.1.4.1); empty when they are equal.
     pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Hash>, ProofError> {
         if old == 0 || old > new || new > self.size() {
-            return Err(ProofError::Range(format!(
-                "from {old} to {new} (the log has {}; 0 < old ≤ new)",
-                self.size()
-            )));
+            return Err(ProofError::Range(
+                format!(
+                    "from {old} to {new} (the log has {}; 0 < old ≤ new)",
+                    self.size()
+                ),
+                format!(
+                    "从 {old} 到 {new}（日志共 {} 项；须 0 < 旧 ≤ 新）",
+                    self.size()
+                ),
+            ));
         }
         let mut out = Vec::new();
         if old < new {
@@ -224,9 +252,10 @@ pub fn verify_inclusion(
     root: &Hash,
 ) -> Result<(), ProofError> {
     if index >= size {
-        return Err(ProofError::Range(format!(
-            "leaf {index} in a tree of {size}"
-        )));
+        return Err(ProofError::Range(
+            format!("leaf {index} in a tree of {size}"),
+            format!("大小为 {size} 的树中的第 {index} 个叶子"),
+        ));
     }
     let (mut f, mut s) = (index, size - 1);
     let mut r = *leaf;
@@ -290,9 +319,10 @@ pub fn verify_consistency(
     new_root: &Hash,
 ) -> Result<(), ProofError> {
     if old == 0 || old > new {
-        return Err(ProofError::Range(format!(
-            "from {old} to {new} (0 < old ≤ new)"
-        )));
+        return Err(ProofError::Range(
+            format!("from {old} to {new} (0 < old ≤ new)"),
+            format!("从 {old} 到 {new}（须 0 < 旧 ≤ 新）"),
+        ));
     }
     if old == new {
         if !proof.is_empty() {
