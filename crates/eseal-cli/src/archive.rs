@@ -68,8 +68,9 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// A new package file: never over an existing one (a renewed package goes beside the old).
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+    crate::files::write_new(path, bytes)
 }
 
 fn name_of(path: &Path) -> String {
@@ -94,6 +95,7 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
             registry,
             out,
         } => {
+            crate::files::ensure_new(Some(&out))?;
             let bytes = read(&file)?;
             let body = match &data {
                 None => {
@@ -123,6 +125,7 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
             registry,
             out,
         } => {
+            crate::files::ensure_new(Some(&out))?;
             let bytes = read(&archive)?;
             let body = serde_json::json!({"archive": Base64::encode_string(&bytes)});
             let url = format!("{}/api/v1/archives/renew", registry.trim_end_matches('/'));

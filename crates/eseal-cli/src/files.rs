@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, bail};
 use base64ct::{Base64, Encoding};
 use eseal_gm::{Sm2PrivateKey, Sm3Digest, Sm3Hasher};
+use eseal_server::files::Put;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -86,57 +87,40 @@ pub fn read_private_key(path: &Path) -> Result<Sm2PrivateKey> {
     Sm2PrivateKey::from_pem(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
-/// Write a new file; refuses to overwrite, writes to a temporary name then renames, so a
-/// failure never leaves a half-written output.
+/// Write a new file; refuses to overwrite (also a file that appears meanwhile), and a
+/// failure never leaves a half-written output (`eseal_server::files::put`).
 pub fn write_new(path: &Path, data: &[u8]) -> Result<()> {
-    write_atomic(path, data, false)
+    put(path, Put::Once, false, |f| f.write_all(data))
 }
 
 /// As [`write_new`], with owner-only permissions (keys).
 pub fn write_secret(path: &Path, data: &[u8]) -> Result<()> {
-    write_atomic(path, data, true)
+    put(path, Put::Once, true, |f| f.write_all(data))
 }
 
-/// Write a new file through `fill` (for large outputs), to a temporary name first; refuses to
+/// Write a new file through `fill` (for large outputs), to a temporary file first; refuses to
 /// overwrite and removes the temporary file on failure.
 pub fn write_new_with(
     path: &Path,
     fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
 ) -> Result<()> {
-    if path.exists() {
-        bail!("{} exists; refusing to overwrite", path.display());
+    let mut failed = None;
+    let result = put(path, Put::Once, false, |f| {
+        fill(f).map_err(|e| {
+            let io = std::io::Error::other(format!("{e:#}"));
+            failed = Some(e);
+            io
+        })
+    });
+    match (result, failed) {
+        (Err(_), Some(e)) => Err(e),
+        (r, _) => r,
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().context("output path has no file name")?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .read(true)
-            .create_new(true)
-            .open(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        fill(&mut f)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Replace a file atomically (state files such as ca.json and crl.pem).
 pub fn write_replace(path: &Path, data: &[u8]) -> Result<()> {
-    write_file(path, data, false, true)
+    put(path, Put::Replace, false, |f| f.write_all(data))
 }
 
 /// Refuses an output that exists, before any work is done for it.
@@ -147,45 +131,19 @@ pub fn ensure_new(path: Option<&Path>) -> Result<()> {
     }
 }
 
-fn write_atomic(path: &Path, data: &[u8], secret: bool) -> Result<()> {
-    write_file(path, data, secret, false)
-}
-
-fn write_file(path: &Path, data: &[u8], secret: bool, replace: bool) -> Result<()> {
-    if !replace && path.exists() {
-        bail!("{} exists; refusing to overwrite", path.display());
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().context("output path has no file name")?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let _ = secret;
-    let result = (|| -> Result<()> {
-        let mut f = options
-            .open(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+fn put(
+    path: &Path,
+    how: Put,
+    private: bool,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<()> {
+    eseal_server::files::put(path, how, private, fill).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!("{e}")
+        } else {
+            anyhow::anyhow!("cannot write {}: {e}", path.display())
+        }
+    })
 }
 
 /// The picture type for the seal from the bytes (and the extension as a hint).

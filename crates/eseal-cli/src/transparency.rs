@@ -327,7 +327,7 @@ async fn monitor(
         .open(&leaves_file)
         .with_context(|| format!("cannot write {}", leaves_file.display()))?;
     std::io::Write::write_all(&mut f, hashes.as_bytes())?;
-    std::fs::write(state.join("checkpoint"), &note)?;
+    crate::files::write_replace(&state.join("checkpoint"), note.as_bytes())?;
     for e in new.iter().filter(|e| seal.is_none_or(|s| s == e.seal_id)) {
         println!("{}", e.leaf());
     }

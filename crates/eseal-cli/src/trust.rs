@@ -140,11 +140,7 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
             }
         }
         for (name, bytes) in files.iter().filter(|(n, _)| n.contains("crl")) {
-            let tmp = dir.join(format!("{name}.new"));
-            let _ = std::fs::remove_file(&tmp);
-            crate::files::write_new(&tmp, bytes)?;
-            std::fs::rename(&tmp, dir.join(name))
-                .with_context(|| format!("cannot replace {}", dir.join(name).display()))?;
+            crate::files::write_replace(&dir.join(name), bytes)?;
         }
     } else {
         std::fs::create_dir_all(&dir)

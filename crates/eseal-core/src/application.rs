@@ -230,9 +230,7 @@ impl Application {
         let holder_id = holder_id.map(|h| h.trim().to_ascii_uppercase());
         let (organisation_code, holder_id) = (organisation_code.as_deref(), holder_id.as_deref());
         let organisation_code = match (kind.has_organisation(), organisation_code) {
-            (true, Some(c)) if eseal_pki::name::is_valid_social_credit_code(c) => {
-                Some(c.to_owned())
-            }
+            (true, Some(c)) if crate::ids::is_valid_social_credit_code(c) => Some(c.to_owned()),
             (true, Some(c)) => {
                 return Err(DomainError::Invalid {
                     field: "organisation_code",
@@ -248,7 +246,7 @@ impl Application {
             (false, _) => None,
         };
         let holder_id = match (kind.has_holder(), holder_id) {
-            (true, Some(h)) if eseal_pki::name::is_valid_citizen_id(h) => Some(h.to_owned()),
+            (true, Some(h)) if crate::ids::is_valid_citizen_id(h) => Some(h.to_owned()),
             (true, Some(_)) => {
                 return Err(DomainError::Invalid {
                     field: "holder_id",

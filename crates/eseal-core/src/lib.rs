@@ -4,6 +4,7 @@ pub mod application;
 pub mod approval;
 pub mod error;
 pub mod filing;
+pub mod ids;
 pub mod kind;
 pub mod material;
 pub mod party;

@@ -38,7 +38,7 @@ impl Organisation {
         legal_representative: Option<&str>,
     ) -> Result<Self, DomainError> {
         let uscc = uscc.trim().to_ascii_uppercase();
-        if !eseal_pki::name::is_valid_social_credit_code(&uscc) {
+        if !crate::ids::is_valid_social_credit_code(&uscc) {
             return Err(DomainError::Invalid {
                 field: "uscc",
                 why: format!("{uscc:?} is not a valid unified social credit code"),
@@ -58,7 +58,7 @@ impl Organisation {
 
 pub(crate) fn check_citizen_id(field: &'static str, id: &str) -> Result<String, DomainError> {
     let id = id.trim().to_ascii_uppercase();
-    if eseal_pki::name::is_valid_citizen_id(&id) {
+    if crate::ids::is_valid_citizen_id(&id) {
         Ok(id)
     } else {
         Err(DomainError::Invalid {
@@ -109,7 +109,7 @@ mod tests {
     use super::*;
 
     // Check characters computed with the GB 32100-2015 / GB 11643-1999 algorithms
-    // (eseal_pki::name tests hold the same vectors).
+    // (crate::ids tests hold the same vectors).
     const USCC: &str = "91350100M000100Y43";
     const ID: &str = "11010519491231002X";
 

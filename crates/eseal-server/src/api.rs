@@ -3,11 +3,12 @@
 //! does not exist: default deny), the OpenAPI document is generated from it, and the
 //! endpoint × role test walks it.
 
-use crate::app::AppState;
 use crate::auth::{self, Caller, Role, User};
 use crate::making::{self, KeySource, MakeInput};
 use crate::problem::{self, ApiError};
 use crate::registry;
+pub(crate) use crate::seals::{load_seal, remake, store_artefacts};
+use crate::state::AppState;
 use crate::views;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -966,7 +967,7 @@ async fn authorize(
 #[derive(Debug, Clone)]
 struct Secret(String);
 
-pub(crate) type ApiResult<T> = Result<T, ApiError>;
+pub(crate) use crate::problem::ApiResult;
 
 fn rfc(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -1590,41 +1591,6 @@ async fn registered_impression(
         .map_err(|e| ApiError::connector(format!("fetching the registered impression: {e}")))
 }
 
-/// Stores what making produced besides the seal record: seal data, certificate, impression
-/// (content-addressed: a retry stores nothing twice, and bytes of a making whose commit
-/// failed are never referenced). A platform key is sealed under the initial PIN and the data
-/// key and returned, to be written in the same transaction as the seal.
-pub(crate) async fn store_artefacts(
-    s: &AppState,
-    made: &mut making::Made,
-    pin: Option<&str>,
-) -> ApiResult<Option<crate::keystore::SealKey>> {
-    let now = s.now();
-    s.store()
-        .put_blob("application/octet-stream", &made.seal_data, now)
-        .await?;
-    s.store()
-        .put_blob("application/pkix-cert", &made.certificate, now)
-        .await?;
-    s.store()
-        .put_blob("image/png", &made.impression, now)
-        .await?;
-    let Some(key) = &made.key else {
-        return Ok(None);
-    };
-    let pin = pin.ok_or_else(|| {
-        ApiError::invalid(
-            "pin",
-            "a platform-held key needs an initial PIN for the holder (changed before first use)",
-        )
-    })?;
-    let sealed = crate::keystore::lock(&made.seal.id, key, pin, s.data_key(), s.random(), now)?;
-    made.seal.key_custody = eseal_core::KeyCustody::Platform {
-        key_ref: format!("seal_keys/{}", made.seal.id),
-    };
-    Ok(Some(sealed))
-}
-
 async fn make(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -1749,13 +1715,6 @@ async fn list_seals(
     Ok(resp)
 }
 
-pub(crate) async fn load_seal(s: &AppState, id: &str) -> ApiResult<eseal_store::Versioned<Seal>> {
-    s.store()
-        .get::<Seal>(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("seal", id))
-}
-
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct AtQuery {
     at: Option<String>,
@@ -1819,53 +1778,6 @@ async fn seal_history(
             })
             .collect(),
     ))
-}
-
-/// Makes new seal data for an existing seal (renewal, re-keying) through the same checks as
-/// making, from a synthetic approved application carrying the seal's identity and its
-/// registered impression.
-pub(crate) async fn remake(
-    s: &AppState,
-    seal: &eseal_core::Seal,
-    key: KeySource,
-    now: time::OffsetDateTime,
-) -> ApiResult<making::Made> {
-    let (_, impression) = s
-        .store()
-        .blob(&seal.impression_sm3)
-        .await?
-        .ok_or_else(|| ApiError::internal(format!("impression of {} missing", seal.id)))?;
-    let mut app = Application::new(
-        &format!("remake-{}", seal.id),
-        "-",
-        seal.kind.clone(),
-        &seal.name,
-        seal.organisation_code.as_deref(),
-        seal.holder_id.as_deref(),
-        Purpose::New,
-    )?;
-    app.state = ApplicationState::Approved {
-        reviewer: "-".into(),
-    };
-    let trust = s.pki().trust(now)?;
-    let issuer = crate::devpki::DevIssuer {
-        pki: s.pki(),
-        random: s.random(),
-    };
-    making::make(
-        MakeInput {
-            app: &app,
-            registered: Some(impression),
-            applicant_impression: None,
-            key,
-            now,
-            seal_id: Some(seal.id.clone()),
-        },
-        &s.pki().maker(),
-        &issuer,
-        &trust,
-        s.random(),
-    )
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -15,8 +15,8 @@
 //! The rules live here once: the API (`POST /api/v1/archives`, `…/renew`) and the CLI
 //! (`eseal archive create|renew|verify`) call [`create_for`], [`renew_for`] and [`verify`].
 
-use crate::app::AppState;
 use crate::problem::ApiError;
+use crate::state::AppState;
 use eseal_gm::Sm3Digest;
 use eseal_gm::provider::SoftwareVerifier;
 use eseal_pki::chain::{ChainOutcome, ChainStatus, Purpose, TrustStore, validate};

@@ -7,8 +7,8 @@
 //! what was exported. The seal log's tree is shared ([`AppState::seal_tree`]) so the public
 //! endpoints can prove inclusion and consistency against its checkpoints.
 
-use crate::app::AppState;
 use crate::problem::ApiError;
+use crate::state::AppState;
 use eseal_store::transparency::Log;
 use eseal_tlog::{Checkpoint, Tree};
 use std::path::{Path, PathBuf};
@@ -70,13 +70,7 @@ async fn archived_hashes(
     }
 }
 
-/// Where a log's checkpoint files go under the export directory.
-pub fn checkpoint_dir(dir: &Path, log: Log) -> PathBuf {
-    match log {
-        Log::Audit => dir.to_path_buf(),
-        Log::Seals => dir.join("seals"),
-    }
-}
+pub use crate::files::checkpoint_dir;
 
 /// Feeds `tree` and, if the log grew (or has no checkpoint yet), signs, stores and exports a
 /// checkpoint. Returns the new checkpoint's note, if one was made.
@@ -255,6 +249,12 @@ pub struct Signed<'a> {
     pub checkpoints: Option<&'a Path>,
 }
 
+/// A file of an export directory: written once, whole, readable by whoever it is handed to.
+fn write_export(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    crate::files::put(path, crate::files::Put::Once, false, |f| f.write_all(bytes))
+}
+
 /// Writes the audit log into a new directory `out` (`log.jsonl`, one canonical entry per line;
 /// `archived.txt`, the leaf hashes of entries archived before them, if any; `checkpoint`,
 /// signed by `signer` under `origin`; `audit-key.pem`), after recording the
@@ -331,14 +331,14 @@ pub async fn export(
         .to_spki_pem()
         .map_err(|e| ApiError::internal(e.to_string()))?;
     if !archived.is_empty() {
-        std::fs::write(out.join("archived.txt"), archived.as_bytes()).map_err(|e| fail(&e))?;
+        write_export(&out.join("archived.txt"), archived.as_bytes()).map_err(|e| fail(&e))?;
     }
     for (name, bytes) in [
         ("log.jsonl", lines.as_bytes()),
         ("checkpoint", note.as_bytes()),
         ("audit-key.pem", pem.as_bytes()),
     ] {
-        std::fs::write(out.join(name), bytes).map_err(|e| fail(&e))?;
+        write_export(&out.join(name), bytes).map_err(|e| fail(&e))?;
     }
     Ok((tree.size(), tree.root()))
 }

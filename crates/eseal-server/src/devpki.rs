@@ -393,11 +393,9 @@ impl DevPki {
 
     fn save(&self, ca: &DevCa) -> Result<(), ApiError> {
         let path = self.dir.join("ca.json");
-        let tmp = self.dir.join("ca.json.tmp");
         let json =
             serde_json::to_vec_pretty(&ca.state).map_err(|e| ApiError::internal(e.to_string()))?;
-        write(&tmp, json)?;
-        std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
+        write(&path, json)
     }
 
     /// Issues a certificate of `kind` ("org", "person") for `subject` (slash form).

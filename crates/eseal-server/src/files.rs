@@ -16,41 +16,77 @@ pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn options(new: bool) -> std::fs::OpenOptions {
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true);
-    if new {
-        opts.create_new(true);
-    } else {
-        opts.create(true).truncate(true);
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts
+/// How [`put`] puts a finished file in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    /// Only where nothing is: a file at the path, even one that appeared while this one was
+    /// being written, is never overwritten (`AlreadyExists`).
+    Once,
+    /// Replacing whatever is there, in one rename.
+    Replace,
 }
 
-fn write_with(path: &Path, bytes: &[u8], new: bool) -> std::io::Result<()> {
-    let mut f = options(new).open(path)?;
+/// Writes a file in one step, the one writer of the project: `fill` writes a temporary file
+/// beside `path` (mode 0600, or 0644 when not `private`), which is synced and then put in
+/// place as `how` says (`persist_noclobber`, a hard link, for [`Put::Once`]; a rename for
+/// [`Put::Replace`]). A failure or a crash leaves either the old state or the whole new
+/// file, never half of one; the temporary file is removed on failure.
+pub fn put(
+    path: &Path,
+    how: Put,
+    private: bool,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if how == Put::Once && path.exists() {
+        // Refused before any work; persist_noclobber refuses one that appears meanwhile.
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} exists; refusing to overwrite", path.display()),
+        ));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".eseal-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        let mode = if private { 0o600 } else { 0o644 };
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
     }
-    f.write_all(bytes)?;
-    f.sync_all()
+    let _ = private;
+    fill(tmp.as_file_mut())?;
+    tmp.as_file_mut().flush()?;
+    tmp.as_file().sync_all()?;
+    let placed = match how {
+        Put::Once => tmp.persist_noclobber(path),
+        Put::Replace => tmp.persist(path),
+    };
+    placed.map(drop).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("{} exists; refusing to overwrite", path.display()),
+            )
+        } else {
+            e.error
+        }
+    })
 }
 
-/// Writes `bytes` to `path` (replacing it), mode 0600, synced.
+/// Writes `bytes` to `path` (replacing it atomically), mode 0600, synced.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with(path, bytes, false)
+    put(path, Put::Replace, true, |f| f.write_all(bytes))
 }
 
 /// Writes `bytes` to a new file `path` (an existing one is an error), mode 0600, synced.
 pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    write_with(path, bytes, true)
+    put(path, Put::Once, true, |f| f.write_all(bytes))
 }
 
 /// Makes every file under `dir` 0600 and every directory 0700 (a data directory made by an
@@ -105,4 +141,64 @@ pub fn trust_dir(dir: &Path) -> Result<(eseal_pki::TrustStore, Vec<String>), Str
     }
     files.sort();
     eseal_pki::TrustStore::from_files(&files).map_err(|e| e.to_string())
+}
+
+/// Where a log's checkpoint files go under the export directory.
+pub fn checkpoint_dir(dir: &Path, log: eseal_store::transparency::Log) -> std::path::PathBuf {
+    match log {
+        eseal_store::transparency::Log::Audit => dir.to_path_buf(),
+        eseal_store::transparency::Log::Seals => dir.join("seals"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Put, put};
+    use std::io::Write;
+
+    #[test]
+    fn once_never_overwrites_and_replace_is_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.txt");
+        put(&p, Put::Once, false, |f| f.write_all(b"first")).unwrap();
+        let e = put(&p, Put::Once, false, |f| f.write_all(b"second")).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&p).unwrap(), b"first");
+        // A file that appears while the new one is being written is kept, not overwritten.
+        let q = dir.path().join("b.txt");
+        let e = put(&q, Put::Once, true, |f| {
+            std::fs::write(&q, b"theirs")?;
+            f.write_all(b"ours")
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read(&q).unwrap(), b"theirs");
+        // A failed fill leaves the old file and no temporary file.
+        let e = put(&p, Put::Replace, false, |f| {
+            f.write_all(b"half")?;
+            Err(std::io::Error::other("disk full"))
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "disk full");
+        assert_eq!(std::fs::read(&p).unwrap(), b"first");
+        put(&p, Put::Replace, false, |f| f.write_all(b"new")).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&p), 0o644);
+            put(&dir.path().join("k"), Put::Once, true, |f| {
+                f.write_all(b"k")
+            })
+            .unwrap();
+            assert_eq!(mode(&dir.path().join("k")), 0o600);
+        }
+    }
 }

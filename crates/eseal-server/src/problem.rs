@@ -4,7 +4,6 @@
 //! with `en` (the [`localize`] middleware); `code` never changes with the language and is
 //! what clients branch on. `detail` says what was wrong and where; `field` names the input.
 
-use crate::registry::RegistryError;
 use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -296,16 +295,6 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<RegistryError> for ApiError {
-    fn from(e: RegistryError) -> Self {
-        match e {
-            RegistryError::Domain(d) => d.into(),
-            RegistryError::Store(s) => s.into(),
-            RegistryError::NotFound { what, id } => Self::not_found(what, &id),
-        }
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         render(&self, false)
@@ -419,6 +408,9 @@ pub async fn localize(req: Request, next: Next) -> Response {
         english,
     )
 }
+
+/// A result whose error is an [`ApiError`].
+pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]
 mod plain_tests {

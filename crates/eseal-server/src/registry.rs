@@ -368,3 +368,13 @@ async fn query(
         next,
     })
 }
+
+impl From<RegistryError> for crate::problem::ApiError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Domain(d) => d.into(),
+            RegistryError::Store(s) => s.into(),
+            RegistryError::NotFound { what, id } => crate::problem::ApiError::not_found(what, &id),
+        }
+    }
+}

@@ -2,12 +2,13 @@
 //! the applicant completes with a new PIN and the seal is re-keyed (see
 //! [`eseal_core::pin_reset`] for why a reset cannot keep the old key).
 
-use crate::api::{ApiResult, load_seal, remake, store_artefacts};
-use crate::app::AppState;
 use crate::auth::Caller;
 use crate::making::KeySource;
 use crate::problem::ApiError;
+use crate::problem::ApiResult;
 use crate::registry;
+use crate::seals::{load_seal, remake, store_artefacts};
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;

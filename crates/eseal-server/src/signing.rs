@@ -12,9 +12,9 @@
 //! A crash after 3 leaves an intent, which [`recover`] marks aborted; the signature (if one
 //! was made in memory) was never returned, so no client holds a signature the ledger lacks.
 
-use crate::app::AppState;
 use crate::keystore::{self, SealKey, Unlock};
 use crate::problem::ApiError;
+use crate::state::AppState;
 use eseal_core::{PinState, Seal, SealStatus, Usage};
 use eseal_gm::Sm2PrivateKey;
 use eseal_gm::provider::SoftwareSigner;
@@ -149,81 +149,6 @@ pub const SESSION_MAX_MINUTES: i64 = 10;
 /// Most signatures in one session.
 pub const SESSION_MAX_SIGNATURES: u32 = 1000;
 
-struct OpenSession {
-    seal_id: String,
-    user: String,
-    key: Sm2PrivateKey,
-    expires: OffsetDateTime,
-    remaining: u32,
-}
-
-/// Signing sessions (USB-key style): the PIN opens the seal key once, and the key stays in
-/// this process's memory for a bounded time and number of signatures, bound to the seal and
-/// the user. Never written anywhere; dropped (zeroized) on expiry, exhaustion, or restart.
-#[derive(Default)]
-pub struct Sessions {
-    open: std::sync::Mutex<std::collections::HashMap<String, OpenSession>>,
-}
-
-impl std::fmt::Debug for Sessions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sessions").finish_non_exhaustive()
-    }
-}
-
-impl Sessions {
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, OpenSession>> {
-        self.open.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The key of a live session for this seal and user, counting `signatures`.
-    pub fn take(
-        &self,
-        token: &str,
-        seal_id: &str,
-        user: &str,
-        now: OffsetDateTime,
-        signatures: u32,
-    ) -> Result<Sm2PrivateKey, ApiError> {
-        let id = eseal_gm::Sm3Digest::of(token.as_bytes()).to_hex();
-        let mut open = self.lock();
-        open.retain(|_, s| s.expires > now && s.remaining > 0);
-        let gone = || ApiError {
-            status: 401,
-            code: "signing_session_ended",
-            detail: "the signing session is unknown, expired or used up; unlock again with the PIN"
-                .into(),
-            field: Some("session".into()),
-        };
-        let session = open.get_mut(&id).ok_or_else(gone)?;
-        if session.seal_id != seal_id || session.user != user {
-            return Err(gone());
-        }
-        if session.remaining < signatures {
-            return Err(ApiError {
-                status: 401,
-                code: "signing_session_ended",
-                detail: format!(
-                    "the signing session has {} signatures left, fewer than the {signatures} asked; unlock again with the PIN",
-                    session.remaining
-                ),
-                field: Some("session".into()),
-            });
-        }
-        session.remaining -= signatures;
-        Ok(session.key.clone())
-    }
-
-    /// Closes every session of a seal (its key was replaced).
-    pub fn close_seal(&self, seal_id: &str) {
-        self.lock().retain(|_, s| s.seal_id != seal_id);
-    }
-
-    fn insert(&self, token_id: String, session: OpenSession) {
-        self.lock().insert(token_id, session);
-    }
-}
-
 /// Opens a signing session with the PIN (counted like any PIN attempt).
 pub async fn unlock(
     s: &AppState,
@@ -260,7 +185,7 @@ pub async fn unlock(
     let expires = now + Duration::minutes(minutes);
     s.sessions().insert(
         eseal_gm::Sm3Digest::of(token.as_bytes()).to_hex(),
-        OpenSession {
+        crate::sessions::OpenSession {
             seal_id: seal.id.clone(),
             user: user.to_owned(),
             key,

@@ -173,10 +173,8 @@ impl PoliceSim {
     fn save(&self) {
         if let Some(f) = &self.file {
             let json = serde_json::to_vec_pretty(&*self.lock()).unwrap_or_default();
-            let tmp = f.with_extension("tmp");
-            if crate::files::write_private(&tmp, &json).is_ok() {
-                let _ = std::fs::rename(&tmp, f);
-            }
+            // Atomic: a crash leaves the previous state, never half of this one.
+            let _ = crate::files::write_private(f, &json);
         }
     }
 

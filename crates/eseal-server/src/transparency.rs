@@ -4,9 +4,9 @@
 //! with `eseal verify --transparency`), and consistency proofs between checkpoints. Every
 //! answer is made against a stored, signed checkpoint, never an unsigned root.
 
-use crate::api::ApiResult;
-use crate::app::AppState;
 use crate::problem::ApiError;
+use crate::problem::ApiResult;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};

@@ -3,8 +3,8 @@
 //! its status at the signing time (a signature made after the seal was revoked fails with
 //! REVOKED even though its cryptography is sound), and the usage-ledger entry it matches.
 
-use crate::app::AppState;
 use crate::problem::ApiError;
+use crate::state::AppState;
 use eseal_core::{Seal, SealStatus, Usage, UsageState};
 use eseal_gm::provider::SoftwareVerifier;
 use eseal_ses::{AnySignature, Indication, VerifyPolicy};

@@ -129,7 +129,7 @@ impl Witnesses {
     /// checkpoint file in `dir`. One result per witness pushed to.
     pub async fn push_latest(
         &mut self,
-        s: &crate::app::AppState,
+        s: &crate::state::AppState,
         log: eseal_store::transparency::Log,
         tree: &Tree,
         dir: &std::path::Path,
@@ -153,7 +153,7 @@ impl Witnesses {
             let r = match r {
                 Ok((size, sigs)) => {
                     self.known.insert((i, log), size);
-                    let file = crate::audit::checkpoint_dir(dir, log)
+                    let file = crate::files::checkpoint_dir(dir, log)
                         .join(format!("{size:012}.checkpoint.witness-{i}"));
                     match crate::files::write_private(&file, sigs.as_bytes()) {
                         Err(e) => Err(ApiError::internal(format!("{}: {e}", file.display()))),

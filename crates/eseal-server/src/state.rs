@@ -1,0 +1,191 @@
+//! The service's shared state: the store, the clock, the keys, the PKI, the connectors and
+//! the in-memory parts (signing sessions, seal locks, the seal log's tree, rate limits,
+//! request counts). Everything above it (services, the HTTP adapter, startup) is given one;
+//! it depends on nothing above it.
+
+use crate::connectors::{Connectors, NationalClient, PoliceClient};
+use crate::devpki::DevPki;
+use eseal_core::DataKey;
+use eseal_gm::provider::{Clock, OsRandom, SecureRandom};
+use eseal_store::Store;
+use std::sync::Arc;
+
+/// The service's shared state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    random: OsRandom,
+    data_key: DataKey,
+    pki: DevPki,
+    connectors: Connectors,
+    /// Open signing sessions (in memory only).
+    sessions: crate::sessions::Sessions,
+    /// One PIN check at a time per seal in this process (see [`AppState::seal_lock`]).
+    seal_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The seal transparency log's Merkle tree, fed from the store (see [`crate::audit`]).
+    seal_tree: tokio::sync::Mutex<eseal_tlog::Tree>,
+    /// Per-address rate limits.
+    limiters: Arc<crate::limits::Limiters>,
+    /// Online verifications stopped because the client went away.
+    verifications_cancelled: std::sync::atomic::AtomicU64,
+    /// Revocation from the network for online verification (`None`: `--offline`).
+    online_revocation: Option<Arc<crate::revocation::OnlineRevocation>>,
+    /// Requests counted for `/metrics`.
+    requests: crate::reqlog::RequestCounts,
+    /// Where each request's log line goes.
+    request_log: crate::reqlog::RequestLog,
+}
+
+impl AppState {
+    /// The seal transparency log's tree (lock, then [`crate::audit::catch_up`]).
+    pub fn seal_tree(&self) -> &tokio::sync::Mutex<eseal_tlog::Tree> {
+        &self.inner.seal_tree
+    }
+
+    /// Assembles the state.
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        data_key: DataKey,
+        pki: DevPki,
+        connectors: Connectors,
+        limiters: crate::limits::Limiters,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                random: OsRandom,
+                data_key,
+                pki,
+                connectors,
+                seal_locks: std::sync::Mutex::new(std::collections::HashMap::new()),
+                sessions: crate::sessions::Sessions::default(),
+                seal_tree: tokio::sync::Mutex::new(eseal_tlog::Tree::new()),
+                limiters: Arc::new(limiters),
+                verifications_cancelled: std::sync::atomic::AtomicU64::new(0),
+                online_revocation: None,
+                requests: crate::reqlog::RequestCounts::default(),
+                request_log: crate::reqlog::RequestLog::Stderr,
+            }),
+        }
+    }
+
+    /// The requests counted so far.
+    pub fn requests(&self) -> &crate::reqlog::RequestCounts {
+        &self.inner.requests
+    }
+
+    /// Where requests are logged.
+    pub fn request_log(&self) -> crate::reqlog::RequestLog {
+        self.inner.request_log.clone()
+    }
+
+    /// The same state, logging requests or not.
+    pub fn configured(self, request_log: crate::reqlog::RequestLog) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.request_log = request_log;
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(shared) => Self { inner: shared },
+        }
+    }
+
+    /// The same state, asking revocation of the network in online verification (or not).
+    pub fn with_online_revocation(
+        self,
+        online: Option<Arc<crate::revocation::OnlineRevocation>>,
+    ) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.online_revocation = online;
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(shared) => Self { inner: shared },
+        }
+    }
+
+    /// The network revocation fetcher, unless the service runs offline.
+    pub fn online_revocation(&self) -> Option<&Arc<crate::revocation::OnlineRevocation>> {
+        self.inner.online_revocation.as_ref()
+    }
+
+    /// The national platform's client, when one is configured.
+    pub fn national(&self) -> Option<&NationalClient> {
+        self.inner.connectors.national.as_ref()
+    }
+
+    /// The per-address rate limits.
+    pub fn limiters(&self) -> &Arc<crate::limits::Limiters> {
+        &self.inner.limiters
+    }
+
+    /// How many online verifications stopped because their client went away.
+    pub fn verifications_cancelled(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.inner.verifications_cancelled
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Now, from the injected clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// Randomness.
+    pub fn random(&self) -> &dyn SecureRandom {
+        &self.inner.random
+    }
+
+    /// The key identity materials are sealed under.
+    pub fn data_key(&self) -> &DataKey {
+        &self.inner.data_key
+    }
+
+    /// The PKI (development CA and maker identity).
+    pub fn pki(&self) -> &DevPki {
+        &self.inner.pki
+    }
+
+    /// The police connector.
+    pub fn police(&self) -> &PoliceClient {
+        &self.inner.connectors.police
+    }
+
+    /// The lock that serialises PIN checks on one seal within this process. Reservations in
+    /// the store already bound wrong attempts exactly across replicas; without this lock,
+    /// five legitimate signatures in flight at once would hold five reservations and lock the
+    /// seal for a moment.
+    pub fn seal_lock(&self, seal_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self
+            .inner
+            .seal_locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.entry(seal_id.to_owned()).or_default().clone()
+    }
+
+    /// The open signing sessions.
+    pub fn sessions(&self) -> &crate::sessions::Sessions {
+        &self.inner.sessions
+    }
+
+    /// Both connectors (what the filing worker delivers through).
+    pub fn connectors(&self) -> &Connectors {
+        &self.inner.connectors
+    }
+}
