@@ -21,7 +21,6 @@ pub mod outbox;
 pub mod problem;
 pub mod registry;
 pub mod reqlog;
-pub mod resets;
 pub mod revocation;
 pub mod seals;
 pub mod sessions;

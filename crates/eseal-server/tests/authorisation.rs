@@ -13,7 +13,7 @@ use time::macros::datetime;
 
 #[test]
 fn the_auditor_changes_nothing_and_admins_are_separate() {
-    for ep in ENDPOINTS {
+    for ep in ENDPOINTS.iter() {
         if let Access::Roles(roles) = ep.access {
             if ep.method != "GET" {
                 assert!(

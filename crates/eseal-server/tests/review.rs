@@ -377,7 +377,19 @@ async fn item3_damage_is_refused_at_start() {
     assert!(err.contains("data.key is missing"), "{err}");
     // A deleted PKI directory.
     let svc = start(&Backend::Sqlite, T0).await;
-    let err = restart_error(&svc, |d| std::fs::remove_dir_all(d.join("pki")).unwrap()).await;
+    let err = restart_error(&svc, |d| {
+        // A write the stopped service had in flight may still add a file for a moment.
+        for _ in 0..50 {
+            match std::fs::remove_dir_all(d.join("pki")) {
+                Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                r => return r.unwrap(),
+            }
+        }
+        panic!("pki could not be removed");
+    })
+    .await;
     assert!(err.contains("pki") && err.contains("restore"), "{err}");
     // A replaced PKI directory (another installation's).
     let svc = start(&Backend::Sqlite, T0).await;

@@ -2,19 +2,66 @@
 //! the applicant completes with a new PIN and the seal is re-keyed (see
 //! [`eseal_core::pin_reset`] for why a reset cannot keep the old key).
 
-use crate::auth::Caller;
+use super::*;
 use crate::making::KeySource;
-use crate::problem::ApiError;
-use crate::problem::ApiResult;
-use crate::registry;
 use crate::seals::{load_seal, remake, store_artefacts};
-use crate::state::AppState;
-use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
-use axum::http::StatusCode;
 use eseal_core::{KeyCustody, Material, PinReset, PinState, RevocationReason};
-use eseal_store::Batch;
-use serde::Deserialize;
+
+/// This resource's rows of the endpoint table ([`super::ENDPOINTS`]).
+pub(super) const ROWS: &[Endpoint] = &[
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/pin-resets",
+        post(apply),
+        Access::Roles(&[Holder, Custodian]),
+        "Apply to reset a forgotten or locked PIN, with proof materials (identity document and statement)",
+        "申请重置印章口令",
+        r#"{"reason":"忘记口令","materials":[{"kind":"holder_id","sm3":"{{id_card_sm3}}"},{"kind":"proof","sm3":"{{statement_sm3}}"}]}"#
+    )
+    .request(schema::<ApplyBody>)
+    .ok(201, schema::<eseal_core::PinReset>),
+    ep!(
+        "GET",
+        "/api/v1/pin-resets",
+        get(list),
+        Access::Roles(&[Reviewer, Auditor]),
+        "PIN reset applications (?state=submitted|approved|rejected|done)",
+        "口令重置申请列表"
+    )
+    .query(schema::<ListQuery>)
+    .ok(200, schema::<Vec<eseal_core::PinReset>>),
+    ep!(
+        "POST",
+        "/api/v1/pin-resets/{id}/approve",
+        post(approve),
+        Access::Roles(&[Reviewer]),
+        "Approve a PIN reset (not one's own)",
+        "口令重置审核通过"
+    )
+    .ok(200, schema::<eseal_core::PinReset>),
+    ep!(
+        "POST",
+        "/api/v1/pin-resets/{id}/reject",
+        post(reject),
+        Access::Roles(&[Reviewer]),
+        "Reject a PIN reset with a reason",
+        "口令重置审核驳回",
+        r#"{"reason":"身份证明不清晰"}"#
+    )
+    .request(schema::<RejectBody>)
+    .ok(200, schema::<eseal_core::PinReset>),
+    ep!(
+        "POST",
+        "/api/v1/pin-resets/{id}/complete",
+        post(complete),
+        Access::Roles(&[Holder, Custodian]),
+        "Complete an approved PIN reset with the new PIN: the seal is re-keyed (new key, certificate, seal data) and filed",
+        "完成口令重置（印章换钥）",
+        r#"{"new_pin":"{{new_pin}}"}"#
+    )
+    .request(schema::<CompleteBody>)
+    .ok(200, schema::<views::ResetCompleted>),
+];
 
 /// `POST /seals/{id}/pin-resets`.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -1,0 +1,362 @@
+//! Logging in and out, the caller, users, people and API tokens.
+
+use super::*;
+
+/// This resource's rows of the endpoint table ([`super::ENDPOINTS`]).
+pub(super) const ROWS: &[Endpoint] = &[
+    ep!(
+        "POST",
+        "/api/v1/login",
+        post(login),
+        Access::Public,
+        "Log in with password and TOTP",
+        "登录（口令 + 动态口令）",
+        r#"{"username":"reviewer1","password":"{{password}}","totp":"{{totp}}"}"#
+    )
+    .rate(crate::limits::Class::Login)
+    .request(schema::<LoginBody>)
+    .ok(200, schema::<views::LoginAnswer>),
+    ep!(
+        "POST",
+        "/api/v1/logout",
+        post(logout),
+        Access::Authenticated,
+        "End the session",
+        "退出登录"
+    )
+    .empty(204),
+    ep!(
+        "GET",
+        "/api/v1/me",
+        get(me),
+        Access::Authenticated,
+        "The caller and their roles",
+        "当前用户"
+    )
+    .ok(200, schema::<views::Me>),
+    ep!(
+        "POST",
+        "/api/v1/users",
+        post(create_user),
+        Access::Roles(&[SystemAdmin]),
+        "Create a user; returns the TOTP enrolment once",
+        "创建用户",
+        r#"{"username":"reviewer1","display_name":"审核员一","roles":["reviewer"],"password":"{{password}}","system":false}"#
+    )
+    .request(schema::<NewUserBody>)
+    .ok(201, schema::<crate::auth::Enrolment>),
+    ep!(
+        "GET",
+        "/api/v1/users",
+        get(list_users),
+        Access::Roles(&[SystemAdmin, SecurityAdmin, Auditor]),
+        "List users",
+        "用户列表"
+    )
+    .ok(200, schema::<Vec<UserView>>),
+    ep!(
+        "POST",
+        "/api/v1/users/{username}/unlock",
+        post(unlock_user),
+        Access::Roles(&[SecurityAdmin]),
+        "Unlock a locked account",
+        "解锁账户"
+    )
+    .empty(204),
+    ep!(
+        "POST",
+        "/api/v1/users/{username}/disable",
+        post(disable_user),
+        Access::Roles(&[SystemAdmin]),
+        "Disable a user: their sessions and tokens stop at once, they cannot log in (users are never deleted)",
+        "停用账户"
+    )
+    .empty(204),
+    ep!(
+        "POST",
+        "/api/v1/users/{username}/enable",
+        post(enable_user),
+        Access::Roles(&[SystemAdmin]),
+        "Enable a disabled user again",
+        "启用账户"
+    )
+    .empty(204),
+    ep!(
+        "PUT",
+        "/api/v1/people/{citizen_id}",
+        axum::routing::put(put_person),
+        Access::Roles(&[SystemAdmin]),
+        "Register a person (a seal holder) by citizen ID with the name on their ID card; personal and position seals carry it",
+        "登记人员（印章持有人）",
+        r#"{"name":"张三丰"}"#
+    )
+    .request(schema::<PersonBody>)
+    .ok(200, schema::<views::PersonView>),
+    ep!(
+        "POST",
+        "/api/v1/tokens",
+        post(create_token),
+        Access::Roles(&[SecurityAdmin]),
+        "Issue an API token for a system (machine) account, for at most 365 days; people log in instead",
+        "签发接口令牌（仅限系统账户）",
+        r#"{"username":"police-gateway","label":"police","days":90}"#
+    )
+    .request(schema::<TokenBody>)
+    .ok(201, schema::<views::IssuedToken>),
+    ep!(
+        "GET",
+        "/api/v1/tokens",
+        get(list_tokens),
+        Access::Roles(&[SecurityAdmin, Auditor]),
+        "API tokens: account, issuer, label, created, expiry, last use, revoked",
+        "接口令牌列表"
+    )
+    .ok(200, schema::<Vec<views::TokenView>>),
+    ep!(
+        "POST",
+        "/api/v1/tokens/{id}/revoke",
+        post(revoke_token),
+        Access::Roles(&[SecurityAdmin]),
+        "Revoke an API token (by its id or the id's first 16 hex digits)",
+        "吊销接口令牌"
+    )
+    .ok(200, schema::<views::TokenView>),
+];
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct LoginBody {
+    pub(crate) username: String,
+    pub(crate) password: String,
+    pub(crate) totp: String,
+}
+
+pub(crate) async fn login(
+    State(s): State<AppState>,
+    Extension(client): Extension<crate::limits::ClientAddr>,
+    Json(b): Json<LoginBody>,
+) -> ApiResult<Json<views::LoginAnswer>> {
+    let now = s.now();
+    let token = crate::auth::login(
+        s.store(),
+        s.data_key(),
+        &b.username,
+        &b.password,
+        &b.totp,
+        &client.0.to_string(),
+        now,
+        s.random(),
+    )
+    .await?;
+    Ok(Json(views::LoginAnswer {
+        token,
+        idle_timeout_seconds: crate::auth::IDLE_TIMEOUT.whole_seconds(),
+        expires_at: rfc(now + crate::auth::SESSION_MAX),
+    }))
+}
+
+pub(crate) async fn logout(
+    State(s): State<AppState>,
+    Extension(Secret(secret)): Extension<Secret>,
+) -> ApiResult<StatusCode> {
+    crate::auth::logout(s.store(), &secret, s.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn me(Extension(c): Extension<Caller>) -> Json<views::Me> {
+    Json(views::Me {
+        username: c.user,
+        roles: c.roles,
+    })
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct NewUserBody {
+    pub(crate) username: String,
+    pub(crate) display_name: String,
+    pub(crate) roles: Vec<Role>,
+    #[serde(default)]
+    pub(crate) password: String,
+    #[serde(default)]
+    pub(crate) system: bool,
+    /// Links the account to a person (holders of personal and position seals).
+    pub(crate) citizen_id: Option<String>,
+    /// Links a custodian or approver to their organisation (USCC).
+    pub(crate) organisation_code: Option<String>,
+}
+
+pub(crate) async fn create_user(
+    State(s): State<AppState>,
+    Json(b): Json<NewUserBody>,
+) -> ApiResult<(StatusCode, Json<crate::auth::Enrolment>)> {
+    let (mut user, enrolment) = crate::auth::new_user(
+        &b.username,
+        &b.display_name,
+        &b.roles,
+        &b.password,
+        b.system,
+        s.data_key(),
+        s.random(),
+    )?;
+    let mut batch = Batch::new();
+    if let Some(id) = &b.citizen_id {
+        // The account's person is registered under the display name (the name on their ID
+        // card), unless they are already, under that same name.
+        let person = eseal_core::Person::new(id, &user.display_name)?;
+        match s
+            .store()
+            .get::<eseal_core::Person>(&person.citizen_id)
+            .await?
+        {
+            Some(known) if known.record.name != person.name => {
+                return Err(ApiError::invalid(
+                    "display_name",
+                    format!(
+                        "citizen ID {} is registered as {:?}; a holder's display name is their registered name",
+                        known.record.masked_id(),
+                        known.record.name
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                batch.insert(&person)?;
+            }
+        }
+        user.citizen_id = Some(person.citizen_id);
+    }
+    if let Some(code) = &b.organisation_code {
+        user.organisation_code = Some(eseal_core::Organisation::new(code, "-", None)?.uscc);
+    }
+    batch.insert(&user)?;
+    s.store().commit(&batch, s.now()).await?;
+    Ok((StatusCode::CREATED, Json(enrolment)))
+}
+
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub(crate) struct UserView {
+    pub(crate) username: String,
+    pub(crate) display_name: String,
+    pub(crate) roles: Vec<Role>,
+    pub(crate) locked: bool,
+    pub(crate) system: bool,
+    pub(crate) disabled: bool,
+}
+
+pub(crate) async fn list_users(State(s): State<AppState>) -> ApiResult<Json<Vec<UserView>>> {
+    let now = s.now().unix_timestamp();
+    let users = s.store().all::<User>(registry::QUERY_LIMIT).await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .map(|u| UserView {
+                locked: u.record.locked_until > now,
+                username: u.record.username,
+                display_name: u.record.display_name,
+                roles: u.record.roles,
+                system: u.record.system,
+                disabled: u.record.disabled,
+            })
+            .collect(),
+    ))
+}
+
+pub(crate) async fn unlock_user(
+    State(s): State<AppState>,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
+    crate::auth::unlock(s.store(), &username, s.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn disable_user(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
+    crate::auth::set_disabled(s.store(), &c.user, &username, true, s.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn enable_user(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(username): Path<String>,
+) -> ApiResult<StatusCode> {
+    crate::auth::set_disabled(s.store(), &c.user, &username, false, s.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct PersonBody {
+    pub(crate) name: String,
+}
+
+pub(crate) async fn put_person(
+    State(s): State<AppState>,
+    Path(citizen_id): Path<String>,
+    Json(b): Json<PersonBody>,
+) -> ApiResult<Json<views::PersonView>> {
+    let person = eseal_core::Person::new(&citizen_id, &b.name)?;
+    s.store().put(&person, s.now()).await?;
+    Ok(Json(views::PersonView {
+        citizen_id: person.masked_id(),
+        name: person.name,
+    }))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct TokenBody {
+    pub(crate) username: String,
+    pub(crate) label: String,
+    #[serde(default = "token_days")]
+    pub(crate) days: i64,
+}
+
+pub(crate) fn token_days() -> i64 {
+    crate::auth::TOKEN_DEFAULT_DAYS
+}
+
+pub(crate) async fn create_token(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<TokenBody>,
+) -> ApiResult<(StatusCode, Json<views::IssuedToken>)> {
+    let (token, session) = crate::auth::issue_token(
+        s.store(),
+        &c.user,
+        &b.username,
+        &b.label,
+        b.days,
+        s.now(),
+        s.random(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(views::IssuedToken {
+            view: views::TokenView::of(&session),
+            token,
+        }),
+    ))
+}
+
+pub(crate) async fn list_tokens(
+    State(s): State<AppState>,
+) -> ApiResult<Json<Vec<views::TokenView>>> {
+    Ok(Json(
+        crate::auth::tokens(s.store(), registry::QUERY_LIMIT)
+            .await?
+            .iter()
+            .map(views::TokenView::of)
+            .collect(),
+    ))
+}
+
+pub(crate) async fn revoke_token(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<views::TokenView>> {
+    Ok(Json(views::TokenView::of(
+        &crate::auth::revoke_token(s.store(), &id, s.now()).await?,
+    )))
+}

@@ -1,0 +1,541 @@
+//! Using seals: signing (detached, OFD, batch, external), signing sessions, PINs, the usage ledger, position-seal scopes.
+
+use super::seals::visible_seal;
+use super::*;
+
+/// This resource's rows of the endpoint table ([`super::ENDPOINTS`]).
+pub(super) const ROWS: &[Endpoint] = &[
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/unlock",
+        post(unlock),
+        Access::Roles(&[Holder, Custodian]),
+        "Open a signing session with the PIN (key held in memory for ≤ 10 minutes and ≤ 1,000 signatures)",
+        "开启签章会话（输入一次口令）",
+        r#"{"pin":"{{pin}}","minutes":10,"signatures":100}"#
+    )
+    .request(schema::<UnlockBody>)
+    .ok(201, schema::<views::SigningSession>),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/sign/ofd",
+        post(sign_ofd),
+        Access::Roles(&[Holder, Custodian]),
+        "Sign an OFD (GB/T 33190) with a visible stamp, with a platform-held key under its PIN",
+        "OFD 文档签章",
+        r#"{"pin":"{{pin}}","ofd":"{{ofd}}","placement":{"page":{"page":1,"x":120,"y":200}},"document_name":"合同.ofd","purpose":"签订合同"}"#
+    )
+    .limit(MATERIAL_LIMIT * 2)
+    .request(schema::<SignOfdBody>)
+    .ok(201, schema::<views::SignedOfd>),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/sign/batch",
+        post(sign_batch),
+        Access::Roles(&[Holder, Custodian]),
+        "Sign up to 100 documents (detached or OFD) under one PIN or session, one purpose and approval; one result per document",
+        "批量签章",
+        r#"{"pin":"{{pin}}","purpose":"签订合同","documents":[{"document_name":"a.pdf","data":"{{data}}"},{"document_name":"b.ofd","ofd":"{{ofd}}","placement":{"page":{"page":1,"x":120,"y":200}}}]}"#
+    )
+    .limit(MATERIAL_LIMIT * 5)
+    .request(schema::<BatchBody>)
+    .ok(201, schema::<views::BatchAnswer>),
+    ep!(
+        "PUT",
+        "/api/v1/seals/{id}/scope",
+        axum::routing::put(put_scope),
+        Access::Roles(&[Custodian]),
+        "Set a position seal's authorised scope (document types, business categories, amount limit)",
+        "设置职务章授权范围",
+        r#"{"document_types":["报销单"],"business_categories":["财务"],"amount_limit":50000}"#
+    )
+    .request(schema::<ScopeBody>)
+    .ok(200, schema::<eseal_core::PositionScope>),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/sign/prepare",
+        post(prepare_external),
+        Access::Roles(&[Holder, Custodian]),
+        "External signer, step 1: the exact TBS_Sign bytes for the holder's device to sign",
+        "外部签名（设备持钥）第一步：待签数据",
+        r#"{"data":"{{data}}","document_name":"合同.pdf","purpose":"签订合同","counterparty":null,"use_request":null}"#
+    )
+    .limit(MAKE_LIMIT)
+    .request(schema::<PrepareBody>)
+    .ok(201, schema::<views::Prepared>),
+    ep!(
+        "POST",
+        "/api/v1/usages/{id}/finish",
+        post(finish_external),
+        Access::Roles(&[Holder, Custodian]),
+        "External signer, step 2: the device's SM2 signature; checked, assembled, recorded",
+        "外部签名第二步：提交设备签名值",
+        r#"{"signature":"{{device_signature}}"}"#
+    )
+    .request(schema::<FinishBody>)
+    .ok(200, schema::<views::SignedData>),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/sign",
+        post(sign),
+        Access::Roles(&[Holder, Custodian]),
+        "Sign data (detached SES_Signature) with a platform-held seal key under its PIN",
+        "签章（分离式签名）",
+        r#"{"pin":"{{pin}}","data":"{{data}}","document_name":"合同.pdf","purpose":"签订合同","counterparty":"某公司"}"#
+    )
+    .limit(MAKE_LIMIT)
+    .request(schema::<SignBody>)
+    .ok(201, schema::<views::SignedData>),
+    ep!(
+        "POST",
+        "/api/v1/seals/{id}/pin",
+        post(change_pin),
+        Access::Roles(&[Holder, Custodian]),
+        "Change the seal's PIN (old + new)",
+        "修改印章口令",
+        r#"{"old_pin":"{{pin}}","new_pin":"{{new_pin}}"}"#
+    )
+    .request(schema::<PinBody>)
+    .ok(200, schema::<views::PinChanged>),
+    ep!(
+        "GET",
+        "/api/v1/seals/{id}/usages",
+        get(usages),
+        Access::Roles(&[Holder, Custodian, Approver, Auditor]),
+        "The seal's usage ledger, at most 500 per page (?after= the last id of the previous page; x-next-after names it when there are more)",
+        "用印登记"
+    )
+    .query(schema::<AfterQuery>)
+    .ok(200, schema::<Vec<eseal_core::Usage>>),
+];
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct SignBody {
+    /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
+    pub(crate) pin: Option<String>,
+    pub(crate) session: Option<String>,
+    /// The data, base64 (≤ 3 MiB); or give its SM3 instead.
+    pub(crate) data: Option<String>,
+    pub(crate) document_sm3: Option<String>,
+    #[serde(flatten)]
+    pub(crate) using: UseBody,
+}
+
+pub(crate) async fn sign(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<SignBody>,
+) -> ApiResult<(StatusCode, Json<views::SignedData>)> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    let digest = digest_of(&b.data, &b.document_sm3)?;
+    let signed = crate::signing::sign_detached(
+        &s,
+        &seal,
+        &c.user,
+        credential(&b.pin, &b.session)?,
+        b.using.into_input(digest, None),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(views::SignedData {
+            usage: signed.usage,
+            signature: Base64::encode_string(&signed.signature),
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PlacementBody {
+    /// Page (1-based) and top-left corner in mm.
+    Page { page: usize, x: f32, y: f32 },
+    /// Centred on a keyword.
+    Keyword(String),
+    /// A riding seal across the pages' right edges, y mm from the top.
+    Riding { y: f32 },
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct SignOfdBody {
+    /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
+    pub(crate) pin: Option<String>,
+    pub(crate) session: Option<String>,
+    pub(crate) ofd: String,
+    pub(crate) placement: PlacementBody,
+    #[serde(flatten)]
+    pub(crate) using: UseBody,
+}
+
+pub(crate) async fn sign_ofd(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<SignOfdBody>,
+) -> ApiResult<(StatusCode, Json<views::SignedOfd>)> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    let ofd = b64("ofd", &b.ofd)?;
+    let sm3 = eseal_gm::Sm3Digest::of(&ofd);
+    let signed = crate::signing::sign_detached(
+        &s,
+        &seal,
+        &c.user,
+        credential(&b.pin, &b.session)?,
+        b.using.into_input(sm3, Some((ofd, placement(b.placement)))),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(views::SignedOfd {
+            usage: signed.usage,
+            ofd: Base64::encode_string(&signed.signature),
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct BatchDocument {
+    pub(crate) document_name: String,
+    /// One of: the data (base64), its SM3, or an OFD (base64) with a placement.
+    pub(crate) data: Option<String>,
+    pub(crate) document_sm3: Option<String>,
+    pub(crate) ofd: Option<String>,
+    pub(crate) placement: Option<PlacementBody>,
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct BatchBody {
+    pub(crate) pin: Option<String>,
+    pub(crate) session: Option<String>,
+    pub(crate) documents: Vec<BatchDocument>,
+    pub(crate) purpose: String,
+    pub(crate) counterparty: Option<String>,
+    pub(crate) use_request: Option<String>,
+    pub(crate) document_type: Option<String>,
+    pub(crate) business_category: Option<String>,
+    pub(crate) amount: Option<u64>,
+}
+
+pub(crate) fn placement(p: PlacementBody) -> eseal_doc::Placement {
+    match p {
+        PlacementBody::Page { page, x, y } => eseal_doc::Placement::Page { page, x, y },
+        PlacementBody::Keyword(k) => eseal_doc::Placement::Keyword(k),
+        PlacementBody::Riding { y } => eseal_doc::Placement::Riding { y },
+    }
+}
+
+/// Batch signing: up to [`crate::signing::BATCH_MAX`] documents (detached or OFD) under one
+/// PIN or session, one purpose and approval. 201 with one result per document, in order;
+/// if none could be signed, the first document's error.
+pub(crate) async fn sign_batch(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<BatchBody>,
+) -> ApiResult<(StatusCode, Json<views::BatchAnswer>)> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    let mut inputs = Vec::with_capacity(b.documents.len());
+    let mut is_ofd = Vec::with_capacity(b.documents.len());
+    for (i, d) in b.documents.into_iter().enumerate() {
+        let using = UseBody {
+            document_name: d.document_name,
+            purpose: b.purpose.clone(),
+            counterparty: b.counterparty.clone(),
+            use_request: b.use_request.clone(),
+            document_type: b.document_type.clone(),
+            business_category: b.business_category.clone(),
+            amount: b.amount,
+        };
+        let input = match (d.ofd, d.placement) {
+            (Some(ofd), Some(p)) => {
+                let ofd = b64(&format!("documents[{i}].ofd"), &ofd)?;
+                using.into_input(eseal_gm::Sm3Digest::of(&ofd), Some((ofd, placement(p))))
+            }
+            (Some(_), None) => {
+                return Err(ApiError::invalid(
+                    "placement",
+                    format!("documents[{i}]: an OFD needs a placement"),
+                ));
+            }
+            (None, _) => using.into_input(digest_of(&d.data, &d.document_sm3)?, None),
+        };
+        is_ofd.push(input.ofd.is_some());
+        inputs.push(input);
+    }
+    let results =
+        crate::signing::sign_batch(&s, &seal, &c.user, credential(&b.pin, &b.session)?, inputs)
+            .await?;
+    if let Some(Err(first)) = results.first()
+        && results.iter().all(|r| r.is_err())
+    {
+        return Err(first.clone());
+    }
+    let out: Vec<views::BatchResult> = results
+        .into_iter()
+        .zip(is_ofd)
+        .map(|(r, ofd)| match r {
+            Ok(signed) if ofd => views::BatchResult::Ofd(views::SignedOfd {
+                usage: signed.usage,
+                ofd: Base64::encode_string(&signed.signature),
+            }),
+            Ok(signed) => views::BatchResult::Data(views::SignedData {
+                usage: signed.usage,
+                signature: Base64::encode_string(&signed.signature),
+            }),
+            Err(e) => views::BatchResult::Refused {
+                error: e.problem(false),
+            },
+        })
+        .collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(views::BatchAnswer { results: out }),
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct PrepareBody {
+    pub(crate) data: Option<String>,
+    pub(crate) document_sm3: Option<String>,
+    #[serde(flatten)]
+    pub(crate) using: UseBody,
+}
+
+/// What every signing request says about the use (R-AUDIT-2) and, for position seals, the
+/// document (R-USE-3).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct UseBody {
+    pub(crate) document_name: String,
+    pub(crate) purpose: String,
+    pub(crate) counterparty: Option<String>,
+    /// The approved use request (official seals).
+    pub(crate) use_request: Option<String>,
+    /// Position seals: what the document is, checked against the authorised scope.
+    pub(crate) document_type: Option<String>,
+    pub(crate) business_category: Option<String>,
+    pub(crate) amount: Option<u64>,
+}
+
+impl UseBody {
+    fn into_input(
+        self,
+        document_sm3: eseal_gm::Sm3Digest,
+        ofd: Option<(Vec<u8>, eseal_doc::Placement)>,
+    ) -> crate::signing::SignInput {
+        crate::signing::SignInput {
+            document_sm3,
+            document_name: self.document_name,
+            purpose: self.purpose,
+            counterparty: self.counterparty,
+            use_request: self.use_request,
+            claim: eseal_core::UseClaim {
+                document_type: self.document_type,
+                business_category: self.business_category,
+                amount: self.amount,
+            },
+            ofd,
+        }
+    }
+}
+
+pub(crate) fn digest_of(
+    data: &Option<String>,
+    sm3: &Option<String>,
+) -> ApiResult<eseal_gm::Sm3Digest> {
+    match (data, sm3) {
+        (Some(d), None) => Ok(eseal_gm::Sm3Digest::of(&b64("data", d)?)),
+        (None, Some(h)) => hex::decode(h)
+            .ok()
+            .and_then(|v| eseal_gm::Sm3Digest::from_slice(&v))
+            .ok_or_else(|| ApiError::invalid("document_sm3", "not an SM3 digest in hex")),
+        _ => Err(ApiError::invalid(
+            "data",
+            "give exactly one of data (base64) or document_sm3",
+        )),
+    }
+}
+
+pub(crate) async fn prepare_external(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<PrepareBody>,
+) -> ApiResult<(StatusCode, Json<views::Prepared>)> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    let digest = digest_of(&b.data, &b.document_sm3)?;
+    let p = crate::signing::prepare_external(&s, &seal, &c.user, b.using.into_input(digest, None))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(views::Prepared {
+            finish_by: rfc(p.usage.created + crate::signing::INTENT_TIMEOUT),
+            usage: p.usage,
+            to_be_signed: Base64::encode_string(&p.to_be_signed),
+            signer_id: eseal_gm::DEFAULT_SIGNER_ID,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct FinishBody {
+    pub(crate) signature: String,
+}
+
+pub(crate) async fn finish_external(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<FinishBody>,
+) -> ApiResult<Json<views::SignedData>> {
+    let sig = b64("signature", &b.signature)?;
+    let signed = crate::signing::finish_external(&s, &id, &c.user, &sig).await?;
+    Ok(Json(views::SignedData {
+        usage: signed.usage,
+        signature: Base64::encode_string(&signed.signature),
+    }))
+}
+
+pub(crate) fn credential(
+    pin: &Option<String>,
+    session: &Option<String>,
+) -> ApiResult<crate::signing::Credential> {
+    match (pin, session) {
+        (Some(p), None) => Ok(crate::signing::Credential::Pin(p.clone())),
+        (None, Some(t)) => Ok(crate::signing::Credential::Session(t.clone())),
+        _ => Err(ApiError::invalid(
+            "pin",
+            "give exactly one of pin or session",
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct UnlockBody {
+    pub(crate) pin: String,
+    #[serde(default = "ten")]
+    pub(crate) minutes: i64,
+    #[serde(default = "hundred")]
+    pub(crate) signatures: u32,
+}
+
+pub(crate) fn ten() -> i64 {
+    10
+}
+
+pub(crate) fn hundred() -> u32 {
+    100
+}
+
+pub(crate) async fn unlock(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<UnlockBody>,
+) -> ApiResult<(StatusCode, Json<views::SigningSession>)> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    let (token, expires) =
+        crate::signing::unlock(&s, &seal, &c.user, &b.pin, b.minutes, b.signatures).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(views::SigningSession {
+            session: token,
+            expires_at: rfc(expires),
+            signatures: b.signatures,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct PinBody {
+    pub(crate) old_pin: String,
+    pub(crate) new_pin: String,
+}
+
+pub(crate) async fn change_pin(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<PinBody>,
+) -> ApiResult<Json<views::PinChanged>> {
+    let seal = load_seal(&s, &id).await?.record;
+    crate::signing::may_use(&seal, &c)?;
+    let pin = crate::signing::change_pin(&s, &id, &b.old_pin, &b.new_pin).await?;
+    Ok(Json(views::PinChanged {
+        age: pin.age(s.now()),
+        pin,
+    }))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct AfterQuery {
+    pub(crate) after: Option<String>,
+}
+
+/// The usage ledger of a seal, a page at a time in id order; `x-next-after` says where the
+/// next page starts when this one is full.
+pub(crate) async fn usages(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(q): Query<AfterQuery>,
+) -> ApiResult<Response> {
+    let seal = visible_seal(&s, &c, &id).await?;
+    let page = s
+        .store()
+        .find_page::<eseal_core::Usage>(
+            "seal_id",
+            &seal.id,
+            q.after.as_deref().unwrap_or(""),
+            registry::QUERY_LIMIT,
+        )
+        .await?;
+    let next = (page.len() as i64 == registry::QUERY_LIMIT)
+        .then(|| page.last().map(|u| u.record.id.clone()))
+        .flatten();
+    let body: Vec<eseal_core::Usage> = page.into_iter().map(|u| u.record).collect();
+    let mut resp = Json(body).into_response();
+    if let Some(next) = next.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        resp.headers_mut().insert("x-next-after", next);
+    }
+    Ok(resp)
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct ScopeBody {
+    pub(crate) document_types: Vec<String>,
+    #[serde(default)]
+    pub(crate) business_categories: Vec<String>,
+    pub(crate) amount_limit: Option<u64>,
+}
+
+pub(crate) async fn put_scope(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<ScopeBody>,
+) -> ApiResult<Json<eseal_core::PositionScope>> {
+    let seal = load_seal(&s, &id).await?.record;
+    if !matches!(seal.kind, SealKind::Position(_)) {
+        return Err(ApiError::invalid("seal", "scopes are for position seals"));
+    }
+    if c.organisation_code.is_none() || c.organisation_code != seal.organisation_code {
+        return Err(ApiError::forbidden_role(
+            "only a custodian of the seal's organisation sets its scope",
+        ));
+    }
+    let scope = eseal_core::PositionScope::new(
+        &id,
+        b.document_types,
+        b.business_categories,
+        b.amount_limit,
+        &c.user,
+    )?;
+    s.store().put(&scope, s.now()).await?;
+    Ok(Json(scope))
+}
