@@ -206,7 +206,14 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 store.close().await;
                 done.map_err(|e| anyhow!("{}", e.detail))
             })?;
-            println!("{size} entries, root {}", hex::encode(root));
+            let root = hex::encode(root);
+            println!(
+                "{}",
+                lang.t(
+                    &format!("已导出 {size} 项，根哈希 {root}"),
+                    &format!("{size} entries, root {root}"),
+                )
+            );
             Ok(0)
         }
         AuditCommand::Archive {
@@ -243,8 +250,14 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 done.map_err(|e| anyhow!("{}", e.detail))
             })?;
             println!(
-                "{n} entries archived; their export is in {}",
-                export.display()
+                "{}",
+                lang.t(
+                    &format!("已归档 {n} 项；其导出在 {}", export.display()),
+                    &format!(
+                        "{n} entries archived; their export is in {}",
+                        export.display()
+                    ),
+                )
             );
             Ok(0)
         }
@@ -309,7 +322,13 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 }
             }
             if !json {
-                eprintln!("{} entries", found.len());
+                eprintln!(
+                    "{}",
+                    lang.t(
+                        &format!("共 {} 项", found.len()),
+                        &format!("{} entries", found.len())
+                    )
+                );
             }
             Ok(0)
         }

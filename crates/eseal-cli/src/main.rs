@@ -548,7 +548,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Trust(cmd) => trust::run(cmd, lang),
         Command::TrustList(cmd) => trustlist::run(cmd, lang),
         Command::Archive(cmd) => archive::run(cmd, lang),
-        Command::Transparency(cmd) => transparency::run(cmd),
+        Command::Transparency(cmd) => transparency::run(cmd, lang),
         Command::Demo { dir } => {
             let dir = dir.unwrap_or_else(|| {
                 let stamp = clock.now().unix_timestamp();

@@ -202,8 +202,24 @@ pub enum TransparencyCommand {
     },
 }
 
+/// A failure said in Chinese and English (its `Display` is the English).
+#[derive(Debug)]
+struct Both(String, String);
+
+impl std::fmt::Display for Both {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.1)
+    }
+}
+
+impl std::error::Error for Both {}
+
+fn both(zh: String, en: String) -> anyhow::Error {
+    anyhow::Error::new(Both(zh, en))
+}
+
 /// Runs `eseal transparency`.
-pub fn run(cmd: TransparencyCommand) -> Result<u8> {
+pub fn run(cmd: TransparencyCommand, lang: Lang) -> Result<u8> {
     match cmd {
         TransparencyCommand::Monitor {
             url,
@@ -214,12 +230,32 @@ pub fn run(cmd: TransparencyCommand) -> Result<u8> {
             let key = read_key(&key)?;
             let rt = crate::audit::runtime()?;
             match rt.block_on(monitor(&url, &key, &state, seal.as_deref())) {
-                Ok(line) => {
-                    println!("{line}");
+                Ok((size, new, seen)) => {
+                    println!(
+                        "{}",
+                        lang.t(
+                            &format!(
+                                "通过（OK）：共 {size} 项，自上次运行新增 {new} 项，与此前所见的 {seen} 项一致"
+                            ),
+                            &format!(
+                                "OK: {size} entries, {new} new since the last run, consistent with the {seen} seen before"
+                            ),
+                        )
+                    );
                     Ok(0)
                 }
                 Err(why) => {
-                    println!("FAILED: {why:#}");
+                    println!(
+                        "{}",
+                        lang.t(
+                            &match why.downcast_ref::<Both>() {
+                                Some(b) => format!("失败（FAILED）：{}", b.0),
+                                // The registry could not be reached or answered no log.
+                                None => "失败（FAILED）：无法从登记系统取得透明日志（无法连接或答复无效；--lang en 显示详情）".to_owned(),
+                            },
+                            &format!("FAILED: {why:#}"),
+                        )
+                    );
                     Ok(1)
                 }
             }
@@ -232,7 +268,7 @@ async fn monitor(
     key: &Sm2PublicKey,
     state: &Path,
     seal: Option<&str>,
-) -> Result<String> {
+) -> Result<(u64, usize, u64)> {
     let origin = eseal_tlog::seals::SEALS_ORIGIN;
     let base = url.trim_end_matches('/');
     let http = reqwest::Client::new();
@@ -250,10 +286,13 @@ async fn monitor(
                 .ok()
                 .and_then(|b| <[u8; 32]>::try_from(b).ok())
                 .ok_or_else(|| {
-                    anyhow!(
-                        "{}: line {} is not a leaf hash",
-                        leaves_file.display(),
-                        i + 1
+                    both(
+                        format!("{} 第 {} 行不是叶子哈希", leaves_file.display(), i + 1),
+                        format!(
+                            "{}: line {} is not a leaf hash",
+                            leaves_file.display(),
+                            i + 1
+                        ),
                     )
                 })?;
             tree.push_hash(h);
@@ -261,25 +300,43 @@ async fn monitor(
     }
     let old = match std::fs::read_to_string(state.join("checkpoint")) {
         Ok(note) => Some(
-            eseal_tlog::Checkpoint::open(&note, origin, key)
-                .map_err(|e| anyhow!("the kept checkpoint: {e}"))?,
+            eseal_tlog::Checkpoint::open(&note, origin, key).map_err(|e| {
+                both(
+                    format!("保存的检查点：{}", e.zh()),
+                    format!("the kept checkpoint: {e}"),
+                )
+            })?,
         ),
         Err(_) => None,
     };
     if let Some(old) = &old
         && (old.size != tree.size() || old.root != tree.root())
     {
-        anyhow::bail!("the state directory's leaves do not match its checkpoint");
+        return Err(both(
+            "状态目录中的叶子与其检查点不符".into(),
+            "the state directory's leaves do not match its checkpoint".into(),
+        ));
     }
     let note = get(format!("{base}/api/v1/transparency/checkpoint")).await?;
-    let cp = eseal_tlog::Checkpoint::open(&note, origin, key)
-        .map_err(|e| anyhow!("the registry's checkpoint: {e}"))?;
+    let cp = eseal_tlog::Checkpoint::open(&note, origin, key).map_err(|e| {
+        both(
+            format!("登记系统的检查点：{}", e.zh()),
+            format!("the registry's checkpoint: {e}"),
+        )
+    })?;
     if cp.size < tree.size() {
-        anyhow::bail!(
-            "the log shrank from {} to {} entries (truncated or forked)",
-            tree.size(),
-            cp.size
-        );
+        return Err(both(
+            format!(
+                "日志从 {} 项缩减为 {} 项（被截断或分叉）",
+                tree.size(),
+                cp.size
+            ),
+            format!(
+                "the log shrank from {} to {} entries (truncated or forked)",
+                tree.size(),
+                cp.size
+            ),
+        ));
     }
     let mut new = Vec::new();
     let mut hashes = String::new();
@@ -293,18 +350,28 @@ async fn monitor(
         let page: Vec<SealEntry> = serde_json::from_value(v["entries"].clone())
             .context("entries: not seal log entries")?;
         if page.is_empty() {
-            anyhow::bail!(
-                "the registry has no entry {} although its checkpoint has {}",
-                tree.size(),
-                cp.size
-            );
+            return Err(both(
+                format!(
+                    "登记系统没有第 {} 项，而其检查点有 {} 项",
+                    tree.size(),
+                    cp.size
+                ),
+                format!(
+                    "the registry has no entry {} although its checkpoint has {}",
+                    tree.size(),
+                    cp.size
+                ),
+            ));
         }
         for e in page {
             if tree.size() == cp.size {
                 break;
             }
             if e.seq != tree.size() as i64 {
-                anyhow::bail!("entry {} where {} was due", e.seq, tree.size());
+                return Err(both(
+                    format!("收到第 {} 项，应为第 {} 项", e.seq, tree.size()),
+                    format!("entry {} where {} was due", e.seq, tree.size()),
+                ));
             }
             let leaf = e.leaf();
             let h = eseal_tlog::leaf_hash(leaf.as_bytes());
@@ -315,10 +382,16 @@ async fn monitor(
         }
     }
     if tree.root() != cp.root {
-        anyhow::bail!(
-            "the entries do not lead to the signed root of size {} (the history seen before, or the entries served, were rewritten)",
-            cp.size
-        );
+        return Err(both(
+            format!(
+                "这些条目得不出大小为 {} 的签名根哈希（此前所见的历史或现在给出的条目被改写）",
+                cp.size
+            ),
+            format!(
+                "the entries do not lead to the signed root of size {} (the history seen before, or the entries served, were rewritten)",
+                cp.size
+            ),
+        ));
     }
     // Keep the state only once everything checked.
     let mut f = std::fs::OpenOptions::new()
@@ -331,10 +404,5 @@ async fn monitor(
     for e in new.iter().filter(|e| seal.is_none_or(|s| s == e.seal_id)) {
         println!("{}", e.leaf());
     }
-    Ok(format!(
-        "OK: {} entries, {} new since the last run, consistent with the {} seen before",
-        cp.size,
-        new.len(),
-        old.map_or(0, |o| o.size)
-    ))
+    Ok((cp.size, new.len(), old.map_or(0, |o| o.size)))
 }

@@ -62,6 +62,12 @@ fn export(data: &Path, key: &Path, out: &Path) {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Said in Chinese, the default language.
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.starts_with("已导出 ") && said.contains("根哈希"),
+        "{said}"
+    );
 }
 
 /// (exit code, stdout).

@@ -239,8 +239,25 @@ fn query(data: &std::path::Path, args: &[&str]) -> Vec<Value> {
 }
 
 fn monitor(url: &str, key: &std::path::Path, state: &std::path::Path) -> (i32, String) {
+    monitor_in("en", url, key, state)
+}
+
+fn monitor_in(
+    lang: &str,
+    url: &str,
+    key: &std::path::Path,
+    state: &std::path::Path,
+) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_eseal"))
-        .args(["transparency", "monitor", "--url", url, "--key"])
+        .args([
+            "--lang",
+            lang,
+            "transparency",
+            "monitor",
+            "--url",
+            url,
+            "--key",
+        ])
         .arg(key)
         .arg("--state")
         .arg(state)
@@ -359,6 +376,14 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
         let third = watch_once().await;
         assert_eq!(third.0, 1, "{}", third.1);
         assert!(third.1.contains("FAILED"), "{}", third.1);
+        // The same verdict in Chinese, the default language (the state was not advanced).
+        let (url, k, w) = (run.url.clone(), key.clone(), watch.clone());
+        let zh = tokio::task::spawn_blocking(move || monitor_in("zh", &url, &k, &w))
+            .await
+            .unwrap();
+        assert_eq!(zh.0, 1, "{}", zh.1);
+        assert!(zh.1.starts_with("失败（FAILED）："), "{}", zh.1);
+        assert_eq!(eseal_testkit::english_prose(&zh.1), None, "{}", zh.1);
         run.abort();
     });
 }
