@@ -237,7 +237,7 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))
             .await
-            .map_err(|e| anyhow!("{}", e.detail))?;
+            .map_err(|e| anyhow!("{}", lang.t(&e.detail.zh, &e.detail.en)))?;
         sayln!(
             "{} {}",
             lang.t("eseal 电子印章平台已启动：", "eseal is running at"),

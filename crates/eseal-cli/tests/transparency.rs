@@ -359,7 +359,8 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
         let err = eseal_server::audit::checkpoint_once(state, Log::Seals, &mut rewritten, &checkpoints)
             .await
             .unwrap_err();
-        assert!(err.detail.contains("rewritten"), "{}", err.detail);
+        assert!(err.detail.en.contains("rewritten"), "{}", err.detail);
+        assert!(err.detail.zh.contains("改写"), "{}", err.detail.zh);
         // …so the one who rewrote it signs it with the stolen key and stores it.
         let forged = eseal_tlog::Checkpoint {
             origin: Log::Seals.origin().into(),

@@ -134,21 +134,22 @@ pub fn check_seal_name(
     organisation: Option<&str>,
     holder: Option<&str>,
 ) -> Result<(), DomainError> {
-    let wrong = |why: String| DomainError::Invalid {
-        field: "seal_name",
-        why,
-    };
+    let wrong = |zh: String, en: String| DomainError::invalid("seal_name", zh, en);
     match kind {
         SealKind::Official(official) => {
             let Some(org) = organisation else {
                 return Err(wrong(
+                    "单位印章须有已登记的单位".into(),
                     "an official seal needs its registered organisation".into(),
                 ));
             };
             let Some(rest) = seal_name.strip_prefix(org) else {
-                return Err(wrong(format!(
-                    "{seal_name:?} does not start with {org:?}, the registered name of its organisation"
-                )));
+                return Err(wrong(
+                    format!("{seal_name:?} 不以单位登记名称 {org:?} 开头"),
+                    format!(
+                        "{seal_name:?} does not start with {org:?}, the registered name of its organisation"
+                    ),
+                ));
             };
             let suffix = match official {
                 OfficialKind::Business(BusinessSeal::Contract) => Some("合同专用章"),
@@ -159,37 +160,49 @@ pub fn check_seal_name(
                 _ => None,
             };
             match (official, suffix) {
-                (OfficialKind::LegalName, _) if !rest.is_empty() => Err(wrong(format!(
-                    "a legal-name seal carries exactly {org:?}, not {seal_name:?}"
-                ))),
-                (_, Some(suffix)) if rest != suffix => Err(wrong(format!(
-                    "this business seal is named {org}{suffix}, not {seal_name:?}"
-                ))),
+                (OfficialKind::LegalName, _) if !rest.is_empty() => Err(wrong(
+                    format!("单位法定名称章的印文应为 {org:?}，而不是 {seal_name:?}"),
+                    format!("a legal-name seal carries exactly {org:?}, not {seal_name:?}"),
+                )),
+                (_, Some(suffix)) if rest != suffix => Err(wrong(
+                    format!("该业务专用章应名为 {org}{suffix}，而不是 {seal_name:?}"),
+                    format!("this business seal is named {org}{suffix}, not {seal_name:?}"),
+                )),
                 (OfficialKind::Business(BusinessSeal::Other(_)), None)
                     if rest.len() <= "专用章".len() || !rest.ends_with("专用章") =>
                 {
-                    Err(wrong(format!(
-                        "a business seal is named {org} followed by its use and 专用章, not {seal_name:?}"
-                    )))
+                    Err(wrong(
+                        format!("业务专用章应名为 {org} 加用途和“专用章”，而不是 {seal_name:?}"),
+                        format!(
+                            "a business seal is named {org} followed by its use and 专用章, not {seal_name:?}"
+                        ),
+                    ))
                 }
                 (OfficialKind::InternalDepartment | OfficialKind::Branch, _) if rest.is_empty() => {
-                    Err(wrong(format!(
-                        "a department or branch seal is named {org} followed by the department's or branch's name"
-                    )))
+                    Err(wrong(
+                        format!("内设机构章或分支机构章应名为 {org} 加机构名称"),
+                        format!(
+                            "a department or branch seal is named {org} followed by the department's or branch's name"
+                        ),
+                    ))
                 }
                 _ => Ok(()),
             }
         }
         SealKind::Position(_) | SealKind::Personal => {
             let Some(person) = holder else {
-                return Err(wrong("this seal needs its registered holder".into()));
+                return Err(wrong(
+                    "该印章须有已登记的持有人".into(),
+                    "this seal needs its registered holder".into(),
+                ));
             };
             if seal_name == person {
                 Ok(())
             } else {
-                Err(wrong(format!(
-                    "{seal_name:?} is not {person:?}, the registered name of its holder"
-                )))
+                Err(wrong(
+                    format!("{seal_name:?} 与持有人登记姓名 {person:?} 不一致"),
+                    format!("{seal_name:?} is not {person:?}, the registered name of its holder"),
+                ))
             }
         }
     }
@@ -234,13 +247,19 @@ impl Application {
             (true, Some(c)) => {
                 return Err(DomainError::Invalid {
                     field: "organisation_code",
-                    why: format!("{c:?} is not a valid unified social credit code"),
+                    why: crate::Text::new(
+                        format!("{c:?} 不是有效的统一社会信用代码"),
+                        format!("{c:?} is not a valid unified social credit code"),
+                    ),
                 });
             }
             (true, None) => {
                 return Err(DomainError::Invalid {
                     field: "organisation_code",
-                    why: "required for official and position seals".into(),
+                    why: crate::Text::new(
+                        "单位印章和职务印章必须填写",
+                        "required for official and position seals",
+                    ),
                 });
             }
             (false, _) => None,
@@ -250,13 +269,19 @@ impl Application {
             (true, Some(_)) => {
                 return Err(DomainError::Invalid {
                     field: "holder_id",
-                    why: "not a valid citizen ID number".into(),
+                    why: crate::Text::new(
+                        "不是有效的公民身份号码",
+                        "not a valid citizen ID number",
+                    ),
                 });
             }
             (true, None) => {
                 return Err(DomainError::Invalid {
                     field: "holder_id",
-                    why: "required for position and personal seals".into(),
+                    why: crate::Text::new(
+                        "职务印章和个人印章必须填写",
+                        "required for position and personal seals",
+                    ),
                 });
             }
             (false, _) => None,
@@ -285,15 +310,19 @@ impl Application {
         organisation: Option<&Organisation>,
         holder: Option<&Person>,
     ) -> Result<(), DomainError> {
-        let not_registered = |field: &'static str, what: &str| DomainError::Invalid {
-            field,
-            why: format!("{what} is not registered with the agency; register it first"),
+        let not_registered = |field: &'static str, zh: &str, en: &str| {
+            DomainError::invalid(
+                field,
+                format!("{zh}尚未在制章机构登记，请先登记"),
+                format!("{en} is not registered with the agency; register it first"),
+            )
         };
         let org = match (&self.organisation_code, organisation) {
             (Some(code), Some(o)) if o.uscc == *code => Some(o.name.clone()),
             (Some(code), _) => {
                 return Err(not_registered(
                     "organisation_code",
+                    &format!("单位 {code} "),
                     &format!("organisation {code}"),
                 ));
             }
@@ -301,7 +330,7 @@ impl Application {
         };
         let person = match (&self.holder_id, holder) {
             (Some(id), Some(p)) if p.citizen_id == *id => Some(p.name.clone()),
-            (Some(_), _) => return Err(not_registered("holder_id", "the holder")),
+            (Some(_), _) => return Err(not_registered("holder_id", "持有人", "the holder")),
             (None, _) => None,
         };
         check_seal_name(
@@ -334,7 +363,7 @@ impl Application {
         if m.sm3.len() != 64 || !m.sm3.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(DomainError::Invalid {
                 field: "material.sm3",
-                why: "not an SM3 digest in hex".into(),
+                why: crate::Text::new("不是十六进制的 SM3 摘要", "not an SM3 digest in hex"),
             });
         }
         self.materials.push(m);
@@ -355,10 +384,10 @@ impl Application {
             .map(|k| format!("{k:?}"))
             .collect();
         if !missing.is_empty() {
-            return Err(DomainError::Forbidden(format!(
-                "materials missing: {}",
-                missing.join(", ")
-            )));
+            return Err(DomainError::forbidden(
+                format!("缺少材料：{}", missing.join("、")),
+                format!("materials missing: {}", missing.join(", ")),
+            ));
         }
         self.state = ApplicationState::Submitted { at };
         Ok(())
@@ -369,8 +398,9 @@ impl Application {
             return Err(self.illegal("reviewing"));
         }
         if reviewer == self.applicant {
-            return Err(DomainError::Forbidden(
-                "the applicant may not review their own application".into(),
+            return Err(DomainError::forbidden(
+                "申请人不能审核自己的申请",
+                "the applicant may not review their own application",
             ));
         }
         Ok(())
@@ -382,7 +412,7 @@ impl Application {
         if reason.trim().is_empty() {
             return Err(DomainError::Invalid {
                 field: "reason",
-                why: "a rejection needs a reason".into(),
+                why: crate::Text::new("驳回须说明理由", "a rejection needs a reason"),
             });
         }
         self.state = ApplicationState::Rejected {

@@ -89,10 +89,7 @@ impl UseRequest {
         not_after: OffsetDateTime,
         levels: u32,
     ) -> Result<Self, DomainError> {
-        let invalid = |field: &'static str, why: &str| DomainError::Invalid {
-            field,
-            why: why.into(),
-        };
+        let invalid = |field: &'static str, zh: &str, en: &str| DomainError::invalid(field, zh, en);
         if documents.is_empty()
             || documents
                 .iter()
@@ -100,17 +97,22 @@ impl UseRequest {
         {
             return Err(invalid(
                 "documents",
+                "须给出待签文件的一个或多个 SM3 摘要（十六进制）",
                 "one or more SM3 digests (hex) of the documents to sign",
             ));
         }
         if purpose.trim().is_empty() {
-            return Err(invalid("purpose", "required"));
+            return Err(invalid("purpose", "必须填写", "required"));
         }
         if stamps == 0 {
-            return Err(invalid("stamps", "at least 1"));
+            return Err(invalid("stamps", "至少 1 次", "at least 1"));
         }
         if not_after <= not_before {
-            return Err(invalid("not_after", "the window must end after it starts"));
+            return Err(invalid(
+                "not_after",
+                "结束时间须晚于开始时间",
+                "the window must end after it starts",
+            ));
         }
         Ok(Self {
             id: id.to_owned(),
@@ -145,13 +147,15 @@ impl UseRequest {
             return Err(self.illegal("approving"));
         }
         if approver == self.requester {
-            return Err(DomainError::Forbidden(
-                "the custodian who asked may not approve their own request".into(),
+            return Err(DomainError::forbidden(
+                "提出申请的印章保管人不能批准自己的申请",
+                "the custodian who asked may not approve their own request",
             ));
         }
         if self.approvals.iter().any(|(a, _)| a == approver) {
-            return Err(DomainError::Forbidden(
-                "each level needs a different approver".into(),
+            return Err(DomainError::forbidden(
+                "每一级审批须由不同的审批人进行",
+                "each level needs a different approver",
             ));
         }
         self.approvals.push((approver.to_owned(), at.to_owned()));
@@ -169,7 +173,7 @@ impl UseRequest {
         if reason.trim().is_empty() {
             return Err(DomainError::Invalid {
                 field: "reason",
-                why: "a rejection needs a reason".into(),
+                why: crate::Text::new("驳回须说明理由", "a rejection needs a reason"),
             });
         }
         self.state = UseRequestState::Rejected {
@@ -183,29 +187,45 @@ impl UseRequest {
     /// window, within the count and for one of the approved documents.
     pub fn consume(&mut self, document: &str, now: OffsetDateTime) -> Result<(), DomainError> {
         if self.state != UseRequestState::Approved {
-            return Err(DomainError::Forbidden(format!(
-                "use request {} is {}, not approved",
-                self.id,
-                self.state.name()
-            )));
+            return Err(DomainError::forbidden(
+                format!(
+                    "用印申请 {} 处于“{}”状态，尚未批准",
+                    self.id,
+                    crate::error::word_zh(self.state.name())
+                ),
+                format!(
+                    "use request {} is {}, not approved",
+                    self.id,
+                    self.state.name()
+                ),
+            ));
         }
         if now < self.not_before || now > self.not_after {
-            return Err(DomainError::Forbidden(format!(
-                "use request {} is valid only in its approved time window",
-                self.id
-            )));
+            return Err(DomainError::forbidden(
+                format!("用印申请 {} 只在批准的时间段内有效", self.id),
+                format!(
+                    "use request {} is valid only in its approved time window",
+                    self.id
+                ),
+            ));
         }
         if self.used >= self.stamps {
-            return Err(DomainError::Forbidden(format!(
-                "use request {} allowed {} stamp(s), all used",
-                self.id, self.stamps
-            )));
+            return Err(DomainError::forbidden(
+                format!(
+                    "用印申请 {} 批准的 {} 次用印已全部用完",
+                    self.id, self.stamps
+                ),
+                format!(
+                    "use request {} allowed {} stamp(s), all used",
+                    self.id, self.stamps
+                ),
+            ));
         }
         if !self.documents.contains(&document.to_ascii_lowercase()) {
-            return Err(DomainError::Forbidden(format!(
-                "the document is not one use request {} approved",
-                self.id
-            )));
+            return Err(DomainError::forbidden(
+                format!("该文件不在用印申请 {} 批准的文件之中", self.id),
+                format!("the document is not one use request {} approved", self.id),
+            ));
         }
         self.used += 1;
         Ok(())

@@ -193,7 +193,7 @@ impl Filing {
         if receipt.trim().is_empty() {
             return Err(DomainError::Invalid {
                 field: "receipt",
-                why: "the police system's receipt is empty".into(),
+                why: crate::Text::new("公安系统的回执为空", "the police system's receipt is empty"),
             });
         }
         self.state = FilingState::Delivered {

@@ -17,7 +17,7 @@ pub mod usage;
 
 pub use application::{Application, ApplicationState, Material, MaterialKind, Purpose};
 pub use approval::{UseRequest, UseRequestState};
-pub use error::DomainError;
+pub use error::{DomainError, Text};
 pub use filing::{DeadlineState, Filing, FilingEvent, FilingState, FilingTarget};
 pub use kind::{BusinessSeal, OfficialKind, PositionKind, SealKind};
 pub use material::{DataKey, SealedMaterial};

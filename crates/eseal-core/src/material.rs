@@ -54,11 +54,18 @@ pub fn seal(
 ) -> Result<SealedMaterial, DomainError> {
     let sm3 = Sm3Digest::of(plaintext);
     let mut nonce = [0u8; 12];
-    random
-        .fill(&mut nonce)
-        .map_err(|e| DomainError::Forbidden(format!("no random nonce for a material: {e}")))?;
-    let ct = sm4::gcm_seal(&key.key, &nonce, sm3.as_bytes(), plaintext)
-        .map_err(|e| DomainError::Forbidden(format!("material not encrypted: {e}")))?;
+    random.fill(&mut nonce).map_err(|e| {
+        DomainError::forbidden(
+            format!("无法为材料生成随机数：{e}"),
+            format!("no random nonce for a material: {e}"),
+        )
+    })?;
+    let ct = sm4::gcm_seal(&key.key, &nonce, sm3.as_bytes(), plaintext).map_err(|e| {
+        DomainError::forbidden(
+            format!("材料未能加密：{e}"),
+            format!("material not encrypted: {e}"),
+        )
+    })?;
     let mut blob = Vec::with_capacity(HEADER_LEN + ct.len());
     blob.push(VERSION);
     blob.extend_from_slice(&key.id.to_be_bytes());
@@ -77,18 +84,21 @@ pub fn key_id(blob: &[u8]) -> Result<u32, DomainError> {
 }
 
 fn parse_header(blob: &[u8]) -> Result<(u32, [u8; 12], &[u8]), DomainError> {
-    let invalid = |why: &str| DomainError::Invalid {
-        field: "material",
-        why: why.into(),
-    };
+    let invalid = |zh: String, en: String| DomainError::invalid("material", zh, en);
     if blob.len() < HEADER_LEN + TAG_LEN {
-        return Err(invalid("stored material is truncated"));
+        return Err(invalid(
+            "存储的材料不完整".into(),
+            "stored material is truncated".into(),
+        ));
     }
     if blob[0] != VERSION {
-        return Err(invalid(&format!(
-            "stored material has format version {}, expected {VERSION}",
-            blob[0]
-        )));
+        return Err(invalid(
+            format!("存储的材料格式版本为 {}，应为 {VERSION}", blob[0]),
+            format!(
+                "stored material has format version {}, expected {VERSION}",
+                blob[0]
+            ),
+        ));
     }
     let mut id = [0u8; 4];
     id.copy_from_slice(&blob[1..5]);
@@ -104,18 +114,27 @@ pub fn open(key: &DataKey, sm3: &Sm3Digest, blob: &[u8]) -> Result<Vec<u8>, Doma
     if id != key.id {
         return Err(DomainError::Invalid {
             field: "material",
-            why: format!("sealed under data key {id}, not {}", key.id),
+            why: crate::Text::new(
+                format!("材料由数据密钥 {id} 加密，而不是 {}", key.id),
+                format!("sealed under data key {id}, not {}", key.id),
+            ),
         });
     }
     let plain =
         sm4::gcm_open(&key.key, &nonce, sm3.as_bytes(), ct).map_err(|_| DomainError::Invalid {
             field: "material",
-            why: format!("material {sm3} fails its integrity check (changed or not this file)"),
+            why: crate::Text::new(
+                format!("材料 {sm3} 未通过完整性校验（已被改动或不是该文件）"),
+                format!("material {sm3} fails its integrity check (changed or not this file)"),
+            ),
         })?;
     if Sm3Digest::of(&plain) != *sm3 {
         return Err(DomainError::Invalid {
             field: "material",
-            why: format!("material {sm3} decrypts to a different digest"),
+            why: crate::Text::new(
+                format!("材料 {sm3} 解密后的摘要不一致"),
+                format!("material {sm3} decrypts to a different digest"),
+            ),
         });
     }
     Ok(plain)

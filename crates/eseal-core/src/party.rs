@@ -41,7 +41,10 @@ impl Organisation {
         if !crate::ids::is_valid_social_credit_code(&uscc) {
             return Err(DomainError::Invalid {
                 field: "uscc",
-                why: format!("{uscc:?} is not a valid unified social credit code"),
+                why: crate::Text::new(
+                    format!("{uscc:?} 不是有效的统一社会信用代码"),
+                    format!("{uscc:?} is not a valid unified social credit code"),
+                ),
             });
         }
         let legal_representative = legal_representative
@@ -63,7 +66,7 @@ pub(crate) fn check_citizen_id(field: &'static str, id: &str) -> Result<String, 
     } else {
         Err(DomainError::Invalid {
             field,
-            why: "not a valid citizen ID number".into(),
+            why: crate::Text::new("不是有效的公民身份号码", "not a valid citizen ID number"),
         })
     }
 }

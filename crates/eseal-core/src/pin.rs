@@ -55,21 +55,21 @@ pub enum PinAge {
 /// character, not a run like 123456.
 pub fn check_pin_form(pin: &str) -> Result<(), DomainError> {
     let chars: Vec<char> = pin.chars().collect();
-    let bad = |why: &str| DomainError::Invalid {
-        field: "pin",
-        why: why.into(),
-    };
+    let bad = |zh: &str, en: &str| DomainError::invalid("pin", zh, en);
     if chars.len() < MIN_LEN {
-        return Err(bad("at least 6 characters"));
+        return Err(bad("至少 6 个字符", "at least 6 characters"));
     }
     let first = chars.first().copied();
     if chars.iter().all(|c| Some(*c) == first) {
-        return Err(bad("not one repeated character"));
+        return Err(bad("不能是同一个字符的重复", "not one repeated character"));
     }
     let run = chars.windows(2).all(|w| (w[1] as i64) - (w[0] as i64) == 1)
         || chars.windows(2).all(|w| (w[0] as i64) - (w[1] as i64) == 1);
     if run {
-        return Err(bad("not a run such as 123456"));
+        return Err(bad(
+            "不能是 123456 这样的连续序列",
+            "not a run such as 123456",
+        ));
     }
     Ok(())
 }
@@ -119,9 +119,12 @@ impl PinState {
     pub fn reserve(&mut self) -> Result<(), DomainError> {
         if self.locked || self.failures >= MAX_FAILURES {
             self.locked = true;
-            return Err(DomainError::Forbidden(format!(
-                "the seal is locked after {MAX_FAILURES} wrong PINs; a reset needs an application"
-            )));
+            return Err(DomainError::forbidden(
+                format!("PIN 连续错误 {MAX_FAILURES} 次，印章已锁定；须申请重置"),
+                format!(
+                    "the seal is locked after {MAX_FAILURES} wrong PINs; a reset needs an application"
+                ),
+            ));
         }
         self.failures += 1;
         if self.failures >= MAX_FAILURES {
@@ -140,13 +143,15 @@ impl PinState {
     /// Whether signing may go ahead after a correct PIN: not past the maximum age.
     pub fn may_sign(&self, now: OffsetDateTime) -> Result<(), DomainError> {
         if self.initial {
-            return Err(DomainError::Forbidden(
-                "the initial PIN must be changed by the holder before the seal signs".into(),
+            return Err(DomainError::forbidden(
+                "初始 PIN 须由持有人修改后印章才能签章",
+                "the initial PIN must be changed by the holder before the seal signs",
             ));
         }
         if self.age(now) == PinAge::MustChange {
-            return Err(DomainError::Forbidden(
-                "the PIN is older than 90 days and must be changed first".into(),
+            return Err(DomainError::forbidden(
+                "PIN 已超过 90 天，须先修改",
+                "the PIN is older than 90 days and must be changed first",
             ));
         }
         Ok(())

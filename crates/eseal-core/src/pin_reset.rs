@@ -96,22 +96,26 @@ impl PinReset {
         if reason.trim().is_empty() {
             return Err(DomainError::Invalid {
                 field: "reason",
-                why: "say why the PIN must be reset".into(),
+                why: crate::Text::new("请说明重置 PIN 的原因", "say why the PIN must be reset"),
             });
         }
         for m in &materials {
             if m.sm3.len() != 64 || !m.sm3.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(DomainError::Invalid {
                     field: "materials",
-                    why: format!("{:?} is not an SM3 digest in hex", m.sm3),
+                    why: crate::Text::new(
+                        format!("{:?} 不是十六进制的 SM3 摘要", m.sm3),
+                        format!("{:?} is not an SM3 digest in hex", m.sm3),
+                    ),
                 });
             }
         }
         let has = |k: MaterialKind| materials.iter().any(|m| m.kind == k);
         if !(has(MaterialKind::HolderId) || has(MaterialKind::AgentId)) || !has(MaterialKind::Proof)
         {
-            return Err(DomainError::Forbidden(
-                "a PIN reset needs an identity document (holder_id or agent_id) and a proof material (the signed statement)".into(),
+            return Err(DomainError::forbidden(
+                "PIN 重置须提供身份证件（持有人或经办人身份证件）和证明材料（签字的声明）",
+                "a PIN reset needs an identity document (holder_id or agent_id) and a proof material (the signed statement)",
             ));
         }
         Ok(Self {
@@ -137,8 +141,9 @@ impl PinReset {
             return Err(self.illegal("reviewing"));
         }
         if reviewer == self.applicant {
-            return Err(DomainError::Forbidden(
-                "the applicant may not review their own PIN reset".into(),
+            return Err(DomainError::forbidden(
+                "申请人不能审核自己的 PIN 重置申请",
+                "the applicant may not review their own PIN reset",
             ));
         }
         Ok(())
@@ -160,7 +165,7 @@ impl PinReset {
         if reason.trim().is_empty() {
             return Err(DomainError::Invalid {
                 field: "reason",
-                why: "a rejection needs a reason".into(),
+                why: crate::Text::new("驳回须说明理由", "a rejection needs a reason"),
             });
         }
         self.state = PinResetState::Rejected {
@@ -175,15 +180,17 @@ impl PinReset {
         match &self.state {
             PinResetState::Approved { until, .. } if at <= *until => {}
             PinResetState::Approved { .. } => {
-                return Err(DomainError::Forbidden(
-                    "the approval has lapsed (30 days): apply again".into(),
+                return Err(DomainError::forbidden(
+                    "批准已超过 30 天失效，请重新申请",
+                    "the approval has lapsed (30 days): apply again",
                 ));
             }
             _ => return Err(self.illegal("completing")),
         }
         if who != self.applicant {
-            return Err(DomainError::Forbidden(
-                "only the applicant completes a PIN reset".into(),
+            return Err(DomainError::forbidden(
+                "只有申请人本人可以完成 PIN 重置",
+                "only the applicant completes a PIN reset",
             ));
         }
         Ok(())

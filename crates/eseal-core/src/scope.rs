@@ -47,7 +47,7 @@ impl PositionScope {
                     if t.is_empty() {
                         Err(DomainError::Invalid {
                             field,
-                            why: "an empty name".into(),
+                            why: crate::Text::new("名称为空", "an empty name"),
                         })
                     } else {
                         Ok(t)
@@ -59,7 +59,7 @@ impl PositionScope {
         if document_types.is_empty() {
             return Err(DomainError::Invalid {
                 field: "document_types",
-                why: "at least one document type".into(),
+                why: crate::Text::new("至少一种文件类型", "at least one document type"),
             });
         }
         Ok(Self {
@@ -73,25 +73,54 @@ impl PositionScope {
 
     /// Whether a use with this claim is inside the scope.
     pub fn check(&self, claim: &UseClaim) -> Result<(), DomainError> {
-        let out =
-            |why: String| DomainError::Forbidden(format!("outside the authorised scope: {why}"));
+        let out = |zh: String, en: String| {
+            DomainError::forbidden(
+                format!("超出授权范围：{zh}"),
+                format!("outside the authorised scope: {en}"),
+            )
+        };
         match &claim.document_type {
             Some(t) if self.document_types.iter().any(|d| d == t.trim()) => {}
-            Some(t) => return Err(out(format!("document type {t:?} is not authorised"))),
-            None => return Err(out("the document type is required".into())),
+            Some(t) => {
+                return Err(out(
+                    format!("文件类型 {t:?} 未获授权"),
+                    format!("document type {t:?} is not authorised"),
+                ));
+            }
+            None => {
+                return Err(out(
+                    "须填写文件类型".into(),
+                    "the document type is required".into(),
+                ));
+            }
         }
         if !self.business_categories.is_empty() {
             match &claim.business_category {
                 Some(c) if self.business_categories.iter().any(|b| b == c.trim()) => {}
-                Some(c) => return Err(out(format!("business category {c:?} is not authorised"))),
-                None => return Err(out("the business category is required".into())),
+                Some(c) => {
+                    return Err(out(
+                        format!("业务类别 {c:?} 未获授权"),
+                        format!("business category {c:?} is not authorised"),
+                    ));
+                }
+                None => {
+                    return Err(out(
+                        "须填写业务类别".into(),
+                        "the business category is required".into(),
+                    ));
+                }
             }
         }
         if let Some(limit) = self.amount_limit {
             match claim.amount {
                 Some(a) if a <= limit => {}
-                Some(a) => return Err(out(format!("amount {a} exceeds the limit {limit}"))),
-                None => return Err(out("the amount is required".into())),
+                Some(a) => {
+                    return Err(out(
+                        format!("金额 {a} 超过限额 {limit}"),
+                        format!("amount {a} exceeds the limit {limit}"),
+                    ));
+                }
+                None => return Err(out("须填写金额".into(), "the amount is required".into())),
             }
         }
         Ok(())

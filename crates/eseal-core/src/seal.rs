@@ -210,20 +210,25 @@ impl Seal {
             return Err(self.illegal("renewing"));
         }
         if now < self.valid_to - RENEWAL_WINDOW {
-            return Err(DomainError::Forbidden(format!(
-                "renewal opens three months before expiry ({})",
-                rfc(self.valid_to - RENEWAL_WINDOW)
-            )));
+            let opens = rfc(self.valid_to - RENEWAL_WINDOW);
+            return Err(DomainError::forbidden(
+                format!("到期前三个月（{opens}）起方可续期"),
+                format!("renewal opens three months before expiry ({opens})"),
+            ));
         }
         if now > self.valid_to {
-            return Err(DomainError::Forbidden(
-                "the seal has expired: apply for a new seal".into(),
+            return Err(DomainError::forbidden(
+                "印章已过期，请申请新印章",
+                "the seal has expired: apply for a new seal",
             ));
         }
         if to <= self.valid_to || from > now || from >= to {
             return Err(DomainError::Invalid {
                 field: "certificate",
-                why: "the new certificate must be valid now and end after the current one".into(),
+                why: crate::Text::new(
+                    "新证书须当前有效，且到期时间晚于现有证书",
+                    "the new certificate must be valid now and end after the current one",
+                ),
             });
         }
         self.bind_certificate(serial, from, to);
@@ -256,14 +261,15 @@ impl Seal {
             return Err(self.illegal("re-keying"));
         }
         if now > self.valid_to {
-            return Err(DomainError::Forbidden(
-                "the seal has expired: apply for a new seal".into(),
+            return Err(DomainError::forbidden(
+                "印章已过期，请申请新印章",
+                "the seal has expired: apply for a new seal",
             ));
         }
         if from > now || to <= now {
             return Err(DomainError::Invalid {
                 field: "certificate",
-                why: "the new certificate must be valid now".into(),
+                why: crate::Text::new("新证书须当前有效", "the new certificate must be valid now"),
             });
         }
         self.bind_certificate(serial, from, to);
@@ -286,14 +292,19 @@ impl Seal {
         if (reason == RevocationReason::Replaced) != replaced_by.is_some() {
             return Err(DomainError::Invalid {
                 field: "replaced_by",
-                why: "give the replacing seal exactly when the reason is `replaced`".into(),
+                why: crate::Text::new(
+                    "仅当撤销原因为“被替换”时填写替换它的印章",
+                    "give the replacing seal exactly when the reason is `replaced`",
+                ),
             });
         }
         if reason != RevocationReason::Replaced && proof.is_empty() {
             return Err(DomainError::Invalid {
                 field: "proof",
-                why: "a revocation needs proof materials (e.g. the 注销 decision or loss report)"
-                    .into(),
+                why: crate::Text::new(
+                    "撤销须提供证明材料（如注销决定或遗失声明）",
+                    "a revocation needs proof materials (e.g. the 注销 decision or loss report)",
+                ),
             });
         }
         self.state = SealState::Revoked {

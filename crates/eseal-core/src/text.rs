@@ -32,32 +32,42 @@ fn hides_or_reorders(c: char) -> bool {
 /// A name as stored: trimmed, NFC, at most `max_chars` characters, none of them a control
 /// or invisible formatting character. The error names the field and the character.
 pub fn name(field: &'static str, value: &str, max_chars: usize) -> Result<String, DomainError> {
-    let invalid = |why: String| DomainError::Invalid { field, why };
+    let invalid = |zh: String, en: String| DomainError::invalid(field, zh, en);
     // Bound the work before normalising: NFC can only be asked of a sane amount of text.
     if value.len() > max_chars.saturating_mul(4).saturating_add(64) {
-        return Err(invalid(format!(
-            "longer than {max_chars} characters ({} bytes)",
-            value.len()
-        )));
+        return Err(invalid(
+            format!("超过 {max_chars} 个字符（{} 字节）", value.len()),
+            format!("longer than {max_chars} characters ({} bytes)", value.len()),
+        ));
     }
     let text: String = value.trim().nfc().collect();
     if text.is_empty() {
-        return Err(invalid("must not be empty".into()));
+        return Err(invalid("不能为空".into(), "must not be empty".into()));
     }
     if let Some((i, c)) = text
         .chars()
         .enumerate()
         .find(|(_, c)| c.is_control() || hides_or_reorders(*c))
     {
-        return Err(invalid(format!(
-            "character {} (U+{:04X}) is a control or invisible formatting character, not part of a name",
-            i + 1,
-            u32::from(c)
-        )));
+        return Err(invalid(
+            format!(
+                "第 {} 个字符（U+{:04X}）是控制字符或不可见的格式字符，不能出现在名称中",
+                i + 1,
+                u32::from(c)
+            ),
+            format!(
+                "character {} (U+{:04X}) is a control or invisible formatting character, not part of a name",
+                i + 1,
+                u32::from(c)
+            ),
+        ));
     }
     let n = text.chars().count();
     if n > max_chars {
-        return Err(invalid(format!("{n} characters, at most {max_chars}")));
+        return Err(invalid(
+            format!("{n} 个字符，最多 {max_chars} 个"),
+            format!("{n} characters, at most {max_chars}"),
+        ));
     }
     Ok(text)
 }

@@ -92,13 +92,16 @@ impl Usage {
         if purpose.trim().is_empty() {
             return Err(DomainError::Invalid {
                 field: "purpose",
-                why: "every use of a seal records its purpose (the usage ledger)".into(),
+                why: crate::Text::new(
+                    "每次用印都须登记用途（用印台账）",
+                    "every use of a seal records its purpose (the usage ledger)",
+                ),
             });
         }
         if document_sm3.len() != 64 || !document_sm3.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(DomainError::Invalid {
                 field: "document_sm3",
-                why: "not an SM3 digest in hex".into(),
+                why: crate::Text::new("不是十六进制的 SM3 摘要", "not an SM3 digest in hex"),
             });
         }
         Ok(Self {

@@ -5,7 +5,7 @@
 //! publish what anyone may know (state, validity, digests), never these records.
 
 use crate::auth::{Caller, Role};
-use crate::problem::ApiError;
+use crate::failure::Failure;
 use eseal_core::Seal;
 
 /// The roles that see every seal.
@@ -30,6 +30,33 @@ fn is_holder(c: &Caller, holder: Option<&str>) -> bool {
     holder.is_some() && c.citizen_id.as_deref() == holder
 }
 
+/// Refuses unless `c` has one of `roles`: the role check of an operation (default deny). The
+/// JSON API's endpoint table and the services call it; the refusal names the user's roles.
+pub fn require(c: &Caller, roles: &[Role]) -> Result<(), Failure> {
+    if roles.iter().any(|r| c.has(*r)) {
+        return Ok(());
+    }
+    Err(refused(c))
+}
+
+/// The refusal of an operation `c`'s roles do not allow.
+pub fn refused(c: &Caller) -> Failure {
+    let names = |zh: bool| {
+        c.roles
+            .iter()
+            .map(|r| if zh { r.zh() } else { r.name() })
+            .collect::<Vec<_>>()
+    };
+    Failure::forbidden_role(
+        format!("{}（{}）无权执行此操作", c.user, names(true).join("、")),
+        format!(
+            "{} ({}) may not call this endpoint",
+            c.user,
+            names(false).join(", ")
+        ),
+    )
+}
+
 /// Whether `c` may see `seal`'s record, data and ledger.
 pub fn sees_seal(c: &Caller, seal: &Seal) -> bool {
     agency(c)
@@ -42,18 +69,18 @@ pub fn may_list_seals(
     c: &Caller,
     organisation: Option<&str>,
     holder: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let allowed = agency(c)
         || (organisation.is_some() && of_organisation(c, organisation))
         || (holder.is_some() && is_holder(c, holder));
     if allowed {
         Ok(())
     } else {
-        Err(ApiError {
-            status: 403,
-            code: "not_yours",
-            detail: "only the agency's staff list other people's or organisations' seals; holders list their own (holder= their citizen ID), custodians and approvers their organisation's".into(),
-            field: Some(if holder.is_some() { "holder" } else { "organisation" }.into()),
-        })
+        Err(Failure::forbidden(
+            "not_yours",
+            "只有服务机构工作人员可以列出他人或其他单位的印章；持有人只能列出本人的（holder= 本人身份号码），保管人和审批人只能列出本单位的",
+            "only the agency's staff list other people's or organisations' seals; holders list their own (holder= their citizen ID), custodians and approvers their organisation's",
+        )
+        .at(if holder.is_some() { "holder" } else { "organisation" }))
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::connectors::{Connectors, NationalClient, PoliceClient};
 use crate::devpki::DevPki;
-use crate::problem::ApiError;
+use crate::failure::Failure;
 use eseal_core::DataKey;
 use eseal_gm::provider::{Clock, OsRandom, SecureRandom};
 use eseal_store::Store;
@@ -18,21 +18,27 @@ fn data_key_aad(id: u32) -> Vec<u8> {
     format!("eseal data key {id}").into_bytes()
 }
 
-fn write_new_file(path: &Path, text: &str) -> Result<(), ApiError> {
+fn write_new_file(path: &Path, text: &str) -> Result<(), Failure> {
     if let Some(parent) = path.parent() {
         crate::files::private_dir(parent)
-            .map_err(|e| ApiError::internal(format!("{}: {e}", parent.display())))?;
+            .map_err(|e| Failure::internal(format!("{}: {e}", parent.display())))?;
     }
     crate::files::write_new_private(path, text.as_bytes())
-        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))
+        .map_err(|e| Failure::internal(format!("{}: {e}", path.display())))
 }
 
 /// Refuses to make a data key for a database that already has records sealed under one.
-fn missing_key(path: &Path) -> ApiError {
-    ApiError::startup(format!(
-        "{} is missing, but this database was set up with a data key: restore the file from the backup of this installation (a new key cannot open the seal keys, TOTP secrets and identity materials sealed under the old one)",
-        path.display()
-    ))
+fn missing_key(path: &Path) -> Failure {
+    Failure::startup(
+        format!(
+            "缺少 {}，但数据库是用数据密钥建立的：请从本安装的备份恢复该文件（新密钥打不开用旧密钥加密的印章密钥、TOTP 密钥和身份材料）",
+            path.display()
+        ),
+        format!(
+            "{} is missing, but this database was set up with a data key: restore the file from the backup of this installation (a new key cannot open the seal keys, TOTP secrets and identity materials sealed under the old one)",
+            path.display()
+        ),
+    )
 }
 
 /// Reads the data key through the HSM's key-encryption key: `DIR/keys/data.key.hsm` holds it
@@ -44,13 +50,13 @@ pub fn load_data_key_hsm(
     random: &dyn SecureRandom,
     hsm: &crate::hsm::HsmConfig,
     create: bool,
-) -> Result<DataKey, ApiError> {
+) -> Result<DataKey, Failure> {
     if std::env::var("ESEAL_DATA_KEY").is_ok() {
-        return Err(ApiError::internal(
+        return Err(Failure::internal(
             "ESEAL_DATA_KEY and an HSM are both configured: with an HSM the data key is kept wrapped in DATA/keys/data.key.hsm",
         ));
     }
-    let kek = crate::hsm::Kek::open(hsm, true).map_err(|e| ApiError::internal(e.to_string()))?;
+    let kek = crate::hsm::Kek::open(hsm, true).map_err(|e| Failure::internal(e.to_string()))?;
     let wrapped_path = dir.join("keys").join("data.key.hsm");
     let plain_path = dir.join("keys").join("data.key");
     if !wrapped_path.exists() {
@@ -59,43 +65,43 @@ pub fn load_data_key_hsm(
         }
         let (id, bytes) = if plain_path.exists() {
             let text = std::fs::read_to_string(&plain_path)
-                .map_err(|e| ApiError::internal(format!("{}: {e}", plain_path.display())))?;
+                .map_err(|e| Failure::internal(format!("{}: {e}", plain_path.display())))?;
             parse_data_key(&text, &plain_path.display().to_string())?
         } else {
             let mut k = Zeroizing::new([0u8; 16]);
             random
                 .fill(k.as_mut())
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             (1, k)
         };
         let wrapped = kek
             .wrap(bytes.as_ref(), &data_key_aad(id))
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| Failure::internal(e.to_string()))?;
         write_new_file(&wrapped_path, &format!("{id}:{}\n", hex::encode(wrapped)))?;
     }
     let text = std::fs::read_to_string(&wrapped_path)
-        .map_err(|e| ApiError::internal(format!("{}: {e}", wrapped_path.display())))?;
+        .map_err(|e| Failure::internal(format!("{}: {e}", wrapped_path.display())))?;
     let from = wrapped_path.display().to_string();
     let (id, wrapped) = key_line(&text, &from)?;
     let plain = kek
         .unwrap(&wrapped, &data_key_aad(id))
-        .map_err(|e| ApiError::internal(format!("{from}: {e}")))?;
+        .map_err(|e| Failure::internal(format!("{from}: {e}")))?;
     let bytes = <[u8; 16]>::try_from(plain.as_slice())
-        .map_err(|_| ApiError::internal(format!("{from}: the data key is not 16 bytes")))?;
+        .map_err(|_| Failure::internal(format!("{from}: the data key is not 16 bytes")))?;
     if plain_path.exists() {
         // Migrated above (or earlier): the clear copy goes once the wrapped one opens to it.
         let text = std::fs::read_to_string(&plain_path)
-            .map_err(|e| ApiError::internal(format!("{}: {e}", plain_path.display())))?;
+            .map_err(|e| Failure::internal(format!("{}: {e}", plain_path.display())))?;
         let (old_id, old) = parse_data_key(&text, &plain_path.display().to_string())?;
         if old_id != id || *old != bytes {
-            return Err(ApiError::internal(format!(
+            return Err(Failure::internal(format!(
                 "{} and {} hold different keys; remove the one not in use",
                 plain_path.display(),
                 from
             )));
         }
         std::fs::remove_file(&plain_path)
-            .map_err(|e| ApiError::internal(format!("{}: {e}", plain_path.display())))?;
+            .map_err(|e| Failure::internal(format!("{}: {e}", plain_path.display())))?;
         eprintln!(
             "data key: now kept only wrapped by the HSM ({from}); removed {}",
             plain_path.display()
@@ -105,24 +111,24 @@ pub fn load_data_key_hsm(
 }
 
 /// `<id>:<hex>`: the key id and the bytes.
-fn key_line(text: &str, from: &str) -> Result<(u32, Zeroizing<Vec<u8>>), ApiError> {
+fn key_line(text: &str, from: &str) -> Result<(u32, Zeroizing<Vec<u8>>), Failure> {
     let (id, hexkey) = text
         .trim()
         .split_once(':')
-        .ok_or_else(|| ApiError::internal(format!("{from}: expected <id>:<hex digits>")))?;
+        .ok_or_else(|| Failure::internal(format!("{from}: expected <id>:<hex digits>")))?;
     let id: u32 = id
         .parse()
-        .map_err(|_| ApiError::internal(format!("{from}: key id is not a number")))?;
+        .map_err(|_| Failure::internal(format!("{from}: key id is not a number")))?;
     let bytes = hex::decode(hexkey)
-        .map_err(|_| ApiError::internal(format!("{from}: the key is not hex")))?;
+        .map_err(|_| Failure::internal(format!("{from}: the key is not hex")))?;
     Ok((id, Zeroizing::new(bytes)))
 }
 
 /// `<id>:<32 hex digits>`.
-fn parse_data_key(text: &str, from: &str) -> Result<(u32, Zeroizing<[u8; 16]>), ApiError> {
+fn parse_data_key(text: &str, from: &str) -> Result<(u32, Zeroizing<[u8; 16]>), Failure> {
     let (id, bytes) = key_line(text, from)?;
     let bytes = <[u8; 16]>::try_from(bytes.as_slice())
-        .map_err(|_| ApiError::internal(format!("{from}: key is not 32 hex digits")))?;
+        .map_err(|_| Failure::internal(format!("{from}: key is not 32 hex digits")))?;
     Ok((id, Zeroizing::new(bytes)))
 }
 
@@ -133,8 +139,8 @@ pub fn load_data_key(
     dir: &Path,
     random: &dyn SecureRandom,
     create: bool,
-) -> Result<DataKey, ApiError> {
-    let parse = |text: &str, from: &str| -> Result<DataKey, ApiError> {
+) -> Result<DataKey, Failure> {
+    let parse = |text: &str, from: &str| -> Result<DataKey, Failure> {
         let (id, bytes) = parse_data_key(text, from)?;
         Ok(DataKey::new(id, *bytes))
     };
@@ -149,12 +155,12 @@ pub fn load_data_key(
         let mut k = Zeroizing::new([0u8; 16]);
         random
             .fill(k.as_mut())
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| Failure::internal(e.to_string()))?;
         let text = Zeroizing::new(format!("1:{}\n", hex::encode(k.as_ref())));
         write_new_file(&path, &text)?;
     }
     let text = std::fs::read_to_string(&path)
-        .map_err(|e| ApiError::internal(format!("{}: {e}", path.display())))?;
+        .map_err(|e| Failure::internal(format!("{}: {e}", path.display())))?;
     parse(&text, &path.display().to_string())
 }
 
@@ -361,11 +367,11 @@ pub const DEMO_IMPRESSION: &[u8] =
     include_bytes!("../../../testdata/registry/demo-contract-300dpi.png");
 
 /// Starts the service (and, unless a police URL is configured, the police simulator).
-pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running, ApiError> {
+pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running, Failure> {
     let random = OsRandom;
     let now = clock.now();
     crate::files::private_dir(&config.data)
-        .map_err(|e| ApiError::internal(format!("{}: {e}", config.data.display())))?;
+        .map_err(|e| Failure::internal(format!("{}: {e}", config.data.display())))?;
     let store = match (&config.database, &config.database_schema) {
         (Some(url), Some(schema)) => Store::open_postgres_in_schema(url, schema).await?,
         (Some(url), None) => Store::open_url(url).await?,
@@ -409,10 +415,10 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
             );
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
-                .map_err(|e| ApiError::internal(format!("police simulator: {e}")))?;
+                .map_err(|e| Failure::internal(format!("police simulator: {e}")))?;
             let addr = listener
                 .local_addr()
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             let router = sim.router();
             tokio::spawn(async move {
                 let _ = crate::sim::serve(listener, router).await;
@@ -442,17 +448,17 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         }
     }
     let police = PoliceClient::new(&police_url, &config.police_token)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
     let (national_url, national_sim) = match &config.national_url {
         Some(u) => (u.clone(), None),
         None => {
             let sim = crate::sim::NationalSim::default();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
-                .map_err(|e| ApiError::internal(format!("national simulator: {e}")))?;
+                .map_err(|e| Failure::internal(format!("national simulator: {e}")))?;
             let addr = listener
                 .local_addr()
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             let router = sim.router();
             tokio::spawn(async move {
                 let _ = crate::sim::serve(listener, router).await;
@@ -461,7 +467,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         }
     };
     let national = NationalClient::new(&national_url, &config.national_token, AGENCY_USCC)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
     let connectors = Connectors {
         police,
         national: Some(national),
@@ -530,14 +536,14 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         }));
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
-        .map_err(|e| ApiError::internal(format!("cannot listen on {}: {e}", config.listen)))?;
+        .map_err(|e| Failure::internal(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener
         .local_addr()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
     // Every file of the data directory readable by the service's user only (databases and
     // files made by earlier versions included).
     crate::files::restrict_tree(&config.data)
-        .map_err(|e| ApiError::internal(format!("{}: {e}", config.data.display())))?;
+        .map_err(|e| Failure::internal(format!("{}: {e}", config.data.display())))?;
     let router = crate::api::router(state.clone())
         .into_make_service_with_connect_info::<crate::wire::Peer>();
     let server = tokio::spawn(async move {

@@ -7,7 +7,7 @@
 //! what was exported. The seal log's tree is shared ([`AppState::seal_tree`]) so the public
 //! endpoints can prove inclusion and consistency against its checkpoints.
 
-use crate::problem::ApiError;
+use crate::failure::Failure;
 use crate::state::AppState;
 use eseal_store::transparency::Log;
 use eseal_tlog::{Checkpoint, Tree};
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 pub const ORIGIN: &str = "eseal/audit";
 
 /// Feeds `tree` with the entries of `log` written since it was last fed.
-pub async fn catch_up(s: &AppState, log: Log, tree: &mut Tree) -> Result<(), ApiError> {
+pub async fn catch_up(s: &AppState, log: Log, tree: &mut Tree) -> Result<(), Failure> {
     if log == Log::Audit {
         archived_hashes(s.store(), tree, |_| ()).await?;
     }
@@ -31,7 +31,7 @@ pub async fn catch_up(s: &AppState, log: Log, tree: &mut Tree) -> Result<(), Api
         }
         for (seq, leaf) in page {
             if seq != tree.size() as i64 {
-                return Err(ApiError::internal(format!(
+                return Err(Failure::internal(format!(
                     "{}: entry {seq} where {} was due",
                     log.origin(),
                     tree.size()
@@ -48,7 +48,7 @@ async fn archived_hashes(
     store: &eseal_store::Store,
     tree: &mut Tree,
     mut each: impl FnMut(&str),
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     loop {
         let page = store
             .audit_archived_hashes(tree.size() as i64, 10_000)
@@ -61,9 +61,7 @@ async fn archived_hashes(
                 .ok()
                 .and_then(|b| <[u8; 32]>::try_from(b).ok())
                 .filter(|_| seq == tree.size() as i64)
-                .ok_or_else(|| {
-                    ApiError::internal(format!("archived audit entry {seq}: damaged"))
-                })?;
+                .ok_or_else(|| Failure::internal(format!("archived audit entry {seq}: damaged")))?;
             tree.push_hash(hash);
             each(&h);
         }
@@ -79,7 +77,7 @@ pub async fn checkpoint_once(
     log: Log,
     tree: &mut Tree,
     dir: &Path,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, Failure> {
     let before = tree.size();
     catch_up(s, log, tree).await?;
     let stored = s.store().latest_checkpoint(log).await?;
@@ -99,16 +97,16 @@ pub async fn checkpoint_once(
     };
     let note = checkpoint
         .sign(log.origin(), &s.pki().audit_signer())
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
     // Outside the database first: a checkpoint in the table but not exported is what a
     // crash here could leave, never the reverse.
     let dir = checkpoint_dir(dir, log);
     crate::files::private_dir(&dir)
-        .map_err(|e| ApiError::internal(format!("{}: {e}", dir.display())))?;
+        .map_err(|e| Failure::internal(format!("{}: {e}", dir.display())))?;
     let file = dir.join(format!("{:012}.checkpoint", tree.size()));
     if !file.exists() {
         crate::files::write_private(&file, note.as_bytes())
-            .map_err(|e| ApiError::internal(format!("{}: {e}", file.display())))?;
+            .map_err(|e| Failure::internal(format!("{}: {e}", file.display())))?;
     }
     s.store()
         .put_checkpoint(log, tree.size() as i64, &note, s.now())
@@ -125,15 +123,18 @@ pub fn extends_signed(
     stored: Option<&(i64, String)>,
     dir: Option<&Path>,
     key: &eseal_gm::Sm2PublicKey,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let Some((size, note)) = stored else {
         return Ok(());
     };
     // Kept in full (not only logged): the operator must see what was found.
-    let rewritten = |detail: String| ApiError {
-        code: "log_rewritten",
-        detail: detail.clone(),
-        ..ApiError::internal(detail)
+    let rewritten = |zh: String, en: String| {
+        eprintln!("internal error: {en}");
+        Failure::new(
+            crate::failure::Kind::Internal,
+            "log_rewritten",
+            eseal_core::Text::new(zh, en),
+        )
     };
     let exported = dir.and_then(|d| {
         std::fs::read_to_string(checkpoint_dir(d, log).join(format!("{size:012}.checkpoint"))).ok()
@@ -141,25 +142,52 @@ pub fn extends_signed(
     for (what, note) in [("stored", Some(note)), ("exported", exported.as_ref())] {
         let Some(note) = note else { continue };
         let cp = Checkpoint::open(note, log.origin(), key).map_err(|e| {
-            rewritten(format!(
-                "{}: the {what} checkpoint {size} does not verify with the log key: {e}",
-                log.origin()
-            ))
+            rewritten(
+                format!(
+                    "{}：{} 的检查点 {size} 用日志密钥验证不通过：{}",
+                    log.origin(),
+                    if what == "stored" {
+                        "数据库中"
+                    } else {
+                        "导出目录中"
+                    },
+                    e.zh()
+                ),
+                format!(
+                    "{}: the {what} checkpoint {size} does not verify with the log key: {e}",
+                    log.origin()
+                ),
+            )
         })?;
         let root = tree.root_at(cp.size).map_err(|_| {
-            rewritten(format!(
-                "{}: the log has {} entries, fewer than its {what} checkpoint's {} (truncated)",
-                log.origin(),
-                tree.size(),
-                cp.size
-            ))
+            rewritten(
+                format!(
+                    "{}：日志只有 {} 条记录，少于检查点的 {} 条（被截断）",
+                    log.origin(),
+                    tree.size(),
+                    cp.size
+                ),
+                format!(
+                    "{}: the log has {} entries, fewer than its {what} checkpoint's {} (truncated)",
+                    log.origin(),
+                    tree.size(),
+                    cp.size
+                ),
+            )
         })?;
         if root != cp.root {
-            return Err(rewritten(format!(
-                "{}: the first {} entries no longer match the {what} signed checkpoint (the log was rewritten); nothing is signed",
-                log.origin(),
-                cp.size
-            )));
+            return Err(rewritten(
+                format!(
+                    "{}：前 {} 条记录与已签名的检查点不再一致（日志被改写），不再签署任何内容",
+                    log.origin(),
+                    cp.size
+                ),
+                format!(
+                    "{}: the first {} entries no longer match the {what} signed checkpoint (the log was rewritten); nothing is signed",
+                    log.origin(),
+                    cp.size
+                ),
+            ));
         }
     }
     Ok(())
@@ -268,8 +296,8 @@ pub async fn export(
     signed: &Signed<'_>,
     out: &Path,
     now: time::OffsetDateTime,
-) -> Result<(u64, eseal_tlog::Hash), ApiError> {
-    let fail = |e: &dyn std::fmt::Display| ApiError::internal(format!("{}: {e}", out.display()));
+) -> Result<(u64, eseal_tlog::Hash), Failure> {
+    let fail = |e: &dyn std::fmt::Display| Failure::internal(format!("{}: {e}", out.display()));
     // The directory first: an export that cannot be written is not recorded as made.
     std::fs::create_dir(out).map_err(|e| fail(&e))?;
     let mut tree = Tree::new();
@@ -289,7 +317,7 @@ pub async fn export(
         }
         for (seq, leaf) in page {
             if seq != tree.size() as i64 {
-                return Err(ApiError::internal(format!(
+                return Err(Failure::internal(format!(
                     "audit log: entry {seq} where {} was due",
                     tree.size()
                 )));
@@ -325,11 +353,11 @@ pub async fn export(
         extensions: Vec::new(),
     }
     .sign(origin, signer)
-    .map_err(|e| ApiError::internal(e.to_string()))?;
+    .map_err(|e| Failure::internal(e.to_string()))?;
     let pem = signer
         .public_key()
         .to_spki_pem()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
     if !archived.is_empty() {
         write_export(&out.join("archived.txt"), archived.as_bytes()).map_err(|e| fail(&e))?;
     }
@@ -359,17 +387,21 @@ pub async fn archive(
     before: time::OffsetDateTime,
     export_dir: &Path,
     now: time::OffsetDateTime,
-) -> Result<i64, ApiError> {
+) -> Result<i64, Failure> {
     let limit = now - RETENTION;
     if before > limit {
-        return Err(ApiError::invalid(
+        let until = limit
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        return Err(Failure::invalid(
             "before",
             format!(
-                "entries younger than {} days cannot be archived: give a time no later than {}",
-                RETENTION.whole_days(),
-                limit
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default()
+                "未满 {} 天的记录不能归档：请给出不晚于 {until} 的时间",
+                RETENTION.whole_days()
+            ),
+            format!(
+                "entries younger than {} days cannot be archived: give a time no later than {until}",
+                RETENTION.whole_days()
             ),
         ));
     }
@@ -380,7 +412,7 @@ pub async fn archive(
         if name == "archived.txt" && !p.exists() {
             return Ok(String::new());
         }
-        std::fs::read_to_string(&p).map_err(|e| ApiError::internal(format!("{}: {e}", p.display())))
+        std::fs::read_to_string(&p).map_err(|e| Failure::internal(format!("{}: {e}", p.display())))
     };
     eseal_store::audit::verify_archived_export(
         &read("archived.txt")?,
@@ -390,7 +422,7 @@ pub async fn archive(
         origin,
         None,
     )
-    .map_err(|why| ApiError::internal(format!("the export does not verify: {why}")))?;
+    .map_err(|why| Failure::internal(format!("the export does not verify: {why}")))?;
     // Entries before the first one at or after `before`, within the export.
     let cut = before.unix_timestamp();
     let mut upto = store.audit_archived().await?;

@@ -3,8 +3,8 @@
 //! certificate, and certificates for keys generated in the platform. Production deployments
 //! point the service at the agency's CA instead (see ARCHITECTURE.md).
 
+use crate::failure::Failure;
 use crate::making::{CertificateIssuer, Maker};
-use crate::problem::ApiError;
 use eseal_core::{Application, SealKind};
 use eseal_gm::provider::{SecureRandom, SoftwareSigner};
 use eseal_gm::{Sm2PrivateKey, Sm2PublicKey};
@@ -60,23 +60,23 @@ pub const PUBLISHED: [&str; 5] = [
 /// The development TSA's policy OID (a development value; a deployment's TSA has its own).
 pub const TSA_POLICY: &str = "1.2.156.112562.1.1";
 
-fn io(path: &Path, e: impl std::fmt::Display) -> ApiError {
-    ApiError::internal(format!("{}: {e}", path.display()))
+fn io(path: &Path, e: impl std::fmt::Display) -> Failure {
+    Failure::internal(format!("{}: {e}", path.display()))
 }
 
-fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), ApiError> {
+fn write_secret(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     crate::files::write_new_private(path, bytes).map_err(|e| io(path, e))
 }
 
-fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), ApiError> {
+fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), Failure> {
     crate::files::write_private(path, bytes.as_ref()).map_err(|e| io(path, e))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, ApiError> {
+fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| io(path, e))
 }
 
-fn read_cert(path: &Path) -> Result<Certificate, ApiError> {
+fn read_cert(path: &Path) -> Result<Certificate, Failure> {
     let bytes = read(path)?;
     let der = eseal_pki::pem::der_or_blocks(&bytes, "CERTIFICATE", "certificate")
         .map_err(|e| io(path, e))?
@@ -86,7 +86,7 @@ fn read_cert(path: &Path) -> Result<Certificate, ApiError> {
     Certificate::from_der(&der).map_err(|e| io(path, e))
 }
 
-fn read_key(path: &Path) -> Result<Sm2PrivateKey, ApiError> {
+fn read_key(path: &Path) -> Result<Sm2PrivateKey, Failure> {
     let text = String::from_utf8(read(path)?).map_err(|e| io(path, e))?;
     Sm2PrivateKey::from_pem(&text).map_err(|e| io(path, e))
 }
@@ -120,13 +120,20 @@ impl DevPki {
         now: OffsetDateTime,
         random: &dyn SecureRandom,
         create: bool,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, Failure> {
         if !create && let Some(missing) = FILES.iter().find(|f| !dir.join(f).exists()) {
-            return Err(ApiError::startup(format!(
-                "{} is missing, but the database was set up with this PKI: restore the directory {} from the backup (a new CA or log key would not match the seals, certificates and checkpoints already made)",
-                dir.join(missing).display(),
-                dir.display()
-            )));
+            return Err(Failure::startup(
+                format!(
+                    "缺少 {}，但数据库是用这套 PKI 建立的：请从备份恢复目录 {}（新的 CA 或日志密钥与已制作的印章、证书和检查点不匹配）",
+                    dir.join(missing).display(),
+                    dir.display()
+                ),
+                format!(
+                    "{} is missing, but the database was set up with this PKI: restore the directory {} from the backup (a new CA or log key would not match the seals, certificates and checkpoints already made)",
+                    dir.join(missing).display(),
+                    dir.display()
+                ),
+            ));
         }
         crate::files::private_dir(dir).map_err(|e| io(dir, e))?;
         let state_path = dir.join("ca.json");
@@ -138,30 +145,30 @@ impl DevPki {
                 None,
                 CaSignatureId::Standard,
             )
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| Failure::internal(e.to_string()))?;
             let pem = |k: &Sm2PrivateKey| {
                 k.to_pkcs8_pem()
                     .map(|p| p.as_bytes().to_vec())
-                    .map_err(|e| ApiError::internal(e.to_string()))
+                    .map_err(|e| Failure::internal(e.to_string()))
             };
             write_secret(&dir.join("root.key"), &pem(&ca.root_key)?)?;
             write_secret(&dir.join("issuing.key"), &pem(&ca.issuing_key)?)?;
             write(&dir.join("root.pem"), ca.root.to_pem())?;
             write(&dir.join("issuing.pem"), ca.issuing.to_pem())?;
             let mut opened = DevCa::open(ca.issuing, ca.issuing_key, ca.state)
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             let maker_key =
-                Sm2PrivateKey::generate(random).map_err(|e| ApiError::internal(e.to_string()))?;
+                Sm2PrivateKey::generate(random).map_err(|e| Failure::internal(e.to_string()))?;
             let subject = name_from_slashes("/C=CN/O=eseal 印章服务机构/CN=eseal 制章系统")
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             let maker = opened
                 .issue(random, now, "maker", subject, &maker_key.public_key(), 3650)
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             write_secret(&dir.join("maker.key"), &pem(&maker_key)?)?;
             write(&dir.join("maker.pem"), maker.to_pem())?;
             // ca.json last: its presence means the PKI is complete.
             let json = serde_json::to_vec_pretty(&opened.state)
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             write(&state_path, json)?;
         }
         let state: CaState =
@@ -171,41 +178,41 @@ impl DevPki {
             read_key(&dir.join("issuing.key"))?,
             state,
         )
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
         // The timestamp authority (added after the first release of this layout: made on the
         // first start that lacks it).
         if !dir.join("tsa.pem").exists() {
             let key =
-                Sm2PrivateKey::generate(random).map_err(|e| ApiError::internal(e.to_string()))?;
+                Sm2PrivateKey::generate(random).map_err(|e| Failure::internal(e.to_string()))?;
             let subject = name_from_slashes("/C=CN/O=eseal 印章服务机构/CN=eseal 时间戳服务")
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             let cert = ca
                 .issue(random, now, "tsa", subject, &key.public_key(), 3650)
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             let pem = key
                 .to_pkcs8_pem()
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             let _ = std::fs::remove_file(dir.join("tsa.key"));
             write_secret(&dir.join("tsa.key"), pem.as_bytes())?;
             write(&dir.join("tsa.pem"), cert.to_pem())?;
             let json = serde_json::to_vec_pretty(&ca.state)
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             write(&state_path, json)?;
         }
         // The audit log's checkpoint key (issue 8): a bare SM2 key; its public half is in
         // audit-key.pem for auditors.
         if !dir.join("audit-key.pem").exists() {
             let key =
-                Sm2PrivateKey::generate(random).map_err(|e| ApiError::internal(e.to_string()))?;
+                Sm2PrivateKey::generate(random).map_err(|e| Failure::internal(e.to_string()))?;
             let pem = key
                 .to_pkcs8_pem()
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             let _ = std::fs::remove_file(dir.join("audit.key"));
             write_secret(&dir.join("audit.key"), pem.as_bytes())?;
             let public = key
                 .public_key()
                 .to_spki_pem()
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             write(&dir.join("audit-key.pem"), public)?;
         }
         Ok(Self {
@@ -225,7 +232,7 @@ impl DevPki {
     /// The published CRLs at `now`: the cached ones, or new ones when there are none yet,
     /// they are older than [`CRL_REFRESH`], or `now` is before them (a clock set back). New
     /// ones are also written to `crl.pem` and `root-crl.pem` in the PKI directory.
-    fn crls(&self, now: OffsetDateTime) -> Result<Crls, ApiError> {
+    fn crls(&self, now: OffsetDateTime) -> Result<Crls, Failure> {
         let mut cached = self.published.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(c) = cached.as_ref()
             && now >= c.at
@@ -234,7 +241,7 @@ impl DevPki {
             return Ok(c.clone());
         }
         let mut ca = self.lock();
-        let issuing = ca.crl(now).map_err(|e| ApiError::internal(e.to_string()))?;
+        let issuing = ca.crl(now).map_err(|e| Failure::internal(e.to_string()))?;
         let root = eseal_pki::ca::root_crl(
             &self.root,
             self.root_key.clone(),
@@ -242,7 +249,7 @@ impl DevPki {
             ca.state.crl_number,
             now,
         )
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
         self.save(&ca)?;
         write(&self.dir.join("crl.pem"), issuing.to_pem())?;
         write(&self.dir.join("root-crl.pem"), root.to_pem())?;
@@ -256,7 +263,7 @@ impl DevPki {
     }
 
     /// Publishes the CRLs anew when they are due (the worker calls it on a schedule).
-    pub fn refresh_crls(&self, now: OffsetDateTime) -> Result<(), ApiError> {
+    pub fn refresh_crls(&self, now: OffsetDateTime) -> Result<(), Failure> {
         self.crls(now).map(|_| ())
     }
 
@@ -265,7 +272,7 @@ impl DevPki {
         &self,
         name: &str,
         now: OffsetDateTime,
-    ) -> Result<Option<String>, ApiError> {
+    ) -> Result<Option<String>, Failure> {
         Ok(match name {
             "root.pem" => Some(self.root.to_pem()),
             "issuing.pem" => Some(self.lock().issuing.to_pem()),
@@ -278,12 +285,12 @@ impl DevPki {
 
     /// What identifies this PKI, as (file, SM3 hex): the root, maker and TSA certificates
     /// and the log key's public half. The database keeps them (see [`crate::install`]).
-    pub fn identities(&self) -> Result<Vec<(String, String)>, ApiError> {
+    pub fn identities(&self) -> Result<Vec<(String, String)>, Failure> {
         let log_key = self
             .audit_key
             .public_key()
             .to_spki_der()
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| Failure::internal(e.to_string()))?;
         Ok([
             ("pki/root.pem", self.root.der().to_vec()),
             ("pki/maker.pem", self.maker_cert.der().to_vec()),
@@ -316,14 +323,14 @@ impl DevPki {
         imprinted: &[u8],
         now: OffsetDateTime,
         random: &dyn SecureRandom,
-    ) -> Result<Vec<u8>, ApiError> {
+    ) -> Result<Vec<u8>, Failure> {
         let mut b = [0u8; 8];
         random
             .fill(&mut b)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| Failure::internal(e.to_string()))?;
         let serial = u64::from_be_bytes(b) >> 2;
         let policy = x509_cert::der::asn1::ObjectIdentifier::new(TSA_POLICY)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| Failure::internal(e.to_string()))?;
         eseal_ses::timestamp::make_token(
             imprinted,
             now,
@@ -332,7 +339,7 @@ impl DevPki {
             self.tsa_cert.der(),
             &SoftwareSigner::new(self.tsa_key.clone()),
         )
-        .map_err(|e| ApiError::internal(format!("timestamp: {e}")))
+        .map_err(|e| Failure::internal(format!("timestamp: {e}")))
     }
 
     /// Revokes a certificate this CA issued (a revoked or replaced seal's), so that offline
@@ -344,7 +351,7 @@ impl DevPki {
         serial_hex: &str,
         reason: eseal_core::RevocationReason,
         at: OffsetDateTime,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, Failure> {
         use eseal_core::RevocationReason as R;
         use eseal_pki::crl::RevocationReason as X;
         let x509 = match reason {
@@ -381,7 +388,7 @@ impl DevPki {
     }
 
     /// Trust anchors, the issuing CA and the published CRLs at `now`.
-    pub fn trust(&self, now: OffsetDateTime) -> Result<TrustStore, ApiError> {
+    pub fn trust(&self, now: OffsetDateTime) -> Result<TrustStore, Failure> {
         let crls = self.crls(now)?;
         let mut t = TrustStore::new();
         t.add_anchor(self.root.clone());
@@ -391,10 +398,10 @@ impl DevPki {
         Ok(t)
     }
 
-    fn save(&self, ca: &DevCa) -> Result<(), ApiError> {
+    fn save(&self, ca: &DevCa) -> Result<(), Failure> {
         let path = self.dir.join("ca.json");
         let json =
-            serde_json::to_vec_pretty(&ca.state).map_err(|e| ApiError::internal(e.to_string()))?;
+            serde_json::to_vec_pretty(&ca.state).map_err(|e| Failure::internal(e.to_string()))?;
         write(&path, json)
     }
 
@@ -406,13 +413,14 @@ impl DevPki {
         key: &Sm2PublicKey,
         now: OffsetDateTime,
         random: &dyn SecureRandom,
-    ) -> Result<Certificate, ApiError> {
-        let name =
-            name_from_slashes(subject).map_err(|e| ApiError::invalid("subject", e.to_string()))?;
+    ) -> Result<Certificate, Failure> {
+        let name = name_from_slashes(subject).map_err(|e| {
+            Failure::invalid("subject", format!("证书主题名无效：{e}"), e.to_string())
+        })?;
         let mut ca = self.lock();
         let cert = ca
             .issue(random, now, kind, name, key, SEAL_CERT_DAYS)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| Failure::internal(e.to_string()))?;
         self.save(&ca)?;
         Ok(cert)
     }
@@ -474,9 +482,15 @@ pub struct DevIssuer<'a> {
 }
 
 impl CertificateIssuer for DevIssuer<'_> {
-    fn subject(&self, app: &Application) -> Result<x509_cert::name::Name, ApiError> {
+    fn subject(&self, app: &Application) -> Result<x509_cert::name::Name, Failure> {
         let (_, subject) = subject_for(app);
-        name_from_slashes(&subject).map_err(|e| ApiError::invalid("seal_name", e.to_string()))
+        name_from_slashes(&subject).map_err(|e| {
+            Failure::invalid(
+                "seal_name",
+                format!("印章名称不能用作证书主题名：{e}"),
+                e.to_string(),
+            )
+        })
     }
 
     /// Reads the request (its signature proves possession of the key) and certifies it.
@@ -485,9 +499,10 @@ impl CertificateIssuer for DevIssuer<'_> {
         kind: &SealKind,
         csr: &[u8],
         now: OffsetDateTime,
-    ) -> Result<Certificate, ApiError> {
-        let (subject, key) =
-            eseal_pki::csr::read_csr(csr).map_err(|e| ApiError::invalid("csr", e.to_string()))?;
+    ) -> Result<Certificate, Failure> {
+        let (subject, key) = eseal_pki::csr::read_csr(csr).map_err(|e| {
+            Failure::invalid("csr", format!("证书请求无法读取：{e}"), e.to_string())
+        })?;
         let profile = match kind {
             SealKind::Official(_) => "org",
             SealKind::Position(_) | SealKind::Personal => "person",
@@ -495,7 +510,7 @@ impl CertificateIssuer for DevIssuer<'_> {
         let mut ca = self.pki.lock();
         let cert = ca
             .issue(self.random, now, profile, subject, &key, SEAL_CERT_DAYS)
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| Failure::internal(e.to_string()))?;
         self.pki.save(&ca)?;
         Ok(cert)
     }

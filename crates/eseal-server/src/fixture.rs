@@ -110,7 +110,97 @@ pub async fn start(data: std::path::PathBuf) -> Result<Running, String> {
     config.listen = "127.0.0.1:0".into();
     crate::app::start(config, std::sync::Arc::new(eseal_gm::provider::SystemClock))
         .await
-        .map_err(|e| e.detail)
+        .map_err(|e| e.detail.en)
+}
+
+/// The agency's staff and a holder on a freshly started service, each logged in: made through
+/// the service layer, without HTTP (what the web console does, and the service layer's
+/// documentation shows).
+#[derive(Debug, Clone)]
+pub struct Staff {
+    /// The first administrator.
+    pub admin: crate::auth::Caller,
+    /// `applicant` (申请人).
+    pub applicant: crate::auth::Caller,
+    /// `reviewer` (审核员).
+    pub reviewer: crate::auth::Caller,
+    /// `maker` (制章员).
+    pub maker: crate::auth::Caller,
+    /// `zhang`, the holder [`HOLDER_NAME`] with citizen ID [`HOLDER_ID`].
+    pub holder: crate::auth::Caller,
+}
+
+/// Logs `user` in through the accounts service with the current TOTP code.
+async fn log_in(
+    state: &crate::state::AppState,
+    user: &str,
+    password: &str,
+) -> Result<crate::auth::Caller, String> {
+    let u = state
+        .store()
+        .get::<crate::auth::User>(user)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user {user}"))?
+        .record;
+    let secret = crate::auth::totp_secret(&u, state.data_key())
+        .ok_or_else(|| format!("{user}: TOTP secret unreadable"))?;
+    let code = crate::auth::totp_code(&secret, crate::auth::totp_step(state.now()));
+    let accounts = state.accounts();
+    let token = accounts
+        .login(user, password, &code, "fixture")
+        .await
+        .map_err(|e| format!("login {user}: {e}"))?;
+    accounts.caller(&token).await.map_err(|e| e.to_string())
+}
+
+/// Creates [`Staff`] (password [`PASSWORD`]) and logs each in.
+pub async fn staff(running: &Running) -> Result<Staff, String> {
+    let state = &running.state;
+    let first = running
+        .first_admin
+        .as_ref()
+        .ok_or("the service was not freshly started: no first administrator")?;
+    let admin = log_in(state, &first.username, &first.password).await?;
+    let mut made = Vec::new();
+    for (name, display, role, citizen) in [
+        ("applicant", "applicant", crate::auth::Role::Applicant, None),
+        ("reviewer", "reviewer", crate::auth::Role::Reviewer, None),
+        ("maker", "maker", crate::auth::Role::Maker, None),
+        (
+            "zhang",
+            HOLDER_NAME,
+            crate::auth::Role::Holder,
+            Some(HOLDER_ID),
+        ),
+    ] {
+        state
+            .accounts()
+            .create_user(
+                &admin,
+                crate::service::NewUser {
+                    username: name.into(),
+                    display_name: display.into(),
+                    roles: vec![role],
+                    password: PASSWORD.into(),
+                    system: false,
+                    citizen_id: citizen.map(str::to_owned),
+                    organisation_code: None,
+                },
+            )
+            .await
+            .map_err(|e| format!("user {name}: {e}"))?;
+        made.push(log_in(state, name, PASSWORD).await?);
+    }
+    let [applicant, reviewer, maker, holder]: [crate::auth::Caller; 4] =
+        made.try_into().map_err(|_| "four users")?;
+    Ok(Staff {
+        admin,
+        applicant,
+        reviewer,
+        maker,
+        holder,
+    })
 }
 
 /// Makes the seal on a freshly started service (its first administrator must be known).

@@ -10,7 +10,7 @@
 //! user's TOTP secret) and then given one.
 
 use crate::devpki::DevPki;
-use crate::problem::ApiError;
+use crate::failure::Failure;
 use eseal_core::DataKey;
 use eseal_gm::provider::SecureRandom;
 use eseal_store::transparency::Log;
@@ -60,13 +60,13 @@ impl Record for Installation {
 }
 
 /// A refusal to start: the message is for the operator, in full.
-fn refuse(detail: String) -> ApiError {
-    ApiError::startup(detail)
+fn refuse(zh: String, en: String) -> Failure {
+    Failure::startup(zh, en)
 }
 
 /// Whether the store holds nothing yet: no audit entry (every start records one), none
 /// archived, no user, no installation record.
-pub async fn is_new(store: &Store) -> Result<bool, ApiError> {
+pub async fn is_new(store: &Store) -> Result<bool, Failure> {
     Ok(store.log_size(Log::Audit).await? == 0
         && store.audit_archived().await? == 0
         && store.all::<crate::auth::User>(1).await?.is_empty()
@@ -89,7 +89,7 @@ pub fn newest_checkpoint(dir: &Path) -> Option<(u64, PathBuf)> {
 /// Refuses a database smaller than the checkpoints exported from it (`dir` is the audit
 /// checkpoint directory; the seal log's are under `dir/seals`): it was emptied, or restored
 /// from an older backup than the checkpoints, and would start again beside them.
-pub async fn check_checkpoints(store: &Store, dir: &Path) -> Result<(), ApiError> {
+pub async fn check_checkpoints(store: &Store, dir: &Path) -> Result<(), Failure> {
     for log in [Log::Audit, Log::Seals] {
         let Some((signed, file)) = newest_checkpoint(&crate::audit::checkpoint_dir(dir, log))
         else {
@@ -102,12 +102,20 @@ pub async fn check_checkpoints(store: &Store, dir: &Path) -> Result<(), ApiError
                 0
             };
         if size < signed {
-            return Err(refuse(format!(
-                "the database holds {size} entries of the {} log, but {} was signed over {signed}: the database is older than its checkpoints (emptied, or restored from an older backup). Restore the newest backup of the database; to start a new registry on purpose, move {} aside first",
-                log.origin(),
-                file.display(),
-                dir.display()
-            )));
+            return Err(refuse(
+                format!(
+                    "数据库中 {} 日志有 {size} 条记录，但 {} 签署时已有 {signed} 条：数据库比它的检查点旧（被清空，或从较旧的备份恢复）。请恢复最新的数据库备份；如确要新建登记库，请先移走 {}",
+                    log.origin(),
+                    file.display(),
+                    dir.display()
+                ),
+                format!(
+                    "the database holds {size} entries of the {} log, but {} was signed over {signed}: the database is older than its checkpoints (emptied, or restored from an older backup). Restore the newest backup of the database; to start a new registry on purpose, move {} aside first",
+                    log.origin(),
+                    file.display(),
+                    dir.display()
+                ),
+            ));
         }
     }
     Ok(())
@@ -124,11 +132,16 @@ pub async fn check(
     pki: &DevPki,
     random: &dyn SecureRandom,
     now: time::OffsetDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let wrong_key = || {
-        refuse(format!(
-            "the data key from {key_source} does not open this database's records (its key check fails): the key was replaced or changed. Restore it from the backup of this installation; never start with another key — the seal keys under their PINs, the TOTP secrets and the identity materials open only with the original"
-        ))
+        refuse(
+            format!(
+                "来自 {key_source} 的数据密钥打不开本数据库的记录（密钥校验失败）：密钥被替换或改动。请从本安装的备份恢复；切勿换用其他密钥启动——PIN 保护的印章密钥、TOTP 密钥和身份材料只能用原密钥打开"
+            ),
+            format!(
+                "the data key from {key_source} does not open this database's records (its key check fails): the key was replaced or changed. Restore it from the backup of this installation; never start with another key — the seal keys under their PINs, the TOTP secrets and the identity materials open only with the original"
+            ),
+        )
     };
     let identities = pki.identities()?;
     match store.get::<Installation>(ID).await? {
@@ -148,10 +161,15 @@ pub async fn check(
                 match identities.iter().find(|(f, _)| f == file) {
                     Some((_, found)) if found == expected => {}
                     found => {
-                        return Err(refuse(format!(
-                            "DATA/{file} is not the one this database was set up with (SM3 {}, expected {expected}): the PKI directory was replaced. Restore DATA/pki from the backup of this installation",
-                            found.map_or("-", |(_, h)| h.as_str())
-                        )));
+                        let got = found.map_or("-", |(_, h)| h.as_str());
+                        return Err(refuse(
+                            format!(
+                                "DATA/{file} 不是建立本数据库时的那个文件（SM3 {got}，应为 {expected}）：PKI 目录被替换。请从本安装的备份恢复 DATA/pki"
+                            ),
+                            format!(
+                                "DATA/{file} is not the one this database was set up with (SM3 {got}, expected {expected}): the PKI directory was replaced. Restore DATA/pki from the backup of this installation"
+                            ),
+                        ));
                     }
                 }
             }

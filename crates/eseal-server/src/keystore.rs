@@ -4,7 +4,7 @@
 //! nor a stolen data key alone opens it, and the PIN is never stored: a PIN is right exactly
 //! when the key opens. Derived keys and the plain key are zeroized after use.
 
-use crate::problem::ApiError;
+use crate::failure::Failure;
 use eseal_core::{DataKey, PinState};
 use eseal_gm::Sm2PrivateKey;
 use eseal_gm::provider::SecureRandom;
@@ -48,11 +48,11 @@ impl Record for SealKey {
     }
 }
 
-fn pin_key(pin: &str, salt: &[u8]) -> Result<Sm4Key, ApiError> {
+fn pin_key(pin: &str, salt: &[u8]) -> Result<Sm4Key, Failure> {
     let mut out = Zeroizing::new([0u8; 16]);
     argon2::Argon2::default()
         .hash_password_into(pin.as_bytes(), salt, out.as_mut())
-        .map_err(|e| ApiError::internal(format!("PIN key derivation: {e}")))?;
+        .map_err(|e| Failure::internal(format!("PIN key derivation: {e}")))?;
     Ok(Sm4Key::from_bytes(*out))
 }
 
@@ -73,19 +73,19 @@ pub fn lock(
     data_key: &DataKey,
     random: &dyn SecureRandom,
     now: time::OffsetDateTime,
-) -> Result<SealKey, ApiError> {
+) -> Result<SealKey, Failure> {
     eseal_core::pin::check_pin_form(pin)?;
     let mut salt = [0u8; 16];
     let mut nonce = [0u8; 12];
     random
         .fill(&mut salt)
         .and_then(|()| random.fill(&mut nonce))
-        .map_err(|e| ApiError::internal(format!("randomness: {e}")))?;
+        .map_err(|e| Failure::internal(format!("randomness: {e}")))?;
     let pem = key
         .to_pkcs8_pem()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
     let inner_ct = gcm_seal(&pin_key(pin, &salt)?, &nonce, AAD, pem.as_bytes())
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
     let mut inner = Zeroizing::new(nonce.to_vec());
     inner.extend_from_slice(&inner_ct);
     let outer = eseal_core::material::seal(data_key, random, &inner)?;
@@ -112,7 +112,7 @@ pub fn unlock(rec: &SealKey, pin: &str, data_key: &DataKey) -> Result<Sm2Private
     let salt = hex::decode(&rec.salt).map_err(|_| damaged("salt"))?;
     let (nonce, ct) = inner.split_at_checked(12).ok_or_else(|| damaged("short"))?;
     let nonce: [u8; 12] = nonce.try_into().map_err(|_| damaged("nonce"))?;
-    let key = pin_key(pin, &salt).map_err(|e| damaged(&e.detail))?;
+    let key = pin_key(pin, &salt).map_err(|e| damaged(&e.detail.en))?;
     let pem = Zeroizing::new(gcm_open(&key, &nonce, AAD, ct).map_err(|_| Unlock::WrongPin)?);
     let text = std::str::from_utf8(&pem).map_err(|_| damaged("utf-8"))?;
     Sm2PrivateKey::from_pem(text).map_err(|e| damaged(&e.to_string()))

@@ -11,7 +11,7 @@
 //! 3. The seal data: GB/T 38540 v4, signed by the agency's maker key, valid exactly as long as
 //!    the certificate (R-VALID-1).
 
-use crate::problem::ApiError;
+use crate::failure::Failure;
 use eseal_core::{Application, ApplicationState, KeyCustody, Seal, SealState};
 use eseal_gm::Sm2PrivateKey;
 use eseal_gm::provider::{SecureRandom, SoftwareSigner};
@@ -35,7 +35,7 @@ pub struct Maker {
 /// implements it in-process; an agency CA is reached through the same trait.
 pub trait CertificateIssuer: Send + Sync {
     /// The subject the certificate for this application will carry.
-    fn subject(&self, app: &Application) -> Result<x509_cert::name::Name, ApiError>;
+    fn subject(&self, app: &Application) -> Result<x509_cert::name::Name, Failure>;
 
     /// Certifies the key of `csr` (DER) for a seal of `kind`.
     fn issue(
@@ -43,7 +43,7 @@ pub trait CertificateIssuer: Send + Sync {
         kind: &eseal_core::SealKind,
         csr: &[u8],
         now: OffsetDateTime,
-    ) -> Result<Certificate, ApiError>;
+    ) -> Result<Certificate, Failure>;
 }
 
 /// Where the signer key comes from.
@@ -95,16 +95,25 @@ pub fn check_certificate(
     seal_name: &str,
     trust: &TrustStore,
     now: OffsetDateTime,
-) -> Result<(), ApiError> {
+) -> Result<(), Failure> {
     let report = eseal_pki::validate(cert, &[], trust, &[], now, Purpose::Signing);
     if report.status() != ChainStatus::Valid {
-        let why = report
+        let first = report
             .first(eseal_pki::chain::ChainOutcome::Failed)
-            .or_else(|| report.first(eseal_pki::chain::ChainOutcome::Indeterminate))
+            .or_else(|| report.first(eseal_pki::chain::ChainOutcome::Indeterminate));
+        let why_zh = first
+            .map(|c| format!("{}（{}）：{}", c.check.label().0, c.subject, c.detail_zh))
+            .unwrap_or_default();
+        let why = first
             .map(|c| format!("{} on {}: {}", c.check.label().1, c.subject, c.detail))
             .unwrap_or_default();
-        return Err(ApiError::unprocessable(
+        return Err(Failure::unprocessable(
             "certificate_invalid",
+            format!(
+                "证书 {} 当前无效（{}）：{why_zh}",
+                cert.subject(),
+                report.status().label().0
+            ),
             format!(
                 "certificate {} is not valid now ({}): {why}",
                 cert.subject(),
@@ -113,8 +122,12 @@ pub fn check_certificate(
         ));
     }
     if let NameMatch::Mismatch { .. } = seal_name_matches(seal_name, cert.subject_name()) {
-        return Err(ApiError::unprocessable(
+        return Err(Failure::unprocessable(
             "certificate_invalid",
+            format!(
+                "印章名称 {seal_name:?} 与证书主题 {} 不一致：印章上的名称须与其证书的持有者一致",
+                cert.subject()
+            ),
             format!(
                 "the seal name {seal_name:?} does not match the certificate subject {}: the name on a seal must be the one its certificate is made out to",
                 cert.subject()
@@ -124,20 +137,25 @@ pub fn check_certificate(
     Ok(())
 }
 
-fn picture_size_mm(png: &[u8]) -> Result<(i64, i64), ApiError> {
-    let img = eseal_image::output::decode(png)
-        .map_err(|e| ApiError::invalid("impression", format!("not a readable PNG/JPEG: {e}")))?;
+fn picture_size_mm(png: &[u8]) -> Result<(i64, i64), Failure> {
+    let img = eseal_image::output::decode(png).map_err(|e| {
+        Failure::invalid(
+            "impression",
+            format!("不是可读的 PNG/JPEG 图片：{e}"),
+            format!("not a readable PNG/JPEG: {e}"),
+        )
+    })?;
     let dpi = img.dpi.unwrap_or(300.0);
     let mm = |px: u32| ((px as f32) * 25.4 / dpi).round() as i64;
     Ok((mm(img.width).max(1), mm(img.height).max(1)))
 }
 
 /// A new seal id: `ES` + 24 hex digits of randomness.
-pub fn new_seal_id(random: &dyn SecureRandom) -> Result<String, ApiError> {
+pub fn new_seal_id(random: &dyn SecureRandom) -> Result<String, Failure> {
     let mut b = [0u8; 12];
     random
         .fill(&mut b)
-        .map_err(|e| ApiError::internal(format!("randomness: {e}")))?;
+        .map_err(|e| Failure::internal(format!("randomness: {e}")))?;
     Ok(format!("ES{}", hex::encode_upper(b)))
 }
 
@@ -148,10 +166,10 @@ pub fn make(
     issuer: &dyn CertificateIssuer,
     trust: &TrustStore,
     random: &dyn SecureRandom,
-) -> Result<Made, ApiError> {
+) -> Result<Made, Failure> {
     let app = input.app;
     if !matches!(app.state, ApplicationState::Approved { .. }) {
-        return Err(ApiError::from(eseal_core::DomainError::IllegalTransition {
+        return Err(Failure::from(eseal_core::DomainError::IllegalTransition {
             what: "application",
             state: app.state.name().to_owned(),
             action: "making the seal",
@@ -161,8 +179,13 @@ pub fn make(
     let mut comparison = None;
     let impression = if app.kind.needs_registered_impression() {
         let registered = input.registered.ok_or_else(|| {
-            ApiError::unprocessable(
+            Failure::unprocessable(
                 "impression_not_registered",
+                format!(
+                    "公安系统中没有 {} 的 {} 类印模备案：单位印章和法定代表人印章须使用在公安备案的印模",
+                    app.organisation_code.as_deref().unwrap_or("-"),
+                    app.kind.wire_name()
+                ),
                 format!(
                     "no impression of kind {} is registered with the police for {}: official and legal-representative seals carry the impression registered there",
                     app.kind.wire_name(),
@@ -172,11 +195,21 @@ pub fn make(
         })?;
         if let Some(own) = &input.applicant_impression {
             let c = eseal_image::compare::compare_images(&registered, own).map_err(|e| {
-                ApiError::invalid("impression", format!("cannot compare impressions: {e}"))
+                Failure::invalid(
+                    "impression",
+                    format!("无法比对印模：{e}"),
+                    format!("cannot compare impressions: {e}"),
+                )
             })?;
             if !c.matches {
-                return Err(ApiError::unprocessable(
+                return Err(Failure::unprocessable(
                     "impression_mismatch",
+                    format!(
+                        "申请人提供的印模与备案印模不一致（相似度 {:.3} < {:.3}）：{}",
+                        c.score,
+                        c.threshold,
+                        c.differences.join("; ")
+                    ),
                     format!(
                         "the applicant's impression differs from the registered one (score {:.3} < {:.3}): {}",
                         c.score,
@@ -192,7 +225,13 @@ pub fn make(
         input
             .applicant_impression
             .or(input.registered)
-            .ok_or_else(|| ApiError::invalid("impression", "an impression (PNG) is required"))?
+            .ok_or_else(|| {
+                Failure::invalid(
+                    "impression",
+                    "须提供印模（PNG）",
+                    "an impression (PNG) is required",
+                )
+            })?
     };
     let (width_mm, height_mm) = picture_size_mm(&impression)?;
 
@@ -200,29 +239,37 @@ pub fn make(
     let (cert, key, custody) = match input.key {
         KeySource::Platform => {
             let key = Sm2PrivateKey::generate(random)
-                .map_err(|e| ApiError::internal(format!("key generation: {e}")))?;
+                .map_err(|e| Failure::internal(format!("key generation: {e}")))?;
             let subject = issuer.subject(app)?;
             let csr = eseal_pki::csr::build_csr(subject, &SoftwareSigner::new(key.clone()))
-                .map_err(|e| ApiError::internal(format!("certificate request: {e}")))?;
+                .map_err(|e| Failure::internal(format!("certificate request: {e}")))?;
             let cert = issuer.issue(&app.kind, &csr, input.now)?;
             let key_ref = eseal_gm::Sm3Digest::of(cert.der()).to_hex();
             (cert, Some(key), KeyCustody::Platform { key_ref })
         }
         KeySource::Device(bytes) => {
             let cert = eseal_pki::pem::der_or_blocks(&bytes, "CERTIFICATE", "the certificate")
-                .map_err(|e| ApiError::invalid("certificate", e.to_string()))?
+                .map_err(|e| {
+                    Failure::invalid("certificate", format!("证书无法读取：{e}"), e.to_string())
+                })?
                 .into_iter()
                 .next()
                 .ok_or_else(|| {
-                    ApiError::invalid("certificate", "not a DER or PEM X.509 certificate")
+                    Failure::invalid(
+                        "certificate",
+                        "不是 DER 或 PEM 格式的 X.509 证书",
+                        "not a DER or PEM X.509 certificate",
+                    )
                 })
                 .and_then(|der| {
-                    Certificate::from_der(&der)
-                        .map_err(|e| ApiError::invalid("certificate", e.to_string()))
+                    Certificate::from_der(&der).map_err(|e| {
+                        Failure::invalid("certificate", format!("证书无法解析：{e}"), e.to_string())
+                    })
                 })?;
             if cert.sm2_public_key().is_none() {
-                return Err(ApiError::invalid(
+                return Err(Failure::invalid(
                     "certificate",
+                    "证书的密钥不是 SM2 密钥",
                     "the certificate's key is not an SM2 key",
                 ));
             }
@@ -253,8 +300,13 @@ pub fn make(
         valid_end: cert.not_after(),
         ext_datas: None,
     };
-    let made = eseal_ses::make_seal(&request, &maker.cert, &maker.key)
-        .map_err(|e| ApiError::unprocessable("forbidden", format!("making the seal data: {e}")))?;
+    let made = eseal_ses::make_seal(&request, &maker.cert, &maker.key).map_err(|e| {
+        Failure::unprocessable(
+            "forbidden",
+            format!("制作印章数据失败：{}", e.zh()),
+            format!("making the seal data: {e}"),
+        )
+    })?;
     let seal_data = made.raw().to_vec();
     let seal = Seal {
         id,

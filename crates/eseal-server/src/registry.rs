@@ -5,6 +5,7 @@
 //! Filing ids are `{seal}-v{version}`: one per written version of a seal, the same on every
 //! retry, so they serve as the police system's idempotency key.
 
+use crate::failure::Thing;
 use eseal_core::{
     Application, DomainError, Filing, FilingEvent, Material, Purpose, RevocationReason, Seal,
     SealState, SealStatus,
@@ -22,10 +23,10 @@ pub enum RegistryError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// No such record.
-    #[error("{what} {id} not found")]
+    #[error("{} {id} not found", what.names().1)]
     NotFound {
         /// What was looked for.
-        what: &'static str,
+        what: Thing,
         /// Its id.
         id: String,
     },
@@ -33,7 +34,7 @@ pub enum RegistryError {
 
 async fn load<R: eseal_store::Record>(
     store: &Store,
-    what: &'static str,
+    what: Thing,
     id: &str,
 ) -> Result<Versioned<R>, RegistryError> {
     store
@@ -77,7 +78,7 @@ pub async fn update_application<F>(
 where
     F: FnOnce(&mut Application) -> Result<(), DomainError>,
 {
-    let mut app = load::<Application>(store, "application", id).await?;
+    let mut app = load::<Application>(store, Thing::Application, id).await?;
     step(&mut app.record)?;
     store
         .commit(Batch::new().update(&app.record, app.version)?, at)
@@ -95,22 +96,24 @@ pub async fn issue(
     key: Option<&crate::keystore::SealKey>,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
-    let mut app = load::<Application>(store, "application", application_id).await?;
+    let mut app = load::<Application>(store, Thing::Application, application_id).await?;
     if seal.state != SealState::Active {
-        return Err(DomainError::Invalid {
-            field: "seal",
-            why: "a new seal must be active".into(),
-        }
+        return Err(DomainError::invalid(
+            "seal",
+            "新印章须为有效状态",
+            "a new seal must be active",
+        )
         .into());
     }
     if seal.kind != app.record.kind
         || seal.organisation_code != app.record.organisation_code
         || seal.holder_id != app.record.holder_id
     {
-        return Err(DomainError::Invalid {
-            field: "seal",
-            why: "kind, organisation or holder differ from the approved application".into(),
-        }
+        return Err(DomainError::invalid(
+            "seal",
+            "印章类型、单位或持有人与批准的申请不一致",
+            "kind, organisation or holder differ from the approved application",
+        )
         .into());
     }
     app.record.made(&seal.id)?;
@@ -130,7 +133,7 @@ pub async fn issue(
     }
     queue(&mut batch, made)?;
     if let Purpose::Change { old } = &app.record.purpose {
-        let mut old = load::<Seal>(store, "seal", old).await?;
+        let mut old = load::<Seal>(store, Thing::Seal, old).await?;
         old.record
             .revoke(RevocationReason::Replaced, at, Some(&seal.id), &[])?;
         batch.update(&old.record, old.version)?;
@@ -152,7 +155,7 @@ pub async fn renew(
     to: OffsetDateTime,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
-    let mut seal = load::<Seal>(store, "seal", seal_id).await?;
+    let mut seal = load::<Seal>(store, Thing::Seal, seal_id).await?;
     seal.record.renew(at, certificate_serial, from, to)?;
     let mut batch = Batch::new();
     batch.update(&seal.record, seal.version)?;
@@ -178,7 +181,7 @@ pub async fn renew_with(
     key: Option<&crate::keystore::SealKey>,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
-    let mut seal = load::<Seal>(store, "seal", seal_id).await?;
+    let mut seal = load::<Seal>(store, Thing::Seal, seal_id).await?;
     seal.record.renew(at, certificate_serial, from, to)?;
     rebind(
         store,
@@ -206,7 +209,7 @@ pub async fn rekey(
     key: &crate::keystore::SealKey,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
-    let mut seal = load::<Seal>(store, "seal", &reset.record.seal_id).await?;
+    let mut seal = load::<Seal>(store, Thing::Seal, &reset.record.seal_id).await?;
     seal.record.rekey(at, certificate_serial, from, to)?;
     let custody = seal.record.key_custody.clone();
     let mut done = reset.record.clone();
@@ -269,12 +272,13 @@ pub async fn revoke(
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
     if reason == RevocationReason::Replaced {
-        return Err(DomainError::Forbidden(
-            "a seal is replaced by issuing the seal of a change application".into(),
+        return Err(DomainError::forbidden(
+            "印章的替换通过制作变更申请的新印章完成",
+            "a seal is replaced by issuing the seal of a change application",
         )
         .into());
     }
-    let mut seal = load::<Seal>(store, "seal", seal_id).await?;
+    let mut seal = load::<Seal>(store, Thing::Seal, seal_id).await?;
     seal.record.revoke(reason, at, None, proof)?;
     let mut batch = Batch::new();
     batch.update(&seal.record, seal.version)?;
@@ -292,7 +296,7 @@ pub async fn status(
     seal_id: &str,
     at: OffsetDateTime,
 ) -> Result<SealStatus, RegistryError> {
-    Ok(load::<Seal>(store, "seal", seal_id)
+    Ok(load::<Seal>(store, Thing::Seal, seal_id)
         .await?
         .record
         .status_at(at))
@@ -369,12 +373,12 @@ async fn query(
     })
 }
 
-impl From<RegistryError> for crate::problem::ApiError {
+impl From<RegistryError> for crate::failure::Failure {
     fn from(e: RegistryError) -> Self {
         match e {
             RegistryError::Domain(d) => d.into(),
             RegistryError::Store(s) => s.into(),
-            RegistryError::NotFound { what, id } => crate::problem::ApiError::not_found(what, &id),
+            RegistryError::NotFound { what, id } => crate::failure::Failure::not_found(what, &id),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! PIN), and re-making a seal's data for a new key or certificate. They take the state and
 //! return typed results; no HTTP in here.
 
+use crate::failure::{Failure, Thing};
 use crate::making::{self, KeySource, MakeInput};
-use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use eseal_core::{Application, ApplicationState, Purpose, Seal};
 
@@ -16,7 +16,7 @@ pub(crate) async fn store_artefacts(
     s: &AppState,
     made: &mut making::Made,
     pin: Option<&str>,
-) -> ApiResult<Option<crate::keystore::SealKey>> {
+) -> crate::failure::Result<Option<crate::keystore::SealKey>> {
     let now = s.now();
     s.store()
         .put_blob("application/octet-stream", &made.seal_data, now)
@@ -31,8 +31,9 @@ pub(crate) async fn store_artefacts(
         return Ok(None);
     };
     let pin = pin.ok_or_else(|| {
-        ApiError::invalid(
+        Failure::invalid(
             "pin",
+            "平台保管的密钥须设置持有人的初始 PIN（首次使用前修改）",
             "a platform-held key needs an initial PIN for the holder (changed before first use)",
         )
     })?;
@@ -43,11 +44,14 @@ pub(crate) async fn store_artefacts(
     Ok(Some(sealed))
 }
 
-pub(crate) async fn load_seal(s: &AppState, id: &str) -> ApiResult<eseal_store::Versioned<Seal>> {
+pub(crate) async fn load_seal(
+    s: &AppState,
+    id: &str,
+) -> crate::failure::Result<eseal_store::Versioned<Seal>> {
     s.store()
         .get::<Seal>(id)
         .await?
-        .ok_or_else(|| ApiError::not_found("seal", id))
+        .ok_or_else(|| Failure::not_found(Thing::Seal, id))
 }
 
 /// Makes new seal data for an existing seal (renewal, re-keying) through the same checks as
@@ -58,12 +62,12 @@ pub(crate) async fn remake(
     seal: &eseal_core::Seal,
     key: KeySource,
     now: time::OffsetDateTime,
-) -> ApiResult<making::Made> {
+) -> crate::failure::Result<making::Made> {
     let (_, impression) = s
         .store()
         .blob(&seal.impression_sm3)
         .await?
-        .ok_or_else(|| ApiError::internal(format!("impression of {} missing", seal.id)))?;
+        .ok_or_else(|| Failure::internal(format!("impression of {} missing", seal.id)))?;
     let mut app = Application::new(
         &format!("remake-{}", seal.id),
         "-",

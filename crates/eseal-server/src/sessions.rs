@@ -1,7 +1,8 @@
 //! Signing sessions held in memory (the PIN opens a seal key once for a bounded time and
 //! number of signatures). A leaf: the state holds them, signing opens and uses them.
 
-use crate::problem::ApiError;
+use crate::failure::{Failure, Kind};
+use eseal_core::Text;
 use eseal_gm::Sm2PrivateKey;
 use time::OffsetDateTime;
 
@@ -41,31 +42,40 @@ impl Sessions {
         user: &str,
         now: OffsetDateTime,
         signatures: u32,
-    ) -> Result<Sm2PrivateKey, ApiError> {
+    ) -> Result<Sm2PrivateKey, Failure> {
         let id = eseal_gm::Sm3Digest::of(token.as_bytes()).to_hex();
         let mut open = self.lock();
         open.retain(|_, s| s.expires > now && s.remaining > 0);
-        let gone = || ApiError {
-            status: 401,
-            code: "signing_session_ended",
-            detail: "the signing session is unknown, expired or used up; unlock again with the PIN"
-                .into(),
-            field: Some("session".into()),
+        let ended = |zh: String, en: String| {
+            Failure::new(
+                Kind::Unauthenticated,
+                "signing_session_ended",
+                Text::new(zh, en),
+            )
+            .at("session")
+        };
+        let gone = || {
+            ended(
+                "签章会话不存在、已过期或已用完，请用 PIN 重新解锁".into(),
+                "the signing session is unknown, expired or used up; unlock again with the PIN"
+                    .into(),
+            )
         };
         let session = open.get_mut(&id).ok_or_else(gone)?;
         if session.seal_id != seal_id || session.user != user {
             return Err(gone());
         }
         if session.remaining < signatures {
-            return Err(ApiError {
-                status: 401,
-                code: "signing_session_ended",
-                detail: format!(
+            return Err(ended(
+                format!(
+                    "签章会话只剩 {} 次，少于所需的 {signatures} 次，请用 PIN 重新解锁",
+                    session.remaining
+                ),
+                format!(
                     "the signing session has {} signatures left, fewer than the {signatures} asked; unlock again with the PIN",
                     session.remaining
                 ),
-                field: Some("session".into()),
-            });
+            ));
         }
         session.remaining -= signatures;
         Ok(session.key.clone())

@@ -12,9 +12,10 @@
 //! A crash after 3 leaves an intent, which [`recover`] marks aborted; the signature (if one
 //! was made in memory) was never returned, so no client holds a signature the ledger lacks.
 
+use crate::failure::{Failure, Kind, Thing};
 use crate::keystore::{self, SealKey, Unlock};
-use crate::problem::ApiError;
 use crate::state::AppState;
+use eseal_core::Text;
 use eseal_core::{PinState, Seal, SealStatus, Usage};
 use eseal_gm::Sm2PrivateKey;
 use eseal_gm::provider::SoftwareSigner;
@@ -28,24 +29,27 @@ const RESERVE_RETRIES: usize = 200;
 /// including a holder confirming on their USB key for the external signer.
 pub const INTENT_TIMEOUT: Duration = Duration::minutes(10);
 
-fn locked() -> ApiError {
-    ApiError {
-        status: 423,
-        code: "seal_locked",
-        detail: format!(
-            "the seal is locked after {} wrong PINs; a reset needs an application reviewed by the agency",
-            eseal_core::pin::MAX_FAILURES
+fn locked() -> Failure {
+    let n = eseal_core::pin::MAX_FAILURES;
+    Failure::new(
+        Kind::Locked,
+        "seal_locked",
+        Text::new(
+            format!("PIN 连续错误 {n} 次，印章已锁定；须经服务机构审核的重置申请才能解锁"),
+            format!(
+                "the seal is locked after {n} wrong PINs; a reset needs an application reviewed by the agency"
+            ),
         ),
-        field: None,
-    }
+    )
 }
 
 /// Reserves one PIN attempt on the seal's key (committed before the PIN is evaluated).
-async fn reserve(s: &AppState, seal_id: &str) -> Result<Versioned<SealKey>, ApiError> {
+async fn reserve(s: &AppState, seal_id: &str) -> Result<Versioned<SealKey>, Failure> {
     for _ in 0..RESERVE_RETRIES {
         let mut rec = s.store().get::<SealKey>(seal_id).await?.ok_or_else(|| {
-            ApiError::unprocessable(
+            Failure::unprocessable(
                 "forbidden",
+                format!("平台未保管印章 {seal_id} 的密钥"),
                 format!("the platform does not hold the key of seal {seal_id}"),
             )
         })?;
@@ -65,8 +69,9 @@ async fn reserve(s: &AppState, seal_id: &str) -> Result<Versioned<SealKey>, ApiE
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::conflict(
+    Err(Failure::conflict(
         "conflict",
+        "该印章同时进行的操作过多，请重试",
         "too many concurrent attempts on this seal; try again",
     ))
 }
@@ -89,23 +94,23 @@ async fn check_pin(
     s: &AppState,
     seal_id: &str,
     pin: &str,
-) -> Result<(Sm2PrivateKey, Versioned<SealKey>), ApiError> {
+) -> Result<(Sm2PrivateKey, Versioned<SealKey>), Failure> {
     let rec = reserve(s, seal_id).await?;
     match open(s, &rec.record, pin).await {
         Ok(key) => Ok((key, rec)),
         Err(Unlock::WrongPin) => {
             let left = eseal_core::pin::MAX_FAILURES.saturating_sub(rec.record.pin.failures);
-            Err(ApiError {
-                status: 403,
-                code: "wrong_pin",
-                detail: format!("wrong PIN; {left} tries left before the seal locks"),
-                field: Some("pin".into()),
-            })
+            Err(Failure::forbidden(
+                "wrong_pin",
+                format!("PIN 错误；再错 {left} 次印章将被锁定"),
+                format!("wrong PIN; {left} tries left before the seal locks"),
+            )
+            .at("pin"))
         }
         Err(Unlock::Damaged(why)) => {
             // Not the PIN's fault: the attempt is given back (issue 14 item 3).
             release(s, seal_id).await?;
-            Err(ApiError::internal(format!(
+            Err(Failure::internal(format!(
                 "{why} (the attempt was not counted as a wrong PIN)"
             )))
         }
@@ -113,7 +118,7 @@ async fn check_pin(
 }
 
 /// Gives back one reserved PIN attempt that was never judged.
-async fn release(s: &AppState, seal_id: &str) -> Result<(), ApiError> {
+async fn release(s: &AppState, seal_id: &str) -> Result<(), Failure> {
     for _ in 0..RESERVE_RETRIES {
         let Some(mut rec) = s.store().get::<SealKey>(seal_id).await? else {
             return Ok(());
@@ -129,10 +134,34 @@ async fn release(s: &AppState, seal_id: &str) -> Result<(), ApiError> {
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::conflict(
+    Err(Failure::conflict(
         "conflict",
+        "该印章同时进行的操作过多，请重试",
         "too many concurrent attempts on this seal; try again",
     ))
+}
+
+/// A seal that is not valid now does not sign.
+fn not_valid(seal: &Seal, now: OffsetDateTime) -> Failure {
+    let (zh, en) = match seal.status_at(now) {
+        SealStatus::Valid => ("有效", "valid".to_owned()),
+        SealStatus::NotYetValid => ("尚未生效", "not yet valid".to_owned()),
+        SealStatus::Expired => ("已过期", "expired".to_owned()),
+        SealStatus::Revoked { reason, at } => (
+            "已撤销",
+            format!(
+                "revoked ({}) at {}",
+                serde_json::to_string(&reason).unwrap_or_default(),
+                at.format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default()
+            ),
+        ),
+    };
+    Failure::unprocessable(
+        "seal_not_valid",
+        format!("印章 {} 当前不可用：{zh}", seal.id),
+        format!("seal {} is not valid now: {en}", seal.id),
+    )
 }
 
 /// How a signature request proves the holder: the PIN, or a signing session the PIN opened.
@@ -157,12 +186,15 @@ pub async fn unlock(
     pin: &str,
     minutes: i64,
     signatures: u32,
-) -> Result<(String, OffsetDateTime), ApiError> {
+) -> Result<(String, OffsetDateTime), Failure> {
     if !(1..=SESSION_MAX_MINUTES).contains(&minutes)
         || !(1..=SESSION_MAX_SIGNATURES).contains(&signatures)
     {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "minutes",
+            format!(
+                "签章会话持续 1 到 {SESSION_MAX_MINUTES} 分钟，可签 1 到 {SESSION_MAX_SIGNATURES} 次"
+            ),
             format!(
                 "a session lasts 1–{SESSION_MAX_MINUTES} minutes and 1–{SESSION_MAX_SIGNATURES} signatures"
             ),
@@ -180,7 +212,7 @@ pub async fn unlock(
     let mut raw = [0u8; 32];
     s.random()
         .fill(&mut raw)
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+        .map_err(|e| Failure::internal(e.to_string()))?;
     let token = hex::encode(raw);
     let expires = now + Duration::minutes(minutes);
     s.sessions().insert(
@@ -202,11 +234,12 @@ pub async fn change_pin(
     seal_id: &str,
     old: &str,
     new: &str,
-) -> Result<PinState, ApiError> {
+) -> Result<PinState, Failure> {
     eseal_core::pin::check_pin_form(new)?;
     if old == new {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "new_pin",
+            "新 PIN 须与旧 PIN 不同",
             "the new PIN must differ from the old one",
         ));
     }
@@ -253,16 +286,15 @@ pub struct Signed {
 /// Who may sign with `seal` (R-USE-2..4): a personal seal its holder; a position seal its
 /// holder, within the scope the organisation set (checked when signing); an official seal a
 /// custodian of its organisation, under an approved use request (checked when signing).
-pub fn may_use(seal: &Seal, caller: &crate::auth::Caller) -> Result<(), ApiError> {
+pub fn may_use(seal: &Seal, caller: &crate::auth::Caller) -> Result<(), Failure> {
     match &seal.kind {
         eseal_core::SealKind::Personal => {
             if caller.citizen_id.is_none() || seal.holder_id != caller.citizen_id {
-                return Err(ApiError {
-                    status: 403,
-                    code: "not_the_holder",
-                    detail: "a personal seal signs only for its holder".into(),
-                    field: None,
-                });
+                return Err(Failure::forbidden(
+                    "not_the_holder",
+                    "个人印章只能由其持有人使用",
+                    "a personal seal signs only for its holder",
+                ));
             }
             Ok(())
         }
@@ -271,63 +303,55 @@ pub fn may_use(seal: &Seal, caller: &crate::auth::Caller) -> Result<(), ApiError
                 || caller.organisation_code.is_none()
                 || caller.organisation_code != seal.organisation_code
             {
-                return Err(ApiError {
-                    status: 403,
-                    code: "not_the_custodian",
-                    detail: "an official seal is used by a custodian of its organisation".into(),
-                    field: None,
-                });
+                return Err(Failure::forbidden(
+                    "not_the_custodian",
+                    "单位印章由本单位的印章保管人使用",
+                    "an official seal is used by a custodian of its organisation",
+                ));
             }
             Ok(())
         }
         eseal_core::SealKind::Position(_) => {
             if caller.citizen_id.is_none() || seal.holder_id != caller.citizen_id {
-                return Err(ApiError {
-                    status: 403,
-                    code: "not_the_holder",
-                    detail: "a position seal signs only for its holder, within the scope the organisation set".into(),
-                    field: None,
-                });
+                return Err(Failure::forbidden(
+                    "not_the_holder",
+                    "职务印章只能由其持有人在单位授权的范围内使用",
+                    "a position seal signs only for its holder, within the scope the organisation set",
+                ));
             }
             Ok(())
         }
     }
 }
 
-fn not_approved(why: String) -> ApiError {
-    ApiError {
-        status: 403,
-        code: "use_not_approved",
-        detail: why,
-        field: Some("use_request".into()),
-    }
+fn not_approved(why: Text) -> Failure {
+    Failure::new(Kind::Forbidden, "use_not_approved", why).at("use_request")
+}
+
+fn no_use_request(id: &str) -> Text {
+    Text::new(format!("没有用印申请 {id}"), format!("no use request {id}"))
 }
 
 /// Why a use was refused before the key was touched.
 #[derive(Debug)]
 enum Refusal {
     /// No or an unusable approval (official seals).
-    Approval(String),
+    Approval(Text),
     /// Outside the authorised scope (position seals).
-    Scope(String),
+    Scope(Text),
 }
 
 impl Refusal {
-    fn why(&self) -> &str {
+    fn why(&self) -> &Text {
         match self {
             Refusal::Approval(w) | Refusal::Scope(w) => w,
         }
     }
 
-    fn error(self) -> ApiError {
+    fn error(self) -> Failure {
         match self {
             Refusal::Approval(w) => not_approved(w),
-            Refusal::Scope(w) => ApiError {
-                status: 403,
-                code: "out_of_scope",
-                detail: w,
-                field: None,
-            },
+            Refusal::Scope(w) => Failure::new(Kind::Forbidden, "out_of_scope", w),
         }
     }
 }
@@ -340,7 +364,7 @@ async fn refuse_and_record(
     signer: &str,
     input: &SignInput,
     refusal: Refusal,
-) -> ApiError {
+) -> Failure {
     let why = refusal.why().to_owned();
     let now = s.now();
     if let Ok(mut u) = intent(s, seal, signer, input, now) {
@@ -361,16 +385,17 @@ async fn precheck_request(s: &AppState, seal: &Seal, input: &SignInput) -> Resul
             .store()
             .get::<eseal_core::PositionScope>(&seal.id)
             .await
-            .map_err(|e| Refusal::Scope(e.to_string()))?
+            .map_err(|e| Refusal::Scope(Failure::from(e).detail))?
             .ok_or_else(|| {
-                Refusal::Scope(
-                    "the organisation has not set this position seal's authorised scope".into(),
-                )
+                Refusal::Scope(Text::new(
+                    "单位尚未设定该职务印章的授权范围",
+                    "the organisation has not set this position seal's authorised scope",
+                ))
             })?;
         return scope
             .record
             .check(&input.claim)
-            .map_err(|e| Refusal::Scope(e.to_string()));
+            .map_err(|e| Refusal::Scope(e.text()));
     }
     if !matches!(seal.kind, eseal_core::SealKind::Official(_)) {
         return Ok(());
@@ -380,24 +405,29 @@ async fn precheck_request(s: &AppState, seal: &Seal, input: &SignInput) -> Resul
         .map_err(Refusal::Approval)
 }
 
-async fn precheck_approval(s: &AppState, seal: &Seal, input: &SignInput) -> Result<(), String> {
-    let id = input
-        .use_request
-        .as_deref()
-        .ok_or("an official seal signs only under an approved use request")?;
+async fn precheck_approval(s: &AppState, seal: &Seal, input: &SignInput) -> Result<(), Text> {
+    let id = input.use_request.as_deref().ok_or_else(|| {
+        Text::new(
+            "单位印章只能凭已批准的用印申请使用",
+            "an official seal signs only under an approved use request",
+        )
+    })?;
     let r = s
         .store()
         .get::<eseal_core::UseRequest>(id)
         .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no use request {id}"))?;
+        .map_err(|e| Failure::from(e).detail)?
+        .ok_or_else(|| no_use_request(id))?;
     if r.record.seal_id != seal.id {
-        return Err(format!("use request {id} is for another seal"));
+        return Err(Text::new(
+            format!("用印申请 {id} 是其他印章的"),
+            format!("use request {id} is for another seal"),
+        ));
     }
     r.record
         .clone()
         .consume(&input.document_sm3.to_hex(), s.now())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.text())?;
     Ok(())
 }
 
@@ -408,7 +438,7 @@ fn intent(
     signer: &str,
     input: &SignInput,
     now: OffsetDateTime,
-) -> Result<Usage, ApiError> {
+) -> Result<Usage, Failure> {
     let usage_id = format!("U{}", &crate::making::new_seal_id(s.random())?[2..]);
     let mut usage = Usage::intent(
         &usage_id,
@@ -434,11 +464,11 @@ pub async fn sign_detached(
     signer: &str,
     credential: Credential,
     input: SignInput,
-) -> Result<Signed, ApiError> {
+) -> Result<Signed, Failure> {
     sign_batch(s, seal, signer, credential, vec![input])
         .await?
         .pop()
-        .unwrap_or_else(|| Err(ApiError::internal("a batch of one returned nothing")))
+        .unwrap_or_else(|| Err(Failure::internal("a batch of one returned nothing")))
 }
 
 /// Signs several documents under one credential check (batch signing, issue 7 item 4): every
@@ -453,29 +483,23 @@ pub async fn sign_batch(
     signer: &str,
     credential: Credential,
     inputs: Vec<SignInput>,
-) -> Result<Vec<Result<Signed, ApiError>>, ApiError> {
+) -> Result<Vec<Result<Signed, Failure>>, Failure> {
     if inputs.is_empty() || inputs.len() > BATCH_MAX {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "documents",
+            format!("一批签署 1 到 {BATCH_MAX} 份文件"),
             format!("a batch signs 1–{BATCH_MAX} documents"),
         ));
     }
     let now = s.now();
     if seal.status_at(now) != SealStatus::Valid {
-        return Err(ApiError::unprocessable(
-            "seal_not_valid",
-            format!(
-                "seal {} is not valid now: {}",
-                seal.id,
-                serde_json::to_string(&seal.status_at(now)).unwrap_or_default()
-            ),
-        ));
+        return Err(not_valid(seal, now));
     }
     let (_, seal_data) = s
         .store()
         .blob(&seal.seal_data_sm3)
         .await?
-        .ok_or_else(|| ApiError::internal(format!("seal data of {} missing", seal.id)))?;
+        .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
     // Approval first: a use beyond authority is refused and recorded whatever the PIN.
     for input in &inputs {
         if let Err(why) = precheck_request(s, seal, input).await {
@@ -520,7 +544,7 @@ pub async fn sign_batch(
         let mut batch = Batch::new();
         if pin_checked {
             let Some(mut key_rec) = s.store().get::<SealKey>(&seal.id).await? else {
-                return Err(ApiError::internal("seal key vanished"));
+                return Err(Failure::internal("seal key vanished"));
             };
             key_rec.record.pin.succeeded();
             batch.update(&key_rec.record, key_rec.version)?;
@@ -536,7 +560,7 @@ pub async fn sign_batch(
                 };
                 if !requests.contains_key(id) {
                     let Some(req) = s.store().get::<eseal_core::UseRequest>(id).await? else {
-                        return Err(not_approved(format!("no use request {id}")));
+                        return Err(not_approved(no_use_request(id)));
                     };
                     requests.insert(id.clone(), req);
                 }
@@ -551,7 +575,7 @@ pub async fn sign_batch(
                         seal,
                         signer,
                         input,
-                        Refusal::Approval(e.to_string()),
+                        Refusal::Approval(e.text()),
                     )
                     .await);
                 }
@@ -574,8 +598,9 @@ pub async fn sign_batch(
     }
     drop(guard);
     if !committed {
-        return Err(ApiError::conflict(
+        return Err(Failure::conflict(
             "conflict",
+            "该印章同时进行的用印过多，请重试",
             "too many concurrent uses of this seal; try again",
         ));
     }
@@ -623,7 +648,7 @@ pub async fn sign_batch(
                 }));
             }
             Err(e) => {
-                usage.aborted(&e.detail, now)?;
+                usage.aborted(&e.detail.en, now)?;
                 batch.update(&usage, 1)?;
                 results.push(Err(e));
             }
@@ -634,18 +659,18 @@ pub async fn sign_batch(
 }
 
 /// The stored seal data, decoded, and its (first) signer certificate.
-fn seal_and_cert(seal_data: &[u8]) -> Result<(eseal_ses::AnySeal, Vec<u8>), ApiError> {
+fn seal_and_cert(seal_data: &[u8]) -> Result<(eseal_ses::AnySeal, Vec<u8>), Failure> {
     let (seal, _) = eseal_ses::AnySeal::decode(seal_data)
-        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?;
+        .map_err(|e| Failure::internal(format!("stored seal data: {e}")))?;
     let cert = match &seal
         .view()
-        .map_err(|e| ApiError::internal(format!("stored seal data: {e}")))?
+        .map_err(|e| Failure::internal(format!("stored seal data: {e}")))?
         .signer_certs
     {
         eseal_ses::any::CertListView::Certs(c) => c.first().map(|c| c.to_vec()),
         eseal_ses::any::CertListView::Digests(_) => None,
     }
-    .ok_or_else(|| ApiError::internal("the seal lists no certificate"))?;
+    .ok_or_else(|| Failure::internal("the seal lists no certificate"))?;
     Ok((seal, cert))
 }
 
@@ -663,7 +688,7 @@ fn prepare_tbs(
     input_sm3: eseal_gm::Sm3Digest,
     document_name: &str,
     at: OffsetDateTime,
-) -> Result<eseal_ses::PreparedSignature, ApiError> {
+) -> Result<eseal_ses::PreparedSignature, Failure> {
     let (seal, cert) = seal_and_cert(seal_data)?;
     eseal_ses::prepare_signature(
         &seal,
@@ -674,7 +699,7 @@ fn prepare_tbs(
             property_info: property_info(document_name),
         },
     )
-    .map_err(|e| ApiError::unprocessable("forbidden", e.to_string()))
+    .map_err(|e| Failure::unprocessable("forbidden", e.zh(), e.to_string()))
 }
 
 /// External signer, step 1: checks the use (approval included, its stamp taken), commits the
@@ -684,23 +709,17 @@ pub async fn prepare_external(
     seal: &Seal,
     signer: &str,
     input: SignInput,
-) -> Result<Prepared, ApiError> {
+) -> Result<Prepared, Failure> {
     let now = s.now();
     if seal.key_custody != eseal_core::KeyCustody::Device {
-        return Err(ApiError::unprocessable(
+        return Err(Failure::unprocessable(
             "forbidden",
+            "该印章的密钥由平台保管：请用 POST /seals/{id}/sign 和 PIN 签章",
             "the platform holds this seal's key: sign with POST /seals/{id}/sign and the PIN",
         ));
     }
     if seal.status_at(now) != SealStatus::Valid {
-        return Err(ApiError::unprocessable(
-            "seal_not_valid",
-            format!(
-                "seal {} is not valid now: {}",
-                seal.id,
-                serde_json::to_string(&seal.status_at(now)).unwrap_or_default()
-            ),
-        ));
+        return Err(not_valid(seal, now));
     }
     if let Err(why) = precheck_request(s, seal, &input).await {
         return Err(refuse_and_record(s, seal, signer, &input, why).await);
@@ -709,7 +728,7 @@ pub async fn prepare_external(
         .store()
         .blob(&seal.seal_data_sm3)
         .await?
-        .ok_or_else(|| ApiError::internal(format!("seal data of {} missing", seal.id)))?;
+        .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
     let tbs = prepare_tbs(&seal_data, input.document_sm3, &input.document_name, now)?
         .to_be_signed()
         .to_vec();
@@ -719,17 +738,12 @@ pub async fn prepare_external(
         && matches!(seal.kind, eseal_core::SealKind::Official(_))
     {
         let Some(mut req) = s.store().get::<eseal_core::UseRequest>(id).await? else {
-            return Err(not_approved(format!("no use request {id}")));
+            return Err(not_approved(no_use_request(id)));
         };
         if let Err(e) = req.record.consume(&input.document_sm3.to_hex(), now) {
-            return Err(refuse_and_record(
-                s,
-                seal,
-                signer,
-                &input,
-                Refusal::Approval(e.to_string()),
-            )
-            .await);
+            return Err(
+                refuse_and_record(s, seal, signer, &input, Refusal::Approval(e.text())).await,
+            );
         }
         batch.update(&req.record, req.version)?;
     }
@@ -749,15 +763,15 @@ pub async fn finish_external(
     usage_id: &str,
     caller: &str,
     signature: &[u8],
-) -> Result<Signed, ApiError> {
+) -> Result<Signed, Failure> {
     let now = s.now();
     let mut u = s
         .store()
         .get::<Usage>(usage_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("usage", usage_id))?;
+        .ok_or_else(|| Failure::not_found(Thing::Usage, usage_id))?;
     if u.record.signer != caller {
-        return Err(ApiError::not_found("usage", usage_id));
+        return Err(Failure::not_found(Thing::Usage, usage_id));
     }
     if u.record.state != eseal_core::UsageState::Intent {
         return Err(eseal_core::DomainError::IllegalTransition {
@@ -771,17 +785,17 @@ pub async fn finish_external(
         .store()
         .get::<Seal>(&u.record.seal_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("seal", &u.record.seal_id))?
+        .ok_or_else(|| Failure::not_found(Thing::Seal, &u.record.seal_id))?
         .record;
     let (_, seal_data) = s
         .store()
         .blob(&seal.seal_data_sm3)
         .await?
-        .ok_or_else(|| ApiError::internal(format!("seal data of {} missing", seal.id)))?;
+        .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
     let digest = hex::decode(&u.record.document_sm3)
         .ok()
         .and_then(|b| eseal_gm::Sm3Digest::from_slice(&b))
-        .ok_or_else(|| ApiError::internal("stored document digest"))?;
+        .ok_or_else(|| Failure::internal("stored document digest"))?;
     let prepared = prepare_tbs(
         &seal_data,
         digest,
@@ -790,11 +804,18 @@ pub async fn finish_external(
     )?;
     let parsed = eseal_gm::Sm2Signature::from_der_or_raw(signature)
         .map(|(s, _)| s)
-        .map_err(|e| ApiError::invalid("signature", format!("not an SM2 signature: {e}")));
+        .map_err(|e| {
+            Failure::invalid(
+                "signature",
+                "不是 SM2 签名值",
+                format!("not an SM2 signature: {e}"),
+            )
+        });
     let finished = parsed.and_then(|sig| {
         prepared.finish(sig).map_err(|e| {
-            ApiError::unprocessable(
+            Failure::unprocessable(
                 "signature_invalid",
+                format!("签名值用印章证书验证不通过：{}", e.zh()),
                 format!("the signature does not verify with the seal's certificate: {e}"),
             )
         })
@@ -827,13 +848,13 @@ pub async fn finish_external(
 /// Puts the platform TSA's timestamp over the signature value into the SES_Signature's
 /// `timeStamp` field (issue 7 item 5): verifiers then take genTime as the proof of when it was
 /// signed.
-fn stamp(s: &AppState, signature: &[u8], now: OffsetDateTime) -> Result<Vec<u8>, ApiError> {
+fn stamp(s: &AppState, signature: &[u8], now: OffsetDateTime) -> Result<Vec<u8>, Failure> {
     let (sig, _) = eseal_ses::AnySignature::decode(signature)
-        .map_err(|e| ApiError::internal(format!("signature just made: {e}")))?;
+        .map_err(|e| Failure::internal(format!("signature just made: {e}")))?;
     let token = s.pki().timestamp(sig.view().signature, now, s.random())?;
     sig.with_timestamp(token)
         .map(|t| t.raw().to_vec())
-        .map_err(|e| ApiError::internal(format!("timestamp: {e}")))
+        .map_err(|e| Failure::internal(format!("timestamp: {e}")))
 }
 
 /// Signs an OFD off the async threads (the package code is synchronous); the platform TSA
@@ -845,14 +866,14 @@ async fn sign_ofd_blocking(
     ofd: Vec<u8>,
     placement: eseal_doc::Placement,
     now: OffsetDateTime,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), ApiError> {
+) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
     tokio::task::spawn_blocking(move || {
         let (seal, cert) = seal_and_cert(&seal_data)?;
         let mut out = std::io::Cursor::new(Vec::new());
         let tsa = |value: &[u8]| {
             s.pki()
                 .timestamp(value, now, s.random())
-                .map_err(|e| e.detail)
+                .map_err(|e| e.detail.en)
         };
         eseal_doc::sign_ofd(
             std::io::Cursor::new(ofd),
@@ -867,11 +888,17 @@ async fn sign_ofd_blocking(
             },
             &SoftwareSigner::new(key),
         )
-        .map_err(|e| ApiError::unprocessable("invalid_document", format!("signing the OFD: {e}")))
+        .map_err(|e| {
+            Failure::unprocessable(
+                "invalid_document",
+                format!("OFD 签章失败：{}", e.zh()),
+                format!("signing the OFD: {e}"),
+            )
+        })
         .map(|ses| (ses, Some(out.into_inner())))
     })
     .await
-    .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))
+    .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))
 }
 
 fn make_signature(
@@ -879,11 +906,11 @@ fn make_signature(
     key: &Sm2PrivateKey,
     input: &SignInput,
     now: OffsetDateTime,
-) -> Result<Vec<u8>, ApiError> {
+) -> Result<Vec<u8>, Failure> {
     prepare_tbs(seal_data, input.document_sm3, &input.document_name, now)?
         .sign(&SoftwareSigner::new(key.clone()))
         .map(|s| s.raw().to_vec())
-        .map_err(|e| ApiError::unprocessable("forbidden", e.to_string()))
+        .map_err(|e| Failure::unprocessable("forbidden", e.zh(), e.to_string()))
 }
 
 /// `propertyInfo` is an IA5String (ASCII): a document name is written URL-style, UTF-8
@@ -902,7 +929,7 @@ pub fn property_info(name: &str) -> String {
 
 /// Marks intents older than `timeout` (normally [`INTENT_TIMEOUT`]) aborted (after a crash
 /// between intent and completion). Returns how many.
-pub async fn recover(s: &AppState, timeout: Duration) -> Result<usize, ApiError> {
+pub async fn recover(s: &AppState, timeout: Duration) -> Result<usize, Failure> {
     let now = s.now();
     let mut n = 0;
     for mut u in s.store().find::<Usage>("state", "intent", 500).await? {

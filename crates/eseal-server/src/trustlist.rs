@@ -10,7 +10,7 @@
 //! The one place for these rules: the API handlers and the CLI call [`add`], [`remove`],
 //! [`list`] and [`active`] and nothing else.
 
-use crate::problem::ApiError;
+use crate::failure::{Failure, Thing};
 use base64ct::{Base64, Encoding};
 use eseal_pki::Certificate;
 use eseal_store::record::{Column, Record};
@@ -81,11 +81,11 @@ impl TrustAnchor {
     }
 
     /// The certificate.
-    pub fn cert(&self) -> Result<Certificate, ApiError> {
+    pub fn cert(&self) -> Result<Certificate, Failure> {
         let der = Base64::decode_vec(&self.certificate)
-            .map_err(|e| ApiError::internal(format!("trust list entry {}: {e}", self.id)))?;
+            .map_err(|e| Failure::internal(format!("trust list entry {}: {e}", self.id)))?;
         Certificate::from_der(&der)
-            .map_err(|e| ApiError::internal(format!("trust list entry {}: {e}", self.id)))
+            .map_err(|e| Failure::internal(format!("trust list entry {}: {e}", self.id)))
     }
 }
 
@@ -172,29 +172,35 @@ pub struct AddAnchor {
 /// Longest CRL address, in bytes.
 const MAX_URL: usize = 2000;
 
-fn crl_url(value: Option<&str>) -> Result<Option<String>, ApiError> {
+fn crl_url(value: Option<&str>) -> Result<Option<String>, Failure> {
     let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
     let url = reqwest::Url::parse(v)
-        .map_err(|e| ApiError::invalid("crl_url", format!("not a URL: {e}")))?;
+        .map_err(|e| Failure::invalid("crl_url", "不是有效的网址", format!("not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() || v.len() > MAX_URL {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "crl_url",
+            format!("须为不超过 {MAX_URL} 字节的 http:// 或 https:// 地址"),
             format!("must be an http:// or https:// address of at most {MAX_URL} bytes"),
         ));
     }
     Ok(Some(url.to_string()))
 }
 
-fn text(field: &str, value: &str) -> Result<String, ApiError> {
+fn text(field: &str, value: &str) -> Result<String, Failure> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(ApiError::invalid(field, format!("{field} is required")));
+        return Err(Failure::invalid(
+            field,
+            format!("{field} 必须填写"),
+            format!("{field} is required"),
+        ));
     }
     if v.chars().count() > MAX_TEXT || v.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             field,
+            format!("{field} 须为一行，不超过 {MAX_TEXT} 个字符"),
             format!("{field} must be one line of at most {MAX_TEXT} characters"),
         ));
     }
@@ -210,19 +216,21 @@ pub async fn add(
     actor: &str,
     req: AddAnchor,
     now: OffsetDateTime,
-) -> Result<TrustAnchor, ApiError> {
+) -> Result<TrustAnchor, Failure> {
     let label = text("label", &req.label)?;
     let reason = text("reason", &req.reason)?;
     let crl_url = crl_url(req.crl_url.as_deref())?;
     let certs = Certificate::parse_all(&req.certificate).map_err(|e| {
-        ApiError::invalid(
+        Failure::invalid(
             "certificate",
+            format!("不是 X.509 证书（DER 或 PEM）：{e}"),
             format!("not an X.509 certificate (DER or PEM): {e}"),
         )
     })?;
     let [cert] = certs.as_slice() else {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "certificate",
+            format!("每个条目只能给一张证书（给了 {} 张）", certs.len()),
             format!(
                 "give exactly one certificate per entry ({} were given)",
                 certs.len()
@@ -230,8 +238,12 @@ pub async fn add(
         ));
     };
     if !matches!(cert.basic_constraints(), Some((true, _, _))) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "certificate",
+            format!(
+                "{} 不是 CA 证书（没有 basicConstraints cA=true）：只有 CA 能作为信任锚",
+                cert.subject()
+            ),
             format!(
                 "{} is not a CA certificate (no basicConstraints cA=true): only CAs are trust anchors",
                 cert.subject()
@@ -239,16 +251,22 @@ pub async fn add(
         ));
     }
     if cert.sm2_public_key().is_none() {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "certificate",
+            format!("{}：其密钥不是 SM2 密钥", cert.subject()),
             format!("{}: its key is not an SM2 key", cert.subject()),
         ));
     }
     let from = req.trusted_from.unwrap_or(cert.not_before());
     let until = req.trusted_until.unwrap_or(cert.not_after());
     if from < cert.not_before() || until > cert.not_after() {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "trusted_until",
+            format!(
+                "信任期 {from}..{until} 须在证书有效期 {}..{} 之内",
+                cert.not_before(),
+                cert.not_after()
+            ),
             format!(
                 "the trusted period {from}..{until} must lie within the certificate's validity {}..{}",
                 cert.not_before(),
@@ -257,8 +275,9 @@ pub async fn add(
         ));
     }
     if from >= until || until <= now {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "trusted_until",
+            format!("信任期 {from}..{until} 为空或已结束（现在是 {now}）"),
             format!("the trusted period {from}..{until} is empty or has ended (now {now})"),
         ));
     }
@@ -280,8 +299,14 @@ pub async fn add(
     let mut batch = Batch::new();
     match store.get::<TrustAnchor>(&id).await? {
         Some(old) if old.record.removed.is_none() => {
-            return Err(ApiError::conflict(
+            return Err(Failure::conflict(
                 "exists",
+                format!(
+                    "{}（{}）已在信任列表中，由 {} 添加",
+                    entry.subject,
+                    &id[..16],
+                    old.record.added_by
+                ),
                 format!(
                     "{} ({}) is already on the trust list, added by {}",
                     entry.subject,
@@ -293,8 +318,9 @@ pub async fn add(
         Some(old) => batch.update(&entry, old.version)?,
         None => {
             if store.all::<TrustAnchor>(MAX_ENTRIES).await?.len() as i64 >= MAX_ENTRIES {
-                return Err(ApiError::unprocessable(
+                return Err(Failure::unprocessable(
                     "forbidden",
+                    format!("信任列表已达上限 {MAX_ENTRIES} 个条目"),
                     format!("the trust list holds its maximum of {MAX_ENTRIES} entries"),
                 ));
             }
@@ -313,13 +339,14 @@ pub async fn remove(
     id: &str,
     reason: &str,
     now: OffsetDateTime,
-) -> Result<TrustAnchor, ApiError> {
+) -> Result<TrustAnchor, Failure> {
     let reason = text("reason", reason)?;
     let found = find(store, id).await?;
     let mut entry = found.record;
     if let Some(r) = &entry.removed {
-        return Err(ApiError::conflict(
+        return Err(Failure::conflict(
             "illegal_transition",
+            format!("{} 已被 {} 移除", entry.subject, r.by),
             format!("{} was already removed by {}", entry.subject, r.by),
         ));
     }
@@ -334,11 +361,12 @@ pub async fn remove(
     Ok(entry)
 }
 
-async fn find(store: &Store, id: &str) -> Result<eseal_store::Versioned<TrustAnchor>, ApiError> {
+async fn find(store: &Store, id: &str) -> Result<eseal_store::Versioned<TrustAnchor>, Failure> {
     let id = id.trim().to_ascii_lowercase();
     if id.len() < 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "id",
+            "条目用其 SM3（十六进制）或至少前 16 位十六进制数字指明",
             "an entry is named by its SM3 (hex) or at least its first 16 hex digits",
         ));
     }
@@ -353,16 +381,17 @@ async fn find(store: &Store, id: &str) -> Result<eseal_store::Versioned<TrustAnc
         .collect();
     match <[_; 1]>::try_from(matching) {
         Ok([one]) => Ok(one),
-        Err(v) if v.is_empty() => Err(ApiError::not_found("trust list entry", &id)),
-        Err(_) => Err(ApiError::invalid(
+        Err(v) if v.is_empty() => Err(Failure::not_found(Thing::TrustListEntry, &id)),
+        Err(_) => Err(Failure::invalid(
             "id",
+            format!("{id} 对应多个条目：请给出更多位数字"),
             format!("{id} names more than one entry: give more digits"),
         )),
     }
 }
 
 /// Every entry, oldest first.
-pub async fn list(store: &Store) -> Result<Vec<TrustAnchor>, ApiError> {
+pub async fn list(store: &Store) -> Result<Vec<TrustAnchor>, Failure> {
     Ok(store
         .all::<TrustAnchor>(MAX_ENTRIES)
         .await?
@@ -381,7 +410,7 @@ pub struct Active {
 }
 
 /// The anchors trusted at `now`, with their CRL addresses.
-pub async fn active(store: &Store, now: OffsetDateTime) -> Result<Active, ApiError> {
+pub async fn active(store: &Store, now: OffsetDateTime) -> Result<Active, Failure> {
     let mut out = Active::default();
     for entry in list(store).await? {
         if entry.state_at(now) == "active" {

@@ -3,7 +3,7 @@
 //! its status at the signing time (a signature made after the seal was revoked fails with
 //! REVOKED even though its cryptography is sound), and the usage-ledger entry it matches.
 
-use crate::problem::ApiError;
+use crate::failure::Failure;
 use crate::state::AppState;
 use eseal_core::{Seal, SealStatus, Usage, UsageState};
 use eseal_gm::provider::SoftwareVerifier;
@@ -86,7 +86,7 @@ pub struct Verified {
 /// and the active entries of the managed trust list ([`crate::trustlist`]) for documents of
 /// other CAs, plus revocation asked of the network (OCSP, CRL distribution points) unless the
 /// service runs `--offline`.
-pub async fn policy(s: &AppState) -> Result<VerifyPolicy, ApiError> {
+pub async fn policy(s: &AppState) -> Result<VerifyPolicy, Failure> {
     let mut store = s.pki().trust(s.now())?;
     let listed = crate::trustlist::active(s.store(), s.now()).await?;
     store.merge(&listed.trust);
@@ -110,7 +110,7 @@ async fn registry_finding(
     signature: &[u8],
     document_sm3: Option<String>,
     offline: Indication,
-) -> Result<Option<RegistryFinding>, ApiError> {
+) -> Result<Option<RegistryFinding>, Failure> {
     let Ok((sig, _)) = AnySignature::decode(signature) else {
         return Ok(None);
     };
@@ -291,9 +291,14 @@ pub async fn detached(
     s: &AppState,
     signature: &[u8],
     data_sm3: eseal_gm::Sm3Digest,
-) -> Result<Vec<Verified>, ApiError> {
-    let (sig, _) = AnySignature::decode(signature)
-        .map_err(|e| ApiError::invalid("signature", format!("not an SES_Signature: {e}")))?;
+) -> Result<Vec<Verified>, Failure> {
+    let (sig, _) = AnySignature::decode(signature).map_err(|e| {
+        Failure::invalid(
+            "signature",
+            format!("不是电子签章数据（SES_Signature）：{}", e.zh()),
+            format!("not an SES_Signature: {e}"),
+        )
+    })?;
     let policy = policy(s).await?;
     // Off the async workers: the validator may wait for the network (OCSP, CRLs).
     let report = tokio::task::spawn_blocking(move || {
@@ -305,7 +310,7 @@ pub async fn detached(
         )
     })
     .await
-    .map_err(|e| ApiError::internal(format!("verification stopped: {e}")))?;
+    .map_err(|e| Failure::internal(format!("verification stopped: {e}")))?;
     let offline = report.indication();
     let registry = registry_finding(s, signature, None, offline).await?;
     Ok(vec![Verified {
@@ -347,30 +352,41 @@ pub async fn ofd(
     s: &AppState,
     document: Vec<u8>,
     cancel: Arc<std::sync::atomic::AtomicBool>,
-) -> Result<Vec<Verified>, ApiError> {
+) -> Result<Vec<Verified>, Failure> {
     let policy = policy(s).await?;
     let doc_sm3 = eseal_gm::Sm3Digest::of(&document).to_hex();
     let state = s.clone();
     let report = tokio::task::spawn_blocking(move || {
-        let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(document))
-            .map_err(|e| ApiError::invalid("ofd", format!("not an OFD package: {e}")))?;
+        let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(document)).map_err(|e| {
+            Failure::invalid(
+                "ofd",
+                format!("不是 OFD 文件包：{}", e.zh()),
+                format!("not an OFD package: {e}"),
+            )
+        })?;
         pkg.set_budget(eseal_doc::Budget {
             max_bytes: Some(MAX_BYTES_READ),
             cancel: Some(cancel),
         });
         eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier).map_err(|e| match e {
-            eseal_doc::DocError::Limit(why) => ApiError::unprocessable("too_much_work", why.en),
+            eseal_doc::DocError::Limit(why) => {
+                Failure::new(crate::failure::Kind::Unprocessable, "too_much_work", why)
+            }
             eseal_doc::DocError::Cancelled => {
                 state
                     .verifications_cancelled()
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                ApiError::unprocessable("too_much_work", "stopped: the client went away")
+                Failure::unprocessable(
+                    "too_much_work",
+                    "已停止：客户端已断开",
+                    "stopped: the client went away",
+                )
             }
-            e => ApiError::invalid("ofd", e.to_string()),
+            e => Failure::invalid("ofd", e.zh(), e.to_string()),
         })
     })
     .await
-    .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))?;
+    .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))?;
     let mut out = Vec::new();
     for r in report.signatures {
         let registry =

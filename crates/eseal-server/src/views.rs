@@ -146,7 +146,7 @@ pub enum BatchResult {
     /// Why this document was not signed.
     Refused {
         /// The problem.
-        error: crate::problem::Problem,
+        error: Problem,
     },
 }
 
@@ -385,4 +385,23 @@ pub struct Consistency {
 pub struct AuditEntries {
     /// In order.
     pub entries: Vec<eseal_store::audit::AuditRecord>,
+}
+
+/// A problem (RFC 9457) as the JSON API writes it: also each refused item of a batch.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct Problem {
+    /// A URI naming the problem type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// A short human title (zh-CN or en).
+    pub title: &'static str,
+    /// HTTP status.
+    pub status: u16,
+    /// Stable code.
+    pub code: &'static str,
+    /// Detail.
+    pub detail: String,
+    /// Field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }

@@ -18,7 +18,7 @@
 //! [`WitnessSim`] is a witness for tests and demos (`eseal serve` does not start one): it
 //! keeps, per origin, the latest accepted size and root, and cosigns with its own SM2 key.
 
-use crate::problem::ApiError;
+use crate::failure::Failure;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -62,45 +62,60 @@ pub async fn push(
     note: &str,
     size: u64,
     mut old: u64,
-) -> Result<(u64, String), ApiError> {
+) -> Result<(u64, String), Failure> {
     for _ in 0..2 {
         let proof = if old == 0 || old == size {
             Vec::new()
         } else {
-            tree.consistency_proof(old, size)
-                .map_err(|e| ApiError::connector(format!("witness {url}: {e}")))?
+            tree.consistency_proof(old, size).map_err(|e| {
+                Failure::connector(format!("见证方 {url}：{e}"), format!("witness {url}: {e}"))
+            })?
         };
         let resp = http
             .post(format!("{}/add-checkpoint", url.trim_end_matches('/')))
             .body(body(old, &proof, note))
             .send()
             .await
-            .map_err(|e| ApiError::connector(format!("witness {url}: {e}")))?;
+            .map_err(|e| {
+                Failure::connector(format!("见证方 {url}：{e}"), format!("witness {url}: {e}"))
+            })?;
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
         match status.as_u16() {
             200 => return Ok((size, text)),
             409 => {
                 old = text.trim().parse().map_err(|_| {
-                    ApiError::connector(format!("witness {url}: 409 without a size: {text:?}"))
+                    Failure::connector(
+                        format!("见证方 {url} 返回 409 但未给出日志大小：{text:?}"),
+                        format!("witness {url}: 409 without a size: {text:?}"),
+                    )
                 })?;
                 if old > size {
-                    return Err(ApiError::connector(format!(
-                        "witness {url} has seen {old} entries, more than the log's {size}: the log was truncated or forked"
-                    )));
+                    return Err(Failure::connector(
+                        format!(
+                            "见证方 {url} 已见过 {old} 条记录，多于本日志的 {size} 条：日志被截断或分叉"
+                        ),
+                        format!(
+                            "witness {url} has seen {old} entries, more than the log's {size}: the log was truncated or forked"
+                        ),
+                    ));
                 }
             }
             _ => {
-                return Err(ApiError::connector(format!(
-                    "witness {url} refused the checkpoint ({status}): {}",
-                    text.trim()
-                )));
+                return Err(Failure::connector(
+                    format!("见证方 {url} 拒绝了检查点（{status}）：{}", text.trim()),
+                    format!(
+                        "witness {url} refused the checkpoint ({status}): {}",
+                        text.trim()
+                    ),
+                ));
             }
         }
     }
-    Err(ApiError::connector(format!(
-        "witness {url}: sizes did not settle"
-    )))
+    Err(Failure::connector(
+        format!("见证方 {url}：日志大小多次变化，未能一致"),
+        format!("witness {url}: sizes did not settle"),
+    ))
 }
 
 /// The configured witnesses and, per witness and log, the size each last accepted.
@@ -133,7 +148,7 @@ impl Witnesses {
         log: eseal_store::transparency::Log,
         tree: &Tree,
         dir: &std::path::Path,
-    ) -> Vec<Result<u64, ApiError>> {
+    ) -> Vec<Result<u64, Failure>> {
         let mut out = Vec::new();
         if self.urls.is_empty() {
             return out;
@@ -156,13 +171,13 @@ impl Witnesses {
                     let file = crate::files::checkpoint_dir(dir, log)
                         .join(format!("{size:012}.checkpoint.witness-{i}"));
                     match crate::files::write_private(&file, sigs.as_bytes()) {
-                        Err(e) => Err(ApiError::internal(format!("{}: {e}", file.display()))),
+                        Err(e) => Err(Failure::internal(format!("{}: {e}", file.display()))),
                         Ok(()) => s
                             .store()
                             .put_cosignature(log, size as i64, url, sigs.trim_end_matches('\n'))
                             .await
                             .map(|()| size)
-                            .map_err(ApiError::from),
+                            .map_err(Failure::from),
                     }
                 }
                 Err(e) => Err(e),

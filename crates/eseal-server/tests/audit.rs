@@ -129,7 +129,8 @@ async fn archive_on(backend: Backend) {
     )
     .await
     .unwrap_err();
-    assert!(err.detail.contains("180"), "{}", err.detail);
+    assert!(err.detail.en.contains("180"), "{}", err.detail);
+    assert!(err.detail.zh.contains("180 天"), "{}", err.detail.zh);
     assert!(!svc.dir.path().join("refused").exists());
     assert_eq!(store.audit_archived().await.unwrap(), 0);
 
@@ -331,7 +332,7 @@ async fn witness_on(backend: Backend) {
     let err = eseal_server::audit::checkpoint_once(state, Log::Audit, &mut rewritten, &dir)
         .await
         .unwrap_err();
-    assert!(err.detail.contains("rewritten"), "{}", err.detail);
+    assert!(err.detail.en.contains("rewritten"), "{}", err.detail);
     // …and if they also hold the log key and sign it themselves, the witness refuses it.
     let forged = Checkpoint {
         origin: Log::Audit.origin().into(),
@@ -351,7 +352,8 @@ async fn witness_on(backend: Backend) {
     )
     .await
     .unwrap_err();
-    assert!(err.detail.contains("422"), "{}", err.detail);
+    assert!(err.detail.en.contains("422"), "{}", err.detail);
+    assert!(err.detail.zh.contains("拒绝"), "{}", err.detail.zh);
     assert_eq!(witness.latest(Log::Audit.origin()).unwrap().0, tree.size());
     svc.run.abort();
 }

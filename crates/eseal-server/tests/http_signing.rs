@@ -1554,7 +1554,7 @@ async fn batch_signing_on(backend: Backend) {
         "{v}"
     );
     assert!(
-        v["detail"].as_str().unwrap().contains("4 tries left"),
+        v["detail"].as_str().unwrap().contains("再错 4 次"),
         "one attempt for the whole batch: {v}"
     );
 

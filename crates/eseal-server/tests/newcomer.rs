@@ -47,7 +47,7 @@ async fn item5_a_reused_totp_code_is_a_replay_not_a_failure() {
             v["detail"]
                 .as_str()
                 .unwrap()
-                .contains("wait for the next code"),
+                .contains("请等待下一个动态口令"),
             "{v}"
         );
     }
@@ -95,7 +95,7 @@ async fn item4_a_stamp_off_the_page_is_refused() {
         v["detail"]
             .as_str()
             .unwrap()
-            .contains("does not lie on page 1, which is 210 × 297 mm"),
+            .contains("不在第 1 页内，该页为 210 × 297 毫米"),
         "{v}"
     );
     svc.run.abort();

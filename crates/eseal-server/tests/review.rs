@@ -77,10 +77,7 @@ async fn item1_a_duplicate_entry_does_not_verify() {
     let (s, v) = verify(&svc, &rawzip::assemble(&entries, b"", b"")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert!(
-        v["detail"]
-            .as_str()
-            .unwrap()
-            .contains("two entries are named"),
+        v["detail"].as_str().unwrap().contains("有两个条目都名为"),
         "{v}"
     );
     svc.run.abort();
@@ -107,7 +104,7 @@ async fn item10_sign_ofd_refuses_an_entry_with_a_false_size() {
         )
         .await;
     assert!(s.is_client_error(), "{s} {v}");
-    assert!(v["detail"].as_str().unwrap().contains("declares"), "{v}");
+    assert!(v["detail"].as_str().unwrap().contains("却声明为"), "{v}");
     svc.run.abort();
 }
 
@@ -350,7 +347,11 @@ async fn restart_error(svc: &Service, change: impl FnOnce(&std::path::Path)) -> 
         }
         Err(e) => {
             assert_eq!(e.code, "refused_to_start", "{e:?}");
-            e.detail
+            assert!(
+                eseal_testkit::english_prose(&e.detail.zh).is_none(),
+                "the operator reads Chinese too: {e:?}"
+            );
+            e.detail.en
         }
     }
 }
@@ -600,6 +601,10 @@ async fn item4_public_endpoints_and_login_are_rate_limited() {
     );
     assert_eq!(last_status, StatusCode::TOO_MANY_REQUESTS, "{problem}");
     assert_eq!(problem["code"], "rate_limited");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("请求过多"),
+        "{problem}"
+    );
     let wait: u64 = retry.unwrap().to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
     // English too, with the header kept.
@@ -613,6 +618,15 @@ async fn item4_public_endpoints_and_login_are_rate_limited() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().get("retry-after").is_some());
+    let en: Value = r.json().await.unwrap();
+    assert_eq!(en["title"], "Too many requests; retry later", "{en}");
+    assert!(
+        en["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("too many requests from"),
+        "the detail follows the language too: {en}"
+    );
     // Verification: a burst of 10 a client.
     let mut last = StatusCode::OK;
     for _ in 0..limits.verify.burst + 1 {

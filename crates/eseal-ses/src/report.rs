@@ -171,46 +171,7 @@ pub struct Report {
     pub checks: Vec<Check>,
 }
 
-/// Evidence in Chinese and English.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
-    /// 中文.
-    pub zh: String,
-    /// English.
-    pub en: String,
-}
-
-impl Text {
-    /// The two texts.
-    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            zh: zh.into(),
-            en: en.into(),
-        }
-    }
-
-    /// The text in Chinese (`zh`) or English.
-    pub fn in_lang(&self, zh: bool) -> &str {
-        if zh { &self.zh } else { &self.en }
-    }
-
-    /// Both texts with a suffix after each (`"的本地文件头"`, `"'s local header"`).
-    pub fn suffixed(&self, zh: &str, en: &str) -> Self {
-        Self::new(format!("{}{zh}", self.zh), format!("{}{en}", self.en))
-    }
-
-    /// Both texts with a prefix (`"签名者证书"`, `"signer certificate"`) before each.
-    pub fn prefixed(&self, zh: &str, en: &str) -> Self {
-        Self::new(format!("{zh}：{}", self.zh), format!("{en}: {}", self.en))
-    }
-}
-
-/// The English text (logs and `anyhow` chains; reports carry both).
-impl std::fmt::Display for Text {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.en)
-    }
-}
+pub use eseal_core::Text;
 
 impl Report {
     /// Add a check.

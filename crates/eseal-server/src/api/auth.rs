@@ -38,12 +38,12 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/users",
         post(create_user),
-        Access::Roles(&[SystemAdmin]),
+        Access::Roles(roles::MANAGE_USERS),
         "Create a user; returns the TOTP enrolment once",
         "创建用户",
         r#"{"username":"reviewer1","display_name":"审核员一","roles":["reviewer"],"password":"{{password}}","system":false}"#
     )
-    .request(schema::<NewUserBody>)
+    .request(schema::<crate::service::NewUser>)
     .ok(201, schema::<crate::auth::Enrolment>),
     ep!(
         "GET",
@@ -169,67 +169,15 @@ pub(crate) async fn me(Extension(c): Extension<Caller>) -> Json<views::Me> {
     })
 }
 
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-pub(crate) struct NewUserBody {
-    pub(crate) username: String,
-    pub(crate) display_name: String,
-    pub(crate) roles: Vec<Role>,
-    #[serde(default)]
-    pub(crate) password: String,
-    #[serde(default)]
-    pub(crate) system: bool,
-    /// Links the account to a person (holders of personal and position seals).
-    pub(crate) citizen_id: Option<String>,
-    /// Links a custodian or approver to their organisation (USCC).
-    pub(crate) organisation_code: Option<String>,
-}
-
 pub(crate) async fn create_user(
     State(s): State<AppState>,
-    Json(b): Json<NewUserBody>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<crate::service::NewUser>,
 ) -> ApiResult<(StatusCode, Json<crate::auth::Enrolment>)> {
-    let (mut user, enrolment) = crate::auth::new_user(
-        &b.username,
-        &b.display_name,
-        &b.roles,
-        &b.password,
-        b.system,
-        s.data_key(),
-        s.random(),
-    )?;
-    let mut batch = Batch::new();
-    if let Some(id) = &b.citizen_id {
-        // The account's person is registered under the display name (the name on their ID
-        // card), unless they are already, under that same name.
-        let person = eseal_core::Person::new(id, &user.display_name)?;
-        match s
-            .store()
-            .get::<eseal_core::Person>(&person.citizen_id)
-            .await?
-        {
-            Some(known) if known.record.name != person.name => {
-                return Err(ApiError::invalid(
-                    "display_name",
-                    format!(
-                        "citizen ID {} is registered as {:?}; a holder's display name is their registered name",
-                        known.record.masked_id(),
-                        known.record.name
-                    ),
-                ));
-            }
-            Some(_) => {}
-            None => {
-                batch.insert(&person)?;
-            }
-        }
-        user.citizen_id = Some(person.citizen_id);
-    }
-    if let Some(code) = &b.organisation_code {
-        user.organisation_code = Some(eseal_core::Organisation::new(code, "-", None)?.uscc);
-    }
-    batch.insert(&user)?;
-    s.store().commit(&batch, s.now()).await?;
-    Ok((StatusCode::CREATED, Json(enrolment)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.accounts().create_user(&c, b).await?),
+    ))
 }
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]

@@ -4,10 +4,11 @@
 //! endpoint × role test walks it.
 
 use crate::auth::{Caller, Role, User};
-use crate::making::{self, KeySource, MakeInput};
-use crate::problem::{self, ApiError};
+pub(crate) use crate::failure::{Failure, Thing};
+use crate::making::{self, KeySource};
 use crate::registry;
 pub(crate) use crate::seals::{load_seal, remake, store_artefacts};
+pub(crate) use crate::service::roles;
 use crate::state::AppState;
 use crate::views;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -17,11 +18,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json, Router};
 use base64ct::{Base64, Encoding};
-use eseal_core::{
-    Application, ApplicationState, Filing, Material, MaterialKind, Purpose, RevocationReason, Seal,
-    SealKind, SealState,
-};
+use eseal_core::{Application, Filing, Material, MaterialKind, RevocationReason, Seal, SealKind};
 use eseal_store::Batch;
+use problem::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -152,7 +151,6 @@ const SEAL_READERS: &[Role] = &[
     Approver,
     Holder,
 ];
-const APP_READERS: &[Role] = &[Applicant, Reviewer, Maker, Auditor];
 
 macro_rules! ep {
     ($m:literal, $p:literal, $h:expr, $a:expr, $s:literal, $z:literal) => {
@@ -184,8 +182,11 @@ macro_rules! ep {
 /// Every endpoint.
 mod applications;
 mod auth;
+pub mod limits;
 mod openapi;
+pub mod ops;
 mod pin_resets;
+pub mod problem;
 mod seals;
 mod signing;
 mod system;
@@ -193,6 +194,7 @@ mod transparency;
 mod trust_list;
 mod use_requests;
 mod verify;
+pub mod wire;
 
 pub use openapi::{openapi, schema_conflicts};
 
@@ -246,7 +248,7 @@ pub fn router(state: AppState) -> Router {
         r = r.route(ep.path, h);
     }
     let log = state.request_log();
-    r.fallback(|| async { ApiError::not_found("endpoint", "") })
+    r.fallback(|| async { ApiError::from(Failure::not_found(Thing::Endpoint, "")) })
         .layer(middleware::from_fn_with_state(
             (state.clone(), log),
             crate::ops::observe,
@@ -276,25 +278,18 @@ async fn authorize(
             .await;
     }
     let Some(secret) = bearer(&req) else {
-        return ApiError::unauthenticated("log in first: Authorization: Bearer <token>")
-            .into_response();
+        return ApiError::from(Failure::unauthenticated(
+            "请先登录：Authorization: Bearer <令牌>",
+            "log in first: Authorization: Bearer <token>",
+        ))
+        .into_response();
     };
     let caller = match crate::auth::authenticate(state.store(), &secret, state.now()).await {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     if !access.allows(&caller.roles) {
-        return ApiError::forbidden_role(format!(
-            "{} ({}) may not call this endpoint",
-            caller.user,
-            caller
-                .roles
-                .iter()
-                .map(|r| r.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .into_response();
+        return ApiError::from(crate::access::refused(&caller)).into_response();
     }
     let actor = caller.actor();
     req.extensions_mut().insert(caller);
@@ -310,7 +305,7 @@ async fn authorize(
 #[derive(Debug, Clone)]
 struct Secret(String);
 
-pub(crate) use crate::problem::ApiResult;
+pub(crate) use problem::ApiResult;
 
 fn rfc(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -319,14 +314,20 @@ fn rfc(t: OffsetDateTime) -> String {
 fn parse_at(at: Option<&str>, now: OffsetDateTime) -> ApiResult<OffsetDateTime> {
     match at {
         None | Some("") => Ok(now),
-        Some(s) => OffsetDateTime::parse(s, &Rfc3339)
-            .map_err(|e| ApiError::invalid("at", format!("{s:?} is not an RFC 3339 time: {e}"))),
+        Some(s) => OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
+            Failure::invalid(
+                "at",
+                format!("{s:?} 不是 RFC 3339 格式的时间"),
+                format!("{s:?} is not an RFC 3339 time: {e}"),
+            )
+            .into()
+        }),
     }
 }
 
 pub(crate) fn b64(field: &str, text: &str) -> ApiResult<Vec<u8>> {
     Base64::decode_vec(text.trim())
-        .map_err(|e| ApiError::invalid(field, format!("not base64: {e}")))
+        .map_err(|e| Failure::invalid(field, "不是 Base64 编码", format!("not base64: {e}")).into())
 }
 
 // Bodies and queries several resources share.

@@ -82,19 +82,23 @@ pub async fn apply(
     let seal = load_seal(&s, &id).await?.record;
     crate::signing::may_use(&seal, &c)?;
     if !matches!(seal.key_custody, KeyCustody::Platform { .. }) {
-        return Err(ApiError::unprocessable(
+        return Err(Failure::unprocessable(
             "forbidden",
+            "该印章的密钥保存在持有人的设备中：请在设备上重置 PIN",
             "the holder's device holds this seal's key: its PIN is reset on the device",
-        ));
+        )
+        .into());
     }
     let mut materials = Vec::with_capacity(b.materials.len());
     for m in b.materials {
         let sm3 = m.sm3.to_ascii_lowercase();
         if s.store().material(&sm3).await?.is_none() {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "materials",
+                format!("没有 SM3 为 {sm3} 的已上传材料，请先上传到 /api/v1/materials"),
                 format!("no uploaded material has SM3 {sm3}; upload it to /api/v1/materials first"),
-            ));
+            )
+            .into());
         }
         materials.push(Material { kind: m.kind, sm3 });
     }
@@ -117,10 +121,12 @@ pub async fn list(
 ) -> ApiResult<Json<Vec<PinReset>>> {
     let state = q.state.as_deref().unwrap_or("submitted");
     if !["submitted", "approved", "rejected", "done"].contains(&state) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "state",
+            "须为 submitted、approved、rejected 或 done",
             "submitted, approved, rejected or done",
-        ));
+        )
+        .into());
     }
     Ok(Json(
         s.store()
@@ -141,7 +147,7 @@ async fn decide(
         .store()
         .get::<PinReset>(id)
         .await?
-        .ok_or_else(|| ApiError::not_found("PIN reset", id))?;
+        .ok_or_else(|| Failure::not_found(Thing::PinReset, id))?;
     step(&mut r.record)?;
     s.store()
         .commit(Batch::new().update(&r.record, r.version)?, s.now())
@@ -197,7 +203,7 @@ pub async fn complete(
         .store()
         .get::<PinReset>(&id)
         .await?
-        .ok_or_else(|| ApiError::not_found("PIN reset", &id))?;
+        .ok_or_else(|| Failure::not_found(Thing::PinReset, &id))?;
     reset.record.may_complete(&c.user, now)?;
     let seal = load_seal(&s, &reset.record.seal_id).await?.record;
     crate::signing::may_use(&seal, &c)?;
@@ -209,7 +215,7 @@ pub async fn complete(
     let mut made = remake(&s, &seal, KeySource::Platform, now).await?;
     let mut sealed = store_artefacts(&s, &mut made, Some(&b.new_pin))
         .await?
-        .ok_or_else(|| ApiError::internal("re-keying made no platform key"))?;
+        .ok_or_else(|| Failure::internal("re-keying made no platform key"))?;
     sealed.pin = PinState::new(now);
     registry::rekey(
         s.store(),
@@ -231,7 +237,7 @@ pub async fn complete(
         .get::<PinReset>(&id)
         .await?
         .map(|v| v.record)
-        .ok_or_else(|| ApiError::not_found("PIN reset", &id))?;
+        .ok_or_else(|| Failure::not_found(Thing::PinReset, &id))?;
     Ok(Json(crate::views::ResetCompleted {
         reset,
         seal: crate::views::SealView::of(&seal, now),

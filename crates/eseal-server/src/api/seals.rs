@@ -114,10 +114,12 @@ pub(crate) async fn list_seals(
         (Some(o), None) => registry::seals_of_organisation(s.store(), o, at, after).await?,
         (None, Some(h)) => registry::seals_of_holder(s.store(), h, at, after).await?,
         _ => {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "query",
+                "organisation=（统一社会信用代码）和 holder=（公民身份号码）须且只能给出一个",
                 "give exactly one of organisation= (统一社会信用代码) or holder= (公民身份号码)",
-            ));
+            )
+            .into());
         }
     };
     let body: Vec<views::SealView> = page
@@ -142,7 +144,7 @@ pub(crate) struct AtQuery {
 pub(crate) async fn visible_seal(s: &AppState, c: &Caller, id: &str) -> ApiResult<Seal> {
     let seal = load_seal(s, id).await?.record;
     if !crate::access::sees_seal(c, &seal) {
-        return Err(ApiError::not_found("seal", id));
+        return Err(Failure::not_found(Thing::Seal, id).into());
     }
     Ok(seal)
 }
@@ -170,7 +172,7 @@ pub(crate) async fn seal_data(
         .store()
         .blob(&seal.seal_data_sm3)
         .await?
-        .ok_or_else(|| ApiError::not_found("seal data of", &id))?;
+        .ok_or_else(|| Failure::not_found(Thing::SealData, &id))?;
     let mut resp = bytes.into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -185,7 +187,7 @@ pub(crate) async fn seal_history(
 ) -> ApiResult<Json<Vec<views::SealVersion>>> {
     let h = s.store().history::<Seal>(&id).await?;
     if h.is_empty() {
-        return Err(ApiError::not_found("seal", &id));
+        return Err(Failure::not_found(Thing::Seal, &id).into());
     }
     Ok(Json(
         h.into_iter()
@@ -218,16 +220,20 @@ pub(crate) async fn renew(
         (eseal_core::KeyCustody::Platform { .. }, None) => KeySource::Platform,
         (eseal_core::KeyCustody::Device, Some(c)) => KeySource::Device(c.into_bytes()),
         (eseal_core::KeyCustody::Platform { .. }, Some(_)) => {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "certificate",
+                "该印章的密钥由平台保管，新证书由 CA 签发，不要提供证书",
                 "the platform holds this seal's key; the CA certifies the new one",
-            ));
+            )
+            .into());
         }
         (eseal_core::KeyCustody::Device, None) => {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "certificate",
+                "该印章的密钥保存在持有人的设备中：请提供设备的新证书",
                 "the holder's device holds this seal's key: give its new certificate",
-            ));
+            )
+            .into());
         }
     };
     let mut made = remake(&s, &seal, key, now).await?;
@@ -267,20 +273,24 @@ pub(crate) async fn revoke(
     if let Some(at) = &b.at {
         let t = parse_at(Some(at), now)?;
         if (t - now).abs() > time::Duration::minutes(5) {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "at",
+                "撤销自登记时起生效，不要填写 at",
                 "a revocation takes effect when it is recorded; omit at",
-            ));
+            )
+            .into());
         }
     }
     let mut proof = Vec::new();
     for sm3 in &b.proof {
         let sm3 = sm3.to_ascii_lowercase();
         if s.store().material(&sm3).await?.is_none() {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "proof",
+                format!("没有 SM3 为 {sm3} 的已上传材料"),
                 format!("no uploaded material has SM3 {sm3}"),
-            ));
+            )
+            .into());
         }
         proof.push(Material {
             kind: MaterialKind::Proof,
@@ -306,10 +316,7 @@ pub(crate) async fn status(
         .store()
         .get::<Seal>(&id)
         .await?
-        .ok_or_else(|| ApiError {
-            code: "not_found",
-            ..ApiError::not_found("seal", &id)
-        })?
+        .ok_or_else(|| Failure::not_found(Thing::Seal, &id))?
         .record;
     let st = seal.status_at(at);
     let (name, revocation) = match &st {
@@ -341,7 +348,9 @@ pub(crate) async fn list_filings(
     let now = s.now();
     let state = q.state.as_deref().unwrap_or("pending");
     if !["pending", "delivered"].contains(&state) {
-        return Err(ApiError::invalid("state", "pending or delivered"));
+        return Err(
+            Failure::invalid("state", "须为 pending 或 delivered", "pending or delivered").into(),
+        );
     }
     let filings = s
         .store()

@@ -256,10 +256,12 @@ pub(crate) async fn sign_batch(
                 using.into_input(eseal_gm::Sm3Digest::of(&ofd), Some((ofd, placement(p))))
             }
             (Some(_), None) => {
-                return Err(ApiError::invalid(
+                return Err(Failure::invalid(
                     "placement",
+                    format!("documents[{i}]：OFD 文件须指定签章位置"),
                     format!("documents[{i}]: an OFD needs a placement"),
-                ));
+                )
+                .into());
             }
             (None, _) => using.into_input(digest_of(&d.data, &d.document_sm3)?, None),
         };
@@ -272,7 +274,7 @@ pub(crate) async fn sign_batch(
     if let Some(Err(first)) = results.first()
         && results.iter().all(|r| r.is_err())
     {
-        return Err(first.clone());
+        return Err(first.clone().into());
     }
     let out: Vec<views::BatchResult> = results
         .into_iter()
@@ -287,7 +289,7 @@ pub(crate) async fn sign_batch(
                 signature: Base64::encode_string(&signed.signature),
             }),
             Err(e) => views::BatchResult::Refused {
-                error: e.problem(false),
+                error: ApiError::from(e).problem(false),
             },
         })
         .collect();
@@ -351,11 +353,20 @@ pub(crate) fn digest_of(
         (None, Some(h)) => hex::decode(h)
             .ok()
             .and_then(|v| eseal_gm::Sm3Digest::from_slice(&v))
-            .ok_or_else(|| ApiError::invalid("document_sm3", "not an SM3 digest in hex")),
-        _ => Err(ApiError::invalid(
+            .ok_or_else(|| {
+                Failure::invalid(
+                    "document_sm3",
+                    "不是十六进制的 SM3 摘要",
+                    "not an SM3 digest in hex",
+                )
+                .into()
+            }),
+        _ => Err(Failure::invalid(
             "data",
+            "data（Base64）和 document_sm3 须且只能给出一个",
             "give exactly one of data (base64) or document_sm3",
-        )),
+        )
+        .into()),
     }
 }
 
@@ -407,10 +418,12 @@ pub(crate) fn credential(
     match (pin, session) {
         (Some(p), None) => Ok(crate::signing::Credential::Pin(p.clone())),
         (None, Some(t)) => Ok(crate::signing::Credential::Session(t.clone())),
-        _ => Err(ApiError::invalid(
+        _ => Err(Failure::invalid(
             "pin",
+            "pin 和 session 须且只能给出一个",
             "give exactly one of pin or session",
-        )),
+        )
+        .into()),
     }
 }
 
@@ -522,12 +535,19 @@ pub(crate) async fn put_scope(
 ) -> ApiResult<Json<eseal_core::PositionScope>> {
     let seal = load_seal(&s, &id).await?.record;
     if !matches!(seal.kind, SealKind::Position(_)) {
-        return Err(ApiError::invalid("seal", "scopes are for position seals"));
+        return Err(Failure::invalid(
+            "seal",
+            "授权范围只适用于职务印章",
+            "scopes are for position seals",
+        )
+        .into());
     }
     if c.organisation_code.is_none() || c.organisation_code != seal.organisation_code {
-        return Err(ApiError::forbidden_role(
+        return Err(Failure::forbidden_role(
+            "只有印章所属单位的保管人可以设定其授权范围",
             "only a custodian of the seal's organisation sets its scope",
-        ));
+        )
+        .into());
     }
     let scope = eseal_core::PositionScope::new(
         &id,

@@ -75,7 +75,7 @@ pub(crate) async fn pki_file(
     let pem = s
         .pki()
         .published_file(&file, s.now())?
-        .ok_or_else(|| ApiError::not_found("file", &file))?;
+        .ok_or_else(|| Failure::not_found(Thing::File, &file))?;
     let mut resp = pem.into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

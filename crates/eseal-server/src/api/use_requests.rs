@@ -77,7 +77,7 @@ pub(crate) async fn put_organisation(
 ) -> ApiResult<Json<eseal_core::Organisation>> {
     let mut org = eseal_core::Organisation::new(&uscc, &b.name, b.legal_representative.as_deref())?;
     if !(1..=5).contains(&b.approval_levels) {
-        return Err(ApiError::invalid("approval_levels", "1 to 5"));
+        return Err(Failure::invalid("approval_levels", "须为 1 到 5", "1 to 5").into());
     }
     org.approval_levels = b.approval_levels;
     s.store().put(&org, s.now()).await?;
@@ -105,16 +105,19 @@ pub(crate) async fn create_use_request(
     let org = match (&seal.kind, &seal.organisation_code) {
         (SealKind::Official(_), Some(org)) => org.clone(),
         _ => {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "seal",
+                "用印申请只适用于单位印章；职务印章和个人印章由持有人使用",
                 "use requests are for official seals; position and personal seals are used by their holder",
-            ));
+            ).into());
         }
     };
     if c.organisation_code.as_deref() != Some(org.as_str()) {
-        return Err(ApiError::forbidden_role(
+        return Err(Failure::forbidden_role(
+            "只有印章所属单位的保管人可以申请用印",
             "only a custodian of the seal's organisation may ask to use it",
-        ));
+        )
+        .into());
     }
     let levels = s
         .store()
@@ -145,7 +148,12 @@ pub(crate) async fn list_use_requests(
 ) -> ApiResult<Json<Vec<eseal_core::UseRequest>>> {
     let state = q.state.as_deref().unwrap_or("pending");
     if !["pending", "approved", "rejected"].contains(&state) {
-        return Err(ApiError::invalid("state", "pending, approved or rejected"));
+        return Err(Failure::invalid(
+            "state",
+            "须为 pending、approved 或 rejected",
+            "pending, approved or rejected",
+        )
+        .into());
     }
     let rows = match (&c.organisation_code, c.has(Auditor)) {
         (_, true) => {
@@ -174,9 +182,9 @@ pub(crate) async fn load_use_request(
         .store()
         .get::<eseal_core::UseRequest>(id)
         .await?
-        .ok_or_else(|| ApiError::not_found("use request", id))?;
+        .ok_or_else(|| Failure::not_found(Thing::UseRequest, id))?;
     if c.organisation_code.as_deref() != Some(r.record.organisation_code.as_str()) {
-        return Err(ApiError::not_found("use request", id));
+        return Err(Failure::not_found(Thing::UseRequest, id).into());
     }
     Ok(r)
 }

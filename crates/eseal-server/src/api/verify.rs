@@ -106,10 +106,12 @@ pub(crate) async fn archive_create(
             data: Some((name, b64("data", data)?)),
         },
         _ => {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "ofd",
+                "请提供 ofd，或签名及其原文",
                 "give an ofd, or a signature with its data",
-            ));
+            )
+            .into());
         }
     };
     Ok(archive_answer(crate::archive::create_for(&s, doc).await?))
@@ -138,21 +140,31 @@ pub(crate) async fn verify(
                 (None, Some(h)) => hex::decode(h)
                     .ok()
                     .and_then(|v| eseal_gm::Sm3Digest::from_slice(&v))
-                    .ok_or_else(|| ApiError::invalid("data_sm3", "not an SM3 digest in hex"))?,
+                    .ok_or_else(|| {
+                        Failure::invalid(
+                            "data_sm3",
+                            "不是十六进制的 SM3 摘要",
+                            "not an SM3 digest in hex",
+                        )
+                    })?,
                 _ => {
-                    return Err(ApiError::invalid(
+                    return Err(Failure::invalid(
                         "data",
+                        "分离式签名须提供 data（Base64）或 data_sm3",
                         "a detached signature needs data (base64) or data_sm3",
-                    ));
+                    )
+                    .into());
                 }
             };
             crate::verifying::detached(&s, &b64("signature", sig)?, digest).await?
         }
         _ => {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "ofd",
+                "请提供 ofd，或签名及其原文",
                 "give an ofd, or a signature with its data",
-            ));
+            )
+            .into());
         }
     };
     drop(cancel);

@@ -18,7 +18,7 @@
 //! container.rs: the ZIP rule; package.rs: manifests, generations, create and renew;
 //! verify.rs: the offline check; service.rs: the platform's evidence and TSA.
 
-use crate::problem::ApiError;
+use crate::failure::Failure;
 use crate::state::AppState;
 use eseal_gm::Sm3Digest;
 use eseal_gm::provider::SoftwareVerifier;
@@ -77,9 +77,9 @@ pub(super) fn bad(zh: impl Into<String>, en: impl Into<String>) -> Bad {
     }
 }
 
-impl From<Bad> for ApiError {
+impl From<Bad> for Failure {
     fn from(b: Bad) -> Self {
-        ApiError::invalid("archive", b.en)
+        Failure::invalid("archive", b.zh, b.en)
     }
 }
 

@@ -4,7 +4,7 @@ use super::*;
 
 /// The platform's certificates and current CRLs, and the trust list's active anchors (with
 /// the CRLs of those that name an address, as the online verification fetched them).
-pub(super) async fn platform_evidence(s: &AppState) -> Result<Evidence, ApiError> {
+pub(super) async fn platform_evidence(s: &AppState) -> Result<Evidence, Failure> {
     let now = s.now();
     let trust = s.pki().trust(now)?;
     let mut ev = Evidence::default();
@@ -29,33 +29,42 @@ pub(super) async fn platform_evidence(s: &AppState) -> Result<Evidence, ApiError
     Ok(ev)
 }
 
-pub(super) fn stamper(s: &AppState) -> impl Fn(&[u8]) -> Result<Vec<u8>, ApiError> + '_ {
+pub(super) fn stamper(s: &AppState) -> impl Fn(&[u8]) -> Result<Vec<u8>, Failure> + '_ {
     move |manifest: &[u8]| s.pki().timestamp(manifest, s.now(), s.random())
 }
 
 /// `POST /api/v1/archives`: verifies the document online (it must be PASSED) and packages it
 /// with the report, the platform's certificates and CRLs, each seal's status answer and seal
 /// log proof, under the platform TSA's timestamp.
-pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, ApiError> {
+pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, Failure> {
     let cancel = crate::verifying::CancelOnDrop::default();
     let verified = match doc.kind {
         DocumentKind::Ofd => crate::verifying::ofd(s, doc.bytes.clone(), cancel.flag()).await?,
         DocumentKind::Detached => {
             let data = doc.data.as_ref().map(|d| d.1.as_slice()).ok_or_else(|| {
-                ApiError::invalid("data", "a detached signature is archived with its data")
+                Failure::invalid(
+                    "data",
+                    "分离式签名须与其原文一起归档",
+                    "a detached signature is archived with its data",
+                )
             })?;
             crate::verifying::detached(s, &doc.bytes, Sm3Digest::of(data)).await?
         }
     };
     if verified.is_empty() {
-        return Err(ApiError::unprocessable(
+        return Err(Failure::unprocessable(
             "not_verified",
+            "文档中没有签名，无可保存",
             "the document holds no signature: there is nothing to preserve",
         ));
     }
     if let Some(v) = verified.iter().find(|v| v.indication != Indication::Passed) {
-        return Err(ApiError::unprocessable(
+        return Err(Failure::unprocessable(
             "not_verified",
+            format!(
+                "签名 {} 的验证结论为 {:?}，不是“通过”：只有通过验证的文档才归档（验证报告见 POST /api/v1/verify）",
+                v.id, v.indication
+            ),
             format!(
                 "signature {} is {:?}, not PASSED: only a document that verifies is archived (see POST /api/v1/verify for the report)",
                 v.id, v.indication
@@ -64,7 +73,7 @@ pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, ApiError
     }
     let mut ev = platform_evidence(s).await?;
     let report =
-        serde_json::to_vec_pretty(&verified).map_err(|e| ApiError::internal(e.to_string()))?;
+        serde_json::to_vec_pretty(&verified).map_err(|e| Failure::internal(e.to_string()))?;
     ev.files.push(("report.json".into(), report));
     let mut logged = false;
     for v in &verified {
@@ -73,8 +82,8 @@ pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, ApiError
         let answer = if f.made_here {
             let st = crate::registry::status(s.store(), &f.seal_id, at)
                 .await
-                .map_err(ApiError::from)?;
-            let value = serde_json::to_value(&st).map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(Failure::from)?;
+            let value = serde_json::to_value(&st).map_err(|e| Failure::internal(e.to_string()))?;
             Some(StatusAnswer {
                 id: f.seal_id.clone(),
                 at: rfc(at),
@@ -104,14 +113,14 @@ pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, ApiError
         if let Some(a) = answer {
             let name = format!("status/{}.json", safe_name(&f.seal_id, "seal"));
             let bytes =
-                serde_json::to_vec_pretty(&a).map_err(|e| ApiError::internal(e.to_string()))?;
+                serde_json::to_vec_pretty(&a).map_err(|e| Failure::internal(e.to_string()))?;
             ev.files.push((name, bytes));
         }
         if f.made_here
             && let Ok(p) = crate::transparency::proof_of(s, &f.seal_id).await
         {
             let bytes = serde_json::to_vec_pretty(&p.proof)
-                .map_err(|e| ApiError::internal(e.to_string()))?;
+                .map_err(|e| Failure::internal(e.to_string()))?;
             ev.files.push((
                 format!("transparency/{}.json", safe_name(&f.seal_id, "seal")),
                 bytes,
@@ -123,7 +132,7 @@ pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, ApiError
         let key = eseal_gm::provider::Sm2Signer::public_key(&s.pki().audit_signer());
         let pem = key
             .to_spki_pem()
-            .map_err(|e| ApiError::internal(e.to_string()))?;
+            .map_err(|e| Failure::internal(e.to_string()))?;
         ev.files
             .push(("transparency-key.pem".into(), pem.into_bytes()));
     }
@@ -137,7 +146,7 @@ pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, ApiError
 /// `POST /api/v1/archives/renew`: checks the package as of now with what this platform trusts
 /// (no check may fail: a package whose last timestamp's certificate has expired can no longer
 /// be renewed), then adds the platform's current certificates and CRLs and a new timestamp.
-pub async fn renew_for(s: &AppState, archive: &[u8]) -> Result<Vec<u8>, ApiError> {
+pub async fn renew_for(s: &AppState, archive: &[u8]) -> Result<Vec<u8>, Failure> {
     // Not a package at all: the input is wrong (400), not the package's evidence.
     read_zip(archive)?;
     let now = s.now();
@@ -152,10 +161,11 @@ pub async fn renew_for(s: &AppState, archive: &[u8]) -> Result<Vec<u8>, ApiError
     let bytes = archive.to_vec();
     let report = tokio::task::spawn_blocking(move || verify(&bytes, &opts))
         .await
-        .map_err(|e| ApiError::internal(format!("verification stopped: {e}")))?;
+        .map_err(|e| Failure::internal(format!("verification stopped: {e}")))?;
     if let Some(c) = report.checks.iter().find(|c| c.outcome == Outcome::Failed) {
-        return Err(ApiError::unprocessable(
+        return Err(Failure::unprocessable(
             "not_verified",
+            format!("归档包未通过验证，不予续期：{}", c.detail_zh),
             format!(
                 "the package does not verify, so it is not renewed: {}",
                 c.detail

@@ -17,14 +17,16 @@
 //!   log names the issuer at issuance and on every write made with the token.
 //! * Only SM3 digests of session and token secrets are stored.
 
-use crate::problem::ApiError;
+mod totp;
+pub use totp::{base32, base32_decode, totp_code, totp_step};
+
+use crate::failure::{Failure, Thing};
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use eseal_core::DataKey;
 use eseal_gm::provider::SecureRandom;
 use eseal_store::audit::{ACTOR, Event};
 use eseal_store::{Batch, Column, Record, Store, Versioned};
-use hmac::{KeyInit, Mac};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -120,6 +122,22 @@ impl Role {
             Role::Auditor => "auditor",
             Role::SystemAdmin => "system_admin",
             Role::SecurityAdmin => "security_admin",
+        }
+    }
+
+    /// The name a person reads (中文).
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::Applicant => "申请人",
+            Role::Reviewer => "审核员",
+            Role::Maker => "制章员",
+            Role::Custodian => "印章保管人",
+            Role::Approver => "用印审批人",
+            Role::Holder => "持有人",
+            Role::PoliceOfficer => "公安印章管理员",
+            Role::Auditor => "审计员",
+            Role::SystemAdmin => "系统管理员",
+            Role::SecurityAdmin => "安全管理员",
         }
     }
 }
@@ -291,21 +309,21 @@ impl Caller {
     }
 }
 
-fn random_bytes<const N: usize>(random: &dyn SecureRandom) -> Result<[u8; N], ApiError> {
+fn random_bytes<const N: usize>(random: &dyn SecureRandom) -> Result<[u8; N], Failure> {
     let mut b = [0u8; N];
     random
         .fill(&mut b)
-        .map_err(|e| ApiError::internal(format!("randomness: {e}")))?;
+        .map_err(|e| Failure::internal(format!("randomness: {e}")))?;
     Ok(b)
 }
 
 /// Argon2id hash of a password (PHC string).
-pub fn hash_password(password: &str, random: &dyn SecureRandom) -> Result<String, ApiError> {
+pub fn hash_password(password: &str, random: &dyn SecureRandom) -> Result<String, Failure> {
     let salt: [u8; 16] = random_bytes(random)?;
     argon2::Argon2::default()
         .hash_password_with_salt(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| ApiError::internal(format!("password hashing: {e}")))
+        .map_err(|e| Failure::internal(format!("password hashing: {e}")))
 }
 
 /// [`password_ok`] off the async threads (Argon2id takes tens of milliseconds, and every
@@ -327,7 +345,7 @@ fn password_ok(password: &str, phc: &str) -> bool {
 
 /// The password rules: at least 12 characters from at least three of lower, upper, digit,
 /// other (MLPS level 3 complexity).
-pub fn check_password_policy(password: &str) -> Result<(), ApiError> {
+pub fn check_password_policy(password: &str) -> Result<(), Failure> {
     let classes = [
         password.chars().any(|c| c.is_ascii_lowercase()),
         password.chars().any(|c| c.is_ascii_uppercase()),
@@ -338,75 +356,17 @@ pub fn check_password_policy(password: &str) -> Result<(), ApiError> {
     .filter(|b| **b)
     .count();
     if password.chars().count() < 12 || classes < 3 {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "password",
+            "至少 12 个字符，且包含小写字母、大写字母、数字、符号中的至少三类",
             "at least 12 characters, from at least three of: lower case, upper case, digits, symbols",
         ));
     }
     Ok(())
 }
 
-/// The TOTP code for `secret` at step `step` (RFC 6238 with HMAC-SHA1, 6 digits).
-pub fn totp_code(secret: &[u8], step: i64) -> String {
-    let Ok(mut mac) = hmac::Hmac::<sha1::Sha1>::new_from_slice(secret) else {
-        return String::new();
-    };
-    mac.update(&step.to_be_bytes());
-    let h = mac.finalize().into_bytes();
-    let offset = usize::from(h.get(19).copied().unwrap_or(0) & 0x0f);
-    let bin = h
-        .get(offset..offset + 4)
-        .map(|b| u32::from_be_bytes([b[0] & 0x7f, b[1], b[2], b[3]]))
-        .unwrap_or(0);
-    format!("{:06}", bin % 1_000_000)
-}
-
-/// The TOTP step at `at`.
-pub fn totp_step(at: OffsetDateTime) -> i64 {
-    at.unix_timestamp().div_euclid(TOTP_STEP)
-}
-
-/// RFC 4648 base32 (no padding), as authenticator apps take secrets.
-pub fn base32(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut out = String::new();
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        acc = (acc << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((acc >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(ALPHABET[((acc << (5 - bits)) & 31) as usize]));
-    }
-    out
-}
-
-/// Decodes RFC 4648 base32 (case-insensitive, padding and spaces ignored).
-pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        let v = match c.to_ascii_uppercase() {
-            u @ 'A'..='Z' => u32::from(u) - u32::from('A'),
-            d @ '2'..='7' => u32::from(d) - u32::from('2') + 26,
-            _ => return None,
-        };
-        acc = (acc << 5) | v;
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
-        }
-    }
-    Some(out)
-}
-
 /// A one-time password (to be changed at first use) that meets the password rules.
-pub fn one_time_password(random: &dyn SecureRandom) -> Result<String, ApiError> {
+pub fn one_time_password(random: &dyn SecureRandom) -> Result<String, Failure> {
     let b: [u8; 12] = random_bytes(random)?;
     Ok(format!("Es-{}-9a", base32(&b)))
 }
@@ -420,17 +380,18 @@ pub async fn reset_credentials(
     username: &str,
     now: OffsetDateTime,
     random: &dyn SecureRandom,
-) -> Result<(String, Enrolment), ApiError> {
+) -> Result<(String, Enrolment), Failure> {
     let Some(Versioned {
         record: mut user,
         version,
     }) = store.get::<User>(username).await?
     else {
-        return Err(ApiError::not_found("user", username));
+        return Err(Failure::not_found(Thing::User, username));
     };
     if user.system {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "username",
+            "系统账户没有密码，由安全管理员为其签发令牌",
             "a system account has no password; the security admin issues it a token",
         ));
     }
@@ -473,11 +434,7 @@ pub struct Enrolment {
     pub otpauth_uri: String,
 }
 
-fn seal_secret(
-    key: &DataKey,
-    random: &dyn SecureRandom,
-    secret: &[u8],
-) -> Result<String, ApiError> {
+fn seal_secret(key: &DataKey, random: &dyn SecureRandom, secret: &[u8]) -> Result<String, Failure> {
     let s = eseal_core::material::seal(key, random, secret)?;
     Ok(format!("{}:{}", s.sm3.to_hex(), hex::encode(&s.blob)))
 }
@@ -498,32 +455,40 @@ pub fn new_user(
     system: bool,
     key: &DataKey,
     random: &dyn SecureRandom,
-) -> Result<(User, Enrolment), ApiError> {
+) -> Result<(User, Enrolment), Failure> {
     if !is_username(username) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "username",
+            "1 到 64 个字符，只能使用 a–z、A–Z、0–9、'.'、'_'、'-'",
             "1–64 characters from a–z, A–Z, 0–9, '.', '_', '-'",
         ));
     }
     let display_name = eseal_core::text::name("display_name", display_name, MAX_DISPLAY_NAME)?;
     if roles.is_empty() {
-        return Err(ApiError::invalid("roles", "at least one role"));
+        return Err(Failure::invalid(
+            "roles",
+            "至少一个角色",
+            "at least one role",
+        ));
     }
     if system && (roles.contains(&Role::SystemAdmin) || roles.contains(&Role::SecurityAdmin)) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "roles",
+            "系统（机器）账户不能担任管理员：管理员是以双因素登录的人员",
             "a system (machine) account cannot be an administrator: administrators are people who log in with two factors",
         ));
     }
     if roles.contains(&Role::Auditor) && roles.len() > 1 {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "roles",
+            "审计员角色不能与其他角色兼任（三员分立）",
             "the auditor role cannot be combined with another role (三员分立)",
         ));
     }
     if roles.contains(&Role::SystemAdmin) && roles.contains(&Role::SecurityAdmin) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "roles",
+            "系统管理员和安全管理员须由不同人员担任（三员分立）",
             "system admin and security admin are separate people (三员分立)",
         ));
     }
@@ -564,7 +529,7 @@ pub fn new_user(
 }
 
 /// A fresh bearer secret and its stored session.
-fn new_secret(random: &dyn SecureRandom) -> Result<(String, String), ApiError> {
+fn new_secret(random: &dyn SecureRandom) -> Result<(String, String), Failure> {
     let raw: [u8; 32] = random_bytes(random)?;
     let secret = hex::encode(raw);
     let id = eseal_gm::Sm3Digest::of(secret.as_bytes()).to_hex();
@@ -582,7 +547,7 @@ pub fn is_username(name: &str) -> bool {
 }
 
 /// Logs in with password and TOTP from `source` (the client's address); returns the bearer
-/// secret. Every failure gives the same answer ([`ApiError::login_failed`]), whatever was
+/// secret. Every failure gives the same answer ([`Failure::login_failed`]), whatever was
 /// wrong and whether the account exists or is locked, and costs the same password check.
 /// A wrong password counts towards the account's lockout; a crypto failure (the TOTP secret
 /// does not open) is an internal error and counts for nothing.
@@ -596,7 +561,7 @@ pub async fn login(
     source: &str,
     now: OffsetDateTime,
     random: &dyn SecureRandom,
-) -> Result<String, ApiError> {
+) -> Result<String, Failure> {
     // Inputs are bounded before anything is recorded: a name that cannot be a user name is
     // counted as an unknown user without its text (it may be a password typed in the wrong
     // field, or a flood).
@@ -610,7 +575,7 @@ pub async fn login(
         store
             .commit(&counted("users/(unknown)", "unknown_user"), now)
             .await?;
-        return Err(ApiError::login_failed());
+        return Err(Failure::login_failed());
     }
     let object = format!("users/{username}");
     let Some(Versioned { record: user, .. }) = store.get::<User>(username).await? else {
@@ -619,7 +584,7 @@ pub async fn login(
         store
             .commit(&counted("users/(unknown)", "unknown_user"), now)
             .await?;
-        return Err(ApiError::login_failed());
+        return Err(Failure::login_failed());
     };
     let refusal = |user: &User| {
         if user.disabled || user.system {
@@ -633,10 +598,10 @@ pub async fn login(
     if let Some(why) = refusal(&user) {
         let _ = password_check(password, DUMMY_HASH).await;
         store.commit(&counted(&object, why), now).await?;
-        return Err(ApiError::login_failed());
+        return Err(Failure::login_failed());
     }
     let secret = totp_secret(&user, key).ok_or_else(|| {
-        ApiError::internal(format!(
+        Failure::internal(format!(
             "the TOTP secret of {username} does not open with the data key (damaged record, or another data key)"
         ))
     })?;
@@ -650,11 +615,11 @@ pub async fn login(
             version,
         }) = store.get::<User>(username).await?
         else {
-            return Err(ApiError::login_failed());
+            return Err(Failure::login_failed());
         };
         if let Some(why) = refusal(&user) {
             store.commit(&counted(&object, why), now).await?;
-            return Err(ApiError::login_failed());
+            return Err(Failure::login_failed());
         }
         let totp_step_ok = (step - 1..=step + 1)
             .find(|s| *s > user.totp_last_step && totp_code(&secret, *s) == totp.trim());
@@ -674,7 +639,7 @@ pub async fn login(
                     now,
                 )
                 .await?;
-            return Err(ApiError::totp_replayed());
+            return Err(Failure::totp_replayed());
         }
         let mut batch = Batch::new();
         let outcome = if password_right && let Some(s) = totp_step_ok {
@@ -717,7 +682,7 @@ pub async fn login(
                     &format!("until={}{from}", user.locked_until),
                 );
             }
-            Err(ApiError::login_failed())
+            Err(Failure::login_failed())
         };
         // The user who logged in is the actor of their own login.
         let committed = match &outcome {
@@ -734,7 +699,7 @@ pub async fn login(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::internal(format!(
+    Err(Failure::internal(format!(
         "login of {username}: the account changed {LOGIN_RETRIES} times while it was recorded"
     )))
 }
@@ -753,10 +718,11 @@ pub async fn issue_token(
     days: i64,
     now: OffsetDateTime,
     random: &dyn SecureRandom,
-) -> Result<(String, Session), ApiError> {
+) -> Result<(String, Session), Failure> {
     if !(1..=TOKEN_MAX_DAYS).contains(&days) {
-        return Err(ApiError::invalid(
+        return Err(Failure::invalid(
             "days",
+            format!("令牌有效期为 1 到 {TOKEN_MAX_DAYS} 天"),
             format!("a token lasts 1 to {TOKEN_MAX_DAYS} days"),
         ));
     }
@@ -764,17 +730,22 @@ pub async fn issue_token(
     let user = store
         .get::<User>(username)
         .await?
-        .ok_or_else(|| ApiError::not_found("user", username))?;
+        .ok_or_else(|| Failure::not_found(Thing::User, username))?;
     if !user.record.system {
-        return Err(ApiError::unprocessable(
+        return Err(Failure::unprocessable(
             "not_a_system_account",
+            format!("{username} 是个人账户：API 令牌只签发给系统（机器）账户，个人请登录使用"),
             format!(
                 "{username} is a person's account: API tokens are only for system (machine) accounts; a person logs in"
             ),
         ));
     }
     if user.record.disabled {
-        return Err(ApiError::conflict("user_disabled", "the user is disabled"));
+        return Err(Failure::conflict(
+            "user_disabled",
+            "该用户已停用",
+            "the user is disabled",
+        ));
     }
     let (secret, id) = new_secret(random)?;
     let session = Session {
@@ -793,7 +764,7 @@ pub async fn issue_token(
 }
 
 /// Every API token, newest first (at most `limit`).
-pub async fn tokens(store: &Store, limit: i64) -> Result<Vec<Session>, ApiError> {
+pub async fn tokens(store: &Store, limit: i64) -> Result<Vec<Session>, Failure> {
     let mut v: Vec<Session> = store
         .find::<Session>("kind", "token", limit)
         .await?
@@ -809,7 +780,7 @@ pub async fn revoke_token(
     store: &Store,
     id: &str,
     now: OffsetDateTime,
-) -> Result<Session, ApiError> {
+) -> Result<Session, Failure> {
     let found = if id.len() == 64 {
         store.get::<Session>(id).await?.filter(|s| s.record.token)
     } else {
@@ -817,8 +788,9 @@ pub async fn revoke_token(
         let mut matching = all.into_iter().filter(|s| s.record.short_id() == id);
         let first = matching.next();
         if matching.next().is_some() {
-            return Err(ApiError::invalid(
+            return Err(Failure::invalid(
                 "id",
+                "有多个令牌与之匹配：请给出完整的令牌编号",
                 "ambiguous: give the whole token id",
             ));
         }
@@ -829,7 +801,7 @@ pub async fn revoke_token(
         version,
     }) = found
     else {
-        return Err(ApiError::not_found("token", id));
+        return Err(Failure::not_found(Thing::Token, id));
     };
     if !session.ended {
         session.ended = true;
@@ -848,17 +820,18 @@ pub async fn set_disabled(
     username: &str,
     disabled: bool,
     now: OffsetDateTime,
-) -> Result<User, ApiError> {
+) -> Result<User, Failure> {
     if disabled && by == username {
-        return Err(ApiError::unprocessable(
+        return Err(Failure::unprocessable(
             "forbidden",
+            "任何人都不能停用自己的账户",
             "nobody disables their own account",
         ));
     }
     let mut u = store
         .get::<User>(username)
         .await?
-        .ok_or_else(|| ApiError::not_found("user", username))?;
+        .ok_or_else(|| Failure::not_found(Thing::User, username))?;
     if u.record.disabled != disabled {
         u.record.disabled = disabled;
         store
@@ -870,11 +843,11 @@ pub async fn set_disabled(
 
 /// Unlocks a locked account (the security admin through the API, an operator through
 /// `eseal user unlock`; the audit entry's actor says which).
-pub async fn unlock(store: &Store, username: &str, now: OffsetDateTime) -> Result<User, ApiError> {
+pub async fn unlock(store: &Store, username: &str, now: OffsetDateTime) -> Result<User, Failure> {
     let mut u = store
         .get::<User>(username)
         .await?
-        .ok_or_else(|| ApiError::not_found("user", username))?;
+        .ok_or_else(|| Failure::not_found(Thing::User, username))?;
     u.record.locked_until = 0;
     u.record.failures = 0;
     store
@@ -888,44 +861,56 @@ pub async fn authenticate(
     store: &Store,
     secret: &str,
     now: OffsetDateTime,
-) -> Result<Caller, ApiError> {
+) -> Result<Caller, Failure> {
     let id = eseal_gm::Sm3Digest::of(secret.trim().as_bytes()).to_hex();
     let Some(Versioned {
         record: mut session,
         version,
     }) = store.get::<Session>(&id).await?
     else {
-        return Err(ApiError::unauthenticated("unknown or expired session"));
+        return Err(Failure::unauthenticated(
+            "会话不存在或已过期",
+            "unknown or expired session",
+        ));
     };
     let t = now.unix_timestamp();
     if session.ended {
-        return Err(ApiError::unauthenticated("the session has ended"));
+        return Err(Failure::unauthenticated(
+            "会话已结束",
+            "the session has ended",
+        ));
     }
     if !session.token
         && (t - session.last_seen > IDLE_TIMEOUT.whole_seconds()
             || t - session.created > SESSION_MAX.whole_seconds())
     {
-        return Err(ApiError::unauthenticated(
+        return Err(Failure::unauthenticated(
+            "会话已超时，请重新登录",
             "the session timed out; log in again",
         ));
     }
     if session.token && t >= session.token_expiry() {
-        return Err(ApiError::unauthenticated(
+        return Err(Failure::unauthenticated(
+            "API 令牌已过期，请向安全管理员申请新令牌",
             "the API token has expired; ask the security admin for a new one",
         ));
     }
     let user = store
         .get::<User>(&session.user_id)
         .await?
-        .ok_or_else(|| ApiError::unauthenticated("the user no longer exists"))?
+        .ok_or_else(|| Failure::unauthenticated("该用户已不存在", "the user no longer exists"))?
         .record;
     if user.disabled {
-        return Err(ApiError::unauthenticated("the user is disabled"));
+        return Err(Failure::unauthenticated(
+            "该用户已停用",
+            "the user is disabled",
+        ));
     }
     if session.token != user.system {
         // A token for a person's account (issued before tokens were limited to system
         // accounts), or a login session of a system account: neither is honoured.
-        return Err(ApiError::unauthenticated(
+        return Err(Failure::unauthenticated(
+            "该凭据对此账户无效：个人用登录，系统用令牌",
             "this credential is not valid for this account; a person logs in, a system uses a token",
         ));
     }
@@ -951,7 +936,7 @@ pub async fn authenticate(
 }
 
 /// Ends a session.
-pub async fn logout(store: &Store, secret: &str, now: OffsetDateTime) -> Result<(), ApiError> {
+pub async fn logout(store: &Store, secret: &str, now: OffsetDateTime) -> Result<(), Failure> {
     let id = eseal_gm::Sm3Digest::of(secret.trim().as_bytes()).to_hex();
     if let Some(Versioned {
         record: mut s,

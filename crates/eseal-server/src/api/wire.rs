@@ -6,7 +6,9 @@
 //! zero content length, and nothing else) with the same status and a problem body. The
 //! service's own responses always carry a body when they are errors, so none is touched.
 
-use crate::problem::ApiError;
+use crate::api::problem::{ApiError, kind_of};
+use crate::failure::Failure;
+use eseal_core::Text;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -63,13 +65,22 @@ pub struct Problems<S> {
 fn replacement(head: &[u8]) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(head).ok()?;
     let rest = text.strip_prefix("HTTP/1.1 ")?;
-    let (status, detail) = match rest.get(..4)? {
-        "400 " => (400, "the request could not be parsed as HTTP/1.1"),
+    let (status, zh, detail) = match rest.get(..4)? {
+        "400 " => (
+            400,
+            "请求无法按 HTTP/1.1 解析",
+            "the request could not be parsed as HTTP/1.1",
+        ),
         "414 " => (
             414,
+            "请求地址超过 64 KiB（服务最多读取 8 KiB）",
             "the request target is longer than 64 KiB (the service reads at most 8 KiB)",
         ),
-        "431 " => (431, "the request's header fields are too large"),
+        "431 " => (
+            431,
+            "请求头过大",
+            "the request's header fields are too large",
+        ),
         _ => return None,
     };
     // Exactly an automatic answer: a status line, `connection: close`, content-length 0, a
@@ -97,12 +108,10 @@ fn replacement(head: &[u8]) -> Option<Vec<u8>> {
         _ => "headers_too_large",
     };
     let body = serde_json::to_vec(
-        &ApiError {
+        &ApiError::with_status(
             status,
-            code,
-            detail: detail.into(),
-            field: None,
-        }
+            Failure::new(kind_of(status), code, Text::new(zh, detail)),
+        )
         .problem(false),
     )
     .ok()?;

@@ -4,11 +4,13 @@
 //! `Retry-After`. The client's address is the TCP peer's, or — when the peer is a configured
 //! reverse proxy — the nearest address in `X-Forwarded-For` that is not one.
 
-use crate::problem::ApiError;
+use crate::api::problem::ApiError;
+use crate::failure::{Failure, Kind};
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use eseal_core::Text;
 use governor::{Quota, RateLimiter};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -164,12 +166,14 @@ pub async fn limit(
     if let Some(class) = class
         && let Err(wait) = limiters.check(class, client)
     {
-        let mut resp = ApiError {
-            status: 429,
-            code: "rate_limited",
-            detail: format!("too many requests from {client}; retry after {wait} s"),
-            field: None,
-        }
+        let mut resp = ApiError::from(Failure::new(
+            Kind::RateLimited,
+            "rate_limited",
+            Text::new(
+                format!("来自 {client} 的请求过多，请 {wait} 秒后再试"),
+                format!("too many requests from {client}; retry after {wait} s"),
+            ),
+        ))
         .into_response();
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(wait));
@@ -187,13 +191,15 @@ pub const MAX_URI: usize = 8 * 1024;
 pub async fn uri_length(req: Request, next: Next) -> Response {
     let len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
     if len > MAX_URI {
-        return ApiError {
-            status: 414,
-            code: "uri_too_long",
-            detail: format!("the request target is {len} bytes, at most {MAX_URI}"),
-            field: None,
-        }
-        .into_response();
+        let failure = Failure::new(
+            Kind::TooLarge,
+            "uri_too_long",
+            Text::new(
+                format!("请求地址长 {len} 字节，最多 {MAX_URI} 字节"),
+                format!("the request target is {len} bytes, at most {MAX_URI}"),
+            ),
+        );
+        return ApiError::with_status(414, failure).into_response();
     }
     next.run(req).await
 }

@@ -9,42 +9,82 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use eseal_core::DomainError;
+use eseal_core::{DomainError, Text};
 use eseal_store::StoreError;
-use serde::Serialize;
 
-/// An API error.
+use crate::failure::{Failure, Kind};
+
+/// An API error: a [`Failure`] of the service layer as HTTP sees it. The JSON API is the
+/// only place one is made; [`From<Failure>`] decides the status code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{code}: {detail}")]
+#[error("{failure}")]
 pub struct ApiError {
-    /// HTTP status.
-    pub status: u16,
-    /// Stable machine-readable code.
-    pub code: &'static str,
-    /// What was wrong, and where.
-    pub detail: String,
-    /// The input field at fault, when one is.
-    pub field: Option<String>,
+    status: u16,
+    failure: Failure,
 }
 
-/// The body.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct Problem {
-    /// A URI naming the problem type.
-    #[serde(rename = "type")]
-    pub type_: String,
-    /// A short human title (zh-CN or en).
-    pub title: &'static str,
-    /// HTTP status.
-    pub status: u16,
-    /// Stable code.
-    pub code: &'static str,
-    /// Detail.
-    pub detail: String,
-    /// Field.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+impl From<Failure> for ApiError {
+    fn from(failure: Failure) -> Self {
+        Self {
+            status: status_of(failure.kind),
+            failure,
+        }
+    }
 }
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        Failure::from(e).into()
+    }
+}
+
+impl From<crate::registry::RegistryError> for ApiError {
+    fn from(e: crate::registry::RegistryError) -> Self {
+        Failure::from(e).into()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        Failure::from(e).into()
+    }
+}
+
+/// The HTTP status of each kind of failure.
+pub fn status_of(kind: Kind) -> u16 {
+    match kind {
+        Kind::Invalid => 400,
+        Kind::Unauthenticated => 401,
+        Kind::Forbidden => 403,
+        Kind::NotFound => 404,
+        Kind::Conflict => 409,
+        Kind::TooLarge => 413,
+        Kind::Unprocessable => 422,
+        Kind::Locked => 423,
+        Kind::RateLimited => 429,
+        Kind::Internal | Kind::Startup => 500,
+        Kind::Unavailable => 502,
+    }
+}
+
+/// The kind of failure an HTTP status stands for (axum's own rejections, the wire guard).
+pub fn kind_of(status: u16) -> Kind {
+    match status {
+        401 => Kind::Unauthenticated,
+        403 => Kind::Forbidden,
+        404 => Kind::NotFound,
+        405 | 409 => Kind::Conflict,
+        413 | 414 | 431 => Kind::TooLarge,
+        415 | 422 => Kind::Unprocessable,
+        423 => Kind::Locked,
+        429 => Kind::RateLimited,
+        500 => Kind::Internal,
+        502..=504 => Kind::Unavailable,
+        _ => Kind::Invalid,
+    }
+}
+
+pub use crate::views::Problem;
 
 /// Every code with its Chinese and English titles. The OpenAPI document lists them.
 pub const CODES: &[(&str, &str, &str)] = &[
@@ -153,6 +193,53 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "服务拒绝启动",
         "The service refused to start",
     ),
+    ("wrong_pin", "PIN 错误", "Wrong PIN"),
+    ("seal_locked", "印章已锁定", "Seal locked"),
+    (
+        "signing_session_ended",
+        "签章会话已结束",
+        "The signing session has ended",
+    ),
+    (
+        "not_the_holder",
+        "只有持有人可以使用该印章",
+        "Only the holder uses this seal",
+    ),
+    (
+        "not_the_custodian",
+        "只有本单位的印章保管人可以使用该印章",
+        "Only a custodian of its organisation uses this seal",
+    ),
+    (
+        "use_not_approved",
+        "用印未获批准",
+        "This use is not approved",
+    ),
+    (
+        "out_of_scope",
+        "超出授权范围",
+        "Outside the authorised scope",
+    ),
+    (
+        "seal_not_valid",
+        "印章当前不可用",
+        "The seal is not valid now",
+    ),
+    (
+        "signature_invalid",
+        "签名值验证不通过",
+        "The signature does not verify",
+    ),
+    (
+        "invalid_document",
+        "文档无法签章",
+        "The document cannot be signed",
+    ),
+    (
+        "log_rewritten",
+        "日志与已签名的检查点不一致",
+        "The log no longer matches its signed checkpoints",
+    ),
     ("internal", "服务器内部错误", "Internal server error"),
 ];
 
@@ -165,132 +252,31 @@ fn title(code: &str, english: bool) -> &'static str {
 }
 
 impl ApiError {
-    fn new(status: u16, code: &'static str, detail: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            detail: detail.into(),
-            field: None,
-        }
+    /// A failure HTTP itself found (a rejected body, a malformed request), with its status.
+    pub fn with_status(status: u16, failure: Failure) -> Self {
+        Self { status, failure }
     }
 
-    /// 400 invalid_input for `field`.
-    pub fn invalid(field: &str, detail: impl Into<String>) -> Self {
-        Self {
-            field: Some(field.to_owned()),
-            ..Self::new(400, "invalid_input", detail)
-        }
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
     }
 
-    /// 401.
-    pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(401, "unauthenticated", detail)
-    }
-
-    /// 401 login_failed (the same for every wrong factor).
-    pub fn login_failed() -> Self {
-        Self::new(
-            401,
-            "login_failed",
-            "wrong user name, password or one-time code",
-        )
-    }
-
-    /// 401 totp_replayed: the right password with a one-time code already used.
-    pub fn totp_replayed() -> Self {
-        Self::new(
-            401,
-            "totp_replayed",
-            "this one-time code was already used: wait for the next code (a new one every 30 s) and log in again",
-        )
-    }
-
-    /// 423 account_locked.
-    pub fn locked(until_unix: i64) -> Self {
-        let until = time::OffsetDateTime::from_unix_timestamp(until_unix)
-            .ok()
-            .and_then(|t| {
-                t.format(&time::format_description::well_known::Rfc3339)
-                    .ok()
-            })
-            .unwrap_or_default();
-        Self::new(
-            423,
-            "account_locked",
-            format!("too many failed logins; locked until {until}"),
-        )
-    }
-
-    /// 403 forbidden_role.
-    pub fn forbidden_role(detail: impl Into<String>) -> Self {
-        Self::new(403, "forbidden_role", detail)
-    }
-
-    /// 404.
-    pub fn not_found(what: &str, id: &str) -> Self {
-        Self::new(404, "not_found", format!("{what} {id:?} not found"))
-    }
-
-    /// 409 with a code.
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(409, code, detail)
-    }
-
-    /// 422 with a code (a rule about the content, e.g. a certificate).
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(422, code, detail)
-    }
-
-    /// 502 connector_failed.
-    pub fn connector(detail: impl Into<String>) -> Self {
-        Self::new(502, "connector_failed", detail)
-    }
-
-    /// 500; the detail is logged, the client gets a generic one.
-    pub fn internal(detail: impl Into<String>) -> Self {
-        let detail = detail.into();
-        eprintln!("internal error: {detail}");
-        Self::new(500, "internal", "internal error; see the server log")
-    }
-
-    /// The service refuses to start: `detail` tells the operator what is wrong and what to
-    /// do (never sent to a client).
-    pub fn startup(detail: impl Into<String>) -> Self {
-        Self::new(500, "refused_to_start", detail)
+    /// The failure.
+    pub fn failure(&self) -> &Failure {
+        &self.failure
     }
 
     /// The body in the language asked for.
     pub fn problem(&self, english: bool) -> Problem {
+        let f = &self.failure;
         Problem {
-            type_: format!("https://eseal.invalid/problems/{}", self.code),
-            title: title(self.code, english),
+            type_: format!("https://eseal.invalid/problems/{}", f.code),
+            title: title(f.code, english),
             status: self.status,
-            code: self.code,
-            detail: self.detail.clone(),
-            field: self.field.clone(),
-        }
-    }
-}
-
-impl From<DomainError> for ApiError {
-    fn from(e: DomainError) -> Self {
-        match &e {
-            DomainError::IllegalTransition { .. } => {
-                Self::new(409, "illegal_transition", e.to_string())
-            }
-            DomainError::Forbidden(_) => Self::new(422, "forbidden", e.to_string()),
-            DomainError::Invalid { field, why } => Self::invalid(field, why.clone()),
-            _ => Self::new(400, "invalid_input", e.to_string()),
-        }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match &e {
-            StoreError::Conflict { .. } => Self::conflict("conflict", e.to_string()),
-            StoreError::Exists { .. } => Self::conflict("exists", e.to_string()),
-            _ => Self::internal(e.to_string()),
+            code: f.code,
+            detail: f.detail.in_lang(!english).to_owned(),
+            field: f.field.clone(),
         }
     }
 }
@@ -310,7 +296,7 @@ pub fn wants_english(req: &Request) -> bool {
 }
 
 fn render(err: &ApiError, english: bool) -> Response {
-    let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut out = (status, Json(err.problem(english))).into_response();
     out.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -392,25 +378,77 @@ pub async fn localize(req: Request, next: Next) -> Response {
         StatusCode::NOT_FOUND => "not_found",
         _ => return resp,
     };
-    let detail = match axum::body::to_bytes(resp.into_body(), 64 * 1024).await {
-        Ok(b) if !b.is_empty() => plain(&String::from_utf8_lossy(&b)),
+    let (code, en) = match axum::body::to_bytes(resp.into_body(), 64 * 1024).await {
+        Ok(b) if !b.is_empty() => (code, plain(&String::from_utf8_lossy(&b))),
         // A body over the limit while reading it is itself the error.
-        Err(_) => "request body too large".to_owned(),
-        _ => status.canonical_reason().unwrap_or("error").to_owned(),
-    };
-    render(
-        &ApiError {
-            status: status.as_u16(),
+        Err(_) => ("payload_too_large", "request body too large".to_owned()),
+        _ => (
             code,
-            detail,
-            field: None,
-        },
-        english,
-    )
+            status.canonical_reason().unwrap_or("error").to_owned(),
+        ),
+    };
+    let zh = match code {
+        "payload_too_large" => "请求体超过该接口允许的大小".to_owned(),
+        "method_not_allowed" => "该地址不支持此请求方法".to_owned(),
+        "unsupported_media_type" => "不支持该内容类型（Content-Type），请按接口说明发送".to_owned(),
+        "not_found" => "没有这个地址".to_owned(),
+        // The parser's message names the field and position; it stays as it is.
+        _ => format!("请求体不是该接口要求的 JSON：{en}"),
+    };
+    let failure = Failure::new(kind_of(status.as_u16()), code, Text::new(zh, en));
+    render(&ApiError::with_status(status.as_u16(), failure), english)
 }
 
 /// A result whose error is an [`ApiError`].
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod code_tests {
+    /// Every code a failure is made with has its titles in [`super::CODES`] (else a client
+    /// reads the fallback title 错误).
+    #[test]
+    fn every_code_has_a_title() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![src];
+        let mut missing = Vec::new();
+        while let Some(p) = files.pop() {
+            if p.is_dir() {
+                for e in std::fs::read_dir(&p).unwrap() {
+                    files.push(e.unwrap().path());
+                }
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            for ctor in [
+                "Failure::new(",
+                "Failure::forbidden(",
+                "Failure::conflict(",
+                "Failure::unprocessable(",
+            ] {
+                for (at, _) in text.match_indices(ctor) {
+                    let rest = &text[at + ctor.len()..];
+                    let rest = rest.trim_start();
+                    let rest = match rest.strip_prefix("Kind::") {
+                        Some(r) => r.split_once(',').map_or("", |(_, r)| r.trim_start()),
+                        None => rest,
+                    };
+                    let Some(code) = rest.strip_prefix('"').and_then(|r| r.split_once('"')) else {
+                        continue;
+                    };
+                    if code.0.is_empty()
+                        || !code.0.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                    {
+                        continue;
+                    }
+                    if !super::CODES.iter().any(|(c, _, _)| *c == code.0) {
+                        missing.push(format!("{}: {}", p.display(), code.0));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "codes without titles: {missing:?}");
+    }
+}
 
 #[cfg(test)]
 mod plain_tests {

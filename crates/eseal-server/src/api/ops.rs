@@ -9,7 +9,7 @@
 //!   route and status, their total time, signatures made, filings pending, near their
 //!   deadline and overdue, each log's checkpoint age, verifications abandoned by their client.
 
-use crate::problem::ApiError;
+use crate::api::problem::ApiError;
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;

@@ -1,0 +1,133 @@
+//! The accounts service: users, their roles and logins (R-SEC-1, R-SEC-2; 三员分立).
+
+use super::roles::*;
+use crate::access::require;
+use crate::auth::{Caller, Enrolment, Role};
+use crate::failure::{Failure, Result};
+use crate::state::AppState;
+use eseal_store::Batch;
+use serde::Deserialize;
+
+/// The accounts service. Made by [`AppState::accounts`].
+#[derive(Clone, Copy)]
+pub struct Accounts<'a> {
+    s: &'a AppState,
+}
+
+/// A new user account.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+pub struct NewUser {
+    /// Login name.
+    pub username: String,
+    /// The name shown; for a holder, their registered name.
+    pub display_name: String,
+    /// Roles (三员分立 is checked).
+    pub roles: Vec<Role>,
+    /// Initial password (people); empty for system accounts.
+    #[serde(default)]
+    pub password: String,
+    /// A system (machine) account: no password, an API token instead.
+    #[serde(default)]
+    pub system: bool,
+    /// Links the account to a person (holders of personal and position seals).
+    pub citizen_id: Option<String>,
+    /// Links a custodian or approver to their organisation (USCC).
+    pub organisation_code: Option<String>,
+}
+
+impl std::fmt::Debug for Accounts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Accounts")
+    }
+}
+
+impl AppState {
+    /// The accounts service acting on this state.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts { s: self }
+    }
+}
+
+impl Accounts<'_> {
+    /// Creates a user; the TOTP enrolment is returned this once. A citizen ID registers the
+    /// person under the display name, or must match the name already registered.
+    pub async fn create_user(&self, actor: &Caller, new: NewUser) -> Result<Enrolment> {
+        require(actor, MANAGE_USERS)?;
+        let s = self.s;
+        let (mut user, enrolment) = crate::auth::new_user(
+            &new.username,
+            &new.display_name,
+            &new.roles,
+            &new.password,
+            new.system,
+            s.data_key(),
+            s.random(),
+        )?;
+        let mut batch = Batch::new();
+        if let Some(id) = &new.citizen_id {
+            let person = eseal_core::Person::new(id, &user.display_name)?;
+            match s
+                .store()
+                .get::<eseal_core::Person>(&person.citizen_id)
+                .await?
+            {
+                Some(known) if known.record.name != person.name => {
+                    return Err(Failure::invalid(
+                        "display_name",
+                        format!(
+                            "身份号码 {} 登记的姓名为 {:?}；持有人的显示名须为其登记姓名",
+                            known.record.masked_id(),
+                            known.record.name
+                        ),
+                        format!(
+                            "citizen ID {} is registered as {:?}; a holder's display name is their registered name",
+                            known.record.masked_id(),
+                            known.record.name
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    batch.insert(&person)?;
+                }
+            }
+            user.citizen_id = Some(person.citizen_id);
+        }
+        if let Some(code) = &new.organisation_code {
+            user.organisation_code = Some(eseal_core::Organisation::new(code, "-", None)?.uscc);
+        }
+        batch.insert(&user)?;
+        s.store().commit(&batch, s.now()).await?;
+        Ok(enrolment)
+    }
+
+    /// Logs a person in with password and TOTP code from `source` (an address, for the
+    /// audit log); returns the session's secret, which [`Accounts::caller`] turns into the
+    /// acting user.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        totp: &str,
+        source: &str,
+    ) -> Result<String> {
+        let s = self.s;
+        crate::auth::login(
+            s.store(),
+            s.data_key(),
+            username,
+            password,
+            totp,
+            source,
+            s.now(),
+            s.random(),
+        )
+        .await
+    }
+
+    /// The acting user of a session or API token secret (idle timeout, expiry, disabled
+    /// accounts checked).
+    pub async fn caller(&self, secret: &str) -> Result<Caller> {
+        crate::auth::authenticate(self.s.store(), secret, self.s.now()).await
+    }
+}

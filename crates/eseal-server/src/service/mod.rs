@@ -1,0 +1,96 @@
+//! The service layer (issue 17 item 1): the platform's operations as functions of services
+//! that take typed input and the acting user, check what that user may do, and return typed
+//! output or a [`Failure`](crate::failure::Failure). Nothing here knows HTTP: no axum, no JSON
+//! bodies, no status codes. The JSON API (`crate::api`) and the web console call the same
+//! functions, so each rule — a role, an ownership check, a limit — is written once, here.
+//!
+//! A service is a borrowed view of the [`AppState`](crate::state::AppState), made by one of
+//! its methods: [`registry`](crate::state::AppState::registry) for applications, review and
+//! making, [`accounts`](crate::state::AppState::accounts) for users and logins. The outside systems it needs (the CA, the TSA, the police and national
+//! connectors, the HSM, the clock) reach it through the state's ports.
+//!
+//! Making a seal from Rust, without HTTP (what the console does):
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use eseal_core::{MaterialKind, SealKind};
+//! use eseal_server::service::{KeyChoice, MakeSeal, NewApplication};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let running = eseal_server::fixture::start(dir.path().join("data")).await.unwrap();
+//! let staff = eseal_server::fixture::staff(&running).await.unwrap();
+//! let registry = running.state.registry();
+//!
+//! // The applicant applies for the holder's personal seal, with the ID card attached…
+//! let app = registry
+//!     .create_application(
+//!         &staff.applicant,
+//!         NewApplication {
+//!             kind: SealKind::Personal,
+//!             seal_name: eseal_server::fixture::HOLDER_NAME.into(),
+//!             organisation_code: None,
+//!             holder_id: Some(eseal_server::fixture::HOLDER_ID.into()),
+//!             purpose: eseal_core::Purpose::New,
+//!         },
+//!     )
+//!     .await
+//!     .unwrap();
+//! let card = registry.upload_material(&staff.applicant, b"ID card").await.unwrap();
+//! registry
+//!     .add_material(&staff.applicant, &app.id, MaterialKind::HolderId, &card.sm3)
+//!     .await
+//!     .unwrap();
+//! registry.submit(&staff.applicant, &app.id).await.unwrap();
+//!
+//! // …the applicant may not approve it (the service checks the role)…
+//! let refused = registry.approve(&staff.applicant, &app.id).await.unwrap_err();
+//! assert_eq!(refused.code, "forbidden_role");
+//! assert!(refused.detail.zh.contains("无权"));
+//!
+//! // …the reviewer approves, and the maker makes the seal with a platform-held key.
+//! registry.approve(&staff.reviewer, &app.id).await.unwrap();
+//! let made = registry
+//!     .make(
+//!         &staff.maker,
+//!         &app.id,
+//!         MakeSeal {
+//!             key: KeyChoice::Platform,
+//!             certificate: None,
+//!             impression: Some(include_bytes!("../../../../testdata/image/square.png").to_vec()),
+//!             pin: Some("480213".into()),
+//!         },
+//!     )
+//!     .await
+//!     .unwrap();
+//! assert_eq!(made.seal.name, eseal_server::fixture::HOLDER_NAME);
+//! running.abort();
+//! # });
+//! ```
+
+mod accounts;
+mod registry;
+
+pub use accounts::{Accounts, NewUser};
+pub use registry::{KeyChoice, MakeSeal, NewApplication, Registry};
+
+/// Who may do what: the role list of each operation, written once. The services check it;
+/// the JSON API's endpoint table names the same constants (so the router refuses early and
+/// the OpenAPI document says who may call).
+pub mod roles {
+    use crate::auth::Role::{self, *};
+
+    /// Upload an identity material.
+    pub const UPLOAD_MATERIAL: &[Role] = &[Applicant, Maker, Holder, Custodian];
+    /// Read a material (decrypted) for review or making.
+    pub const READ_MATERIAL: &[Role] = &[Reviewer, Maker];
+    /// Create, complete and submit one's own applications.
+    pub const APPLY: &[Role] = &[Applicant];
+    /// Read applications (applicants their own).
+    pub const READ_APPLICATIONS: &[Role] = &[Applicant, Reviewer, Maker, Auditor];
+    /// Approve or reject applications.
+    pub const REVIEW: &[Role] = &[Reviewer];
+    /// Make the seal of an approved application.
+    pub const MAKE: &[Role] = &[Maker];
+    /// Create users and change their roles.
+    pub const MANAGE_USERS: &[Role] = &[SystemAdmin];
+}

@@ -1,0 +1,409 @@
+//! The registry service's applications: identity materials, applications (申请), their review
+//! (审核) and the making (制章) of the seal (R-APP-1, R-REV-1, R-MAKE-1..4, R-CHG-1).
+
+use super::roles::*;
+use crate::access::require;
+use crate::auth::{Caller, Role};
+use crate::failure::{Failure, Result, Thing};
+use crate::making::{self, KeySource, MakeInput};
+use crate::state::AppState;
+use crate::{registry, views};
+use eseal_core::{
+    Application, ApplicationState, DomainError, Material, MaterialKind, Purpose, RevocationReason,
+    Seal, SealKind, SealState,
+};
+use serde::Deserialize;
+
+/// The registry: applications, review and making. Made by [`AppState::registry`].
+#[derive(Clone, Copy)]
+pub struct Registry<'a> {
+    s: &'a AppState,
+}
+
+/// A new application (a draft).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+pub struct NewApplication {
+    /// The kind of seal.
+    pub kind: SealKind,
+    /// The name on the seal (印文).
+    pub seal_name: String,
+    /// The organisation's USCC (official and position seals).
+    pub organisation_code: Option<String>,
+    /// The holder's citizen ID (position and personal seals).
+    pub holder_id: Option<String>,
+    /// New, change, renewal …
+    #[serde(default = "new_purpose")]
+    pub purpose: Purpose,
+}
+
+fn new_purpose() -> Purpose {
+    Purpose::New
+}
+
+/// Where the key of a seal being made comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyChoice {
+    /// The platform makes the key and keeps it under the holder's PIN; the CA certifies it.
+    Platform,
+    /// The holder's device (USB key) holds it; its certificate is given.
+    Device,
+}
+
+/// How to make the seal of an approved application.
+#[derive(Debug, Clone)]
+pub struct MakeSeal {
+    /// Where the key comes from.
+    pub key: KeyChoice,
+    /// The device's certificate (PEM or DER), for [`KeyChoice::Device`] only.
+    pub certificate: Option<Vec<u8>>,
+    /// The applicant's impression (PNG/JPEG), compared with the registered one or used as is.
+    pub impression: Option<Vec<u8>>,
+    /// For a platform-held key: the initial PIN handed to the holder.
+    pub pin: Option<String>,
+}
+
+const APPLICATION_STATES: [&str; 5] = ["draft", "submitted", "rejected", "approved", "made"];
+
+impl std::fmt::Debug for Registry<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Registry")
+    }
+}
+
+impl AppState {
+    /// The registry service acting on this state.
+    pub fn registry(&self) -> Registry<'_> {
+        Registry { s: self }
+    }
+}
+
+fn staff(c: &Caller) -> bool {
+    c.has(Role::Reviewer) || c.has(Role::Maker) || c.has(Role::Auditor)
+}
+
+impl Registry<'_> {
+    /// Stores an identity material, encrypted, under its SM3; the same file stored twice is
+    /// one material.
+    pub async fn upload_material(
+        &self,
+        actor: &Caller,
+        file: &[u8],
+    ) -> Result<views::StoredMaterial> {
+        require(actor, UPLOAD_MATERIAL)?;
+        if file.is_empty() {
+            return Err(Failure::invalid(
+                "body",
+                "材料文件为空",
+                "the material file is empty",
+            ));
+        }
+        let s = self.s;
+        let sealed = eseal_core::material::seal(s.data_key(), s.random(), file)?;
+        s.store().put_material(&sealed, s.now()).await?;
+        Ok(views::StoredMaterial {
+            sm3: sealed.sm3.to_hex(),
+            size: file.len(),
+        })
+    }
+
+    /// A material, decrypted, for review or making.
+    pub async fn material(&self, actor: &Caller, sm3: &str) -> Result<Vec<u8>> {
+        require(actor, READ_MATERIAL)?;
+        let digest = hex::decode(sm3)
+            .ok()
+            .and_then(|b| eseal_gm::Sm3Digest::from_slice(&b))
+            .ok_or_else(|| {
+                Failure::invalid("sm3", "不是十六进制的 SM3 摘要", "not an SM3 digest in hex")
+            })?;
+        let blob = self
+            .s
+            .store()
+            .material(sm3)
+            .await?
+            .ok_or_else(|| Failure::not_found(Thing::Material, sm3))?;
+        eseal_core::material::open(self.s.data_key(), &digest, &blob)
+            .map_err(|e| Failure::internal(format!("material {sm3}: {e}")))
+    }
+
+    /// Creates a draft application by `actor`, its parties named as registered (R-MAKE-4);
+    /// a change names an active seal of the same kind and organisation.
+    pub async fn create_application(
+        &self,
+        actor: &Caller,
+        new: NewApplication,
+    ) -> Result<Application> {
+        require(actor, APPLY)?;
+        let s = self.s;
+        if let Purpose::Change { old } = &new.purpose {
+            let seal = s
+                .store()
+                .get::<Seal>(old)
+                .await?
+                .ok_or_else(|| Failure::not_found(Thing::Seal, old))?
+                .record;
+            if seal.state != SealState::Active {
+                return Err(Failure::conflict(
+                    "illegal_transition",
+                    format!("印章 {old} 已撤销，不能变更"),
+                    format!("seal {old} is revoked and cannot be changed"),
+                ));
+            }
+            if seal.kind != new.kind || seal.organisation_code != new.organisation_code {
+                return Err(Failure::invalid(
+                    "purpose.old",
+                    "变更不能改变印章的类型和所属单位",
+                    "a change keeps the seal's kind and organisation",
+                ));
+            }
+        }
+        let id = format!("AP{}", &making::new_seal_id(s.random())?[2..]);
+        let mut app = Application::new(
+            &id,
+            &actor.user,
+            new.kind,
+            &new.seal_name,
+            new.organisation_code.as_deref(),
+            new.holder_id.as_deref(),
+            new.purpose,
+        )?;
+        let organisation = match &app.organisation_code {
+            Some(code) => s
+                .store()
+                .get::<eseal_core::Organisation>(code)
+                .await?
+                .map(|o| o.record),
+            None => None,
+        };
+        let holder = match &app.holder_id {
+            Some(id) => s
+                .store()
+                .get::<eseal_core::Person>(id)
+                .await?
+                .map(|p| p.record),
+            None => None,
+        };
+        app.name_parties(organisation.as_ref(), holder.as_ref())?;
+        registry::create_application(s.store(), &app, s.now()).await?;
+        Ok(app)
+    }
+
+    /// Applications in `state` (the agency's staff; submitted ones by default), or the
+    /// applicant's own.
+    pub async fn applications(
+        &self,
+        actor: &Caller,
+        state: Option<&str>,
+    ) -> Result<Vec<Application>> {
+        require(actor, READ_APPLICATIONS)?;
+        let store = self.s.store();
+        let apps = match (state, staff(actor)) {
+            (_, false) => {
+                store
+                    .find::<Application>("applicant", &actor.user, registry::QUERY_LIMIT)
+                    .await?
+            }
+            (Some(state), true) => {
+                if !APPLICATION_STATES.contains(&state) {
+                    return Err(Failure::invalid(
+                        "state",
+                        "须为 draft、submitted、rejected、approved、made 之一",
+                        "one of draft, submitted, rejected, approved, made",
+                    ));
+                }
+                store
+                    .find::<Application>("state", state, registry::QUERY_LIMIT)
+                    .await?
+            }
+            (None, true) => {
+                store
+                    .find::<Application>("state", "submitted", registry::QUERY_LIMIT)
+                    .await?
+            }
+        };
+        Ok(apps
+            .into_iter()
+            .map(|a| a.record)
+            .filter(|a| state.is_none_or(|st| a.state.name() == st))
+            .collect())
+    }
+
+    /// One application `actor` may see: staff see all, an applicant only their own (for anyone
+    /// else it does not exist).
+    pub async fn application(&self, actor: &Caller, id: &str) -> Result<Application> {
+        require(actor, READ_APPLICATIONS)?;
+        let app = self
+            .s
+            .store()
+            .get::<Application>(id)
+            .await?
+            .ok_or_else(|| Failure::not_found(Thing::Application, id))?
+            .record;
+        if !staff(actor) && app.applicant != actor.user {
+            return Err(Failure::not_found(Thing::Application, id));
+        }
+        Ok(app)
+    }
+
+    /// A step of the applicant on their own application.
+    async fn own_step<F>(&self, actor: &Caller, id: &str, step: F) -> Result<Application>
+    where
+        F: FnOnce(&mut Application) -> std::result::Result<(), DomainError>,
+    {
+        require(actor, APPLY)?;
+        let app = self.application(actor, id).await?;
+        if app.applicant != actor.user {
+            return Err(Failure::not_found(Thing::Application, id));
+        }
+        Ok(registry::update_application(self.s.store(), id, self.s.now(), step).await?)
+    }
+
+    /// Attaches an uploaded material to the applicant's draft.
+    pub async fn add_material(
+        &self,
+        actor: &Caller,
+        id: &str,
+        kind: MaterialKind,
+        sm3: &str,
+    ) -> Result<Application> {
+        require(actor, APPLY)?;
+        let sm3 = sm3.to_ascii_lowercase();
+        if self.s.store().material(&sm3).await?.is_none() {
+            return Err(Failure::invalid(
+                "sm3",
+                format!("没有 SM3 为 {sm3} 的已上传材料，请先上传到 /api/v1/materials"),
+                format!("no uploaded material has SM3 {sm3}; upload it to /api/v1/materials first"),
+            ));
+        }
+        self.own_step(actor, id, |a| a.add_material(Material { kind, sm3 }))
+            .await
+    }
+
+    /// Submits the applicant's draft for review.
+    pub async fn submit(&self, actor: &Caller, id: &str) -> Result<Application> {
+        let now = self.s.now();
+        self.own_step(actor, id, |a| a.submit(now)).await
+    }
+
+    /// Approves a submitted application (never one's own).
+    pub async fn approve(&self, actor: &Caller, id: &str) -> Result<Application> {
+        require(actor, REVIEW)?;
+        Ok(
+            registry::update_application(self.s.store(), id, self.s.now(), |a| {
+                a.approve(&actor.user)
+            })
+            .await?,
+        )
+    }
+
+    /// Rejects a submitted application with a reason the applicant reads.
+    pub async fn reject(&self, actor: &Caller, id: &str, reason: &str) -> Result<Application> {
+        require(actor, REVIEW)?;
+        Ok(
+            registry::update_application(self.s.store(), id, self.s.now(), |a| {
+                a.reject(&actor.user, reason)
+            })
+            .await?,
+        )
+    }
+
+    /// The impression registered with the police for an official or legal-representative seal.
+    pub async fn registered_impression(
+        &self,
+        seal_kind: &SealKind,
+        uscc: Option<&str>,
+    ) -> Result<Option<Vec<u8>>> {
+        let Some(uscc) = uscc else { return Ok(None) };
+        if !seal_kind.needs_registered_impression() {
+            return Ok(None);
+        }
+        self.s
+            .police()
+            .registered_impression(uscc, seal_kind)
+            .await
+            .map(|o| o.map(|(_, img)| img))
+            .map_err(|e| {
+                Failure::connector(
+                    format!("从公安系统获取备案印模失败：{e}"),
+                    format!("fetching the registered impression: {e}"),
+                )
+            })
+    }
+
+    /// Makes the seal of an approved application: the impression (the registered one where
+    /// the police hold one), the key and its certificate, the seal data signed by the maker;
+    /// stores them, records the seal and queues its filing (备案). For a change the old seal
+    /// is revoked as replaced, at the CA too.
+    pub async fn make(&self, actor: &Caller, id: &str, how: MakeSeal) -> Result<views::Made> {
+        require(actor, MAKE)?;
+        let s = self.s;
+        let now = s.now();
+        let app = s
+            .store()
+            .get::<Application>(id)
+            .await?
+            .ok_or_else(|| Failure::not_found(Thing::Application, id))?
+            .record;
+        if !matches!(app.state, ApplicationState::Approved { .. }) {
+            return Err(DomainError::IllegalTransition {
+                what: "application",
+                state: app.state.name().to_owned(),
+                action: "making the seal",
+            }
+            .into());
+        }
+        let registered = self
+            .registered_impression(&app.kind, app.organisation_code.as_deref())
+            .await?;
+        let key = match (how.key, how.certificate) {
+            (KeyChoice::Platform, None) => KeySource::Platform,
+            (KeyChoice::Platform, Some(_)) => {
+                return Err(Failure::invalid(
+                    "certificate",
+                    "平台密钥由 CA 签发证书，不要提供证书",
+                    "a platform key is certified by the CA; give no certificate",
+                ));
+            }
+            (KeyChoice::Device, Some(c)) => KeySource::Device(c),
+            (KeyChoice::Device, None) => {
+                return Err(Failure::invalid(
+                    "certificate",
+                    "设备密钥须提供设备的证书（PEM）",
+                    "a device key needs the device's certificate (PEM)",
+                ));
+            }
+        };
+        let trust = s.pki().trust(now)?;
+        let issuer = crate::devpki::DevIssuer {
+            pki: s.pki(),
+            random: s.random(),
+        };
+        let mut made = making::make(
+            MakeInput {
+                app: &app,
+                registered,
+                applicant_impression: how.impression,
+                key,
+                now,
+                seal_id: None,
+            },
+            &s.pki().maker(),
+            &issuer,
+            &trust,
+            s.random(),
+        )?;
+        let key = crate::seals::store_artefacts(s, &mut made, how.pin.as_deref()).await?;
+        registry::issue(s.store(), id, &made.seal, key.as_ref(), now).await?;
+        if let Purpose::Change { old } = &app.purpose {
+            let serial = crate::seals::load_seal(s, old)
+                .await?
+                .record
+                .certificate_serial;
+            s.pki().revoke(&serial, RevocationReason::Replaced, now)?;
+        }
+        Ok(views::Made {
+            seal: views::SealView::of(&made.seal, now),
+            comparison: made.comparison,
+        })
+    }
+}
