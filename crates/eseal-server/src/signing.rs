@@ -457,8 +457,9 @@ fn intent(
 /// Most documents in one batch.
 pub const BATCH_MAX: usize = 100;
 
-/// Signs `input` with the seal's platform-held key, writing intent and ledger.
-pub async fn sign_detached(
+/// Signs one document (detached over its SM3, or an OFD with a placement) with the seal's
+/// platform-held key, writing intent and ledger: a batch of one.
+pub async fn sign_one(
     s: &AppState,
     seal: &Seal,
     signer: &str,

@@ -5,9 +5,9 @@
 
 use crate::auth::{Caller, Role, User};
 pub(crate) use crate::failure::{Failure, Thing};
-use crate::making::{self, KeySource};
+use crate::making;
 use crate::registry;
-pub(crate) use crate::seals::{load_seal, remake, store_artefacts};
+pub(crate) use crate::seals::load_seal;
 pub(crate) use crate::service::roles;
 use crate::state::AppState;
 use crate::views;
@@ -18,7 +18,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json, Router};
 use base64ct::{Base64, Encoding};
-use eseal_core::{Application, Filing, Material, MaterialKind, RevocationReason, Seal, SealKind};
+use eseal_core::{Application, MaterialKind, RevocationReason, SealKind};
 use eseal_store::Batch;
 use problem::ApiError;
 use serde::{Deserialize, Serialize};
@@ -142,15 +142,6 @@ impl Endpoint {
 }
 
 use Role::*;
-const SEAL_READERS: &[Role] = &[
-    Reviewer,
-    Maker,
-    PoliceOfficer,
-    Auditor,
-    Custodian,
-    Approver,
-    Holder,
-];
 
 macro_rules! ep {
     ($m:literal, $p:literal, $h:expr, $a:expr, $s:literal, $z:literal) => {

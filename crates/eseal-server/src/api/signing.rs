@@ -1,6 +1,5 @@
 //! Using seals: signing (detached, OFD, batch, external), signing sessions, PINs, the usage ledger, position-seal scopes.
 
-use super::seals::visible_seal;
 use super::*;
 
 /// This resource's rows of the endpoint table ([`super::ENDPOINTS`]).
@@ -9,7 +8,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/seals/{id}/unlock",
         post(unlock),
-        Access::Roles(&[Holder, Custodian]),
+        Access::Roles(roles::USE_SEAL),
         "Open a signing session with the PIN (key held in memory for ≤ 10 minutes and ≤ 1,000 signatures)",
         "开启签章会话（输入一次口令）",
         r#"{"pin":"{{pin}}","minutes":10,"signatures":100}"#
@@ -20,7 +19,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/seals/{id}/sign/ofd",
         post(sign_ofd),
-        Access::Roles(&[Holder, Custodian]),
+        Access::Roles(roles::USE_SEAL),
         "Sign an OFD (GB/T 33190) with a visible stamp, with a platform-held key under its PIN",
         "OFD 文档签章",
         r#"{"pin":"{{pin}}","ofd":"{{ofd}}","placement":{"page":{"page":1,"x":120,"y":200}},"document_name":"合同.ofd","purpose":"签订合同"}"#
@@ -32,7 +31,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/seals/{id}/sign/batch",
         post(sign_batch),
-        Access::Roles(&[Holder, Custodian]),
+        Access::Roles(roles::USE_SEAL),
         "Sign up to 100 documents (detached or OFD) under one PIN or session, one purpose and approval; one result per document",
         "批量签章",
         r#"{"pin":"{{pin}}","purpose":"签订合同","documents":[{"document_name":"a.pdf","data":"{{data}}"},{"document_name":"b.ofd","ofd":"{{ofd}}","placement":{"page":{"page":1,"x":120,"y":200}}}]}"#
@@ -44,7 +43,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "PUT",
         "/api/v1/seals/{id}/scope",
         axum::routing::put(put_scope),
-        Access::Roles(&[Custodian]),
+        Access::Roles(roles::SET_SCOPE),
         "Set a position seal's authorised scope (document types, business categories, amount limit)",
         "设置职务章授权范围",
         r#"{"document_types":["报销单"],"business_categories":["财务"],"amount_limit":50000}"#
@@ -55,7 +54,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/seals/{id}/sign/prepare",
         post(prepare_external),
-        Access::Roles(&[Holder, Custodian]),
+        Access::Roles(roles::USE_SEAL),
         "External signer, step 1: the exact TBS_Sign bytes for the holder's device to sign",
         "外部签名（设备持钥）第一步：待签数据",
         r#"{"data":"{{data}}","document_name":"合同.pdf","purpose":"签订合同","counterparty":null,"use_request":null}"#
@@ -67,7 +66,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/usages/{id}/finish",
         post(finish_external),
-        Access::Roles(&[Holder, Custodian]),
+        Access::Roles(roles::USE_SEAL),
         "External signer, step 2: the device's SM2 signature; checked, assembled, recorded",
         "外部签名第二步：提交设备签名值",
         r#"{"signature":"{{device_signature}}"}"#
@@ -78,7 +77,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/seals/{id}/sign",
         post(sign),
-        Access::Roles(&[Holder, Custodian]),
+        Access::Roles(roles::USE_SEAL),
         "Sign data (detached SES_Signature) with a platform-held seal key under its PIN",
         "签章（分离式签名）",
         r#"{"pin":"{{pin}}","data":"{{data}}","document_name":"合同.pdf","purpose":"签订合同","counterparty":"某公司"}"#
@@ -90,7 +89,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/seals/{id}/pin",
         post(change_pin),
-        Access::Roles(&[Holder, Custodian]),
+        Access::Roles(roles::USE_SEAL),
         "Change the seal's PIN (old + new)",
         "修改印章口令",
         r#"{"old_pin":"{{pin}}","new_pin":"{{new_pin}}"}"#
@@ -101,7 +100,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "GET",
         "/api/v1/seals/{id}/usages",
         get(usages),
-        Access::Roles(&[Holder, Custodian, Approver, Auditor]),
+        Access::Roles(roles::READ_USAGES),
         "The seal's usage ledger, at most 500 per page (?after= the last id of the previous page; x-next-after names it when there are more)",
         "用印登记"
     )
@@ -127,17 +126,16 @@ pub(crate) async fn sign(
     Path(id): Path<String>,
     Json(b): Json<SignBody>,
 ) -> ApiResult<(StatusCode, Json<views::SignedData>)> {
-    let seal = load_seal(&s, &id).await?.record;
-    crate::signing::may_use(&seal, &c)?;
     let digest = digest_of(&b.data, &b.document_sm3)?;
-    let signed = crate::signing::sign_detached(
-        &s,
-        &seal,
-        &c.user,
-        credential(&b.pin, &b.session)?,
-        b.using.into_input(digest, None),
-    )
-    .await?;
+    let signed = s
+        .signing()
+        .sign(
+            &c,
+            &id,
+            credential(&b.pin, &b.session)?,
+            b.using.into_input(digest, None),
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(views::SignedData {
@@ -175,18 +173,17 @@ pub(crate) async fn sign_ofd(
     Path(id): Path<String>,
     Json(b): Json<SignOfdBody>,
 ) -> ApiResult<(StatusCode, Json<views::SignedOfd>)> {
-    let seal = load_seal(&s, &id).await?.record;
-    crate::signing::may_use(&seal, &c)?;
     let ofd = b64("ofd", &b.ofd)?;
     let sm3 = eseal_gm::Sm3Digest::of(&ofd);
-    let signed = crate::signing::sign_detached(
-        &s,
-        &seal,
-        &c.user,
-        credential(&b.pin, &b.session)?,
-        b.using.into_input(sm3, Some((ofd, placement(b.placement)))),
-    )
-    .await?;
+    let signed = s
+        .signing()
+        .sign(
+            &c,
+            &id,
+            credential(&b.pin, &b.session)?,
+            b.using.into_input(sm3, Some((ofd, placement(b.placement)))),
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(views::SignedOfd {
@@ -236,8 +233,6 @@ pub(crate) async fn sign_batch(
     Path(id): Path<String>,
     Json(b): Json<BatchBody>,
 ) -> ApiResult<(StatusCode, Json<views::BatchAnswer>)> {
-    let seal = load_seal(&s, &id).await?.record;
-    crate::signing::may_use(&seal, &c)?;
     let mut inputs = Vec::with_capacity(b.documents.len());
     let mut is_ofd = Vec::with_capacity(b.documents.len());
     for (i, d) in b.documents.into_iter().enumerate() {
@@ -268,14 +263,10 @@ pub(crate) async fn sign_batch(
         is_ofd.push(input.ofd.is_some());
         inputs.push(input);
     }
-    let results =
-        crate::signing::sign_batch(&s, &seal, &c.user, credential(&b.pin, &b.session)?, inputs)
-            .await?;
-    if let Some(Err(first)) = results.first()
-        && results.iter().all(|r| r.is_err())
-    {
-        return Err(first.clone().into());
-    }
+    let results = s
+        .signing()
+        .sign_batch(&c, &id, credential(&b.pin, &b.session)?, inputs)
+        .await?;
     let out: Vec<views::BatchResult> = results
         .into_iter()
         .zip(is_ofd)
@@ -376,10 +367,10 @@ pub(crate) async fn prepare_external(
     Path(id): Path<String>,
     Json(b): Json<PrepareBody>,
 ) -> ApiResult<(StatusCode, Json<views::Prepared>)> {
-    let seal = load_seal(&s, &id).await?.record;
-    crate::signing::may_use(&seal, &c)?;
     let digest = digest_of(&b.data, &b.document_sm3)?;
-    let p = crate::signing::prepare_external(&s, &seal, &c.user, b.using.into_input(digest, None))
+    let p = s
+        .signing()
+        .prepare_external(&c, &id, b.using.into_input(digest, None))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -404,7 +395,7 @@ pub(crate) async fn finish_external(
     Json(b): Json<FinishBody>,
 ) -> ApiResult<Json<views::SignedData>> {
     let sig = b64("signature", &b.signature)?;
-    let signed = crate::signing::finish_external(&s, &id, &c.user, &sig).await?;
+    let signed = s.signing().finish_external(&c, &id, &sig).await?;
     Ok(Json(views::SignedData {
         usage: signed.usage,
         signature: Base64::encode_string(&signed.signature),
@@ -450,15 +441,15 @@ pub(crate) async fn unlock(
     Path(id): Path<String>,
     Json(b): Json<UnlockBody>,
 ) -> ApiResult<(StatusCode, Json<views::SigningSession>)> {
-    let seal = load_seal(&s, &id).await?.record;
-    crate::signing::may_use(&seal, &c)?;
-    let (token, expires) =
-        crate::signing::unlock(&s, &seal, &c.user, &b.pin, b.minutes, b.signatures).await?;
+    let session = s
+        .signing()
+        .unlock(&c, &id, &b.pin, b.minutes, b.signatures)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(views::SigningSession {
-            session: token,
-            expires_at: rfc(expires),
+            expires_at: session.expires_at(),
+            session: session.token,
             signatures: b.signatures,
         }),
     ))
@@ -476,9 +467,10 @@ pub(crate) async fn change_pin(
     Path(id): Path<String>,
     Json(b): Json<PinBody>,
 ) -> ApiResult<Json<views::PinChanged>> {
-    let seal = load_seal(&s, &id).await?.record;
-    crate::signing::may_use(&seal, &c)?;
-    let pin = crate::signing::change_pin(&s, &id, &b.old_pin, &b.new_pin).await?;
+    let pin = s
+        .signing()
+        .change_pin(&c, &id, &b.old_pin, &b.new_pin)
+        .await?;
     Ok(Json(views::PinChanged {
         age: pin.age(s.now()),
         pin,
@@ -498,20 +490,10 @@ pub(crate) async fn usages(
     Path(id): Path<String>,
     Query(q): Query<AfterQuery>,
 ) -> ApiResult<Response> {
-    let seal = visible_seal(&s, &c, &id).await?;
-    let page = s
-        .store()
-        .find_page::<eseal_core::Usage>(
-            "seal_id",
-            &seal.id,
-            q.after.as_deref().unwrap_or(""),
-            registry::QUERY_LIMIT,
-        )
+    let (body, next) = s
+        .signing()
+        .usages(&c, &id, q.after.as_deref().unwrap_or(""))
         .await?;
-    let next = (page.len() as i64 == registry::QUERY_LIMIT)
-        .then(|| page.last().map(|u| u.record.id.clone()))
-        .flatten();
-    let body: Vec<eseal_core::Usage> = page.into_iter().map(|u| u.record).collect();
     let mut resp = Json(body).into_response();
     if let Some(next) = next.and_then(|n| HeaderValue::from_str(&n).ok()) {
         resp.headers_mut().insert("x-next-after", next);
@@ -533,29 +515,10 @@ pub(crate) async fn put_scope(
     Path(id): Path<String>,
     Json(b): Json<ScopeBody>,
 ) -> ApiResult<Json<eseal_core::PositionScope>> {
-    let seal = load_seal(&s, &id).await?.record;
-    if !matches!(seal.kind, SealKind::Position(_)) {
-        return Err(Failure::invalid(
-            "seal",
-            "授权范围只适用于职务印章",
-            "scopes are for position seals",
-        )
-        .into());
-    }
-    if c.organisation_code.is_none() || c.organisation_code != seal.organisation_code {
-        return Err(Failure::forbidden_role(
-            "只有印章所属单位的保管人可以设定其授权范围",
-            "only a custodian of the seal's organisation sets its scope",
-        )
-        .into());
-    }
-    let scope = eseal_core::PositionScope::new(
-        &id,
-        b.document_types,
-        b.business_categories,
-        b.amount_limit,
-        &c.user,
-    )?;
-    s.store().put(&scope, s.now()).await?;
-    Ok(Json(scope))
+    let scope = crate::service::Scope {
+        document_types: b.document_types,
+        business_categories: b.business_categories,
+        amount_limit: b.amount_limit,
+    };
+    Ok(Json(s.signing().set_scope(&c, &id, scope).await?))
 }

@@ -6,7 +6,8 @@
 //!
 //! A service is a borrowed view of the [`AppState`](crate::state::AppState), made by one of
 //! its methods: [`registry`](crate::state::AppState::registry) for applications, review and
-//! making, [`accounts`](crate::state::AppState::accounts) for users and logins. The outside systems it needs (the CA, the TSA, the police and national
+//! making, [`accounts`](crate::state::AppState::accounts) for users and logins,
+//! [`signing`](crate::state::AppState::signing) for using seals. The outside systems it needs (the CA, the TSA, the police and national
 //! connectors, the HSM, the clock) reach it through the state's ports.
 //!
 //! Making a seal from Rust, without HTTP (what the console does):
@@ -69,9 +70,14 @@
 
 mod accounts;
 mod registry;
+mod seals;
+mod signing;
 
+pub use crate::signing::{Credential, SignInput, Signed};
 pub use accounts::{Accounts, NewUser};
 pub use registry::{KeyChoice, MakeSeal, NewApplication, Registry};
+pub use seals::{Renewal, Revocation, SealPage, SealQuery};
+pub use signing::{Prepared, Scope, Session, Signing};
 
 /// Who may do what: the role list of each operation, written once. The services check it;
 /// the JSON API's endpoint table names the same constants (so the router refuses early and
@@ -91,6 +97,31 @@ pub mod roles {
     pub const REVIEW: &[Role] = &[Reviewer];
     /// Make the seal of an approved application.
     pub const MAKE: &[Role] = &[Maker];
+    /// See seals (each sees only the seals [`crate::access::sees_seal`] allows).
+    pub const READ_SEALS: &[Role] = &[
+        Reviewer,
+        Maker,
+        PoliceOfficer,
+        Auditor,
+        Custodian,
+        Approver,
+        Holder,
+    ];
+    /// Every stored version of a seal.
+    pub const SEAL_HISTORY: &[Role] = &[Maker, PoliceOfficer, Auditor];
+    /// Renew a seal.
+    pub const RENEW: &[Role] = &[Maker];
+    /// Revoke a seal.
+    pub const REVOKE: &[Role] = &[Maker];
+    /// Read the filings (备案) and their deadlines.
+    pub const READ_FILINGS: &[Role] = &[Maker, PoliceOfficer, Auditor];
+    /// Use a seal: PIN, sessions, signing (who may use which seal is
+    /// [`crate::signing::may_use`]).
+    pub const USE_SEAL: &[Role] = &[Holder, Custodian];
+    /// Read a seal's usage ledger.
+    pub const READ_USAGES: &[Role] = &[Holder, Custodian, Approver, Auditor];
+    /// Set a position seal's authorised scope.
+    pub const SET_SCOPE: &[Role] = &[Custodian];
     /// Create users and change their roles.
     pub const MANAGE_USERS: &[Role] = &[SystemAdmin];
 }

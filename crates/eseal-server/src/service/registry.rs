@@ -17,7 +17,7 @@ use serde::Deserialize;
 /// The registry: applications, review and making. Made by [`AppState::registry`].
 #[derive(Clone, Copy)]
 pub struct Registry<'a> {
-    s: &'a AppState,
+    pub(super) s: &'a AppState,
 }
 
 /// A new application (a draft).

@@ -1,0 +1,283 @@
+//! The registry service's seals: queries (R-QUERY-1), seal data, history, renewal
+//! (R-RENEW-1), revocation (R-REVOKE-1), the public status and the filings (备案, R-FILE-1).
+
+use super::Registry;
+use super::roles::*;
+use crate::access::{may_list_seals, require, sees_seal};
+use crate::auth::Caller;
+use crate::failure::{Failure, Result, Thing};
+use crate::making::KeySource;
+use crate::seals::{load_seal, remake, store_artefacts};
+use crate::{registry, views};
+use eseal_core::{Filing, KeyCustody, Material, MaterialKind, RevocationReason, Seal};
+use time::OffsetDateTime;
+
+/// Whose seals to list: exactly one of an organisation (USCC) or a holder (citizen ID).
+#[derive(Debug, Clone, Default)]
+pub struct SealQuery {
+    /// The organisation's unified social credit code.
+    pub organisation: Option<String>,
+    /// The holder's citizen ID.
+    pub holder: Option<String>,
+    /// Status at this time.
+    pub at: Option<OffsetDateTime>,
+    /// The page after this seal id.
+    pub after: String,
+}
+
+/// A page of seals; `next` is the `after` of the next page when there may be more.
+#[derive(Debug)]
+pub struct SealPage {
+    /// The seals, with their status at the asked time.
+    pub seals: Vec<views::SealView>,
+    /// The next page's `after`.
+    pub next: Option<String>,
+}
+
+/// A renewal: the device's new certificate, or the initial PIN of the platform's new key.
+#[derive(Debug, Clone, Default)]
+pub struct Renewal {
+    /// The new certificate (PEM or DER) of a device-held key.
+    pub certificate: Option<Vec<u8>>,
+    /// For a platform-held key: the new key's initial PIN.
+    pub pin: Option<String>,
+}
+
+/// A revocation (注销): why, with the uploaded proof materials (their SM3).
+#[derive(Debug, Clone)]
+pub struct Revocation {
+    /// Why.
+    pub reason: RevocationReason,
+    /// SM3 (hex) of uploaded proof materials.
+    pub proof: Vec<String>,
+    /// When it takes effect, if the caller says: only now is accepted (nothing backdated).
+    pub at: Option<OffsetDateTime>,
+}
+
+impl Registry<'_> {
+    /// Seals of an organisation or holder, at most 500 per page in id order: the agency's
+    /// staff see any, holders their own, custodians and approvers their organisation's.
+    pub async fn seals(&self, actor: &Caller, q: SealQuery) -> Result<SealPage> {
+        require(actor, READ_SEALS)?;
+        let at = q.at.unwrap_or_else(|| self.s.now());
+        let organisation = q
+            .organisation
+            .as_deref()
+            .map(|o| o.trim().to_ascii_uppercase());
+        let holder = q.holder.as_deref().map(|h| h.trim().to_ascii_uppercase());
+        may_list_seals(actor, organisation.as_deref(), holder.as_deref())?;
+        let store = self.s.store();
+        let page = match (&organisation, &holder) {
+            (Some(o), None) => registry::seals_of_organisation(store, o, at, &q.after).await?,
+            (None, Some(h)) => registry::seals_of_holder(store, h, at, &q.after).await?,
+            _ => {
+                return Err(Failure::invalid(
+                    "query",
+                    "organisation=（统一社会信用代码）和 holder=（公民身份号码）须且只能给出一个",
+                    "give exactly one of organisation= (统一社会信用代码) or holder= (公民身份号码)",
+                ));
+            }
+        };
+        Ok(SealPage {
+            seals: page
+                .seals
+                .iter()
+                .map(|x| views::SealView::of(&x.seal, at))
+                .collect(),
+            next: page.next,
+        })
+    }
+
+    /// A seal `actor` may see ([`sees_seal`]); for anyone else it does not exist.
+    pub async fn seal(&self, actor: &Caller, id: &str) -> Result<Seal> {
+        require(actor, READ_SEALS)?;
+        let seal = load_seal(self.s, id).await?.record;
+        if !sees_seal(actor, &seal) {
+            return Err(Failure::not_found(Thing::Seal, id));
+        }
+        Ok(seal)
+    }
+
+    /// The seal data (GB/T 38540 DER), to the same users as the seal.
+    pub async fn seal_data(&self, actor: &Caller, id: &str) -> Result<Vec<u8>> {
+        let seal = self.seal(actor, id).await?;
+        let (_, bytes) = self
+            .s
+            .store()
+            .blob(&seal.seal_data_sm3)
+            .await?
+            .ok_or_else(|| Failure::not_found(Thing::SealData, id))?;
+        Ok(bytes)
+    }
+
+    /// Every stored version of a seal.
+    pub async fn seal_history(&self, actor: &Caller, id: &str) -> Result<Vec<views::SealVersion>> {
+        require(actor, SEAL_HISTORY)?;
+        let h = self.s.store().history::<Seal>(id).await?;
+        if h.is_empty() {
+            return Err(Failure::not_found(Thing::Seal, id));
+        }
+        Ok(h.into_iter()
+            .map(|v| views::SealVersion {
+                version: v.version,
+                seal: v.record,
+            })
+            .collect())
+    }
+
+    /// Renews a seal in the last three months before it expires: a new certificate (the CA's
+    /// for a platform key, the device's otherwise), new seal data, the filing queued.
+    pub async fn renew(&self, actor: &Caller, id: &str, how: Renewal) -> Result<views::SealView> {
+        require(actor, RENEW)?;
+        let s = self.s;
+        let now = s.now();
+        let seal = load_seal(s, id).await?.record;
+        // The domain decides first (state, window), so nothing is issued for a refused renewal.
+        seal.clone()
+            .renew(now, "-", now, seal.valid_to + time::Duration::days(1))?;
+        let key = match (&seal.key_custody, how.certificate) {
+            (KeyCustody::Platform { .. }, None) => KeySource::Platform,
+            (KeyCustody::Device, Some(c)) => KeySource::Device(c),
+            (KeyCustody::Platform { .. }, Some(_)) => {
+                return Err(Failure::invalid(
+                    "certificate",
+                    "该印章的密钥由平台保管，新证书由 CA 签发，不要提供证书",
+                    "the platform holds this seal's key; the CA certifies the new one",
+                ));
+            }
+            (KeyCustody::Device, None) => {
+                return Err(Failure::invalid(
+                    "certificate",
+                    "该印章的密钥保存在持有人的设备中：请提供设备的新证书",
+                    "the holder's device holds this seal's key: give its new certificate",
+                ));
+            }
+        };
+        let mut made = remake(s, &seal, key, now).await?;
+        let sealed = store_artefacts(s, &mut made, how.pin.as_deref()).await?;
+        registry::renew_with(
+            s.store(),
+            id,
+            &made.seal.certificate_serial,
+            made.seal.valid_from,
+            made.seal.valid_to,
+            &eseal_gm::Sm3Digest::of(&made.seal_data).to_hex(),
+            made.seal.key_custody.clone(),
+            sealed.as_ref(),
+            now,
+        )
+        .await?;
+        let seal = load_seal(s, id).await?.record;
+        Ok(views::SealView::of(&seal, now))
+    }
+
+    /// Revokes a seal with a reason and proof materials; it takes effect now (nothing is
+    /// backdated) and its certificate goes on the CA's revocation list.
+    pub async fn revoke(&self, actor: &Caller, id: &str, r: Revocation) -> Result<views::SealView> {
+        require(actor, REVOKE)?;
+        let s = self.s;
+        let now = s.now();
+        if let Some(t) = r.at
+            && (t - now).abs() > time::Duration::minutes(5)
+        {
+            return Err(Failure::invalid(
+                "at",
+                "撤销自登记时起生效，不要填写 at",
+                "a revocation takes effect when it is recorded; omit at",
+            ));
+        }
+        let mut proof = Vec::new();
+        for sm3 in &r.proof {
+            let sm3 = sm3.to_ascii_lowercase();
+            if s.store().material(&sm3).await?.is_none() {
+                return Err(Failure::invalid(
+                    "proof",
+                    format!("没有 SM3 为 {sm3} 的已上传材料"),
+                    format!("no uploaded material has SM3 {sm3}"),
+                ));
+            }
+            proof.push(Material {
+                kind: MaterialKind::Proof,
+                sm3,
+            });
+        }
+        registry::revoke(s.store(), id, r.reason, &proof, now).await?;
+        // A certificate from another CA is left to that CA.
+        let serial = load_seal(s, id).await?.record.certificate_serial;
+        s.pki().revoke(&serial, r.reason, now)?;
+        let seal = load_seal(s, id).await?.record;
+        Ok(views::SealView::of(&seal, now))
+    }
+
+    /// What anyone may know of a seal at a time (public): its state and validity.
+    pub async fn public_status(
+        &self,
+        id: &str,
+        at: Option<OffsetDateTime>,
+    ) -> Result<views::PublicStatus> {
+        let at = at.unwrap_or_else(|| self.s.now());
+        let seal = self
+            .s
+            .store()
+            .get::<Seal>(id)
+            .await?
+            .ok_or_else(|| Failure::not_found(Thing::Seal, id))?
+            .record;
+        let rfc = |t: OffsetDateTime| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        };
+        let (name, revocation) = match seal.status_at(at) {
+            eseal_core::SealStatus::Valid => ("valid", None),
+            eseal_core::SealStatus::NotYetValid => ("not_yet_valid", None),
+            eseal_core::SealStatus::Expired => ("expired", None),
+            eseal_core::SealStatus::Revoked { reason, at } => (
+                "revoked",
+                Some(views::Revocation {
+                    reason,
+                    at: rfc(at),
+                }),
+            ),
+        };
+        Ok(views::PublicStatus {
+            id: seal.id,
+            at: rfc(at),
+            status: name,
+            revocation,
+            valid_from: rfc(seal.valid_from),
+            valid_to: rfc(seal.valid_to),
+        })
+    }
+
+    /// Filings (备案) in `state` (`pending` by default, or `delivered`) with their deadline
+    /// state.
+    pub async fn filings(
+        &self,
+        actor: &Caller,
+        state: Option<&str>,
+    ) -> Result<Vec<views::FilingView>> {
+        require(actor, READ_FILINGS)?;
+        let now = self.s.now();
+        let state = state.unwrap_or("pending");
+        if !["pending", "delivered"].contains(&state) {
+            return Err(Failure::invalid(
+                "state",
+                "须为 pending 或 delivered",
+                "pending or delivered",
+            ));
+        }
+        let filings = self
+            .s
+            .store()
+            .find::<Filing>("state", state, registry::QUERY_LIMIT)
+            .await?;
+        Ok(filings
+            .into_iter()
+            .map(|f| views::FilingView {
+                deadline: views::rfc(f.record.deadline()),
+                deadline_state: f.record.deadline_state(now),
+                filing: f.record,
+            })
+            .collect())
+    }
+}
