@@ -405,3 +405,20 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
+
+/// A user as the administrators list them.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UserView {
+    /// Login name.
+    pub username: String,
+    /// The name shown.
+    pub display_name: String,
+    /// Roles.
+    pub roles: Vec<crate::auth::Role>,
+    /// Locked after failed logins.
+    pub locked: bool,
+    /// A system (machine) account.
+    pub system: bool,
+    /// Disabled.
+    pub disabled: bool,
+}

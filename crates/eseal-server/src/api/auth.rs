@@ -49,16 +49,16 @@ pub(super) const ROWS: &[Endpoint] = &[
         "GET",
         "/api/v1/users",
         get(list_users),
-        Access::Roles(&[SystemAdmin, SecurityAdmin, Auditor]),
+        Access::Roles(roles::READ_USERS),
         "List users",
         "用户列表"
     )
-    .ok(200, schema::<Vec<UserView>>),
+    .ok(200, schema::<Vec<views::UserView>>),
     ep!(
         "POST",
         "/api/v1/users/{username}/unlock",
         post(unlock_user),
-        Access::Roles(&[SecurityAdmin]),
+        Access::Roles(roles::UNLOCK_USERS),
         "Unlock a locked account",
         "解锁账户"
     )
@@ -67,7 +67,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/users/{username}/disable",
         post(disable_user),
-        Access::Roles(&[SystemAdmin]),
+        Access::Roles(roles::MANAGE_USERS),
         "Disable a user: their sessions and tokens stop at once, they cannot log in (users are never deleted)",
         "停用账户"
     )
@@ -76,7 +76,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/users/{username}/enable",
         post(enable_user),
-        Access::Roles(&[SystemAdmin]),
+        Access::Roles(roles::MANAGE_USERS),
         "Enable a disabled user again",
         "启用账户"
     )
@@ -85,7 +85,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "PUT",
         "/api/v1/people/{citizen_id}",
         axum::routing::put(put_person),
-        Access::Roles(&[SystemAdmin]),
+        Access::Roles(roles::MANAGE_USERS),
         "Register a person (a seal holder) by citizen ID with the name on their ID card; personal and position seals carry it",
         "登记人员（印章持有人）",
         r#"{"name":"张三丰"}"#
@@ -96,7 +96,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/tokens",
         post(create_token),
-        Access::Roles(&[SecurityAdmin]),
+        Access::Roles(roles::MANAGE_TOKENS),
         "Issue an API token for a system (machine) account, for at most 365 days; people log in instead",
         "签发接口令牌（仅限系统账户）",
         r#"{"username":"police-gateway","label":"police","days":90}"#
@@ -107,7 +107,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "GET",
         "/api/v1/tokens",
         get(list_tokens),
-        Access::Roles(&[SecurityAdmin, Auditor]),
+        Access::Roles(roles::READ_TOKENS),
         "API tokens: account, issuer, label, created, expiry, last use, revoked",
         "接口令牌列表"
     )
@@ -116,7 +116,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/tokens/{id}/revoke",
         post(revoke_token),
-        Access::Roles(&[SecurityAdmin]),
+        Access::Roles(roles::MANAGE_TOKENS),
         "Revoke an API token (by its id or the id's first 16 hex digits)",
         "吊销接口令牌"
     )
@@ -158,7 +158,7 @@ pub(crate) async fn logout(
     State(s): State<AppState>,
     Extension(Secret(secret)): Extension<Secret>,
 ) -> ApiResult<StatusCode> {
-    crate::auth::logout(s.store(), &secret, s.now()).await?;
+    s.accounts().logout(&secret).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -180,39 +180,19 @@ pub(crate) async fn create_user(
     ))
 }
 
-#[derive(Debug, Serialize, schemars::JsonSchema)]
-pub(crate) struct UserView {
-    pub(crate) username: String,
-    pub(crate) display_name: String,
-    pub(crate) roles: Vec<Role>,
-    pub(crate) locked: bool,
-    pub(crate) system: bool,
-    pub(crate) disabled: bool,
-}
-
-pub(crate) async fn list_users(State(s): State<AppState>) -> ApiResult<Json<Vec<UserView>>> {
-    let now = s.now().unix_timestamp();
-    let users = s.store().all::<User>(registry::QUERY_LIMIT).await?;
-    Ok(Json(
-        users
-            .into_iter()
-            .map(|u| UserView {
-                locked: u.record.locked_until > now,
-                username: u.record.username,
-                display_name: u.record.display_name,
-                roles: u.record.roles,
-                system: u.record.system,
-                disabled: u.record.disabled,
-            })
-            .collect(),
-    ))
+pub(crate) async fn list_users(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+) -> ApiResult<Json<Vec<views::UserView>>> {
+    Ok(Json(s.accounts().users(&c).await?))
 }
 
 pub(crate) async fn unlock_user(
     State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(username): Path<String>,
 ) -> ApiResult<StatusCode> {
-    crate::auth::unlock(s.store(), &username, s.now()).await?;
+    s.accounts().unlock_user(&c, &username).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -221,7 +201,7 @@ pub(crate) async fn disable_user(
     Extension(c): Extension<Caller>,
     Path(username): Path<String>,
 ) -> ApiResult<StatusCode> {
-    crate::auth::set_disabled(s.store(), &c.user, &username, true, s.now()).await?;
+    s.accounts().set_disabled(&c, &username, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -230,7 +210,7 @@ pub(crate) async fn enable_user(
     Extension(c): Extension<Caller>,
     Path(username): Path<String>,
 ) -> ApiResult<StatusCode> {
-    crate::auth::set_disabled(s.store(), &c.user, &username, false, s.now()).await?;
+    s.accounts().set_disabled(&c, &username, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -241,15 +221,13 @@ pub(crate) struct PersonBody {
 
 pub(crate) async fn put_person(
     State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(citizen_id): Path<String>,
     Json(b): Json<PersonBody>,
 ) -> ApiResult<Json<views::PersonView>> {
-    let person = eseal_core::Person::new(&citizen_id, &b.name)?;
-    s.store().put(&person, s.now()).await?;
-    Ok(Json(views::PersonView {
-        citizen_id: person.masked_id(),
-        name: person.name,
-    }))
+    Ok(Json(
+        s.accounts().put_person(&c, &citizen_id, &b.name).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -269,42 +247,24 @@ pub(crate) async fn create_token(
     Extension(c): Extension<Caller>,
     Json(b): Json<TokenBody>,
 ) -> ApiResult<(StatusCode, Json<views::IssuedToken>)> {
-    let (token, session) = crate::auth::issue_token(
-        s.store(),
-        &c.user,
-        &b.username,
-        &b.label,
-        b.days,
-        s.now(),
-        s.random(),
-    )
-    .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(views::IssuedToken {
-            view: views::TokenView::of(&session),
-            token,
-        }),
-    ))
+    let issued = s
+        .accounts()
+        .issue_token(&c, &b.username, &b.label, b.days)
+        .await?;
+    Ok((StatusCode::CREATED, Json(issued)))
 }
 
 pub(crate) async fn list_tokens(
     State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
 ) -> ApiResult<Json<Vec<views::TokenView>>> {
-    Ok(Json(
-        crate::auth::tokens(s.store(), registry::QUERY_LIMIT)
-            .await?
-            .iter()
-            .map(views::TokenView::of)
-            .collect(),
-    ))
+    Ok(Json(s.accounts().tokens(&c).await?))
 }
 
 pub(crate) async fn revoke_token(
     State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<views::TokenView>> {
-    Ok(Json(views::TokenView::of(
-        &crate::auth::revoke_token(s.store(), &id, s.now()).await?,
-    )))
+    Ok(Json(s.accounts().revoke_token(&c, &id).await?))
 }

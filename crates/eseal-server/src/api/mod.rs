@@ -3,11 +3,8 @@
 //! does not exist: default deny), the OpenAPI document is generated from it, and the
 //! endpoint × role test walks it.
 
-use crate::auth::{Caller, Role, User};
+use crate::auth::{Caller, Role};
 pub(crate) use crate::failure::{Failure, Thing};
-use crate::making;
-use crate::registry;
-pub(crate) use crate::seals::load_seal;
 pub(crate) use crate::service::roles;
 use crate::state::AppState;
 use crate::views;
@@ -18,10 +15,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json, Router};
 use base64ct::{Base64, Encoding};
-use eseal_core::{Application, MaterialKind, RevocationReason, SealKind};
-use eseal_store::Batch;
+use eseal_core::{Application, MaterialKind, RevocationReason};
 use problem::ApiError;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;

@@ -17,7 +17,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/trust-list",
         post(trust_add),
-        Access::Roles(&[SecurityAdmin]),
+        Access::Roles(roles::MANAGE_TRUST),
         "Add a CA certificate (PEM, or base64 DER) to the trust list, with a label, a reason, optionally a narrower trusted period (RFC 3339) and where the CA publishes its CRL when its certificates name none",
         "添加信任锚",
         r#"{"certificate":"{{ca_pem}}","label":"国家政务服务平台 CA","reason":"全国互认","trusted_from":null,"trusted_until":null,"crl_url":null}"#
@@ -28,7 +28,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "POST",
         "/api/v1/trust-list/{id}/remove",
         post(trust_remove),
-        Access::Roles(&[SecurityAdmin]),
+        Access::Roles(roles::MANAGE_TRUST),
         "Remove an entry of the trust list (by its SM3 or its first 16 hex digits) with a reason; verification stops trusting it at once, the entry and its history stay",
         "移除信任锚",
         r#"{"reason":"该 CA 已停止服务"}"#
@@ -58,14 +58,7 @@ pub(crate) struct TrustAddBody {
 pub(crate) async fn trust_list(
     State(s): State<AppState>,
 ) -> ApiResult<Json<Vec<crate::trustlist::Listed>>> {
-    let now = s.now();
-    Ok(Json(
-        crate::trustlist::list(s.store())
-            .await?
-            .into_iter()
-            .map(|a| crate::trustlist::Listed::at(a, now))
-            .collect(),
-    ))
+    Ok(Json(s.trust_list().list().await?))
 }
 
 pub(crate) async fn trust_add(
@@ -79,23 +72,17 @@ pub(crate) async fn trust_add(
     } else {
         b64("certificate", text)?
     };
-    let added = crate::trustlist::add(
-        s.store(),
-        &c.actor(),
-        crate::trustlist::AddAnchor {
-            certificate,
-            label: b.label,
-            trusted_from: b.trusted_from,
-            trusted_until: b.trusted_until,
-            reason: b.reason,
-            crl_url: b.crl_url,
-        },
-        s.now(),
-    )
-    .await?;
+    let anchor = crate::trustlist::AddAnchor {
+        certificate,
+        label: b.label,
+        trusted_from: b.trusted_from,
+        trusted_until: b.trusted_until,
+        reason: b.reason,
+        crl_url: b.crl_url,
+    };
     Ok((
         StatusCode::CREATED,
-        Json(crate::trustlist::Listed::at(added, s.now())),
+        Json(s.trust_list().add(&c, anchor).await?),
     ))
 }
 
@@ -105,6 +92,5 @@ pub(crate) async fn trust_remove(
     Path(id): Path<String>,
     Json(b): Json<RejectBody>,
 ) -> ApiResult<Json<crate::trustlist::Listed>> {
-    let removed = crate::trustlist::remove(s.store(), &c.actor(), &id, &b.reason, s.now()).await?;
-    Ok(Json(crate::trustlist::Listed::at(removed, s.now())))
+    Ok(Json(s.trust_list().remove(&c, &id, &b.reason).await?))
 }

@@ -5,6 +5,7 @@ use crate::access::require;
 use crate::auth::{Caller, Enrolment, Role};
 use crate::failure::{Failure, Result};
 use crate::state::AppState;
+use crate::views;
 use eseal_store::Batch;
 use serde::Deserialize;
 
@@ -123,6 +124,116 @@ impl Accounts<'_> {
             s.random(),
         )
         .await
+    }
+
+    /// Ends the session of `secret`.
+    pub async fn logout(&self, secret: &str) -> Result<()> {
+        crate::auth::logout(self.s.store(), secret, self.s.now()).await
+    }
+
+    /// Every user (at most [`crate::registry::QUERY_LIMIT`]).
+    pub async fn users(&self, actor: &Caller) -> Result<Vec<views::UserView>> {
+        require(actor, READ_USERS)?;
+        let now = self.s.now().unix_timestamp();
+        let users = self
+            .s
+            .store()
+            .all::<crate::auth::User>(crate::registry::QUERY_LIMIT)
+            .await?;
+        Ok(users
+            .into_iter()
+            .map(|u| views::UserView {
+                locked: u.record.locked_until > now,
+                username: u.record.username,
+                display_name: u.record.display_name,
+                roles: u.record.roles,
+                system: u.record.system,
+                disabled: u.record.disabled,
+            })
+            .collect())
+    }
+
+    /// Lifts a login lockout.
+    pub async fn unlock_user(&self, actor: &Caller, username: &str) -> Result<()> {
+        require(actor, UNLOCK_USERS)?;
+        crate::auth::unlock(self.s.store(), username, self.s.now()).await?;
+        Ok(())
+    }
+
+    /// Disables or enables an account (nobody their own).
+    pub async fn set_disabled(&self, actor: &Caller, username: &str, disabled: bool) -> Result<()> {
+        require(actor, MANAGE_USERS)?;
+        crate::auth::set_disabled(
+            self.s.store(),
+            &actor.user,
+            username,
+            disabled,
+            self.s.now(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Registers a person (citizen ID and name as on the ID card).
+    pub async fn put_person(
+        &self,
+        actor: &Caller,
+        citizen_id: &str,
+        name: &str,
+    ) -> Result<views::PersonView> {
+        require(actor, MANAGE_USERS)?;
+        let person = eseal_core::Person::new(citizen_id, name)?;
+        self.s.store().put(&person, self.s.now()).await?;
+        Ok(views::PersonView {
+            citizen_id: person.masked_id(),
+            name: person.name,
+        })
+    }
+
+    /// Issues an API token to a system account for `days` days; the secret is shown once.
+    pub async fn issue_token(
+        &self,
+        actor: &Caller,
+        username: &str,
+        label: &str,
+        days: i64,
+    ) -> Result<views::IssuedToken> {
+        require(actor, MANAGE_TOKENS)?;
+        let s = self.s;
+        let (token, session) = crate::auth::issue_token(
+            s.store(),
+            &actor.user,
+            username,
+            label,
+            days,
+            s.now(),
+            s.random(),
+        )
+        .await?;
+        Ok(views::IssuedToken {
+            view: views::TokenView::of(&session),
+            token,
+        })
+    }
+
+    /// The API tokens issued.
+    pub async fn tokens(&self, actor: &Caller) -> Result<Vec<views::TokenView>> {
+        require(actor, READ_TOKENS)?;
+        Ok(
+            crate::auth::tokens(self.s.store(), crate::registry::QUERY_LIMIT)
+                .await?
+                .iter()
+                .map(views::TokenView::of)
+                .collect(),
+        )
+    }
+
+    /// Revokes an API token (by its id or an unambiguous prefix).
+    pub async fn revoke_token(&self, actor: &Caller, id: &str) -> Result<views::TokenView> {
+        require(actor, MANAGE_TOKENS)?;
+        Ok(views::TokenView::of(
+            &crate::auth::revoke_token(self.s.store(), id, self.s.now()).await?,
+        ))
     }
 
     /// The acting user of a session or API token secret (idle timeout, expiry, disabled

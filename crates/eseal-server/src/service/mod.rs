@@ -7,7 +7,12 @@
 //! A service is a borrowed view of the [`AppState`](crate::state::AppState), made by one of
 //! its methods: [`registry`](crate::state::AppState::registry) for applications, review and
 //! making, [`accounts`](crate::state::AppState::accounts) for users and logins,
-//! [`signing`](crate::state::AppState::signing) for using seals. The outside systems it needs (the CA, the TSA, the police and national
+//! [`signing`](crate::state::AppState::signing) for using seals,
+//! [`approvals`](crate::state::AppState::approvals) for use requests,
+//! [`pin_resets`](crate::state::AppState::pin_resets) for PIN resets,
+//! [`trust_list`](crate::state::AppState::trust_list) for other CAs' anchors; the audit log
+//! and the transparency log are read through [`crate::transparency`], online verification
+//! through [`crate::verifying`] and archives through [`crate::archive`]. The outside systems it needs (the CA, the TSA, the police and national
 //! connectors, the HSM, the clock) reach it through the state's ports.
 //!
 //! Making a seal from Rust, without HTTP (what the console does):
@@ -69,15 +74,21 @@
 //! ```
 
 mod accounts;
+mod approvals;
+mod pin_resets;
 mod registry;
 mod seals;
 mod signing;
+mod trust;
 
 pub use crate::signing::{Credential, SignInput, Signed};
 pub use accounts::{Accounts, NewUser};
+pub use approvals::{Approvals, NewUseRequest};
+pub use pin_resets::PinResets;
 pub use registry::{KeyChoice, MakeSeal, NewApplication, Registry};
 pub use seals::{Renewal, Revocation, SealPage, SealQuery};
 pub use signing::{Prepared, Scope, Session, Signing};
+pub use trust::TrustList;
 
 /// Who may do what: the role list of each operation, written once. The services check it;
 /// the JSON API's endpoint table names the same constants (so the router refuses early and
@@ -122,6 +133,26 @@ pub mod roles {
     pub const READ_USAGES: &[Role] = &[Holder, Custodian, Approver, Auditor];
     /// Set a position seal's authorised scope.
     pub const SET_SCOPE: &[Role] = &[Custodian];
-    /// Create users and change their roles.
+    /// Register organisations and their approval levels.
+    pub const MANAGE_ORGANISATIONS: &[Role] = &[SystemAdmin];
+    /// Ask to use an official seal.
+    pub const REQUEST_USE: &[Role] = &[Custodian];
+    /// Read use requests.
+    pub const READ_USE_REQUESTS: &[Role] = &[Custodian, Approver, Auditor];
+    /// Approve or reject use requests.
+    pub const APPROVE_USE: &[Role] = &[Approver];
+    /// Read PIN reset applications.
+    pub const READ_PIN_RESETS: &[Role] = &[Reviewer, Auditor];
+    /// Add to and remove from the trust list.
+    pub const MANAGE_TRUST: &[Role] = &[SecurityAdmin];
+    /// Create, disable and enable users; register persons.
     pub const MANAGE_USERS: &[Role] = &[SystemAdmin];
+    /// List users.
+    pub const READ_USERS: &[Role] = &[SystemAdmin, SecurityAdmin, Auditor];
+    /// Lift a login lockout.
+    pub const UNLOCK_USERS: &[Role] = &[SecurityAdmin];
+    /// Issue and revoke API tokens.
+    pub const MANAGE_TOKENS: &[Role] = &[SecurityAdmin];
+    /// List API tokens.
+    pub const READ_TOKENS: &[Role] = &[SecurityAdmin, Auditor];
 }
