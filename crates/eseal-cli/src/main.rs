@@ -932,9 +932,12 @@ fn verify_detached(
     let report = eseal_ses::verify_signature(
         &signature,
         eseal_ses::SignedData::Digest(digest),
-        &eseal_ses::VerifyPolicy {
-            now: at,
-            ..trust::policy(trust)?
+        &{
+            let policy = trust::policy(trust)?;
+            eseal_ses::VerifyPolicy {
+                now: at.or(policy.now),
+                ..policy
+            }
         },
         &SoftwareVerifier,
     );

@@ -19,7 +19,11 @@ pub fn policy(trust: Option<&std::path::Path>) -> anyhow::Result<eseal_ses::Veri
             "--online needs --trust DIR: only certificates that chain to its anchors are asked about"
         );
     }
-    let mut policy = eseal_ses::VerifyPolicy::default();
+    // The CLI is the edge that reads the system clock for the libraries.
+    let mut policy = eseal_ses::VerifyPolicy {
+        now: Some(time::OffsetDateTime::now_utc()),
+        ..Default::default()
+    };
     if let Some(dir) = trust {
         let (store, notes) = crate::pki::load_trust_store(dir)?;
         for n in notes {

@@ -35,6 +35,45 @@ pub enum DocError {
     /// The caller stopped the work (the client went away).
     #[error("stopped: the caller no longer waits for the result")]
     Cancelled,
+    /// Signing could not be done: which step, and why (the document itself may be fine).
+    #[error("{step}: {why}")]
+    Sign {
+        /// The step that failed.
+        step: SignStep,
+        /// What is wrong.
+        why: Text,
+    },
+}
+
+/// The steps of signing a document that can fail on their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignStep {
+    /// Where the stamp goes (no such page, off the page, keyword not found).
+    Placement,
+    /// The seal (missing, unreadable).
+    Seal,
+    /// The signature value (the signer, the SES_Signature or SignedData).
+    Signature,
+    /// The timestamp from the TSA.
+    Timestamp,
+}
+
+impl SignStep {
+    /// Its name: Chinese, English.
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            SignStep::Placement => ("盖章位置", "placement"),
+            SignStep::Seal => ("印章", "seal"),
+            SignStep::Signature => ("签名", "signature"),
+            SignStep::Timestamp => ("时间戳", "timestamp"),
+        }
+    }
+}
+
+impl std::fmt::Display for SignStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.names().1)
+    }
 }
 
 impl DocError {
@@ -49,17 +88,8 @@ impl DocError {
                 )
             }
             DocError::Missing(f) => format!("{f}：文件包中没有这个文件"),
-            DocError::Xml { file, why } => {
-                // The pseudo-files of signing name a step, not a file in the package.
-                let file = match file.as_str() {
-                    "placement" => "盖章位置",
-                    "seal" => "印章",
-                    "signature" => "签名",
-                    "timestamp" => "时间戳",
-                    other => other,
-                };
-                format!("{file}：{}", why.zh)
-            }
+            DocError::Xml { file, why } => format!("{file}：{}", why.zh),
+            DocError::Sign { step, why } => format!("{}：{}", step.names().0, why.zh),
             DocError::Io(w) => format!("读取失败：{w}"),
             DocError::Limit(w) => format!("工作量超出上限，未继续核验：{}", w.zh),
             DocError::Cancelled => "已停止：调用方不再等待结果".to_owned(),

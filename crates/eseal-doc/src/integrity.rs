@@ -424,25 +424,42 @@ pub fn protect_ofd<R: Read + Seek, W: Write + Seek>(
         pkg.stream(f, |b| h.update(b))?;
         sums.insert(f.clone(), Base64::encode_string(h.finalize().as_bytes()));
     }
-    let mut list = String::new();
-    for (i, f) in files.iter().enumerate() {
-        list.push_str(&format!(
-            "<ofd:File ID=\"{}\" FileLoc=\"/{}\" CheckValue=\"{}\"/>",
-            i + 2,
-            crate::sign::xml_escape(f),
-            sums.get(f).map(String::as_str).unwrap_or_default()
-        ));
-    }
     let date = request.time.date();
-    let entries = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:OFDEntries xmlns:ofd=\"http://www.ofdspec.org/2016\" ID=\"1\" CreatorName=\"{}\" Version=\"{}\" CreationDate=\"{:04}-{:02}-{:02}\"><ofd:FileList>{list}</ofd:FileList><ofd:SignedValueLoc>/{SIGNED_VALUE_FILE}</ofd:SignedValueLoc></ofd:OFDEntries>",
-        crate::sign::xml_escape(request.creator),
-        env!("CARGO_PKG_VERSION"),
+    let created = format!(
+        "{:04}-{:02}-{:02}",
         date.year(),
         u8::from(date.month()),
         date.day()
-    )
-    .into_bytes();
+    );
+    let mut x = crate::xml::XmlOut::document(
+        "OFDEntries",
+        &[
+            ("ID", "1"),
+            ("CreatorName", request.creator),
+            ("Version", env!("CARGO_PKG_VERSION")),
+            ("CreationDate", &created),
+        ],
+    );
+    x.open("FileList", &[]);
+    for (i, f) in files.iter().enumerate() {
+        let id = (i + 2).to_string();
+        let loc = format!("/{f}");
+        x.empty(
+            "File",
+            &[
+                ("ID", &id),
+                ("FileLoc", &loc),
+                (
+                    "CheckValue",
+                    sums.get(f).map(String::as_str).unwrap_or_default(),
+                ),
+            ],
+        );
+    }
+    x.close("FileList")
+        .text("SignedValueLoc", &[], &format!("/{SIGNED_VALUE_FILE}"))
+        .close("OFDEntries");
+    let entries = x.finish();
     let value = eseal_ses::gbt35275::make_signed_data(
         &Sm3Digest::of(&entries),
         request.signer_cert,

@@ -701,14 +701,11 @@ pub(crate) fn sign_checks(
             why.prefixed("签名验证不通过", "the signature does not verify"),
         ),
     }
-    // No signing time in this form: the certificate is validated now.
-    match &policy.chain_validator {
-        Some(v) => {
-            let verdict = v.validate(
-                cert,
-                policy.now.unwrap_or_else(time::OffsetDateTime::now_utc),
-                eseal_ses::CertificateRole::SignerNow,
-            );
+    // No signing time in this form: the certificate is validated at the verification time the
+    // caller gives (this library reads no clock).
+    match (&policy.chain_validator, policy.now) {
+        (Some(v), Some(now)) => {
+            let verdict = v.validate(cert, now, eseal_ses::CertificateRole::SignerNow);
             check(
                 report,
                 CheckId::SignerCertificateChain,
@@ -717,7 +714,17 @@ pub(crate) fn sign_checks(
                 verdict.detail,
             );
         }
-        None => check(
+        (Some(_), None) => check(
+            report,
+            CheckId::SignerCertificateChain,
+            Outcome::Indeterminate,
+            Some(SubIndication::NoCertificateChainFound),
+            Text::new(
+                "此类签名不含签名时间，而调用方未给出验证时间，无法校验证书链",
+                "this form carries no signing time and the caller gave no verification time: the chain cannot be validated",
+            ),
+        ),
+        (None, _) => check(
             report,
             CheckId::SignerCertificateChain,
             Outcome::Indeterminate,

@@ -304,3 +304,102 @@ pub fn signature_xml(node: &Node, path: &str) -> Result<SignatureXml, DocError> 
         date_time: info.child("SignatureDateTime").map(|d| d.text.clone()),
     })
 }
+
+/// Writes the OFD XML eseal makes (Signature.xml, Signatures.xml, OFDEntries.xml, the
+/// Signatures pointer) through quick-xml's writer, which escapes every text and attribute:
+/// nothing is assembled from strings. Elements are in the `ofd:` namespace unless a
+/// `prefix` (another producer's, with its colon) is given.
+pub(crate) struct XmlOut {
+    w: quick_xml::Writer<Vec<u8>>,
+    prefix: String,
+}
+
+impl XmlOut {
+    /// A fragment (no declaration) whose element names take `prefix` (`"ofd:"`, `""`).
+    pub(crate) fn fragment(prefix: &str) -> Self {
+        Self {
+            w: quick_xml::Writer::new(Vec::new()),
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    /// A document: the XML declaration, then a root element `name` declaring the OFD
+    /// namespace (closed by [`XmlOut::close`]).
+    pub(crate) fn document(name: &str, attrs: &[(&str, &str)]) -> Self {
+        let mut out = Self::fragment("ofd:");
+        out.raw(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let mut all = vec![("xmlns:ofd", "http://www.ofdspec.org/2016")];
+        all.extend_from_slice(attrs);
+        out.open(name, &all);
+        out
+    }
+
+    fn raw(&mut self, bytes: &[u8]) {
+        self.w.get_mut().extend_from_slice(bytes);
+    }
+
+    fn start(&self, name: &str, attrs: &[(&str, &str)]) -> quick_xml::events::BytesStart<'static> {
+        let mut e = quick_xml::events::BytesStart::new(format!("{}{name}", self.prefix));
+        for (k, v) in attrs {
+            e.push_attribute((*k, *v));
+        }
+        e
+    }
+
+    /// `<name attrs>`.
+    pub(crate) fn open(&mut self, name: &str, attrs: &[(&str, &str)]) -> &mut Self {
+        let e = self.start(name, attrs);
+        // Writing to a Vec cannot fail.
+        let _ = self.w.write_event(Event::Start(e));
+        self
+    }
+
+    /// `</name>`.
+    pub(crate) fn close(&mut self, name: &str) -> &mut Self {
+        let end = quick_xml::events::BytesEnd::new(format!("{}{name}", self.prefix));
+        let _ = self.w.write_event(Event::End(end));
+        self
+    }
+
+    /// `<name attrs/>`.
+    pub(crate) fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) -> &mut Self {
+        let e = self.start(name, attrs);
+        let _ = self.w.write_event(Event::Empty(e));
+        self
+    }
+
+    /// `<name attrs>text</name>`.
+    pub(crate) fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) -> &mut Self {
+        self.open(name, attrs);
+        let _ = self
+            .w
+            .write_event(Event::Text(quick_xml::events::BytesText::new(text)));
+        self.close(name)
+    }
+
+    /// The bytes written.
+    pub(crate) fn finish(self) -> Vec<u8> {
+        self.w.into_inner()
+    }
+}
+
+#[cfg(test)]
+mod out_tests {
+    use super::*;
+
+    #[test]
+    fn text_and_attributes_are_escaped() {
+        let mut x = XmlOut::document("Signature", &[]);
+        x.empty("Reference", &[("FileRef", "/a&b\"<c>.xml")])
+            .text("CheckValue", &[], "x<y&z")
+            .close("Signature");
+        let out = String::from_utf8(x.finish()).unwrap();
+        assert_eq!(
+            out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ofd:Signature xmlns:ofd=\"http://www.ofdspec.org/2016\"><ofd:Reference FileRef=\"/a&amp;b&quot;&lt;c&gt;.xml\"/><ofd:CheckValue>x&lt;y&amp;z</ofd:CheckValue></ofd:Signature>"
+        );
+        let parsed = Node::parse(out.as_bytes(), "x").unwrap();
+        assert_eq!(parsed.children[0].attr("FileRef"), Some("/a&b\"<c>.xml"));
+        assert_eq!(parsed.children[1].text, "x<y&z");
+    }
+}

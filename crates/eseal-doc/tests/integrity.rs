@@ -26,6 +26,7 @@ fn trusted() -> VerifyPolicy {
     let (store, _) = TrustStore::from_files(&files).unwrap();
     VerifyPolicy {
         chain_validator: Some(std::sync::Arc::new(PkiValidator { store })),
+        now: Some(time::OffsetDateTime::now_utc()),
         ..VerifyPolicy::default()
     }
 }

@@ -105,6 +105,7 @@ fn kit() -> Kit {
     store.add_anchor(root_cert);
     let policy = VerifyPolicy {
         chain_validator: Some(std::sync::Arc::new(PkiValidator { store })),
+        now: Some(t0 + time::Duration::days(1)),
         ..VerifyPolicy::default()
     };
     Kit {

@@ -605,17 +605,18 @@ pub async fn sign_batch(
             "too many concurrent uses of this seal; try again",
         ));
     }
-    // 4. Sign each document.
+    // 4. Sign each document, with the seal decoded once for the batch.
+    let decoded = std::sync::Arc::new(seal_and_cert(&seal_data)?);
     let mut made = Vec::with_capacity(inputs.len());
     for input in &inputs {
         made.push(match &input.ofd {
-            None => make_signature(&seal_data, &key, input, now)
+            None => make_signature(&decoded, &key, input, now)
                 .and_then(|sig| stamp(s, &sig, now))
                 .map(|sig| (sig, None)),
             Some((ofd, placement)) => {
                 sign_ofd_blocking(
                     s.clone(),
-                    seal_data.clone(),
+                    decoded.clone(),
                     key.clone(),
                     ofd.clone(),
                     placement.clone(),
@@ -685,15 +686,14 @@ pub struct Prepared {
 }
 
 fn prepare_tbs(
-    seal_data: &[u8],
+    (seal, cert): &(eseal_ses::AnySeal, Vec<u8>),
     input_sm3: eseal_gm::Sm3Digest,
     document_name: &str,
     at: OffsetDateTime,
 ) -> Result<eseal_ses::PreparedSignature, Failure> {
-    let (seal, cert) = seal_and_cert(seal_data)?;
     eseal_ses::prepare_signature(
-        &seal,
-        &cert,
+        seal,
+        cert,
         &eseal_ses::SignRequest {
             data_hash: input_sm3,
             signing_time: at,
@@ -730,9 +730,14 @@ pub async fn prepare_external(
         .blob(&seal.seal_data_sm3)
         .await?
         .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
-    let tbs = prepare_tbs(&seal_data, input.document_sm3, &input.document_name, now)?
-        .to_be_signed()
-        .to_vec();
+    let tbs = prepare_tbs(
+        &seal_and_cert(&seal_data)?,
+        input.document_sm3,
+        &input.document_name,
+        now,
+    )?
+    .to_be_signed()
+    .to_vec();
     let usage = intent(s, seal, signer, &input, now)?;
     let mut batch = Batch::new();
     if let Some(id) = &input.use_request
@@ -798,7 +803,7 @@ pub async fn finish_external(
         .and_then(|b| eseal_gm::Sm3Digest::from_slice(&b))
         .ok_or_else(|| Failure::internal("stored document digest"))?;
     let prepared = prepare_tbs(
-        &seal_data,
+        &seal_and_cert(&seal_data)?,
         digest,
         &u.record.document_name,
         u.record.created,
@@ -862,14 +867,14 @@ fn stamp(s: &AppState, signature: &[u8], now: OffsetDateTime) -> Result<Vec<u8>,
 /// stamps the SES_Signature's value. Returns the SES_Signature and the signed package.
 async fn sign_ofd_blocking(
     s: AppState,
-    seal_data: Vec<u8>,
+    decoded: std::sync::Arc<(eseal_ses::AnySeal, Vec<u8>)>,
     key: Sm2PrivateKey,
     ofd: Vec<u8>,
     placement: eseal_doc::Placement,
     now: OffsetDateTime,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
     tokio::task::spawn_blocking(move || {
-        let (seal, cert) = seal_and_cert(&seal_data)?;
+        let (seal, cert) = &*decoded;
         let mut out = std::io::Cursor::new(Vec::new());
         let tsa = |value: &[u8]| {
             s.pki()
@@ -881,8 +886,8 @@ async fn sign_ofd_blocking(
             &mut out,
             &eseal_doc::OfdSignRequest {
                 kind: eseal_doc::SignatureKind::Seal,
-                seal: Some(&seal),
-                signer_cert: &cert,
+                seal: Some(seal),
+                signer_cert: cert,
                 signing_time: now,
                 placement,
                 timestamper: Some(&tsa),
@@ -903,12 +908,12 @@ async fn sign_ofd_blocking(
 }
 
 fn make_signature(
-    seal_data: &[u8],
+    decoded: &(eseal_ses::AnySeal, Vec<u8>),
     key: &Sm2PrivateKey,
     input: &SignInput,
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, Failure> {
-    prepare_tbs(seal_data, input.document_sm3, &input.document_name, now)?
+    prepare_tbs(decoded, input.document_sm3, &input.document_name, now)?
         .sign(&SoftwareSigner::new(key.clone()))
         .map(|s| s.raw().to_vec())
         .map_err(|e| Failure::unprocessable("forbidden", e.zh(), e.to_string()))

@@ -101,6 +101,7 @@ pub async fn policy(s: &AppState) -> Result<VerifyPolicy, Failure> {
     };
     Ok(VerifyPolicy {
         chain_validator: Some(chain_validator),
+        now: Some(s.now()),
         ..Default::default()
     })
 }

@@ -63,7 +63,9 @@ pub struct VerifyPolicy {
     /// (NO_CERTIFICATE_CHAIN_FOUND): nothing says the certificates are trusted.
     pub chain_validator: Option<std::sync::Arc<dyn CertificateValidator>>,
     /// The time the verification is made as of, for the checks that have no signing time to
-    /// go by (a Type=Sign OFD signature's certificate): `None` is the caller's now.
+    /// go by (a Type=Sign OFD signature's certificate). The libraries read no clock: the
+    /// caller gives its now (the service its injected clock, the CLI the system's); `None`
+    /// leaves those checks INDETERMINATE.
     pub now: Option<OffsetDateTime>,
 }
 
