@@ -9,8 +9,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 use eseal_gm::Sm2PublicKey;
 use eseal_gm::provider::SoftwareSigner;
-use eseal_store::Store;
-use eseal_store::audit::AuditQuery;
+use eseal_server::store::Store;
+use eseal_server::store::audit::AuditQuery;
 use std::path::{Path, PathBuf};
 
 /// Where the service's data is.

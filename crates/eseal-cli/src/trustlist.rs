@@ -139,7 +139,7 @@ pub fn run(cmd: TrustListCommand, lang: Lang) -> Result<u8> {
                     .map(|t| crate::parse_time(&t, "--until"))
                     .transpose()?;
                 let store = open_store(db).await?;
-                let done = eseal_store::audit::ACTOR
+                let done = eseal_server::store::audit::ACTOR
                     .scope(
                         crate::user::operator(),
                         eseal_server::trustlist::add(
@@ -164,7 +164,7 @@ pub fn run(cmd: TrustListCommand, lang: Lang) -> Result<u8> {
             }
             TrustListCommand::Remove { id, reason, db } => {
                 let store = open_store(db).await?;
-                let done = eseal_store::audit::ACTOR
+                let done = eseal_server::store::audit::ACTOR
                     .scope(
                         crate::user::operator(),
                         eseal_server::trustlist::remove(

@@ -52,7 +52,7 @@ pub fn run(cmd: UserCommand) -> Result<u8> {
             let rt = runtime()?;
             rt.block_on(async {
                 let store = open_store(db).await?;
-                let done = eseal_store::audit::ACTOR
+                let done = eseal_server::store::audit::ACTOR
                     .scope(
                         operator(),
                         eseal_server::auth::unlock(
@@ -81,12 +81,12 @@ pub fn run(cmd: UserCommand) -> Result<u8> {
             let (password, enrolment) = rt.block_on(async {
                 let store = match (&database, &database_schema) {
                     (Some(url), Some(schema)) => {
-                        eseal_store::Store::open_postgres_in_schema(url, schema).await?
+                        eseal_server::store::Store::open_postgres_in_schema(url, schema).await?
                     }
-                    (Some(url), None) => eseal_store::Store::open_url(url).await?,
-                    (None, _) => eseal_store::Store::open_sqlite(&data).await?,
+                    (Some(url), None) => eseal_server::store::Store::open_url(url).await?,
+                    (None, _) => eseal_server::store::Store::open_sqlite(&data).await?,
                 };
-                let done = eseal_store::audit::ACTOR
+                let done = eseal_server::store::audit::ACTOR
                     .scope(
                         operator(),
                         eseal_server::auth::reset_credentials(

@@ -34,3 +34,7 @@ pub mod witness;
 
 // The HTTP plumbing lives in the JSON API adapter; configuration types keep their paths.
 pub use api::{limits, ops, wire};
+
+/// The store, for the operator commands that work on the database directly (`eseal user
+/// reset`, `eseal trust`, `eseal audit`): the CLI reaches the database only through here.
+pub use eseal_store as store;

@@ -6,18 +6,16 @@
 
 mod common;
 
-use common::{Backend, backends, start, start_with};
+use common::{Backend, start, start_with};
 use eseal_store::transparency::Log;
 use eseal_tlog::{Checkpoint, Tree, verify_consistency};
 use reqwest::StatusCode;
 use time::macros::datetime;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn audit_checkpoints_are_signed_stored_and_exported() {
-    for b in backends() {
-        checkpoints_on(b).await;
-    }
-}
+each_backend!(
+    audit_checkpoints_are_signed_stored_and_exported => checkpoints_on,
+    threads = 2
+);
 
 async fn checkpoints_on(backend: Backend) {
     let svc = start(&backend, datetime!(2026-06-01 09:00 UTC)).await;
@@ -83,16 +81,14 @@ async fn checkpoints_on(backend: Backend) {
     svc.run.abort();
 }
 
-/// Retention: nothing younger than 180 days can be archived; archiving writes and checks a
-/// signed export first, keeps only the archived entries' leaf hashes, is itself audited, and
-/// leaves the log verifiable — later exports, restarted checkpointers and consistency with
-/// checkpoints made before the archiving.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn old_entries_are_archived_after_a_signed_export() {
-    for b in backends() {
-        archive_on(b).await;
-    }
-}
+each_backend!(
+    /// Retention: nothing younger than 180 days can be archived; archiving writes and checks a
+    /// signed export first, keeps only the archived entries' leaf hashes, is itself audited, and
+    /// leaves the log verifiable — later exports, restarted checkpointers and consistency with
+    /// checkpoints made before the archiving.
+    old_entries_are_archived_after_a_signed_export => archive_on,
+    threads = 2
+);
 
 async fn archive_on(backend: Backend) {
     use eseal_gm::provider::{Clock, Sm2Signer};
@@ -215,15 +211,13 @@ async fn archive_on(backend: Backend) {
     svc.run.abort();
 }
 
-/// Witnesses: each checkpoint is pushed with a consistency proof from what the witness
-/// accepted before; the witness cosigns; a witness that knows another size is followed (409);
-/// a log rewritten in the database and re-signed is refused by the witness (422).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn checkpoints_are_pushed_to_witnesses() {
-    for b in backends() {
-        witness_on(b).await;
-    }
-}
+each_backend!(
+    /// Witnesses: each checkpoint is pushed with a consistency proof from what the witness
+    /// accepted before; the witness cosigns; a witness that knows another size is followed (409);
+    /// a log rewritten in the database and re-signed is refused by the witness (422).
+    checkpoints_are_pushed_to_witnesses => witness_on,
+    threads = 2
+);
 
 async fn witness_on(backend: Backend) {
     use eseal_gm::provider::{SeededRandom, Sm2Signer, SoftwareSigner};
@@ -362,54 +356,56 @@ async fn axum_serve(listener: tokio::net::TcpListener, router: axum::Router) {
     let _ = eseal_server::sim::serve(listener, router).await;
 }
 
-/// The checkpointer runs on its own: at start, and as soon as a log has grown by N entries
-/// even when the period T is far off; each checkpoint lands in the directory and the table.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_worker_checkpoints_every_n_entries() {
-    for b in backends() {
-        let svc = start_with(&b, datetime!(2026-06-01 09:00 UTC), |c| {
-            c.audit_every = std::time::Duration::from_secs(3600);
-            c.audit_every_entries = 5;
-        })
-        .await;
-        let store = svc.run.state.store();
-        let first = {
-            let mut n = None;
-            for _ in 0..100 {
-                n = store.latest_checkpoint(Log::Audit).await.unwrap();
-                if n.is_some() {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            n.expect("a checkpoint at start").0
-        };
-        let admin = svc.admin().await;
-        for i in 0..3 {
-            svc.user(&admin, &format!("user{i}"), &["maker"]).await;
-        }
-        let grown = store.log_size(Log::Audit).await.unwrap();
-        assert!(grown >= first + 5);
-        let mut latest = first;
+each_backend!(
+    /// The checkpointer runs on its own: at start, and as soon as a log has grown by N entries
+    /// even when the period T is far off; each checkpoint lands in the directory and the table.
+    the_worker_checkpoints_every_n_entries => the_worker_checkpoints_every_n_entries_on,
+    threads = 2
+);
+
+async fn the_worker_checkpoints_every_n_entries_on(b: Backend) {
+    let svc = start_with(&b, datetime!(2026-06-01 09:00 UTC), |c| {
+        c.audit_every = std::time::Duration::from_secs(3600);
+        c.audit_every_entries = 5;
+    })
+    .await;
+    let store = svc.run.state.store();
+    let first = {
+        let mut n = None;
         for _ in 0..100 {
-            latest = store
-                .latest_checkpoint(Log::Audit)
-                .await
-                .unwrap()
-                .unwrap()
-                .0;
-            if latest >= first + 5 {
+            n = store.latest_checkpoint(Log::Audit).await.unwrap();
+            if n.is_some() {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        assert!(
-            latest >= first + 5,
-            "no checkpoint after {} new entries",
-            grown - first
-        );
-        let dir = svc.config.data.join("audit-checkpoints");
-        assert!(dir.join(format!("{latest:012}.checkpoint")).exists());
-        svc.run.abort();
+        n.expect("a checkpoint at start").0
+    };
+    let admin = svc.admin().await;
+    for i in 0..3 {
+        svc.user(&admin, &format!("user{i}"), &["maker"]).await;
     }
+    let grown = store.log_size(Log::Audit).await.unwrap();
+    assert!(grown >= first + 5);
+    let mut latest = first;
+    for _ in 0..100 {
+        latest = store
+            .latest_checkpoint(Log::Audit)
+            .await
+            .unwrap()
+            .unwrap()
+            .0;
+        if latest >= first + 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        latest >= first + 5,
+        "no checkpoint after {} new entries",
+        grown - first
+    );
+    let dir = svc.config.data.join("audit-checkpoints");
+    assert!(dir.join(format!("{latest:012}.checkpoint")).exists());
+    svc.run.abort();
 }

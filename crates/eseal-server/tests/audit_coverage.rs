@@ -12,19 +12,17 @@
 mod common;
 
 use base64ct::{Base64, Encoding};
-use common::{Backend, Service, backends, start};
+use common::{Backend, Service, start};
 use eseal_gm::provider::Clock;
 use eseal_server::fixture::{PASSWORD, PIN};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::macros::datetime;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn audit_is_fail_closed_and_covers_every_event() {
-    for b in backends() {
-        on(b).await;
-    }
-}
+each_backend!(
+    audit_is_fail_closed_and_covers_every_event => on,
+    threads = 2
+);
 
 /// Runs `op` with the audit log refusing entries: it must fail and write nothing; then again
 /// with the log working: it must succeed. Returns the second answer.

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Backend, Service, backends, start};
+use common::{Backend, Service, start};
 use eseal_gm::provider::Clock;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -570,22 +570,18 @@ async fn signing(backend: Backend) {
     svc.run.abort();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn signing_with_a_pin_on_every_backend() {
-    for b in backends() {
-        signing(b).await;
-    }
-}
+each_backend!(
+    signing_with_a_pin => signing,
+    threads = 4
+);
 
-/// The PIN is never stored or logged: neither PIN string occurs in any file of the data
-/// directory (SQLite database, WAL, keys, PKI, simulator state) nor, on PostgreSQL, in a
-/// `pg_dump` of the schema (the form a database backup takes).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_pin_is_nowhere_in_the_data_directory() {
-    for b in backends() {
-        the_pin_is_nowhere_on(b).await;
-    }
-}
+each_backend!(
+    /// The PIN is never stored or logged: neither PIN string occurs in any file of the data
+    /// directory (SQLite database, WAL, keys, PKI, simulator state) nor, on PostgreSQL, in a
+    /// `pg_dump` of the schema (the form a database backup takes).
+    the_pin_is_nowhere_in_the_data_directory => the_pin_is_nowhere_on,
+    threads = 2
+);
 
 fn assert_no_pin(bytes: &[u8], place: &str) {
     for pin in [INITIAL, PIN] {
@@ -642,13 +638,11 @@ async fn the_pin_is_nowhere_on(backend: Backend) {
     svc.run.abort();
 }
 
-/// An intent left by a crash (committed, never completed) is marked aborted by recovery.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unfinished_intent_is_aborted() {
-    for b in backends() {
-        an_unfinished_intent_is_aborted_on(b).await;
-    }
-}
+each_backend!(
+    /// An intent left by a crash (committed, never completed) is marked aborted by recovery.
+    an_unfinished_intent_is_aborted => an_unfinished_intent_is_aborted_on,
+    threads = 2
+);
 
 async fn an_unfinished_intent_is_aborted_on(backend: Backend) {
     let svc = start(&backend, T0).await;
@@ -669,34 +663,29 @@ async fn an_unfinished_intent_is_aborted_on(backend: Backend) {
         .await
         .unwrap();
     svc.clock.advance(time::Duration::minutes(11));
-    let mut state = String::new();
-    for _ in 0..100 {
-        state = store
-            .get::<eseal_core::Usage>("U1")
-            .await
-            .unwrap()
-            .unwrap()
-            .record
-            .state
-            .name()
-            .to_owned();
-        if state == "aborted" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    // Recovery driven here, not waited for (the background pass may have run it already).
+    eseal_server::signing::recover(&svc.run.state, eseal_server::signing::INTENT_TIMEOUT)
+        .await
+        .unwrap();
+    let state = store
+        .get::<eseal_core::Usage>("U1")
+        .await
+        .unwrap()
+        .unwrap()
+        .record
+        .state
+        .name()
+        .to_owned();
     assert_eq!(state, "aborted");
     svc.run.abort();
 }
 
-/// An official seal signs only under an approved use request (two levels here), only the
-/// approved document, within the count and the window; every refusal is in the ledger.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn official_seal_use_needs_approval() {
-    for b in backends() {
-        official_seal_use_needs_approval_on(b).await;
-    }
-}
+each_backend!(
+    /// An official seal signs only under an approved use request (two levels here), only the
+    /// approved document, within the count and the window; every refusal is in the ledger.
+    official_seal_use_needs_approval => official_seal_use_needs_approval_on,
+    threads = 2
+);
 
 async fn official_seal_use_needs_approval_on(backend: Backend) {
     use eseal_server::app::DEMO_USCC;
@@ -968,16 +957,14 @@ async fn official_seal_use_needs_approval_on(backend: Backend) {
     svc.run.abort();
 }
 
-/// The external signer: the key stays in the holder's device. The platform prepares the
-/// exact bytes, the device signs them, the platform checks the signature against the bound
-/// certificate and assembles the SES_Signature; a wrong signature is refused and the intent
-/// aborted.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn external_signer_round_trip() {
-    for b in backends() {
-        external_signer_round_trip_on(b).await;
-    }
-}
+each_backend!(
+    /// The external signer: the key stays in the holder's device. The platform prepares the
+    /// exact bytes, the device signs them, the platform checks the signature against the bound
+    /// certificate and assembles the SES_Signature; a wrong signature is refused and the intent
+    /// aborted.
+    external_signer_round_trip => external_signer_round_trip_on,
+    threads = 2
+);
 
 async fn external_signer_round_trip_on(backend: Backend) {
     let svc = start(&backend, T0).await;
@@ -1225,14 +1212,12 @@ async fn external_signer_round_trip_on(backend: Backend) {
     svc.run.abort();
 }
 
-/// A position seal (财务负责人) signs for its holder only within the scope its organisation
-/// set: document type, business category, amount; outside it → refused and recorded.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn position_seal_signs_within_its_scope() {
-    for b in backends() {
-        position_seal_signs_within_its_scope_on(b).await;
-    }
-}
+each_backend!(
+    /// A position seal (财务负责人) signs for its holder only within the scope its organisation
+    /// set: document type, business category, amount; outside it → refused and recorded.
+    position_seal_signs_within_its_scope => position_seal_signs_within_its_scope_on,
+    threads = 2
+);
 
 async fn position_seal_signs_within_its_scope_on(backend: Backend) {
     use eseal_server::app::DEMO_USCC;
@@ -1373,18 +1358,16 @@ async fn position_seal_signs_within_its_scope_on(backend: Backend) {
     svc.run.abort();
 }
 
-/// An OFD signed through the API with a visible stamp verifies PASSED, and the ledger
-/// records the unsigned document's SM3 and the signed file's.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(
-    eseal_skip_samples,
-    ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
-)]
-async fn ofd_signed_through_the_api_verifies() {
-    for b in backends() {
-        ofd_signed_through_the_api_verifies_on(b).await;
-    }
-}
+each_backend!(
+    /// An OFD signed through the API with a visible stamp verifies PASSED, and the ledger
+    /// records the unsigned document's SM3 and the signed file's.
+    ofd_signed_through_the_api_verifies => ofd_signed_through_the_api_verifies_on,
+    threads = 2,
+    #[cfg_attr(
+        eseal_skip_samples,
+        ignore = "needs the real-world samples: ../shared/samples or ESEAL_SAMPLES"
+    )]
+);
 
 async fn ofd_signed_through_the_api_verifies_on(backend: Backend) {
     let Some(samples) = eseal_testkit::samples() else {
@@ -1455,14 +1438,12 @@ async fn ofd_signed_through_the_api_verifies_on(backend: Backend) {
     svc.run.abort();
 }
 
-/// Batch signing: one PIN for several documents; each gets its own ledger entry and
-/// signature; a broken OFD in the batch fails alone (its intent aborted); limits enforced.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn batch_signing() {
-    for b in backends() {
-        batch_signing_on(b).await;
-    }
-}
+each_backend!(
+    /// Batch signing: one PIN for several documents; each gets its own ledger entry and
+    /// signature; a broken OFD in the batch fails alone (its intent aborted); limits enforced.
+    batch_signing => batch_signing_on,
+    threads = 2
+);
 
 async fn batch_signing_on(backend: Backend) {
     let (svc, seal, zhang) = ready_personal_seal(&backend).await;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Backend, Service, backends, start, start_with};
+use common::{Backend, Service, start, start_with};
 use eseal_server::fixture;
 use eseal_testkit::rawzip;
 use reqwest::StatusCode;
@@ -427,55 +427,57 @@ async fn item3_damage_is_refused_at_start() {
     );
 }
 
-/// Item 3, second part: a crypto failure that is not a wrong PIN (here a damaged sealed key)
-/// used to count as a wrong try: five correct tries locked the seal. It is an internal error
-/// and counts for nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn item3_a_damaged_key_does_not_count_as_a_wrong_pin() {
-    for backend in backends() {
-        let svc = start(&backend, T0).await;
-        let fx = fixture::personal_seal(&svc.run).await.unwrap();
-        // The outer layer of the sealed key changed (the last hex digit of its blob).
-        let store = svc.run.state.store();
-        let mut key = store
-            .get::<eseal_server::keystore::SealKey>(&fx.seal)
-            .await
-            .unwrap()
-            .unwrap();
-        let last = key.record.sealed.pop().unwrap();
-        key.record.sealed.push(if last == '0' { '1' } else { '0' });
-        store
-            .commit(
-                eseal_store::Batch::new()
-                    .update(&key.record, key.version)
-                    .unwrap(),
-                svc.clock_now(),
+each_backend!(
+    /// Item 3, second part: a crypto failure that is not a wrong PIN (here a damaged sealed key)
+    /// used to count as a wrong try: five correct tries locked the seal. It is an internal error
+    /// and counts for nothing.
+    item3_a_damaged_key_does_not_count_as_a_wrong_pin => item3_a_damaged_key_does_not_count_as_a_wrong_pin_on,
+    threads = 2
+);
+
+async fn item3_a_damaged_key_does_not_count_as_a_wrong_pin_on(backend: Backend) {
+    let svc = start(&backend, T0).await;
+    let fx = fixture::personal_seal(&svc.run).await.unwrap();
+    // The outer layer of the sealed key changed (the last hex digit of its blob).
+    let store = svc.run.state.store();
+    let mut key = store
+        .get::<eseal_server::keystore::SealKey>(&fx.seal)
+        .await
+        .unwrap()
+        .unwrap();
+    let last = key.record.sealed.pop().unwrap();
+    key.record.sealed.push(if last == '0' { '1' } else { '0' });
+    store
+        .commit(
+            eseal_store::Batch::new()
+                .update(&key.record, key.version)
+                .unwrap(),
+            svc.clock_now(),
+        )
+        .await
+        .unwrap();
+    for _ in 0..6 {
+        let (s, v) = svc
+            .call(
+                "POST",
+                &format!("/api/v1/seals/{}/sign", fx.seal),
+                Some(&fx.holder_token),
+                Some(json!({"pin": fixture::PIN, "data": b64(b"x"), "document_name": "x", "purpose": "确认"})),
             )
-            .await
-            .unwrap();
-        for _ in 0..6 {
-            let (s, v) = svc
-                .call(
-                    "POST",
-                    &format!("/api/v1/seals/{}/sign", fx.seal),
-                    Some(&fx.holder_token),
-                    Some(json!({"pin": fixture::PIN, "data": b64(b"x"), "document_name": "x", "purpose": "确认"})),
-                )
-                .await;
-            assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
-        }
-        let key = svc
-            .run
-            .state
-            .store()
-            .get::<eseal_server::keystore::SealKey>(&fx.seal)
-            .await
-            .unwrap()
-            .unwrap()
-            .record;
-        assert_eq!((key.pin.failures, key.pin.locked), (0, false));
-        svc.run.abort();
+            .await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
     }
+    let key = svc
+        .run
+        .state
+        .store()
+        .get::<eseal_server::keystore::SealKey>(&fx.seal)
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    assert_eq!((key.pin.failures, key.pin.locked), (0, false));
+    svc.run.abort();
 }
 
 /// An OFD signed through the API whose Signature.xml lists `refs` more references, and
@@ -714,35 +716,39 @@ async fn item5_login_floods_are_summarised() {
     svc.run.abort();
 }
 
-/// Item 6: of 50 parallel wrong passwords for one account, 45 answered 409 and left no
-/// audit entry. Every attempt answers as a failed login and is recorded.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn item6_concurrent_failed_logins_are_all_audited() {
-    for backend in backends() {
-        let svc = start(&backend, T0).await;
-        let admin = svc.admin().await;
-        svc.user(&admin, "reviewer1", &["reviewer"]).await;
-        let (entries_before, _) = failed_logins(&svc).await;
-        let attempts = (0..50).map(|_| {
-            svc.call(
-                "POST",
-                "/api/v1/login",
-                None,
-                Some(json!({"username": "reviewer1", "password": "Wrong-Password-1", "totp": "000000"})),
-            )
-        });
-        let answers = futures_join_all(attempts).await;
-        for (s, v) in &answers {
-            assert_eq!(
-                (*s, v["code"].as_str()),
-                (StatusCode::UNAUTHORIZED, Some("login_failed")),
-                "{v}"
-            );
-        }
-        let (_, attempts) = failed_logins(&svc).await;
-        assert_eq!(attempts, 50, "{entries_before}");
-        svc.run.abort();
+each_backend!(
+    /// Item 6: of 50 parallel wrong passwords for one account, 45 answered 409 and left no
+    /// audit entry. Every attempt answers as a failed login and is recorded.
+    item6_concurrent_failed_logins_are_all_audited => item6_concurrent_failed_logins_are_all_audited_on,
+    threads = 2
+);
+
+async fn item6_concurrent_failed_logins_are_all_audited_on(backend: Backend) {
+    let svc = start(&backend, T0).await;
+    let admin = svc.admin().await;
+    svc.user(&admin, "reviewer1", &["reviewer"]).await;
+    let (entries_before, _) = failed_logins(&svc).await;
+    let attempts = (0..50).map(|_| {
+        svc.call(
+            "POST",
+            "/api/v1/login",
+            None,
+            Some(
+                json!({"username": "reviewer1", "password": "Wrong-Password-1", "totp": "000000"}),
+            ),
+        )
+    });
+    let answers = futures_join_all(attempts).await;
+    for (s, v) in &answers {
+        assert_eq!(
+            (*s, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("login_failed")),
+            "{v}"
+        );
     }
+    let (_, attempts) = failed_logins(&svc).await;
+    assert_eq!(attempts, 50, "{entries_before}");
+    svc.run.abort();
 }
 
 /// Runs the futures concurrently (the test harness has no futures crate).
@@ -1023,50 +1029,52 @@ async fn item8_people_see_only_their_own_seals() {
     svc.run.abort();
 }
 
-/// Item 9: editing one stored leaf while the service ran made `audit export` sign a
-/// checkpoint contradicting the service's own at the same size. The export refuses.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn item9_export_refuses_a_rewritten_log() {
-    for backend in backends() {
-        let svc = start(&backend, T0).await;
-        svc.admin().await;
-        let state = &svc.run.state;
-        let dir = svc.config.data.join("audit-checkpoints");
-        let mut tree = eseal_tlog::Tree::new();
-        eseal_server::audit::checkpoint_once(
-            state,
-            eseal_store::transparency::Log::Audit,
-            &mut tree,
-            &dir,
+each_backend!(
+    /// Item 9: editing one stored leaf while the service ran made `audit export` sign a
+    /// checkpoint contradicting the service's own at the same size. The export refuses.
+    item9_export_refuses_a_rewritten_log => item9_export_refuses_a_rewritten_log_on,
+    threads = 2
+);
+
+async fn item9_export_refuses_a_rewritten_log_on(backend: Backend) {
+    let svc = start(&backend, T0).await;
+    svc.admin().await;
+    let state = &svc.run.state;
+    let dir = svc.config.data.join("audit-checkpoints");
+    let mut tree = eseal_tlog::Tree::new();
+    eseal_server::audit::checkpoint_once(
+        state,
+        eseal_store::transparency::Log::Audit,
+        &mut tree,
+        &dir,
+    )
+    .await
+    .unwrap();
+    svc.raw_sql(
+        "UPDATE audit_log SET leaf = replace(leaf, '\"actor\":\"system\"', '\"actor\":\"nobody\"') WHERE seq = 0",
+    )
+    .await;
+    let signer = state.pki().audit_signer();
+    let key = eseal_gm::provider::Sm2Signer::public_key(&signer);
+    for checkpoints in [None, Some(dir.as_path())] {
+        let out = svc.dir.path().join("export");
+        let err = eseal_server::audit::export(
+            state.store(),
+            &signer,
+            eseal_server::audit::ORIGIN,
+            &eseal_server::audit::Signed {
+                log_key: &key,
+                checkpoints,
+            },
+            &out,
+            svc.clock_now(),
         )
         .await
-        .unwrap();
-        svc.raw_sql(
-            "UPDATE audit_log SET leaf = replace(leaf, '\"actor\":\"system\"', '\"actor\":\"nobody\"') WHERE seq = 0",
-        )
-        .await;
-        let signer = state.pki().audit_signer();
-        let key = eseal_gm::provider::Sm2Signer::public_key(&signer);
-        for checkpoints in [None, Some(dir.as_path())] {
-            let out = svc.dir.path().join("export");
-            let err = eseal_server::audit::export(
-                state.store(),
-                &signer,
-                eseal_server::audit::ORIGIN,
-                &eseal_server::audit::Signed {
-                    log_key: &key,
-                    checkpoints,
-                },
-                &out,
-                svc.clock_now(),
-            )
-            .await
-            .unwrap_err();
-            assert_eq!(err.code, "log_rewritten", "{err:?}");
-            assert!(!out.exists(), "nothing exported");
-        }
-        svc.run.abort();
+        .unwrap_err();
+        assert_eq!(err.code, "log_rewritten", "{err:?}");
+        assert!(!out.exists(), "nothing exported");
     }
+    svc.run.abort();
 }
 
 /// Item 10: files, identifiers, enumeration, lockout by anyone, 414.

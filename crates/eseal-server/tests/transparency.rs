@@ -7,19 +7,17 @@
 
 mod common;
 
-use common::{Backend, backends, start};
+use common::{Backend, start};
 use eseal_store::transparency::{Log, SealEntry, SealProof};
 use eseal_tlog::{Checkpoint, verify_consistency};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use time::macros::datetime;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn seals_are_published_with_proofs() {
-    for b in backends() {
-        published_on(b).await;
-    }
-}
+each_backend!(
+    seals_are_published_with_proofs => published_on,
+    threads = 2
+);
 
 fn hashes(v: &Value) -> Vec<[u8; 32]> {
     v.as_array()

@@ -15,18 +15,28 @@ use time::{Duration, OffsetDateTime};
 const USCC: &str = "91350100M000100Y43";
 const T0: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
 
-struct Engines {
-    stores: Vec<(&'static str, Store)>,
-    _dir: tempfile::TempDir,
-}
+/// One test per engine, named by it: `NAME::sqlite` always, `NAME::postgres` with
+/// `ESEAL_TEST_PG` (a failure says which engine; the two run in parallel).
+macro_rules! each_engine {
+    ($(#[$doc:meta])* $name:ident => $run:ident, threads = $t:literal) => {
+        $(#[$doc])*
+        mod $name {
+            use super::*;
 
-async fn engines() -> Engines {
-    let dir = tempfile::tempdir().unwrap();
-    let mut stores = vec![("sqlite", Store::open_sqlite(dir.path()).await.unwrap())];
-    if let Some(url) = eseal_testkit::pg_url() {
-        stores.push(("postgres", pg_store(&url).await));
-    }
-    Engines { stores, _dir: dir }
+            #[tokio::test(flavor = "multi_thread", worker_threads = $t)]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                $run("sqlite", Store::open_sqlite(dir.path()).await.unwrap()).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = $t)]
+            async fn postgres() {
+                if let Some(url) = eseal_testkit::pg_url() {
+                    $run("postgres", pg_store(&url).await).await
+                }
+            }
+        }
+    };
 }
 
 /// A store in a fresh schema of the test database, so runs never see each other's rows.
@@ -101,168 +111,176 @@ fn seal(id: &str) -> Seal {
     }
 }
 
-#[tokio::test]
-async fn insert_get_and_refuse_duplicates() {
-    for (engine, store) in engines().await.stores {
-        let mut b = Batch::new();
-        b.insert(&organisation()).unwrap();
-        store.commit(&b, T0).await.unwrap();
-        let got = store.get::<Organisation>(USCC).await.unwrap().unwrap();
-        assert_eq!(got.record, organisation(), "{engine}");
-        assert_eq!(got.version, 1);
-        let err = store.commit(&b, T0).await.unwrap_err();
-        assert!(matches!(err, StoreError::Exists { .. }), "{engine}: {err}");
-        assert!(store.get::<Organisation>("nope").await.unwrap().is_none());
-    }
+each_engine!(
+    insert_get_and_refuse_duplicates => insert_get_and_refuse_duplicates_on,
+    threads = 1
+);
+
+async fn insert_get_and_refuse_duplicates_on(engine: &str, store: Store) {
+    let mut b = Batch::new();
+    b.insert(&organisation()).unwrap();
+    store.commit(&b, T0).await.unwrap();
+    let got = store.get::<Organisation>(USCC).await.unwrap().unwrap();
+    assert_eq!(got.record, organisation(), "{engine}");
+    assert_eq!(got.version, 1);
+    let err = store.commit(&b, T0).await.unwrap_err();
+    assert!(matches!(err, StoreError::Exists { .. }), "{engine}: {err}");
+    assert!(store.get::<Organisation>("nope").await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn versions_conflicts_atomic_batches_and_history() {
-    for (engine, store) in engines().await.stores {
-        let mut a = application("a1");
+each_engine!(
+    versions_conflicts_atomic_batches_and_history => versions_conflicts_atomic_batches_and_history_on,
+    threads = 1
+);
+
+async fn versions_conflicts_atomic_batches_and_history_on(engine: &str, store: Store) {
+    let mut a = application("a1");
+    store
+        .commit(Batch::new().insert(&a).unwrap(), T0)
+        .await
+        .unwrap();
+    a.add_material(Material {
+        kind: MaterialKind::BusinessLicence,
+        sm3: "ab".repeat(32),
+    })
+    .unwrap();
+    a.add_material(Material {
+        kind: MaterialKind::AgentId,
+        sm3: "ac".repeat(32),
+    })
+    .unwrap();
+    a.add_material(Material {
+        kind: MaterialKind::Authorisation,
+        sm3: "ad".repeat(32),
+    })
+    .unwrap();
+    a.submit(T0).unwrap();
+    store
+        .commit(Batch::new().update(&a, 1).unwrap(), T0)
+        .await
+        .unwrap();
+
+    // A stale writer (read version 1) loses, and its whole batch is undone.
+    let mut stale = Batch::new();
+    stale.insert(&seal("s-stale")).unwrap();
+    stale.update(&a, 1).unwrap();
+    let err = store.commit(&stale, T0).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { .. }),
+        "{engine}: {err}"
+    );
+    assert!(
+        store.get::<Seal>("s-stale").await.unwrap().is_none(),
+        "{engine}: half a batch was written"
+    );
+
+    // Approve and make in one batch: application, seal, filing together.
+    let mut cur = store.get::<Application>("a1").await.unwrap().unwrap();
+    assert_eq!(cur.version, 2);
+    assert_eq!(cur.record.state.name(), "submitted");
+    cur.record.approve("reviewer").unwrap();
+    cur.record.made("s1").unwrap();
+    let mut b = Batch::new();
+    b.update(&cur.record, cur.version).unwrap();
+    b.insert(&seal("s1")).unwrap();
+    b.insert(&Filing::new("f1", "s1", FilingEvent::Made, T0))
+        .unwrap();
+    store.commit(&b, T0).await.unwrap();
+
+    let hist = store.history::<Application>("a1").await.unwrap();
+    let states: Vec<_> = hist.iter().map(|v| v.record.state.name()).collect();
+    assert_eq!(states, ["draft", "submitted", "made"], "{engine}");
+    let by_org = store
+        .find::<Seal>("organisation_code", USCC, 10)
+        .await
+        .unwrap();
+    assert_eq!(by_org.len(), 1, "{engine}");
+    assert_eq!(by_org[0].record.id, "s1");
+    assert_eq!(
         store
-            .commit(Batch::new().insert(&a).unwrap(), T0)
-            .await
-            .unwrap();
-        a.add_material(Material {
-            kind: MaterialKind::BusinessLicence,
-            sm3: "ab".repeat(32),
-        })
-        .unwrap();
-        a.add_material(Material {
-            kind: MaterialKind::AgentId,
-            sm3: "ac".repeat(32),
-        })
-        .unwrap();
-        a.add_material(Material {
-            kind: MaterialKind::Authorisation,
-            sm3: "ad".repeat(32),
-        })
-        .unwrap();
-        a.submit(T0).unwrap();
-        store
-            .commit(Batch::new().update(&a, 1).unwrap(), T0)
-            .await
-            .unwrap();
-
-        // A stale writer (read version 1) loses, and its whole batch is undone.
-        let mut stale = Batch::new();
-        stale.insert(&seal("s-stale")).unwrap();
-        stale.update(&a, 1).unwrap();
-        let err = store.commit(&stale, T0).await.unwrap_err();
-        assert!(
-            matches!(err, StoreError::Conflict { .. }),
-            "{engine}: {err}"
-        );
-        assert!(
-            store.get::<Seal>("s-stale").await.unwrap().is_none(),
-            "{engine}: half a batch was written"
-        );
-
-        // Approve and make in one batch: application, seal, filing together.
-        let mut cur = store.get::<Application>("a1").await.unwrap().unwrap();
-        assert_eq!(cur.version, 2);
-        assert_eq!(cur.record.state.name(), "submitted");
-        cur.record.approve("reviewer").unwrap();
-        cur.record.made("s1").unwrap();
-        let mut b = Batch::new();
-        b.update(&cur.record, cur.version).unwrap();
-        b.insert(&seal("s1")).unwrap();
-        b.insert(&Filing::new("f1", "s1", FilingEvent::Made, T0))
-            .unwrap();
-        store.commit(&b, T0).await.unwrap();
-
-        let hist = store.history::<Application>("a1").await.unwrap();
-        let states: Vec<_> = hist.iter().map(|v| v.record.state.name()).collect();
-        assert_eq!(states, ["draft", "submitted", "made"], "{engine}");
-        let by_org = store
-            .find::<Seal>("organisation_code", USCC, 10)
-            .await
-            .unwrap();
-        assert_eq!(by_org.len(), 1, "{engine}");
-        assert_eq!(by_org[0].record.id, "s1");
-        assert_eq!(
-            store
-                .find::<Application>("state", "made", 10)
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
-    }
-}
-
-#[tokio::test]
-async fn materials_are_content_addressed_and_sealed() {
-    for (engine, store) in engines().await.stores {
-        let key = DataKey::new(1, [3; 16]);
-        let m = material::seal(&key, &SeededRandom::new(b"t"), b"scan of a licence").unwrap();
-        store.put_material(&m, T0).await.unwrap();
-        store.put_material(&m, T0).await.unwrap(); // idempotent
-        let blob = store.material(&m.sm3.to_hex()).await.unwrap().unwrap();
-        assert_eq!(
-            material::open(&key, &m.sm3, &blob).unwrap(),
-            b"scan of a licence",
-            "{engine}"
-        );
-        assert!(store.material(&"00".repeat(32)).await.unwrap().is_none());
-    }
-}
-
-#[tokio::test]
-async fn filings_are_claimed_once_per_lease() {
-    for (engine, store) in engines().await.stores {
-        let mut b = Batch::new();
-        for i in 0..5 {
-            b.insert(&Filing::new(&format!("f{i}"), "s1", FilingEvent::Made, T0))
-                .unwrap();
-        }
-        store.commit(&b, T0).await.unwrap();
-        let lease = Duration::minutes(5);
-
-        // Two workers at once: together they get every filing, never one twice.
-        let (x, y) = tokio::join!(
-            store.claim_due_filings(T0, lease, 3),
-            store.claim_due_filings(T0, lease, 3)
-        );
-        let mut ids: Vec<_> = x
-            .unwrap()
-            .into_iter()
-            .chain(y.unwrap())
-            .map(|f| f.record.id)
-            .collect();
-        ids.sort();
-        assert_eq!(ids, ["f0", "f1", "f2", "f3", "f4"], "{engine}");
-        assert!(
-            store
-                .claim_due_filings(T0, lease, 10)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-
-        // Delivered: never claimed again. Failed: due again after its backoff and the lease.
-        let mut f0 = store.get::<Filing>("f0").await.unwrap().unwrap();
-        f0.record.delivered(T0, "R-1").unwrap();
-        let mut f1 = store.get::<Filing>("f1").await.unwrap().unwrap();
-        f1.record.failed(T0, "police system down").unwrap();
-        let mut b = Batch::new();
-        b.update(&f0.record, f0.version).unwrap();
-        b.update(&f1.record, f1.version).unwrap();
-        store.commit(&b, T0).await.unwrap();
-
-        let later = T0 + Duration::minutes(6);
-        let mut again: Vec<_> = store
-            .claim_due_filings(later, lease, 10)
+            .find::<Application>("state", "made", 10)
             .await
             .unwrap()
-            .into_iter()
-            .map(|f| f.record.id)
-            .collect();
-        again.sort();
-        assert_eq!(again, ["f1", "f2", "f3", "f4"], "{engine}");
-        assert_eq!(store.pending_filings(10).await.unwrap().len(), 4);
+            .len(),
+        1
+    );
+}
+
+each_engine!(
+    materials_are_content_addressed_and_sealed => materials_are_content_addressed_and_sealed_on,
+    threads = 1
+);
+
+async fn materials_are_content_addressed_and_sealed_on(engine: &str, store: Store) {
+    let key = DataKey::new(1, [3; 16]);
+    let m = material::seal(&key, &SeededRandom::new(b"t"), b"scan of a licence").unwrap();
+    store.put_material(&m, T0).await.unwrap();
+    store.put_material(&m, T0).await.unwrap(); // idempotent
+    let blob = store.material(&m.sm3.to_hex()).await.unwrap().unwrap();
+    assert_eq!(
+        material::open(&key, &m.sm3, &blob).unwrap(),
+        b"scan of a licence",
+        "{engine}"
+    );
+    assert!(store.material(&"00".repeat(32)).await.unwrap().is_none());
+}
+
+each_engine!(
+    filings_are_claimed_once_per_lease => filings_are_claimed_once_per_lease_on,
+    threads = 1
+);
+
+async fn filings_are_claimed_once_per_lease_on(engine: &str, store: Store) {
+    let mut b = Batch::new();
+    for i in 0..5 {
+        b.insert(&Filing::new(&format!("f{i}"), "s1", FilingEvent::Made, T0))
+            .unwrap();
     }
+    store.commit(&b, T0).await.unwrap();
+    let lease = Duration::minutes(5);
+
+    // Two workers at once: together they get every filing, never one twice.
+    let (x, y) = tokio::join!(
+        store.claim_due_filings(T0, lease, 3),
+        store.claim_due_filings(T0, lease, 3)
+    );
+    let mut ids: Vec<_> = x
+        .unwrap()
+        .into_iter()
+        .chain(y.unwrap())
+        .map(|f| f.record.id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["f0", "f1", "f2", "f3", "f4"], "{engine}");
+    assert!(
+        store
+            .claim_due_filings(T0, lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Delivered: never claimed again. Failed: due again after its backoff and the lease.
+    let mut f0 = store.get::<Filing>("f0").await.unwrap().unwrap();
+    f0.record.delivered(T0, "R-1").unwrap();
+    let mut f1 = store.get::<Filing>("f1").await.unwrap().unwrap();
+    f1.record.failed(T0, "police system down").unwrap();
+    let mut b = Batch::new();
+    b.update(&f0.record, f0.version).unwrap();
+    b.update(&f1.record, f1.version).unwrap();
+    store.commit(&b, T0).await.unwrap();
+
+    let later = T0 + Duration::minutes(6);
+    let mut again: Vec<_> = store
+        .claim_due_filings(later, lease, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.record.id)
+        .collect();
+    again.sort();
+    assert_eq!(again, ["f1", "f2", "f3", "f4"], "{engine}");
+    assert_eq!(store.pending_filings(10).await.unwrap().len(), 4);
 }
 
 #[tokio::test]
@@ -379,85 +397,87 @@ async fn two_replicas_never_claim_the_same_filing() {
     }
 }
 
-/// Issue 8: every committed write appends an audit entry in the same transaction, numbered
-/// without gaps even under concurrent commits, with the actor of the writing task; a refused
-/// batch appends nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_write_is_audited_in_order() {
+each_engine!(
+    /// Issue 8: every committed write appends an audit entry in the same transaction, numbered
+    /// without gaps even under concurrent commits, with the actor of the writing task; a refused
+    /// batch appends nothing.
+    every_write_is_audited_in_order => every_write_is_audited_in_order_on,
+    threads = 2
+);
+
+async fn every_write_is_audited_in_order_on(engine: &str, store: Store) {
     use eseal_store::audit::ACTOR;
-    for (engine, store) in engines().await.stores {
-        let mut b = Batch::new();
-        b.insert(&organisation()).unwrap();
+    let mut b = Batch::new();
+    b.insert(&organisation()).unwrap();
+    ACTOR
+        .scope("alice".into(), store.commit(&b, T0))
+        .await
+        .unwrap();
+    // Refused (the key exists): no entry.
+    assert!(
         ACTOR
-            .scope("alice".into(), store.commit(&b, T0))
+            .scope("mallory".into(), store.commit(&b, T0))
             .await
-            .unwrap();
-        // Refused (the key exists): no entry.
-        assert!(
-            ACTOR
-                .scope("mallory".into(), store.commit(&b, T0))
-                .await
-                .is_err()
-        );
-        let mut org = organisation();
-        org.name = "改名".into();
-        let mut u = Batch::new();
-        u.update(&org, 1).unwrap();
-        store.commit(&u, T0).await.unwrap(); // no actor: system
-        let mut tasks = Vec::new();
-        for i in 0..20 {
-            let store = store.clone();
-            tasks.push(tokio::spawn(ACTOR.scope(format!("user{i}"), async move {
-                let mut b = Batch::new();
-                let mut s = seal(&format!("ES{i:04}"));
-                s.name = format!("印章{i}");
-                b.insert(&s).unwrap();
-                b.blob("image/png", format!("png {i}").as_bytes());
-                store.commit(&b, T0).await.unwrap();
-            })));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-        let log = store.audit_log(0, 1000).await.unwrap();
-        assert_eq!(log.len(), 2 + 20 * 2, "{engine}: {log:#?}");
-        for (i, e) in log.iter().enumerate() {
-            assert_eq!(e.seq, i as i64, "{engine}: gapless");
-            assert_eq!(e.at, T0.unix_timestamp());
-        }
-        assert_eq!(
-            (
-                log[0].actor.as_str(),
-                log[0].event.as_str(),
-                log[0].object.as_str()
-            ),
-            (
-                "alice",
-                "organisations.insert",
-                "organisations/91350100M000100Y43@v1"
-            )
-        );
-        assert_eq!(
-            (
-                log[1].actor.as_str(),
-                log[1].event.as_str(),
-                log[1].object.as_str()
-            ),
-            (
-                "system",
-                "organisations.update",
-                "organisations/91350100M000100Y43@v2"
-            )
-        );
-        assert!(!log.iter().any(|e| e.actor == "mallory"), "{engine}");
-        // Each seal's insert and its blob are adjacent and by the same user; the seal's state
-        // is the outcome.
-        for pair in log[2..].chunks(2) {
-            assert_eq!(pair[0].actor, pair[1].actor, "{engine}");
-            assert_eq!(pair[0].event, "seals.insert");
-            assert_eq!(pair[0].outcome, "state=active");
-            assert_eq!(pair[1].event, "blobs.insert");
-        }
+            .is_err()
+    );
+    let mut org = organisation();
+    org.name = "改名".into();
+    let mut u = Batch::new();
+    u.update(&org, 1).unwrap();
+    store.commit(&u, T0).await.unwrap(); // no actor: system
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(ACTOR.scope(format!("user{i}"), async move {
+            let mut b = Batch::new();
+            let mut s = seal(&format!("ES{i:04}"));
+            s.name = format!("印章{i}");
+            b.insert(&s).unwrap();
+            b.blob("image/png", format!("png {i}").as_bytes());
+            store.commit(&b, T0).await.unwrap();
+        })));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let log = store.audit_log(0, 1000).await.unwrap();
+    assert_eq!(log.len(), 2 + 20 * 2, "{engine}: {log:#?}");
+    for (i, e) in log.iter().enumerate() {
+        assert_eq!(e.seq, i as i64, "{engine}: gapless");
+        assert_eq!(e.at, T0.unix_timestamp());
+    }
+    assert_eq!(
+        (
+            log[0].actor.as_str(),
+            log[0].event.as_str(),
+            log[0].object.as_str()
+        ),
+        (
+            "alice",
+            "organisations.insert",
+            "organisations/91350100M000100Y43@v1"
+        )
+    );
+    assert_eq!(
+        (
+            log[1].actor.as_str(),
+            log[1].event.as_str(),
+            log[1].object.as_str()
+        ),
+        (
+            "system",
+            "organisations.update",
+            "organisations/91350100M000100Y43@v2"
+        )
+    );
+    assert!(!log.iter().any(|e| e.actor == "mallory"), "{engine}");
+    // Each seal's insert and its blob are adjacent and by the same user; the seal's state
+    // is the outcome.
+    for pair in log[2..].chunks(2) {
+        assert_eq!(pair[0].actor, pair[1].actor, "{engine}");
+        assert_eq!(pair[0].event, "seals.insert");
+        assert_eq!(pair[0].outcome, "state=active");
+        assert_eq!(pair[1].event, "blobs.insert");
     }
 }
 

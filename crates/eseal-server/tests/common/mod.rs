@@ -361,3 +361,30 @@ impl Service {
         seen
     }
 }
+
+/// One test per backend, named by it: `NAME::sqlite` always, `NAME::postgres` with
+/// `ESEAL_TEST_PG` (a failure says which engine; the two run in parallel). `run` is an
+/// `async fn(Backend)` of the test file.
+#[macro_export]
+macro_rules! each_backend {
+    ($(#[$doc:meta])* $name:ident => $run:ident, threads = $t:literal $(, #[$extra:meta])*) => {
+        $(#[$doc])*
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = $t)]
+            $(#[$extra])*
+            async fn sqlite() {
+                $run($crate::common::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = $t)]
+            $(#[$extra])*
+            async fn postgres() {
+                if let Some(url) = eseal_testkit::pg_url() {
+                    $run($crate::common::Backend::Postgres(url)).await
+                }
+            }
+        }
+    };
+}
