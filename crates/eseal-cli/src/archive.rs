@@ -1,6 +1,6 @@
 //! `eseal archive create|renew|verify` (issue 16 item 6, R-ARCH-1): archive packages for
 //! long-term validation. Creating and renewing ask a registry (its verification, its TSA);
-//! verifying is offline, under the rules of `eseal_server::archive`.
+//! verifying is offline, by `eseal-archive` (no store, no network).
 
 use crate::i18n::Lang;
 use anyhow::{Context, Result, anyhow};
@@ -175,9 +175,9 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
                 Some(t) => crate::parse_time(t, "--now")?,
                 None => time::OffsetDateTime::now_utc(),
             };
-            let report = eseal_server::archive::verify(
+            let report = eseal_archive::verify(
                 &bytes,
-                &eseal_server::archive::VerifyOptions {
+                &eseal_archive::VerifyOptions {
                     trust: store,
                     root_sm3,
                     log_key,
@@ -198,7 +198,7 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
     }
 }
 
-fn print(r: &eseal_server::archive::ArchiveReport, lang: Lang) {
+fn print(r: &eseal_archive::ArchiveReport, lang: Lang) {
     for c in &r.checks {
         let mark = match c.outcome {
             Outcome::Passed => lang.t("通过", "PASSED"),

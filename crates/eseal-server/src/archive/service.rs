@@ -1,6 +1,7 @@
 //! The service's side: what it knows goes in, its TSA stamps.
 
 use super::*;
+use eseal_ses::Outcome;
 
 /// The platform's certificates and current CRLs, and the trust list's active anchors (with
 /// the CRLs of those that name an address, as the online verification fetched them).
@@ -29,8 +30,15 @@ pub(super) async fn platform_evidence(s: &AppState) -> Result<Evidence, Failure>
     Ok(ev)
 }
 
-pub(super) fn stamper(s: &AppState) -> impl Fn(&[u8]) -> Result<Vec<u8>, Failure> + '_ {
-    move |manifest: &[u8]| s.pki().timestamp(manifest, s.now(), s.random())
+pub(super) fn stamper(s: &AppState) -> impl Fn(&[u8]) -> Result<Vec<u8>, Bad> + '_ {
+    move |manifest: &[u8]| {
+        s.pki()
+            .timestamp(manifest, s.now(), s.random())
+            .map_err(|f| Bad {
+                zh: f.detail.zh,
+                en: f.detail.en,
+            })
+    }
 }
 
 /// `POST /api/v1/archives`: verifies the document online (it must be PASSED) and packages it
@@ -86,7 +94,7 @@ pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, Failure>
             let value = serde_json::to_value(&st).map_err(|e| Failure::internal(e.to_string()))?;
             Some(StatusAnswer {
                 id: f.seal_id.clone(),
-                at: rfc(at),
+                at: crate::views::rfc(at),
                 source: "registry".into(),
                 status: value["status"].as_str().unwrap_or("unknown").to_owned(),
                 answer: value,
@@ -99,7 +107,7 @@ pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, Failure>
                     let value = serde_json::to_value(a).unwrap_or_default();
                     StatusAnswer {
                         id: f.seal_id.clone(),
-                        at: rfc(at),
+                        at: crate::views::rfc(at),
                         source: f
                             .national
                             .as_ref()
@@ -140,7 +148,7 @@ pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, Failure>
     let mut names = BTreeSet::new();
     ev.files.retain(|(n, _)| names.insert(n.clone()));
     let stamp = stamper(s);
-    create(doc, ev, &stamp)
+    Ok(create(doc, ev, &stamp)?)
 }
 
 /// `POST /api/v1/archives/renew`: checks the package as of now with what this platform trusts
@@ -174,5 +182,5 @@ pub async fn renew_for(s: &AppState, archive: &[u8]) -> Result<Vec<u8>, Failure>
     }
     let ev = platform_evidence(s).await?;
     let stamp = stamper(s);
-    renew(archive, ev, &stamp)
+    Ok(renew(archive, ev, &stamp)?)
 }

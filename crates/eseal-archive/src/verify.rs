@@ -478,7 +478,7 @@ pub(super) fn verify_document(
             let verified =
                 eseal_doc::Package::open(std::io::Cursor::new(main.clone())).and_then(|mut pkg| {
                     pkg.set_budget(eseal_doc::Budget {
-                        max_bytes: Some(crate::verifying::MAX_BYTES_READ),
+                        max_bytes: Some(MAX_DOCUMENT_READ),
                         cancel: None,
                     });
                     eseal_doc::verify_ofd(&mut pkg, policy, &SoftwareVerifier)

@@ -102,7 +102,7 @@ pub(super) fn seal_generation(
     k: u32,
     document: &DocumentRef,
     stamp: Stamp<'_>,
-) -> Result<(), Failure> {
+) -> Result<(), ArchiveError> {
     let manifest = Manifest {
         format: FORMAT.into(),
         sequence: k,
@@ -117,16 +117,20 @@ pub(super) fn seal_generation(
             })
             .collect(),
     };
-    let bytes =
-        serde_json::to_vec_pretty(&manifest).map_err(|e| Failure::internal(e.to_string()))?;
-    let token = stamp(&bytes)?;
+    let bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| {
+        ArchiveError::Invalid(bad(
+            format!("清单无法写出：{e}"),
+            format!("the manifest cannot be written: {e}"),
+        ))
+    })?;
+    let token = stamp(&bytes).map_err(ArchiveError::Timestamp)?;
     files.insert(manifest_path(k), bytes);
     files.insert(token_path(k), token);
     Ok(())
 }
 
-/// A timestamp authority: a token over the manifest's bytes.
-pub type Stamp<'a> = &'a dyn Fn(&[u8]) -> Result<Vec<u8>, Failure>;
+/// A timestamp authority: a token over the manifest's bytes, or why it gave none.
+pub type Stamp<'a> = &'a dyn Fn(&[u8]) -> Result<Vec<u8>, Bad>;
 
 /// Validation material a generation adds.
 #[derive(Debug, Default)]
@@ -144,10 +148,10 @@ pub(super) fn add_evidence(
     files: &mut BTreeMap<String, Vec<u8>>,
     k: u32,
     ev: Evidence,
-) -> Result<(), Failure> {
+) -> Result<(), Bad> {
     let dir = evidence_dir(k);
     let held: BTreeSet<String> = files.values().map(|b| Sm3Digest::of(b).to_hex()).collect();
-    let mut put = |name: String, bytes: Vec<u8>, dedupe: bool| -> Result<(), Failure> {
+    let mut put = |name: String, bytes: Vec<u8>, dedupe: bool| -> Result<(), Bad> {
         let sm3 = Sm3Digest::of(&bytes).to_hex();
         if dedupe && held.contains(&sm3) {
             return Ok(());
@@ -185,7 +189,7 @@ pub struct Document {
 }
 
 /// A file name a person gave, safe as one path segment (at most 100 characters).
-pub(super) fn safe_name(name: &str, fallback: &str) -> String {
+pub fn safe_name(name: &str, fallback: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last
         .chars()
@@ -201,7 +205,11 @@ pub(super) fn safe_name(name: &str, fallback: &str) -> String {
 }
 
 /// A new package: the document, generation 1's evidence, its manifest and timestamp.
-pub fn create(doc: Document, evidence: Evidence, stamp: Stamp<'_>) -> Result<Vec<u8>, Failure> {
+pub fn create(
+    doc: Document,
+    evidence: Evidence,
+    stamp: Stamp<'_>,
+) -> Result<Vec<u8>, ArchiveError> {
     let mut files = BTreeMap::new();
     files.insert("mimetype".to_owned(), MEDIA_TYPE.as_bytes().to_vec());
     let (file, default) = match doc.kind {
@@ -258,15 +266,15 @@ pub(super) fn generations(files: &BTreeMap<String, Vec<u8>>) -> Result<(u32, Doc
 
 /// Adds a generation to a package: `evidence` (the validation material current now, for the
 /// last timestamp's certificate among others) and a new timestamp over all of it.
-pub fn renew(archive: &[u8], evidence: Evidence, stamp: Stamp<'_>) -> Result<Vec<u8>, Failure> {
+pub fn renew(
+    archive: &[u8],
+    evidence: Evidence,
+    stamp: Stamp<'_>,
+) -> Result<Vec<u8>, ArchiveError> {
     let mut files = read_zip(archive)?;
     let (n, document) = generations(&files)?;
     if n >= MAX_GENERATIONS {
-        return Err(Failure::unprocessable(
-            "forbidden",
-            format!("归档包已有 {MAX_GENERATIONS} 代，不能再续期"),
-            format!("the package already has {MAX_GENERATIONS} generations"),
-        ));
+        return Err(ArchiveError::Full);
     }
     add_evidence(&mut files, n + 1, evidence)?;
     seal_generation(&mut files, n + 1, &document, stamp)?;
