@@ -25,5 +25,5 @@ pub use party::{Organisation, Person};
 pub use pin::{PinAge, PinState};
 pub use pin_reset::{PinReset, PinResetState};
 pub use scope::{PositionScope, UseClaim};
-pub use seal::{KeyCustody, RevocationReason, Seal, SealState, SealStatus};
+pub use seal::{EarlierCertificate, KeyCustody, RevocationReason, Seal, SealState, SealStatus};
 pub use usage::{Usage, UsageState};

@@ -93,6 +93,47 @@ pub enum SealStatus {
     },
 }
 
+/// A certificate a seal was bound to before a renewal or re-keying: its serial and validity.
+/// Stored as `[serial, from, to]` with RFC 3339 times; a stored time that does not parse
+/// makes the whole record unreadable (the store reports it as corrupt) rather than being
+/// skipped, since a seal's status at a past time is answered from these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    try_from = "(String, String, String)",
+    into = "(String, String, String)"
+)]
+pub struct EarlierCertificate {
+    /// Its serial.
+    pub serial: String,
+    /// Validity start.
+    pub from: OffsetDateTime,
+    /// Validity end.
+    pub to: OffsetDateTime,
+}
+
+impl TryFrom<(String, String, String)> for EarlierCertificate {
+    type Error = String;
+
+    fn try_from((serial, from, to): (String, String, String)) -> Result<Self, String> {
+        let parse = |what: &str, t: &str| {
+            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).map_err(|e| {
+                format!("earlier certificate {serial}: {what} {t:?} is not an RFC 3339 time: {e}")
+            })
+        };
+        Ok(Self {
+            from: parse("start", &from)?,
+            to: parse("end", &to)?,
+            serial,
+        })
+    }
+}
+
+impl From<EarlierCertificate> for (String, String, String) {
+    fn from(c: EarlierCertificate) -> Self {
+        (c.serial, rfc(c.from), rfc(c.to))
+    }
+}
+
 /// A seal record. Validity follows the bound certificate (R-VALID-1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Seal {
@@ -120,8 +161,9 @@ pub struct Seal {
     pub valid_to: OffsetDateTime,
     /// State.
     pub state: SealState,
-    /// Earlier certificates (serial, from, to), oldest first, kept on renewal.
-    pub history: Vec<(String, String, String)>,
+    /// Earlier certificates, oldest first, kept on renewal and re-keying.
+    #[schemars(with = "Vec<(String, String, String)>")]
+    pub history: Vec<EarlierCertificate>,
     /// SM3 of the seal data (the DER SES_Seal) as made; the bytes are kept by the store. A
     /// renewal makes new seal data (the certificate changes) and this follows it.
     #[serde(default)]
@@ -177,12 +219,7 @@ impl Seal {
         }
         // The seal was valid under its current certificate or any earlier one (renewal keeps
         // the seal and changes the certificate, R-RENEW-1).
-        let parse =
-            |t: &str| OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok();
-        let earlier = self
-            .history
-            .iter()
-            .filter_map(|(_, from, to)| Some((parse(from)?, parse(to)?)));
+        let earlier = self.history.iter().map(|c| (c.from, c.to));
         let mut first = self.valid_from;
         for (from, to) in std::iter::once((self.valid_from, self.valid_to)).chain(earlier) {
             if from <= at && at <= to {
@@ -237,11 +274,11 @@ impl Seal {
 
     /// The old certificate to the history, the new one bound.
     fn bind_certificate(&mut self, serial: &str, from: OffsetDateTime, to: OffsetDateTime) {
-        self.history.push((
-            self.certificate_serial.clone(),
-            rfc(self.valid_from),
-            rfc(self.valid_to),
-        ));
+        self.history.push(EarlierCertificate {
+            serial: self.certificate_serial.clone(),
+            from: self.valid_from,
+            to: self.valid_to,
+        });
         self.certificate_serial = serial.to_owned();
         self.valid_from = from;
         self.valid_to = to;
@@ -321,8 +358,30 @@ impl Seal {
 mod tests {
     use super::*;
     use crate::kind::OfficialKind;
-    use time::format_description::well_known::Rfc3339;
     use time::macros::datetime;
+
+    #[test]
+    fn earlier_certificates_are_stored_as_before_and_a_bad_time_is_an_error() {
+        let c = EarlierCertificate {
+            serial: "01".into(),
+            from: datetime!(2025-01-01 00:00 UTC),
+            to: datetime!(2026-01-01 00:00 UTC),
+        };
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(
+            json,
+            r#"["01","2025-01-01T00:00:00Z","2026-01-01T00:00:00Z"]"#
+        );
+        assert_eq!(
+            serde_json::from_str::<EarlierCertificate>(&json).unwrap(),
+            c
+        );
+        let bad = serde_json::from_str::<EarlierCertificate>(
+            r#"["01","yesterday","2026-01-01T00:00:00Z"]"#,
+        )
+        .unwrap_err();
+        assert!(bad.to_string().contains("\"yesterday\""), "{bad}");
+    }
 
     fn proof() -> Vec<Material> {
         vec![Material {
@@ -433,8 +492,7 @@ mod tests {
         );
         assert_eq!(s.impression_sm3, "00".repeat(32), "the impression stays");
         // Status before the renewal is answered from the earlier certificate.
-        let old_from = s.history[0].1.clone();
-        let old_from = OffsetDateTime::parse(&old_from, &Rfc3339).unwrap();
+        let old_from = s.history[0].from;
         assert_eq!(s.status_at(old_from), SealStatus::Valid);
         assert_eq!(
             s.status_at(old_from - Duration::seconds(1)),

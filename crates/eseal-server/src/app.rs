@@ -527,7 +527,7 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
 
     let limiters =
         crate::limits::Limiters::new(&config.rate_limits, config.trusted_proxies.clone());
-    let state = AppState::new(store, clock, data_key, pki, connectors, limiters)
+    let state = AppState::new(store, clock, data_key, Arc::new(pki), connectors, limiters)
         .configured(config.request_log.clone())
         .with_online_revocation((!config.offline_revocation).then(|| {
             Arc::new(crate::revocation::OnlineRevocation::new(

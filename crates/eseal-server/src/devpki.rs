@@ -5,9 +5,10 @@
 
 use crate::failure::Failure;
 use crate::making::{CertificateIssuer, Maker};
+use crate::ports::Pki;
 use eseal_core::{Application, SealKind};
 use eseal_gm::provider::{SecureRandom, SoftwareSigner};
-use eseal_gm::{Sm2PrivateKey, Sm2PublicKey};
+use eseal_gm::Sm2PrivateKey;
 use eseal_pki::ca::{CaSignatureId, CaState, DevCa};
 use eseal_pki::name::name_from_slashes;
 use eseal_pki::{Certificate, TrustStore};
@@ -404,26 +405,6 @@ impl DevPki {
             serde_json::to_vec_pretty(&ca.state).map_err(|e| Failure::internal(e.to_string()))?;
         write(&path, json)
     }
-
-    /// Issues a certificate of `kind` ("org", "person") for `subject` (slash form).
-    pub fn issue_for(
-        &self,
-        kind: &str,
-        subject: &str,
-        key: &Sm2PublicKey,
-        now: OffsetDateTime,
-        random: &dyn SecureRandom,
-    ) -> Result<Certificate, Failure> {
-        let name = name_from_slashes(subject).map_err(|e| {
-            Failure::invalid("subject", format!("证书主题名无效：{e}"), e.to_string())
-        })?;
-        let mut ca = self.lock();
-        let cert = ca
-            .issue(random, now, kind, name, key, SEAL_CERT_DAYS)
-            .map_err(|e| Failure::internal(e.to_string()))?;
-        self.save(&ca)?;
-        Ok(cert)
-    }
 }
 
 /// The organisation's name inside an official seal's name: the name without a business-seal
@@ -472,16 +453,16 @@ pub fn subject_for(app: &Application) -> (&'static str, String) {
     }
 }
 
-/// The development PKI certifies platform keys, with the operating system's randomness.
+/// Certifies platform keys through the [`Pki`] port, with the given randomness.
 #[derive(Debug)]
-pub struct DevIssuer<'a> {
+pub struct Issuer<'a> {
     /// The PKI.
-    pub pki: &'a DevPki,
+    pub pki: &'a dyn Pki,
     /// Randomness for serials.
     pub random: &'a dyn SecureRandom,
 }
 
-impl CertificateIssuer for DevIssuer<'_> {
+impl CertificateIssuer for Issuer<'_> {
     fn subject(&self, app: &Application) -> Result<x509_cert::name::Name, Failure> {
         let (_, subject) = subject_for(app);
         name_from_slashes(&subject).map_err(|e| {
@@ -493,12 +474,28 @@ impl CertificateIssuer for DevIssuer<'_> {
         })
     }
 
-    /// Reads the request (its signature proves possession of the key) and certifies it.
     fn issue(
         &self,
         kind: &SealKind,
         csr: &[u8],
         now: OffsetDateTime,
+    ) -> Result<Certificate, Failure> {
+        self.pki.certify(kind, csr, now, self.random)
+    }
+}
+
+impl Pki for DevPki {
+    fn trust(&self, now: OffsetDateTime) -> Result<TrustStore, Failure> {
+        DevPki::trust(self, now)
+    }
+
+    /// Reads the request (its signature proves possession of the key) and certifies it.
+    fn certify(
+        &self,
+        kind: &SealKind,
+        csr: &[u8],
+        now: OffsetDateTime,
+        random: &dyn SecureRandom,
     ) -> Result<Certificate, Failure> {
         let (subject, key) = eseal_pki::csr::read_csr(csr).map_err(|e| {
             Failure::invalid("csr", format!("证书请求无法读取：{e}"), e.to_string())
@@ -507,11 +504,53 @@ impl CertificateIssuer for DevIssuer<'_> {
             SealKind::Official(_) => "org",
             SealKind::Position(_) | SealKind::Personal => "person",
         };
-        let mut ca = self.pki.lock();
+        let mut ca = self.lock();
         let cert = ca
-            .issue(self.random, now, profile, subject, &key, SEAL_CERT_DAYS)
+            .issue(random, now, profile, subject, &key, SEAL_CERT_DAYS)
             .map_err(|e| Failure::internal(e.to_string()))?;
-        self.pki.save(&ca)?;
+        self.save(&ca)?;
         Ok(cert)
+    }
+
+    fn revoke(
+        &self,
+        serial_hex: &str,
+        reason: eseal_core::RevocationReason,
+        at: OffsetDateTime,
+    ) -> Result<bool, Failure> {
+        DevPki::revoke(self, serial_hex, reason, at)
+    }
+
+    fn refresh_crls(&self, now: OffsetDateTime) -> Result<(), Failure> {
+        DevPki::refresh_crls(self, now)
+    }
+
+    fn published_file(&self, name: &str, now: OffsetDateTime) -> Result<Option<String>, Failure> {
+        DevPki::published_file(self, name, now)
+    }
+
+    fn identities(&self) -> Result<Vec<(String, String)>, Failure> {
+        DevPki::identities(self)
+    }
+
+    fn maker(&self) -> Maker {
+        DevPki::maker(self)
+    }
+
+    fn audit_signer(&self) -> SoftwareSigner {
+        DevPki::audit_signer(self)
+    }
+
+    fn root(&self) -> &Certificate {
+        DevPki::root(self)
+    }
+
+    fn timestamp(
+        &self,
+        imprinted: &[u8],
+        now: OffsetDateTime,
+        random: &dyn SecureRandom,
+    ) -> Result<Vec<u8>, Failure> {
+        DevPki::timestamp(self, imprinted, now, random)
     }
 }

@@ -17,6 +17,7 @@ pub mod install;
 pub mod keystore;
 pub mod making;
 pub mod outbox;
+pub mod ports;
 pub mod registry;
 pub mod reqlog;
 pub mod revocation;

@@ -81,7 +81,7 @@ pub(crate) async fn remake(
         reviewer: "-".into(),
     };
     let trust = s.pki().trust(now)?;
-    let issuer = crate::devpki::DevIssuer {
+    let issuer = crate::devpki::Issuer {
         pki: s.pki(),
         random: s.random(),
     };

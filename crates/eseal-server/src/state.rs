@@ -4,7 +4,7 @@
 //! it depends on nothing above it.
 
 use crate::connectors::{Connectors, NationalClient, PoliceClient};
-use crate::devpki::DevPki;
+use crate::ports::Pki;
 use eseal_core::DataKey;
 use eseal_gm::provider::{Clock, OsRandom, SecureRandom};
 use eseal_store::Store;
@@ -22,7 +22,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     random: OsRandom,
     data_key: DataKey,
-    pki: DevPki,
+    pki: Arc<dyn Pki>,
     connectors: Connectors,
     /// Open signing sessions (in memory only).
     sessions: crate::sessions::Sessions,
@@ -53,7 +53,7 @@ impl AppState {
         store: Store,
         clock: Arc<dyn Clock>,
         data_key: DataKey,
-        pki: DevPki,
+        pki: Arc<dyn Pki>,
         connectors: Connectors,
         limiters: crate::limits::Limiters,
     ) -> Self {
@@ -157,8 +157,8 @@ impl AppState {
     }
 
     /// The PKI (development CA and maker identity).
-    pub fn pki(&self) -> &DevPki {
-        &self.inner.pki
+    pub fn pki(&self) -> &dyn Pki {
+        &*self.inner.pki
     }
 
     /// The police connector.

@@ -413,18 +413,7 @@ async fn every_documented_example_gets_its_documented_status() {
     // finish.
     let random = eseal_gm::provider::SeededRandom::new(b"examples device");
     let device_key = eseal_gm::Sm2PrivateKey::generate(&random).unwrap();
-    let cert = svc
-        .run
-        .state
-        .pki()
-        .issue_for(
-            "person",
-            "/C=CN/CN=张三丰",
-            &device_key.public_key(),
-            t0,
-            &random,
-        )
-        .unwrap();
+    let cert = common::device_certificate(&svc.run.state, "/C=CN/CN=张三丰", &device_key, t0);
     let device = make_device(&w, &applicant, &reviewer, &maker, &cert.to_pem()).await;
     let prepared = w
         .send(

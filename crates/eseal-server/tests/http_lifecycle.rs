@@ -765,7 +765,7 @@ async fn personal_seal_with_a_device_key() {
 
     let random = eseal_gm::provider::SeededRandom::new(b"device");
     let key = eseal_gm::Sm2PrivateKey::generate(&random).unwrap();
-    let pki = svc.run.state.pki();
+    let device_cert = |subject: &str| common::device_certificate(&svc.run.state, subject, &key, T0);
     let impression = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/image/square.png"
@@ -787,9 +787,7 @@ async fn personal_seal_with_a_device_key() {
         }
     };
     // Someone else's certificate.
-    let other = pki
-        .issue_for("person", "/C=CN/CN=李四", &key.public_key(), T0, &random)
-        .unwrap();
+    let other = device_cert("/C=CN/CN=李四");
     let (s, v) = make(other.to_pem()).await;
     assert_eq!(
         (s, v["code"].as_str()),
@@ -836,9 +834,7 @@ async fn personal_seal_with_a_device_key() {
         "{v}"
     );
     // The holder's own certificate from the platform's CA.
-    let cert = pki
-        .issue_for("person", "/C=CN/CN=张三丰", &key.public_key(), T0, &random)
-        .unwrap();
+    let cert = device_cert("/C=CN/CN=张三丰");
     let (s, made) = make(cert.to_pem()).await;
     assert_eq!(s, StatusCode::CREATED, "{made}");
     assert_eq!(made["seal"]["key_custody"], "device");

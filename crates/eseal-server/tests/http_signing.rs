@@ -1007,18 +1007,7 @@ async fn external_signer_round_trip_on(backend: Backend) {
     // The device's key and its certificate (from the platform's CA, as an enrolment would).
     let random = eseal_gm::provider::SeededRandom::new(b"usb key");
     let device_key = eseal_gm::Sm2PrivateKey::generate(&random).unwrap();
-    let cert = svc
-        .run
-        .state
-        .pki()
-        .issue_for(
-            "person",
-            "/C=CN/CN=张三丰",
-            &device_key.public_key(),
-            T0,
-            &random,
-        )
-        .unwrap();
+    let cert = common::device_certificate(&svc.run.state, "/C=CN/CN=张三丰", &device_key, T0);
     let impression = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../testdata/image/square.png"

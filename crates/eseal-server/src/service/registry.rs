@@ -374,7 +374,7 @@ impl Registry<'_> {
             }
         };
         let trust = s.pki().trust(now)?;
-        let issuer = crate::devpki::DevIssuer {
+        let issuer = crate::devpki::Issuer {
             pki: s.pki(),
             random: s.random(),
         };

@@ -388,3 +388,27 @@ macro_rules! each_backend {
         }
     };
 }
+
+/// A holder device's certificate from the platform's CA, as an enrolment makes it: the
+/// device's certificate request for `subject`, certified through the PKI port.
+pub fn device_certificate(
+    state: &eseal_server::state::AppState,
+    subject: &str,
+    key: &eseal_gm::Sm2PrivateKey,
+    now: OffsetDateTime,
+) -> eseal_pki::Certificate {
+    let csr = eseal_pki::csr::build_csr(
+        eseal_pki::name::name_from_slashes(subject).unwrap(),
+        &eseal_gm::provider::SoftwareSigner::new(key.clone()),
+    )
+    .unwrap();
+    state
+        .pki()
+        .certify(
+            &eseal_core::SealKind::Personal,
+            &csr,
+            now,
+            &eseal_gm::provider::SeededRandom::new(b"serials"),
+        )
+        .unwrap()
+}
