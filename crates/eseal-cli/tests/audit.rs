@@ -19,7 +19,7 @@ fn seal(i: usize, now: OffsetDateTime) -> Seal {
         id: format!("ES{i:06}"),
         kind: SealKind::Official(OfficialKind::LegalName),
         name: format!("示例单位{i}"),
-        organisation_code: Some("91350100M000100Y43".into()),
+        organisation_code: Some(eseal_core::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),
         holder_id: None,
         impression_sm3: "cd".repeat(32),
         certificate_serial: format!("{i:032X}"),

@@ -102,9 +102,9 @@ pub struct Application {
     /// The seal's name (the organisation's name, or the person's).
     pub seal_name: String,
     /// The organisation's unified social credit code, for official and position seals.
-    pub organisation_code: Option<String>,
+    pub organisation_code: Option<crate::Uscc>,
     /// The holder's citizen ID number, for position and personal seals.
-    pub holder_id: Option<String>,
+    pub holder_id: Option<crate::CitizenId>,
     /// New or change.
     pub purpose: Purpose,
     /// The materials.
@@ -239,20 +239,8 @@ impl Application {
         purpose: Purpose,
     ) -> Result<Self, DomainError> {
         let seal_name = crate::text::name("seal_name", seal_name, MAX_SEAL_NAME_CHARS)?;
-        let organisation_code = organisation_code.map(|c| c.trim().to_ascii_uppercase());
-        let holder_id = holder_id.map(|h| h.trim().to_ascii_uppercase());
-        let (organisation_code, holder_id) = (organisation_code.as_deref(), holder_id.as_deref());
         let organisation_code = match (kind.has_organisation(), organisation_code) {
-            (true, Some(c)) if crate::ids::is_valid_social_credit_code(c) => Some(c.to_owned()),
-            (true, Some(c)) => {
-                return Err(DomainError::Invalid {
-                    field: "organisation_code",
-                    why: crate::Text::new(
-                        format!("{c:?} 不是有效的统一社会信用代码"),
-                        format!("{c:?} is not a valid unified social credit code"),
-                    ),
-                });
-            }
+            (true, Some(c)) => Some(crate::Uscc::parse("organisation_code", c)?),
             (true, None) => {
                 return Err(DomainError::Invalid {
                     field: "organisation_code",
@@ -265,16 +253,7 @@ impl Application {
             (false, _) => None,
         };
         let holder_id = match (kind.has_holder(), holder_id) {
-            (true, Some(h)) if crate::ids::is_valid_citizen_id(h) => Some(h.to_owned()),
-            (true, Some(_)) => {
-                return Err(DomainError::Invalid {
-                    field: "holder_id",
-                    why: crate::Text::new(
-                        "不是有效的公民身份号码",
-                        "not a valid citizen ID number",
-                    ),
-                });
-            }
+            (true, Some(h)) => Some(crate::CitizenId::parse("holder_id", h)?),
             (true, None) => {
                 return Err(DomainError::Invalid {
                     field: "holder_id",
@@ -360,12 +339,7 @@ impl Application {
         ) {
             return Err(self.illegal("adding a material"));
         }
-        if m.sm3.len() != 64 || !m.sm3.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(DomainError::Invalid {
-                field: "material.sm3",
-                why: crate::Text::new("不是十六进制的 SM3 摘要", "not an SM3 digest in hex"),
-            });
-        }
+        crate::Sm3Hex::parse("material.sm3", &m.sm3)?;
         self.materials.push(m);
         Ok(())
     }

@@ -44,7 +44,7 @@ pub struct UseRequest {
     /// The seal.
     pub seal_id: String,
     /// The organisation (USCC) whose approvers decide.
-    pub organisation_code: String,
+    pub organisation_code: crate::Uscc,
     /// The custodian asking.
     pub requester: String,
     /// SM3 (hex) of each document that may be signed.
@@ -79,7 +79,7 @@ impl UseRequest {
     pub fn new(
         id: &str,
         seal_id: &str,
-        organisation_code: &str,
+        organisation_code: &crate::Uscc,
         requester: &str,
         documents: Vec<String>,
         purpose: &str,
@@ -93,7 +93,7 @@ impl UseRequest {
         if documents.is_empty()
             || documents
                 .iter()
-                .any(|d| d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()))
+                .any(|d| crate::Sm3Hex::parse("documents", d).is_err())
         {
             return Err(invalid(
                 "documents",
@@ -117,7 +117,7 @@ impl UseRequest {
         Ok(Self {
             id: id.to_owned(),
             seal_id: seal_id.to_owned(),
-            organisation_code: organisation_code.to_owned(),
+            organisation_code: organisation_code.clone(),
             requester: requester.to_owned(),
             documents: documents.iter().map(|d| d.to_ascii_lowercase()).collect(),
             purpose: purpose.trim().to_owned(),
@@ -244,7 +244,7 @@ mod tests {
         UseRequest::new(
             "R1",
             "ES1",
-            "91350100M000100Y43",
+            &crate::Uscc::parse("uscc", "91350100M000100Y43").unwrap(),
             "custodian",
             vec!["ab".repeat(32)],
             "签订采购合同",

@@ -67,9 +67,212 @@ pub fn is_valid_citizen_id(id: &str) -> bool {
     bytes.get(17).map(u8::to_ascii_uppercase) == expected
 }
 
+/// Identifier newtypes: a value of one of these always holds a well-formed identifier in its
+/// normal form (upper case, trimmed). They are stored and sent as plain strings; a stored
+/// value that does not check out makes its record unreadable (reported, never skipped).
+macro_rules! identifier {
+    ($(#[$doc:meta])* $name:ident, $check:path, $zh:literal, $en:literal) => {
+        $(#[$doc])*
+        #[derive(
+            Debug,
+            Clone,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            serde::Serialize,
+            serde::Deserialize,
+            schemars::JsonSchema,
+        )]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// The identifier in `text` (trimmed, upper-cased), or why it is not one, naming
+            /// `field`.
+            pub fn parse(field: &'static str, text: &str) -> Result<Self, crate::DomainError> {
+                let t = text.trim().to_ascii_uppercase();
+                if $check(&t) {
+                    Ok(Self(t))
+                } else {
+                    Err(crate::DomainError::invalid(
+                        field,
+                        format!("{:?} 不是有效的{}", text, $zh),
+                        format!("{:?} is not a valid {}", text, $en),
+                    ))
+                }
+            }
+
+            /// The identifier.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                Self::parse("id", &s).map_err(|e| e.to_string())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+    };
+}
+
+identifier!(
+    /// 统一社会信用代码 (GB 32100-2015), check character verified.
+    Uscc,
+    is_valid_social_credit_code,
+    "统一社会信用代码",
+    "unified social credit code"
+);
+
+identifier!(
+    /// 公民身份号码 (GB 11643-1999), birth date and check character verified.
+    CitizenId,
+    is_valid_citizen_id,
+    "公民身份号码",
+    "citizen ID number"
+);
+
+/// An SM3 digest as 64 lowercase hex digits (what records name files and documents by).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct Sm3Hex(String);
+
+impl Sm3Hex {
+    /// The digest in `text` (any case), or why it is not one, naming `field`.
+    pub fn parse(field: &'static str, text: &str) -> Result<Self, crate::DomainError> {
+        let t = text.trim().to_ascii_lowercase();
+        if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(t))
+        } else {
+            Err(crate::DomainError::invalid(
+                field,
+                format!("{text:?} 不是十六进制的 SM3 摘要"),
+                format!("{text:?} is not an SM3 digest in hex"),
+            ))
+        }
+    }
+
+    /// Of a digest.
+    pub fn of(d: &eseal_gm::Sm3Digest) -> Self {
+        Self(d.to_hex())
+    }
+
+    /// The hex.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Sm3Hex {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Sm3Hex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Sm3Hex {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse("sm3", &s).map_err(|e| e.to_string())
+    }
+}
+
+impl From<Sm3Hex> for String {
+    fn from(v: Sm3Hex) -> String {
+        v.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_are_normal_and_checked_when_read() {
+        let u = Uscc::parse("uscc", " 91350100m000100y43 ").unwrap();
+        assert_eq!(u, "91350100M000100Y43");
+        let json = serde_json::to_string(&u).unwrap();
+        assert_eq!(json, "\"91350100M000100Y43\"");
+        assert_eq!(serde_json::from_str::<Uscc>(&json).unwrap(), u);
+        assert!(serde_json::from_str::<Uscc>("\"91350100M000100Y44\"").is_err());
+        let e = CitizenId::parse("holder_id", "110105194912310021").unwrap_err();
+        assert!(
+            e.text().zh.contains("不是有效的公民身份号码"),
+            "{}",
+            e.text().zh
+        );
+        assert!(Sm3Hex::parse("sm3", &"A".repeat(64)).is_ok());
+        assert!(Sm3Hex::parse("sm3", "abc").is_err());
+    }
 
     #[test]
     fn social_credit_codes() {

@@ -16,11 +16,11 @@ fn check_name(field: &'static str, name: &str) -> Result<String, DomainError> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Organisation {
     /// 统一社会信用代码, 18 characters, check character verified.
-    pub uscc: String,
+    pub uscc: crate::Uscc,
     /// The registered name, which official seals must carry.
     pub name: String,
     /// The legal representative's citizen ID number, if known.
-    pub legal_representative: Option<String>,
+    pub legal_representative: Option<crate::CitizenId>,
     /// How many distinct approvers an official-seal use needs (its internal rule, R-CUST-1).
     #[serde(default = "one")]
     pub approval_levels: u32,
@@ -37,18 +37,9 @@ impl Organisation {
         name: &str,
         legal_representative: Option<&str>,
     ) -> Result<Self, DomainError> {
-        let uscc = uscc.trim().to_ascii_uppercase();
-        if !crate::ids::is_valid_social_credit_code(&uscc) {
-            return Err(DomainError::Invalid {
-                field: "uscc",
-                why: crate::Text::new(
-                    format!("{uscc:?} 不是有效的统一社会信用代码"),
-                    format!("{uscc:?} is not a valid unified social credit code"),
-                ),
-            });
-        }
+        let uscc = crate::Uscc::parse("uscc", uscc)?;
         let legal_representative = legal_representative
-            .map(|id| check_citizen_id("legal_representative", id))
+            .map(|id| crate::CitizenId::parse("legal_representative", id))
             .transpose()?;
         Ok(Self {
             uscc,
@@ -59,23 +50,11 @@ impl Organisation {
     }
 }
 
-pub(crate) fn check_citizen_id(field: &'static str, id: &str) -> Result<String, DomainError> {
-    let id = id.trim().to_ascii_uppercase();
-    if crate::ids::is_valid_citizen_id(&id) {
-        Ok(id)
-    } else {
-        Err(DomainError::Invalid {
-            field,
-            why: crate::Text::new("不是有效的公民身份号码", "not a valid citizen ID number"),
-        })
-    }
-}
-
 /// A person: a holder of a personal or position seal, an agent, or a user of the platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Person {
     /// 公民身份号码, 18 characters, check character verified.
-    pub citizen_id: String,
+    pub citizen_id: crate::CitizenId,
     /// Name as on the ID card.
     pub name: String,
 }
@@ -84,7 +63,7 @@ impl Person {
     /// A validated person.
     pub fn new(citizen_id: &str, name: &str) -> Result<Self, DomainError> {
         Ok(Self {
-            citizen_id: check_citizen_id("citizen_id", citizen_id)?,
+            citizen_id: crate::CitizenId::parse("citizen_id", citizen_id)?,
             name: check_name("name", name)?,
         })
     }

@@ -100,15 +100,7 @@ impl PinReset {
             });
         }
         for m in &materials {
-            if m.sm3.len() != 64 || !m.sm3.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(DomainError::Invalid {
-                    field: "materials",
-                    why: crate::Text::new(
-                        format!("{:?} 不是十六进制的 SM3 摘要", m.sm3),
-                        format!("{:?} is not an SM3 digest in hex", m.sm3),
-                    ),
-                });
-            }
+            crate::Sm3Hex::parse("materials", &m.sm3)?;
         }
         let has = |k: MaterialKind| materials.iter().any(|m| m.kind == k);
         if !(has(MaterialKind::HolderId) || has(MaterialKind::AgentId)) || !has(MaterialKind::Proof)

@@ -144,9 +144,9 @@ pub struct Seal {
     /// Name.
     pub name: String,
     /// Organisation code, when any.
-    pub organisation_code: Option<String>,
+    pub organisation_code: Option<crate::Uscc>,
     /// Holder, when any.
-    pub holder_id: Option<String>,
+    pub holder_id: Option<crate::CitizenId>,
     /// SM3 of the impression (kept across renewals, R-RENEW-1).
     pub impression_sm3: String,
     /// Serial of the bound certificate.
@@ -395,7 +395,7 @@ mod tests {
             id: "s1".into(),
             kind: SealKind::Official(OfficialKind::LegalName),
             name: "威海市示例科技有限公司".into(),
-            organisation_code: Some("91350100M000100Y43".into()),
+            organisation_code: Some(crate::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),
             holder_id: None,
             impression_sm3: "00".repeat(32),
             certificate_serial: "01".into(),

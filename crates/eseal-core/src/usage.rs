@@ -98,12 +98,7 @@ impl Usage {
                 ),
             });
         }
-        if document_sm3.len() != 64 || !document_sm3.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(DomainError::Invalid {
-                field: "document_sm3",
-                why: crate::Text::new("不是十六进制的 SM3 摘要", "not an SM3 digest in hex"),
-            });
-        }
+        crate::Sm3Hex::parse("document_sm3", document_sm3)?;
         Ok(Self {
             id: id.to_owned(),
             seal_id: seal_id.to_owned(),

@@ -47,9 +47,9 @@ pub struct FiledSeal {
     /// Name.
     pub name: String,
     /// Organisation.
-    pub uscc: Option<String>,
+    pub uscc: Option<eseal_core::Uscc>,
     /// Holder.
-    pub holder_id: Option<String>,
+    pub holder_id: Option<eseal_core::CitizenId>,
     /// SM3 of the impression.
     pub impression_sm3: String,
     /// Certificate serial.

@@ -202,9 +202,9 @@ pub struct SealView {
     /// The name on the seal.
     pub name: String,
     /// The organisation's unified social credit code.
-    pub organisation_code: Option<String>,
+    pub organisation_code: Option<eseal_core::Uscc>,
     /// The holder's citizen ID.
-    pub holder_id: Option<String>,
+    pub holder_id: Option<eseal_core::CitizenId>,
     /// SM3 of the impression.
     pub impression_sm3: String,
     /// The certificate's serial (hex).

@@ -871,7 +871,7 @@ async fn seal_queries_page_beyond_500() {
                 id: format!("ES{i:06}"),
                 kind: eseal_core::SealKind::Official(eseal_core::OfficialKind::LegalName),
                 name: "威海市示例科技有限公司".into(),
-                organisation_code: Some(DEMO_USCC.into()),
+                organisation_code: Some(eseal_core::Uscc::parse("uscc", DEMO_USCC).unwrap()),
                 holder_id: None,
                 impression_sm3: "cd".repeat(32),
                 certificate_serial: format!("{i:X}"),

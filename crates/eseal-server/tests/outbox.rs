@@ -49,7 +49,7 @@ fn seal() -> Seal {
         id: "s1".into(),
         kind: SealKind::Official(OfficialKind::LegalName),
         name: "威海市示例科技有限公司".into(),
-        organisation_code: Some("91350100M000100Y43".into()),
+        organisation_code: Some(eseal_core::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),
         holder_id: None,
         impression_sm3: "cd".repeat(32),
         certificate_serial: "01".into(),

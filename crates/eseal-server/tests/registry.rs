@@ -40,7 +40,7 @@ fn seal(id: &str, serial: &str) -> Seal {
         id: id.into(),
         kind: SealKind::Official(OfficialKind::LegalName),
         name: "威海市示例科技有限公司".into(),
-        organisation_code: Some(USCC.into()),
+        organisation_code: Some(eseal_core::Uscc::parse("uscc", USCC).unwrap()),
         holder_id: None,
         impression_sm3: "cd".repeat(32),
         certificate_serial: serial.into(),

@@ -42,8 +42,8 @@ fn text(s: &str) -> Column {
     Column::Text(Some(s.to_owned()))
 }
 
-fn opt(s: &Option<String>) -> Column {
-    Column::Text(s.clone())
+fn opt<T: AsRef<str>>(s: &Option<T>) -> Column {
+    Column::Text(s.as_ref().map(|v| v.as_ref().to_owned()))
 }
 
 /// Unix seconds.

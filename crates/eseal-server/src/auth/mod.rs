@@ -167,10 +167,10 @@ pub struct User {
     pub disabled: bool,
     /// The person's citizen ID number, linking a holder to their personal and position seals.
     #[serde(default)]
-    pub citizen_id: Option<String>,
+    pub citizen_id: Option<eseal_core::CitizenId>,
     /// The organisation (USCC) a custodian or approver acts for.
     #[serde(default)]
-    pub organisation_code: Option<String>,
+    pub organisation_code: Option<eseal_core::Uscc>,
 }
 
 impl Record for User {
@@ -285,9 +285,9 @@ pub struct Caller {
     /// Roles.
     pub roles: Vec<Role>,
     /// The person's citizen ID, when the account is linked to one.
-    pub citizen_id: Option<String>,
+    pub citizen_id: Option<eseal_core::CitizenId>,
     /// The organisation a custodian or approver acts for.
-    pub organisation_code: Option<String>,
+    pub organisation_code: Option<eseal_core::Uscc>,
     /// The API token the call came with, when it did: (short id, issuer).
     pub token: Option<(String, String)>,
 }

@@ -149,7 +149,11 @@ impl Registry<'_> {
                     format!("seal {old} is revoked and cannot be changed"),
                 ));
             }
-            if seal.kind != new.kind || seal.organisation_code != new.organisation_code {
+            let wanted = new
+                .organisation_code
+                .as_deref()
+                .map(|c| c.trim().to_ascii_uppercase());
+            if seal.kind != new.kind || seal.organisation_code.as_deref() != wanted.as_deref() {
                 return Err(Failure::invalid(
                     "purpose.old",
                     "变更不能改变印章的类型和所属单位",
