@@ -228,10 +228,6 @@ fn print(r: &eseal_archive::ArchiveReport, lang: Lang) {
     println!(
         "{}{}",
         lang.t("结论：", "verdict: "),
-        match r.indication {
-            Indication::Passed => lang.t("有效 (PASSED)", "PASSED"),
-            Indication::Failed => lang.t("无效 (FAILED)", "FAILED"),
-            Indication::Indeterminate => lang.t("无法确定 (INDETERMINATE)", "INDETERMINATE"),
-        }
+        crate::i18n::indication_label(lang, r.indication)
     );
 }

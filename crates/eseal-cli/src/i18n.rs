@@ -86,11 +86,7 @@ pub fn outcome_label(lang: Lang, o: Outcome) -> &'static str {
 }
 
 pub fn indication_label(lang: Lang, i: Indication) -> &'static str {
-    let (zh, en) = match i {
-        Indication::Passed => ("有效 (PASSED)", "PASSED"),
-        Indication::Failed => ("无效 (FAILED)", "FAILED"),
-        Indication::Indeterminate => ("不确定 (INDETERMINATE)", "INDETERMINATE"),
-    };
+    let (zh, en) = i.labels();
     lang.t(zh, en)
 }
 

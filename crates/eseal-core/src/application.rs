@@ -23,6 +23,19 @@ pub enum MaterialKind {
     Proof,
 }
 
+impl MaterialKind {
+    /// Its names: Chinese, and the wire name clients send (`business_licence`).
+    pub fn names(self) -> (&'static str, &'static str) {
+        match self {
+            MaterialKind::BusinessLicence => ("营业执照", "business_licence"),
+            MaterialKind::AgentId => ("经办人身份证", "agent_id"),
+            MaterialKind::HolderId => ("持有人身份证", "holder_id"),
+            MaterialKind::Authorisation => ("授权委托书", "authorisation"),
+            MaterialKind::Proof => ("证明材料", "proof"),
+        }
+    }
+}
+
 /// A stored material: its kind and the SM3 digest the store keeps it under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Material {
@@ -352,15 +365,17 @@ impl Application {
         ) {
             return Err(self.illegal("submitting"));
         }
-        let missing: Vec<String> = required_materials(&self.kind)
+        let missing: Vec<MaterialKind> = required_materials(&self.kind)
             .iter()
-            .filter(|k| !self.materials.iter().any(|m| m.kind == **k))
-            .map(|k| format!("{k:?}"))
+            .copied()
+            .filter(|k| !self.materials.iter().any(|m| m.kind == *k))
             .collect();
         if !missing.is_empty() {
+            let zh: Vec<&str> = missing.iter().map(|k| k.names().0).collect();
+            let en: Vec<&str> = missing.iter().map(|k| k.names().1).collect();
             return Err(DomainError::forbidden(
-                format!("缺少材料：{}", missing.join("、")),
-                format!("materials missing: {}", missing.join(", ")),
+                format!("缺少材料：{}", zh.join("、")),
+                format!("materials missing: {}", en.join(", ")),
             ));
         }
         self.state = ApplicationState::Submitted { at };

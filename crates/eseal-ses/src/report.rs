@@ -149,6 +149,15 @@ pub enum Indication {
 }
 
 impl Indication {
+    /// Its label: Chinese (with the standard's word), English.
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Indication::Passed => ("有效 (PASSED)", "PASSED"),
+            Indication::Failed => ("无效 (FAILED)", "FAILED"),
+            Indication::Indeterminate => ("不确定 (INDETERMINATE)", "INDETERMINATE"),
+        }
+    }
+
     /// The rule for combining checks: FAILED if any failed, else INDETERMINATE if any is
     /// indeterminate, else PASSED.
     pub fn of(outcomes: impl IntoIterator<Item = Outcome>) -> Self {

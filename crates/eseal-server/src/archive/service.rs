@@ -70,12 +70,14 @@ pub async fn create_for(s: &AppState, doc: Document) -> Result<Vec<u8>, Failure>
         return Err(Failure::unprocessable(
             "not_verified",
             format!(
-                "签名 {} 的验证结论为 {:?}，不是“通过”：只有通过验证的文档才归档（验证报告见 POST /api/v1/verify）",
-                v.id, v.indication
+                "签名 {} 的验证结论为{}，不是“有效”：只有通过验证的文档才归档（验证报告见 POST /api/v1/verify）",
+                v.id,
+                v.indication.labels().0
             ),
             format!(
-                "signature {} is {:?}, not PASSED: only a document that verifies is archived (see POST /api/v1/verify for the report)",
-                v.id, v.indication
+                "signature {} is {}, not PASSED: only a document that verifies is archived (see POST /api/v1/verify for the report)",
+                v.id,
+                v.indication.labels().1
             ),
         ));
     }
