@@ -169,7 +169,11 @@ pub fn run(cmd: ImpressionCommand, lang: Lang) -> Result<u8> {
                         lang.t("不一致 (MISMATCH)", "MISMATCH")
                     }
                 );
-                for d in &c.differences {
+                let words = match lang {
+                    Lang::Zh => &c.differences_zh,
+                    Lang::En => &c.differences,
+                };
+                for d in words {
                     println!("  - {d}");
                 }
             }

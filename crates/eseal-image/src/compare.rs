@@ -366,6 +366,8 @@ pub struct Comparison {
     pub size_b_mm: Option<(f32, f32)>,
     /// What differs, in words.
     pub differences: Vec<String>,
+    /// What differs, in words (中文).
+    pub differences_zh: Vec<String>,
 }
 
 /// Compare two images (PNG or JPEG bytes).
@@ -398,6 +400,7 @@ pub fn compare(a: &Ink, b: &Ink) -> Result<Comparison, ImageError> {
     }
     let (s, deg) = best.ok_or(ImageError::NoInk)?;
     let mut differences = Vec::new();
+    let mut differences_zh = Vec::new();
     let (size_a, size_b) = (a.extent_mm(), b.extent_mm());
     let mut size_ok = true;
     if let (Some(ra), Some(rb)) = (a.rms_mm(), b.rms_mm()) {
@@ -408,34 +411,52 @@ pub fn compare(a: &Ink, b: &Ink) -> Result<Comparison, ImageError> {
                     "size: {:.1}×{:.1} mm vs {:.1}×{:.1} mm",
                     x.0, x.1, y.0, y.1
                 ));
+                differences_zh.push(format!(
+                    "尺寸：{:.1}×{:.1} 毫米 与 {:.1}×{:.1} 毫米",
+                    x.0, x.1, y.0, y.1
+                ));
             }
         }
     } else {
         differences.push("size not compared: an image does not record its resolution".into());
+        differences_zh.push("未比较尺寸：有一幅图像未记录分辨率".into());
     }
     if s.worst_region > LOCAL_THRESHOLD {
         let (cx, cy) = s.worst_cell;
         let dist = ((cx as f32 - 3.5).powi(2) + (cy as f32 - 3.5).powi(2)).sqrt();
-        let region = if dist > 3.2 {
-            "border / outer text"
+        let (region, region_zh) = if dist > 3.2 {
+            ("border / outer text", "边框或外圈文字")
         } else if dist > 1.6 {
-            "text region"
+            ("text region", "文字区域")
         } else {
-            "centre (star or centre text)"
+            ("centre (star or centre text)", "中心（五角星或中心文字）")
         };
         // Relative to an average region's ink: more than all of it reads as a multiple.
-        let amount = if s.worst_region >= 1.0 {
-            format!("{:.1} times an average region's ink", s.worst_region)
+        let (amount, amount_zh) = if s.worst_region >= 1.0 {
+            (
+                format!("{:.1} times an average region's ink", s.worst_region),
+                format!("平均区域墨迹的 {:.1} 倍", s.worst_region),
+            )
         } else {
-            format!("{:.0}% of an average region's ink", s.worst_region * 100.0)
+            (
+                format!("{:.0}% of an average region's ink", s.worst_region * 100.0),
+                format!("平均区域墨迹的 {:.0}%", s.worst_region * 100.0),
+            )
         };
         differences.push(format!(
             "{region} differs (grid cell {cx},{cy}: unmatched ink of {amount})"
+        ));
+        differences_zh.push(format!(
+            "{region_zh}不一致（网格 {cx},{cy}：不匹配的墨迹为{amount_zh}）"
         ));
     }
     if s.f1 < MATCH_THRESHOLD {
         differences.push(format!(
             "overall shape differs: similarity {:.3} < {MATCH_THRESHOLD}",
+            s.f1
+        ));
+        differences_zh.push(format!(
+            "整体形状不一致：相似度 {:.3} < {MATCH_THRESHOLD}",
             s.f1
         ));
     }
@@ -449,6 +470,7 @@ pub fn compare(a: &Ink, b: &Ink) -> Result<Comparison, ImageError> {
         size_a_mm: size_a,
         size_b_mm: size_b,
         differences,
+        differences_zh,
     })
 }
 

@@ -208,7 +208,7 @@ pub fn make(
                         "申请人提供的印模与备案印模不一致（相似度 {:.3} < {:.3}）：{}",
                         c.score,
                         c.threshold,
-                        c.differences.join("; ")
+                        c.differences_zh.join("；")
                     ),
                     format!(
                         "the applicant's impression differs from the registered one (score {:.3} < {:.3}): {}",

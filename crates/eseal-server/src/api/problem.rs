@@ -353,6 +353,103 @@ fn plain(detail: &str) -> String {
     out.join(" ")
 }
 
+/// The JSON parser's message (after [`plain`]) in Chinese: the field path and the position
+/// kept, the sentence translated for the messages serde writes; anything else is said in
+/// general words (the English, with Accept-Language: en, has every detail).
+fn json_zh(en: &str) -> String {
+    let (body, at) = match en.rsplit_once(" at line ") {
+        Some((b, pos)) => match pos.split_once(" column ") {
+            Some((l, c)) => (b, format!("（第 {l} 行第 {c} 列）")),
+            None => (b, String::new()),
+        },
+        None => (en, String::new()),
+    };
+    let body = body.strip_prefix("not JSON: ").unwrap_or(body);
+    // A leading `field.path: ` stays as it is.
+    let (path, msg) = match body.split_once(": ") {
+        Some((p, m)) if !p.contains(' ') && !p.is_empty() => (format!("{p}："), m),
+        _ => (String::new(), body),
+    };
+    let kind = |t: &str| -> String {
+        let t = t.trim();
+        let words: &[(&str, &str)] = &[
+            ("a string", "字符串"),
+            ("string", "字符串"),
+            ("an object", "对象"),
+            ("map", "对象"),
+            ("a sequence", "数组"),
+            ("sequence", "数组"),
+            ("a boolean", "布尔值"),
+            ("boolean", "布尔值"),
+            ("integer", "整数"),
+            ("floating point", "小数"),
+            ("null", "null"),
+            ("unit value", "空值"),
+            ("u8", "整数"),
+            ("u16", "整数"),
+            ("u32", "整数"),
+            ("u64", "整数"),
+            ("i32", "整数"),
+            ("i64", "整数"),
+            ("f32", "数字"),
+            ("f64", "数字"),
+            ("one of its forms", "规定的形式之一"),
+        ];
+        for (e, z) in words {
+            if t == *e {
+                return (*z).to_owned();
+            }
+            if let Some(rest) = t.strip_prefix(&format!("{e} ")) {
+                return format!("{z} {rest}");
+            }
+        }
+        match t.strip_prefix("the form ") {
+            Some(form) => format!("形式 {form}"),
+            None => "规定的内容".to_owned(),
+        }
+    };
+    let said = if let Some(r) = msg.strip_prefix("unknown variant ") {
+        let (v, list) = r.split_once(", expected ").unwrap_or((r, ""));
+        let list = list.strip_prefix("one of ").unwrap_or(list);
+        format!("取值 {v} 不在可选范围内，可选：{list}")
+    } else if let Some(r) = msg.strip_prefix("unknown field ") {
+        let (f, list) = r.split_once(", expected ").unwrap_or((r, ""));
+        let list = list.strip_prefix("one of ").unwrap_or(list);
+        format!("不认识的字段 {f}，可用字段：{list}")
+    } else if let Some(f) = msg.strip_prefix("missing field ") {
+        format!("缺少字段 {f}")
+    } else if let Some(f) = msg.strip_prefix("duplicate field ") {
+        format!("字段 {f} 重复")
+    } else if let Some(r) = msg.strip_prefix("invalid type: ") {
+        let (got, want) = r.split_once(", expected ").unwrap_or((r, ""));
+        format!("类型不对：给的是{}，应为{}", kind(got), kind(want))
+    } else if let Some(r) = msg.strip_prefix("invalid value: ") {
+        let (got, want) = r.split_once(", expected ").unwrap_or((r, ""));
+        format!("取值不对：给的是{}，应为{}", kind(got), kind(want))
+    } else if let Some(r) = msg.strip_prefix("invalid length ") {
+        let (n, _) = r.split_once(", expected ").unwrap_or((r, ""));
+        format!("长度 {n} 不对")
+    } else if msg.starts_with("expected value") || msg.starts_with("expected ident") {
+        "不是 JSON".to_owned()
+    } else if msg.starts_with("EOF while parsing") {
+        "JSON 不完整，在结束前中断".to_owned()
+    } else if msg.starts_with("trailing characters") || msg.starts_with("trailing comma") {
+        "JSON 之后还有多余的字符".to_owned()
+    } else if msg.starts_with("key must be a string") {
+        "对象的键必须是字符串".to_owned()
+    } else if msg.starts_with("expected `") {
+        format!(
+            "缺少 {}",
+            msg.trim_start_matches("expected ").replace(" or ", " 或 ")
+        )
+    } else if msg.starts_with("control character") || msg.starts_with("invalid escape") {
+        "字符串中有不允许的字符或转义".to_owned()
+    } else {
+        "内容不符合该接口的要求".to_owned()
+    };
+    format!("{path}{said}{at}")
+}
+
 /// Middleware: re-renders problem bodies in English when asked, and turns axum's own
 /// rejections (body too large, wrong method, bad JSON, no such route) into problem JSON with
 /// a code.
@@ -392,8 +489,7 @@ pub async fn localize(req: Request, next: Next) -> Response {
         "method_not_allowed" => "该地址不支持此请求方法".to_owned(),
         "unsupported_media_type" => "不支持该内容类型（Content-Type），请按接口说明发送".to_owned(),
         "not_found" => "没有这个地址".to_owned(),
-        // The parser's message names the field and position; it stays as it is.
-        _ => format!("请求体不是该接口要求的 JSON：{en}"),
+        _ => format!("请求体不是该接口要求的 JSON：{}", json_zh(&en)),
     };
     let failure = Failure::new(kind_of(status.as_u16()), code, Text::new(zh, en));
     render(&ApiError::with_status(status.as_u16(), failure), english)
@@ -447,6 +543,41 @@ mod code_tests {
             }
         }
         assert!(missing.is_empty(), "codes without titles: {missing:?}");
+    }
+}
+
+#[cfg(test)]
+mod json_zh_tests {
+    #[test]
+    fn the_parsers_messages_are_said_in_chinese() {
+        for (en, zh) in [
+            (
+                "reason: unknown variant `lost_it`, expected one of `dissolution`, `merger` at line 1 column 27",
+                "reason：取值 `lost_it` 不在可选范围内，可选：`dissolution`, `merger`（第 1 行第 27 列）",
+            ),
+            (
+                "missing field `pin` at line 1 column 2",
+                "缺少字段 `pin`（第 1 行第 2 列）",
+            ),
+            (
+                "placement.page: invalid type: integer `1`, expected the form \"page\" at line 1 column 27",
+                "placement.page：类型不对：给的是整数 `1`，应为形式 \"page\"（第 1 行第 27 列）",
+            ),
+            (
+                "not JSON: expected value at line 1 column 1",
+                "不是 JSON（第 1 行第 1 列）",
+            ),
+            (
+                "invalid type: string, expected an object",
+                "类型不对：给的是字符串，应为对象",
+            ),
+        ] {
+            assert_eq!(super::json_zh(en), zh, "{en}");
+            assert!(
+                eseal_testkit::english_prose(&super::json_zh(en)).is_none(),
+                "{en}"
+            );
+        }
     }
 }
 

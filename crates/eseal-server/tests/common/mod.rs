@@ -195,6 +195,7 @@ impl Service {
         let status = r.status();
         let bytes = r.bytes().await.unwrap();
         let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        check_problem(method, path, &v);
         (status, v)
     }
 
@@ -411,4 +412,32 @@ pub fn device_certificate(
             &eseal_gm::provider::SeededRandom::new(b"serials"),
         )
         .unwrap()
+}
+
+/// Every problem any test receives is checked as a person would read it (zh-CN, the
+/// default): a title from the code table (not the fallback 错误) and a detail with no English
+/// prose and no Rust type or variant name.
+pub fn check_problem(method: &str, path: &str, v: &Value) {
+    let (Some(code), Some(detail)) = (v["code"].as_str(), v["detail"].as_str()) else {
+        return;
+    };
+    if std::env::var_os("ESEAL_PROBLEM_LOG").is_some() {
+        use std::io::Write;
+        let line = format!("{method} {path} {code}: {detail}\n");
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(std::env::var_os("ESEAL_PROBLEM_LOG").unwrap())
+            .unwrap();
+        f.write_all(line.as_bytes()).unwrap();
+        return;
+    }
+    assert_ne!(
+        v["title"], "错误",
+        "{method} {path}: code {code} has no title: {v}"
+    );
+    assert!(
+        eseal_testkit::english_prose(detail).is_none(),
+        "{method} {path}: English in the Chinese detail: {v}"
+    );
 }
