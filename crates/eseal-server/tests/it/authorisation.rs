@@ -3,7 +3,7 @@
 //! `forbidden_role`, no login gets 401 on everything not public. The auditor only reads.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use common::{Backend, start};
 use eseal_server::api::{Access, ENDPOINTS};

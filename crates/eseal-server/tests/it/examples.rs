@@ -4,7 +4,7 @@
 //! the endpoint table itself, so a documented example that stops working fails here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use common::{Backend, PASSWORD, Service, start};
 use eseal_server::api::{ENDPOINTS, Endpoint};
@@ -524,7 +524,7 @@ async fn make_device(
 }
 
 fn impression() -> &'static [u8] {
-    include_bytes!("../../../testdata/image/square.png")
+    include_bytes!("../../../../testdata/image/square.png")
 }
 
 /// An application `body` with materials of `kinds`, submitted and approved.

@@ -6,7 +6,7 @@
 //! crash is marked aborted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use common::{Backend, Service, start};
 use eseal_gm::provider::Clock;

@@ -5,7 +5,7 @@
 //! revoked at T. Refused steps and bad input answer 4xx with a code and change nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use common::{Backend, Service, start};
 use eseal_gm::provider::Clock;

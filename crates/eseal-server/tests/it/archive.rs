@@ -5,7 +5,7 @@
 //! renewals it does not; and it fails when any byte of it is changed, also when the attacker
 //! fixes up the ZIP's CRCs, adds a file or drops the last timestamp.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Service, start};
 use eseal_server::archive::{self, ArchiveReport, VerifyOptions};

@@ -5,7 +5,7 @@
 //! in the database behind the service's back is refused, never proven.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use common::{Backend, start};
 use eseal_store::transparency::{Log, SealEntry, SealProof};

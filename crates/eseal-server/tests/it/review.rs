@@ -2,7 +2,7 @@
 //! review described it and shows it refused (every one failed before its fix).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use common::{Backend, Service, start, start_with};
 use eseal_server::fixture;

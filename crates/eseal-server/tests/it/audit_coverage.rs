@@ -9,7 +9,7 @@
 //!   export, and — 181 days on — archiving): every explicit `Event` kind occurs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use base64ct::{Base64, Encoding};
 use common::{Backend, Service, start};

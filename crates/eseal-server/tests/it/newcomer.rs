@@ -1,7 +1,7 @@
 //! Issue 15: what a newcomer tripped over, tested through the API as they met it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use common::{Backend, start};
 use eseal_server::fixture;

@@ -4,7 +4,7 @@
 //! earlier one; the auditor reads the latest over HTTP, others may not.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use common::{Backend, start, start_with};
 use eseal_store::transparency::Log;

@@ -6,7 +6,7 @@
 //! administrator changes the list, every change is audited, and a removed anchor is trusted
 //! no more. Hostile answers of a national platform are refused with the reason.
 
-mod common;
+use crate::common;
 
 use common::{Backend, Service, start_with};
 use eseal_server::connectors::NationalClient;
