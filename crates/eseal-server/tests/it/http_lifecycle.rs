@@ -70,6 +70,26 @@ async fn seal_state(svc: &Service, token: &str, id: &str, at: Option<OffsetDateT
     v
 }
 
+/// The agency's staff of the walk, logged in, and the service.
+struct Agency {
+    svc: Service,
+    sim: eseal_server::sim::PoliceSim,
+    applicant: String,
+    reviewer: String,
+    maker: String,
+    police: String,
+}
+
+impl Agency {
+    /// Logs everyone in again (after the clock moved past their sessions).
+    async fn relogin(&mut self) {
+        self.maker = self.svc.login("maker1", common::PASSWORD).await;
+        self.applicant = self.svc.login("applicant1", common::PASSWORD).await;
+        self.reviewer = self.svc.login("reviewer1", common::PASSWORD).await;
+        self.police = self.svc.login("police1", common::PASSWORD).await;
+    }
+}
+
 async fn lifecycle(backend: Backend) {
     let svc = start(&backend, T0).await;
     let sim = svc.run.police_sim.clone().unwrap();
@@ -78,13 +98,44 @@ async fn lifecycle(backend: Backend) {
     let reviewer = svc.user(&admin, "reviewer1", &["reviewer"]).await;
     let maker = svc.user(&admin, "maker1", &["maker"]).await;
     let police = svc.user(&admin, "police1", &["police_officer"]).await;
+    let mut a = Agency {
+        svc,
+        sim,
+        applicant,
+        reviewer,
+        maker,
+        police,
+    };
+    let id = apply_and_review(&a).await;
+    let (seal_id, made) = make_and_file(&a, &id).await;
+    let old_to = query_and_refuse_early_renewal(&a, &seal_id, &made).await;
+    // 300 days on (the clock moved in the step before): sessions have ended.
+    a.relogin().await;
+    renew(&a, &seal_id, &made, &old_to).await;
+    let new_id = change(&a, &seal_id).await;
+    revoke(&a, &new_id).await;
+    national_records_and_history(&a, &seal_id, &new_id).await;
+    a.svc.run.abort();
+}
 
+/// Apply: submitting without every material is refused; the reviewer reads the materials, rejects, the applicant re-applies, the reviewer approves; making a rejected application or with a different impression is refused. Returns the approved application.
+async fn apply_and_review(a: &Agency) -> String {
+    let Agency {
+        svc,
+        applicant,
+        reviewer,
+        maker,
+        ..
+    } = a;
+    let post = |path: String, token: String, body: Option<Value>| async move {
+        svc.call("POST", &path, Some(&token), body).await
+    };
     // Apply: submitting without every material is refused; then reject → re-apply → approve.
     let (s, app) = svc
         .call(
             "POST",
             "/api/v1/applications",
-            Some(&applicant),
+            Some(applicant),
             Some(
                 json!({"kind": contract_kind(), "seal_name": NAME, "organisation_code": DEMO_USCC}),
             ),
@@ -98,7 +149,7 @@ async fn lifecycle(backend: Backend) {
                 "/api/v1/applications/{}/submit",
                 app["id"].as_str().unwrap()
             ),
-            Some(&applicant),
+            Some(applicant),
             None,
         )
         .await;
@@ -109,13 +160,13 @@ async fn lifecycle(backend: Backend) {
     );
     assert!(v["detail"].as_str().unwrap().contains("营业执照"), "{v}");
 
-    let id = apply(&svc, &applicant, json!({"purpose": "new"})).await;
+    let id = apply(svc, applicant, json!({"purpose": "new"})).await;
     // The reviewer reads a material as uploaded (stored encrypted, opened for review).
     let (_, app_view) = svc
         .call(
             "GET",
             &format!("/api/v1/applications/{id}"),
-            Some(&reviewer),
+            Some(reviewer),
             None,
         )
         .await;
@@ -123,7 +174,7 @@ async fn lifecycle(backend: Backend) {
     let bytes = svc
         .http
         .get(svc.url(&format!("/api/v1/materials/{first}")))
-        .bearer_auth(&reviewer)
+        .bearer_auth(reviewer)
         .send()
         .await
         .unwrap()
@@ -131,10 +182,6 @@ async fn lifecycle(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(&bytes[..], b"licence scan");
-    let post = |path: String, token: String, body: Option<Value>| {
-        let svc = &svc;
-        async move { svc.call("POST", &path, Some(&token), body).await }
-    };
     let (s, _) = post(
         format!("/api/v1/applications/{id}/submit"),
         applicant.clone(),
@@ -223,12 +270,27 @@ async fn lifecycle(backend: Backend) {
         .call(
             "GET",
             &format!("/api/v1/applications/{id}"),
-            Some(&reviewer),
+            Some(reviewer),
             None,
         )
         .await;
     assert_eq!(a["state"]["state"], "approved");
 
+    id
+}
+
+/// Make, and file with the police system, which is down for the first two attempts. Returns the seal and the making answer.
+async fn make_and_file(a: &Agency, id: &str) -> (String, Value) {
+    let Agency {
+        svc,
+        sim,
+        maker,
+        police,
+        ..
+    } = a;
+    let post = |path: String, token: String, body: Option<Value>| async move {
+        svc.call("POST", &path, Some(&token), body).await
+    };
     // Make with the applicant's copy of the registered impression; the police system is down
     // for the first two filing attempts.
     sim.fail_filings(503, 2);
@@ -248,7 +310,7 @@ async fn lifecycle(backend: Backend) {
     let data = svc
         .http
         .get(svc.url(&format!("/api/v1/seals/{seal_id}/data")))
-        .bearer_auth(&police)
+        .bearer_auth(police)
         .send()
         .await
         .unwrap()
@@ -265,7 +327,7 @@ async fn lifecycle(backend: Backend) {
     })
     .await;
     let (_, pending) = svc
-        .call("GET", "/api/v1/filings?state=pending", Some(&police), None)
+        .call("GET", "/api/v1/filings?state=pending", Some(police), None)
         .await;
     let f = pending
         .as_array()
@@ -290,12 +352,7 @@ async fn lifecycle(backend: Backend) {
         .await;
     assert_eq!(sim.state.lock().unwrap().failed_requests, 2);
     let (_, delivered) = svc
-        .call(
-            "GET",
-            "/api/v1/filings?state=delivered",
-            Some(&police),
-            None,
-        )
+        .call("GET", "/api/v1/filings?state=delivered", Some(police), None)
         .await;
     assert!(
         delivered
@@ -307,18 +364,29 @@ async fn lifecycle(backend: Backend) {
     );
     assert_eq!(sim.count(&filing_id), 1);
 
+    (seal_id, made)
+}
+
+/// Query by organisation and the public status; a renewal is refused before the last three months; then the clock moves 300 days. Returns the old validity end.
+async fn query_and_refuse_early_renewal(a: &Agency, seal_id: &str, made: &Value) -> String {
+    let Agency {
+        svc, maker, police, ..
+    } = a;
+    let post = |path: String, token: String, body: Option<Value>| async move {
+        svc.call("POST", &path, Some(&token), body).await
+    };
     // Query by organisation (police) and the public status.
     let (s, list) = svc
         .call(
             "GET",
             &format!("/api/v1/seals?organisation={DEMO_USCC}"),
-            Some(&police),
+            Some(police),
             None,
         )
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(list.as_array().unwrap().len(), 1);
-    let st = seal_state(&svc, "", &seal_id, None).await;
+    let st = seal_state(svc, "", seal_id, None).await;
     assert_eq!(st["status"], "valid");
 
     // Renewal: refused now (not in the last three months), accepted 300 days on.
@@ -335,10 +403,17 @@ async fn lifecycle(backend: Backend) {
     );
     let old_to = made["seal"]["valid_to"].as_str().unwrap().to_owned();
     svc.clock.advance(Duration::days(300));
-    let maker = svc.login("maker1", common::PASSWORD).await;
-    let applicant = svc.login("applicant1", common::PASSWORD).await;
-    let reviewer = svc.login("reviewer1", common::PASSWORD).await;
-    let police = svc.login("police1", common::PASSWORD).await;
+    old_to
+}
+
+/// The renewal, 300 days on: a platform key needs its new initial PIN; it is filed.
+async fn renew(a: &Agency, seal_id: &str, made: &Value, old_to: &str) {
+    let Agency {
+        svc, sim, maker, ..
+    } = a;
+    let post = |path: String, token: String, body: Option<Value>| async move {
+        svc.call("POST", &path, Some(&token), body).await
+    };
     // A platform key needs the new key's initial PIN.
     let (s, v) = post(
         format!("/api/v1/seals/{seal_id}/renew"),
@@ -358,19 +433,28 @@ async fn lifecycle(backend: Backend) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{renewed}");
-    assert!(renewed["valid_to"].as_str().unwrap() > old_to.as_str());
+    assert!(renewed["valid_to"].as_str().unwrap() > old_to);
     assert_eq!(renewed["impression_sm3"], made["seal"]["impression_sm3"]);
     let renewal_filing = format!("{seal_id}-v2");
     svc.until("the renewal filed", || sim.count(&renewal_filing) == 1)
         .await;
+}
 
+/// Change: a new seal through the application flow; the old one is revoked as replaced. Returns the new seal.
+async fn change(a: &Agency, seal_id: &str) -> String {
+    let Agency {
+        svc,
+        sim,
+        applicant,
+        reviewer,
+        maker,
+        ..
+    } = a;
+    let post = |path: String, token: String, body: Option<Value>| async move {
+        svc.call("POST", &path, Some(&token), body).await
+    };
     // Change: a new seal through the application flow; the old one is revoked as replaced.
-    let change = apply(
-        &svc,
-        &applicant,
-        json!({"purpose": "change", "old": seal_id}),
-    )
-    .await;
+    let change = apply(svc, applicant, json!({"purpose": "change", "old": seal_id})).await;
     post(
         format!("/api/v1/applications/{change}/submit"),
         applicant.clone(),
@@ -392,7 +476,7 @@ async fn lifecycle(backend: Backend) {
     .await;
     assert_eq!(s, StatusCode::CREATED, "{made2}");
     let new_id = made2["seal"]["id"].as_str().unwrap().to_owned();
-    let old = seal_state(&svc, "", &seal_id, None).await;
+    let old = seal_state(svc, "", seal_id, None).await;
     assert_eq!(old["status"], "revoked");
     assert_eq!(old["revocation"]["reason"], "replaced");
     let changed_filing = format!("{new_id}-v1");
@@ -402,8 +486,19 @@ async fn lifecycle(backend: Backend) {
         .request
         .replaces
         .clone();
-    assert_eq!(replaced.as_deref(), Some(seal_id.as_str()));
+    assert_eq!(replaced.as_deref(), Some(seal_id));
 
+    new_id
+}
+
+/// Revoke the new seal with a reason and proof; then it cannot be revoked again.
+async fn revoke(a: &Agency, new_id: &str) {
+    let Agency {
+        svc, sim, maker, ..
+    } = a;
+    let post = |path: String, token: String, body: Option<Value>| async move {
+        svc.call("POST", &path, Some(&token), body).await
+    };
     // Revoke the new seal: a reason from R-REVOKE-1 and proof; unknown reason → 400.
     let (s, v) = post(
         format!("/api/v1/seals/{new_id}/revoke"),
@@ -423,7 +518,7 @@ async fn lifecycle(backend: Backend) {
     )
     .await;
     assert_eq!(s.as_u16() / 100, 4, "revocation without proof: {v}");
-    let proof = svc.upload(&maker, b"police loss report".to_vec()).await;
+    let proof = svc.upload(maker, b"police loss report".to_vec()).await;
     let revoked_at = svc.clock.now();
     let (s, v) = post(
         format!("/api/v1/seals/{new_id}/revoke"),
@@ -432,9 +527,9 @@ async fn lifecycle(backend: Backend) {
     )
     .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let before = seal_state(&svc, "", &new_id, Some(revoked_at - Duration::seconds(1))).await;
+    let before = seal_state(svc, "", new_id, Some(revoked_at - Duration::seconds(1))).await;
     assert_eq!(before["status"], "valid");
-    let after = seal_state(&svc, "", &new_id, Some(revoked_at + Duration::seconds(1))).await;
+    let after = seal_state(svc, "", new_id, Some(revoked_at + Duration::seconds(1))).await;
     assert_eq!(after["status"], "revoked");
     assert_eq!(after["revocation"]["reason"], "stolen_or_lost");
     let revoked_filing = format!("{new_id}-v2");
@@ -453,7 +548,11 @@ async fn lifecycle(backend: Backend) {
         (StatusCode::CONFLICT, Some("illegal_transition")),
         "{v}"
     );
+}
 
+/// The national platform holds every seal's latest record; the first seal's history is kept.
+async fn national_records_and_history(a: &Agency, seal_id: &str, new_id: &str) {
+    let Agency { svc, police, .. } = a;
     // The national platform received every seal's latest record (the outbox pushes each
     // version; the platform keeps the highest), seal data included.
     let national = svc.run.national_sim.clone().unwrap();
@@ -466,23 +565,22 @@ async fn lifecycle(backend: Backend) {
         })
     };
     svc.until("national records", || {
-        latest(&seal_id) == Some((3, "revoked".into()))
-            && latest(&new_id) == Some((2, "revoked".into()))
+        latest(seal_id) == Some((3, "revoked".into()))
+            && latest(new_id) == Some((2, "revoked".into()))
     })
     .await;
-    assert!(national.seals.lock().unwrap()[&new_id].rest["seal_data"].is_string());
+    assert!(national.seals.lock().unwrap()[new_id].rest["seal_data"].is_string());
 
     // History is kept: the first seal has made, renewed, revoked versions.
     let (_, h) = svc
         .call(
             "GET",
             &format!("/api/v1/seals/{seal_id}/history"),
-            Some(&police),
+            Some(police),
             None,
         )
         .await;
     assert_eq!(h.as_array().unwrap().len(), 3);
-    svc.run.abort();
 }
 
 each_backend!(
