@@ -466,7 +466,8 @@ mod tests {
         let mut a = official();
         let t = datetime!(2026-06-01 09:00 UTC);
         let err = a.submit(t).unwrap_err();
-        assert!(err.to_string().contains("BusinessLicence"), "{err}");
+        assert!(err.to_string().contains("business_licence"), "{err}");
+        assert!(err.text().zh.contains("营业执照"), "{}", err.text().zh);
         for k in [MaterialKind::BusinessLicence, MaterialKind::AgentId] {
             a.add_material(material(k)).unwrap();
         }
