@@ -5,14 +5,19 @@
 //! - [`Pki`]: the certification authority (certify, revoke, publish CRLs, the trust store),
 //!   the timestamp authority, the maker's identity and the logs' key. [`DevPki`] (DATA/pki)
 //!   is today's implementation.
-//! - The police system's filing is [`crate::outbox::PoliceFiling`]; the clock is
+//! - [`ImpressionRegistry`]: the police system's registered impressions (making official
+//!   seals); [`SealStatusSource`]: the national platform's status of seals made elsewhere
+//!   (online verification). The HTTP clients in [`crate::connectors`] implement them.
+//! - The filing outbox delivers through [`crate::outbox::PoliceFiling`]; the clock is
 //!   [`eseal_gm::provider::Clock`]; randomness [`eseal_gm::provider::SecureRandom`]; the HSM
 //!   holds the key-encryption key that opens the data key at start ([`crate::hsm`]).
 //!
 //! [`DevPki`]: crate::devpki::DevPki
 
+use crate::connectors::{NationalClient, PoliceClient, RemoteSealStatus, StatusProblem};
 use crate::failure::Failure;
 use crate::making::Maker;
+use crate::outbox::ConnectorError;
 use eseal_core::{RevocationReason, SealKind};
 use eseal_gm::provider::{SecureRandom, SoftwareSigner};
 use eseal_pki::{Certificate, TrustStore};
@@ -66,4 +71,60 @@ pub trait Pki: Send + Sync + std::fmt::Debug {
         now: OffsetDateTime,
         random: &dyn SecureRandom,
     ) -> Result<Vec<u8>, Failure>;
+}
+
+/// A future a port returns (boxed: the ports are used as trait objects).
+pub type PortFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// The police seal system's registered impressions (印模备案).
+pub trait ImpressionRegistry: Send + Sync + std::fmt::Debug {
+    /// The impression registered for the organisation `uscc` and seal `kind` (its image,
+    /// checked against its SM3); `None` when none is registered.
+    fn registered_impression<'a>(
+        &'a self,
+        uscc: &'a str,
+        kind: &'a SealKind,
+    ) -> PortFuture<'a, Result<Option<Vec<u8>>, ConnectorError>>;
+}
+
+/// The national platform's answer about seals made elsewhere (mutual recognition).
+pub trait SealStatusSource: Send + Sync + std::fmt::Debug {
+    /// Where the answers come from (a report names it).
+    fn source(&self) -> &str;
+
+    /// The status at `at` of seal `id`, and whether it came from a cache.
+    fn status<'a>(
+        &'a self,
+        id: &'a str,
+        at: OffsetDateTime,
+    ) -> PortFuture<'a, Result<(RemoteSealStatus, bool), StatusProblem>>;
+}
+
+// The connectors' HTTP clients are the ports' implementations today.
+impl ImpressionRegistry for PoliceClient {
+    fn registered_impression<'a>(
+        &'a self,
+        uscc: &'a str,
+        kind: &'a SealKind,
+    ) -> PortFuture<'a, Result<Option<Vec<u8>>, ConnectorError>> {
+        Box::pin(async move {
+            Ok(PoliceClient::registered_impression(self, uscc, kind)
+                .await?
+                .map(|(_, image)| image))
+        })
+    }
+}
+
+impl SealStatusSource for NationalClient {
+    fn source(&self) -> &str {
+        self.base()
+    }
+
+    fn status<'a>(
+        &'a self,
+        id: &'a str,
+        at: OffsetDateTime,
+    ) -> PortFuture<'a, Result<(RemoteSealStatus, bool), StatusProblem>> {
+        Box::pin(NationalClient::status(self, id, at))
+    }
 }

@@ -3,7 +3,7 @@
 //! request counts). Everything above it (services, the HTTP adapter, startup) is given one;
 //! it depends on nothing above it.
 
-use crate::connectors::{Connectors, NationalClient, PoliceClient};
+use crate::connectors::Connectors;
 use crate::ports::Pki;
 use eseal_core::DataKey;
 use eseal_gm::provider::{Clock, OsRandom, SecureRandom};
@@ -122,8 +122,12 @@ impl AppState {
     }
 
     /// The national platform's client, when one is configured.
-    pub fn national(&self) -> Option<&NationalClient> {
-        self.inner.connectors.national.as_ref()
+    pub fn national(&self) -> Option<&dyn crate::ports::SealStatusSource> {
+        self.inner
+            .connectors
+            .national
+            .as_ref()
+            .map(|n| n as &dyn crate::ports::SealStatusSource)
     }
 
     /// The per-address rate limits.
@@ -162,7 +166,7 @@ impl AppState {
     }
 
     /// The police connector.
-    pub fn police(&self) -> &PoliceClient {
+    pub fn police(&self) -> &dyn crate::ports::ImpressionRegistry {
         &self.inner.connectors.police
     }
 

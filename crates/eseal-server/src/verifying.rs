@@ -257,7 +257,7 @@ async fn registry_finding(
 }
 
 async fn national_finding(
-    client: &crate::connectors::NationalClient,
+    client: &dyn crate::ports::SealStatusSource,
     seal_id: &str,
     at: OffsetDateTime,
     now: OffsetDateTime,
@@ -267,7 +267,7 @@ async fn national_finding(
         Err(p) => (None, false, Some(Said { zh: p.zh, en: p.en })),
     };
     NationalFinding {
-        source: client.base().to_owned(),
+        source: client.source().to_owned(),
         asked_at: now,
         from_cache,
         answer,

@@ -325,7 +325,6 @@ impl Registry<'_> {
             .police()
             .registered_impression(uscc, seal_kind)
             .await
-            .map(|o| o.map(|(_, img)| img))
             .map_err(|e| {
                 Failure::connector(
                     format!("从公安系统获取备案印模失败：{e}"),
