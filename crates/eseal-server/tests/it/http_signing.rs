@@ -177,6 +177,20 @@ fn sign_body(pin: &str, data: &[u8]) -> Value {
     json!({"pin": pin, "data": b64(data), "document_name": "借款合同.pdf", "purpose": "签订借款合同", "counterparty": "李四"})
 }
 
+/// The document the walk signs.
+const LOAN: &[u8] = "甲方张三丰向乙方李四借款十万元整。".as_bytes();
+/// The PIN the holder chooses when completing the reset.
+const NEW_PIN: &str = "864297";
+
+/// The walk's service, seal, its holder zhang, another holder li, and the sign endpoint.
+struct Walk {
+    svc: Service,
+    seal: String,
+    zhang: String,
+    li: String,
+    sign: String,
+}
+
 async fn signing(backend: Backend) {
     let svc = start(&backend, T0).await;
     let admin = svc.admin().await;
@@ -184,10 +198,34 @@ async fn signing(backend: Backend) {
     let zhang = holder(&svc, &admin, "zhang", HOLDER_ID).await;
     let li = holder(&svc, &admin, "li", "440524188001010014").await;
     let sign = format!("/api/v1/seals/{seal}/sign");
+    let w = Walk {
+        svc,
+        seal,
+        zhang,
+        li,
+        sign,
+    };
+    change_the_initial_pin(&w).await;
+    let der = sign_and_read_the_ledger(&w).await;
+    a_signing_session(&w).await;
+    wrong_pins_lock_the_seal(&w).await;
+    reset_by_application(&w, &der).await;
+    the_walk_is_audited(&w).await;
+    w.svc.run.abort();
+}
 
+/// Someone else may not use the seal; the initial PIN must be changed first, to a PIN that is not weak.
+async fn change_the_initial_pin(w: &Walk) {
+    let Walk {
+        svc,
+        seal,
+        zhang,
+        li,
+        sign,
+    } = w;
     // Someone else may not use it; the initial PIN must be changed first.
     let (s, v) = svc
-        .call("POST", &sign, Some(&li), Some(sign_body(INITIAL, b"x")))
+        .call("POST", sign, Some(li), Some(sign_body(INITIAL, b"x")))
         .await;
     assert_eq!(
         (s, v["code"].as_str()),
@@ -195,7 +233,7 @@ async fn signing(backend: Backend) {
         "{v}"
     );
     let (s, v) = svc
-        .call("POST", &sign, Some(&zhang), Some(sign_body(INITIAL, b"x")))
+        .call("POST", sign, Some(zhang), Some(sign_body(INITIAL, b"x")))
         .await;
     assert_eq!(
         (s, v["code"].as_str()),
@@ -207,7 +245,7 @@ async fn signing(backend: Backend) {
         .call(
             "POST",
             &pin_path,
-            Some(&zhang),
+            Some(zhang),
             Some(json!({"old_pin": INITIAL, "new_pin": "123456"})),
         )
         .await;
@@ -220,27 +258,37 @@ async fn signing(backend: Backend) {
         .call(
             "POST",
             &pin_path,
-            Some(&zhang),
+            Some(zhang),
             Some(json!({"old_pin": INITIAL, "new_pin": PIN})),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["age"], "current");
+}
 
+/// Sign; the signature verifies against the platform's trust anchors; the ledger names it. Returns the signature.
+async fn sign_and_read_the_ledger(w: &Walk) -> Vec<u8> {
+    let Walk {
+        svc,
+        seal,
+        zhang,
+        li,
+        sign,
+    } = w;
+    let data = LOAN;
     // Sign; the signature verifies against the platform's trust anchors.
-    let data = "甲方张三丰向乙方李四借款十万元整。".as_bytes();
     let (s, v) = svc
-        .call("POST", &sign, Some(&zhang), Some(sign_body(PIN, data)))
+        .call("POST", sign, Some(zhang), Some(sign_body(PIN, data)))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let der = verifies_offline(&svc, &v, data);
+    let der = verifies_offline(svc, &v, data);
 
     // The ledger: one signed entry naming the signature, document, purpose and signer.
     let (s, ledger) = svc
         .call(
             "GET",
             &format!("/api/v1/seals/{seal}/usages"),
-            Some(&zhang),
+            Some(zhang),
             None,
         )
         .await;
@@ -267,19 +315,32 @@ async fn signing(backend: Backend) {
         .call(
             "GET",
             &format!("/api/v1/seals/{seal}/usages"),
-            Some(&li),
+            Some(li),
             None,
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
+    der
+}
+
+/// A signing session: the PIN once, then two signatures with the token; a third is refused (count used up); the token is bound to its user.
+async fn a_signing_session(w: &Walk) {
+    let Walk {
+        svc,
+        seal,
+        zhang,
+        li,
+        sign,
+    } = w;
+    let data = LOAN;
     // A signing session: the PIN once, then two signatures with the token; a third is refused
     // (count used up); the token is bound to its user.
     let (s_, v) = svc
         .call(
             "POST",
             &format!("/api/v1/seals/{seal}/unlock"),
-            Some(&zhang),
+            Some(zhang),
             Some(json!({"pin": PIN, "minutes": 5, "signatures": 2})),
         )
         .await;
@@ -292,7 +353,7 @@ async fn signing(backend: Backend) {
         b
     };
     let (s_, v) = svc
-        .call("POST", &sign, Some(&li), Some(with_session(&token)))
+        .call("POST", sign, Some(li), Some(with_session(&token)))
         .await;
     assert_eq!(
         (s_, v["code"].as_str()),
@@ -301,12 +362,12 @@ async fn signing(backend: Backend) {
     );
     for _ in 0..2 {
         let (s_, v) = svc
-            .call("POST", &sign, Some(&zhang), Some(with_session(&token)))
+            .call("POST", sign, Some(zhang), Some(with_session(&token)))
             .await;
         assert_eq!(s_, StatusCode::CREATED, "{v}");
     }
     let (s_, v) = svc
-        .call("POST", &sign, Some(&zhang), Some(with_session(&token)))
+        .call("POST", sign, Some(zhang), Some(with_session(&token)))
         .await;
     assert_eq!(
         (s_, v["code"].as_str()),
@@ -317,7 +378,7 @@ async fn signing(backend: Backend) {
         .call(
             "POST",
             &format!("/api/v1/seals/{seal}/unlock"),
-            Some(&zhang),
+            Some(zhang),
             Some(json!({"pin": PIN, "minutes": 60})),
         )
         .await;
@@ -326,11 +387,18 @@ async fn signing(backend: Backend) {
         (StatusCode::BAD_REQUEST, Some("minutes")),
         "{v}"
     );
+}
 
+/// Fifty concurrent wrong PINs: exactly five are evaluated, then the seal is locked.
+async fn wrong_pins_lock_the_seal(w: &Walk) {
+    let Walk {
+        svc, zhang, sign, ..
+    } = w;
+    let data = LOAN;
     // Fifty concurrent wrong PINs: exactly five are evaluated, then the seal is locked.
     let mut tasks = Vec::new();
     for i in 0..50 {
-        let (http, url, token) = (svc.http.clone(), svc.url(&sign), zhang.clone());
+        let (http, url, token) = (svc.http.clone(), svc.url(sign), zhang.clone());
         tasks.push(tokio::spawn(async move {
             let r = http
                 .post(url)
@@ -350,26 +418,37 @@ async fn signing(backend: Backend) {
     assert_eq!(codes.get("wrong_pin"), Some(&5), "{codes:?}");
     assert_eq!(codes.get("seal_locked"), Some(&45), "{codes:?}");
     let (s, v) = svc
-        .call("POST", &sign, Some(&zhang), Some(sign_body(PIN, data)))
+        .call("POST", sign, Some(zhang), Some(sign_body(PIN, data)))
         .await;
     assert_eq!(
         (s, v["code"].as_str()),
         (StatusCode::LOCKED, Some("seal_locked")),
         "{v}"
     );
+}
 
+/// Reset by application (R-PIN-1), the old PIN then opens nothing, both signatures verify, and the re-keying is filed once.
+async fn reset_by_application(w: &Walk, der: &[u8]) {
+    let Walk {
+        svc,
+        seal,
+        zhang,
+        li,
+        sign,
+    } = w;
+    let data = LOAN;
     // Reset by application (R-PIN-1): proof needed; a reviewer other than the applicant
     // approves; the applicant completes with a new PIN and the seal is re-keyed.
     let resets = format!("/api/v1/seals/{seal}/pin-resets");
-    let id_card = svc.upload(&zhang, b"zhang's id card".to_vec()).await;
+    let id_card = svc.upload(zhang, b"zhang's id card".to_vec()).await;
     let statement = svc
-        .upload(&zhang, "本人遗忘印章口令，申请重置。".as_bytes().to_vec())
+        .upload(zhang, "本人遗忘印章口令，申请重置。".as_bytes().to_vec())
         .await;
     let (s, v) = svc
         .call(
             "POST",
             &resets,
-            Some(&zhang),
+            Some(zhang),
             Some(
                 json!({"reason": "忘记口令", "materials": [{"kind": "holder_id", "sm3": id_card}]}),
             ),
@@ -384,7 +463,7 @@ async fn signing(backend: Backend) {
         .call(
             "POST",
             &resets,
-            Some(&li),
+            Some(li),
             Some(json!({"reason": "x", "materials": []})),
         )
         .await;
@@ -397,7 +476,7 @@ async fn signing(backend: Backend) {
         .call(
             "POST",
             &resets,
-            Some(&zhang),
+            Some(zhang),
             Some(json!({"reason": "忘记口令，印章已锁定", "materials": [
                 {"kind": "holder_id", "sm3": id_card}, {"kind": "proof", "sm3": statement}]})),
         )
@@ -405,18 +484,17 @@ async fn signing(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED, "{reset}");
     let rid = reset["id"].as_str().unwrap().to_owned();
     let (_, before) = svc
-        .call("GET", &format!("/api/v1/seals/{seal}"), Some(&zhang), None)
+        .call("GET", &format!("/api/v1/seals/{seal}"), Some(zhang), None)
         .await;
     let old_serial = before["certificate_serial"].clone();
     assert!(old_serial.is_string(), "{before}");
     let complete = format!("/api/v1/pin-resets/{rid}/complete");
-    let new_pin = "864297";
     let (s, v) = svc
         .call(
             "POST",
             &complete,
-            Some(&zhang),
-            Some(json!({"new_pin": new_pin})),
+            Some(zhang),
+            Some(json!({"new_pin": NEW_PIN})),
         )
         .await;
     assert_eq!(
@@ -447,8 +525,8 @@ async fn signing(backend: Backend) {
         .call(
             "POST",
             &complete,
-            Some(&li),
-            Some(json!({"new_pin": new_pin})),
+            Some(li),
+            Some(json!({"new_pin": NEW_PIN})),
         )
         .await;
     assert_eq!(
@@ -460,8 +538,8 @@ async fn signing(backend: Backend) {
         .call(
             "POST",
             &complete,
-            Some(&zhang),
-            Some(json!({"new_pin": new_pin})),
+            Some(zhang),
+            Some(json!({"new_pin": NEW_PIN})),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -469,7 +547,7 @@ async fn signing(backend: Backend) {
     assert_ne!(v["seal"]["certificate_serial"], old_serial, "{v}");
     // The old PIN opens nothing; the new one signs at once (the applicant chose it).
     let (s, v) = svc
-        .call("POST", &sign, Some(&zhang), Some(sign_body(PIN, data)))
+        .call("POST", sign, Some(zhang), Some(sign_body(PIN, data)))
         .await;
     assert_eq!(
         (s, v["code"].as_str()),
@@ -477,12 +555,12 @@ async fn signing(backend: Backend) {
         "{v}"
     );
     let (s, v) = svc
-        .call("POST", &sign, Some(&zhang), Some(sign_body(new_pin, data)))
+        .call("POST", sign, Some(zhang), Some(sign_body(NEW_PIN, data)))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let after = v["signature"].as_str().unwrap().to_owned();
     // Both the signature from before the reset and the new one verify PASSED online.
-    for sig in [b64(&der), after] {
+    for sig in [b64(der), after] {
         let (s, v) = svc
             .call(
                 "POST",
@@ -519,7 +597,11 @@ async fn signing(backend: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(rekeyed, 1);
+}
 
+/// The audit log has every write of the walk under its actor, gapless, and no PIN.
+async fn the_walk_is_audited(w: &Walk) {
+    let Walk { svc, .. } = w;
     // The audit log (issue 8) has every write of this walk under its actor, gapless, and no
     // PIN: the holder's PIN change, signatures and reset; the reviewer's decision.
     let log = svc.run.state.store().audit_log(0, 100_000).await.unwrap();
@@ -552,7 +634,7 @@ async fn signing(backend: Backend) {
         2
     );
     // (As a JSON value: a bare search could match inside an SM3 hex string by chance.)
-    for pin in [INITIAL, PIN, new_pin] {
+    for pin in [INITIAL, PIN, NEW_PIN] {
         let quoted = format!("\"{pin}\"");
         assert!(
             !log.iter().any(|e| e.leaf().contains(&quoted)),
@@ -567,7 +649,6 @@ async fn signing(backend: Backend) {
         "seal_keys.update",
     ])
     .await;
-    svc.run.abort();
 }
 
 each_backend!(
