@@ -85,6 +85,16 @@ impl Walk<'_> {
     }
 }
 
+/// The staff and the organisation's people of the walk, logged in.
+struct People {
+    applicant: String,
+    reviewer: String,
+    maker: String,
+    secadmin: String,
+    keeper: String,
+    approver: String,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_documented_example_gets_its_documented_status() {
     let t0 = datetime!(2026-03-02 09:00 UTC);
@@ -110,36 +120,58 @@ async fn every_documented_example_gets_its_documented_status() {
         w.values.insert(k, v);
     }
 
+    let p = people(&mut w, &admin).await;
+    trust_list(&mut w, &p, t0).await;
+    let official = official_seal(&mut w, &p).await;
+    custodian_use(&mut w, &p, &official).await;
+    let (personal, zhang) = personal_seal(&mut w, &p, &admin).await;
+    archive(&mut w, &p, &personal, &zhang).await;
+    position_scope(&mut w, &p).await;
+    device_key(&mut w, &p, t0, &zhang).await;
+    renewal_and_revocation(&mut w, &official).await;
+    // Every example the table documents was sent (the raw upload is not JSON).
+    let documented: BTreeSet<(&str, &str)> = ENDPOINTS
+        .iter()
+        .filter(|e| e.body.is_some_and(|b| b != "raw"))
+        .map(|e| (e.method, e.path))
+        .collect();
+    assert_eq!(documented, w.sent);
+    svc.run.abort();
+}
+
+/// People and organisations: the staff, the organisation's custodian and approver, a system account and its token.
+async fn people(w: &mut Walk<'_>, admin: &str) -> People {
+    let svc = w.svc;
     // People and organisations.
     w.send(
         "PUT",
         "/api/v1/organisations/{uscc}",
         &format!("/api/v1/organisations/{DEMO_USCC}"),
-        &admin,
+        admin,
     )
     .await;
     w.send(
         "PUT",
         "/api/v1/people/{citizen_id}",
         &format!("/api/v1/people/{HOLDER_ID}"),
-        &admin,
+        admin,
     )
     .await;
-    w.send("POST", "/api/v1/users", "/api/v1/users", &admin)
+    w.send("POST", "/api/v1/users", "/api/v1/users", admin)
         .await;
     let totp = svc.totp("reviewer1").await;
     w.values.insert("totp", totp);
     let reviewer = w
-        .send("POST", "/api/v1/login", "/api/v1/login", &admin)
+        .send("POST", "/api/v1/login", "/api/v1/login", admin)
         .await["token"]
         .as_str()
         .unwrap()
         .to_owned();
-    let applicant = svc.user(&admin, "applicant1", &["applicant"]).await;
-    let maker = svc.user(&admin, "maker1", &["maker"]).await;
-    let secadmin = svc.user(&admin, "secadmin", &["security_admin"]).await;
+    let applicant = svc.user(admin, "applicant1", &["applicant"]).await;
+    let maker = svc.user(admin, "maker1", &["maker"]).await;
+    let secadmin = svc.user(admin, "secadmin", &["security_admin"]).await;
     let org_user = |name: &'static str, role: &'static str| {
-        let admin = admin.clone();
+        let admin = admin.to_owned();
         let svc = &svc;
         async move {
             let (s, v) = svc
@@ -152,12 +184,25 @@ async fn every_documented_example_gets_its_documented_status() {
     let keeper = org_user("keeper", "custodian").await;
     let approver = org_user("approver1", "approver").await;
     let (s, _) = svc
-        .call("POST", "/api/v1/users", Some(&admin), Some(json!({"username": "police-gateway", "display_name": "公安网关", "roles": ["police_officer"], "system": true})))
+        .call("POST", "/api/v1/users", Some(admin), Some(json!({"username": "police-gateway", "display_name": "公安网关", "roles": ["police_officer"], "system": true})))
         .await;
     assert_eq!(s, StatusCode::CREATED);
     w.send("POST", "/api/v1/tokens", "/api/v1/tokens", &secadmin)
         .await;
 
+    People {
+        applicant,
+        reviewer,
+        maker,
+        secadmin,
+        keeper,
+        approver,
+    }
+}
+
+/// Another CA on the trust list, and off it again.
+async fn trust_list(w: &mut Walk<'_>, p: &People, t0: time::OffsetDateTime) {
+    let People { secadmin, .. } = p;
     // Another CA on the trust list, and off it again.
     let other = eseal_pki::ca::init(
         &eseal_gm::provider::OsRandom,
@@ -170,12 +215,7 @@ async fn every_documented_example_gets_its_documented_status() {
     w.values
         .insert("ca_pem", other.root.to_pem().replace('\n', "\\n"));
     let anchor = w
-        .send(
-            "POST",
-            "/api/v1/trust-list",
-            "/api/v1/trust-list",
-            &secadmin,
-        )
+        .send("POST", "/api/v1/trust-list", "/api/v1/trust-list", secadmin)
         .await;
     w.send(
         "POST",
@@ -184,35 +224,45 @@ async fn every_documented_example_gets_its_documented_status() {
             "/api/v1/trust-list/{}/remove",
             anchor["id"].as_str().unwrap()
         ),
-        &secadmin,
+        secadmin,
     )
     .await;
+}
 
+/// The official contract seal: apply, a material, rejected, corrected, made. Returns the seal.
+async fn official_seal(w: &mut Walk<'_>, p: &People) -> String {
+    let svc = w.svc;
+    let People {
+        applicant,
+        reviewer,
+        maker,
+        ..
+    } = p;
     // The official contract seal: apply, a material, rejected, corrected, made.
     let app = w
         .send(
             "POST",
             "/api/v1/applications",
             "/api/v1/applications",
-            &applicant,
+            applicant,
         )
         .await;
     let app = app["id"].as_str().unwrap().to_owned();
-    let licence = svc.upload(&applicant, b"licence".to_vec()).await;
+    let licence = svc.upload(applicant, b"licence".to_vec()).await;
     w.values.insert("licence_sm3", licence);
     w.send(
         "POST",
         "/api/v1/applications/{id}/materials",
         &format!("/api/v1/applications/{app}/materials"),
-        &applicant,
+        applicant,
     )
     .await;
     for kind in ["agent_id", "authorisation"] {
-        let sm3 = svc.upload(&applicant, kind.as_bytes().to_vec()).await;
+        let sm3 = svc.upload(applicant, kind.as_bytes().to_vec()).await;
         w.call(
             "POST",
             &format!("/api/v1/applications/{app}/materials"),
-            &applicant,
+            applicant,
             Some(json!({"kind": kind, "sm3": sm3})),
         )
         .await;
@@ -220,7 +270,7 @@ async fn every_documented_example_gets_its_documented_status() {
     w.call(
         "POST",
         &format!("/api/v1/applications/{app}/submit"),
-        &applicant,
+        applicant,
         None,
     )
     .await;
@@ -228,20 +278,20 @@ async fn every_documented_example_gets_its_documented_status() {
         "POST",
         "/api/v1/applications/{id}/reject",
         &format!("/api/v1/applications/{app}/reject"),
-        &reviewer,
+        reviewer,
     )
     .await;
     w.call(
         "POST",
         &format!("/api/v1/applications/{app}/submit"),
-        &applicant,
+        applicant,
         None,
     )
     .await;
     w.call(
         "POST",
         &format!("/api/v1/applications/{app}/approve"),
-        &reviewer,
+        reviewer,
         None,
     )
     .await;
@@ -250,16 +300,24 @@ async fn every_documented_example_gets_its_documented_status() {
             "POST",
             "/api/v1/applications/{id}/make",
             &format!("/api/v1/applications/{app}/make"),
-            &maker,
+            maker,
         )
         .await;
-    let official = made["seal"]["id"].as_str().unwrap().to_owned();
+
+    made["seal"]["id"].as_str().unwrap().to_owned()
+}
+
+/// The custodian changes the initial PIN, asks to use the seal; an approver refuses.
+async fn custodian_use(w: &mut Walk<'_>, p: &People, official: &str) {
+    let People {
+        keeper, approver, ..
+    } = p;
     // The custodian changes the initial PIN, asks to use the seal; an approver refuses.
     w.send(
         "POST",
         "/api/v1/seals/{id}/pin",
         &format!("/api/v1/seals/{official}/pin"),
-        &keeper,
+        keeper,
     )
     .await;
     let request = w
@@ -267,7 +325,7 @@ async fn every_documented_example_gets_its_documented_status() {
             "POST",
             "/api/v1/seals/{id}/use-requests",
             &format!("/api/v1/seals/{official}/use-requests"),
-            &keeper,
+            keeper,
         )
         .await;
     let request = request["id"].as_str().unwrap().to_owned();
@@ -275,20 +333,30 @@ async fn every_documented_example_gets_its_documented_status() {
         "POST",
         "/api/v1/use-requests/{id}/reject",
         &format!("/api/v1/use-requests/{request}/reject"),
-        &approver,
+        approver,
     )
     .await;
+}
 
+/// A personal seal, platform key: PIN, signing in every form, a signing session, the verification of what was signed, a PIN reset refused then completed. Returns the seal and its holder's session.
+async fn personal_seal(w: &mut Walk<'_>, p: &People, admin: &str) -> (String, String) {
+    let svc = w.svc;
+    let People {
+        applicant,
+        reviewer,
+        maker,
+        ..
+    } = p;
     // A personal seal, platform key: PIN, signing in every form, a signing session, the
     // verification of what was signed, a PIN reset refused then completed.
     let zhang = {
         let (s, v) = svc
-            .call("POST", "/api/v1/users", Some(&admin), Some(json!({"username": "zhang", "display_name": "张三丰", "roles": ["holder"], "password": PASSWORD, "citizen_id": HOLDER_ID})))
+            .call("POST", "/api/v1/users", Some(admin), Some(json!({"username": "zhang", "display_name": "张三丰", "roles": ["holder"], "password": PASSWORD, "citizen_id": HOLDER_ID})))
             .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
         svc.login("zhang", PASSWORD).await
     };
-    let personal = make_personal(&w, &applicant, &reviewer, &maker, None).await;
+    let personal = make_personal(w, applicant, reviewer, maker, None).await;
     w.values.insert("pin", INITIAL.to_owned());
     w.send(
         "POST",
@@ -319,8 +387,15 @@ async fn every_documented_example_gets_its_documented_status() {
         .send("POST", "/api/v1/verify", "/api/v1/verify", &zhang)
         .await;
     assert_eq!(verified["indication"], "PASSED", "{verified}");
+    (personal, zhang)
+}
+
+/// The archive package of the signed OFD, renewed.
+async fn archive(w: &mut Walk<'_>, p: &People, personal: &str, zhang: &str) {
+    let svc = w.svc;
+    let People { reviewer, .. } = p;
     // The archive package of that OFD (a ZIP, not JSON: fetched again for its bytes), renewed.
-    w.send("POST", "/api/v1/archives", "/api/v1/archives", &zhang)
+    w.send("POST", "/api/v1/archives", "/api/v1/archives", zhang)
         .await;
     let package = svc
         .http
@@ -337,25 +412,25 @@ async fn every_documented_example_gets_its_documented_status() {
         "POST",
         "/api/v1/archives/renew",
         "/api/v1/archives/renew",
-        &zhang,
+        zhang,
     )
     .await;
     w.send(
         "POST",
         "/api/v1/seals/{id}/sign/batch",
         &format!("/api/v1/seals/{personal}/sign/batch"),
-        &zhang,
+        zhang,
     )
     .await;
     w.send(
         "POST",
         "/api/v1/seals/{id}/unlock",
         &format!("/api/v1/seals/{personal}/unlock"),
-        &zhang,
+        zhang,
     )
     .await;
-    let id_card = svc.upload(&zhang, b"id card".to_vec()).await;
-    let statement = svc.upload(&zhang, b"statement".to_vec()).await;
+    let id_card = svc.upload(zhang, b"id card".to_vec()).await;
+    let statement = svc.upload(zhang, b"statement".to_vec()).await;
     w.values.insert("id_card_sm3", id_card);
     w.values.insert("statement_sm3", statement);
     let reset = w
@@ -363,7 +438,7 @@ async fn every_documented_example_gets_its_documented_status() {
             "POST",
             "/api/v1/seals/{id}/pin-resets",
             &format!("/api/v1/seals/{personal}/pin-resets"),
-            &zhang,
+            zhang,
         )
         .await;
     let reset = reset["id"].as_str().unwrap().to_owned();
@@ -371,7 +446,7 @@ async fn every_documented_example_gets_its_documented_status() {
         "POST",
         "/api/v1/pin-resets/{id}/reject",
         &format!("/api/v1/pin-resets/{reset}/reject"),
-        &reviewer,
+        reviewer,
     )
     .await;
     let again = w
@@ -379,14 +454,14 @@ async fn every_documented_example_gets_its_documented_status() {
             "POST",
             "/api/v1/seals/{id}/pin-resets",
             &format!("/api/v1/seals/{personal}/pin-resets"),
-            &zhang,
+            zhang,
         )
         .await;
     let again = again["id"].as_str().unwrap().to_owned();
     w.call(
         "POST",
         &format!("/api/v1/pin-resets/{again}/approve"),
-        &reviewer,
+        reviewer,
         None,
     )
     .await;
@@ -395,32 +470,52 @@ async fn every_documented_example_gets_its_documented_status() {
         "POST",
         "/api/v1/pin-resets/{id}/complete",
         &format!("/api/v1/pin-resets/{again}/complete"),
-        &zhang,
+        zhang,
     )
     .await;
+}
 
+/// A position seal's scope, set by the organisation's custodian.
+async fn position_scope(w: &mut Walk<'_>, p: &People) {
+    let People {
+        applicant,
+        reviewer,
+        maker,
+        keeper,
+        ..
+    } = p;
     // A position seal's scope, set by the organisation's custodian.
-    let position = make_personal(&w, &applicant, &reviewer, &maker, Some("finance_head")).await;
+    let position = make_personal(w, applicant, reviewer, maker, Some("finance_head")).await;
     w.send(
         "PUT",
         "/api/v1/seals/{id}/scope",
         &format!("/api/v1/seals/{position}/scope"),
-        &keeper,
+        keeper,
     )
     .await;
+}
 
+/// A personal seal whose key stays in the holder's device: prepare, the device signs, finish.
+async fn device_key(w: &mut Walk<'_>, p: &People, t0: time::OffsetDateTime, zhang: &str) {
+    let svc = w.svc;
+    let People {
+        applicant,
+        reviewer,
+        maker,
+        ..
+    } = p;
     // A personal seal whose key stays in the holder's device: prepare, the device signs,
     // finish.
     let random = eseal_gm::provider::SeededRandom::new(b"examples device");
     let device_key = eseal_gm::Sm2PrivateKey::generate(&random).unwrap();
     let cert = common::device_certificate(&svc.run.state, "/C=CN/CN=张三丰", &device_key, t0);
-    let device = make_device(&w, &applicant, &reviewer, &maker, &cert.to_pem()).await;
+    let device = make_device(w, applicant, reviewer, maker, &cert.to_pem()).await;
     let prepared = w
         .send(
             "POST",
             "/api/v1/seals/{id}/sign/prepare",
             &format!("/api/v1/seals/{device}/sign/prepare"),
-            &zhang,
+            zhang,
         )
         .await;
     let tbs = <base64ct::Base64 as base64ct::Encoding>::decode_vec(
@@ -437,10 +532,14 @@ async fn every_documented_example_gets_its_documented_status() {
         "POST",
         "/api/v1/usages/{id}/finish",
         &format!("/api/v1/usages/{usage}/finish"),
-        &zhang,
+        zhang,
     )
     .await;
+}
 
+/// Ten months on: the official seal is renewed in its last three months, then revoked.
+async fn renewal_and_revocation(w: &mut Walk<'_>, official: &str) {
+    let svc = w.svc;
     // Ten months on: the official seal is renewed in its last three months, then revoked.
     svc.clock.advance(time::Duration::days(300));
     let maker = svc.login("maker1", PASSWORD).await;
@@ -460,15 +559,6 @@ async fn every_documented_example_gets_its_documented_status() {
         &maker,
     )
     .await;
-
-    // Every example the table documents was sent (the raw upload is not JSON).
-    let documented: BTreeSet<(&str, &str)> = ENDPOINTS
-        .iter()
-        .filter(|e| e.body.is_some_and(|b| b != "raw"))
-        .map(|e| (e.method, e.path))
-        .collect();
-    assert_eq!(documented, w.sent);
-    svc.run.abort();
 }
 
 /// A personal seal (or, with `position`, a position seal of the demo organisation) for
