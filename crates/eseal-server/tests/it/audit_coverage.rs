@@ -69,6 +69,12 @@ async fn login(svc: &Service, user: &str, password: &str) -> (StatusCode, Value)
     .await
 }
 
+/// Who the later steps act as, logged in: the maker and the first administrator.
+struct Staff {
+    maker: String,
+    admin: String,
+}
+
 async fn on(backend: Backend) {
     let svc = start(&backend, datetime!(2026-06-01 09:00 UTC)).await;
     let fx = eseal_server::fixture::personal_seal(&svc.run)
@@ -76,18 +82,32 @@ async fn on(backend: Backend) {
         .unwrap();
     svc.clock.advance(time::Duration::seconds(31));
 
+    let (staff, seal) = every_kind_of_write(&svc, &fx).await;
+    let seen = the_log_says_who_did_what(&svc).await;
+    the_auditor_reads_it_and_others_may_not(&svc, &staff, &seal).await;
+    archived_after_181_days_and_every_kind_occurred(&svc, &seen).await;
+    svc.run.abort();
+}
+
+/// Every kind of write, each also tried while the audit log fails (and refused then): logins,
+/// users, an application made into a seal, the fixture seal's PIN change, signing and
+/// revocation, failed logins, the filing delivered, a logout, an export.
+async fn every_kind_of_write(
+    svc: &Service,
+    fx: &eseal_server::fixture::SigningFixture,
+) -> (Staff, String) {
     // Login (a session and the user's last TOTP step are written).
-    let (_, v) = fail_closed(&svc, "login", || login(&svc, "maker", PASSWORD)).await;
+    let (_, v) = fail_closed(svc, "login", || login(svc, "maker", PASSWORD)).await;
     let maker = v["token"].as_str().unwrap().to_owned();
-    let (_, v) = login(&svc, "applicant", PASSWORD).await;
+    let (_, v) = login(svc, "applicant", PASSWORD).await;
     let applicant = v["token"].as_str().unwrap().to_owned();
-    let (_, v) = login(&svc, "reviewer", PASSWORD).await;
+    let (_, v) = login(svc, "reviewer", PASSWORD).await;
     let reviewer = v["token"].as_str().unwrap().to_owned();
     let a = svc.run.first_admin.clone().unwrap();
-    let (_, v) = login(&svc, &a.username, &a.password).await;
+    let (_, v) = login(svc, &a.username, &a.password).await;
     let admin = v["token"].as_str().unwrap().to_owned();
 
-    fail_closed(&svc, "user creation", || {
+    fail_closed(svc, "user creation", || {
         svc.call(
             "POST",
             "/api/v1/users",
@@ -96,7 +116,7 @@ async fn on(backend: Backend) {
         )
     })
     .await;
-    let (_, app) = fail_closed(&svc, "application", || {
+    let (_, app) = fail_closed(svc, "application", || {
         svc.call(
             "POST",
             "/api/v1/applications",
@@ -108,7 +128,7 @@ async fn on(backend: Backend) {
     })
     .await;
     let id = app["id"].as_str().unwrap().to_owned();
-    let (_, m) = fail_closed(&svc, "material upload", || async {
+    let (_, m) = fail_closed(svc, "material upload", || async {
         let r = svc
             .http
             .post(svc.url("/api/v1/materials"))
@@ -121,27 +141,27 @@ async fn on(backend: Backend) {
     })
     .await;
     let sm3 = m["sm3"].as_str().unwrap().to_owned();
-    fail_closed(&svc, "material attached", || {
+    fail_closed(svc, "material attached", || {
         post(
-            &svc,
+            svc,
             format!("/api/v1/applications/{id}/materials"),
             Some(&applicant),
             Some(json!({"kind": "holder_id", "sm3": sm3})),
         )
     })
     .await;
-    fail_closed(&svc, "submission", || {
+    fail_closed(svc, "submission", || {
         post(
-            &svc,
+            svc,
             format!("/api/v1/applications/{id}/submit"),
             Some(&applicant),
             None,
         )
     })
     .await;
-    fail_closed(&svc, "review", || {
+    fail_closed(svc, "review", || {
         post(
-            &svc,
+            svc,
             format!("/api/v1/applications/{id}/approve"),
             Some(&reviewer),
             None,
@@ -153,8 +173,8 @@ async fn on(backend: Backend) {
         "/../../testdata/image/square.png"
     ))
     .unwrap();
-    fail_closed(&svc, "making", || {
-        post(&svc, format!("/api/v1/applications/{id}/make"),
+    fail_closed(svc, "making", || {
+        post(svc, format!("/api/v1/applications/{id}/make"),
             Some(&maker),
             Some(json!({"key": "platform", "pin": "480213", "impression": Base64::encode_string(&square)})),
         )
@@ -163,26 +183,26 @@ async fn on(backend: Backend) {
 
     // The fixture's seal: PIN change, signing, revocation.
     let seal = fx.seal.clone();
-    fail_closed(&svc, "PIN change", || {
+    fail_closed(svc, "PIN change", || {
         post(
-            &svc,
+            svc,
             format!("/api/v1/seals/{seal}/pin"),
             Some(&fx.holder_token),
             Some(json!({"old_pin": PIN, "new_pin": "246810"})),
         )
     })
     .await;
-    fail_closed(&svc, "signing", || {
-        post(&svc, format!("/api/v1/seals/{seal}/sign"),
+    fail_closed(svc, "signing", || {
+        post(svc, format!("/api/v1/seals/{seal}/sign"),
             Some(&fx.holder_token),
             Some(json!({"pin": "246810", "data": Base64::encode_string(b"contract"), "document_name": "contract.txt", "purpose": "test"})),
         )
     })
     .await;
     let proof = svc.upload(&maker, b"loss report".to_vec()).await;
-    fail_closed(&svc, "revocation", || {
+    fail_closed(svc, "revocation", || {
         post(
-            &svc,
+            svc,
             format!("/api/v1/seals/{seal}/revoke"),
             Some(&maker),
             Some(json!({"reason": "stolen_or_lost", "proof": [proof]})),
@@ -209,7 +229,7 @@ async fn on(backend: Backend) {
         )
         .await;
     }
-    let (s, _) = login(&svc, "zhang", PASSWORD).await;
+    let (s, _) = login(svc, "zhang", PASSWORD).await;
     assert_ne!(s, StatusCode::OK);
     // The filing worker delivers (filings updated). A filing whose delivery was being
     // recorded while the audit log was down stays claimed until its lease ends: at least one.
@@ -242,6 +262,13 @@ async fn on(backend: Backend) {
     .await
     .unwrap();
 
+    (Staff { maker, admin }, seal)
+}
+
+/// The log says who did what: every write is there under its actor, with the outcomes that
+/// matter and no secret. Returns the event kinds seen.
+async fn the_log_says_who_did_what(svc: &Service) -> std::collections::BTreeSet<String> {
+    let store = svc.run.state.store().clone();
     let seen = svc
         .assert_audited(&[
             "service.start",
@@ -314,8 +341,14 @@ async fn on(backend: Backend) {
     }
     eprintln!("{} audit entries, kinds: {seen:?}", log.len());
 
+    seen
+}
+
+/// The auditor reads the log over HTTP, filtered; others may not.
+async fn the_auditor_reads_it_and_others_may_not(svc: &Service, staff: &Staff, seal: &str) {
+    let Staff { maker, admin, .. } = staff;
     // The auditor reads the log over HTTP, filtered; others may not.
-    let auditor = svc.user(&admin, "auditor1", &["auditor"]).await;
+    let auditor = svc.user(admin, "auditor1", &["auditor"]).await;
     let (s, v) = svc
         .call(
             "GET",
@@ -362,9 +395,17 @@ async fn on(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let (s, _) = svc
-        .call("GET", "/api/v1/audit/log", Some(&maker), None)
+        .call("GET", "/api/v1/audit/log", Some(maker), None)
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+}
+
+/// 181 days on the first day is archived; every explicit event kind occurred.
+async fn archived_after_181_days_and_every_kind_occurred(
+    svc: &Service,
+    seen: &std::collections::BTreeSet<String>,
+) {
+    let store = svc.run.state.store().clone();
     // Last, 181 days on: the first day is archived (the live log then starts after it).
     svc.clock.advance(time::Duration::days(181));
     let signer = svc.run.state.pki().audit_signer();
@@ -393,5 +434,4 @@ async fn on(backend: Backend) {
     for kind in eseal_store::audit::Event::ALL {
         assert!(all.contains(kind.name()), "no {} in the log", kind.name());
     }
-    svc.run.abort();
 }
