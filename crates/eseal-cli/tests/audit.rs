@@ -16,7 +16,7 @@ fn eseal() -> Command {
 
 fn seal(i: usize, now: OffsetDateTime) -> Seal {
     Seal {
-        id: format!("ES{i:06}"),
+        id: eseal_core::SealId::parse("id", &format!("ES{i:06}")).unwrap(),
         kind: SealKind::Official(OfficialKind::LegalName),
         name: format!("示例单位{i}"),
         organisation_code: Some(eseal_core::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),

@@ -48,7 +48,7 @@ fn post(addr: &str, path: &str, body: &str) {
 
 fn seal(id: &str, now: OffsetDateTime) -> Seal {
     Seal {
-        id: id.into(),
+        id: eseal_core::SealId::parse("id", id).unwrap(),
         kind: SealKind::Official(OfficialKind::LegalName),
         name: "威海市示例科技有限公司".into(),
         organisation_code: Some(eseal_core::Uscc::parse("uscc", USCC).unwrap()),

@@ -168,6 +168,116 @@ macro_rules! identifier {
     };
 }
 
+/// A seal's identifier (esID): 1 to 64 characters from A–Z, a–z, 0–9, `-` and `_`. This
+/// registry makes `ES` and 24 hex digits; other platforms' identifiers vary, so only the
+/// form is checked (safe in a URL, a file name, a log line).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct SealId(String);
+
+impl SealId {
+    /// The identifier in `text` (trimmed), or why it is not one, naming `field`.
+    pub fn parse(field: &'static str, text: &str) -> Result<Self, crate::DomainError> {
+        let t = text.trim();
+        let ok = (1..=64).contains(&t.len())
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Self(t.to_owned()))
+        } else {
+            Err(crate::DomainError::invalid(
+                field,
+                format!("{text:?} 不是有效的印章编码（1 到 64 个字母、数字、- 或 _）"),
+                format!("{text:?} is not a seal identifier (1 to 64 letters, digits, - or _)"),
+            ))
+        }
+    }
+
+    /// The identifier.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SealId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for SealId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for SealId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for SealId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for SealId {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse("seal_id", &s).map_err(|e| e.to_string())
+    }
+}
+
+impl From<SealId> for String {
+    fn from(v: SealId) -> String {
+        v.0
+    }
+}
+
+impl PartialEq<str> for SealId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for SealId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for SealId {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
+impl PartialEq<SealId> for String {
+    fn eq(&self, other: &SealId) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<SealId> for str {
+    fn eq(&self, other: &SealId) -> bool {
+        *self == other.0
+    }
+}
+
 identifier!(
     /// 统一社会信用代码 (GB 32100-2015), check character verified.
     Uscc,

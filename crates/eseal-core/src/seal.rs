@@ -138,7 +138,7 @@ impl From<EarlierCertificate> for (String, String, String) {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Seal {
     /// The seal ID (esID).
-    pub id: String,
+    pub id: crate::SealId,
     /// Kind.
     pub kind: SealKind,
     /// Name.
@@ -392,7 +392,7 @@ mod tests {
 
     fn seal() -> Seal {
         Seal {
-            id: "s1".into(),
+            id: crate::SealId::parse("id", "s1").unwrap(),
             kind: SealKind::Official(OfficialKind::LegalName),
             name: "威海市示例科技有限公司".into(),
             organisation_code: Some(crate::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),

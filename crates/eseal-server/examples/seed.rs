@@ -44,7 +44,7 @@ async fn main() {
             }
         };
         let seal = Seal {
-            id: format!("ES{i:024}"),
+            id: eseal_core::SealId::parse("id", &format!("ES{i:024}")).unwrap(),
             kind: SealKind::Official(OfficialKind::LegalName),
             name: format!("示例单位{i}"),
             organisation_code: Some(eseal_core::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),

@@ -39,7 +39,7 @@ pub struct RegisteredImpression {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FiledSeal {
     /// esID.
-    pub id: String,
+    pub id: eseal_core::SealId,
     /// Kind, wire name.
     pub kind: String,
     /// Type code.

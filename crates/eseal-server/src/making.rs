@@ -86,7 +86,7 @@ pub struct MakeInput<'a> {
     /// Now.
     pub now: OffsetDateTime,
     /// The seal's id when remaking its data (renewal); `None` for a new seal.
-    pub seal_id: Option<String>,
+    pub seal_id: Option<eseal_core::SealId>,
 }
 
 /// Checks that `cert` validates now for signing and names the seal.
@@ -281,12 +281,12 @@ pub fn make(
     // 3. The seal data.
     let id = match input.seal_id {
         Some(id) => id,
-        None => new_seal_id(random)?,
+        None => eseal_core::SealId::parse("seal_id", &new_seal_id(random)?)?,
     };
     let request = eseal_ses::SealRequest {
         version: eseal_ses::Version::V4,
         vid: maker.vid.clone(),
-        es_id: id.clone(),
+        es_id: id.to_string(),
         seal_type: app.kind.type_code(),
         name: app.seal_name.clone(),
         signer_certs: vec![cert.der().to_vec()],

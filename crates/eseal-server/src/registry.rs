@@ -359,7 +359,7 @@ async fn query(
         .find_page::<Seal>(column, value, after, QUERY_LIMIT)
         .await?;
     let next = (rows.len() as i64 == QUERY_LIMIT)
-        .then(|| rows.last().map(|v| v.record.id.clone()))
+        .then(|| rows.last().map(|v| v.record.id.to_string()))
         .flatten();
     Ok(Page {
         seals: rows

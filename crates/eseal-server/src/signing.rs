@@ -218,7 +218,7 @@ pub async fn unlock(
     s.sessions().insert(
         eseal_gm::Sm3Digest::of(token.as_bytes()).to_hex(),
         crate::sessions::OpenSession {
-            seal_id: seal.id.clone(),
+            seal_id: seal.id.to_string(),
             user: user.to_owned(),
             key,
             expires,

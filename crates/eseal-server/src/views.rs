@@ -194,7 +194,7 @@ pub struct PinChanged {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SealView {
     /// The seal ID (esID).
-    pub id: String,
+    pub id: eseal_core::SealId,
     /// Its kind.
     pub kind: eseal_core::SealKind,
     /// The kind's dotted name (`official.business.contract`).

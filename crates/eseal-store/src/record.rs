@@ -122,7 +122,7 @@ impl Record for Seal {
             seq: 0,
             at: 0,
             event: String::new(),
-            seal_id: self.id.clone(),
+            seal_id: self.id.to_string(),
             version: 0,
             kind: kind.into(),
             state,

@@ -95,7 +95,7 @@ fn application(id: &str) -> Application {
 
 fn seal(id: &str) -> Seal {
     Seal {
-        id: id.into(),
+        id: eseal_core::SealId::parse("id", id).unwrap(),
         kind: SealKind::Official(OfficialKind::LegalName),
         name: "威海市示例科技有限公司".into(),
         organisation_code: Some(eseal_core::Uscc::parse("uscc", USCC).unwrap()),

@@ -240,7 +240,7 @@ impl Registry<'_> {
             ),
         };
         Ok(views::PublicStatus {
-            id: seal.id,
+            id: seal.id.to_string(),
             at: rfc(at),
             status: name,
             revocation,

@@ -963,7 +963,7 @@ async fn seal_queries_page_beyond_500() {
     for i in 0..1201 {
         batch
             .insert(&eseal_core::Seal {
-                id: format!("ES{i:06}"),
+                id: eseal_core::SealId::parse("id", &format!("ES{i:06}")).unwrap(),
                 kind: eseal_core::SealKind::Official(eseal_core::OfficialKind::LegalName),
                 name: "威海市示例科技有限公司".into(),
                 organisation_code: Some(eseal_core::Uscc::parse("uscc", DEMO_USCC).unwrap()),

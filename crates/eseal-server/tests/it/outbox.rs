@@ -46,7 +46,7 @@ impl PoliceFiling for Police {
 
 fn seal() -> Seal {
     Seal {
-        id: "s1".into(),
+        id: eseal_core::SealId::parse("id", "s1").unwrap(),
         kind: SealKind::Official(OfficialKind::LegalName),
         name: "威海市示例科技有限公司".into(),
         organisation_code: Some(eseal_core::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),
