@@ -236,6 +236,11 @@ async fn every_kind_of_write(
     let store = svc.run.state.store().clone();
     let mut delivered = false;
     for _ in 0..200 {
+        // A delivery pass driven here; a filing still under an earlier claim's lease waits
+        // for the lease, which is why this may take more than one pass.
+        let state = &svc.run.state;
+        let _ = eseal_server::outbox::run_once(state.store(), state.connectors(), state.now(), 10)
+            .await;
         let log = store.audit_log(0, 1_000_000).await.unwrap();
         if log.iter().any(|e| e.event == "filings.update") {
             delivered = true;

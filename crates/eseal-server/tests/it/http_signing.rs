@@ -577,6 +577,11 @@ async fn reset_by_application(w: &Walk, der: &[u8]) {
     let maker = svc.login("maker1", common::PASSWORD).await;
     let mut rekeyed = 0;
     for _ in 0..200 {
+        // One delivery pass driven here (the background worker may have made it already).
+        let state = &svc.run.state;
+        eseal_server::outbox::run_once(state.store(), state.connectors(), state.now(), 10)
+            .await
+            .unwrap();
         let (s, filings) = svc
             .call("GET", "/api/v1/filings?state=delivered", Some(&maker), None)
             .await;
