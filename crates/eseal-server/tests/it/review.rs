@@ -559,7 +559,9 @@ async fn item4_verification_work_is_bounded() {
         );
         c.write_all(head.as_bytes()).await.unwrap();
         c.write_all(body.as_bytes()).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        // Long enough for the server to have read the body and begun (under the load of the
+        // whole test binary too), far shorter than hashing 200 MiB takes.
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
         drop(c);
     }
     let cancelled = svc.run.state.verifications_cancelled();
