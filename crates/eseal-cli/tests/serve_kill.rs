@@ -53,7 +53,7 @@ fn seal(id: &str, now: OffsetDateTime) -> Seal {
         name: "威海市示例科技有限公司".into(),
         organisation_code: Some(eseal_core::Uscc::parse("uscc", USCC).unwrap()),
         holder_id: None,
-        impression_sm3: "cd".repeat(32),
+        impression_sm3: eseal_core::Sm3Hex::parse("sm3", &"cd".repeat(32)).unwrap(),
         certificate_serial: format!("{id}01"),
         valid_from: now,
         valid_to: now + time::Duration::days(365),

@@ -86,7 +86,7 @@ pub enum ApplicationState {
     /// The seal was made (final).
     Made {
         /// The seal.
-        seal_id: String,
+        seal_id: crate::SealId,
     },
 }
 
@@ -421,12 +421,12 @@ impl Application {
     }
 
     /// Record that the seal was made from this application.
-    pub fn made(&mut self, seal_id: &str) -> Result<(), DomainError> {
+    pub fn made(&mut self, seal_id: &crate::SealId) -> Result<(), DomainError> {
         if !matches!(self.state, ApplicationState::Approved { .. }) {
             return Err(self.illegal("making the seal"));
         }
         self.state = ApplicationState::Made {
-            seal_id: seal_id.to_owned(),
+            seal_id: seal_id.clone(),
         };
         Ok(())
     }
@@ -489,18 +489,19 @@ mod tests {
         );
         a.reject("reviewer", "营业执照不清晰").unwrap();
         assert!(matches!(
-            a.made("s1"),
+            a.made(&crate::SealId::parse("seal_id", "s1").unwrap()),
             Err(DomainError::IllegalTransition { .. })
         ));
         a.add_material(material(MaterialKind::BusinessLicence))
             .unwrap();
         a.submit(t).unwrap();
         a.approve("reviewer").unwrap();
-        a.made("s1").unwrap();
+        a.made(&crate::SealId::parse("seal_id", "s1").unwrap())
+            .unwrap();
         assert_eq!(
             a.state,
             ApplicationState::Made {
-                seal_id: "s1".into()
+                seal_id: crate::SealId::parse("seal_id", "s1").unwrap()
             }
         );
         assert!(a.approve("reviewer").is_err(), "final");

@@ -42,7 +42,7 @@ pub struct UseRequest {
     /// Identifier.
     pub id: String,
     /// The seal.
-    pub seal_id: String,
+    pub seal_id: crate::SealId,
     /// The organisation (USCC) whose approvers decide.
     pub organisation_code: crate::Uscc,
     /// The custodian asking.
@@ -78,7 +78,7 @@ impl UseRequest {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: &str,
-        seal_id: &str,
+        seal_id: &crate::SealId,
         organisation_code: &crate::Uscc,
         requester: &str,
         documents: Vec<String>,
@@ -116,7 +116,7 @@ impl UseRequest {
         }
         Ok(Self {
             id: id.to_owned(),
-            seal_id: seal_id.to_owned(),
+            seal_id: seal_id.clone(),
             organisation_code: organisation_code.clone(),
             requester: requester.to_owned(),
             documents: documents.iter().map(|d| d.to_ascii_lowercase()).collect(),
@@ -243,7 +243,7 @@ mod tests {
     fn request(levels: u32) -> UseRequest {
         UseRequest::new(
             "R1",
-            "ES1",
+            &crate::SealId::parse("seal_id", "ES1").unwrap(),
             &crate::Uscc::parse("uscc", "91350100M000100Y43").unwrap(),
             "custodian",
             vec!["ab".repeat(32)],

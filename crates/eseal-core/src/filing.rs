@@ -92,7 +92,7 @@ pub struct Filing {
     /// Identifier (also the idempotency key sent to the police system).
     pub id: String,
     /// The seal.
-    pub seal_id: String,
+    pub seal_id: crate::SealId,
     /// What happened.
     pub event: FilingEvent,
     /// When it happened.
@@ -111,10 +111,15 @@ pub struct Filing {
 
 impl Filing {
     /// A new filing, due at once.
-    pub fn new(id: &str, seal_id: &str, event: FilingEvent, created: OffsetDateTime) -> Self {
+    pub fn new(
+        id: &str,
+        seal_id: &crate::SealId,
+        event: FilingEvent,
+        created: OffsetDateTime,
+    ) -> Self {
         Self {
             id: id.into(),
-            seal_id: seal_id.into(),
+            seal_id: seal_id.clone(),
             event,
             created,
             state: FilingState::Pending {
@@ -212,7 +217,12 @@ mod tests {
     #[test]
     fn retries_back_off_and_deadlines_are_tracked() {
         let t0 = datetime!(2026-06-01 08:00 UTC);
-        let mut f = Filing::new("f1", "s1", FilingEvent::Made, t0);
+        let mut f = Filing::new(
+            "f1",
+            &crate::SealId::parse("seal_id", "s1").unwrap(),
+            FilingEvent::Made,
+            t0,
+        );
         assert!(f.due(t0));
         assert_eq!(f.deadline_state(t0), DeadlineState::OnTime);
         f.failed(t0, "police system unreachable").unwrap();
@@ -247,7 +257,12 @@ mod tests {
             "exactly once"
         );
         assert!(f.failed(now, "x").is_err());
-        let mut g = Filing::new("f2", "s1", FilingEvent::Revoked, t0);
+        let mut g = Filing::new(
+            "f2",
+            &crate::SealId::parse("seal_id", "s1").unwrap(),
+            FilingEvent::Revoked,
+            t0,
+        );
         assert!(g.delivered(t0, " ").is_err());
         g.delivered(t0 + Duration::hours(1), "GA-2").unwrap();
         assert_eq!(

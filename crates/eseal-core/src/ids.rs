@@ -349,6 +349,36 @@ impl std::fmt::Display for Sm3Hex {
     }
 }
 
+impl AsRef<str> for Sm3Hex {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Sm3Hex {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl PartialEq<str> for Sm3Hex {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Sm3Hex {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Sm3Hex {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
+    }
+}
+
 impl TryFrom<String> for Sm3Hex {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {

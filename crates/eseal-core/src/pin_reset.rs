@@ -71,7 +71,7 @@ pub struct PinReset {
     /// Identifier.
     pub id: String,
     /// The seal.
-    pub seal_id: String,
+    pub seal_id: crate::SealId,
     /// Who applies (the holder, or a custodian of an official seal) and completes.
     pub applicant: String,
     /// Why (forgotten, locked …), shown to the reviewer.
@@ -87,7 +87,7 @@ impl PinReset {
     /// and a proof material (the signed statement), and a reason.
     pub fn submit(
         id: &str,
-        seal_id: &str,
+        seal_id: &crate::SealId,
         applicant: &str,
         reason: &str,
         materials: Vec<Material>,
@@ -112,7 +112,7 @@ impl PinReset {
         }
         Ok(Self {
             id: id.to_owned(),
-            seal_id: seal_id.to_owned(),
+            seal_id: seal_id.clone(),
             applicant: applicant.to_owned(),
             reason: reason.trim().to_owned(),
             materials,
@@ -222,7 +222,7 @@ mod tests {
     fn reset() -> PinReset {
         PinReset::submit(
             "R1",
-            "s1",
+            &crate::SealId::parse("seal_id", "s1").unwrap(),
             "zhang",
             "忘记口令",
             vec![m(MaterialKind::HolderId), m(MaterialKind::Proof)],
@@ -238,16 +238,40 @@ mod tests {
             vec![m(MaterialKind::Proof)],
             vec![],
         ] {
-            let e = PinReset::submit("R1", "s1", "zhang", "忘记口令", mats, T).unwrap_err();
+            let e = PinReset::submit(
+                "R1",
+                &crate::SealId::parse("seal_id", "s1").unwrap(),
+                "zhang",
+                "忘记口令",
+                mats,
+                T,
+            )
+            .unwrap_err();
             assert!(e.to_string().contains("identity document"), "{e}");
         }
-        let e = PinReset::submit("R1", "s1", "zhang", " ", vec![], T).unwrap_err();
+        let e = PinReset::submit(
+            "R1",
+            &crate::SealId::parse("seal_id", "s1").unwrap(),
+            "zhang",
+            " ",
+            vec![],
+            T,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("reason"), "{e}");
         let bad = Material {
             kind: MaterialKind::Proof,
             sm3: "zz".into(),
         };
-        let e = PinReset::submit("R1", "s1", "zhang", "x", vec![bad], T).unwrap_err();
+        let e = PinReset::submit(
+            "R1",
+            &crate::SealId::parse("seal_id", "s1").unwrap(),
+            "zhang",
+            "x",
+            vec![bad],
+            T,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("SM3"), "{e}");
     }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PositionScope {
     /// The seal.
-    pub seal_id: String,
+    pub seal_id: crate::SealId,
     /// Allowed document types (e.g. 合同, 报销单); at least one.
     pub document_types: Vec<String>,
     /// Allowed business categories (e.g. 采购, 财务); empty: any.
@@ -34,7 +34,7 @@ pub struct UseClaim {
 impl PositionScope {
     /// A scope, checked: at least one document type, no empty names.
     pub fn new(
-        seal_id: &str,
+        seal_id: &crate::SealId,
         document_types: Vec<String>,
         business_categories: Vec<String>,
         amount_limit: Option<u64>,
@@ -63,7 +63,7 @@ impl PositionScope {
             });
         }
         Ok(Self {
-            seal_id: seal_id.to_owned(),
+            seal_id: seal_id.clone(),
             document_types,
             business_categories: clean(business_categories, "business_categories")?,
             amount_limit,
@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn scope_checks_type_category_and_amount() {
         let s = PositionScope::new(
-            "ES1",
+            &crate::SealId::parse("seal_id", "ES1").unwrap(),
             vec!["报销单".into(), "合同".into()],
             vec!["财务".into()],
             Some(50_000),
@@ -151,7 +151,25 @@ mod tests {
         assert!(s.check(&claim("合同", "采购", 1)).is_err());
         assert!(s.check(&claim("合同", "财务", 50_001)).is_err());
         assert!(s.check(&UseClaim::default()).is_err());
-        assert!(PositionScope::new("ES1", vec![], vec![], None, "k").is_err());
-        assert!(PositionScope::new("ES1", vec![" ".into()], vec![], None, "k").is_err());
+        assert!(
+            PositionScope::new(
+                &crate::SealId::parse("seal_id", "ES1").unwrap(),
+                vec![],
+                vec![],
+                None,
+                "k"
+            )
+            .is_err()
+        );
+        assert!(
+            PositionScope::new(
+                &crate::SealId::parse("seal_id", "ES1").unwrap(),
+                vec![" ".into()],
+                vec![],
+                None,
+                "k"
+            )
+            .is_err()
+        );
     }
 }

@@ -148,7 +148,7 @@ pub struct Seal {
     /// Holder, when any.
     pub holder_id: Option<crate::CitizenId>,
     /// SM3 of the impression (kept across renewals, R-RENEW-1).
-    pub impression_sm3: String,
+    pub impression_sm3: crate::Sm3Hex,
     /// Serial of the bound certificate.
     pub certificate_serial: String,
     /// Validity start (= the certificate's).
@@ -397,7 +397,7 @@ mod tests {
             name: "威海市示例科技有限公司".into(),
             organisation_code: Some(crate::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),
             holder_id: None,
-            impression_sm3: "00".repeat(32),
+            impression_sm3: crate::Sm3Hex::parse("sm3", &"00".repeat(32)).unwrap(),
             certificate_serial: "01".into(),
             valid_from: datetime!(2026-01-01 00:00 UTC),
             valid_to: datetime!(2027-01-01 00:00 UTC),

@@ -55,11 +55,11 @@ pub struct Usage {
     /// Identifier.
     pub id: String,
     /// The seal.
-    pub seal_id: String,
+    pub seal_id: crate::SealId,
     /// Who signed (user name).
     pub signer: String,
     /// SM3 of the document (or of the data signed), hex.
-    pub document_sm3: String,
+    pub document_sm3: crate::Sm3Hex,
     /// The document's name as given.
     pub document_name: String,
     /// Purpose (用途).
@@ -81,7 +81,7 @@ impl Usage {
     #[allow(clippy::too_many_arguments)]
     pub fn intent(
         id: &str,
-        seal_id: &str,
+        seal_id: &crate::SealId,
         signer: &str,
         document_sm3: &str,
         document_name: &str,
@@ -98,12 +98,12 @@ impl Usage {
                 ),
             });
         }
-        crate::Sm3Hex::parse("document_sm3", document_sm3)?;
+        let document_sm3 = crate::Sm3Hex::parse("document_sm3", document_sm3)?;
         Ok(Self {
             id: id.to_owned(),
-            seal_id: seal_id.to_owned(),
+            seal_id: seal_id.clone(),
             signer: signer.to_owned(),
-            document_sm3: document_sm3.to_ascii_lowercase(),
+            document_sm3,
             document_name: document_name.to_owned(),
             purpose: purpose.trim().to_owned(),
             counterparty: counterparty.map(str::to_owned),

@@ -49,7 +49,7 @@ async fn main() {
             name: format!("示例单位{i}"),
             organisation_code: Some(eseal_core::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),
             holder_id: None,
-            impression_sm3: "cd".repeat(32),
+            impression_sm3: eseal_core::Sm3Hex::parse("sm3", &"cd".repeat(32)).unwrap(),
             certificate_serial: format!("{i:032X}"),
             valid_from: now - Duration::days(30),
             valid_to: now + Duration::days(335),

@@ -125,7 +125,7 @@ pub fn filing_request(filing: &Filing, seal: &Seal, replaces: Option<String>) ->
             name: seal.name.clone(),
             uscc: seal.organisation_code.clone(),
             holder_id: seal.holder_id.clone(),
-            impression_sm3: seal.impression_sm3.clone(),
+            impression_sm3: seal.impression_sm3.to_string(),
             certificate_serial: seal.certificate_serial.clone(),
             valid_from: seal.valid_from,
             valid_to: seal.valid_to,

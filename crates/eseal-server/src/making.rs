@@ -314,7 +314,7 @@ pub fn make(
         name: app.seal_name.clone(),
         organisation_code: app.organisation_code.clone(),
         holder_id: app.holder_id.clone(),
-        impression_sm3: eseal_gm::Sm3Digest::of(&impression).to_hex(),
+        impression_sm3: eseal_core::Sm3Hex::of(&eseal_gm::Sm3Digest::of(&impression)),
         certificate_serial: cert.serial_hex(),
         valid_from: cert.not_before(),
         valid_to: cert.not_after(),

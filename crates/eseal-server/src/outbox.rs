@@ -105,7 +105,7 @@ pub async fn run_with_lease<P: PoliceFiling>(
                 .await?
                 .ok_or_else(|| OutboxError::MissingSeal {
                     filing: filing.id.clone(),
-                    seal: filing.seal_id.clone(),
+                    seal: filing.seal_id.to_string(),
                 })?;
         let outcome = match filing.target {
             FilingTarget::Police => police.file(&filing, &seal.record).await,

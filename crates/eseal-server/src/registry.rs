@@ -46,7 +46,12 @@ async fn load<R: eseal_store::Record>(
         })
 }
 
-fn filing(seal: &str, version: i64, event: FilingEvent, at: OffsetDateTime) -> Filing {
+fn filing(
+    seal: &eseal_core::SealId,
+    version: i64,
+    event: FilingEvent,
+    at: OffsetDateTime,
+) -> Filing {
     Filing::new(&format!("{seal}-v{version}"), seal, event, at)
 }
 
@@ -161,7 +166,7 @@ pub async fn renew(
     batch.update(&seal.record, seal.version)?;
     queue(
         &mut batch,
-        filing(seal_id, seal.version + 1, FilingEvent::Renewed, at),
+        filing(&seal.record.id, seal.version + 1, FilingEvent::Renewed, at),
     )?;
     store.commit(&batch, at).await?;
     Ok(())
@@ -284,7 +289,7 @@ pub async fn revoke(
     batch.update(&seal.record, seal.version)?;
     queue(
         &mut batch,
-        filing(seal_id, seal.version + 1, FilingEvent::Revoked, at),
+        filing(&seal.record.id, seal.version + 1, FilingEvent::Revoked, at),
     )?;
     store.commit(&batch, at).await?;
     Ok(())

@@ -235,7 +235,7 @@ impl SealView {
             name: seal.name.clone(),
             organisation_code: seal.organisation_code.clone(),
             holder_id: seal.holder_id.clone(),
-            impression_sm3: seal.impression_sm3.clone(),
+            impression_sm3: seal.impression_sm3.to_string(),
             certificate_serial: seal.certificate_serial.clone(),
             valid_from: rfc(seal.valid_from),
             valid_to: rfc(seal.valid_to),

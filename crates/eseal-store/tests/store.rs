@@ -100,7 +100,7 @@ fn seal(id: &str) -> Seal {
         name: "威海市示例科技有限公司".into(),
         organisation_code: Some(eseal_core::Uscc::parse("uscc", USCC).unwrap()),
         holder_id: None,
-        impression_sm3: "cd".repeat(32),
+        impression_sm3: eseal_core::Sm3Hex::parse("sm3", &"cd".repeat(32)).unwrap(),
         certificate_serial: "01".into(),
         valid_from: T0,
         valid_to: T0 + Duration::days(365),
@@ -179,12 +179,19 @@ async fn versions_conflicts_atomic_batches_and_history_on(engine: &str, store: S
     assert_eq!(cur.version, 2);
     assert_eq!(cur.record.state.name(), "submitted");
     cur.record.approve("reviewer").unwrap();
-    cur.record.made("s1").unwrap();
+    cur.record
+        .made(&eseal_core::SealId::parse("seal_id", "s1").unwrap())
+        .unwrap();
     let mut b = Batch::new();
     b.update(&cur.record, cur.version).unwrap();
     b.insert(&seal("s1")).unwrap();
-    b.insert(&Filing::new("f1", "s1", FilingEvent::Made, T0))
-        .unwrap();
+    b.insert(&Filing::new(
+        "f1",
+        &eseal_core::SealId::parse("seal_id", "s1").unwrap(),
+        FilingEvent::Made,
+        T0,
+    ))
+    .unwrap();
     store.commit(&b, T0).await.unwrap();
 
     let hist = store.history::<Application>("a1").await.unwrap();
@@ -233,8 +240,13 @@ each_engine!(
 async fn filings_are_claimed_once_per_lease_on(engine: &str, store: Store) {
     let mut b = Batch::new();
     for i in 0..5 {
-        b.insert(&Filing::new(&format!("f{i}"), "s1", FilingEvent::Made, T0))
-            .unwrap();
+        b.insert(&Filing::new(
+            &format!("f{i}"),
+            &eseal_core::SealId::parse("seal_id", "s1").unwrap(),
+            FilingEvent::Made,
+            T0,
+        ))
+        .unwrap();
     }
     store.commit(&b, T0).await.unwrap();
     let lease = Duration::minutes(5);
@@ -372,7 +384,7 @@ async fn two_replicas_never_claim_the_same_filing() {
             batch
                 .insert(&Filing::new(
                     &format!("r{i:02}"),
-                    "s1",
+                    &eseal_core::SealId::parse("seal_id", "s1").unwrap(),
                     FilingEvent::Made,
                     T0,
                 ))

@@ -203,7 +203,7 @@ impl Signing<'_> {
             ));
         }
         let scope = PositionScope::new(
-            seal_id,
+            &seal.id,
             scope.document_types,
             scope.business_categories,
             scope.amount_limit,

@@ -968,7 +968,7 @@ async fn seal_queries_page_beyond_500() {
                 name: "威海市示例科技有限公司".into(),
                 organisation_code: Some(eseal_core::Uscc::parse("uscc", DEMO_USCC).unwrap()),
                 holder_id: None,
-                impression_sm3: "cd".repeat(32),
+                impression_sm3: eseal_core::Sm3Hex::parse("sm3", &"cd".repeat(32)).unwrap(),
                 certificate_serial: format!("{i:X}"),
                 valid_from: T0,
                 valid_to: T0 + Duration::days(365),

@@ -735,7 +735,7 @@ async fn an_unfinished_intent_is_aborted_on(backend: Backend) {
     let store = svc.run.state.store();
     let intent = eseal_core::Usage::intent(
         "U1",
-        "ES1",
+        &eseal_core::SealId::parse("seal_id", "ES1").unwrap(),
         "zhang",
         &"ab".repeat(32),
         "a.pdf",

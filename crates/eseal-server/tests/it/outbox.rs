@@ -51,7 +51,7 @@ fn seal() -> Seal {
         name: "威海市示例科技有限公司".into(),
         organisation_code: Some(eseal_core::Uscc::parse("uscc", "91350100M000100Y43").unwrap()),
         holder_id: None,
-        impression_sm3: "cd".repeat(32),
+        impression_sm3: eseal_core::Sm3Hex::parse("sm3", &"cd".repeat(32)).unwrap(),
         certificate_serial: "01".into(),
         valid_from: T0,
         valid_to: T0 + Duration::days(365),
@@ -66,8 +66,13 @@ async fn store_with_filing(dir: &std::path::Path) -> Store {
     let store = Store::open_sqlite(dir).await.unwrap();
     let mut b = Batch::new();
     b.insert(&seal()).unwrap();
-    b.insert(&Filing::new("f1", "s1", FilingEvent::Made, T0))
-        .unwrap();
+    b.insert(&Filing::new(
+        "f1",
+        &eseal_core::SealId::parse("seal_id", "s1").unwrap(),
+        FilingEvent::Made,
+        T0,
+    ))
+    .unwrap();
     store.commit(&b, T0).await.unwrap();
     store
 }

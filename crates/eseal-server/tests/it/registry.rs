@@ -42,7 +42,7 @@ fn seal(id: &str, serial: &str) -> Seal {
         name: "威海市示例科技有限公司".into(),
         organisation_code: Some(eseal_core::Uscc::parse("uscc", USCC).unwrap()),
         holder_id: None,
-        impression_sm3: "cd".repeat(32),
+        impression_sm3: eseal_core::Sm3Hex::parse("sm3", &"cd".repeat(32)).unwrap(),
         certificate_serial: serial.into(),
         valid_from: T0,
         valid_to: T0 + Duration::days(365),

@@ -976,7 +976,7 @@ async fn item8_people_see_only_their_own_seals() {
     for i in 0..501 {
         let mut u = eseal_core::Usage::intent(
             &format!("U{i:05}"),
-            seal,
+            &eseal_core::SealId::parse("seal_id", seal).unwrap(),
             "zhang",
             &eseal_gm::Sm3Digest::of(b"d").to_hex(),
             "d",
