@@ -68,10 +68,16 @@ pub fn is_valid_citizen_id(id: &str) -> bool {
 }
 
 /// Identifier newtypes: a value of one of these always holds a well-formed identifier in its
-/// normal form (upper case, trimmed). They are stored and sent as plain strings; a stored
-/// value that does not check out makes its record unreadable (reported, never skipped).
+/// normal form. They are stored and sent as plain strings; a stored value that does not
+/// check out makes its record unreadable (reported, never skipped).
 macro_rules! identifier {
-    ($(#[$doc:meta])* $name:ident, $check:path, $zh:literal, $en:literal) => {
+    (
+        $(#[$doc:meta])* $name:ident,
+        normal: $normal:expr,
+        check: $check:expr,
+        zh: $zh:literal,
+        en: $en:literal
+    ) => {
         $(#[$doc])*
         #[derive(
             Debug,
@@ -89,17 +95,19 @@ macro_rules! identifier {
         pub struct $name(String);
 
         impl $name {
-            /// The identifier in `text` (trimmed, upper-cased), or why it is not one, naming
+            /// The identifier in `text` (in its normal form), or why it is not one, naming
             /// `field`.
             pub fn parse(field: &'static str, text: &str) -> Result<Self, crate::DomainError> {
-                let t = text.trim().to_ascii_uppercase();
-                if $check(&t) {
+                let normal: fn(&str) -> String = $normal;
+                let check: fn(&str) -> bool = $check;
+                let t = normal(text);
+                if check(&t) {
                     Ok(Self(t))
                 } else {
                     Err(crate::DomainError::invalid(
                         field,
-                        format!("{:?} 不是有效的{}", text, $zh),
-                        format!("{:?} is not a valid {}", text, $en),
+                        format!("{:?} 不是{}", text, $zh),
+                        format!("{:?} is not {}", text, $en),
                     ))
                 }
             }
@@ -120,6 +128,12 @@ macro_rules! identifier {
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
+            }
+        }
+
+        impl AsRef<[u8]> for $name {
+            fn as_ref(&self) -> &[u8] {
+                self.0.as_bytes()
             }
         }
 
@@ -165,230 +179,70 @@ macro_rules! identifier {
                 &self.0 == other
             }
         }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
     };
 }
 
-/// A seal's identifier (esID): 1 to 64 characters from A–Z, a–z, 0–9, `-` and `_`. This
-/// registry makes `ES` and 24 hex digits; other platforms' identifiers vary, so only the
-/// form is checked (safe in a URL, a file name, a log line).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(try_from = "String", into = "String")]
-pub struct SealId(String);
-
-impl SealId {
-    /// The identifier in `text` (trimmed), or why it is not one, naming `field`.
-    pub fn parse(field: &'static str, text: &str) -> Result<Self, crate::DomainError> {
-        let t = text.trim();
-        let ok = (1..=64).contains(&t.len())
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if ok {
-            Ok(Self(t.to_owned()))
-        } else {
-            Err(crate::DomainError::invalid(
-                field,
-                format!("{text:?} 不是有效的印章编码（1 到 64 个字母、数字、- 或 _）"),
-                format!("{text:?} is not a seal identifier (1 to 64 letters, digits, - or _)"),
-            ))
-        }
-    }
-
-    /// The identifier.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+fn upper(t: &str) -> String {
+    t.trim().to_ascii_uppercase()
 }
 
-impl std::ops::Deref for SealId {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<str> for SealId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::borrow::Borrow<str> for SealId {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for SealId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for SealId {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Self::parse("seal_id", &s).map_err(|e| e.to_string())
-    }
-}
-
-impl From<SealId> for String {
-    fn from(v: SealId) -> String {
-        v.0
-    }
-}
-
-impl PartialEq<str> for SealId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for SealId {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-impl PartialEq<String> for SealId {
-    fn eq(&self, other: &String) -> bool {
-        &self.0 == other
-    }
-}
-
-impl PartialEq<SealId> for String {
-    fn eq(&self, other: &SealId) -> bool {
-        *self == other.0
-    }
-}
-
-impl PartialEq<SealId> for str {
-    fn eq(&self, other: &SealId) -> bool {
-        *self == other.0
-    }
-}
+identifier!(
+    /// A seal's identifier (esID): 1 to 64 characters from A–Z, a–z, 0–9, `-` and `_`. This
+    /// registry makes `ES` and 24 hex digits; other platforms' identifiers vary, so only the
+    /// form is checked (safe in a URL, a file name, a log line).
+    SealId,
+    normal: |t| t.trim().to_owned(),
+    check: |t| {
+        (1..=64).contains(&t.len())
+            && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    },
+    zh: "有效的印章编码（1 到 64 个字母、数字、- 或 _）",
+    en: "a seal identifier (1 to 64 letters, digits, - or _)"
+);
 
 identifier!(
     /// 统一社会信用代码 (GB 32100-2015), check character verified.
     Uscc,
-    is_valid_social_credit_code,
-    "统一社会信用代码",
-    "unified social credit code"
+    normal: upper,
+    check: is_valid_social_credit_code,
+    zh: "有效的统一社会信用代码",
+    en: "a valid unified social credit code"
 );
 
 identifier!(
     /// 公民身份号码 (GB 11643-1999), birth date and check character verified.
     CitizenId,
-    is_valid_citizen_id,
-    "公民身份号码",
-    "citizen ID number"
+    normal: upper,
+    check: is_valid_citizen_id,
+    zh: "有效的公民身份号码",
+    en: "a valid citizen ID number"
 );
 
-/// An SM3 digest as 64 lowercase hex digits (what records name files and documents by).
-#[derive(
-    Debug,
-    Clone,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(try_from = "String", into = "String")]
-pub struct Sm3Hex(String);
+identifier!(
+    /// An SM3 digest as 64 lowercase hex digits (what records name files and documents by).
+    Sm3Hex,
+    normal: |t| t.trim().to_ascii_lowercase(),
+    check: |t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()),
+    zh: "十六进制的 SM3 摘要",
+    en: "an SM3 digest in hex"
+);
 
 impl Sm3Hex {
-    /// The digest in `text` (any case), or why it is not one, naming `field`.
-    pub fn parse(field: &'static str, text: &str) -> Result<Self, crate::DomainError> {
-        let t = text.trim().to_ascii_lowercase();
-        if t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-            Ok(Self(t))
-        } else {
-            Err(crate::DomainError::invalid(
-                field,
-                format!("{text:?} 不是十六进制的 SM3 摘要"),
-                format!("{text:?} is not an SM3 digest in hex"),
-            ))
-        }
-    }
-
     /// Of a digest.
     pub fn of(d: &eseal_gm::Sm3Digest) -> Self {
         Self(d.to_hex())
-    }
-
-    /// The hex.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for Sm3Hex {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for Sm3Hex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for Sm3Hex {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl AsRef<[u8]> for Sm3Hex {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-}
-
-impl PartialEq<str> for Sm3Hex {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for Sm3Hex {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-impl PartialEq<String> for Sm3Hex {
-    fn eq(&self, other: &String) -> bool {
-        &self.0 == other
-    }
-}
-
-impl TryFrom<String> for Sm3Hex {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Self::parse("sm3", &s).map_err(|e| e.to_string())
-    }
-}
-
-impl From<Sm3Hex> for String {
-    fn from(v: Sm3Hex) -> String {
-        v.0
     }
 }
 

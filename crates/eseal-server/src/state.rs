@@ -32,6 +32,8 @@ struct Inner {
     seal_tree: tokio::sync::Mutex<eseal_tlog::Tree>,
     /// Per-address rate limits.
     limiters: Arc<crate::limits::Limiters>,
+    /// Online verifications of OFD files begun.
+    verifications_started: std::sync::atomic::AtomicU64,
     /// Online verifications stopped because the client went away.
     verifications_cancelled: std::sync::atomic::AtomicU64,
     /// Revocation from the network for online verification (`None`: `--offline`).
@@ -69,6 +71,7 @@ impl AppState {
                 sessions: crate::sessions::Sessions::default(),
                 seal_tree: tokio::sync::Mutex::new(eseal_tlog::Tree::new()),
                 limiters: Arc::new(limiters),
+                verifications_started: std::sync::atomic::AtomicU64::new(0),
                 verifications_cancelled: std::sync::atomic::AtomicU64::new(0),
                 online_revocation: None,
                 requests: crate::reqlog::RequestCounts::default(),
@@ -133,6 +136,11 @@ impl AppState {
     /// The per-address rate limits.
     pub fn limiters(&self) -> &Arc<crate::limits::Limiters> {
         &self.inner.limiters
+    }
+
+    /// How many online verifications of OFD files have begun.
+    pub fn verifications_started(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.inner.verifications_started
     }
 
     /// How many online verifications stopped because their client went away.

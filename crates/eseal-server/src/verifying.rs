@@ -358,6 +358,9 @@ pub async fn ofd(
     let doc_sm3 = eseal_gm::Sm3Digest::of(&document).to_hex();
     let state = s.clone();
     let report = tokio::task::spawn_blocking(move || {
+        state
+            .verifications_started()
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(document)).map_err(|e| {
             Failure::invalid(
                 "ofd",

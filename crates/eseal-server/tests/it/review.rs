@@ -552,6 +552,8 @@ async fn item4_verification_work_is_bounded() {
     {
         use tokio::io::AsyncWriteExt;
         let addr = svc.run.url.trim_start_matches("http://").to_owned();
+        let started = svc.run.state.verifications_started();
+        let before = started.load(std::sync::atomic::Ordering::Relaxed);
         let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
         let head = format!(
             "POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -559,9 +561,15 @@ async fn item4_verification_work_is_bounded() {
         );
         c.write_all(head.as_bytes()).await.unwrap();
         c.write_all(body.as_bytes()).await.unwrap();
-        // Long enough for the server to have read the body and begun (under the load of the
-        // whole test binary too), far shorter than hashing 200 MiB takes.
-        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        // Leave once the server has begun the work (not before it read the body, not after
+        // it finished), then a little later so that it is under way.
+        for _ in 0..600 {
+            if started.load(std::sync::atomic::Ordering::Relaxed) > before {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         drop(c);
     }
     // The work notices at its next check; under the load of the whole test binary that may
