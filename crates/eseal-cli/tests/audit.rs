@@ -27,7 +27,7 @@ fn seal(i: usize, now: OffsetDateTime) -> Seal {
         valid_to: now + time::Duration::days(365),
         state: SealState::Active,
         history: Vec::new(),
-        seal_data_sm3: String::new(),
+        seal_data_sm3: None,
         key_custody: Default::default(),
     }
 }

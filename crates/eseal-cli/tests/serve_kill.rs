@@ -59,7 +59,7 @@ fn seal(id: &str, now: OffsetDateTime) -> Seal {
         valid_to: now + time::Duration::days(365),
         state: SealState::Active,
         history: Vec::new(),
-        seal_data_sm3: String::new(),
+        seal_data_sm3: None,
         key_custody: Default::default(),
     }
 }
@@ -92,7 +92,7 @@ async fn seed(dir: &std::path::Path) -> Vec<String> {
         ] {
             app.add_material(Material {
                 kind: k,
-                sm3: b.repeat(32),
+                sm3: eseal_core::Sm3Hex::parse("sm3", &b.repeat(32)).unwrap(),
             })
             .unwrap();
         }

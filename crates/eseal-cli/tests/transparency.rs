@@ -329,7 +329,7 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
             None,
             &[eseal_core::Material {
                 kind: eseal_core::MaterialKind::Proof,
-                sm3: "00".repeat(32),
+                sm3: eseal_core::Sm3Hex::parse("sm3", &"00".repeat(32)).unwrap(),
             }],
         )
         .unwrap();

@@ -41,8 +41,8 @@ impl MaterialKind {
 pub struct Material {
     /// Kind.
     pub kind: MaterialKind,
-    /// SM3 of the file, hex.
-    pub sm3: String,
+    /// SM3 of the file.
+    pub sm3: crate::Sm3Hex,
 }
 
 /// Why the application was made.
@@ -54,7 +54,7 @@ pub enum Purpose {
     /// A replacement for `old` (R-CHG-1): the old seal is revoked when the new one is made.
     Change {
         /// The seal replaced.
-        old: String,
+        old: crate::SealId,
     },
 }
 
@@ -352,7 +352,6 @@ impl Application {
         ) {
             return Err(self.illegal("adding a material"));
         }
-        crate::Sm3Hex::parse("material.sm3", &m.sm3)?;
         self.materials.push(m);
         Ok(())
     }
@@ -444,7 +443,7 @@ mod tests {
     fn material(kind: MaterialKind) -> Material {
         Material {
             kind,
-            sm3: "ab".repeat(32),
+            sm3: crate::Sm3Hex::parse("sm3", &"ab".repeat(32)).unwrap(),
         }
     }
 

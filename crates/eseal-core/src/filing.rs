@@ -103,7 +103,7 @@ pub struct Filing {
     pub state: FilingState,
     /// For a change: the seal the new one replaces (sent to the police system).
     #[serde(default)]
-    pub replaces: Option<String>,
+    pub replaces: Option<crate::SealId>,
     /// Where it goes (older records: the police system).
     #[serde(default)]
     pub target: FilingTarget,

@@ -151,9 +151,16 @@ macro_rules! identifier {
 
         impl TryFrom<String> for $name {
             type Error = String;
+            /// The refusal a JSON reader reports after the field's path; its wording is one of
+            /// [`IDENTIFIER_WORDS`], so an interface can say it in Chinese.
             fn try_from(s: String) -> Result<Self, String> {
-                Self::parse("id", &s).map_err(|e| e.to_string())
+                Self::parse("id", &s).map_err(|_| format!("{:?} is not {}", s, $en))
             }
+        }
+
+        impl $name {
+            /// What a value of this type is, in (English, Chinese).
+            pub const WORDS: (&'static str, &'static str) = ($en, $zh);
         }
 
         impl From<$name> for String {
@@ -245,6 +252,11 @@ impl Sm3Hex {
         Self(d.to_hex())
     }
 }
+
+/// What each identifier type is called, (English, Chinese): the English is the wording of
+/// its refusal when read from JSON (`"x" is not <English>`).
+pub const IDENTIFIER_WORDS: [(&str, &str); 4] =
+    [SealId::WORDS, Uscc::WORDS, CitizenId::WORDS, Sm3Hex::WORDS];
 
 #[cfg(test)]
 mod tests {

@@ -19,7 +19,7 @@ pub use application::{Application, ApplicationState, Material, MaterialKind, Pur
 pub use approval::{UseRequest, UseRequestState};
 pub use error::{DomainError, Text};
 pub use filing::{DeadlineState, Filing, FilingEvent, FilingState, FilingTarget};
-pub use ids::{CitizenId, SealId, Sm3Hex, Uscc};
+pub use ids::{CitizenId, IDENTIFIER_WORDS, SealId, Sm3Hex, Uscc};
 pub use kind::{BusinessSeal, OfficialKind, PositionKind, SealKind};
 pub use material::{DataKey, SealedMaterial};
 pub use party::{Organisation, Person};

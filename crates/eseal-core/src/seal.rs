@@ -165,9 +165,11 @@ pub struct Seal {
     #[schemars(with = "Vec<(String, String, String)>")]
     pub history: Vec<EarlierCertificate>,
     /// SM3 of the seal data (the DER SES_Seal) as made; the bytes are kept by the store. A
-    /// renewal makes new seal data (the certificate changes) and this follows it.
-    #[serde(default)]
-    pub seal_data_sm3: String,
+    /// renewal makes new seal data (the certificate changes) and this follows it. `None` only
+    /// in records written before seal data was stored (kept as "" there).
+    #[serde(default, with = "seal_data_digest")]
+    #[schemars(with = "String")]
+    pub seal_data_sm3: Option<crate::Sm3Hex>,
     /// Where the signer's private key is.
     #[serde(default)]
     pub key_custody: KeyCustody,
@@ -354,6 +356,25 @@ impl Seal {
     }
 }
 
+/// The seal data's digest as stored: a digest, or "" in records older than stored seal data.
+mod seal_data_digest {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<crate::Sm3Hex>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(v.as_ref().map_or("", |d| d.as_str()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<crate::Sm3Hex>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.is_empty() {
+            return Ok(None);
+        }
+        crate::Sm3Hex::parse("seal_data_sm3", &text)
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,7 +407,7 @@ mod tests {
     fn proof() -> Vec<Material> {
         vec![Material {
             kind: crate::application::MaterialKind::Proof,
-            sm3: "ef".repeat(32),
+            sm3: crate::Sm3Hex::parse("sm3", &"ef".repeat(32)).unwrap(),
         }]
     }
 
@@ -403,7 +424,7 @@ mod tests {
             valid_to: datetime!(2027-01-01 00:00 UTC),
             state: SealState::Active,
             history: Vec::new(),
-            seal_data_sm3: String::new(),
+            seal_data_sm3: None,
             key_custody: Default::default(),
         }
     }

@@ -55,7 +55,7 @@ async fn main() {
             valid_to: now + Duration::days(335),
             state,
             history: Vec::new(),
-            seal_data_sm3: "ab".repeat(32),
+            seal_data_sm3: Some(eseal_core::Sm3Hex::parse("sm3", &"ab".repeat(32)).unwrap()),
             key_custody: Default::default(),
         };
         batch.insert(&seal).unwrap();

@@ -204,7 +204,8 @@ impl PoliceClient {
 
 impl PoliceFiling for PoliceClient {
     async fn file(&self, filing: &Filing, seal: &Seal) -> Result<String, ConnectorError> {
-        let body = filing_request(filing, seal, filing.replaces.clone());
+        let replaces = filing.replaces.as_ref().map(ToString::to_string);
+        let body = filing_request(filing, seal, replaces);
         let resp = self
             .http
             .post(format!("{}/api/v1/filings", self.base))

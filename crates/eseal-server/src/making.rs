@@ -320,7 +320,7 @@ pub fn make(
         valid_to: cert.not_after(),
         state: SealState::Active,
         history: Vec::new(),
-        seal_data_sm3: eseal_gm::Sm3Digest::of(&seal_data).to_hex(),
+        seal_data_sm3: Some(eseal_core::Sm3Hex::of(&eseal_gm::Sm3Digest::of(&seal_data))),
         key_custody: custody,
     };
     Ok(Made {

@@ -110,13 +110,9 @@ pub async fn run_with_lease<P: PoliceFiling>(
         let outcome = match filing.target {
             FilingTarget::Police => police.file(&filing, &seal.record).await,
             FilingTarget::National => {
-                let data = if seal.record.seal_data_sm3.is_empty() {
-                    None
-                } else {
-                    store
-                        .blob(&seal.record.seal_data_sm3)
-                        .await?
-                        .map(|(_, b)| b)
+                let data = match &seal.record.seal_data_sm3 {
+                    None => None,
+                    Some(sm3) => store.blob(sm3).await?.map(|(_, b)| b),
                 };
                 police
                     .push_national(&seal.record, seal.version, data.as_deref())

@@ -181,7 +181,7 @@ pub async fn renew_with(
     certificate_serial: &str,
     from: OffsetDateTime,
     to: OffsetDateTime,
-    seal_data_sm3: &str,
+    seal_data_sm3: &eseal_core::Sm3Hex,
     custody: eseal_core::KeyCustody,
     key: Option<&crate::keystore::SealKey>,
     at: OffsetDateTime,
@@ -210,7 +210,7 @@ pub async fn rekey(
     certificate_serial: &str,
     from: OffsetDateTime,
     to: OffsetDateTime,
-    seal_data_sm3: &str,
+    seal_data_sm3: &eseal_core::Sm3Hex,
     key: &crate::keystore::SealKey,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
@@ -240,14 +240,14 @@ pub async fn rekey(
 async fn rebind(
     store: &Store,
     mut seal: eseal_store::Versioned<Seal>,
-    seal_data_sm3: &str,
+    seal_data_sm3: &eseal_core::Sm3Hex,
     custody: eseal_core::KeyCustody,
     key: Option<&crate::keystore::SealKey>,
     event: FilingEvent,
     mut batch: Batch,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
-    seal.record.seal_data_sm3 = seal_data_sm3.to_owned();
+    seal.record.seal_data_sm3 = Some(seal_data_sm3.clone());
     seal.record.key_custody = custody;
     batch.update(&seal.record, seal.version)?;
     if let Some(k) = key {

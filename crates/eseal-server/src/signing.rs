@@ -498,7 +498,7 @@ pub async fn sign_batch(
     }
     let (_, seal_data) = s
         .store()
-        .blob(&seal.seal_data_sm3)
+        .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
         .await?
         .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
     // Approval first: a use beyond authority is refused and recorded whatever the PIN.
@@ -727,7 +727,7 @@ pub async fn prepare_external(
     }
     let (_, seal_data) = s
         .store()
-        .blob(&seal.seal_data_sm3)
+        .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
         .await?
         .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
     let tbs = prepare_tbs(
@@ -795,7 +795,7 @@ pub async fn finish_external(
         .record;
     let (_, seal_data) = s
         .store()
-        .blob(&seal.seal_data_sm3)
+        .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
         .await?
         .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
     let digest = hex::decode(&u.record.document_sm3)

@@ -130,9 +130,9 @@ async fn registry_finding(
         (None, t) => (t, "claimed"),
     };
     let record: Option<Seal> = s.store().get::<Seal>(&seal_id).await?.map(|v| v.record);
-    let made_here = record
-        .as_ref()
-        .is_some_and(|r| r.seal_data_sm3 == eseal_gm::Sm3Digest::of(seal.raw()).to_hex());
+    let made_here = record.as_ref().is_some_and(|r| {
+        r.seal_data_sm3.as_deref() == Some(eseal_gm::Sm3Digest::of(seal.raw()).to_hex().as_str())
+    });
     let status_at_signing = match (&record, signing_time) {
         (Some(r), Some(t)) if made_here => Some(r.status_at(t)),
         _ => None,

@@ -244,7 +244,11 @@ impl SealView {
                 eseal_core::KeyCustody::Device => "device",
                 eseal_core::KeyCustody::Platform { .. } => "platform",
             },
-            seal_data_sm3: seal.seal_data_sm3.clone(),
+            seal_data_sm3: seal
+                .seal_data_sm3
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             at: rfc(at),
             status: seal.status_at(at),
         }

@@ -126,7 +126,11 @@ impl Record for Seal {
             version: 0,
             kind: kind.into(),
             state,
-            seal_sm3: self.seal_data_sm3.clone(),
+            seal_sm3: self
+                .seal_data_sm3
+                .as_ref()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             certificate_serial: self.certificate_serial.clone(),
             valid_from: unix(self.valid_from),
             valid_to: unix(self.valid_to),

@@ -106,7 +106,7 @@ fn seal(id: &str) -> Seal {
         valid_to: T0 + Duration::days(365),
         state: SealState::Active,
         history: Vec::new(),
-        seal_data_sm3: String::new(),
+        seal_data_sm3: None,
         key_custody: Default::default(),
     }
 }
@@ -141,17 +141,17 @@ async fn versions_conflicts_atomic_batches_and_history_on(engine: &str, store: S
         .unwrap();
     a.add_material(Material {
         kind: MaterialKind::BusinessLicence,
-        sm3: "ab".repeat(32),
+        sm3: eseal_core::Sm3Hex::parse("sm3", &"ab".repeat(32)).unwrap(),
     })
     .unwrap();
     a.add_material(Material {
         kind: MaterialKind::AgentId,
-        sm3: "ac".repeat(32),
+        sm3: eseal_core::Sm3Hex::parse("sm3", &"ac".repeat(32)).unwrap(),
     })
     .unwrap();
     a.add_material(Material {
         kind: MaterialKind::Authorisation,
-        sm3: "ad".repeat(32),
+        sm3: eseal_core::Sm3Hex::parse("sm3", &"ad".repeat(32)).unwrap(),
     })
     .unwrap();
     a.submit(T0).unwrap();

@@ -429,6 +429,13 @@ fn json_zh(en: &str) -> String {
     } else if let Some(r) = msg.strip_prefix("invalid length ") {
         let (n, _) = r.split_once(", expected ").unwrap_or((r, ""));
         format!("长度 {n} 不对")
+    } else if let Some((v, zh)) = msg.split_once(" is not ").and_then(|(v, what)| {
+        eseal_core::IDENTIFIER_WORDS
+            .iter()
+            .find(|(en, _)| *en == what)
+            .map(|(_, zh)| (v, zh))
+    }) {
+        format!("{v} 不是{zh}")
     } else if msg.starts_with("expected value") || msg.starts_with("expected ident") {
         "不是 JSON".to_owned()
     } else if msg.starts_with("EOF while parsing") {
@@ -570,6 +577,10 @@ mod json_zh_tests {
             (
                 "invalid type: string, expected an object",
                 "类型不对：给的是字符串，应为对象",
+            ),
+            (
+                "materials[0].sm3: \"zz\" is not an SM3 digest in hex at line 1 column 40",
+                "materials[0].sm3：\"zz\" 不是十六进制的 SM3 摘要（第 1 行第 40 列）",
             ),
         ] {
             assert_eq!(super::json_zh(en), zh, "{en}");

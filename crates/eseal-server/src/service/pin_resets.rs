@@ -58,16 +58,7 @@ impl PinResets<'_> {
         }
         let mut checked = Vec::with_capacity(materials.len());
         for m in materials {
-            let sm3 = m.sm3.to_ascii_lowercase();
-            if s.store().material(&sm3).await?.is_none() {
-                return Err(Failure::invalid(
-                    "materials",
-                    format!("没有 SM3 为 {sm3} 的已上传材料，请先上传到 /api/v1/materials"),
-                    format!(
-                        "no uploaded material has SM3 {sm3}; upload it to /api/v1/materials first"
-                    ),
-                ));
-            }
+            let sm3 = super::registry::uploaded(s, "materials", &m.sm3).await?;
             checked.push(Material { kind: m.kind, sm3 });
         }
         let rid = format!("P{}", &crate::making::new_seal_id(s.random())?[2..]);
@@ -165,7 +156,7 @@ impl PinResets<'_> {
             &made.seal.certificate_serial,
             made.seal.valid_from,
             made.seal.valid_to,
-            &eseal_gm::Sm3Digest::of(&made.seal_data).to_hex(),
+            &eseal_core::Sm3Hex::of(&eseal_gm::Sm3Digest::of(&made.seal_data)),
             &sealed,
             now,
         )

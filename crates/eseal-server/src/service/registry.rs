@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::{registry, views};
 use eseal_core::{
     Application, ApplicationState, DomainError, Material, MaterialKind, Purpose, RevocationReason,
-    Seal, SealKind, SealState,
+    Seal, SealKind, SealState, Sm3Hex,
 };
 use serde::Deserialize;
 
@@ -271,14 +271,7 @@ impl Registry<'_> {
         sm3: &str,
     ) -> Result<Application> {
         require(actor, APPLY)?;
-        let sm3 = sm3.to_ascii_lowercase();
-        if self.s.store().material(&sm3).await?.is_none() {
-            return Err(Failure::invalid(
-                "sm3",
-                format!("没有 SM3 为 {sm3} 的已上传材料，请先上传到 /api/v1/materials"),
-                format!("no uploaded material has SM3 {sm3}; upload it to /api/v1/materials first"),
-            ));
-        }
+        let sm3 = uploaded(self.s, "sm3", sm3).await?;
         self.own_step(actor, id, |a| a.add_material(Material { kind, sm3 }))
             .await
     }
@@ -409,4 +402,19 @@ impl Registry<'_> {
             comparison: made.comparison,
         })
     }
+}
+
+/// The digest of a material already uploaded, or why `sm3` names none: not a digest, or no
+/// upload under it. The one check for every operation that cites materials (applications,
+/// revocation proof, PIN-reset proof); `field` names the input in the error.
+pub(crate) async fn uploaded(s: &AppState, field: &'static str, sm3: &str) -> Result<Sm3Hex> {
+    let sm3 = Sm3Hex::parse(field, sm3)?;
+    if s.store().material(&sm3).await?.is_none() {
+        return Err(Failure::invalid(
+            field,
+            format!("没有 SM3 为 {sm3} 的已上传材料，请先上传到 /api/v1/materials"),
+            format!("no uploaded material has SM3 {sm3}; upload it to /api/v1/materials first"),
+        ));
+    }
+    Ok(sm3)
 }

@@ -104,7 +104,7 @@ impl Registry<'_> {
         let (_, bytes) = self
             .s
             .store()
-            .blob(&seal.seal_data_sm3)
+            .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
             .await?
             .ok_or_else(|| Failure::not_found(Thing::SealData, id))?;
         Ok(bytes)
@@ -161,7 +161,7 @@ impl Registry<'_> {
             &made.seal.certificate_serial,
             made.seal.valid_from,
             made.seal.valid_to,
-            &eseal_gm::Sm3Digest::of(&made.seal_data).to_hex(),
+            &eseal_core::Sm3Hex::of(&eseal_gm::Sm3Digest::of(&made.seal_data)),
             made.seal.key_custody.clone(),
             sealed.as_ref(),
             now,
@@ -188,17 +188,9 @@ impl Registry<'_> {
         }
         let mut proof = Vec::new();
         for sm3 in &r.proof {
-            let sm3 = sm3.to_ascii_lowercase();
-            if s.store().material(&sm3).await?.is_none() {
-                return Err(Failure::invalid(
-                    "proof",
-                    format!("没有 SM3 为 {sm3} 的已上传材料"),
-                    format!("no uploaded material has SM3 {sm3}"),
-                ));
-            }
             proof.push(Material {
                 kind: MaterialKind::Proof,
-                sm3,
+                sm3: super::registry::uploaded(s, "proof", sm3).await?,
             });
         }
         registry::revoke(s.store(), id, r.reason, &proof, now).await?;

@@ -974,7 +974,7 @@ async fn seal_queries_page_beyond_500() {
                 valid_to: T0 + Duration::days(365),
                 state: eseal_core::SealState::Active,
                 history: Vec::new(),
-                seal_data_sm3: String::new(),
+                seal_data_sm3: None,
                 key_custody: Default::default(),
             })
             .unwrap();

@@ -472,6 +472,46 @@ async fn reset_by_application(w: &Walk, der: &[u8]) {
         (StatusCode::FORBIDDEN, Some("not_the_holder")),
         "{v}"
     );
+    // A digest that is not one is refused where it is read, naming the field, in Chinese;
+    // a well-formed digest of nothing uploaded is refused by the one material check.
+    let (s, v) = svc
+        .call(
+            "POST",
+            &resets,
+            Some(zhang),
+            Some(json!({"reason": "x", "materials": [
+                {"kind": "holder_id", "sm3": "zz"}, {"kind": "proof", "sm3": statement}]})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("malformed_json")),
+        "{v}"
+    );
+    let detail = v["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("materials[0].sm3") && detail.contains("不是十六进制的 SM3 摘要"),
+        "{v}"
+    );
+    let (s, v) = svc
+        .call(
+            "POST",
+            &resets,
+            Some(zhang),
+            Some(json!({"reason": "x", "materials": [
+                {"kind": "holder_id", "sm3": "ab".repeat(32)}, {"kind": "proof", "sm3": statement}]})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str(), v["field"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_input"),
+            Some("materials")
+        ),
+        "{v}"
+    );
+    assert!(v["detail"].as_str().unwrap().contains("没有 SM3 为"), "{v}");
     let (s, reset) = svc
         .call(
             "POST",

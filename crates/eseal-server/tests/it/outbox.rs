@@ -57,7 +57,7 @@ fn seal() -> Seal {
         valid_to: T0 + Duration::days(365),
         state: SealState::Active,
         history: Vec::new(),
-        seal_data_sm3: String::new(),
+        seal_data_sm3: None,
         key_custody: Default::default(),
     }
 }

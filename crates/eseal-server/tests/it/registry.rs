@@ -18,7 +18,7 @@ const T0: OffsetDateTime = datetime!(2026-01-05 09:00 UTC);
 fn m(kind: MaterialKind, b: &str) -> Material {
     Material {
         kind,
-        sm3: b.repeat(32),
+        sm3: eseal_core::Sm3Hex::parse("sm3", &b.repeat(32)).unwrap(),
     }
 }
 
@@ -48,7 +48,7 @@ fn seal(id: &str, serial: &str) -> Seal {
         valid_to: T0 + Duration::days(365),
         state: SealState::Active,
         history: Vec::new(),
-        seal_data_sm3: String::new(),
+        seal_data_sm3: None,
         key_custody: Default::default(),
     }
 }
@@ -213,7 +213,15 @@ async fn lifecycle(store: Store) {
 
     // Change: the new seal is issued and the old one is revoked as replaced, both filed.
     let t_change = at + Duration::days(1);
-    approved(&store, "a2", Purpose::Change { old: "s1".into() }, t_change).await;
+    approved(
+        &store,
+        "a2",
+        Purpose::Change {
+            old: eseal_core::SealId::parse("old", "s1").unwrap(),
+        },
+        t_change,
+    )
+    .await;
     registry::issue(&store, "a2", &seal("s2", "03"), None, t_change)
         .await
         .unwrap();

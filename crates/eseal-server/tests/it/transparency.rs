@@ -87,7 +87,10 @@ async fn published_on(backend: Backend) {
         ),
         ("made", "active", "personal")
     );
-    assert_eq!(entries[0].seal_sm3, record.seal_data_sm3);
+    assert_eq!(
+        Some(entries[0].seal_sm3.as_str()),
+        record.seal_data_sm3.as_deref()
+    );
     assert_eq!(entries[0].certificate_serial, record.certificate_serial);
     // The seal data served is what the log names.
     let mut tampered = proof.clone();
