@@ -24,15 +24,25 @@ fn local(qname: &str) -> String {
 }
 
 impl Node {
-    /// Parse XML bytes (a UTF-8 BOM and leading blank lines are fine).
+    /// Parse XML bytes (a UTF-8 BOM and leading blank lines are fine); text is trimmed.
     pub fn parse(bytes: &[u8], file: &str) -> Result<Node, DocError> {
+        Self::parse_with(bytes, file, true)
+    }
+
+    /// Parse XML bytes keeping text as written (a TextCode's leading and trailing spaces
+    /// are characters with positions of their own).
+    pub fn parse_keeping_space(bytes: &[u8], file: &str) -> Result<Node, DocError> {
+        Self::parse_with(bytes, file, false)
+    }
+
+    fn parse_with(bytes: &[u8], file: &str, trim: bool) -> Result<Node, DocError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let err = |zh: String, en: String| DocError::Xml {
             file: file.to_owned(),
             why: Text::new(zh, en),
         };
         let mut reader = quick_xml::Reader::from_reader(bytes);
-        reader.config_mut().trim_text(true);
+        reader.config_mut().trim_text(trim);
         let mut stack: Vec<Node> = vec![Node::default()];
         let mut buf = Vec::new();
         loop {
@@ -101,7 +111,7 @@ impl Node {
                 Event::Text(t) => {
                     let text = t.xml10_content();
                     if let Some(top) = stack.last_mut() {
-                        top.text.push_str(text.trim());
+                        top.text.push_str(if trim { text.trim() } else { &text });
                     }
                 }
                 Event::GeneralRef(r) => {
@@ -124,7 +134,8 @@ impl Node {
                 }
                 Event::CData(t) => {
                     if let Some(top) = stack.last_mut() {
-                        top.text.push_str(AsRef::<str>::as_ref(&t).trim());
+                        let text = AsRef::<str>::as_ref(&t);
+                        top.text.push_str(if trim { text.trim() } else { text });
                     }
                 }
                 Event::Eof => break,
@@ -193,6 +204,9 @@ pub struct StampAnnot {
     pub page_ref: String,
     /// `Boundary` "x y w h" in mm.
     pub boundary: String,
+    /// `Clip` "x y w h" in mm from the Boundary's corner: the part of the picture shown
+    /// (a riding seal's slice).
+    pub clip: Option<String>,
 }
 
 /// What Signature.xml says.
@@ -285,6 +299,7 @@ pub fn signature_xml(node: &Node, path: &str) -> Result<SignatureXml, DocError> 
             id: s.attr("ID").unwrap_or_default().to_owned(),
             page_ref: s.attr("PageRef").unwrap_or_default().to_owned(),
             boundary: s.attr("Boundary").unwrap_or_default().to_owned(),
+            clip: s.attr("Clip").map(str::to_owned),
         })
         .collect();
     let signed_value = node

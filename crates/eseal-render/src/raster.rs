@@ -1,0 +1,242 @@
+//! The display list drawn into pixels with tiny-skia.
+
+use crate::draw::{Clip, Item, Page};
+use crate::image::Picture;
+use std::sync::Arc;
+use tiny_skia::{
+    FillRule, FilterQuality, Mask, Paint, PathBuilder, Pixmap, PixmapPaint, Shader, Transform,
+};
+
+/// A page drawn in pixels.
+#[derive(Debug)]
+pub struct Raster {
+    /// The pixels.
+    pub pixmap: Pixmap,
+    /// The resolution used (lower than asked when the page would pass the pixel limit).
+    pub dpi: f32,
+}
+
+/// Most pixels a page is drawn with (32 Mpx, 128 MB of RGBA); a larger page is drawn at a
+/// lower resolution.
+pub const MAX_PAGE_PIXELS: f64 = 32.0 * 1024.0 * 1024.0;
+
+/// Draws `page` at `dpi` (reduced to stay within [`MAX_PAGE_PIXELS`]).
+pub fn rasterize(page: &Page, dpi: f32) -> Option<Raster> {
+    let mut dpi = f64::from(dpi.clamp(1.0, 2400.0));
+    let (w_mm, h_mm) = (f64::from(page.area.w), f64::from(page.area.h));
+    let px = |mm: f64, dpi: f64| (mm / 25.4 * dpi).ceil().max(1.0);
+    if px(w_mm, dpi) * px(h_mm, dpi) > MAX_PAGE_PIXELS {
+        dpi *= (MAX_PAGE_PIXELS / (px(w_mm, dpi) * px(h_mm, dpi))).sqrt() * 0.99;
+    }
+    let (w, h) = (px(w_mm, dpi), px(h_mm, dpi));
+    // Each side stays within what tiny-skia accepts (and within the pixel budget).
+    let side = |v: f64| (v.min(f64::from(i32::MAX / 4)) as u32).max(1);
+    let mut pixmap = Pixmap::new(side(w), side(h))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    let s = (dpi / 25.4) as f32;
+    let base = Transform::from_scale(s, s).pre_translate(-page.area.x, -page.area.y);
+    for item in &page.items {
+        draw(&mut pixmap, base, item);
+    }
+    Some(Raster {
+        pixmap,
+        dpi: dpi as f32,
+    })
+}
+
+fn mask_of(pixmap: &Pixmap, base: Transform, clips: &[Arc<Clip>]) -> Option<Mask> {
+    if clips.is_empty() {
+        return None;
+    }
+    let mut out: Option<Mask> = None;
+    for clip in clips {
+        let mut m = Mask::new(pixmap.width(), pixmap.height())?;
+        for p in &clip.0 {
+            m.fill_path(p, FillRule::Winding, true, base);
+        }
+        out = Some(match out {
+            None => m,
+            Some(mut prev) => {
+                for (a, b) in prev.data_mut().iter_mut().zip(m.data()) {
+                    *a = u8::try_from(u16::from(*a) * u16::from(*b) / 255).unwrap_or(255);
+                }
+                prev
+            }
+        });
+    }
+    out
+}
+
+fn paint(c: crate::color::Rgba, multiply: bool) -> Paint<'static> {
+    Paint {
+        shader: Shader::SolidColor(c.skia()),
+        anti_alias: true,
+        blend_mode: if multiply {
+            tiny_skia::BlendMode::Multiply
+        } else {
+            tiny_skia::BlendMode::SourceOver
+        },
+        ..Default::default()
+    }
+}
+
+fn skia_stroke(s: &crate::draw::Stroke) -> tiny_skia::Stroke {
+    tiny_skia::Stroke {
+        width: s.width.max(0.0),
+        miter_limit: s.miter.max(1.0),
+        line_cap: s.cap,
+        line_join: s.join,
+        dash: s
+            .dash
+            .as_ref()
+            .and_then(|(d, off)| tiny_skia::StrokeDash::new(d.clone(), *off)),
+    }
+}
+
+fn draw(pixmap: &mut Pixmap, base: Transform, item: &Item) {
+    match item {
+        Item::Path(p) => {
+            let mask = mask_of(pixmap, base, &p.clips);
+            let t = base.pre_concat(p.transform);
+            if let Some(fill) = p.fill {
+                let rule = if p.even_odd {
+                    FillRule::EvenOdd
+                } else {
+                    FillRule::Winding
+                };
+                pixmap.fill_path(&p.path, &paint(fill, p.multiply), rule, t, mask.as_ref());
+            }
+            if let Some(s) = &p.stroke {
+                pixmap.stroke_path(
+                    &p.path,
+                    &paint(s.color, p.multiply),
+                    &skia_stroke(s),
+                    t,
+                    mask.as_ref(),
+                );
+            }
+        }
+        Item::Text(x) => {
+            let mask = mask_of(pixmap, base, &x.clips);
+            let t = base.pre_concat(x.transform);
+            for g in &x.glyphs {
+                let Some((font, gid)) = &g.font else { continue };
+                let Some(outline) = font.outline(*gid) else {
+                    continue;
+                };
+                let k = x.size / font.upem;
+                let mut gt = t.pre_translate(g.x, g.y);
+                if x.rotate != 0.0 {
+                    gt = gt.pre_rotate(x.rotate);
+                }
+                if x.italic {
+                    gt = gt.pre_concat(Transform::from_row(1.0, 0.0, -0.2, 1.0, 0.0, 0.0));
+                }
+                let gt = gt.pre_scale(k * x.hscale * g.squeeze, -k);
+                if let Some(fill) = x.fill {
+                    pixmap.fill_path(
+                        &outline,
+                        &paint(fill, x.multiply),
+                        FillRule::Winding,
+                        gt,
+                        mask.as_ref(),
+                    );
+                    if x.bold && !font.family.to_ascii_lowercase().contains("bold") {
+                        // A faux bold: the outline stroked by 3 % of the em.
+                        let s = tiny_skia::Stroke {
+                            width: font.upem * 0.03,
+                            ..Default::default()
+                        };
+                        pixmap.stroke_path(
+                            &outline,
+                            &paint(fill, x.multiply),
+                            &s,
+                            gt,
+                            mask.as_ref(),
+                        );
+                    }
+                }
+                if let Some(s) = &x.stroke {
+                    let mut st = skia_stroke(s);
+                    // The width is in mm of text space; the outline is in font units.
+                    st.width /= k;
+                    pixmap.stroke_path(
+                        &outline,
+                        &paint(s.color, x.multiply),
+                        &st,
+                        gt,
+                        mask.as_ref(),
+                    );
+                }
+            }
+        }
+        Item::Image(i) => {
+            let mask = mask_of(pixmap, base, &i.clips);
+            draw_picture(
+                pixmap,
+                base.pre_concat(i.transform),
+                &i.picture,
+                i.alpha,
+                i.multiply,
+                mask.as_ref(),
+            );
+        }
+        Item::Svg(s) => {
+            let mask = mask_of(pixmap, base, &s.clips);
+            let t = base.pre_concat(s.transform);
+            if let Some(p) = svg_picture(&s.svg, t) {
+                draw_picture(pixmap, t, &p, 255, s.multiply, mask.as_ref());
+            }
+        }
+    }
+}
+
+fn draw_picture(
+    pixmap: &mut Pixmap,
+    t: Transform,
+    p: &Picture,
+    alpha: u8,
+    multiply: bool,
+    mask: Option<&Mask>,
+) {
+    let (w, h) = (p.pixmap.width() as f32, p.pixmap.height() as f32);
+    let t = t.pre_scale(1.0 / w, 1.0 / h);
+    // Scaling down by much: smooth; up: nearest for bi-level images (a QR code keeps its
+    // edges).
+    let quality = if p.smooth {
+        FilterQuality::Bicubic
+    } else {
+        FilterQuality::Nearest
+    };
+    let paint = PixmapPaint {
+        opacity: f32::from(alpha) / 255.0,
+        quality,
+        blend_mode: if multiply {
+            tiny_skia::BlendMode::Multiply
+        } else {
+            tiny_skia::BlendMode::SourceOver
+        },
+    };
+    pixmap.draw_pixmap(0, 0, p.pixmap.as_ref(), &paint, t, mask);
+}
+
+/// An SVG picture rasterised at the size `t` (unit square → device pixels) gives it,
+/// bounded to 16 Mpx.
+fn svg_picture(svg: &[u8], t: Transform) -> Option<Picture> {
+    let tree = resvg::usvg::Tree::from_data(svg, &resvg::usvg::Options::default()).ok()?;
+    let unit = PathBuilder::from_rect(tiny_skia::Rect::from_xywh(0.0, 0.0, 1.0, 1.0)?);
+    let b = unit.transform(t)?.bounds();
+    let (w, h) = (
+        b.width().ceil().clamp(1.0, 4096.0),
+        b.height().ceil().clamp(1.0, 4096.0),
+    );
+    let mut pm = Pixmap::new(w as u32, h as u32)?;
+    let size = tree.size();
+    let fit = Transform::from_scale(w / size.width(), h / size.height());
+    resvg::render(&tree, fit, &mut pm.as_mut());
+    Some(Picture {
+        pixmap: pm,
+        smooth: true,
+        original: None,
+    })
+}
