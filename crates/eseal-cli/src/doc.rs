@@ -225,12 +225,19 @@ pub fn verify_ofd_file(
                     .map(|(m, b)| (m.as_str(), b.as_slice())),
             })
             .collect();
+        // The stamped pages as they look, each stamp framed in its verdict's colour (at
+        // most 10 pages; a page that cannot be drawn does not stop the report).
+        let pages = match crate::render::stamped_pages(file, &report, 10, 110.0, lang) {
+            Ok(list) => crate::html::Pages::Drawn(list),
+            Err(e) => crate::html::Pages::Failed(printable(&format!("{e:#}")).into_owned()),
+        };
         crate::files::write_new(
             out,
             crate::html::page(
                 &file.display().to_string(),
                 report.indication(),
                 &sections,
+                &pages,
                 lang,
             )
             .as_bytes(),

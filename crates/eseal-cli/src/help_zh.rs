@@ -6,6 +6,41 @@
 /// English (as in the doc comments) → Chinese.
 pub const TEXTS: &[(&str, &str)] = &[
     (
+        "Draw the pages of an OFD with their seals as PNG or SVG (a rendering, not the signed file)",
+        "把 OFD 的页面连同印章绘制为 PNG 或 SVG（效果图，不是签章文件本身）",
+    ),
+    ("The OFD document", "OFD 文档"),
+    (
+        "The page to draw (1-based; default 1)",
+        "要绘制的页（从 1 起；默认第 1 页）",
+    ),
+    ("Draw every page", "绘制所有页面"),
+    (
+        "Resolution of PNG pages (dots per inch)",
+        "PNG 页面的分辨率（每英寸点数）",
+    ),
+    (
+        "Output format (default: from the extension of --out, else png)",
+        "输出格式（默认按 --out 的扩展名，否则为 png）",
+    ),
+    (
+        "Where to write: a file for one page, or a directory for several (made if missing; files NAME-N.png). Default: NAME-N.png in the current directory. Never overwrites",
+        "写出位置：一页时为文件，多页时为目录（不存在则创建；文件名为 名称-页码.png）。默认在当前目录写出 名称-页码.png。从不覆盖已有文件",
+    ),
+    ("Draw the pages without their seals", "绘制页面但不画印章"),
+    (
+        "Verify the document and frame each stamp in its verdict's colour (green passed, red failed, grey indeterminate)",
+        "验证文档，并按每个签章的验证结论给印章加框（绿色有效，红色无效，灰色无法确定）",
+    ),
+    (
+        "Trust store for --verdicts: a directory of CA certificates and CRLs",
+        "--verdicts 使用的信任库：存放 CA 证书和证书撤销列表的目录",
+    ),
+    (
+        "Draw a font the document only names with this installed font file: NAME=FILE (repeatable; checked before the built-in rules)",
+        "文档只写了名称而未嵌入的字体，用此已安装字体文件绘制：名称=文件（可重复；先于内置规则使用）",
+    ),
+    (
         "Archive packages for long-term validation: create, renew, verify offline",
         "长期保存用的归档包：制作、续期、离线验证",
     ),

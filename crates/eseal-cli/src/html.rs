@@ -34,14 +34,33 @@ pub struct Section<'a> {
     pub advice: Option<eseal_ses::Advice>,
 }
 
+/// The pages drawn for the report: each stamped page as PNG, or why they could not be drawn.
+pub enum Pages {
+    /// None (a detached signature has no pages).
+    None,
+    /// (page number, PNG).
+    Drawn(Vec<(usize, Vec<u8>)>),
+    /// The reason, in the report's language.
+    Failed(String),
+}
+
 /// The whole page.
-pub fn page(file: &str, overall: Indication, sections: &[Section<'_>], lang: Lang) -> String {
+pub fn page(
+    file: &str,
+    overall: Indication,
+    sections: &[Section<'_>],
+    pages: &Pages,
+    lang: Lang,
+) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\
 <style>body{{font-family:sans-serif;max-width:70em;margin:2em auto;color:#1f2328}}table{{border-collapse:collapse;width:100%}}\
 td,th{{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;vertical-align:top}}.seal{{float:right;width:12em;margin-left:1em}}\
-.badge{{color:#fff;padding:.1em .5em;border-radius:.3em}}</style></head><body>",
+.badge{{color:#fff;padding:.1em .5em;border-radius:.3em}}\
+figure{{margin:1em 0}}figure img{{max-width:min(100%,48em);border:1px solid #d0d7de;box-shadow:0 1px 3px #0002}}\
+.copy{{background:#fff8c5;border:1px solid #d4a72c;padding:.5em .8em;border-radius:.3em}}\
+.legend span{{display:inline-block;width:1em;height:.8em;margin:0 .3em 0 1em;vertical-align:middle}}</style></head><body>",
         if lang == Lang::Zh { "zh-CN" } else { "en" },
         esc(lang.t("电子签章验证报告", "Electronic seal verification report"))
     ));
@@ -54,6 +73,37 @@ td,th{{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;vertical-align
         colour(overall),
         esc(i18n::indication_label(lang, overall))
     ));
+    match pages {
+        Pages::None => {}
+        Pages::Drawn(list) if list.is_empty() => {}
+        Pages::Drawn(list) => {
+            out.push_str(&format!(
+                "<section><h2>{}</h2><p class=\"copy\">{}</p><p class=\"legend\">{}<span style=\"background:#16a34a\"></span>{}<span style=\"background:#dc2626\"></span>{}<span style=\"background:#787878\"></span>{}</p>",
+                esc(lang.t("盖章页面", "Pages with stamps")),
+                esc(lang.t(eseal_render::COPY_NOTICE.0, eseal_render::COPY_NOTICE.1)),
+                esc(lang.t("印章外框表示该签章的验证结论：", "The frame around each stamp is its signature's verdict:")),
+                esc(i18n::indication_label(lang, Indication::Passed)),
+                esc(i18n::indication_label(lang, Indication::Failed)),
+                esc(i18n::indication_label(lang, Indication::Indeterminate)),
+            ));
+            for (n, png) in list {
+                out.push_str(&format!(
+                    "<figure><img alt=\"{alt}\" src=\"data:image/png;base64,{}\"><figcaption>{alt}</figcaption></figure>",
+                    Base64::encode_string(png),
+                    alt = esc(&match lang {
+                        Lang::Zh => format!("第 {n} 页（效果图）"),
+                        Lang::En => format!("Page {n} (rendering)"),
+                    }),
+                ));
+            }
+            out.push_str("</section>");
+        }
+        Pages::Failed(why) => out.push_str(&format!(
+            "<p class=\"copy\">{}{}</p>",
+            esc(lang.t("页面无法绘制：", "The pages could not be drawn: ")),
+            esc(why)
+        )),
+    }
     for s in sections {
         out.push_str("<section>");
         if let Some((mime, bytes)) = s.picture {

@@ -19,6 +19,7 @@ mod impression;
 mod make;
 mod output;
 mod pki;
+mod render;
 mod service;
 mod transparency;
 mod trust;
@@ -94,6 +95,9 @@ enum Command {
     /// Seal impressions (印模): render the standard styles, compare two impressions.
     #[command(subcommand)]
     Impression(impression::ImpressionCommand),
+    /// Draw the pages of an OFD with their seals as PNG or SVG (a rendering, not the signed
+    /// file).
+    Render(render::RenderArgs),
     /// Run the seal registry service (HTTP API, filing worker); `--demo` for the demo data.
     Serve(service::ServeArgs),
     /// Run a connector simulator (police seal system, national platform).
@@ -879,6 +883,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             Ok(0)
         }
         Command::Impression(cmd) => impression::run(cmd, lang),
+        Command::Render(args) => render::run(args, lang),
         Command::Bench { seconds } => {
             bench::run(seconds)?;
             Ok(0)
@@ -961,6 +966,7 @@ fn verify_detached(
                 &sig.display().to_string(),
                 report.indication(),
                 &[section],
+                &html::Pages::None,
                 lang,
             )
             .as_bytes(),

@@ -1678,3 +1678,136 @@ fn encoder_quirks_verify_with_a_named_warning() {
     ]);
     assert_eq!(code(&o), 1, "{}", text(&o));
 }
+
+fn pixel(png: &[u8], x_mm: f32, y_mm: f32, dpi: f32) -> [u8; 3] {
+    let img = eseal_image::decode(png).unwrap();
+    let k = dpi / 25.4;
+    let (x, y) = ((x_mm * k) as u32, (y_mm * k) as u32);
+    let i = ((y * img.width + x) * 4) as usize;
+    [img.data[i], img.data[i + 1], img.data[i + 2]]
+}
+
+/// `eseal render`: a document eseal signed is drawn with its (SVG) stamp where it was put,
+/// framed green once verified with the trust store; SVG output keeps text; several pages go
+/// into a directory; nothing is overwritten; `eseal verify --html` shows the stamped page.
+#[test]
+fn render_a_signed_ofd_with_its_stamp_and_verdict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("demo");
+    let ds = d.to_string_lossy().into_owned();
+    assert_eq!(code(&eseal(&["demo", "--dir", &ds])), 0);
+    let p = |n: &str| d.join(n).to_string_lossy().into_owned();
+    std::fs::write(p("doc.ofd"), eseal_testkit::ofd::ofd_of(0)).unwrap();
+    let o = eseal(&[
+        "sign",
+        "ofd",
+        "--seal",
+        &p("seal.esl"),
+        "--cert",
+        &p("signer.pem"),
+        "--key",
+        &p("signer.key"),
+        "--in",
+        &p("doc.ofd"),
+        "--out",
+        &p("signed.ofd"),
+        "--x",
+        "100",
+        "--y",
+        "150",
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&[
+        "render",
+        &p("signed.ofd"),
+        "--verdicts",
+        "--trust",
+        &ds,
+        "--dpi",
+        "100",
+        "--out",
+        &p("page.png"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(
+        text(&o).contains("rendering of the signed content"),
+        "{}",
+        text(&o)
+    );
+    let png = std::fs::read(p("page.png")).unwrap();
+    // The demo seal (42 mm, a red ring) at (100, 150): its ring's left side, and the green
+    // frame of a PASSED signature on the stamp's edge.
+    let ring = pixel(&png, 101.8, 171.0, 100.0);
+    assert!(ring[0] > 180 && ring[1] < 100, "ring {ring:?}");
+    let frame = pixel(&png, 100.1, 160.0, 100.0);
+    assert!(frame[1] > 120 && frame[0] < 90, "green frame {frame:?}");
+    assert!(
+        pixel(&png, 50.0, 50.0, 100.0).iter().all(|c| *c > 240),
+        "white page"
+    );
+    // Without seals nothing red is there.
+    let o = eseal(&[
+        "render",
+        &p("signed.ofd"),
+        "--no-seals",
+        "--out",
+        &p("bare.png"),
+        "--dpi",
+        "100",
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let bare = std::fs::read(p("bare.png")).unwrap();
+    assert!(pixel(&bare, 101.8, 171.0, 100.0).iter().all(|c| *c > 240));
+    // SVG; then --all into a directory; an existing output is refused.
+    let o = eseal(&["render", &p("signed.ofd"), "--out", &p("page.svg")]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let svg = std::fs::read_to_string(p("page.svg")).unwrap();
+    assert!(
+        svg.starts_with("<?xml") && svg.contains("data:image/svg+xml;base64,"),
+        "{}",
+        &svg[..200]
+    );
+    let o = eseal(&["render", &p("signed.ofd"), "--all", "--out", &p("pages")]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert!(d.join("pages/signed-1.png").is_file());
+    let o = eseal(&["render", &p("signed.ofd"), "--out", &p("page.png")]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    assert!(text(&o).contains("refusing to overwrite"), "{}", text(&o));
+    let o = eseal(&[
+        "render",
+        &p("signed.ofd"),
+        "--page",
+        "9",
+        "--out",
+        &p("nine.png"),
+    ]);
+    assert_eq!(code(&o), 3, "{}", text(&o));
+    assert!(text(&o).contains("page 9 does not exist"), "{}", text(&o));
+    // In Chinese by default.
+    let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args([
+            "render",
+            &p("signed.ofd"),
+            "--page",
+            "9",
+            "--out",
+            &p("nine.png"),
+        ])
+        .env_remove("ESEAL_LANG")
+        .output()
+        .unwrap();
+    assert!(text(&o).contains("第 9 页不存在"), "{}", text(&o));
+    // The HTML report shows the stamped page and says it is a rendering.
+    let o = eseal(&[
+        "verify",
+        &p("signed.ofd"),
+        "--trust",
+        &ds,
+        "--html",
+        &p("report.html"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let html = std::fs::read_to_string(p("report.html")).unwrap();
+    assert!(html.contains("Pages with stamps") && html.contains("data:image/png;base64,"));
+    assert!(html.contains("not the signed file itself") && html.contains("Page 1 (rendering)"));
+}

@@ -662,7 +662,12 @@ impl<R: Read + Seek> Drawer<'_, R> {
                 let vertical = matches!(read_dir, 90 | 270);
                 // A stand-in font's glyph wider than the cell the document gives it (宋体's
                 // half-width Latin set in a proportional font) is narrowed to fit.
-                let cell = dx.get(i).or(dx.last()).copied();
+                // The last glyph's cell is unknown (no delta follows it): it is never squeezed.
+                let cell = if i + 1 < chars.len() {
+                    dx.get(i).or(dx.last()).copied()
+                } else {
+                    None
+                };
                 let squeeze = match (&choice, cell) {
                     (FontChoice::System(..) | FontChoice::Missing, Some(c))
                         if !vertical && c > 0.0 && advance > c * 1.05 =>

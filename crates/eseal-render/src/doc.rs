@@ -72,6 +72,8 @@ struct SealPicture {
 #[derive(Debug, Clone)]
 struct Stamp {
     signature: String,
+    /// Its Signature.xml (where problems with its picture are reported).
+    path: String,
     page_ref: String,
     rect: Rect,
     clip: Option<Rect>,
@@ -523,7 +525,7 @@ fn seal<R: Read + Seek>(
     depth: usize,
     items: &mut Vec<Item>,
 ) -> bool {
-    let file = format!("Signature {}", s.signature);
+    let file = s.path.clone();
     let Some(pic) = &s.picture else {
         drawer.w.push(
             &file,
@@ -565,9 +567,15 @@ fn seal<R: Read + Seek>(
             }
         }
         PictureKind::Svg => {
+            // Text in the picture is drawn with the stand-ins for 宋体 and 黑体.
+            let fonts = ["宋体", "黑体"]
+                .iter()
+                .filter_map(|n| drawer.fonts.substitute(n, None, false).map(|s| s.font))
+                .collect();
             items.push(Item::Svg(SvgItem {
                 svg: pic.bytes.clone(),
                 transform: unit,
+                fonts,
                 clips,
                 multiply: true,
             }));
@@ -689,6 +697,7 @@ fn stamps<R: Read + Seek>(pkg: &mut Package<R>, ofd: &Node, w: &mut Warnings) ->
                 let clip = st.clip.as_deref().and_then(Rect::parse);
                 out.push(Stamp {
                     signature: record.id.clone(),
+                    path: path.clone(),
                     page_ref: st.page_ref.trim().to_owned(),
                     rect,
                     clip,
@@ -769,8 +778,11 @@ impl Warnings {
         for x in list {
             self.push(
                 prefix,
-                format!("{}：{}", x.file, x.text.zh),
-                format!("{}: {}", x.file, x.text.en),
+                format!("印章图片（OFD 文档）的 {}：{}", x.file, x.text.zh),
+                format!(
+                    "the seal picture (an OFD document), {}: {}",
+                    x.file, x.text.en
+                ),
             );
         }
     }

@@ -115,6 +115,8 @@ pub struct SvgItem {
     pub svg: Arc<Vec<u8>>,
     /// Where, in page mm: unit square → page.
     pub transform: Transform,
+    /// The fonts its text is drawn with (the first is the default family).
+    pub fonts: Vec<Arc<FontData>>,
     /// Clips.
     pub clips: Vec<Arc<Clip>>,
     /// Drawn as ink on paper (multiply): a seal never hides the text under it.
@@ -221,14 +223,22 @@ pub struct Page {
     pub warnings: Vec<Warning>,
 }
 
+/// What a rendering is (R-VERIFY-2, the Weihai measures Art. 16): a picture made from the
+/// signed content, not the signed file; printed or converted, it counts as a copy. (Chinese,
+/// English.)
+pub const COPY_NOTICE: (&str, &str) = (
+    "本图是根据所签内容绘制的效果图，不是签章文件本身；依《威海市电子印章管理暂行办法》第十六条，经打印或格式转换的文档不具备同等法律效力，视同复印件。以签章文件的验证结果为准。",
+    "This picture is a rendering of the signed content, not the signed file itself; under Art. 16 of the Weihai measures, a document printed or converted to another format does not have the same legal effect and counts as a copy. The verification of the signed file is what counts.",
+);
+
 impl Page {
-    /// The notes every output carries: each font substitution, in both languages.
+    /// The notes every output carries: that it is a rendering (a copy), then each font
+    /// substitution, in both languages.
     pub fn notes(&self) -> Vec<String> {
-        self.substitutions
-            .iter()
-            .map(|(from, to)| {
-                format!("字体“{from}”未嵌入，以“{to}”代替显示 / font \"{from}\" is not embedded; shown with \"{to}\"")
-            })
-            .collect()
+        let mut out = vec![format!("{} / {}", COPY_NOTICE.0, COPY_NOTICE.1)];
+        out.extend(self.substitutions.iter().map(|(from, to)| {
+            format!("字体“{from}”未嵌入，以“{to}”代替显示 / font \"{from}\" is not embedded; shown with \"{to}\"")
+        }));
+        out
     }
 }

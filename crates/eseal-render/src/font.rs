@@ -210,6 +210,12 @@ impl FontData {
         path
     }
 
+    /// The font file's bytes and the face's index in it (for the SVG rasteriser's font
+    /// database).
+    pub fn source(&self) -> (Arc<Vec<u8>>, u32) {
+        (self.bytes.clone(), self.index)
+    }
+
     /// The font's bytes (for a check that two fonts are the same).
     pub fn same_as(&self, other: &FontData) -> bool {
         Arc::ptr_eq(&self.bytes, &other.bytes) && self.index == other.index

@@ -15,7 +15,7 @@ mod warn;
 
 pub use content::Limits;
 pub use doc::{Document, MAX_PAGES, RenderOptions};
-pub use draw::{Page, PlacedStamp, Verdict};
+pub use draw::{COPY_NOTICE, Page, PlacedStamp, Verdict};
 pub use font::{FontBook, FontCandidate, FontFiles, FontRule};
 pub use raster::{MAX_PAGE_PIXELS, Raster, rasterize};
 pub use svg::to_svg;

@@ -184,7 +184,7 @@ fn draw(pixmap: &mut Pixmap, base: Transform, item: &Item) {
         Item::Svg(s) => {
             let mask = mask_of(pixmap, base, &s.clips);
             let t = base.pre_concat(s.transform);
-            if let Some(p) = svg_picture(&s.svg, t) {
+            if let Some(p) = svg_picture(&s.svg, &s.fonts, t) {
                 draw_picture(pixmap, t, &p, 255, s.multiply, mask.as_ref());
             }
         }
@@ -222,8 +222,18 @@ fn draw_picture(
 
 /// An SVG picture rasterised at the size `t` (unit square → device pixels) gives it,
 /// bounded to 16 Mpx.
-fn svg_picture(svg: &[u8], t: Transform) -> Option<Picture> {
-    let tree = resvg::usvg::Tree::from_data(svg, &resvg::usvg::Options::default()).ok()?;
+fn svg_picture(svg: &[u8], fonts: &[Arc<crate::font::FontData>], t: Transform) -> Option<Picture> {
+    let mut db = resvg::usvg::fontdb::Database::new();
+    for f in fonts {
+        let (bytes, _) = f.source();
+        db.load_font_source(resvg::usvg::fontdb::Source::Binary(bytes));
+    }
+    let mut opts = resvg::usvg::Options::default();
+    if let Some(first) = fonts.first() {
+        opts.font_family = first.family.clone();
+    }
+    opts.fontdb = Arc::new(db);
+    let tree = resvg::usvg::Tree::from_data(svg, &opts).ok()?;
     let unit = PathBuilder::from_rect(tiny_skia::Rect::from_xywh(0.0, 0.0, 1.0, 1.0)?);
     let b = unit.transform(t)?.bounds();
     let (w, h) = (

@@ -417,3 +417,53 @@ fn clips_params_templates_layers_composites_and_annotations() {
     );
     assert!(white(px.at(15.0, 70.0)), "hidden annotation");
 }
+
+/// A font embedded in the package draws its text (outlines in the SVG, the text kept
+/// invisible for search); a broken one is named and a stand-in draws instead.
+#[test]
+fn embedded_fonts_are_used_and_broken_ones_replaced() {
+    let Some(_) = fonts() else { return };
+    let ttf =
+        std::fs::read("/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf").unwrap();
+    let res = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Res {} BaseLoc=\"Res\"><ofd:Fonts><ofd:Font ID=\"1\" FontName=\"Embedded Serif\"><ofd:FontFile>serif.ttf</ofd:FontFile></ofd:Font><ofd:Font ID=\"2\" FontName=\"Broken\"><ofd:FontFile>broken.ttf</ofd:FontFile></ofd:Font></ofd:Fonts></ofd:Res>",
+        common::NS
+    );
+    let doc = OfdBuilder::new(100.0, 50.0)
+        .page(
+            "<ofd:PageRes>R.xml</ofd:PageRes>",
+            "<ofd:Layer><ofd:TextObject Boundary=\"10 10 80 10\" Font=\"1\" Size=\"8\"><ofd:TextCode X=\"0\" Y=\"8\">Hello</ofd:TextCode></ofd:TextObject><ofd:TextObject Boundary=\"10 30 80 10\" Font=\"2\" Size=\"8\"><ofd:TextCode X=\"0\" Y=\"8\">World</ofd:TextCode></ofd:TextObject></ofd:Layer>",
+        )
+        .file("Doc_0/Pages/Page_0/R.xml", res.into_bytes())
+        .file("Doc_0/Pages/Page_0/Res/serif.ttf", ttf)
+        .file("Doc_0/Pages/Page_0/Res/broken.ttf", b"not a font".to_vec())
+        .build();
+    let page = render(&doc, 1, &RenderOptions::default());
+    let px = Pixels::of(&page, 150.0);
+    assert!(
+        px.count(10.0, 10.0, 30.0, 9.0, dark) > 100,
+        "embedded font drew Hello"
+    );
+    assert!(
+        px.count(10.0, 30.0, 30.0, 9.0, dark) > 100,
+        "a stand-in drew World"
+    );
+    assert!(
+        page.warnings
+            .iter()
+            .any(|w| w.text.en.contains("broken.ttf is not a usable"))
+    );
+    assert!(
+        !page
+            .substitutions
+            .iter()
+            .any(|(f, _)| f == "Embedded Serif")
+    );
+    assert!(page.substitutions.iter().any(|(f, _)| f == "Broken"));
+    let svg = page.to_svg();
+    assert!(
+        svg.contains("fill-opacity=\"0\" x=\"10 "),
+        "invisible searchable text"
+    );
+    assert!(svg.contains(">Hello</text>") && svg.contains(">World</text>"));
+}

@@ -53,6 +53,7 @@ pub struct OfdBuilder {
     pub common: String,
     pub annotations: Vec<(usize, String)>,
     pub size: (f32, f32),
+    pub stored: bool,
 }
 
 pub const NS: &str = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
@@ -65,6 +66,7 @@ impl OfdBuilder {
             common: String::new(),
             annotations: Vec::new(),
             size: (w, h),
+            stored: false,
         }
     }
 
@@ -92,11 +94,21 @@ impl OfdBuilder {
         self
     }
 
-    /// The package (stored entries, fixed times: the same bytes every time).
+    /// Entries stored, not deflated (a large repetitive file is not taken for a ZIP bomb).
+    pub fn stored(mut self) -> Self {
+        self.stored = true;
+        self
+    }
+
+    /// The package (fixed times: the same bytes every time).
     pub fn build(self) -> Vec<u8> {
         let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
         let opt = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_method(if self.stored {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            })
             .last_modified_time(zip::DateTime::default());
         let mut put = |name: &str, data: &[u8]| {
             z.start_file(name, opt).unwrap();
