@@ -224,6 +224,20 @@ pub fn run(a: RenderArgs, lang: Lang) -> Result<u8> {
             Some(b) => b.println(line),
             None => eprintln!("{line}"),
         };
+        for (from, to) in &page.substitutions {
+            report(match lang {
+                Lang::Zh => format!(
+                    "说明（第 {n} 页）：字体“{}”未嵌入，以“{}”代替显示",
+                    eseal_core::text::printable(from),
+                    eseal_core::text::printable(to)
+                ),
+                Lang::En => format!(
+                    "note (page {n}): font \"{}\" is not embedded; shown with \"{}\"",
+                    eseal_core::text::printable(from),
+                    eseal_core::text::printable(to)
+                ),
+            });
+        }
         for w in &page.warnings {
             let file = if w.file.is_empty() {
                 String::new()

@@ -369,7 +369,7 @@ impl<R: Read + Seek> Drawer<'_, R> {
         let chain = self.params(param);
         let data = obj
             .child("AbbreviatedData")
-            .map(|d| d.text.clone())
+            .map(|d| d.text.as_str())
             .unwrap_or_default();
         let left = self.limits.max_points.saturating_sub(self.spent.points);
         if left == 0 {
@@ -388,7 +388,7 @@ impl<R: Read + Seek> Drawer<'_, R> {
             }
             return;
         }
-        let parsed = abbr::parse(&data, left);
+        let parsed = abbr::parse(data, left);
         self.spent.points += parsed.points;
         if let Some((zh, en)) = parsed.problem {
             self.warn(format!("路径：{zh}"), format!("path: {en}"));

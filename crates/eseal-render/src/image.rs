@@ -195,21 +195,26 @@ fn jbig2(bytes: &[u8], max_pixels: u64) -> Result<Picture, Problem> {
 }
 
 /// Encodes premultiplied pixels as PNG (for SVG data URIs and the page output), with the
-/// resolution in the pHYs chunk and text chunks (`Comment`: the substitutions made).
+/// resolution in the pHYs chunk and text chunks (`Comment`: the notes of the page). Rows are
+/// converted and compressed one at a time (a page is not copied whole); an opaque image (a
+/// page on white paper) is written as RGB.
 pub fn encode_png(
     pixmap: &Pixmap,
     dpi: Option<f32>,
     comments: &[String],
 ) -> Result<Vec<u8>, Problem> {
-    let mut data = Vec::with_capacity(pixmap.data().len());
-    for px in pixmap.pixels() {
-        let c = px.demultiply();
-        data.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
-    }
+    use std::io::Write;
+    let fail =
+        |e: &dyn std::fmt::Display| ("PNG 编码失败".to_owned(), format!("PNG encoding: {e}"));
+    let opaque = pixmap.pixels().iter().all(|p| p.alpha() == 255);
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, pixmap.width(), pixmap.height());
-        enc.set_color(png::ColorType::Rgba);
+        enc.set_color(if opaque {
+            png::ColorType::Rgb
+        } else {
+            png::ColorType::Rgba
+        });
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::Fast);
         if let Some(dpi) = dpi {
@@ -222,14 +227,25 @@ pub fn encode_png(
         }
         for c in comments {
             enc.add_itxt_chunk("Comment".to_owned(), c.clone())
-                .map_err(|e| ("PNG 编码失败".to_owned(), format!("PNG encoding: {e}")))?;
+                .map_err(|e| fail(&e))?;
         }
-        let mut writer = enc
-            .write_header()
-            .map_err(|e| ("PNG 编码失败".to_owned(), format!("PNG encoding: {e}")))?;
-        writer
-            .write_image_data(&data)
-            .map_err(|e| ("PNG 编码失败".to_owned(), format!("PNG encoding: {e}")))?;
+        let mut writer = enc.write_header().map_err(|e| fail(&e))?;
+        let mut stream = writer.stream_writer().map_err(|e| fail(&e))?;
+        let width = pixmap.width() as usize;
+        let mut row = Vec::with_capacity(width * 4);
+        for line in pixmap.pixels().chunks(width.max(1)) {
+            row.clear();
+            for px in line {
+                let c = px.demultiply();
+                if opaque {
+                    row.extend_from_slice(&[c.red(), c.green(), c.blue()]);
+                } else {
+                    row.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+                }
+            }
+            stream.write_all(&row).map_err(|e| fail(&e))?;
+        }
+        stream.finish().map_err(|e| fail(&e))?;
     }
     Ok(out)
 }

@@ -35,8 +35,9 @@ pub fn rasterize(page: &Page, dpi: f32) -> Option<Raster> {
     pixmap.fill(tiny_skia::Color::WHITE);
     let s = (dpi / 25.4) as f32;
     let base = Transform::from_scale(s, s).pre_translate(-page.area.x, -page.area.y);
+    let mut cache = GlyphCache::default();
     for item in &page.items {
-        draw(&mut pixmap, base, item);
+        draw(&mut pixmap, base, item, &mut cache);
     }
     Some(Raster {
         pixmap,
@@ -93,7 +94,7 @@ fn skia_stroke(s: &crate::draw::Stroke) -> tiny_skia::Stroke {
     }
 }
 
-fn draw(pixmap: &mut Pixmap, base: Transform, item: &Item) {
+fn draw(pixmap: &mut Pixmap, base: Transform, item: &Item, cache: &mut GlyphCache) {
     match item {
         Item::Path(p) => {
             let mask = mask_of(pixmap, base, &p.clips);
@@ -133,7 +134,33 @@ fn draw(pixmap: &mut Pixmap, base: Transform, item: &Item) {
                     gt = gt.pre_concat(Transform::from_row(1.0, 0.0, -0.2, 1.0, 0.0, 0.0));
                 }
                 let gt = gt.pre_scale(k * x.hscale * g.squeeze, -k);
-                if let Some(fill) = x.fill {
+                // Upright glyphs are drawn from a cache of their pixels (text repeats its
+                // characters); a rotated or skewed one is filled from its outline.
+                let faux_bold = x.bold && !font.family.to_ascii_lowercase().contains("bold");
+                if let Some(fill) = x.fill
+                    && gt.kx == 0.0
+                    && gt.ky == 0.0
+                    && let Some(img) =
+                        cache.glyph(font, *gid, &outline, gt.sx, gt.sy, fill, faux_bold)
+                {
+                    let paint = PixmapPaint {
+                        blend_mode: if x.multiply {
+                            tiny_skia::BlendMode::Multiply
+                        } else {
+                            tiny_skia::BlendMode::SourceOver
+                        },
+                        ..Default::default()
+                    };
+                    let (ox, oy) = (gt.tx.round() as i32 + img.1, gt.ty.round() as i32 + img.2);
+                    pixmap.draw_pixmap(
+                        ox,
+                        oy,
+                        img.0.as_ref(),
+                        &paint,
+                        Transform::identity(),
+                        mask.as_ref(),
+                    );
+                } else if let Some(fill) = x.fill {
                     pixmap.fill_path(
                         &outline,
                         &paint(fill, x.multiply),
@@ -141,7 +168,7 @@ fn draw(pixmap: &mut Pixmap, base: Transform, item: &Item) {
                         gt,
                         mask.as_ref(),
                     );
-                    if x.bold && !font.family.to_ascii_lowercase().contains("bold") {
+                    if faux_bold {
                         // A faux bold: the outline stroked by 3 % of the em.
                         let s = tiny_skia::Stroke {
                             width: font.upem * 0.03,
@@ -249,4 +276,82 @@ fn svg_picture(svg: &[u8], fonts: &[Arc<crate::font::FontData>], t: Transform) -
         smooth: true,
         original: None,
     })
+}
+
+/// A glyph drawn: its pixels and the offset of their corner from the glyph's origin.
+type GlyphImage = Arc<(Pixmap, i32, i32)>;
+
+/// A cached glyph: font (by address), glyph, x and y scale (bits), colour, faux bold.
+type GlyphKey = (usize, u16, u32, u32, [u8; 4], bool);
+
+/// Glyph images by font, glyph, scale and colour, for the page being drawn (at most
+/// [`GlyphCache::MAX_BYTES`]; past that, glyphs are filled from their outlines).
+#[derive(Default)]
+struct GlyphCache {
+    map: std::collections::HashMap<GlyphKey, Option<GlyphImage>>,
+    bytes: usize,
+}
+
+impl GlyphCache {
+    const MAX_BYTES: usize = 32 << 20;
+
+    /// The glyph drawn at scale (sx, sy) in `color`, and the offset of its top-left corner
+    /// from the glyph origin; `None` when the cache is full or the glyph too large.
+    #[allow(clippy::too_many_arguments)]
+    fn glyph(
+        &mut self,
+        font: &Arc<crate::font::FontData>,
+        gid: u16,
+        outline: &tiny_skia::Path,
+        sx: f32,
+        sy: f32,
+        color: crate::color::Rgba,
+        bold: bool,
+    ) -> Option<GlyphImage> {
+        let key = (
+            Arc::as_ptr(font) as usize,
+            gid,
+            sx.to_bits(),
+            sy.to_bits(),
+            color.0,
+            bold,
+        );
+        if let Some(v) = self.map.get(&key) {
+            return v.clone();
+        }
+        if self.bytes > Self::MAX_BYTES {
+            return None;
+        }
+        let scale = Transform::from_scale(sx, sy);
+        let pad = if bold {
+            (font.upem * 0.03 * sx.abs()).ceil() + 1.0
+        } else {
+            1.0
+        };
+        let b = outline.clone().transform(scale)?.bounds();
+        let (left, top) = ((b.left() - pad).floor(), (b.top() - pad).floor());
+        let (w, h) = (
+            (b.right() + pad).ceil() - left,
+            (b.bottom() + pad).ceil() - top,
+        );
+        let made = if w * h > 512.0 * 512.0 {
+            None
+        } else {
+            Pixmap::new(w.max(1.0) as u32, h.max(1.0) as u32).map(|mut pm| {
+                let t = scale.post_translate(-left, -top);
+                pm.fill_path(outline, &paint(color, false), FillRule::Winding, t, None);
+                if bold {
+                    let s = tiny_skia::Stroke {
+                        width: font.upem * 0.03,
+                        ..Default::default()
+                    };
+                    pm.stroke_path(outline, &paint(color, false), &s, t, None);
+                }
+                Arc::new((pm, left as i32, top as i32))
+            })
+        };
+        self.bytes += made.as_ref().map_or(0, |m| m.0.data().len());
+        self.map.insert(key, made.clone());
+        made
+    }
 }
