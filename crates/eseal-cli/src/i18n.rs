@@ -34,54 +34,12 @@ impl Lang {
 }
 
 pub fn check_label(lang: Lang, id: CheckId) -> &'static str {
-    let (zh, en) = match id {
-        CheckId::Structure => ("数据结构", "structure"),
-        CheckId::Encoding => ("编码", "encoding"),
-        CheckId::VersionConsistency => ("版本一致性", "version consistency"),
-        CheckId::SealSignatureAlgorithm => ("制章签名算法", "seal signature algorithm"),
-        CheckId::MakerCertificate => ("制章者证书", "maker certificate"),
-        CheckId::MakerSignature => ("制章者签名", "maker signature"),
-        CheckId::MakerCertificateAtCreation => {
-            ("制章时制章者证书有效", "maker certificate at creation")
-        }
-        CheckId::SealValidity => ("印章有效期", "seal validity"),
-        CheckId::SealTimestamp => ("印章时间戳", "seal timestamp"),
-        CheckId::SignatureAlgorithm => ("签章算法", "signature algorithm"),
-        CheckId::SignerCertificate => ("签章者证书", "signer certificate"),
-        CheckId::SignerSignature => ("签章者签名", "signer signature"),
-        CheckId::SignerInSeal => ("签章者证书属于印章", "signer listed in seal"),
-        CheckId::SigningTime => ("签章时间", "signing time"),
-        CheckId::SealValidAtSigningTime => ("签章时印章有效", "seal valid at signing time"),
-        CheckId::SignerCertificateAtSigningTime => {
-            ("签章时证书有效", "certificate valid at signing time")
-        }
-        CheckId::DataHash => ("原文杂凑", "data hash"),
-        CheckId::SignatureTimestamp => ("签章时间戳", "signature timestamp"),
-        CheckId::DocumentReferences => ("文件完整性", "document references"),
-        CheckId::DocumentCoverage => ("保护范围", "protected files"),
-        CheckId::SealFile => ("印章文件一致", "seal file"),
-        CheckId::SignatureType => ("签名类型", "signature type"),
-        CheckId::MakerCertificateChain => (
-            "制章者证书链与吊销",
-            "maker certificate chain and revocation",
-        ),
-        CheckId::SignerCertificateChain => (
-            "签章者证书链与吊销",
-            "signer certificate chain and revocation",
-        ),
-    };
+    let (zh, en) = id.labels();
     lang.t(zh, en)
 }
 
 pub fn outcome_label(lang: Lang, o: Outcome) -> &'static str {
-    let (zh, en) = match o {
-        Outcome::Passed => ("通过", "PASSED"),
-        Outcome::Failed => ("失败", "FAILED"),
-        Outcome::Indeterminate => ("不确定", "INDETERMINATE"),
-        Outcome::Warning => ("警告", "WARNING"),
-        Outcome::NotChecked => ("未检查", "NOT CHECKED"),
-        Outcome::NotApplicable => ("不适用", "N/A"),
-    };
+    let (zh, en) = o.labels();
     lang.t(zh, en)
 }
 

@@ -4,26 +4,10 @@
 use crate::i18n::Lang;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use eseal_render::{
-    Document, FontBook, FontCandidate, FontFiles, FontRule, RenderOptions, Verdict,
-};
+use eseal_render::{Document, FontBook, FontCandidate, FontRule, RenderOptions, Verdict};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// Installed font files read from the disk (at most 64 MiB each).
-#[derive(Debug)]
-pub struct DiskFonts;
-
-impl FontFiles for DiskFonts {
-    fn read(&self, path: &str) -> Option<Vec<u8>> {
-        let meta = std::fs::metadata(path).ok()?;
-        if !meta.is_file() || meta.len() > 64 << 20 {
-            return None;
-        }
-        std::fs::read(path).ok()
-    }
-}
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum RenderFormat {
@@ -69,7 +53,7 @@ pub struct RenderArgs {
 
 /// The font book: the built-in rules for Debian's fonts, after the --font mappings.
 pub fn font_book(mappings: &[String]) -> Result<FontBook> {
-    let mut book = FontBook::new(Arc::new(DiskFonts));
+    let mut book = FontBook::new(Arc::new(eseal_server::fonts::DiskFonts));
     for m in mappings.iter().rev() {
         let Some((name, file)) = m.split_once('=') else {
             bail!("--font {m:?}: expected NAME=FILE");

@@ -244,6 +244,13 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
             running.url
         );
         sayln!(
+            "  {} {}/  ·  {} {}/verify",
+            lang.t("控制台（浏览器打开）", "console (open in a browser)"),
+            running.url,
+            lang.t("公开验证页面", "public verification page"),
+            running.url
+        );
+        sayln!(
             "  {} {}/api/docs  ·  OpenAPI {}/api/openapi.json",
             lang.t("接口说明", "API"),
             running.url,

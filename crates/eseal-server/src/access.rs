@@ -84,3 +84,25 @@ pub fn may_list_seals(
         .at(if holder.is_some() { "holder" } else { "organisation" }))
     }
 }
+
+/// Writes the audit entry of a refused request: who (or `anonymous`), what was asked, why,
+/// from where. The API's role check and the console's form checks both call it; a failure
+/// to write is not the caller's answer (the refusal stands).
+pub async fn audit_refusal(
+    s: &crate::state::AppState,
+    caller: Option<&Caller>,
+    what: &str,
+    why: &str,
+    from: &str,
+) {
+    let actor = caller.map_or_else(|| "anonymous".to_owned(), Caller::actor);
+    let mut batch = eseal_store::Batch::new();
+    batch.event(
+        eseal_store::audit::Event::Refused,
+        what,
+        &format!("refused:{why} from {from}"),
+    );
+    let _ = eseal_store::audit::ACTOR
+        .scope(actor, s.store().commit(&batch, s.now()))
+        .await;
+}

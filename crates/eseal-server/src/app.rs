@@ -544,7 +544,10 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
     // files made by earlier versions included).
     crate::files::restrict_tree(&config.data)
         .map_err(|e| Failure::internal(format!("{}: {e}", config.data.display())))?;
-    let router = crate::api::router(state.clone())
+    // The console's pages and the JSON API side by side; the API's fallback answers any
+    // other path.
+    let router = crate::console::router(state.clone())
+        .merge(crate::api::router(state.clone()))
         .into_make_service_with_connect_info::<crate::wire::Peer>();
     let server = tokio::spawn(async move {
         if let Err(e) = axum::serve(crate::wire::ProblemListener(listener), router).await {

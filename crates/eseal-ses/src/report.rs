@@ -361,3 +361,58 @@ fn advice_for(id: CheckId, sub: SubIndication) -> (&'static str, &'static str) {
         ),
     }
 }
+impl CheckId {
+    /// The check's name as people read it: (中文, English).
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Structure => ("数据结构", "structure"),
+            Self::Encoding => ("编码", "encoding"),
+            Self::VersionConsistency => ("版本一致性", "version consistency"),
+            Self::SealSignatureAlgorithm => ("制章签名算法", "seal signature algorithm"),
+            Self::MakerCertificate => ("制章者证书", "maker certificate"),
+            Self::MakerSignature => ("制章者签名", "maker signature"),
+            Self::MakerCertificateAtCreation => {
+                ("制章时制章者证书有效", "maker certificate at creation")
+            }
+            Self::SealValidity => ("印章有效期", "seal validity"),
+            Self::SealTimestamp => ("印章时间戳", "seal timestamp"),
+            Self::SignatureAlgorithm => ("签章算法", "signature algorithm"),
+            Self::SignerCertificate => ("签章者证书", "signer certificate"),
+            Self::SignerSignature => ("签章者签名", "signer signature"),
+            Self::SignerInSeal => ("签章者证书属于印章", "signer listed in seal"),
+            Self::SigningTime => ("签章时间", "signing time"),
+            Self::SealValidAtSigningTime => ("签章时印章有效", "seal valid at signing time"),
+            Self::SignerCertificateAtSigningTime => {
+                ("签章时证书有效", "certificate valid at signing time")
+            }
+            Self::DataHash => ("原文杂凑", "data hash"),
+            Self::SignatureTimestamp => ("签章时间戳", "signature timestamp"),
+            Self::DocumentReferences => ("文件完整性", "document references"),
+            Self::DocumentCoverage => ("保护范围", "protected files"),
+            Self::SealFile => ("印章文件一致", "seal file"),
+            Self::SignatureType => ("签名类型", "signature type"),
+            Self::MakerCertificateChain => (
+                "制章者证书链与吊销",
+                "maker certificate chain and revocation",
+            ),
+            Self::SignerCertificateChain => (
+                "签章者证书链与吊销",
+                "signer certificate chain and revocation",
+            ),
+        }
+    }
+}
+
+impl Outcome {
+    /// The outcome as people read it: (中文, English).
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Passed => ("通过", "PASSED"),
+            Self::Failed => ("失败", "FAILED"),
+            Self::Indeterminate => ("不确定", "INDETERMINATE"),
+            Self::Warning => ("警告", "WARNING"),
+            Self::NotChecked => ("未检查", "NOT CHECKED"),
+            Self::NotApplicable => ("不适用", "N/A"),
+        }
+    }
+}

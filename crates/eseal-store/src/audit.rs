@@ -36,16 +36,20 @@ pub enum Event {
     AuditExport,
     /// Audit entries were archived (removed after a signed export).
     AuditArchive,
+    /// A request was refused: a role the caller lacks, a forged or stale form (object: what
+    /// was asked, outcome: `refused:<why> from <address>`).
+    Refused,
 }
 
 impl Event {
     /// Every kind, for the coverage test.
-    pub const ALL: [Event; 5] = [
+    pub const ALL: [Event; 6] = [
         Event::Login,
         Event::Lockout,
         Event::ServiceStart,
         Event::AuditExport,
         Event::AuditArchive,
+        Event::Refused,
     ];
 
     /// The event name in the log.
@@ -56,6 +60,7 @@ impl Event {
             Event::ServiceStart => "service.start",
             Event::AuditExport => "audit.export",
             Event::AuditArchive => "audit.archive",
+            Event::Refused => "access.refused",
         }
     }
 }

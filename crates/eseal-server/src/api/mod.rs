@@ -276,6 +276,9 @@ async fn authorize(
         Err(e) => return ApiError::from(e).into_response(),
     };
     if !access.allows(&caller.roles) {
+        let what = format!("{} {}", req.method(), req.uri().path());
+        let from = state.limiters().client(&req).to_string();
+        crate::access::audit_refusal(&state, Some(&caller), &what, "role", &from).await;
         return ApiError::from(crate::access::refused(&caller)).into_response();
     }
     let actor = caller.actor();

@@ -132,8 +132,9 @@ pub(crate) async fn verify(
     // Public and costly: bounded work per request, stopped when the client goes away (the
     // handler's future is dropped, and with it this guard).
     let cancel = crate::verifying::CancelOnDrop::default();
-    let results = match (&b.ofd, &b.signature) {
-        (Some(ofd), None) => crate::verifying::ofd(&s, b64("ofd", ofd)?, cancel.flag()).await?,
+    let verification = s.verification();
+    let answer = match (&b.ofd, &b.signature) {
+        (Some(ofd), None) => verification.ofd(b64("ofd", ofd)?, cancel.flag()).await?,
         (None, Some(sig)) => {
             let digest = match (&b.data, &b.data_sm3) {
                 (Some(d), None) => eseal_gm::Sm3Digest::of(&b64("data", d)?),
@@ -156,7 +157,9 @@ pub(crate) async fn verify(
                     .into());
                 }
             };
-            crate::verifying::detached(&s, &b64("signature", sig)?, digest).await?
+            verification
+                .detached(&b64("signature", sig)?, digest)
+                .await?
         }
         _ => {
             return Err(Failure::invalid(
@@ -168,23 +171,5 @@ pub(crate) async fn verify(
         }
     };
     drop(cancel);
-    let overall = if results.is_empty() {
-        eseal_ses::Indication::Indeterminate
-    } else if results
-        .iter()
-        .any(|r| r.indication == eseal_ses::Indication::Failed)
-    {
-        eseal_ses::Indication::Failed
-    } else if results
-        .iter()
-        .all(|r| r.indication == eseal_ses::Indication::Passed)
-    {
-        eseal_ses::Indication::Passed
-    } else {
-        eseal_ses::Indication::Indeterminate
-    };
-    Ok(Json(views::VerifyAnswer {
-        indication: overall,
-        signatures: results,
-    }))
+    Ok(Json(answer))
 }

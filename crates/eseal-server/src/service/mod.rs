@@ -80,6 +80,7 @@ mod registry;
 mod seals;
 mod signing;
 mod trust;
+mod verify;
 
 pub use crate::signing::{Credential, SignInput, Signed};
 pub use accounts::{Accounts, NewUser};
@@ -89,6 +90,7 @@ pub use registry::{KeyChoice, MakeSeal, NewApplication, Registry};
 pub use seals::{Renewal, Revocation, SealPage, SealQuery};
 pub use signing::{Prepared, Scope, Session, Signing};
 pub use trust::TrustList;
+pub use verify::{MAX_PAGES_DRAWN, Verification, overall};
 
 /// Who may do what: the role list of each operation, written once. The services check it;
 /// the JSON API's endpoint table names the same constants (so the router refuses early and

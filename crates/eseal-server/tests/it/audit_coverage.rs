@@ -267,6 +267,12 @@ async fn every_kind_of_write(
     .await
     .unwrap();
 
+    // A call the maker's role does not allow: refused, and the refusal audited.
+    let (s, _) = svc
+        .call("GET", "/api/v1/audit/log", Some(&maker), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
     (Staff { maker, admin }, seal)
 }
 
@@ -297,6 +303,7 @@ async fn the_log_says_who_did_what(svc: &Service) -> std::collections::BTreeSet<
             "auth.lockout",
             "audit.export",
             "sessions.update",
+            "access.refused",
         ])
         .await;
     let log = store.audit_log(0, 1_000_000).await.unwrap();

@@ -1,0 +1,155 @@
+//! The page frame: the top bar (the platform's name, the public pages, the language switch,
+//! the user), the side menu of what the user's roles may use, and the content.
+
+use super::{Ctx, Lang, urlencode};
+use crate::auth::Role;
+use maud::{DOCTYPE, Markup, html};
+
+/// A menu entry: where, its name, who sees it (`None`: everyone, logged in or not).
+pub struct Entry {
+    /// The page.
+    pub path: &'static str,
+    /// 中文名.
+    pub zh: &'static str,
+    /// English name.
+    pub en: &'static str,
+    /// The roles that see it; `None` for public pages.
+    pub roles: Option<&'static [Role]>,
+}
+
+/// The menu: a page is listed only to those who may use it (the service refuses the rest
+/// anyway, and audits a forged request).
+pub const MENU: &[Entry] = &[
+    Entry {
+        path: "/",
+        zh: "我的待办",
+        en: "My tasks",
+        roles: Some(&Role::ALL),
+    },
+    Entry {
+        path: "/verify",
+        zh: "验证签章文件",
+        en: "Verify a signed file",
+        roles: None,
+    },
+    Entry {
+        path: "/status",
+        zh: "印章状态查询",
+        en: "Seal status",
+        roles: None,
+    },
+];
+
+/// Whether `ctx`'s user sees `e`.
+pub fn visible(ctx: &Ctx, e: &Entry) -> bool {
+    match (e.roles, &ctx.caller) {
+        (None, _) => true,
+        (Some(roles), Some(c)) => c.roles.iter().any(|r| roles.contains(r)),
+        (Some(_), None) => false,
+    }
+}
+
+fn here(ctx: &Ctx, path: &str) -> bool {
+    let p = ctx.path.split('?').next().unwrap_or("/");
+    p == path
+}
+
+/// A whole page.
+pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+    let l = ctx.lang;
+    let other = match l {
+        Lang::Zh => ("en", "English"),
+        Lang::En => ("zh", "中文"),
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(l.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (l.t("电子印章平台", "Electronic Seal Platform")) }
+                link rel="stylesheet" href="/assets/console.css";
+            }
+            body {
+                header.bar {
+                    a.brand href="/" { span.mark { "印" } (l.t("电子印章平台", "Electronic Seal Platform")) }
+                    nav.top {
+                        @for e in MENU.iter().filter(|e| e.roles.is_none()) {
+                            a class=[here(ctx, e.path).then_some("here")] href=(e.path) { (l.t(e.zh, e.en)) }
+                        }
+                    }
+                    div.who {
+                        a href={ "/lang/" (other.0) "?back=" (urlencode(&ctx.path)) } { (other.1) }
+                        @if let Some(c) = &ctx.caller {
+                            span { (c.user) "（" (roles(l, &c.roles)) "）" }
+                            form method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(ctx.csrf);
+                                button.link type="submit" { (l.t("退出", "Log out")) }
+                            }
+                        } @else {
+                            a href="/login" { (l.t("登录", "Log in")) }
+                        }
+                    }
+                }
+                @if ctx.caller.is_some() {
+                    div.layout {
+                        nav.side {
+                            h3 { (l.t("功能", "Menu")) }
+                            @for e in MENU.iter().filter(|e| visible(ctx, e)) {
+                                a class=[here(ctx, e.path).then_some("here")] href=(e.path) { (l.t(e.zh, e.en)) }
+                            }
+                        }
+                        main { h1 { (title) } (body) }
+                    }
+                } @else {
+                    main { h1 { (title) } (body) }
+                }
+                footer { (l.t("本平台依《威海市电子印章管理暂行办法》提供服务", "Provided under the Weihai electronic seal measures")) }
+            }
+        }
+    }
+}
+
+/// A bare page (login): no menus.
+pub fn narrow(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+    let l = ctx.lang;
+    let other = match l {
+        Lang::Zh => ("en", "English"),
+        Lang::En => ("zh", "中文"),
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(l.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · " (l.t("电子印章平台", "Electronic Seal Platform")) }
+                link rel="stylesheet" href="/assets/console.css";
+            }
+            body {
+                header.bar {
+                    a.brand href="/" { span.mark { "印" } (l.t("电子印章平台", "Electronic Seal Platform")) }
+                    nav.top {
+                        @for e in MENU.iter().filter(|e| e.roles.is_none()) {
+                            a href=(e.path) { (l.t(e.zh, e.en)) }
+                        }
+                    }
+                    div.who { a href={ "/lang/" (other.0) "?back=" (urlencode(&ctx.path)) } { (other.1) } }
+                }
+                main.narrow { div.card { h1 { (title) } (body) } }
+            }
+        }
+    }
+}
+
+/// The roles as a person reads them.
+pub fn roles(l: Lang, roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| match l {
+            Lang::Zh => r.zh(),
+            Lang::En => r.name(),
+        })
+        .collect::<Vec<_>>()
+        .join(l.t("、", ", "))
+}

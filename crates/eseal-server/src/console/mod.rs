@@ -1,0 +1,359 @@
+//! The web console (issue 19): server-rendered pages (maud) on the service layer — the same
+//! operations, role checks and limits as the JSON API, called directly, never over HTTP.
+//! Forms work without JavaScript; the stylesheet is ours and embedded in the binary.
+//!
+//! Security of every page (one place, [`guard`]): a strict Content-Security-Policy (no inline
+//! script or style, nothing from elsewhere), `frame-ancestors 'none'` and X-Frame-Options,
+//! nosniff, no referrer, and `Cache-Control: no-store` (pages carry personal data). The
+//! session is a cookie (HttpOnly, SameSite=Strict, Secure behind TLS) holding the same
+//! session secret an API login gets, checked by the same [`crate::auth::authenticate`] (idle
+//! timeout, lifetime). Every state-changing form carries a CSRF token — bound to the session
+//! (SM3 of its secret) or, before login, to a random cookie — and a POST without the right
+//! one, or from another site, is refused and audited.
+
+mod layout;
+mod pages;
+mod verify;
+
+use crate::auth::Caller;
+use crate::failure::Failure;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::Markup;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "eseal_session";
+/// The CSRF cookie of a visitor who has not logged in.
+pub const CSRF_COOKIE: &str = "eseal_csrf";
+/// The language cookie.
+pub const LANG_COOKIE: &str = "eseal_lang";
+/// The Content-Security-Policy of every console page.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// 简体中文 (the default).
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Pick the text for this language.
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// What every page knows about its request: the language, who is logged in, the CSRF token
+/// its forms carry.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The language.
+    pub lang: Lang,
+    /// The logged-in user.
+    pub caller: Option<Caller>,
+    /// The session secret (to log out).
+    pub secret: Option<String>,
+    /// The CSRF token of this visitor's forms.
+    pub csrf: String,
+    /// The request's path (for the menu and the language switch).
+    pub path: String,
+    /// Whether the request came over TLS (the cookie's Secure flag).
+    pub tls: bool,
+    /// The client's address (rate limits, login audit).
+    pub client: std::net::IpAddr,
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 256)
+}
+
+/// The CSRF token bound to a session secret.
+fn session_csrf(secret: &str) -> String {
+    let d = eseal_gm::Sm3Digest::of(format!("eseal console csrf\0{secret}").as_bytes()).to_hex();
+    d.get(..32).unwrap_or(&d).to_owned()
+}
+
+/// A Set-Cookie value: HttpOnly, SameSite=Strict, Path=/, Secure behind TLS.
+pub fn set_cookie(name: &str, value: &str, tls: bool, max_age: Option<i64>) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if tls {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).unwrap_or(HeaderValue::from_static("x=; Path=/"))
+}
+
+impl Ctx {
+    /// Refuses a state-changing request whose form token is not this visitor's: a 403 page,
+    /// and an audit entry naming the path.
+    pub async fn require_csrf(&self, s: &AppState, given: &str) -> Result<(), Response> {
+        let ok = !given.is_empty() && constant_eq(given.as_bytes(), self.csrf.as_bytes());
+        if ok {
+            return Ok(());
+        }
+        audit_refusal(s, self, "csrf").await;
+        Err(self.refusal(
+            StatusCode::FORBIDDEN,
+            self.lang.t(
+                "表单已过期或来源不明，已拒绝。请刷新页面后重试。",
+                "The form has expired or did not come from this site; refused. Reload the page and try again.",
+            ),
+        ))
+    }
+
+    /// A page saying the request was refused.
+    pub fn refusal(&self, status: StatusCode, why: &str) -> Response {
+        let body = layout::page(
+            self,
+            self.lang.t("已拒绝", "Refused"),
+            maud::html! {
+                div.notice.error { (why) }
+                p { a href="/" { (self.lang.t("返回首页", "Back to the start page")) } }
+            },
+        );
+        (status, body).into_response()
+    }
+
+    /// A service failure as a page, in the page's language.
+    pub fn failure(&self, f: &Failure) -> Response {
+        let status = match f.kind {
+            crate::failure::Kind::Invalid | crate::failure::Kind::Unprocessable => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            crate::failure::Kind::NotFound => StatusCode::NOT_FOUND,
+            crate::failure::Kind::Forbidden => StatusCode::FORBIDDEN,
+            crate::failure::Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            crate::failure::Kind::Conflict => StatusCode::CONFLICT,
+            crate::failure::Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let why = match self.lang {
+            Lang::Zh => f.detail.zh.clone(),
+            Lang::En => f.detail.en.clone(),
+        };
+        self.refusal(status, &why)
+    }
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Percent-encodes a path for a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A local path to go back to after login (never another site).
+pub fn local_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// Writes an audit entry for a refused console request.
+async fn audit_refusal(s: &AppState, ctx: &Ctx, why: &str) {
+    crate::access::audit_refusal(
+        s,
+        ctx.caller.as_ref(),
+        &format!("console {}", ctx.path.split('?').next().unwrap_or("/")),
+        why,
+        &ctx.client.to_string(),
+    )
+    .await;
+}
+
+/// Builds the request's [`Ctx`], refuses cross-site POSTs, and puts the security headers
+/// on every answer.
+async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers().clone();
+    let lang = match cookie(&headers, LANG_COOKIE).as_deref() {
+        Some("en") => Lang::En,
+        Some("zh") => Lang::Zh,
+        _ => {
+            if headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("en"))
+            {
+                Lang::En
+            } else {
+                Lang::Zh
+            }
+        }
+    };
+    let tls = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+    let client = s.limiters().client(&req);
+    let secret = cookie(&headers, SESSION_COOKIE);
+    let mut caller = None;
+    let mut clear_session = false;
+    if let Some(sec) = &secret {
+        match crate::auth::authenticate(s.store(), sec, s.now()).await {
+            Ok(c) => caller = Some(c),
+            Err(_) => clear_session = true,
+        }
+    }
+    let (csrf, new_csrf) = match (&caller, &secret) {
+        (Some(_), Some(sec)) => (session_csrf(sec), None),
+        _ => match cookie(&headers, CSRF_COOKIE).filter(|c| c.len() == 32) {
+            Some(c) => (c, None),
+            None => {
+                let mut b = [0u8; 16];
+                let fresh = if s.random().fill(&mut b).is_ok() {
+                    hex::encode(b)
+                } else {
+                    String::new()
+                };
+                (fresh.clone(), Some(fresh))
+            }
+        },
+    };
+    let ctx = Ctx {
+        lang,
+        caller: caller.clone(),
+        secret: caller.as_ref().and(secret.clone()),
+        csrf,
+        path: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+        tls,
+        client,
+    };
+    // A POST from another site is refused before any handler runs (the token is checked
+    // again by each form's handler).
+    let cross_site = req.method() == Method::POST
+        && headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site");
+    let mut resp = if cross_site {
+        audit_refusal(&s, &ctx, "cross-site").await;
+        ctx.refusal(
+            StatusCode::FORBIDDEN,
+            lang.t(
+                "来自其他网站的提交，已拒绝。",
+                "A submission from another site; refused.",
+            ),
+        )
+    } else {
+        let actor = caller
+            .as_ref()
+            .map_or_else(|| "anonymous".to_owned(), Caller::actor);
+        req.extensions_mut().insert(ctx);
+        eseal_store::audit::ACTOR.scope(actor, next.run(req)).await
+    };
+    let h = resp.headers_mut();
+    h.insert("content-security-policy", HeaderValue::from_static(CSP));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Some(c) = new_csrf {
+        h.append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &c, tls, None));
+    }
+    if clear_session {
+        h.append(
+            header::SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", tls, Some(0)),
+        );
+    }
+    resp
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("assets/console.css"),
+    )
+        .into_response()
+}
+
+/// Where `/lang/{zh|en}` goes back to.
+#[derive(Debug, serde::Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+async fn switch_lang(
+    axum::extract::Path(code): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Back>,
+    axum::Extension(ctx): axum::Extension<Ctx>,
+) -> Response {
+    let code = if code == "en" { "en" } else { "zh" };
+    let mut r = Redirect::to(&local_next(q.back.as_deref())).into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, code, ctx.tls, Some(365 * 24 * 3600)),
+    );
+    r
+}
+
+/// An HTML answer.
+pub fn html(m: Markup) -> Response {
+    m.into_response()
+}
+
+/// The console's routes.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/status", get(pages::status))
+        .route("/verify", get(verify::form).post(verify::check))
+        .route("/verify/report/{file}", get(verify::download))
+        .route("/lang/{code}", get(switch_lang))
+        .route("/assets/console.css", get(css))
+        .layer(axum::extract::DefaultBodyLimit::max(verify::UPLOAD_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), guard))
+        .with_state(state)
+}

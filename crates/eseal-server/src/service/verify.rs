@@ -1,0 +1,130 @@
+//! Online verification as a service (R-VERIFY-1): an OFD or a detached signature checked with
+//! the platform's trust and the registry's knowledge, the overall verdict, and the stamped
+//! pages drawn for people to see. Public: the work per request is bounded (bytes read, pages
+//! drawn, the renderer's own limits) and stops when the caller goes.
+
+use crate::failure::{Failure, Result};
+use crate::state::AppState;
+use crate::views;
+use eseal_ses::Indication;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+/// Online verification. Made by [`AppState::verification`].
+#[derive(Clone, Copy)]
+pub struct Verification<'a> {
+    pub(super) s: &'a AppState,
+}
+
+impl std::fmt::Debug for Verification<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Verification")
+    }
+}
+
+impl AppState {
+    /// Online verification acting on this state.
+    pub fn verification(&self) -> Verification<'_> {
+        Verification { s: self }
+    }
+}
+
+/// Most stamped pages drawn for one verification.
+pub const MAX_PAGES_DRAWN: usize = 5;
+
+/// The overall verdict: PASSED only when there are signatures and all passed; FAILED when
+/// any failed.
+pub fn overall(results: &[crate::verifying::Verified]) -> Indication {
+    if results.is_empty() {
+        Indication::Indeterminate
+    } else if results.iter().any(|r| r.indication == Indication::Failed) {
+        Indication::Failed
+    } else if results.iter().all(|r| r.indication == Indication::Passed) {
+        Indication::Passed
+    } else {
+        Indication::Indeterminate
+    }
+}
+
+impl Verification<'_> {
+    /// Every signature of an OFD.
+    pub async fn ofd(
+        &self,
+        document: Vec<u8>,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<views::VerifyAnswer> {
+        let signatures = crate::verifying::ofd(self.s, document, cancel).await?;
+        Ok(views::VerifyAnswer {
+            indication: overall(&signatures),
+            signatures,
+        })
+    }
+
+    /// A detached signature over data with this digest.
+    pub async fn detached(
+        &self,
+        signature: &[u8],
+        digest: eseal_gm::Sm3Digest,
+    ) -> Result<views::VerifyAnswer> {
+        let signatures = crate::verifying::detached(self.s, signature, digest).await?;
+        Ok(views::VerifyAnswer {
+            indication: overall(&signatures),
+            signatures,
+        })
+    }
+
+    /// The pages of `document` that carry stamps (at most [`MAX_PAGES_DRAWN`]), as PNG at
+    /// `dpi`, each stamp framed in its signature's verdict; and what could not be drawn.
+    pub async fn stamped_pages(
+        &self,
+        document: Vec<u8>,
+        answer: &views::VerifyAnswer,
+        dpi: f32,
+    ) -> Result<(Vec<(usize, Vec<u8>)>, Vec<eseal_render::Warning>)> {
+        use eseal_render::Verdict;
+        let verdicts = answer
+            .signatures
+            .iter()
+            .map(|v| {
+                let verdict = match v.indication {
+                    Indication::Passed => Verdict::Passed,
+                    Indication::Failed => Verdict::Failed,
+                    Indication::Indeterminate => Verdict::Indeterminate,
+                };
+                (v.id.clone(), verdict)
+            })
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let bad = |e: &dyn std::fmt::Display, zh: String| {
+                Failure::invalid(
+                    "ofd",
+                    format!("页面无法绘制：{zh}"),
+                    format!("the pages cannot be drawn: {e}"),
+                )
+            };
+            let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(document))
+                .map_err(|e| bad(&e, e.zh()))?;
+            pkg.set_budget(eseal_doc::Budget {
+                max_bytes: Some(crate::verifying::MAX_BYTES_READ),
+                cancel: None,
+            });
+            let mut doc = eseal_render::Document::open(&mut pkg).map_err(|e| bad(&e, e.zh()))?;
+            let opts = eseal_render::RenderOptions {
+                verdicts,
+                ..Default::default()
+            };
+            let mut pages = Vec::new();
+            let mut warnings = doc.warnings();
+            for n in doc.pages_with_stamps().into_iter().take(MAX_PAGES_DRAWN) {
+                let page = doc
+                    .render_page(&mut pkg, crate::fonts::book(), n, &opts)
+                    .map_err(|e| bad(&e, e.zh()))?;
+                warnings.extend(page.warnings.iter().cloned());
+                pages.push((n, page.to_png(dpi).map_err(|e| bad(&e, e.zh()))?));
+            }
+            Ok((pages, warnings))
+        })
+        .await
+        .map_err(|e| Failure::internal(format!("drawing pages: {e}")))?
+    }
+}

@@ -1,0 +1,308 @@
+//! The web console in a real browser: headless Chromium driven through chromedriver
+//! (Debian's `chromium` and `chromium-driver`, which `.ci/run` installs). Without them the
+//! test says so and skips; under `CI` it fails. Every page visited is kept as a screenshot
+//! under `target/console-screenshots/`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+use crate::common::{Backend, Service, start};
+use eseal_server::console::CSP;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use time::macros::datetime;
+
+const T0: time::OffsetDateTime = datetime!(2026-07-01 02:00 UTC);
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    shots: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new(cmd)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A headless Chromium in Chinese, or `None` (a printed skip; a failure under CI).
+async fn browser() -> Option<Browser> {
+    if !(have("chromedriver") && have("chromium")) {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "chromium and chromedriver are required under CI (apt-get install chromium chromium-driver)"
+            );
+        }
+        eprintln!(
+            "SKIPPED: chromium or chromedriver not found (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--window-size=1280,1000", "--lang=zh-CN"],
+            "prefs": {"intl.accept_languages": "zh-CN,zh"}
+        }
+    }))
+    .unwrap();
+    let mut last = None;
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => {
+                let shots = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("../../target/console-screenshots");
+                std::fs::create_dir_all(&shots).unwrap();
+                return Some(Browser {
+                    client,
+                    driver,
+                    shots,
+                });
+            }
+            Err(e) => {
+                last = Some(e.to_string());
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("chromedriver did not answer: {last:?}");
+}
+
+impl Browser {
+    async fn shot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn text(&self) -> String {
+        self.client
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+/// An OFD signed on the platform with the holder's personal seal.
+async fn signed_ofd(svc: &Service) -> (String, Vec<u8>) {
+    use base64ct::{Base64, Encoding};
+    let fixture = eseal_server::fixture::personal_seal(&svc.run)
+        .await
+        .unwrap();
+    let ofd = eseal_testkit::ofd::ofd_of(1024);
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{}/sign/ofd", fixture.seal),
+            Some(&fixture.holder_token),
+            Some(json!({"pin": eseal_server::fixture::PIN, "ofd": Base64::encode_string(&ofd), "placement": {"page": {"page": 1, "x": 120, "y": 200}}, "document_name": "合同.ofd", "purpose": "验证页面测试"})),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let signed = Base64::decode_vec(v["ofd"].as_str().unwrap()).unwrap();
+    (fixture.seal, signed)
+}
+
+/// A stranger verifies a platform-signed OFD on the public page (有效, the stamped page
+/// drawn), downloads the report, looks up the seal's status; an administrator logs in with
+/// password and TOTP and out again. Every page carries the CSP; a POST without the form's
+/// token, or from another site, is refused and audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_pages_and_login_work_in_a_browser() {
+    let Some(b) = browser().await else { return };
+    let svc = start(&Backend::Sqlite, T0).await;
+    let (seal, signed) = signed_ofd(&svc).await;
+    let file = svc.dir.path().join("合同-已签章.ofd");
+    std::fs::write(&file, &signed).unwrap();
+    let c = &b.client;
+
+    // The start page, anonymous: what anyone can do.
+    c.goto(&svc.url("/")).await.unwrap();
+    assert!(
+        b.text().await.contains("验证签章文件"),
+        "{}",
+        b.text().await
+    );
+    b.shot("01-start").await;
+
+    // Verify: upload the signed OFD.
+    c.goto(&svc.url("/verify")).await.unwrap();
+    b.shot("02-verify-form").await;
+    let input = c.find(Locator::Css("input[name=ofd]")).await.unwrap();
+    input.send_keys(&file.to_string_lossy()).await.unwrap();
+    input
+        .find(Locator::XPath("ancestor::form//button[@type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("verdict")).await.unwrap();
+    let report = b.text().await;
+    assert!(report.contains("结论：有效 (PASSED)"), "{report}");
+    assert!(
+        report.contains("盖章页面") && report.contains("不是签章文件本身"),
+        "{report}"
+    );
+    let img = c
+        .find(Locator::Css("figure.page img"))
+        .await
+        .unwrap()
+        .attr("src")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(img.starts_with("data:image/png;base64,"));
+    b.shot("03-verify-report").await;
+    // The JSON download is the same verdict.
+    let href = c
+        .find(Locator::LinkText("下载报告（JSON）"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let json: serde_json::Value = svc
+        .http
+        .get(svc.url(&href))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["indication"], "PASSED", "{json}");
+
+    // The seal's status.
+    c.goto(&svc.url(&format!("/status?id={seal}")))
+        .await
+        .unwrap();
+    let text = b.text().await;
+    assert!(text.contains("有效") && text.contains(&seal), "{text}");
+    b.shot("04-status").await;
+
+    // Log in with password and TOTP.
+    let admin = svc.run.first_admin.clone().unwrap();
+    c.goto(&svc.url("/login")).await.unwrap();
+    b.shot("05-login").await;
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(&admin.username)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&admin.password)
+        .await
+        .unwrap();
+    svc.clock.advance(time::Duration::seconds(31)); // a TOTP step the fixture's login did not use
+    let code = svc.totp(&admin.username).await;
+    let totp = c.find(Locator::Id("totp")).await.unwrap();
+    totp.send_keys(&code).await.unwrap();
+    totp.find(Locator::XPath("ancestor::form//button[@type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("nav.side"))
+        .await
+        .unwrap();
+    let home = b.text().await;
+    assert!(
+        home.contains("我的待办") && home.contains("系统管理员"),
+        "{home}"
+    );
+    b.shot("06-home-admin").await;
+    // Log out.
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("username")).await.unwrap();
+    assert!(!b.text().await.contains("退出"));
+
+    // Every page carries the security headers.
+    for path in ["/", "/verify", "/login", &format!("/status?id={seal}")] {
+        let r = svc.http.get(svc.url(path)).send().await.unwrap();
+        let h = r.headers();
+        assert_eq!(h["content-security-policy"], CSP, "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["cache-control"], "no-store", "{path}");
+        // Nothing the CSP would block: no inline style or script.
+        let page = r.text().await.unwrap();
+        assert!(
+            !page.contains(" style=") && !page.contains("<script>") && !page.contains(" on"),
+            "{path}: {page}"
+        );
+    }
+    // A POST without the form's token, and one from another site, are refused and audited.
+    let r = svc
+        .http
+        .post(svc.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("username=admin&password=x&totp=000000&csrf=forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("已拒绝"));
+    let r = svc
+        .http
+        .post(svc.url("/logout"))
+        .header("sec-fetch-site", "cross-site")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("csrf=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let log = svc.run.state.store().audit_log(0, 1_000_000).await.unwrap();
+    let refused: Vec<_> = log.iter().filter(|e| e.event == "access.refused").collect();
+    assert!(
+        refused
+            .iter()
+            .any(|e| e.object == "console /login" && e.outcome.starts_with("refused:csrf"))
+            && refused
+                .iter()
+                .any(|e| e.outcome.starts_with("refused:cross-site")),
+        "{refused:?}"
+    );
+}
