@@ -361,6 +361,35 @@ impl<R: Read + Seek> Drawer<'_, R> {
         }
     }
 
+    /// An object's fill and stroke: whether it fills (by default `fill.0`) and in which
+    /// colour (by default `fill.1`), whether it strokes (by default `stroke`, in black).
+    fn paints(
+        &mut self,
+        obj: &Node,
+        chain: &[Node],
+        alpha: u8,
+        fill: (bool, Option<Rgba>),
+        stroke: bool,
+    ) -> (Option<Rgba>, Option<Stroke>) {
+        let fill = if flag(obj, "Fill", fill.0) {
+            self.color_of(obj, chain, "FillColor")
+                .or(fill.1)
+                .map(|c| c.with_alpha(alpha))
+        } else {
+            None
+        };
+        let stroke = if flag(obj, "Stroke", stroke) {
+            let c = self
+                .color_of(obj, chain, "StrokeColor")
+                .unwrap_or(Rgba::BLACK)
+                .with_alpha(alpha);
+            Some(self.stroke_of(obj, chain, c))
+        } else {
+            None
+        };
+        (fill, stroke)
+    }
+
     fn alpha(obj: &Node) -> u8 {
         number(obj, "Alpha").map_or(255, |a| a.clamp(0.0, 255.0).round() as u8)
     }
@@ -395,22 +424,9 @@ impl<R: Read + Seek> Drawer<'_, R> {
         }
         let Some(path) = parsed.path else { return };
         let alpha = Self::alpha(obj);
-        let fill = if flag(obj, "Fill", false) {
-            // The fill colour is transparent unless given (GB/T 33190 Table 34).
-            self.color_of(obj, &chain, "FillColor")
-                .map(|c| c.with_alpha(alpha))
-        } else {
-            None
-        };
-        let stroke = if flag(obj, "Stroke", true) {
-            let c = self
-                .color_of(obj, &chain, "StrokeColor")
-                .unwrap_or(Rgba::BLACK)
-                .with_alpha(alpha);
-            Some(self.stroke_of(obj, &chain, c))
-        } else {
-            None
-        };
+        // A path strokes by default; its fill colour is transparent unless given (GB/T
+        // 33190 Table 34).
+        let (fill, stroke) = self.paints(obj, &chain, alpha, (false, None), true);
         if fill.is_none() && stroke.is_none() {
             return;
         }
@@ -533,24 +549,8 @@ impl<R: Read + Seek> Drawer<'_, R> {
             }
         };
         let alpha = Self::alpha(obj);
-        let fill = if flag(obj, "Fill", true) {
-            Some(
-                self.color_of(obj, &chain, "FillColor")
-                    .unwrap_or(Rgba::BLACK)
-                    .with_alpha(alpha),
-            )
-        } else {
-            None
-        };
-        let stroke = if flag(obj, "Stroke", false) {
-            let c = self
-                .color_of(obj, &chain, "StrokeColor")
-                .unwrap_or(Rgba::BLACK)
-                .with_alpha(alpha);
-            Some(self.stroke_of(obj, &chain, c))
-        } else {
-            None
-        };
+        // Text fills in black by default and is not stroked.
+        let (fill, stroke) = self.paints(obj, &chain, alpha, (true, Some(Rgba::BLACK)), false);
         let hscale = number(obj, "HScale")
             .filter(|h| *h > 0.0 && *h < 100.0)
             .unwrap_or(1.0);

@@ -54,43 +54,61 @@ fn here(ctx: &Ctx, path: &str) -> bool {
     p == path
 }
 
-/// A whole page.
-pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+fn head(ctx: &Ctx, title: &str) -> Markup {
+    let l = ctx.lang;
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " · " (l.t("电子印章平台", "Electronic Seal Platform")) }
+            link rel="stylesheet" href="/assets/console.css";
+        }
+    }
+}
+
+/// The top bar: the platform, the public pages, the language switch and (`user`) who is
+/// logged in with the logout button.
+fn bar(ctx: &Ctx, user: bool) -> Markup {
     let l = ctx.lang;
     let other = match l {
         Lang::Zh => ("en", "English"),
         Lang::En => ("zh", "中文"),
     };
     html! {
-        (DOCTYPE)
-        html lang=(l.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (l.t("电子印章平台", "Electronic Seal Platform")) }
-                link rel="stylesheet" href="/assets/console.css";
+        header.bar {
+            a.brand href="/" { span.mark { "印" } (l.t("电子印章平台", "Electronic Seal Platform")) }
+            nav.top {
+                @for e in MENU.iter().filter(|e| e.roles.is_none()) {
+                    a class=[here(ctx, e.path).then_some("here")] href=(e.path) { (l.t(e.zh, e.en)) }
+                }
             }
-            body {
-                header.bar {
-                    a.brand href="/" { span.mark { "印" } (l.t("电子印章平台", "Electronic Seal Platform")) }
-                    nav.top {
-                        @for e in MENU.iter().filter(|e| e.roles.is_none()) {
-                            a class=[here(ctx, e.path).then_some("here")] href=(e.path) { (l.t(e.zh, e.en)) }
+            div.who {
+                a href={ "/lang/" (other.0) "?back=" (urlencode(&ctx.path)) } { (other.1) }
+                @if user {
+                    @if let Some(c) = &ctx.caller {
+                        span { (c.user) "（" (roles(l, &c.roles)) "）" }
+                        form method="post" action="/logout" {
+                            input type="hidden" name="csrf" value=(ctx.csrf);
+                            button.link type="submit" { (l.t("退出", "Log out")) }
                         }
-                    }
-                    div.who {
-                        a href={ "/lang/" (other.0) "?back=" (urlencode(&ctx.path)) } { (other.1) }
-                        @if let Some(c) = &ctx.caller {
-                            span { (c.user) "（" (roles(l, &c.roles)) "）" }
-                            form method="post" action="/logout" {
-                                input type="hidden" name="csrf" value=(ctx.csrf);
-                                button.link type="submit" { (l.t("退出", "Log out")) }
-                            }
-                        } @else {
-                            a href="/login" { (l.t("登录", "Log in")) }
-                        }
+                    } @else {
+                        a href="/login" { (l.t("登录", "Log in")) }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// A whole page.
+pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+    let l = ctx.lang;
+    html! {
+        (DOCTYPE)
+        html lang=(l.code()) {
+            (head(ctx, title))
+            body {
+                (bar(ctx, true))
                 @if ctx.caller.is_some() {
                     div.layout {
                         nav.side {
@@ -112,30 +130,12 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
 
 /// A bare page (login): no menus.
 pub fn narrow(ctx: &Ctx, title: &str, body: Markup) -> Markup {
-    let l = ctx.lang;
-    let other = match l {
-        Lang::Zh => ("en", "English"),
-        Lang::En => ("zh", "中文"),
-    };
     html! {
         (DOCTYPE)
-        html lang=(l.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · " (l.t("电子印章平台", "Electronic Seal Platform")) }
-                link rel="stylesheet" href="/assets/console.css";
-            }
+        html lang=(ctx.lang.code()) {
+            (head(ctx, title))
             body {
-                header.bar {
-                    a.brand href="/" { span.mark { "印" } (l.t("电子印章平台", "Electronic Seal Platform")) }
-                    nav.top {
-                        @for e in MENU.iter().filter(|e| e.roles.is_none()) {
-                            a href=(e.path) { (l.t(e.zh, e.en)) }
-                        }
-                    }
-                    div.who { a href={ "/lang/" (other.0) "?back=" (urlencode(&ctx.path)) } { (other.1) } }
-                }
+                (bar(ctx, false))
                 main.narrow { div.card { h1 { (title) } (body) } }
             }
         }
