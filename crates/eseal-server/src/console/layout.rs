@@ -27,6 +27,18 @@ pub const MENU: &[Entry] = &[
         roles: Some(&Role::ALL),
     },
     Entry {
+        path: "/applications",
+        zh: "印章申请",
+        en: "Applications",
+        roles: Some(crate::service::roles::READ_APPLICATIONS),
+    },
+    Entry {
+        path: "/filings",
+        zh: "备案",
+        en: "Filings",
+        roles: Some(crate::service::roles::READ_FILINGS),
+    },
+    Entry {
         path: "/verify",
         zh: "验证签章文件",
         en: "Verify a signed file",

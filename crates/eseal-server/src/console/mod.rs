@@ -13,6 +13,7 @@
 
 mod layout;
 mod pages;
+mod staff;
 mod verify;
 
 use crate::auth::Caller;
@@ -337,6 +338,28 @@ async fn switch_lang(
     r
 }
 
+/// A page that needs a login: to the login page, coming back here after.
+pub fn to_login(ctx: &Ctx) -> Response {
+    Redirect::to(&format!("/login?next={}", urlencode(&ctx.path))).into_response()
+}
+
+/// A page that does not exist.
+pub fn not_found(ctx: &Ctx) -> Response {
+    ctx.refusal(
+        StatusCode::NOT_FOUND,
+        ctx.lang.t("没有这个页面。", "No such page."),
+    )
+}
+
+/// A service's refusal as a page; a refusal of the user's role (a page or action their menu
+/// does not offer, asked for anyway) is audited.
+pub async fn refused(s: &AppState, ctx: &Ctx, e: &Failure) -> Response {
+    if e.kind == crate::failure::Kind::Forbidden {
+        audit_refusal(s, ctx, "role").await;
+    }
+    ctx.failure(e)
+}
+
 /// An HTML answer.
 pub fn html(m: Markup) -> Response {
     m.into_response()
@@ -351,6 +374,10 @@ pub fn router(state: AppState) -> Router {
         .route("/status", get(pages::status))
         .route("/verify", get(verify::form).post(verify::check))
         .route("/verify/report/{file}", get(verify::download))
+        .route("/applications", get(staff::applications))
+        .route("/applications/{id}", get(staff::application))
+        .route("/applications/{id}/{action}", post(staff::review))
+        .route("/filings", get(staff::filings))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/console.css", get(css))
         .layer(axum::extract::DefaultBodyLimit::max(verify::UPLOAD_LIMIT))

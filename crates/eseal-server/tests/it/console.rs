@@ -114,6 +114,53 @@ impl Browser {
     }
 }
 
+/// Logs `user` in through the login page (a fresh TOTP step).
+async fn log_in(b: &Browser, svc: &Service, user: &str, password: &str) {
+    let c = &b.client;
+    svc.clock.advance(time::Duration::seconds(31));
+    c.goto(&svc.url("/login")).await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    let code = svc.totp(user).await;
+    c.find(Locator::Id("totp"))
+        .await
+        .unwrap()
+        .send_keys(&code)
+        .await
+        .unwrap();
+    c.find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("nav.side"))
+        .await
+        .unwrap();
+}
+
+async fn log_out(b: &Browser) {
+    let c = &b.client;
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("username")).await.unwrap();
+}
+
 /// An OFD signed on the platform with the holder's personal seal.
 async fn signed_ofd(svc: &Service) -> (String, Vec<u8>) {
     use base64ct::{Base64, Encoding};
@@ -258,6 +305,158 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         .unwrap();
     c.wait().for_element(Locator::Id("username")).await.unwrap();
     assert!(!b.text().await.contains("退出"));
+
+    // The reviewer approves a submitted application from the queue.
+    svc.clock.advance(time::Duration::seconds(31));
+    let applicant = svc
+        .login("applicant", eseal_server::fixture::PASSWORD)
+        .await;
+    let (_, app) = svc
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&applicant),
+            Some(json!({"kind": "personal", "seal_name": eseal_server::fixture::HOLDER_NAME, "holder_id": eseal_server::fixture::HOLDER_ID})),
+        )
+        .await;
+    let app_id = app["id"].as_str().unwrap().to_owned();
+    let sm3 = svc.upload(&applicant, b"id card scan".to_vec()).await;
+    let (st, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{app_id}/materials"),
+            Some(&applicant),
+            Some(json!({"kind": "holder_id", "sm3": sm3})),
+        )
+        .await;
+    assert!(st.is_success(), "{v}");
+    let (st, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{app_id}/submit"),
+            Some(&applicant),
+            None,
+        )
+        .await;
+    assert!(st.is_success(), "{v}");
+    log_in(&b, &svc, "reviewer", eseal_server::fixture::PASSWORD).await;
+    let menu = c
+        .find(Locator::Css("nav.side"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        menu.contains("印章申请") && !menu.contains("备案"),
+        "a reviewer's menu: {menu}"
+    );
+    c.find(Locator::LinkText("印章申请"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("table.list"))
+        .await
+        .unwrap();
+    b.shot("07-review-queue").await;
+    c.find(Locator::LinkText(&app_id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("form[action$='/approve'] button"))
+        .await
+        .unwrap();
+    let page = b.text().await;
+    assert!(
+        page.contains("持有人身份证") && page.contains(eseal_server::fixture::HOLDER_ID),
+        "{page}"
+    );
+    b.shot("08-review-application").await;
+    c.find(Locator::Css("form[action$='/approve'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("dl.facts"))
+        .await
+        .unwrap();
+    let page = b.text().await;
+    assert!(page.contains("已通过，待制章"), "{page}");
+    b.shot("09-approved").await;
+    log_out(&b).await;
+
+    // The maker's filings page: the fixture seal's filing, delivered with its receipt.
+    svc.until("the fixture seal's filing delivered", || true)
+        .await;
+    log_in(&b, &svc, "maker", eseal_server::fixture::PASSWORD).await;
+    c.goto(&svc.url("/filings?state=delivered")).await.unwrap();
+    c.wait().for_element(Locator::Css("p.tabs")).await.unwrap();
+    let page = b.text().await;
+    assert!(page.contains(&seal) && page.contains("按时备案"), "{page}");
+    b.shot("10-filings").await;
+    log_out(&b).await;
+
+    // A holder forging the reviewer's action is refused (the menu does not offer it), and
+    // the refusal is audited under the holder's name.
+    svc.clock.advance(time::Duration::seconds(31));
+    let code = svc.totp("zhang").await;
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = plain
+        .post(svc.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", "eseal_csrf=0123456789abcdef0123456789abcdef")
+        .body(format!(
+            "csrf=0123456789abcdef0123456789abcdef&username=zhang&password={}&totp={code}&next=%2F",
+            eseal_server::fixture::PASSWORD
+        ))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("eseal_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let session = cookie.trim_start_matches("eseal_session=");
+    let csrf = {
+        let d =
+            eseal_gm::Sm3Digest::of(format!("eseal console csrf\0{session}").as_bytes()).to_hex();
+        d[..32].to_owned()
+    };
+    let r = svc
+        .http
+        .post(svc.url(&format!("/applications/{app_id}/reject")))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", &cookie)
+        .body(format!("csrf={csrf}&reason=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let log = svc.run.state.store().audit_log(0, 1_000_000).await.unwrap();
+    assert!(
+        log.iter().any(|e| e.event == "access.refused"
+            && e.actor == "zhang"
+            && e.object == format!("console /applications/{app_id}/reject")),
+        "the holder's forged review is audited"
+    );
 
     // Every page carries the security headers.
     for path in ["/", "/verify", "/login", &format!("/status?id={seal}")] {

@@ -1,0 +1,327 @@
+//! The agency's pages: the review queue with approve / reject (R-REV-1; a reviewer never
+//! their own), and the filings (备案) outbox with each filing's 24-hour deadline in colour
+//! (R-FILE-1). Each list and action goes through the same service operation, role check and
+//! ownership rule as the API.
+
+use super::layout;
+use super::verify::local_time;
+use super::{Ctx, Lang};
+use crate::auth::Role;
+use crate::state::AppState;
+use axum::Extension;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use eseal_core::{
+    Application, ApplicationState, DeadlineState, FilingEvent, FilingState, FilingTarget,
+};
+use maud::html;
+use serde::Deserialize;
+
+fn kind_label(l: Lang, wire: &str) -> String {
+    let (zh, en) = match wire.split('.').next().unwrap_or_default() {
+        "official" => ("单位印章", "official seal"),
+        "personal" => ("个人印章", "personal seal"),
+        "position" => ("职务印章", "position seal"),
+        _ => ("印章", "seal"),
+    };
+    format!("{}（{wire}）", l.t(zh, en))
+}
+
+fn state_label(l: Lang, s: &ApplicationState) -> &'static str {
+    match s {
+        ApplicationState::Draft => l.t("草稿", "draft"),
+        ApplicationState::Submitted { .. } => l.t("待审核", "submitted"),
+        ApplicationState::Rejected { .. } => l.t("已退回", "rejected"),
+        ApplicationState::Approved { .. } => l.t("已通过，待制章", "approved"),
+        ApplicationState::Made { .. } => l.t("已制章", "made"),
+    }
+}
+
+/// An ID number as this user may see it: in full for the reviewers and makers who must
+/// check it, else masked (first 6 and last 4 shown).
+fn shown_id(ctx: &Ctx, id: &str) -> String {
+    let full = ctx
+        .caller
+        .as_ref()
+        .is_some_and(|c| c.has(Role::Reviewer) || c.has(Role::Maker));
+    if full {
+        return id.to_owned();
+    }
+    let chars: Vec<char> = id.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i < 6 || i + 4 >= chars.len() {
+                *c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// `?state=`.
+#[derive(Debug, Deserialize)]
+pub struct StateQuery {
+    state: Option<String>,
+}
+
+/// Applications: the queue of one state (staff), or the applicant's own.
+pub async fn applications(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<StateQuery>,
+) -> Response {
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    let l = ctx.lang;
+    let state = q.state.as_deref().filter(|s| !s.is_empty());
+    let apps = match s.registry().applications(c, state).await {
+        Ok(a) => a,
+        Err(e) => return super::refused(&s, &ctx, &e).await,
+    };
+    let tabs = [
+        ("submitted", l.t("待审核", "Submitted")),
+        ("approved", l.t("待制章", "Approved")),
+        ("rejected", l.t("已退回", "Rejected")),
+        ("made", l.t("已制章", "Made")),
+    ];
+    let current = state.unwrap_or("submitted");
+    super::html(layout::page(
+        &ctx,
+        l.t("印章申请", "Applications"),
+        html! {
+            p.tabs {
+                @for (key, name) in tabs {
+                    a class=[(key == current).then_some("here")] href={ "/applications?state=" (key) } { (name) }
+                }
+            }
+            @if apps.is_empty() {
+                div.card.muted { (l.t("没有这一状态的申请。", "No application in this state.")) }
+            } @else {
+                table.list {
+                    tr { th { (l.t("申请编号", "Application")) } th { (l.t("印章种类", "Kind")) } th { (l.t("印章名称", "Name on the seal")) } th { (l.t("申请人", "Applicant")) } th { (l.t("状态", "State")) } }
+                    @for a in &apps {
+                        tr {
+                            td { a href={ "/applications/" (a.id) } { code { (a.id) } } }
+                            td { (kind_label(l, a.kind.wire_name())) }
+                            td { (a.seal_name) }
+                            td { (a.applicant) }
+                            td { (state_label(l, &a.state)) }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+fn detail(ctx: &Ctx, a: &Application, problem: Option<&str>) -> maud::Markup {
+    let l = ctx.lang;
+    let reviewer = ctx.caller.as_ref().is_some_and(|c| c.has(Role::Reviewer));
+    let submitted = matches!(a.state, ApplicationState::Submitted { .. });
+    html! {
+        @if let Some(p) = problem { div.notice.error role="alert" { (p) } }
+        div.card {
+            dl.facts {
+                dt { (l.t("申请编号", "Application")) } dd { code { (a.id) } }
+                dt { (l.t("状态", "State")) } dd { (state_label(l, &a.state)) }
+                @if let ApplicationState::Submitted { at } = &a.state {
+                    dt { (l.t("提交时间", "Submitted")) } dd { (local_time(&views_rfc(*at))) }
+                }
+                @if let ApplicationState::Rejected { reviewer, reason } = &a.state {
+                    dt { (l.t("退回原因", "Reason")) } dd { (reason) " — " (reviewer) }
+                }
+                dt { (l.t("印章种类", "Kind")) } dd { (kind_label(l, a.kind.wire_name())) }
+                dt { (l.t("印章名称", "Name on the seal")) } dd { (a.seal_name) }
+                @if let Some(o) = &a.organisation_code {
+                    dt { (l.t("统一社会信用代码", "USCC")) } dd { (o) " " (a.organisation_name.clone().unwrap_or_default()) }
+                }
+                @if let Some(h) = &a.holder_id {
+                    dt { (l.t("持有人身份证号", "Holder's ID")) } dd { (shown_id(ctx, h)) " " (a.holder_name.clone().unwrap_or_default()) }
+                }
+                dt { (l.t("申请人", "Applicant")) } dd { (a.applicant) }
+                dt { (l.t("申请材料", "Materials")) }
+                dd {
+                    @if a.materials.is_empty() { (l.t("无", "none")) }
+                    @for m in &a.materials {
+                        div { ({ let (zh, wire) = m.kind.names(); l.t(zh, wire).replace('_', " ") }) " " code.small { (m.sm3.get(..16).unwrap_or_default()) "…" } }
+                    }
+                }
+            }
+        }
+        @if reviewer && submitted {
+            div.card {
+                h2 { (l.t("审核", "Review")) }
+                p.muted.small { (l.t("请核对材料与申请信息一致。不能审核自己提交的申请。", "Check the materials against the application. You cannot review your own.")) }
+                form method="post" action={ "/applications/" (a.id) "/approve" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf);
+                    button type="submit" { (l.t("通过", "Approve")) }
+                }
+                form.stack method="post" action={ "/applications/" (a.id) "/reject" } {
+                    input type="hidden" name="csrf" value=(ctx.csrf);
+                    label for="reason" { (l.t("退回原因（申请人可见）", "Reason for rejection (the applicant sees it)")) }
+                    input #reason type="text" name="reason" required maxlength="500";
+                    button.secondary type="submit" { (l.t("退回", "Reject")) }
+                }
+            }
+        }
+    }
+}
+
+fn views_rfc(t: time::OffsetDateTime) -> String {
+    crate::views::rfc(t)
+}
+
+/// One application.
+pub async fn application(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    match s.registry().application(c, &id).await {
+        Ok(a) => super::html(layout::page(
+            &ctx,
+            ctx.lang.t("印章申请", "Application"),
+            detail(&ctx, &a, None),
+        )),
+        Err(e) => super::refused(&s, &ctx, &e).await,
+    }
+}
+
+/// The review forms.
+#[derive(Debug, Deserialize)]
+pub struct ReviewForm {
+    csrf: String,
+    reason: Option<String>,
+}
+
+/// Approve (`/approve`) or reject (`/reject`, with a reason).
+pub async fn review(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, action)): Path<(String, String)>,
+    Form(f): Form<ReviewForm>,
+) -> Response {
+    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
+        return r;
+    }
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    let result = match action.as_str() {
+        "approve" => s.registry().approve(c, &id).await,
+        "reject" => {
+            s.registry()
+                .reject(c, &id, f.reason.as_deref().unwrap_or_default())
+                .await
+        }
+        _ => return super::not_found(&ctx),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/applications/{}", super::urlencode(&id))).into_response(),
+        Err(e) => {
+            if e.kind == crate::failure::Kind::Forbidden {
+                return super::refused(&s, &ctx, &e).await;
+            }
+            let why = match ctx.lang {
+                Lang::Zh => e.detail.zh.clone(),
+                Lang::En => e.detail.en.clone(),
+            };
+            match s.registry().application(c, &id).await {
+                Ok(a) => (
+                    axum::http::StatusCode::CONFLICT,
+                    super::html(layout::page(
+                        &ctx,
+                        ctx.lang.t("印章申请", "Application"),
+                        detail(&ctx, &a, Some(&why)),
+                    )),
+                )
+                    .into_response(),
+                Err(e) => ctx.failure(&e),
+            }
+        }
+    }
+}
+
+fn event_label(l: Lang, e: FilingEvent) -> &'static str {
+    match e {
+        FilingEvent::Made => l.t("制章", "made"),
+        FilingEvent::Changed => l.t("变更", "changed"),
+        FilingEvent::Renewed => l.t("续期", "renewed"),
+        FilingEvent::Revoked => l.t("注销", "revoked"),
+        FilingEvent::Rekeyed => l.t("重置密钥", "re-keyed"),
+    }
+}
+
+fn deadline_label(l: Lang, d: DeadlineState) -> (&'static str, &'static str) {
+    match d {
+        DeadlineState::OnTime => (l.t("期限内", "on time"), "valid"),
+        DeadlineState::Warning => (l.t("即将超期", "due soon"), "indeterminate"),
+        DeadlineState::Overdue => (l.t("已超期", "overdue"), "failed"),
+        DeadlineState::DeliveredOnTime => (l.t("按时备案", "filed on time"), "passed"),
+        DeadlineState::DeliveredLate => (l.t("逾期备案", "filed late"), "indeterminate"),
+    }
+}
+
+/// The filings (备案) outbox: pending or delivered, with deadlines in colour.
+pub async fn filings(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<StateQuery>,
+) -> Response {
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    let l = ctx.lang;
+    let state = q
+        .state
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("pending");
+    let list = match s.registry().filings(c, Some(state)).await {
+        Ok(f) => f,
+        Err(e) => return super::refused(&s, &ctx, &e).await,
+    };
+    super::html(layout::page(
+        &ctx,
+        l.t("备案", "Filings"),
+        html! {
+            p.muted { (l.t("每次制章、变更、续期、注销须在 24 小时内向公安机关备案。", "Each making, change, renewal and revocation is filed with the police within 24 hours.")) }
+            p.tabs {
+                a class=[(state == "pending").then_some("here")] href="/filings?state=pending" { (l.t("待备案", "Pending")) }
+                a class=[(state == "delivered").then_some("here")] href="/filings?state=delivered" { (l.t("已备案", "Delivered")) }
+            }
+            @if list.is_empty() {
+                div.card.muted { (l.t("没有。", "None.")) }
+            } @else {
+                table.list {
+                    tr { th { (l.t("印章编码", "Seal")) } th { (l.t("事项", "Event")) } th { (l.t("报送", "To")) } th { (l.t("期限", "Deadline")) } th { (l.t("状况", "State")) } th { (l.t("回执或尝试", "Receipt or attempts")) } }
+                    @for f in &list {
+                        tr {
+                            td { code { (f.filing.seal_id) } }
+                            td { (event_label(l, f.filing.event)) }
+                            td { (match f.filing.target { FilingTarget::Police => l.t("公安机关", "police"), FilingTarget::National => l.t("全国一体化平台", "national platform") }) }
+                            td { (local_time(&f.deadline)) }
+                            td { @let (name, class) = deadline_label(l, f.deadline_state); span class={ "badge " (class) } { (name) } }
+                            td {
+                                @match &f.filing.state {
+                                    FilingState::Delivered { receipt, at } => { code { (receipt) } " " span.muted.small { (local_time(&views_rfc(*at))) } }
+                                    FilingState::Pending { attempts, last_error, .. } => {
+                                        (attempts) (l.t(" 次", " attempts"))
+                                        @if let Some(e) = last_error { " " span.muted.small { (e) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
