@@ -33,6 +33,12 @@ pub const MENU: &[Entry] = &[
         roles: Some(crate::service::roles::READ_APPLICATIONS),
     },
     Entry {
+        path: "/seals",
+        zh: "印章查询",
+        en: "Seals",
+        roles: Some(crate::service::roles::READ_SEALS),
+    },
+    Entry {
         path: "/filings",
         zh: "备案",
         en: "Filings",
@@ -61,9 +67,10 @@ pub fn visible(ctx: &Ctx, e: &Entry) -> bool {
     }
 }
 
+/// Whether the current page is `path` or below it.
 fn here(ctx: &Ctx, path: &str) -> bool {
     let p = ctx.path.split('?').next().unwrap_or("/");
-    p == path
+    p == path || (path != "/" && p.starts_with(&format!("{path}/")))
 }
 
 fn head(ctx: &Ctx, title: &str) -> Markup {

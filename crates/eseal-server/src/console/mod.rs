@@ -13,6 +13,7 @@
 
 mod layout;
 mod pages;
+mod seals;
 mod staff;
 mod verify;
 
@@ -378,6 +379,8 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}", get(staff::application))
         .route("/applications/{id}/{action}", post(staff::review))
         .route("/filings", get(staff::filings))
+        .route("/seals", get(seals::search))
+        .route("/seals/{id}", get(seals::seal))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/console.css", get(css))
         .layer(axum::extract::DefaultBodyLimit::max(verify::UPLOAD_LIMIT))

@@ -47,6 +47,11 @@ fn shown_id(ctx: &Ctx, id: &str) -> String {
     if full {
         return id.to_owned();
     }
+    masked(id)
+}
+
+/// An ID number with all but its first 6 and last 4 characters hidden (R-SEC-1).
+pub fn masked(id: &str) -> String {
     let chars: Vec<char> = id.chars().collect();
     chars
         .iter()
@@ -249,7 +254,7 @@ pub async fn review(
     }
 }
 
-fn event_label(l: Lang, e: FilingEvent) -> &'static str {
+pub fn event_label(l: Lang, e: FilingEvent) -> &'static str {
     match e {
         FilingEvent::Made => l.t("制章", "made"),
         FilingEvent::Changed => l.t("变更", "changed"),
@@ -259,7 +264,7 @@ fn event_label(l: Lang, e: FilingEvent) -> &'static str {
     }
 }
 
-fn deadline_label(l: Lang, d: DeadlineState) -> (&'static str, &'static str) {
+pub fn deadline_label(l: Lang, d: DeadlineState) -> (&'static str, &'static str) {
     match d {
         DeadlineState::OnTime => (l.t("期限内", "on time"), "valid"),
         DeadlineState::Warning => (l.t("即将超期", "due soon"), "indeterminate"),

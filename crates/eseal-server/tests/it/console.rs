@@ -402,6 +402,34 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     let page = b.text().await;
     assert!(page.contains(&seal) && page.contains("按时备案"), "{page}");
     b.shot("10-filings").await;
+    // The seal's page, found by its ID: status, history, filings.
+    c.find(Locator::LinkText("印章查询"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let q = c.find(Locator::Id("q")).await.unwrap();
+    q.send_keys(&seal).await.unwrap();
+    c.find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("dl.facts"))
+        .await
+        .unwrap();
+    let page = b.text().await;
+    assert!(
+        page.contains(&seal)
+            && page.contains("有效")
+            && page.contains("变更记录")
+            && page.contains("按时备案"),
+        "{page}"
+    );
+    b.shot("11-seal").await;
     log_out(&b).await;
 
     // A holder forging the reviewer's action is refused (the menu does not offer it), and

@@ -1,0 +1,211 @@
+//! Seal search and a seal's page (R-QUERY-1): by seal ID, by an organisation's unified social
+//! credit code or a holder's citizen ID; the seal's status now, its record, every stored
+//! version as a timeline (for the roles that may read history) and its filings. Who sees
+//! which seal is the service's rule (`access::sees_seal`): agency staff any, holders their
+//! own, custodians and approvers their organisation's.
+
+use super::layout;
+use super::verify::local_time;
+use super::{Ctx, Lang};
+use crate::auth::Role;
+use crate::service::SealQuery;
+use crate::state::AppState;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use eseal_core::{SealState, SealStatus};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+/// `?q=`.
+#[derive(Debug, Deserialize)]
+pub struct Search {
+    q: Option<String>,
+}
+
+fn status_badge(l: Lang, s: &SealStatus) -> Markup {
+    let (name, class) = match s {
+        SealStatus::Valid => (l.t("有效", "valid"), "valid"),
+        SealStatus::NotYetValid => (l.t("尚未生效", "not yet valid"), "not_yet_valid"),
+        SealStatus::Expired => (l.t("已过期", "expired"), "expired"),
+        SealStatus::Revoked { .. } => (l.t("已注销", "revoked"), "revoked"),
+    };
+    html! { span class={ "badge " (class) } { (name) } }
+}
+
+/// The search page and its results.
+pub async fn search(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<Search>,
+) -> Response {
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    let l = ctx.lang;
+    let text = q.q.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let mut problem = None;
+    let mut found = None;
+    if !text.is_empty() {
+        let upper = text.to_ascii_uppercase();
+        let query = if eseal_core::Uscc::parse("q", &upper).is_ok() {
+            Some(SealQuery {
+                organisation: Some(upper),
+                holder: None,
+                at: None,
+                after: String::new(),
+            })
+        } else if eseal_core::CitizenId::parse("q", &upper).is_ok() {
+            Some(SealQuery {
+                organisation: None,
+                holder: Some(upper),
+                at: None,
+                after: String::new(),
+            })
+        } else {
+            None
+        };
+        match query {
+            Some(q) => match s.registry().seals(c, q).await {
+                Ok(page) => found = Some(page.seals),
+                Err(e) => {
+                    if e.kind == crate::failure::Kind::Forbidden {
+                        return super::refused(&s, &ctx, &e).await;
+                    }
+                    problem = Some(l.t(&e.detail.zh, &e.detail.en).to_owned());
+                }
+            },
+            None => {
+                // A seal ID: straight to its page (a seal this user may not see does not exist).
+                return Redirect::to(&format!("/seals/{}", super::urlencode(&text)))
+                    .into_response();
+            }
+        }
+    }
+    super::html(layout::page(
+        &ctx,
+        l.t("印章查询", "Seals"),
+        html! {
+            div.card {
+                form.inline method="get" action="/seals" {
+                    div {
+                        label for="q" { (l.t("印章编码、统一社会信用代码或公民身份号码", "Seal ID, unified social credit code or citizen ID")) } br;
+                        input #q type="search" name="q" value=(text) required;
+                    }
+                    button type="submit" { (l.t("查询", "Search")) }
+                }
+            }
+            @if let Some(p) = problem { div.notice.error role="alert" { (p) } }
+            @if let Some(seals) = found {
+                @if seals.is_empty() {
+                    div.card.muted { (l.t("没有找到印章。", "No seal found.")) }
+                } @else {
+                    table.list {
+                        tr { th { (l.t("印章编码", "Seal ID")) } th { (l.t("印章名称", "Name")) } th { (l.t("种类", "Kind")) } th { (l.t("有效期至", "Valid to")) } th { (l.t("状态", "Status")) } }
+                        @for v in &seals {
+                            tr {
+                                td { a href={ "/seals/" (v.id) } { code { (v.id) } } }
+                                td { (v.name) }
+                                td { code.small { (v.kind_name) } }
+                                td { (local_time(&v.valid_to)) }
+                                td { (status_badge(l, &v.status)) }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// A seal's page.
+pub async fn seal(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    let l = ctx.lang;
+    let registry = s.registry();
+    let seal = match registry.seal(c, &id).await {
+        Ok(seal) => seal,
+        Err(e) => return super::refused(&s, &ctx, &e).await,
+    };
+    let now = s.now();
+    let view = crate::views::SealView::of(&seal, now);
+    let may_history = crate::service::roles::SEAL_HISTORY
+        .iter()
+        .any(|r| c.has(*r));
+    let history = if may_history {
+        registry.seal_history(c, &id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let may_filings = crate::service::roles::READ_FILINGS
+        .iter()
+        .any(|r| c.has(*r));
+    let mut filings = Vec::new();
+    if may_filings {
+        for state in ["pending", "delivered"] {
+            if let Ok(list) = registry.filings(c, Some(state)).await {
+                filings.extend(list.into_iter().filter(|f| f.filing.seal_id == seal.id));
+            }
+        }
+    }
+    let full_ids = c.has(Role::Reviewer) || c.has(Role::Maker) || c.has(Role::PoliceOfficer);
+    super::html(layout::page(
+        &ctx,
+        l.t("印章", "Seal"),
+        html! {
+            div.card {
+                h2 { code { (view.id) } " " (view.name) " " (status_badge(l, &view.status)) }
+                dl.facts {
+                    dt { (l.t("种类", "Kind")) } dd { code { (view.kind_name) } }
+                    @if let Some(o) = &view.organisation_code { dt { (l.t("统一社会信用代码", "USCC")) } dd { (o) } }
+                    @if let Some(h) = &view.holder_id {
+                        dt { (l.t("持有人身份证号", "Holder's ID")) }
+                        dd { (if full_ids { h.to_string() } else { super::staff::masked(h) }) }
+                    }
+                    dt { (l.t("有效期", "Valid")) } dd { (local_time(&view.valid_from)) " — " (local_time(&view.valid_to)) }
+                    dt { (l.t("证书序列号", "Certificate serial")) } dd { code.small { (view.certificate_serial) } }
+                    dt { (l.t("密钥保管", "Key")) } dd { (if view.key_custody == "platform" { l.t("平台保管（持有人口令保护）", "held by the platform under the holder's PIN") } else { l.t("持有人设备", "the holder's device") }) }
+                    @if let SealState::Revoked { reason, at, .. } = &seal.state {
+                        dt { (l.t("注销", "Revoked")) } dd { (local_time(&crate::views::rfc(*at))) " " ({ let (zh, en) = reason.describe(); l.t(zh, en).to_owned() }) }
+                    }
+                    dt { (l.t("印章数据 SM3", "Seal data SM3")) } dd { code.small { (view.seal_data_sm3) } }
+                }
+            }
+            @if !history.is_empty() {
+                h2 { (l.t("变更记录", "History")) }
+                table.list {
+                    tr { th { (l.t("版本", "Version")) } th { (l.t("证书序列号", "Certificate")) } th { (l.t("有效期至", "Valid to")) } th { (l.t("状态", "State")) } }
+                    @for v in &history {
+                        tr {
+                            td { (v.version) }
+                            td { code.small { (v.seal.certificate_serial) } }
+                            td { (local_time(&crate::views::rfc(v.seal.valid_to))) }
+                            td { (match v.seal.state { SealState::Active => l.t("在用", "active"), SealState::Revoked { .. } => l.t("已注销", "revoked") }) }
+                        }
+                    }
+                }
+            }
+            @if !filings.is_empty() {
+                h2 { (l.t("备案", "Filings")) }
+                table.list {
+                    tr { th { (l.t("事项", "Event")) } th { (l.t("期限", "Deadline")) } th { (l.t("状况", "State")) } th { (l.t("回执", "Receipt")) } }
+                    @for f in &filings {
+                        tr {
+                            td { (super::staff::event_label(l, f.filing.event)) }
+                            td { (local_time(&f.deadline)) }
+                            td { @let (name, class) = super::staff::deadline_label(l, f.deadline_state); span class={ "badge " (class) } { (name) } }
+                            td { @if let eseal_core::FilingState::Delivered { receipt, .. } = &f.filing.state { code { (receipt) } } }
+                        }
+                    }
+                }
+            }
+            p.small { a href={ "/status?id=" (view.id) } { (l.t("公开状态页", "Public status page")) } }
+        },
+    ))
+}
