@@ -45,6 +45,12 @@ pub const MENU: &[Entry] = &[
         roles: Some(crate::service::roles::READ_FILINGS),
     },
     Entry {
+        path: "/users",
+        zh: "用户与角色",
+        en: "Users and roles",
+        roles: Some(crate::service::roles::READ_USERS),
+    },
+    Entry {
         path: "/verify",
         zh: "验证签章文件",
         en: "Verify a signed file",

@@ -15,6 +15,7 @@ mod layout;
 mod pages;
 mod seals;
 mod staff;
+mod users;
 mod verify;
 
 use crate::auth::Caller;
@@ -379,6 +380,8 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}", get(staff::application))
         .route("/applications/{id}/{action}", post(staff::review))
         .route("/filings", get(staff::filings))
+        .route("/users", get(users::users).post(users::create))
+        .route("/users/{name}/{action}", post(users::act))
         .route("/seals", get(seals::search))
         .route("/seals/{id}", get(seals::seal))
         .route("/lang/{code}", get(switch_lang))

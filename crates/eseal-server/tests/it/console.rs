@@ -296,6 +296,77 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         "{home}"
     );
     b.shot("06-home-admin").await;
+    // The administrator creates an auditor's account on the users page; the TOTP enrolment
+    // is shown once, with its QR code.
+    c.find(Locator::LinkText("用户与角色"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("display_name"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("auditor1")
+        .await
+        .unwrap();
+    c.find(Locator::Id("display_name"))
+        .await
+        .unwrap()
+        .send_keys("李审计")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=roles][value=auditor]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("Auditor-Password-2026")
+        .await
+        .unwrap();
+    b.shot("06a-users").await;
+    c.find(Locator::Css("form[action='/users'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("div.qr svg"))
+        .await
+        .unwrap();
+    let page = b.text().await;
+    assert!(
+        page.contains("auditor1") && page.contains("已创建"),
+        "{page}"
+    );
+    b.shot("06b-user-created").await;
+    let users = svc
+        .run
+        .state
+        .accounts()
+        .users(&eseal_server::auth::Caller {
+            user: "admin".into(),
+            roles: vec![eseal_server::auth::Role::SystemAdmin],
+            citizen_id: None,
+            organisation_code: None,
+            token: None,
+        })
+        .await
+        .unwrap();
+    assert!(
+        users
+            .iter()
+            .any(|u| u.username == "auditor1" && u.roles == [eseal_server::auth::Role::Auditor])
+    );
     // Log out.
     c.find(Locator::Css("form[action='/logout'] button"))
         .await
