@@ -27,6 +27,12 @@ pub const MENU: &[Entry] = &[
         roles: Some(&Role::ALL),
     },
     Entry {
+        path: "/applications/new",
+        zh: "新建印章申请",
+        en: "New application",
+        roles: Some(crate::service::roles::APPLY),
+    },
+    Entry {
         path: "/applications",
         zh: "印章申请",
         en: "Applications",
@@ -73,10 +79,16 @@ pub fn visible(ctx: &Ctx, e: &Entry) -> bool {
     }
 }
 
-/// Whether the current page is `path` or below it.
+/// Whether `path` is the menu entry of the current page: the longest entry that is the page
+/// or above it.
 fn here(ctx: &Ctx, path: &str) -> bool {
     let p = ctx.path.split('?').next().unwrap_or("/");
-    p == path || (path != "/" && p.starts_with(&format!("{path}/")))
+    let under = |e: &str| p == e || (e != "/" && p.starts_with(&format!("{e}/")));
+    MENU.iter()
+        .map(|e| e.path)
+        .filter(|e| under(e))
+        .max_by_key(|e| e.len())
+        == Some(path)
 }
 
 fn head(ctx: &Ctx, title: &str) -> Markup {

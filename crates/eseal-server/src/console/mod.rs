@@ -11,6 +11,7 @@
 //! (SM3 of its secret) or, before login, to a random cookie — and a POST without the right
 //! one, or from another site, is refused and audited.
 
+mod apply;
 mod layout;
 mod pages;
 mod seals;
@@ -377,6 +378,10 @@ pub fn router(state: AppState) -> Router {
         .route("/verify", get(verify::form).post(verify::check))
         .route("/verify/report/{file}", get(verify::download))
         .route("/applications", get(staff::applications))
+        .route(
+            "/applications/new",
+            get(apply::new_form).post(apply::create),
+        )
         .route("/applications/{id}", get(staff::application))
         .route("/applications/{id}/{action}", post(staff::review))
         .route("/filings", get(staff::filings))

@@ -123,7 +123,7 @@ pub async fn applications(
     ))
 }
 
-fn detail(ctx: &Ctx, a: &Application, problem: Option<&str>) -> maud::Markup {
+pub fn detail(ctx: &Ctx, a: &Application, problem: Option<&str>) -> maud::Markup {
     let l = ctx.lang;
     let reviewer = ctx.caller.as_ref().is_some_and(|c| c.has(Role::Reviewer));
     let submitted = matches!(a.state, ApplicationState::Submitted { .. });

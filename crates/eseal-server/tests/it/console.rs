@@ -377,39 +377,67 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     c.wait().for_element(Locator::Id("username")).await.unwrap();
     assert!(!b.text().await.contains("退出"));
 
-    // The reviewer approves a submitted application from the queue.
-    svc.clock.advance(time::Duration::seconds(31));
-    let applicant = svc
-        .login("applicant", eseal_server::fixture::PASSWORD)
-        .await;
-    let (_, app) = svc
-        .call(
-            "POST",
-            "/api/v1/applications",
-            Some(&applicant),
-            Some(json!({"kind": "personal", "seal_name": eseal_server::fixture::HOLDER_NAME, "holder_id": eseal_server::fixture::HOLDER_ID})),
-        )
-        .await;
-    let app_id = app["id"].as_str().unwrap().to_owned();
-    let sm3 = svc.upload(&applicant, b"id card scan".to_vec()).await;
-    let (st, v) = svc
-        .call(
-            "POST",
-            &format!("/api/v1/applications/{app_id}/materials"),
-            Some(&applicant),
-            Some(json!({"kind": "holder_id", "sm3": sm3})),
-        )
-        .await;
-    assert!(st.is_success(), "{v}");
-    let (st, v) = svc
-        .call(
-            "POST",
-            &format!("/api/v1/applications/{app_id}/submit"),
-            Some(&applicant),
-            None,
-        )
-        .await;
-    assert!(st.is_success(), "{v}");
+    // The applicant applies for a personal seal on the guided form, with the ID card scan.
+    log_in(&b, &svc, "applicant", eseal_server::fixture::PASSWORD).await;
+    c.find(Locator::LinkText("新建印章申请"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("kind")).await.unwrap();
+    c.find(Locator::Css("#kind option[value=personal]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("seal_name"))
+        .await
+        .unwrap()
+        .send_keys(eseal_server::fixture::HOLDER_NAME)
+        .await
+        .unwrap();
+    c.find(Locator::Id("holder_id"))
+        .await
+        .unwrap()
+        .send_keys(eseal_server::fixture::HOLDER_ID)
+        .await
+        .unwrap();
+    let scan = svc.dir.path().join("id-card.png");
+    std::fs::write(&scan, b"\x89PNG id card scan").unwrap();
+    c.find(Locator::Id("file_holder_id"))
+        .await
+        .unwrap()
+        .send_keys(&scan.to_string_lossy())
+        .await
+        .unwrap();
+    b.shot("07a-apply").await;
+    c.find(Locator::Css("form[action='/applications/new'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("dl.facts"))
+        .await
+        .unwrap();
+    let page = b.text().await;
+    assert!(
+        page.contains("待审核") && page.contains("持有人身份证"),
+        "{page}"
+    );
+    b.shot("07b-applied").await;
+    let app_id = c
+        .find(Locator::Css("dl.facts dd code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    log_out(&b).await;
+    // The reviewer approves it from the queue.
     log_in(&b, &svc, "reviewer", eseal_server::fixture::PASSWORD).await;
     let menu = c
         .find(Locator::Css("nav.side"))

@@ -1,0 +1,330 @@
+//! A new application (R-APP-1) as one guided form: the seal's kind, its name, the
+//! organisation or holder it belongs to, and the identity materials the kind needs, uploaded
+//! with the form. Nothing is recorded until the whole upload has arrived and fits the limit;
+//! then the application is created, its materials stored (SM4-encrypted, by the service) and
+//! it is submitted — or kept as a draft with what is missing said.
+
+use super::layout;
+use super::{Ctx, Lang};
+use crate::service::NewApplication;
+use crate::state::AppState;
+use axum::Extension;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use eseal_core::application::required_materials;
+use eseal_core::kind::{BusinessSeal, OfficialKind, PositionKind};
+use eseal_core::{MaterialKind, Purpose, SealKind};
+use maud::{Markup, html};
+
+/// The kinds offered, by wire name, with their names.
+fn kinds() -> Vec<(SealKind, &'static str, &'static str)> {
+    use SealKind::*;
+    vec![
+        (
+            Official(OfficialKind::LegalName),
+            "法定名称章（单位公章）",
+            "legal-name seal",
+        ),
+        (
+            Official(OfficialKind::Business(BusinessSeal::Contract)),
+            "合同专用章",
+            "contract seal",
+        ),
+        (
+            Official(OfficialKind::Business(BusinessSeal::Finance)),
+            "财务专用章",
+            "finance seal",
+        ),
+        (
+            Official(OfficialKind::Business(BusinessSeal::Invoice)),
+            "发票专用章",
+            "invoice seal",
+        ),
+        (
+            Official(OfficialKind::Business(BusinessSeal::Inspection)),
+            "审验专用章",
+            "inspection seal",
+        ),
+        (
+            Official(OfficialKind::Business(BusinessSeal::Customs)),
+            "报关专用章",
+            "customs seal",
+        ),
+        (
+            Official(OfficialKind::InternalDepartment),
+            "内设机构章",
+            "internal department seal",
+        ),
+        (Official(OfficialKind::Branch), "分支机构章", "branch seal"),
+        (
+            Position(PositionKind::LegalRepresentative),
+            "法定代表人职务章",
+            "legal representative's seal",
+        ),
+        (
+            Position(PositionKind::PrincipalOfficer),
+            "主要负责人职务章",
+            "principal officer's seal",
+        ),
+        (
+            Position(PositionKind::FinanceHead),
+            "财务负责人职务章",
+            "finance head's seal",
+        ),
+        (
+            Position(PositionKind::Operator),
+            "经营者职务章",
+            "operator's seal",
+        ),
+        (
+            Position(PositionKind::AuthorisedRepresentative),
+            "授权代表人职务章",
+            "authorised representative's seal",
+        ),
+        (Personal, "个人印章（电子私章）", "personal seal"),
+    ]
+}
+
+const MATERIALS: [MaterialKind; 4] = [
+    MaterialKind::BusinessLicence,
+    MaterialKind::AgentId,
+    MaterialKind::HolderId,
+    MaterialKind::Authorisation,
+];
+
+fn material_name(l: Lang, m: MaterialKind) -> String {
+    let (zh, wire) = m.names();
+    l.t(zh, wire).replace('_', " ")
+}
+
+fn form(ctx: &Ctx, problem: Option<&str>, keep: &Fields) -> Markup {
+    let l = ctx.lang;
+    html! {
+        @if let Some(p) = problem { div.notice.error role="alert" { (p) } }
+        div.card {
+            form.stack method="post" action="/applications/new" enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(ctx.csrf);
+                label for="kind" { (l.t("印章种类", "Kind of seal")) }
+                select #kind name="kind" required {
+                    @for (k, zh, en) in kinds() {
+                        option value=(k.wire_name()) selected[keep.kind == k.wire_name()] { (l.t(zh, en)) }
+                    }
+                }
+                label for="seal_name" { (l.t("印章名称（印文，与登记名称一致）", "Name on the seal (as registered)")) }
+                input #seal_name type="text" name="seal_name" value=(keep.seal_name) required maxlength="120";
+                label for="organisation_code" { (l.t("单位统一社会信用代码（单位印章、职务章）", "Organisation's USCC (official and position seals)")) }
+                input #organisation_code type="text" name="organisation_code" value=(keep.organisation_code) maxlength="18";
+                label for="holder_id" { (l.t("持有人公民身份号码（职务章、个人印章）", "Holder's citizen ID (position and personal seals)")) }
+                input #holder_id type="text" name="holder_id" value=(keep.holder_id) maxlength="18";
+                h2 { (l.t("申请材料", "Identity materials")) }
+                p.muted.small {
+                    (l.t("单位印章须提供：营业执照、经办人身份证、授权委托书；职务章另须持有人身份证；个人印章须提供持有人身份证。每个文件不超过 10 MB，合计不超过 20 MB。", "Official seals need the business licence, the agent's ID and the authorisation; position seals also the holder's ID; personal seals the holder's ID. At most 10 MB a file, 20 MB in all."))
+                }
+                @for m in MATERIALS {
+                    label for={ "file_" (m.names().1) } { (material_name(l, m)) }
+                    input id={ "file_" (m.names().1) } type="file" name={ "file_" (m.names().1) } accept="image/*,application/pdf,.ofd";
+                }
+                button type="submit" { (l.t("提交申请", "Submit the application")) }
+            }
+        }
+    }
+}
+
+/// What the applicant typed (kept when the form comes back with a problem).
+#[derive(Debug, Default)]
+struct Fields {
+    csrf: String,
+    kind: String,
+    seal_name: String,
+    organisation_code: String,
+    holder_id: String,
+    files: Vec<(MaterialKind, Vec<u8>)>,
+}
+
+/// The form.
+pub async fn new_form(Extension(ctx): Extension<Ctx>) -> Response {
+    if ctx.caller.is_none() {
+        return super::to_login(&ctx);
+    }
+    super::html(layout::page(
+        &ctx,
+        ctx.lang.t("新建印章申请", "New application"),
+        form(&ctx, None, &Fields::default()),
+    ))
+}
+
+/// Reads the whole form, then creates, attaches and submits.
+pub async fn create(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    mut parts: Multipart,
+) -> Response {
+    let l = ctx.lang;
+    let title = l.t("新建印章申请", "New application");
+    let mut f = Fields::default();
+    loop {
+        match parts.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let bytes = match field.bytes().await {
+                    Ok(b) => b.to_vec(),
+                    Err(e) => {
+                        let too_big = e.status() == StatusCode::PAYLOAD_TOO_LARGE
+                            || e.body_text().contains("length limit");
+                        let why = if too_big {
+                            l.t("文件太大：上传的文件合计不能超过 20 MB。未保存任何内容。", "The files are too large: at most 20 MB in all. Nothing was recorded.")
+                        } else {
+                            l.t("上传未完成，请重新选择文件。未保存任何内容。", "The upload did not complete; choose the files again. Nothing was recorded.")
+                        };
+                        let status = if too_big {
+                            StatusCode::PAYLOAD_TOO_LARGE
+                        } else {
+                            StatusCode::BAD_REQUEST
+                        };
+                        return (
+                            status,
+                            super::html(layout::page(
+                                &ctx,
+                                title,
+                                form(&ctx, Some(why), &Fields::default()),
+                            )),
+                        )
+                            .into_response();
+                    }
+                };
+                let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
+                match name.as_str() {
+                    "csrf" => f.csrf = text(),
+                    "kind" => f.kind = text(),
+                    "seal_name" => f.seal_name = text(),
+                    "organisation_code" => f.organisation_code = text(),
+                    "holder_id" => f.holder_id = text(),
+                    other => {
+                        if let Some(m) = MATERIALS
+                            .iter()
+                            .find(|m| other.strip_prefix("file_") == Some(m.names().1))
+                            && !bytes.is_empty()
+                        {
+                            f.files.push((*m, bytes));
+                        }
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                return (StatusCode::BAD_REQUEST, super::html(layout::page(&ctx, title, form(&ctx, Some(l.t("上传未完成，请重新选择文件。未保存任何内容。", "The upload did not complete; choose the files again. Nothing was recorded.")), &Fields::default())))).into_response();
+            }
+        }
+    }
+    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
+        return r;
+    }
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    let Some((kind, _, _)) = kinds()
+        .into_iter()
+        .find(|(k, _, _)| k.wire_name() == f.kind)
+    else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            super::html(layout::page(
+                &ctx,
+                title,
+                form(
+                    &ctx,
+                    Some(l.t("请选择印章种类", "Choose the kind of seal")),
+                    &f,
+                ),
+            )),
+        )
+            .into_response();
+    };
+    let registry = s.registry();
+    let again = |why: String, f: &Fields| {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            super::html(layout::page(&ctx, title, form(&ctx, Some(&why), f))),
+        )
+            .into_response()
+    };
+    let app = match registry
+        .create_application(
+            c,
+            NewApplication {
+                kind: kind.clone(),
+                seal_name: f.seal_name.clone(),
+                organisation_code: Some(f.organisation_code.clone()).filter(|v| !v.is_empty()),
+                holder_id: Some(f.holder_id.clone()).filter(|v| !v.is_empty()),
+                purpose: Purpose::New,
+            },
+        )
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            if e.kind == crate::failure::Kind::Forbidden && e.code == "forbidden_role" {
+                return super::refused(&s, &ctx, &e).await;
+            }
+            return again(l.t(&e.detail.zh, &e.detail.en).to_owned(), &f);
+        }
+    };
+    // The application exists: its materials, then the submission. A problem from here on
+    // leaves a draft the applicant can complete; the page says what is missing.
+    let mut problem = None;
+    for (m, bytes) in &f.files {
+        let stored = match registry.upload_material(c, bytes).await {
+            Ok(st) => st,
+            Err(e) => {
+                problem = Some(format!(
+                    "{}：{}",
+                    material_name(l, *m),
+                    l.t(&e.detail.zh, &e.detail.en)
+                ));
+                break;
+            }
+        };
+        if let Err(e) = registry.add_material(c, &app.id, *m, &stored.sm3).await {
+            problem = Some(l.t(&e.detail.zh, &e.detail.en).to_owned());
+            break;
+        }
+    }
+    if problem.is_none() {
+        let missing: Vec<String> = required_materials(&kind)
+            .iter()
+            .filter(|m| !f.files.iter().any(|(have, _)| have == *m))
+            .map(|m| material_name(l, *m))
+            .collect();
+        if missing.is_empty() {
+            if let Err(e) = registry.submit(c, &app.id).await {
+                problem = Some(l.t(&e.detail.zh, &e.detail.en).to_owned());
+            }
+        } else {
+            problem = Some(format!(
+                "{}{}",
+                l.t(
+                    "申请已保存为草稿，尚缺材料：",
+                    "Saved as a draft; still missing: "
+                ),
+                missing.join(l.t("、", ", "))
+            ));
+        }
+    }
+    let target = format!("/applications/{}", super::urlencode(&app.id));
+    match problem {
+        None => Redirect::to(&target).into_response(),
+        Some(p) => match registry.application(c, &app.id).await {
+            Ok(a) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                super::html(layout::page(
+                    &ctx,
+                    l.t("印章申请", "Application"),
+                    super::staff::detail(&ctx, &a, Some(&p)),
+                )),
+            )
+                .into_response(),
+            Err(e) => ctx.failure(&e),
+        },
+    }
+}
