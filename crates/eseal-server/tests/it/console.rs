@@ -161,6 +161,95 @@ async fn log_out(b: &Browser) {
     c.wait().for_element(Locator::Id("username")).await.unwrap();
 }
 
+/// A console session of `user` logged in without the browser: its cookie header and the
+/// CSRF token of its forms.
+async fn session(svc: &Service, user: &str) -> (String, String) {
+    svc.clock.advance(time::Duration::seconds(31));
+    let code = svc.totp(user).await;
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = plain
+        .post(svc.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("cookie", "eseal_csrf=0123456789abcdef0123456789abcdef")
+        .body(format!(
+            "csrf=0123456789abcdef0123456789abcdef&username={user}&password={}&totp={code}&next=%2F",
+            eseal_server::fixture::PASSWORD
+        ))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("eseal_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let secret = cookie.trim_start_matches("eseal_session=");
+    let d = eseal_gm::Sm3Digest::of(format!("eseal console csrf\0{secret}").as_bytes()).to_hex();
+    (cookie, d[..32].to_owned())
+}
+
+/// An upload over the limit on the application form is refused with a clear page, and no
+/// application is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_application_upload_records_nothing() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    eseal_server::fixture::personal_seal(&svc.run)
+        .await
+        .unwrap();
+    let (cookie, csrf) = session(&svc, "applicant").await;
+    let before = svc
+        .run
+        .state
+        .store()
+        .all::<eseal_core::Application>(1000)
+        .await
+        .unwrap()
+        .len();
+    let boundary = "XyZ";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\npersonal\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"seal_name\"\r\n\r\n张三丰\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file_holder_id\"; filename=\"big.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::iter::repeat_n(b'x', 25 << 20));
+    body.extend(format!("\r\n--{boundary}--\r\n").into_bytes());
+    let r = svc
+        .http
+        .post(svc.url("/applications/new"))
+        .header("cookie", &cookie)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("文件太大") && page.contains("未保存任何内容"),
+        "{page}"
+    );
+    let after = svc
+        .run
+        .state
+        .store()
+        .all::<eseal_core::Application>(1000)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "no application was recorded");
+}
+
 /// An OFD signed on the platform with the holder's personal seal.
 async fn signed_ofd(svc: &Service) -> (String, Vec<u8>) {
     use base64ct::{Base64, Encoding};
@@ -533,40 +622,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
 
     // A holder forging the reviewer's action is refused (the menu does not offer it), and
     // the refusal is audited under the holder's name.
-    svc.clock.advance(time::Duration::seconds(31));
-    let code = svc.totp("zhang").await;
-    let plain = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = plain
-        .post(svc.url("/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("cookie", "eseal_csrf=0123456789abcdef0123456789abcdef")
-        .body(format!(
-            "csrf=0123456789abcdef0123456789abcdef&username=zhang&password={}&totp={code}&next=%2F",
-            eseal_server::fixture::PASSWORD
-        ))
-        .send()
-        .await
-        .unwrap();
-    let cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("eseal_session="))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
-    let session = cookie.trim_start_matches("eseal_session=");
-    let csrf = {
-        let d =
-            eseal_gm::Sm3Digest::of(format!("eseal console csrf\0{session}").as_bytes()).to_hex();
-        d[..32].to_owned()
-    };
+    let (cookie, csrf) = session(&svc, "zhang").await;
     let r = svc
         .http
         .post(svc.url(&format!("/applications/{app_id}/reject")))
