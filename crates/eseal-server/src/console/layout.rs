@@ -51,6 +51,12 @@ pub const MENU: &[Entry] = &[
         roles: Some(crate::service::roles::READ_FILINGS),
     },
     Entry {
+        path: "/audit",
+        zh: "审计日志",
+        en: "Audit log",
+        roles: Some(&[Role::Auditor]),
+    },
+    Entry {
         path: "/users",
         zh: "用户与角色",
         en: "Users and roles",

@@ -12,6 +12,7 @@
 //! one, or from another site, is refused and audited.
 
 mod apply;
+mod audit;
 mod layout;
 mod pages;
 mod seals;
@@ -385,6 +386,7 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}", get(staff::application))
         .route("/applications/{id}/{action}", post(staff::review))
         .route("/filings", get(staff::filings))
+        .route("/audit", get(audit::audit))
         .route("/users", get(users::users).post(users::create))
         .route("/users/{name}/{action}", post(users::act))
         .route("/seals", get(seals::search))
