@@ -14,6 +14,7 @@
 mod apply;
 mod audit;
 mod layout;
+mod make;
 mod pages;
 mod seals;
 mod staff;
@@ -384,6 +385,7 @@ pub fn router(state: AppState) -> Router {
             get(apply::new_form).post(apply::create),
         )
         .route("/applications/{id}", get(staff::application))
+        .route("/applications/{id}/make", post(make::make))
         .route("/applications/{id}/{action}", post(staff::review))
         .route("/filings", get(staff::filings))
         .route("/audit", get(audit::audit))

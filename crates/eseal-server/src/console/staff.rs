@@ -190,11 +190,15 @@ pub async fn application(
         return super::to_login(&ctx);
     };
     match s.registry().application(c, &id).await {
-        Ok(a) => super::html(layout::page(
-            &ctx,
-            ctx.lang.t("印章申请", "Application"),
-            detail(&ctx, &a, None),
-        )),
+        Ok(a) => {
+            let body =
+                html! { (detail(&ctx, &a, None)) (super::make::section(&s, &ctx, &a).await) };
+            super::html(layout::page(
+                &ctx,
+                ctx.lang.t("印章申请", "Application"),
+                body,
+            ))
+        }
         Err(e) => super::refused(&s, &ctx, &e).await,
     }
 }

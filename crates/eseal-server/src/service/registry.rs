@@ -304,6 +304,54 @@ impl Registry<'_> {
         )
     }
 
+    /// An impression in the standard style of the seal's kind, drawn from its name (when
+    /// the police hold none for it and the applicant gave none): a personal seal square
+    /// (2–4 characters), a position seal rectangular, an official seal round with its name on
+    /// the arc. PNG at 300 dpi, with the installed CJK font (fonts-noto-cjk).
+    pub fn standard_impression(&self, kind: &SealKind, name: &str) -> Result<Vec<u8>> {
+        use eseal_image::{ImpressionSpec, Style};
+        static FONT: std::sync::OnceLock<Option<eseal_image::Font>> = std::sync::OnceLock::new();
+        let font = FONT
+            .get_or_init(|| {
+                eseal_image::font::DEFAULT_FONT_PATHS
+                    .iter()
+                    .find_map(|p| std::fs::read(p).ok())
+                    .and_then(|b| eseal_image::Font::from_bytes(b).ok())
+            })
+            .as_ref()
+            .ok_or_else(|| {
+                Failure::unprocessable(
+                    "no_font",
+                    "服务器未安装中文字体（fonts-noto-cjk），无法生成印模；请上传印模",
+                    "no CJK font is installed (fonts-noto-cjk) to draw the impression; upload one",
+                )
+            })?;
+        let spec = match kind {
+            SealKind::Personal => {
+                let chars = name.chars().count();
+                let text = if chars == 2 || chars == 3 {
+                    format!("{name}印")
+                } else {
+                    name.to_owned()
+                };
+                ImpressionSpec::new(Style::Square, &text)
+            }
+            SealKind::Position(_) => ImpressionSpec::new(Style::Rect, name),
+            SealKind::Official(_) => ImpressionSpec::new(Style::Round, name),
+        };
+        let bad = |e: eseal_image::ImageError| {
+            Failure::invalid(
+                "seal_name",
+                format!("无法按标准样式绘制印模：{e}"),
+                format!("the impression cannot be drawn in the standard style: {e}"),
+            )
+        };
+        eseal_image::render(&spec, font)
+            .map_err(bad)?
+            .to_png(300)
+            .map_err(bad)
+    }
+
     /// The impression registered with the police for an official or legal-representative seal.
     pub async fn registered_impression(
         &self,

@@ -103,6 +103,23 @@ impl Browser {
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Waits until the page (the one a click led to) says `want`; its text.
+    async fn until_text(&self, want: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..300 {
+            if let Ok(body) = self.client.find(Locator::Css("body")).await
+                && let Ok(t) = body.text().await
+            {
+                if t.contains(want) {
+                    return t;
+                }
+                last = t;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never said {want:?}; it says: {last}");
+    }
+
     async fn text(&self) -> String {
         self.client
             .find(Locator::Css("body"))
@@ -515,11 +532,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         .click()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css("dl.facts"))
-        .await
-        .unwrap();
-    let page = b.text().await;
+    let page = b.until_text("待审核").await;
     assert!(
         page.contains("待审核") && page.contains("持有人身份证"),
         "{page}"
@@ -579,12 +592,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         .click()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css("dl.facts"))
-        .await
-        .unwrap();
-    let page = b.text().await;
-    assert!(page.contains("已通过，待制章"), "{page}");
+    b.until_text("已通过，待制章").await;
     b.shot("09-approved").await;
     log_out(&b).await;
 
@@ -592,6 +600,34 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     svc.until("the fixture seal's filing delivered", || true)
         .await;
     log_in(&b, &svc, "maker", eseal_server::fixture::PASSWORD).await;
+    // The maker makes the approved application's seal, the key kept by the platform under an
+    // initial PIN.
+    c.goto(&svc.url("/applications?state=approved"))
+        .await
+        .unwrap();
+    c.find(Locator::LinkText(&app_id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("pin")).await.unwrap();
+    c.find(Locator::Id("pin"))
+        .await
+        .unwrap()
+        .send_keys("581736")
+        .await
+        .unwrap();
+    b.shot("09a-make").await;
+    c.find(Locator::Css("form[action$='/make'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let page = b.until_text("已制作印章").await;
+    assert!(page.contains("24 小时内"), "{page}");
+    b.shot("09b-made").await;
     c.goto(&svc.url("/filings?state=delivered")).await.unwrap();
     c.wait().for_element(Locator::Css("p.tabs")).await.unwrap();
     let page = b.text().await;
