@@ -89,6 +89,7 @@ pub use crate::views::Problem;
 /// Every code with its Chinese and English titles. The OpenAPI document lists them.
 pub const CODES: &[(&str, &str, &str)] = &[
     ("invalid_input", "输入无效", "Invalid input"),
+    ("no_font", "缺少中文字体", "No CJK font installed"),
     ("malformed_json", "JSON 格式错误", "Malformed JSON"),
     ("payload_too_large", "请求体过大", "Request body too large"),
     (

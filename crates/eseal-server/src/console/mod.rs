@@ -16,6 +16,7 @@ mod audit;
 mod layout;
 mod make;
 mod pages;
+mod revoke;
 mod seals;
 mod staff;
 mod users;
@@ -393,6 +394,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{name}/{action}", post(users::act))
         .route("/seals", get(seals::search))
         .route("/seals/{id}", get(seals::seal))
+        .route("/seals/{id}/revoke", post(revoke::revoke))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/console.css", get(css))
         .layer(axum::extract::DefaultBodyLimit::max(verify::UPLOAD_LIMIT))

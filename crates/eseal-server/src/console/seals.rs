@@ -205,6 +205,7 @@ pub async fn seal(
                     }
                 }
             }
+            (super::revoke::section(&ctx, &seal))
             p.small { a href={ "/status?id=" (view.id) } { (l.t("公开状态页", "Public status page")) } }
         },
     ))

@@ -270,7 +270,7 @@ pub fn event_label(l: Lang, e: FilingEvent) -> &'static str {
 
 pub fn deadline_label(l: Lang, d: DeadlineState) -> (&'static str, &'static str) {
     match d {
-        DeadlineState::OnTime => (l.t("期限内", "on time"), "valid"),
+        DeadlineState::OnTime => (l.t("待备案（期限内）", "pending, on time"), "pending"),
         DeadlineState::Warning => (l.t("即将超期", "due soon"), "indeterminate"),
         DeadlineState::Overdue => (l.t("已超期", "overdue"), "failed"),
         DeadlineState::DeliveredOnTime => (l.t("按时备案", "filed on time"), "passed"),

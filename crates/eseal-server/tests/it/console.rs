@@ -661,6 +661,35 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         "{page}"
     );
     b.shot("11-seal").await;
+    // The maker revokes it with a proof; the public status page then says 已注销.
+    let proof = svc.dir.path().join("注销决定.pdf");
+    std::fs::write(&proof, b"%PDF-1.7 decision").unwrap();
+    c.find(Locator::Css("#reason option[value=no_longer_used]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("proof"))
+        .await
+        .unwrap()
+        .send_keys(&proof.to_string_lossy())
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action$='/revoke'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.until_text("已注销").await;
+    b.shot("11a-revoked").await;
+    c.goto(&svc.url(&format!("/status?id={seal}")))
+        .await
+        .unwrap();
+    let page = b.until_text("已注销").await;
+    assert!(page.contains("印章不再使用"), "{page}");
+    b.shot("11b-status-revoked").await;
     log_out(&b).await;
 
     // The auditor (created on the users page above) searches the log: the review is there
