@@ -16,6 +16,7 @@ mod audit;
 mod layout;
 mod make;
 mod pages;
+mod pin;
 mod revoke;
 mod seals;
 mod staff;
@@ -395,6 +396,7 @@ pub fn router(state: AppState) -> Router {
         .route("/seals", get(seals::search))
         .route("/seals/{id}", get(seals::seal))
         .route("/seals/{id}/revoke", post(revoke::revoke))
+        .route("/seals/{id}/pin", post(pin::change))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/console.css", get(css))
         .layer(axum::extract::DefaultBodyLimit::max(verify::UPLOAD_LIMIT))

@@ -43,7 +43,20 @@ pub async fn search(
         return super::to_login(&ctx);
     };
     let l = ctx.lang;
-    let text = q.q.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    let mut text = q.q.as_deref().map(str::trim).unwrap_or_default().to_owned();
+    // Without a query, a holder sees their own seals, a custodian or approver their
+    // organisation's.
+    if text.is_empty() {
+        if let Some(id) = c.citizen_id.as_ref().filter(|_| c.has(Role::Holder)) {
+            text = id.to_string();
+        } else if let Some(o) = c
+            .organisation_code
+            .as_ref()
+            .filter(|_| c.has(Role::Custodian) || c.has(Role::Approver))
+        {
+            text = o.to_string();
+        }
+    }
     let mut problem = None;
     let mut found = None;
     if !text.is_empty() {
@@ -119,11 +132,19 @@ pub async fn search(
 }
 
 /// A seal's page.
+/// `?pin=changed` after a PIN change.
+#[derive(Debug, Deserialize)]
+pub struct Shown {
+    pin: Option<String>,
+}
+
 pub async fn seal(
     State(s): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
+    Query(shown): Query<Shown>,
 ) -> Response {
+    let changed = shown.pin.as_deref() == Some("changed");
     let Some(c) = &ctx.caller else {
         return super::to_login(&ctx);
     };
@@ -205,6 +226,8 @@ pub async fn seal(
                     }
                 }
             }
+            @if changed { div.notice { (l.t("口令已修改。", "The PIN was changed.")) } }
+            (super::pin::section(&ctx, &seal))
             (super::revoke::section(&ctx, &seal))
             p.small { a href={ "/status?id=" (view.id) } { (l.t("公开状态页", "Public status page")) } }
         },

@@ -178,6 +178,24 @@ async fn log_out(b: &Browser) {
     c.wait().for_element(Locator::Id("username")).await.unwrap();
 }
 
+/// The seal made through the console (the one of application made by the maker): the
+/// holder's seals other than the fixture's, newest.
+async fn c_made_seal(svc: &Service) -> String {
+    let seals = svc
+        .run
+        .state
+        .store()
+        .all::<eseal_core::Seal>(1000)
+        .await
+        .unwrap();
+    seals
+        .into_iter()
+        .map(|v| v.record)
+        .find(|s| s.state == eseal_core::SealState::Active)
+        .map(|s| s.id.to_string())
+        .unwrap()
+}
+
 /// A console session of `user` logged in without the browser: its cookie header and the
 /// CSRF token of its forms.
 async fn session(svc: &Service, user: &str) -> (String, String) {
@@ -734,6 +752,50 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         "{page}"
     );
     b.shot("12-audit").await;
+    log_out(&b).await;
+
+    // The holder finds the seal the maker just made among her own, and changes its PIN.
+    let made_id = c_made_seal(&svc).await;
+    log_in(&b, &svc, "zhang", eseal_server::fixture::PASSWORD).await;
+    c.find(Locator::LinkText("印章查询"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::LinkText(&made_id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("old_pin")).await.unwrap();
+    c.find(Locator::Id("old_pin"))
+        .await
+        .unwrap()
+        .send_keys("581736")
+        .await
+        .unwrap();
+    c.find(Locator::Id("new_pin"))
+        .await
+        .unwrap()
+        .send_keys("604819")
+        .await
+        .unwrap();
+    c.find(Locator::Id("repeat"))
+        .await
+        .unwrap()
+        .send_keys("604819")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action$='/pin'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.until_text("口令已修改").await;
+    b.shot("13-pin-changed").await;
     log_out(&b).await;
 
     // A holder forging the reviewer's action is refused (the menu does not offer it), and
