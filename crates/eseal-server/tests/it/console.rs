@@ -103,6 +103,39 @@ impl Browser {
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// Clicks the element `css` selects.
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Follows the link with this text.
+    async fn link(&self, text: &str) {
+        self.client
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Types `text` into the field with this id.
+    async fn fill(&self, id: &str, text: &str) {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+
     /// Waits until the page (the one a click led to) says `want`; its text.
     async fn until_text(&self, want: &str) -> String {
         let mut last = String::new();
@@ -136,31 +169,11 @@ async fn log_in(b: &Browser, svc: &Service, user: &str, password: &str) {
     let c = &b.client;
     svc.clock.advance(time::Duration::seconds(31));
     c.goto(&svc.url("/login")).await.unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(user)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
+    b.fill("username", user).await;
+    b.fill("password", password).await;
     let code = svc.totp(user).await;
-    c.find(Locator::Id("totp"))
-        .await
-        .unwrap()
-        .send_keys(&code)
-        .await
-        .unwrap();
-    c.find(Locator::Css("main form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.fill("totp", &code).await;
+    b.click("main form button[type=submit]").await;
     c.wait()
         .for_element(Locator::Css("nav.side"))
         .await
@@ -169,12 +182,7 @@ async fn log_in(b: &Browser, svc: &Service, user: &str, password: &str) {
 
 async fn log_out(b: &Browser) {
     let c = &b.client;
-    c.find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("form[action='/logout'] button").await;
     c.wait().for_element(Locator::Id("username")).await.unwrap();
 }
 
@@ -395,18 +403,8 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     let admin = svc.run.first_admin.clone().unwrap();
     c.goto(&svc.url("/login")).await.unwrap();
     b.shot("05-login").await;
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys(&admin.username)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(&admin.password)
-        .await
-        .unwrap();
+    b.fill("username", &admin.username).await;
+    b.fill("password", &admin.password).await;
     svc.clock.advance(time::Duration::seconds(31)); // a TOTP step the fixture's login did not use
     let code = svc.totp(&admin.username).await;
     let totp = c.find(Locator::Id("totp")).await.unwrap();
@@ -429,47 +427,17 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     b.shot("06-home-admin").await;
     // The administrator creates an auditor's account on the users page; the TOTP enrolment
     // is shown once, with its QR code.
-    c.find(Locator::LinkText("用户与角色"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.link("用户与角色").await;
     c.wait()
         .for_element(Locator::Id("display_name"))
         .await
         .unwrap();
-    c.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("auditor1")
-        .await
-        .unwrap();
-    c.find(Locator::Id("display_name"))
-        .await
-        .unwrap()
-        .send_keys("李审计")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=roles][value=auditor]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("Auditor-Password-2026")
-        .await
-        .unwrap();
+    b.fill("username", "auditor1").await;
+    b.fill("display_name", "李审计").await;
+    b.click("input[name=roles][value=auditor]").await;
+    b.fill("password", "Auditor-Password-2026").await;
     b.shot("06a-users").await;
-    c.find(Locator::Css("form[action='/users'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("form[action='/users'] button").await;
     c.wait()
         .for_element(Locator::Css("div.qr svg"))
         .await
@@ -499,57 +467,23 @@ async fn the_public_pages_and_login_work_in_a_browser() {
             .any(|u| u.username == "auditor1" && u.roles == [eseal_server::auth::Role::Auditor])
     );
     // Log out.
-    c.find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("form[action='/logout'] button").await;
     c.wait().for_element(Locator::Id("username")).await.unwrap();
     assert!(!b.text().await.contains("退出"));
 
     // The applicant applies for a personal seal on the guided form, with the ID card scan.
     log_in(&b, &svc, "applicant", eseal_server::fixture::PASSWORD).await;
-    c.find(Locator::LinkText("新建印章申请"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.link("新建印章申请").await;
     c.wait().for_element(Locator::Id("kind")).await.unwrap();
-    c.find(Locator::Css("#kind option[value=personal]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("seal_name"))
-        .await
-        .unwrap()
-        .send_keys(eseal_server::fixture::HOLDER_NAME)
-        .await
-        .unwrap();
-    c.find(Locator::Id("holder_id"))
-        .await
-        .unwrap()
-        .send_keys(eseal_server::fixture::HOLDER_ID)
-        .await
-        .unwrap();
+    b.click("#kind option[value=personal]").await;
+    b.fill("seal_name", eseal_server::fixture::HOLDER_NAME)
+        .await;
+    b.fill("holder_id", eseal_server::fixture::HOLDER_ID).await;
     let scan = svc.dir.path().join("id-card.png");
     std::fs::write(&scan, b"\x89PNG id card scan").unwrap();
-    c.find(Locator::Id("file_holder_id"))
-        .await
-        .unwrap()
-        .send_keys(&scan.to_string_lossy())
-        .await
-        .unwrap();
+    b.fill("file_holder_id", &scan.to_string_lossy()).await;
     b.shot("07a-apply").await;
-    c.find(Locator::Css("form[action='/applications/new'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("form[action='/applications/new'] button").await;
     let page = b.until_text("待审核").await;
     assert!(
         page.contains("待审核") && page.contains("持有人身份证"),
@@ -577,23 +511,13 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         menu.contains("印章申请") && !menu.contains("备案"),
         "a reviewer's menu: {menu}"
     );
-    c.find(Locator::LinkText("印章申请"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.link("印章申请").await;
     c.wait()
         .for_element(Locator::Css("table.list"))
         .await
         .unwrap();
     b.shot("07-review-queue").await;
-    c.find(Locator::LinkText(&app_id))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.link(&app_id).await;
     c.wait()
         .for_element(Locator::Css("form[action$='/approve'] button"))
         .await
@@ -604,12 +528,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         "{page}"
     );
     b.shot("08-review-application").await;
-    c.find(Locator::Css("form[action$='/approve'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("form[action$='/approve'] button").await;
     b.until_text("已通过，待制章").await;
     b.shot("09-approved").await;
     log_out(&b).await;
@@ -623,26 +542,11 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     c.goto(&svc.url("/applications?state=approved"))
         .await
         .unwrap();
-    c.find(Locator::LinkText(&app_id))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.link(&app_id).await;
     c.wait().for_element(Locator::Id("pin")).await.unwrap();
-    c.find(Locator::Id("pin"))
-        .await
-        .unwrap()
-        .send_keys("581736")
-        .await
-        .unwrap();
+    b.fill("pin", "581736").await;
     b.shot("09a-make").await;
-    c.find(Locator::Css("form[action$='/make'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("form[action$='/make'] button").await;
     let page = b.until_text("已制作印章").await;
     assert!(page.contains("24 小时内"), "{page}");
     b.shot("09b-made").await;
@@ -652,20 +556,10 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     assert!(page.contains(&seal) && page.contains("按时备案"), "{page}");
     b.shot("10-filings").await;
     // The seal's page, found by its ID: status, history, filings.
-    c.find(Locator::LinkText("印章查询"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.link("印章查询").await;
     let q = c.find(Locator::Id("q")).await.unwrap();
     q.send_keys(&seal).await.unwrap();
-    c.find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("main form button").await;
     c.wait()
         .for_element(Locator::Css("dl.facts"))
         .await
@@ -682,24 +576,9 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     // The maker revokes it with a proof; the public status page then says 已注销.
     let proof = svc.dir.path().join("注销决定.pdf");
     std::fs::write(&proof, b"%PDF-1.7 decision").unwrap();
-    c.find(Locator::Css("#reason option[value=no_longer_used]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("proof"))
-        .await
-        .unwrap()
-        .send_keys(&proof.to_string_lossy())
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action$='/revoke'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.click("#reason option[value=no_longer_used]").await;
+    b.fill("proof", &proof.to_string_lossy()).await;
+    b.click("form[action$='/revoke'] button").await;
     b.until_text("已注销").await;
     b.shot("11a-revoked").await;
     c.goto(&svc.url(&format!("/status?id={seal}")))
@@ -724,24 +603,9 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         menu.contains("审计日志") && menu.contains("用户与角色") && !menu.contains("新建印章申请"),
         "an auditor reads the log and the users, and applies for nothing: {menu}"
     );
-    c.find(Locator::LinkText("审计日志"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Id("event"))
-        .await
-        .unwrap()
-        .send_keys("applications.")
-        .await
-        .unwrap();
-    c.find(Locator::Css("main form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.link("审计日志").await;
+    b.fill("event", "applications.").await;
+    b.click("main form button").await;
     c.wait()
         .for_element(Locator::Css("pre.checkpoint"))
         .await
@@ -757,43 +621,13 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     // The holder finds the seal the maker just made among her own, and changes its PIN.
     let made_id = c_made_seal(&svc).await;
     log_in(&b, &svc, "zhang", eseal_server::fixture::PASSWORD).await;
-    c.find(Locator::LinkText("印章查询"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::LinkText(&made_id))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.link("印章查询").await;
+    b.link(&made_id).await;
     c.wait().for_element(Locator::Id("old_pin")).await.unwrap();
-    c.find(Locator::Id("old_pin"))
-        .await
-        .unwrap()
-        .send_keys("581736")
-        .await
-        .unwrap();
-    c.find(Locator::Id("new_pin"))
-        .await
-        .unwrap()
-        .send_keys("604819")
-        .await
-        .unwrap();
-    c.find(Locator::Id("repeat"))
-        .await
-        .unwrap()
-        .send_keys("604819")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action$='/pin'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    b.fill("old_pin", "581736").await;
+    b.fill("new_pin", "604819").await;
+    b.fill("repeat", "604819").await;
+    b.click("form[action$='/pin'] button").await;
     b.until_text("口令已修改").await;
     b.shot("13-pin-changed").await;
     log_out(&b).await;
