@@ -5,6 +5,7 @@
 //! it is submitted — or kept as a draft with what is missing said.
 
 use super::layout;
+use super::upload::{Trouble, Upload};
 use super::{Ctx, Lang};
 use crate::service::NewApplication;
 use crate::state::AppState;
@@ -162,61 +163,42 @@ pub async fn create(
 ) -> Response {
     let l = ctx.lang;
     let title = l.t("新建印章申请", "New application");
-    let mut f = Fields::default();
-    loop {
-        match parts.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let bytes = match field.bytes().await {
-                    Ok(b) => b.to_vec(),
-                    Err(e) => {
-                        let too_big = e.status() == StatusCode::PAYLOAD_TOO_LARGE
-                            || e.body_text().contains("length limit");
-                        let why = if too_big {
-                            l.t("文件太大：上传的文件合计不能超过 20 MB。未保存任何内容。", "The files are too large: at most 20 MB in all. Nothing was recorded.")
-                        } else {
-                            l.t("上传未完成，请重新选择文件。未保存任何内容。", "The upload did not complete; choose the files again. Nothing was recorded.")
-                        };
-                        let status = if too_big {
-                            StatusCode::PAYLOAD_TOO_LARGE
-                        } else {
-                            StatusCode::BAD_REQUEST
-                        };
-                        return (
-                            status,
-                            super::html(layout::page(
-                                &ctx,
-                                title,
-                                form(&ctx, Some(why), &Fields::default()),
-                            )),
-                        )
-                            .into_response();
-                    }
-                };
-                let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
-                match name.as_str() {
-                    "csrf" => f.csrf = text(),
-                    "kind" => f.kind = text(),
-                    "seal_name" => f.seal_name = text(),
-                    "organisation_code" => f.organisation_code = text(),
-                    "holder_id" => f.holder_id = text(),
-                    other => {
-                        if let Some(m) = MATERIALS
-                            .iter()
-                            .find(|m| other.strip_prefix("file_") == Some(m.names().1))
-                            && !bytes.is_empty()
-                        {
-                            f.files.push((*m, bytes));
-                        }
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return (StatusCode::BAD_REQUEST, super::html(layout::page(&ctx, title, form(&ctx, Some(l.t("上传未完成，请重新选择文件。未保存任何内容。", "The upload did not complete; choose the files again. Nothing was recorded.")), &Fields::default())))).into_response();
-            }
+    let up = match Upload::read(&mut parts).await {
+        Ok(up) => up,
+        Err(t) => {
+            let why = if t == Trouble::TooLarge {
+                l.t(
+                    "文件太大：上传的文件合计不能超过 20 MB。未保存任何内容。",
+                    "The files are too large: at most 20 MB in all. Nothing was recorded.",
+                )
+            } else {
+                l.t(
+                    "上传未完成，请重新选择文件。未保存任何内容。",
+                    "The upload did not complete; choose the files again. Nothing was recorded.",
+                )
+            };
+            return (
+                t.status(),
+                super::html(layout::page(
+                    &ctx,
+                    title,
+                    form(&ctx, Some(why), &Fields::default()),
+                )),
+            )
+                .into_response();
         }
-    }
+    };
+    let f = Fields {
+        csrf: up.text("csrf"),
+        kind: up.text("kind"),
+        seal_name: up.text("seal_name"),
+        organisation_code: up.text("organisation_code"),
+        holder_id: up.text("holder_id"),
+        files: MATERIALS
+            .iter()
+            .filter_map(|m| up.file(&format!("file_{}", m.names().1)).map(|b| (*m, b)))
+            .collect(),
+    };
     if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
         return r;
     }

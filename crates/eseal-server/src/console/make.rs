@@ -4,6 +4,7 @@
 //! certificate), and after making the comparison's score, decision and differences.
 
 use super::layout;
+use super::upload::Upload;
 use super::{Ctx, Lang};
 use crate::auth::Role;
 use crate::service::{KeyChoice, MakeSeal};
@@ -85,43 +86,22 @@ pub async fn make(
     mut parts: Multipart,
 ) -> Response {
     let l = ctx.lang;
-    let (mut csrf, mut key, mut pin, mut cert, mut impression) =
-        (String::new(), String::new(), String::new(), None, None);
-    loop {
-        match parts.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let Ok(bytes) = field.bytes().await else {
-                    return ctx.refusal(
-                        StatusCode::BAD_REQUEST,
-                        l.t(
-                            "上传未完成或超过 20 MB，未制作。",
-                            "The upload did not complete or passed 20 MB; nothing was made.",
-                        ),
-                    );
-                };
-                let text = || String::from_utf8_lossy(&bytes).trim().to_owned();
-                match name.as_str() {
-                    "csrf" => csrf = text(),
-                    "key" => key = text(),
-                    "pin" => pin = text(),
-                    "certificate" if !bytes.is_empty() => cert = Some(bytes.to_vec()),
-                    "impression" if !bytes.is_empty() => impression = Some(bytes.to_vec()),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return ctx.refusal(
-                    StatusCode::BAD_REQUEST,
-                    l.t(
-                        "上传未完成或超过 20 MB，未制作。",
-                        "The upload did not complete or passed 20 MB; nothing was made.",
-                    ),
-                );
-            }
-        }
-    }
+    let Ok(up) = Upload::read(&mut parts).await else {
+        return ctx.refusal(
+            StatusCode::BAD_REQUEST,
+            l.t(
+                "上传未完成或超过 20 MB，未制作。",
+                "The upload did not complete or passed 20 MB; nothing was made.",
+            ),
+        );
+    };
+    let (csrf, key, pin, cert) = (
+        up.text("csrf"),
+        up.text("key"),
+        up.text("pin"),
+        up.file("certificate"),
+    );
+    let mut impression = up.file("impression");
     if let Err(r) = ctx.require_csrf(&s, &csrf).await {
         return r;
     }

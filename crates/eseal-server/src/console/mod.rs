@@ -20,6 +20,7 @@ mod pin;
 mod revoke;
 mod seals;
 mod staff;
+mod upload;
 mod users;
 mod verify;
 

@@ -3,6 +3,7 @@
 //! effect now, is filed, and the CA revokes the certificate.
 
 use super::Ctx;
+use super::upload::Upload;
 use crate::service::Revocation;
 use crate::state::AppState;
 use axum::Extension;
@@ -65,25 +66,14 @@ pub async fn revoke(
         "上传未完成或超过 20 MB，未注销。",
         "The upload did not complete or passed 20 MB; nothing was revoked.",
     );
-    let (mut csrf, mut reason, mut proof) = (String::new(), String::new(), Vec::new());
-    loop {
-        match parts.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let Ok(bytes) = field.bytes().await else {
-                    return ctx.refusal(StatusCode::BAD_REQUEST, incomplete);
-                };
-                match name.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&bytes).trim().to_owned(),
-                    "reason" => reason = String::from_utf8_lossy(&bytes).trim().to_owned(),
-                    "proof" => proof = bytes.to_vec(),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return ctx.refusal(StatusCode::BAD_REQUEST, incomplete),
-        }
-    }
+    let Ok(up) = Upload::read(&mut parts).await else {
+        return ctx.refusal(StatusCode::BAD_REQUEST, incomplete);
+    };
+    let (csrf, reason, proof) = (
+        up.text("csrf"),
+        up.text("reason"),
+        up.file("proof").unwrap_or_default(),
+    );
     if let Err(r) = ctx.require_csrf(&s, &csrf).await {
         return r;
     }

@@ -4,6 +4,7 @@
 //! work as `POST /api/v1/verify`.
 
 use super::layout;
+use super::upload::Upload;
 use super::{Ctx, Lang};
 use crate::state::AppState;
 use crate::views::VerifyAnswer;
@@ -146,27 +147,16 @@ pub async fn check(
         };
         return refuse(StatusCode::TOO_MANY_REQUESTS, &why);
     }
-    let (mut csrf, mut ofd, mut data, mut sig) = (String::new(), None, None, None);
-    loop {
-        match parts.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let bytes = match field.bytes().await {
-                    Ok(b) => b.to_vec(),
-                    Err(e) => return upload_problem(&ctx, &e.body_text(), e.status(), &refuse),
-                };
-                match name.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&bytes).into_owned(),
-                    "ofd" => ofd = Some(bytes),
-                    "data" => data = Some(bytes),
-                    "signature" => sig = Some(bytes),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(e) => return upload_problem(&ctx, &e.body_text(), e.status(), &refuse),
-        }
-    }
+    let up = match Upload::read(&mut parts).await {
+        Ok(up) => up,
+        Err(t) => return upload_problem(&ctx, t, &refuse),
+    };
+    let (csrf, ofd, data, sig) = (
+        up.text("csrf"),
+        up.file("ofd"),
+        up.file("data"),
+        up.file("signature"),
+    );
     if let Err(r) = ctx.require_csrf(&s, &csrf).await {
         return r;
     }
@@ -255,12 +245,11 @@ pub async fn check(
 
 fn upload_problem(
     ctx: &Ctx,
-    text: &str,
-    status: StatusCode,
+    t: super::upload::Trouble,
     refuse: &dyn Fn(StatusCode, &str) -> Response,
 ) -> Response {
     let l = ctx.lang;
-    if status == StatusCode::PAYLOAD_TOO_LARGE || text.contains("length limit") {
+    if t == super::upload::Trouble::TooLarge {
         return refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
             l.t(
@@ -270,7 +259,7 @@ fn upload_problem(
         );
     }
     refuse(
-        status,
+        t.status(),
         l.t(
             "上传未完成或格式不对，请重新选择文件。",
             "The upload did not complete or is malformed; choose the file again.",

@@ -1,0 +1,80 @@
+//! A multipart form read whole before anything is done with it (the router's body limit
+//! bounds it): each handler then takes its fields by name. Nothing is recorded from a form that
+//! did not arrive whole.
+
+use axum::extract::Multipart;
+use axum::http::StatusCode;
+
+/// Most fields a form may carry.
+const MAX_FIELDS: usize = 64;
+
+/// Why a form could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    /// Past the size limit.
+    TooLarge,
+    /// Cut short or malformed.
+    Incomplete,
+}
+
+impl Trouble {
+    /// The status it is answered with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Trouble::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Trouble::Incomplete => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+/// A form's fields, in order.
+#[derive(Debug, Default)]
+pub struct Upload {
+    fields: Vec<(String, Vec<u8>)>,
+}
+
+fn trouble(e: &axum::extract::multipart::MultipartError) -> Trouble {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE || e.body_text().contains("length limit") {
+        Trouble::TooLarge
+    } else {
+        Trouble::Incomplete
+    }
+}
+
+impl Upload {
+    /// Reads every field.
+    pub async fn read(parts: &mut Multipart) -> Result<Upload, Trouble> {
+        let mut up = Upload::default();
+        loop {
+            match parts.next_field().await {
+                Ok(Some(field)) => {
+                    if up.fields.len() >= MAX_FIELDS {
+                        return Err(Trouble::Incomplete);
+                    }
+                    let name = field.name().unwrap_or_default().to_owned();
+                    let bytes = field.bytes().await.map_err(|e| trouble(&e))?;
+                    up.fields.push((name, bytes.to_vec()));
+                }
+                Ok(None) => return Ok(up),
+                Err(e) => return Err(trouble(&e)),
+            }
+        }
+    }
+
+    /// A text field (trimmed; "" when absent).
+    pub fn text(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// A file field, when a non-empty file was given.
+    pub fn file(&self, name: &str) -> Option<Vec<u8>> {
+        self.fields
+            .iter()
+            .find(|(n, v)| n == name && !v.is_empty())
+            .map(|(_, v)| v.clone())
+    }
+}
