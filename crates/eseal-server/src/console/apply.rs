@@ -87,6 +87,17 @@ fn kinds() -> Vec<(SealKind, &'static str, &'static str)> {
     ]
 }
 
+/// A kind of seal as a person reads it (合同专用章 …); the wire name for a kind not offered.
+pub fn kind_label(l: Lang, kind: &SealKind) -> String {
+    kinds()
+        .into_iter()
+        .find(|(k, _, _)| k.wire_name() == kind.wire_name())
+        .map_or_else(
+            || kind.wire_name().to_owned(),
+            |(_, zh, en)| l.t(zh, en).to_owned(),
+        )
+}
+
 const MATERIALS: [MaterialKind; 4] = [
     MaterialKind::BusinessLicence,
     MaterialKind::AgentId,
@@ -104,7 +115,7 @@ fn form(ctx: &Ctx, problem: Option<&str>, keep: &Fields) -> Markup {
     html! {
         @if let Some(p) = problem { div.notice.error role="alert" { (p) } }
         div.card {
-            form.stack method="post" action="/applications/new" enctype="multipart/form-data" {
+            form.stack method="post" action="/applications/new" enctype="multipart/form-data" data-progress="" {
                 input type="hidden" name="csrf" value=(ctx.csrf);
                 label for="kind" { (l.t("印章种类", "Kind of seal")) }
                 select #kind name="kind" required {
@@ -127,6 +138,7 @@ fn form(ctx: &Ctx, problem: Option<&str>, keep: &Fields) -> Markup {
                     input id={ "file_" (m.names().1) } type="file" name={ "file_" (m.names().1) } accept="image/*,application/pdf,.ofd";
                 }
                 button type="submit" { (l.t("提交申请", "Submit the application")) }
+                progress.upload hidden max="100" value="0" {}
             }
         }
     }

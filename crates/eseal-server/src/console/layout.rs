@@ -45,6 +45,12 @@ pub const MENU: &[Entry] = &[
         roles: Some(crate::service::roles::READ_SEALS),
     },
     Entry {
+        path: "/use-requests",
+        zh: "用印申请",
+        en: "Use requests",
+        roles: Some(crate::service::roles::READ_USE_REQUESTS),
+    },
+    Entry {
         path: "/filings",
         zh: "备案",
         en: "Filings",
@@ -105,6 +111,7 @@ fn head(ctx: &Ctx, title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · " (l.t("电子印章平台", "Electronic Seal Platform")) }
             link rel="stylesheet" href="/assets/console.css";
+            script src="/assets/console.js" defer {}
         }
     }
 }

@@ -19,8 +19,11 @@ mod pages;
 mod pin;
 mod revoke;
 mod seals;
+mod shelf;
+mod sign;
 mod staff;
 mod upload;
+mod usage;
 mod users;
 mod verify;
 
@@ -121,6 +124,14 @@ pub fn set_cookie(name: &str, value: &str, tls: bool, max_age: Option<i64>) -> H
 }
 
 impl Ctx {
+    /// Whether the logged-in user has one of `roles` (what a page offers; the service checks
+    /// again when the action comes).
+    pub fn may(&self, roles: &[crate::auth::Role]) -> bool {
+        self.caller
+            .as_ref()
+            .is_some_and(|c| roles.iter().any(|r| c.has(*r)))
+    }
+
     /// Refuses a state-changing request whose form token is not this visitor's: a 403 page,
     /// and an audit entry naming the path.
     pub async fn require_csrf(&self, s: &AppState, given: &str) -> Result<(), Response> {
@@ -326,6 +337,17 @@ async fn css() -> Response {
         .into_response()
 }
 
+async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("assets/console.js"),
+    )
+        .into_response()
+}
+
 /// Where `/lang/{zh|en}` goes back to.
 #[derive(Debug, serde::Deserialize)]
 struct Back {
@@ -398,8 +420,19 @@ pub fn router(state: AppState) -> Router {
         .route("/seals/{id}", get(seals::seal))
         .route("/seals/{id}/revoke", post(revoke::revoke))
         .route("/seals/{id}/pin", post(pin::change))
+        .route("/seals/{id}/use-requests", post(usage::create))
+        .route("/seals/{id}/ledger.csv", get(usage::ledger_csv))
+        .route("/seals/{id}/sign", get(sign::start).post(sign::upload))
+        .route(
+            "/seals/{id}/sign/{draft}",
+            get(sign::placing).post(sign::sign),
+        )
+        .route("/seals/{id}/sign/{draft}/file/{n}", get(sign::download))
+        .route("/use-requests", get(usage::list))
+        .route("/use-requests/{id}/{action}", post(usage::decide))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/console.css", get(css))
+        .route("/assets/console.js", get(js))
         .layer(axum::extract::DefaultBodyLimit::max(verify::UPLOAD_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)

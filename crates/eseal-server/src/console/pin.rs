@@ -14,10 +14,7 @@ use serde::Deserialize;
 /// The PIN form on a usable seal's page.
 pub fn section(ctx: &Ctx, seal: &eseal_core::Seal) -> Markup {
     let l = ctx.lang;
-    let may = ctx
-        .caller
-        .as_ref()
-        .is_some_and(|c| crate::service::roles::USE_SEAL.iter().any(|r| c.has(*r)));
+    let may = ctx.may(crate::service::roles::USE_SEAL);
     let platform = matches!(seal.key_custody, eseal_core::KeyCustody::Platform { .. });
     if !may || !platform || seal.state != eseal_core::SealState::Active {
         return html! {};

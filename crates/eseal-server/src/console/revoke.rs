@@ -29,10 +29,7 @@ const REASONS: [(RevocationReason, &str); 7] = [
 /// The revocation form on an active seal's page, for those who may revoke.
 pub fn section(ctx: &Ctx, seal: &eseal_core::Seal) -> Markup {
     let l = ctx.lang;
-    let may = ctx
-        .caller
-        .as_ref()
-        .is_some_and(|c| crate::service::roles::REVOKE.iter().any(|r| c.has(*r)));
+    let may = ctx.may(crate::service::roles::REVOKE);
     if !may || seal.state != eseal_core::SealState::Active {
         return html! {};
     }

@@ -119,7 +119,7 @@ pub async fn search(
                             tr {
                                 td { a href={ "/seals/" (v.id) } { code { (v.id) } } }
                                 td { (v.name) }
-                                td { code.small { (v.kind_name) } }
+                                td { (super::apply::kind_label(l, &v.kind)) }
                                 td { (local_time(&v.valid_to)) }
                                 td { (status_badge(l, &v.status)) }
                             }
@@ -132,10 +132,11 @@ pub async fn search(
 }
 
 /// A seal's page.
-/// `?pin=changed` after a PIN change.
+/// `?pin=changed` after a PIN change; `?after=` the usage ledger's page.
 #[derive(Debug, Deserialize)]
 pub struct Shown {
     pin: Option<String>,
+    after: Option<String>,
 }
 
 pub async fn seal(
@@ -176,6 +177,8 @@ pub async fn seal(
         }
     }
     let full_ids = c.has(Role::Reviewer) || c.has(Role::Maker) || c.has(Role::PoliceOfficer);
+    let ledger =
+        super::usage::ledger_section(&s, &ctx, &seal, shown.after.as_deref().unwrap_or("")).await;
     super::html(layout::page(
         &ctx,
         l.t("印章", "Seal"),
@@ -183,7 +186,7 @@ pub async fn seal(
             div.card {
                 h2 { code { (view.id) } " " (view.name) " " (status_badge(l, &view.status)) }
                 dl.facts {
-                    dt { (l.t("种类", "Kind")) } dd { code { (view.kind_name) } }
+                    dt { (l.t("种类", "Kind")) } dd { (super::apply::kind_label(l, &view.kind)) }
                     @if let Some(o) = &view.organisation_code { dt { (l.t("统一社会信用代码", "USCC")) } dd { (o) } }
                     @if let Some(h) = &view.holder_id {
                         dt { (l.t("持有人身份证号", "Holder's ID")) }
@@ -227,6 +230,9 @@ pub async fn seal(
                 }
             }
             @if changed { div.notice { (l.t("口令已修改。", "The PIN was changed.")) } }
+            (super::sign::section(&ctx, &seal))
+            (super::usage::request_section(&ctx, &seal))
+            (ledger)
             (super::pin::section(&ctx, &seal))
             (super::revoke::section(&ctx, &seal))
             p.small { a href={ "/status?id=" (view.id) } { (l.t("公开状态页", "Public status page")) } }

@@ -17,16 +17,6 @@ use eseal_core::{
 use maud::html;
 use serde::Deserialize;
 
-fn kind_label(l: Lang, wire: &str) -> String {
-    let (zh, en) = match wire.split('.').next().unwrap_or_default() {
-        "official" => ("单位印章", "official seal"),
-        "personal" => ("个人印章", "personal seal"),
-        "position" => ("职务印章", "position seal"),
-        _ => ("印章", "seal"),
-    };
-    format!("{}（{wire}）", l.t(zh, en))
-}
-
 fn state_label(l: Lang, s: &ApplicationState) -> &'static str {
     match s {
         ApplicationState::Draft => l.t("草稿", "draft"),
@@ -111,7 +101,7 @@ pub async fn applications(
                     @for a in &apps {
                         tr {
                             td { a href={ "/applications/" (a.id) } { code { (a.id) } } }
-                            td { (kind_label(l, a.kind.wire_name())) }
+                            td { (super::apply::kind_label(l, &a.kind)) }
                             td { (a.seal_name) }
                             td { (a.applicant) }
                             td { (state_label(l, &a.state)) }
@@ -139,7 +129,7 @@ pub fn detail(ctx: &Ctx, a: &Application, problem: Option<&str>) -> maud::Markup
                 @if let ApplicationState::Rejected { reviewer, reason } = &a.state {
                     dt { (l.t("退回原因", "Reason")) } dd { (reason) " — " (reviewer) }
                 }
-                dt { (l.t("印章种类", "Kind")) } dd { (kind_label(l, a.kind.wire_name())) }
+                dt { (l.t("印章种类", "Kind")) } dd { (super::apply::kind_label(l, &a.kind)) }
                 dt { (l.t("印章名称", "Name on the seal")) } dd { (a.seal_name) }
                 @if let Some(o) = &a.organisation_code {
                     dt { (l.t("统一社会信用代码", "USCC")) } dd { (o) " " (a.organisation_name.clone().unwrap_or_default()) }

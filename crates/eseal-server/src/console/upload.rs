@@ -30,7 +30,8 @@ impl Trouble {
 /// A form's fields, in order.
 #[derive(Debug, Default)]
 pub struct Upload {
-    fields: Vec<(String, Vec<u8>)>,
+    /// (field name, file name, bytes).
+    fields: Vec<(String, String, Vec<u8>)>,
 }
 
 fn trouble(e: &axum::extract::multipart::MultipartError) -> Trouble {
@@ -52,8 +53,9 @@ impl Upload {
                         return Err(Trouble::Incomplete);
                     }
                     let name = field.name().unwrap_or_default().to_owned();
+                    let file = field.file_name().unwrap_or_default().to_owned();
                     let bytes = field.bytes().await.map_err(|e| trouble(&e))?;
-                    up.fields.push((name, bytes.to_vec()));
+                    up.fields.push((name, file, bytes.to_vec()));
                 }
                 Ok(None) => return Ok(up),
                 Err(e) => return Err(trouble(&e)),
@@ -65,8 +67,8 @@ impl Upload {
     pub fn text(&self, name: &str) -> String {
         self.fields
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| String::from_utf8_lossy(v).trim().to_owned())
+            .find(|(n, _, _)| n == name)
+            .map(|(_, _, v)| String::from_utf8_lossy(v).trim().to_owned())
             .unwrap_or_default()
     }
 
@@ -74,7 +76,23 @@ impl Upload {
     pub fn file(&self, name: &str) -> Option<Vec<u8>> {
         self.fields
             .iter()
-            .find(|(n, v)| n == name && !v.is_empty())
-            .map(|(_, v)| v.clone())
+            .find(|(n, _, v)| n == name && !v.is_empty())
+            .map(|(_, _, v)| v.clone())
+    }
+
+    /// Every non-empty file of a field (`multiple`), with the name the browser gave it
+    /// (only its last path part; "" when none).
+    pub fn files(&self, name: &str) -> Vec<(String, Vec<u8>)> {
+        self.fields
+            .iter()
+            .filter(|(n, _, v)| n == name && !v.is_empty())
+            .map(|(_, f, v)| {
+                let base = f.rsplit(['/', '\\']).next().unwrap_or_default();
+                (
+                    base.chars().filter(|c| !c.is_control()).take(200).collect(),
+                    v.clone(),
+                )
+            })
+            .collect()
     }
 }

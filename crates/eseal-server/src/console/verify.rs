@@ -4,6 +4,7 @@
 //! work as `POST /api/v1/verify`.
 
 use super::layout;
+use super::shelf::Shelf;
 use super::upload::Upload;
 use super::{Ctx, Lang};
 use crate::state::AppState;
@@ -15,16 +16,13 @@ use axum::response::{IntoResponse, Response};
 use base64ct::{Base64, Encoding};
 use eseal_ses::{Indication, Outcome};
 use maud::{Markup, html};
-use std::collections::VecDeque;
-use std::sync::{Mutex, OnceLock};
 use time::OffsetDateTime;
 
 /// The largest upload (the files together).
 pub const UPLOAD_LIMIT: usize = 20 << 20;
-/// How long a report can be downloaded after it was made.
-const KEEP: time::Duration = time::Duration::minutes(30);
-/// Reports kept for download (the oldest goes first).
-const KEPT: usize = 20;
+/// Reports kept for download: 30 minutes, at most 20 and 64 MB together (the oldest goes
+/// first).
+static REPORTS: Shelf<Report> = Shelf::new(time::Duration::minutes(30), 20, 20, 64 << 20);
 
 /// Beijing time (UTC+8, no daylight saving).
 fn beijing() -> time::UtcOffset {
@@ -75,16 +73,11 @@ pub fn parse_local_time(text: &str) -> Option<OffsetDateTime> {
     Some(time::PrimitiveDateTime::new(date, clock).assume_offset(beijing()))
 }
 
-struct Kept {
-    id: String,
-    made: OffsetDateTime,
-    json: String,
-    html: String,
-}
-
-fn kept() -> &'static Mutex<VecDeque<Kept>> {
-    static K: OnceLock<Mutex<VecDeque<Kept>>> = OnceLock::new();
-    K.get_or_init(|| Mutex::new(VecDeque::new()))
+/// A report kept for download.
+#[derive(Clone)]
+struct Report {
+    json: std::sync::Arc<String>,
+    html: std::sync::Arc<String>,
 }
 
 /// The upload form.
@@ -208,12 +201,6 @@ pub async fn check(
         },
         None => (Vec::new(), Vec::new()),
     };
-    let id = {
-        let mut b = [0u8; 12];
-        let _ = s.random().fill(&mut b);
-        hex::encode(b)
-    };
-    let body = report(&ctx, &answer, &pages, &page_problems, Some(&id));
     // The report for download: the same content, self-contained.
     let standalone = html! {
         (maud::DOCTYPE)
@@ -221,21 +208,20 @@ pub async fn check(
             head { meta charset="utf-8"; title { (title) } style { (maud::PreEscaped(include_str!("assets/console.css"))) } }
             body { main { h1 { (l.t("电子签章验证报告", "Electronic seal verification report")) } (report(&ctx, &answer, &pages, &page_problems, None)) } }
         }
-    };
-    let json = serde_json::to_string_pretty(&answer).unwrap_or_default();
-    if let Ok(mut k) = kept().lock() {
-        let now = s.now();
-        k.retain(|r| now - r.made < KEEP);
-        while k.len() >= KEPT {
-            k.pop_front();
-        }
-        k.push_back(Kept {
-            id,
-            made: now,
-            json,
-            html: standalone.into_string(),
-        });
     }
+    .into_string();
+    let json = serde_json::to_string_pretty(&answer).unwrap_or_default();
+    let id = REPORTS.put(
+        s.random(),
+        None,
+        s.now(),
+        json.len() + standalone.len(),
+        Report {
+            json: json.into(),
+            html: standalone.into(),
+        },
+    );
+    let body = report(&ctx, &answer, &pages, &page_problems, id.as_deref());
     super::html(layout::page(
         &ctx,
         l.t("验证报告", "Verification report"),
@@ -365,14 +351,13 @@ fn report(
 }
 
 /// `/verify/report/{id}.html|.json`: a report made in the last 30 minutes.
-pub async fn download(Extension(ctx): Extension<Ctx>, Path(file): Path<String>) -> Response {
+pub async fn download(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(file): Path<String>,
+) -> Response {
     let (id, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
-    let found = kept().lock().ok().and_then(|k| {
-        k.iter()
-            .find(|r| r.id == id)
-            .map(|r| (r.json.clone(), r.html.clone()))
-    });
-    let Some((json, page)) = found else {
+    let Some(Report { json, html: page }) = REPORTS.get(id, None, s.now()) else {
         return ctx.refusal(
             StatusCode::NOT_FOUND,
             ctx.lang.t(
@@ -382,8 +367,8 @@ pub async fn download(Extension(ctx): Extension<Ctx>, Path(file): Path<String>) 
         );
     };
     let (body, mime, name) = match ext {
-        "json" => (json, "application/json", "report.json"),
-        _ => (page, "text/html; charset=utf-8", "report.html"),
+        "json" => (json.to_string(), "application/json", "report.json"),
+        _ => (page.to_string(), "text/html; charset=utf-8", "report.html"),
     };
     let mut r = body.into_response();
     let h = r.headers_mut();

@@ -88,9 +88,9 @@ pub use approvals::{Approvals, NewUseRequest};
 pub use pin_resets::PinResets;
 pub use registry::{KeyChoice, MakeSeal, NewApplication, Registry};
 pub use seals::{Renewal, Revocation, SealPage, SealQuery};
-pub use signing::{Prepared, Scope, Session, Signing};
+pub use signing::{Prepared, Scope, Session, Signing, StampPicture};
 pub use trust::TrustList;
-pub use verify::{MAX_PAGES_DRAWN, Verification, overall};
+pub use verify::{DrawnPage, MAX_PAGES_DRAWN, Verification, overall};
 
 /// Who may do what: the role list of each operation, written once. The services check it;
 /// the JSON API's endpoint table names the same constants (so the router refuses early and

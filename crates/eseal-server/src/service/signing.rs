@@ -62,7 +62,51 @@ pub struct Scope {
     pub amount_limit: Option<u64>,
 }
 
+/// The seal's picture as it will be stamped, for placing it on a page.
+#[derive(Debug, Clone)]
+pub struct StampPicture {
+    /// The picture's bytes.
+    pub data: Vec<u8>,
+    /// Its media type (`image/png`, `image/svg+xml` …); `None` when a browser cannot show it.
+    pub media_type: Option<&'static str>,
+    /// Width in mm.
+    pub width_mm: f32,
+    /// Height in mm.
+    pub height_mm: f32,
+}
+
 impl Signing<'_> {
+    /// The picture of a seal `actor` may use, at its true size.
+    pub async fn stamp_picture(&self, actor: &Caller, seal_id: &str) -> Result<StampPicture> {
+        let seal = self.usable(actor, seal_id).await?;
+        let (_, data) = self
+            .s
+            .store()
+            .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
+            .await?
+            .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
+        let (decoded, _) = eseal_ses::AnySeal::decode(&data)
+            .map_err(|e| Failure::internal(format!("stored seal data: {e}")))?;
+        let view = decoded
+            .view()
+            .map_err(|e| Failure::internal(format!("stored seal data: {e}")))?;
+        use eseal_ses::common::PictureFormat as F;
+        let media_type = match view.picture.sniff() {
+            F::Png => Some("image/png"),
+            F::Jpeg => Some("image/jpeg"),
+            F::Gif => Some("image/gif"),
+            F::Bmp => Some("image/bmp"),
+            F::Svg => Some("image/svg+xml"),
+            F::Ofd | F::Unknown => None,
+        };
+        Ok(StampPicture {
+            data: view.picture.data.clone(),
+            media_type,
+            width_mm: view.picture.width as f32,
+            height_mm: view.picture.height as f32,
+        })
+    }
+
     /// The seal `actor` is about to use, if they may use it.
     async fn usable(&self, actor: &Caller, seal_id: &str) -> Result<Seal> {
         require(actor, USE_SEAL)?;

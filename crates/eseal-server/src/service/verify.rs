@@ -95,20 +95,7 @@ impl Verification<'_> {
             })
             .collect();
         tokio::task::spawn_blocking(move || {
-            let bad = |e: &dyn std::fmt::Display, zh: String| {
-                Failure::invalid(
-                    "ofd",
-                    format!("页面无法绘制：{zh}"),
-                    format!("the pages cannot be drawn: {e}"),
-                )
-            };
-            let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(document))
-                .map_err(|e| bad(&e, e.zh()))?;
-            pkg.set_budget(eseal_doc::Budget {
-                max_bytes: Some(crate::verifying::MAX_BYTES_READ),
-                cancel: None,
-            });
-            let mut doc = eseal_render::Document::open(&mut pkg).map_err(|e| bad(&e, e.zh()))?;
+            let (mut pkg, mut doc) = open_for_drawing(document)?;
             let opts = eseal_render::RenderOptions {
                 verdicts,
                 ..Default::default()
@@ -118,11 +105,80 @@ impl Verification<'_> {
             for n in doc.pages_with_stamps().into_iter().take(MAX_PAGES_DRAWN) {
                 let page = doc
                     .render_page(&mut pkg, crate::fonts::book(), n, &opts)
-                    .map_err(|e| bad(&e, e.zh()))?;
+                    .map_err(|e| undrawable(&e, e.zh()))?;
                 warnings.extend(page.warnings.iter().cloned());
-                pages.push((n, page.to_png(dpi).map_err(|e| bad(&e, e.zh()))?));
+                pages.push((n, page.to_png(dpi).map_err(|e| undrawable(&e, e.zh()))?));
             }
             Ok((pages, warnings))
+        })
+        .await
+        .map_err(|e| Failure::internal(format!("drawing pages: {e}")))?
+    }
+}
+
+/// Page `number` of a document drawn for placing a stamp on it.
+#[derive(Debug, Clone)]
+pub struct DrawnPage {
+    /// The picture (PNG).
+    pub png: Vec<u8>,
+    /// Which page (1-based).
+    pub number: usize,
+    /// How many pages the document has.
+    pub count: usize,
+    /// The page's width in mm.
+    pub width_mm: f32,
+    /// The page's height in mm.
+    pub height_mm: f32,
+}
+
+fn undrawable(e: &dyn std::fmt::Display, zh: String) -> Failure {
+    Failure::invalid(
+        "ofd",
+        format!("页面无法绘制：{zh}"),
+        format!("the pages cannot be drawn: {e}"),
+    )
+}
+
+/// Opens an OFD for drawing, its reading bounded like a verification's.
+fn open_for_drawing(
+    document: Vec<u8>,
+) -> Result<(
+    eseal_doc::Package<std::io::Cursor<Vec<u8>>>,
+    eseal_render::Document,
+)> {
+    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(document))
+        .map_err(|e| undrawable(&e, e.zh()))?;
+    pkg.set_budget(eseal_doc::Budget {
+        max_bytes: Some(crate::verifying::MAX_BYTES_READ),
+        cancel: None,
+    });
+    let doc = eseal_render::Document::open(&mut pkg).map_err(|e| undrawable(&e, e.zh()))?;
+    Ok((pkg, doc))
+}
+
+impl Verification<'_> {
+    /// Draws page `number` of `document` (the last page when it has fewer), its stamps
+    /// included, for someone about to place a stamp on it.
+    pub async fn draw_page(&self, document: Vec<u8>, number: usize, dpi: f32) -> Result<DrawnPage> {
+        tokio::task::spawn_blocking(move || {
+            let (mut pkg, mut doc) = open_for_drawing(document)?;
+            let count = doc.page_count();
+            let number = number.clamp(1, count.max(1));
+            let page = doc
+                .render_page(
+                    &mut pkg,
+                    crate::fonts::book(),
+                    number,
+                    &eseal_render::RenderOptions::default(),
+                )
+                .map_err(|e| undrawable(&e, e.zh()))?;
+            Ok(DrawnPage {
+                png: page.to_png(dpi).map_err(|e| undrawable(&e, e.zh()))?,
+                number,
+                count,
+                width_mm: page.area.w,
+                height_mm: page.area.h,
+            })
         })
         .await
         .map_err(|e| Failure::internal(format!("drawing pages: {e}")))?

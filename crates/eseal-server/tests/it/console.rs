@@ -700,3 +700,382 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         "{refused:?}"
     );
 }
+
+/// Creates a user on the administrator's users page.
+async fn create_user(b: &Browser, svc: &Service, name: &str, display: &str, role: &str, org: &str) {
+    let c = &b.client;
+    c.goto(&svc.url("/users")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Id("display_name"))
+        .await
+        .unwrap();
+    b.fill("username", name).await;
+    b.fill("display_name", display).await;
+    b.click(&format!("input[name=roles][value={role}]")).await;
+    b.fill("password", crate::common::PASSWORD).await;
+    if !org.is_empty() {
+        b.fill("organisation_code", org).await;
+    }
+    b.click("form[action='/users'] button").await;
+    let page = b.until_text("已创建").await;
+    assert!(page.contains(name), "{page}");
+}
+
+/// The value of the input with this id.
+async fn value(b: &Browser, id: &str) -> String {
+    b.client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+}
+
+/// An official seal's whole life through the pages only: the administrator creates the staff
+/// and the organisation's custodian and approver, an agent applies with the materials, the
+/// reviewer approves, the maker makes (the impression registered with the police), the
+/// custodian asks to use it for a contract, the approver approves, the custodian drags the
+/// stamp onto the drawn page and signs with the PIN, downloads the file, a stranger verifies
+/// it on the public page (有效), the usage ledger and its CSV show the use, the seal is
+/// revoked and its status page says 已注销.
+async fn official_seal_lifecycle(backend: Backend, tag: &str) {
+    let Some(b) = browser().await else { return };
+    let svc = start(&backend, T0).await;
+    let sim = svc.run.police_sim.clone().unwrap();
+    let seal_name = format!("{}合同专用章", eseal_server::app::DEMO_ORG);
+    sim.register(
+        eseal_server::app::DEMO_USCC,
+        "official.business.contract",
+        &seal_name,
+        eseal_server::app::DEMO_IMPRESSION,
+        T0,
+    );
+    let c = &b.client;
+    let shot = |name: &str| format!("{tag}-{name}");
+    let pw = crate::common::PASSWORD;
+
+    // The administrator creates the agency's staff and the organisation's people.
+    let admin = svc.run.first_admin.clone().unwrap();
+    log_in(&b, &svc, &admin.username, &admin.password).await;
+    let org = eseal_server::app::DEMO_USCC;
+    for (name, display, role, o) in [
+        ("agent1", "王经办", "applicant", ""),
+        ("reviewer1", "赵审核", "reviewer", ""),
+        ("maker1", "钱制章", "maker", ""),
+        ("custodian1", "孙保管", "custodian", org),
+        ("approver1", "李审批", "approver", org),
+    ] {
+        create_user(&b, &svc, name, display, role, o).await;
+    }
+    b.shot(&shot("01-users")).await;
+    log_out(&b).await;
+
+    // The agent applies for the company's contract seal with the three materials.
+    log_in(&b, &svc, "agent1", pw).await;
+    b.link("新建印章申请").await;
+    c.wait().for_element(Locator::Id("kind")).await.unwrap();
+    b.click("#kind option[value='official.business.contract']")
+        .await;
+    b.fill("seal_name", &seal_name).await;
+    b.fill("organisation_code", org).await;
+    for m in ["business_licence", "agent_id", "authorisation"] {
+        let f = svc.dir.path().join(format!("{m}.png"));
+        std::fs::write(&f, format!("\u{89}PNG scan of {m}")).unwrap();
+        b.fill(&format!("file_{m}"), &f.to_string_lossy()).await;
+    }
+    b.shot(&shot("02-apply")).await;
+    b.click("form[action='/applications/new'] button").await;
+    b.until_text("待审核").await;
+    let app_id = c
+        .find(Locator::Css("dl.facts dd code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    log_out(&b).await;
+
+    // The reviewer approves; the maker makes it with the registered impression.
+    log_in(&b, &svc, "reviewer1", pw).await;
+    c.goto(&svc.url(&format!("/applications/{app_id}")))
+        .await
+        .unwrap();
+    b.click("form[action$='/approve'] button").await;
+    b.until_text("已通过，待制章").await;
+    log_out(&b).await;
+    log_in(&b, &svc, "maker1", pw).await;
+    c.goto(&svc.url(&format!("/applications/{app_id}")))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("pin")).await.unwrap();
+    b.fill("pin", "581736").await;
+    b.click("form[action$='/make'] button").await;
+    b.until_text("已制作印章").await;
+    b.shot(&shot("03-made")).await;
+    log_out(&b).await;
+    let seal = svc
+        .run
+        .state
+        .store()
+        .all::<eseal_core::Seal>(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.record)
+        .find(|s| s.name == seal_name)
+        .unwrap()
+        .id
+        .to_string();
+
+    // The custodian sets the seal's PIN and asks to use it for a contract.
+    let contract = svc.dir.path().join("采购合同.ofd");
+    std::fs::write(&contract, eseal_testkit::ofd::ofd_of(2048)).unwrap();
+    log_in(&b, &svc, "custodian1", pw).await;
+    c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
+    c.wait().for_element(Locator::Id("old_pin")).await.unwrap();
+    b.fill("old_pin", "581736").await;
+    b.fill("new_pin", "739164").await;
+    b.fill("repeat", "739164").await;
+    b.click("form[action$='/pin'] button").await;
+    b.until_text("口令已修改").await;
+    b.fill("documents", &contract.to_string_lossy()).await;
+    b.fill("purpose", "签订采购合同").await;
+    b.fill("counterparty", "威海某贸易有限公司").await;
+    b.fill("not_after", "2026-07-03 18:00").await;
+    b.shot(&shot("04-use-request")).await;
+    b.click("form[action$='/use-requests'] button").await;
+    let page = b.until_text("用印申请已提交").await;
+    assert!(
+        page.contains("待审批") && page.contains("签订采购合同"),
+        "{page}"
+    );
+    b.shot(&shot("05-use-request-pending")).await;
+    log_out(&b).await;
+
+    // The approver: only the organisation's menus; approves the request.
+    log_in(&b, &svc, "approver1", pw).await;
+    let menu = c
+        .find(Locator::Css("nav.side"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        menu.contains("用印申请") && !menu.contains("印章申请") && !menu.contains("备案"),
+        "an approver's menu: {menu}"
+    );
+    b.link("用印申请").await;
+    c.wait()
+        .for_element(Locator::Css("form[action$='/approve'] button"))
+        .await
+        .unwrap();
+    b.shot(&shot("06-approvals")).await;
+    b.click("form[action$='/approve'] button").await;
+    let page = b.until_text("已批准").await;
+    assert!(page.contains("1 / 1"), "{page}");
+    log_out(&b).await;
+
+    // The custodian uploads the contract, drags the stamp on the drawn page, signs.
+    log_in(&b, &svc, "custodian1", pw).await;
+    c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
+    b.link("上传文件并盖章").await;
+    c.wait().for_element(Locator::Id("files")).await.unwrap();
+    b.fill("files", &contract.to_string_lossy()).await;
+    b.click("form[action$='/sign'] button").await;
+    c.wait().for_element(Locator::Id("sheet")).await.unwrap();
+    let stamp = c.find(Locator::Id("stamp")).await.unwrap();
+    for _ in 0..50 {
+        if stamp.is_displayed().await.unwrap() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'});",
+        vec![serde_json::to_value(&stamp).unwrap()],
+    )
+    .await
+    .unwrap();
+    let (x0, y0): (f32, f32) = (
+        value(&b, "x").await.parse().unwrap(),
+        value(&b, "y").await.parse().unwrap(),
+    );
+    b.shot(&shot("07-placing")).await;
+    {
+        use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+        let drag = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement {
+                element: stamp.clone(),
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(300)),
+                x: -150.0,
+                y: -180.0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        c.perform_actions(drag).await.unwrap();
+    }
+    let (x1, y1): (f32, f32) = (
+        value(&b, "x").await.parse().unwrap(),
+        value(&b, "y").await.parse().unwrap(),
+    );
+    assert!(
+        x1 < x0 - 10.0 && y1 < y0 - 10.0,
+        "dragging moved the stamp: ({x0}, {y0}) → ({x1}, {y1})"
+    );
+    b.fill("purpose", "签订采购合同").await;
+    b.fill("pin", "739164").await;
+    b.shot(&shot("08-placed")).await;
+    b.click("form.place-form button[type=submit]").await;
+    let page = b.until_text("已签署 1 / 1").await;
+    assert!(page.contains("下载已签章文件"), "{page}");
+    b.shot(&shot("09-signed")).await;
+    let href = c
+        .find(Locator::LinkText("下载已签章文件"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let cookie = c.get_named_cookie("eseal_session").await.unwrap();
+    let r = svc
+        .http
+        .get(svc.url(&href))
+        .header("cookie", format!("eseal_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''%E9%87%87%E8%B4%AD%E5%90%88%E5%90%8C-"),
+        "the download keeps the document's name"
+    );
+    let signed = r.bytes().await.unwrap().to_vec();
+    // The stamp is where it was dragged to.
+    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed.clone())).unwrap();
+    let sig_xml = pkg
+        .files()
+        .into_iter()
+        .find(|f| f.ends_with("Signature.xml"))
+        .unwrap();
+    let xml = String::from_utf8(pkg.read(&sig_xml).unwrap()).unwrap();
+    let boundary: Vec<f32> = xml
+        .split("Boundary=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert!(
+        (boundary[0] - x1).abs() < 0.11 && (boundary[1] - y1).abs() < 0.11,
+        "the stamp at {boundary:?}, dragged to ({x1}, {y1})"
+    );
+    // Signing the same upload again (a double submission) signs nothing more.
+    let (cookie_h, csrf) = (format!("eseal_session={}", cookie.value()), {
+        let d =
+            eseal_gm::Sm3Digest::of(format!("eseal console csrf\0{}", cookie.value()).as_bytes())
+                .to_hex();
+        d[..32].to_owned()
+    });
+    let draft_page = href.rsplit_once("/file/").unwrap().0.to_owned();
+    let r = svc
+        .http
+        .post(svc.url(&draft_page))
+        .header("cookie", &cookie_h)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf={csrf}&mode=position&page=1&x=10&y=10&purpose=x&pin=739164"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert!(r.text().await.unwrap().contains("已签署 1 / 1"));
+    // The usage ledger on the seal's page, and its CSV export.
+    c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
+    let page = b.until_text("用印记录").await;
+    assert!(
+        page.contains("采购合同.ofd") && page.contains("已签署"),
+        "{page}"
+    );
+    b.shot(&shot("10-ledger")).await;
+    let csv = svc
+        .http
+        .get(svc.url(&format!("/seals/{seal}/ledger.csv")))
+        .header("cookie", &cookie_h)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        2,
+        "one heading and one use (the double submission signed nothing): {csv}"
+    );
+    assert!(
+        csv.contains("采购合同.ofd") && csv.contains("签订采购合同"),
+        "{csv}"
+    );
+    log_out(&b).await;
+
+    // A stranger verifies the downloaded file on the public page.
+    let file = svc.dir.path().join("采购合同-已签章.ofd");
+    std::fs::write(&file, &signed).unwrap();
+    c.goto(&svc.url("/verify")).await.unwrap();
+    b.fill("ofd", &file.to_string_lossy()).await;
+    b.click("form[action='/verify'] button").await;
+    c.wait().for_element(Locator::Id("verdict")).await.unwrap();
+    let report = b.text().await;
+    assert!(report.contains("结论：有效 (PASSED)"), "{report}");
+    b.shot(&shot("11-verified")).await;
+
+    // The maker revokes the seal; its public status page says 已注销.
+    log_in(&b, &svc, "maker1", pw).await;
+    c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
+    let proof = svc.dir.path().join("注销决定.pdf");
+    std::fs::write(&proof, b"%PDF-1.7 decision").unwrap();
+    b.click("#reason option[value=dissolution]").await;
+    b.fill("proof", &proof.to_string_lossy()).await;
+    b.click("form[action$='/revoke'] button").await;
+    b.until_text("已注销").await;
+    log_out(&b).await;
+    c.goto(&svc.url(&format!("/status?id={seal}")))
+        .await
+        .unwrap();
+    b.until_text("已注销").await;
+    b.shot(&shot("12-status-revoked")).await;
+    svc.run.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_seal_lives_its_whole_life_in_the_console_on_sqlite() {
+    official_seal_lifecycle(Backend::Sqlite, "official-sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_official_seal_lives_its_whole_life_in_the_console_on_postgres() {
+    let Some(url) = eseal_testkit::pg_url() else {
+        return;
+    };
+    official_seal_lifecycle(Backend::Postgres(url), "official-postgres").await;
+}

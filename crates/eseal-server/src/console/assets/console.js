@@ -1,0 +1,169 @@
+// The console's only script (ours, no dependencies). Every page works without it; it adds
+// two things a person needs: placing the stamp by dragging it on the drawn page, and a
+// progress bar while files upload. Served from /assets/console.js under the CSP
+// `script-src 'self'` (no inline script anywhere).
+'use strict';
+
+(function () {
+  // Placing: #sheet is the drawn page (data-width-mm / data-height-mm), #stamp the seal's
+  // picture (data-width-mm / data-height-mm), #x / #y the stamp's top-left corner in mm.
+  function placing() {
+    var sheet = document.getElementById('sheet');
+    var stamp = document.getElementById('stamp');
+    var x = document.getElementById('x');
+    var y = document.getElementById('y');
+    if (!sheet || !stamp || !x || !y) {
+      return;
+    }
+    var pageW = parseFloat(sheet.dataset.widthMm);
+    var pageH = parseFloat(sheet.dataset.heightMm);
+    var w = parseFloat(stamp.dataset.widthMm);
+    var h = parseFloat(stamp.dataset.heightMm);
+    if (!(pageW > 0 && pageH > 0 && w > 0 && h > 0)) {
+      return;
+    }
+    var clamp = function (v, lo, hi) {
+      return Math.min(Math.max(v, lo), Math.max(lo, hi));
+    };
+    // CSS pixels per mm as the page is shown now.
+    var scale = function () {
+      return sheet.clientWidth / pageW;
+    };
+    var show = function () {
+      var k = scale();
+      stamp.style.width = w * k + 'px';
+      stamp.style.height = h * k + 'px';
+      stamp.style.left = clamp(parseFloat(x.value) || 0, 0, pageW - w) * k + 'px';
+      stamp.style.top = clamp(parseFloat(y.value) || 0, 0, pageH - h) * k + 'px';
+    };
+    var byPosition = function () {
+      var r = document.querySelector('input[name=mode][value=position]');
+      if (r) {
+        r.checked = true;
+      }
+    };
+    var set = function (mmX, mmY) {
+      x.value = clamp(mmX, 0, pageW - w).toFixed(1);
+      y.value = clamp(mmY, 0, pageH - h).toFixed(1);
+      byPosition();
+      show();
+    };
+    var grab = null;
+    stamp.addEventListener('pointerdown', function (e) {
+      e.preventDefault();
+      stamp.setPointerCapture(e.pointerId);
+      var r = stamp.getBoundingClientRect();
+      grab = { dx: e.clientX - r.left, dy: e.clientY - r.top };
+      stamp.classList.add('dragging');
+    });
+    stamp.addEventListener('pointermove', function (e) {
+      if (!grab) {
+        return;
+      }
+      var r = sheet.getBoundingClientRect();
+      var k = scale();
+      set((e.clientX - grab.dx - r.left) / k, (e.clientY - grab.dy - r.top) / k);
+    });
+    var drop = function () {
+      grab = null;
+      stamp.classList.remove('dragging');
+    };
+    stamp.addEventListener('pointerup', drop);
+    stamp.addEventListener('pointercancel', drop);
+    // A click on the page centres the stamp there.
+    sheet.addEventListener('click', function (e) {
+      if (e.target === stamp) {
+        return;
+      }
+      var r = sheet.getBoundingClientRect();
+      var k = scale();
+      set((e.clientX - r.left) / k - w / 2, (e.clientY - r.top) / k - h / 2);
+    });
+    // The arrow keys move it 1 mm (10 with Shift).
+    stamp.addEventListener('keydown', function (e) {
+      var step = e.shiftKey ? 10 : 1;
+      var dx = { ArrowLeft: -step, ArrowRight: step }[e.key] || 0;
+      var dy = { ArrowUp: -step, ArrowDown: step }[e.key] || 0;
+      if (dx || dy) {
+        e.preventDefault();
+        set((parseFloat(x.value) || 0) + dx, (parseFloat(y.value) || 0) + dy);
+      }
+    });
+    x.addEventListener('input', show);
+    y.addEventListener('input', show);
+    window.addEventListener('resize', show);
+    stamp.hidden = false;
+    document.querySelectorAll('.js-only').forEach(function (el) {
+      el.classList.add('shown');
+    });
+    show();
+  }
+
+  // Upload progress: a form with data-progress is sent by XMLHttpRequest so its <progress>
+  // can move; the answer then replaces the page (or, after a redirect, is navigated to).
+  function progress() {
+    document.querySelectorAll('form[data-progress]').forEach(function (form) {
+      form.addEventListener('submit', function (e) {
+        if (!window.FormData || !window.XMLHttpRequest) {
+          return;
+        }
+        e.preventDefault();
+        var bar = form.querySelector('progress');
+        var button = form.querySelector('button[type=submit]');
+        if (bar) {
+          bar.hidden = false;
+          bar.value = 0;
+        }
+        if (button) {
+          button.disabled = true;
+        }
+        var xhr = new XMLHttpRequest();
+        xhr.open('POST', form.action);
+        xhr.upload.addEventListener('progress', function (p) {
+          if (bar && p.lengthComputable) {
+            bar.value = Math.round((100 * p.loaded) / p.total);
+          }
+        });
+        xhr.addEventListener('load', function () {
+          var asked = new URL(form.action, location.href).href;
+          if (xhr.status < 400 && xhr.responseURL && xhr.responseURL !== asked) {
+            location.assign(xhr.responseURL);
+            return;
+          }
+          document.open();
+          document.write(xhr.responseText);
+          document.close();
+        });
+        xhr.addEventListener('error', function () {
+          if (button) {
+            button.disabled = false;
+          }
+          if (bar) {
+            bar.hidden = true;
+          }
+          form.submit();
+        });
+        xhr.send(new FormData(form));
+      });
+    });
+  }
+
+  // A plain form's button is disabled once pressed (the server ignores a second
+  // submission anyway).
+  function once() {
+    document.querySelectorAll('form:not([data-progress])').forEach(function (form) {
+      form.addEventListener('submit', function () {
+        var button = form.querySelector('button[type=submit]');
+        if (button) {
+          window.setTimeout(function () {
+            button.disabled = true;
+          }, 0);
+        }
+      });
+    });
+  }
+
+  placing();
+  progress();
+  once();
+})();
