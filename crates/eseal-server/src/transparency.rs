@@ -69,6 +69,25 @@ pub async fn seal_checkpoint(s: &AppState) -> Result<String, Failure> {
     Ok(latest(s, Log::Seals).await?.1)
 }
 
+/// How many entries the seal log holds now (the latest checkpoint may cover fewer).
+pub async fn seal_log_size(s: &AppState) -> Result<i64, Failure> {
+    Ok(s.store().log_size(Log::Seals).await?)
+}
+
+/// Every entry of the seal log about one seal, in order, whether or not a checkpoint covers
+/// it yet (public, like the entries).
+pub async fn seal_entries(s: &AppState, id: &str) -> Result<Vec<SealEntry>, Failure> {
+    Ok(s.store().seal_log_of(id).await?)
+}
+
+/// The latest checkpoint's size (0 before the first).
+pub async fn checkpoint_size(s: &AppState) -> Result<u64, Failure> {
+    Ok(s.store()
+        .latest_checkpoint(Log::Seals)
+        .await?
+        .map_or(0, |(size, _)| size as u64))
+}
+
 /// The logs' public key (SPKI PEM).
 pub fn key_pem(s: &AppState) -> Result<String, Failure> {
     let key = eseal_gm::provider::Sm2Signer::public_key(&s.pki().audit_signer());

@@ -789,6 +789,26 @@ impl Store {
         parse_rows(&rows)
     }
 
+    /// Records of a kind in id order after `after` (`""`: from the start), at most `limit`:
+    /// a whole table a page at a time.
+    pub async fn page_all<R: Record>(
+        &self,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<Versioned<R>>, StoreError> {
+        let sql = format!(
+            "SELECT id, version, doc FROM {} WHERE id > $1 ORDER BY id LIMIT $2",
+            R::TABLE
+        );
+        let rows: Vec<(String, i64, String)> =
+            on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+                .bind(after)
+                .bind(limit)
+                .fetch_all(p)
+                .await)?;
+        parse_rows(&rows)
+    }
+
     /// Stores `r` as the new version of its key, inserting it if the key is new (for records
     /// whose whole state the caller replaces, e.g. configuration). A concurrent writer makes
     /// it fail with [`StoreError::Conflict`] or [`StoreError::Exists`].

@@ -147,9 +147,12 @@ pub(crate) async fn list_applications(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Query(q): Query<StateQuery>,
-) -> ApiResult<Json<Vec<Application>>> {
-    Ok(Json(
-        s.registry().applications(&c, q.state.as_deref()).await?,
+) -> ApiResult<Response> {
+    let page = crate::service::PageAt::after(q.after.as_deref());
+    Ok(listed(
+        s.registry()
+            .applications(&c, q.state.as_deref(), &page)
+            .await?,
     ))
 }
 

@@ -325,6 +325,17 @@ pub(crate) fn b64(field: &str, text: &str) -> ApiResult<Vec<u8>> {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(crate) struct StateQuery {
     pub(crate) state: Option<String>,
+    /// Continue after this id (the `X-Next-After` header of the page before).
+    pub(crate) after: Option<String>,
+}
+
+/// A list page as the API answers it: the items, and `X-Next-After` when there is more.
+pub(crate) fn listed<T: serde::Serialize>(l: crate::service::Listed<T>) -> Response {
+    let mut r = Json(l.items).into_response();
+    if let Some(next) = l.next.and_then(|n| HeaderValue::from_str(&n).ok()) {
+        r.headers_mut().insert("x-next-after", next);
+    }
+    r
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -214,6 +214,9 @@ pub(crate) async fn list_filings(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Query(q): Query<StateQuery>,
-) -> ApiResult<Json<Vec<views::FilingView>>> {
-    Ok(Json(s.registry().filings(&c, q.state.as_deref()).await?))
+) -> ApiResult<Response> {
+    let page = crate::service::PageAt::after(q.after.as_deref());
+    Ok(listed(
+        s.registry().filings(&c, q.state.as_deref(), &page).await?,
+    ))
 }

@@ -127,8 +127,13 @@ pub(crate) async fn list_use_requests(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Query(q): Query<StateQuery>,
-) -> ApiResult<Json<Vec<eseal_core::UseRequest>>> {
-    Ok(Json(s.approvals().requests(&c, q.state.as_deref()).await?))
+) -> ApiResult<Response> {
+    let page = crate::service::PageAt::after(q.after.as_deref());
+    Ok(listed(
+        s.approvals()
+            .requests(&c, q.state.as_deref(), &page)
+            .await?,
+    ))
 }
 
 pub(crate) async fn approve_use(

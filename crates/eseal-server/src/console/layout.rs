@@ -69,6 +69,12 @@ pub const MENU: &[Entry] = &[
         roles: Some(crate::service::roles::READ_USERS),
     },
     Entry {
+        path: "/organisations",
+        zh: "单位与审批规则",
+        en: "Organisations",
+        roles: Some(crate::service::roles::MANAGE_ORGANISATIONS),
+    },
+    Entry {
         path: "/verify",
         zh: "验证签章文件",
         en: "Verify a signed file",
@@ -78,6 +84,12 @@ pub const MENU: &[Entry] = &[
         path: "/status",
         zh: "印章状态查询",
         en: "Seal status",
+        roles: None,
+    },
+    Entry {
+        path: "/log",
+        zh: "印章透明日志",
+        en: "Transparency log",
         roles: None,
     },
 ];
@@ -202,4 +214,30 @@ pub fn roles(l: Lang, roles: &[Role]) -> String {
         })
         .collect::<Vec<_>>()
         .join(l.t("、", ", "))
+}
+
+/// Rows per page of the console's lists.
+pub const PAGE_ROWS: i64 = 50;
+
+/// The page of a list the query asks for (`after`), [`PAGE_ROWS`] long.
+pub fn page_at(after: Option<&str>) -> crate::service::PageAt {
+    crate::service::PageAt {
+        after: after.unwrap_or_default().to_owned(),
+        limit: Some(PAGE_ROWS),
+    }
+}
+
+/// The links under a list: back to the first page (when not on it), on to the next (when
+/// there is one). `base` is the list's address with its query (e.g. `/filings?state=pending`).
+pub fn pager(ctx: &Ctx, base: &str, after: Option<&str>, next: Option<&str>) -> Markup {
+    let l = ctx.lang;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    html! {
+        @if after.is_some_and(|a| !a.is_empty()) || next.is_some() {
+            p.pager-links {
+                @if after.is_some_and(|a| !a.is_empty()) { a href=(base) { (l.t("« 第一页", "« First page")) } }
+                @if let Some(n) = next { a href={ (base) (sep) "after=" (urlencode(n)) } { (l.t("下一页 »", "Next page »")) } }
+            }
+        }
+    }
 }

@@ -14,7 +14,9 @@
 mod apply;
 mod audit;
 mod layout;
+mod log;
 mod make;
+mod orgs;
 mod pages;
 mod pin;
 mod revoke;
@@ -404,6 +406,7 @@ pub fn router(state: AppState) -> Router {
         .route("/status", get(pages::status))
         .route("/verify", get(verify::form).post(verify::check))
         .route("/verify/report/{file}", get(verify::download))
+        .route("/log", get(log::log))
         .route("/applications", get(staff::applications))
         .route(
             "/applications/new",
@@ -429,6 +432,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/seals/{id}/sign/{draft}/file/{n}", get(sign::download))
         .route("/use-requests", get(usage::list))
+        .route("/organisations", get(orgs::list).post(orgs::save))
         .route("/use-requests/{id}/{action}", post(usage::decide))
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/console.css", get(css))

@@ -21,6 +21,7 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 pub struct Search {
     q: Option<String>,
+    after: Option<String>,
 }
 
 fn status_badge(l: Lang, s: &SealStatus) -> Markup {
@@ -59,6 +60,7 @@ pub async fn search(
     }
     let mut problem = None;
     let mut found = None;
+    let mut next = None;
     if !text.is_empty() {
         let upper = text.to_ascii_uppercase();
         let query = if eseal_core::Uscc::parse("q", &upper).is_ok() {
@@ -66,21 +68,24 @@ pub async fn search(
                 organisation: Some(upper),
                 holder: None,
                 at: None,
-                after: String::new(),
+                after: q.after.clone().unwrap_or_default(),
             })
         } else if eseal_core::CitizenId::parse("q", &upper).is_ok() {
             Some(SealQuery {
                 organisation: None,
                 holder: Some(upper),
                 at: None,
-                after: String::new(),
+                after: q.after.clone().unwrap_or_default(),
             })
         } else {
             None
         };
         match query {
             Some(q) => match s.registry().seals(c, q).await {
-                Ok(page) => found = Some(page.seals),
+                Ok(page) => {
+                    found = Some(page.seals);
+                    next = page.next;
+                }
                 Err(e) => {
                     if e.kind == crate::failure::Kind::Forbidden {
                         return super::refused(&s, &ctx, &e).await;
@@ -125,6 +130,7 @@ pub async fn search(
                             }
                         }
                     }
+                    (layout::pager(&ctx, &format!("/seals?q={}", super::urlencode(&text)), q.after.as_deref(), next.as_deref()))
                 }
             }
         },
@@ -168,14 +174,14 @@ pub async fn seal(
     let may_filings = crate::service::roles::READ_FILINGS
         .iter()
         .any(|r| c.has(*r));
-    let mut filings = Vec::new();
-    if may_filings {
-        for state in ["pending", "delivered"] {
-            if let Ok(list) = registry.filings(c, Some(state)).await {
-                filings.extend(list.into_iter().filter(|f| f.filing.seal_id == seal.id));
-            }
-        }
-    }
+    let filings = if may_filings {
+        registry
+            .filings_of_seal(c, &seal.id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let full_ids = c.has(Role::Reviewer) || c.has(Role::Maker) || c.has(Role::PoliceOfficer);
     let ledger =
         super::usage::ledger_section(&s, &ctx, &seal, shown.after.as_deref().unwrap_or("")).await;
@@ -235,7 +241,11 @@ pub async fn seal(
             (ledger)
             (super::pin::section(&ctx, &seal))
             (super::revoke::section(&ctx, &seal))
-            p.small { a href={ "/status?id=" (view.id) } { (l.t("公开状态页", "Public status page")) } }
+            p.small {
+                a href={ "/status?id=" (view.id) } { (l.t("公开状态页", "Public status page")) } " · "
+                a href={ "/log?seal=" (view.id) } { (l.t("透明日志记录", "Transparency log entries")) } " · "
+                a href={ "/api/v1/transparency/seals/" (view.id) } download="" { (l.t("下载透明日志包含证明", "Download the transparency proof")) }
+            }
         },
     ))
 }

@@ -345,23 +345,11 @@ async fn covering_requests(s: &AppState, ctx: &Ctx, seal: &Seal, draft: &Draft) 
     let Some(c) = &ctx.caller else {
         return Vec::new();
     };
-    let now = s.now();
+    let docs: Vec<String> = draft.docs.iter().map(|d| d.sm3.to_hex()).collect();
     s.approvals()
-        .requests(c, Some("approved"))
+        .usable_for(c, &seal.id, &docs)
         .await
         .unwrap_or_default()
-        .into_iter()
-        .filter(|r| {
-            r.seal_id == seal.id
-                && r.used < r.stamps
-                && r.not_before <= now
-                && now <= r.not_after
-                && draft
-                    .docs
-                    .iter()
-                    .all(|d| r.documents.contains(&d.sm3.to_hex()))
-        })
-        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]

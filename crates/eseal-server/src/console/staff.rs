@@ -60,6 +60,7 @@ pub fn masked(id: &str) -> String {
 #[derive(Debug, Deserialize)]
 pub struct StateQuery {
     state: Option<String>,
+    after: Option<String>,
 }
 
 /// Applications: the queue of one state (staff), or the applicant's own.
@@ -73,8 +74,9 @@ pub async fn applications(
     };
     let l = ctx.lang;
     let state = q.state.as_deref().filter(|s| !s.is_empty());
-    let apps = match s.registry().applications(c, state).await {
-        Ok(a) => a,
+    let page = layout::page_at(q.after.as_deref());
+    let (apps, next) = match s.registry().applications(c, state, &page).await {
+        Ok(a) => (a.items, a.next),
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
     let tabs = [
@@ -109,6 +111,7 @@ pub async fn applications(
                     }
                 }
             }
+            (layout::pager(&ctx, &format!("/applications?state={current}"), q.after.as_deref(), next.as_deref()))
         },
     ))
 }
@@ -283,8 +286,9 @@ pub async fn filings(
         .as_deref()
         .filter(|s| !s.is_empty())
         .unwrap_or("pending");
-    let list = match s.registry().filings(c, Some(state)).await {
-        Ok(f) => f,
+    let page = layout::page_at(q.after.as_deref());
+    let (list, next) = match s.registry().filings(c, Some(state), &page).await {
+        Ok(f) => (f.items, f.next),
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
     super::html(layout::page(
@@ -321,6 +325,7 @@ pub async fn filings(
                     }
                 }
             }
+            (layout::pager(&ctx, &format!("/filings?state={state}"), q.after.as_deref(), next.as_deref()))
         },
     ))
 }

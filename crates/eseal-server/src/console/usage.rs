@@ -126,6 +126,7 @@ pub async fn create(
 pub struct ListQuery {
     state: Option<String>,
     new: Option<String>,
+    after: Option<String>,
 }
 
 fn state_label(l: Lang, st: &UseRequestState) -> (&'static str, &'static str) {
@@ -148,8 +149,9 @@ pub async fn list(
     };
     let l = ctx.lang;
     let state = q.state.as_deref().unwrap_or("pending");
-    let rows = match s.approvals().requests(c, Some(state)).await {
-        Ok(r) => r,
+    let page = layout::page_at(q.after.as_deref());
+    let (rows, next) = match s.approvals().requests(c, Some(state), &page).await {
+        Ok(r) => (r.items, r.next),
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
     let approver = ctx.may(crate::service::roles::APPROVE_USE);
@@ -172,6 +174,7 @@ pub async fn list(
                 div.card.muted { (l.t("没有用印申请。", "No use requests.")) }
             }
             @for r in &rows { (request_card(&ctx, r, approver && state == "pending")) }
+            (layout::pager(&ctx, &format!("/use-requests?state={state}"), q.after.as_deref(), next.as_deref()))
         },
     ))
 }

@@ -70,6 +70,27 @@ impl Approvals<'_> {
         Ok(org)
     }
 
+    /// A page of the registered organisations, by USCC (system administrators).
+    pub async fn organisations(
+        &self,
+        actor: &Caller,
+        page: &super::PageAt,
+    ) -> Result<super::Listed<Organisation>> {
+        require(actor, MANAGE_ORGANISATIONS)?;
+        let rows = self
+            .s
+            .store()
+            .page_all::<Organisation>(&page.after, page.limit())
+            .await?;
+        Ok(super::Listed::of(
+            rows,
+            page,
+            |o| o.uscc.to_string(),
+            |_| true,
+            |o| o,
+        ))
+    }
+
     /// A custodian of the seal's organisation asks to use an official seal.
     pub async fn request(
         &self,
@@ -119,9 +140,14 @@ impl Approvals<'_> {
         Ok(req)
     }
 
-    /// Use requests in `state` (pending by default): auditors see all, custodians and
-    /// approvers their organisation's.
-    pub async fn requests(&self, actor: &Caller, state: Option<&str>) -> Result<Vec<UseRequest>> {
+    /// A page of the use requests in `state` (pending by default): auditors see all,
+    /// custodians and approvers their organisation's.
+    pub async fn requests(
+        &self,
+        actor: &Caller,
+        state: Option<&str>,
+        page: &super::PageAt,
+    ) -> Result<super::Listed<UseRequest>> {
         require(actor, READ_USE_REQUESTS)?;
         let state = state.unwrap_or("pending");
         if !USE_REQUEST_STATES.contains(&state) {
@@ -132,21 +158,59 @@ impl Approvals<'_> {
             ));
         }
         let store = self.s.store();
-        let limit = crate::registry::QUERY_LIMIT;
+        let (after, limit) = (page.after.as_str(), page.limit());
         let rows = match (
             &actor.organisation_code,
             actor.has(crate::auth::Role::Auditor),
         ) {
-            (_, true) => store.find::<UseRequest>("state", state, limit).await?,
-            (Some(org), false) => store
-                .find::<UseRequest>("organisation_code", org, limit)
-                .await?
-                .into_iter()
-                .filter(|r| r.record.state.name() == state)
-                .collect(),
+            (_, true) => {
+                store
+                    .find_page::<UseRequest>("state", state, after, limit)
+                    .await?
+            }
+            (Some(org), false) => {
+                store
+                    .find_page::<UseRequest>("organisation_code", org, after, limit)
+                    .await?
+            }
             (None, false) => Vec::new(),
         };
-        Ok(rows.into_iter().map(|r| r.record).collect())
+        Ok(super::Listed::of(
+            rows,
+            page,
+            |r| r.id.clone(),
+            |r| r.state.name() == state,
+            |r| r,
+        ))
+    }
+
+    /// The approved use requests of a seal of `actor`'s organisation that may sign every one
+    /// of `documents` (SM3 hex) now: in their window, with stamps left.
+    pub async fn usable_for(
+        &self,
+        actor: &Caller,
+        seal_id: &str,
+        documents: &[String],
+    ) -> Result<Vec<UseRequest>> {
+        require(actor, READ_USE_REQUESTS)?;
+        let now = self.s.now();
+        let rows = self
+            .s
+            .store()
+            .find::<UseRequest>("seal_id", seal_id, crate::registry::QUERY_LIMIT)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| r.record)
+            .filter(|r| {
+                actor.organisation_code.as_deref() == Some(r.organisation_code.as_str())
+                    && r.state.name() == "approved"
+                    && r.used < r.stamps
+                    && r.not_before <= now
+                    && now <= r.not_after
+                    && documents.iter().all(|d| r.documents.contains(d))
+            })
+            .collect())
     }
 
     /// A use request of the approver's organisation (for anyone else it does not exist).

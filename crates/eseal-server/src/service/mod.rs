@@ -75,6 +75,7 @@
 
 mod accounts;
 mod approvals;
+mod list;
 mod pin_resets;
 mod registry;
 mod seals;
@@ -85,6 +86,7 @@ mod verify;
 pub use crate::signing::{Credential, SignInput, Signed};
 pub use accounts::{Accounts, NewUser};
 pub use approvals::{Approvals, NewUseRequest};
+pub use list::{Listed, PageAt};
 pub use pin_resets::PinResets;
 pub use registry::{KeyChoice, MakeSeal, NewApplication, Registry};
 pub use seals::{Renewal, Revocation, SealPage, SealQuery};

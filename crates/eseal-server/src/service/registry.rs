@@ -192,44 +192,46 @@ impl Registry<'_> {
         Ok(app)
     }
 
-    /// Applications in `state` (the agency's staff; submitted ones by default), or the
-    /// applicant's own.
+    /// A page of the applications in `state` (the agency's staff; submitted ones by default),
+    /// or of the applicant's own (in `state` when given).
     pub async fn applications(
         &self,
         actor: &Caller,
         state: Option<&str>,
-    ) -> Result<Vec<Application>> {
+        page: &super::PageAt,
+    ) -> Result<super::Listed<Application>> {
         require(actor, READ_APPLICATIONS)?;
+        if let Some(st) = state
+            && !APPLICATION_STATES.contains(&st)
+        {
+            return Err(Failure::invalid(
+                "state",
+                "须为 draft、submitted、rejected、approved、made 之一",
+                "one of draft, submitted, rejected, approved, made",
+            ));
+        }
         let store = self.s.store();
-        let apps = match (state, staff(actor)) {
-            (_, false) => {
-                store
-                    .find::<Application>("applicant", &actor.user, registry::QUERY_LIMIT)
-                    .await?
-            }
-            (Some(state), true) => {
-                if !APPLICATION_STATES.contains(&state) {
-                    return Err(Failure::invalid(
-                        "state",
-                        "须为 draft、submitted、rejected、approved、made 之一",
-                        "one of draft, submitted, rejected, approved, made",
-                    ));
-                }
-                store
-                    .find::<Application>("state", state, registry::QUERY_LIMIT)
-                    .await?
-            }
-            (None, true) => {
-                store
-                    .find::<Application>("state", "submitted", registry::QUERY_LIMIT)
-                    .await?
-            }
+        let rows = if staff(actor) {
+            store
+                .find_page::<Application>(
+                    "state",
+                    state.unwrap_or("submitted"),
+                    &page.after,
+                    page.limit(),
+                )
+                .await?
+        } else {
+            store
+                .find_page::<Application>("applicant", &actor.user, &page.after, page.limit())
+                .await?
         };
-        Ok(apps
-            .into_iter()
-            .map(|a| a.record)
-            .filter(|a| state.is_none_or(|st| a.state.name() == st))
-            .collect())
+        Ok(super::Listed::of(
+            rows,
+            page,
+            |a| a.id.clone(),
+            |a| state.is_none_or(|st| a.state.name() == st),
+            |a| a,
+        ))
     }
 
     /// One application `actor` may see: staff see all, an applicant only their own (for anyone

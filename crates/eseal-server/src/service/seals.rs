@@ -241,13 +241,14 @@ impl Registry<'_> {
         })
     }
 
-    /// Filings (备案) in `state` (`pending` by default, or `delivered`) with their deadline
-    /// state.
+    /// A page of the filings (备案) in `state` (`pending` by default, or `delivered`) with
+    /// their deadline state.
     pub async fn filings(
         &self,
         actor: &Caller,
         state: Option<&str>,
-    ) -> Result<Vec<views::FilingView>> {
+        page: &super::PageAt,
+    ) -> Result<super::Listed<views::FilingView>> {
         require(actor, READ_FILINGS)?;
         let now = self.s.now();
         let state = state.unwrap_or("pending");
@@ -258,18 +259,45 @@ impl Registry<'_> {
                 "pending or delivered",
             ));
         }
-        let filings = self
+        let rows = self
             .s
             .store()
-            .find::<Filing>("state", state, registry::QUERY_LIMIT)
+            .find_page::<Filing>("state", state, &page.after, page.limit())
             .await?;
-        Ok(filings
+        Ok(super::Listed::of(
+            rows,
+            page,
+            |f| f.id.clone(),
+            |_| true,
+            |f| filing_view(f, now),
+        ))
+    }
+
+    /// Every filing of one seal (a seal has a handful: making, changes, renewals, its
+    /// revocation).
+    pub async fn filings_of_seal(
+        &self,
+        actor: &Caller,
+        seal_id: &str,
+    ) -> Result<Vec<views::FilingView>> {
+        require(actor, READ_FILINGS)?;
+        let now = self.s.now();
+        let rows = self
+            .s
+            .store()
+            .find::<Filing>("seal_id", seal_id, registry::QUERY_LIMIT)
+            .await?;
+        Ok(rows
             .into_iter()
-            .map(|f| views::FilingView {
-                deadline: views::rfc(f.record.deadline()),
-                deadline_state: f.record.deadline_state(now),
-                filing: f.record,
-            })
+            .map(|f| filing_view(f.record, now))
             .collect())
+    }
+}
+
+fn filing_view(f: Filing, now: time::OffsetDateTime) -> views::FilingView {
+    views::FilingView {
+        deadline: views::rfc(f.deadline()),
+        deadline_state: f.deadline_state(now),
+        filing: f,
     }
 }

@@ -766,10 +766,21 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         ("maker1", "钱制章", "maker", ""),
         ("custodian1", "孙保管", "custodian", org),
         ("approver1", "李审批", "approver", org),
+        ("approver2", "周审批", "approver", org),
     ] {
         create_user(&b, &svc, name, display, role, o).await;
     }
     b.shot(&shot("01-users")).await;
+    // The company's rule: each use of its seals needs two approvers.
+    b.link("单位与审批规则").await;
+    c.wait().for_element(Locator::Id("uscc")).await.unwrap();
+    b.fill("uscc", org).await;
+    b.fill("name", eseal_server::app::DEMO_ORG).await;
+    b.click("#approval_levels option[value='2']").await;
+    b.click("form[action='/organisations'] button").await;
+    let page = b.until_text("已保存").await;
+    assert!(page.contains(org), "{page}");
+    b.shot(&shot("01a-organisations")).await;
     log_out(&b).await;
 
     // The agent applies for the company's contract seal with the three materials.
@@ -874,8 +885,19 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         .unwrap();
     b.shot(&shot("06-approvals")).await;
     b.click("form[action$='/approve'] button").await;
+    // The first of two levels: still pending, and not this approver's again.
+    let page = b.until_text("您已批准本级").await;
+    assert!(page.contains("1 / 2"), "{page}");
+    log_out(&b).await;
+    log_in(&b, &svc, "approver2", pw).await;
+    c.goto(&svc.url("/use-requests")).await.unwrap();
+    b.click("form[action$='/approve'] button").await;
     let page = b.until_text("已批准").await;
-    assert!(page.contains("1 / 1"), "{page}");
+    assert!(
+        page.contains("2 / 2") && page.contains("approver1"),
+        "{page}"
+    );
+    b.shot(&shot("06a-approved")).await;
     log_out(&b).await;
 
     // The custodian uploads the contract, drags the stamp on the drawn page, signs.
@@ -1048,6 +1070,15 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     let report = b.text().await;
     assert!(report.contains("结论：有效 (PASSED)"), "{report}");
     b.shot(&shot("11-verified")).await;
+
+    // The public transparency log lists the seal's making; its proof downloads.
+    c.goto(&svc.url("/log")).await.unwrap();
+    b.until_text("最新检查点").await;
+    b.fill("seal", &seal).await;
+    b.click("form[action='/log'] button").await;
+    let page = b.until_text("尚未进入已签署的检查点").await;
+    assert!(page.contains(&seal) && page.contains("制作"), "{page}");
+    b.shot(&shot("11a-log")).await;
 
     // The maker revokes the seal; its public status page says 已注销.
     log_in(&b, &svc, "maker1", pw).await;
