@@ -104,6 +104,7 @@ async fn main() {
                 system: false,
                 citizen_id: None,
                 organisation_code: None,
+                temporary_password: false,
             },
         )
         .await

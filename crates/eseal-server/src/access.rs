@@ -33,6 +33,13 @@ fn is_holder(c: &Caller, holder: Option<&str>) -> bool {
 /// Refuses unless `c` has one of `roles`: the role check of an operation (default deny). The
 /// JSON API's endpoint table and the services call it; the refusal names the user's roles.
 pub fn require(c: &Caller, roles: &[Role]) -> Result<(), Failure> {
+    if c.must_change_password {
+        return Err(Failure::forbidden(
+            "password_change_required",
+            "请先修改管理员设置的初始密码",
+            "change the initial password the administrator set first",
+        ));
+    }
     if roles.iter().any(|r| c.has(*r)) {
         return Ok(());
     }

@@ -186,6 +186,7 @@ pub async fn staff(running: &Running) -> Result<Staff, String> {
                     system: false,
                     citizen_id: citizen.map(str::to_owned),
                     organisation_code: None,
+                    temporary_password: false,
                 },
             )
             .await

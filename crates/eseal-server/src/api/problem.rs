@@ -202,6 +202,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "The signing session has ended",
     ),
     (
+        "password_change_required",
+        "须先修改初始密码",
+        "The initial password must be changed first",
+    ),
+    (
         "not_the_holder",
         "只有持有人可以使用该印章",
         "Only the holder uses this seal",

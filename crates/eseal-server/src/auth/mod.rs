@@ -171,6 +171,10 @@ pub struct User {
     /// The organisation (USCC) a custodian or approver acts for.
     #[serde(default)]
     pub organisation_code: Option<eseal_core::Uscc>,
+    /// The password was set by an administrator: nothing but changing it is allowed until the
+    /// user does ([`change_password`]).
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 impl Record for User {
@@ -290,6 +294,8 @@ pub struct Caller {
     pub organisation_code: Option<eseal_core::Uscc>,
     /// The API token the call came with, when it did: (short id, issuer).
     pub token: Option<(String, String)>,
+    /// The user must change the password an administrator set before doing anything else.
+    pub must_change_password: bool,
 }
 
 impl Caller {
@@ -446,6 +452,61 @@ pub fn totp_secret(user: &User, key: &DataKey) -> Option<Vec<u8>> {
     eseal_core::material::open(key, &sm3, &hex::decode(blob).ok()?).ok()
 }
 
+/// Changes `username`'s password: the current one must be right (a wrong one counts like a
+/// failed login towards the lockout), the new one must follow the policy and differ from it.
+/// Clears [`User::must_change_password`].
+pub async fn change_password(
+    store: &Store,
+    username: &str,
+    current: &str,
+    new: &str,
+    now: OffsetDateTime,
+    random: &dyn SecureRandom,
+) -> Result<(), Failure> {
+    if current.len() > MAX_SECRET_BYTES || new.len() > MAX_SECRET_BYTES {
+        return Err(Failure::invalid(
+            "password",
+            "密码过长",
+            "the password is too long",
+        ));
+    }
+    let v = store
+        .get::<User>(username)
+        .await?
+        .ok_or_else(|| Failure::unauthenticated("该用户已不存在", "the user no longer exists"))?;
+    let (mut user, version) = (v.record, v.version);
+    if !password_check(current, &user.password_hash).await {
+        user.failures += 1;
+        if user.failures >= MAX_FAILURES {
+            user.locked_until = (now + LOCKOUT).unix_timestamp();
+            user.failures = 0;
+        }
+        store
+            .commit(Batch::new().update(&user, version)?, now)
+            .await?;
+        return Err(Failure::invalid(
+            "current_password",
+            "原密码不正确，密码未修改",
+            "the current password is wrong; the password was not changed",
+        ));
+    }
+    if current == new {
+        return Err(Failure::invalid(
+            "new_password",
+            "新密码须与原密码不同",
+            "the new password must differ from the current one",
+        ));
+    }
+    check_password_policy(new)?;
+    user.password_hash = hash_password(new, random)?;
+    user.must_change_password = false;
+    user.failures = 0;
+    store
+        .commit(Batch::new().update(&user, version)?, now)
+        .await?;
+    Ok(())
+}
+
 /// Makes a user (not stored). The auditor role is never combined with another role.
 pub fn new_user(
     username: &str,
@@ -516,6 +577,7 @@ pub fn new_user(
         disabled: false,
         citizen_id: None,
         organisation_code: None,
+        must_change_password: false,
     };
     let b32 = base32(&secret);
     Ok((
@@ -932,6 +994,7 @@ pub async fn authenticate(
         roles: user.roles,
         citizen_id: user.citizen_id,
         organisation_code: user.organisation_code,
+        must_change_password: user.must_change_password,
     })
 }
 

@@ -149,6 +149,7 @@ fn bar(ctx: &Ctx, user: bool) -> Markup {
                 @if user {
                     @if let Some(c) = &ctx.caller {
                         span { (c.user) "（" (roles(l, &c.roles)) "）" }
+                        a href="/password" { (l.t("修改密码", "Password")) }
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(ctx.csrf);
                             button.link type="submit" { (l.t("退出", "Log out")) }

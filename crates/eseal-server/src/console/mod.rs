@@ -18,6 +18,7 @@ mod log;
 mod make;
 mod orgs;
 mod pages;
+mod password;
 mod pin;
 mod revoke;
 mod seals;
@@ -289,7 +290,17 @@ async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Respo
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v == "cross-site");
-    let mut resp = if cross_site {
+    // Until an administrator's initial password is changed, every page but the change
+    // form (and logging out) leads to it; the services refuse the rest anyway.
+    let path = req.uri().path();
+    let must_change = caller.as_ref().is_some_and(|c| c.must_change_password)
+        && !(path == "/password"
+            || path == "/logout"
+            || path.starts_with("/assets/")
+            || path.starts_with("/lang/"));
+    let mut resp = if must_change {
+        Redirect::to("/password").into_response()
+    } else if cross_site {
         audit_refusal(&s, &ctx, "cross-site").await;
         ctx.refusal(
             StatusCode::FORBIDDEN,
@@ -403,6 +414,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
+        .route("/password", get(password::page).post(password::change))
         .route("/status", get(pages::status))
         .route("/verify", get(verify::form).post(verify::check))
         .route("/verify/report/{file}", get(verify::download))

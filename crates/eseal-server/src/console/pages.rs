@@ -18,6 +18,7 @@ pub struct Next {
 
 /// The start page: the user's tasks by role, or, before login, what anyone can do here.
 pub async fn home(Extension(ctx): Extension<Ctx>) -> Response {
+    let changed = ctx.path.contains("password=changed");
     let l = ctx.lang;
     let Some(c) = &ctx.caller else {
         return super::html(layout::page(
@@ -37,6 +38,7 @@ pub async fn home(Extension(ctx): Extension<Ctx>) -> Response {
         &ctx,
         l.t("我的待办", "My tasks"),
         html! {
+            @if changed { div.notice { (l.t("密码已修改。", "The password was changed.")) } }
             p.muted { (l.t("您的角色：", "Your roles: ")) (layout::roles(l, &c.roles)) }
             div.tasks {
                 @for e in MENU.iter().filter(|e| e.path != "/" && visible(&ctx, e)) {

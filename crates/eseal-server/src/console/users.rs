@@ -216,6 +216,7 @@ pub async fn create(
         system: false,
         citizen_id: Some(f.citizen_id.trim().to_owned()).filter(|v| !v.is_empty()),
         organisation_code: Some(f.organisation_code.trim().to_owned()).filter(|v| !v.is_empty()),
+        temporary_password: true,
     };
     match s.accounts().create_user(c, new).await {
         Ok(enrolment) => {
@@ -236,7 +237,7 @@ pub async fn create(
                 l.t("用户已创建", "User created"),
                 html! {
                     div.card {
-                        p { (l.t("用户 ", "User ")) code { (enrolment.username) } (l.t(" 已创建。请把下面的动态口令密钥交给本人（仅显示这一次），用身份验证器扫描二维码。", " was created. Hand the one-time-code key below to the person (shown only this once); they scan the QR code with an authenticator app.")) }
+                        p { (l.t("用户 ", "User ")) code { (enrolment.username) } (l.t(" 已创建。请把下面的动态口令密钥交给本人（仅显示这一次），用身份验证器扫描二维码；首次登录时须修改初始密码。", " was created. Hand the one-time-code key below to the person (shown only this once); they scan the QR code with an authenticator app, and change the initial password at the first login.")) }
                         div.qr { (PreEscaped(qr)) }
                         dl.facts {
                             dt { (l.t("密钥", "Key")) } dd { code { (enrolment.totp_secret) } }

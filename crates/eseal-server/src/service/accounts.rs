@@ -34,6 +34,10 @@ pub struct NewUser {
     pub citizen_id: Option<String>,
     /// Links a custodian or approver to their organisation (USCC).
     pub organisation_code: Option<String>,
+    /// The password is an initial one the administrator chose: the user must change it at
+    /// the first login before doing anything else (the console always sets this).
+    #[serde(default)]
+    pub temporary_password: bool,
 }
 
 impl std::fmt::Debug for Accounts<'_> {
@@ -97,6 +101,7 @@ impl Accounts<'_> {
         if let Some(code) = &new.organisation_code {
             user.organisation_code = Some(eseal_core::Organisation::new(code, "-", None)?.uscc);
         }
+        user.must_change_password = new.temporary_password && !new.system;
         batch.insert(&user)?;
         s.store().commit(&batch, s.now()).await?;
         Ok(enrolment)
@@ -122,6 +127,19 @@ impl Accounts<'_> {
             source,
             s.now(),
             s.random(),
+        )
+        .await
+    }
+
+    /// The logged-in user changes their own password (the current one, the new one).
+    pub async fn change_password(&self, actor: &Caller, current: &str, new: &str) -> Result<()> {
+        crate::auth::change_password(
+            self.s.store(),
+            &actor.user,
+            current,
+            new,
+            self.s.now(),
+            self.s.random(),
         )
         .await
     }

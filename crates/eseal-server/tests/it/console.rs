@@ -19,6 +19,8 @@ struct Browser {
     client: Client,
     driver: Child,
     shots: PathBuf,
+    /// Passwords changed at a first login (user → the new one).
+    changed: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl Drop for Browser {
@@ -86,6 +88,7 @@ async fn browser() -> Option<Browser> {
                     client,
                     driver,
                     shots,
+                    changed: Default::default(),
                 });
             }
             Err(e) => {
@@ -164,20 +167,48 @@ impl Browser {
     }
 }
 
-/// Logs `user` in through the login page (a fresh TOTP step).
+/// Logs `user` in through the login page (a fresh TOTP step). A user an administrator made
+/// on the console is taken to the password page at the first login and changes `password`
+/// (the initial one) to a new one, which later logins use.
 async fn log_in(b: &Browser, svc: &Service, user: &str, password: &str) {
     let c = &b.client;
+    let current = b
+        .changed
+        .lock()
+        .unwrap()
+        .get(user)
+        .cloned()
+        .unwrap_or_else(|| password.to_owned());
     svc.clock.advance(time::Duration::seconds(31));
     c.goto(&svc.url("/login")).await.unwrap();
     b.fill("username", user).await;
-    b.fill("password", password).await;
+    b.fill("password", &current).await;
     let code = svc.totp(user).await;
     b.fill("totp", &code).await;
     b.click("main form button[type=submit]").await;
-    c.wait()
-        .for_element(Locator::Css("nav.side"))
-        .await
-        .unwrap();
+    for _ in 0..300 {
+        if c.find(Locator::Css("nav.side")).await.is_ok() {
+            return;
+        }
+        if c.find(Locator::Id("current_password")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The first login: the initial password is changed before anything else.
+    let page = b.text().await;
+    assert!(page.contains("首次登录"), "{page}");
+    let new = format!("{current}-Changed");
+    b.fill("current_password", &current).await;
+    b.fill("new_password", &new).await;
+    b.fill("repeat_password", &new).await;
+    if b.changed.lock().unwrap().is_empty() {
+        b.shot("00-first-login-password").await;
+    }
+    b.click("form[action='/password'] button").await;
+    let page = b.until_text("密码已修改").await;
+    assert!(page.contains("我的待办"), "{page}");
+    b.changed.lock().unwrap().insert(user.to_owned(), new);
 }
 
 async fn log_out(b: &Browser) {
@@ -458,6 +489,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
             citizen_id: None,
             organisation_code: None,
             token: None,
+            must_change_password: false,
         })
         .await
         .unwrap();
@@ -783,6 +815,17 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     b.shot(&shot("01a-organisations")).await;
     log_out(&b).await;
 
+    // Until the initial password is changed, the API refuses the user everything too.
+    let token = svc.login("agent1", pw).await;
+    let (status, v) = svc
+        .call("GET", "/api/v1/applications", Some(&token), None)
+        .await;
+    assert_eq!(
+        (status.as_u16(), v["code"].as_str()),
+        (403, Some("password_change_required")),
+        "{v}"
+    );
+
     // The agent applies for the company's contract seal with the three materials.
     log_in(&b, &svc, "agent1", pw).await;
     b.link("新建印章申请").await;
@@ -842,7 +885,7 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
 
     // The custodian sets the seal's PIN and asks to use it for a contract.
     let contract = svc.dir.path().join("采购合同.ofd");
-    std::fs::write(&contract, eseal_testkit::ofd::ofd_of(2048)).unwrap();
+    std::fs::write(&contract, eseal_testkit::ofd::contract()).unwrap();
     log_in(&b, &svc, "custodian1", pw).await;
     c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
     c.wait().for_element(Locator::Id("old_pin")).await.unwrap();
