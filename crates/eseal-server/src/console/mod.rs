@@ -428,6 +428,7 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}/make", post(make::make))
         .route("/applications/{id}/{action}", post(staff::review))
         .route("/filings", get(staff::filings))
+        .route("/materials/{sm3}", get(staff::material))
         .route("/audit", get(audit::audit))
         .route("/users", get(users::users).post(users::create))
         .route("/users/{name}/{action}", post(users::act))

@@ -144,8 +144,13 @@ pub fn detail(ctx: &Ctx, a: &Application, problem: Option<&str>) -> maud::Markup
                 dt { (l.t("申请材料", "Materials")) }
                 dd {
                     @if a.materials.is_empty() { (l.t("无", "none")) }
+                    @let viewer = ctx.may(crate::service::roles::READ_MATERIAL);
                     @for m in &a.materials {
-                        div { ({ let (zh, wire) = m.kind.names(); l.t(zh, wire).replace('_', " ") }) " " code.small { (m.sm3.get(..16).unwrap_or_default()) "…" } }
+                        div {
+                            ({ let (zh, wire) = m.kind.names(); l.t(zh, wire).replace('_', " ") }) " " code.small { (m.sm3.get(..16).unwrap_or_default()) "…" }
+                            @if viewer { " " a href={ "/materials/" (m.sm3) } target="_blank" { (l.t("打开", "open")) } }
+                        }
+                        @if viewer { img.material src={ "/materials/" (m.sm3) "?view=picture" } alt=(l.t("材料预览", "material preview")); }
                     }
                 }
             }
@@ -328,4 +333,65 @@ pub async fn filings(
             (layout::pager(&ctx, &format!("/filings?state={state}"), q.after.as_deref(), next.as_deref()))
         },
     ))
+}
+
+/// `?view=picture`: the material as a picture for the page (an OFD's first page drawn).
+#[derive(Debug, Deserialize)]
+pub struct MaterialQuery {
+    view: Option<String>,
+}
+
+/// A material, opened for those who review or make (the service checks the role): images and
+/// PDF shown in the browser, an OFD's first page drawn, anything else downloaded.
+pub async fn material(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Path(sm3): axum::extract::Path<String>,
+    Query(q): Query<MaterialQuery>,
+) -> Response {
+    use axum::http::{HeaderValue, header};
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    let bytes = match s.registry().material(c, &sm3).await {
+        Ok(b) => b,
+        Err(e) => return super::refused(&s, &ctx, &e).await,
+    };
+    let picture = q.view.as_deref() == Some("picture");
+    let (body, mime, inline): (Vec<u8>, &'static str, bool) = if bytes.starts_with(b"\x89PNG") {
+        (bytes, "image/png", true)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        (bytes, "image/jpeg", true)
+    } else if bytes.starts_with(b"%PDF") && !picture {
+        (bytes, "application/pdf", true)
+    } else if eseal_doc::FileKind::sniff(&bytes) == eseal_doc::FileKind::Ofd && picture {
+        match s.verification().draw_page(bytes, 1, 72.0).await {
+            Ok(p) => (p.png, "image/png", true),
+            Err(e) => return ctx.failure(&e),
+        }
+    } else if picture {
+        // Not a picture: a plain card saying so; "open" gives the file.
+        let text = ctx.lang.t("无预览，请点“打开”", "no preview: use “open”");
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"240\" height=\"60\"><rect width=\"240\" height=\"60\" fill=\"#f4f6f9\"/><text x=\"120\" y=\"35\" font-size=\"14\" text-anchor=\"middle\" fill=\"#57606a\">{text}</text></svg>"
+        );
+        (svg.into_bytes(), "image/svg+xml", true)
+    } else {
+        (bytes, "application/octet-stream", false)
+    };
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    let disposition = if inline {
+        "inline".to_owned()
+    } else {
+        format!(
+            "attachment; filename=\"material-{}.bin\"",
+            sm3.get(..16).unwrap_or_default()
+        )
+    };
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
 }

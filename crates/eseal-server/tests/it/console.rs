@@ -15,6 +15,9 @@ use time::macros::datetime;
 
 const T0: time::OffsetDateTime = datetime!(2026-07-01 02:00 UTC);
 
+/// A scanned material (a real PNG, so the reviewer's page shows it).
+const SCAN: &[u8] = include_bytes!("../../../../testdata/image/square.png");
+
 struct Browser {
     client: Client,
     driver: Child,
@@ -512,7 +515,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         .await;
     b.fill("holder_id", eseal_server::fixture::HOLDER_ID).await;
     let scan = svc.dir.path().join("id-card.png");
-    std::fs::write(&scan, b"\x89PNG id card scan").unwrap();
+    std::fs::write(&scan, SCAN).unwrap();
     b.fill("file_holder_id", &scan.to_string_lossy()).await;
     b.shot("07a-apply").await;
     b.click("form[action='/applications/new'] button").await;
@@ -836,7 +839,7 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     b.fill("organisation_code", org).await;
     for m in ["business_licence", "agent_id", "authorisation"] {
         let f = svc.dir.path().join(format!("{m}.png"));
-        std::fs::write(&f, format!("\u{89}PNG scan of {m}")).unwrap();
+        std::fs::write(&f, SCAN).unwrap();
         b.fill(&format!("file_{m}"), &f.to_string_lossy()).await;
     }
     b.shot(&shot("02-apply")).await;
@@ -856,6 +859,26 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     c.goto(&svc.url(&format!("/applications/{app_id}")))
         .await
         .unwrap();
+    // The materials are shown on the page.
+    let mut width = serde_json::Value::Null;
+    for _ in 0..50 {
+        width = c
+            .execute(
+                "const i = document.querySelector('img.material'); return i && i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if width.as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        width.as_u64().unwrap_or(0) > 0,
+        "the scan is shown: {width}"
+    );
+    b.shot(&shot("02a-review")).await;
     b.click("form[action$='/approve'] button").await;
     b.until_text("已通过，待制章").await;
     log_out(&b).await;
