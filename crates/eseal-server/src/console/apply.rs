@@ -129,6 +129,8 @@ fn form(ctx: &Ctx, problem: Option<&str>, keep: &Fields) -> Markup {
                 input #organisation_code type="text" name="organisation_code" value=(keep.organisation_code) maxlength="18";
                 label for="holder_id" { (l.t("持有人公民身份号码（职务章、个人印章）", "Holder's citizen ID (position and personal seals)")) }
                 input #holder_id type="text" name="holder_id" value=(keep.holder_id) maxlength="18";
+                label for="replaces" { (l.t("变更时：被替换印章的编码（新刻请留空）", "For a change: the ID of the seal it replaces (empty for a new seal)")) }
+                input #replaces type="text" name="replaces" value=(keep.replaces) maxlength="64";
                 h2 { (l.t("申请材料", "Identity materials")) }
                 p.muted.small {
                     (l.t("单位印章须提供：营业执照、经办人身份证、授权委托书；职务章另须持有人身份证；个人印章须提供持有人身份证。每个文件不超过 10 MB，合计不超过 20 MB。", "Official seals need the business licence, the agent's ID and the authorisation; position seals also the holder's ID; personal seals the holder's ID. At most 10 MB a file, 20 MB in all."))
@@ -152,6 +154,8 @@ struct Fields {
     seal_name: String,
     organisation_code: String,
     holder_id: String,
+    /// A change (变更): the seal the new one replaces; empty for a new seal.
+    replaces: String,
     files: Vec<(MaterialKind, Vec<u8>)>,
 }
 
@@ -206,6 +210,7 @@ pub async fn create(
         seal_name: up.text("seal_name"),
         organisation_code: up.text("organisation_code"),
         holder_id: up.text("holder_id"),
+        replaces: up.text("replaces").to_ascii_uppercase(),
         files: MATERIALS
             .iter()
             .filter_map(|m| up.file(&format!("file_{}", m.names().1)).map(|b| (*m, b)))
@@ -251,7 +256,16 @@ pub async fn create(
                 seal_name: f.seal_name.clone(),
                 organisation_code: Some(f.organisation_code.clone()).filter(|v| !v.is_empty()),
                 holder_id: Some(f.holder_id.clone()).filter(|v| !v.is_empty()),
-                purpose: Purpose::New,
+                purpose: if f.replaces.is_empty() {
+                    Purpose::New
+                } else {
+                    match eseal_core::SealId::parse("replaces", &f.replaces) {
+                        Ok(old) => Purpose::Change { old },
+                        Err(e) => {
+                            return again(l.t(&e.text().zh, &e.text().en).to_owned(), &f);
+                        }
+                    }
+                },
             },
         )
         .await

@@ -20,6 +20,7 @@ mod orgs;
 mod pages;
 mod password;
 mod pin;
+mod renew;
 mod revoke;
 mod seals;
 mod shelf;
@@ -435,6 +436,7 @@ pub fn router(state: AppState) -> Router {
         .route("/seals", get(seals::search))
         .route("/seals/{id}", get(seals::seal))
         .route("/seals/{id}/revoke", post(revoke::revoke))
+        .route("/seals/{id}/renew", post(renew::renew))
         .route("/seals/{id}/pin", post(pin::change))
         .route("/seals/{id}/use-requests", post(usage::create))
         .route("/seals/{id}/ledger.csv", get(usage::ledger_csv))

@@ -143,6 +143,7 @@ pub async fn search(
 pub struct Shown {
     pin: Option<String>,
     after: Option<String>,
+    renewed: Option<String>,
 }
 
 pub async fn seal(
@@ -236,10 +237,12 @@ pub async fn seal(
                 }
             }
             @if changed { div.notice { (l.t("口令已修改。", "The PIN was changed.")) } }
+            @if shown.renewed.is_some() { div.notice { (l.t("已续期：新证书已签发，续期将在 24 小时内向公安机关备案。", "Renewed: the new certificate is issued; the renewal is filed with the police within 24 hours.")) } }
             (super::sign::section(&ctx, &seal))
             (super::usage::request_section(&ctx, &seal))
             (ledger)
             (super::pin::section(&ctx, &seal))
+            (super::renew::section(&ctx, &seal))
             (super::revoke::section(&ctx, &seal))
             p.small {
                 a href={ "/status?id=" (view.id) } { (l.t("公开状态页", "Public status page")) } " · "

@@ -1176,3 +1176,60 @@ async fn an_official_seal_lives_its_whole_life_in_the_console_on_postgres() {
     };
     official_seal_lifecycle(Backend::Postgres(url), "official-postgres").await;
 }
+
+/// A maker renews a seal from its page in its last month: the page's form goes through the
+/// same service as the API (the window checked there), and the seal runs on for a year.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maker_renews_a_seal_from_its_page() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let fixture = eseal_server::fixture::personal_seal(&svc.run)
+        .await
+        .unwrap();
+    let before = svc
+        .run
+        .state
+        .store()
+        .get::<eseal_core::Seal>(&fixture.seal)
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    let post = |cookie: String, csrf: String| {
+        let boundary = "RnW";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"pin\"\r\n\r\n462918\r\n--{boundary}--\r\n"
+        );
+        svc.http
+            .post(svc.url(&format!("/seals/{}/renew", fixture.seal)))
+            .header("cookie", cookie)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+    };
+    // Too early: refused with the service's reason, nothing changes.
+    let (cookie, csrf) = session(&svc, "maker").await;
+    let r = post(cookie, csrf).await.unwrap();
+    assert_eq!(r.status(), 422, "renewal outside the window");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("已拒绝") && page.contains("续期"), "{page}");
+    // In the last month: renewed.
+    svc.clock.advance(time::Duration::days(350));
+    let (cookie, csrf) = session(&svc, "maker").await;
+    let r = post(cookie.clone(), csrf).await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert!(r.text().await.unwrap().contains("已续期"));
+    let after = svc
+        .run
+        .state
+        .store()
+        .get::<eseal_core::Seal>(&fixture.seal)
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    assert!(after.valid_to > before.valid_to + time::Duration::days(300));
+    assert_ne!(after.certificate_serial, before.certificate_serial);
+}
