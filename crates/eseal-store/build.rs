@@ -4,4 +4,7 @@ include!("../eseal-testkit/src/prerequisites.rs");
 
 fn main() {
     emit_prerequisites();
+    // `sqlx::migrate!` embeds the migrations when this crate compiles: a new or changed
+    // migration file must rebuild it.
+    println!("cargo::rerun-if-changed=migrations");
 }

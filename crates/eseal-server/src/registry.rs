@@ -336,9 +336,10 @@ pub async fn seals_of_organisation(
     uscc: &str,
     at: OffsetDateTime,
     after: &str,
+    limit: i64,
 ) -> Result<Page, RegistryError> {
     let org = eseal_core::Organisation::new(uscc, "-", None)?;
-    query(store, "organisation_code", &org.uscc, at, after).await
+    query(store, "organisation_code", &org.uscc, at, after, limit).await
 }
 
 /// The seals of a holder (personal and position seals), by citizen ID number, paged as
@@ -348,9 +349,10 @@ pub async fn seals_of_holder(
     citizen_id: &str,
     at: OffsetDateTime,
     after: &str,
+    limit: i64,
 ) -> Result<Page, RegistryError> {
     let person = eseal_core::Person::new(citizen_id, "-")?;
-    query(store, "holder_id", &person.citizen_id, at, after).await
+    query(store, "holder_id", &person.citizen_id, at, after, limit).await
 }
 
 async fn query(
@@ -359,11 +361,11 @@ async fn query(
     value: &str,
     at: OffsetDateTime,
     after: &str,
+    limit: i64,
 ) -> Result<Page, RegistryError> {
-    let rows = store
-        .find_page::<Seal>(column, value, after, QUERY_LIMIT)
-        .await?;
-    let next = (rows.len() as i64 == QUERY_LIMIT)
+    let limit = limit.clamp(1, QUERY_LIMIT);
+    let rows = store.find_page::<Seal>(column, value, after, limit).await?;
+    let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|v| v.record.id.to_string()))
         .flatten();
     Ok(Page {

@@ -112,13 +112,13 @@ pub(crate) async fn list_seals(
         holder: q.holder,
         at: at_of(&s, q.at.as_deref())?,
         after: q.after.unwrap_or_default(),
+        limit: None,
     };
     let page = s.registry().seals(&c, query).await?;
-    let mut resp = Json(page.seals).into_response();
-    if let Some(next) = page.next.and_then(|n| HeaderValue::from_str(&n).ok()) {
-        resp.headers_mut().insert("x-next-after", next);
-    }
-    Ok(resp)
+    Ok(listed(crate::service::Listed {
+        items: page.seals,
+        next: page.next,
+    }))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -51,6 +51,12 @@ pub const MENU: &[Entry] = &[
         roles: Some(crate::service::roles::READ_USE_REQUESTS),
     },
     Entry {
+        path: "/pin-resets",
+        zh: "口令重置",
+        en: "PIN resets",
+        roles: Some(crate::service::roles::READ_PIN_RESETS),
+    },
+    Entry {
         path: "/filings",
         zh: "备案",
         en: "Filings",

@@ -21,6 +21,7 @@ mod pages;
 mod password;
 mod pin;
 mod renew;
+mod resets;
 mod revoke;
 mod seals;
 mod shelf;
@@ -437,6 +438,9 @@ pub fn router(state: AppState) -> Router {
         .route("/seals/{id}", get(seals::seal))
         .route("/seals/{id}/revoke", post(revoke::revoke))
         .route("/seals/{id}/renew", post(renew::renew))
+        .route("/seals/{id}/pin-reset", post(resets::apply))
+        .route("/pin-resets", get(resets::list))
+        .route("/pin-resets/{id}/{action}", post(resets::act))
         .route("/seals/{id}/pin", post(pin::change))
         .route("/seals/{id}/use-requests", post(usage::create))
         .route("/seals/{id}/ledger.csv", get(usage::ledger_csv))

@@ -69,6 +69,7 @@ pub async fn search(
                 holder: None,
                 at: None,
                 after: q.after.clone().unwrap_or_default(),
+                limit: Some(layout::PAGE_ROWS),
             })
         } else if eseal_core::CitizenId::parse("q", &upper).is_ok() {
             Some(SealQuery {
@@ -76,6 +77,7 @@ pub async fn search(
                 holder: Some(upper),
                 at: None,
                 after: q.after.clone().unwrap_or_default(),
+                limit: Some(layout::PAGE_ROWS),
             })
         } else {
             None
@@ -153,6 +155,7 @@ pub async fn seal(
     Query(shown): Query<Shown>,
 ) -> Response {
     let changed = shown.pin.as_deref() == Some("changed");
+    let reset = shown.pin.as_deref() == Some("reset");
     let Some(c) = &ctx.caller else {
         return super::to_login(&ctx);
     };
@@ -186,6 +189,7 @@ pub async fn seal(
     let full_ids = c.has(Role::Reviewer) || c.has(Role::Maker) || c.has(Role::PoliceOfficer);
     let ledger =
         super::usage::ledger_section(&s, &ctx, &seal, shown.after.as_deref().unwrap_or("")).await;
+    let resets = super::resets::section(&s, &ctx, &seal).await;
     super::html(layout::page(
         &ctx,
         l.t("印章", "Seal"),
@@ -237,11 +241,13 @@ pub async fn seal(
                 }
             }
             @if changed { div.notice { (l.t("口令已修改。", "The PIN was changed.")) } }
+            @if reset { div.notice { (l.t("口令已重置：印章已换发新密钥和证书。", "The PIN was reset: the seal has a new key and certificate.")) } }
             @if shown.renewed.is_some() { div.notice { (l.t("已续期：新证书已签发，续期将在 24 小时内向公安机关备案。", "Renewed: the new certificate is issued; the renewal is filed with the police within 24 hours.")) } }
             (super::sign::section(&ctx, &seal))
             (super::usage::request_section(&ctx, &seal))
             (ledger)
             (super::pin::section(&ctx, &seal))
+            (resets)
             (super::renew::section(&ctx, &seal))
             (super::revoke::section(&ctx, &seal))
             p.small {

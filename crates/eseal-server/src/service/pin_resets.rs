@@ -67,6 +67,20 @@ impl PinResets<'_> {
         Ok(reset)
     }
 
+    /// The resets of one seal that `actor` applied for (their own, newest last).
+    pub async fn mine_for_seal(&self, actor: &Caller, seal_id: &str) -> Result<Vec<PinReset>> {
+        require(actor, USE_SEAL)?;
+        Ok(self
+            .s
+            .store()
+            .find::<PinReset>("seal_id", seal_id, registry::QUERY_LIMIT)
+            .await?
+            .into_iter()
+            .map(|v| v.record)
+            .filter(|r| r.applicant == actor.user)
+            .collect())
+    }
+
     /// Reset applications in `state` (submitted by default).
     pub async fn list(&self, actor: &Caller, state: Option<&str>) -> Result<Vec<PinReset>> {
         require(actor, READ_PIN_RESETS)?;

@@ -23,6 +23,16 @@ pub struct SealQuery {
     pub at: Option<OffsetDateTime>,
     /// The page after this seal id.
     pub after: String,
+    /// Rows per page (at most [`registry::QUERY_LIMIT`], the default).
+    pub limit: Option<i64>,
+}
+
+impl SealQuery {
+    fn limit(&self) -> i64 {
+        self.limit
+            .unwrap_or(registry::QUERY_LIMIT)
+            .clamp(1, registry::QUERY_LIMIT)
+    }
 }
 
 /// A page of seals; `next` is the `after` of the next page when there may be more.
@@ -68,8 +78,10 @@ impl Registry<'_> {
         may_list_seals(actor, organisation.as_deref(), holder.as_deref())?;
         let store = self.s.store();
         let page = match (&organisation, &holder) {
-            (Some(o), None) => registry::seals_of_organisation(store, o, at, &q.after).await?,
-            (None, Some(h)) => registry::seals_of_holder(store, h, at, &q.after).await?,
+            (Some(o), None) => {
+                registry::seals_of_organisation(store, o, at, &q.after, q.limit()).await?
+            }
+            (None, Some(h)) => registry::seals_of_holder(store, h, at, &q.after, q.limit()).await?,
             _ => {
                 return Err(Failure::invalid(
                     "query",

@@ -1233,3 +1233,104 @@ async fn a_maker_renews_a_seal_from_its_page() {
     assert!(after.valid_to > before.valid_to + time::Duration::days(300));
     assert_ne!(after.certificate_serial, before.certificate_serial);
 }
+
+/// A holder who forgot the PIN applies for a reset on the seal's page with proof, a reviewer
+/// approves it on the resets page, the holder completes it with a new PIN, and the seal
+/// signs with that PIN (a new key and certificate).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_pin_is_reset_through_the_pages() {
+    use base64ct::{Base64, Encoding};
+    let svc = start(&Backend::Sqlite, T0).await;
+    let fixture = eseal_server::fixture::personal_seal(&svc.run)
+        .await
+        .unwrap();
+    let seal = fixture.seal.clone();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // The holder applies with the ID card scan.
+    let (cookie, csrf) = session(&svc, "zhang").await;
+    let b = "PrF";
+    let mut body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\nContent-Disposition: form-data; name=\"reason\"\r\n\r\n忘记口令\r\n--{b}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nholder_id\r\n--{b}\r\nContent-Disposition: form-data; name=\"id_document\"; filename=\"id.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(SCAN);
+    body.extend(format!("\r\n--{b}\r\nContent-Disposition: form-data; name=\"statement\"; filename=\"statement.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7 我忘记了口令\r\n--{b}--\r\n").into_bytes());
+    let r = plain
+        .post(svc.url(&format!("/seals/{seal}/pin-reset")))
+        .header("cookie", &cookie)
+        .header("content-type", format!("multipart/form-data; boundary={b}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let page = svc
+        .http
+        .get(svc.url(&format!("/seals/{seal}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("等待审核"), "{page}");
+    // The reviewer sees it with the proof, and approves.
+    let (rc, rcsrf) = session(&svc, "reviewer").await;
+    let list = svc
+        .http
+        .get(svc.url("/pin-resets"))
+        .header("cookie", &rc)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("忘记口令") && list.contains("img class=\"material\""),
+        "{list}"
+    );
+    let reset_id = svc
+        .run
+        .state
+        .store()
+        .all::<eseal_core::PinReset>(10)
+        .await
+        .unwrap()[0]
+        .record
+        .id
+        .clone();
+    let r = plain
+        .post(svc.url(&format!("/pin-resets/{reset_id}/approve")))
+        .header("cookie", &rc)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={rcsrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // The holder completes it with a new PIN.
+    let r = plain
+        .post(svc.url(&format!("/pin-resets/{reset_id}/complete")))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}&pin=285031&repeat=285031"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    // The new PIN signs.
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{seal}/sign"),
+            Some(&fixture.holder_token),
+            Some(json!({"pin": "285031", "data": Base64::encode_string(b"after the reset"), "document_name": "a.txt", "purpose": "测试"})),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+}

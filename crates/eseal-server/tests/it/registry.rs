@@ -282,9 +282,15 @@ async fn lifecycle(store: Store) {
     ));
 
     // Queries: by organisation (code case-insensitive), by holder, bad codes refused.
-    let found = registry::seals_of_organisation(&store, &USCC.to_lowercase(), t_rev, "")
-        .await
-        .unwrap();
+    let found = registry::seals_of_organisation(
+        &store,
+        &USCC.to_lowercase(),
+        t_rev,
+        "",
+        registry::QUERY_LIMIT,
+    )
+    .await
+    .unwrap();
     assert_eq!(found.next, None);
     let found = found.seals;
     let ids: Vec<_> = found.iter().map(|s| s.seal.id.as_str()).collect();
@@ -294,27 +300,34 @@ async fn lifecycle(store: Store) {
             .iter()
             .all(|s| matches!(s.status, SealStatus::Revoked { .. }))
     );
-    let before = registry::seals_of_organisation(&store, USCC, T0, "")
+    let before = registry::seals_of_organisation(&store, USCC, T0, "", registry::QUERY_LIMIT)
         .await
         .unwrap()
         .seals;
     assert_eq!(before[0].status, SealStatus::Valid, "s1 was valid at T0");
     assert!(matches!(
-        registry::seals_of_organisation(&store, "91350100M000100Y44", T0, "").await,
+        registry::seals_of_organisation(
+            &store,
+            "91350100M000100Y44",
+            T0,
+            "",
+            registry::QUERY_LIMIT
+        )
+        .await,
         Err(RegistryError::Domain(DomainError::Invalid {
             field: "uscc",
             ..
         }))
     ));
     assert!(
-        registry::seals_of_holder(&store, "11010519491231002X", T0, "")
+        registry::seals_of_holder(&store, "11010519491231002X", T0, "", registry::QUERY_LIMIT)
             .await
             .unwrap()
             .seals
             .is_empty()
     );
     assert!(
-        registry::seals_of_holder(&store, "123", T0, "")
+        registry::seals_of_holder(&store, "123", T0, "", registry::QUERY_LIMIT)
             .await
             .is_err()
     );
