@@ -81,6 +81,12 @@ pub const MENU: &[Entry] = &[
         roles: Some(crate::service::roles::MANAGE_ORGANISATIONS),
     },
     Entry {
+        path: "/system",
+        zh: "系统状态",
+        en: "System status",
+        roles: Some(crate::service::roles::READ_SYSTEM),
+    },
+    Entry {
         path: "/verify",
         zh: "验证签章文件",
         en: "Verify a signed file",

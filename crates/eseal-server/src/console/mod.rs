@@ -23,10 +23,12 @@ mod pin;
 mod renew;
 mod resets;
 mod revoke;
+mod scope;
 mod seals;
 mod shelf;
 mod sign;
 mod staff;
+mod system;
 mod upload;
 mod usage;
 mod users;
@@ -438,6 +440,8 @@ pub fn router(state: AppState) -> Router {
         .route("/seals/{id}", get(seals::seal))
         .route("/seals/{id}/revoke", post(revoke::revoke))
         .route("/seals/{id}/renew", post(renew::renew))
+        .route("/seals/{id}/scope", post(scope::set))
+        .route("/system", get(system::status))
         .route("/seals/{id}/pin-reset", post(resets::apply))
         .route("/pin-resets", get(resets::list))
         .route("/pin-resets/{id}/{action}", post(resets::act))

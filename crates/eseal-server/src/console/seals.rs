@@ -190,6 +190,11 @@ pub async fn seal(
     let ledger =
         super::usage::ledger_section(&s, &ctx, &seal, shown.after.as_deref().unwrap_or("")).await;
     let resets = super::resets::section(&s, &ctx, &seal).await;
+    let scope = if matches!(seal.kind, eseal_core::SealKind::Position(_)) {
+        s.signing().scope(c, &seal.id).await.ok().flatten()
+    } else {
+        None
+    };
     super::html(layout::page(
         &ctx,
         l.t("印章", "Seal"),
@@ -243,6 +248,7 @@ pub async fn seal(
             @if changed { div.notice { (l.t("口令已修改。", "The PIN was changed.")) } }
             @if reset { div.notice { (l.t("口令已重置：印章已换发新密钥和证书。", "The PIN was reset: the seal has a new key and certificate.")) } }
             @if shown.renewed.is_some() { div.notice { (l.t("已续期：新证书已签发，续期将在 24 小时内向公安机关备案。", "Renewed: the new certificate is issued; the renewal is filed with the police within 24 hours.")) } }
+            (super::scope::section(&ctx, &seal, scope.as_ref()))
             (super::sign::section(&ctx, &seal))
             (super::usage::request_section(&ctx, &seal))
             (ledger)

@@ -80,6 +80,7 @@ mod pin_resets;
 mod registry;
 mod seals;
 mod signing;
+mod system;
 mod trust;
 mod verify;
 
@@ -91,6 +92,7 @@ pub use pin_resets::PinResets;
 pub use registry::{KeyChoice, MakeSeal, NewApplication, Registry};
 pub use seals::{Renewal, Revocation, SealPage, SealQuery};
 pub use signing::{Prepared, Scope, Session, Signing, StampPicture};
+pub use system::{LogState, System, SystemStatus};
 pub use trust::TrustList;
 pub use verify::{DrawnPage, MAX_PAGES_DRAWN, Verification, overall};
 
@@ -159,4 +161,6 @@ pub mod roles {
     pub const MANAGE_TOKENS: &[Role] = &[SecurityAdmin];
     /// List API tokens.
     pub const READ_TOKENS: &[Role] = &[SecurityAdmin, Auditor];
+    /// The system status page (filing worker, logs, storage).
+    pub const READ_SYSTEM: &[Role] = &[SystemAdmin, SecurityAdmin, Auditor];
 }

@@ -224,6 +224,17 @@ impl Signing<'_> {
         Ok((page.into_iter().map(|u| u.record).collect(), next))
     }
 
+    /// A position seal's authorised scope, for those who see the seal.
+    pub async fn scope(&self, actor: &Caller, seal_id: &str) -> Result<Option<PositionScope>> {
+        let seal = self.s.registry().seal(actor, seal_id).await?;
+        Ok(self
+            .s
+            .store()
+            .get::<PositionScope>(&seal.id)
+            .await?
+            .map(|v| v.record))
+    }
+
     /// Sets a position seal's authorised scope (a custodian of its organisation).
     pub async fn set_scope(
         &self,

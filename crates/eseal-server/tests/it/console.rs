@@ -651,6 +651,14 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         "{page}"
     );
     b.shot("12-audit").await;
+    // The system status: the filing worker, the logs and their checkpoints, the storage.
+    b.link("系统状态").await;
+    let page = b.until_text("备案任务").await;
+    assert!(
+        page.contains("eseal/seals") && page.contains("SQLite") && page.contains("已备案"),
+        "{page}"
+    );
+    b.shot("12a-system").await;
     log_out(&b).await;
 
     // The holder finds the seal the maker just made among her own, and changes its PIN.
@@ -1333,4 +1341,137 @@ async fn a_forgotten_pin_is_reset_through_the_pages() {
         )
         .await;
     assert!(s.is_success(), "{v}");
+}
+
+/// A custodian sets a position seal's authorised scope on its page; the page then shows it,
+/// and the signing service holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custodian_sets_a_position_seals_scope() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let admin = svc.admin().await;
+    let org = eseal_server::app::DEMO_USCC;
+    let ap = svc.user(&admin, "ap", &["applicant"]).await;
+    let rv = svc.user(&admin, "rv", &["reviewer"]).await;
+    let mk = svc.user(&admin, "mk", &["maker"]).await;
+    let (s, v) = svc
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({"username": "cu", "display_name": "孙保管", "roles": ["custodian"], "password": eseal_server::fixture::PASSWORD, "organisation_code": org})),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    // The holder and the organisation as registered.
+    let (s, v) = svc
+        .call(
+            "POST",
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({"username": "zhang", "display_name": eseal_server::fixture::HOLDER_NAME, "roles": ["holder"], "password": crate::common::PASSWORD, "citizen_id": eseal_server::fixture::HOLDER_ID})),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let (s, v) = svc
+        .call(
+            "PUT",
+            &format!("/api/v1/organisations/{org}"),
+            Some(&admin),
+            Some(json!({"name": eseal_server::app::DEMO_ORG, "approval_levels": 1})),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let (_, app) = svc
+        .call(
+            "POST",
+            "/api/v1/applications",
+            Some(&ap),
+            Some(json!({"kind": {"position": "finance_head"}, "seal_name": eseal_server::fixture::HOLDER_NAME, "organisation_code": org, "holder_id": eseal_server::fixture::HOLDER_ID})),
+        )
+        .await;
+    let id = app["id"].as_str().unwrap_or_else(|| panic!("{app}")).to_owned();
+    for kind in ["business_licence", "holder_id", "agent_id", "authorisation"] {
+        let m: serde_json::Value = svc
+            .http
+            .post(svc.url("/api/v1/materials"))
+            .bearer_auth(&ap)
+            .body(format!("scan of {kind}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        svc.call(
+            "POST",
+            &format!("/api/v1/applications/{id}/materials"),
+            Some(&ap),
+            Some(json!({"kind": kind, "sm3": m["sm3"]})),
+        )
+        .await;
+    }
+    svc.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/submit"),
+        Some(&ap),
+        None,
+    )
+    .await;
+    svc.call(
+        "POST",
+        &format!("/api/v1/applications/{id}/approve"),
+        Some(&rv),
+        None,
+    )
+    .await;
+    let (s, made) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/applications/{id}/make"),
+            Some(&mk),
+            Some(json!({"key": "platform", "pin": "581736", "impression": <base64ct::Base64 as base64ct::Encoding>::encode_string(SCAN)})),
+        )
+        .await;
+    assert!(s.is_success(), "{made}");
+    let seal = made["seal"]["id"].as_str().unwrap().to_owned();
+    // The custodian's page: no scope yet; the form sets one.
+    let (cookie, csrf) = session(&svc, "cu").await;
+    let page = svc
+        .http
+        .get(svc.url(&format!("/seals/{seal}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("单位尚未设定授权范围"), "{page}");
+    let r = svc
+        .http
+        .post(svc.url(&format!("/seals/{seal}/scope")))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf={csrf}&document_types=%E6%8A%A5%E9%94%80%E5%8D%95%EF%BC%8C%E5%8F%91%E7%A5%A8&business_categories=&amount_limit=50000"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("报销单，发票") && page.contains("50000"),
+        "{page}"
+    );
+    let scope = svc
+        .run
+        .state
+        .store()
+        .get::<eseal_core::PositionScope>(&seal)
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    assert_eq!(scope.document_types, ["报销单", "发票"]);
+    assert_eq!(scope.amount_limit, Some(50_000));
 }

@@ -1,0 +1,87 @@
+//! The system status page (系统状态) for administrators and auditors: the service's
+//! [`crate::service::System::status`] in words, with what needs attention in colour.
+
+use super::Ctx;
+use super::layout;
+use crate::state::AppState;
+use axum::Extension;
+use axum::extract::State;
+use axum::response::Response;
+use maud::html;
+
+fn age(l: super::Lang, secs: i64) -> String {
+    match l {
+        super::Lang::Zh if secs < 120 => format!("{secs} 秒前"),
+        super::Lang::Zh if secs < 7200 => format!("{} 分钟前", secs / 60),
+        super::Lang::Zh => format!("{} 小时前", secs / 3600),
+        super::Lang::En if secs < 120 => format!("{secs} s ago"),
+        super::Lang::En if secs < 7200 => format!("{} min ago", secs / 60),
+        super::Lang::En => format!("{} h ago", secs / 3600),
+    }
+}
+
+/// The page.
+pub async fn status(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    let l = ctx.lang;
+    let st = match s.system().status(c).await {
+        Ok(st) => st,
+        Err(e) => return super::refused(&s, &ctx, &e).await,
+    };
+    let [on_time, soon, overdue] = st.filings;
+    super::html(layout::page(
+        &ctx,
+        l.t("系统状态", "System status"),
+        html! {
+            div.card {
+                h2 { (l.t("备案任务", "Filing worker")) }
+                dl.facts {
+                    dt { (l.t("待备案（期限内）", "Pending, on time")) } dd { (on_time) }
+                    dt { (l.t("即将超期", "Due soon")) } dd { @if soon > 0 { span.badge.indeterminate { (soon) } } @else { "0" } }
+                    dt { (l.t("已超期", "Overdue")) } dd { @if overdue > 0 { span.badge.failed { (overdue) } } @else { span.badge.passed { "0" } } }
+                    dt { (l.t("已备案", "Delivered")) } dd { (st.filings_delivered) }
+                }
+                @if overdue > 0 { p.small { a href="/filings?state=pending" { (l.t("查看待备案", "See the pending filings")) } } }
+            }
+            div.card {
+                h2 { (l.t("审计日志与印章透明日志", "Audit log and seal transparency log")) }
+                table.list {
+                    tr { th { (l.t("日志", "Log")) } th { (l.t("条目", "Entries")) } th { (l.t("最新检查点", "Latest checkpoint")) } th { (l.t("见证人联署", "Witness cosignatures")) } }
+                    @for g in &st.logs {
+                        tr {
+                            td { code { (g.origin) } }
+                            td { (g.size) }
+                            td {
+                                @match g.checkpoint {
+                                    Some((size, secs)) => {
+                                        (l.t("覆盖 ", "covers ")) (size) (l.t(" 条，", ", ")) (age(l, secs))
+                                        @if secs > 7200 { " " span.badge.indeterminate { (l.t("过久", "stale")) } }
+                                    }
+                                    None => { span.badge.indeterminate { (l.t("尚无", "none yet")) } }
+                                }
+                            }
+                            td { (g.cosignatures) }
+                        }
+                    }
+                }
+            }
+            div.card {
+                h2 { (l.t("存储与用印", "Storage and use")) }
+                dl.facts {
+                    dt { (l.t("数据库", "Database")) }
+                    dd {
+                        (if st.backend == "sqlite" { l.t("SQLite（嵌入式）", "SQLite (embedded)") } else { "PostgreSQL" })
+                        @if let Some((journal, sync)) = &st.durability { " · journal_mode=" (journal) " · synchronous=" (sync) }
+                    }
+                    dt { (l.t("用印记录", "Ledger")) }
+                    dd { (l.t("已签署 ", "signed ")) (st.usages[0]) (l.t("，进行中 ", ", in progress ")) (st.usages[1]) (l.t("，未签署 ", ", not signed ")) (st.usages[2]) }
+                    dt { (l.t("在线验证", "Online verification")) }
+                    dd { (l.t("已开始 ", "started ")) (st.verifications.0) (l.t("，客户端中途离开 ", ", client left ")) (st.verifications.1) }
+                }
+                p.muted.small { (l.t("同样的数据以 Prometheus 格式见 /metrics。", "The same figures for a monitoring system: /metrics.")) }
+            }
+        },
+    ))
+}
