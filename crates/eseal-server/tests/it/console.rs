@@ -1389,7 +1389,10 @@ async fn a_custodian_sets_a_position_seals_scope() {
             Some(json!({"kind": {"position": "finance_head"}, "seal_name": eseal_server::fixture::HOLDER_NAME, "organisation_code": org, "holder_id": eseal_server::fixture::HOLDER_ID})),
         )
         .await;
-    let id = app["id"].as_str().unwrap_or_else(|| panic!("{app}")).to_owned();
+    let id = app["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{app}"))
+        .to_owned();
     for kind in ["business_licence", "holder_id", "agent_id", "authorisation"] {
         let m: serde_json::Value = svc
             .http
