@@ -932,6 +932,10 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     b.fill("purpose", "签订采购合同").await;
     b.fill("counterparty", "威海某贸易有限公司").await;
     b.fill("not_after", "2026-07-03 18:00").await;
+    // Two stamps: one placed by dragging, one on the keyword.
+    let stamps = c.find(Locator::Id("stamps")).await.unwrap();
+    stamps.clear().await.unwrap();
+    stamps.send_keys("2").await.unwrap();
     b.shot(&shot("04-use-request")).await;
     b.click("form[action$='/use-requests'] button").await;
     let page = b.until_text("用印申请已提交").await;
@@ -1108,6 +1112,63 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
     assert!(r.text().await.unwrap().contains("已签署 1 / 1"));
+    // The second stamp of the request: the same contract, stamped on its keyword.
+    c.goto(&svc.url(&format!("/seals/{seal}/sign")))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("files")).await.unwrap();
+    b.fill("files", &contract.to_string_lossy()).await;
+    b.click("form[action$='/sign'] button").await;
+    c.wait().for_element(Locator::Id("sheet")).await.unwrap();
+    b.click("input[name=mode][value=keyword]").await;
+    b.fill("keyword", "甲方（盖章）").await;
+    b.fill("purpose", "签订采购合同").await;
+    b.fill("pin", "739164").await;
+    b.shot(&shot("09a-keyword")).await;
+    b.click("form.place-form button[type=submit]").await;
+    b.until_text("已签署 1 / 1").await;
+    let href2 = c
+        .find(Locator::LinkText("下载已签章文件"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let by_keyword = svc
+        .http
+        .get(svc.url(&href2))
+        .header("cookie", &cookie_h)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(by_keyword)).unwrap();
+    let sig_xml = pkg
+        .files()
+        .into_iter()
+        .find(|f| f.ends_with("Signature.xml"))
+        .unwrap();
+    let xml = String::from_utf8(pkg.read(&sig_xml).unwrap()).unwrap();
+    let k: Vec<f32> = xml
+        .split("Boundary=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    // "甲方（盖章）" is drawn from x = 25 mm, its line from y ≈ 196 to 201 mm.
+    let (cx, cy) = (k[0] + k[2] / 2.0, k[1] + k[3] / 2.0);
+    assert!(
+        (cx - 37.6).abs() < 6.0 && (cy - 198.5).abs() < 6.0,
+        "the stamp centred on the keyword: {k:?}"
+    );
     // The usage ledger on the seal's page, and its CSV export.
     c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
     let page = b.until_text("用印记录").await;
@@ -1128,8 +1189,8 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         .unwrap();
     assert_eq!(
         csv.lines().count(),
-        2,
-        "one heading and one use (the double submission signed nothing): {csv}"
+        3,
+        "a heading and two uses (the double submission signed nothing): {csv}"
     );
     assert!(
         csv.contains("采购合同.ofd") && csv.contains("签订采购合同"),

@@ -41,6 +41,7 @@
       if (r) {
         r.checked = true;
       }
+      stamp.classList.remove('inactive');
     };
     var set = function (mmX, mmY) {
       x.value = clamp(mmX, 0, pageW - w).toFixed(1);
@@ -89,10 +90,21 @@
         set((parseFloat(x.value) || 0) + dx, (parseFloat(y.value) || 0) + dy);
       }
     });
+    // Placed by keyword or as a riding seal, the stamp on the page is only a ghost: the
+    // server finds where it goes.
+    var modes = document.querySelectorAll('input[name=mode]');
+    var ghost = function () {
+      var chosen = document.querySelector('input[name=mode]:checked');
+      stamp.classList.toggle('inactive', !!chosen && chosen.value !== 'position');
+    };
+    modes.forEach(function (m) {
+      m.addEventListener('change', ghost);
+    });
     x.addEventListener('input', show);
     y.addEventListener('input', show);
     window.addEventListener('resize', show);
     stamp.hidden = false;
+    ghost();
     document.querySelectorAll('.js-only').forEach(function (el) {
       el.classList.add('shown');
     });
