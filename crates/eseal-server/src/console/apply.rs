@@ -129,6 +129,10 @@ fn form(ctx: &Ctx, problem: Option<&str>, keep: &Fields) -> Markup {
                 input #organisation_code type="text" name="organisation_code" value=(keep.organisation_code) maxlength="18";
                 label for="holder_id" { (l.t("持有人公民身份号码（职务章、个人印章）", "Holder's citizen ID (position and personal seals)")) }
                 input #holder_id type="text" name="holder_id" value=(keep.holder_id) maxlength="18";
+                figure.preview.js-only {
+                    img #impression_preview.impression data-src="/applications/preview.png" alt=(l.t("标准样式印模预览", "preview of the standard impression")) hidden;
+                    figcaption.muted.small { (l.t("按标准样式生成的印模预览（单位印章以公安备案印模为准）", "The impression in the standard style (for official seals the one registered with the police counts)")) }
+                }
                 label for="replaces" { (l.t("变更时：被替换印章的编码（新刻请留空）", "For a change: the ID of the seal it replaces (empty for a new seal)")) }
                 input #replaces type="text" name="replaces" value=(keep.replaces) maxlength="64";
                 h2 { (l.t("申请材料", "Identity materials")) }
@@ -334,5 +338,41 @@ pub async fn create(
                 .into_response(),
             Err(e) => ctx.failure(&e),
         },
+    }
+}
+
+/// `?kind=&seal_name=` of the preview.
+#[derive(Debug, serde::Deserialize)]
+pub struct PreviewQuery {
+    kind: String,
+    seal_name: String,
+}
+
+/// The standard-style impression of the kind and name being typed, as PNG (applicants and
+/// makers; the service checks the role and bounds the name).
+pub async fn preview(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Query(q): axum::extract::Query<PreviewQuery>,
+) -> Response {
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    let Some((kind, _, _)) = kinds()
+        .into_iter()
+        .find(|(k, _, _)| k.wire_name() == q.kind)
+    else {
+        return super::not_found(&ctx);
+    };
+    match s.registry().standard_impression(c, &kind, &q.seal_name) {
+        Ok(png) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "image/png"),
+                (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            png,
+        )
+            .into_response(),
+        Err(e) => super::refused(&s, &ctx, &e).await,
     }
 }

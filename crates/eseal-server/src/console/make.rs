@@ -36,14 +36,18 @@ fn picture(bytes: &[u8]) -> Option<String> {
 /// impression when the police hold one.
 pub async fn section(s: &AppState, ctx: &Ctx, a: &Application) -> Markup {
     let l = ctx.lang;
-    let maker = ctx.caller.as_ref().is_some_and(|c| c.has(Role::Maker));
-    if !maker || !matches!(a.state, ApplicationState::Approved { .. }) {
+    let Some(c) = ctx.caller.as_ref().filter(|c| c.has(Role::Maker)) else {
+        return html! {};
+    };
+    if !matches!(a.state, ApplicationState::Approved { .. }) {
         return html! {};
     }
     let registered = s
         .registry()
         .registered_impression(&a.kind, a.organisation_code.as_deref())
         .await;
+    let standard = matches!(registered, Ok(None))
+        .then(|| s.registry().standard_impression(c, &a.kind, &a.seal_name));
     html! {
         div.card {
             h2 { (l.t("制章", "Make the seal")) }
@@ -54,9 +58,10 @@ pub async fn section(s: &AppState, ctx: &Ctx, a: &Application) -> Markup {
                 }
                 Ok(None) => {
                     p.muted.small { (l.t("该种类无须公安备案印模；未上传印模时按标准样式生成如下：", "No registered impression is needed for this kind; without an upload the standard style is drawn:")) }
-                    @match s.registry().standard_impression(&a.kind, &a.seal_name) {
-                        Ok(png) => { @if let Some(src) = picture(&png) { img.impression src=(src) alt=(l.t("标准样式印模", "standard impression")); } }
-                        Err(e) => { div.notice.error { (l.t(&e.detail.zh, &e.detail.en)) } }
+                    @match &standard {
+                        Some(Ok(png)) => { @if let Some(src) = picture(png) { img.impression src=(src) alt=(l.t("标准样式印模", "standard impression")); } }
+                        Some(Err(e)) => { div.notice.error { (l.t(&e.detail.zh, &e.detail.en)) } }
+                        None => {}
                     }
                 }
                 Err(e) => { div.notice.error { (l.t("无法从公安系统取得备案印模：", "The registered impression could not be fetched: ")) (l.t(&e.detail.zh, &e.detail.en)) } }
@@ -119,7 +124,7 @@ pub async fn make(
             Ok(None)
         )
     {
-        match registry.standard_impression(&a.kind, &a.seal_name) {
+        match registry.standard_impression(c, &a.kind, &a.seal_name) {
             Ok(png) => impression = Some(png),
             Err(e) => return ctx.failure(&e),
         }

@@ -428,6 +428,7 @@ pub fn router(state: AppState) -> Router {
             "/applications/new",
             get(apply::new_form).post(apply::create),
         )
+        .route("/applications/preview.png", get(apply::preview))
         .route("/applications/{id}", get(staff::application))
         .route("/applications/{id}/make", post(make::make))
         .route("/applications/{id}/{action}", post(staff::review))

@@ -114,6 +114,8 @@ pub mod roles {
     pub const REVIEW: &[Role] = &[Reviewer];
     /// Make the seal of an approved application.
     pub const MAKE: &[Role] = &[Maker];
+    /// Drawing an impression in the standard style (the applicant's preview, the maker).
+    pub const DRAW_IMPRESSION: &[Role] = &[Applicant, Maker];
     /// See seals (each sees only the seals [`crate::access::sees_seal`] allows).
     pub const READ_SEALS: &[Role] = &[
         Reviewer,

@@ -310,8 +310,23 @@ impl Registry<'_> {
     /// the police hold none for it and the applicant gave none): a personal seal square
     /// (2–4 characters), a position seal rectangular, an official seal round with its name on
     /// the arc. PNG at 300 dpi, with the installed CJK font (fonts-noto-cjk).
-    pub fn standard_impression(&self, kind: &SealKind, name: &str) -> Result<Vec<u8>> {
+    /// For applicants (a preview while applying) and makers.
+    pub fn standard_impression(
+        &self,
+        actor: &Caller,
+        kind: &SealKind,
+        name: &str,
+    ) -> Result<Vec<u8>> {
         use eseal_image::{ImpressionSpec, Style};
+        require(actor, DRAW_IMPRESSION)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(Failure::invalid(
+                "seal_name",
+                "印章名称须为 1 到 120 个字符",
+                "the name on the seal: 1 to 120 characters",
+            ));
+        }
         static FONT: std::sync::OnceLock<Option<eseal_image::Font>> = std::sync::OnceLock::new();
         let font = FONT
             .get_or_init(|| {

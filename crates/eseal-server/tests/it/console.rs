@@ -848,6 +848,25 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         .await;
     b.fill("seal_name", &seal_name).await;
     b.fill("organisation_code", org).await;
+    // The standard-style impression of what was typed is drawn beside the form.
+    let mut width = serde_json::Value::Null;
+    for _ in 0..50 {
+        width = c
+            .execute(
+                "const i = document.getElementById('impression_preview'); return i && !i.hidden && i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if width.as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        width.as_u64().unwrap_or(0) > 0,
+        "the preview is shown: {width}"
+    );
     for m in ["business_licence", "agent_id", "authorisation"] {
         let f = svc.dir.path().join(format!("{m}.png"));
         std::fs::write(&f, SCAN).unwrap();

@@ -175,7 +175,47 @@
     });
   }
 
+  // The application form: the standard-style impression of the kind and name being typed,
+  // drawn by the server half a second after the typing stops.
+  function preview() {
+    var img = document.getElementById('impression_preview');
+    var kind = document.getElementById('kind');
+    var name = document.getElementById('seal_name');
+    if (!img || !kind || !name) {
+      return;
+    }
+    var timer = null;
+    var update = function () {
+      var text = name.value.trim();
+      if (!text) {
+        img.hidden = true;
+        return;
+      }
+      img.src =
+        img.dataset.src +
+        '?kind=' +
+        encodeURIComponent(kind.value) +
+        '&seal_name=' +
+        encodeURIComponent(text);
+      img.hidden = false;
+    };
+    var later = function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(update, 500);
+    };
+    img.addEventListener('error', function () {
+      img.hidden = true;
+    });
+    name.addEventListener('input', later);
+    kind.addEventListener('change', update);
+    document.querySelectorAll('.js-only').forEach(function (el) {
+      el.classList.add('shown');
+    });
+    update();
+  }
+
   placing();
+  preview();
   progress();
   once();
 })();
