@@ -220,11 +220,9 @@ pub async fn create(
             .filter_map(|m| up.file(&format!("file_{}", m.names().1)).map(|b| (*m, b)))
             .collect(),
     };
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let Some((kind, _, _)) = kinds()
         .into_iter()

@@ -107,11 +107,9 @@ pub async fn make(
         up.file("certificate"),
     );
     let mut impression = up.file("impression");
-    if let Err(r) = ctx.require_csrf(&s, &csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let registry = s.registry();
     // No upload and nothing registered with the police: the standard style is drawn.

@@ -139,6 +139,13 @@ impl Ctx {
             .is_some_and(|c| roles.iter().any(|r| c.has(*r)))
     }
 
+    /// A state-changing form's user: refused (and audited) when the form's token is not this
+    /// visitor's; to the login page when nobody is logged in.
+    pub async fn form_caller(&self, s: &AppState, csrf: &str) -> Result<&Caller, Response> {
+        self.require_csrf(s, csrf).await?;
+        self.caller.as_ref().ok_or_else(|| to_login(self))
+    }
+
     /// Refuses a state-changing request whose form token is not this visitor's: a 403 page,
     /// and an audit entry naming the path.
     pub async fn require_csrf(&self, s: &AppState, given: &str) -> Result<(), Response> {

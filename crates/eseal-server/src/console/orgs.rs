@@ -89,11 +89,9 @@ pub async fn save(
     Extension(ctx): Extension<Ctx>,
     Form(f): Form<OrgForm>,
 ) -> Response {
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let Ok(levels) = f.approval_levels.trim().parse::<u32>() else {
         return ctx.refusal(

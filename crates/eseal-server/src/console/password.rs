@@ -59,11 +59,9 @@ pub async fn change(
     Extension(ctx): Extension<Ctx>,
     Form(f): Form<PasswordForm>,
 ) -> Response {
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let l = ctx.lang;
     let title = l.t("修改密码", "Change the password");

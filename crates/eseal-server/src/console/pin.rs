@@ -53,11 +53,9 @@ pub async fn change(
     Path(id): Path<String>,
     Form(f): Form<PinForm>,
 ) -> Response {
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let l = ctx.lang;
     if f.new_pin != f.repeat {

@@ -249,11 +249,9 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<ResetForm>,
 ) -> Response {
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let l = ctx.lang;
     let resets = s.pin_resets();

@@ -71,11 +71,9 @@ pub async fn revoke(
         up.text("reason"),
         up.file("proof").unwrap_or_default(),
     );
-    if let Err(r) = ctx.require_csrf(&s, &csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let Some((reason, _)) = REASONS.iter().find(|(_, w)| *w == reason) else {
         return ctx.refusal(

@@ -81,11 +81,9 @@ pub async fn set(
     Path(id): Path<String>,
     Form(f): Form<ScopeForm>,
 ) -> Response {
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let amount_limit = match f.amount_limit.trim() {
         "" => None,

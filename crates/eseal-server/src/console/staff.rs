@@ -201,11 +201,11 @@ pub async fn application(
     }
 }
 
-/// The review forms.
+/// An approve / reject form (applications, use requests).
 #[derive(Debug, Deserialize)]
 pub struct ReviewForm {
-    csrf: String,
-    reason: Option<String>,
+    pub(super) csrf: String,
+    pub(super) reason: Option<String>,
 }
 
 /// Approve (`/approve`) or reject (`/reject`, with a reason).
@@ -215,11 +215,9 @@ pub async fn review(
     Path((id, action)): Path<(String, String)>,
     Form(f): Form<ReviewForm>,
 ) -> Response {
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let result = match action.as_str() {
         "approve" => s.registry().approve(c, &id).await,

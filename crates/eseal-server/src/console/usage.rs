@@ -228,25 +228,16 @@ fn request_card(ctx: &Ctx, r: &UseRequest, act: bool) -> Markup {
     }
 }
 
-/// An approver's decision.
-#[derive(Debug, Deserialize)]
-pub struct Decision {
-    csrf: String,
-    reason: Option<String>,
-}
-
 /// Approves one level of, or rejects, a use request.
 pub async fn decide(
     State(s): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path((id, action)): Path<(String, String)>,
-    Form(f): Form<Decision>,
+    Form(f): Form<super::staff::ReviewForm>,
 ) -> Response {
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let approvals = s.approvals();
     let done = match action.as_str() {

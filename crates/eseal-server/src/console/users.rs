@@ -196,11 +196,9 @@ pub async fn create(
     body: axum::body::Bytes,
 ) -> Response {
     let f = UserForm::read(&body);
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let l = ctx.lang;
     let roles: Vec<Role> = f
@@ -279,11 +277,9 @@ pub async fn act(
     Path((name, action)): Path<(String, String)>,
     axum::extract::Form(f): axum::extract::Form<Plain>,
 ) -> Response {
-    if let Err(r) = ctx.require_csrf(&s, &f.csrf).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
     };
     let accounts = s.accounts();
     let result = match action.as_str() {

@@ -159,6 +159,21 @@ impl Browser {
         panic!("the page never said {want:?}; it says: {last}");
     }
 
+    /// Whether the first image `css` selects is shown and has loaded (waits up to 5 s).
+    async fn image_shown(&self, css: &str) -> bool {
+        let js = format!(
+            "const i = document.querySelector('{css}'); return i && !i.hidden && i.complete ? i.naturalWidth : 0;"
+        );
+        for _ in 0..50 {
+            let width = self.client.execute(&js, vec![]).await.unwrap();
+            if width.as_u64().unwrap_or(0) > 0 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     /// The page's text (read again when a navigation replaced the page under the read).
     async fn text(&self) -> String {
         let mut last = None;
@@ -767,6 +782,26 @@ async fn create_user(b: &Browser, svc: &Service, name: &str, display: &str, role
     assert!(page.contains(name), "{page}");
 }
 
+/// The Boundary (x, y, w, h in mm) of the first stamp in a signed OFD's Signature.xml.
+fn stamp_boundary(signed: Vec<u8>) -> Vec<f32> {
+    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed)).unwrap();
+    let sig_xml = pkg
+        .files()
+        .into_iter()
+        .find(|f| f.ends_with("Signature.xml"))
+        .unwrap();
+    let xml = String::from_utf8(pkg.read(&sig_xml).unwrap()).unwrap();
+    xml.split("Boundary=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
 /// The value of the input with this id.
 async fn value(b: &Browser, id: &str) -> String {
     b.client
@@ -849,23 +884,9 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     b.fill("seal_name", &seal_name).await;
     b.fill("organisation_code", org).await;
     // The standard-style impression of what was typed is drawn beside the form.
-    let mut width = serde_json::Value::Null;
-    for _ in 0..50 {
-        width = c
-            .execute(
-                "const i = document.getElementById('impression_preview'); return i && !i.hidden && i.complete ? i.naturalWidth : 0;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if width.as_u64().unwrap_or(0) > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     assert!(
-        width.as_u64().unwrap_or(0) > 0,
-        "the preview is shown: {width}"
+        b.image_shown("#impression_preview").await,
+        "the preview is shown"
     );
     for m in ["business_licence", "agent_id", "authorisation"] {
         let f = svc.dir.path().join(format!("{m}.png"));
@@ -890,24 +911,7 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         .await
         .unwrap();
     // The materials are shown on the page.
-    let mut width = serde_json::Value::Null;
-    for _ in 0..50 {
-        width = c
-            .execute(
-                "const i = document.querySelector('img.material'); return i && i.complete ? i.naturalWidth : 0;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if width.as_u64().unwrap_or(0) > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        width.as_u64().unwrap_or(0) > 0,
-        "the scan is shown: {width}"
-    );
+    assert!(b.image_shown("img.material").await, "the scan is shown");
     b.shot(&shot("02a-review")).await;
     b.click("form[action$='/approve'] button").await;
     b.until_text("已通过，待制章").await;
@@ -1089,23 +1093,7 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     );
     let signed = r.bytes().await.unwrap().to_vec();
     // The stamp is where it was dragged to.
-    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed.clone())).unwrap();
-    let sig_xml = pkg
-        .files()
-        .into_iter()
-        .find(|f| f.ends_with("Signature.xml"))
-        .unwrap();
-    let xml = String::from_utf8(pkg.read(&sig_xml).unwrap()).unwrap();
-    let boundary: Vec<f32> = xml
-        .split("Boundary=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect();
+    let boundary = stamp_boundary(signed.clone());
     assert!(
         (boundary[0] - x1).abs() < 0.11 && (boundary[1] - y1).abs() < 0.11,
         "the stamp at {boundary:?}, dragged to ({x1}, {y1})"
@@ -1165,23 +1153,7 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         .await
         .unwrap()
         .to_vec();
-    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(by_keyword)).unwrap();
-    let sig_xml = pkg
-        .files()
-        .into_iter()
-        .find(|f| f.ends_with("Signature.xml"))
-        .unwrap();
-    let xml = String::from_utf8(pkg.read(&sig_xml).unwrap()).unwrap();
-    let k: Vec<f32> = xml
-        .split("Boundary=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect();
+    let k = stamp_boundary(by_keyword);
     // "甲方（盖章）" is drawn from x = 25 mm, its line from y ≈ 196 to 201 mm.
     let (cx, cy) = (k[0] + k[2] / 2.0, k[1] + k[3] / 2.0);
     assert!(
