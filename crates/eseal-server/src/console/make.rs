@@ -91,26 +91,14 @@ pub async fn make(
     mut parts: Multipart,
 ) -> Response {
     let l = ctx.lang;
-    let Ok(up) = Upload::read(&mut parts).await else {
-        return ctx.refusal(
-            StatusCode::BAD_REQUEST,
-            l.t(
-                "上传未完成或超过 20 MB，未制作。",
-                "The upload did not complete or passed 20 MB; nothing was made.",
-            ),
-        );
-    };
-    let (csrf, key, pin, cert) = (
-        up.text("csrf"),
-        up.text("key"),
-        up.text("pin"),
-        up.file("certificate"),
-    );
+    let (up, c) =
+        match Upload::read_checked(&mut parts, &ctx, &s, ("未制作。", "nothing was made.")).await
+        {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+    let (key, pin, cert) = (up.text("key"), up.text("pin"), up.file("certificate"));
     let mut impression = up.file("impression");
-    let c = match ctx.form_caller(&s, &csrf).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
     let registry = s.registry();
     // No upload and nothing registered with the police: the standard style is drawn.
     if impression.is_none()

@@ -8,7 +8,6 @@ use crate::service::Renewal;
 use crate::state::AppState;
 use axum::Extension;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
@@ -45,21 +44,16 @@ pub async fn renew(
     Path(id): Path<String>,
     mut parts: Multipart,
 ) -> Response {
-    let l = ctx.lang;
-    let Ok(up) = Upload::read(&mut parts).await else {
-        return ctx.refusal(
-            StatusCode::BAD_REQUEST,
-            l.t(
-                "上传未完成或超过 20 MB，未续期。",
-                "The upload did not complete or passed 20 MB; nothing was renewed.",
-            ),
-        );
-    };
-    if let Err(r) = ctx.require_csrf(&s, &up.text("csrf")).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let (up, c) = match Upload::read_checked(
+        &mut parts,
+        &ctx,
+        &s,
+        ("未续期。", "nothing was renewed."),
+    )
+    .await
+    {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let pin = Some(up.text("pin")).filter(|p| !p.is_empty());
     let how = Renewal {

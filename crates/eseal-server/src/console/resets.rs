@@ -99,21 +99,13 @@ pub async fn apply(
     mut parts: Multipart,
 ) -> Response {
     let l = ctx.lang;
-    let Ok(up) = Upload::read(&mut parts).await else {
-        return ctx.refusal(
-            StatusCode::BAD_REQUEST,
-            l.t(
-                "上传未完成或超过 20 MB，未提交。",
-                "The upload did not complete or passed 20 MB; nothing was submitted.",
-            ),
-        );
-    };
-    if let Err(r) = ctx.require_csrf(&s, &up.text("csrf")).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
-    };
+    let (up, c) =
+        match Upload::read_checked(&mut parts, &ctx, &s, ("未提交。", "nothing was submitted."))
+            .await
+        {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
     let kind = [MaterialKind::HolderId, MaterialKind::AgentId]
         .into_iter()
         .find(|k| k.names().1 == up.text("kind"))

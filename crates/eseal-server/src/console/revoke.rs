@@ -59,22 +59,18 @@ pub async fn revoke(
     mut parts: Multipart,
 ) -> Response {
     let l = ctx.lang;
-    let incomplete = l.t(
-        "上传未完成或超过 20 MB，未注销。",
-        "The upload did not complete or passed 20 MB; nothing was revoked.",
-    );
-    let Ok(up) = Upload::read(&mut parts).await else {
-        return ctx.refusal(StatusCode::BAD_REQUEST, incomplete);
-    };
-    let (csrf, reason, proof) = (
-        up.text("csrf"),
-        up.text("reason"),
-        up.file("proof").unwrap_or_default(),
-    );
-    let c = match ctx.form_caller(&s, &csrf).await {
-        Ok(c) => c,
+    let (up, c) = match Upload::read_checked(
+        &mut parts,
+        &ctx,
+        &s,
+        ("未注销。", "nothing was revoked."),
+    )
+    .await
+    {
+        Ok(x) => x,
         Err(r) => return r,
     };
+    let (reason, proof) = (up.text("reason"), up.file("proof").unwrap_or_default());
     let Some((reason, _)) = REASONS.iter().find(|(_, w)| *w == reason) else {
         return ctx.refusal(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -96,3 +96,28 @@ impl Upload {
             .collect()
     }
 }
+
+impl Upload {
+    /// A multipart form of a logged-in user, read whole and checked: a page saying
+    /// `nothing` (what was not done, Chinese and English) when it arrived cut short or over
+    /// the limit; refused and audited when its token is not this visitor's; the login page
+    /// when nobody is logged in. Nothing is done before all three pass.
+    pub async fn read_checked<'c>(
+        parts: &mut Multipart,
+        ctx: &'c super::Ctx,
+        s: &crate::state::AppState,
+        nothing: (&str, &str),
+    ) -> Result<(Upload, &'c crate::auth::Caller), axum::response::Response> {
+        let up = Upload::read(parts).await.map_err(|t| {
+            let why = match ctx.lang {
+                super::Lang::Zh => format!("上传未完成或超过 20 MB，{}", nothing.0),
+                super::Lang::En => {
+                    format!("The upload did not complete or passed 20 MB; {}", nothing.1)
+                }
+            };
+            ctx.refusal(t.status(), &why)
+        })?;
+        let c = ctx.form_caller(s, &up.text("csrf")).await?;
+        Ok((up, c))
+    }
+}

@@ -59,23 +59,16 @@ pub async fn create(
     mut parts: Multipart,
 ) -> Response {
     let l = ctx.lang;
-    let up = match Upload::read(&mut parts).await {
-        Ok(up) => up,
-        Err(t) => {
-            return ctx.refusal(
-                t.status(),
-                l.t(
-                    "上传未完成或超过 20 MB，未提交用印申请。",
-                    "The upload did not complete or passed 20 MB; no request was made.",
-                ),
-            );
-        }
-    };
-    if let Err(r) = ctx.require_csrf(&s, &up.text("csrf")).await {
-        return r;
-    }
-    let Some(c) = &ctx.caller else {
-        return super::to_login(&ctx);
+    let (up, c) = match Upload::read_checked(
+        &mut parts,
+        &ctx,
+        &s,
+        ("未提交用印申请。", "no request was made."),
+    )
+    .await
+    {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let documents: Vec<String> = up
         .files("documents")
