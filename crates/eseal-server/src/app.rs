@@ -533,7 +533,14 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
             Arc::new(crate::revocation::OnlineRevocation::new(
                 crate::revocation::Limits::default(),
             ))
-        }));
+        }))
+        .with_key_source(crate::state::KeySource {
+            location: key_source.clone(),
+            hsm: config
+                .hsm
+                .as_ref()
+                .map(|h| (h.token.clone(), h.key_label.clone())),
+        });
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| Failure::internal(format!("cannot listen on {}: {e}", config.listen)))?;

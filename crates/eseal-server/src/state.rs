@@ -42,6 +42,18 @@ struct Inner {
     requests: crate::reqlog::RequestCounts,
     /// Where each request's log line goes.
     request_log: crate::reqlog::RequestLog,
+    /// Where the data key came from.
+    key_source: KeySource,
+}
+
+/// Where the data key (the root of the platform's key hierarchy) came from, for the system
+/// status page: a file, the environment, or wrapped by an HSM's key.
+#[derive(Debug, Clone, Default)]
+pub struct KeySource {
+    /// The file or variable the key (or its wrapped form) was read from.
+    pub location: String,
+    /// With an HSM: the token's label and the key-encryption key's label.
+    pub hsm: Option<(String, String)>,
 }
 
 impl AppState {
@@ -76,6 +88,7 @@ impl AppState {
                 online_revocation: None,
                 requests: crate::reqlog::RequestCounts::default(),
                 request_log: crate::reqlog::RequestLog::Stderr,
+                key_source: KeySource::default(),
             }),
         }
     }
@@ -117,6 +130,24 @@ impl AppState {
             }
             Err(shared) => Self { inner: shared },
         }
+    }
+
+    /// The same state, knowing where its data key came from.
+    pub fn with_key_source(self, source: KeySource) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.key_source = source;
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(shared) => Self { inner: shared },
+        }
+    }
+
+    /// Where the data key came from.
+    pub fn key_source(&self) -> &KeySource {
+        &self.inner.key_source
     }
 
     /// The network revocation fetcher, unless the service runs offline.

@@ -42,6 +42,9 @@ pub struct Me {
     pub username: String,
     /// The roles.
     pub roles: Vec<crate::auth::Role>,
+    /// The password is the initial one an administrator set: nothing else is allowed until
+    /// it is changed (`POST /api/v1/me/password`).
+    pub must_change_password: bool,
 }
 
 /// An API token, as listed (never its secret).

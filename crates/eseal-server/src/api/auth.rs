@@ -36,6 +36,18 @@ pub(super) const ROWS: &[Endpoint] = &[
     .ok(200, schema::<views::Me>),
     ep!(
         "POST",
+        "/api/v1/me/password",
+        post(change_password),
+        Access::Authenticated,
+        "Change one's own password (the current one, the new one); the only call allowed while an administrator-set initial password is unchanged",
+        "修改本人密码",
+        r#"{"current":"{{password}}","new":"{{new_password}}"}"#
+    )
+    .rate(crate::limits::Class::Login)
+    .request(schema::<PasswordBody>)
+    .empty(204),
+    ep!(
+        "POST",
         "/api/v1/users",
         post(create_user),
         Access::Roles(roles::MANAGE_USERS),
@@ -166,7 +178,23 @@ pub(crate) async fn me(Extension(c): Extension<Caller>) -> Json<views::Me> {
     Json(views::Me {
         username: c.user,
         roles: c.roles,
+        must_change_password: c.must_change_password,
     })
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct PasswordBody {
+    pub(crate) current: String,
+    pub(crate) new: String,
+}
+
+pub(crate) async fn change_password(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<PasswordBody>,
+) -> ApiResult<StatusCode> {
+    s.accounts().change_password(&c, &b.current, &b.new).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub(crate) async fn create_user(

@@ -203,14 +203,15 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
     }
 }
 
-/// A bare page (login): no menus.
+/// A bare page (login, the first-login password change): no menus; a logged-in user still
+/// sees who they are and the logout button.
 pub fn narrow(ctx: &Ctx, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(ctx.lang.code()) {
             (head(ctx, title))
             body {
-                (bar(ctx, false))
+                (bar(ctx, ctx.caller.is_some()))
                 main.narrow { div.card { h1 { (title) } (body) } }
             }
         }

@@ -146,6 +146,8 @@ pub struct Shown {
     pin: Option<String>,
     after: Option<String>,
     renewed: Option<String>,
+    /// A time (Beijing) to show the seal's status at.
+    at: Option<String>,
 }
 
 pub async fn seal(
@@ -167,6 +169,20 @@ pub async fn seal(
     };
     let now = s.now();
     let view = crate::views::SealView::of(&seal, now);
+    // The status at a chosen time: the record's validity and revocation decide it.
+    let at_text = shown.at.as_deref().map(str::trim).unwrap_or_default();
+    let then = if at_text.is_empty() {
+        None
+    } else {
+        Some(
+            super::verify::parse_local_time(at_text)
+                .map(|t| (t, seal.status_at(t)))
+                .ok_or(l.t(
+                    "时间格式应为 2026-12-05 14:30（北京时间）",
+                    "write the time as 2026-12-05 14:30 (Beijing time)",
+                )),
+        )
+    };
     let may_history = crate::service::roles::SEAL_HISTORY
         .iter()
         .any(|r| c.has(*r));
@@ -215,6 +231,18 @@ pub async fn seal(
                         dt { (l.t("注销", "Revoked")) } dd { (local_time(&crate::views::rfc(*at))) " " ({ let (zh, en) = reason.describe(); l.t(zh, en).to_owned() }) }
                     }
                     dt { (l.t("印章数据 SM3", "Seal data SM3")) } dd { code.small { (view.seal_data_sm3) } }
+                }
+                form.inline #status-at method="get" action={ "/seals/" (view.id) } {
+                    div {
+                        label for="at" { (l.t("某一时间的状态（北京时间）", "Status at a time (Beijing)")) } br;
+                        input #at type="text" name="at" value=(at_text) placeholder="2026-12-05 14:30" required;
+                    }
+                    button.secondary type="submit" { (l.t("查看", "Show")) }
+                }
+                @match &then {
+                    Some(Ok((t, status))) => p #status-then { (l.t("在 ", "At ")) (local_time(&crate::views::rfc(*t))) (l.t(" 时：", ": ")) (status_badge(l, status)) },
+                    Some(Err(e)) => div.notice.error role="alert" { (e) },
+                    None => {}
                 }
             }
             @if !history.is_empty() {

@@ -62,7 +62,10 @@ pub async fn status(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -
                                     None => { span.badge.indeterminate { (l.t("尚无", "none yet")) } }
                                 }
                             }
-                            td { (g.cosignatures) }
+                            td {
+                                @if g.witnesses.is_empty() { span.muted { (l.t("无", "none")) } }
+                                @for (i, w) in g.witnesses.iter().enumerate() { @if i > 0 { "、" } code { (w) } }
+                            }
                         }
                     }
                 }
@@ -70,6 +73,14 @@ pub async fn status(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -
             div.card {
                 h2 { (l.t("存储与用印", "Storage and use")) }
                 dl.facts {
+                    dt { (l.t("数据密钥", "Data key")) }
+                    dd {
+                        @match &st.key_source.hsm {
+                            Some((token, label)) => { span.badge.passed { (l.t("硬件密码模块保护", "wrapped by the HSM")) } " " (l.t("令牌 ", "token ")) code { (token) } (l.t("，密钥 ", ", key ")) code { (label) } }
+                            None => { span.badge.indeterminate { (l.t("未使用硬件密码模块", "no HSM")) } }
+                        }
+                        @if !st.key_source.location.is_empty() { br; span.small.muted { (st.key_source.location) } }
+                    }
                     dt { (l.t("数据库", "Database")) }
                     dd {
                         (if st.backend == "sqlite" { l.t("SQLite（嵌入式）", "SQLite (embedded)") } else { "PostgreSQL" })

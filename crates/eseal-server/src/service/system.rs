@@ -39,8 +39,8 @@ pub struct LogState {
     pub size: i64,
     /// The latest checkpoint's size and age in seconds.
     pub checkpoint: Option<(i64, i64)>,
-    /// Witnesses' cosignatures of that checkpoint.
-    pub cosignatures: usize,
+    /// The names of the witnesses that cosigned that checkpoint.
+    pub witnesses: Vec<String>,
 }
 
 /// The platform's state.
@@ -61,6 +61,8 @@ pub struct SystemStatus {
     pub logs: Vec<LogState>,
     /// Online verifications started and stopped because the client went away.
     pub verifications: (u64, u64),
+    /// Where the data key came from (file, environment, or wrapped by an HSM).
+    pub key_source: crate::state::KeySource,
 }
 
 /// Most pending filings read to count them by deadline.
@@ -89,9 +91,18 @@ impl System<'_> {
         for log in [Log::Audit, Log::Seals] {
             let latest = store.latest_checkpoint(log).await?;
             let at = store.latest_checkpoint_time(log).await?;
-            let cosignatures = match &latest {
-                Some((size, _)) => store.cosignatures(log, *size).await?.len(),
-                None => 0,
+            // A cosignature line is `— <witness name> <base64>` (C2SP signed note).
+            let witnesses = match &latest {
+                Some((size, _)) => store
+                    .cosignatures(log, *size)
+                    .await?
+                    .iter()
+                    .flat_map(|lines| lines.lines())
+                    .filter_map(|line| line.strip_prefix("\u{2014} "))
+                    .filter_map(|rest| rest.split(' ').next())
+                    .map(str::to_owned)
+                    .collect(),
+                None => Vec::new(),
             };
             logs.push(LogState {
                 origin: log.origin(),
@@ -99,7 +110,7 @@ impl System<'_> {
                 checkpoint: latest
                     .zip(at)
                     .map(|((size, _), at)| (size, (now.unix_timestamp() - at).max(0))),
-                cosignatures,
+                witnesses,
             });
         }
         Ok(SystemStatus {
@@ -120,6 +131,7 @@ impl System<'_> {
                 s.verifications_cancelled()
                     .load(std::sync::atomic::Ordering::Relaxed),
             ),
+            key_source: s.key_source().clone(),
         })
     }
 }

@@ -181,6 +181,32 @@ async fn people(w: &mut Walk<'_>, admin: &str) -> People {
             svc.login(name, PASSWORD).await
         }
     };
+    // A user with an initial password set by the administrator: nothing but the password
+    // change until it is changed (the documented example), then the API opens.
+    let (s, v) = svc
+        .call("POST", "/api/v1/users", Some(admin), Some(json!({"username": "newcomer", "display_name": "新同事", "roles": ["reviewer"], "password": PASSWORD, "temporary_password": true})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let newcomer = svc.login("newcomer", PASSWORD).await;
+    let (s, v) = svc
+        .call("GET", "/api/v1/applications", Some(&newcomer), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v.to_string().contains("password_change_required"), "{v}");
+    let me = w.call("GET", "/api/v1/me", &newcomer, None).await;
+    assert_eq!(me["must_change_password"], true, "{me}");
+    w.values
+        .insert("new_password", "Newcomer-Chosen-2026".to_owned());
+    w.send(
+        "POST",
+        "/api/v1/me/password",
+        "/api/v1/me/password",
+        &newcomer,
+    )
+    .await;
+    let me = w.call("GET", "/api/v1/me", &newcomer, None).await;
+    assert_eq!(me["must_change_password"], false, "{me}");
+    w.call("GET", "/api/v1/applications", &newcomer, None).await;
     let keeper = org_user("keeper", "custodian").await;
     let approver = org_user("approver1", "approver").await;
     let (s, _) = svc
