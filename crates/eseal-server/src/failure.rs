@@ -83,6 +83,8 @@ pub enum Thing {
     File,
     /// An API endpoint.
     Endpoint,
+    /// 备案.
+    Filing,
 }
 
 impl Thing {
@@ -103,6 +105,7 @@ impl Thing {
             Self::Checkpoint => ("检查点", "checkpoint"),
             Self::File => ("文件", "file"),
             Self::Endpoint => ("接口", "endpoint"),
+            Self::Filing => ("备案", "filing"),
         }
     }
 }

@@ -830,17 +830,37 @@ impl Store {
         after: &str,
         limit: i64,
     ) -> Result<Vec<Versioned<R>>, StoreError> {
+        self.find_page_where::<R>(&[(column, value)], after, limit)
+            .await
+    }
+
+    /// One page of the records whose indexed columns equal every `(column, value)` of `filters`
+    /// (at least one), in key order, after the key `after`; at most `limit`. The column names
+    /// are the program's (`&'static str`), the values bound.
+    pub async fn find_page_where<R: Record>(
+        &self,
+        filters: &[(&'static str, &str)],
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<Versioned<R>>, StoreError> {
+        let mut conditions = String::new();
+        for (i, (column, _)) in filters.iter().enumerate() {
+            conditions.push_str(&format!("{column} = ${} AND ", i + 1));
+        }
+        let n = filters.len();
         let sql = format!(
-            "SELECT id, version, doc FROM {} WHERE {column} = $1 AND id > $2 ORDER BY id LIMIT $3",
-            R::TABLE
+            "SELECT id, version, doc FROM {} WHERE {conditions}id > ${} ORDER BY id LIMIT ${}",
+            R::TABLE,
+            n + 1,
+            n + 2
         );
-        let rows: Vec<(String, i64, String)> =
-            on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
-                .bind(value)
-                .bind(after)
-                .bind(limit)
-                .fetch_all(p)
-                .await)?;
+        let rows: Vec<(String, i64, String)> = on_pool!(self, |p| {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+            for (_, value) in filters {
+                q = q.bind(*value);
+            }
+            q.bind(after).bind(limit).fetch_all(p).await
+        })?;
         parse_rows(&rows)
     }
 

@@ -151,7 +151,7 @@ pub(crate) async fn list_applications(
     let page = crate::service::PageAt::after(q.after.as_deref());
     Ok(listed(
         s.registry()
-            .applications(&c, q.state.as_deref(), &page)
+            .applications(&c, q.state.as_deref(), q.q.as_deref(), &page)
             .await?,
     ))
 }
@@ -160,8 +160,9 @@ pub(crate) async fn get_application(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Application>> {
-    Ok(Json(s.registry().application(&c, &id).await?))
+) -> ApiResult<Response> {
+    let app = s.registry().application(&c, &id).await?;
+    Ok(with_etag(&app, Json(&app).into_response()))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -193,17 +194,25 @@ pub(crate) async fn approve(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<Application>> {
-    Ok(Json(s.registry().approve(&c, &id).await?))
+    let seen = if_match(&headers);
+    Ok(Json(s.registry().approve(&c, &id, seen.as_deref()).await?))
 }
 
 pub(crate) async fn reject(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Json(b): Json<RejectBody>,
 ) -> ApiResult<Json<Application>> {
-    Ok(Json(s.registry().reject(&c, &id, &b.reason).await?))
+    let seen = if_match(&headers);
+    Ok(Json(
+        s.registry()
+            .reject(&c, &id, &b.reason, seen.as_deref())
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

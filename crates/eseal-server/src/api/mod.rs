@@ -9,7 +9,7 @@ pub(crate) use crate::service::roles;
 use crate::state::AppState;
 use crate::views;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -325,8 +325,31 @@ pub(crate) fn b64(field: &str, text: &str) -> ApiResult<Vec<u8>> {
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(crate) struct StateQuery {
     pub(crate) state: Option<String>,
+    /// Search within the state: applications by the organisation's unified social credit
+    /// code or the applicant's user name; filings and use requests by seal ID.
+    pub(crate) q: Option<String>,
     /// Continue after this id (the `X-Next-After` header of the page before).
     pub(crate) after: Option<String>,
+}
+
+/// `ETag` on an answer carrying `record` (see [`crate::service::etag`]).
+pub(crate) fn with_etag<T: serde::Serialize>(record: &T, mut r: Response) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", crate::service::etag(record))) {
+        r.headers_mut().insert(axum::http::header::ETAG, v);
+    }
+    r
+}
+
+/// The entity tag of an `If-Match` header (quotes and a weak prefix taken off): the change
+/// is refused as stale if the record is no longer what the client read.
+pub(crate) fn if_match(headers: &HeaderMap) -> Option<String> {
+    let v = headers
+        .get(axum::http::header::IF_MATCH)?
+        .to_str()
+        .ok()?
+        .trim();
+    let v = v.strip_prefix("W/").unwrap_or(v);
+    Some(v.trim_matches('"').to_owned())
 }
 
 /// A list page as the API answers it: the items, and `X-Next-After` when there is more.

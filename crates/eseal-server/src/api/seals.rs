@@ -86,6 +86,15 @@ pub(super) const ROWS: &[Endpoint] = &[
     )
     .query(schema::<StateQuery>)
     .ok(200, schema::<Vec<views::FilingView>>),
+    ep!(
+        "POST",
+        "/api/v1/filings/{id}/retry",
+        post(retry_filing),
+        Access::Roles(roles::RETRY_FILINGS),
+        "Send a pending filing at the worker's next pass (If-Match: the ETag of the filing as last read refuses a stale decision)",
+        "立即重试备案"
+    )
+    .ok(200, schema::<views::FilingView>),
 ];
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -210,6 +219,19 @@ pub(crate) async fn status(
     Ok(Json(s.registry().public_status(&id, at).await?))
 }
 
+pub(crate) async fn retry_filing(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<views::FilingView>> {
+    Ok(Json(
+        s.registry()
+            .retry_filing(&c, &id, if_match(&headers).as_deref())
+            .await?,
+    ))
+}
+
 pub(crate) async fn list_filings(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
@@ -217,6 +239,8 @@ pub(crate) async fn list_filings(
 ) -> ApiResult<Response> {
     let page = crate::service::PageAt::after(q.after.as_deref());
     Ok(listed(
-        s.registry().filings(&c, q.state.as_deref(), &page).await?,
+        s.registry()
+            .filings(&c, q.state.as_deref(), q.q.as_deref(), &page)
+            .await?,
     ))
 }

@@ -131,7 +131,7 @@ pub(crate) async fn list_use_requests(
     let page = crate::service::PageAt::after(q.after.as_deref());
     Ok(listed(
         s.approvals()
-            .requests(&c, q.state.as_deref(), &page)
+            .requests(&c, q.state.as_deref(), q.q.as_deref(), &page)
             .await?,
     ))
 }
@@ -140,15 +140,25 @@ pub(crate) async fn approve_use(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<eseal_core::UseRequest>> {
-    Ok(Json(s.approvals().approve(&c, &id).await?))
+    Ok(Json(
+        s.approvals()
+            .approve(&c, &id, if_match(&headers).as_deref())
+            .await?,
+    ))
 }
 
 pub(crate) async fn reject_use(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Json(b): Json<RejectBody>,
 ) -> ApiResult<Json<eseal_core::UseRequest>> {
-    Ok(Json(s.approvals().reject(&c, &id, &b.reason).await?))
+    Ok(Json(
+        s.approvals()
+            .reject(&c, &id, &b.reason, if_match(&headers).as_deref())
+            .await?,
+    ))
 }

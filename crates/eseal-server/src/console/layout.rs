@@ -255,3 +255,50 @@ pub fn pager(ctx: &Ctx, base: &str, after: Option<&str>, next: Option<&str>) -> 
         }
     }
 }
+
+/// A list's address: `path?state=…` and the search text when there is one (for its tabs and
+/// pager links).
+pub fn list_url(path: &str, state: &str, q: &str) -> String {
+    if q.is_empty() {
+        format!("{path}?state={state}")
+    } else {
+        format!("{path}?state={state}&q={}", urlencode(q))
+    }
+}
+
+/// A list's search box: a GET form to `path` that keeps the list's `state`; `label` says what
+/// may be searched for.
+pub fn search_box(ctx: &Ctx, path: &str, state: &str, q: &str, label: (&str, &str)) -> Markup {
+    let l = ctx.lang;
+    html! {
+        form.inline.search method="get" action=(path) {
+            input type="hidden" name="state" value=(state);
+            div {
+                label for="q" { (l.t(label.0, label.1)) } br;
+                input #q type="search" name="q" value=(q);
+            }
+            button.secondary type="submit" { (l.t("查找", "Search")) }
+            @if !q.is_empty() { a href=(list_url(path, state, "")) { (l.t("清除", "Clear")) } }
+        }
+    }
+}
+
+/// A list page's rows, the next page's cursor, and why a search was refused.
+pub type Found<T> = (Vec<T>, Option<String>, Option<String>);
+
+/// A list's rows, or the reason a search was refused (shown above the list; other failures
+/// are the page's refusal).
+pub fn search_result<T>(
+    r: crate::failure::Result<crate::service::Listed<T>>,
+    l: Lang,
+) -> Result<Found<T>, crate::failure::Failure> {
+    match r {
+        Ok(list) => Ok((list.items, list.next, None)),
+        Err(e) if e.kind == crate::failure::Kind::Invalid => Ok((
+            Vec::new(),
+            None,
+            Some(l.t(&e.detail.zh, &e.detail.en).to_owned()),
+        )),
+        Err(e) => Err(e),
+    }
+}

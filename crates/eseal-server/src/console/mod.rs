@@ -4,10 +4,11 @@
 //!
 //! Security of every page (one place, [`guard`]): a strict Content-Security-Policy (no inline
 //! script or style, nothing from elsewhere), `frame-ancestors 'none'` and X-Frame-Options,
-//! nosniff, no referrer, and `Cache-Control: no-store` (pages carry personal data). The
-//! session is a cookie (HttpOnly, SameSite=Strict, Secure behind TLS) holding the same
-//! session secret an API login gets, checked by the same [`crate::auth::authenticate`] (idle
-//! timeout, lifetime). Every state-changing form carries a CSRF token — bound to the session
+//! nosniff, the referrer only to this site (`same-origin`: a refused stale form links back
+//! to its page), and `Cache-Control: no-store` (pages carry personal data). The session is
+//! a cookie (HttpOnly, SameSite=Strict, Secure behind TLS) holding the same session secret
+//! an API login gets, checked by the same [`crate::auth::authenticate`] (idle timeout,
+//! lifetime). Every state-changing form carries a CSRF token — bound to the session
 //! (SM3 of its secret) or, before login, to a random cookie — and a POST without the right
 //! one, or from another site, is refused and audited.
 
@@ -98,6 +99,8 @@ pub struct Ctx {
     pub tls: bool,
     /// The client's address (rate limits, login audit).
     pub client: std::net::IpAddr,
+    /// The page of this site the request came from (the `Referer`'s path), to go back to.
+    pub back: Option<String>,
 }
 
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -165,12 +168,21 @@ impl Ctx {
 
     /// A page saying the request was refused.
     pub fn refusal(&self, status: StatusCode, why: &str) -> Response {
+        let l = self.lang;
+        // A form refused for what changed since it was drawn: back to that page, drawn anew.
+        let back = self
+            .back
+            .as_deref()
+            .filter(|_| status == StatusCode::CONFLICT);
         let body = layout::page(
             self,
-            self.lang.t("已拒绝", "Refused"),
+            l.t("已拒绝", "Refused"),
             maud::html! {
-                div.notice.error { (why) }
-                p { a href="/" { (self.lang.t("返回首页", "Back to the start page")) } }
+                div.notice.error role="alert" { (why) }
+                p {
+                    @if let Some(b) = back { a #reload href=(b) { (l.t("重新打开该页面", "Open the page again")) } " · " }
+                    a href="/" { (l.t("返回首页", "Back to the start page")) }
+                }
             },
         );
         (status, body).into_response()
@@ -234,6 +246,18 @@ async fn audit_refusal(s: &AppState, ctx: &Ctx, why: &str) {
     .await;
 }
 
+/// The path (and query) of the `Referer` when it is a page of this site (its host the
+/// request's `Host`).
+fn same_site_referer(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    (path.starts_with('/') && !path.starts_with("//")).then(|| path.to_owned())
+}
+
 /// Builds the request's [`Ctx`], refuses cross-site POSTs, and puts the security headers
 /// on every answer.
 async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -293,6 +317,7 @@ async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Respo
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
         tls,
         client,
+        back: same_site_referer(&headers),
     };
     // A POST from another site is refused before any handler runs (the token is checked
     // again by each form's handler).
@@ -334,7 +359,7 @@ async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Respo
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -440,6 +465,7 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/{id}/make", post(make::make))
         .route("/applications/{id}/{action}", post(staff::review))
         .route("/filings", get(staff::filings))
+        .route("/filings/{id}/retry", post(staff::retry))
         .route("/materials/{sm3}", get(staff::material))
         .route("/audit", get(audit::audit))
         .route("/users", get(users::users).post(users::create))

@@ -61,6 +61,10 @@ pub fn masked(id: &str) -> String {
 pub struct StateQuery {
     state: Option<String>,
     after: Option<String>,
+    /// Search within the state.
+    q: Option<String>,
+    /// A filing just scheduled again.
+    retried: Option<String>,
 }
 
 /// Applications: the queue of one state (staff), or the applicant's own.
@@ -75,8 +79,11 @@ pub async fn applications(
     let l = ctx.lang;
     let state = q.state.as_deref().filter(|s| !s.is_empty());
     let page = layout::page_at(q.after.as_deref());
-    let (apps, next) = match s.registry().applications(c, state, &page).await {
-        Ok(a) => (a.items, a.next),
+    let text = q.q.as_deref().map(str::trim).unwrap_or_default();
+    let staff = ctx.may(crate::service::roles::READ_ALL_APPLICATIONS);
+    let found = s.registry().applications(c, state, Some(text), &page).await;
+    let (apps, next, problem) = match layout::search_result(found, l) {
+        Ok(r) => r,
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
     let tabs = [
@@ -92,9 +99,11 @@ pub async fn applications(
         html! {
             p.tabs {
                 @for (key, name) in tabs {
-                    a class=[(key == current).then_some("here")] href={ "/applications?state=" (key) } { (name) }
+                    a class=[(key == current).then_some("here")] href=(layout::list_url("/applications", key, text)) { (name) }
                 }
             }
+            @if staff { (layout::search_box(&ctx, "/applications", current, text, ("统一社会信用代码或申请人用户名", "Unified social credit code or the applicant's user name"))) }
+            @if let Some(p) = &problem { div.notice.error role="alert" { (p) } }
             @if apps.is_empty() {
                 div.card.muted { (l.t("没有这一状态的申请。", "No application in this state.")) }
             } @else {
@@ -111,7 +120,7 @@ pub async fn applications(
                     }
                 }
             }
-            (layout::pager(&ctx, &format!("/applications?state={current}"), q.after.as_deref(), next.as_deref()))
+            (layout::pager(&ctx, &layout::list_url("/applications", current, text), q.after.as_deref(), next.as_deref()))
         },
     ))
 }
@@ -120,6 +129,7 @@ pub fn detail(ctx: &Ctx, a: &Application, problem: Option<&str>) -> maud::Markup
     let l = ctx.lang;
     let reviewer = ctx.caller.as_ref().is_some_and(|c| c.has(Role::Reviewer));
     let submitted = matches!(a.state, ApplicationState::Submitted { .. });
+    let seen = crate::service::etag(a);
     html! {
         @if let Some(p) = problem { div.notice.error role="alert" { (p) } }
         div.card {
@@ -161,10 +171,12 @@ pub fn detail(ctx: &Ctx, a: &Application, problem: Option<&str>) -> maud::Markup
                 p.muted.small { (l.t("请核对材料与申请信息一致。不能审核自己提交的申请。", "Check the materials against the application. You cannot review your own.")) }
                 form method="post" action={ "/applications/" (a.id) "/approve" } {
                     input type="hidden" name="csrf" value=(ctx.csrf);
+                    input type="hidden" name="seen" value=(seen);
                     button type="submit" { (l.t("通过", "Approve")) }
                 }
                 form.stack method="post" action={ "/applications/" (a.id) "/reject" } {
                     input type="hidden" name="csrf" value=(ctx.csrf);
+                    input type="hidden" name="seen" value=(seen);
                     label for="reason" { (l.t("退回原因（申请人可见）", "Reason for rejection (the applicant sees it)")) }
                     input #reason type="text" name="reason" required maxlength="500";
                     button.secondary type="submit" { (l.t("退回", "Reject")) }
@@ -206,6 +218,8 @@ pub async fn application(
 pub struct ReviewForm {
     pub(super) csrf: String,
     pub(super) reason: Option<String>,
+    /// What the page showed of the record ([`crate::service::etag`]).
+    pub(super) seen: Option<String>,
 }
 
 /// Approve (`/approve`) or reject (`/reject`, with a reason).
@@ -220,10 +234,15 @@ pub async fn review(
         Err(r) => return r,
     };
     let result = match action.as_str() {
-        "approve" => s.registry().approve(c, &id).await,
+        "approve" => s.registry().approve(c, &id, f.seen.as_deref()).await,
         "reject" => {
             s.registry()
-                .reject(c, &id, f.reason.as_deref().unwrap_or_default())
+                .reject(
+                    c,
+                    &id,
+                    f.reason.as_deref().unwrap_or_default(),
+                    f.seen.as_deref(),
+                )
                 .await
         }
         _ => return super::not_found(&ctx),
@@ -290,27 +309,36 @@ pub async fn filings(
         .filter(|s| !s.is_empty())
         .unwrap_or("pending");
     let page = layout::page_at(q.after.as_deref());
-    let (list, next) = match s.registry().filings(c, Some(state), &page).await {
-        Ok(f) => (f.items, f.next),
+    let text = q.q.as_deref().map(str::trim).unwrap_or_default();
+    let found = s
+        .registry()
+        .filings(c, Some(state), Some(text), &page)
+        .await;
+    let (list, next, problem) = match layout::search_result(found, l) {
+        Ok(r) => r,
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
+    let may_retry = ctx.may(crate::service::roles::RETRY_FILINGS);
     super::html(layout::page(
         &ctx,
         l.t("备案", "Filings"),
         html! {
             p.muted { (l.t("每次制章、变更、续期、注销须在 24 小时内向公安机关备案。", "Each making, change, renewal and revocation is filed with the police within 24 hours.")) }
+            @if let Some(r) = &q.retried { div.notice { (l.t("已安排立即重试：", "Scheduled to be sent at once: ")) code { (r) } } }
             p.tabs {
-                a class=[(state == "pending").then_some("here")] href="/filings?state=pending" { (l.t("待备案", "Pending")) }
-                a class=[(state == "delivered").then_some("here")] href="/filings?state=delivered" { (l.t("已备案", "Delivered")) }
+                a class=[(state == "pending").then_some("here")] href=(layout::list_url("/filings", "pending", text)) { (l.t("待备案", "Pending")) }
+                a class=[(state == "delivered").then_some("here")] href=(layout::list_url("/filings", "delivered", text)) { (l.t("已备案", "Delivered")) }
             }
+            (layout::search_box(&ctx, "/filings", state, text, ("印章编码", "Seal ID")))
+            @if let Some(p) = &problem { div.notice.error role="alert" { (p) } }
             @if list.is_empty() {
                 div.card.muted { (l.t("没有。", "None.")) }
             } @else {
                 table.list {
-                    tr { th { (l.t("印章编码", "Seal")) } th { (l.t("事项", "Event")) } th { (l.t("报送", "To")) } th { (l.t("期限", "Deadline")) } th { (l.t("状况", "State")) } th { (l.t("回执或尝试", "Receipt or attempts")) } }
+                    tr { th { (l.t("印章编码", "Seal")) } th { (l.t("事项", "Event")) } th { (l.t("报送", "To")) } th { (l.t("期限", "Deadline")) } th { (l.t("状况", "State")) } th { (l.t("回执或尝试", "Receipt or attempts")) } @if may_retry { th {} } }
                     @for f in &list {
                         tr {
-                            td { code { (f.filing.seal_id) } }
+                            td { a href={ "/seals/" (f.filing.seal_id) } { code { (f.filing.seal_id) } } }
                             td { (event_label(l, f.filing.event)) }
                             td { (match f.filing.target { FilingTarget::Police => l.t("公安机关", "police"), FilingTarget::National => l.t("全国一体化平台", "national platform") }) }
                             td { (local_time(&f.deadline)) }
@@ -318,9 +346,21 @@ pub async fn filings(
                             td {
                                 @match &f.filing.state {
                                     FilingState::Delivered { receipt, at } => { code { (receipt) } " " span.muted.small { (local_time(&views_rfc(*at))) } }
-                                    FilingState::Pending { attempts, last_error, .. } => {
+                                    FilingState::Pending { attempts, last_error, next_attempt } => {
                                         (attempts) (l.t(" 次", " attempts"))
                                         @if let Some(e) = last_error { " " span.muted.small { (e) } }
+                                        br; span.muted.small { (l.t("下次尝试 ", "next attempt ")) (local_time(&views_rfc(*next_attempt))) }
+                                    }
+                                }
+                            }
+                            @if may_retry {
+                                td {
+                                    @if matches!(f.filing.state, FilingState::Pending { .. }) {
+                                        form method="post" action={ "/filings/" (f.filing.id) "/retry" } {
+                                            input type="hidden" name="csrf" value=(ctx.csrf);
+                                            input type="hidden" name="seen" value=(crate::service::etag(&f.filing));
+                                            button.secondary.small type="submit" { (l.t("立即重试", "Retry now")) }
+                                        }
                                     }
                                 }
                             }
@@ -328,9 +368,37 @@ pub async fn filings(
                     }
                 }
             }
-            (layout::pager(&ctx, &format!("/filings?state={state}"), q.after.as_deref(), next.as_deref()))
+            (layout::pager(&ctx, &layout::list_url("/filings", state, text), q.after.as_deref(), next.as_deref()))
         },
     ))
+}
+
+/// The retry form's fields.
+#[derive(Debug, Deserialize)]
+pub struct RetryForm {
+    csrf: String,
+    seen: Option<String>,
+}
+
+/// Sends a pending filing at the worker's next pass.
+pub async fn retry(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    axum::extract::Form(f): axum::extract::Form<RetryForm>,
+) -> Response {
+    let c = match ctx.form_caller(&s, &f.csrf).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match s.registry().retry_filing(c, &id, f.seen.as_deref()).await {
+        Ok(_) => axum::response::Redirect::to(&format!(
+            "/filings?state=pending&retried={}",
+            super::urlencode(&id)
+        ))
+        .into_response(),
+        Err(e) => super::refused(&s, &ctx, &e).await,
+    }
 }
 
 /// `?view=picture`: the material as a picture for the page (an OFD's first page drawn).

@@ -120,6 +120,8 @@ pub struct ListQuery {
     state: Option<String>,
     new: Option<String>,
     after: Option<String>,
+    /// A seal ID to search for.
+    q: Option<String>,
 }
 
 fn state_label(l: Lang, st: &UseRequestState) -> (&'static str, &'static str) {
@@ -143,8 +145,13 @@ pub async fn list(
     let l = ctx.lang;
     let state = q.state.as_deref().unwrap_or("pending");
     let page = layout::page_at(q.after.as_deref());
-    let (rows, next) = match s.approvals().requests(c, Some(state), &page).await {
-        Ok(r) => (r.items, r.next),
+    let text = q.q.as_deref().map(str::trim).unwrap_or_default();
+    let found = s
+        .approvals()
+        .requests(c, Some(state), Some(text), &page)
+        .await;
+    let (rows, next, problem) = match layout::search_result(found, l) {
+        Ok(r) => r,
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
     let approver = ctx.may(crate::service::roles::APPROVE_USE);
@@ -160,14 +167,16 @@ pub async fn list(
             @if let Some(n) = &q.new { div.notice { (l.t("用印申请已提交：", "The request was submitted: ")) code { (n) } (l.t("，等待审批。", "; it waits for approval.")) } }
             p.tabs {
                 @for (k, name) in tabs {
-                    a class=[(k == state).then_some("here")] href={ "/use-requests?state=" (k) } { (name) }
+                    a class=[(k == state).then_some("here")] href=(layout::list_url("/use-requests", k, text)) { (name) }
                 }
             }
+            (layout::search_box(&ctx, "/use-requests", state, text, ("印章编码", "Seal ID")))
+            @if let Some(p) = &problem { div.notice.error role="alert" { (p) } }
             @if rows.is_empty() {
                 div.card.muted { (l.t("没有用印申请。", "No use requests.")) }
             }
             @for r in &rows { (request_card(&ctx, r, approver && state == "pending")) }
-            (layout::pager(&ctx, &format!("/use-requests?state={state}"), q.after.as_deref(), next.as_deref()))
+            (layout::pager(&ctx, &layout::list_url("/use-requests", state, text), q.after.as_deref(), next.as_deref()))
         },
     ))
 }
@@ -175,6 +184,7 @@ pub async fn list(
 fn request_card(ctx: &Ctx, r: &UseRequest, act: bool) -> Markup {
     let l = ctx.lang;
     let (name, class) = state_label(l, &r.state);
+    let seen = crate::service::etag(r);
     let mine = ctx.caller.as_ref().is_some_and(|c| c.user == r.requester);
     let done_by_me = ctx
         .caller
@@ -204,10 +214,12 @@ fn request_card(ctx: &Ctx, r: &UseRequest, act: bool) -> Markup {
                 div.actions {
                     form method="post" action={ "/use-requests/" (r.id) "/approve" } {
                         input type="hidden" name="csrf" value=(ctx.csrf);
+                        input type="hidden" name="seen" value=(seen);
                         button type="submit" { (l.t("批准", "Approve")) }
                     }
                     form.inline method="post" action={ "/use-requests/" (r.id) "/reject" } {
                         input type="hidden" name="csrf" value=(ctx.csrf);
+                        input type="hidden" name="seen" value=(seen);
                         input type="text" name="reason" placeholder=(l.t("驳回理由", "Reason")) required maxlength="500" aria-label=(l.t("驳回理由", "Reason"));
                         button.danger type="submit" { (l.t("驳回", "Reject")) }
                     }
@@ -234,10 +246,15 @@ pub async fn decide(
     };
     let approvals = s.approvals();
     let done = match action.as_str() {
-        "approve" => approvals.approve(c, &id).await,
+        "approve" => approvals.approve(c, &id, f.seen.as_deref()).await,
         "reject" => {
             approvals
-                .reject(c, &id, f.reason.as_deref().unwrap_or_default().trim())
+                .reject(
+                    c,
+                    &id,
+                    f.reason.as_deref().unwrap_or_default().trim(),
+                    f.seen.as_deref(),
+                )
                 .await
         }
         _ => return super::not_found(&ctx),

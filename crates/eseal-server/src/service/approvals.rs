@@ -146,6 +146,7 @@ impl Approvals<'_> {
         &self,
         actor: &Caller,
         state: Option<&str>,
+        seal: Option<&str>,
         page: &super::PageAt,
     ) -> Result<super::Listed<UseRequest>> {
         require(actor, READ_USE_REQUESTS)?;
@@ -157,29 +158,37 @@ impl Approvals<'_> {
                 "pending, approved or rejected",
             ));
         }
-        let store = self.s.store();
-        let (after, limit) = (page.after.as_str(), page.limit());
-        let rows = match (
+        let seal = super::list::seal_search(seal)?;
+        let mut filters = vec![("state", state)];
+        match (
             &actor.organisation_code,
             actor.has(crate::auth::Role::Auditor),
         ) {
-            (_, true) => {
-                store
-                    .find_page::<UseRequest>("state", state, after, limit)
-                    .await?
+            (_, true) => {}
+            (Some(org), false) => filters.push(("organisation_code", org.as_str())),
+            (None, false) => {
+                return Ok(super::Listed::of(
+                    Vec::new(),
+                    page,
+                    |r: &UseRequest| r.id.clone(),
+                    |_| true,
+                    |r| r,
+                ));
             }
-            (Some(org), false) => {
-                store
-                    .find_page::<UseRequest>("organisation_code", org, after, limit)
-                    .await?
-            }
-            (None, false) => Vec::new(),
-        };
+        }
+        if let Some(seal) = &seal {
+            filters.push(("seal_id", seal.as_str()));
+        }
+        let rows = self
+            .s
+            .store()
+            .find_page_where::<UseRequest>(&filters, &page.after, page.limit())
+            .await?;
         Ok(super::Listed::of(
             rows,
             page,
             |r| r.id.clone(),
-            |r| r.state.name() == state,
+            |_| true,
             |r| r,
         ))
     }
@@ -228,9 +237,15 @@ impl Approvals<'_> {
     }
 
     /// One level's approval (never the requester's, each level a different approver).
-    pub async fn approve(&self, actor: &Caller, id: &str) -> Result<UseRequest> {
+    pub async fn approve(
+        &self,
+        actor: &Caller,
+        id: &str,
+        seen: Option<&str>,
+    ) -> Result<UseRequest> {
         require(actor, APPROVE_USE)?;
         let mut r = self.of_my_organisation(actor, id).await?;
+        super::list::unchanged(&r.record, seen, Thing::UseRequest, id)?;
         let now = self.s.now();
         r.record.approve(&actor.user, &crate::views::rfc(now))?;
         self.s
@@ -241,9 +256,16 @@ impl Approvals<'_> {
     }
 
     /// Rejects a use request with a reason.
-    pub async fn reject(&self, actor: &Caller, id: &str, reason: &str) -> Result<UseRequest> {
+    pub async fn reject(
+        &self,
+        actor: &Caller,
+        id: &str,
+        reason: &str,
+        seen: Option<&str>,
+    ) -> Result<UseRequest> {
         require(actor, APPROVE_USE)?;
         let mut r = self.of_my_organisation(actor, id).await?;
+        super::list::unchanged(&r.record, seen, Thing::UseRequest, id)?;
         r.record.reject(&actor.user, reason)?;
         self.s
             .store()

@@ -66,3 +66,54 @@ impl<T> Listed<T> {
         }
     }
 }
+
+/// A search text given to a list (`q`): trimmed, `None` when empty; longer than 64
+/// characters is refused (no user name, code or ID is that long).
+pub(crate) fn search_text(q: Option<&str>) -> crate::failure::Result<Option<&str>> {
+    match q.map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) if q.chars().count() > 64 => Err(crate::failure::Failure::invalid(
+            "q",
+            "查询内容过长（至多 64 个字符）",
+            "the search text is too long (64 characters at most)",
+        )),
+        other => Ok(other),
+    }
+}
+
+/// A seal ID a list is searched by (`q`), checked as one.
+pub(crate) fn seal_search(q: Option<&str>) -> crate::failure::Result<Option<String>> {
+    search_text(q)?
+        .map(|q| eseal_core::SealId::parse("q", q).map(|id| id.to_string()))
+        .transpose()
+        .map_err(Into::into)
+}
+
+/// What a form saw of a record: the first 16 bytes of the SM3 of its JSON, in hex (an
+/// entity tag). A form carries it back so that a change someone else made since the page
+/// was drawn is refused as stale ([`unchanged`]) instead of silently overwritten or decided
+/// on a record the user did not see.
+pub fn etag<T: serde::Serialize>(record: &T) -> String {
+    let json = serde_json::to_vec(record).unwrap_or_default();
+    let digest = eseal_gm::Sm3Digest::of(&json).to_hex();
+    digest[..32].to_owned()
+}
+
+/// Refuses (`stale`, 409) when `seen` is given and `current` is no longer what it tagged.
+pub(crate) fn unchanged<T: serde::Serialize>(
+    current: &T,
+    seen: Option<&str>,
+    what: crate::failure::Thing,
+    id: &str,
+) -> crate::failure::Result<()> {
+    let (zh, en) = what.names();
+    match seen.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(seen) if seen != etag(current) => Err(crate::failure::Failure::conflict(
+            "stale",
+            format!("{zh} {id} 在您打开页面之后已被他人修改，请刷新页面，看过最新内容后再操作"),
+            format!(
+                "the {en} {id} was changed by someone else after you opened the page; reload it and act on what it shows now"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}

@@ -87,7 +87,7 @@ mod verify;
 pub use crate::signing::{Credential, SignInput, Signed};
 pub use accounts::{Accounts, NewUser};
 pub use approvals::{Approvals, NewUseRequest};
-pub use list::{Listed, PageAt};
+pub use list::{Listed, PageAt, etag};
 pub use pin_resets::PinResets;
 pub use registry::{KeyChoice, MakeSeal, NewApplication, Registry};
 pub use seals::{Renewal, Revocation, SealPage, SealQuery};
@@ -110,6 +110,8 @@ pub mod roles {
     pub const APPLY: &[Role] = &[Applicant];
     /// Read applications (applicants their own).
     pub const READ_APPLICATIONS: &[Role] = &[Applicant, Reviewer, Maker, Auditor];
+    /// Read every application, and search them (the agency's staff; the rest only their own).
+    pub const READ_ALL_APPLICATIONS: &[Role] = &[Reviewer, Maker, Auditor];
     /// Approve or reject applications.
     pub const REVIEW: &[Role] = &[Reviewer];
     /// Make the seal of an approved application.
@@ -134,6 +136,8 @@ pub mod roles {
     pub const REVOKE: &[Role] = &[Maker];
     /// Read the filings (备案) and their deadlines.
     pub const READ_FILINGS: &[Role] = &[Maker, PoliceOfficer, Auditor];
+    /// Send a pending filing again now instead of at its next scheduled attempt.
+    pub const RETRY_FILINGS: &[Role] = &[Maker];
     /// Use a seal: PIN, sessions, signing (who may use which seal is
     /// [`crate::signing::may_use`]).
     pub const USE_SEAL: &[Role] = &[Holder, Custodian];

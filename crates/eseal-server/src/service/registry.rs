@@ -3,7 +3,7 @@
 
 use super::roles::*;
 use crate::access::require;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::failure::{Failure, Result, Thing};
 use crate::making::{self, KeySource, MakeInput};
 use crate::state::AppState;
@@ -79,7 +79,9 @@ impl AppState {
 }
 
 fn staff(c: &Caller) -> bool {
-    c.has(Role::Reviewer) || c.has(Role::Maker) || c.has(Role::Auditor)
+    super::roles::READ_ALL_APPLICATIONS
+        .iter()
+        .any(|r| c.has(*r))
 }
 
 impl Registry<'_> {
@@ -193,11 +195,13 @@ impl Registry<'_> {
     }
 
     /// A page of the applications in `state` (the agency's staff; submitted ones by default),
-    /// or of the applicant's own (in `state` when given).
+    /// or of the applicant's own (in `state` when given). Staff may search within the state
+    /// (`q`): by the organisation's unified social credit code or the applicant's user name.
     pub async fn applications(
         &self,
         actor: &Caller,
         state: Option<&str>,
+        q: Option<&str>,
         page: &super::PageAt,
     ) -> Result<super::Listed<Application>> {
         require(actor, READ_APPLICATIONS)?;
@@ -210,26 +214,35 @@ impl Registry<'_> {
                 "one of draft, submitted, rejected, approved, made",
             ));
         }
-        let store = self.s.store();
-        let rows = if staff(actor) {
-            store
-                .find_page::<Application>(
-                    "state",
-                    state.unwrap_or("submitted"),
-                    &page.after,
-                    page.limit(),
-                )
-                .await?
+        let q = super::list::search_text(q)?;
+        let mut filters: Vec<(&'static str, &str)> = Vec::new();
+        let uscc;
+        if staff(actor) {
+            filters.push(("state", state.unwrap_or("submitted")));
+            if let Some(q) = q {
+                uscc = q.to_ascii_uppercase();
+                if eseal_core::Uscc::parse("q", &uscc).is_ok() {
+                    filters.push(("organisation_code", &uscc));
+                } else {
+                    filters.push(("applicant", q));
+                }
+            }
         } else {
-            store
-                .find_page::<Application>("applicant", &actor.user, &page.after, page.limit())
-                .await?
-        };
+            filters.push(("applicant", &actor.user));
+            if let Some(st) = state {
+                filters.push(("state", st));
+            }
+        }
+        let rows = self
+            .s
+            .store()
+            .find_page_where::<Application>(&filters, &page.after, page.limit())
+            .await?;
         Ok(super::Listed::of(
             rows,
             page,
             |a| a.id.clone(),
-            |a| state.is_none_or(|st| a.state.name() == st),
+            |_| true,
             |a| a,
         ))
     }
@@ -285,8 +298,14 @@ impl Registry<'_> {
     }
 
     /// Approves a submitted application (never one's own).
-    pub async fn approve(&self, actor: &Caller, id: &str) -> Result<Application> {
+    pub async fn approve(
+        &self,
+        actor: &Caller,
+        id: &str,
+        seen: Option<&str>,
+    ) -> Result<Application> {
         require(actor, REVIEW)?;
+        self.unchanged_application(actor, id, seen).await?;
         Ok(
             registry::update_application(self.s.store(), id, self.s.now(), |a| {
                 a.approve(&actor.user)
@@ -296,14 +315,37 @@ impl Registry<'_> {
     }
 
     /// Rejects a submitted application with a reason the applicant reads.
-    pub async fn reject(&self, actor: &Caller, id: &str, reason: &str) -> Result<Application> {
+    pub async fn reject(
+        &self,
+        actor: &Caller,
+        id: &str,
+        reason: &str,
+        seen: Option<&str>,
+    ) -> Result<Application> {
         require(actor, REVIEW)?;
+        self.unchanged_application(actor, id, seen).await?;
         Ok(
             registry::update_application(self.s.store(), id, self.s.now(), |a| {
                 a.reject(&actor.user, reason)
             })
             .await?,
         )
+    }
+
+    /// Refuses a decision taken on a page drawn before the application last changed (`seen`:
+    /// its [`super::etag`] then). A change between this check and the write is caught by the
+    /// store's version check.
+    async fn unchanged_application(
+        &self,
+        actor: &Caller,
+        id: &str,
+        seen: Option<&str>,
+    ) -> Result<()> {
+        if seen.is_some() {
+            let current = self.application(actor, id).await?;
+            super::list::unchanged(&current, seen, Thing::Application, id)?;
+        }
+        Ok(())
     }
 
     /// An impression in the standard style of the seal's kind, drawn from its name (when

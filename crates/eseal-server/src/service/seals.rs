@@ -254,11 +254,12 @@ impl Registry<'_> {
     }
 
     /// A page of the filings (备案) in `state` (`pending` by default, or `delivered`) with
-    /// their deadline state.
+    /// their deadline state; `seal`: only that seal's.
     pub async fn filings(
         &self,
         actor: &Caller,
         state: Option<&str>,
+        seal: Option<&str>,
         page: &super::PageAt,
     ) -> Result<super::Listed<views::FilingView>> {
         require(actor, READ_FILINGS)?;
@@ -271,10 +272,15 @@ impl Registry<'_> {
                 "pending or delivered",
             ));
         }
+        let seal = super::list::seal_search(seal)?;
+        let mut filters = vec![("state", state)];
+        if let Some(seal) = &seal {
+            filters.push(("seal_id", seal.as_str()));
+        }
         let rows = self
             .s
             .store()
-            .find_page::<Filing>("state", state, &page.after, page.limit())
+            .find_page_where::<Filing>(&filters, &page.after, page.limit())
             .await?;
         Ok(super::Listed::of(
             rows,
@@ -283,6 +289,39 @@ impl Registry<'_> {
             |_| true,
             |f| filing_view(f, now),
         ))
+    }
+
+    /// Sends a pending filing at the worker's next pass instead of at its scheduled attempt
+    /// (after the police system was down, say); the attempts so far and the last error stay.
+    /// `seen`: the filing's [`super::etag`] on the page the user acted on.
+    pub async fn retry_filing(
+        &self,
+        actor: &Caller,
+        id: &str,
+        seen: Option<&str>,
+    ) -> Result<views::FilingView> {
+        require(actor, RETRY_FILINGS)?;
+        let store = self.s.store();
+        let mut f = store
+            .get::<Filing>(id)
+            .await?
+            .ok_or_else(|| Failure::not_found(Thing::Filing, id))?;
+        super::list::unchanged(&f.record, seen, Thing::Filing, id)?;
+        let now = self.s.now();
+        match &mut f.record.state {
+            eseal_core::FilingState::Pending { next_attempt, .. } => *next_attempt = now,
+            eseal_core::FilingState::Delivered { .. } => {
+                return Err(Failure::conflict(
+                    "already_delivered",
+                    format!("备案 {id} 已送达公安机关，无需重试"),
+                    format!("filing {id} was already delivered; nothing to retry"),
+                ));
+            }
+        }
+        store
+            .commit(eseal_store::Batch::new().update(&f.record, f.version)?, now)
+            .await?;
+        Ok(filing_view(f.record, now))
     }
 
     /// Every filing of one seal (a seal has a handful: making, changes, renewals, its

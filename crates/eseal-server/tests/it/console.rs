@@ -142,6 +142,13 @@ impl Browser {
             .unwrap();
     }
 
+    /// Replaces what the field `id` holds with `text`.
+    async fn refill(&self, id: &str, text: &str) {
+        let e = self.client.find(Locator::Id(id)).await.unwrap();
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
     /// Waits until the page (the one a click led to) says `want`; its text.
     async fn until_text(&self, want: &str) -> String {
         let mut last = String::new();
@@ -905,8 +912,21 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         .unwrap();
     log_out(&b).await;
 
-    // The reviewer approves; the maker makes it with the registered impression.
+    // The reviewer finds it in the queue by the company's code, and approves; the maker
+    // makes it with the registered impression.
     log_in(&b, &svc, "reviewer1", pw).await;
+    b.link("印章申请").await;
+    c.wait().for_element(Locator::Id("q")).await.unwrap();
+    b.fill("q", "91370000MA3C5XQR3N").await;
+    b.click("form.search button").await;
+    b.until_text("没有这一状态的申请").await;
+    b.refill("q", &org.to_lowercase()).await;
+    b.click("form.search button").await;
+    c.wait()
+        .for_element(Locator::Css(&format!("a[href='/applications/{app_id}']")))
+        .await
+        .unwrap();
+    b.shot(&shot("02-queue-search")).await;
     c.goto(&svc.url(&format!("/applications/{app_id}")))
         .await
         .unwrap();
@@ -995,13 +1015,53 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     log_out(&b).await;
     log_in(&b, &svc, "approver2", pw).await;
     c.goto(&svc.url("/use-requests")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("form[action$='/approve'] button"))
+        .await
+        .unwrap();
+    // While the page is open, someone else decides: a third approver, through the API,
+    // approves the second level. The page's form is stale: refused, the page offered again.
+    let admin_token = svc.admin().await;
+    let (st, v) = svc
+        .call("POST", "/api/v1/users", Some(&admin_token), Some(json!({"username": "approver3", "display_name": "吴审批", "roles": ["approver"], "password": pw, "organisation_code": org})))
+        .await;
+    assert_eq!(st.as_u16(), 201, "{v}");
+    let third = svc.login("approver3", pw).await;
+    let request = svc
+        .run
+        .state
+        .store()
+        .all::<eseal_core::UseRequest>(10)
+        .await
+        .unwrap()
+        .remove(0)
+        .record
+        .id;
+    let (st, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/use-requests/{request}/approve"),
+            Some(&third),
+            None,
+        )
+        .await;
+    assert_eq!(st.as_u16(), 200, "{v}");
     b.click("form[action$='/approve'] button").await;
-    let page = b.until_text("已批准").await;
+    let page = b.until_text("已被他人修改").await;
+    assert!(page.contains("刷新页面"), "{page}");
+    b.shot(&shot("06a-stale")).await;
+    // The list drawn anew: nothing pending any more; the request is among the approved.
+    b.click("#reload").await;
+    b.until_text("没有用印申请").await;
+    c.goto(&svc.url("/use-requests?state=approved"))
+        .await
+        .unwrap();
+    let page = b.until_text("approver3").await;
     assert!(
         page.contains("2 / 2") && page.contains("approver1"),
         "{page}"
     );
-    b.shot(&shot("06a-approved")).await;
+    b.shot(&shot("06b-approved")).await;
     log_out(&b).await;
 
     // The custodian uploads the contract, drags the stamp on the drawn page, signs.
@@ -1209,8 +1269,26 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     assert!(page.contains(&seal) && page.contains("制作"), "{page}");
     b.shot(&shot("11a-log")).await;
 
-    // The maker revokes the seal; its public status page says 已注销.
+    // The maker finds the seal's filing by its ID (delivered, with the receipt), revokes the
+    // seal, and its page still tells its status at a time before; its public status page
+    // says 已注销.
     log_in(&b, &svc, "maker1", pw).await;
+    c.goto(&svc.url("/filings?state=delivered")).await.unwrap();
+    b.fill("q", "no such seal!").await;
+    b.click("form.search button").await;
+    b.until_text("印章编码").await;
+    assert!(c.find(Locator::Css("div.notice.error")).await.is_ok());
+    b.refill("q", &seal).await;
+    b.click("form.search button").await;
+    let page = b.until_text("按时备案").await;
+    assert!(page.contains(&seal) && page.contains("制章"), "{page}");
+    b.shot(&shot("11b-filings-search")).await;
+    let valid_then = (eseal_gm::provider::Clock::now(svc.clock.as_ref())
+        + time::Duration::hours(8))
+    .format(time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]"
+    ))
+    .unwrap();
     c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
     let proof = svc.dir.path().join("注销决定.pdf");
     std::fs::write(&proof, b"%PDF-1.7 decision").unwrap();
@@ -1218,12 +1296,28 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     b.fill("proof", &proof.to_string_lossy()).await;
     b.click("form[action$='/revoke'] button").await;
     b.until_text("已注销").await;
+    c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
+    b.fill("at", &valid_then).await;
+    b.click("#status-at button").await;
+    c.wait()
+        .for_element(Locator::Id("status-then"))
+        .await
+        .unwrap();
+    let then = c
+        .find(Locator::Id("status-then"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(then.contains("有效") && !then.contains("注销"), "{then}");
+    b.shot(&shot("12-status-at")).await;
     log_out(&b).await;
     c.goto(&svc.url(&format!("/status?id={seal}")))
         .await
         .unwrap();
     b.until_text("已注销").await;
-    b.shot(&shot("12-status-revoked")).await;
+    b.shot(&shot("12a-status-revoked")).await;
     svc.run.abort();
 }
 
