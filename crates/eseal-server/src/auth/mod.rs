@@ -865,6 +865,20 @@ pub async fn unlock(store: &Store, username: &str, now: OffsetDateTime) -> Resul
     Ok(u.record)
 }
 
+/// The user of a login session that timed out (idle longer than [`IDLE_TIMEOUT`] or older
+/// than [`SESSION_MAX`]) less than [`SESSION_MAX`] ago — not one that was ended (logout,
+/// disabling), not an API token, not an unknown secret. What such a session sent is not
+/// done; the console keeps a form's input for that user's next login.
+pub async fn timed_out_user(store: &Store, secret: &str, now: OffsetDateTime) -> Option<String> {
+    let id = eseal_gm::Sm3Digest::of(secret.trim().as_bytes()).to_hex();
+    let session = store.get::<Session>(&id).await.ok()??.record;
+    let t = now.unix_timestamp();
+    let idle = t - session.last_seen > IDLE_TIMEOUT.whole_seconds();
+    let old = t - session.created > SESSION_MAX.whole_seconds();
+    let recent = t - session.last_seen < SESSION_MAX.whole_seconds();
+    (!session.ended && !session.token && (idle || old) && recent).then_some(session.user_id)
+}
+
 /// Resolves a bearer secret to the caller, enforcing the idle and absolute timeouts.
 pub async fn authenticate(
     store: &Store,

@@ -23,6 +23,7 @@ mod password;
 mod pin;
 mod renew;
 mod resets;
+mod resume;
 mod revoke;
 mod scope;
 mod seals;
@@ -285,10 +286,16 @@ async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Respo
     let secret = cookie(&headers, SESSION_COOKIE);
     let mut caller = None;
     let mut clear_session = false;
+    let mut timed_out = None;
     if let Some(sec) = &secret {
         match crate::auth::authenticate(s.store(), sec, s.now()).await {
             Ok(c) => caller = Some(c),
-            Err(_) => clear_session = true,
+            Err(_) => {
+                clear_session = true;
+                if req.method() == Method::POST {
+                    timed_out = crate::auth::timed_out_user(s.store(), sec, s.now()).await;
+                }
+            }
         }
     }
     let (csrf, new_csrf) = match (&caller, &secret) {
@@ -350,6 +357,9 @@ async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Respo
             .as_ref()
             .map_or_else(|| "anonymous".to_owned(), Caller::actor);
         req.extensions_mut().insert(ctx);
+        if let Some(user) = timed_out {
+            req.extensions_mut().insert(resume::TimedOut(user));
+        }
         eseal_store::audit::ACTOR.scope(actor, next.run(req)).await
     };
     let h = resp.headers_mut();
@@ -494,6 +504,11 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(switch_lang))
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
+        .route("/resume/{id}", get(resume::page))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            resume::keep_timed_out,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(verify::UPLOAD_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)

@@ -14,6 +14,8 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 pub struct Next {
     next: Option<String>,
+    /// The session timed out (and a form sent with it may be kept).
+    timeout: Option<String>,
 }
 
 /// The start page: the user's tasks by role, or, before login, what anyone can do here.
@@ -54,7 +56,21 @@ pub async fn login_form(Extension(ctx): Extension<Ctx>, Query(q): Query<Next>) -
     if ctx.caller.is_some() {
         return Redirect::to(&local_next(q.next.as_deref())).into_response();
     }
-    super::html(login_page(&ctx, q.next.as_deref(), None, ""))
+    let why = q.timeout.is_some().then(|| {
+        let kept = q.next.as_deref().is_some_and(|n| n.starts_with("/resume/"));
+        if kept {
+            ctx.lang.t(
+                "会话已超时，刚才的提交没有执行。您填写的内容已保留，重新登录后可核对并继续提交。",
+                "Your session timed out and what you sent was not acted on. What you typed is kept: log in again to check it and send it on.",
+            )
+        } else {
+            ctx.lang.t(
+                "会话已超时，刚才的提交没有执行，请重新登录。",
+                "Your session timed out and what you sent was not acted on; log in again.",
+            )
+        }
+    });
+    super::html(login_page(&ctx, q.next.as_deref(), why, ""))
 }
 
 fn login_page(ctx: &Ctx, next: Option<&str>, error: Option<&str>, username: &str) -> maud::Markup {

@@ -113,6 +113,17 @@ impl<T: Clone> Shelf<T> {
         Some(f(&mut item.value))
     }
 
+    /// Takes the thing kept under `id` for `owner` off the shelf, if it has not expired.
+    pub fn take(&self, id: &str, owner: Option<&str>, now: OffsetDateTime) -> Option<T> {
+        let mut items = self.items.lock().ok()?;
+        let at = items.iter().position(|i| {
+            i.id == id
+                && (i.owner.is_none() || i.owner.as_deref() == owner)
+                && now - i.made < self.keep
+        })?;
+        items.remove(at).map(|i| i.value)
+    }
+
     /// Replaces the size the thing under `id` counts for (after it grew).
     pub fn resize(&self, id: &str, bytes: usize) {
         if let Ok(mut items) = self.items.lock()

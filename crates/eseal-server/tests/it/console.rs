@@ -362,6 +362,70 @@ async fn an_oversized_application_upload_records_nothing() {
     assert_eq!(before, after, "no application was recorded");
 }
 
+/// A form sent with a session that timed out is not acted on; what was typed is kept for
+/// that user's next login only (never for another user, never for a forged or unknown
+/// cookie), without its PIN, and shown once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_sent_after_the_session_timed_out_is_kept_for_its_user_only() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    eseal_server::fixture::personal_seal(&svc.run)
+        .await
+        .unwrap();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |cookie: String, body: String| {
+        plain
+            .post(svc.url("/applications/APP-1/reject"))
+            .header("cookie", cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // A cookie of no session: nothing is kept (the form's token is refused as ever).
+    let r = post(
+        "eseal_session=forged".into(),
+        "csrf=x&reason=%E6%9D%90%E6%96%99%E4%B8%8D%E5%85%A8".into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
+    // The reviewer's session times out while the rejection is typed.
+    let (cookie, csrf) = session(&svc, "reviewer").await;
+    svc.clock.advance(time::Duration::minutes(16));
+    let r = post(
+        cookie,
+        format!("csrf={csrf}&reason=%E6%9D%90%E6%96%99%E4%B8%8D%E5%85%A8&pin=123456"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/login?timeout=1&next=/resume/"), "{to}");
+    let resume = to.split("next=").nth(1).unwrap().to_owned();
+    let open = |cookie: String| plain.get(svc.url(&resume)).header("cookie", cookie).send();
+    // Another user cannot open it.
+    let (other, _) = session(&svc, "maker").await;
+    assert_eq!(open(other).await.unwrap().status(), 404);
+    // The reviewer, logged in again, finds the reason kept and the PIN asked for again;
+    // once shown, it is no longer kept.
+    let (again, _) = session(&svc, "reviewer").await;
+    let r = open(again.clone()).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("材料不全"), "{page}");
+    assert!(
+        page.contains("name=\"pin\"") && !page.contains("123456"),
+        "{page}"
+    );
+    assert!(
+        page.contains("action=\"/applications/APP-1/reject\""),
+        "{page}"
+    );
+    assert_eq!(open(again).await.unwrap().status(), 404);
+}
+
 /// An OFD signed on the platform with the holder's personal seal.
 async fn signed_ofd(svc: &Service) -> (String, Vec<u8>) {
     use base64ct::{Base64, Encoding};
@@ -980,7 +1044,45 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     stamps.clear().await.unwrap();
     stamps.send_keys("2").await.unwrap();
     b.shot(&shot("04-use-request")).await;
+    // The custodian went for a coffee: the session timed out before the form was sent. It
+    // is not acted on, but what was typed is kept for after the login.
+    svc.clock.advance(time::Duration::minutes(16));
     b.click("form[action$='/use-requests'] button").await;
+    b.until_text("会话已超时").await;
+    b.shot(&shot("04a-session-timed-out")).await;
+    assert!(
+        svc.run
+            .state
+            .store()
+            .all::<eseal_core::UseRequest>(10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing was recorded"
+    );
+    svc.clock.advance(time::Duration::seconds(31));
+    let again = b
+        .changed
+        .lock()
+        .unwrap()
+        .get("custodian1")
+        .cloned()
+        .unwrap();
+    b.fill("username", "custodian1").await;
+    b.fill("password", &again).await;
+    b.fill("totp", &svc.totp("custodian1").await).await;
+    b.click("main form button[type=submit]").await;
+    let page = b.until_text("为您保留的内容").await;
+    assert!(
+        page.contains("签订采购合同")
+            && page.contains("威海某贸易有限公司")
+            && page.contains("采购合同.ofd"),
+        "{page}"
+    );
+    b.fill("kept-file-documents", &contract.to_string_lossy())
+        .await;
+    b.shot(&shot("04b-resume")).await;
+    b.click("#resume button").await;
     let page = b.until_text("用印申请已提交").await;
     assert!(
         page.contains("待审批") && page.contains("签订采购合同"),
