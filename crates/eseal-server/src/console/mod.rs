@@ -31,6 +31,7 @@ mod shelf;
 mod sign;
 mod staff;
 mod system;
+mod unlock;
 mod upload;
 mod usage;
 mod users;

@@ -113,6 +113,23 @@ impl<T: Clone> Shelf<T> {
         Some(f(&mut item.value))
     }
 
+    /// The newest thing kept for `owner` that `pred` chooses, if it has not expired.
+    pub fn find(
+        &self,
+        owner: &str,
+        now: OffsetDateTime,
+        pred: impl Fn(&T) -> bool,
+    ) -> Option<(String, T)> {
+        let items = self.items.lock().ok()?;
+        items
+            .iter()
+            .rev()
+            .find(|i| {
+                i.owner.as_deref() == Some(owner) && now - i.made < self.keep && pred(&i.value)
+            })
+            .map(|i| (i.id.clone(), i.value.clone()))
+    }
+
     /// Takes the thing kept under `id` for `owner` off the shelf, if it has not expired.
     pub fn take(&self, id: &str, owner: Option<&str>, now: OffsetDateTime) -> Option<T> {
         let mut items = self.items.lock().ok()?;

@@ -274,6 +274,9 @@ pub struct SignForm {
     amount: String,
     #[serde(default)]
     pin: String,
+    /// Open a signing session with the PIN (no PIN for this seal for 10 minutes).
+    #[serde(default)]
+    keep_unlocked: Option<String>,
 }
 
 fn draft_of(s: &AppState, ctx: &Ctx, id: &str, draft: &str) -> Option<Draft> {
@@ -380,6 +383,7 @@ async fn place_page(
     };
     let official = matches!(seal.kind, SealKind::Official(_));
     let position = matches!(seal.kind, SealKind::Position(_));
+    let unlocked = super::unlock::current(s, ctx, &seal.id);
     let requests = if official {
         covering_requests(s, ctx, seal, draft).await
     } else {
@@ -484,8 +488,17 @@ async fn place_page(
                         label for="amount" { (l.t("金额（元，可选）", "Amount (yuan, optional)")) }
                         input #amount type="number" name="amount" min="0" value=(keep.amount);
                     }
-                    label for="pin" { (l.t("印章口令", "The seal's PIN")) }
-                    input #pin type="password" name="pin" inputmode="numeric" autocomplete="off" required;
+                    @if let Some((_, until)) = &unlocked {
+                        div.notice #unlocked { (l.t("本印章已解锁：", "This seal is unlocked: ")) (local_time(&crate::views::rfc(*until))) (l.t(" 前签署无需再输入口令。", " until then no PIN is asked.")) }
+                        input type="hidden" name="pin" value="";
+                    } @else {
+                        label for="pin" { (l.t("印章口令", "The seal's PIN")) }
+                        input #pin type="password" name="pin" inputmode="numeric" autocomplete="off" required;
+                        label.check {
+                            input #keep_unlocked type="checkbox" name="keep_unlocked" value="1";
+                            " " (l.t("保持解锁 10 分钟（此间用本印章签署无需再输入口令）", "Keep the seal unlocked for 10 minutes (no PIN for it until then)"))
+                        }
+                    }
                     button type="submit" { @if n > 1 { (l.t("签署全部 ", "Sign all ")) (n) (l.t(" 份文件", " files")) } @else { (l.t("盖章", "Stamp")) } }
                 }
             }
@@ -645,7 +658,24 @@ pub async fn sign(
         })
         .collect();
     let signing = s.signing();
-    let credential = Credential::Pin(f.pin.clone());
+    // A signing session already open in this console session stands for the PIN; one is
+    // opened when asked for; else the PIN.
+    let open = super::unlock::current(&s, &ctx, &id).filter(|_| f.pin.trim().is_empty());
+    let by_session = open.is_some() || f.keep_unlocked.is_some();
+    let credential = match open {
+        Some((token, _)) => Credential::Session(token),
+        None if f.keep_unlocked.is_some() => {
+            match super::unlock::open(&s, &ctx, &c, &id, &f.pin).await {
+                Ok(token) => Credential::Session(token),
+                Err(e) => {
+                    release(Stage::Placing);
+                    let why = l.t(&e.detail.zh, &e.detail.en);
+                    return back(&s, &ctx, &seal, &draft_id, &draft, &f, why).await;
+                }
+            }
+        }
+        None => Credential::Pin(f.pin.clone()),
+    };
     let results: Result<Vec<Result<crate::service::Signed, Failure>>, Failure> =
         if inputs.len() == 1 {
             let mut inputs = inputs;
@@ -663,6 +693,10 @@ pub async fn sign(
         Ok(r) => r,
         Err(e) => {
             release(Stage::Placing);
+            if by_session {
+                // The session ended or was refused: the PIN is asked for again.
+                super::unlock::forget(&s, &ctx, &id);
+            }
             if e.kind == crate::failure::Kind::Forbidden {
                 super::audit_refusal(&s, &ctx, "role").await;
             }

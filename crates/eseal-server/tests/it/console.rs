@@ -1224,6 +1224,8 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     );
     b.fill("purpose", "签订采购合同").await;
     b.fill("pin", "739164").await;
+    // The PIN once, for ten minutes of signing with this seal.
+    b.click("#keep_unlocked").await;
     b.shot(&shot("08-placed")).await;
     b.click("form.place-form button[type=submit]").await;
     let page = b.until_text("已签署 1 / 1").await;
@@ -1292,7 +1294,16 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     b.click("input[name=mode][value=keyword]").await;
     b.fill("keyword", "甲方（盖章）").await;
     b.fill("purpose", "签订采购合同").await;
-    b.fill("pin", "739164").await;
+    // Still unlocked: no PIN asked.
+    let unlocked = c
+        .find(Locator::Id("unlocked"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(unlocked.contains("已解锁"), "{unlocked}");
+    assert!(c.find(Locator::Id("pin")).await.is_err(), "no PIN field");
     b.shot(&shot("09a-keyword")).await;
     b.click("form.place-form button[type=submit]").await;
     b.until_text("已签署 1 / 1").await;
