@@ -130,8 +130,8 @@ fn form(ctx: &Ctx, problem: Option<&str>, keep: &Fields) -> Markup {
                 label for="holder_id" { (l.t("持有人公民身份号码（职务章、个人印章）", "Holder's citizen ID (position and personal seals)")) }
                 input #holder_id type="text" name="holder_id" value=(keep.holder_id) maxlength="18";
                 figure.preview.js-only {
-                    img #impression_preview.impression data-src="/applications/preview.png" alt=(l.t("标准样式印模预览", "preview of the standard impression")) hidden;
-                    figcaption.muted.small { (l.t("按标准样式生成的印模预览（单位印章以公安备案印模为准）", "The impression in the standard style (for official seals the one registered with the police counts)")) }
+                    img #impression_preview.impression data-src="/applications/preview.png" alt=(l.t("印模预览", "preview of the impression")) hidden;
+                    figcaption.muted.small { (l.t("印模预览：单位印章已在公安机关备案印模的，显示从公安系统获取的备案印模；否则按标准样式生成", "The impression: for an official seal whose impression is registered with the police, the one fetched from the police system; otherwise drawn in the standard style")) }
                 }
                 label for="replaces" { (l.t("变更时：被替换印章的编码（新刻请留空）", "For a change: the ID of the seal it replaces (empty for a new seal)")) }
                 input #replaces type="text" name="replaces" value=(keep.replaces) maxlength="64";
@@ -344,10 +344,14 @@ pub async fn create(
 pub struct PreviewQuery {
     kind: String,
     seal_name: String,
+    /// The organisation's code: its impression registered with the police, if any.
+    #[serde(default)]
+    organisation_code: Option<String>,
 }
 
-/// The standard-style impression of the kind and name being typed, as PNG (applicants and
-/// makers; the service checks the role and bounds the name).
+/// The impression the seal being applied for will have, as PNG: the one registered with the
+/// police for the organisation typed (official seals), else the standard style of the kind
+/// and name typed (applicants and makers; the service checks the role and bounds the name).
 pub async fn preview(
     axum::extract::State(s): axum::extract::State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -362,8 +366,12 @@ pub async fn preview(
     else {
         return super::not_found(&ctx);
     };
-    match s.registry().standard_impression(c, &kind, &q.seal_name) {
-        Ok(png) => (
+    match s
+        .registry()
+        .impression_preview(c, &kind, &q.seal_name, q.organisation_code.as_deref())
+        .await
+    {
+        Ok((png, _)) => (
             [
                 (axum::http::header::CONTENT_TYPE, "image/png"),
                 (axum::http::header::CACHE_CONTROL, "private, max-age=300"),

@@ -411,6 +411,28 @@ impl Registry<'_> {
             .map_err(bad)
     }
 
+    /// The impression an application of `kind` for the organisation `uscc` will be made with,
+    /// for the applicant to see while applying (and makers): the one registered with the
+    /// police when the kind needs one and the police hold it (fetched through the police
+    /// connector), else the standard style drawn from `name`. Impressions are what every
+    /// stamped document shows, not secrets; the call is for these roles only.
+    pub async fn impression_preview(
+        &self,
+        actor: &Caller,
+        kind: &SealKind,
+        name: &str,
+        uscc: Option<&str>,
+    ) -> Result<(Vec<u8>, bool)> {
+        require(actor, DRAW_IMPRESSION)?;
+        let uscc = uscc
+            .map(|u| u.trim().to_ascii_uppercase())
+            .filter(|u| eseal_core::Uscc::parse("organisation_code", u).is_ok());
+        if let Some(png) = self.registered_impression(kind, uscc.as_deref()).await? {
+            return Ok((png, true));
+        }
+        Ok((self.standard_impression(actor, kind, name)?, false))
+    }
+
     /// The impression registered with the police for an official or legal-representative seal.
     pub async fn registered_impression(
         &self,

@@ -954,10 +954,28 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         .await;
     b.fill("seal_name", &seal_name).await;
     b.fill("organisation_code", org).await;
-    // The standard-style impression of what was typed is drawn beside the form.
+    // The impression is shown beside the form: for the company's contract seal, the one
+    // registered with the police, fetched from the police system; without the code, the
+    // standard style of the name typed.
     assert!(
         b.image_shown("#impression_preview").await,
         "the preview is shown"
+    );
+    let cookie = c.get_named_cookie("eseal_session").await.unwrap();
+    let preview = |org: &'static str| {
+        svc.http
+            .get(svc.url(&format!(
+                "/applications/preview.png?kind=official.business.contract&seal_name={}&organisation_code={org}",
+                eseal_server::console::urlencode(&seal_name)
+            )))
+            .header("cookie", format!("eseal_session={}", cookie.value()))
+            .send()
+    };
+    let registered = preview(org).await.unwrap().bytes().await.unwrap();
+    assert_eq!(&registered[..], eseal_server::app::DEMO_IMPRESSION);
+    let standard = preview("").await.unwrap().bytes().await.unwrap();
+    assert!(
+        standard.starts_with(b"\x89PNG") && &standard[..] != eseal_server::app::DEMO_IMPRESSION
     );
     for m in ["business_licence", "agent_id", "authorisation"] {
         let f = svc.dir.path().join(format!("{m}.png"));

@@ -175,12 +175,14 @@
     });
   }
 
-  // The application form: the standard-style impression of the kind and name being typed,
-  // drawn by the server half a second after the typing stops.
+  // The application form: the impression of the kind, name and organisation being typed
+  // (the one registered with the police, or the standard style), asked of the server half a
+  // second after the typing stops.
   function preview() {
     var img = document.getElementById('impression_preview');
     var kind = document.getElementById('kind');
     var name = document.getElementById('seal_name');
+    var org = document.getElementById('organisation_code');
     if (!img || !kind || !name) {
       return;
     }
@@ -196,7 +198,8 @@
         '?kind=' +
         encodeURIComponent(kind.value) +
         '&seal_name=' +
-        encodeURIComponent(text);
+        encodeURIComponent(text) +
+        (org ? '&organisation_code=' + encodeURIComponent(org.value.trim()) : '');
       img.hidden = false;
     };
     var later = function () {
@@ -207,6 +210,9 @@
       img.hidden = true;
     });
     name.addEventListener('input', later);
+    if (org) {
+      org.addEventListener('input', later);
+    }
     kind.addEventListener('change', update);
     document.querySelectorAll('.js-only').forEach(function (el) {
       el.classList.add('shown');
