@@ -385,6 +385,32 @@ impl Store {
         Ok(n)
     }
 
+    /// How many records match every `(column, value)` of `filters`, counting at most `cap`
+    /// (a bound on the work of one count, however large the table).
+    pub async fn count_where<R: Record>(
+        &self,
+        filters: &[(&'static str, &str)],
+        cap: i64,
+    ) -> Result<i64, StoreError> {
+        let mut conditions = String::from("TRUE");
+        for (i, (column, _)) in filters.iter().enumerate() {
+            conditions.push_str(&format!(" AND {column} = ${}", i + 1));
+        }
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {} WHERE {conditions} LIMIT ${}) AS capped",
+            R::TABLE,
+            filters.len() + 1
+        );
+        let (n,): (i64,) = on_pool!(self, |p| {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+            for (_, value) in filters {
+                q = q.bind(*value);
+            }
+            q.bind(cap).fetch_one(p).await
+        })?;
+        Ok(n)
+    }
+
     /// The latest stored checkpoint of `log`: (size, signed note).
     pub async fn latest_checkpoint(
         &self,

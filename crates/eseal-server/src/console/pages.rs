@@ -19,7 +19,7 @@ pub struct Next {
 }
 
 /// The start page: the user's tasks by role, or, before login, what anyone can do here.
-pub async fn home(Extension(ctx): Extension<Ctx>) -> Response {
+pub async fn home(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
     let changed = ctx.path.contains("password=changed");
     let l = ctx.lang;
     let Some(c) = &ctx.caller else {
@@ -36,12 +36,26 @@ pub async fn home(Extension(ctx): Extension<Ctx>) -> Response {
             },
         ));
     };
+    // What waits, counted; a count that fails leaves the page without them.
+    let tasks = s.tasks().mine(c).await.unwrap_or_default();
     super::html(layout::page(
         &ctx,
         l.t("我的待办", "My tasks"),
         html! {
             @if changed { div.notice { (l.t("密码已修改。", "The password was changed.")) } }
             p.muted { (l.t("您的角色：", "Your roles: ")) (layout::roles(l, &c.roles)) }
+            @if !tasks.is_empty() {
+                div.waiting #waiting {
+                    @for t in &tasks {
+                        @let (zh, en) = t.kind.names();
+                        a.waiting.some[t.count > 0] href=(t.kind.link()) {
+                            span.count { @if t.count >= crate::service::TASKS_CAP { (t.count - 1) "+" } @else { (t.count) } }
+                            span { (l.t(zh, en)) }
+                        }
+                    }
+                }
+            }
+            h2 { (l.t("常用功能", "Go to")) }
             div.tasks {
                 @for e in MENU.iter().filter(|e| e.path != "/" && visible(&ctx, e)) {
                     a.task href=(e.path) { strong { (l.t(e.zh, e.en)) } }

@@ -81,6 +81,7 @@ mod registry;
 mod seals;
 mod signing;
 mod system;
+mod tasks;
 mod trust;
 mod verify;
 
@@ -93,6 +94,7 @@ pub use registry::{KeyChoice, MakeSeal, NewApplication, Registry};
 pub use seals::{Renewal, Revocation, SealPage, SealQuery};
 pub use signing::{Prepared, Scope, Session, Signing, StampPicture};
 pub use system::{LogState, System, SystemStatus};
+pub use tasks::{CAP as TASKS_CAP, Task, TaskKind, Tasks};
 pub use trust::TrustList;
 pub use verify::{DrawnPage, MAX_PAGES_DRAWN, Verification, overall};
 

@@ -997,6 +997,19 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     // The reviewer finds it in the queue by the company's code, and approves; the maker
     // makes it with the registered impression.
     log_in(&b, &svc, "reviewer1", pw).await;
+    // The start page says what waits: one application to review.
+    let waiting = c
+        .find(Locator::Id("waiting"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        waiting.contains("1\n待审核的印章申请") || waiting.contains("1 待审核的印章申请"),
+        "{waiting}"
+    );
+    b.shot(&shot("02-reviewer-tasks")).await;
     b.link("印章申请").await;
     c.wait().for_element(Locator::Id("q")).await.unwrap();
     b.fill("q", "91370000MA3C5XQR3N").await;
