@@ -115,7 +115,7 @@ pub struct UserForm {
 impl UserForm {
     fn read(body: &[u8]) -> UserForm {
         let mut f = UserForm::default();
-        for (k, v) in form_urlencoded(body) {
+        for (k, v) in pairs(body) {
             match k.as_str() {
                 "csrf" => f.csrf = v,
                 "username" => f.username = v,
@@ -132,52 +132,61 @@ impl UserForm {
 }
 
 /// `application/x-www-form-urlencoded` pairs (serde's form reader keeps one value per
-/// name; roles are many).
-fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
-    let decode = |s: &str| -> String {
-        let bytes = s.replace('+', " ").into_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%'
-                && let Some(h) = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(h);
-                i += 3;
-                continue;
-            }
-            out.push(bytes[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|p| !p.is_empty())
+/// name; roles are many), at most 256.
+fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body)
         .take(256)
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-/// The users page.
-pub async fn users(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
+/// `?q=&after=` of the users page.
+#[derive(Debug, serde::Deserialize)]
+pub struct UsersQuery {
+    q: Option<String>,
+    after: Option<String>,
+}
+
+/// The users page: a page of accounts, searchable by user name or name.
+pub async fn users(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Query(q): axum::extract::Query<UsersQuery>,
+) -> Response {
     let Some(c) = &ctx.caller else {
         return super::to_login(&ctx);
     };
-    match s.accounts().users(c).await {
-        Ok(list) => super::html(layout::page(
-            &ctx,
-            ctx.lang.t("用户与角色", "Users and roles"),
-            list_page(&ctx, &list, None, &UserForm::default()),
-        )),
-        Err(e) => super::refused(&s, &ctx, &e).await,
-    }
+    let l = ctx.lang;
+    let text = q.q.as_deref().map(str::trim).unwrap_or_default();
+    let found = s
+        .accounts()
+        .users_page(c, Some(text), &layout::page_at(q.after.as_deref()))
+        .await;
+    let (list, next, problem) = match layout::search_result(found, l) {
+        Ok(r) => r,
+        Err(e) => return super::refused(&s, &ctx, &e).await,
+    };
+    let base = if text.is_empty() {
+        "/users".to_owned()
+    } else {
+        format!("/users?q={}", super::urlencode(text))
+    };
+    super::html(layout::page(
+        &ctx,
+        l.t("用户与角色", "Users and roles"),
+        html! {
+            form.inline.search method="get" action="/users" {
+                div {
+                    label for="q" { (l.t("用户名或姓名", "User name or name")) } br;
+                    input #q type="search" name="q" value=(text);
+                }
+                button.secondary type="submit" { (l.t("查找", "Search")) }
+                @if !text.is_empty() { a href="/users" { (l.t("清除", "Clear")) } }
+            }
+            (list_page(&ctx, &list, problem.as_deref(), &UserForm::default()))
+            (layout::pager(&ctx, &base, q.after.as_deref(), next.as_deref()))
+        },
+    ))
 }
 
 fn list_page(
@@ -250,7 +259,12 @@ pub async fn create(
                 return super::refused(&s, &ctx, &e).await;
             }
             let why = l.t(&e.detail.zh, &e.detail.en).to_owned();
-            let users = s.accounts().users(c).await.unwrap_or_default();
+            let users = s
+                .accounts()
+                .users_page(c, None, &layout::page_at(None))
+                .await
+                .map(|l| l.items)
+                .unwrap_or_default();
             (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 super::html(layout::page(

@@ -40,6 +40,9 @@ pub struct NewUser {
     pub temporary_password: bool,
 }
 
+/// Most accounts one search of the users reads (the next page goes on from there).
+pub const USERS_SCANNED: usize = 2000;
+
 impl std::fmt::Debug for Accounts<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Accounts")
@@ -151,24 +154,75 @@ impl Accounts<'_> {
 
     /// Every user (at most [`crate::registry::QUERY_LIMIT`]).
     pub async fn users(&self, actor: &Caller) -> Result<Vec<views::UserView>> {
+        Ok(self
+            .users_page(actor, None, &super::PageAt::default())
+            .await?
+            .items)
+    }
+
+    /// A page of the users in name order after `page.after`; with `q`, only those whose user
+    /// name or name contains it (reading at most [`USERS_SCANNED`] accounts a page).
+    pub async fn users_page(
+        &self,
+        actor: &Caller,
+        q: Option<&str>,
+        page: &super::PageAt,
+    ) -> Result<super::Listed<views::UserView>> {
         require(actor, READ_USERS)?;
+        let q = super::list::search_text(q)?.map(str::to_lowercase);
         let now = self.s.now().unix_timestamp();
-        let users = self
-            .s
-            .store()
-            .all::<crate::auth::User>(crate::registry::QUERY_LIMIT)
-            .await?;
-        Ok(users
-            .into_iter()
-            .map(|u| views::UserView {
-                locked: u.record.locked_until > now,
-                username: u.record.username,
-                display_name: u.record.display_name,
-                roles: u.record.roles,
-                system: u.record.system,
-                disabled: u.record.disabled,
-            })
-            .collect())
+        let view = |u: crate::auth::User| views::UserView {
+            locked: u.locked_until > now,
+            username: u.username,
+            display_name: u.display_name,
+            roles: u.roles,
+            system: u.system,
+            disabled: u.disabled,
+        };
+        let store = self.s.store();
+        let Some(q) = q else {
+            let rows = store
+                .page_all::<crate::auth::User>(&page.after, page.limit())
+                .await?;
+            return Ok(super::Listed::of(
+                rows,
+                page,
+                |u| u.username.clone(),
+                |_| true,
+                view,
+            ));
+        };
+        let matches = |u: &crate::auth::User| {
+            u.username.to_lowercase().contains(&q) || u.display_name.to_lowercase().contains(&q)
+        };
+        let mut items = Vec::new();
+        let mut after = page.after.clone();
+        let mut scanned = 0;
+        let mut next = None;
+        while scanned < USERS_SCANNED {
+            let rows = store
+                .page_all::<crate::auth::User>(&after, crate::registry::QUERY_LIMIT)
+                .await?;
+            let full = rows.len() as i64 >= crate::registry::QUERY_LIMIT;
+            for r in rows {
+                scanned += 1;
+                after.clone_from(&r.record.username);
+                if matches(&r.record) {
+                    items.push(view(r.record));
+                    if items.len() as i64 >= page.limit() {
+                        return Ok(super::Listed {
+                            items,
+                            next: Some(after),
+                        });
+                    }
+                }
+            }
+            if !full {
+                return Ok(super::Listed { items, next: None });
+            }
+            next = Some(after.clone());
+        }
+        Ok(super::Listed { items, next })
     }
 
     /// Lifts a login lockout.

@@ -563,7 +563,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     b.click("input[name=roles][value=auditor]").await;
     b.fill("password", "Auditor-Password-2026").await;
     b.shot("06a-users").await;
-    b.click("form[action='/users'] button").await;
+    b.click("form[method=post][action='/users'] button").await;
     c.wait()
         .for_element(Locator::Css("div.qr svg"))
         .await
@@ -848,7 +848,7 @@ async fn create_user(b: &Browser, svc: &Service, name: &str, display: &str, role
     if !org.is_empty() {
         b.fill("organisation_code", org).await;
     }
-    b.click("form[action='/users'] button").await;
+    b.click("form[method=post][action='/users'] button").await;
     let page = b.until_text("已创建").await;
     assert!(page.contains(name), "{page}");
 }
@@ -923,6 +923,16 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         create_user(&b, &svc, name, display, role, o).await;
     }
     b.shot(&shot("01-users")).await;
+    // The users are searched by name.
+    c.goto(&svc.url("/users")).await.unwrap();
+    c.wait().for_element(Locator::Id("q")).await.unwrap();
+    b.refill("q", "审批").await;
+    b.click("form.search button").await;
+    let page = b.until_text("周审批").await;
+    assert!(
+        page.contains("approver1") && !page.contains("reviewer1"),
+        "{page}"
+    );
     // The company's rule: each use of its seals needs two approvers.
     b.link("单位与审批规则").await;
     c.wait().for_element(Locator::Id("uscc")).await.unwrap();
