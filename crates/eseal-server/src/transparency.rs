@@ -64,6 +64,41 @@ pub async fn audit_checkpoint(s: &AppState, actor: &Caller) -> Result<String, Fa
     Ok(latest(s, Log::Audit).await?.1)
 }
 
+/// What the check of the audit log against its latest signed checkpoint found.
+#[derive(Debug, Clone)]
+pub struct CheckpointCheck {
+    /// The checkpoint's size (its signature verified with the log key).
+    pub size: u64,
+    /// Entries in the log now.
+    pub entries: u64,
+    /// Whether the first `size` entries in the database still hash to the checkpoint's root
+    /// (else why not, in words).
+    pub consistent: Result<(), eseal_core::Text>,
+}
+
+/// Checks the audit log in the database against its latest signed checkpoint: the signature
+/// with the log key, then every entry (archived ones by their hashes) hashed again into the
+/// Merkle tree and its root at the checkpoint's size compared (auditors; it reads the whole
+/// log, so it runs when an auditor asks, not on every page).
+pub async fn audit_checkpoint_check(
+    s: &AppState,
+    actor: &Caller,
+) -> Result<CheckpointCheck, Failure> {
+    access::require(actor, &[Role::Auditor])?;
+    let (cp, note) = latest(s, Log::Audit).await?;
+    let mut tree = Tree::new();
+    crate::audit::catch_up(s, Log::Audit, &mut tree).await?;
+    let key = eseal_gm::provider::Sm2Signer::public_key(&s.pki().audit_signer());
+    let consistent =
+        crate::audit::extends_signed(Log::Audit, &tree, Some(&(cp.size as i64, note)), None, &key)
+            .map_err(|e| e.detail);
+    Ok(CheckpointCheck {
+        size: cp.size,
+        entries: tree.size(),
+        consistent,
+    })
+}
+
 /// The seal log's latest signed checkpoint with its cosignatures (public).
 pub async fn seal_checkpoint(s: &AppState) -> Result<String, Failure> {
     Ok(latest(s, Log::Seals).await?.1)

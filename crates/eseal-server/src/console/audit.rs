@@ -21,6 +21,8 @@ pub struct Search {
     actor: Option<String>,
     event: Option<String>,
     seal: Option<String>,
+    /// Check the log against the latest checkpoint.
+    check: Option<String>,
 }
 
 fn field(v: &Option<String>) -> Option<String> {
@@ -70,6 +72,11 @@ pub async fn audit(
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
     let checkpoint = crate::transparency::audit_checkpoint(&s, c).await.ok();
+    let check = if q.check.is_some() && checkpoint.is_some() {
+        Some(crate::transparency::audit_checkpoint_check(&s, c).await)
+    } else {
+        None
+    };
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     super::html(layout::page(
         &ctx,
@@ -85,6 +92,31 @@ pub async fn audit(
                     button type="submit" { (l.t("查询", "Search")) }
                 }
             }
+            @if let Some(cp) = checkpoint {
+                div.card #checkpoint {
+                h2 { (l.t("最新签名检查点", "Latest signed checkpoint")) }
+                p { span.badge.passed { (l.t("签名有效", "signature valid")) } " " span.small.muted { (l.t("已用日志密钥验证检查点的签名。", "The checkpoint's signature was verified with the log key.")) } }
+                details { summary { (l.t("检查点原文", "The checkpoint's text")) } pre.checkpoint { (cp) } }
+                @match &check {
+                    Some(Ok(k)) => {
+                        p #checked {
+                            @match &k.consistent {
+                                Ok(()) => { span.badge.passed { (l.t("一致", "consistent")) } " " (l.t("数据库中的前 ", "The first ")) (k.size) (l.t(" 条审计记录重新计算的默克尔根与检查点相同；日志现有 ", " audit entries in the database hash again to the checkpoint's root; the log now holds ")) (k.entries) (l.t(" 条。", " entries.")) }
+                                Err(why) => { span.badge.failed { (l.t("不一致", "inconsistent")) } " " (l.t(&why.zh, &why.en)) }
+                            }
+                        }
+                    }
+                    Some(Err(e)) => { div.notice.error role="alert" { (l.t(&e.detail.zh, &e.detail.en)) } }
+                    None => {
+                        form.inline method="get" action="/audit" {
+                            input type="hidden" name="check" value="1";
+                            button.secondary type="submit" { (l.t("核对数据库中的日志与此检查点一致（读取全部日志）", "Check the log in the database against this checkpoint (reads the whole log)")) }
+                        }
+                    }
+                }
+                p.muted.small { (l.t("用 eseal audit verify 可离线核对导出的日志与此检查点一致。", "eseal audit verify checks an export against this checkpoint offline.")) }
+            }
+            }
             @if let Some(p) = problem { div.notice.error role="alert" { (p) } }
             p.muted.small { (l.t("最多显示 200 条，按时间先后。", "At most 200 entries, oldest first.")) }
             table.list {
@@ -94,16 +126,11 @@ pub async fn audit(
                         td { (e.seq) }
                         td { (time::OffsetDateTime::from_unix_timestamp(e.at).map(|t| super::verify::local_time(&crate::views::rfc(t))).unwrap_or_default()) }
                         td { (e.actor) }
-                        td { code.small { (e.event) } }
-                        td { code.small { (e.object) } }
+                        td { code.small.event { (e.event) } }
+                        td.wrap { code.small { (e.object) } }
                         td.small { (e.outcome) }
                     }
                 }
-            }
-            @if let Some(cp) = checkpoint {
-                h2 { (l.t("最新签名检查点", "Latest signed checkpoint")) }
-                p.muted.small { (l.t("用 eseal audit verify 可离线核对导出的日志与此检查点一致。", "eseal audit verify checks an export against this checkpoint offline.")) }
-                pre.checkpoint { (cp) }
             }
         },
     ))

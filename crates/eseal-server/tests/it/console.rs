@@ -740,6 +740,15 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         "{page}"
     );
     b.shot("12-audit").await;
+    // The latest checkpoint, checked on request: its signature, then the whole log in the
+    // database hashed again against its root.
+    b.click("form input[name=check] + button").await;
+    let page = b.until_text("默克尔根").await;
+    assert!(
+        page.contains("签名有效") && page.contains("与检查点相同"),
+        "{page}"
+    );
+    b.shot("12b-audit-checked").await;
     // The system status: the filing worker, the logs and their checkpoints, the storage.
     b.link("系统状态").await;
     let page = b.until_text("备案任务").await;
