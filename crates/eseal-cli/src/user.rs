@@ -105,6 +105,9 @@ pub fn run(cmd: UserCommand) -> Result<u8> {
             println!("  password: {password}");
             println!("  TOTP secret: {}", enrolment.totp_secret);
             println!("  {}", enrolment.otpauth_uri);
+            println!(
+                "  at the next login {username} must choose a new password and bind a new authenticator"
+            );
             Ok(0)
         }
     }

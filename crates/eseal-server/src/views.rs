@@ -35,6 +35,14 @@ pub struct LoginAnswer {
     pub expires_at: String,
 }
 
+/// `POST /api/v1/me/password`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PasswordChanged {
+    /// After an administrator-set initial password: the user's own new TOTP enrolment, to be
+    /// confirmed with `POST /api/v1/me/totp` (the old secret works until then).
+    pub totp: Option<crate::auth::Enrolment>,
+}
+
 /// `GET /api/v1/me`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Me {

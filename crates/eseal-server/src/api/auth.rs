@@ -39,12 +39,24 @@ pub(super) const ROWS: &[Endpoint] = &[
         "/api/v1/me/password",
         post(change_password),
         Access::Authenticated,
-        "Change one's own password (the current one, the new one); the only call allowed while an administrator-set initial password is unchanged",
+        "Change one's own password (the current one, the new one). After an administrator-set initial password, the answer carries a new TOTP enrolment of the user's own, confirmed with POST /api/v1/me/totp; until then nothing else is allowed",
         "修改本人密码",
         r#"{"current":"{{password}}","new":"{{new_password}}"}"#
     )
     .rate(crate::limits::Class::Login)
     .request(schema::<PasswordBody>)
+    .ok(200, schema::<views::PasswordChanged>),
+    ep!(
+        "POST",
+        "/api/v1/me/totp",
+        post(confirm_totp),
+        Access::Authenticated,
+        "Confirm one's new authenticator (after the first password change) with a current code of it; it then replaces the administrator's",
+        "绑定本人身份验证器",
+        r#"{"code":"{{new_totp}}"}"#
+    )
+    .rate(crate::limits::Class::Login)
+    .request(schema::<TotpBody>)
     .empty(204),
     ep!(
         "POST",
@@ -192,8 +204,22 @@ pub(crate) async fn change_password(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Json(b): Json<PasswordBody>,
+) -> ApiResult<Json<views::PasswordChanged>> {
+    let totp = s.accounts().change_password(&c, &b.current, &b.new).await?;
+    Ok(Json(views::PasswordChanged { totp }))
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct TotpBody {
+    pub(crate) code: String,
+}
+
+pub(crate) async fn confirm_totp(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<TotpBody>,
 ) -> ApiResult<StatusCode> {
-    s.accounts().change_password(&c, &b.current, &b.new).await?;
+    s.accounts().confirm_totp(&c, &b.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -131,6 +131,16 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "数据已被他人修改，请重试",
         "Changed by someone else; retry",
     ),
+    (
+        "stale",
+        "打开页面之后已被他人修改，请刷新后再操作",
+        "Changed by someone else since it was read; read it again",
+    ),
+    (
+        "already_delivered",
+        "备案已送达，无需重试",
+        "The filing was already delivered",
+    ),
     ("certificate_invalid", "证书无效", "Certificate not valid"),
     (
         "impression_mismatch",

@@ -18,7 +18,7 @@
 //! * Only SM3 digests of session and token secrets are stored.
 
 mod password;
-pub use password::change_password;
+pub use password::{change_password, confirm_totp, pending_enrolment};
 mod totp;
 pub use totp::{base32, base32_decode, totp_code, totp_step};
 
@@ -177,6 +177,11 @@ pub struct User {
     /// user does ([`change_password`]).
     #[serde(default)]
     pub must_change_password: bool,
+    /// A TOTP secret of the user's own, made when they replaced the initial password (sealed
+    /// like `totp_secret`); it replaces the one the administrator handed over once a code
+    /// from it is entered ([`confirm_totp`]). Until then, nothing else is allowed.
+    #[serde(default)]
+    pub pending_totp: Option<String>,
 }
 
 impl Record for User {
@@ -381,7 +386,7 @@ pub fn one_time_password(random: &dyn SecureRandom) -> Result<String, Failure> {
 
 /// A lost password or authenticator, recovered by an operator on the server (`eseal user
 /// reset`): a new one-time password and a new TOTP secret, the lockout cleared, every login
-/// session of the user ended. Returns the password and the enrolment, shown once.
+/// session of the user ended; at the next login the user replaces both (as at a first login). Returns the password and the enrolment, shown once.
 pub async fn reset_credentials(
     store: &Store,
     key: &DataKey,
@@ -410,6 +415,9 @@ pub async fn reset_credentials(
     user.totp_last_step = 0;
     user.failures = 0;
     user.locked_until = 0;
+    // The operator saw both: the user replaces them at the next login.
+    user.must_change_password = true;
+    user.pending_totp = None;
     let mut batch = Batch::new();
     batch.update(&user, version)?;
     for s in store.find::<Session>("user_id", username, 100_000).await? {
@@ -449,7 +457,22 @@ fn seal_secret(key: &DataKey, random: &dyn SecureRandom, secret: &[u8]) -> Resul
 
 /// The user's TOTP secret, opened with the data key (`None` if it does not open).
 pub fn totp_secret(user: &User, key: &DataKey) -> Option<Vec<u8>> {
-    let (digest, blob) = user.totp_secret.split_once(':')?;
+    open_secret(&user.totp_secret, key)
+}
+
+/// The enrolment (secret, otpauth URI) of `secret` for `username`.
+fn enrolment(username: &str, secret: &[u8]) -> Enrolment {
+    let b32 = base32(secret);
+    Enrolment {
+        username: username.to_owned(),
+        otpauth_uri: format!("otpauth://totp/eseal:{username}?secret={b32}&issuer=eseal"),
+        totp_secret: b32,
+    }
+}
+
+/// A sealed secret (`<sm3 hex>:<blob hex>`) opened with the data key.
+fn open_secret(sealed: &str, key: &DataKey) -> Option<Vec<u8>> {
+    let (digest, blob) = sealed.split_once(':')?;
     let sm3 = eseal_gm::Sm3Digest::from_slice(&hex::decode(digest).ok()?)?;
     eseal_core::material::open(key, &sm3, &hex::decode(blob).ok()?).ok()
 }
@@ -525,6 +548,7 @@ pub fn new_user(
         citizen_id: None,
         organisation_code: None,
         must_change_password: false,
+        pending_totp: None,
     };
     let b32 = base32(&secret);
     Ok((
@@ -955,7 +979,7 @@ pub async fn authenticate(
         roles: user.roles,
         citizen_id: user.citizen_id,
         organisation_code: user.organisation_code,
-        must_change_password: user.must_change_password,
+        must_change_password: user.must_change_password || user.pending_totp.is_some(),
     })
 }
 

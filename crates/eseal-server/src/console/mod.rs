@@ -339,6 +339,7 @@ async fn guard(State(s): State<AppState>, mut req: Request, next: Next) -> Respo
     let path = req.uri().path();
     let must_change = caller.as_ref().is_some_and(|c| c.must_change_password)
         && !(path == "/password"
+            || path == "/password/totp"
             || path == "/logout"
             || path.starts_with("/assets/")
             || path.starts_with("/lang/"));
@@ -462,6 +463,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/password", get(password::page).post(password::change))
+        .route("/password/totp", post(password::confirm))
         .route("/status", get(pages::status))
         .route("/verify", get(verify::form).post(verify::check))
         .route("/verify/report/{file}", get(verify::download))

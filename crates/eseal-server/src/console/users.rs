@@ -227,24 +227,13 @@ pub async fn create(
     };
     match s.accounts().create_user(c, new).await {
         Ok(enrolment) => {
-            let qr = qrcode::QrCode::new(enrolment.otpauth_uri.as_bytes())
-                .map(|q| {
-                    q.render::<qrcode::render::svg::Color<'_>>()
-                        .min_dimensions(200, 200)
-                        .quiet_zone(true)
-                        .build()
-                })
-                .unwrap_or_default();
-            // The SVG's XML declaration is left out of the page.
-            let qr = qr
-                .find("<svg")
-                .map_or(String::new(), |i| qr[i..].to_owned());
+            let qr = qr_svg(&enrolment.otpauth_uri);
             super::html(layout::page(
                 &ctx,
                 l.t("用户已创建", "User created"),
                 html! {
                     div.card {
-                        p { (l.t("用户 ", "User ")) code { (enrolment.username) } (l.t(" 已创建。请把下面的动态口令密钥交给本人（仅显示这一次），用身份验证器扫描二维码；首次登录时须修改初始密码。", " was created. Hand the one-time-code key below to the person (shown only this once); they scan the QR code with an authenticator app, and change the initial password at the first login.")) }
+                        p { (l.t("用户 ", "User ")) code { (enrolment.username) } (l.t(" 已创建。请把下面的动态口令密钥交给本人（仅显示这一次），用身份验证器扫描二维码；首次登录时须修改初始密码，并绑定本人的新身份验证器，此密钥随即失效。", " was created. Hand the one-time-code key below to the person (shown only this once); they scan the QR code with an authenticator app. At the first login they change the initial password and bind a new authenticator of their own, and this key stops working.")) }
                         div.qr { (PreEscaped(qr)) }
                         dl.facts {
                             dt { (l.t("密钥", "Key")) } dd { code { (enrolment.totp_secret) } }
@@ -306,4 +295,18 @@ pub async fn act(
         Ok(()) => Redirect::to("/users").into_response(),
         Err(e) => super::refused(&s, &ctx, &e).await,
     }
+}
+
+/// A QR code of `text` as inline SVG (without its XML declaration), for a TOTP enrolment.
+pub fn qr_svg(text: &str) -> String {
+    let qr = qrcode::QrCode::new(text.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    qr.find("<svg")
+        .map_or(String::new(), |i| qr[i..].to_owned())
 }

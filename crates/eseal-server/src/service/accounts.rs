@@ -3,7 +3,7 @@
 use super::roles::*;
 use crate::access::require;
 use crate::auth::{Caller, Enrolment, Role};
-use crate::failure::{Failure, Result};
+use crate::failure::{Failure, Result, Thing};
 use crate::state::AppState;
 use crate::views;
 use eseal_store::Batch;
@@ -135,14 +135,46 @@ impl Accounts<'_> {
     }
 
     /// The logged-in user changes their own password (the current one, the new one).
-    pub async fn change_password(&self, actor: &Caller, current: &str, new: &str) -> Result<()> {
+    /// At the first login (an administrator chose the password) a TOTP secret of the user's
+    /// own is returned too, to be confirmed with [`Self::confirm_totp`].
+    pub async fn change_password(
+        &self,
+        actor: &Caller,
+        current: &str,
+        new: &str,
+    ) -> Result<Option<crate::auth::Enrolment>> {
         crate::auth::change_password(
             self.s.store(),
+            self.s.data_key(),
             &actor.user,
             current,
             new,
             self.s.now(),
             self.s.random(),
+        )
+        .await
+    }
+
+    /// The logged-in user's TOTP enrolment waiting to be confirmed, if any.
+    pub async fn pending_totp(&self, actor: &Caller) -> Result<Option<crate::auth::Enrolment>> {
+        let user = self
+            .s
+            .store()
+            .get::<crate::auth::User>(&actor.user)
+            .await?
+            .ok_or_else(|| Failure::not_found(Thing::User, &actor.user))?
+            .record;
+        Ok(crate::auth::pending_enrolment(&user, self.s.data_key()))
+    }
+
+    /// The logged-in user confirms their new authenticator with a current code of it.
+    pub async fn confirm_totp(&self, actor: &Caller, code: &str) -> Result<()> {
+        crate::auth::confirm_totp(
+            self.s.store(),
+            self.s.data_key(),
+            &actor.user,
+            code,
+            self.s.now(),
         )
         .await
     }

@@ -197,13 +197,32 @@ async fn people(w: &mut Walk<'_>, admin: &str) -> People {
     assert_eq!(me["must_change_password"], true, "{me}");
     w.values
         .insert("new_password", "Newcomer-Chosen-2026".to_owned());
-    w.send(
-        "POST",
-        "/api/v1/me/password",
-        "/api/v1/me/password",
-        &newcomer,
-    )
-    .await;
+    let changed = w
+        .send(
+            "POST",
+            "/api/v1/me/password",
+            "/api/v1/me/password",
+            &newcomer,
+        )
+        .await;
+    // The newcomer's own authenticator replaces the one the administrator saw: until a
+    // code from it is entered, the API stays closed.
+    let secret =
+        eseal_server::auth::base32_decode(changed["totp"]["totp_secret"].as_str().unwrap())
+            .unwrap();
+    let (s, v) = svc
+        .call("GET", "/api/v1/applications", Some(&newcomer), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    w.values.insert(
+        "new_totp",
+        eseal_server::auth::totp_code(
+            &secret,
+            eseal_server::auth::totp_step(eseal_gm::provider::Clock::now(svc.clock.as_ref())),
+        ),
+    );
+    w.send("POST", "/api/v1/me/totp", "/api/v1/me/totp", &newcomer)
+        .await;
     let me = w.call("GET", "/api/v1/me", &newcomer, None).await;
     assert_eq!(me["must_change_password"], false, "{me}");
     w.call("GET", "/api/v1/applications", &newcomer, None).await;
