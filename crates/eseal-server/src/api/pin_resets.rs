@@ -87,6 +87,10 @@ pub async fn apply(
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ListQuery {
     state: Option<String>,
+    /// Only this seal's.
+    q: Option<String>,
+    /// Continue after this id (the `X-Next-After` header of the page before).
+    after: Option<String>,
 }
 
 /// Reset applications by state (reviewers and auditors).
@@ -94,8 +98,13 @@ pub async fn list(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Vec<PinReset>>> {
-    Ok(Json(s.pin_resets().list(&c, q.state.as_deref()).await?))
+) -> ApiResult<axum::response::Response> {
+    let page = crate::service::PageAt::after(q.after.as_deref());
+    Ok(super::listed(
+        s.pin_resets()
+            .list(&c, q.state.as_deref(), q.q.as_deref(), &page)
+            .await?,
+    ))
 }
 
 /// A reviewer (not the applicant) approves.

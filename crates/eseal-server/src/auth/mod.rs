@@ -20,6 +20,7 @@
 mod password;
 pub use password::{change_password, confirm_totp, pending_enrolment};
 mod totp;
+use totp::enrolment;
 pub use totp::{base32, base32_decode, totp_code, totp_step};
 
 use crate::failure::{Failure, Thing};
@@ -428,15 +429,7 @@ pub async fn reset_credentials(
         }
     }
     store.commit(&batch, now).await?;
-    let b32 = base32(&secret);
-    Ok((
-        password,
-        Enrolment {
-            username: username.to_owned(),
-            otpauth_uri: format!("otpauth://totp/eseal:{username}?secret={b32}&issuer=eseal"),
-            totp_secret: b32,
-        },
-    ))
+    Ok((password, enrolment(username, &secret)))
 }
 
 /// A new user's one-time enrolment data.
@@ -458,16 +451,6 @@ fn seal_secret(key: &DataKey, random: &dyn SecureRandom, secret: &[u8]) -> Resul
 /// The user's TOTP secret, opened with the data key (`None` if it does not open).
 pub fn totp_secret(user: &User, key: &DataKey) -> Option<Vec<u8>> {
     open_secret(&user.totp_secret, key)
-}
-
-/// The enrolment (secret, otpauth URI) of `secret` for `username`.
-fn enrolment(username: &str, secret: &[u8]) -> Enrolment {
-    let b32 = base32(secret);
-    Enrolment {
-        username: username.to_owned(),
-        otpauth_uri: format!("otpauth://totp/eseal:{username}?secret={b32}&issuer=eseal"),
-        totp_secret: b32,
-    }
 }
 
 /// A sealed secret (`<sm3 hex>:<blob hex>`) opened with the data key.
@@ -550,15 +533,7 @@ pub fn new_user(
         must_change_password: false,
         pending_totp: None,
     };
-    let b32 = base32(&secret);
-    Ok((
-        user,
-        Enrolment {
-            username: username.to_owned(),
-            otpauth_uri: format!("otpauth://totp/eseal:{username}?secret={b32}&issuer=eseal"),
-            totp_secret: b32,
-        },
-    ))
+    Ok((user, enrolment(username, &secret)))
 }
 
 /// A fresh bearer secret and its stored session.

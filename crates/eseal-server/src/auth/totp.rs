@@ -62,3 +62,13 @@ pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
     }
     Some(out)
 }
+
+/// The enrolment (secret, otpauth URI) of `secret` for `username`.
+pub(super) fn enrolment(username: &str, secret: &[u8]) -> super::Enrolment {
+    let b32 = base32(secret);
+    super::Enrolment {
+        username: username.to_owned(),
+        otpauth_uri: format!("otpauth://totp/eseal:{username}?secret={b32}&issuer=eseal"),
+        totp_secret: b32,
+    }
+}

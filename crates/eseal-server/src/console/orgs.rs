@@ -17,6 +17,8 @@ use serde::Deserialize;
 pub struct OrgQuery {
     after: Option<String>,
     saved: Option<String>,
+    /// A unified social credit code to find.
+    q: Option<String>,
 }
 
 /// The list and the form.
@@ -30,8 +32,10 @@ pub async fn list(
     };
     let l = ctx.lang;
     let page = layout::page_at(q.after.as_deref());
-    let listed = match s.approvals().organisations(c, &page).await {
-        Ok(x) => x,
+    let text = q.q.as_deref().map(str::trim).unwrap_or_default();
+    let found = s.approvals().organisations(c, Some(text), &page).await;
+    let (items, next, problem) = match layout::search_result(found, l) {
+        Ok(r) => r,
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
     super::html(layout::page(
@@ -40,16 +44,25 @@ pub async fn list(
         html! {
             @if let Some(u) = &q.saved { div.notice { (l.t("已保存：", "Saved: ")) code { (u) } } }
             p.muted { (l.t("单位印章每次使用须经本单位审批；审批级数即须由几位不同的审批人依次批准（申请人本人不能审批）。", "Every use of an official seal is approved within its organisation; the number of levels is how many different approvers must approve in turn (never the requester).")) }
-            @if listed.items.is_empty() {
+            form.inline.search method="get" action="/organisations" {
+                div {
+                    label for="q" { (l.t("统一社会信用代码", "Unified social credit code")) } br;
+                    input #q type="search" name="q" value=(text) maxlength="18";
+                }
+                button.secondary type="submit" { (l.t("查找", "Search")) }
+                @if !text.is_empty() { a href="/organisations" { (l.t("清除", "Clear")) } }
+            }
+            @if let Some(p) = &problem { div.notice.error role="alert" { (p) } }
+            @if items.is_empty() {
                 div.card.muted { (l.t("尚未登记单位。", "No organisation registered yet.")) }
             } @else {
                 table.list {
                     tr { th { (l.t("统一社会信用代码", "USCC")) } th { (l.t("单位名称", "Name")) } th { (l.t("审批级数", "Approval levels")) } }
-                    @for o in &listed.items {
+                    @for o in &items {
                         tr { td { code { (o.uscc) } } td { (o.name) } td { (o.approval_levels) } }
                     }
                 }
-                (layout::pager(&ctx, "/organisations", q.after.as_deref(), listed.next.as_deref()))
+                (layout::pager(&ctx, "/organisations", q.after.as_deref(), next.as_deref()))
             }
             div.card {
                 h2 { (l.t("登记或修改单位", "Register or change an organisation")) }

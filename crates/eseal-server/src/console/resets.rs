@@ -144,6 +144,9 @@ pub async fn apply(
 #[derive(Debug, Deserialize)]
 pub struct ResetQuery {
     state: Option<String>,
+    /// A seal ID to search for.
+    q: Option<String>,
+    after: Option<String>,
 }
 
 /// The reviewers' list of reset applications.
@@ -157,7 +160,10 @@ pub async fn list(
     };
     let l = ctx.lang;
     let state = q.state.as_deref().unwrap_or("submitted");
-    let rows = match s.pin_resets().list(c, Some(state)).await {
+    let text = q.q.as_deref().map(str::trim).unwrap_or_default();
+    let page = layout::page_at(q.after.as_deref());
+    let found = s.pin_resets().list(c, Some(state), Some(text), &page).await;
+    let (rows, next, problem) = match layout::search_result(found, l) {
         Ok(r) => r,
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
@@ -175,11 +181,14 @@ pub async fn list(
         html! {
             p.tabs {
                 @for (k, name) in tabs {
-                    a class=[(k == state).then_some("here")] href={ "/pin-resets?state=" (k) } { (name) }
+                    a class=[(k == state).then_some("here")] href=(layout::list_url("/pin-resets", k, text)) { (name) }
                 }
             }
+            (layout::search_box(&ctx, "/pin-resets", state, text, ("印章编码", "Seal ID")))
+            @if let Some(p) = &problem { div.notice.error role="alert" { (p) } }
             @if rows.is_empty() { div.card.muted { (l.t("没有。", "None.")) } }
             @for r in &rows { (card(&ctx, r, reviewer && state == "submitted", viewer)) }
+            (layout::pager(&ctx, &layout::list_url("/pin-resets", state, text), q.after.as_deref(), next.as_deref()))
         },
     ))
 }

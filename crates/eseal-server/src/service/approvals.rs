@@ -71,12 +71,22 @@ impl Approvals<'_> {
     }
 
     /// A page of the registered organisations, by USCC (system administrators).
+    /// `q`: only the organisation of that unified social credit code.
     pub async fn organisations(
         &self,
         actor: &Caller,
+        q: Option<&str>,
         page: &super::PageAt,
     ) -> Result<super::Listed<Organisation>> {
         require(actor, MANAGE_ORGANISATIONS)?;
+        if let Some(q) = super::list::search_text(q)? {
+            let uscc = eseal_core::Uscc::parse("q", &q.to_ascii_uppercase())?;
+            let found = self.s.store().get::<Organisation>(uscc.as_ref()).await?;
+            return Ok(super::Listed {
+                items: found.map(|o| o.record).into_iter().collect(),
+                next: None,
+            });
+        }
         let rows = self
             .s
             .store()

@@ -82,7 +82,13 @@ impl PinResets<'_> {
     }
 
     /// Reset applications in `state` (submitted by default).
-    pub async fn list(&self, actor: &Caller, state: Option<&str>) -> Result<Vec<PinReset>> {
+    pub async fn list(
+        &self,
+        actor: &Caller,
+        state: Option<&str>,
+        seal: Option<&str>,
+        page: &super::PageAt,
+    ) -> Result<super::Listed<PinReset>> {
         require(actor, READ_PIN_RESETS)?;
         let state = state.unwrap_or("submitted");
         if !RESET_STATES.contains(&state) {
@@ -92,14 +98,23 @@ impl PinResets<'_> {
                 "submitted, approved, rejected or done",
             ));
         }
-        Ok(self
+        let seal = super::list::seal_search(seal)?;
+        let mut filters = vec![("state", state)];
+        if let Some(seal) = &seal {
+            filters.push(("seal_id", seal.as_str()));
+        }
+        let rows = self
             .s
             .store()
-            .find::<PinReset>("state", state, registry::QUERY_LIMIT)
-            .await?
-            .into_iter()
-            .map(|v| v.record)
-            .collect())
+            .find_page_where::<PinReset>(&filters, &page.after, page.limit())
+            .await?;
+        Ok(super::Listed::of(
+            rows,
+            page,
+            |r| r.id.clone(),
+            |_| true,
+            |r| r,
+        ))
     }
 
     async fn decide(

@@ -968,7 +968,8 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     b.fill("uscc", org).await;
     b.fill("name", eseal_server::app::DEMO_ORG).await;
     b.click("#approval_levels option[value='2']").await;
-    b.click("form[action='/organisations'] button").await;
+    b.click("form[method=post][action='/organisations'] button")
+        .await;
     let page = b.until_text("已保存").await;
     assert!(page.contains(org), "{page}");
     b.shot(&shot("01a-organisations")).await;
