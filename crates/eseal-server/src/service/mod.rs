@@ -49,12 +49,17 @@
 //! registry.submit(&staff.applicant, &app.id).await.unwrap();
 //!
 //! // …the applicant may not approve it (the service checks the role)…
-//! let refused = registry.approve(&staff.applicant, &app.id).await.unwrap_err();
+//! let refused = registry
+//!     .approve(&staff.applicant, &app.id, None)
+//!     .await
+//!     .unwrap_err();
 //! assert_eq!(refused.code, "forbidden_role");
 //! assert!(refused.detail.zh.contains("无权"));
 //!
-//! // …the reviewer approves, and the maker makes the seal with a platform-held key.
-//! registry.approve(&staff.reviewer, &app.id).await.unwrap();
+//! // …the reviewer approves (on what they read: `seen` is the record's tag, and a change
+//! // made since is refused as stale), and the maker makes the seal with a platform-held key.
+//! let seen = eseal_server::service::etag(&registry.application(&staff.reviewer, &app.id).await.unwrap());
+//! registry.approve(&staff.reviewer, &app.id, Some(&seen)).await.unwrap();
 //! let made = registry
 //!     .make(
 //!         &staff.maker,
