@@ -485,6 +485,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{name}/{action}", post(users::act))
         .route("/seals", get(seals::search))
         .route("/seals/{id}", get(seals::seal))
+        .route("/seals/{id}/impression", get(seals::impression))
         .route("/seals/{id}/revoke", post(revoke::revoke))
         .route("/seals/{id}/renew", post(renew::renew))
         .route("/seals/{id}/scope", post(scope::set))

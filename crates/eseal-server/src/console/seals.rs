@@ -217,6 +217,9 @@ pub async fn seal(
         html! {
             div.card {
                 h2 { code { (view.id) } " " (view.name) " " (status_badge(l, &view.status)) }
+                figure.seal-picture {
+                    img.impression src={ "/seals/" (view.id) "/impression" } alt=(l.t("印模", "impression"));
+                }
                 dl.facts {
                     dt { (l.t("种类", "Kind")) } dd { (super::apply::kind_label(l, &view.kind)) }
                     @if let Some(o) = &view.organisation_code { dt { (l.t("统一社会信用代码", "USCC")) } dd { (o) } }
@@ -291,4 +294,29 @@ pub async fn seal(
             }
         },
     ))
+}
+
+/// The seal's impression (the picture in its seal data), to whoever may see the seal.
+pub async fn impression(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(c) = &ctx.caller else {
+        return super::to_login(&ctx);
+    };
+    match s.registry().seal_picture(c, &id).await {
+        Ok(p) => match p.media_type {
+            Some(t) => (
+                [
+                    (axum::http::header::CONTENT_TYPE, t),
+                    (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
+                ],
+                p.data,
+            )
+                .into_response(),
+            None => super::not_found(&ctx),
+        },
+        Err(e) => super::refused(&s, &ctx, &e).await,
+    }
 }

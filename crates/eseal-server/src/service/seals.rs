@@ -110,6 +110,12 @@ impl Registry<'_> {
         Ok(seal)
     }
 
+    /// The seal's picture (its impression), to the same users as the seal.
+    pub async fn seal_picture(&self, actor: &Caller, id: &str) -> Result<super::StampPicture> {
+        let seal = self.seal(actor, id).await?;
+        super::signing::picture_of(self.s, &seal).await
+    }
+
     /// The seal data (GB/T 38540 DER), to the same users as the seal.
     pub async fn seal_data(&self, actor: &Caller, id: &str) -> Result<Vec<u8>> {
         let seal = self.seal(actor, id).await?;

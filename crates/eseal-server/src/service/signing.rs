@@ -79,32 +79,7 @@ impl Signing<'_> {
     /// The picture of a seal `actor` may use, at its true size.
     pub async fn stamp_picture(&self, actor: &Caller, seal_id: &str) -> Result<StampPicture> {
         let seal = self.usable(actor, seal_id).await?;
-        let (_, data) = self
-            .s
-            .store()
-            .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
-            .await?
-            .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
-        let (decoded, _) = eseal_ses::AnySeal::decode(&data)
-            .map_err(|e| Failure::internal(format!("stored seal data: {e}")))?;
-        let view = decoded
-            .view()
-            .map_err(|e| Failure::internal(format!("stored seal data: {e}")))?;
-        use eseal_ses::common::PictureFormat as F;
-        let media_type = match view.picture.sniff() {
-            F::Png => Some("image/png"),
-            F::Jpeg => Some("image/jpeg"),
-            F::Gif => Some("image/gif"),
-            F::Bmp => Some("image/bmp"),
-            F::Svg => Some("image/svg+xml"),
-            F::Ofd | F::Unknown => None,
-        };
-        Ok(StampPicture {
-            data: view.picture.data.clone(),
-            media_type,
-            width_mm: view.picture.width as f32,
-            height_mm: view.picture.height as f32,
-        })
+        picture_of(self.s, &seal).await
     }
 
     /// The seal `actor` is about to use, if they may use it.
@@ -275,4 +250,33 @@ impl Session {
     pub fn expires_at(&self) -> String {
         views::rfc(self.expires)
     }
+}
+
+/// A seal's picture (its impression as stored in its seal data) and its size.
+pub(super) async fn picture_of(s: &AppState, seal: &Seal) -> Result<StampPicture> {
+    let (_, data) = s
+        .store()
+        .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
+        .await?
+        .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
+    let (decoded, _) = eseal_ses::AnySeal::decode(&data)
+        .map_err(|e| Failure::internal(format!("stored seal data: {e}")))?;
+    let view = decoded
+        .view()
+        .map_err(|e| Failure::internal(format!("stored seal data: {e}")))?;
+    use eseal_ses::common::PictureFormat as F;
+    let media_type = match view.picture.sniff() {
+        F::Png => Some("image/png"),
+        F::Jpeg => Some("image/jpeg"),
+        F::Gif => Some("image/gif"),
+        F::Bmp => Some("image/bmp"),
+        F::Svg => Some("image/svg+xml"),
+        F::Ofd | F::Unknown => None,
+    };
+    Ok(StampPicture {
+        data: view.picture.data.clone(),
+        media_type,
+        width_mm: view.picture.width as f32,
+        height_mm: view.picture.height as f32,
+    })
 }

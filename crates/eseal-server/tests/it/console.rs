@@ -1101,6 +1101,12 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     log_in(&b, &svc, "custodian1", pw).await;
     c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
     c.wait().for_element(Locator::Id("old_pin")).await.unwrap();
+    // The seal's page shows its impression.
+    assert!(
+        b.image_shown("figure.seal-picture img").await,
+        "the impression is shown"
+    );
+    b.shot(&shot("03a-seal-page")).await;
     b.fill("old_pin", "581736").await;
     b.fill("new_pin", "739164").await;
     b.fill("repeat", "739164").await;
