@@ -109,3 +109,29 @@ pub fn contract() -> Vec<u8> {
     write!(z, "</ofd:Layer></ofd:Content></ofd:Page>").unwrap();
     z.finish().unwrap().into_inner()
 }
+
+/// An OFD of `n` blank A4 pages (each its own content file): what a riding seal (骑缝章) is
+/// placed across.
+pub fn pages(n: usize) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    let ns = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
+    z.start_file("OFD.xml", o).unwrap();
+    write!(z, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:OFD {ns} Version=\"1.0\" DocType=\"OFD\"><ofd:DocBody><ofd:DocInfo><ofd:DocID>pages</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>").unwrap();
+    z.start_file("Doc_0/Document.xml", o).unwrap();
+    let list: String = (0..n)
+        .map(|i| {
+            format!(
+                "<ofd:Page ID=\"{}\" BaseLoc=\"Pages/Page_{i}/Content.xml\"/>",
+                i + 1
+            )
+        })
+        .collect();
+    write!(z, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>{}</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages>{list}</ofd:Pages></ofd:Document>", 2 * n + 10).unwrap();
+    for i in 0..n {
+        z.start_file(format!("Doc_0/Pages/Page_{i}/Content.xml"), o)
+            .unwrap();
+        write!(z, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Page {ns}><ofd:Content><ofd:Layer ID=\"{}\"/></ofd:Content></ofd:Page>", n + 2 + i).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}

@@ -248,9 +248,9 @@ pub async fn page(
                         label for={ "kept-" (name) } { (secret_label(l, name)) (l.t("（出于安全不予保留，请重新输入）", " (never kept; enter it again)")) }
                         input id={ "kept-" (name) } type="password" name=(name) autocomplete="off" required;
                     }
-                    @for (name, file, size) in &kept.files {
-                        label for={ "kept-file-" (name) } { (l.t("请重新选择文件：", "Choose the file again: ")) (file) " (" (size / 1024 + 1) " KB)" }
-                        input id={ "kept-file-" (name) } type="file" name=(name);
+                    @for (i, (name, file, size)) in kept.files.iter().enumerate() {
+                        label for={ "kept-file-" (i) } { (l.t("请重新选择文件：", "Choose the file again: ")) (file) " (" (size / 1024 + 1) " KB)" }
+                        input id={ "kept-file-" (i) } type="file" name=(name);
                     }
                     button type="submit" { (l.t("继续提交", "Send it on")) }
                 }

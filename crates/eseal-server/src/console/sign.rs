@@ -438,7 +438,7 @@ async fn place_page(
                     }
                     @match &drawn {
                         Ok(d) => {
-                            div #sheet.sheet data-width-mm=(d.width_mm) data-height-mm=(d.height_mm) {
+                            div #sheet.sheet data-width-mm=(d.width_mm) data-height-mm=(d.height_mm) data-pages=(count) data-page=(page_no) {
                                 img.page src={ "data:image/png;base64," (Base64::encode_string(&d.png)) } alt=(l.t("页面", "page"));
                                 @if let Some(src) = &stamp_src {
                                     img #stamp.stamp src=(src) alt=(l.t("印章（拖动以放置）", "the stamp (drag to place)")) data-width-mm=(stamp.width_mm) data-height-mm=(stamp.height_mm) tabindex="0" draggable="false" hidden;

@@ -791,6 +791,76 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     b.click("form[action$='/pin'] button").await;
     b.until_text("口令已修改").await;
     b.shot("13-pin-changed").await;
+    // She stamps a two-page document with a riding seal (骑缝章) across the pages' right
+    // edges: each page carries its slice.
+    let two = svc.dir.path().join("两页.ofd");
+    std::fs::write(&two, eseal_testkit::ofd::pages(2)).unwrap();
+    b.link("上传文件并盖章").await;
+    c.wait().for_element(Locator::Id("files")).await.unwrap();
+    b.fill("files", &two.to_string_lossy()).await;
+    b.click("form[action$='/sign'] button").await;
+    c.wait().for_element(Locator::Id("sheet")).await.unwrap();
+    b.click("input[name=mode][value=riding]").await;
+    // The ghost shows the first slice at the page's right edge.
+    let stamp = c.find(Locator::Id("stamp")).await.unwrap();
+    // (The sheet clips what passes its edge and cannot be scrolled: only the slice shows.)
+    let shown: Vec<f64> = serde_json::from_value(
+        c.execute(
+            "var s = document.getElementById('sheet'); var t = document.getElementById('stamp').getBoundingClientRect(); var r = s.getBoundingClientRect(); return [t.left - r.left, s.clientWidth, t.width, s.scrollLeft];",
+            vec![],
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        (shown[0] + shown[2] / 2.0 - shown[1] - 1.0).abs() < 2.0 && shown[3] == 0.0,
+        "half the stamp (the first of two slices) passes the right edge: {shown:?}"
+    );
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'});",
+        vec![serde_json::to_value(&stamp).unwrap()],
+    )
+    .await
+    .unwrap();
+    b.fill("purpose", "骑缝章").await;
+    b.fill("pin", "604819").await;
+    b.shot("13a-riding").await;
+    b.click("form.place-form button[type=submit]").await;
+    b.until_text("已签署 1 / 1").await;
+    let href = c
+        .find(Locator::LinkText("下载已签章文件"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let cookie = c.get_named_cookie("eseal_session").await.unwrap();
+    let signed = svc
+        .http
+        .get(svc.url(&href))
+        .header("cookie", format!("eseal_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed)).unwrap();
+    let sig_xml = pkg
+        .files()
+        .into_iter()
+        .find(|f| f.ends_with("Signature.xml"))
+        .unwrap();
+    let xml = String::from_utf8(pkg.read(&sig_xml).unwrap()).unwrap();
+    let pages: std::collections::BTreeSet<&str> = xml
+        .split("PageRef=\"")
+        .skip(1)
+        .filter_map(|p| p.split('"').next())
+        .collect();
+    assert_eq!(pages.len(), 2, "a slice on each page: {xml}");
     log_out(&b).await;
 
     // A holder forging the reviewer's action is refused (the menu does not offer it), and
@@ -1156,8 +1226,7 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
             && page.contains("采购合同.ofd"),
         "{page}"
     );
-    b.fill("kept-file-documents", &contract.to_string_lossy())
-        .await;
+    b.fill("kept-file-0", &contract.to_string_lossy()).await;
     b.shot(&shot("04b-resume")).await;
     b.click("#resume button").await;
     let page = b.until_text("用印申请已提交").await;

@@ -29,10 +29,24 @@
     var scale = function () {
       return sheet.clientWidth / pageW;
     };
+    // A riding seal is cut into one slice per page, each at the page's right edge: page i
+    // of n shows the stamp's i-th slice (the sheet clips the rest).
+    var ridingY = document.getElementById('riding_y');
+    var pages = parseInt(sheet.dataset.pages, 10) || 1;
+    var pageNo = parseInt(sheet.dataset.page, 10) || 1;
+    var mode = function () {
+      var chosen = document.querySelector('input[name=mode]:checked');
+      return chosen ? chosen.value : 'position';
+    };
     var show = function () {
       var k = scale();
       stamp.style.width = w * k + 'px';
       stamp.style.height = h * k + 'px';
+      if (mode() === 'riding' && ridingY) {
+        stamp.style.left = (pageW - (pageNo * w) / pages) * k + 'px';
+        stamp.style.top = clamp(parseFloat(ridingY.value) || 0, 0, pageH - h) * k + 'px';
+        return;
+      }
       stamp.style.left = clamp(parseFloat(x.value) || 0, 0, pageW - w) * k + 'px';
       stamp.style.top = clamp(parseFloat(y.value) || 0, 0, pageH - h) * k + 'px';
     };
@@ -94,12 +108,15 @@
     // server finds where it goes.
     var modes = document.querySelectorAll('input[name=mode]');
     var ghost = function () {
-      var chosen = document.querySelector('input[name=mode]:checked');
-      stamp.classList.toggle('inactive', !!chosen && chosen.value !== 'position');
+      stamp.classList.toggle('inactive', mode() !== 'position');
+      show();
     };
     modes.forEach(function (m) {
       m.addEventListener('change', ghost);
     });
+    if (ridingY) {
+      ridingY.addEventListener('input', show);
+    }
     x.addEventListener('input', show);
     y.addEventListener('input', show);
     window.addEventListener('resize', show);
