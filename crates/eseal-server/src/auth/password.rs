@@ -30,14 +30,7 @@ pub async fn change_password(
         .ok_or_else(|| Failure::unauthenticated("该用户已不存在", "the user no longer exists"))?;
     let (mut user, version) = (v.record, v.version);
     if !password_check(current, &user.password_hash).await {
-        user.failures += 1;
-        if user.failures >= MAX_FAILURES {
-            user.locked_until = (now + LOCKOUT).unix_timestamp();
-            user.failures = 0;
-        }
-        store
-            .commit(Batch::new().update(&user, version)?, now)
-            .await?;
+        failed(store, &mut user, version, now).await?;
         return Err(Failure::invalid(
             "current_password",
             "原密码不正确，密码未修改",
@@ -106,14 +99,7 @@ pub async fn confirm_totp(
         .find(|s| code.len() <= 16 && totp_code(&secret, *s) == code)
         .map(|s| s.max(user.totp_last_step));
     let Some(accepted) = accepted else {
-        user.failures += 1;
-        if user.failures >= MAX_FAILURES {
-            user.locked_until = (now + LOCKOUT).unix_timestamp();
-            user.failures = 0;
-        }
-        store
-            .commit(Batch::new().update(&user, version)?, now)
-            .await?;
+        failed(store, &mut user, version, now).await?;
         return Err(Failure::invalid(
             "totp",
             "动态口令不正确：请输入身份验证器中新添加的这一项当前显示的 6 位数字",
@@ -126,6 +112,25 @@ pub async fn confirm_totp(
     user.failures = 0;
     store
         .commit(Batch::new().update(&user, version)?, now)
+        .await?;
+    Ok(())
+}
+
+/// Counts a wrong password or code of a logged-in user like a failed login: the account
+/// locks for [`LOCKOUT`] after [`MAX_FAILURES`] in a row.
+async fn failed(
+    store: &Store,
+    user: &mut User,
+    version: i64,
+    now: OffsetDateTime,
+) -> Result<(), Failure> {
+    user.failures += 1;
+    if user.failures >= MAX_FAILURES {
+        user.locked_until = (now + LOCKOUT).unix_timestamp();
+        user.failures = 0;
+    }
+    store
+        .commit(Batch::new().update(user, version)?, now)
         .await?;
     Ok(())
 }
