@@ -150,6 +150,14 @@ async fn main() {
             "filings, delivered, a page in the middle",
             format!("/filings?state=delivered&after=F{:024}", n / 2),
         ),
+        (
+            "filings, delivered, searched by one seal's ID",
+            format!("/filings?state=delivered&q=ES{:024}", (n / 3) | 1),
+        ),
+        (
+            "my tasks (start page, counts capped at 1,000)",
+            "/".to_owned(),
+        ),
     ];
     println!(
         "{n} seals, {rounds} sequential requests per page after 20 warm-up, {} cores",
