@@ -513,6 +513,7 @@ pub(crate) async fn put_scope(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Json(b): Json<ScopeBody>,
 ) -> ApiResult<Json<eseal_core::PositionScope>> {
     let scope = crate::service::Scope {
@@ -520,5 +521,9 @@ pub(crate) async fn put_scope(
         business_categories: b.business_categories,
         amount_limit: b.amount_limit,
     };
-    Ok(Json(s.signing().set_scope(&c, &id, scope).await?))
+    Ok(Json(
+        s.signing()
+            .set_scope(&c, &id, scope, if_match(&headers).as_deref())
+            .await?,
+    ))
 }

@@ -42,6 +42,7 @@ pub fn section(ctx: &Ctx, seal: &Seal, current: Option<&PositionScope>) -> Marku
             @if edit {
                 form.stack method="post" action={ "/seals/" (seal.id) "/scope" } {
                     input type="hidden" name="csrf" value=(ctx.csrf);
+                    input type="hidden" name="seen" value=(crate::service::etag(&current));
                     label for="document_types" { (l.t("文件类型（用逗号分隔，如：合同，报销单）", "Document types (comma-separated, e.g. 合同，报销单)")) }
                     input #document_types type="text" name="document_types" value=(current.map(|c| list(&c.document_types)).unwrap_or_default()) maxlength="500" required;
                     label for="business_categories" { (l.t("业务类别（可选，用逗号分隔）", "Business categories (optional, comma-separated)")) }
@@ -59,6 +60,8 @@ pub fn section(ctx: &Ctx, seal: &Seal, current: Option<&PositionScope>) -> Marku
 #[derive(Debug, Deserialize)]
 pub struct ScopeForm {
     csrf: String,
+    /// The scope as the page showed it ([`crate::service::etag`]).
+    seen: Option<String>,
     document_types: String,
     #[serde(default)]
     business_categories: String,
@@ -105,7 +108,11 @@ pub async fn set(
         business_categories: split(&f.business_categories),
         amount_limit,
     };
-    match s.signing().set_scope(c, &id, scope).await {
+    match s
+        .signing()
+        .set_scope(c, &id, scope, f.seen.as_deref())
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/seals/{}", super::urlencode(&id))).into_response(),
         Err(e) => super::refused(&s, &ctx, &e).await,
     }

@@ -210,12 +210,15 @@ impl Signing<'_> {
             .map(|v| v.record))
     }
 
-    /// Sets a position seal's authorised scope (a custodian of its organisation).
+    /// Sets a position seal's authorised scope (a custodian of its organisation). `seen`: the
+    /// [`super::etag`] of the scope (`Option<PositionScope>`) the page showed; a scope someone
+    /// else set since is not overwritten.
     pub async fn set_scope(
         &self,
         actor: &Caller,
         seal_id: &str,
         scope: Scope,
+        seen: Option<&str>,
     ) -> Result<PositionScope> {
         require(actor, SET_SCOPE)?;
         let seal = load_seal(self.s, seal_id).await?.record;
@@ -231,6 +234,15 @@ impl Signing<'_> {
                 "只有印章所属单位的保管人可以设定其授权范围",
                 "only a custodian of the seal's organisation sets its scope",
             ));
+        }
+        if seen.is_some() {
+            let current = self
+                .s
+                .store()
+                .get::<PositionScope>(&seal.id)
+                .await?
+                .map(|v| v.record);
+            super::list::unchanged(&current, seen, crate::failure::Thing::Seal, seal_id)?;
         }
         let scope = PositionScope::new(
             &seal.id,

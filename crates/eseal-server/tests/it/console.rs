@@ -1885,4 +1885,29 @@ async fn a_custodian_sets_a_position_seals_scope() {
         .record;
     assert_eq!(scope.document_types, ["报销单", "发票"]);
     assert_eq!(scope.amount_limit, Some(50_000));
+    // A form drawn before that scope was set (it saw none) does not overwrite it.
+    let none = eseal_server::service::etag(&Option::<eseal_core::PositionScope>::None);
+    let r = svc
+        .http
+        .post(svc.url(&format!("/seals/{seal}/scope")))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf={csrf}&seen={none}&document_types=%E5%90%88%E5%90%8C&business_categories=&amount_limit="
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("已被他人修改"));
+    let kept = svc
+        .run
+        .state
+        .store()
+        .get::<eseal_core::PositionScope>(&seal)
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    assert_eq!(kept.document_types, ["报销单", "发票"]);
 }
