@@ -371,14 +371,7 @@ pub async fn preview(
         .impression_preview(c, &kind, &q.seal_name, q.organisation_code.as_deref())
         .await
     {
-        Ok((png, _)) => (
-            [
-                (axum::http::header::CONTENT_TYPE, "image/png"),
-                (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
-            ],
-            png,
-        )
-            .into_response(),
+        Ok((png, _)) => super::picture("image/png", png),
         Err(e) => super::refused(&s, &ctx, &e).await,
     }
 }

@@ -451,6 +451,19 @@ pub async fn refused(s: &AppState, ctx: &Ctx, e: &Failure) -> Response {
     ctx.failure(e)
 }
 
+/// A picture drawn for one user's page (an impression): kept by their browser for five
+/// minutes, never by a shared cache.
+pub fn picture(media_type: &'static str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// An HTML answer.
 pub fn html(m: Markup) -> Response {
     m.into_response()

@@ -84,16 +84,28 @@ pub async fn login_form(Extension(ctx): Extension<Ctx>, Query(q): Query<Next>) -
             )
         }
     });
-    super::html(login_page(&ctx, q.next.as_deref(), why, ""))
+    super::html(login_page(&ctx, q.next.as_deref(), Err(why), ""))
 }
 
-fn login_page(ctx: &Ctx, next: Option<&str>, error: Option<&str>, username: &str) -> maud::Markup {
+/// The login form; `said`: an error of the last attempt (`Ok`), or a note that is not one
+/// (`Err`: the session timed out).
+fn login_page(
+    ctx: &Ctx,
+    next: Option<&str>,
+    said: Result<Option<&str>, Option<&str>>,
+    username: &str,
+) -> maud::Markup {
+    let (error, note) = match said {
+        Ok(e) => (e, None),
+        Err(n) => (None, n),
+    };
     let l = ctx.lang;
     layout::narrow(
         ctx,
         l.t("登录", "Log in"),
         html! {
             @if let Some(e) = error { div.notice.error role="alert" { (e) } }
+            @if let Some(n) = note { div.notice role="status" { (n) } }
             form.stack method="post" action="/login" {
                 input type="hidden" name="csrf" value=(ctx.csrf);
                 input type="hidden" name="next" value=(local_next(next));
@@ -138,7 +150,7 @@ pub async fn login(
         };
         return (
             axum::http::StatusCode::TOO_MANY_REQUESTS,
-            login_page(&ctx, f.next.as_deref(), Some(&why), &f.username),
+            login_page(&ctx, f.next.as_deref(), Ok(Some(&why)), &f.username),
         )
             .into_response();
     }
@@ -167,7 +179,7 @@ pub async fn login(
             };
             (
                 axum::http::StatusCode::UNAUTHORIZED,
-                login_page(&ctx, f.next.as_deref(), Some(&why), &f.username),
+                login_page(&ctx, f.next.as_deref(), Ok(Some(&why)), &f.username),
             )
                 .into_response()
         }

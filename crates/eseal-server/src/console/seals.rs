@@ -307,14 +307,7 @@ pub async fn impression(
     };
     match s.registry().seal_picture(c, &id).await {
         Ok(p) => match p.media_type {
-            Some(t) => (
-                [
-                    (axum::http::header::CONTENT_TYPE, t),
-                    (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
-                ],
-                p.data,
-            )
-                .into_response(),
+            Some(t) => super::picture(t, p.data),
             None => super::not_found(&ctx),
         },
         Err(e) => super::refused(&s, &ctx, &e).await,
