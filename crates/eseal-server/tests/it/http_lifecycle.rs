@@ -326,16 +326,25 @@ async fn make_and_file(a: &Agency, id: &str) -> (String, Value) {
         sim.state.lock().unwrap().failed_requests >= 1
     })
     .await;
-    let (_, pending) = svc
-        .call("GET", "/api/v1/filings?state=pending", Some(police), None)
-        .await;
-    let f = pending
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["filing"]["id"] == filing_id.as_str())
-        .unwrap()
-        .clone();
+    // The police simulator counts the refusal when it answers; the worker records the
+    // attempt a moment later: read the filing once that is written.
+    let mut f = Value::Null;
+    for _ in 0..200 {
+        let (_, pending) = svc
+            .call("GET", "/api/v1/filings?state=pending", Some(police), None)
+            .await;
+        f = pending
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["filing"]["id"] == filing_id.as_str())
+            .unwrap()
+            .clone();
+        if f["filing"]["state"]["attempts"].as_u64() >= Some(1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     assert_eq!(f["deadline_state"], "on_time");
     assert!(f["filing"]["state"]["attempts"].as_u64().unwrap() >= 1);
     assert_eq!(sim.count(&filing_id), 0);
