@@ -56,6 +56,48 @@ pub enum Purpose {
         /// The seal replaced.
         old: crate::SealId,
     },
+    /// The renewal (续期, R-RENEW-1) of `seal` in its last three months: a new certificate,
+    /// the same seal. Carried out by a maker once approved.
+    Renewal {
+        /// The seal renewed.
+        seal: crate::SealId,
+    },
+    /// The revocation (注销, R-REVOKE-1) of `seal` for `reason`; the application's materials
+    /// are its proof. Carried out by a maker once approved.
+    Revocation {
+        /// The seal revoked.
+        seal: crate::SealId,
+        /// Why (never [`crate::RevocationReason::Replaced`]: that is a change).
+        reason: crate::RevocationReason,
+    },
+}
+
+impl Purpose {
+    /// The existing seal the application acts on: the one a change replaces, or the one renewed
+    /// or revoked; none for a new seal.
+    pub fn seal(&self) -> Option<&crate::SealId> {
+        match self {
+            Self::New => None,
+            Self::Change { old } => Some(old),
+            Self::Renewal { seal } | Self::Revocation { seal, .. } => Some(seal),
+        }
+    }
+
+    /// Whether a maker makes a new seal for it (new, change) rather than acting on an existing
+    /// one (renewal, revocation: "carried out").
+    pub fn makes_a_seal(&self) -> bool {
+        matches!(self, Self::New | Self::Change { .. })
+    }
+
+    /// Its name, in Chinese and English (新刻, 变更, 续期, 注销).
+    pub fn describe(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::New => ("新刻", "new seal"),
+            Self::Change { .. } => ("变更", "change"),
+            Self::Renewal { .. } => ("续期", "renewal"),
+            Self::Revocation { .. } => ("注销", "revocation"),
+        }
+    }
 }
 
 /// The application's state.
@@ -356,6 +398,17 @@ impl Application {
         Ok(())
     }
 
+    /// The materials it needs: those of its kind (R-APP-1), and for a revocation the proof
+    /// (a 注销 decision, a loss report …).
+    pub fn needed_materials(&self) -> Vec<MaterialKind> {
+        let revocation = matches!(self.purpose, Purpose::Revocation { .. });
+        required_materials(&self.kind)
+            .iter()
+            .copied()
+            .chain(revocation.then_some(MaterialKind::Proof))
+            .collect()
+    }
+
     /// Submit (or resubmit after a rejection): every required material must be there.
     pub fn submit(&mut self, at: OffsetDateTime) -> Result<(), DomainError> {
         if !matches!(
@@ -364,9 +417,9 @@ impl Application {
         ) {
             return Err(self.illegal("submitting"));
         }
-        let missing: Vec<MaterialKind> = required_materials(&self.kind)
-            .iter()
-            .copied()
+        let missing: Vec<MaterialKind> = self
+            .needed_materials()
+            .into_iter()
             .filter(|k| !self.materials.iter().any(|m| m.kind == *k))
             .collect();
         if !missing.is_empty() {
@@ -419,7 +472,8 @@ impl Application {
         Ok(())
     }
 
-    /// Record that the seal was made from this application.
+    /// Record that the seal was made from this application (for a renewal or revocation: that
+    /// it was carried out on its seal).
     pub fn made(&mut self, seal_id: &crate::SealId) -> Result<(), DomainError> {
         if !matches!(self.state, ApplicationState::Approved { .. }) {
             return Err(self.illegal("making the seal"));
@@ -458,6 +512,42 @@ mod tests {
             Purpose::New,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_revocation_needs_its_proof_and_names_its_seal() {
+        let seal = crate::SealId::parse("seal_id", "s1").unwrap();
+        let mut a = official();
+        a.purpose = Purpose::Revocation {
+            seal: seal.clone(),
+            reason: crate::RevocationReason::Dissolution,
+        };
+        assert_eq!(a.purpose.seal(), Some(&seal));
+        assert!(!a.purpose.makes_a_seal());
+        for k in [
+            MaterialKind::BusinessLicence,
+            MaterialKind::AgentId,
+            MaterialKind::Authorisation,
+        ] {
+            a.add_material(material(k)).unwrap();
+        }
+        let t = datetime!(2026-06-01 09:00 UTC);
+        let err = a.submit(t).unwrap_err();
+        assert!(err.text().zh.contains("证明材料"), "{}", err.text().zh);
+        a.add_material(material(MaterialKind::Proof)).unwrap();
+        a.submit(t).unwrap();
+        // A renewal needs what a new seal of its kind needs, no more.
+        let mut r = official();
+        r.purpose = Purpose::Renewal { seal: seal.clone() };
+        assert_eq!(r.needed_materials(), required_materials(&r.kind));
+        // The wire form: the purpose tagged, the seal and the reason named.
+        let json = serde_json::to_value(&a.purpose).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"purpose": "revocation", "seal": "s1", "reason": "dissolution"})
+        );
+        assert_eq!(serde_json::from_value::<Purpose>(json).unwrap(), a.purpose);
+        assert_eq!(Purpose::New.seal(), None);
     }
 
     #[test]

@@ -121,6 +121,13 @@ pub async fn issue(
         )
         .into());
     }
+    if !app.record.purpose.makes_a_seal() {
+        return Err(DomainError::forbidden(
+            "续期和注销申请不制作新印章，请办理该申请",
+            "a renewal or revocation application makes no seal: carry it out",
+        )
+        .into());
+    }
     app.record.made(&seal.id)?;
     let mut batch = Batch::new();
     batch.update(&app.record, app.version)?;
@@ -129,8 +136,8 @@ pub async fn issue(
         batch.insert(k)?;
     }
     let event = match app.record.purpose {
-        Purpose::New => FilingEvent::Made,
         Purpose::Change { .. } => FilingEvent::Changed,
+        _ => FilingEvent::Made,
     };
     let mut made = filing(&seal.id, 1, event, at);
     if let Purpose::Change { old } = &app.record.purpose {
@@ -184,10 +191,15 @@ pub async fn renew_with(
     seal_data_sm3: &eseal_core::Sm3Hex,
     custody: eseal_core::KeyCustody,
     key: Option<&crate::keystore::SealKey>,
+    application: Option<&str>,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
     let mut seal = load::<Seal>(store, Thing::Seal, seal_id).await?;
     seal.record.renew(at, certificate_serial, from, to)?;
+    let mut batch = Batch::new();
+    if let Some(app) = application {
+        carried_out(store, &mut batch, app, &seal.record.id).await?;
+    }
     rebind(
         store,
         seal,
@@ -195,10 +207,32 @@ pub async fn renew_with(
         custody,
         key,
         FilingEvent::Renewed,
-        Batch::new(),
+        batch,
         at,
     )
     .await
+}
+
+/// Marks the approved renewal or revocation application `id` of `seal` carried out, in
+/// `batch` (committed with the seal's change, or not at all).
+async fn carried_out(
+    store: &Store,
+    batch: &mut Batch,
+    id: &str,
+    seal: &eseal_core::SealId,
+) -> Result<(), RegistryError> {
+    let mut app = load::<Application>(store, Thing::Application, id).await?;
+    if app.record.purpose.makes_a_seal() || app.record.purpose.seal() != Some(seal) {
+        return Err(DomainError::invalid(
+            "application",
+            "该申请不是这枚印章的续期或注销申请",
+            "the application is not a renewal or revocation of this seal",
+        )
+        .into());
+    }
+    app.record.made(seal)?;
+    batch.update(&app.record, app.version)?;
+    Ok(())
 }
 
 /// Re-keys a seal after an approved PIN reset (R-PIN-1): binds the new certificate, seal data
@@ -274,6 +308,7 @@ pub async fn revoke(
     seal_id: &str,
     reason: RevocationReason,
     proof: &[Material],
+    application: Option<&str>,
     at: OffsetDateTime,
 ) -> Result<(), RegistryError> {
     if reason == RevocationReason::Replaced {
@@ -286,6 +321,9 @@ pub async fn revoke(
     let mut seal = load::<Seal>(store, Thing::Seal, seal_id).await?;
     seal.record.revoke(reason, at, None, proof)?;
     let mut batch = Batch::new();
+    if let Some(app) = application {
+        carried_out(store, &mut batch, app, &seal.record.id).await?;
+    }
     batch.update(&seal.record, seal.version)?;
     queue(
         &mut batch,

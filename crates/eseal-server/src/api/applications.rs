@@ -109,6 +109,18 @@ pub(super) const ROWS: &[Endpoint] = &[
     .limit(MAKE_LIMIT)
     .request(schema::<MakeBody>)
     .ok(201, schema::<views::Made>),
+    ep!(
+        "POST",
+        "/api/v1/applications/{id}/carry-out",
+        post(carry_out),
+        Access::Roles(roles::CARRY_OUT),
+        "Carry out an approved renewal (the new key's initial PIN, or the device's new certificate) or revocation (neither; the application's materials are the proof)",
+        "办理续期或注销申请",
+        r#"{"certificate":null,"pin":null}"#
+    )
+    .limit(MAKE_LIMIT)
+    .request(schema::<super::seals::RenewBody>)
+    .ok(200, schema::<views::SealView>),
 ];
 
 pub(crate) async fn upload_material(
@@ -245,4 +257,17 @@ pub(crate) async fn make(
         StatusCode::CREATED,
         Json(s.registry().make(&c, &id, how).await?),
     ))
+}
+
+pub(crate) async fn carry_out(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<super::seals::RenewBody>,
+) -> ApiResult<Json<views::SealView>> {
+    let how = crate::service::Renewal {
+        certificate: b.certificate.map(String::into_bytes),
+        pin: b.pin,
+    };
+    Ok(Json(s.registry().carry_out(&c, &id, how).await?))
 }

@@ -49,7 +49,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         post(renew),
         Access::Roles(roles::RENEW),
         "Renew (last 3 months before expiry) with a new certificate",
-        "印章延期",
+        "印章续期",
         r#"{"certificate":null,"pin":"{{initial_pin}}"}"#
     )
     .limit(MAKE_LIMIT)

@@ -13,7 +13,6 @@ use axum::Extension;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use eseal_core::application::required_materials;
 use eseal_core::kind::{BusinessSeal, OfficialKind, PositionKind};
 use eseal_core::{MaterialKind, Purpose, SealKind};
 use maud::{Markup, html};
@@ -98,11 +97,28 @@ pub fn kind_label(l: Lang, kind: &SealKind) -> String {
         )
 }
 
-const MATERIALS: [MaterialKind; 4] = [
+const MATERIALS: [MaterialKind; 5] = [
     MaterialKind::BusinessLicence,
     MaterialKind::AgentId,
     MaterialKind::HolderId,
     MaterialKind::Authorisation,
+    MaterialKind::Proof,
+];
+
+/// What an application may ask for, by form value, with its names.
+const PURPOSES: [(&str, &str, &str); 4] = [
+    ("new", "新刻印章", "a new seal"),
+    (
+        "change",
+        "变更（制作新印章，原印章注销）",
+        "a change (a new seal; the old one is revoked)",
+    ),
+    (
+        "renewal",
+        "续期（到期前三个月内更新证书）",
+        "a renewal (a new certificate in the last three months)",
+    ),
+    ("revocation", "注销", "a revocation"),
 ];
 
 fn material_name(l: Lang, m: MaterialKind) -> String {
@@ -117,6 +133,25 @@ fn form(ctx: &Ctx, problem: Option<&str>, keep: &Fields) -> Markup {
         div.card {
             form.stack method="post" action="/applications/new" enctype="multipart/form-data" data-progress="" {
                 input type="hidden" name="csrf" value=(ctx.csrf);
+                label for="applying_for" { (l.t("申请事项", "Applying for")) }
+                select #applying_for name="applying_for" required {
+                    @for (wire, zh, en) in PURPOSES {
+                        option value=(wire) selected[keep.applying_for == wire] { (l.t(zh, en)) }
+                    }
+                }
+                div data-for="change renewal revocation" {
+                    label for="seal_id" { (l.t("原印章编码", "The existing seal's ID")) }
+                    input #seal_id type="text" name="seal_id" value=(keep.seal_id) maxlength="64";
+                    p.muted.small { (l.t("变更、续期、注销时填写。下面的种类、名称、单位和持有人须按原印章的登记填写。", "For a change, renewal or revocation. Give the kind, name, organisation and holder below as registered for that seal.")) }
+                }
+                div data-for="revocation" {
+                    label for="revocation_reason" { (l.t("注销原因", "Reason for the revocation")) }
+                    select #revocation_reason name="revocation_reason" {
+                        @for (r, wire) in super::revoke::REASONS {
+                            option value=(wire) selected[keep.revocation_reason == wire] { ({ let (zh, en) = r.describe(); l.t(zh, en) }) }
+                        }
+                    }
+                }
                 label for="kind" { (l.t("印章种类", "Kind of seal")) }
                 select #kind name="kind" required {
                     @for (k, zh, en) in kinds() {
@@ -133,11 +168,9 @@ fn form(ctx: &Ctx, problem: Option<&str>, keep: &Fields) -> Markup {
                     img #impression_preview.impression data-src="/applications/preview.png" alt=(l.t("印模预览", "preview of the impression")) hidden;
                     figcaption.muted.small { (l.t("印模预览：单位印章已在公安机关备案印模的，显示从公安系统获取的备案印模；否则按标准样式生成", "The impression: for an official seal whose impression is registered with the police, the one fetched from the police system; otherwise drawn in the standard style")) }
                 }
-                label for="replaces" { (l.t("变更时：被替换印章的编码（新刻请留空）", "For a change: the ID of the seal it replaces (empty for a new seal)")) }
-                input #replaces type="text" name="replaces" value=(keep.replaces) maxlength="64";
                 h2 { (l.t("申请材料", "Identity materials")) }
                 p.muted.small {
-                    (l.t("单位印章须提供：营业执照、经办人身份证、授权委托书；职务章另须持有人身份证；个人印章须提供持有人身份证。每个文件不超过 10 MB，合计不超过 20 MB。", "Official seals need the business licence, the agent's ID and the authorisation; position seals also the holder's ID; personal seals the holder's ID. At most 10 MB a file, 20 MB in all."))
+                    (l.t("单位印章须提供：营业执照、经办人身份证、授权委托书；职务章另须持有人身份证；个人印章须提供持有人身份证；注销另须证明材料（注销决定、遗失声明等）。每个文件不超过 10 MB，合计不超过 20 MB。", "Official seals need the business licence, the agent's ID and the authorisation; position seals also the holder's ID; personal seals the holder's ID; a revocation also the proof (a revocation decision, a loss report …). At most 10 MB a file, 20 MB in all."))
                 }
                 @for m in MATERIALS {
                     label for={ "file_" (m.names().1) } { (material_name(l, m)) }
@@ -158,8 +191,12 @@ struct Fields {
     seal_name: String,
     organisation_code: String,
     holder_id: String,
-    /// A change (变更): the seal the new one replaces; empty for a new seal.
-    replaces: String,
+    /// What is applied for: new, change, renewal, revocation.
+    applying_for: String,
+    /// The existing seal a change replaces, or a renewal or revocation acts on.
+    seal_id: String,
+    /// A revocation's reason (its wire name).
+    revocation_reason: String,
     files: Vec<(MaterialKind, Vec<u8>)>,
 }
 
@@ -214,7 +251,9 @@ pub async fn create(
         seal_name: up.text("seal_name"),
         organisation_code: up.text("organisation_code"),
         holder_id: up.text("holder_id"),
-        replaces: up.text("replaces").to_ascii_uppercase(),
+        applying_for: up.text("applying_for"),
+        seal_id: up.text("seal_id").trim().to_ascii_uppercase(),
+        revocation_reason: up.text("revocation_reason"),
         files: MATERIALS
             .iter()
             .filter_map(|m| up.file(&format!("file_{}", m.names().1)).map(|b| (*m, b)))
@@ -250,6 +289,10 @@ pub async fn create(
         )
             .into_response()
     };
+    let purpose = match purpose(l, &f) {
+        Ok(p) => p,
+        Err(why) => return again(why, &f),
+    };
     let app = match registry
         .create_application(
             c,
@@ -258,16 +301,7 @@ pub async fn create(
                 seal_name: f.seal_name.clone(),
                 organisation_code: Some(f.organisation_code.clone()).filter(|v| !v.is_empty()),
                 holder_id: Some(f.holder_id.clone()).filter(|v| !v.is_empty()),
-                purpose: if f.replaces.is_empty() {
-                    Purpose::New
-                } else {
-                    match eseal_core::SealId::parse("replaces", &f.replaces) {
-                        Ok(old) => Purpose::Change { old },
-                        Err(e) => {
-                            return again(l.t(&e.text().zh, &e.text().en).to_owned(), &f);
-                        }
-                    }
-                },
+                purpose,
             },
         )
         .await
@@ -301,10 +335,11 @@ pub async fn create(
         }
     }
     if problem.is_none() {
-        let missing: Vec<String> = required_materials(&kind)
-            .iter()
-            .filter(|m| !f.files.iter().any(|(have, _)| have == *m))
-            .map(|m| material_name(l, *m))
+        let missing: Vec<String> = app
+            .needed_materials()
+            .into_iter()
+            .filter(|m| !f.files.iter().any(|(have, _)| have == m))
+            .map(|m| material_name(l, m))
             .collect();
         if missing.is_empty() {
             if let Err(e) = registry.submit(c, &app.id).await {
@@ -336,6 +371,40 @@ pub async fn create(
                 .into_response(),
             Err(e) => ctx.failure(&e),
         },
+    }
+}
+
+/// The purpose the form asks for, or what is wrong with it (in the page's language).
+fn purpose(l: Lang, f: &Fields) -> Result<Purpose, String> {
+    let text = |e: eseal_core::DomainError| l.t(&e.text().zh, &e.text().en).to_owned();
+    if f.applying_for == "new" || f.applying_for.is_empty() {
+        return Ok(Purpose::New);
+    }
+    if f.seal_id.is_empty() {
+        return Err(l
+            .t(
+                "变更、续期或注销须填写原印章编码",
+                "a change, renewal or revocation names the existing seal's ID",
+            )
+            .to_owned());
+    }
+    let seal = eseal_core::SealId::parse("seal_id", &f.seal_id).map_err(text)?;
+    match f.applying_for.as_str() {
+        "change" => Ok(Purpose::Change { old: seal }),
+        "renewal" => Ok(Purpose::Renewal { seal }),
+        "revocation" => match super::revoke::REASONS
+            .iter()
+            .find(|(_, w)| *w == f.revocation_reason)
+        {
+            Some((reason, _)) => Ok(Purpose::Revocation {
+                seal,
+                reason: *reason,
+            }),
+            None => Err(l.t("请选择注销原因", "Choose the reason").to_owned()),
+        },
+        _ => Err(l
+            .t("请选择申请事项", "Choose what is applied for")
+            .to_owned()),
     }
 }
 

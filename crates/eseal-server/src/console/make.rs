@@ -12,9 +12,9 @@ use crate::state::AppState;
 use axum::Extension;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use base64ct::{Base64, Encoding};
-use eseal_core::{Application, ApplicationState};
+use eseal_core::{Application, ApplicationState, Purpose};
 use maud::{Markup, html};
 
 /// The image as a data URI a page can show (PNG or JPEG), or nothing.
@@ -41,6 +41,9 @@ pub async fn section(s: &AppState, ctx: &Ctx, a: &Application) -> Markup {
     };
     if !matches!(a.state, ApplicationState::Approved { .. }) {
         return html! {};
+    }
+    if !a.purpose.makes_a_seal() {
+        return carry_out_section(s, ctx, a).await;
     }
     let registered = s
         .registry()
@@ -187,6 +190,115 @@ fn result(
                     @if let Some(src) = registered.and_then(picture) { figure { img.impression src=(src) alt="registered"; figcaption { (l.t("公安备案印模", "Registered")) } } }
                     @if let Some(src) = applicant.and_then(picture) { figure { img.impression src=(src) alt="applicant"; figcaption { (l.t("申请人印模", "Applicant's")) } } }
                 }
+            }
+        }
+    }
+}
+
+/// The form that carries out an approved renewal or revocation application (办理), with the
+/// seal it acts on: a renewal asks what the seal page's renewal asks (the new key's initial
+/// PIN, or the device's new certificate); a revocation asks only for the confirmation.
+async fn carry_out_section(s: &AppState, ctx: &Ctx, a: &Application) -> Markup {
+    let l = ctx.lang;
+    let Some(target) = a.purpose.seal() else {
+        return html! {};
+    };
+    let seal = match ctx.caller.as_ref() {
+        Some(c) => s.registry().seal(c, target.as_str()).await,
+        None => return html! {},
+    };
+    let seal = match seal {
+        Ok(seal) => seal,
+        Err(e) => {
+            return html! { div.card { div.notice.error { (l.t(&e.detail.zh, &e.detail.en)) } } };
+        }
+    };
+    let platform = matches!(seal.key_custody, eseal_core::KeyCustody::Platform { .. });
+    let now = s.now();
+    html! {
+        div.card {
+            @match &a.purpose {
+                Purpose::Renewal { .. } => {
+                    h2 { (l.t("办理续期", "Carry out the renewal")) }
+                    p.muted.small { (l.t("签发新证书（平台保管的印章同时更换密钥），有效期自原到期日起延长，并向公安机关备案。到期前三个月内可办理。", "A new certificate is issued (a platform-held seal gets a new key too); validity runs on from the old end and the renewal is filed with the police. Possible in the last three months.")) }
+                }
+                _ => {
+                    h2 { (l.t("办理注销", "Carry out the revocation")) }
+                    p.muted.small { (l.t("注销立即生效、不可撤回，申请材料作为证明材料记录，并在 24 小时内向公安机关备案；证书同时吊销。", "The revocation takes effect now and cannot be undone; the application's materials are recorded as its proof, it is filed with the police within 24 hours and the certificate is revoked.")) }
+                }
+            }
+            dl.facts {
+                dt { (l.t("印章", "Seal")) } dd { a href={ "/seals/" (seal.id) } { code { (seal.id) } } " " (seal.name) }
+                dt { (l.t("有效期至", "Valid until")) } dd { (super::verify::local_time(&crate::views::rfc(seal.valid_to))) }
+                dt { (l.t("当前状态", "Status now")) } dd { (super::seals::status_badge(l, &seal.status_at(now))) }
+            }
+            form.stack method="post" action={ "/applications/" (a.id) "/carry-out" } enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(ctx.csrf);
+                @if matches!(a.purpose, Purpose::Renewal { .. }) {
+                    @if platform {
+                        label for="renew_pin" { (l.t("新密钥的初始口令（交给持有人）", "The new key's initial PIN (for the holder)")) }
+                        input #renew_pin type="password" name="pin" inputmode="numeric" autocomplete="off" required;
+                    } @else {
+                        label for="certificate" { (l.t("持有人设备的新证书（PEM 或 DER）", "The holder's device's new certificate (PEM or DER)")) }
+                        input #certificate type="file" name="certificate" required;
+                    }
+                    button type="submit" { (l.t("续期", "Renew")) }
+                } @else {
+                    button.danger type="submit" { (l.t("注销", "Revoke")) }
+                }
+            }
+        }
+    }
+}
+
+/// Carries out an approved renewal or revocation application; back to the seal's page.
+pub async fn carry_out(
+    State(s): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+    mut parts: Multipart,
+) -> Response {
+    let l = ctx.lang;
+    let (up, c) = match Upload::read_checked(
+        &mut parts,
+        &ctx,
+        &s,
+        ("未办理。", "nothing was carried out."),
+    )
+    .await
+    {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let how = crate::service::Renewal {
+        certificate: up.file("certificate"),
+        pin: Some(up.text("pin")).filter(|p| !p.is_empty()),
+    };
+    let registry = s.registry();
+    match registry.carry_out(c, &id, how).await {
+        Ok(v) => {
+            let shown = if v.status == eseal_core::SealStatus::Valid {
+                "renewed"
+            } else {
+                "revoked"
+            };
+            Redirect::to(&format!("/seals/{}?{shown}=1", super::urlencode(&v.id))).into_response()
+        }
+        Err(e) => {
+            if e.kind == crate::failure::Kind::Forbidden && e.code == "forbidden_role" {
+                return super::refused(&s, &ctx, &e).await;
+            }
+            let why = l.t(&e.detail.zh, &e.detail.en).to_owned();
+            match registry.application(c, &id).await {
+                Ok(a) => {
+                    let body = html! { (super::staff::detail(&ctx, &a, Some(&why))) (section(&s, &ctx, &a).await) };
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        super::html(layout::page(&ctx, l.t("印章申请", "Application"), body)),
+                    )
+                        .into_response()
+                }
+                Err(e) => ctx.failure(&e),
             }
         }
     }

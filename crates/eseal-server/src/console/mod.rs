@@ -489,6 +489,7 @@ pub fn router(state: AppState) -> Router {
         .route("/applications/preview.png", get(apply::preview))
         .route("/applications/{id}", get(staff::application))
         .route("/applications/{id}/make", post(make::make))
+        .route("/applications/{id}/carry-out", post(make::carry_out))
         .route("/applications/{id}/{action}", post(staff::review))
         .route("/filings", get(staff::filings))
         .route("/filings/{id}/retry", post(staff::retry))

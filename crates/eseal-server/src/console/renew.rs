@@ -21,7 +21,7 @@ pub fn section(ctx: &Ctx, seal: &eseal_core::Seal) -> Markup {
     html! {
         div.card {
             h2 { (l.t("续期", "Renew")) }
-            p.muted.small { (l.t("续期签发新证书（平台保管的印章同时更换密钥），有效期自原到期日起延长，并向公安机关备案。到期前 30 天内可办理。", "Renewal issues a new certificate (a platform-held seal gets a new key too); validity runs on from the old end and the renewal is filed with the police. Possible in the last 30 days.")) }
+            p.muted.small { (l.t("续期签发新证书（平台保管的印章同时更换密钥），有效期自原到期日起延长，并向公安机关备案。到期前三个月内可办理。", "Renewal issues a new certificate (a platform-held seal gets a new key too); validity runs on from the old end and the renewal is filed with the police. Possible in the last three months.")) }
             form.stack method="post" action={ "/seals/" (seal.id) "/renew" } enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(ctx.csrf);
                 @if platform {

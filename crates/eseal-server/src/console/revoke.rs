@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use eseal_core::RevocationReason;
 use maud::{Markup, html};
 
-const REASONS: [(RevocationReason, &str); 7] = [
+/// The reasons a seal is revoked for (not a replacement: that is a change), by form value.
+pub(super) const REASONS: [(RevocationReason, &str); 7] = [
     (RevocationReason::NoLongerUsed, "no_longer_used"),
     (RevocationReason::Dissolution, "dissolution"),
     (RevocationReason::Merger, "merger"),

@@ -24,7 +24,7 @@ pub struct Search {
     after: Option<String>,
 }
 
-fn status_badge(l: Lang, s: &SealStatus) -> Markup {
+pub(super) fn status_badge(l: Lang, s: &SealStatus) -> Markup {
     let (name, class) = match s {
         SealStatus::Valid => (l.t("有效", "valid"), "valid"),
         SealStatus::NotYetValid => (l.t("尚未生效", "not yet valid"), "not_yet_valid"),
@@ -146,6 +146,8 @@ pub struct Shown {
     pin: Option<String>,
     after: Option<String>,
     renewed: Option<String>,
+    /// A revocation just recorded.
+    revoked: Option<String>,
     /// A time (Beijing) to show the seal's status at.
     at: Option<String>,
 }
@@ -215,6 +217,10 @@ pub async fn seal(
         &ctx,
         l.t("印章", "Seal"),
         html! {
+            @if changed { div.notice role="status" { (l.t("口令已修改。", "The PIN was changed.")) } }
+            @if reset { div.notice role="status" { (l.t("口令已重置：印章已换发新密钥和证书。", "The PIN was reset: the seal has a new key and certificate.")) } }
+            @if shown.renewed.is_some() { div.notice role="status" { (l.t("已续期：新证书已签发，续期将在 24 小时内向公安机关备案。", "Renewed: the new certificate is issued; the renewal is filed with the police within 24 hours.")) } }
+            @if shown.revoked.is_some() && matches!(seal.state, SealState::Revoked { .. }) { div.notice role="status" { (l.t("已注销：证书已吊销，注销将在 24 小时内向公安机关备案。", "Revoked: the certificate is revoked; the revocation is filed with the police within 24 hours.")) } }
             div.card {
                 h2 { code { (view.id) } " " (view.name) " " (status_badge(l, &view.status)) }
                 figure.seal-picture {
@@ -276,9 +282,6 @@ pub async fn seal(
                     }
                 }
             }
-            @if changed { div.notice { (l.t("口令已修改。", "The PIN was changed.")) } }
-            @if reset { div.notice { (l.t("口令已重置：印章已换发新密钥和证书。", "The PIN was reset: the seal has a new key and certificate.")) } }
-            @if shown.renewed.is_some() { div.notice { (l.t("已续期：新证书已签发，续期将在 24 小时内向公安机关备案。", "Renewed: the new certificate is issued; the renewal is filed with the police within 24 hours.")) } }
             (super::scope::section(&ctx, &seal, scope.as_ref()))
             (super::sign::section(&ctx, &seal))
             (super::usage::request_section(&ctx, &seal))

@@ -12,19 +12,28 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use eseal_core::{
-    Application, ApplicationState, DeadlineState, FilingEvent, FilingState, FilingTarget,
+    Application, ApplicationState, DeadlineState, FilingEvent, FilingState, FilingTarget, Purpose,
 };
 use maud::html;
 use serde::Deserialize;
 
-fn state_label(l: Lang, s: &ApplicationState) -> &'static str {
-    match s {
+fn state_label(l: Lang, a: &Application) -> &'static str {
+    let makes = a.purpose.makes_a_seal();
+    match &a.state {
         ApplicationState::Draft => l.t("草稿", "draft"),
         ApplicationState::Submitted { .. } => l.t("待审核", "submitted"),
         ApplicationState::Rejected { .. } => l.t("已退回", "rejected"),
-        ApplicationState::Approved { .. } => l.t("已通过，待制章", "approved"),
-        ApplicationState::Made { .. } => l.t("已制章", "made"),
+        ApplicationState::Approved { .. } if makes => l.t("已通过，待制章", "approved"),
+        ApplicationState::Approved { .. } => l.t("已通过，待办理", "approved"),
+        ApplicationState::Made { .. } if makes => l.t("已制章", "made"),
+        ApplicationState::Made { .. } => l.t("已办结", "done"),
     }
+}
+
+/// What the application asks for, as a person reads it (新刻, 变更 …).
+pub fn purpose_label(l: Lang, p: &Purpose) -> &'static str {
+    let (zh, en) = p.describe();
+    l.t(zh, en)
 }
 
 /// An ID number as this user may see it: in full for the reviewers and makers who must
@@ -88,9 +97,9 @@ pub async fn applications(
     };
     let tabs = [
         ("submitted", l.t("待审核", "Submitted")),
-        ("approved", l.t("待制章", "Approved")),
+        ("approved", l.t("已通过", "Approved")),
         ("rejected", l.t("已退回", "Rejected")),
-        ("made", l.t("已制章", "Made")),
+        ("made", l.t("已办结", "Done")),
     ];
     let current = state.unwrap_or("submitted");
     super::html(layout::page(
@@ -108,14 +117,15 @@ pub async fn applications(
                 div.card.muted { (l.t("没有这一状态的申请。", "No application in this state.")) }
             } @else {
                 table.list {
-                    tr { th { (l.t("申请编号", "Application")) } th { (l.t("印章种类", "Kind")) } th { (l.t("印章名称", "Name on the seal")) } th { (l.t("申请人", "Applicant")) } th { (l.t("状态", "State")) } }
+                    tr { th { (l.t("申请编号", "Application")) } th { (l.t("事项", "For")) } th { (l.t("印章种类", "Kind")) } th { (l.t("印章名称", "Name on the seal")) } th { (l.t("申请人", "Applicant")) } th { (l.t("状态", "State")) } }
                     @for a in &apps {
                         tr {
                             td { a href={ "/applications/" (a.id) } { code { (a.id) } } }
+                            td { (purpose_label(l, &a.purpose)) }
                             td { (super::apply::kind_label(l, &a.kind)) }
                             td { (a.seal_name) }
                             td { (a.applicant) }
-                            td { (state_label(l, &a.state)) }
+                            td { (state_label(l, a)) }
                         }
                     }
                 }
@@ -135,7 +145,24 @@ pub fn detail(ctx: &Ctx, a: &Application, problem: Option<&str>) -> maud::Markup
         div.card {
             dl.facts {
                 dt { (l.t("申请编号", "Application")) } dd { code { (a.id) } }
-                dt { (l.t("状态", "State")) } dd { (state_label(l, &a.state)) }
+                dt { (l.t("申请事项", "Applied for")) }
+                dd {
+                    (purpose_label(l, &a.purpose))
+                    @if let Some(seal) = a.purpose.seal() {
+                        " " (l.t("印章", "seal")) " "
+                        @if ctx.may(crate::service::roles::READ_SEALS) { a href={ "/seals/" (seal) } { code { (seal) } } } @else { code { (seal) } }
+                    }
+                    @if let Purpose::Revocation { reason, .. } = &a.purpose {
+                        " — " ({ let (zh, en) = reason.describe(); l.t(zh, en) })
+                    }
+                }
+                dt { (l.t("状态", "State")) } dd { (state_label(l, a)) }
+                @if let ApplicationState::Made { seal_id } = &a.state {
+                    @if a.purpose.makes_a_seal() {
+                        dt { (l.t("制作的印章", "Seal made")) }
+                        dd { @if ctx.may(crate::service::roles::READ_SEALS) { a href={ "/seals/" (seal_id) } { code { (seal_id) } } } @else { code { (seal_id) } } }
+                    }
+                }
                 @if let ApplicationState::Submitted { at } = &a.state {
                     dt { (l.t("提交时间", "Submitted")) } dd { (local_time(&views_rfc(*at))) }
                 }

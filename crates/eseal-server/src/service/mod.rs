@@ -137,6 +137,9 @@ pub mod roles {
     ];
     /// Every stored version of a seal.
     pub const SEAL_HISTORY: &[Role] = &[Maker, PoliceOfficer, Auditor];
+    /// Carry out an approved renewal or revocation application (each also needs [`RENEW`]
+    /// or [`REVOKE`]).
+    pub const CARRY_OUT: &[Role] = &[Maker];
     /// Renew a seal.
     pub const RENEW: &[Role] = &[Maker];
     /// Revoke a seal.

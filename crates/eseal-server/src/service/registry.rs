@@ -128,8 +128,10 @@ impl Registry<'_> {
             .map_err(|e| Failure::internal(format!("material {sm3}: {e}")))
     }
 
-    /// Creates a draft application by `actor`, its parties named as registered (R-MAKE-4);
-    /// a change names an active seal of the same kind and organisation.
+    /// Creates a draft application by `actor`, its parties named as registered (R-MAKE-4).
+    /// A change names an active seal of the same kind and organisation; a renewal or
+    /// revocation names an active seal and describes it exactly as it is (kind, name,
+    /// organisation, holder), so the seal's ID alone tells an applicant nothing.
     pub async fn create_application(
         &self,
         actor: &Caller,
@@ -137,32 +139,6 @@ impl Registry<'_> {
     ) -> Result<Application> {
         require(actor, APPLY)?;
         let s = self.s;
-        if let Purpose::Change { old } = &new.purpose {
-            let seal = s
-                .store()
-                .get::<Seal>(old)
-                .await?
-                .ok_or_else(|| Failure::not_found(Thing::Seal, old))?
-                .record;
-            if seal.state != SealState::Active {
-                return Err(Failure::conflict(
-                    "illegal_transition",
-                    format!("印章 {old} 已撤销，不能变更"),
-                    format!("seal {old} is revoked and cannot be changed"),
-                ));
-            }
-            let wanted = new
-                .organisation_code
-                .as_deref()
-                .map(|c| c.trim().to_ascii_uppercase());
-            if seal.kind != new.kind || seal.organisation_code.as_deref() != wanted.as_deref() {
-                return Err(Failure::invalid(
-                    "purpose.old",
-                    "变更不能改变印章的类型和所属单位",
-                    "a change keeps the seal's kind and organisation",
-                ));
-            }
-        }
         let id = format!("AP{}", &making::new_seal_id(s.random())?[2..]);
         let mut app = Application::new(
             &id,
@@ -173,6 +149,15 @@ impl Registry<'_> {
             new.holder_id.as_deref(),
             new.purpose,
         )?;
+        if let Some(target) = app.purpose.seal() {
+            let seal = s
+                .store()
+                .get::<Seal>(target)
+                .await?
+                .ok_or_else(|| Failure::not_found(Thing::Seal, target))?
+                .record;
+            applies_to(&app, &seal, s.now())?;
+        }
         let organisation = match &app.organisation_code {
             Some(code) => s
                 .store()
@@ -469,13 +454,13 @@ impl Registry<'_> {
             .await?
             .ok_or_else(|| Failure::not_found(Thing::Application, id))?
             .record;
-        if !matches!(app.state, ApplicationState::Approved { .. }) {
-            return Err(DomainError::IllegalTransition {
-                what: "application",
-                state: app.state.name().to_owned(),
-                action: "making the seal",
-            }
-            .into());
+        approved(&app, "making the seal")?;
+        if !app.purpose.makes_a_seal() {
+            return Err(Failure::conflict(
+                "illegal_transition",
+                "续期和注销申请不制作新印章，请办理该申请",
+                "a renewal or revocation application makes no seal: carry it out",
+            ));
         }
         let registered = self
             .registered_impression(&app.kind, app.organisation_code.as_deref())
@@ -531,6 +516,129 @@ impl Registry<'_> {
             comparison: made.comparison,
         })
     }
+
+    /// Carries out an approved renewal or revocation application (办理续期、注销) on its seal:
+    /// a renewal as [`Registry::renew`] does (`how`: the new key's initial PIN or the device's
+    /// new certificate), a revocation for the reason applied for with the application's
+    /// materials as its proof. The application is marked done in the same transaction as the
+    /// seal's change and its filing.
+    pub async fn carry_out(
+        &self,
+        actor: &Caller,
+        id: &str,
+        how: super::Renewal,
+    ) -> Result<views::SealView> {
+        require(actor, CARRY_OUT)?;
+        let app = self
+            .s
+            .store()
+            .get::<Application>(id)
+            .await?
+            .ok_or_else(|| Failure::not_found(Thing::Application, id))?
+            .record;
+        match &app.purpose {
+            Purpose::Renewal { seal } => {
+                require(actor, RENEW)?;
+                approved(&app, "renewing")?;
+                self.renew_seal(seal.as_str(), how, Some(id)).await
+            }
+            Purpose::Revocation { seal, reason } => {
+                require(actor, REVOKE)?;
+                approved(&app, "revoking")?;
+                if how.pin.is_some() || how.certificate.is_some() {
+                    return Err(Failure::invalid(
+                        "pin",
+                        "注销不需要口令或证书",
+                        "a revocation takes no PIN or certificate",
+                    ));
+                }
+                self.revoke_seal(seal.as_str(), *reason, &app.materials, Some(id))
+                    .await
+            }
+            Purpose::New | Purpose::Change { .. } => Err(Failure::conflict(
+                "illegal_transition",
+                "该申请制作新印章，请使用制章",
+                "this application makes a new seal: make it",
+            )),
+        }
+    }
+}
+
+/// Refuses `action` on an application not (yet, or any longer) approved.
+fn approved(app: &Application, action: &'static str) -> Result<()> {
+    if matches!(app.state, ApplicationState::Approved { .. }) {
+        return Ok(());
+    }
+    Err(DomainError::IllegalTransition {
+        what: "application",
+        state: app.state.name().to_owned(),
+        action,
+    }
+    .into())
+}
+
+/// Whether `app` may act on `seal`, the one its purpose names: the seal is active; a change
+/// keeps its kind and organisation; a renewal or revocation describes it exactly (the same
+/// answer for every difference); a renewal falls in the renewal window; a revocation's
+/// reason is not a replacement (that is what a change does).
+fn applies_to(app: &Application, seal: &Seal, now: time::OffsetDateTime) -> Result<()> {
+    let (zh, en) = app.purpose.describe();
+    if seal.state != SealState::Active {
+        return Err(Failure::conflict(
+            "illegal_transition",
+            format!("印章 {} 已注销，不能申请{zh}", seal.id),
+            format!("seal {} is revoked: no {en} can be applied for", seal.id),
+        ));
+    }
+    match &app.purpose {
+        Purpose::New => {}
+        Purpose::Change { .. } => {
+            if seal.kind != app.kind || seal.organisation_code != app.organisation_code {
+                return Err(Failure::invalid(
+                    "purpose.old",
+                    "变更不能改变印章的类型和所属单位",
+                    "a change keeps the seal's kind and organisation",
+                ));
+            }
+        }
+        Purpose::Renewal { .. } | Purpose::Revocation { .. } => {
+            if seal.kind != app.kind
+                || seal.name != app.seal_name
+                || seal.organisation_code != app.organisation_code
+                || seal.holder_id != app.holder_id
+            {
+                return Err(Failure::invalid(
+                    "purpose.seal",
+                    format!(
+                        "印章种类、名称、单位或持有人与印章 {} 的登记不一致",
+                        seal.id
+                    ),
+                    format!(
+                        "the kind, name, organisation or holder differ from those registered for seal {}",
+                        seal.id
+                    ),
+                ));
+            }
+        }
+    }
+    match &app.purpose {
+        Purpose::Renewal { .. } => {
+            seal.clone()
+                .renew(now, "-", now, seal.valid_to + time::Duration::days(1))?;
+        }
+        Purpose::Revocation {
+            reason: RevocationReason::Replaced,
+            ..
+        } => {
+            return Err(Failure::invalid(
+                "purpose.reason",
+                "被新印章取代的印章在制作变更申请的新印章时注销，请申请变更",
+                "a seal is replaced when the seal of a change application is made: apply for a change",
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// The digest of a material already uploaded, or why `sm3` names none: not a digest, or no

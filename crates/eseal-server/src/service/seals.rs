@@ -147,6 +147,17 @@ impl Registry<'_> {
     /// for a platform key, the device's otherwise), new seal data, the filing queued.
     pub async fn renew(&self, actor: &Caller, id: &str, how: Renewal) -> Result<views::SealView> {
         require(actor, RENEW)?;
+        self.renew_seal(id, how, None).await
+    }
+
+    /// Renews seal `id` (the role already checked); `application`: the approved renewal
+    /// application this carries out, marked done with it.
+    pub(super) async fn renew_seal(
+        &self,
+        id: &str,
+        how: Renewal,
+        application: Option<&str>,
+    ) -> Result<views::SealView> {
         let s = self.s;
         let now = s.now();
         let seal = load_seal(s, id).await?.record;
@@ -182,6 +193,7 @@ impl Registry<'_> {
             &eseal_core::Sm3Hex::of(&eseal_gm::Sm3Digest::of(&made.seal_data)),
             made.seal.key_custody.clone(),
             sealed.as_ref(),
+            application,
             now,
         )
         .await?;
@@ -211,10 +223,24 @@ impl Registry<'_> {
                 sm3: super::registry::uploaded(s, "proof", sm3).await?,
             });
         }
-        registry::revoke(s.store(), id, r.reason, &proof, now).await?;
+        self.revoke_seal(id, r.reason, &proof, None).await
+    }
+
+    /// Revokes seal `id` now (the role and the proof already checked); `application`: the
+    /// approved revocation application this carries out, marked done with it.
+    pub(super) async fn revoke_seal(
+        &self,
+        id: &str,
+        reason: RevocationReason,
+        proof: &[Material],
+        application: Option<&str>,
+    ) -> Result<views::SealView> {
+        let s = self.s;
+        let now = s.now();
+        registry::revoke(s.store(), id, reason, proof, application, now).await?;
         // A certificate from another CA is left to that CA.
         let serial = load_seal(s, id).await?.record.certificate_serial;
-        s.pki().revoke(&serial, r.reason, now)?;
+        s.pki().revoke(&serial, reason, now)?;
         let seal = load_seal(s, id).await?.record;
         Ok(views::SealView::of(&seal, now))
     }

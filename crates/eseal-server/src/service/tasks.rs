@@ -52,7 +52,7 @@ impl TaskKind {
     pub fn names(self) -> (&'static str, &'static str) {
         match self {
             Self::Review => ("待审核的印章申请", "applications to review"),
-            Self::Make => ("待制作的印章", "seals to make"),
+            Self::Make => ("待制章或办理的申请", "approved applications to carry out"),
             Self::Rejected => ("被退回的申请", "applications sent back"),
             Self::Approve => ("待审批的用印申请", "use requests to approve"),
             Self::Sign => ("已批准的用印申请", "approved use requests"),

@@ -120,6 +120,32 @@ impl Browser {
             .unwrap();
     }
 
+    /// Clicks the element `css` selects and waits until the browser has loaded the page the
+    /// click led to (a mark left on the old page is gone), so what is read next is the new
+    /// page even when it says the same words as the old one.
+    async fn submit(&self, css: &str) {
+        self.client
+            .execute("window.__esealOld = true; return null;", vec![])
+            .await
+            .unwrap();
+        self.click(css).await;
+        for _ in 0..300 {
+            if let Ok(v) = self
+                .client
+                .execute(
+                    "return window.__esealOld !== true && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                && v == json!(true)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the click on {css} did not lead to a new page");
+    }
+
     /// Follows the link with this text.
     async fn link(&self, text: &str) {
         self.client
@@ -1026,7 +1052,7 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     c.goto(&svc.url("/users")).await.unwrap();
     c.wait().for_element(Locator::Id("q")).await.unwrap();
     b.refill("q", "审批").await;
-    b.click("form.search button").await;
+    b.submit("form.search button").await;
     let page = b.until_text("周审批").await;
     assert!(
         page.contains("approver1") && !page.contains("reviewer1"),
@@ -1123,10 +1149,10 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     b.link("印章申请").await;
     c.wait().for_element(Locator::Id("q")).await.unwrap();
     b.fill("q", "91370000MA3C5XQR3N").await;
-    b.click("form.search button").await;
+    b.submit("form.search button").await;
     b.until_text("没有这一状态的申请").await;
     b.refill("q", &org.to_lowercase()).await;
-    b.click("form.search button").await;
+    b.submit("form.search button").await;
     c.wait()
         .for_element(Locator::Css(&format!("a[href='/applications/{app_id}']")))
         .await
@@ -1534,11 +1560,11 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
     log_in(&b, &svc, "maker1", pw).await;
     c.goto(&svc.url("/filings?state=delivered")).await.unwrap();
     b.fill("q", "no such seal!").await;
-    b.click("form.search button").await;
+    b.submit("form.search button").await;
     b.until_text("印章编码").await;
     assert!(c.find(Locator::Css("div.notice.error")).await.is_ok());
     b.refill("q", &seal).await;
-    b.click("form.search button").await;
+    b.submit("form.search button").await;
     let page = b.until_text("按时备案").await;
     assert!(page.contains(&seal) && page.contains("制章"), "{page}");
     b.shot(&shot("11b-filings-search")).await;
@@ -1548,13 +1574,82 @@ async fn official_seal_lifecycle(backend: Backend, tag: &str) {
         "[year]-[month]-[day] [hour]:[minute]"
     ))
     .unwrap();
-    c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
+    log_out(&b).await;
+
+    // The company is dissolved: its agent applies for the seal's revocation (注销) on the
+    // application form, with the materials and the decision as proof; the reviewer approves;
+    // the maker carries it out on the application's page.
+    log_in(&b, &svc, "agent1", pw).await;
+    b.link("新建印章申请").await;
+    c.wait()
+        .for_element(Locator::Id("applying_for"))
+        .await
+        .unwrap();
+    assert!(
+        !c.find(Locator::Id("seal_id"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap(),
+        "a new seal's form asks for no existing seal"
+    );
+    b.click("#applying_for option[value=revocation]").await;
+    b.fill("seal_id", &seal).await;
+    b.click("#revocation_reason option[value=dissolution]")
+        .await;
+    b.click("#kind option[value='official.business.contract']")
+        .await;
+    b.fill("seal_name", &seal_name).await;
+    b.fill("organisation_code", org).await;
+    for m in ["business_licence", "agent_id", "authorisation"] {
+        let f = svc.dir.path().join(format!("{m}.png"));
+        b.fill(&format!("file_{m}"), &f.to_string_lossy()).await;
+    }
     let proof = svc.dir.path().join("注销决定.pdf");
     std::fs::write(&proof, b"%PDF-1.7 decision").unwrap();
-    b.click("#reason option[value=dissolution]").await;
-    b.fill("proof", &proof.to_string_lossy()).await;
-    b.click("form[action$='/revoke'] button").await;
-    b.until_text("已注销").await;
+    b.fill("file_proof", &proof.to_string_lossy()).await;
+    b.shot(&shot("11c-apply-revocation")).await;
+    b.click("form[action='/applications/new'] button").await;
+    let page = b.until_text("待审核").await;
+    assert!(
+        page.contains("注销") && page.contains(&seal) && page.contains("单位注销"),
+        "{page}"
+    );
+    let revocation = c
+        .find(Locator::Css("dl.facts dd code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    log_out(&b).await;
+    log_in(&b, &svc, "reviewer1", pw).await;
+    c.goto(&svc.url(&format!("/applications/{revocation}")))
+        .await
+        .unwrap();
+    b.click("form[action$='/approve'] button").await;
+    b.until_text("已通过，待办理").await;
+    log_out(&b).await;
+    log_in(&b, &svc, "maker1", pw).await;
+    c.goto(&svc.url(&format!("/applications/{revocation}")))
+        .await
+        .unwrap();
+    b.until_text("办理注销").await;
+    c.execute(
+        "document.querySelector(\"form[action$='/carry-out']\").closest('.card').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.shot(&shot("11d-carry-out-revocation")).await;
+    b.click("form[action$='/carry-out'] button").await;
+    b.until_text("已注销：证书已吊销").await;
+    b.shot(&shot("11e-revoked")).await;
+    c.goto(&svc.url(&format!("/applications/{revocation}")))
+        .await
+        .unwrap();
+    b.until_text("已办结").await;
     c.goto(&svc.url(&format!("/seals/{seal}"))).await.unwrap();
     b.fill("at", &valid_then).await;
     b.click("#status-at button").await;
@@ -1648,6 +1743,185 @@ async fn a_maker_renews_a_seal_from_its_page() {
         .record;
     assert!(after.valid_to > before.valid_to + time::Duration::days(300));
     assert_ne!(after.certificate_serial, before.certificate_serial);
+}
+
+/// A multipart/form-data body of text `fields` and `files` (field, file name, bytes), with
+/// its content type.
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let b = "EsealFormPart";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .into_bytes(),
+        );
+    }
+    for (name, file, bytes) in files {
+        body.extend(format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes());
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend(format!("--{b}--\r\n").into_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+/// Issue 19: a personal seal's renewal (续期) applied for on the console's application form
+/// — the seal described as registered, a wrong name refused with the form kept — approved
+/// on the application's page and carried out there by the maker with the new key's PIN;
+/// then the maker revokes the seal directly on its page with proof.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_renewal_applied_for_on_the_console_is_carried_out() {
+    let svc = start(&Backend::Sqlite, T0).await;
+    let fixture = eseal_server::fixture::personal_seal(&svc.run)
+        .await
+        .unwrap();
+    let seal = fixture.seal.clone();
+    let stored = || async {
+        svc.run
+            .state
+            .store()
+            .get::<eseal_core::Seal>(&seal)
+            .await
+            .unwrap()
+            .unwrap()
+            .record
+    };
+    let before = stored().await;
+    svc.clock.advance(time::Duration::days(350));
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let send = |path: String, cookie: String, (kind, body): (String, Vec<u8>)| {
+        plain
+            .post(svc.url(&path))
+            .header("cookie", cookie)
+            .header("content-type", kind)
+            .body(body)
+            .send()
+    };
+    let (cookie, csrf) = session(&svc, "applicant").await;
+    let holder = before.holder_id.clone().unwrap().to_string();
+    let form = |name: &str| {
+        multipart(
+            &[
+                ("csrf", &csrf),
+                ("applying_for", "renewal"),
+                ("seal_id", &seal),
+                ("kind", "personal"),
+                ("seal_name", name),
+                ("holder_id", &holder),
+            ],
+            &[("file_holder_id", "id.png", SCAN)],
+        )
+    };
+    let r = send("/applications/new".into(), cookie.clone(), form("李四"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("不一致") && page.contains("value=\"李四\""),
+        "{page}"
+    );
+    let r = send("/applications/new".into(), cookie, form(&before.name))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let app = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/applications/")
+        .to_owned();
+    let (cookie, csrf) = session(&svc, "reviewer").await;
+    let r = plain
+        .post(svc.url(&format!("/applications/{app}/approve")))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={csrf}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    // The maker's page of the application: the carry-out form, the PIN asked.
+    let (cookie, csrf) = session(&svc, "maker").await;
+    let page = plain
+        .get(svc.url(&format!("/applications/{app}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("办理续期") && page.contains("renew_pin") && page.contains("已通过，待办理"),
+        "{page}"
+    );
+    let r = send(
+        format!("/applications/{app}/carry-out"),
+        cookie.clone(),
+        multipart(&[("csrf", &csrf), ("pin", "462918")], &[]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, format!("/seals/{seal}?renewed=1"));
+    let page = plain
+        .get(svc.url(&to))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("已续期"), "{page}");
+    let after = stored().await;
+    assert!(after.valid_to > before.valid_to + time::Duration::days(300));
+    let done = svc
+        .run
+        .state
+        .store()
+        .get::<eseal_core::Application>(&app)
+        .await
+        .unwrap()
+        .unwrap()
+        .record;
+    assert!(matches!(
+        done.state,
+        eseal_core::ApplicationState::Made { .. }
+    ));
+    // Carried out once only: a second try says why, and nothing changes.
+    let r = send(
+        format!("/applications/{app}/carry-out"),
+        cookie.clone(),
+        multipart(&[("csrf", &csrf), ("pin", "462918")], &[]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(stored().await.certificate_serial, after.certificate_serial);
+    // The maker revokes the seal directly on its page (a lost device), with proof.
+    let r = send(
+        format!("/seals/{seal}/revoke"),
+        cookie,
+        multipart(
+            &[("csrf", &csrf), ("reason", "stolen_or_lost")],
+            &[("proof", "报失证明.pdf", b"%PDF-1.7 loss report")],
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    assert!(matches!(
+        stored().await.state,
+        eseal_core::SealState::Revoked {
+            reason: eseal_core::RevocationReason::StolenOrLost,
+            ..
+        }
+    ));
 }
 
 /// A holder who forgot the PIN applies for a reset on the seal's page with proof, a reviewer

@@ -128,7 +128,7 @@ async fn every_documented_example_gets_its_documented_status() {
     archive(&mut w, &p, &personal, &zhang).await;
     position_scope(&mut w, &p).await;
     device_key(&mut w, &p, t0, &zhang).await;
-    renewal_and_revocation(&mut w, &official).await;
+    renewal_and_revocation(&mut w, &official, &personal).await;
     // Every example the table documents was sent (the raw upload is not JSON).
     let documented: BTreeSet<(&str, &str)> = ENDPOINTS
         .iter()
@@ -582,16 +582,29 @@ async fn device_key(w: &mut Walk<'_>, p: &People, t0: time::OffsetDateTime, zhan
     .await;
 }
 
-/// Ten months on: the official seal is renewed in its last three months, then revoked.
-async fn renewal_and_revocation(w: &mut Walk<'_>, official: &str) {
+/// Ten months on: the official seal is renewed in its last three months, then revoked on
+/// the organisation's application (carried out by the maker); the personal seal is revoked
+/// by the maker directly, with proof.
+async fn renewal_and_revocation(w: &mut Walk<'_>, official: &str, personal: &str) {
     let svc = w.svc;
-    // Ten months on: the official seal is renewed in its last three months, then revoked.
     svc.clock.advance(time::Duration::days(300));
     let maker = svc.login("maker1", PASSWORD).await;
+    let applicant = svc.login("applicant1", PASSWORD).await;
+    let reviewer = svc.login("reviewer1", PASSWORD).await;
     w.send(
         "POST",
         "/api/v1/seals/{id}/renew",
         &format!("/api/v1/seals/{official}/renew"),
+        &maker,
+    )
+    .await;
+    let body = json!({"kind": {"official": {"business": "contract"}}, "seal_name": "威海市示例科技有限公司合同专用章", "organisation_code": DEMO_USCC, "purpose": {"purpose": "revocation", "seal": official, "reason": "dissolution"}});
+    let kinds = ["business_licence", "agent_id", "authorisation", "proof"];
+    let app = approved(w, &applicant, &reviewer, body, &kinds).await;
+    w.send(
+        "POST",
+        "/api/v1/applications/{id}/carry-out",
+        &format!("/api/v1/applications/{app}/carry-out"),
         &maker,
     )
     .await;
@@ -600,7 +613,7 @@ async fn renewal_and_revocation(w: &mut Walk<'_>, official: &str) {
     w.send(
         "POST",
         "/api/v1/seals/{id}/revoke",
-        &format!("/api/v1/seals/{official}/revoke"),
+        &format!("/api/v1/seals/{personal}/revoke"),
         &maker,
     )
     .await;

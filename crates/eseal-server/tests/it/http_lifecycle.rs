@@ -15,14 +15,14 @@ use serde_json::{Value, json};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-const T0: OffsetDateTime = datetime!(2026-03-02 09:00 UTC);
-const NAME: &str = "威海市示例科技有限公司合同专用章";
+pub(crate) const T0: OffsetDateTime = datetime!(2026-03-02 09:00 UTC);
+pub(crate) const NAME: &str = "威海市示例科技有限公司合同专用章";
 
-fn contract_kind() -> Value {
+pub(crate) fn contract_kind() -> Value {
     json!({"official": {"business": "contract"}})
 }
 
-async fn apply(svc: &Service, applicant: &str, purpose: Value) -> String {
+pub(crate) async fn apply(svc: &Service, applicant: &str, purpose: Value) -> String {
     let (s, app) = svc
         .call(
             "POST",

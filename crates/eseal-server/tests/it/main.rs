@@ -15,6 +15,7 @@ mod http_lifecycle;
 mod http_signing;
 mod mutual_recognition;
 mod newcomer;
+mod on_application;
 mod outbox;
 mod registry;
 mod review;

@@ -247,19 +247,33 @@ async fn lifecycle(store: Store) {
     // Revocation: reason and proof required; visible at once, not before its time.
     let t_rev = t_change + Duration::hours(3);
     assert!(
-        registry::revoke(&store, "s2", RevocationReason::StolenOrLost, &[], t_rev)
-            .await
-            .is_err()
+        registry::revoke(
+            &store,
+            "s2",
+            RevocationReason::StolenOrLost,
+            &[],
+            None,
+            t_rev
+        )
+        .await
+        .is_err()
     );
     assert!(
-        registry::revoke(&store, "s2", RevocationReason::Replaced, &[], t_rev)
+        registry::revoke(&store, "s2", RevocationReason::Replaced, &[], None, t_rev)
             .await
             .is_err()
     );
     let proof = [m(MaterialKind::Proof, "f0")];
-    registry::revoke(&store, "s2", RevocationReason::StolenOrLost, &proof, t_rev)
-        .await
-        .unwrap();
+    registry::revoke(
+        &store,
+        "s2",
+        RevocationReason::StolenOrLost,
+        &proof,
+        None,
+        t_rev,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         registry::status(&store, "s2", t_rev - Duration::seconds(1))
             .await
@@ -271,9 +285,16 @@ async fn lifecycle(store: Store) {
         SealStatus::Revoked { reason: RevocationReason::StolenOrLost, at } if at == t_rev
     ));
     assert!(
-        registry::revoke(&store, "s2", RevocationReason::NoLongerUsed, &proof, t_rev)
-            .await
-            .is_err(),
+        registry::revoke(
+            &store,
+            "s2",
+            RevocationReason::NoLongerUsed,
+            &proof,
+            None,
+            t_rev
+        )
+        .await
+        .is_err(),
         "revoked twice"
     );
     assert!(matches!(

@@ -237,8 +237,25 @@
     update();
   }
 
+  // The application form: a field only some purposes need (data-for lists them) is shown
+  // when one of them is chosen; without JavaScript every field is shown.
+  function purposeFields() {
+    var select = document.getElementById('applying_for');
+    if (!select) {
+      return;
+    }
+    var sync = function () {
+      document.querySelectorAll('[data-for]').forEach(function (el) {
+        el.hidden = el.dataset.for.split(' ').indexOf(select.value) < 0;
+      });
+    };
+    select.addEventListener('change', sync);
+    sync();
+  }
+
   placing();
   preview();
+  purposeFields();
   progress();
   once();
 })();
