@@ -2,119 +2,16 @@
 //! Signing OFDs: round trip, byte-identical unsigned parts, OpenSSL cross-check, a second
 //! signature over the first, tampering after signing.
 
-use eseal_doc::{
-    OfdSignRequest, Package, PkiValidator, Placement, SignatureKind, sign_ofd, verify_ofd,
-};
-use eseal_gm::Sm2PrivateKey;
-use eseal_gm::provider::{SeededRandom, SoftwareSigner, SoftwareVerifier};
-use eseal_pki::name::name_from_slashes;
-use eseal_pki::{
-    Certificate, CertificateKind, IssueRequest, Issuer, TrustStore, issue_certificate,
-};
-use eseal_ses::{
-    AnySeal, AnySignature, CheckId, Indication, Outcome, SealRequest, VerifyPolicy, Version,
-    make_seal,
-};
+use eseal_doc::{OfdSignRequest, Package, Placement, SignatureKind, sign_ofd, verify_ofd};
+use eseal_gm::provider::SoftwareVerifier;
+use eseal_ses::{AnySignature, CheckId, Indication, Outcome};
 use std::io::{Cursor, Read};
 use time::macros::datetime;
 
 use eseal_testkit::rawzip;
 
-struct Kit {
-    seal: AnySeal,
-    signer_cert: Vec<u8>,
-    signer: SoftwareSigner,
-    policy: VerifyPolicy,
-}
-
-fn kit() -> Kit {
-    let random = SeededRandom::new(b"eseal-doc sign tests");
-    let (t0, t1) = (
-        datetime!(2026-01-01 00:00 UTC),
-        datetime!(2030-01-01 00:00 UTC),
-    );
-    let root_key = Sm2PrivateKey::generate(&random).unwrap();
-    let root_signer = SoftwareSigner::new(root_key.clone());
-    let issue = |subject: &str, key: &Sm2PrivateKey, kind, issuer: Option<&[u8]>, serial: u8| {
-        issue_certificate(
-            &IssueRequest {
-                subject: name_from_slashes(subject).unwrap(),
-                public_key: key.public_key(),
-                kind,
-                not_before: t0,
-                not_after: t1,
-                serial: vec![serial],
-                crl_distribution_point: None,
-                ocsp_url: None,
-            },
-            Issuer {
-                certificate: issuer,
-                signer: &root_signer,
-            },
-        )
-        .unwrap()
-    };
-    let root = issue(
-        "/C=CN/CN=Doc Test Root",
-        &root_key,
-        CertificateKind::Root,
-        None,
-        1,
-    );
-    let maker_key = Sm2PrivateKey::generate(&random).unwrap();
-    let maker = issue(
-        "/C=CN/CN=Maker",
-        &maker_key,
-        CertificateKind::Maker,
-        Some(&root),
-        2,
-    );
-    let signer_key = Sm2PrivateKey::generate(&random).unwrap();
-    let signer_cert = issue(
-        "/C=CN/O=威海市测试有限公司/CN=威海市测试有限公司",
-        &signer_key,
-        CertificateKind::Organisation,
-        Some(&root),
-        3,
-    );
-    let seal = make_seal(
-        &SealRequest {
-            version: Version::V4,
-            vid: "eseal".into(),
-            es_id: "1".into(),
-            seal_type: 1,
-            name: "威海市测试有限公司".into(),
-            signer_certs: vec![signer_cert.clone()],
-            list_digests: false,
-            picture_type: "SVG".into(),
-            picture: b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>".to_vec(),
-            width_mm: 42,
-            height_mm: 42,
-            create_date: t0,
-            valid_start: t0,
-            valid_end: t1,
-            ext_datas: None,
-        },
-        &maker,
-        &SoftwareSigner::new(maker_key),
-    )
-    .unwrap();
-    let root_cert = Certificate::from_der(&root).unwrap();
-    let mut store = TrustStore::new();
-    store.add_crl(eseal_pki::crl::build_crl(&root_cert, &root_signer, 1, t0, t1, &[]).unwrap());
-    store.add_anchor(root_cert);
-    let policy = VerifyPolicy {
-        chain_validator: Some(std::sync::Arc::new(PkiValidator { store })),
-        now: Some(t0 + time::Duration::days(1)),
-        ..VerifyPolicy::default()
-    };
-    Kit {
-        seal,
-        signer_cert,
-        signer: SoftwareSigner::new(signer_key),
-        policy,
-    }
-}
+mod common;
+use common::{Kit, kit};
 
 fn sign(k: &Kit, input: &[u8], page: usize) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());

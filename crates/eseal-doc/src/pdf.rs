@@ -1,0 +1,664 @@
+//! PDF signatures (issue 20): signing with a GB/T 38540 SES_Signature in `/Contents` (the
+//! SES form of formats.md §10: `/Filter /Gomain.GMPkiLite /SubFilter /GM.sm2seal`, its
+//! `dataHash` the SM3 of the bytes `/ByteRange` covers) by incremental update, the seal's
+//! picture drawn at its true size; and verifying every signature field of a PDF: the byte
+//! range (the whole file but the `/Contents` value, whose gap holds only that value), which
+//! revision the signature covers, and the SES_Signature with the same checks as an OFD's.
+//! A CMS `/Contents` (the PAdES form) is recognised and reported as not verified yet.
+//!
+//! The file is read through positioned reads ([`eseal_pdf::Source`]) and hashed in chunks:
+//! a large PDF is never held in memory.
+
+use crate::error::{DocError, SignStep, Text};
+use crate::sign::Timestamper;
+use eseal_gm::provider::{Sm2Signer, Sm2Verifier};
+use eseal_gm::{Sm3Digest, Sm3Hasher};
+use eseal_pdf::{Object, Pdf, PdfError, Picture, SignatureSpec, Source, Stamp};
+use eseal_ses::{
+    AnySeal, AnySignature, CheckId, Indication, Report, SignRequest, SignedData, SubIndication,
+    VerifyPolicy, prepare_signature, verify_signature,
+};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// The `/Filter` of an SES signature (formats.md §10, form 1).
+pub const SES_FILTER: &str = "Gomain.GMPkiLite";
+/// The `/SubFilter` of an SES signature.
+pub const SES_SUBFILTER: &str = "GM.sm2seal";
+/// Most signature fields verified in one PDF.
+pub const MAX_SIGNATURES: usize = 1000;
+/// The largest seal picture drawn (pixels).
+const MAX_PICTURE_PIXELS: u64 = 16 << 20;
+
+fn pdf_error(e: PdfError) -> DocError {
+    let zh = match &e {
+        PdfError::Truncated { offset } => format!("PDF 文件在第 {offset} 字节处提前结束"),
+        PdfError::Syntax { offset, .. } => format!("PDF 第 {offset} 字节处语法错误"),
+        PdfError::Structure(_) => "PDF 结构有误".to_owned(),
+        PdfError::TooLarge(_) => "PDF 超出处理上限".to_owned(),
+        PdfError::UnsupportedFilter(f) => format!("不支持的 PDF 压缩方式 {f}"),
+        PdfError::Io(_) => "读取 PDF 失败".to_owned(),
+    };
+    let text = Text::new(format!("{zh}（{e}）"), e.to_string());
+    match e {
+        PdfError::TooLarge(_) => DocError::Limit(text),
+        _ => DocError::Pdf(text),
+    }
+}
+
+/// Where the visible stamp goes: a page (1-based) and the stamp's top-left corner in mm from
+/// the page's top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PdfPlacement {
+    /// 1-based page number.
+    pub page: usize,
+    /// mm from the left edge.
+    pub x: f32,
+    /// mm from the top edge.
+    pub y: f32,
+}
+
+/// What to sign a PDF with.
+pub struct PdfSignRequest<'a> {
+    /// The seal.
+    pub seal: &'a AnySeal,
+    /// The signer certificate (DER), listed in the seal.
+    pub signer_cert: &'a [u8],
+    /// The signing time.
+    pub signing_time: OffsetDateTime,
+    /// The visible stamp; `None`: an invisible signature.
+    pub placement: Option<PdfPlacement>,
+    /// The signature field's name, unique in the document.
+    pub field_name: String,
+    /// A timestamp authority for the SES_Signature's `timeStamp` (v4), or none.
+    pub timestamper: Option<&'a Timestamper<'a>>,
+}
+
+impl std::fmt::Debug for PdfSignRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PdfSignRequest")
+            .field("signing_time", &self.signing_time)
+            .field("placement", &self.placement)
+            .field("field_name", &self.field_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A PDF date (`D:YYYYMMDDHHmmSS+08'00'`) in China Standard Time.
+fn pdf_date(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::macros::offset!(+8));
+    format!(
+        "D:{:04}{:02}{:02}{:02}{:02}{:02}+08'00'",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The seal picture as a PDF can draw it: a JPEG as it is, a PNG decoded to RGBA.
+fn picture(p: &eseal_ses::common::SesESPictrueInfo) -> Result<Picture, DocError> {
+    use eseal_ses::common::PictureFormat as F;
+    let refuse = |zh: String, en: String| DocError::Sign {
+        step: SignStep::Seal,
+        why: Text::new(zh, en),
+    };
+    match p.sniff() {
+        F::Png => {
+            let mut d = png::Decoder::new(std::io::Cursor::new(p.data.as_slice()));
+            d.set_transformations(png::Transformations::normalize_to_color8());
+            d.set_limits(png::Limits { bytes: 64 << 20 });
+            let bad = |e: png::DecodingError| {
+                refuse(
+                    format!("印章图片（PNG）无法读取：{e}"),
+                    format!("the seal picture (PNG) cannot be read: {e}"),
+                )
+            };
+            let mut r = d.read_info().map_err(bad)?;
+            let (w, h) = (r.info().width, r.info().height);
+            if u64::from(w) * u64::from(h) > MAX_PICTURE_PIXELS {
+                return Err(refuse(
+                    format!("印章图片过大（{w}×{h} 像素）"),
+                    format!("the seal picture is too large ({w}×{h} pixels)"),
+                ));
+            }
+            let mut buf = vec![0u8; r.output_buffer_size().unwrap_or(0)];
+            let frame = r.next_frame(&mut buf).map_err(bad)?;
+            let data = buf.get(..frame.buffer_size()).unwrap_or_default();
+            let mut pixels = Vec::with_capacity((w as usize) * (h as usize) * 4);
+            match frame.color_type {
+                png::ColorType::Rgba => pixels.extend_from_slice(data),
+                png::ColorType::Rgb => {
+                    for c in data.chunks_exact(3) {
+                        pixels.extend_from_slice(c);
+                        pixels.push(255);
+                    }
+                }
+                png::ColorType::GrayscaleAlpha => {
+                    for c in data.chunks_exact(2) {
+                        let (g, a) = (
+                            c.first().copied().unwrap_or(0),
+                            c.get(1).copied().unwrap_or(255),
+                        );
+                        pixels.extend_from_slice(&[g, g, g, a]);
+                    }
+                }
+                png::ColorType::Grayscale => {
+                    for g in data {
+                        pixels.extend_from_slice(&[*g, *g, *g, 255]);
+                    }
+                }
+                png::ColorType::Indexed => {
+                    return Err(refuse(
+                        "印章图片（PNG）的调色板未能展开".to_owned(),
+                        "the seal picture's (PNG) palette was not expanded".to_owned(),
+                    ));
+                }
+            }
+            Ok(Picture::Rgba {
+                width: w,
+                height: h,
+                pixels,
+            })
+        }
+        F::Jpeg => {
+            let (width, height, components) = jpeg_frame(&p.data).ok_or_else(|| {
+                refuse(
+                    "印章图片（JPEG）没有可读的帧头".to_owned(),
+                    "the seal picture (JPEG) has no readable frame header".to_owned(),
+                )
+            })?;
+            Ok(Picture::Jpeg {
+                data: p.data.clone(),
+                width,
+                height,
+                components,
+            })
+        }
+        other => Err(refuse(
+            format!("印章图片格式 {other:?} 暂不能绘制到 PDF 中（可用 PNG 或 JPEG）"),
+            format!("a seal picture in {other:?} cannot be drawn in a PDF yet (PNG or JPEG can)"),
+        )),
+    }
+}
+
+/// A JPEG's size and components, from its frame header (SOF0–SOF15 but DHT/JPG/DAC).
+fn jpeg_frame(data: &[u8]) -> Option<(u32, u32, u8)> {
+    let mut i = 2;
+    while i + 4 <= data.len() {
+        if data.get(i) != Some(&0xFF) {
+            return None;
+        }
+        let marker = *data.get(i + 1)?;
+        if marker == 0xFF {
+            i += 1;
+            continue;
+        }
+        let len = usize::from(u16::from_be_bytes([*data.get(i + 2)?, *data.get(i + 3)?]));
+        if (0xC0..=0xCF).contains(&marker) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            let h = u16::from_be_bytes([*data.get(i + 5)?, *data.get(i + 6)?]);
+            let w = u16::from_be_bytes([*data.get(i + 7)?, *data.get(i + 8)?]);
+            return Some((u32::from(w), u32::from(h), *data.get(i + 9)?));
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+/// SM3 over the source's bytes `[from, from + len)`, read in chunks, then `extra`.
+fn hash_source<S: Source + ?Sized>(
+    h: &mut Sm3Hasher,
+    src: &S,
+    from: u64,
+    len: u64,
+) -> Result<(), DocError> {
+    let mut buf = vec![0u8; 1 << 16];
+    let mut at = from;
+    let end = from.saturating_add(len);
+    while at < end {
+        let want = usize::try_from((end - at).min(buf.len() as u64)).unwrap_or(buf.len());
+        let n = src
+            .read_at(at, buf.get_mut(..want).unwrap_or_default())
+            .map_err(pdf_error)?;
+        if n == 0 {
+            return Err(DocError::Pdf(Text::new(
+                format!("PDF 在第 {at} 字节处提前结束"),
+                format!("the PDF ends early at byte {at}"),
+            )));
+        }
+        h.update(buf.get(..n).unwrap_or_default());
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// Signs `input` with an SES_Signature; returns the incremental update to append to it (the
+/// input's bytes are the signed file's first bytes, unchanged).
+pub fn sign_pdf<S: Source + ?Sized>(
+    input: &S,
+    request: &PdfSignRequest<'_>,
+    signer: &dyn Sm2Signer,
+) -> Result<Vec<u8>, DocError> {
+    let pdf = Pdf::open(input).map_err(pdf_error)?;
+    let seal_view = request.seal.view().map_err(|e| DocError::Sign {
+        step: SignStep::Seal,
+        why: Text::new(e.zh(), e.to_string()),
+    })?;
+    let stamp = match request.placement {
+        None => None,
+        Some(p) => Some(Stamp {
+            page: p.page,
+            x_mm: f64::from(p.x),
+            y_mm: f64::from(p.y),
+            width_mm: seal_view.picture.width as f64,
+            height_mm: seal_view.picture.height as f64,
+            picture: picture(seal_view.picture)?,
+        }),
+    };
+    // Room for the signature: the seal, the certificate, the structure, and a timestamp.
+    let room = request.seal.raw().len()
+        + request.signer_cert.len()
+        + 4096
+        + if request.timestamper.is_some() {
+            16384
+        } else {
+            0
+        };
+    let spec = SignatureSpec {
+        field_name: request.field_name.clone(),
+        filter: SES_FILTER.into(),
+        sub_filter: SES_SUBFILTER.into(),
+        contents_len: room,
+        signing_time: pdf_date(request.signing_time),
+        stamp,
+    };
+    let mut update = eseal_pdf::prepare(&pdf, &spec).map_err(|e| match e {
+        PdfError::Structure(why) if why.contains("page") => DocError::Sign {
+            step: SignStep::Placement,
+            why: Text::new(format!("盖章位置：{why}"), why),
+        },
+        e => pdf_error(e),
+    })?;
+    let mut h = Sm3Hasher::new();
+    hash_source(&mut h, input, 0, update.base_len)?;
+    let (before, after) = update.covered();
+    h.update(before);
+    h.update(after);
+    let failed = |e: eseal_ses::SesError| DocError::Sign {
+        step: SignStep::Signature,
+        why: Text::new(e.zh(), e.to_string()),
+    };
+    let prepared = prepare_signature(
+        request.seal,
+        request.signer_cert,
+        &SignRequest {
+            data_hash: h.finalize(),
+            signing_time: request.signing_time,
+            property_info: request.field_name.clone(),
+        },
+    )
+    .map_err(failed)?;
+    let mut signed = prepared.sign(signer).map_err(failed)?;
+    if let Some(tsa) = request.timestamper {
+        let token = tsa(signed.view().signature).map_err(|why| DocError::Sign {
+            step: SignStep::Timestamp,
+            why: Text::new(
+                "时间戳服务未能签发时间戳",
+                format!("the TSA gave no timestamp: {why}"),
+            ),
+        })?;
+        signed = signed.with_timestamp(token).map_err(failed)?;
+    }
+    update.fill(signed.raw()).map_err(pdf_error)?;
+    Ok(update.bytes)
+}
+
+/// What kind of signature a `/Contents` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PdfSignatureForm {
+    /// A GB/T 38540 SES_Signature.
+    Ses,
+    /// A CMS SignedData (PAdES, or GM/T 0010 with SM2).
+    Cms,
+    /// Neither.
+    Unknown,
+}
+
+/// The result for one signature field.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfSignatureResult {
+    /// The field's name (`/T`).
+    pub field: String,
+    /// `/SubFilter`.
+    pub sub_filter: String,
+    /// What `/Contents` holds.
+    pub form: PdfSignatureForm,
+    /// `/ByteRange`.
+    pub byte_range: Vec<i64>,
+    /// The revision (1-based) the signature covers, when its range ends where one does.
+    pub revision: Option<usize>,
+    /// Whether it covers the whole file (no later changes).
+    pub covers_whole_file: bool,
+    /// The seal's name.
+    pub seal_name: Option<String>,
+    /// The seal picture (MIME type, bytes), for display; not in the JSON report.
+    #[serde(skip)]
+    pub seal_picture: Option<(String, Vec<u8>)>,
+    /// Indication.
+    pub indication: Indication,
+    /// Sub-indication.
+    pub sub_indication: Option<SubIndication>,
+    /// Every check.
+    pub report: Report,
+    /// For a FAILED or INDETERMINATE signature, what it means and what to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<eseal_ses::Advice>,
+}
+
+/// The result for a PDF.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfReport {
+    /// How many revisions the file has (the original and its incremental updates).
+    pub revisions: usize,
+    /// One per signature field, in form order.
+    pub signatures: Vec<PdfSignatureResult>,
+}
+
+impl PdfReport {
+    /// PASSED only if there are signatures and all passed; FAILED if any failed.
+    pub fn indication(&self) -> Indication {
+        let any = |i: Indication| self.signatures.iter().any(|s| s.indication == i);
+        if self.signatures.is_empty() || any(Indication::Failed) {
+            Indication::Failed
+        } else if any(Indication::Indeterminate) {
+            Indication::Indeterminate
+        } else {
+            Indication::Passed
+        }
+    }
+}
+
+/// The first DER TLV of `b` (a `/Contents` is zero-padded), or `b` when it is not one.
+fn first_tlv(b: &[u8]) -> &[u8] {
+    let len = (|| {
+        let first = *b.get(1)?;
+        let (n, head) = if first < 0x80 {
+            (usize::from(first), 2)
+        } else {
+            let k = usize::from(first & 0x7F);
+            if k == 0 || k > 4 {
+                return None;
+            }
+            let mut n = 0usize;
+            for i in 0..k {
+                n = n << 8 | usize::from(*b.get(2 + i)?);
+            }
+            (n, 2 + k)
+        };
+        head.checked_add(n).filter(|t| *t <= b.len())
+    })();
+    len.and_then(|n| b.get(..n)).unwrap_or(b)
+}
+
+/// Whether DER `b` is a CMS ContentInfo of signedData (PKCS#7 or GM/T 0010 OIDs).
+fn is_cms(b: &[u8]) -> bool {
+    const PKCS7: &[u8] = &[
+        0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02,
+    ];
+    const GM: &[u8] = &[
+        0x06, 0x0A, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x06, 0x01, 0x04, 0x02, 0x02,
+    ];
+    let head = b.get(..24).unwrap_or(b);
+    head.windows(PKCS7.len()).any(|w| w == PKCS7) || head.windows(GM.len()).any(|w| w == GM)
+}
+
+/// Verifies every signature field of the PDF. The work is bounded: the reader's limits, at
+/// most [`MAX_SIGNATURES`] fields, each range hashed once.
+pub fn verify_pdf<S: Source + ?Sized>(
+    input: &S,
+    policy: &VerifyPolicy,
+    verifier: &dyn Sm2Verifier,
+) -> Result<PdfReport, DocError> {
+    let pdf = Pdf::open(input).map_err(pdf_error)?;
+    let fields = eseal_pdf::update::signature_fields(&pdf).map_err(pdf_error)?;
+    if fields.len() > MAX_SIGNATURES {
+        return Err(DocError::Limit(Text::new(
+            format!(
+                "PDF 有 {} 个签名域；最多验证 {MAX_SIGNATURES} 个",
+                fields.len()
+            ),
+            format!(
+                "the PDF has {} signature fields; at most {MAX_SIGNATURES} are verified",
+                fields.len()
+            ),
+        )));
+    }
+    let len = pdf.source_len();
+    let mut signatures = Vec::new();
+    for (_, field) in fields {
+        let Object::Dict(v) = pdf.value(&field, "V").map_err(pdf_error)? else {
+            continue; // an empty field: nothing signed yet
+        };
+        let name = match field.get(&b"T"[..]) {
+            Some(Object::String(s)) => String::from_utf8_lossy(s).into_owned(),
+            _ => String::new(),
+        };
+        signatures.push(one(&pdf, input, len, name, &v, policy, verifier)?);
+    }
+    Ok(PdfReport {
+        revisions: pdf.revisions.len(),
+        signatures,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn one<S: Source + ?Sized>(
+    pdf: &Pdf<'_, S>,
+    input: &S,
+    len: u64,
+    field: String,
+    v: &eseal_pdf::Dict,
+    policy: &VerifyPolicy,
+    verifier: &dyn Sm2Verifier,
+) -> Result<PdfSignatureResult, DocError> {
+    let sub_filter = v
+        .get(&b"SubFilter"[..])
+        .and_then(Object::name)
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default();
+    let range: Vec<i64> = pdf
+        .value(v, "ByteRange")
+        .map_err(pdf_error)?
+        .array()
+        .unwrap_or_default()
+        .iter()
+        .map(|x| x.int().unwrap_or(-1))
+        .collect();
+    let contents = match pdf.value(v, "Contents").map_err(pdf_error)? {
+        Object::String(s) => s,
+        _ => Vec::new(),
+    };
+    let body = first_tlv(&contents);
+    let form = if body.is_empty() {
+        PdfSignatureForm::Unknown
+    } else if is_cms(body) {
+        PdfSignatureForm::Cms
+    } else if eseal_ses::detect(body).is_ok() {
+        PdfSignatureForm::Ses
+    } else {
+        PdfSignatureForm::Unknown
+    };
+    let mut result = PdfSignatureResult {
+        field,
+        sub_filter,
+        form,
+        byte_range: range.clone(),
+        revision: None,
+        covers_whole_file: false,
+        seal_name: None,
+        seal_picture: None,
+        indication: Indication::Failed,
+        sub_indication: None,
+        report: Report::default(),
+        advice: None,
+    };
+    let mut report = Report::default();
+    // The byte range: [0, b, c, d], b < c, c + d a revision's end, the gap exactly /Contents.
+    let ok_range = match range.as_slice() {
+        [0, b, c, d] if *b > 0 && c > b && *d >= 0 => {
+            let (b, c, d) = (*b as u64, *c as u64, *d as u64);
+            let end = c.saturating_add(d);
+            if end > len {
+                None
+            } else {
+                let gap = pdf
+                    .read(b, usize::try_from(c - b).unwrap_or(0))
+                    .map_err(pdf_error)?;
+                let hex_ok = gap.len() >= 2
+                    && gap.first() == Some(&b'<')
+                    && gap.last() == Some(&b'>')
+                    && gap
+                        .get(1..gap.len() - 1)
+                        .unwrap_or_default()
+                        .iter()
+                        .all(|x| x.is_ascii_hexdigit());
+                let in_gap = hex_ok && {
+                    let digits = gap.get(1..gap.len() - 1).unwrap_or_default();
+                    digits.len() == contents.len() * 2
+                        && digits.chunks(2).zip(&contents).all(|(h, x)| {
+                            std::str::from_utf8(h)
+                                .ok()
+                                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                                == Some(*x)
+                        })
+                };
+                if in_gap { Some((b, c, d, end)) } else { None }
+            }
+        }
+        _ => None,
+    };
+    let Some((b, c, d, end)) = ok_range else {
+        report.fail(
+            CheckId::DocumentCoverage,
+            SubIndication::FormatFailure,
+            Text::new(
+                format!("签名的字节范围（ByteRange {range:?}）不合规：须从文件开头起，只留出签名值（/Contents）本身"),
+                format!("the signature's ByteRange {range:?} is not well-formed: it must start at byte 0 and leave out exactly the signature value (/Contents)"),
+            ),
+        );
+        return Ok(finish(result, report));
+    };
+    result.covers_whole_file = end == len;
+    result.revision = pdf
+        .revisions
+        .iter()
+        .position(|r| r.end == Some(end))
+        .map(|i| i + 1);
+    let n = pdf.revisions.len();
+    if result.covers_whole_file {
+        report.pass(
+            CheckId::DocumentCoverage,
+            Text::new(
+                "签名覆盖整个文件（签名值除外）",
+                "the signature covers the whole file but its own value",
+            ),
+        );
+    } else {
+        let which = result.revision.map_or_else(
+            || {
+                (
+                    format!("文件前 {end} 字节"),
+                    format!("the first {end} bytes"),
+                )
+            },
+            |r| {
+                (
+                    format!("第 {r} 版（共 {n} 版）"),
+                    format!("revision {r} of {n}"),
+                )
+            },
+        );
+        report.warn(
+            CheckId::DocumentCoverage,
+            Text::new(
+                format!("签名只覆盖{}；其后的修改不在签名范围内，阅读器显示的可能不是签署时的内容", which.0),
+                format!("the signature covers {} only; later changes are not signed, and what a reader shows may not be what was signed", which.1),
+            ),
+        );
+    }
+    // What follows the signature in /Contents is padding, covered by nothing: anything but
+    // zeros there is said.
+    let padding = contents.get(body.len()..).unwrap_or_default();
+    if padding.iter().any(|x| *x != 0) {
+        report.warn(
+            CheckId::Encoding,
+            Text::new(
+                format!(
+                    "签名值（/Contents）之后的 {} 字节填充不全为零：这些字节不受任何签名保护",
+                    padding.len()
+                ),
+                format!(
+                    "the {} bytes of padding after the signature value (/Contents) are not all zero: no signature protects them",
+                    padding.len()
+                ),
+            ),
+        );
+    }
+    let mut h = Sm3Hasher::new();
+    hash_source(&mut h, input, 0, b)?;
+    hash_source(&mut h, input, c, d)?;
+    let digest: Sm3Digest = h.finalize();
+    match form {
+        PdfSignatureForm::Ses => match AnySignature::decode(body) {
+            Ok((sig, _)) => {
+                // The range checks first, then the signature's own.
+                let r = verify_signature(&sig, SignedData::Digest(digest), policy, verifier);
+                report.checks.extend(r.checks);
+                if let Ok(view) = sig.seal().view() {
+                    result.seal_name = Some(view.name.text());
+                    result.seal_picture = crate::ofd::picture_mime(view.picture)
+                        .map(|m| (m.to_owned(), view.picture.data.clone()));
+                }
+            }
+            Err(e) => report.fail(
+                CheckId::Structure,
+                SubIndication::FormatFailure,
+                Text::new(
+                    format!(
+                        "/Contents 不是可读的电子签章数据（SES_Signature）：{}",
+                        e.zh()
+                    ),
+                    format!("/Contents is not a readable SES_Signature: {e}"),
+                ),
+            ),
+        },
+        PdfSignatureForm::Cms => report.indeterminate(
+            CheckId::SignatureType,
+            SubIndication::SignedDataNotFound,
+            Text::new(
+                "CMS 签名（PAdES）的验证尚未实现",
+                "CMS (PAdES) signatures are not verified yet",
+            ),
+        ),
+        PdfSignatureForm::Unknown => report.fail(
+            CheckId::SignatureType,
+            SubIndication::FormatFailure,
+            Text::new(
+                "签名值（/Contents）既不是电子签章数据（SES_Signature），也不是 CMS 签名",
+                "/Contents is neither an SES_Signature nor a CMS signature",
+            ),
+        ),
+    }
+    Ok(finish(result, report))
+}
+
+fn finish(mut result: PdfSignatureResult, report: Report) -> PdfSignatureResult {
+    result.indication = report.indication();
+    result.sub_indication = report.sub_indication();
+    result.advice = report.advice();
+    result.report = report;
+    result
+}

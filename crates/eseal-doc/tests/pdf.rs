@@ -1,0 +1,258 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! PDF signatures with an SES_Signature (issue 20): a visible stamp signed and verified, a
+//! second signature after the first (the first then covers revision 2 of 3), every byte of
+//! the signed range flipped → FAILED, the gap changed → refused, and the signed file checked
+//! by qpdf and drawn by pdftoppm with the stamp where it was asked.
+
+mod common;
+
+use common::{Kit, kit_with};
+use eseal_doc::pdf::{PdfSignatureForm, SES_SUBFILTER};
+use eseal_doc::{PdfPlacement, PdfSignRequest, sign_pdf, verify_pdf};
+use eseal_gm::provider::SoftwareVerifier;
+use eseal_ses::Indication;
+use time::macros::datetime;
+
+fn base() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/pdf/chromium.pdf"
+    ))
+    .unwrap()
+}
+
+fn seal_kit() -> Kit {
+    kit_with("PNG", include_bytes!("../../../testdata/image/round.png"))
+}
+
+fn sign(k: &Kit, input: &[u8], name: &str, placement: Option<PdfPlacement>) -> Vec<u8> {
+    let update = sign_pdf(
+        input,
+        &PdfSignRequest {
+            seal: &k.seal,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement,
+            field_name: name.to_owned(),
+            timestamper: None,
+        },
+        &k.signer,
+    )
+    .unwrap();
+    [input, &update].concat()
+}
+
+fn verify(k: &Kit, bytes: &[u8]) -> eseal_doc::PdfReport {
+    verify_pdf(bytes, &k.policy, &SoftwareVerifier).unwrap()
+}
+
+#[test]
+fn a_visible_ses_signature_round_trips_and_a_second_keeps_the_first() {
+    let k = seal_kit();
+    let input = base();
+    let at = PdfPlacement {
+        page: 1,
+        x: 120.0,
+        y: 30.0,
+    };
+    let signed = sign(&k, &input, "eseal-1", Some(at));
+    assert_eq!(&signed[..input.len()], &input[..]);
+    let r = verify(&k, &signed);
+    assert_eq!(r.revisions, 2);
+    assert_eq!(r.signatures.len(), 1);
+    let s = &r.signatures[0];
+    assert_eq!(s.form, PdfSignatureForm::Ses);
+    assert_eq!(s.sub_filter, SES_SUBFILTER);
+    assert!(s.covers_whole_file);
+    assert_eq!(s.indication, Indication::Passed, "{:#?}", s.report);
+    assert_eq!(s.seal_name.as_deref(), Some("威海市测试有限公司"));
+    assert_eq!(r.indication(), Indication::Passed);
+
+    // A second signature: both pass, the first says it covers revision 2 of 3.
+    let twice = sign(&k, &signed, "eseal-2", None);
+    let r = verify(&k, &twice);
+    assert_eq!(r.signatures.len(), 2);
+    assert!(
+        r.signatures
+            .iter()
+            .all(|s| s.indication == Indication::Passed)
+    );
+    assert_eq!(r.signatures[0].revision, Some(2));
+    assert!(!r.signatures[0].covers_whole_file);
+    assert!(r.signatures[1].covers_whole_file);
+    let detail = serde_json::to_string(&r.signatures[0].report).unwrap();
+    assert!(detail.contains("第 2 版（共 3 版）"), "{detail}");
+
+    // The same field name twice is refused.
+    let e = sign_pdf(
+        twice.as_slice(),
+        &PdfSignRequest {
+            seal: &k.seal,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: None,
+            field_name: "eseal-1".into(),
+            timestamper: None,
+        },
+        &k.signer,
+    )
+    .unwrap_err();
+    assert!(e.zh().contains("PDF"), "{}", e.zh());
+    // A page that does not exist is a placement error.
+    let e = sign_pdf(
+        input.as_slice(),
+        &PdfSignRequest {
+            seal: &k.seal,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: Some(PdfPlacement { page: 5, ..at }),
+            field_name: "x".into(),
+            timestamper: None,
+        },
+        &k.signer,
+    )
+    .unwrap_err();
+    assert!(e.zh().contains("盖章位置"), "{}", e.zh());
+}
+
+#[test]
+fn tampering_is_caught() {
+    let k = seal_kit();
+    let input = base();
+    let signed = sign(&k, &input, "eseal-1", None);
+    let r = verify(&k, &signed);
+    let range = r.signatures[0].byte_range.clone();
+    let (b, c) = (range[1] as usize, range[2] as usize);
+    // Every 97th byte of the covered ranges flipped (and the last ones): FAILED or no report,
+    // never PASSED.
+    let mut positions: Vec<usize> = (0..b)
+        .step_by(97)
+        .chain((c..signed.len()).step_by(97))
+        .collect();
+    positions.extend([b - 1, c, signed.len() - 1]);
+    for at in positions {
+        let mut t = signed.clone();
+        t[at] ^= 0x01;
+        if let Ok(r) = verify_pdf(t.as_slice(), &k.policy, &SoftwareVerifier) {
+            assert_ne!(r.indication(), Indication::Passed, "byte {at} flipped");
+        }
+    }
+    // A digit changed in the gap's zero padding: not covered by the hash and not part of the
+    // SES_Signature (its first TLV), so the signature still verifies — and the report says
+    // the padding is not zeros.
+    let mut t = signed.clone();
+    t[c - 2] = b'1';
+    let r = verify(&k, &t);
+    assert_eq!(r.signatures[0].indication, Indication::Passed);
+    let said = serde_json::to_string(&r.signatures[0].report).unwrap();
+    assert!(said.contains("不全为零"), "{said}");
+    // A gap that is not only hex digits: refused.
+    let mut t = signed.clone();
+    t[c - 2] = b'x';
+    if let Ok(r) = verify_pdf(t.as_slice(), &k.policy, &SoftwareVerifier) {
+        assert_eq!(r.indication(), Indication::Failed);
+    }
+    // A ByteRange that skips bytes: FAILED.
+    let text = format!("{} {} {} {}", range[0], range[1], range[2], range[3]);
+    let shifted = format!("{} {} {} {}", range[0], range[1] - 1, range[2], range[3]);
+    let mut t = signed.clone();
+    let at = t
+        .windows(text.len())
+        .rposition(|w| w == text.as_bytes())
+        .unwrap();
+    t.splice(at..at + shifted.len(), shifted.bytes());
+    if shifted.len() < text.len() {
+        t.insert(at + shifted.len(), b' ');
+    }
+    let r = verify(&k, &t);
+    assert_eq!(r.indication(), Indication::Failed);
+}
+
+/// qpdf accepts the signed file's structure, and pdftoppm draws the seal where it was asked
+/// (red pixels inside the stamp's box, none far from it). Under CI both tools must be there.
+#[test]
+fn the_signed_file_opens_in_other_readers_with_the_stamp_in_place() {
+    let have = |tool: &str| {
+        std::process::Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok()
+    };
+    if !have("qpdf") || !have("pdftoppm") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "qpdf and pdftoppm (poppler-utils) are needed under CI"
+        );
+        eprintln!("skipped: qpdf or pdftoppm missing");
+        return;
+    }
+    let k = seal_kit();
+    let signed = sign(
+        &k,
+        &base(),
+        "eseal-1",
+        Some(PdfPlacement {
+            page: 1,
+            x: 120.0,
+            y: 30.0,
+        }),
+    );
+    let dir = std::env::temp_dir().join(format!("eseal-pdf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("signed.pdf");
+    std::fs::write(&file, &signed).unwrap();
+    let check = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&check.stdout).into_owned()
+        + &String::from_utf8_lossy(&check.stderr);
+    assert!(
+        check.status.success() && !said.contains("WARNING"),
+        "{said}"
+    );
+    let out = dir.join("page");
+    let drawn = std::process::Command::new("pdftoppm")
+        .args(["-r", "72", "-png", "-singlefile"])
+        .arg(&file)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        drawn.status.success(),
+        "{}",
+        String::from_utf8_lossy(&drawn.stderr)
+    );
+    let png = std::fs::read(dir.join("page.png")).unwrap();
+    // Kept to look at: target/pdf/signed-page.png.
+    let keep = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pdf");
+    std::fs::create_dir_all(&keep).unwrap();
+    std::fs::write(keep.join("signed-page.png"), &png).unwrap();
+    let mut d = png::Decoder::new(std::io::Cursor::new(png));
+    d.set_transformations(png::Transformations::normalize_to_color8());
+    let mut r = d.read_info().unwrap();
+    let mut buf = vec![0; r.output_buffer_size().unwrap()];
+    let info = r.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let (w, _) = (info.width as usize, info.height as usize);
+    let red = |x0: f64, y0: f64, x1: f64, y1: f64| {
+        // mm → pixels at 72 dpi.
+        let px = |mm: f64| (mm * 72.0 / 25.4) as usize;
+        let mut n = 0;
+        for y in px(y0)..px(y1) {
+            for x in px(x0)..px(x1) {
+                let i = (y * w + x) * channels;
+                let (r, g, b) = (buf[i], buf[i + 1], buf[i + 2]);
+                if r > 150 && g < 100 && b < 100 {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    // The seal is 42 mm square at (120, 30) mm.
+    assert!(red(120.0, 30.0, 162.0, 72.0) > 200, "the stamp is drawn");
+    assert_eq!(red(20.0, 100.0, 100.0, 200.0), 0, "nothing red elsewhere");
+    let _ = std::fs::remove_dir_all(&dir);
+}
