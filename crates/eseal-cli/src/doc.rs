@@ -63,10 +63,8 @@ pub fn wrong_kind(
             ),
         ),
         K::Pdf => (
-            format!("{f} 是 PDF 文档：eseal 暂不支持 PDF 签章的验证，可验证 OFD 文档与分离式签章"),
-            format!(
-                "{f} is a PDF document: eseal does not verify PDF signatures yet (it verifies OFD documents and detached signatures)"
-            ),
+            format!("{f} 是 PDF 文档：请用 `eseal verify {f}`（不带 --data）验证"),
+            format!("{f} is a PDF document: verify it with `eseal verify {f}` (without --data)"),
         ),
         K::Cms => (
             format!(
@@ -171,8 +169,8 @@ pub fn verify_ofd_file(
         // Signatures by their place in the document (their IDs share a counter with the
         // stamp annotations, so they run 1, 3, 5 …); the ID beside.
         for (n, s) in report.signatures.iter().enumerate() {
-            println!(
-                "{} {} (ID {}, {}, {}){}: {}",
+            let head = format!(
+                "{} {} (ID {}, {}, {}){}",
                 lang.t("签章", "signature"),
                 n + 1,
                 printable(&s.id),
@@ -182,25 +180,10 @@ pub fn verify_ofd_file(
                     .as_ref()
                     .map(|n| format!(" {}", printable(n)))
                     .unwrap_or_default(),
-                i18n::indication_label(lang, s.indication)
             );
-            for c in &s.report.checks {
-                println!(
-                    "  {:<10} {}: {}",
-                    i18n::outcome_label(lang, c.outcome),
-                    i18n::check_label(lang, c.id),
-                    printable(c.detail_in(lang == Lang::Zh))
-                );
-            }
-            if let Some(a) = &s.advice {
-                println!("  {}", crate::output::advice_line(lang, a));
-            }
+            print_signature(lang, &head, s.indication, &s.report, s.advice.as_ref());
         }
-        println!(
-            "{}: {}",
-            lang.t("结论", "result"),
-            i18n::indication_label(lang, report.indication())
-        );
+        print_result(lang, report.indication());
     }
     if let Some(out) = html {
         let sections: Vec<crate::html::Section<'_>> = report
@@ -244,6 +227,38 @@ pub fn verify_ofd_file(
         )?;
     }
     Ok(crate::output::indication_code(report.indication()))
+}
+
+/// One signature's verdict and its checks, as `eseal verify` prints them (what comes from
+/// the document escaped).
+pub fn print_signature(
+    lang: Lang,
+    head: &str,
+    indication: eseal_ses::Indication,
+    report: &eseal_ses::Report,
+    advice: Option<&eseal_ses::Advice>,
+) {
+    println!("{head}: {}", i18n::indication_label(lang, indication));
+    for c in &report.checks {
+        println!(
+            "  {:<10} {}: {}",
+            i18n::outcome_label(lang, c.outcome),
+            i18n::check_label(lang, c.id),
+            printable(c.detail_in(lang == Lang::Zh))
+        );
+    }
+    if let Some(a) = advice {
+        println!("  {}", crate::output::advice_line(lang, a));
+    }
+}
+
+/// The document's verdict line.
+pub fn print_result(lang: Lang, indication: eseal_ses::Indication) {
+    println!(
+        "{}: {}",
+        lang.t("结论", "result"),
+        i18n::indication_label(lang, indication)
+    );
 }
 
 /// `eseal sign ofd`: the output is written to a temporary name and renamed.

@@ -18,6 +18,7 @@ mod i18n;
 mod impression;
 mod make;
 mod output;
+mod pdf;
 mod pki;
 mod render;
 mod service;
@@ -220,6 +221,9 @@ enum SignCommand {
         #[arg(long, conflicts_with_all = ["page", "x"])]
         riding: bool,
     },
+    /// Sign a PDF with an SES_Signature in the signature field's /Contents (the seal's
+    /// picture as a visible stamp at its true size, or --invisible), by incremental update.
+    Pdf(pdf::SignPdf),
     /// Play the holder's device for the external signer: sign the `to_be_signed` bytes the
     /// platform prepared (base64, from POST /api/v1/seals/{id}/sign/prepare) with the key
     /// file, and print the SM2 signature (base64 DER) for POST /api/v1/usages/{id}/finish.
@@ -595,6 +599,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             make::make(*args, &clock, lang)?;
             Ok(0)
         }
+        Command::Sign(SignCommand::Pdf(args)) => pdf::sign(args, &clock, lang).map(|()| 0),
         Command::Sign(SignCommand::Ofd {
             seal,
             kind,
@@ -679,7 +684,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             let key = files::read_private_key(&key)?;
             let digest = files::sm3_file(&input)?;
             // propertyInfo is an IA5String: a file name such as 合同.pdf is percent-encoded.
-            let property_info = percent_encode(&property_info.unwrap_or_else(|| {
+            let property_info = output::percent_encode(&property_info.unwrap_or_else(|| {
                 input
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -751,6 +756,16 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                 None => {
                     use eseal_doc::FileKind as K;
                     let kind = doc::kind_of(&file, lang)?;
+                    if kind == K::Pdf {
+                        return pdf::verify(
+                            &file,
+                            trust.as_deref(),
+                            at,
+                            json,
+                            html_out.as_deref(),
+                            lang,
+                        );
+                    }
                     // A truncated package may not show OFD.xml in what is left: a ZIP is read
                     // as a package, whose reader then names what is wrong.
                     if let Some(why) = doc::wrong_kind(&file, kind, &[K::Ofd, K::Zip], lang) {
@@ -973,18 +988,4 @@ fn verify_detached(
         )?;
     }
     Ok(output::indication_code(report.indication()))
-}
-
-/// Percent-encode everything outside printable ASCII (and `%` itself), as URIs do, so that any
-/// text fits an IA5String.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if (0x20..0x7F).contains(&b) && b != b'%' {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

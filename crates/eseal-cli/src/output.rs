@@ -341,3 +341,17 @@ fn scalar(v: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// Percent-encode everything outside printable ASCII (and `%` itself), as URIs do, so that any
+/// text fits an IA5String.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if (0x20..0x7F).contains(&b) && b != b'%' {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -1260,6 +1260,54 @@ fn sign_and_verify_an_ofd_with_an_html_report() {
     assert_eq!(code(&o), 0, "{}", text(&o));
 }
 
+/// Issue 20: a PDF signed with the demo seal (a visible stamp), verified PASSED with the
+/// trust store (INDETERMINATE without), a second invisible signature over the first, and an
+/// unsigned PDF FAILED: the same exit codes as OFD.
+#[test]
+fn sign_and_verify_a_pdf() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("demo");
+    let ds = d.to_string_lossy().into_owned();
+    assert_eq!(code(&eseal(&["demo", "--dir", &ds])), 0);
+    let p = |n: &str| d.join(n).to_string_lossy().into_owned();
+    let input = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/pdf/chromium.pdf"
+    );
+    let (seal, cert, key) = (p("seal.esl"), p("signer.pem"), p("signer.key"));
+    let sign = |input: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "sign", "pdf", "--seal", &seal, "--cert", &cert, "--key", &key, "--in", input, "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        eseal(&args)
+    };
+    let signed = p("signed.pdf");
+    let o = sign(input, &signed, &["--page", "1", "--x", "120", "--y", "30"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&["verify", &signed, "--trust", &ds, "--json"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["indication"], "PASSED");
+    assert_eq!(v["revisions"], 2);
+    assert_eq!(v["signatures"][0]["form"], "ses");
+    assert_eq!(code(&eseal(&["verify", &signed])), 2, "no trust store");
+    assert_eq!(code(&eseal(&["verify", input])), 1, "no signature");
+    // The output is never overwritten.
+    assert_ne!(code(&sign(input, &signed, &[])), 0);
+    let twice = p("twice.pdf");
+    let o = sign(&signed, &twice, &["--invisible", "--field", "second"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&["verify", &twice, "--trust", &ds]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let said = text(&o);
+    assert!(
+        said.contains("second") && said.contains("revision 2 of 3"),
+        "{said}"
+    );
+}
+
 /// A file with a Chinese name can be signed: its name goes into propertyInfo percent-encoded.
 #[test]
 fn signing_a_file_with_a_chinese_name() {

@@ -72,6 +72,9 @@ pub struct PdfSignRequest<'a> {
     pub field_name: String,
     /// A timestamp authority for the SES_Signature's `timeStamp` (v4), or none.
     pub timestamper: Option<&'a Timestamper<'a>>,
+    /// The stamp's picture when the caller drew it (a seal picture in SVG, GIF or BMP, which
+    /// this crate does not decode); `None`: the seal's own PNG or JPEG.
+    pub picture: Option<Picture>,
 }
 
 impl std::fmt::Debug for PdfSignRequest<'_> {
@@ -178,8 +181,10 @@ fn picture(p: &eseal_ses::common::SesESPictrueInfo) -> Result<Picture, DocError>
             })
         }
         other => Err(refuse(
-            format!("印章图片格式 {other:?} 暂不能绘制到 PDF 中（可用 PNG 或 JPEG）"),
-            format!("a seal picture in {other:?} cannot be drawn in a PDF yet (PNG or JPEG can)"),
+            format!("印章图片格式 {other:?} 须由调用方绘制后再盖到 PDF 上（PNG、JPEG 可直接使用）"),
+            format!(
+                "a seal picture in {other:?} must be drawn by the caller for a PDF (PNG and JPEG are used as they are)"
+            ),
         )),
     }
 }
@@ -254,7 +259,10 @@ pub fn sign_pdf<S: Source + ?Sized>(
             y_mm: f64::from(p.y),
             width_mm: seal_view.picture.width as f64,
             height_mm: seal_view.picture.height as f64,
-            picture: picture(seal_view.picture)?,
+            picture: match &request.picture {
+                Some(p) => p.clone(),
+                None => picture(seal_view.picture)?,
+            },
         }),
     };
     // Room for the signature: the seal, the certificate, the structure, and a timestamp.

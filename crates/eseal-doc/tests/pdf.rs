@@ -35,6 +35,7 @@ fn sign(k: &Kit, input: &[u8], name: &str, placement: Option<PdfPlacement>) -> V
             placement,
             field_name: name.to_owned(),
             timestamper: None,
+            picture: None,
         },
         &k.signer,
     )
@@ -93,6 +94,7 @@ fn a_visible_ses_signature_round_trips_and_a_second_keeps_the_first() {
             placement: None,
             field_name: "eseal-1".into(),
             timestamper: None,
+            picture: None,
         },
         &k.signer,
     )
@@ -108,6 +110,7 @@ fn a_visible_ses_signature_round_trips_and_a_second_keeps_the_first() {
             placement: Some(PdfPlacement { page: 5, ..at }),
             field_name: "x".into(),
             timestamper: None,
+            picture: None,
         },
         &k.signer,
     )

@@ -17,7 +17,7 @@ pub use content::Limits;
 pub use doc::{Document, MAX_PAGES, RenderOptions};
 pub use draw::{COPY_NOTICE, Page, PlacedStamp, Verdict};
 pub use font::{FontBook, FontCandidate, FontFiles, FontRule};
-pub use raster::{MAX_PAGE_PIXELS, Raster, rasterize};
+pub use raster::{MAX_PAGE_PIXELS, Raster, picture_pixels, rasterize};
 pub use svg::to_svg;
 pub use warn::{RenderError, Text, Warning};
 

@@ -355,3 +355,36 @@ impl GlyphCache {
         made
     }
 }
+
+/// A seal picture as straight (not premultiplied) RGBA pixels, for drawing it outside a page
+/// (a PDF stamp's appearance): PNG, JPEG, GIF or BMP at their own size, SVG rasterised to
+/// `svg_px` (width, height) with its text in the stand-ins for 宋体 and 黑体. `None` when the
+/// picture cannot be read (or is larger than 16 Mpx).
+pub fn picture_pixels(
+    bytes: &[u8],
+    svg_px: (u32, u32),
+    fonts: &crate::FontBook,
+) -> Option<(u32, u32, Vec<u8>)> {
+    let head = bytes.get(..256).unwrap_or(bytes);
+    let svg = head.windows(4).any(|w| w == b"<svg");
+    let picture = if svg {
+        let fonts: Vec<_> = ["宋体", "黑体"]
+            .iter()
+            .filter_map(|n| fonts.substitute(n, None, false).map(|s| s.font))
+            .collect();
+        let (w, h) = (
+            svg_px.0.clamp(1, 4096) as f32,
+            svg_px.1.clamp(1, 4096) as f32,
+        );
+        svg_picture(bytes, &fonts, Transform::from_scale(w, h))?
+    } else {
+        crate::image::decode(bytes, "", 16 << 20).ok()?
+    };
+    let pm = &picture.pixmap;
+    let mut out = Vec::with_capacity(pm.pixels().len() * 4);
+    for p in pm.pixels() {
+        let c = p.demultiply();
+        out.extend_from_slice(&[c.red(), c.green(), c.blue(), c.alpha()]);
+    }
+    Some((pm.width(), pm.height(), out))
+}

@@ -1,0 +1,276 @@
+//! `eseal sign pdf` and `eseal verify FILE.pdf` (issue 20): the PDF is read through
+//! positioned reads of the file (never loaded whole), the signed file is the input's bytes
+//! followed by the signature's incremental update, written to a temporary name and renamed.
+
+use crate::i18n::Lang;
+use anyhow::{Context, Result};
+use clap::Args;
+use eseal_core::text::printable;
+use eseal_gm::provider::SoftwareVerifier;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// A file read at positions.
+struct FileSource {
+    file: std::fs::File,
+    len: u64,
+}
+
+impl FileSource {
+    fn open(path: &Path) -> Result<Self> {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let len = file
+            .metadata()
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        Ok(Self { file, len })
+    }
+}
+
+impl eseal_pdf::Source for FileSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, eseal_pdf::PdfError> {
+        if offset >= self.len {
+            return Ok(0);
+        }
+        self.file
+            .read_at(buf, offset)
+            .map_err(|e| eseal_pdf::PdfError::Io(e.to_string()))
+    }
+}
+
+/// `eseal sign pdf`.
+#[derive(Args, Debug)]
+pub struct SignPdf {
+    /// The seal (GB/T 38540 or GM/T 0031 seal data).
+    #[arg(long)]
+    seal: PathBuf,
+    /// The signer's certificate (listed in the seal).
+    #[arg(long)]
+    cert: PathBuf,
+    /// The signer's private key (PKCS#8 PEM).
+    #[arg(long)]
+    key: PathBuf,
+    /// The PDF to sign.
+    #[arg(long = "in")]
+    input: PathBuf,
+    /// The signed PDF (a new file).
+    #[arg(long)]
+    out: PathBuf,
+    /// Page (1-based) for the stamp.
+    #[arg(long, default_value_t = 1)]
+    page: usize,
+    /// Stamp position: mm from the page's left edge.
+    #[arg(long, default_value_t = 10.0)]
+    x: f32,
+    /// Stamp position: mm from the page's top edge.
+    #[arg(long, default_value_t = 10.0)]
+    y: f32,
+    /// No visible stamp.
+    #[arg(long, conflicts_with_all = ["page", "x", "y"])]
+    invisible: bool,
+    /// The signature field's name (default: eseal- and the signing time).
+    #[arg(long)]
+    field: Option<String>,
+}
+
+/// Signs the PDF with an SES_Signature (the SES form; the CMS form is not offered yet).
+pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) -> Result<()> {
+    crate::files::ensure_new(Some(&args.out))?;
+    let bytes = crate::files::read(&args.seal)?;
+    let seal = eseal_ses::AnySeal::decode(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", args.seal.display()))?
+        .0;
+    let cert = crate::files::read_certificate(&args.cert)?;
+    let signer =
+        eseal_gm::provider::SoftwareSigner::new(crate::files::read_private_key(&args.key)?);
+    let input = FileSource::open(&args.input)?;
+    let now = clock.now();
+    // A picture this crate's PDF writer does not take as it is (SVG, GIF, BMP) is drawn here,
+    // at 300 dpi, with the fonts eseal render uses.
+    let drawn = match seal.view() {
+        Ok(v)
+            if !matches!(
+                v.picture.sniff(),
+                eseal_ses::common::PictureFormat::Png | eseal_ses::common::PictureFormat::Jpeg
+            ) =>
+        {
+            let px = |mm: i64| (mm.clamp(1, 1000) as f32 * 300.0 / 25.4).round() as u32;
+            let fonts = crate::render::font_book(&[])?;
+            eseal_render::picture_pixels(
+                &v.picture.data,
+                (px(v.picture.width), px(v.picture.height)),
+                &fonts,
+            )
+            .map(|(width, height, pixels)| eseal_pdf::Picture::Rgba {
+                width,
+                height,
+                pixels,
+            })
+        }
+        _ => None,
+    };
+    let update = eseal_doc::sign_pdf(
+        &input,
+        &eseal_doc::PdfSignRequest {
+            seal: &seal,
+            signer_cert: &cert,
+            signing_time: now,
+            placement: (!args.invisible).then_some(eseal_doc::PdfPlacement {
+                page: args.page,
+                x: args.x,
+                y: args.y,
+            }),
+            field_name: args
+                .field
+                .unwrap_or_else(|| format!("eseal-{}", now.unix_timestamp())),
+            timestamper: None,
+            picture: drawn,
+        },
+        &signer,
+    )
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "{}",
+            lang.t(
+                &format!("签署 {} 失败：{}", args.input.display(), e.zh()),
+                &format!("signing {}: {e}", args.input.display())
+            )
+        )
+    })?;
+    crate::files::write_new_with(&args.out, |out| {
+        let mut buf = vec![0u8; 1 << 16];
+        let mut at = 0u64;
+        while at < input.len {
+            let n = input
+                .file
+                .read_at(&mut buf, at)
+                .with_context(|| format!("cannot read {}", args.input.display()))?;
+            if n == 0 {
+                anyhow::bail!("{} changed while it was signed", args.input.display());
+            }
+            out.write_all(buf.get(..n).unwrap_or_default())?;
+            at += n as u64;
+        }
+        out.write_all(&update)?;
+        Ok(())
+    })?;
+    eprintln!(
+        "{} {}",
+        lang.t("已写出签章文档", "wrote the signed document"),
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// Verifies every signature of a PDF: exit 0 all PASSED, 1 any FAILED (or no signature, or
+/// a file that cannot be read), 2 otherwise.
+pub fn verify(
+    file: &Path,
+    trust: Option<&Path>,
+    at: Option<time::OffsetDateTime>,
+    json: bool,
+    html: Option<&Path>,
+    lang: Lang,
+) -> Result<u8> {
+    let mut policy = crate::trust::policy(trust)?;
+    policy.now = at;
+    let source = FileSource::open(file)?;
+    let report = match eseal_doc::verify_pdf(&source, &policy, &SoftwareVerifier) {
+        Ok(r) => r,
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string(), "error_zh": e.zh() })
+                );
+            } else {
+                println!(
+                    "{}: {}\n  {}: {}",
+                    lang.t("文件", "file"),
+                    file.display(),
+                    crate::i18n::outcome_label(lang, eseal_ses::Outcome::Failed),
+                    printable(lang.t(&e.zh(), &e.to_string()))
+                );
+            }
+            return Ok(1);
+        }
+    };
+    let title = |n: usize, s: &eseal_doc::pdf::PdfSignatureResult| {
+        format!(
+            "{} {} ({} {}, {}){}",
+            lang.t("签章", "signature"),
+            n + 1,
+            lang.t("签名域", "field"),
+            printable(&s.field),
+            printable(&s.sub_filter),
+            s.seal_name
+                .as_ref()
+                .map(|n| format!(" {}", printable(n)))
+                .unwrap_or_default(),
+        )
+    };
+    if json {
+        let v = serde_json::json!({ "file": file.display().to_string(), "indication": report.indication(), "revisions": report.revisions, "signatures": report.signatures });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("{}: {}", lang.t("文件", "file"), file.display());
+        if report.signatures.is_empty() {
+            println!(
+                "  {}",
+                lang.t("文档没有签章", "the document carries no signature")
+            );
+        }
+        for (n, s) in report.signatures.iter().enumerate() {
+            crate::doc::print_signature(
+                lang,
+                &title(n, s),
+                s.indication,
+                &s.report,
+                s.advice.as_ref(),
+            );
+        }
+        crate::doc::print_result(lang, report.indication());
+    }
+    if let Some(out) = html {
+        let sections: Vec<crate::html::Section<'_>> = report
+            .signatures
+            .iter()
+            .enumerate()
+            .map(|(n, s)| crate::html::Section {
+                title: title(n, s),
+                indication: s.indication,
+                checks: &s.report.checks,
+                advice: s.advice.clone(),
+                picture: s
+                    .seal_picture
+                    .as_ref()
+                    .map(|(m, b)| (m.as_str(), b.as_slice())),
+            })
+            .collect();
+        let pages = crate::html::Pages::Failed(
+            lang.t(
+                "PDF 页面暂不在报告中绘制",
+                "PDF pages are not drawn in the report yet",
+            )
+            .to_owned(),
+        );
+        crate::files::write_new(
+            out,
+            crate::html::page(
+                &file.display().to_string(),
+                report.indication(),
+                &sections,
+                &pages,
+                lang,
+            )
+            .as_bytes(),
+        )?;
+    }
+    Ok(crate::output::indication_code(report.indication()))
+}
