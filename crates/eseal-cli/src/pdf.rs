@@ -157,7 +157,7 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
             out.write_all(buf.get(..n).unwrap_or_default())?;
             at += n as u64;
         }
-        out.write_all(&update)?;
+        out.write_all(&update.update)?;
         Ok(())
     })?;
     eprintln!(

@@ -16,6 +16,8 @@ pub use integrity::{ProtectRequest, protect_ofd};
 pub use kind::FileKind;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};
 pub use package::{Budget, Package};
-pub use pdf::{PdfPlacement, PdfReport, PdfSignRequest, sign_pdf, verify_pdf};
+pub use pdf::{
+    PdfPlacement, PdfReport, PdfSignRequest, PdfSigned, sign_pdf, verify_pdf, verify_pdf_with,
+};
 pub use sign::{OfdSignRequest, Placement, SignatureKind, sign_ofd};
 pub use trust::PkiValidator;

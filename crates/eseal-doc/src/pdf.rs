@@ -9,6 +9,7 @@
 //! The file is read through positioned reads ([`eseal_pdf::Source`]) and hashed in chunks:
 //! a large PDF is never held in memory.
 
+use crate::Budget;
 use crate::error::{DocError, SignStep, Text};
 use crate::sign::Timestamper;
 use eseal_gm::provider::{Sm2Signer, Sm2Verifier};
@@ -212,17 +213,49 @@ fn jpeg_frame(data: &[u8]) -> Option<(u32, u32, u8)> {
     None
 }
 
-/// SM3 over the source's bytes `[from, from + len)`, read in chunks, then `extra`.
+/// What hashing may still read, and the flag that stops it.
+struct Meter<'b> {
+    budget: &'b Budget,
+    read: u64,
+}
+
+impl Meter<'_> {
+    fn spend(&mut self, n: u64) -> Result<(), DocError> {
+        if self
+            .budget
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            return Err(DocError::Cancelled);
+        }
+        self.read = self.read.saturating_add(n);
+        match self.budget.max_bytes {
+            Some(max) if self.read > max => Err(DocError::Limit(Text::new(
+                format!("核验须读取超过 {max} 字节"),
+                format!("verifying would read more than {max} bytes"),
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// SM3 over the source's bytes `[from, from + len)`, read in chunks, counted against `meter`.
 fn hash_source<S: Source + ?Sized>(
     h: &mut Sm3Hasher,
     src: &S,
     from: u64,
     len: u64,
+    meter: &mut Meter<'_>,
 ) -> Result<(), DocError> {
+    meter.spend(len)?;
     let mut buf = vec![0u8; 1 << 16];
     let mut at = from;
     let end = from.saturating_add(len);
     while at < end {
+        if at.saturating_sub(from) % (16 << 20) < buf.len() as u64 {
+            meter.spend(0)?;
+        }
         let want = usize::try_from((end - at).min(buf.len() as u64)).unwrap_or(buf.len());
         let n = src
             .read_at(at, buf.get_mut(..want).unwrap_or_default())
@@ -239,13 +272,22 @@ fn hash_source<S: Source + ?Sized>(
     Ok(())
 }
 
-/// Signs `input` with an SES_Signature; returns the incremental update to append to it (the
-/// input's bytes are the signed file's first bytes, unchanged).
+/// A signed PDF's new part.
+#[derive(Debug, Clone)]
+pub struct PdfSigned {
+    /// The incremental update to append to the input (whose bytes stay the signed file's
+    /// first bytes, unchanged).
+    pub update: Vec<u8>,
+    /// The SES_Signature written into `/Contents` (DER).
+    pub signature: Vec<u8>,
+}
+
+/// Signs `input` with an SES_Signature: the update to append, and the signature.
 pub fn sign_pdf<S: Source + ?Sized>(
     input: &S,
     request: &PdfSignRequest<'_>,
     signer: &dyn Sm2Signer,
-) -> Result<Vec<u8>, DocError> {
+) -> Result<PdfSigned, DocError> {
     let pdf = Pdf::open(input).map_err(pdf_error)?;
     let seal_view = request.seal.view().map_err(|e| DocError::Sign {
         step: SignStep::Seal,
@@ -290,7 +332,12 @@ pub fn sign_pdf<S: Source + ?Sized>(
         e => pdf_error(e),
     })?;
     let mut h = Sm3Hasher::new();
-    hash_source(&mut h, input, 0, update.base_len)?;
+    let unbounded = Budget::default();
+    let mut meter = Meter {
+        budget: &unbounded,
+        read: 0,
+    };
+    hash_source(&mut h, input, 0, update.base_len, &mut meter)?;
     let (before, after) = update.covered();
     h.update(before);
     h.update(after);
@@ -320,7 +367,10 @@ pub fn sign_pdf<S: Source + ?Sized>(
         signed = signed.with_timestamp(token).map_err(failed)?;
     }
     update.fill(signed.raw()).map_err(pdf_error)?;
-    Ok(update.bytes)
+    Ok(PdfSigned {
+        update: update.bytes,
+        signature: signed.raw().to_vec(),
+    })
 }
 
 /// What kind of signature a `/Contents` holds.
@@ -364,6 +414,10 @@ pub struct PdfSignatureResult {
     /// For a FAILED or INDETERMINATE signature, what it means and what to do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advice: Option<eseal_ses::Advice>,
+    /// The signature's bytes (the SES_Signature or CMS, without padding), for callers that
+    /// check more (the registry's online verification); not in the JSON report.
+    #[serde(skip)]
+    pub signed_value: Vec<u8>,
 }
 
 /// The result for a PDF.
@@ -423,13 +477,26 @@ fn is_cms(b: &[u8]) -> bool {
     head.windows(PKCS7.len()).any(|w| w == PKCS7) || head.windows(GM.len()).any(|w| w == GM)
 }
 
-/// Verifies every signature field of the PDF. The work is bounded: the reader's limits, at
-/// most [`MAX_SIGNATURES`] fields, each range hashed once.
+/// Verifies every signature field of the PDF. The work is bounded: the reader's limits and at
+/// most [`MAX_SIGNATURES`] fields.
 pub fn verify_pdf<S: Source + ?Sized>(
     input: &S,
     policy: &VerifyPolicy,
     verifier: &dyn Sm2Verifier,
 ) -> Result<PdfReport, DocError> {
+    verify_pdf_with(input, policy, verifier, &Budget::default())
+}
+
+/// [`verify_pdf`] within `budget`: the bytes hashed over every signature (each hashes its
+/// whole range), and a flag that stops the work; past either, [`DocError::Limit`] or
+/// [`DocError::Cancelled`] and no report.
+pub fn verify_pdf_with<S: Source + ?Sized>(
+    input: &S,
+    policy: &VerifyPolicy,
+    verifier: &dyn Sm2Verifier,
+    budget: &Budget,
+) -> Result<PdfReport, DocError> {
+    let mut meter = Meter { budget, read: 0 };
     let pdf = Pdf::open(input).map_err(pdf_error)?;
     let fields = eseal_pdf::update::signature_fields(&pdf).map_err(pdf_error)?;
     if fields.len() > MAX_SIGNATURES {
@@ -454,7 +521,9 @@ pub fn verify_pdf<S: Source + ?Sized>(
             Some(Object::String(s)) => String::from_utf8_lossy(s).into_owned(),
             _ => String::new(),
         };
-        signatures.push(one(&pdf, input, len, name, &v, policy, verifier)?);
+        signatures.push(one(
+            &pdf, input, len, name, &v, policy, verifier, &mut meter,
+        )?);
     }
     Ok(PdfReport {
         revisions: pdf.revisions.len(),
@@ -471,6 +540,7 @@ fn one<S: Source + ?Sized>(
     v: &eseal_pdf::Dict,
     policy: &VerifyPolicy,
     verifier: &dyn Sm2Verifier,
+    meter: &mut Meter<'_>,
 ) -> Result<PdfSignatureResult, DocError> {
     let sub_filter = v
         .get(&b"SubFilter"[..])
@@ -512,6 +582,7 @@ fn one<S: Source + ?Sized>(
         sub_indication: None,
         report: Report::default(),
         advice: None,
+        signed_value: body.to_vec(),
     };
     let mut report = Report::default();
     // The byte range: [0, b, c, d], b < c, c + d a revision's end, the gap exactly /Contents.
@@ -616,8 +687,8 @@ fn one<S: Source + ?Sized>(
         );
     }
     let mut h = Sm3Hasher::new();
-    hash_source(&mut h, input, 0, b)?;
-    hash_source(&mut h, input, c, d)?;
+    hash_source(&mut h, input, 0, b, meter)?;
+    hash_source(&mut h, input, c, d, meter)?;
     let digest: Sm3Digest = h.finalize();
     match form {
         PdfSignatureForm::Ses => match AnySignature::decode(body) {

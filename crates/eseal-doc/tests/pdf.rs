@@ -39,7 +39,8 @@ fn sign(k: &Kit, input: &[u8], name: &str, placement: Option<PdfPlacement>) -> V
         },
         &k.signer,
     )
-    .unwrap();
+    .unwrap()
+    .update;
     [input, &update].concat()
 }
 

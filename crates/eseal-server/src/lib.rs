@@ -10,6 +10,7 @@ pub mod auth;
 pub mod connectors;
 pub mod console;
 pub mod devpki;
+pub mod documents;
 pub mod failure;
 pub mod files;
 pub mod fixture;

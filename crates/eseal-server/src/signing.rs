@@ -270,8 +270,8 @@ pub struct SignInput {
     pub use_request: Option<String>,
     /// What the document is (position seals' scope).
     pub claim: eseal_core::UseClaim,
-    /// Sign this OFD (a visible stamp placed as given) instead of a detached signature.
-    pub ofd: Option<(Vec<u8>, eseal_doc::Placement)>,
+    /// Sign this document (an OFD or a PDF, with its stamp) instead of a detached signature.
+    pub document: Option<crate::documents::Visible>,
 }
 
 /// What signing returns.
@@ -608,18 +608,18 @@ pub async fn sign_batch(
     // 4. Sign each document, with the seal decoded once for the batch.
     let decoded = std::sync::Arc::new(seal_and_cert(&seal_data)?);
     let mut made = Vec::with_capacity(inputs.len());
-    for input in &inputs {
-        made.push(match &input.ofd {
+    for (input, usage) in inputs.iter().zip(&usages) {
+        made.push(match &input.document {
             None => make_signature(&decoded, &key, input, now)
                 .and_then(|sig| stamp(s, &sig, now))
                 .map(|sig| (sig, None)),
-            Some((ofd, placement)) => {
-                sign_ofd_blocking(
+            Some(document) => {
+                crate::documents::sign(
                     s.clone(),
                     decoded.clone(),
                     key.clone(),
-                    ofd.clone(),
-                    placement.clone(),
+                    document.clone(),
+                    &usage.id,
                     now,
                 )
                 .await
@@ -861,50 +861,6 @@ fn stamp(s: &AppState, signature: &[u8], now: OffsetDateTime) -> Result<Vec<u8>,
     sig.with_timestamp(token)
         .map(|t| t.raw().to_vec())
         .map_err(|e| Failure::internal(format!("timestamp: {e}")))
-}
-
-/// Signs an OFD off the async threads (the package code is synchronous); the platform TSA
-/// stamps the SES_Signature's value. Returns the SES_Signature and the signed package.
-async fn sign_ofd_blocking(
-    s: AppState,
-    decoded: std::sync::Arc<(eseal_ses::AnySeal, Vec<u8>)>,
-    key: Sm2PrivateKey,
-    ofd: Vec<u8>,
-    placement: eseal_doc::Placement,
-    now: OffsetDateTime,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
-    tokio::task::spawn_blocking(move || {
-        let (seal, cert) = &*decoded;
-        let mut out = std::io::Cursor::new(Vec::new());
-        let tsa = |value: &[u8]| {
-            s.pki()
-                .timestamp(value, now, s.random())
-                .map_err(|e| e.detail.en)
-        };
-        eseal_doc::sign_ofd(
-            std::io::Cursor::new(ofd),
-            &mut out,
-            &eseal_doc::OfdSignRequest {
-                kind: eseal_doc::SignatureKind::Seal,
-                seal: Some(seal),
-                signer_cert: cert,
-                signing_time: now,
-                placement,
-                timestamper: Some(&tsa),
-            },
-            &SoftwareSigner::new(key),
-        )
-        .map_err(|e| {
-            Failure::unprocessable(
-                "invalid_document",
-                format!("OFD 签章失败：{}", e.zh()),
-                format!("signing the OFD: {e}"),
-            )
-        })
-        .map(|ses| (ses, Some(out.into_inner())))
-    })
-    .await
-    .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))
 }
 
 fn make_signature(

@@ -372,22 +372,8 @@ pub async fn ofd(
             max_bytes: Some(MAX_BYTES_READ),
             cancel: Some(cancel),
         });
-        eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier).map_err(|e| match e {
-            eseal_doc::DocError::Limit(why) => {
-                Failure::new(crate::failure::Kind::Unprocessable, "too_much_work", why)
-            }
-            eseal_doc::DocError::Cancelled => {
-                state
-                    .verifications_cancelled()
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Failure::unprocessable(
-                    "too_much_work",
-                    "已停止：客户端已断开",
-                    "stopped: the client went away",
-                )
-            }
-            e => Failure::invalid("ofd", e.zh(), e.to_string()),
-        })
+        eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier)
+            .map_err(|e| stopped(&state, "ofd", e))
     })
     .await
     .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))?;
@@ -397,6 +383,69 @@ pub async fn ofd(
             registry_finding(s, &r.signed_value, Some(doc_sm3.clone()), r.indication).await?;
         out.push(Verified {
             id: r.id,
+            indication: combine(r.indication, &registry),
+            offline_indication: r.indication,
+            report: r.report,
+            registry,
+        });
+    }
+    Ok(out)
+}
+
+/// What a document's verification error answers: a bound or the client gone is
+/// `too_much_work`; anything else the document's own problem, on `field`.
+fn stopped(state: &AppState, field: &'static str, e: eseal_doc::DocError) -> Failure {
+    match e {
+        eseal_doc::DocError::Limit(why) => {
+            Failure::new(crate::failure::Kind::Unprocessable, "too_much_work", why)
+        }
+        eseal_doc::DocError::Cancelled => {
+            state
+                .verifications_cancelled()
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Failure::unprocessable(
+                "too_much_work",
+                "已停止：客户端已断开",
+                "stopped: the client went away",
+            )
+        }
+        e => Failure::invalid(field, e.zh(), e.to_string()),
+    }
+}
+
+/// Every signature field of a PDF, with at most [`MAX_BYTES_READ`] hashed, stopping when
+/// `cancel` is set; each SES signature's registry finding as for an OFD.
+pub async fn pdf(
+    s: &AppState,
+    document: Vec<u8>,
+    cancel: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<Vec<Verified>, Failure> {
+    let policy = policy(s).await?;
+    let doc_sm3 = eseal_gm::Sm3Digest::of(&document).to_hex();
+    let state = s.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        state
+            .verifications_started()
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let budget = eseal_doc::Budget {
+            max_bytes: Some(MAX_BYTES_READ),
+            cancel: Some(cancel),
+        };
+        eseal_doc::verify_pdf_with(document.as_slice(), &policy, &SoftwareVerifier, &budget)
+            .map_err(|e| stopped(&state, "pdf", e))
+    })
+    .await
+    .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))?;
+    let mut out = Vec::new();
+    for r in report.signatures {
+        let registry = match r.form {
+            eseal_doc::pdf::PdfSignatureForm::Ses => {
+                registry_finding(s, &r.signed_value, Some(doc_sm3.clone()), r.indication).await?
+            }
+            _ => None,
+        };
+        out.push(Verified {
+            id: r.field,
             indication: combine(r.indication, &registry),
             offline_indication: r.indication,
             report: r.report,

@@ -146,6 +146,15 @@ pub struct SignedOfd {
     pub ofd: String,
 }
 
+/// A PDF signed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SignedPdf {
+    /// The ledger entry.
+    pub usage: Usage,
+    /// The signed PDF, base64.
+    pub pdf: String,
+}
+
 /// One document of a batch.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(untagged)]
@@ -154,6 +163,8 @@ pub enum BatchResult {
     Data(SignedData),
     /// A signed OFD.
     Ofd(SignedOfd),
+    /// A signed PDF.
+    Pdf(SignedPdf),
     /// Why this document was not signed.
     Refused {
         /// The problem.

@@ -1,6 +1,7 @@
-//! Using seals: signing (detached, OFD, batch, external), signing sessions, PINs, the usage ledger, position-seal scopes.
+//! Using seals: signing (detached, OFD, PDF, batch, external), signing sessions, PINs, the usage ledger, position-seal scopes.
 
 use super::*;
+use crate::documents::Visible;
 
 /// This resource's rows of the endpoint table ([`super::ENDPOINTS`]).
 pub(super) const ROWS: &[Endpoint] = &[
@@ -29,10 +30,22 @@ pub(super) const ROWS: &[Endpoint] = &[
     .ok(201, schema::<views::SignedOfd>),
     ep!(
         "POST",
+        "/api/v1/seals/{id}/sign/pdf",
+        post(sign_pdf),
+        Access::Roles(roles::USE_SEAL),
+        "Sign a PDF by incremental update with an SES_Signature in /Contents (GM.sm2seal) and the seal's picture at a page position (mm from the top-left), or invisibly; with a platform-held key under its PIN or a session",
+        "PDF 文档签章",
+        r#"{"pin":"{{pin}}","pdf":"{{pdf}}","placement":{"page":1,"x":120,"y":200},"document_name":"合同.pdf","purpose":"签订合同"}"#
+    )
+    .limit(MATERIAL_LIMIT * 2)
+    .request(schema::<SignPdfBody>)
+    .ok(201, schema::<views::SignedPdf>),
+    ep!(
+        "POST",
         "/api/v1/seals/{id}/sign/batch",
         post(sign_batch),
         Access::Roles(roles::USE_SEAL),
-        "Sign up to 100 documents (detached or OFD) under one PIN or session, one purpose and approval; one result per document",
+        "Sign up to 100 documents (detached, OFD or PDF) under one PIN or session, one purpose and approval; one result per document",
         "批量签章",
         r#"{"pin":"{{pin}}","purpose":"签订合同","documents":[{"document_name":"a.pdf","data":"{{data}}"},{"document_name":"b.ofd","ofd":"{{ofd}}","placement":{"page":{"page":1,"x":120,"y":200}}}]}"#
     )
@@ -181,7 +194,8 @@ pub(crate) async fn sign_ofd(
             &c,
             &id,
             credential(&b.pin, &b.session)?,
-            b.using.into_input(sm3, Some((ofd, placement(b.placement)))),
+            b.using
+                .into_input(sm3, Some(Visible::Ofd(ofd, placement(b.placement)))),
         )
         .await?;
     Ok((
@@ -193,13 +207,73 @@ pub(crate) async fn sign_ofd(
     ))
 }
 
+/// Where a PDF's stamp goes: the page (1-based) and the stamp's top-left corner in mm from
+/// the page's top-left corner.
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+pub(crate) struct PdfPlacementBody {
+    pub(crate) page: usize,
+    pub(crate) x: f32,
+    pub(crate) y: f32,
+}
+
+impl From<PdfPlacementBody> for eseal_doc::PdfPlacement {
+    fn from(p: PdfPlacementBody) -> Self {
+        Self {
+            page: p.page,
+            x: p.x,
+            y: p.y,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub(crate) struct SignPdfBody {
+    /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
+    pub(crate) pin: Option<String>,
+    pub(crate) session: Option<String>,
+    pub(crate) pdf: String,
+    /// The stamp's place; absent: an invisible signature.
+    pub(crate) placement: Option<PdfPlacementBody>,
+    #[serde(flatten)]
+    pub(crate) using: UseBody,
+}
+
+pub(crate) async fn sign_pdf(
+    State(s): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Json(b): Json<SignPdfBody>,
+) -> ApiResult<(StatusCode, Json<views::SignedPdf>)> {
+    let pdf = b64("pdf", &b.pdf)?;
+    let sm3 = eseal_gm::Sm3Digest::of(&pdf);
+    let document = Visible::Pdf(pdf, b.placement.map(Into::into));
+    let signed = s
+        .signing()
+        .sign(
+            &c,
+            &id,
+            credential(&b.pin, &b.session)?,
+            b.using.into_input(sm3, Some(document)),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(views::SignedPdf {
+            usage: signed.usage,
+            pdf: Base64::encode_string(&signed.signature),
+        }),
+    ))
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(crate) struct BatchDocument {
     pub(crate) document_name: String,
-    /// One of: the data (base64), its SM3, or an OFD (base64) with a placement.
+    /// One of: the data (base64), its SM3, an OFD (base64) with a placement, or a PDF
+    /// (base64) with a page placement (`{"page":{"page":1,"x":…,"y":…}}`) or none.
     pub(crate) data: Option<String>,
     pub(crate) document_sm3: Option<String>,
     pub(crate) ofd: Option<String>,
+    pub(crate) pdf: Option<String>,
     pub(crate) placement: Option<PlacementBody>,
 }
 
@@ -234,7 +308,8 @@ pub(crate) async fn sign_batch(
     Json(b): Json<BatchBody>,
 ) -> ApiResult<(StatusCode, Json<views::BatchAnswer>)> {
     let mut inputs = Vec::with_capacity(b.documents.len());
-    let mut is_ofd = Vec::with_capacity(b.documents.len());
+    // What each document is: 0 detached, 1 OFD, 2 PDF.
+    let mut kinds = Vec::with_capacity(b.documents.len());
     for (i, d) in b.documents.into_iter().enumerate() {
         let using = UseBody {
             document_name: d.document_name,
@@ -245,12 +320,21 @@ pub(crate) async fn sign_batch(
             business_category: b.business_category.clone(),
             amount: b.amount,
         };
-        let input = match (d.ofd, d.placement) {
-            (Some(ofd), Some(p)) => {
-                let ofd = b64(&format!("documents[{i}].ofd"), &ofd)?;
-                using.into_input(eseal_gm::Sm3Digest::of(&ofd), Some((ofd, placement(p))))
+        let input = match (d.ofd, d.pdf, d.placement) {
+            (Some(_), Some(_), _) => {
+                return Err(Failure::invalid(
+                    "pdf",
+                    format!("documents[{i}]：一份文件只能是 OFD 或 PDF 之一"),
+                    format!("documents[{i}]: a document is an OFD or a PDF, not both"),
+                )
+                .into());
             }
-            (Some(_), None) => {
+            (Some(ofd), None, Some(p)) => {
+                let ofd = b64(&format!("documents[{i}].ofd"), &ofd)?;
+                let sm3 = eseal_gm::Sm3Digest::of(&ofd);
+                using.into_input(sm3, Some(Visible::Ofd(ofd, placement(p))))
+            }
+            (Some(_), None, None) => {
                 return Err(Failure::invalid(
                     "placement",
                     format!("documents[{i}]：OFD 文件须指定签章位置"),
@@ -258,9 +342,32 @@ pub(crate) async fn sign_batch(
                 )
                 .into());
             }
-            (None, _) => using.into_input(digest_of(&d.data, &d.document_sm3)?, None),
+            (None, Some(pdf), p) => {
+                let at = match p {
+                    None => None,
+                    Some(PlacementBody::Page { page, x, y }) => {
+                        Some(eseal_doc::PdfPlacement { page, x, y })
+                    }
+                    Some(_) => {
+                        return Err(Failure::invalid(
+                            "placement",
+                            format!("documents[{i}]：PDF 暂只支持按页码和坐标盖章"),
+                            format!("documents[{i}]: a PDF takes a page placement only, for now"),
+                        )
+                        .into());
+                    }
+                };
+                let pdf = b64(&format!("documents[{i}].pdf"), &pdf)?;
+                let sm3 = eseal_gm::Sm3Digest::of(&pdf);
+                using.into_input(sm3, Some(Visible::Pdf(pdf, at)))
+            }
+            (None, None, _) => using.into_input(digest_of(&d.data, &d.document_sm3)?, None),
         };
-        is_ofd.push(input.ofd.is_some());
+        kinds.push(match &input.document {
+            Some(Visible::Ofd(..)) => 1u8,
+            Some(Visible::Pdf(..)) => 2,
+            None => 0,
+        });
         inputs.push(input);
     }
     let results = s
@@ -269,11 +376,15 @@ pub(crate) async fn sign_batch(
         .await?;
     let out: Vec<views::BatchResult> = results
         .into_iter()
-        .zip(is_ofd)
-        .map(|(r, ofd)| match r {
-            Ok(signed) if ofd => views::BatchResult::Ofd(views::SignedOfd {
+        .zip(kinds)
+        .map(|(r, kind)| match r {
+            Ok(signed) if kind == 1 => views::BatchResult::Ofd(views::SignedOfd {
                 usage: signed.usage,
                 ofd: Base64::encode_string(&signed.signature),
+            }),
+            Ok(signed) if kind == 2 => views::BatchResult::Pdf(views::SignedPdf {
+                usage: signed.usage,
+                pdf: Base64::encode_string(&signed.signature),
             }),
             Ok(signed) => views::BatchResult::Data(views::SignedData {
                 usage: signed.usage,
@@ -317,7 +428,7 @@ impl UseBody {
     fn into_input(
         self,
         document_sm3: eseal_gm::Sm3Digest,
-        ofd: Option<(Vec<u8>, eseal_doc::Placement)>,
+        document: Option<Visible>,
     ) -> crate::signing::SignInput {
         crate::signing::SignInput {
             document_sm3,
@@ -330,7 +441,7 @@ impl UseBody {
                 business_category: self.business_category,
                 amount: self.amount,
             },
-            ofd,
+            document,
         }
     }
 }

@@ -9,7 +9,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         "/api/v1/verify",
         post(verify),
         Access::Public,
-        "Verify online: an OFD, or a detached signature with its data; the offline report plus the registry's status at signing time and ledger entry",
+        "Verify online: an OFD, a PDF, or a detached signature with its data; the offline report plus the registry's status at signing time and ledger entry",
         "在线验章",
         r#"{"ofd":"{{signed_ofd}}"}"#
     )
@@ -47,7 +47,11 @@ pub(super) const ROWS: &[Endpoint] = &[
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(crate) struct VerifyBody {
+    /// An OFD (base64).
     pub(crate) ofd: Option<String>,
+    /// Or a PDF (base64).
+    pub(crate) pdf: Option<String>,
+    /// Or a detached SES_Signature (base64) with its data or the data's SM3.
     pub(crate) signature: Option<String>,
     pub(crate) data: Option<String>,
     pub(crate) data_sm3: Option<String>,
@@ -133,9 +137,10 @@ pub(crate) async fn verify(
     // handler's future is dropped, and with it this guard).
     let cancel = crate::verifying::CancelOnDrop::default();
     let verification = s.verification();
-    let answer = match (&b.ofd, &b.signature) {
-        (Some(ofd), None) => verification.ofd(b64("ofd", ofd)?, cancel.flag()).await?,
-        (None, Some(sig)) => {
+    let answer = match (&b.ofd, &b.pdf, &b.signature) {
+        (Some(ofd), None, None) => verification.ofd(b64("ofd", ofd)?, cancel.flag()).await?,
+        (None, Some(pdf), None) => verification.pdf(b64("pdf", pdf)?, cancel.flag()).await?,
+        (None, None, Some(sig)) => {
             let digest = match (&b.data, &b.data_sm3) {
                 (Some(d), None) => eseal_gm::Sm3Digest::of(&b64("data", d)?),
                 (None, Some(h)) => hex::decode(h)
@@ -164,8 +169,8 @@ pub(crate) async fn verify(
         _ => {
             return Err(Failure::invalid(
                 "ofd",
-                "请提供 ofd，或签名及其原文",
-                "give an ofd, or a signature with its data",
+                "请提供 ofd 或 pdf，或签名及其原文",
+                "give an ofd or a pdf, or a signature with its data",
             )
             .into());
         }

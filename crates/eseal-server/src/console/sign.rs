@@ -654,7 +654,10 @@ pub async fn sign(
                 business_category: opt(&f.business_category),
                 amount,
             },
-            ofd: Some((d.bytes.to_vec(), placement.clone())),
+            document: Some(crate::documents::Visible::Ofd(
+                d.bytes.to_vec(),
+                placement.clone(),
+            )),
         })
         .collect();
     let signing = s.signing();

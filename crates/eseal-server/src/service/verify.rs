@@ -60,6 +60,19 @@ impl Verification<'_> {
         })
     }
 
+    /// Every signature field of a PDF.
+    pub async fn pdf(
+        &self,
+        document: Vec<u8>,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<views::VerifyAnswer> {
+        let signatures = crate::verifying::pdf(self.s, document, cancel).await?;
+        Ok(views::VerifyAnswer {
+            indication: overall(&signatures),
+            signatures,
+        })
+    }
+
     /// A detached signature over data with this digest.
     pub async fn detached(
         &self,

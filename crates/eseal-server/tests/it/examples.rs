@@ -115,6 +115,10 @@ async fn every_documented_example_gets_its_documented_status() {
         ("data", b64(&data)),
         ("data_sm3", eseal_gm::Sm3Digest::of(&data).to_hex()),
         ("ofd", b64(&ofd)),
+        (
+            "pdf",
+            b64(include_bytes!("../../../../testdata/pdf/chromium.pdf")),
+        ),
         ("tomorrow", "2026-03-03T09:00:00Z".to_owned()),
     ] {
         w.values.insert(k, v);
@@ -432,6 +436,31 @@ async fn personal_seal(w: &mut Walk<'_>, p: &People, admin: &str) -> (String, St
         .send("POST", "/api/v1/verify", "/api/v1/verify", &zhang)
         .await;
     assert_eq!(verified["indication"], "PASSED", "{verified}");
+    // A PDF signed with the same seal, verified online: PASSED, and known to the registry.
+    let signed = w
+        .send(
+            "POST",
+            "/api/v1/seals/{id}/sign/pdf",
+            &format!("/api/v1/seals/{personal}/sign/pdf"),
+            &zhang,
+        )
+        .await;
+    let (s, v) = svc
+        .call(
+            "POST",
+            "/api/v1/verify",
+            None,
+            Some(json!({"pdf": signed["pdf"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["indication"], "PASSED", "{v}");
+    let registry = &v["signatures"][0]["registry"];
+    assert_eq!(registry["made_here"], true, "{v}");
+    assert!(
+        registry["ledger"].is_object(),
+        "the usage ledger has the PDF's signature: {v}"
+    );
     (personal, zhang)
 }
 

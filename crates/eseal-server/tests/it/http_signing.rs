@@ -1553,6 +1553,9 @@ async fn ofd_signed_through_the_api_verifies_on(backend: Backend) {
     svc.run.abort();
 }
 
+/// A PDF printed by Chromium (testdata/pdf/NOTES.md).
+const PDF: &[u8] = include_bytes!("../../../../testdata/pdf/chromium.pdf");
+
 each_backend!(
     /// Batch signing: one PIN for several documents; each gets its own ledger entry and
     /// signature; a broken OFD in the batch fails alone (its intent aborted); limits enforced.
@@ -1576,13 +1579,60 @@ async fn batch_signing_on(backend: Backend) {
                 {"document_name": "b.pdf", "data": b64(&docs[1])},
                 {"document_name": "c.pdf", "document_sm3": eseal_gm::Sm3Digest::of(&docs[2]).to_hex()},
                 {"document_name": "broken.ofd", "ofd": b64(b"not a zip"), "placement": {"keyword": "甲方"}},
+                {"document_name": "合同.pdf", "pdf": b64(PDF), "placement": {"page": {"page": 1, "x": 120, "y": 30}}},
+                {"document_name": "broken.pdf", "pdf": b64(b"%PDF-1.7 no more")},
             ]})),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let results = v["results"].as_array().unwrap();
-    assert_eq!(results.len(), 4);
+    assert_eq!(results.len(), 6);
     assert_eq!(results[3]["error"]["code"], "invalid_document", "{v}");
+    assert_eq!(results[5]["error"]["code"], "invalid_document", "{v}");
+    // The PDF: its bytes, then the signature; verified online PASSED with its ledger entry.
+    let pdf =
+        <base64ct::Base64 as base64ct::Encoding>::decode_vec(results[4]["pdf"].as_str().unwrap())
+            .unwrap();
+    assert!(pdf.starts_with(PDF) && pdf.len() > PDF.len());
+    let (s, verified) = svc
+        .call(
+            "POST",
+            "/api/v1/verify",
+            None,
+            Some(json!({"pdf": results[4]["pdf"]})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{verified}");
+    assert_eq!(verified["indication"], "PASSED", "{verified}");
+    assert_eq!(
+        verified["signatures"][0]["registry"]["ledger"]["id"],
+        results[4]["usage"]["id"]
+    );
+    // A PDF takes a page placement only (for now); an OFD and a PDF at once is refused.
+    for (doc, field) in [
+        (
+            json!({"document_name": "k.pdf", "pdf": b64(PDF), "placement": {"keyword": "甲方"}}),
+            "placement",
+        ),
+        (
+            json!({"document_name": "two", "pdf": b64(PDF), "ofd": b64(b"x"), "placement": {"riding": {"y": 10}}}),
+            "pdf",
+        ),
+    ] {
+        let (s, v) = svc
+            .call(
+                "POST",
+                &batch,
+                Some(&zhang),
+                Some(json!({"pin": PIN, "purpose": "p", "documents": [doc]})),
+            )
+            .await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{v}"
+        );
+    }
     for (i, r) in results[..3].iter().enumerate() {
         assert_eq!(r["usage"]["state"]["state"], "signed", "{r}");
         verifies_online_in_the_ledger(
@@ -1606,8 +1656,8 @@ async fn batch_signing_on(backend: Backend) {
         .iter()
         .map(|u| u["state"]["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states.iter().filter(|s| **s == "signed").count(), 3);
-    assert_eq!(states.iter().filter(|s| **s == "aborted").count(), 1);
+    assert_eq!(states.iter().filter(|s| **s == "signed").count(), 4);
+    assert_eq!(states.iter().filter(|s| **s == "aborted").count(), 2);
     assert!(!states.contains(&"intent"), "{ledger}");
 
     // Limits: empty, over 100, a document without data, a wrong PIN (counted once).

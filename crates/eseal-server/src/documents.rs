@@ -1,0 +1,121 @@
+//! Documents signed with a visible stamp (R-USE-1, R-USE-5): an OFD (GB/T 33190) or a PDF
+//! (issue 20, the SES form), each signed off the async threads with the seal's key, the
+//! platform TSA stamping the SES_Signature's value. What the signing engine
+//! ([`crate::signing`]) calls for a document rather than a detached signature.
+
+use crate::failure::Failure;
+use crate::state::AppState;
+use eseal_gm::Sm2PrivateKey;
+use eseal_gm::provider::SoftwareSigner;
+use time::OffsetDateTime;
+
+/// A document to sign with a visible stamp, instead of a detached signature.
+#[derive(Debug, Clone)]
+pub enum Visible {
+    /// An OFD and where its stamp goes.
+    Ofd(Vec<u8>, eseal_doc::Placement),
+    /// A PDF and where its stamp goes (`None`: an invisible signature).
+    Pdf(Vec<u8>, Option<eseal_doc::PdfPlacement>),
+}
+
+impl Visible {
+    /// The document's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Visible::Ofd(b, _) | Visible::Pdf(b, _) => b,
+        }
+    }
+}
+
+/// Signs `document` with the seal and key: the SES_Signature and the signed document.
+/// `usage` (the ledger entry's ID) names a PDF's signature field.
+pub async fn sign(
+    s: AppState,
+    decoded: std::sync::Arc<(eseal_ses::AnySeal, Vec<u8>)>,
+    key: Sm2PrivateKey,
+    document: Visible,
+    usage: &str,
+    now: OffsetDateTime,
+) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
+    let field = format!("eseal-{usage}");
+    tokio::task::spawn_blocking(move || {
+        let (seal, cert) = &*decoded;
+        let tsa = |value: &[u8]| {
+            s.pki()
+                .timestamp(value, now, s.random())
+                .map_err(|e| e.detail.en)
+        };
+        let signer = SoftwareSigner::new(key);
+        let refused = |what: (&str, &str), e: eseal_doc::DocError| {
+            Failure::unprocessable(
+                "invalid_document",
+                format!("{}签章失败：{}", what.0, e.zh()),
+                format!("signing the {}: {e}", what.1),
+            )
+        };
+        match document {
+            Visible::Ofd(ofd, placement) => {
+                let mut out = std::io::Cursor::new(Vec::new());
+                eseal_doc::sign_ofd(
+                    std::io::Cursor::new(ofd),
+                    &mut out,
+                    &eseal_doc::OfdSignRequest {
+                        kind: eseal_doc::SignatureKind::Seal,
+                        seal: Some(seal),
+                        signer_cert: cert,
+                        signing_time: now,
+                        placement,
+                        timestamper: Some(&tsa),
+                    },
+                    &signer,
+                )
+                .map_err(|e| refused(("OFD ", "OFD"), e))
+                .map(|ses| (ses, Some(out.into_inner())))
+            }
+            Visible::Pdf(pdf, placement) => {
+                let signed = eseal_doc::sign_pdf(
+                    pdf.as_slice(),
+                    &eseal_doc::PdfSignRequest {
+                        seal,
+                        signer_cert: cert,
+                        signing_time: now,
+                        placement,
+                        field_name: field,
+                        timestamper: Some(&tsa),
+                        picture: drawn_picture(seal),
+                    },
+                    &signer,
+                )
+                .map_err(|e| refused(("PDF ", "PDF"), e))?;
+                let mut document = pdf;
+                document.extend_from_slice(&signed.update);
+                Ok((signed.signature, Some(document)))
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))
+}
+
+/// A seal picture the PDF writer does not take as it is (SVG, GIF, BMP), drawn at 300 dpi
+/// with the server's fonts; `None` for PNG and JPEG (and for what cannot be drawn: the
+/// signing then says why).
+fn drawn_picture(seal: &eseal_ses::AnySeal) -> Option<eseal_pdf::Picture> {
+    use eseal_ses::common::PictureFormat as F;
+    let v = seal.view().ok()?;
+    if matches!(v.picture.sniff(), F::Png | F::Jpeg) {
+        return None;
+    }
+    let px = |mm: i64| (mm.clamp(1, 1000) as f32 * 300.0 / 25.4).round() as u32;
+    let fonts = eseal_render::FontBook::new(std::sync::Arc::new(crate::fonts::DiskFonts));
+    eseal_render::picture_pixels(
+        &v.picture.data,
+        (px(v.picture.width), px(v.picture.height)),
+        &fonts,
+    )
+    .map(|(width, height, pixels)| eseal_pdf::Picture::Rgba {
+        width,
+        height,
+        pixels,
+    })
+}
