@@ -119,3 +119,59 @@ fn drawn_picture(seal: &eseal_ses::AnySeal) -> Option<eseal_pdf::Picture> {
         pixels,
     })
 }
+
+/// Where a PDF's stamp goes, from a placement chosen for any document: a PDF takes a page
+/// position only, for now (keyword and riding seals are OFD's). The one rule for the API and
+/// the console.
+pub fn pdf_placement(p: &eseal_doc::Placement) -> Result<eseal_doc::PdfPlacement, Failure> {
+    match p {
+        eseal_doc::Placement::Page { page, x, y } => Ok(eseal_doc::PdfPlacement {
+            page: *page,
+            x: *x,
+            y: *y,
+        }),
+        _ => Err(Failure::invalid(
+            "placement",
+            "PDF 暂只支持按页码和位置盖章（关键字和骑缝章用于 OFD）",
+            "a PDF takes a page position only, for now (keyword and riding seals are for OFD)",
+        )),
+    }
+}
+
+/// A document to sign with `placement`, by what its bytes are: an OFD or a PDF; anything
+/// else is refused.
+pub fn visible(bytes: Vec<u8>, placement: &eseal_doc::Placement) -> Result<Visible, Failure> {
+    match eseal_doc::FileKind::sniff(&bytes) {
+        eseal_doc::FileKind::Ofd => Ok(Visible::Ofd(bytes, placement.clone())),
+        eseal_doc::FileKind::Pdf => {
+            let at = pdf_placement(placement)?;
+            Ok(Visible::Pdf(bytes, Some(at)))
+        }
+        _ => Err(Failure::invalid(
+            "document",
+            "既不是 OFD 文件，也不是 PDF 文件",
+            "neither an OFD nor a PDF",
+        )),
+    }
+}
+
+/// A PDF's pages, each (width, height) in mm, for placing a stamp without a drawing.
+pub fn pdf_pages(bytes: &[u8]) -> Result<Vec<(f32, f32)>, Failure> {
+    let bad = |e: eseal_pdf::PdfError| {
+        Failure::invalid(
+            "document",
+            format!("PDF 文件无法读取（{e}）"),
+            format!("the PDF cannot be read: {e}"),
+        )
+    };
+    let pdf = eseal_pdf::Pdf::open(bytes).map_err(bad)?;
+    let mm = |pt: f64| (pt * 25.4 / 72.0) as f32;
+    Ok(eseal_pdf::update::pages(&pdf)
+        .map_err(bad)?
+        .iter()
+        .map(|p| {
+            let [x0, y0, x1, y1] = p.media_box;
+            (mm(x1 - x0), mm(y1 - y0))
+        })
+        .collect())
+}

@@ -345,17 +345,7 @@ pub(crate) async fn sign_batch(
             (None, Some(pdf), p) => {
                 let at = match p {
                     None => None,
-                    Some(PlacementBody::Page { page, x, y }) => {
-                        Some(eseal_doc::PdfPlacement { page, x, y })
-                    }
-                    Some(_) => {
-                        return Err(Failure::invalid(
-                            "placement",
-                            format!("documents[{i}]：PDF 暂只支持按页码和坐标盖章"),
-                            format!("documents[{i}]: a PDF takes a page placement only, for now"),
-                        )
-                        .into());
-                    }
+                    Some(p) => Some(crate::documents::pdf_placement(&placement(p))?),
                 };
                 let pdf = b64(&format!("documents[{i}].pdf"), &pdf)?;
                 let sm3 = eseal_gm::Sm3Digest::of(&pdf);

@@ -74,7 +74,7 @@ pub fn section(ctx: &Ctx, seal: &Seal) -> Markup {
     html! {
         div.card {
             h2 { (l.t("盖章", "Stamp documents")) }
-            p.muted.small { (l.t("上传 OFD 文件，在页面上放置印章并输入口令后签署。", "Upload OFD files, place the stamp on the page and sign with the PIN.")) }
+            p.muted.small { (l.t("上传 OFD 或 PDF 文件，在页面上放置印章并输入口令后签署。", "Upload OFD or PDF files, place the stamp on the page and sign with the PIN.")) }
             p { a.button href={ "/seals/" (seal.id) "/sign" } { (l.t("上传文件并盖章", "Upload and stamp")) } }
         }
     }
@@ -88,8 +88,8 @@ fn upload_form(ctx: &Ctx, seal: &Seal, problem: Option<&str>) -> Markup {
             h2 { code { (seal.id) } " " (seal.name) }
             form.stack method="post" action={ "/seals/" (seal.id) "/sign" } enctype="multipart/form-data" data-progress="" {
                 input type="hidden" name="csrf" value=(ctx.csrf);
-                label for="files" { (l.t("要盖章的 OFD 文件（可多选，最多 20 份，合计不超过 20 MB）", "OFD files to stamp (several allowed: up to 20, 20 MB together)")) }
-                input #files type="file" name="files" accept=".ofd,application/ofd" multiple required;
+                label for="files" { (l.t("要盖章的 OFD 或 PDF 文件（可多选，同为一种格式，最多 20 份，合计不超过 20 MB）", "OFD or PDF files to stamp (several allowed, all of one format: up to 20, 20 MB together)")) }
+                input #files type="file" name="files" accept=".ofd,.pdf,application/ofd,application/pdf" multiple required;
                 button type="submit" { (l.t("上传", "Upload")) }
                 progress.upload hidden max="100" value="0" {}
             }
@@ -181,7 +181,10 @@ pub async fn upload(
     if files.is_empty() {
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            l.t("请选择要盖章的 OFD 文件", "Choose the OFD files to stamp"),
+            l.t(
+                "请选择要盖章的 OFD 或 PDF 文件",
+                "Choose the OFD or PDF files to stamp",
+            ),
         );
     }
     if files.len() > MAX_FILES {
@@ -200,16 +203,29 @@ pub async fn upload(
         } else {
             name
         };
-        if eseal_doc::FileKind::sniff(&bytes) != eseal_doc::FileKind::Ofd {
+        let kind = eseal_doc::FileKind::sniff(&bytes);
+        if !matches!(kind, eseal_doc::FileKind::Ofd | eseal_doc::FileKind::Pdf) {
             let why = match l {
                 Lang::Zh => format!(
-                    "“{name}”不是 OFD 文件（OFD 是一个 ZIP 文件包）。此页面只能对 OFD 文件盖章；其他文件请用接口做分离式签名。"
+                    "“{name}”既不是 OFD 文件（ZIP 文件包），也不是 PDF 文件。此页面对 OFD 和 PDF 文件盖章；其他文件请用接口做分离式签名。"
                 ),
                 Lang::En => format!(
-                    "“{name}” is not an OFD file (an OFD is a ZIP package). This page stamps OFD files only; sign other files detached through the API."
+                    "“{name}” is neither an OFD file (a ZIP package) nor a PDF. This page stamps OFD and PDF files; sign other files detached through the API."
                 ),
             };
             return refuse(StatusCode::UNPROCESSABLE_ENTITY, &why);
+        }
+        if docs
+            .first()
+            .is_some_and(|d: &Doc| eseal_doc::FileKind::sniff(&d.bytes) != kind)
+        {
+            return refuse(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                l.t(
+                    "一次上传的文件须同为 OFD 或同为 PDF（两种格式的盖章方式不同）",
+                    "The files of one upload are all OFD or all PDF (they are stamped differently)",
+                ),
+            );
         }
         docs.push(Doc {
             name,
@@ -373,10 +389,22 @@ async fn place_page(
     let Some(first) = draft.docs.first() else {
         return expired(ctx, &seal.id);
     };
-    let drawn = s
-        .verification()
-        .draw_page(first.bytes.to_vec(), page, DPI)
-        .await;
+    let pdf = eseal_doc::FileKind::sniff(&first.bytes) == eseal_doc::FileKind::Pdf;
+    // A PDF's pages are not drawn (no PDF renderer in the platform): its page sizes are read
+    // and the position typed.
+    let pdf_pages = if pdf {
+        Some(crate::documents::pdf_pages(&first.bytes))
+    } else {
+        None
+    };
+    let drawn = match &pdf_pages {
+        Some(_) => Err(Failure::invalid("document", "", "")),
+        None => {
+            s.verification()
+                .draw_page(first.bytes.to_vec(), page, DPI)
+                .await
+        }
+    };
     let stamp = match s.signing().stamp_picture(c, &seal.id).await {
         Ok(p) => p,
         Err(e) => return ctx.failure(&e),
@@ -389,9 +417,14 @@ async fn place_page(
     } else {
         Vec::new()
     };
-    let (page_no, count, w_mm, h_mm) = match &drawn {
-        Ok(d) => (d.number, d.count, d.width_mm, d.height_mm),
-        Err(_) => (1, 1, 210.0, 297.0),
+    let (page_no, count, w_mm, h_mm) = match (&drawn, &pdf_pages) {
+        (Ok(d), _) => (d.number, d.count, d.width_mm, d.height_mm),
+        (Err(_), Some(Ok(sizes))) if !sizes.is_empty() => {
+            let n = page.clamp(1, sizes.len());
+            let (w, h) = sizes.get(n - 1).copied().unwrap_or((210.0, 297.0));
+            (n, sizes.len(), w, h)
+        }
+        _ => (1, 1, 210.0, 297.0),
     };
     // The stamp starts at the lower right, 30 mm from the right and 40 mm from the bottom.
     let x = if keep.x.is_empty() {
@@ -446,6 +479,18 @@ async fn place_page(
                             }
                             p.muted.small.js-only { (l.t("拖动印章到盖章位置，或点击页面上的位置；方向键每次移动 1 毫米。", "Drag the stamp where it goes, or click the place on the page; the arrow keys move it 1 mm.")) }
                         }
+                        Err(_) if pdf => {
+                            @match &pdf_pages {
+                                Some(Err(e)) => { div.notice.error { (l.t(&e.detail.zh, &e.detail.en)) } }
+                                _ => {
+                                    div.notice #pdf-note {
+                                        (l.t("PDF 页面暂不能在此预览。请在右侧填写页码和印章左上角的位置（毫米，从页面左上角量起）；", "PDF pages cannot be previewed here yet. Type the page and the stamp's top-left corner on the right (mm from the page's top-left corner); "))
+                                        (l.t("本页大小 ", "this page is ")) (format!("{w_mm:.0} × {h_mm:.0}")) (l.t(" 毫米，印章 ", " mm, the stamp ")) (format!("{:.0} × {:.0}", stamp.width_mm, stamp.height_mm)) (l.t(" 毫米。", " mm."))
+                                    }
+                                    @if let Some(src) = &stamp_src { img.impression src=(src) alt=(l.t("印章", "the stamp")); }
+                                }
+                            }
+                        }
                         Err(e) => { div.notice.error { (l.t(&e.detail.zh, &e.detail.en)) } }
                     }
                     p.small.muted { (l.t(eseal_render::COPY_NOTICE.0, eseal_render::COPY_NOTICE.1)) }
@@ -454,16 +499,18 @@ async fn place_page(
                     input type="hidden" name="csrf" value=(ctx.csrf);
                     fieldset {
                         legend { (l.t("盖章位置", "Where the stamp goes")) }
-                        label.choice { input type="radio" name="mode" value="position" checked[mode == "position"]; (l.t("按位置（拖动或填写，单位毫米）", "At a position (drag or type, in mm)")) }
+                        label.choice { input type="radio" name="mode" value="position" checked[mode == "position"]; @if pdf { (l.t("按位置（填写，单位毫米）", "At a position (type it, in mm)")) } @else { (l.t("按位置（拖动或填写，单位毫米）", "At a position (drag or type, in mm)")) } }
                         div.coords {
                             label { (l.t("页码", "Page")) input #page type="number" name="page" min="1" max=(count) value=(page_no); }
                             label { (l.t("距左边", "From left")) input #x type="number" name="x" step="0.1" min="0" value=(x); }
                             label { (l.t("距上边", "From top")) input #y type="number" name="y" step="0.1" min="0" value=(y); }
                         }
-                        label.choice { input type="radio" name="mode" value="keyword" checked[mode == "keyword"]; (l.t("盖在关键字上", "On a keyword")) }
-                        input #keyword type="text" name="keyword" value=(keep.keyword) maxlength="100" placeholder=(l.t("如：（盖章）", "e.g. (seal)")) aria-label=(l.t("关键字", "Keyword"));
-                        label.choice { input type="radio" name="mode" value="riding" checked[mode == "riding"]; (l.t("骑缝章（每页右边缘一部分）", "Riding seal (a slice at each page's right edge)")) }
-                        label { (l.t("距上边（毫米）", "From top (mm)")) input #riding_y type="number" name="riding_y" step="0.1" min="0" value=(if keep.riding_y.is_empty() { "120" } else { keep.riding_y.as_str() }); }
+                        @if !pdf {
+                            label.choice { input type="radio" name="mode" value="keyword" checked[mode == "keyword"]; (l.t("盖在关键字上", "On a keyword")) }
+                            input #keyword type="text" name="keyword" value=(keep.keyword) maxlength="100" placeholder=(l.t("如：（盖章）", "e.g. (seal)")) aria-label=(l.t("关键字", "Keyword"));
+                            label.choice { input type="radio" name="mode" value="riding" checked[mode == "riding"]; (l.t("骑缝章（每页右边缘一部分）", "Riding seal (a slice at each page's right edge)")) }
+                            label { (l.t("距上边（毫米）", "From top (mm)")) input #riding_y type="number" name="riding_y" step="0.1" min="0" value=(if keep.riding_y.is_empty() { "120" } else { keep.riding_y.as_str() }); }
+                        }
                     }
                     label for="purpose" { (l.t("用途", "Purpose")) }
                     input #purpose type="text" name="purpose" value=(keep.purpose) maxlength="200" required;
@@ -640,10 +687,22 @@ pub async fn sign(
         },
     };
     let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+    let mut documents = Vec::with_capacity(draft.docs.len());
+    for d in &draft.docs {
+        match crate::documents::visible(d.bytes.to_vec(), &placement) {
+            Ok(v) => documents.push(v),
+            Err(e) => {
+                release(Stage::Placing);
+                let why = l.t(&e.detail.zh, &e.detail.en);
+                return back(&s, &ctx, &seal, &draft_id, &draft, &f, why).await;
+            }
+        }
+    }
     let inputs: Vec<SignInput> = draft
         .docs
         .iter()
-        .map(|d| SignInput {
+        .zip(documents)
+        .map(|(d, document)| SignInput {
             document_sm3: d.sm3,
             document_name: d.name.clone(),
             purpose: f.purpose.trim().to_owned(),
@@ -654,10 +713,7 @@ pub async fn sign(
                 business_category: opt(&f.business_category),
                 amount,
             },
-            document: Some(crate::documents::Visible::Ofd(
-                d.bytes.to_vec(),
-                placement.clone(),
-            )),
+            document: Some(document),
         })
         .collect();
     let signing = s.signing();
@@ -781,19 +837,21 @@ pub async fn download(
     let Some((name, bytes)) = file else {
         return expired(&ctx, &id);
     };
-    let stem = name
-        .strip_suffix(".ofd")
-        .or_else(|| name.strip_suffix(".OFD"))
-        .unwrap_or(&name);
-    let signed_name = format!("{stem}-{}.ofd", ctx.lang.t("已签章", "signed"));
+    let (ext, media) = if eseal_doc::FileKind::sniff(&bytes) == eseal_doc::FileKind::Pdf {
+        ("pdf", "application/pdf")
+    } else {
+        ("ofd", "application/ofd")
+    };
+    let stem = match name.rsplit_once('.') {
+        Some((stem, e)) if e.eq_ignore_ascii_case(ext) => stem,
+        _ => &name,
+    };
+    let signed_name = format!("{stem}-{}.{ext}", ctx.lang.t("已签章", "signed"));
     let mut r = bytes.to_vec().into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/ofd"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"signed.ofd\"; filename*=UTF-8''{}",
+        "attachment; filename=\"signed.{ext}\"; filename*=UTF-8''{}",
         super::urlencode(&signed_name).replace('/', "%2F")
     )) {
         h.insert(header::CONTENT_DISPOSITION, v);

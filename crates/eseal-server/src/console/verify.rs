@@ -95,12 +95,12 @@ fn upload_forms(ctx: &Ctx, problem: Option<&str>) -> Markup {
     html! {
         @if let Some(p) = problem { div.notice.error role="alert" { (p) } }
         div.card {
-            h2 { (l.t("OFD 文件", "An OFD file")) }
-            p.muted { (l.t("上传加盖电子印章的 OFD 文件（不超过 20 MB），验证其中每个签章。文件不会保存。", "Upload an OFD file with electronic seals (up to 20 MB) to verify each of its signatures. The file is not kept.")) }
+            h2 { (l.t("OFD 或 PDF 文件", "An OFD or PDF file")) }
+            p.muted { (l.t("上传加盖电子印章的 OFD 或 PDF 文件（不超过 20 MB），验证其中每个签章。文件不会保存。", "Upload an OFD or PDF file with electronic seals (up to 20 MB) to verify each of its signatures. The file is not kept.")) }
             form.stack method="post" action="/verify" enctype="multipart/form-data" {
                 input type="hidden" name="csrf" value=(ctx.csrf);
                 label for="ofd" { (l.t("选择文件", "Choose the file")) }
-                input #ofd type="file" name="ofd" accept=".ofd,application/ofd" required;
+                input #ofd type="file" name="ofd" accept=".ofd,.pdf,application/ofd,application/pdf" required;
                 button type="submit" { (l.t("验证", "Verify")) }
             }
         }
@@ -156,18 +156,26 @@ pub async fn check(
     let verification = s.verification();
     let cancel = crate::verifying::CancelOnDrop::default();
     let (answer, document) = match (ofd, sig, data) {
-        (Some(doc), None, None) if !doc.is_empty() => {
-            if eseal_doc::FileKind::sniff(&doc) != eseal_doc::FileKind::Ofd {
-                return refuse(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    l.t("这不是 OFD 文件（OFD 是一个 ZIP 文件包）。PDF 等其他格式请用分离式签名验证。", "This is not an OFD file (an OFD is a ZIP package)."),
-                );
-            }
-            match verification.ofd(doc.clone(), cancel.flag()).await {
+        (Some(doc), None, None) if !doc.is_empty() => match eseal_doc::FileKind::sniff(&doc) {
+            eseal_doc::FileKind::Ofd => match verification.ofd(doc.clone(), cancel.flag()).await {
                 Ok(a) => (a, Some(doc)),
                 Err(e) => return ctx.failure(&e),
+            },
+            // PDF pages are not drawn (no PDF renderer in the platform yet).
+            eseal_doc::FileKind::Pdf => match verification.pdf(doc, cancel.flag()).await {
+                Ok(a) => (a, None),
+                Err(e) => return ctx.failure(&e),
+            },
+            _ => {
+                return refuse(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    l.t(
+                        "这既不是 OFD 文件（ZIP 文件包），也不是 PDF 文件。其他格式请用分离式签名验证。",
+                        "This is neither an OFD file (a ZIP package) nor a PDF. Other files are verified with their detached signature.",
+                    ),
+                );
             }
-        }
+        },
         (None, Some(sig), Some(data)) if !sig.is_empty() => {
             match verification
                 .detached(&sig, eseal_gm::Sm3Digest::of(&data))
@@ -181,8 +189,8 @@ pub async fn check(
             return refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 l.t(
-                    "请选择一个 OFD 文件，或原文和签名两个文件",
-                    "Choose an OFD file, or a file and its signature",
+                    "请选择一个 OFD 或 PDF 文件，或原文和签名两个文件",
+                    "Choose an OFD or PDF file, or a file and its signature",
                 ),
             );
         }

@@ -887,7 +887,61 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         .filter_map(|p| p.split('"').next())
         .collect();
     assert_eq!(pages.len(), 2, "a slice on each page: {xml}");
+    // She stamps a PDF: no drawing of its pages, the page and position typed (the page's
+    // size said); keyword and riding seals are not offered for it.
+    let pdf = svc.dir.path().join("合同.pdf");
+    std::fs::write(
+        &pdf,
+        include_bytes!("../../../../testdata/pdf/chromium.pdf"),
+    )
+    .unwrap();
+    c.goto(&svc.url(&format!("/seals/{made_id}/sign")))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("files")).await.unwrap();
+    b.fill("files", &pdf.to_string_lossy()).await;
+    b.click("form[action$='/sign'] button").await;
+    let page = b.until_text("PDF 页面暂不能在此预览").await;
+    assert!(page.contains("216 × 279"), "the page's size in mm: {page}");
+    assert!(c.find(Locator::Id("keyword")).await.is_err());
+    b.refill("x", "120").await;
+    b.refill("y", "30").await;
+    b.fill("purpose", "签订合同").await;
+    b.fill("pin", "604819").await;
+    b.shot("13b-pdf-placing").await;
+    b.click("form.place-form button[type=submit]").await;
+    b.until_text("已签署 1 / 1").await;
+    let href = c
+        .find(Locator::LinkText("下载已签章文件"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let r = svc
+        .http
+        .get(svc.url(&href))
+        .header("cookie", format!("eseal_session={}", cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let signed_pdf = r.bytes().await.unwrap().to_vec();
+    assert!(signed_pdf.starts_with(b"%PDF"));
+    let file = svc.dir.path().join("已签章.pdf");
+    std::fs::write(&file, &signed_pdf).unwrap();
     log_out(&b).await;
+    // Anyone verifies it on the public page: 有效.
+    c.goto(&svc.url("/verify")).await.unwrap();
+    b.fill("ofd", &file.to_string_lossy()).await;
+    b.click("form[action='/verify'] button").await;
+    let page = b.until_text("结论").await;
+    assert!(
+        page.contains("有效") && page.contains("本平台制作"),
+        "{page}"
+    );
+    b.shot("13c-pdf-verified").await;
 
     // A holder forging the reviewer's action is refused (the menu does not offer it), and
     // the refusal is audited under the holder's name.
