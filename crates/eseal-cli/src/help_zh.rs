@@ -219,6 +219,33 @@ pub const TEXTS: &[(&str, &str)] = &[
     ),
     ("Page (1-based) for the stamp", "盖章的页码（从 1 开始）"),
     (
+        "Sign a PDF with an SES_Signature in the signature field's /Contents (the seal's picture as a visible stamp at its true size, or --invisible), by incremental update",
+        "签署 PDF：电子签章数据（SES_Signature）写入签名域的 /Contents，以增量更新追加（印章图片按实际大小作为可见印章，或 --invisible 不显示）",
+    ),
+    (
+        "The seal (GB/T 38540 or GM/T 0031 seal data)",
+        "印章文件（GB/T 38540 或 GM/T 0031 印章数据）",
+    ),
+    (
+        "The signer's certificate (listed in the seal)",
+        "签章人证书（须列在印章中）",
+    ),
+    (
+        "The signer's private key (PKCS#8 PEM)",
+        "签章人私钥（PKCS#8 PEM）",
+    ),
+    ("The PDF to sign", "要签署的 PDF"),
+    ("The signed PDF (a new file)", "签署后的 PDF（新文件）"),
+    (
+        "Stamp position: mm from the page's top edge",
+        "印章位置：距页面上边缘的毫米数",
+    ),
+    ("No visible stamp", "不显示印章（不可见签名）"),
+    (
+        "The signature field's name (default: eseal- and the signing time)",
+        "签名域名称（默认为 eseal- 加签署时间）",
+    ),
+    (
         "Stamp position: mm from the page's left edge",
         "印章位置：距页面左边缘的毫米数",
     ),

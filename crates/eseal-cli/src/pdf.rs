@@ -183,6 +183,22 @@ pub fn verify(
     let source = FileSource::open(file)?;
     let report = match eseal_doc::verify_pdf(&source, &policy, &SoftwareVerifier) {
         Ok(r) => r,
+        // Cut short: not a verdict on a signature, the file is not all there.
+        Err(e @ eseal_doc::DocError::PdfIncomplete(_)) => anyhow::bail!(
+            "{}",
+            lang.t(
+                &format!(
+                    "{} 不完整或已损坏，无法验证（{}）：请重新获取完整的文件",
+                    file.display(),
+                    printable(&e.zh())
+                ),
+                &format!(
+                    "{} is incomplete or damaged and cannot be verified ({}): get the whole file again",
+                    file.display(),
+                    printable(&e.to_string())
+                ),
+            )
+        ),
         Err(e) => {
             if json {
                 println!(

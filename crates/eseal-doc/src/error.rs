@@ -28,6 +28,9 @@ pub enum DocError {
     /// A PDF's structure cannot be read (syntax, cross-reference data, objects).
     #[error("PDF: {0}")]
     Pdf(Text),
+    /// A PDF ends before its structure does: cut short, or not a PDF at all.
+    #[error("PDF incomplete: {0}")]
+    PdfIncomplete(Text),
     /// Reading the package failed.
     #[error("I/O: {0}")]
     Io(String),
@@ -93,6 +96,9 @@ impl DocError {
             DocError::Missing(f) => format!("{f}：文件包中没有这个文件"),
             DocError::Xml { file, why } => format!("{file}：{}", why.zh),
             DocError::Pdf(w) => format!("PDF 文件有问题：{}", w.zh),
+            DocError::PdfIncomplete(w) => {
+                format!("PDF 文件不完整（下载或复制中断，或不是 PDF）：{}", w.zh)
+            }
             DocError::Sign { step, why } => format!("{}：{}", step.names().0, why.zh),
             DocError::Io(w) => format!("读取失败：{w}"),
             DocError::Limit(w) => format!("工作量超出上限，未继续核验：{}", w.zh),

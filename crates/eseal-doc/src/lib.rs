@@ -6,6 +6,7 @@ pub mod kind;
 pub mod ofd;
 pub mod package;
 pub mod pdf;
+mod pdf_changes;
 pub mod sign;
 pub mod trust;
 pub mod xml;

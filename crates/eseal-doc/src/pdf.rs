@@ -43,6 +43,7 @@ fn pdf_error(e: PdfError) -> DocError {
     let text = Text::new(format!("{zh}（{e}）"), e.to_string());
     match e {
         PdfError::TooLarge(_) => DocError::Limit(text),
+        PdfError::Truncated { .. } => DocError::PdfIncomplete(text),
         _ => DocError::Pdf(text),
     }
 }
@@ -637,36 +638,22 @@ fn one<S: Source + ?Sized>(
         .position(|r| r.end == Some(end))
         .map(|i| i + 1);
     let n = pdf.revisions.len();
-    if result.covers_whole_file {
-        report.pass(
+    match result.revision {
+        _ if result.covers_whole_file => report.pass(
             CheckId::DocumentCoverage,
             Text::new(
                 "签名覆盖整个文件（签名值除外）",
                 "the signature covers the whole file but its own value",
             ),
-        );
-    } else {
-        let which = result.revision.map_or_else(
-            || {
-                (
-                    format!("文件前 {end} 字节"),
-                    format!("the first {end} bytes"),
-                )
-            },
-            |r| {
-                (
-                    format!("第 {r} 版（共 {n} 版）"),
-                    format!("revision {r} of {n}"),
-                )
-            },
-        );
-        report.warn(
+        ),
+        None => report.warn(
             CheckId::DocumentCoverage,
             Text::new(
-                format!("签名只覆盖{}；其后的修改不在签名范围内，阅读器显示的可能不是签署时的内容", which.0),
-                format!("the signature covers {} only; later changes are not signed, and what a reader shows may not be what was signed", which.1),
+                format!("签名只覆盖文件前 {end} 字节，且不在某一版本的末尾结束：其后的内容不在签名范围内，阅读器显示的可能不是签署时的内容"),
+                format!("the signature covers the first {end} bytes only, which end no revision: what follows is not signed, and what a reader shows may not be what was signed"),
             ),
-        );
+        ),
+        Some(r) => later(&mut report, pdf, v, r, n),
     }
     // What follows the signature in /Contents is padding, covered by nothing: anything but
     // zeros there is said.
@@ -732,6 +719,73 @@ fn one<S: Source + ?Sized>(
         ),
     }
     Ok(finish(result, report))
+}
+
+/// What the revisions after the signed one (`r` of `n`, 1-based) changed, in the report:
+/// FAILED when what the pages show changed or the DocMDP level forbids a change, a warning
+/// for changes of no known kind, else the kinds of change (signatures, annotations …).
+fn later<S: Source + ?Sized>(
+    report: &mut Report,
+    pdf: &Pdf<'_, S>,
+    v: &eseal_pdf::Dict,
+    r: usize,
+    n: usize,
+) {
+    let c = crate::pdf_changes::after(pdf, r - 1, crate::pdf_changes::docmdp(pdf, v));
+    let head = (
+        format!("签名覆盖第 {r} 版（共 {n} 版）；"),
+        format!("the signature covers revision {r} of {n}; "),
+    );
+    let join = |list: &[Text]| {
+        let shown = list.iter().take(5);
+        (
+            shown
+                .clone()
+                .map(|t| t.zh.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+            shown.map(|t| t.en.as_str()).collect::<Vec<_>>().join("; "),
+        )
+    };
+    if !c.content.is_empty() || !c.forbidden.is_empty() {
+        let all: Vec<Text> = c.content.iter().chain(&c.forbidden).cloned().collect();
+        let (zh, en) = join(&all);
+        report.fail(
+            CheckId::DocumentCoverage,
+            SubIndication::SigConstraintsFailure,
+            Text::new(
+                format!("{}其后的修改改变了页面显示的内容或超出签名允许的范围：{zh}", head.0),
+                format!("{}later changes alter what the pages show or go beyond what the signature allows: {en}", head.1),
+            ),
+        );
+    } else if !c.undefined.is_empty() {
+        let (zh, en) = join(&c.undefined);
+        report.warn(
+            CheckId::DocumentCoverage,
+            Text::new(
+                format!("{}其后有无法归类的修改，请核对文件：{zh}", head.0),
+                format!(
+                    "{}later changes of no known kind; check the file: {en}",
+                    head.1
+                ),
+            ),
+        );
+    } else {
+        let kinds = (
+            c.allowed.iter().map(|k| k.0).collect::<Vec<_>>().join("、"),
+            c.allowed.iter().map(|k| k.1).collect::<Vec<_>>().join(", "),
+        );
+        report.pass(
+            CheckId::DocumentCoverage,
+            Text::new(
+                format!("{}其后的修改只是：{}（页面内容未变）", head.0, kinds.0),
+                format!(
+                    "{}later changes are only: {} (what the pages show is unchanged)",
+                    head.1, kinds.1
+                ),
+            ),
+        );
+    }
 }
 
 fn finish(mut result: PdfSignatureResult, report: Report) -> PdfSignatureResult {

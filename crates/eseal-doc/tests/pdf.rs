@@ -260,3 +260,121 @@ fn the_signed_file_opens_in_other_readers_with_the_stamp_in_place() {
     assert_eq!(red(20.0, 100.0, 100.0, 200.0), 0, "nothing red elsewhere");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `file` with an incremental update of `objects` (number, body) and a classic table.
+fn append_update(file: &[u8], objects: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let pdf = eseal_pdf::Pdf::open(file).unwrap();
+    let trailer = pdf.trailer().unwrap().clone();
+    let prev = pdf.revisions.last().unwrap().xref_offset;
+    let size = trailer[&b"Size"[..]].int().unwrap() as u32;
+    let size = objects
+        .iter()
+        .map(|(n, _)| n + 1)
+        .max()
+        .unwrap_or(0)
+        .max(size);
+    let mut out = file.to_vec();
+    let mut offsets = Vec::new();
+    for (n, body) in objects {
+        offsets.push((*n, out.len()));
+        writeln!(out, "{n} 0 obj").unwrap();
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(b"xref\n");
+    for (n, off) in &offsets {
+        write!(out, "{n} 1\n{off:010} 00000 n\r\n").unwrap();
+    }
+    let root = trailer[&b"Root"[..]].reference().unwrap();
+    write!(
+        out,
+        "trailer\n<< /Size {size} /Root {} 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n",
+        root.number
+    )
+    .unwrap();
+    out
+}
+
+/// After signing, an added comment is allowed and said; the page's content replaced fails
+/// the signature (what the page shows is not what was signed).
+#[test]
+fn what_changed_after_signing_is_judged() {
+    use eseal_pdf::{Object, Pdf};
+    let k = seal_kit();
+    let at = PdfPlacement {
+        page: 1,
+        x: 120.0,
+        y: 30.0,
+    };
+    let signed = sign(&k, &base(), "eseal-1", Some(at));
+    let pdf = Pdf::open(signed.as_slice()).unwrap();
+    let page = eseal_pdf::update::pages(&pdf).unwrap()[0].clone();
+    let size = pdf.trailer().unwrap()[&b"Size"[..]].int().unwrap() as u32;
+    let page_with = |key: &str, value: Object| {
+        let mut d = page.dict.clone();
+        d.insert(key.as_bytes().to_vec(), value);
+        let mut out = Vec::new();
+        eseal_pdf::write::dict(&mut out, &d);
+        out
+    };
+    // A comment added on the page.
+    let mut annots = pdf
+        .value(&page.dict, "Annots")
+        .unwrap()
+        .array()
+        .unwrap()
+        .to_vec();
+    annots.push(Object::Ref(eseal_pdf::ObjectId {
+        number: size,
+        generation: 0,
+    }));
+    let commented = append_update(
+        &signed,
+        &[
+            (page.id.number, page_with("Annots", Object::Array(annots))),
+            (
+                size,
+                b"<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (ok) >>".to_vec(),
+            ),
+        ],
+    );
+    let r = verify(&k, &commented);
+    let s = &r.signatures[0];
+    assert_eq!(s.indication, Indication::Passed, "{:#?}", s.report);
+    let said = serde_json::to_string(&s.report).unwrap();
+    assert!(
+        said.contains("新增注释") && said.contains("第 2 版（共 3 版）"),
+        "{said}"
+    );
+    // The page's content replaced.
+    let content = b"BT /F1 24 Tf 72 700 Td (changed) Tj ET";
+    let mut stream = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+    stream.extend_from_slice(content);
+    stream.extend_from_slice(b"\nendstream");
+    let replaced = append_update(
+        &signed,
+        &[
+            (
+                page.id.number,
+                page_with(
+                    "Contents",
+                    Object::Ref(eseal_pdf::ObjectId {
+                        number: size,
+                        generation: 0,
+                    }),
+                ),
+            ),
+            (size, stream),
+        ],
+    );
+    let r = verify(&k, &replaced);
+    let s = &r.signatures[0];
+    assert_eq!(s.indication, Indication::Failed, "{:#?}", s.report);
+    let said = serde_json::to_string(&s.report).unwrap();
+    assert!(
+        said.contains("第 1 页") && said.contains("Contents"),
+        "{said}"
+    );
+}

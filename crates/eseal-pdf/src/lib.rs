@@ -191,7 +191,24 @@ impl<'s, S: Source + ?Sized> Pdf<'s, S> {
 
     /// Object `id` as its newest revision has it (`Null` when it does not exist or is free).
     pub fn get(&self, id: ObjectId) -> Result<Object, PdfError> {
-        match self.entries.get(&id.number) {
+        self.read_entry(id, self.entries.get(&id.number).copied())
+    }
+
+    /// Object `id` as revision `rev` (0-based, oldest first) had it: `Null` when it did not
+    /// exist then. (An object stream is read as the newest revision has it.)
+    pub fn get_at(&self, id: ObjectId, rev: usize) -> Result<Object, PdfError> {
+        let entry = self
+            .revisions
+            .iter()
+            .take(rev.saturating_add(1))
+            .rev()
+            .find_map(|r| r.objects.get(&id.number))
+            .copied();
+        self.read_entry(id, entry)
+    }
+
+    fn read_entry(&self, id: ObjectId, entry: Option<Entry>) -> Result<Object, PdfError> {
+        match entry.as_ref() {
             Some(Entry::InUse { offset, generation }) if *generation == id.generation => {
                 let (found, o) = self.object_at(*offset)?;
                 if found != id {

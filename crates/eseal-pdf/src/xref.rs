@@ -4,7 +4,7 @@
 
 use crate::object::{Dict, Object, Parser};
 use crate::{Pdf, PdfError, Source};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where an object is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +37,8 @@ pub struct Revision {
     /// The end of the revision: the byte after its `%%EOF` marker and end-of-line, when the
     /// marker was found.
     pub end: Option<u64>,
+    /// The objects its cross-reference section(s) list: what this revision wrote (or freed).
+    pub objects: BTreeMap<u32, Entry>,
 }
 
 /// Reads every section into `pdf`.
@@ -44,9 +46,8 @@ pub(crate) fn read_all<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>) -> Result<(), P
     let len = pdf.source.len();
     let tail_start = len.saturating_sub(1024);
     let tail = pdf.read(tail_start, 1024)?;
-    let at = rfind(&tail, b"startxref").ok_or_else(|| {
-        PdfError::Structure("no `startxref` in the last 1024 bytes: not a PDF, or cut short".into())
-    })?;
+    // No `startxref` near the end: the file was cut short (or is no PDF).
+    let at = rfind(&tail, b"startxref").ok_or(PdfError::Truncated { offset: len })?;
     let mut p = Parser::new(tail.get(at + 9..).unwrap_or_default(), 0);
     let mut next = Some(p.unsigned()?);
     let mut seen = BTreeSet::new();
@@ -63,11 +64,12 @@ pub(crate) fn read_all<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>) -> Result<(), P
                 pdf.limits.sections
             )));
         }
-        let (trailer, end_hint) = section(pdf, offset)?;
+        let mut objects = BTreeMap::new();
+        let (trailer, end_hint) = section(pdf, offset, &mut objects)?;
         if let Some(stm) = trailer.get(&b"XRefStm"[..]).and_then(Object::int) {
             let stm = u64::try_from(stm).unwrap_or(u64::MAX);
             if seen.insert(stm) {
-                section(pdf, stm)?;
+                section(pdf, stm, &mut objects)?;
             }
         }
         next = match trailer.get(&b"Prev"[..]) {
@@ -88,6 +90,7 @@ pub(crate) fn read_all<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>) -> Result<(), P
             xref_offset: offset,
             trailer,
             end,
+            objects,
         });
     }
     newest_first.reverse();
@@ -113,7 +116,11 @@ fn eof_after<S: Source + ?Sized>(pdf: &Pdf<'_, S>, from: u64) -> Result<Option<u
 
 /// Reads the section at `offset` into `pdf.entries` (entries already known are newer and
 /// kept); its trailer, and where to look for its `%%EOF`.
-fn section<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>, offset: u64) -> Result<(Dict, u64), PdfError> {
+fn section<S: Source + ?Sized>(
+    pdf: &mut Pdf<'_, S>,
+    offset: u64,
+    listed: &mut BTreeMap<u32, Entry>,
+) -> Result<(Dict, u64), PdfError> {
     if offset >= pdf.source.len() {
         return Err(PdfError::Structure(format!(
             "a cross-reference section is said to be at byte {offset}, past the end of the file"
@@ -122,13 +129,18 @@ fn section<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>, offset: u64) -> Result<(Dic
     let head = pdf.read(offset, 16)?;
     let mut p = Parser::new(&head, offset);
     if p.word() == b"xref" {
-        table(pdf, offset)
+        table(pdf, offset, listed)
     } else {
-        stream(pdf, offset)
+        stream(pdf, offset, listed)
     }
 }
 
-fn add(pdf: &mut Pdf<'_, impl Source + ?Sized>, number: u64, entry: Entry) -> Result<(), PdfError> {
+fn add(
+    pdf: &mut Pdf<'_, impl Source + ?Sized>,
+    listed: &mut BTreeMap<u32, Entry>,
+    number: u64,
+    entry: Entry,
+) -> Result<(), PdfError> {
     let n = u32::try_from(number)
         .ok()
         .filter(|n| *n < pdf.limits.objects)
@@ -140,13 +152,18 @@ fn add(pdf: &mut Pdf<'_, impl Source + ?Sized>, number: u64, entry: Entry) -> Re
         )));
     }
     pdf.entries.entry(n).or_insert(entry);
+    listed.entry(n).or_insert(entry);
     Ok(())
 }
 
 /// A classic table: subsections `first count` of entries `oooooooooo ggggg n|f`, then
 /// `trailer << … >>`. Entries are read as words, so the 19- and 21-byte entries some writers
 /// produce are read too.
-fn table<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>, offset: u64) -> Result<(Dict, u64), PdfError> {
+fn table<S: Source + ?Sized>(
+    pdf: &mut Pdf<'_, S>,
+    offset: u64,
+    listed: &mut BTreeMap<u32, Entry>,
+) -> Result<(Dict, u64), PdfError> {
     let mut at = offset;
     let head = pdf.read(at, 16)?;
     let mut p = Parser::new(&head, at);
@@ -206,7 +223,7 @@ fn table<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>, offset: u64) -> Result<(Dict,
             };
             // Object 0 is the head of the free list, never an object.
             if first + i != 0 {
-                add(pdf, first + i, entry)?;
+                add(pdf, listed, first + i, entry)?;
             }
         }
         at = e.offset();
@@ -219,7 +236,11 @@ fn table<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>, offset: u64) -> Result<(Dict,
 }
 
 /// A cross-reference stream (`/Type /XRef`): `/W` field widths, `/Index` ranges, entries.
-fn stream<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>, offset: u64) -> Result<(Dict, u64), PdfError> {
+fn stream<S: Source + ?Sized>(
+    pdf: &mut Pdf<'_, S>,
+    offset: u64,
+    listed: &mut BTreeMap<u32, Entry>,
+) -> Result<(Dict, u64), PdfError> {
     let (_, o) = pdf.object_at(offset).map_err(|e| match e {
         PdfError::Syntax { .. } => PdfError::Structure(format!(
             "neither a cross-reference table nor a cross-reference stream at byte {offset}"
@@ -298,7 +319,7 @@ fn stream<S: Source + ?Sized>(pdf: &mut Pdf<'_, S>, offset: u64) -> Result<(Dict
                 _ => Entry::Free,
             };
             if first + i != 0 {
-                add(pdf, first + i, entry)?;
+                add(pdf, listed, first + i, entry)?;
             }
         }
     }

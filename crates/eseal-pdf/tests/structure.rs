@@ -206,7 +206,7 @@ fn hostile_files_are_errors() {
     // No startxref.
     assert!(matches!(
         Pdf::open(&b"%PDF-1.7\nhello"[..]),
-        Err(PdfError::Structure(_))
+        Err(PdfError::Truncated { .. })
     ));
     // A /Prev that points at itself.
     let base = original();
