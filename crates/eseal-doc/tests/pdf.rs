@@ -14,11 +14,39 @@ use eseal_ses::Indication;
 use time::macros::datetime;
 
 fn base() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/pdf/chromium.pdf"
-    ))
-    .unwrap()
+    vector("chromium.pdf")
+}
+
+/// A PDF of testdata/pdf (NOTES.md there).
+fn vector(name: &str) -> Vec<u8> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/pdf/");
+    std::fs::read(format!("{dir}{name}")).unwrap()
+}
+
+/// A PDF with object streams and a cross-reference stream (qpdf's output): signed (the
+/// update then ends with a cross-reference stream), signed again, both verify.
+#[test]
+fn a_pdf_with_object_streams_is_signed_and_verified() {
+    let k = seal_kit();
+    let input = vector("objstm.pdf");
+    let at = PdfPlacement {
+        page: 1,
+        x: 20.0,
+        y: 20.0,
+    };
+    let once = sign(&k, &input, "eseal-1", Some(at));
+    let update = String::from_utf8_lossy(&once[input.len()..]).into_owned();
+    assert!(update.contains("/Type /XRef"), "{update}");
+    let twice = sign(&k, &once, "eseal-2", None);
+    let r = verify(&k, &twice);
+    assert_eq!(r.revisions, 3);
+    assert!(
+        r.signatures
+            .iter()
+            .all(|s| s.indication == Indication::Passed),
+        "{:#?}",
+        r.signatures
+    );
 }
 
 fn seal_kit() -> Kit {
@@ -191,20 +219,26 @@ fn the_signed_file_opens_in_other_readers_with_the_stamp_in_place() {
         return;
     }
     let k = seal_kit();
-    let signed = sign(
-        &k,
-        &base(),
-        "eseal-1",
-        Some(PdfPlacement {
-            page: 1,
-            x: 120.0,
-            y: 30.0,
-        }),
-    );
-    let dir = std::env::temp_dir().join(format!("eseal-pdf-{}", std::process::id()));
+    for name in ["chromium.pdf", "objstm.pdf"] {
+        let signed = sign(
+            &k,
+            &vector(name),
+            "eseal-1",
+            Some(PdfPlacement {
+                page: 1,
+                x: 120.0,
+                y: 30.0,
+            }),
+        );
+        opens_with_the_stamp_in_place(name, &signed);
+    }
+}
+
+fn opens_with_the_stamp_in_place(name: &str, signed: &[u8]) {
+    let dir = std::env::temp_dir().join(format!("eseal-pdf-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("signed.pdf");
-    std::fs::write(&file, &signed).unwrap();
+    std::fs::write(&file, signed).unwrap();
     let check = std::process::Command::new("qpdf")
         .arg("--check")
         .arg(&file)
@@ -232,7 +266,7 @@ fn the_signed_file_opens_in_other_readers_with_the_stamp_in_place() {
     // Kept to look at: target/pdf/signed-page.png.
     let keep = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pdf");
     std::fs::create_dir_all(&keep).unwrap();
-    std::fs::write(keep.join("signed-page.png"), &png).unwrap();
+    std::fs::write(keep.join(format!("signed-{name}.png")), &png).unwrap();
     let mut d = png::Decoder::new(std::io::Cursor::new(png));
     d.set_transformations(png::Transformations::normalize_to_color8());
     let mut r = d.read_info().unwrap();
