@@ -148,3 +148,70 @@ fn a_visible_signature_is_appended_and_reads_back() {
         assert!(e.to_string().contains("encrypted"), "{e}");
     }
 }
+
+/// A PDF of `n` empty pages under one page-tree node, written here.
+fn many_pages(n: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", i + 3)).collect();
+    offsets.push(out.len());
+    out.extend_from_slice(b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    offsets.push(out.len());
+    write!(
+        out,
+        "2 0 obj\n<< /Type /Pages /Count {n} /MediaBox [0 0 595 842] /Kids [{}] >>\nendobj\n",
+        kids.join(" ")
+    )
+    .unwrap();
+    for i in 0..n {
+        offsets.push(out.len());
+        write!(
+            out,
+            "{} 0 obj\n<< /Type /Page /Parent 2 0 R >>\nendobj\n",
+            i + 3
+        )
+        .unwrap();
+    }
+    let xref = out.len();
+    write!(out, "xref\n0 {}\n0000000000 65535 f\r\n", n + 3).unwrap();
+    for o in offsets {
+        write!(out, "{o:010} 00000 n\r\n").unwrap();
+    }
+    write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        n + 3
+    )
+    .unwrap();
+    out
+}
+
+/// Five thousand pages (the media box inherited from the page tree): the stamp goes on the
+/// last one, and the file reads back, quickly.
+#[test]
+fn a_stamp_on_page_5000() {
+    let base = many_pages(5000);
+    let started = std::time::Instant::now();
+    let stamp = Stamp {
+        page: 5000,
+        x_mm: 10.0,
+        y_mm: 10.0,
+        width_mm: 20.0,
+        height_mm: 20.0,
+        picture: red_square(),
+    };
+    let out = signed(&base, &spec("Signature1", Some(stamp)), b"\x30\x00");
+    let pdf = Pdf::open(out.as_slice()).unwrap();
+    let all = pages(&pdf).unwrap();
+    assert_eq!(all.len(), 5000);
+    let last = &all[4999];
+    assert_eq!(last.media_box, [0.0, 0.0, 595.0, 842.0], "inherited");
+    assert!(last.dict.contains_key(&b"Annots"[..]));
+    assert_eq!(signature_fields(&pdf).unwrap().len(), 1);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
