@@ -242,6 +242,10 @@ pub const TEXTS: &[(&str, &str)] = &[
     ),
     ("No visible stamp", "不显示印章（不可见签名）"),
     (
+        "Certify the document (DocMDP): 1 no later change, 2 form fill and signatures, 3 also annotations (only a document's first signature certifies)",
+        "认证签名（DocMDP）：1 不允许其后任何修改，2 允许填写表单和签名，3 另允许注释（只有文档的第一个签名可作认证签名）",
+    ),
+    (
         "The signature field's name (default: eseal- and the signing time)",
         "签名域名称（默认为 eseal- 加签署时间）",
     ),

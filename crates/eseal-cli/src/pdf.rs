@@ -77,6 +77,10 @@ pub struct SignPdf {
     /// The signature field's name (default: eseal- and the signing time).
     #[arg(long)]
     field: Option<String>,
+    /// Certify the document (DocMDP): 1 no later change, 2 form fill and signatures, 3 also
+    /// annotations (only a document's first signature certifies).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    certify: Option<u8>,
 }
 
 /// Signs the PDF with an SES_Signature (the SES form; the CMS form is not offered yet).
@@ -131,6 +135,7 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
                 .unwrap_or_else(|| format!("eseal-{}", now.unix_timestamp())),
             timestamper: None,
             picture: drawn,
+            certify: args.certify,
         },
         &signer,
     )

@@ -77,6 +77,9 @@ pub struct PdfSignRequest<'a> {
     /// The stamp's picture when the caller drew it (a seal picture in SVG, GIF or BMP, which
     /// this crate does not decode); `None`: the seal's own PNG or JPEG.
     pub picture: Option<Picture>,
+    /// Certify the document (DocMDP) with this permission level: 1 no change, 2 form fill
+    /// and signatures, 3 also annotations; only a document's first signature certifies.
+    pub certify: Option<u8>,
 }
 
 impl std::fmt::Debug for PdfSignRequest<'_> {
@@ -324,6 +327,7 @@ pub fn sign_pdf<S: Source + ?Sized>(
         contents_len: room,
         signing_time: pdf_date(request.signing_time),
         stamp,
+        certify: request.certify,
     };
     let mut update = eseal_pdf::prepare(&pdf, &spec).map_err(|e| match e {
         PdfError::Structure(why) if why.contains("page") => DocError::Sign {

@@ -64,6 +64,7 @@ fn sign(k: &Kit, input: &[u8], name: &str, placement: Option<PdfPlacement>) -> V
             field_name: name.to_owned(),
             timestamper: None,
             picture: None,
+            certify: None,
         },
         &k.signer,
     )
@@ -124,6 +125,7 @@ fn a_visible_ses_signature_round_trips_and_a_second_keeps_the_first() {
             field_name: "eseal-1".into(),
             timestamper: None,
             picture: None,
+            certify: None,
         },
         &k.signer,
     )
@@ -140,6 +142,7 @@ fn a_visible_ses_signature_round_trips_and_a_second_keeps_the_first() {
             field_name: "x".into(),
             timestamper: None,
             picture: None,
+            certify: None,
         },
         &k.signer,
     )
@@ -411,4 +414,71 @@ fn what_changed_after_signing_is_judged() {
         said.contains("第 1 页") && said.contains("Contents"),
         "{said}"
     );
+}
+
+/// A certifying signature (DocMDP): at level 1 a later signature breaks it; at level 2 a
+/// later signature is allowed and a comment is not.
+#[test]
+fn a_certification_limits_what_may_follow() {
+    let k = seal_kit();
+    let certify = |level: u8| {
+        let update = sign_pdf(
+            base().as_slice(),
+            &PdfSignRequest {
+                seal: &k.seal,
+                signer_cert: &k.signer_cert,
+                signing_time: datetime!(2026-06-01 08:00 UTC),
+                placement: None,
+                field_name: "certified".into(),
+                timestamper: None,
+                picture: None,
+                certify: Some(level),
+            },
+            &k.signer,
+        )
+        .unwrap()
+        .update;
+        [base(), update].concat()
+    };
+    // Level 1: nothing may follow.
+    let one = certify(1);
+    assert_eq!(verify(&k, &one).indication(), Indication::Passed);
+    let r = verify(&k, &sign(&k, &one, "later", None));
+    assert_eq!(
+        r.signatures[0].indication,
+        Indication::Failed,
+        "{:#?}",
+        r.signatures[0].report
+    );
+    let said = serde_json::to_string(&r.signatures[0].report).unwrap();
+    assert!(said.contains("DocMDP"), "{said}");
+    assert_eq!(r.signatures[1].indication, Indication::Passed);
+    // Level 2: a signature may follow.
+    let two = certify(2);
+    let r = verify(&k, &sign(&k, &two, "later", None));
+    assert!(
+        r.signatures
+            .iter()
+            .all(|s| s.indication == Indication::Passed),
+        "{:#?}",
+        r.signatures
+    );
+    // Only the first signature certifies.
+    let signed = sign(&k, &base(), "first", None);
+    let e = sign_pdf(
+        signed.as_slice(),
+        &PdfSignRequest {
+            seal: &k.seal,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: None,
+            field_name: "second".into(),
+            timestamper: None,
+            picture: None,
+            certify: Some(2),
+        },
+        &k.signer,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("first signature"), "{e}");
 }

@@ -76,6 +76,10 @@ pub struct SignatureSpec {
     pub signing_time: String,
     /// The visible stamp; `None`: an invisible signature.
     pub stamp: Option<Stamp>,
+    /// A certification signature (DocMDP, ISO 32000-1 §12.8.2.2) with this permission level:
+    /// 1 no change allowed, 2 form fill and signatures, 3 also annotations. Only the first
+    /// signature of a document may certify it.
+    pub certify: Option<u8>,
 }
 
 /// The update, ready for its signature.
@@ -459,14 +463,39 @@ pub fn prepare<S: Source + ?Sized>(
         }
     }
     form.1.insert(key("SigFlags"), Object::Int(3));
+    let mut catalog_changed = false;
     match form.0 {
         Some(id) => objects.push((id, Body::Dict(form.1))),
         None => {
             let id = fresh();
             objects.push((id, Body::Dict(form.1)));
             cat.insert(key("AcroForm"), Object::Ref(id));
-            objects.push((root_id, Body::Dict(cat)));
+            catalog_changed = true;
         }
+    }
+    // A certification: the catalog's /Perms names the signature (its /Reference says the
+    // level, written with the signature dictionary).
+    if let Some(p) = spec.certify {
+        if !(1..=3).contains(&p) {
+            return Err(PdfError::Structure(format!(
+                "DocMDP permission level {p}: 1, 2 or 3"
+            )));
+        }
+        if signature_fields(pdf)?
+            .iter()
+            .any(|(_, d)| d.contains_key(&b"V"[..]))
+        {
+            return Err(PdfError::Structure(
+                "the document is already signed; only its first signature may certify it".into(),
+            ));
+        }
+        let mut perms = Dict::new();
+        perms.insert(key("DocMDP"), Object::Ref(sig_id));
+        cat.insert(key("Perms"), Object::Dict(perms));
+        catalog_changed = true;
+    }
+    if catalog_changed {
+        objects.push((root_id, Body::Dict(cat)));
     }
     // The next free number: a cross-reference stream's, if one is written.
     let xref_id = fresh();
@@ -578,6 +607,12 @@ fn emit<S: Source + ?Sized>(
         &mut out,
         &Object::String(spec.signing_time.as_bytes().to_vec()),
     );
+    if let Some(p) = spec.certify {
+        let _ = write!(
+            out,
+            "/Reference[<</Type/SigRef/TransformMethod/DocMDP/TransformParams<</Type/TransformParams/P {p}/V/1.2>>>>]"
+        );
+    }
     out.extend_from_slice(b"/ByteRange[");
     let range_at = out.len();
     out.extend_from_slice(&[b' '; 4 * 21]);

@@ -22,6 +22,7 @@ fn spec(name: &str, stamp: Option<Stamp>) -> SignatureSpec {
         contents_len: 64,
         signing_time: "D:20261206120000+08'00'".into(),
         stamp,
+        certify: None,
     }
 }
 

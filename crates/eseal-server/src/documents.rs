@@ -83,6 +83,7 @@ pub async fn sign(
                         field_name: field,
                         timestamper: Some(&tsa),
                         picture: drawn_picture(seal),
+                        certify: None,
                     },
                     &signer,
                 )
