@@ -119,50 +119,36 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
         }
         _ => None,
     };
-    let update = eseal_doc::sign_pdf(
-        &input,
-        &eseal_doc::PdfSignRequest {
-            seal: &seal,
-            signer_cert: &cert,
-            signing_time: now,
-            placement: (!args.invisible).then_some(eseal_doc::PdfPlacement {
-                page: args.page,
-                x: args.x,
-                y: args.y,
-            }),
-            field_name: args
-                .field
-                .unwrap_or_else(|| format!("eseal-{}", now.unix_timestamp())),
-            timestamper: None,
-            picture: drawn,
-            certify: args.certify,
-        },
-        &signer,
-    )
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "{}",
-            lang.t(
-                &format!("签署 {} 失败：{}", args.input.display(), e.zh()),
-                &format!("signing {}: {e}", args.input.display())
-            )
-        )
-    })?;
+    let request = eseal_doc::PdfSignRequest {
+        seal: &seal,
+        signer_cert: &cert,
+        signing_time: now,
+        placement: (!args.invisible).then_some(eseal_doc::PdfPlacement {
+            page: args.page,
+            x: args.x,
+            y: args.y,
+        }),
+        field_name: args
+            .field
+            .clone()
+            .unwrap_or_else(|| format!("eseal-{}", now.unix_timestamp())),
+        timestamper: None,
+        picture: drawn,
+        certify: args.certify,
+    };
+    // One pass: the input is copied into the output while it is hashed, then the update.
     crate::files::write_new_with(&args.out, |out| {
-        let mut buf = vec![0u8; 1 << 16];
-        let mut at = 0u64;
-        while at < input.len {
-            let n = input
-                .file
-                .read_at(&mut buf, at)
-                .with_context(|| format!("cannot read {}", args.input.display()))?;
-            if n == 0 {
-                anyhow::bail!("{} changed while it was signed", args.input.display());
-            }
-            out.write_all(buf.get(..n).unwrap_or_default())?;
-            at += n as u64;
-        }
-        out.write_all(&update.update)?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        eseal_doc::sign_pdf_to(&input, &request, &signer, &mut out).map_err(|e| {
+            anyhow::anyhow!(
+                "{}",
+                lang.t(
+                    &format!("签署 {} 失败：{}", args.input.display(), e.zh()),
+                    &format!("signing {}: {e}", args.input.display())
+                )
+            )
+        })?;
+        out.flush()?;
         Ok(())
     })?;
     eprintln!(

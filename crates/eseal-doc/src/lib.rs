@@ -18,7 +18,8 @@ pub use kind::FileKind;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};
 pub use package::{Budget, Package};
 pub use pdf::{
-    PdfPlacement, PdfReport, PdfSignRequest, PdfSigned, sign_pdf, verify_pdf, verify_pdf_with,
+    PdfPlacement, PdfReport, PdfSignRequest, PdfSigned, sign_pdf, sign_pdf_to, verify_pdf,
+    verify_pdf_with,
 };
 pub use sign::{OfdSignRequest, Placement, SignatureKind, sign_ofd};
 pub use trust::PkiValidator;

@@ -252,6 +252,19 @@ fn hash_source<S: Source + ?Sized>(
     len: u64,
     meter: &mut Meter<'_>,
 ) -> Result<(), DocError> {
+    hash_copy(h, src, from, len, meter, None)
+}
+
+/// [`hash_source`], each chunk also written to `copy` when given (one pass over the input
+/// for a signed file written out).
+fn hash_copy<S: Source + ?Sized>(
+    h: &mut Sm3Hasher,
+    src: &S,
+    from: u64,
+    len: u64,
+    meter: &mut Meter<'_>,
+    mut copy: Option<&mut dyn std::io::Write>,
+) -> Result<(), DocError> {
     meter.spend(len)?;
     let mut buf = vec![0u8; 1 << 16];
     let mut at = from;
@@ -270,7 +283,12 @@ fn hash_source<S: Source + ?Sized>(
                 format!("the PDF ends early at byte {at}"),
             )));
         }
-        h.update(buf.get(..n).unwrap_or_default());
+        let chunk = buf.get(..n).unwrap_or_default();
+        h.update(chunk);
+        if let Some(out) = copy.as_mut() {
+            out.write_all(chunk)
+                .map_err(|e| DocError::Io(format!("writing the signed PDF: {e}")))?;
+        }
         at += n as u64;
     }
     Ok(())
@@ -291,6 +309,29 @@ pub fn sign_pdf<S: Source + ?Sized>(
     input: &S,
     request: &PdfSignRequest<'_>,
     signer: &dyn Sm2Signer,
+) -> Result<PdfSigned, DocError> {
+    sign(input, request, signer, None)
+}
+
+/// [`sign_pdf`] writing the whole signed file to `out` — the input's bytes copied while
+/// they are hashed (one pass), then the update; returns the signature.
+pub fn sign_pdf_to<S: Source + ?Sized>(
+    input: &S,
+    request: &PdfSignRequest<'_>,
+    signer: &dyn Sm2Signer,
+    out: &mut dyn std::io::Write,
+) -> Result<Vec<u8>, DocError> {
+    let signed = sign(input, request, signer, Some(&mut *out))?;
+    out.write_all(&signed.update)
+        .map_err(|e| DocError::Io(format!("writing the signed PDF: {e}")))?;
+    Ok(signed.signature)
+}
+
+fn sign<S: Source + ?Sized>(
+    input: &S,
+    request: &PdfSignRequest<'_>,
+    signer: &dyn Sm2Signer,
+    copy: Option<&mut dyn std::io::Write>,
 ) -> Result<PdfSigned, DocError> {
     let pdf = Pdf::open(input).map_err(pdf_error)?;
     let seal_view = request.seal.view().map_err(|e| DocError::Sign {
@@ -342,7 +383,7 @@ pub fn sign_pdf<S: Source + ?Sized>(
         budget: &unbounded,
         read: 0,
     };
-    hash_source(&mut h, input, 0, update.base_len, &mut meter)?;
+    hash_copy(&mut h, input, 0, update.base_len, &mut meter, copy)?;
     let (before, after) = update.covered();
     h.update(before);
     h.update(after);
