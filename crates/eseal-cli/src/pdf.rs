@@ -99,10 +99,11 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
     // at 300 dpi, with the fonts eseal render uses.
     let drawn = match seal.view() {
         Ok(v)
-            if !matches!(
-                v.picture.sniff(),
-                eseal_ses::common::PictureFormat::Png | eseal_ses::common::PictureFormat::Jpeg
-            ) =>
+            if !args.invisible
+                && !matches!(
+                    v.picture.sniff(),
+                    eseal_ses::common::PictureFormat::Png | eseal_ses::common::PictureFormat::Jpeg
+                ) =>
         {
             let px = |mm: i64| (mm.clamp(1, 1000) as f32 * 300.0 / 25.4).round() as u32;
             let fonts = crate::render::font_book(&[])?;
