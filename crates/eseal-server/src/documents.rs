@@ -14,15 +14,16 @@ use time::OffsetDateTime;
 pub enum Visible {
     /// An OFD and where its stamp goes.
     Ofd(Vec<u8>, eseal_doc::Placement),
-    /// A PDF and where its stamp goes (`None`: an invisible signature).
-    Pdf(Vec<u8>, Option<eseal_doc::PdfPlacement>),
+    /// A PDF, where its stamp goes (`None`: an invisible signature), and whether the
+    /// signature certifies it (DocMDP level 1–3).
+    Pdf(Vec<u8>, Option<eseal_doc::PdfPlacement>, Option<u8>),
 }
 
 impl Visible {
     /// The document's bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Visible::Ofd(b, _) | Visible::Pdf(b, _) => b,
+            Visible::Ofd(b, _) | Visible::Pdf(b, _, _) => b,
         }
     }
 }
@@ -72,7 +73,7 @@ pub async fn sign(
                 .map_err(|e| refused(("OFD ", "OFD"), e))
                 .map(|ses| (ses, Some(out.into_inner())))
             }
-            Visible::Pdf(pdf, placement) => {
+            Visible::Pdf(pdf, placement, certify) => {
                 let signed = eseal_doc::sign_pdf(
                     pdf.as_slice(),
                     &eseal_doc::PdfSignRequest {
@@ -83,7 +84,7 @@ pub async fn sign(
                         field_name: field,
                         timestamper: Some(&tsa),
                         picture: drawn_picture(seal),
-                        certify: None,
+                        certify,
                     },
                     &signer,
                 )
@@ -146,7 +147,7 @@ pub fn visible(bytes: Vec<u8>, placement: &eseal_doc::Placement) -> Result<Visib
         eseal_doc::FileKind::Ofd => Ok(Visible::Ofd(bytes, placement.clone())),
         eseal_doc::FileKind::Pdf => {
             let at = pdf_placement(placement)?;
-            Ok(Visible::Pdf(bytes, Some(at)))
+            Ok(Visible::Pdf(bytes, Some(at), None))
         }
         _ => Err(Failure::invalid(
             "document",

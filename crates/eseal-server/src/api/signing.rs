@@ -234,6 +234,9 @@ pub(crate) struct SignPdfBody {
     pub(crate) pdf: String,
     /// The stamp's place; absent: an invisible signature.
     pub(crate) placement: Option<PdfPlacementBody>,
+    /// Certify the document (DocMDP), e.g. an official document: 1 no later change, 2 form
+    /// fill and signatures, 3 also annotations. Only a document's first signature certifies.
+    pub(crate) certify: Option<u8>,
     #[serde(flatten)]
     pub(crate) using: UseBody,
 }
@@ -246,7 +249,7 @@ pub(crate) async fn sign_pdf(
 ) -> ApiResult<(StatusCode, Json<views::SignedPdf>)> {
     let pdf = b64("pdf", &b.pdf)?;
     let sm3 = eseal_gm::Sm3Digest::of(&pdf);
-    let document = Visible::Pdf(pdf, b.placement.map(Into::into));
+    let document = Visible::Pdf(pdf, b.placement.map(Into::into), b.certify);
     let signed = s
         .signing()
         .sign(
@@ -349,7 +352,7 @@ pub(crate) async fn sign_batch(
                 };
                 let pdf = b64(&format!("documents[{i}].pdf"), &pdf)?;
                 let sm3 = eseal_gm::Sm3Digest::of(&pdf);
-                using.into_input(sm3, Some(Visible::Pdf(pdf, at)))
+                using.into_input(sm3, Some(Visible::Pdf(pdf, at, None)))
             }
             (None, None, _) => using.into_input(digest_of(&d.data, &d.document_sm3)?, None),
         };

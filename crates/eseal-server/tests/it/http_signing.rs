@@ -1608,6 +1608,32 @@ async fn batch_signing_on(backend: Backend) {
         verified["signatures"][0]["registry"]["ledger"]["id"],
         results[4]["usage"]["id"]
     );
+    // A certifying signature (DocMDP level 1) over the API: it verifies; a signature added
+    // after it breaks the certification, and the report says why.
+    let one_pdf = format!("/api/v1/seals/{seal}/sign/pdf");
+    let sign_pdf = |pdf: Value, certify: Value| {
+        svc.call(
+            "POST",
+            &one_pdf,
+            Some(&zhang),
+            Some(json!({"pin": PIN, "pdf": pdf, "certify": certify, "document_name": "公文.pdf", "purpose": "发文"})),
+        )
+    };
+    let (s, certified) = sign_pdf(json!(b64(PDF)), json!(1)).await;
+    assert_eq!(s, StatusCode::CREATED, "{certified}");
+    let (s, after) = sign_pdf(certified["pdf"].clone(), Value::Null).await;
+    assert_eq!(s, StatusCode::CREATED, "{after}");
+    let (_, v) = svc
+        .call(
+            "POST",
+            "/api/v1/verify",
+            None,
+            Some(json!({"pdf": after["pdf"]})),
+        )
+        .await;
+    assert_eq!(v["signatures"][0]["indication"], "FAILED", "{v}");
+    assert!(v.to_string().contains("DocMDP"), "{v}");
+    assert_eq!(v["signatures"][1]["indication"], "PASSED", "{v}");
     // A PDF takes a page placement only (for now); an OFD and a PDF at once is refused.
     for (doc, field) in [
         (
@@ -1656,7 +1682,7 @@ async fn batch_signing_on(backend: Backend) {
         .iter()
         .map(|u| u["state"]["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states.iter().filter(|s| **s == "signed").count(), 4);
+    assert_eq!(states.iter().filter(|s| **s == "signed").count(), 6);
     assert_eq!(states.iter().filter(|s| **s == "aborted").count(), 2);
     assert!(!states.contains(&"intent"), "{ledger}");
 
