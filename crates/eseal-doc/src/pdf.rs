@@ -4,7 +4,8 @@
 //! picture drawn at its true size; and verifying every signature field of a PDF: the byte
 //! range (the whole file but the `/Contents` value, whose gap holds only that value), which
 //! revision the signature covers, and the SES_Signature with the same checks as an OFD's.
-//! A CMS `/Contents` (the PAdES form) is recognised and reported as not verified yet.
+//! A CMS `/Contents` (formats.md §10 form 2) with SM2/SM3 is checked as a GB/T 35275
+//! SignedData; one with other algorithms (RSA or ECDSA PAdES) is INDETERMINATE for now.
 //!
 //! The file is read through positioned reads ([`eseal_pdf::Source`]) and hashed in chunks:
 //! a large PDF is never held in memory.
@@ -746,14 +747,7 @@ fn one<S: Source + ?Sized>(
                 ),
             ),
         },
-        PdfSignatureForm::Cms => report.indeterminate(
-            CheckId::SignatureType,
-            SubIndication::SignedDataNotFound,
-            Text::new(
-                "CMS 签名（PAdES）的验证尚未实现",
-                "CMS (PAdES) signatures are not verified yet",
-            ),
-        ),
+        PdfSignatureForm::Cms => cms(&mut report, body, &digest, policy),
         PdfSignatureForm::Unknown => report.fail(
             CheckId::SignatureType,
             SubIndication::FormatFailure,
@@ -830,6 +824,48 @@ fn later<S: Source + ?Sized>(
                 ),
             ),
         );
+    }
+}
+
+/// The DER of the SM3 algorithm's OID (1.2.156.10197.1.401).
+const SM3_OID: &[u8] = &[0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x11];
+
+/// A CMS SignedData in `/Contents` (formats.md §10 form 2: PKCS#7 or GM/T 0010 OIDs): with
+/// SM3 and SM2 it is checked as GB/T 35275 SignedData — the messageDigest attribute against
+/// the SM3 of the covered bytes, the SM2 signature over the signed attributes, the signer's
+/// certificate and chain; with other algorithms (RSA or ECDSA PAdES of other tools) it is
+/// INDETERMINATE: not verified yet.
+fn cms(report: &mut Report, body: &[u8], digest: &Sm3Digest, policy: &VerifyPolicy) {
+    if !body.windows(SM3_OID.len()).any(|w| w == SM3_OID) {
+        report.indeterminate(
+            CheckId::SignatureType,
+            SubIndication::CryptoConstraintsFailure,
+            Text::new(
+                "CMS 签名未使用 SM2/SM3（例如 RSA 或 ECDSA 的 PAdES 签名）：暂不验证",
+                "a CMS signature without SM2/SM3 (an RSA or ECDSA PAdES signature, say): not verified yet",
+            ),
+        );
+        return;
+    }
+    match eseal_ses::gbt35275::SignedData::decode(body) {
+        Ok(sd) => {
+            crate::ofd::sign_checks(
+                report,
+                &sd,
+                digest,
+                "ByteRange",
+                Text::new("CMS SignedData（SM2/SM3）", "CMS SignedData (SM2/SM3)"),
+                policy,
+            );
+        }
+        Err(e) => report.fail(
+            CheckId::Structure,
+            SubIndication::FormatFailure,
+            Text::new(
+                format!("/Contents 中的 CMS 签名无法读取：{}", e.zh()),
+                format!("the CMS signature in /Contents cannot be read: {e}"),
+            ),
+        ),
     }
 }
 

@@ -482,3 +482,59 @@ fn a_certification_limits_what_may_follow() {
     .unwrap_err();
     assert!(e.to_string().contains("first signature"), "{e}");
 }
+
+/// Form (a), read: a PDF whose /Contents holds a GB/T 35275 (GM/T 0010) SignedData with
+/// SM2/SM3 over the ByteRange bytes verifies PASSED; a flipped covered byte FAILS it; a CMS
+/// without SM3 (as an RSA or ECDSA PAdES signature) is INDETERMINATE, never PASSED or FAILED.
+/// (OpenSSL 3.0 cannot make SM2 CMS signatures — "illegal zero content" — so the SignedData is
+/// eseal-ses's own.)
+#[test]
+fn a_gm_cms_signature_in_contents_verifies() {
+    let k = seal_kit();
+    let input = base();
+    let pdf = eseal_pdf::Pdf::open(input.as_slice()).unwrap();
+    let mut update = eseal_pdf::prepare(
+        &pdf,
+        &eseal_pdf::SignatureSpec {
+            field_name: "cms".into(),
+            filter: "Adobe.PPKLite".into(),
+            sub_filter: "adbe.pkcs7.detached".into(),
+            contents_len: 8192,
+            signing_time: "D:20260601160000+08'00'".into(),
+            stamp: None,
+            certify: None,
+        },
+    )
+    .unwrap();
+    let (before, after) = update.covered();
+    let digest = eseal_gm::Sm3Digest::of(&[input.as_slice(), before, after].concat());
+    let cms = eseal_ses::gbt35275::make_signed_data(&digest, &k.signer_cert, &k.signer).unwrap();
+    update.fill(&cms).unwrap();
+    let signed = [input.as_slice(), &update.bytes].concat();
+    let r = verify(&k, &signed);
+    let s = &r.signatures[0];
+    assert_eq!(s.form, PdfSignatureForm::Cms);
+    assert_eq!(s.indication, Indication::Passed, "{:#?}", s.report);
+    // A covered byte flipped: what was signed is not these bytes.
+    let mut t = signed.clone();
+    t[100] ^= 1;
+    assert_eq!(verify(&k, &t).signatures[0].indication, Indication::Failed);
+    // The SM3 algorithm identifier replaced by other OID bytes of the same length (as in a
+    // signature of another algorithm): not verified.
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
+    let sm3 = hex(&[0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x11]);
+    let sha = hex(&[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02]);
+    let sm3_at = String::from_utf8_lossy(&signed).matches(&sm3).count();
+    assert!(sm3_at >= 1);
+    let mut other = signed.clone();
+    while let Some(at) = other.windows(sm3.len()).position(|w| w == sm3.as_bytes()) {
+        other[at..at + sha.len()].copy_from_slice(sha.as_bytes());
+    }
+    let r = verify(&k, &other);
+    assert_eq!(
+        r.signatures[0].indication,
+        Indication::Indeterminate,
+        "{:#?}",
+        r.signatures[0].report
+    );
+}
