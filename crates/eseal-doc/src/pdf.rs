@@ -39,6 +39,7 @@ fn pdf_error(e: PdfError) -> DocError {
         PdfError::Structure(_) => "PDF 结构有误".to_owned(),
         PdfError::TooLarge(_) => "PDF 超出处理上限".to_owned(),
         PdfError::UnsupportedFilter(f) => format!("不支持的 PDF 压缩方式 {f}"),
+        PdfError::NoSuchPage { page, pages } => format!("第 {page} 页不存在：文档共 {pages} 页"),
         PdfError::Io(_) => "读取 PDF 失败".to_owned(),
     };
     let text = Text::new(format!("{zh}（{e}）"), e.to_string());
@@ -372,9 +373,12 @@ fn sign<S: Source + ?Sized>(
         certify: request.certify,
     };
     let mut update = eseal_pdf::prepare(&pdf, &spec).map_err(|e| match e {
-        PdfError::Structure(why) if why.contains("page") => DocError::Sign {
+        PdfError::NoSuchPage { page, pages } => DocError::Sign {
             step: SignStep::Placement,
-            why: Text::new(format!("盖章位置：{why}"), why),
+            why: Text::new(
+                format!("第 {page} 页不存在：文档共 {pages} 页"),
+                format!("page {page} does not exist: the document has {pages} pages"),
+            ),
         },
         e => pdf_error(e),
     })?;

@@ -43,6 +43,14 @@ pub enum PdfError {
     /// A limit was reached.
     #[error("too much work: {0}")]
     TooLarge(String),
+    /// The page asked for is not in the document.
+    #[error("page {page} does not exist; the document has {pages} pages")]
+    NoSuchPage {
+        /// The page asked for (1-based).
+        page: usize,
+        /// How many the document has.
+        pages: usize,
+    },
     /// A filter this reader does not decode.
     #[error("unsupported filter {0}")]
     UnsupportedFilter(String),

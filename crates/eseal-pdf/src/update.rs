@@ -323,11 +323,9 @@ pub fn prepare<S: Source + ?Sized>(
     let page_no = spec.stamp.as_ref().map_or(1, |s| s.page);
     let page = all_pages
         .get(page_no.wrapping_sub(1))
-        .ok_or_else(|| {
-            PdfError::Structure(format!(
-                "page {page_no} does not exist; the document has {} pages",
-                all_pages.len()
-            ))
+        .ok_or(PdfError::NoSuchPage {
+            page: page_no,
+            pages: all_pages.len(),
         })?
         .clone();
 

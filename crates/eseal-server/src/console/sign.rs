@@ -398,12 +398,12 @@ async fn place_page(
         None
     };
     let drawn = match &pdf_pages {
-        Some(_) => Err(Failure::invalid("document", "", "")),
-        None => {
+        Some(_) => None,
+        None => Some(
             s.verification()
                 .draw_page(first.bytes.to_vec(), page, DPI)
-                .await
-        }
+                .await,
+        ),
     };
     let stamp = match s.signing().stamp_picture(c, &seal.id).await {
         Ok(p) => p,
@@ -418,8 +418,8 @@ async fn place_page(
         Vec::new()
     };
     let (page_no, count, w_mm, h_mm) = match (&drawn, &pdf_pages) {
-        (Ok(d), _) => (d.number, d.count, d.width_mm, d.height_mm),
-        (Err(_), Some(Ok(sizes))) if !sizes.is_empty() => {
+        (Some(Ok(d)), _) => (d.number, d.count, d.width_mm, d.height_mm),
+        (None, Some(Ok(sizes))) if !sizes.is_empty() => {
             let n = page.clamp(1, sizes.len());
             let (w, h) = sizes.get(n - 1).copied().unwrap_or((210.0, 297.0));
             (n, sizes.len(), w, h)
@@ -470,7 +470,7 @@ async fn place_page(
                         @if page_no < count { " · " a href={ (action) "?page=" (page_no + 1) } { (l.t("下一页", "Next")) } }
                     }
                     @match &drawn {
-                        Ok(d) => {
+                        Some(Ok(d)) => {
                             div #sheet.sheet data-width-mm=(d.width_mm) data-height-mm=(d.height_mm) data-pages=(count) data-page=(page_no) {
                                 img.page src={ "data:image/png;base64," (Base64::encode_string(&d.png)) } alt=(l.t("页面", "page"));
                                 @if let Some(src) = &stamp_src {
@@ -479,7 +479,7 @@ async fn place_page(
                             }
                             p.muted.small.js-only { (l.t("拖动印章到盖章位置，或点击页面上的位置；方向键每次移动 1 毫米。", "Drag the stamp where it goes, or click the place on the page; the arrow keys move it 1 mm.")) }
                         }
-                        Err(_) if pdf => {
+                        None => {
                             @match &pdf_pages {
                                 Some(Err(e)) => { div.notice.error { (l.t(&e.detail.zh, &e.detail.en)) } }
                                 _ => {
@@ -491,7 +491,7 @@ async fn place_page(
                                 }
                             }
                         }
-                        Err(e) => { div.notice.error { (l.t(&e.detail.zh, &e.detail.en)) } }
+                        Some(Err(e)) => { div.notice.error { (l.t(&e.detail.zh, &e.detail.en)) } }
                     }
                     p.small.muted { (l.t(eseal_render::COPY_NOTICE.0, eseal_render::COPY_NOTICE.1)) }
                 }
