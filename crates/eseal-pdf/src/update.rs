@@ -410,26 +410,9 @@ pub fn prepare<S: Source + ?Sized>(
     objects.push((widget_id, Body::Dict(widget)));
 
     // The page's annotations gain the widget.
-    match page.dict.get(&b"Annots"[..]) {
-        Some(Object::Ref(annots)) => {
-            let mut list = pdf
-                .get(*annots)?
-                .array()
-                .map(<[Object]>::to_vec)
-                .unwrap_or_default();
-            list.push(Object::Ref(widget_id));
-            objects.push((*annots, Body::Array(list)));
-        }
-        other => {
-            let mut list = other
-                .and_then(Object::array)
-                .map(<[Object]>::to_vec)
-                .unwrap_or_default();
-            list.push(Object::Ref(widget_id));
-            let mut p = page.dict.clone();
-            p.insert(key("Annots"), Object::Array(list));
-            objects.push((page.id, Body::Dict(p)));
-        }
+    let mut page_dict = page.dict.clone();
+    if append_ref(pdf, &mut objects, &mut page_dict, "Annots", widget_id)? {
+        objects.push((page.id, Body::Dict(page_dict)));
     }
 
     // The form's fields gain it, and SigFlags says signatures exist and the file is
@@ -441,25 +424,7 @@ pub fn prepare<S: Source + ?Sized>(
         _ => None,
     }
     .unwrap_or((None, Dict::new()));
-    match form.1.get(&b"Fields"[..]) {
-        Some(Object::Ref(fields)) => {
-            let mut list = pdf
-                .get(*fields)?
-                .array()
-                .map(<[Object]>::to_vec)
-                .unwrap_or_default();
-            list.push(Object::Ref(widget_id));
-            objects.push((*fields, Body::Array(list)));
-        }
-        other => {
-            let mut list = other
-                .and_then(Object::array)
-                .map(<[Object]>::to_vec)
-                .unwrap_or_default();
-            list.push(Object::Ref(widget_id));
-            form.1.insert(key("Fields"), Object::Array(list));
-        }
-    }
+    append_ref(pdf, &mut objects, &mut form.1, "Fields", widget_id)?;
     form.1.insert(key("SigFlags"), Object::Int(3));
     let mut catalog_changed = false;
     match form.0 {
@@ -498,6 +463,39 @@ pub fn prepare<S: Source + ?Sized>(
     // The next free number: a cross-reference stream's, if one is written.
     let xref_id = fresh();
     emit(pdf, spec, trailer, sig_id, objects, xref_id)
+}
+
+/// Appends `item` to the list `dict[key]`: an indirect list is rewritten as an object of the
+/// update; a direct (or missing) one is changed in `dict`, and then `true` says the caller
+/// must write `dict` too.
+fn append_ref<S: Source + ?Sized>(
+    pdf: &Pdf<'_, S>,
+    objects: &mut Vec<(ObjectId, Body)>,
+    dict: &mut Dict,
+    name: &str,
+    item: ObjectId,
+) -> Result<bool, PdfError> {
+    match dict.get(name.as_bytes()) {
+        Some(Object::Ref(list_id)) => {
+            let mut list = pdf
+                .get(*list_id)?
+                .array()
+                .map(<[Object]>::to_vec)
+                .unwrap_or_default();
+            list.push(Object::Ref(item));
+            objects.push((*list_id, Body::Array(list)));
+            Ok(false)
+        }
+        other => {
+            let mut list = other
+                .and_then(Object::array)
+                .map(<[Object]>::to_vec)
+                .unwrap_or_default();
+            list.push(Object::Ref(item));
+            dict.insert(key(name), Object::Array(list));
+            Ok(true)
+        }
+    }
 }
 
 /// An object the update writes.
