@@ -119,39 +119,7 @@ pub fn verify_ofd_file(
     let result = check_ofd(file, &policy);
     let report = match result {
         Ok(r) => r,
-        // Cut short: not a verdict on a signature, the file is not all there.
-        Err(e @ eseal_doc::DocError::Incomplete(_)) => anyhow::bail!(
-            "{}",
-            lang.t(
-                &format!(
-                    "{} 不完整或已损坏，无法验证（{}）：请重新获取完整的文件",
-                    file.display(),
-                    printable(&e.zh())
-                ),
-                &format!(
-                    "{} is incomplete or damaged and cannot be verified ({}): get the whole file again",
-                    file.display(),
-                    printable(&e.to_string())
-                ),
-            )
-        ),
-        Err(e) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string(), "error_zh": e.zh() })
-                );
-            } else {
-                println!(
-                    "{}: {}\n  {}: {}",
-                    lang.t("文件", "file"),
-                    file.display(),
-                    i18n::outcome_label(lang, eseal_ses::Outcome::Failed),
-                    printable(lang.t(&e.zh(), &e.to_string()))
-                );
-            }
-            return Ok(1);
-        }
+        Err(e) => return unreadable(file, &e, json, lang),
     };
     if json {
         let v = serde_json::json!({ "file": file.display().to_string(), "indication": report.indication(), "signatures": report.signatures });
@@ -227,6 +195,47 @@ pub fn verify_ofd_file(
         )?;
     }
     Ok(crate::output::indication_code(report.indication()))
+}
+
+/// A document that cannot be verified: cut short (not a verdict on a signature: the file is
+/// not all there) is an error (exit 3); a broken structure is FAILED / FORMAT_FAILURE
+/// (exit 1), printed or as JSON.
+pub fn unreadable(file: &Path, e: &eseal_doc::DocError, json: bool, lang: Lang) -> Result<u8> {
+    if matches!(
+        e,
+        eseal_doc::DocError::Incomplete(_) | eseal_doc::DocError::PdfIncomplete(_)
+    ) {
+        anyhow::bail!(
+            "{}",
+            lang.t(
+                &format!(
+                    "{} 不完整或已损坏，无法验证（{}）：请重新获取完整的文件",
+                    file.display(),
+                    printable(&e.zh())
+                ),
+                &format!(
+                    "{} is incomplete or damaged and cannot be verified ({}): get the whole file again",
+                    file.display(),
+                    printable(&e.to_string())
+                ),
+            )
+        );
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string(), "error_zh": e.zh() })
+        );
+    } else {
+        println!(
+            "{}: {}\n  {}: {}",
+            lang.t("文件", "file"),
+            file.display(),
+            i18n::outcome_label(lang, eseal_ses::Outcome::Failed),
+            printable(lang.t(&e.zh(), &e.to_string()))
+        );
+    }
+    Ok(1)
 }
 
 /// One signature's verdict and its checks, as `eseal verify` prints them (what comes from

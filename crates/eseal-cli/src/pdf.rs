@@ -175,39 +175,7 @@ pub fn verify(
     let source = FileSource::open(file)?;
     let report = match eseal_doc::verify_pdf(&source, &policy, &SoftwareVerifier) {
         Ok(r) => r,
-        // Cut short: not a verdict on a signature, the file is not all there.
-        Err(e @ eseal_doc::DocError::PdfIncomplete(_)) => anyhow::bail!(
-            "{}",
-            lang.t(
-                &format!(
-                    "{} 不完整或已损坏，无法验证（{}）：请重新获取完整的文件",
-                    file.display(),
-                    printable(&e.zh())
-                ),
-                &format!(
-                    "{} is incomplete or damaged and cannot be verified ({}): get the whole file again",
-                    file.display(),
-                    printable(&e.to_string())
-                ),
-            )
-        ),
-        Err(e) => {
-            if json {
-                println!(
-                    "{}",
-                    serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string(), "error_zh": e.zh() })
-                );
-            } else {
-                println!(
-                    "{}: {}\n  {}: {}",
-                    lang.t("文件", "file"),
-                    file.display(),
-                    crate::i18n::outcome_label(lang, eseal_ses::Outcome::Failed),
-                    printable(lang.t(&e.zh(), &e.to_string()))
-                );
-            }
-            return Ok(1);
-        }
+        Err(e) => return crate::doc::unreadable(file, &e, json, lang),
     };
     let title = |n: usize, s: &eseal_doc::pdf::PdfSignatureResult| {
         format!(
