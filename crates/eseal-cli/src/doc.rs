@@ -182,19 +182,31 @@ pub fn verify_ofd_file(
             Ok(list) => crate::html::Pages::Drawn(list),
             Err(e) => crate::html::Pages::Failed(printable(&format!("{e:#}")).into_owned()),
         };
-        crate::files::write_new(
-            out,
-            crate::html::page(
-                &file.display().to_string(),
-                report.indication(),
-                &sections,
-                &pages,
-                lang,
-            )
-            .as_bytes(),
-        )?;
+        write_report(out, file, report.indication(), &sections, &pages, lang)?;
     }
     Ok(crate::output::indication_code(report.indication()))
+}
+
+/// Writes the HTML report of `file` (a new file at `out`).
+pub fn write_report(
+    out: &Path,
+    file: &Path,
+    indication: eseal_ses::Indication,
+    sections: &[crate::html::Section<'_>],
+    pages: &crate::html::Pages,
+    lang: Lang,
+) -> Result<()> {
+    crate::files::write_new(
+        out,
+        crate::html::page(
+            &file.display().to_string(),
+            indication,
+            sections,
+            pages,
+            lang,
+        )
+        .as_bytes(),
+    )
 }
 
 /// A document that cannot be verified: cut short (not a verdict on a signature: the file is

@@ -236,17 +236,7 @@ pub fn verify(
             )
             .to_owned(),
         );
-        crate::files::write_new(
-            out,
-            crate::html::page(
-                &file.display().to_string(),
-                report.indication(),
-                &sections,
-                &pages,
-                lang,
-            )
-            .as_bytes(),
-        )?;
+        crate::doc::write_report(out, file, report.indication(), &sections, &pages, lang)?;
     }
     Ok(crate::output::indication_code(report.indication()))
 }

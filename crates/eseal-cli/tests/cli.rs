@@ -1293,6 +1293,16 @@ fn sign_and_verify_a_pdf() {
     assert_eq!(v["revisions"], 2);
     assert_eq!(v["signatures"][0]["form"], "ses");
     assert_eq!(code(&eseal(&["verify", &signed])), 2, "no trust store");
+    // The HTML report: the checks and the seal's picture; PDF pages are not drawn.
+    let report = p("report.html");
+    let o = eseal(&["verify", &signed, "--trust", &ds, "--html", &report]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains("<table>") && html.contains("data:image/svg+xml;base64,"),
+        "{}",
+        &html[..300.min(html.len())]
+    );
     assert_eq!(code(&eseal(&["verify", input])), 1, "no signature");
     // The output is never overwritten.
     assert_ne!(code(&sign(input, &signed, &[])), 0);
