@@ -81,9 +81,22 @@ pub struct SignPdf {
     /// annotations (only a document's first signature certifies).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
     certify: Option<u8>,
+    /// The signature's form: ses, the GB/T 38540 SES_Signature with the seal inside; cms, a
+    /// detached CMS SignedData with SM2/SM3 (adbe.pkcs7.detached).
+    #[arg(long, value_enum, default_value_t = Form::Ses)]
+    form: Form,
 }
 
-/// Signs the PDF with an SES_Signature (the SES form; the CMS form is not offered yet).
+/// `--form`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// The SES_Signature.
+    Ses,
+    /// CMS SignedData.
+    Cms,
+}
+
+/// Signs the PDF in the form asked for (an SES_Signature or a CMS SignedData).
 pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) -> Result<()> {
     crate::files::ensure_new(Some(&args.out))?;
     let bytes = crate::files::read(&args.seal)?;
@@ -136,6 +149,10 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
         timestamper: None,
         picture: drawn,
         certify: args.certify,
+        form: match args.form {
+            Form::Ses => eseal_doc::PdfForm::Ses,
+            Form::Cms => eseal_doc::PdfForm::Cms,
+        },
     };
     // One pass: the input is copied into the output while it is hashed, then the update.
     crate::files::write_new_with(&args.out, |out| {

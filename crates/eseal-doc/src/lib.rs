@@ -7,6 +7,7 @@ pub mod ofd;
 pub mod package;
 pub mod pdf;
 mod pdf_changes;
+mod pdf_cms;
 pub mod sign;
 pub mod trust;
 pub mod xml;
@@ -18,7 +19,7 @@ pub use kind::FileKind;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};
 pub use package::{Budget, Package};
 pub use pdf::{
-    PdfPlacement, PdfReport, PdfSignRequest, PdfSigned, sign_pdf, sign_pdf_to, verify_pdf,
+    PdfForm, PdfPlacement, PdfReport, PdfSignRequest, PdfSigned, sign_pdf, sign_pdf_to, verify_pdf,
     verify_pdf_with,
 };
 pub use sign::{OfdSignRequest, Placement, SignatureKind, sign_ofd};

@@ -25,8 +25,25 @@ use time::OffsetDateTime;
 
 /// The `/Filter` of an SES signature (formats.md §10, form 1).
 pub const SES_FILTER: &str = "Gomain.GMPkiLite";
-/// The `/SubFilter` of an SES signature.
+/// The `/SubFilter` of an SES_Signature (formats.md §10).
 pub const SES_SUBFILTER: &str = "GM.sm2seal";
+/// The `/Filter` of a CMS signature (form a): the one every PDF reader knows.
+pub const CMS_FILTER: &str = "Adobe.PPKLite";
+/// The `/SubFilter` of a CMS signature (form a): detached PKCS#7 (the signingTime signed
+/// attribute that the issue asks for is not allowed under `/ETSI.CAdES.detached`).
+pub const CMS_SUBFILTER: &str = "adbe.pkcs7.detached";
+
+/// Which of the two forms Chinese vendors use a signature is made in (formats.md §10).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PdfForm {
+    /// (b) The GB/T 38540 SES_Signature in `/Contents`, the seal inside (the default).
+    #[default]
+    Ses,
+    /// (a) A detached CMS SignedData with SM2/SM3 in `/Contents` (PAdES style), the seal's
+    /// picture as the stamp.
+    Cms,
+}
 /// Most signature fields verified in one PDF.
 pub const MAX_SIGNATURES: usize = 1000;
 /// The largest seal picture drawn (pixels).
@@ -82,6 +99,8 @@ pub struct PdfSignRequest<'a> {
     /// Certify the document (DocMDP) with this permission level: 1 no change, 2 form fill
     /// and signatures, 3 also annotations; only a document's first signature certifies.
     pub certify: Option<u8>,
+    /// The signature's form.
+    pub form: PdfForm,
 }
 
 impl std::fmt::Debug for PdfSignRequest<'_> {
@@ -90,6 +109,7 @@ impl std::fmt::Debug for PdfSignRequest<'_> {
             .field("signing_time", &self.signing_time)
             .field("placement", &self.placement)
             .field("field_name", &self.field_name)
+            .field("form", &self.form)
             .finish_non_exhaustive()
     }
 }
@@ -246,9 +266,9 @@ impl Meter<'_> {
     }
 }
 
-/// SM3 over the source's bytes `[from, from + len)`, read in chunks, counted against `meter`.
+/// `h` (a digest's update) over the source's bytes `[from, from + len)`, read in chunks, counted against `meter`.
 fn hash_source<S: Source + ?Sized>(
-    h: &mut Sm3Hasher,
+    h: &mut dyn FnMut(&[u8]),
     src: &S,
     from: u64,
     len: u64,
@@ -260,7 +280,7 @@ fn hash_source<S: Source + ?Sized>(
 /// [`hash_source`], each chunk also written to `copy` when given (one pass over the input
 /// for a signed file written out).
 fn hash_copy<S: Source + ?Sized>(
-    h: &mut Sm3Hasher,
+    h: &mut dyn FnMut(&[u8]),
     src: &S,
     from: u64,
     len: u64,
@@ -286,7 +306,7 @@ fn hash_copy<S: Source + ?Sized>(
             )));
         }
         let chunk = buf.get(..n).unwrap_or_default();
-        h.update(chunk);
+        h(chunk);
         if let Some(out) = copy.as_mut() {
             out.write_all(chunk)
                 .map_err(|e| DocError::Io(format!("writing the signed PDF: {e}")))?;
@@ -354,8 +374,13 @@ fn sign<S: Source + ?Sized>(
             },
         }),
     };
-    // Room for the signature: the seal, the certificate, the structure, and a timestamp.
-    let room = request.seal.raw().len()
+    // Room for the signature: the seal (SES form), the certificate, the structure, and a
+    // timestamp.
+    let (filter, sub_filter, seal_len) = match request.form {
+        PdfForm::Ses => (SES_FILTER, SES_SUBFILTER, request.seal.raw().len()),
+        PdfForm::Cms => (CMS_FILTER, CMS_SUBFILTER, 0),
+    };
+    let room = seal_len
         + request.signer_cert.len()
         + 4096
         + if request.timestamper.is_some() {
@@ -365,8 +390,8 @@ fn sign<S: Source + ?Sized>(
         };
     let spec = SignatureSpec {
         field_name: request.field_name.clone(),
-        filter: SES_FILTER.into(),
-        sub_filter: SES_SUBFILTER.into(),
+        filter: filter.into(),
+        sub_filter: sub_filter.into(),
         contents_len: room,
         signing_time: pdf_date(request.signing_time),
         stamp,
@@ -388,7 +413,14 @@ fn sign<S: Source + ?Sized>(
         budget: &unbounded,
         read: 0,
     };
-    hash_copy(&mut h, input, 0, update.base_len, &mut meter, copy)?;
+    hash_copy(
+        &mut |c| h.update(c),
+        input,
+        0,
+        update.base_len,
+        &mut meter,
+        copy,
+    )?;
     let (before, after) = update.covered();
     h.update(before);
     h.update(after);
@@ -396,16 +428,37 @@ fn sign<S: Source + ?Sized>(
         step: SignStep::Signature,
         why: Text::new(e.zh(), e.to_string()),
     };
+    let digest = h.finalize();
+    // The seal's rules for its signer (the certificate listed in the seal …) hold for both
+    // forms: the SES_Signature is prepared either way.
     let prepared = prepare_signature(
         request.seal,
         request.signer_cert,
         &SignRequest {
-            data_hash: h.finalize(),
+            data_hash: digest,
             signing_time: request.signing_time,
             property_info: request.field_name.clone(),
         },
     )
     .map_err(failed)?;
+    if request.form == PdfForm::Cms {
+        let cms = eseal_ses::cms_sign::make_detached(
+            &eseal_ses::cms_sign::DetachedRequest {
+                digest: &digest,
+                signer_cert: request.signer_cert,
+                chain: &[],
+                signing_time: request.signing_time,
+                timestamper: request.timestamper,
+            },
+            signer,
+        )
+        .map_err(failed)?;
+        update.fill(&cms).map_err(pdf_error)?;
+        return Ok(PdfSigned {
+            update: update.bytes,
+            signature: cms,
+        });
+    }
     let mut signed = prepared.sign(signer).map_err(failed)?;
     if let Some(tsa) = request.timestamper {
         let token = tsa(signed.view().signature).map_err(|why| DocError::Sign {
@@ -453,6 +506,9 @@ pub struct PdfSignatureResult {
     pub covers_whole_file: bool,
     /// The seal's name.
     pub seal_name: Option<String>,
+    /// The signer (its certificate's subject) of a CMS signature.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
     /// The seal picture (MIME type, bytes), for display; not in the JSON report.
     #[serde(skip)]
     pub seal_picture: Option<(String, Vec<u8>)>,
@@ -628,6 +684,7 @@ fn one<S: Source + ?Sized>(
         revision: None,
         covers_whole_file: false,
         seal_name: None,
+        signer: None,
         seal_picture: None,
         indication: Indication::Failed,
         sub_indication: None,
@@ -723,10 +780,30 @@ fn one<S: Source + ?Sized>(
             ),
         );
     }
+    // A CMS signature of another algorithm family needs its own digest of the same bytes:
+    // both are computed in one pass.
+    let signed_data = match form {
+        PdfSignatureForm::Cms => Some(eseal_ses::gbt35275::SignedData::decode(body)),
+        _ => None,
+    };
+    let mut sha2 = match &signed_data {
+        Some(Ok(sd)) => match crate::pdf_cms::family(sd) {
+            crate::pdf_cms::Family::International(h) => Some(h.hasher()),
+            _ => None,
+        },
+        _ => None,
+    };
     let mut h = Sm3Hasher::new();
-    hash_source(&mut h, input, 0, b, meter)?;
-    hash_source(&mut h, input, c, d, meter)?;
+    let mut both = |chunk: &[u8]| {
+        h.update(chunk);
+        if let Some(x) = sha2.as_mut() {
+            x.update(chunk);
+        }
+    };
+    hash_source(&mut both, input, 0, b, meter)?;
+    hash_source(&mut both, input, c, d, meter)?;
     let digest: Sm3Digest = h.finalize();
+    let sha2 = sha2.map(eseal_pki::intl::Hasher::finalize);
     match form {
         PdfSignatureForm::Ses => match AnySignature::decode(body) {
             Ok((sig, _)) => {
@@ -751,7 +828,27 @@ fn one<S: Source + ?Sized>(
                 ),
             ),
         },
-        PdfSignatureForm::Cms => cms(&mut report, body, &digest, policy),
+        PdfSignatureForm::Cms => match signed_data {
+            Some(Ok(sd)) => {
+                result.signer = crate::pdf_cms::check(
+                    &mut report,
+                    &sd,
+                    &digest,
+                    sha2.as_deref(),
+                    policy,
+                    verifier,
+                );
+            }
+            Some(Err(e)) => report.fail(
+                CheckId::Structure,
+                SubIndication::FormatFailure,
+                Text::new(
+                    format!("/Contents 中的 CMS 签名无法读取：{}", e.zh()),
+                    format!("the CMS signature in /Contents cannot be read: {e}"),
+                ),
+            ),
+            None => {}
+        },
         PdfSignatureForm::Unknown => report.fail(
             CheckId::SignatureType,
             SubIndication::FormatFailure,
@@ -828,48 +925,6 @@ fn later<S: Source + ?Sized>(
                 ),
             ),
         );
-    }
-}
-
-/// The DER of the SM3 algorithm's OID (1.2.156.10197.1.401).
-const SM3_OID: &[u8] = &[0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x11];
-
-/// A CMS SignedData in `/Contents` (formats.md §10 form 2: PKCS#7 or GM/T 0010 OIDs): with
-/// SM3 and SM2 it is checked as GB/T 35275 SignedData — the messageDigest attribute against
-/// the SM3 of the covered bytes, the SM2 signature over the signed attributes, the signer's
-/// certificate and chain; with other algorithms (RSA or ECDSA PAdES of other tools) it is
-/// INDETERMINATE: not verified yet.
-fn cms(report: &mut Report, body: &[u8], digest: &Sm3Digest, policy: &VerifyPolicy) {
-    if !body.windows(SM3_OID.len()).any(|w| w == SM3_OID) {
-        report.indeterminate(
-            CheckId::SignatureType,
-            SubIndication::CryptoConstraintsFailure,
-            Text::new(
-                "CMS 签名未使用 SM2/SM3（例如 RSA 或 ECDSA 的 PAdES 签名）：暂不验证",
-                "a CMS signature without SM2/SM3 (an RSA or ECDSA PAdES signature, say): not verified yet",
-            ),
-        );
-        return;
-    }
-    match eseal_ses::gbt35275::SignedData::decode(body) {
-        Ok(sd) => {
-            crate::ofd::sign_checks(
-                report,
-                &sd,
-                digest,
-                "ByteRange",
-                Text::new("CMS SignedData（SM2/SM3）", "CMS SignedData (SM2/SM3)"),
-                policy,
-            );
-        }
-        Err(e) => report.fail(
-            CheckId::Structure,
-            SubIndication::FormatFailure,
-            Text::new(
-                format!("/Contents 中的 CMS 签名无法读取：{}", e.zh()),
-                format!("the CMS signature in /Contents cannot be read: {e}"),
-            ),
-        ),
     }
 }
 

@@ -32,7 +32,11 @@ impl CertificateValidator for PkiValidator {
                 };
             }
         };
-        let report = validate(&cert, &[], &self.store, &[], at, Purpose::Signing);
+        let purpose = match role {
+            CertificateRole::InternationalSigner => Purpose::DocumentSigning,
+            _ => Purpose::Signing,
+        };
+        let report = validate(&cert, &[], &self.store, &[], at, purpose);
         let (who_zh, who) = match role {
             CertificateRole::Maker => (
                 "制章者证书（按制章时间）",
@@ -40,6 +44,10 @@ impl CertificateValidator for PkiValidator {
             ),
             CertificateRole::Signer => (
                 "签章者证书（按签章时间）",
+                "signer certificate at the signing time",
+            ),
+            CertificateRole::InternationalSigner => (
+                "签名者证书（按签名时间）",
                 "signer certificate at the signing time",
             ),
             CertificateRole::SignerNow => (

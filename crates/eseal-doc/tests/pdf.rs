@@ -65,6 +65,7 @@ fn sign(k: &Kit, input: &[u8], name: &str, placement: Option<PdfPlacement>) -> V
             timestamper: None,
             picture: None,
             certify: None,
+            form: eseal_doc::PdfForm::Ses,
         },
         &k.signer,
     )
@@ -126,6 +127,7 @@ fn a_visible_ses_signature_round_trips_and_a_second_keeps_the_first() {
             timestamper: None,
             picture: None,
             certify: None,
+            form: eseal_doc::PdfForm::Ses,
         },
         &k.signer,
     )
@@ -143,6 +145,7 @@ fn a_visible_ses_signature_round_trips_and_a_second_keeps_the_first() {
             timestamper: None,
             picture: None,
             certify: None,
+            form: eseal_doc::PdfForm::Ses,
         },
         &k.signer,
     )
@@ -433,6 +436,7 @@ fn a_certification_limits_what_may_follow() {
                 timestamper: None,
                 picture: None,
                 certify: Some(level),
+                form: eseal_doc::PdfForm::Ses,
             },
             &k.signer,
         )
@@ -476,6 +480,7 @@ fn a_certification_limits_what_may_follow() {
             timestamper: None,
             picture: None,
             certify: Some(2),
+            form: eseal_doc::PdfForm::Ses,
         },
         &k.signer,
     )
@@ -485,9 +490,9 @@ fn a_certification_limits_what_may_follow() {
 
 /// Form (a), read: a PDF whose /Contents holds a GB/T 35275 (GM/T 0010) SignedData with
 /// SM2/SM3 over the ByteRange bytes verifies PASSED; a flipped covered byte FAILS it; a CMS
-/// without SM3 (as an RSA or ECDSA PAdES signature) is INDETERMINATE, never PASSED or FAILED.
-/// (OpenSSL 3.0 cannot make SM2 CMS signatures — "illegal zero content" — so the SignedData is
-/// eseal-ses's own.)
+/// with a digest algorithm nobody knows is INDETERMINATE, never PASSED or FAILED. (OpenSSL
+/// 3.0 cannot make SM2 CMS signatures — "illegal zero content" — so the SignedData is
+/// eseal-ses's GM/T 0010 hash-as-content form; tests/pdf_cms.rs has the signed-attributes form.)
 #[test]
 fn a_gm_cms_signature_in_contents_verifies() {
     let k = seal_kit();
@@ -519,16 +524,16 @@ fn a_gm_cms_signature_in_contents_verifies() {
     let mut t = signed.clone();
     t[100] ^= 1;
     assert_eq!(verify(&k, &t).signatures[0].indication, Indication::Failed);
-    // The SM3 algorithm identifier replaced by other OID bytes of the same length (as in a
-    // signature of another algorithm): not verified.
+    // The SM3 algorithm identifier replaced by a digest algorithm nobody knows (same
+    // length, 1.2.156.10197.1.402): not verified, INDETERMINATE — neither PASSED nor FAILED.
     let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
     let sm3 = hex(&[0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x11]);
-    let sha = hex(&[0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02]);
+    let unknown = hex(&[0x06, 0x08, 0x2A, 0x81, 0x1C, 0xCF, 0x55, 0x01, 0x83, 0x12]);
     let sm3_at = String::from_utf8_lossy(&signed).matches(&sm3).count();
     assert!(sm3_at >= 1);
     let mut other = signed.clone();
     while let Some(at) = other.windows(sm3.len()).position(|w| w == sm3.as_bytes()) {
-        other[at..at + sha.len()].copy_from_slice(sha.as_bytes());
+        other[at..at + unknown.len()].copy_from_slice(unknown.as_bytes());
     }
     let r = verify(&k, &other);
     assert_eq!(

@@ -240,6 +240,31 @@ impl Certificate {
         verify_sm2(issuer_key, &self.tbs, self.inner.signature().raw_bytes())
     }
 
+    /// The DER SubjectPublicKeyInfo.
+    pub fn spki_der(&self) -> Vec<u8> {
+        use der::Encode;
+        self.inner
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .unwrap_or_default()
+    }
+
+    /// Does `issuer`'s key verify this certificate's signature by an international algorithm
+    /// (RSA or ECDSA with SHA-2, [`crate::intl`])? The algorithm's name, or why not.
+    pub fn verify_signed_by_international(
+        &self,
+        issuer: &Certificate,
+    ) -> Result<String, crate::intl::NotVerified> {
+        crate::intl::verify(
+            &issuer.spki_der(),
+            &self.signature_algorithm(),
+            None,
+            &self.tbs,
+            self.inner.signature().raw_bytes(),
+        )
+    }
+
     /// Subject and issuer are the same name.
     pub fn is_self_issued(&self) -> bool {
         self.subject_name() == self.issuer_name()

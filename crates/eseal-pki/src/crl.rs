@@ -222,6 +222,19 @@ impl Crl {
         }
         verify_sm2(key, &self.tbs, self.inner.signature.raw_bytes())
     }
+
+    /// Does `issuer`'s key verify this CRL by an international algorithm (RSA or ECDSA with
+    /// SHA-2, [`crate::intl`])?
+    pub fn verify_signed_by_international(&self, issuer: &crate::Certificate) -> bool {
+        crate::intl::verify(
+            &issuer.spki_der(),
+            &self.inner.signature_algorithm.oid,
+            None,
+            &self.tbs,
+            self.inner.signature.raw_bytes(),
+        )
+        .is_ok()
+    }
 }
 
 fn time(t: OffsetDateTime) -> Result<x509_cert::time::Time, PkiError> {

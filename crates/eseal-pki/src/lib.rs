@@ -6,6 +6,7 @@ pub mod chain;
 pub mod crl;
 pub mod csr;
 pub mod error;
+pub mod intl;
 pub mod issue;
 pub mod name;
 pub mod ocsp;

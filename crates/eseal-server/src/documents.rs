@@ -14,16 +14,26 @@ use time::OffsetDateTime;
 pub enum Visible {
     /// An OFD and where its stamp goes.
     Ofd(Vec<u8>, eseal_doc::Placement),
-    /// A PDF, where its stamp goes (`None`: an invisible signature), and whether the
-    /// signature certifies it (DocMDP level 1–3).
-    Pdf(Vec<u8>, Option<eseal_doc::PdfPlacement>, Option<u8>),
+    /// A PDF and how to sign it.
+    Pdf(Vec<u8>, PdfOptions),
+}
+
+/// How a PDF is signed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PdfOptions {
+    /// Where the stamp goes (`None`: an invisible signature).
+    pub placement: Option<eseal_doc::PdfPlacement>,
+    /// Whether the signature certifies the document (DocMDP level 1–3).
+    pub certify: Option<u8>,
+    /// The signature's form: the SES_Signature (default) or CMS.
+    pub form: eseal_doc::PdfForm,
 }
 
 impl Visible {
     /// The document's bytes.
     pub fn bytes(&self) -> &[u8] {
         match self {
-            Visible::Ofd(b, _) | Visible::Pdf(b, _, _) => b,
+            Visible::Ofd(b, _) | Visible::Pdf(b, _) => b,
         }
     }
 }
@@ -73,18 +83,19 @@ pub async fn sign(
                 .map_err(|e| refused(("OFD ", "OFD"), e))
                 .map(|ses| (ses, Some(out.into_inner())))
             }
-            Visible::Pdf(pdf, placement, certify) => {
+            Visible::Pdf(pdf, options) => {
                 let signed = eseal_doc::sign_pdf(
                     pdf.as_slice(),
                     &eseal_doc::PdfSignRequest {
                         seal,
                         signer_cert: cert,
                         signing_time: now,
-                        placement,
+                        placement: options.placement,
                         field_name: field,
                         timestamper: Some(&tsa),
                         picture: drawn_picture(seal),
-                        certify,
+                        certify: options.certify,
+                        form: options.form,
                     },
                     &signer,
                 )
@@ -147,7 +158,13 @@ pub fn visible(bytes: Vec<u8>, placement: &eseal_doc::Placement) -> Result<Visib
         eseal_doc::FileKind::Ofd => Ok(Visible::Ofd(bytes, placement.clone())),
         eseal_doc::FileKind::Pdf => {
             let at = pdf_placement(placement)?;
-            Ok(Visible::Pdf(bytes, Some(at), None))
+            Ok(Visible::Pdf(
+                bytes,
+                PdfOptions {
+                    placement: Some(at),
+                    ..PdfOptions::default()
+                },
+            ))
         }
         _ => Err(Failure::invalid(
             "document",

@@ -13,6 +13,7 @@
 //! file and the SM2 signature is over those 32 bytes. It reads that form and the PKCS#9 form
 //! (authenticated attributes with messageDigest, signature over their SET).
 
+use crate::asn1_time::SesTime;
 use crate::ber::{Tlv, first_tlv, tag};
 use crate::cert::CertificateInfo;
 use crate::der_out;
@@ -28,6 +29,37 @@ pub const GM_SIGNED_DATA: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.156.10197.6.1.4.2.2");
 const PKCS7_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 const MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
+const SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
+const SIGNING_CERTIFICATE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.12");
+const SIGNING_CERTIFICATE_V2: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+const TIME_STAMP_TOKEN: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+const SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+
+/// The first ESSCertID(v2)'s hash and its algorithm, from an attribute
+/// `SEQUENCE { type, SET { SEQUENCE { certs SEQUENCE OF ESSCertID… } } }`; `None` when the
+/// attribute does not have that shape.
+fn ess_cert_hash(attr: &Tlv<'_>, v1: bool) -> Option<(ObjectIdentifier, Vec<u8>)> {
+    let af = attr.children().ok()?;
+    let set = af.get(1)?.children().ok()?;
+    let signing_certificate = set.first()?.children().ok()?;
+    let certs = signing_certificate.first()?.children().ok()?;
+    let id = certs.first()?.children().ok()?;
+    if v1 {
+        return Some((SHA1, id.first()?.value.to_vec()));
+    }
+    match id.first()? {
+        // hashAlgorithm AlgorithmIdentifier DEFAULT sha256
+        a if a.tag == tag::SEQUENCE => {
+            let oid = a.children().ok()?.first()?.oid("hashAlgorithm").ok()?;
+            Some((oid, id.get(1)?.value.to_vec()))
+        }
+        h => Some((SHA256, h.value.to_vec())),
+    }
+}
 
 /// What a SignedData holds, with the exact bytes its signature covers.
 #[derive(Debug, Clone)]
@@ -42,6 +74,19 @@ pub struct SignedData {
     pub signature: Vec<u8>,
     /// The signer's certificate (DER), found by issuer and serial number.
     pub signer_cert: Option<Vec<u8>>,
+    /// Every certificate carried (DER).
+    pub certificates: Vec<Vec<u8>>,
+    /// The SignerInfo's digestAlgorithm.
+    pub digest_algorithm: Option<ObjectIdentifier>,
+    /// The SignerInfo's signature algorithm.
+    pub signature_algorithm: Option<ObjectIdentifier>,
+    /// The signingTime attribute (PKCS#9), when signed.
+    pub signing_time: Option<time::OffsetDateTime>,
+    /// The ESS signing-certificate(-v2) attribute's first certHash and its digest algorithm
+    /// (SHA-1 for v1, SHA-256 when v2 names none).
+    pub signing_certificate: Option<(ObjectIdentifier, Vec<u8>)>,
+    /// The id-aa-signatureTimeStampToken unsigned attribute (an RFC 3161 token, DER).
+    pub timestamp_token: Option<Vec<u8>>,
 }
 
 fn bad(t: &Tlv<'_>, en: &str, zh: &str) -> SesError {
@@ -106,14 +151,39 @@ impl SignedData {
             nth(&sidf, 0, &sid, "issuer")?.raw.to_vec(),
             nth(&sidf, 1, &sid, "serial")?.value.to_vec(),
         );
+        let digest_node = nth(&si, 2, &si_node, "digestAlgorithm")?;
+        let digest_algorithm = Some(
+            nth(
+                &digest_node.sequence("digestAlgorithm")?,
+                0,
+                &digest_node,
+                "algorithm",
+            )?
+            .oid("digestAlgorithm")?,
+        );
         let mut i = 3;
         let mut attrs_set = None;
         let mut message_digest = None;
+        let mut signing_time = None;
+        let mut signing_certificate = None;
         if let Some(a) = si.get(3).filter(|a| a.tag == tag::CONTEXT_0_CONSTRUCTED) {
             attrs_set = Some(der_out::tlv(tag::SET, a.value)?);
             for attr in a.children()? {
                 let af = attr.sequence("Attribute")?;
-                if nth(&af, 0, &attr, "attrType")?.oid("attrType")? == MESSAGE_DIGEST {
+                let kind = nth(&af, 0, &attr, "attrType")?.oid("attrType")?;
+                if kind == SIGNING_TIME {
+                    let vals = nth(&af, 1, &attr, "values")?;
+                    let t = nth(&vals.children()?, 0, &vals, "value")?;
+                    let expected = if t.tag & !0x20 == tag::GENERALIZED_TIME {
+                        tag::GENERALIZED_TIME
+                    } else {
+                        tag::UTC_TIME
+                    };
+                    signing_time = Some(SesTime::decode(&t, "signingTime", expected)?.instant());
+                } else if kind == SIGNING_CERTIFICATE_V2 || kind == SIGNING_CERTIFICATE {
+                    signing_certificate = ess_cert_hash(&attr, kind == SIGNING_CERTIFICATE);
+                }
+                if kind == MESSAGE_DIGEST {
                     let vals = nth(&af, 1, &attr, "values")?;
                     message_digest = Some(crate::common::octets(
                         &nth(&vals.children()?, 0, &vals, "value")?,
@@ -123,14 +193,37 @@ impl SignedData {
             }
             i = 4;
         }
+        let signature_node = nth(&si, i, &si_node, "signatureAlgorithm")?;
+        let signature_algorithm = Some(
+            nth(
+                &signature_node.sequence("signatureAlgorithm")?,
+                0,
+                &signature_node,
+                "algorithm",
+            )?
+            .oid("signatureAlgorithm")?,
+        );
         let signature = crate::common::octets(
             &nth(&si, i + 1, &si_node, "encryptedDigest")?,
             "encryptedDigest",
         )?;
-        let signer_cert = certs.into_iter().find(|c| {
-            CertificateInfo::from_der(c)
-                .is_ok_and(|info| info.issuer_der == issuer && info.serial_bytes == serial)
-        });
+        let mut timestamp_token = None;
+        if let Some(u) = si.get(i + 2).filter(|a| a.tag == 0xA1) {
+            for attr in u.children()? {
+                let af = attr.sequence("Attribute")?;
+                if nth(&af, 0, &attr, "attrType")?.oid("attrType")? == TIME_STAMP_TOKEN {
+                    let vals = nth(&af, 1, &attr, "values")?;
+                    timestamp_token = Some(nth(&vals.children()?, 0, &vals, "value")?.raw.to_vec());
+                }
+            }
+        }
+        let signer_cert = certs
+            .iter()
+            .find(|c| {
+                CertificateInfo::from_der(c)
+                    .is_ok_and(|info| info.issuer_der == issuer && info.serial_bytes == serial)
+            })
+            .cloned();
         let signed_bytes = match (&attrs_set, &content) {
             (Some(set), _) => set.clone(),
             (None, Some(c)) => c.clone(),
@@ -148,6 +241,12 @@ impl SignedData {
             signed_bytes,
             signature,
             signer_cert,
+            certificates: certs,
+            digest_algorithm,
+            signature_algorithm,
+            signing_time,
+            signing_certificate,
+            timestamp_token,
         })
     }
 

@@ -4,6 +4,7 @@ pub mod any;
 pub mod asn1_time;
 pub use eseal_asn1::ber;
 pub mod cert;
+pub mod cms_sign;
 pub mod common;
 mod der_out;
 pub mod error;

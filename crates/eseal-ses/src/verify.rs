@@ -32,6 +32,9 @@ pub enum CertificateRole {
     /// The signer's certificate of a signature that carries no signing time (GB/T 35275
     /// SignedData in the hash-as-content form), validated now.
     SignerNow,
+    /// The signer's certificate of an RSA or ECDSA signature (another tool's PAdES
+    /// signature of a PDF), validated at the signing time; its key need not be SM2.
+    InternationalSigner,
 }
 
 /// The verdict of a chain validation, for the report.
@@ -127,7 +130,8 @@ pub enum SignedData {
     NotProvided,
 }
 
-fn fmt_time(t: OffsetDateTime) -> String {
+/// A time as RFC 3339 text, for reports.
+pub fn fmt_time(t: OffsetDateTime) -> String {
     let f = time::format_description::well_known::Rfc3339;
     t.format(&f).unwrap_or_else(|_| t.to_string())
 }
@@ -496,7 +500,9 @@ fn seal_checks(
 
 /// A timestamp token over `imprinted` (the signature value it stamps). Returns genTime when
 /// the token verifies.
-fn timestamp_check(
+/// The check of a signature's RFC 3161 / GM/T 0033 timestamp `token` (absent: not
+/// applicable) over `imprinted` (the signature value); the time it proves, if it holds.
+pub fn timestamp_check(
     report: &mut Report,
     id: CheckId,
     token: Option<&[u8]>,

@@ -71,7 +71,7 @@ pub struct OfdSignRequest<'a> {
 }
 
 /// Returns a timestamp token over the given signature value, or why it could not.
-pub type Timestamper<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, String> + 'a;
+pub use eseal_ses::cms_sign::Timestamper;
 
 impl std::fmt::Debug for OfdSignRequest<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -16,6 +16,11 @@ pub struct Kit {
     pub signer_cert: Vec<u8>,
     pub signer: SoftwareSigner,
     pub policy: VerifyPolicy,
+    /// A timestamp authority under the same root: its certificate and key.
+    #[allow(dead_code)]
+    pub tsa_cert: Vec<u8>,
+    #[allow(dead_code)]
+    pub tsa: SoftwareSigner,
 }
 
 /// The seal of the tests (an SVG picture) and its signer, trusted.
@@ -98,6 +103,14 @@ pub fn kit_with(picture_type: &str, picture: &[u8]) -> Kit {
         &SoftwareSigner::new(maker_key),
     )
     .unwrap();
+    let tsa_key = Sm2PrivateKey::generate(&random).unwrap();
+    let tsa_cert = issue(
+        "/C=CN/CN=Doc Test TSA",
+        &tsa_key,
+        CertificateKind::TimestampAuthority,
+        Some(&root),
+        4,
+    );
     let root_cert = Certificate::from_der(&root).unwrap();
     let mut store = TrustStore::new();
     store.add_crl(eseal_pki::crl::build_crl(&root_cert, &root_signer, 1, t0, t1, &[]).unwrap());
@@ -112,5 +125,7 @@ pub fn kit_with(picture_type: &str, picture: &[u8]) -> Kit {
         signer_cert,
         signer: SoftwareSigner::new(signer_key),
         policy,
+        tsa_cert,
+        tsa: SoftwareSigner::new(tsa_key),
     }
 }

@@ -26,6 +26,9 @@ pub enum Purpose {
     TimeStamping,
     /// Issuing certificates: a CA.
     CertificateSigning,
+    /// Signing documents with any algorithm [`crate::intl`] verifies (another tool's RSA or
+    /// ECDSA PAdES signature): as [`Purpose::Signing`], but the key need not be SM2.
+    DocumentSigning,
 }
 
 /// The trust anchors, intermediate certificates and CRLs a validation may use.
@@ -456,19 +459,32 @@ pub fn validate(
                         ),
                     ),
                 },
-                (_, None) => report.push(
-                    depth,
-                    cert,
-                    ChainCheck::Signature,
-                    ChainOutcome::Indeterminate,
-                    (
-                        format!("签发者 {} 没有 SM2 公钥，未验证", issuer.subject()),
-                        format!(
-                            "the issuer {} does not have an SM2 key; not verified",
-                            issuer.subject()
+                (_, None) => match cert.verify_signed_by_international(issuer) {
+                    Ok(algorithm) => report.push(
+                        depth,
+                        cert,
+                        ChainCheck::Signature,
+                        ChainOutcome::Passed,
+                        (
+                            format!("由 {} 签发（{algorithm}）", issuer.subject()),
+                            format!("signed by {} ({algorithm})", issuer.subject()),
                         ),
                     ),
-                ),
+                    Err(why) => report.push(
+                        depth,
+                        cert,
+                        ChainCheck::Signature,
+                        if why.unsupported {
+                            ChainOutcome::Indeterminate
+                        } else {
+                            ChainOutcome::Failed
+                        },
+                        (
+                            format!("{}（签发者 {}）", why.zh, issuer.subject()),
+                            format!("{} (issuer {})", why.en, issuer.subject()),
+                        ),
+                    ),
+                },
             }
             if cert.issuer_der() == issuer.subject_der() {
                 report.push(
@@ -780,7 +796,7 @@ fn check_end_entity(report: &mut ChainReport, cert: &Certificate, purpose: Purpo
             );
         }
     }
-    if cert.key_algorithm() != KeyAlgorithm::Sm2 {
+    if cert.key_algorithm() != KeyAlgorithm::Sm2 && purpose != Purpose::DocumentSigning {
         report.push(
             0,
             cert,

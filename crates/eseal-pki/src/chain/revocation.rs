@@ -81,9 +81,9 @@ pub(super) fn check_revocation(
     let usable: Vec<&&Crl> = crls
         .iter()
         .filter(|c| c.issuer_der() == issuer.subject_der())
-        .filter(|c| {
-            key.as_ref()
-                .is_some_and(|k| c.verify_signed_by(k).is_some())
+        .filter(|c| match key.as_ref() {
+            Some(k) => c.verify_signed_by(k).is_some(),
+            None => c.verify_signed_by_international(issuer),
         })
         .collect();
     // The newest CRL that verifies.

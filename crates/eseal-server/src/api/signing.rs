@@ -226,6 +226,16 @@ impl From<PdfPlacementBody> for eseal_doc::PdfPlacement {
     }
 }
 
+/// A PDF signature's form (formats.md §10).
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum PdfFormBody {
+    /// The GB/T 38540 SES_Signature, the seal inside.
+    Ses,
+    /// A detached CMS SignedData with SM2/SM3.
+    Cms,
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(crate) struct SignPdfBody {
     /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
@@ -237,6 +247,9 @@ pub(crate) struct SignPdfBody {
     /// Certify the document (DocMDP), e.g. an official document: 1 no later change, 2 form
     /// fill and signatures, 3 also annotations. Only a document's first signature certifies.
     pub(crate) certify: Option<u8>,
+    /// The signature's form: `ses` (default), the GB/T 38540 SES_Signature with the seal
+    /// inside, or `cms`, a detached CMS SignedData with SM2/SM3 (adbe.pkcs7.detached).
+    pub(crate) form: Option<PdfFormBody>,
     #[serde(flatten)]
     pub(crate) using: UseBody,
 }
@@ -249,7 +262,17 @@ pub(crate) async fn sign_pdf(
 ) -> ApiResult<(StatusCode, Json<views::SignedPdf>)> {
     let pdf = b64("pdf", &b.pdf)?;
     let sm3 = eseal_gm::Sm3Digest::of(&pdf);
-    let document = Visible::Pdf(pdf, b.placement.map(Into::into), b.certify);
+    let document = Visible::Pdf(
+        pdf,
+        crate::documents::PdfOptions {
+            placement: b.placement.map(Into::into),
+            certify: b.certify,
+            form: match b.form {
+                Some(PdfFormBody::Cms) => eseal_doc::PdfForm::Cms,
+                Some(PdfFormBody::Ses) | None => eseal_doc::PdfForm::Ses,
+            },
+        },
+    );
     let signed = s
         .signing()
         .sign(
@@ -352,7 +375,16 @@ pub(crate) async fn sign_batch(
                 };
                 let pdf = b64(&format!("documents[{i}].pdf"), &pdf)?;
                 let sm3 = eseal_gm::Sm3Digest::of(&pdf);
-                using.into_input(sm3, Some(Visible::Pdf(pdf, at, None)))
+                using.into_input(
+                    sm3,
+                    Some(Visible::Pdf(
+                        pdf,
+                        crate::documents::PdfOptions {
+                            placement: at,
+                            ..Default::default()
+                        },
+                    )),
+                )
             }
             (None, None, _) => using.into_input(digest_of(&d.data, &d.document_sm3)?, None),
         };
