@@ -172,6 +172,9 @@ fn classify<S: Source + ?Sized>(
                 allow(c, ANNOTATION, fill_ok);
             } else if matches!(ty, Some(b"Font" | b"FontDescriptor" | b"Encoding")) {
                 allow(c, FORM, fill_ok);
+            } else if ty == Some(b"Metadata") {
+                // XMP metadata (pyHanko writes a new packet with each signature).
+                c.allowed.insert(METADATA);
             } else if matches!(ty, Some(b"Page" | b"Pages")) {
                 c.content.push(Text::new(
                     format!("签署后新增了页面（对象 {n}）"),
@@ -236,7 +239,16 @@ fn classify<S: Source + ?Sized>(
                     format!("the page tree (object {n}): {list} changed after signing; pages were added, removed or replaced"),
                 )),
                 Some(b"Catalog") => {
-                    let ok = ["AcroForm", "Perms", "DSS", "Metadata"];
+                    // The version and developer extensions (PDF 2.0, the ESIC extension of
+                    // PAdES) are declared by later signers such as pyHanko.
+                    let ok = [
+                        "AcroForm",
+                        "Perms",
+                        "DSS",
+                        "Metadata",
+                        "Version",
+                        "Extensions",
+                    ];
                     if changed.iter().all(|k| ok.contains(&k.as_str())) {
                         c.allowed.insert(STRUCTURE);
                     } else {
