@@ -151,9 +151,13 @@ pub fn pdf_placement(p: &eseal_doc::Placement) -> Result<eseal_doc::PdfPlacement
     }
 }
 
-/// A document to sign with `placement`, by what its bytes are: an OFD or a PDF; anything
-/// else is refused.
-pub fn visible(bytes: Vec<u8>, placement: &eseal_doc::Placement) -> Result<Visible, Failure> {
+/// A document to sign with `placement`, by what its bytes are: an OFD or a PDF (signed as
+/// `pdf` says, its placement from `placement`); anything else is refused.
+pub fn visible(
+    bytes: Vec<u8>,
+    placement: &eseal_doc::Placement,
+    pdf: PdfOptions,
+) -> Result<Visible, Failure> {
     match eseal_doc::FileKind::sniff(&bytes) {
         eseal_doc::FileKind::Ofd => Ok(Visible::Ofd(bytes, placement.clone())),
         eseal_doc::FileKind::Pdf => {
@@ -162,7 +166,7 @@ pub fn visible(bytes: Vec<u8>, placement: &eseal_doc::Placement) -> Result<Visib
                 bytes,
                 PdfOptions {
                     placement: Some(at),
-                    ..PdfOptions::default()
+                    ..pdf
                 },
             ))
         }

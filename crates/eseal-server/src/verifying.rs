@@ -137,23 +137,7 @@ async fn registry_finding(
         (Some(r), Some(t)) if made_here => Some(r.status_at(t)),
         _ => None,
     };
-    let (mut verdict, mut verdict_zh) = match &status_at_signing {
-        Some(SealStatus::Revoked { reason, at }) => (
-            Some(format!(
-                "REVOKED: the seal was revoked ({}) at {at} before this signature was made",
-                reason.describe().1
-            )),
-            Some(format!(
-                "已注销（REVOKED）：印章于 {at} 注销（{}），早于本次签章",
-                reason.describe().0
-            )),
-        ),
-        Some(SealStatus::Expired | SealStatus::NotYetValid) => (
-            Some("the seal was not valid at the signing time".into()),
-            Some("签章时印章不在有效期内".into()),
-        ),
-        _ => (None, None),
-    };
+    let (mut verdict, mut verdict_zh) = status_verdict(&status_at_signing);
     // A seal this registry has never held: mutual recognition asks the national platform,
     // and only for a signature that verifies by itself, so that a forged document cannot make
     // the service send queries of its choosing.
@@ -254,6 +238,79 @@ async fn registry_finding(
         unconfirmed,
         national,
     }))
+}
+
+/// What the registry knows of a CMS signature (a PDF's form a): it carries no seal, so the
+/// seal is the one of the ledger entry that recorded this signature value — none when this
+/// platform did not make it. The seal's status is taken at the time the timestamp proves,
+/// else at the claimed signingTime.
+async fn cms_finding(s: &AppState, signature: &[u8]) -> Result<Option<RegistryFinding>, Failure> {
+    let Ok(sd) = eseal_ses::gbt35275::SignedData::decode(signature) else {
+        return Ok(None);
+    };
+    let sig_sm3 = eseal_gm::Sm3Digest::of(signature).to_hex();
+    let Some(usage) = s
+        .store()
+        .find::<Usage>("signature_sm3", &sig_sm3, 2)
+        .await?
+        .into_iter()
+        .map(|u| u.record)
+        .find(|u| matches!(u.state, UsageState::Signed { .. }))
+    else {
+        return Ok(None);
+    };
+    let stamped = sd
+        .timestamp_token
+        .as_deref()
+        .and_then(|t| eseal_ses::timestamp::TimeStampToken::decode(t).ok())
+        .map(|t| t.gen_time);
+    let (signing_time, time_source) = match (stamped, sd.signing_time) {
+        (Some(t), _) => (Some(t), "timestamp"),
+        (None, t) => (t, "claimed"),
+    };
+    let record: Option<Seal> = s
+        .store()
+        .get::<Seal>(&usage.seal_id)
+        .await?
+        .map(|v| v.record);
+    let status_at_signing = match (&record, signing_time) {
+        (Some(r), Some(t)) => Some(r.status_at(t)),
+        _ => None,
+    };
+    let (verdict, verdict_zh) = status_verdict(&status_at_signing);
+    Ok(Some(RegistryFinding {
+        seal_id: usage.seal_id.to_string(),
+        made_here: record.is_some(),
+        signing_time,
+        time_source,
+        status_at_signing,
+        ledger: Some(usage),
+        verdict,
+        verdict_zh,
+        unconfirmed: None,
+        national: None,
+    }))
+}
+
+/// Why the seal's status at the signing time fails a signature (English, Chinese).
+fn status_verdict(status: &Option<SealStatus>) -> (Option<String>, Option<String>) {
+    match status {
+        Some(SealStatus::Revoked { reason, at }) => (
+            Some(format!(
+                "REVOKED: the seal was revoked ({}) at {at} before this signature was made",
+                reason.describe().1
+            )),
+            Some(format!(
+                "已注销（REVOKED）：印章于 {at} 注销（{}），早于本次签章",
+                reason.describe().0
+            )),
+        ),
+        Some(SealStatus::Expired | SealStatus::NotYetValid) => (
+            Some("the seal was not valid at the signing time".into()),
+            Some("签章时印章不在有效期内".into()),
+        ),
+        _ => (None, None),
+    }
 }
 
 async fn national_finding(
@@ -442,7 +499,8 @@ pub async fn pdf(
             eseal_doc::pdf::PdfSignatureForm::Ses => {
                 registry_finding(s, &r.signed_value, Some(doc_sm3.clone()), r.indication).await?
             }
-            _ => None,
+            eseal_doc::pdf::PdfSignatureForm::Cms => cms_finding(s, &r.signed_value).await?,
+            eseal_doc::pdf::PdfSignatureForm::Unknown => None,
         };
         out.push(Verified {
             id: r.field,

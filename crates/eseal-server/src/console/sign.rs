@@ -276,6 +276,12 @@ pub struct SignForm {
     keyword: String,
     #[serde(default)]
     riding_y: String,
+    /// A PDF's signature form: `ses` (default) or `cms`.
+    #[serde(default)]
+    form: String,
+    /// A PDF certification (DocMDP) level, `1`–`3`, or empty: none.
+    #[serde(default)]
+    certify: String,
     #[serde(default)]
     purpose: String,
     #[serde(default)]
@@ -505,11 +511,28 @@ async fn place_page(
                             label { (l.t("距左边", "From left")) input #x type="number" name="x" step="0.1" min="0" value=(x); }
                             label { (l.t("距上边", "From top")) input #y type="number" name="y" step="0.1" min="0" value=(y); }
                         }
+                        @if pdf {
+                            p.small.muted { (l.t("PDF 暂只能按位置盖章（关键字和骑缝章用于 OFD）。", "A PDF is stamped at a position for now (keyword and riding seals are for OFD).")) }
+                        }
                         @if !pdf {
                             label.choice { input type="radio" name="mode" value="keyword" checked[mode == "keyword"]; (l.t("盖在关键字上", "On a keyword")) }
                             input #keyword type="text" name="keyword" value=(keep.keyword) maxlength="100" placeholder=(l.t("如：（盖章）", "e.g. (seal)")) aria-label=(l.t("关键字", "Keyword"));
                             label.choice { input type="radio" name="mode" value="riding" checked[mode == "riding"]; (l.t("骑缝章（每页右边缘一部分）", "Riding seal (a slice at each page's right edge)")) }
                             label { (l.t("距上边（毫米）", "From top (mm)")) input #riding_y type="number" name="riding_y" step="0.1" min="0" value=(if keep.riding_y.is_empty() { "120" } else { keep.riding_y.as_str() }); }
+                        }
+                    }
+                    @if pdf {
+                        fieldset #pdf-options {
+                            legend { (l.t("PDF 签名", "PDF signature")) }
+                            label.choice { input type="radio" name="form" value="ses" checked[keep.form != "cms"]; (l.t("电子签章数据（GB/T 38540，印章数据在签名内）", "Seal signature data (GB/T 38540, the seal inside)")) }
+                            label.choice { input type="radio" name="form" value="cms" checked[keep.form == "cms"]; (l.t("CMS 签名（SM2/SM3，通用 PDF 阅读器可识别）", "CMS signature (SM2/SM3, as PDF readers know it)")) }
+                            label for="certify" { (l.t("认证签名（公文等，限文件的第一个签名）", "Certify (official documents; only a file's first signature)")) }
+                            select #certify name="certify" {
+                                option value="" selected[keep.certify.is_empty()] { (l.t("不认证", "Do not certify")) }
+                                option value="1" selected[keep.certify == "1"] { (l.t("认证：其后不允许任何修改", "Certify: no later change")) }
+                                option value="2" selected[keep.certify == "2"] { (l.t("认证：只允许填表和签名", "Certify: form filling and signatures only")) }
+                                option value="3" selected[keep.certify == "3"] { (l.t("认证：还允许批注", "Certify: also annotations")) }
+                            }
                         }
                     }
                     label for="purpose" { (l.t("用途", "Purpose")) }
@@ -686,10 +709,23 @@ pub async fn sign(
             }
         },
     };
+    let pdf = crate::documents::PdfOptions {
+        placement: None,
+        certify: match f.certify.trim() {
+            "1" => Some(1),
+            "2" => Some(2),
+            "3" => Some(3),
+            _ => None,
+        },
+        form: match f.form.as_str() {
+            "cms" => eseal_doc::PdfForm::Cms,
+            _ => eseal_doc::PdfForm::Ses,
+        },
+    };
     let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut documents = Vec::with_capacity(draft.docs.len());
     for d in &draft.docs {
-        match crate::documents::visible(d.bytes.to_vec(), &placement) {
+        match crate::documents::visible(d.bytes.to_vec(), &placement, pdf) {
             Ok(v) => documents.push(v),
             Err(e) => {
                 release(Stage::Placing);

@@ -906,6 +906,9 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     assert!(c.find(Locator::Id("keyword")).await.is_err());
     b.refill("x", "120").await;
     b.refill("y", "30").await;
+    // The CMS form (what other PDF readers know), certified for form filling and signatures.
+    b.click("input[name=form][value=cms]").await;
+    b.click("#certify option[value='2']").await;
     b.fill("purpose", "签订合同").await;
     b.fill("pin", "604819").await;
     b.shot("13b-pdf-placing").await;
@@ -938,10 +941,15 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     b.click("form[action='/verify'] button").await;
     let page = b.until_text("结论").await;
     assert!(
-        page.contains("有效") && page.contains("本平台制作"),
+        page.contains("有效") && page.contains("本平台制作") && page.contains("CMS SignedData"),
         "{page}"
     );
     b.shot("13c-pdf-verified").await;
+    let text = String::from_utf8_lossy(&signed_pdf).into_owned();
+    assert!(
+        text.contains("/SubFilter/adbe.pkcs7.detached") && text.contains("/DocMDP"),
+        "the CMS form, certifying"
+    );
 
     // A holder forging the reviewer's action is refused (the menu does not offer it), and
     // the refusal is audited under the holder's name.

@@ -1634,6 +1634,45 @@ async fn batch_signing_on(backend: Backend) {
     assert_eq!(v["signatures"][0]["indication"], "FAILED", "{v}");
     assert!(v.to_string().contains("DocMDP"), "{v}");
     assert_eq!(v["signatures"][1]["indication"], "PASSED", "{v}");
+    // Form (a): a CMS SignedData with SM2/SM3 and the platform's timestamp; the registry
+    // finds it in the ledger by the signature value and takes the seal's status at the
+    // timestamp's time.
+    let (s, cms) = svc
+        .call(
+            "POST",
+            &one_pdf,
+            Some(&zhang),
+            Some(json!({"pin": PIN, "pdf": b64(PDF), "form": "cms", "placement": {"page": 1, "x": 20, "y": 30}, "document_name": "合同.pdf", "purpose": "合同"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{cms}");
+    let (_, v) = svc
+        .call(
+            "POST",
+            "/api/v1/verify",
+            None,
+            Some(json!({"pdf": cms["pdf"]})),
+        )
+        .await;
+    assert_eq!(v["indication"], "PASSED", "{v}");
+    let found = &v["signatures"][0];
+    assert_eq!(found["registry"]["ledger"]["id"], cms["usage"]["id"], "{v}");
+    assert_eq!(found["registry"]["time_source"], "timestamp", "{v}");
+    assert_eq!(
+        found["registry"]["status_at_signing"]["status"], "valid",
+        "{v}"
+    );
+    assert!(v.to_string().contains("CMS SignedData"), "{v}");
+    let (s, bad) = svc
+        .call(
+            "POST",
+            &one_pdf,
+            Some(&zhang),
+            Some(json!({"pin": PIN, "pdf": b64(PDF), "form": "pkcs12", "document_name": "x.pdf", "purpose": "p"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert!(bad["detail"].as_str().unwrap().contains("form"), "{bad}");
     // A PDF takes a page placement only (for now); an OFD and a PDF at once is refused.
     for (doc, field) in [
         (
@@ -1682,7 +1721,7 @@ async fn batch_signing_on(backend: Backend) {
         .iter()
         .map(|u| u["state"]["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states.iter().filter(|s| **s == "signed").count(), 6);
+    assert_eq!(states.iter().filter(|s| **s == "signed").count(), 7);
     assert_eq!(states.iter().filter(|s| **s == "aborted").count(), 2);
     assert!(!states.contains(&"intent"), "{ledger}");
 
