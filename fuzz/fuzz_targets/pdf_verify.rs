@@ -1,6 +1,7 @@
 #![no_main]
 //! PDF structure and signatures: the bounded reader (cross-reference tables and streams,
-//! object streams, filters), the page tree, the signature fields and `verify_pdf` never panic;
+//! object streams, filters), the page tree, the signature fields, the page text for keyword
+//! placement and `verify_pdf` never panic;
 //! and a signature update prepared for any PDF that opens reads back (what eseal writes, it
 //! reads).
 use libfuzzer_sys::fuzz_target;
@@ -15,6 +16,8 @@ fuzz_target!(|data: &[u8]| {
     };
     let _ = eseal_pdf::update::pages(&pdf);
     let _ = eseal_pdf::update::signature_fields(&pdf);
+    // The page text (content streams, fonts, ToUnicode maps) for keyword placement.
+    let _ = eseal_pdf::text::find_text(&pdf, "甲方");
     let _ = eseal_doc::verify_pdf(
         data,
         &eseal_ses::VerifyPolicy::default(),

@@ -219,9 +219,19 @@ pub const TEXTS: &[(&str, &str)] = &[
     ),
     ("Page (1-based) for the stamp", "盖章的页码（从 1 开始）"),
     (
-        "Sign a PDF with an SES_Signature in the signature field's /Contents (the seal's picture as a visible stamp at its true size, or --invisible), by incremental update",
-        "签署 PDF：电子签章数据（SES_Signature）写入签名域的 /Contents，以增量更新追加（印章图片按实际大小作为可见印章，或 --invisible 不显示）",
+        "Sign a PDF by incremental update: an SES_Signature (or, with --form cms, a CMS SignedData) in the signature field's /Contents, the seal's picture as a visible stamp at its true size (at a position or a keyword, or --invisible)",
+        "以增量更新签署 PDF：电子签章数据（SES_Signature；或 --form cms 时为 CMS SignedData）写入签名域的 /Contents，印章图片按实际大小作为可见印章（按位置或关键字，或 --invisible 不显示）",
     ),
+    (
+        "Stamp centred on this text, where it is first drawn (pages in order)",
+        "印章盖在这段文字上（按页序找到的第一处，居中）",
+    ),
+    (
+        "The signature's form: ses, the GB/T 38540 SES_Signature with the seal inside; cms, a detached CMS SignedData with SM2/SM3 (adbe.pkcs7.detached)",
+        "签名形式：ses 为 GB/T 38540 电子签章数据（印章数据在签名内）；cms 为 SM2/SM3 的分离式 CMS SignedData（adbe.pkcs7.detached）",
+    ),
+    ("The SES_Signature", "电子签章数据（SES_Signature）"),
+    ("CMS SignedData", "CMS SignedData 签名"),
     (
         "The seal (GB/T 38540 or GM/T 0031 seal data)",
         "印章文件（GB/T 38540 或 GM/T 0031 印章数据）",

@@ -221,8 +221,9 @@ enum SignCommand {
         #[arg(long, conflicts_with_all = ["page", "x"])]
         riding: bool,
     },
-    /// Sign a PDF with an SES_Signature in the signature field's /Contents (the seal's
-    /// picture as a visible stamp at its true size, or --invisible), by incremental update.
+    /// Sign a PDF by incremental update: an SES_Signature (or, with --form cms, a CMS
+    /// SignedData) in the signature field's /Contents, the seal's picture as a visible stamp
+    /// at its true size (at a position or a keyword, or --invisible).
     Pdf(pdf::SignPdf),
     /// Play the holder's device for the external signer: sign the `to_be_signed` bytes the
     /// platform prepared (base64, from POST /api/v1/seals/{id}/sign/prepare) with the key

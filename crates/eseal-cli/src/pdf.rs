@@ -74,6 +74,9 @@ pub struct SignPdf {
     /// No visible stamp.
     #[arg(long, conflicts_with_all = ["page", "x", "y"])]
     invisible: bool,
+    /// Stamp centred on this text, where it is first drawn (pages in order).
+    #[arg(long, conflicts_with_all = ["page", "x", "y", "invisible"])]
+    keyword: Option<String>,
     /// The signature field's name (default: eseal- and the signing time).
     #[arg(long)]
     field: Option<String>,
@@ -137,11 +140,15 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
         seal: &seal,
         signer_cert: &cert,
         signing_time: now,
-        placement: (!args.invisible).then_some(eseal_doc::PdfPlacement {
-            page: args.page,
-            x: args.x,
-            y: args.y,
-        }),
+        placement: match (&args.keyword, args.invisible) {
+            (_, true) => None,
+            (Some(k), false) => Some(eseal_doc::PdfStampAt::Keyword(k.clone())),
+            (None, false) => Some(eseal_doc::PdfStampAt::Position(eseal_doc::PdfPlacement {
+                page: args.page,
+                x: args.x,
+                y: args.y,
+            })),
+        },
         field_name: args
             .field
             .clone()

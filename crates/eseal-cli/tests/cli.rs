@@ -1316,6 +1316,19 @@ fn sign_and_verify_a_pdf() {
         said.contains("second") && said.contains("revision 2 of 3"),
         "{said}"
     );
+    // On a keyword of the page text, in the CMS form.
+    let on_word = p("keyword.pdf");
+    let o = sign(input, &on_word, &["--keyword", "甲方", "--form", "cms"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&["verify", &on_word, "--trust", &ds]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = sign(input, &p("nowhere.pdf"), &["--keyword", "乙方"]);
+    assert_ne!(code(&o), 0);
+    assert!(text(&o).contains("乙方"), "{}", text(&o));
+    assert!(
+        !Path::new(&p("nowhere.pdf")).exists(),
+        "nothing left behind"
+    );
 }
 
 /// A file with a Chinese name can be signed: its name goes into propertyInfo percent-encoded.

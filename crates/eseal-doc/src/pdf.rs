@@ -79,6 +79,62 @@ pub struct PdfPlacement {
     pub y: f32,
 }
 
+/// Where a PDF's visible stamp goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PdfStampAt {
+    /// A page and a position.
+    Position(PdfPlacement),
+    /// Centred on the first place this text is drawn (pages in order; white space ignored),
+    /// moved inward where it would leave the page — as for OFD.
+    Keyword(String),
+}
+
+impl From<PdfPlacement> for PdfStampAt {
+    fn from(p: PdfPlacement) -> Self {
+        Self::Position(p)
+    }
+}
+
+/// Where the stamp (`w` × `h` mm) goes for `keyword` in `pdf`: centred on the keyword's
+/// box, moved inward where it would leave the page.
+fn keyword_placement<S: Source + ?Sized>(
+    pdf: &Pdf<'_, S>,
+    keyword: &str,
+    (w, h): (f64, f64),
+) -> Result<PdfPlacement, DocError> {
+    let placement_error = |zh: String, en: String| DocError::Sign {
+        step: SignStep::Placement,
+        why: Text::new(zh, en),
+    };
+    if keyword.trim().is_empty() {
+        return Err(placement_error(
+            "关键字为空".into(),
+            "the keyword is empty".into(),
+        ));
+    }
+    let found = eseal_pdf::text::find_text(pdf, keyword)
+        .map_err(pdf_error)?
+        .ok_or_else(|| {
+            placement_error(
+                format!("所有页面上都没有关键字 {keyword:?}（扫描件或无文字层的页面找不到文字）"),
+                format!("the keyword {keyword:?} is on no page (scanned pages without a text layer have no text to find)"),
+            )
+        })?;
+    let mm = |pt: f64| pt * 25.4 / 72.0;
+    let [x0, y0, x1, y1] = found.media_box;
+    let (page_w, page_h) = (mm((x1 - x0).abs()), mm((y1 - y0).abs()));
+    // The keyword's centre, in mm from the page's top-left corner.
+    let cx = mm(found.x - x0 + found.width / 2.0);
+    let cy = mm(y1.max(y0) - found.y - found.size * 0.35);
+    let x = (cx - w / 2.0).min(page_w - w).max(0.0);
+    let y = (cy - h / 2.0).min(page_h - h).max(0.0);
+    Ok(PdfPlacement {
+        page: found.page,
+        x: x as f32,
+        y: y as f32,
+    })
+}
+
 /// What to sign a PDF with.
 pub struct PdfSignRequest<'a> {
     /// The seal.
@@ -88,7 +144,7 @@ pub struct PdfSignRequest<'a> {
     /// The signing time.
     pub signing_time: OffsetDateTime,
     /// The visible stamp; `None`: an invisible signature.
-    pub placement: Option<PdfPlacement>,
+    pub placement: Option<PdfStampAt>,
     /// The signature field's name, unique in the document.
     pub field_name: String,
     /// A timestamp authority for the SES_Signature's `timeStamp` (v4), or none.
@@ -360,7 +416,16 @@ fn sign<S: Source + ?Sized>(
         step: SignStep::Seal,
         why: Text::new(e.zh(), e.to_string()),
     })?;
-    let stamp = match request.placement {
+    let size = (
+        seal_view.picture.width as f64,
+        seal_view.picture.height as f64,
+    );
+    let at = match &request.placement {
+        None => None,
+        Some(PdfStampAt::Position(p)) => Some(*p),
+        Some(PdfStampAt::Keyword(k)) => Some(keyword_placement(&pdf, k, size)?),
+    };
+    let stamp = match at {
         None => None,
         Some(p) => Some(Stamp {
             page: p.page,

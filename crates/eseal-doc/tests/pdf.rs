@@ -54,6 +54,10 @@ fn seal_kit() -> Kit {
 }
 
 fn sign(k: &Kit, input: &[u8], name: &str, placement: Option<PdfPlacement>) -> Vec<u8> {
+    sign_at(k, input, name, placement.map(Into::into))
+}
+
+fn sign_at(k: &Kit, input: &[u8], name: &str, placement: Option<eseal_doc::PdfStampAt>) -> Vec<u8> {
     let update = sign_pdf(
         input,
         &PdfSignRequest {
@@ -140,7 +144,7 @@ fn a_visible_ses_signature_round_trips_and_a_second_keeps_the_first() {
             seal: &k.seal,
             signer_cert: &k.signer_cert,
             signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement: Some(PdfPlacement { page: 5, ..at }),
+            placement: Some(PdfPlacement { page: 5, ..at }.into()),
             field_name: "x".into(),
             timestamper: None,
             picture: None,
@@ -236,11 +240,37 @@ fn the_signed_file_opens_in_other_readers_with_the_stamp_in_place() {
                 y: 30.0,
             }),
         );
-        opens_with_the_stamp_in_place(name, &signed);
+        opens_with_the_stamp_in_place(name, &signed, (120.0, 30.0));
     }
+    // On a keyword: 甲方 is drawn 11.9 mm from the left, its baseline 32 mm from the top (12 pt
+    // type), so the 42 mm stamp centred on it is moved inward to the left edge: (0, 9.5) mm.
+    let signed = sign_at(
+        &k,
+        &base(),
+        "eseal-kw",
+        Some(eseal_doc::PdfStampAt::Keyword("甲方".into())),
+    );
+    opens_with_the_stamp_in_place("keyword", &signed, (0.0, 9.5));
+    let e = sign_pdf(
+        base().as_slice(),
+        &PdfSignRequest {
+            seal: &k.seal,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: Some(eseal_doc::PdfStampAt::Keyword("乙方".into())),
+            field_name: "x".into(),
+            timestamper: None,
+            picture: None,
+            certify: None,
+            form: eseal_doc::PdfForm::Ses,
+        },
+        &k.signer,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("on no page"), "{e}");
 }
 
-fn opens_with_the_stamp_in_place(name: &str, signed: &[u8]) {
+fn opens_with_the_stamp_in_place(name: &str, signed: &[u8], (x, y): (f64, f64)) {
     let dir = std::env::temp_dir().join(format!("eseal-pdf-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("signed.pdf");
@@ -295,9 +325,17 @@ fn opens_with_the_stamp_in_place(name: &str, signed: &[u8]) {
         }
         n
     };
-    // The seal is 42 mm square at (120, 30) mm.
-    assert!(red(120.0, 30.0, 162.0, 72.0) > 200, "the stamp is drawn");
+    // The seal is 42 mm square at (x, y) mm: red inside, none below it.
+    assert!(
+        red(x + 1.0, y + 1.0, x + 41.0, y + 41.0) > 200,
+        "the stamp is drawn"
+    );
     assert_eq!(red(20.0, 100.0, 100.0, 200.0), 0, "nothing red elsewhere");
+    assert_eq!(
+        red(0.0, y + 44.0, 80.0, y + 60.0),
+        0,
+        "nothing red just below"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

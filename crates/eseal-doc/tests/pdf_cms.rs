@@ -39,11 +39,14 @@ fn sign(
             seal: &k.seal,
             signer_cert: &k.signer_cert,
             signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement: Some(PdfPlacement {
-                page: 1,
-                x: 30.0,
-                y: 40.0,
-            }),
+            placement: Some(
+                PdfPlacement {
+                    page: 1,
+                    x: 30.0,
+                    y: 40.0,
+                }
+                .into(),
+            ),
             field_name: name.to_owned(),
             timestamper: tsa,
             picture: None,

@@ -9,6 +9,7 @@
 //! a compression bomb — is a [`PdfError`], never a panic or unbounded work.
 
 pub mod object;
+pub mod text;
 pub mod update;
 pub mod write;
 mod xref;

@@ -19,10 +19,10 @@ pub enum Visible {
 }
 
 /// How a PDF is signed.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PdfOptions {
     /// Where the stamp goes (`None`: an invisible signature).
-    pub placement: Option<eseal_doc::PdfPlacement>,
+    pub placement: Option<eseal_doc::PdfStampAt>,
     /// Whether the signature certifies the document (DocMDP level 1–3).
     pub certify: Option<u8>,
     /// The signature's form: the SES_Signature (default) or CMS.
@@ -133,20 +133,22 @@ fn drawn_picture(seal: &eseal_ses::AnySeal) -> Option<eseal_pdf::Picture> {
     })
 }
 
-/// Where a PDF's stamp goes, from a placement chosen for any document: a PDF takes a page
-/// position only, for now (keyword and riding seals are OFD's). The one rule for the API and
-/// the console.
-pub fn pdf_placement(p: &eseal_doc::Placement) -> Result<eseal_doc::PdfPlacement, Failure> {
+/// Where a PDF's stamp goes, from a placement chosen for any document: a page position or
+/// a keyword (riding seals are OFD's, for now). The one rule for the API and the console.
+pub fn pdf_placement(p: &eseal_doc::Placement) -> Result<eseal_doc::PdfStampAt, Failure> {
     match p {
-        eseal_doc::Placement::Page { page, x, y } => Ok(eseal_doc::PdfPlacement {
-            page: *page,
-            x: *x,
-            y: *y,
-        }),
-        _ => Err(Failure::invalid(
+        eseal_doc::Placement::Page { page, x, y } => {
+            Ok(eseal_doc::PdfStampAt::Position(eseal_doc::PdfPlacement {
+                page: *page,
+                x: *x,
+                y: *y,
+            }))
+        }
+        eseal_doc::Placement::Keyword(k) => Ok(eseal_doc::PdfStampAt::Keyword(k.clone())),
+        eseal_doc::Placement::Riding { .. } => Err(Failure::invalid(
             "placement",
-            "PDF 暂只支持按页码和位置盖章（关键字和骑缝章用于 OFD）",
-            "a PDF takes a page position only, for now (keyword and riding seals are for OFD)",
+            "PDF 暂不支持骑缝章（骑缝章用于 OFD）；请按位置或关键字盖章",
+            "a PDF takes no riding seal yet (riding seals are for OFD); place the stamp at a position or a keyword",
         )),
     }
 }

@@ -208,20 +208,34 @@ pub(crate) async fn sign_ofd(
 }
 
 /// Where a PDF's stamp goes: the page (1-based) and the stamp's top-left corner in mm from
-/// the page's top-left corner.
-#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
-pub(crate) struct PdfPlacementBody {
-    pub(crate) page: usize,
-    pub(crate) x: f32,
-    pub(crate) y: f32,
+/// the page's top-left corner; or `{"keyword": …}`, centred on the first place that text is
+/// drawn.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub(crate) enum PdfPlacementBody {
+    /// A page and a position.
+    Position {
+        /// 1-based page.
+        page: usize,
+        /// mm from the left edge.
+        x: f32,
+        /// mm from the top edge.
+        y: f32,
+    },
+    /// A keyword in the page text.
+    Keyword {
+        /// The text to stamp on.
+        keyword: String,
+    },
 }
 
-impl From<PdfPlacementBody> for eseal_doc::PdfPlacement {
+impl From<PdfPlacementBody> for eseal_doc::PdfStampAt {
     fn from(p: PdfPlacementBody) -> Self {
-        Self {
-            page: p.page,
-            x: p.x,
-            y: p.y,
+        match p {
+            PdfPlacementBody::Position { page, x, y } => {
+                Self::Position(eseal_doc::PdfPlacement { page, x, y })
+            }
+            PdfPlacementBody::Keyword { keyword } => Self::Keyword(keyword),
         }
     }
 }

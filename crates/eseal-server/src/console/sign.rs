@@ -511,12 +511,12 @@ async fn place_page(
                             label { (l.t("距左边", "From left")) input #x type="number" name="x" step="0.1" min="0" value=(x); }
                             label { (l.t("距上边", "From top")) input #y type="number" name="y" step="0.1" min="0" value=(y); }
                         }
+                        label.choice { input type="radio" name="mode" value="keyword" checked[mode == "keyword"]; (l.t("盖在关键字上", "On a keyword")) }
+                        input #keyword type="text" name="keyword" value=(keep.keyword) maxlength="100" placeholder=(l.t("如：（盖章）", "e.g. (seal)")) aria-label=(l.t("关键字", "Keyword"));
                         @if pdf {
-                            p.small.muted { (l.t("PDF 暂只能按位置盖章（关键字和骑缝章用于 OFD）。", "A PDF is stamped at a position for now (keyword and riding seals are for OFD).")) }
+                            p.small.muted { (l.t("PDF 暂不支持骑缝章（骑缝章用于 OFD）。", "A PDF takes no riding seal yet (riding seals are for OFD).")) }
                         }
                         @if !pdf {
-                            label.choice { input type="radio" name="mode" value="keyword" checked[mode == "keyword"]; (l.t("盖在关键字上", "On a keyword")) }
-                            input #keyword type="text" name="keyword" value=(keep.keyword) maxlength="100" placeholder=(l.t("如：（盖章）", "e.g. (seal)")) aria-label=(l.t("关键字", "Keyword"));
                             label.choice { input type="radio" name="mode" value="riding" checked[mode == "riding"]; (l.t("骑缝章（每页右边缘一部分）", "Riding seal (a slice at each page's right edge)")) }
                             label { (l.t("距上边（毫米）", "From top (mm)")) input #riding_y type="number" name="riding_y" step="0.1" min="0" value=(if keep.riding_y.is_empty() { "120" } else { keep.riding_y.as_str() }); }
                         }
@@ -725,7 +725,7 @@ pub async fn sign(
     let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut documents = Vec::with_capacity(draft.docs.len());
     for d in &draft.docs {
-        match crate::documents::visible(d.bytes.to_vec(), &placement, pdf) {
+        match crate::documents::visible(d.bytes.to_vec(), &placement, pdf.clone()) {
             Ok(v) => documents.push(v),
             Err(e) => {
                 release(Stage::Placing);

@@ -1673,10 +1673,33 @@ async fn batch_signing_on(backend: Backend) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     assert!(bad["detail"].as_str().unwrap().contains("form"), "{bad}");
-    // A PDF takes a page placement only (for now); an OFD and a PDF at once is refused.
+    // A PDF on a keyword: the stamp goes where 甲方 is drawn.
+    let (s, kw) = svc
+        .call(
+            "POST",
+            &one_pdf,
+            Some(&zhang),
+            Some(json!({"pin": PIN, "pdf": b64(PDF), "placement": {"keyword": "甲方"}, "document_name": "k.pdf", "purpose": "p"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{kw}");
+    let (s, missing) = svc
+        .call(
+            "POST",
+            &one_pdf,
+            Some(&zhang),
+            Some(json!({"pin": PIN, "pdf": b64(PDF), "placement": {"keyword": "乙方"}, "document_name": "k.pdf", "purpose": "p"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{missing}");
+    assert!(
+        missing["detail"].as_str().unwrap().contains("乙方"),
+        "{missing}"
+    );
+    // A PDF takes no riding seal (for now); an OFD and a PDF at once is refused.
     for (doc, field) in [
         (
-            json!({"document_name": "k.pdf", "pdf": b64(PDF), "placement": {"keyword": "甲方"}}),
+            json!({"document_name": "k.pdf", "pdf": b64(PDF), "placement": {"riding": {"y": 10}}}),
             "placement",
         ),
         (
@@ -1721,8 +1744,12 @@ async fn batch_signing_on(backend: Backend) {
         .iter()
         .map(|u| u["state"]["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states.iter().filter(|s| **s == "signed").count(), 7);
-    assert_eq!(states.iter().filter(|s| **s == "aborted").count(), 2);
+    assert_eq!(states.iter().filter(|s| **s == "signed").count(), 8);
+    assert_eq!(
+        states.iter().filter(|s| **s == "aborted").count(),
+        3,
+        "the keyword not found: aborted"
+    );
     assert!(!states.contains(&"intent"), "{ledger}");
 
     // Limits: empty, over 100, a document without data, a wrong PIN (counted once).
