@@ -30,6 +30,7 @@ fuzz_target!(|data: &[u8]| {
         contents_len: 16,
         signing_time: "D:20260101000000+08'00'".into(),
         stamp: None,
+        more: Vec::new(),
         certify: None,
     };
     if let Ok(mut update) = eseal_pdf::prepare(&pdf, &spec) {

@@ -219,8 +219,12 @@ pub const TEXTS: &[(&str, &str)] = &[
     ),
     ("Page (1-based) for the stamp", "盖章的页码（从 1 开始）"),
     (
-        "Sign a PDF by incremental update: an SES_Signature (or, with --form cms, a CMS SignedData) in the signature field's /Contents, the seal's picture as a visible stamp at its true size (at a position or a keyword, or --invisible)",
-        "以增量更新签署 PDF：电子签章数据（SES_Signature；或 --form cms 时为 CMS SignedData）写入签名域的 /Contents，印章图片按实际大小作为可见印章（按位置或关键字，或 --invisible 不显示）",
+        "Sign a PDF by incremental update: an SES_Signature (or, with --form cms, a CMS SignedData) in the signature field's /Contents, the seal's picture as a visible stamp at its true size (at a position, a keyword or as a riding seal, or --invisible)",
+        "以增量更新签署 PDF：电子签章数据（SES_Signature；或 --form cms 时为 CMS SignedData）写入签名域的 /Contents，印章图片按实际大小作为可见印章（按位置、关键字或骑缝章，或 --invisible 不显示）",
+    ),
+    (
+        "A riding seal (骑缝章) across the right edges of all pages (at --y from the top)",
+        "骑缝章：盖在所有页面的右边缘（距上边 --y 毫米）",
     ),
     (
         "Stamp centred on this text, where it is first drawn (pages in order)",

@@ -223,7 +223,7 @@ enum SignCommand {
     },
     /// Sign a PDF by incremental update: an SES_Signature (or, with --form cms, a CMS
     /// SignedData) in the signature field's /Contents, the seal's picture as a visible stamp
-    /// at its true size (at a position or a keyword, or --invisible).
+    /// at its true size (at a position, a keyword or as a riding seal, or --invisible).
     Pdf(pdf::SignPdf),
     /// Play the holder's device for the external signer: sign the `to_be_signed` bytes the
     /// platform prepared (base64, from POST /api/v1/seals/{id}/sign/prepare) with the key

@@ -77,6 +77,9 @@ pub struct SignPdf {
     /// Stamp centred on this text, where it is first drawn (pages in order).
     #[arg(long, conflicts_with_all = ["page", "x", "y", "invisible"])]
     keyword: Option<String>,
+    /// A riding seal (骑缝章) across the right edges of all pages (at --y from the top).
+    #[arg(long, conflicts_with_all = ["page", "x", "invisible", "keyword"])]
+    riding: bool,
     /// The signature field's name (default: eseal- and the signing time).
     #[arg(long)]
     field: Option<String>,
@@ -142,6 +145,7 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
         signing_time: now,
         placement: match (&args.keyword, args.invisible) {
             (_, true) => None,
+            _ if args.riding => Some(eseal_doc::PdfStampAt::Riding { y: args.y }),
             (Some(k), false) => Some(eseal_doc::PdfStampAt::Keyword(k.clone())),
             (None, false) => Some(eseal_doc::PdfStampAt::Position(eseal_doc::PdfPlacement {
                 page: args.page,

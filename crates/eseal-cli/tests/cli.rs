@@ -1329,6 +1329,15 @@ fn sign_and_verify_a_pdf() {
         !Path::new(&p("nowhere.pdf")).exists(),
         "nothing left behind"
     );
+    // A riding seal across three pages.
+    let three = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/pdf/three.pdf");
+    let riding = p("riding.pdf");
+    let o = sign(three, &riding, &["--riding", "--y", "100"]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = eseal(&["verify", &riding, "--trust", &ds]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = sign(input, &p("one-page-riding.pdf"), &["--riding"]);
+    assert!(text(&o).contains("two pages"), "{}", text(&o));
 }
 
 /// A file with a Chinese name can be signed: its name goes into propertyInfo percent-encoded.

@@ -87,6 +87,14 @@ pub enum PdfStampAt {
     /// Centred on the first place this text is drawn (pages in order; white space ignored),
     /// moved inward where it would leave the page — as for OFD.
     Keyword(String),
+    /// A riding seal (骑缝章) as for OFD: the picture cut into as many vertical strips as the
+    /// document has pages (2 to 101), strip `i` at page `i`'s right edge, its top `y` mm from
+    /// the page's top edge; together the strips make the whole stamp when the pages are
+    /// fanned out. One signature field, a widget on each page.
+    Riding {
+        /// mm from the top edge.
+        y: f32,
+    },
 }
 
 impl From<PdfPlacement> for PdfStampAt {
@@ -133,6 +141,73 @@ fn keyword_placement<S: Source + ?Sized>(
         x: x as f32,
         y: y as f32,
     })
+}
+
+/// Most pages a riding seal spans.
+pub const MAX_RIDING_PAGES: usize = 101;
+
+/// A riding seal's part: where on which page, and the strip (offset, width in mm) it shows.
+type RidingPart = (PdfPlacement, (f64, f64));
+
+/// The strips of a riding seal (`w` × `h` mm) at `y` mm from the top: for each page its
+/// place and the strip of the picture it shows (offset, width in mm).
+fn riding_placement<S: Source + ?Sized>(
+    pdf: &Pdf<'_, S>,
+    y: f32,
+    (w, h): (f64, f64),
+) -> Result<Vec<RidingPart>, DocError> {
+    let bad = |zh: String, en: String| DocError::Sign {
+        step: SignStep::Placement,
+        why: Text::new(zh, en),
+    };
+    let pages = eseal_pdf::update::pages(pdf).map_err(pdf_error)?;
+    let n = pages.len();
+    if n < 2 {
+        return Err(bad(
+            "骑缝章至少需要两页".into(),
+            "a riding seal needs at least two pages".into(),
+        ));
+    }
+    if n > MAX_RIDING_PAGES {
+        return Err(bad(
+            format!(
+                "文档有 {n} 页；骑缝章最多跨 {MAX_RIDING_PAGES} 页（每页的印章条不足 0.5 毫米便无法辨认）"
+            ),
+            format!(
+                "the document has {n} pages; a riding seal spans at most {MAX_RIDING_PAGES} (narrower strips could not be made out)"
+            ),
+        ));
+    }
+    let slice = w / n as f64;
+    let mm = |pt: f64| pt * 25.4 / 72.0;
+    pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let [x0, y0, x1, y1] = p.media_box;
+            let (page_w, page_h) = (mm((x1 - x0).abs()), mm((y1 - y0).abs()));
+            if f64::from(y) + h > page_h || w > page_w {
+                return Err(bad(
+                    format!(
+                        "骑缝章超出第 {} 页（{page_w:.0} × {page_h:.0} 毫米）",
+                        i + 1
+                    ),
+                    format!(
+                        "the riding seal leaves page {} ({page_w:.0} × {page_h:.0} mm)",
+                        i + 1
+                    ),
+                ));
+            }
+            Ok((
+                PdfPlacement {
+                    page: i + 1,
+                    x: (page_w - slice) as f32,
+                    y,
+                },
+                (i as f64 * slice, slice),
+            ))
+        })
+        .collect()
 }
 
 /// What to sign a PDF with.
@@ -420,24 +495,50 @@ fn sign<S: Source + ?Sized>(
         seal_view.picture.width as f64,
         seal_view.picture.height as f64,
     );
-    let at = match &request.placement {
-        None => None,
-        Some(PdfStampAt::Position(p)) => Some(*p),
-        Some(PdfStampAt::Keyword(k)) => Some(keyword_placement(&pdf, k, size)?),
+    let placed = |p: &PdfPlacement, pic: Picture, slice: Option<(f64, f64)>| Stamp {
+        page: p.page,
+        x_mm: f64::from(p.x),
+        y_mm: f64::from(p.y),
+        width_mm: size.0,
+        height_mm: size.1,
+        picture: pic,
+        slice,
     };
-    let stamp = match at {
-        None => None,
-        Some(p) => Some(Stamp {
-            page: p.page,
-            x_mm: f64::from(p.x),
-            y_mm: f64::from(p.y),
-            width_mm: seal_view.picture.width as f64,
-            height_mm: seal_view.picture.height as f64,
-            picture: match &request.picture {
-                Some(p) => p.clone(),
-                None => picture(seal_view.picture)?,
-            },
-        }),
+    let pic = || -> Result<Picture, DocError> {
+        match &request.picture {
+            Some(p) => Ok(p.clone()),
+            None => picture(seal_view.picture),
+        }
+    };
+    let (stamp, more) = match &request.placement {
+        None => (None, Vec::new()),
+        Some(PdfStampAt::Position(p)) => (Some(placed(p, pic()?, None)), Vec::new()),
+        Some(PdfStampAt::Keyword(k)) => (
+            Some(placed(&keyword_placement(&pdf, k, size)?, pic()?, None)),
+            Vec::new(),
+        ),
+        Some(PdfStampAt::Riding { y }) => {
+            let parts = riding_placement(&pdf, *y, size)?;
+            let mut stamps = parts
+                .iter()
+                .enumerate()
+                .map(|(i, (p, slice))| {
+                    // The picture is embedded once, with the first part.
+                    let picture = if i == 0 {
+                        pic()
+                    } else {
+                        Ok(Picture::Rgba {
+                            width: 1,
+                            height: 1,
+                            pixels: vec![0; 4],
+                        })
+                    };
+                    picture.map(|pic| placed(p, pic, Some(*slice)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let first = (!stamps.is_empty()).then(|| stamps.remove(0));
+            (first, stamps)
+        }
     };
     // Room for the signature: the seal (SES form), the certificate, the structure, and a
     // timestamp.
@@ -460,6 +561,7 @@ fn sign<S: Source + ?Sized>(
         contents_len: room,
         signing_time: pdf_date(request.signing_time),
         stamp,
+        more,
         certify: request.certify,
     };
     let mut update = eseal_pdf::prepare(&pdf, &spec).map_err(|e| match e {

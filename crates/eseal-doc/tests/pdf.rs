@@ -545,6 +545,7 @@ fn a_gm_cms_signature_in_contents_verifies() {
             contents_len: 8192,
             signing_time: "D:20260601160000+08'00'".into(),
             stamp: None,
+            more: Vec::new(),
             certify: None,
         },
     )
@@ -580,4 +581,114 @@ fn a_gm_cms_signature_in_contents_verifies() {
         "{:#?}",
         r.signatures[0].report
     );
+}
+
+/// A riding seal (骑缝章) across three pages: one signature field with a widget on each page,
+/// each showing its third of the stamp at the page's right edge (checked in Poppler's
+/// drawing of every page: red in the strip, none left of it); the signature verifies. A
+/// one-page document cannot take one.
+#[test]
+fn a_riding_seal_spans_the_pages() {
+    let k = seal_kit();
+    let input = vector("three.pdf");
+    let signed = sign_at(
+        &k,
+        &input,
+        "riding",
+        Some(eseal_doc::PdfStampAt::Riding { y: 100.0 }),
+    );
+    let r = verify(&k, &signed);
+    assert_eq!(r.signatures.len(), 1);
+    assert_eq!(
+        r.signatures[0].indication,
+        Indication::Passed,
+        "{:#?}",
+        r.signatures[0].report
+    );
+    let update = String::from_utf8_lossy(&signed[input.len()..]).into_owned();
+    assert_eq!(update.matches("/Subtype /Widget").count(), 3, "{update}");
+    assert!(update.contains("/Kids ["), "{update}");
+    let e = sign_pdf(
+        base().as_slice(),
+        &PdfSignRequest {
+            seal: &k.seal,
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: Some(eseal_doc::PdfStampAt::Riding { y: 100.0 }),
+            field_name: "x".into(),
+            timestamper: None,
+            picture: None,
+            certify: None,
+            form: eseal_doc::PdfForm::Ses,
+        },
+        &k.signer,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("two pages"), "{e}");
+    if std::process::Command::new("pdftoppm")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        assert!(std::env::var_os("CI").is_none(), "CI needs pdftoppm");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("eseal-riding-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("signed.pdf");
+    std::fs::write(&file, &signed).unwrap();
+    let keep = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pdf");
+    std::fs::create_dir_all(&keep).unwrap();
+    // Letter pages, 215.9 mm wide; the 42 mm stamp in strips of 14 mm.
+    let (page_w, strip) = (215.9, 14.0);
+    for page in 1..=3 {
+        let out = dir.join(format!("p{page}"));
+        let o = std::process::Command::new("pdftoppm")
+            .args([
+                "-r",
+                "72",
+                "-png",
+                "-singlefile",
+                "-f",
+                &page.to_string(),
+                "-l",
+                &page.to_string(),
+            ])
+            .arg(&file)
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+        let png = std::fs::read(dir.join(format!("p{page}.png"))).unwrap();
+        std::fs::write(keep.join(format!("riding-{page}.png")), &png).unwrap();
+        let mut d = png::Decoder::new(std::io::Cursor::new(png));
+        d.set_transformations(png::Transformations::normalize_to_color8());
+        let mut rd = d.read_info().unwrap();
+        let mut buf = vec![0; rd.output_buffer_size().unwrap()];
+        let info = rd.next_frame(&mut buf).unwrap();
+        let (w, ch) = (info.width as usize, info.color_type.samples());
+        let red = |x0: f64, y0: f64, x1: f64, y1: f64| {
+            let px = |mm: f64| (mm * 72.0 / 25.4) as usize;
+            let mut n = 0;
+            for y in px(y0)..px(y1) {
+                for x in px(x0)..px(x1).min(w) {
+                    let i = (y * w + x) * ch;
+                    if buf[i] > 150 && buf[i + 1] < 100 && buf[i + 2] < 100 {
+                        n += 1;
+                    }
+                }
+            }
+            n
+        };
+        assert!(
+            red(page_w - strip, 100.0, page_w, 142.0) > 50,
+            "page {page}: the strip is drawn"
+        );
+        assert_eq!(
+            red(page_w - 3.0 * strip, 95.0, page_w - strip - 0.5, 147.0),
+            0,
+            "page {page}: nothing left of the strip"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

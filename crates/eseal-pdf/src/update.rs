@@ -59,6 +59,9 @@ pub struct Stamp {
     pub height_mm: f64,
     /// What it shows.
     pub picture: Picture,
+    /// Only a vertical strip of the picture (a riding seal's slice): `(offset_mm, width_mm)`
+    /// of the picture, shown at (`x_mm`, `y_mm`); `None`: the whole picture.
+    pub slice: Option<(f64, f64)>,
 }
 
 /// The signature to add.
@@ -76,6 +79,9 @@ pub struct SignatureSpec {
     pub signing_time: String,
     /// The visible stamp; `None`: an invisible signature.
     pub stamp: Option<Stamp>,
+    /// More parts of the same stamp on other pages (a riding seal's further slices), each
+    /// a widget of the same signature field; their pictures are the first stamp's.
+    pub more: Vec<Stamp>,
     /// A certification signature (DocMDP, ISO 32000-1 §12.8.2.2) with this permission level:
     /// 1 no change allowed, 2 form fill and signatures, 3 also annotations. Only the first
     /// signature of a document may certify it.
@@ -333,86 +339,96 @@ pub fn prepare<S: Source + ?Sized>(
     let mut objects: Vec<(ObjectId, Body)> = Vec::new();
     let sig_id = fresh();
     let widget_id = fresh();
-
-    // The widget and its appearance.
-    let mut widget = Dict::new();
-    widget.insert(key("Type"), name("Annot"));
-    widget.insert(key("Subtype"), name("Widget"));
-    widget.insert(key("FT"), name("Sig"));
-    widget.insert(key("F"), Object::Int(132));
-    widget.insert(
+    if spec.more.len() > MAX_MORE_STAMPS {
+        return Err(PdfError::TooLarge(format!(
+            "a stamp in more than {} parts",
+            MAX_MORE_STAMPS + 1
+        )));
+    }
+    // With parts on several pages the field is its own object and each part a widget kid.
+    let field_id = if spec.more.is_empty() {
+        widget_id
+    } else {
+        fresh()
+    };
+    let mut field = Dict::new();
+    field.insert(key("FT"), name("Sig"));
+    field.insert(
         key("T"),
         Object::String(spec.field_name.as_bytes().to_vec()),
     );
-    widget.insert(key("V"), Object::Ref(sig_id));
-    widget.insert(key("P"), Object::Ref(page.id));
-    match &spec.stamp {
-        None => {
-            widget.insert(key("Rect"), Object::Array(vec![Object::Int(0); 4]));
+    field.insert(key("V"), Object::Ref(sig_id));
+
+    // The widgets and their appearances (one image for all).
+    let mut image_id = None;
+    let mut widgets = vec![(widget_id, page.clone(), spec.stamp.as_ref())];
+    for part in &spec.more {
+        let p = all_pages
+            .get(part.page.wrapping_sub(1))
+            .ok_or(PdfError::NoSuchPage {
+                page: part.page,
+                pages: all_pages.len(),
+            })?
+            .clone();
+        widgets.push((fresh(), p, Some(part)));
+    }
+    let mut kids = Vec::new();
+    for (id, on, stamp) in widgets {
+        let mut widget = Dict::new();
+        widget.insert(key("Type"), name("Annot"));
+        widget.insert(key("Subtype"), name("Widget"));
+        widget.insert(key("F"), Object::Int(132));
+        widget.insert(key("P"), Object::Ref(on.id));
+        if id == field_id {
+            widget.extend(field.clone());
+        } else {
+            widget.insert(key("Parent"), Object::Ref(field_id));
+            kids.push(Object::Ref(id));
         }
-        Some(stamp) => {
-            let [x0, _, _, y1] = page.media_box;
-            let (w, h) = (stamp.width_mm * PT_PER_MM, stamp.height_mm * PT_PER_MM);
-            if !(w > 0.0 && h > 0.0 && w < 14_400.0 && h < 14_400.0) {
-                return Err(PdfError::Structure(
-                    "the stamp's size is out of range".into(),
-                ));
+        match stamp {
+            None => {
+                widget.insert(key("Rect"), Object::Array(vec![Object::Int(0); 4]));
             }
-            let llx = x0 + stamp.x_mm * PT_PER_MM;
-            let ury = y1 - stamp.y_mm * PT_PER_MM;
-            widget.insert(
-                key("Rect"),
-                Object::Array(vec![
-                    Object::Real(llx),
-                    Object::Real(ury - h),
-                    Object::Real(llx + w),
-                    Object::Real(ury),
-                ]),
-            );
-            let image_id = fresh();
-            let (image, data, mask) = picture(&stamp.picture)?;
-            let mut image = image;
-            if let Some((mask_dict, mask_data)) = mask {
-                let mask_id = fresh();
-                image.insert(key("SMask"), Object::Ref(mask_id));
-                objects.push((mask_id, Body::Stream(mask_dict, mask_data)));
+            Some(stamp) => {
+                let first = spec.stamp.as_ref().unwrap_or(stamp);
+                let im = match image_id {
+                    Some(im) => im,
+                    None => {
+                        let im = fresh();
+                        let (mut image, data, mask) = picture(&first.picture)?;
+                        if let Some((mask_dict, mask_data)) = mask {
+                            let mask_id = fresh();
+                            image.insert(key("SMask"), Object::Ref(mask_id));
+                            objects.push((mask_id, Body::Stream(mask_dict, mask_data)));
+                        }
+                        objects.push((im, Body::Stream(image, data)));
+                        image_id = Some(im);
+                        im
+                    }
+                };
+                let (rect, ap) = appearance(stamp, &on, im)?;
+                widget.insert(key("Rect"), rect);
+                let ap_id = fresh();
+                objects.push((ap_id, ap));
+                let mut n = Dict::new();
+                n.insert(key("N"), Object::Ref(ap_id));
+                widget.insert(key("AP"), Object::Dict(n));
             }
-            objects.push((image_id, Body::Stream(image, data)));
-            let ap_id = fresh();
-            let mut xobjects = Dict::new();
-            xobjects.insert(key("Im0"), Object::Ref(image_id));
-            let mut resources = Dict::new();
-            resources.insert(key("XObject"), Object::Dict(xobjects));
-            let mut ap = Dict::new();
-            ap.insert(key("Type"), name("XObject"));
-            ap.insert(key("Subtype"), name("Form"));
-            ap.insert(
-                key("BBox"),
-                Object::Array(vec![
-                    Object::Int(0),
-                    Object::Int(0),
-                    Object::Real(w),
-                    Object::Real(h),
-                ]),
-            );
-            ap.insert(key("Resources"), Object::Dict(resources));
-            let mut content = b"q ".to_vec();
-            write::real(&mut content, w);
-            content.extend_from_slice(b" 0 0 ");
-            write::real(&mut content, h);
-            content.extend_from_slice(b" 0 0 cm /Im0 Do Q");
-            objects.push((ap_id, Body::Stream(ap, content)));
-            let mut n = Dict::new();
-            n.insert(key("N"), Object::Ref(ap_id));
-            widget.insert(key("AP"), Object::Dict(n));
+        }
+        objects.push((id, Body::Dict(widget)));
+        // The page's annotations gain the widget.
+        let mut page_dict = match objects.iter().rev().find(|(o, _)| *o == on.id) {
+            Some((_, Body::Dict(d))) => d.clone(),
+            _ => on.dict.clone(),
+        };
+        if append_ref(pdf, &mut objects, &mut page_dict, "Annots", id)? {
+            objects.retain(|(o, _)| *o != on.id);
+            objects.push((on.id, Body::Dict(page_dict)));
         }
     }
-    objects.push((widget_id, Body::Dict(widget)));
-
-    // The page's annotations gain the widget.
-    let mut page_dict = page.dict.clone();
-    if append_ref(pdf, &mut objects, &mut page_dict, "Annots", widget_id)? {
-        objects.push((page.id, Body::Dict(page_dict)));
+    if field_id != widget_id {
+        field.insert(key("Kids"), Object::Array(kids));
+        objects.push((field_id, Body::Dict(field)));
     }
 
     // The form's fields gain it, and SigFlags says signatures exist and the file is
@@ -424,7 +440,7 @@ pub fn prepare<S: Source + ?Sized>(
         _ => None,
     }
     .unwrap_or((None, Dict::new()));
-    append_ref(pdf, &mut objects, &mut form.1, "Fields", widget_id)?;
+    append_ref(pdf, &mut objects, &mut form.1, "Fields", field_id)?;
     form.1.insert(key("SigFlags"), Object::Int(3));
     let mut catalog_changed = false;
     match form.0 {
@@ -463,6 +479,60 @@ pub fn prepare<S: Source + ?Sized>(
     // The next free number: a cross-reference stream's, if one is written.
     let xref_id = fresh();
     emit(pdf, spec, trailer, sig_id, objects, xref_id)
+}
+
+/// Most further parts of one stamp (a riding seal across 101 pages).
+pub const MAX_MORE_STAMPS: usize = 100;
+
+/// A widget's `/Rect` on `page` and its appearance stream drawing image `image` (the whole
+/// picture, or the stamp's slice of it).
+fn appearance(stamp: &Stamp, page: &Page, image: ObjectId) -> Result<(Object, Body), PdfError> {
+    let [x0, _, _, y1] = page.media_box;
+    let (full_w, h) = (stamp.width_mm * PT_PER_MM, stamp.height_mm * PT_PER_MM);
+    let (offset, w) = match stamp.slice {
+        Some((offset, width)) => (offset * PT_PER_MM, width * PT_PER_MM),
+        None => (0.0, full_w),
+    };
+    let ok = |v: f64| v.is_finite() && v > 0.0 && v < 14_400.0;
+    if !(ok(full_w) && ok(h) && ok(w) && offset >= 0.0 && offset + w <= full_w + 0.001) {
+        return Err(PdfError::Structure(
+            "the stamp's size is out of range".into(),
+        ));
+    }
+    let llx = x0 + stamp.x_mm * PT_PER_MM;
+    let ury = y1 - stamp.y_mm * PT_PER_MM;
+    let rect = Object::Array(vec![
+        Object::Real(llx),
+        Object::Real(ury - h),
+        Object::Real(llx + w),
+        Object::Real(ury),
+    ]);
+    let mut xobjects = Dict::new();
+    xobjects.insert(key("Im0"), Object::Ref(image));
+    let mut resources = Dict::new();
+    resources.insert(key("XObject"), Object::Dict(xobjects));
+    let mut ap = Dict::new();
+    ap.insert(key("Type"), name("XObject"));
+    ap.insert(key("Subtype"), name("Form"));
+    ap.insert(
+        key("BBox"),
+        Object::Array(vec![
+            Object::Int(0),
+            Object::Int(0),
+            Object::Real(w),
+            Object::Real(h),
+        ]),
+    );
+    ap.insert(key("Resources"), Object::Dict(resources));
+    // The picture at its full width, moved left by the slice's offset; the box clips it.
+    let mut content = b"q ".to_vec();
+    write::real(&mut content, full_w);
+    content.extend_from_slice(b" 0 0 ");
+    write::real(&mut content, h);
+    content.push(b' ');
+    write::real(&mut content, 0.0 - offset);
+    content.extend_from_slice(b" 0 cm /Im0 Do Q");
+    Ok((rect, Body::Stream(ap, content)))
 }
 
 /// Appends `item` to the list `dict[key]`: an indirect list is rewritten as an object of the

@@ -22,6 +22,7 @@ fn spec(name: &str, stamp: Option<Stamp>) -> SignatureSpec {
         contents_len: 64,
         signing_time: "D:20261206120000+08'00'".into(),
         stamp,
+        more: Vec::new(),
         certify: None,
     }
 }
@@ -63,6 +64,7 @@ fn a_visible_signature_is_appended_and_reads_back() {
         width_mm: 40.0,
         height_mm: 40.0,
         picture: red_square(),
+        slice: None,
     };
     let out = signed(
         &base,
@@ -134,6 +136,7 @@ fn a_visible_signature_is_appended_and_reads_back() {
         width_mm: 10.0,
         height_mm: 10.0,
         picture: red_square(),
+        slice: None,
     };
     assert!(prepare(&pdf, &spec("S3", Some(far))).is_err());
     let mut u = prepare(&pdf, &spec("S3", None)).unwrap();
@@ -201,6 +204,7 @@ fn a_stamp_on_page_5000() {
         width_mm: 20.0,
         height_mm: 20.0,
         picture: red_square(),
+        slice: None,
     };
     let out = signed(&base, &spec("Signature1", Some(stamp)), b"\x30\x00");
     let pdf = Pdf::open(out.as_slice()).unwrap();

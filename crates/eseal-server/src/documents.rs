@@ -133,8 +133,8 @@ fn drawn_picture(seal: &eseal_ses::AnySeal) -> Option<eseal_pdf::Picture> {
     })
 }
 
-/// Where a PDF's stamp goes, from a placement chosen for any document: a page position or
-/// a keyword (riding seals are OFD's, for now). The one rule for the API and the console.
+/// Where a PDF's stamp goes, from a placement chosen for any document: a page position, a
+/// keyword or a riding seal. The one rule for the API and the console.
 pub fn pdf_placement(p: &eseal_doc::Placement) -> Result<eseal_doc::PdfStampAt, Failure> {
     match p {
         eseal_doc::Placement::Page { page, x, y } => {
@@ -145,11 +145,7 @@ pub fn pdf_placement(p: &eseal_doc::Placement) -> Result<eseal_doc::PdfStampAt, 
             }))
         }
         eseal_doc::Placement::Keyword(k) => Ok(eseal_doc::PdfStampAt::Keyword(k.clone())),
-        eseal_doc::Placement::Riding { .. } => Err(Failure::invalid(
-            "placement",
-            "PDF 暂不支持骑缝章（骑缝章用于 OFD）；请按位置或关键字盖章",
-            "a PDF takes no riding seal yet (riding seals are for OFD); place the stamp at a position or a keyword",
-        )),
+        eseal_doc::Placement::Riding { y } => Ok(eseal_doc::PdfStampAt::Riding { y: *y }),
     }
 }
 

@@ -513,10 +513,7 @@ async fn place_page(
                         }
                         label.choice { input type="radio" name="mode" value="keyword" checked[mode == "keyword"]; (l.t("盖在关键字上", "On a keyword")) }
                         input #keyword type="text" name="keyword" value=(keep.keyword) maxlength="100" placeholder=(l.t("如：（盖章）", "e.g. (seal)")) aria-label=(l.t("关键字", "Keyword"));
-                        @if pdf {
-                            p.small.muted { (l.t("PDF 暂不支持骑缝章（骑缝章用于 OFD）。", "A PDF takes no riding seal yet (riding seals are for OFD).")) }
-                        }
-                        @if !pdf {
+                        @if count > 1 || !pdf {
                             label.choice { input type="radio" name="mode" value="riding" checked[mode == "riding"]; (l.t("骑缝章（每页右边缘一部分）", "Riding seal (a slice at each page's right edge)")) }
                             label { (l.t("距上边（毫米）", "From top (mm)")) input #riding_y type="number" name="riding_y" step="0.1" min="0" value=(if keep.riding_y.is_empty() { "120" } else { keep.riding_y.as_str() }); }
                         }

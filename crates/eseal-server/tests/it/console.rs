@@ -888,7 +888,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         .collect();
     assert_eq!(pages.len(), 2, "a slice on each page: {xml}");
     // She stamps a PDF: no drawing of its pages, the page and position typed (the page's
-    // size said) or a keyword; riding seals are not offered for it.
+    // size said) or a keyword; a riding seal is not offered for its one page.
     let pdf = svc.dir.path().join("合同.pdf");
     std::fs::write(
         &pdf,
@@ -903,7 +903,10 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     b.click("form[action$='/sign'] button").await;
     let page = b.until_text("PDF 页面暂不能在此预览").await;
     assert!(page.contains("216 × 279"), "the page's size in mm: {page}");
-    assert!(c.find(Locator::Id("riding_y")).await.is_err());
+    assert!(
+        c.find(Locator::Id("riding_y")).await.is_err(),
+        "no riding seal for a one-page PDF"
+    );
     assert!(c.find(Locator::Id("keyword")).await.is_ok());
     b.refill("x", "120").await;
     b.refill("y", "30").await;
