@@ -8,6 +8,7 @@ pub mod package;
 pub mod pdf;
 mod pdf_changes;
 mod pdf_cms;
+mod pdf_place;
 pub mod sign;
 pub mod trust;
 pub mod xml;
