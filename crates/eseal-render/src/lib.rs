@@ -8,6 +8,7 @@ pub mod draw;
 pub mod font;
 pub mod geom;
 pub mod image;
+pub mod pdf;
 mod raster;
 mod res;
 mod svg;

@@ -396,20 +396,18 @@ async fn place_page(
         return expired(ctx, &seal.id);
     };
     let pdf = eseal_doc::FileKind::sniff(&first.bytes) == eseal_doc::FileKind::Pdf;
-    // A PDF's pages are not drawn (no PDF renderer in the platform): its page sizes are read
-    // and the position typed.
-    let pdf_pages = if pdf {
+    // The page is drawn (an OFD by eseal-render, a PDF by hayro); a PDF that cannot be drawn
+    // still takes a typed position, its page sizes read.
+    let mut drawn = Some(
+        s.verification()
+            .draw_page(first.bytes.to_vec(), page, DPI)
+            .await,
+    );
+    let pdf_pages = if pdf && !matches!(drawn, Some(Ok(_))) {
+        drawn = None;
         Some(crate::documents::pdf_pages(&first.bytes))
     } else {
         None
-    };
-    let drawn = match &pdf_pages {
-        Some(_) => None,
-        None => Some(
-            s.verification()
-                .draw_page(first.bytes.to_vec(), page, DPI)
-                .await,
-        ),
     };
     let stamp = match s.signing().stamp_picture(c, &seal.id).await {
         Ok(p) => p,
@@ -490,7 +488,7 @@ async fn place_page(
                                 Some(Err(e)) => { div.notice.error { (l.t(&e.detail.zh, &e.detail.en)) } }
                                 _ => {
                                     div.notice #pdf-note {
-                                        (l.t("PDF 页面暂不能在此预览。请在右侧填写页码和印章左上角的位置（毫米，从页面左上角量起）；", "PDF pages cannot be previewed here yet. Type the page and the stamp's top-left corner on the right (mm from the page's top-left corner); "))
+                                        (l.t("此 PDF 的页面无法预览。请在右侧填写页码和印章左上角的位置（毫米，从页面左上角量起）；", "This PDF's pages cannot be previewed. Type the page and the stamp's top-left corner on the right (mm from the page's top-left corner); "))
                                         (l.t("本页大小 ", "this page is ")) (format!("{w_mm:.0} × {h_mm:.0}")) (l.t(" 毫米，印章 ", " mm, the stamp ")) (format!("{:.0} × {:.0}", stamp.width_mm, stamp.height_mm)) (l.t(" 毫米。", " mm."))
                                     }
                                     @if let Some(src) = &stamp_src { img.impression src=(src) alt=(l.t("印章", "the stamp")); }
@@ -505,7 +503,7 @@ async fn place_page(
                     input type="hidden" name="csrf" value=(ctx.csrf);
                     fieldset {
                         legend { (l.t("盖章位置", "Where the stamp goes")) }
-                        label.choice { input type="radio" name="mode" value="position" checked[mode == "position"]; @if pdf { (l.t("按位置（填写，单位毫米）", "At a position (type it, in mm)")) } @else { (l.t("按位置（拖动或填写，单位毫米）", "At a position (drag or type, in mm)")) } }
+                        label.choice { input type="radio" name="mode" value="position" checked[mode == "position"]; @if drawn.is_none() { (l.t("按位置（填写，单位毫米）", "At a position (type it, in mm)")) } @else { (l.t("按位置（拖动或填写，单位毫米）", "At a position (drag or type, in mm)")) } }
                         div.coords {
                             label { (l.t("页码", "Page")) input #page type="number" name="page" min="1" max=(count) value=(page_no); }
                             label { (l.t("距左边", "From left")) input #x type="number" name="x" step="0.1" min="0" value=(x); }

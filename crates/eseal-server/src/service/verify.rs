@@ -174,6 +174,18 @@ impl Verification<'_> {
     /// included, for someone about to place a stamp on it.
     pub async fn draw_page(&self, document: Vec<u8>, number: usize, dpi: f32) -> Result<DrawnPage> {
         tokio::task::spawn_blocking(move || {
+            if eseal_doc::FileKind::sniff(&document) == eseal_doc::FileKind::Pdf {
+                let page =
+                    eseal_render::pdf::draw_pdf_page(document, number, dpi, crate::fonts::book())
+                        .map_err(|e| undrawable(&e, e.zh()))?;
+                return Ok(DrawnPage {
+                    png: page.png,
+                    number: page.number,
+                    count: page.count,
+                    width_mm: page.width_mm,
+                    height_mm: page.height_mm,
+                });
+            }
             let (mut pkg, mut doc) = open_for_drawing(document)?;
             let count = doc.page_count();
             let number = number.clamp(1, count.max(1));

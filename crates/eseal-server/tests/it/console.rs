@@ -887,8 +887,8 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         .filter_map(|p| p.split('"').next())
         .collect();
     assert_eq!(pages.len(), 2, "a slice on each page: {xml}");
-    // She stamps a PDF: no drawing of its pages, the page and position typed (the page's
-    // size said) or a keyword; a riding seal is not offered for its one page.
+    // She stamps a PDF: its page drawn, the position typed (or dragged) or a keyword; a riding
+    // seal is not offered for its one page.
     let pdf = svc.dir.path().join("合同.pdf");
     std::fs::write(
         &pdf,
@@ -901,8 +901,22 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     c.wait().for_element(Locator::Id("files")).await.unwrap();
     b.fill("files", &pdf.to_string_lossy()).await;
     b.click("form[action$='/sign'] button").await;
-    let page = b.until_text("PDF 页面暂不能在此预览").await;
-    assert!(page.contains("216 × 279"), "the page's size in mm: {page}");
+    // Its page is drawn (hayro) with the stamp to drag, as for OFD.
+    b.until_text("拖动印章到盖章位置").await;
+    assert!(
+        b.image_shown("#sheet img.page").await,
+        "the PDF page is drawn"
+    );
+    let sheet = c.find(Locator::Id("sheet")).await.unwrap();
+    assert_eq!(
+        sheet
+            .attr("data-width-mm")
+            .await
+            .unwrap()
+            .as_deref()
+            .map(|w| w.starts_with("215.9")),
+        Some(true)
+    );
     assert!(
         c.find(Locator::Id("riding_y")).await.is_err(),
         "no riding seal for a one-page PDF"
