@@ -33,9 +33,9 @@ pub(super) const ROWS: &[Endpoint] = &[
         "/api/v1/seals/{id}/sign/pdf",
         post(sign_pdf),
         Access::Roles(roles::USE_SEAL),
-        "Sign a PDF by incremental update with an SES_Signature in /Contents (GM.sm2seal) and the seal's picture at a page position (mm from the top-left), or invisibly; with a platform-held key under its PIN or a session",
+        "Sign a PDF by incremental update — form ses (default): an SES_Signature in /Contents (GM.sm2seal); form cms: a detached CMS SignedData with SM2/SM3 (adbe.pkcs7.detached) — with the seal's picture at a page position (mm from the top-left), on a keyword, as a riding seal, or invisibly; optionally certifying (DocMDP); with a platform-held key under its PIN or a session",
         "PDF 文档签章",
-        r#"{"pin":"{{pin}}","pdf":"{{pdf}}","placement":{"page":1,"x":120,"y":200},"document_name":"合同.pdf","purpose":"签订合同"}"#
+        r#"{"pin":"{{pin}}","pdf":"{{pdf}}","placement":{"page":1,"x":120,"y":200},"form":"cms","document_name":"合同.pdf","purpose":"签订合同"}"#
     )
     .limit(MATERIAL_LIMIT * 2)
     .request(schema::<SignPdfBody>)
@@ -208,8 +208,8 @@ pub(crate) async fn sign_ofd(
 }
 
 /// Where a PDF's stamp goes: the page (1-based) and the stamp's top-left corner in mm from
-/// the page's top-left corner; or `{"keyword": …}`, centred on the first place that text is
-/// drawn.
+/// the page's top-left corner; `{"keyword": …}`, centred on the first place that text is
+/// drawn; or `{"riding": {"y": …}}`, a riding seal.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub(crate) enum PdfPlacementBody {
@@ -227,6 +227,18 @@ pub(crate) enum PdfPlacementBody {
         /// The text to stamp on.
         keyword: String,
     },
+    /// A riding seal (骑缝章) across the right edges of every page (2 to 101 pages).
+    Riding {
+        /// Where: `{"y": mm from the top}`.
+        riding: RidingBody,
+    },
+}
+
+/// A riding seal's height on the pages.
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+pub(crate) struct RidingBody {
+    /// mm from the top edge.
+    pub(crate) y: f32,
 }
 
 impl From<PdfPlacementBody> for eseal_doc::PdfStampAt {
@@ -236,6 +248,7 @@ impl From<PdfPlacementBody> for eseal_doc::PdfStampAt {
                 Self::Position(eseal_doc::PdfPlacement { page, x, y })
             }
             PdfPlacementBody::Keyword { keyword } => Self::Keyword(keyword),
+            PdfPlacementBody::Riding { riding } => Self::Riding { y: riding.y },
         }
     }
 }
