@@ -56,7 +56,7 @@ pub fn page(
     out.push_str(&format!(
         "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\
 <style>body{{font-family:sans-serif;max-width:70em;margin:2em auto;color:#1f2328}}table{{border-collapse:collapse;width:100%}}\
-td,th{{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;vertical-align:top}}.seal{{float:right;width:12em;margin-left:1em}}\
+td,th{{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;vertical-align:top}}td:nth-child(-n+2){{white-space:nowrap}}.seal{{float:right;width:12em;margin-left:1em}}\
 .badge{{color:#fff;padding:.1em .5em;border-radius:.3em}}\
 figure{{margin:1em 0}}figure img{{max-width:min(100%,48em);border:1px solid #d0d7de;box-shadow:0 1px 3px #0002}}\
 .copy{{background:#fff8c5;border:1px solid #d4a72c;padding:.5em .8em;border-radius:.3em}}\

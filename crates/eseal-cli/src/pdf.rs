@@ -213,8 +213,10 @@ pub fn verify(
             lang.t("签名域", "field"),
             printable(&s.field),
             printable(&s.sub_filter),
+            // The seal's name (SES form), else the signer's (a CMS signature).
             s.seal_name
                 .as_ref()
+                .or(s.signer.as_ref())
                 .map(|n| format!(" {}", printable(n)))
                 .unwrap_or_default(),
         )
