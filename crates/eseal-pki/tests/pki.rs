@@ -948,8 +948,9 @@ fn csr_interoperates_with_openssl() {
     assert!(eseal_pki::csr::read_csr(&bad).is_err());
 }
 
-/// RSA and ECDSA P-256 certificates exist in the field: they are read, and their chains are
-/// reported as not verifiable here rather than failing to parse.
+/// RSA and ECDSA P-256 certificates exist in the field: they are read; an RSA issuer's
+/// signature on a certificate is verified (eseal_pki::intl, for other tools' PAdES PDFs), and
+/// a changed signature fails; a non-SM2 end certificate cannot sign seal data.
 #[test]
 #[cfg_attr(
     eseal_skip_openssl,
@@ -1037,10 +1038,21 @@ fn rsa_and_p256_certificates_are_read() {
         OffsetDateTime::now_utc(),
         Purpose::Signing,
     );
-    assert_eq!(
-        check(&r, 0, ChainCheck::Signature),
-        ChainOutcome::Indeterminate
+    assert_eq!(check(&r, 0, ChainCheck::Signature), ChainOutcome::Passed);
+    // The same certificate with its signature's last byte changed: FAILED, not unsupported.
+    let mut der = leaf.der().to_vec();
+    let last = der.len() - 1;
+    der[last] ^= 1;
+    let forged = Certificate::from_der(&der).unwrap();
+    let r = validate(
+        &forged,
+        &[],
+        &s,
+        &[],
+        OffsetDateTime::now_utc(),
+        Purpose::Signing,
     );
+    assert_eq!(check(&r, 0, ChainCheck::Signature), ChainOutcome::Failed);
     // And a P-256 end certificate cannot sign seal data.
     let mut s = TrustStore::new();
     s.add_anchor(ec.clone());
