@@ -263,6 +263,15 @@ pub(crate) enum PdfFormBody {
     Cms,
 }
 
+impl From<PdfFormBody> for eseal_doc::PdfForm {
+    fn from(f: PdfFormBody) -> Self {
+        match f {
+            PdfFormBody::Ses => Self::Ses,
+            PdfFormBody::Cms => Self::Cms,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub(crate) struct SignPdfBody {
     /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
@@ -294,10 +303,7 @@ pub(crate) async fn sign_pdf(
         crate::documents::PdfOptions {
             placement: b.placement.map(Into::into),
             certify: b.certify,
-            form: match b.form {
-                Some(PdfFormBody::Cms) => eseal_doc::PdfForm::Cms,
-                Some(PdfFormBody::Ses) | None => eseal_doc::PdfForm::Ses,
-            },
+            form: b.form.map(Into::into).unwrap_or_default(),
         },
     );
     let signed = s
@@ -322,12 +328,16 @@ pub(crate) async fn sign_pdf(
 pub(crate) struct BatchDocument {
     pub(crate) document_name: String,
     /// One of: the data (base64), its SM3, an OFD (base64) with a placement, or a PDF
-    /// (base64) with a page placement (`{"page":{"page":1,"x":…,"y":…}}`) or none.
+    /// (base64) with a placement (a page position, a keyword or a riding seal) or none.
     pub(crate) data: Option<String>,
     pub(crate) document_sm3: Option<String>,
     pub(crate) ofd: Option<String>,
     pub(crate) pdf: Option<String>,
     pub(crate) placement: Option<PlacementBody>,
+    /// A PDF's signature form (`ses`, the default, or `cms`).
+    pub(crate) form: Option<PdfFormBody>,
+    /// A PDF's certification (DocMDP level 1–3).
+    pub(crate) certify: Option<u8>,
 }
 
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -373,6 +383,15 @@ pub(crate) async fn sign_batch(
             business_category: b.business_category.clone(),
             amount: b.amount,
         };
+        if d.pdf.is_none() && (d.form.is_some() || d.certify.is_some()) {
+            return Err(Failure::invalid(
+                "form",
+                format!("documents[{i}]：签名形式（form）和认证（certify）只用于 PDF 文件"),
+                format!("documents[{i}]: form and certify are for a PDF only"),
+            )
+            .into());
+        }
+        let (form, certify) = (d.form, d.certify);
         let input = match (d.ofd, d.pdf, d.placement) {
             (Some(_), Some(_), _) => {
                 return Err(Failure::invalid(
@@ -408,7 +427,8 @@ pub(crate) async fn sign_batch(
                         pdf,
                         crate::documents::PdfOptions {
                             placement: at,
-                            ..Default::default()
+                            certify,
+                            form: form.map(Into::into).unwrap_or_default(),
                         },
                     )),
                 )

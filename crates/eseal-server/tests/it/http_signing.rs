@@ -1579,7 +1579,7 @@ async fn batch_signing_on(backend: Backend) {
                 {"document_name": "b.pdf", "data": b64(&docs[1])},
                 {"document_name": "c.pdf", "document_sm3": eseal_gm::Sm3Digest::of(&docs[2]).to_hex()},
                 {"document_name": "broken.ofd", "ofd": b64(b"not a zip"), "placement": {"keyword": "甲方"}},
-                {"document_name": "合同.pdf", "pdf": b64(PDF), "placement": {"page": {"page": 1, "x": 120, "y": 30}}},
+                {"document_name": "合同.pdf", "pdf": b64(PDF), "placement": {"page": {"page": 1, "x": 120, "y": 30}}, "form": "cms", "certify": 2},
                 {"document_name": "broken.pdf", "pdf": b64(b"%PDF-1.7 no more")},
             ]})),
         )
@@ -1594,6 +1594,11 @@ async fn batch_signing_on(backend: Backend) {
         <base64ct::Base64 as base64ct::Encoding>::decode_vec(results[4]["pdf"].as_str().unwrap())
             .unwrap();
     assert!(pdf.starts_with(PDF) && pdf.len() > PDF.len());
+    let update = String::from_utf8_lossy(&pdf[PDF.len()..]).into_owned();
+    assert!(
+        update.contains("/adbe.pkcs7.detached") && update.contains("/DocMDP"),
+        "the batch's PDF in the CMS form, certifying"
+    );
     let (s, verified) = svc
         .call(
             "POST",
@@ -1696,11 +1701,17 @@ async fn batch_signing_on(backend: Backend) {
         missing["detail"].as_str().unwrap().contains("乙方"),
         "{missing}"
     );
-    // An OFD and a PDF at once is refused.
-    for (doc, field) in [(
-        json!({"document_name": "two", "pdf": b64(PDF), "ofd": b64(b"x"), "placement": {"riding": {"y": 10}}}),
-        "pdf",
-    )] {
+    // An OFD and a PDF at once is refused; a form or certification for what is not a PDF.
+    for (doc, field) in [
+        (
+            json!({"document_name": "d", "data": b64(b"x"), "form": "cms"}),
+            "form",
+        ),
+        (
+            json!({"document_name": "two", "pdf": b64(PDF), "ofd": b64(b"x"), "placement": {"riding": {"y": 10}}}),
+            "pdf",
+        ),
+    ] {
         let (s, v) = svc
             .call(
                 "POST",
