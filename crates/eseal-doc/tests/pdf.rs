@@ -57,24 +57,29 @@ fn sign(k: &Kit, input: &[u8], name: &str, placement: Option<PdfPlacement>) -> V
     sign_at(k, input, name, placement.map(Into::into))
 }
 
+/// The request of these tests: the kit's seal and signer, a fixed time, the SES form.
+fn request(
+    k: &Kit,
+    name: impl Into<String>,
+    placement: Option<eseal_doc::PdfStampAt>,
+) -> PdfSignRequest<'_> {
+    PdfSignRequest {
+        seal: &k.seal,
+        signer_cert: &k.signer_cert,
+        signing_time: datetime!(2026-06-01 08:00 UTC),
+        placement,
+        field_name: name.into(),
+        timestamper: None,
+        picture: None,
+        certify: None,
+        form: eseal_doc::PdfForm::Ses,
+    }
+}
+
 fn sign_at(k: &Kit, input: &[u8], name: &str, placement: Option<eseal_doc::PdfStampAt>) -> Vec<u8> {
-    let update = sign_pdf(
-        input,
-        &PdfSignRequest {
-            seal: &k.seal,
-            signer_cert: &k.signer_cert,
-            signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement,
-            field_name: name.to_owned(),
-            timestamper: None,
-            picture: None,
-            certify: None,
-            form: eseal_doc::PdfForm::Ses,
-        },
-        &k.signer,
-    )
-    .unwrap()
-    .update;
+    let update = sign_pdf(input, &request(k, name, placement), &k.signer)
+        .unwrap()
+        .update;
     [input, &update].concat()
 }
 
@@ -120,37 +125,12 @@ fn a_visible_ses_signature_round_trips_and_a_second_keeps_the_first() {
     assert!(detail.contains("第 2 版（共 3 版）"), "{detail}");
 
     // The same field name twice is refused.
-    let e = sign_pdf(
-        twice.as_slice(),
-        &PdfSignRequest {
-            seal: &k.seal,
-            signer_cert: &k.signer_cert,
-            signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement: None,
-            field_name: "eseal-1".into(),
-            timestamper: None,
-            picture: None,
-            certify: None,
-            form: eseal_doc::PdfForm::Ses,
-        },
-        &k.signer,
-    )
-    .unwrap_err();
+    let e = sign_pdf(twice.as_slice(), &request(&k, "eseal-1", None), &k.signer).unwrap_err();
     assert!(e.zh().contains("PDF"), "{}", e.zh());
     // A page that does not exist is a placement error.
     let e = sign_pdf(
         input.as_slice(),
-        &PdfSignRequest {
-            seal: &k.seal,
-            signer_cert: &k.signer_cert,
-            signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement: Some(PdfPlacement { page: 5, ..at }.into()),
-            field_name: "x".into(),
-            timestamper: None,
-            picture: None,
-            certify: None,
-            form: eseal_doc::PdfForm::Ses,
-        },
+        &request(&k, "x", Some(PdfPlacement { page: 5, ..at }.into())),
         &k.signer,
     )
     .unwrap_err();
@@ -253,17 +233,7 @@ fn the_signed_file_opens_in_other_readers_with_the_stamp_in_place() {
     opens_with_the_stamp_in_place("keyword", &signed, (0.0, 9.5));
     let e = sign_pdf(
         base().as_slice(),
-        &PdfSignRequest {
-            seal: &k.seal,
-            signer_cert: &k.signer_cert,
-            signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement: Some(eseal_doc::PdfStampAt::Keyword("乙方".into())),
-            field_name: "x".into(),
-            timestamper: None,
-            picture: None,
-            certify: None,
-            form: eseal_doc::PdfForm::Ses,
-        },
+        &request(&k, "x", Some(eseal_doc::PdfStampAt::Keyword("乙方".into()))),
         &k.signer,
     )
     .unwrap_err();
@@ -466,15 +436,8 @@ fn a_certification_limits_what_may_follow() {
         let update = sign_pdf(
             base().as_slice(),
             &PdfSignRequest {
-                seal: &k.seal,
-                signer_cert: &k.signer_cert,
-                signing_time: datetime!(2026-06-01 08:00 UTC),
-                placement: None,
-                field_name: "certified".into(),
-                timestamper: None,
-                picture: None,
                 certify: Some(level),
-                form: eseal_doc::PdfForm::Ses,
+                ..request(&k, "certified", None)
             },
             &k.signer,
         )
@@ -510,15 +473,8 @@ fn a_certification_limits_what_may_follow() {
     let e = sign_pdf(
         signed.as_slice(),
         &PdfSignRequest {
-            seal: &k.seal,
-            signer_cert: &k.signer_cert,
-            signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement: None,
-            field_name: "second".into(),
-            timestamper: None,
-            picture: None,
             certify: Some(2),
-            form: eseal_doc::PdfForm::Ses,
+            ..request(&k, "second", None)
         },
         &k.signer,
     )
@@ -610,17 +566,7 @@ fn a_riding_seal_spans_the_pages() {
     assert!(update.contains("/Kids ["), "{update}");
     let e = sign_pdf(
         base().as_slice(),
-        &PdfSignRequest {
-            seal: &k.seal,
-            signer_cert: &k.signer_cert,
-            signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement: Some(eseal_doc::PdfStampAt::Riding { y: 100.0 }),
-            field_name: "x".into(),
-            timestamper: None,
-            picture: None,
-            certify: None,
-            form: eseal_doc::PdfForm::Ses,
-        },
+        &request(&k, "x", Some(eseal_doc::PdfStampAt::Riding { y: 100.0 })),
         &k.signer,
     )
     .unwrap_err();

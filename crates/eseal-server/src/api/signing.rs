@@ -207,10 +207,10 @@ pub(crate) async fn sign_ofd(
     ))
 }
 
-/// Where a PDF's stamp goes: the page (1-based) and the stamp's top-left corner in mm from
-/// the page's top-left corner; `{"keyword": …}`, centred on the first place that text is
-/// drawn; or `{"riding": {"y": …}}`, a riding seal.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+/// Where a PDF's stamp goes: `{"page","x","y"}` (the page, 1-based, and the stamp's top-left
+/// corner in mm from the page's top-left corner), or any placement a document takes —
+/// `{"page":{…}}`, `{"keyword":…}`, `{"riding":{"y":…}}`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub(crate) enum PdfPlacementBody {
     /// A page and a position.
@@ -222,33 +222,21 @@ pub(crate) enum PdfPlacementBody {
         /// mm from the top edge.
         y: f32,
     },
-    /// A keyword in the page text.
-    Keyword {
-        /// The text to stamp on.
-        keyword: String,
-    },
-    /// A riding seal (骑缝章) across the right edges of every page (2 to 101 pages).
-    Riding {
-        /// Where: `{"y": mm from the top}`.
-        riding: RidingBody,
-    },
+    /// A page position, a keyword or a riding seal, as for OFD.
+    Placement(PlacementBody),
 }
 
-/// A riding seal's height on the pages.
-#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
-pub(crate) struct RidingBody {
-    /// mm from the top edge.
-    pub(crate) y: f32,
-}
-
-impl From<PdfPlacementBody> for eseal_doc::PdfStampAt {
-    fn from(p: PdfPlacementBody) -> Self {
-        match p {
-            PdfPlacementBody::Position { page, x, y } => {
-                Self::Position(eseal_doc::PdfPlacement { page, x, y })
+impl PdfPlacementBody {
+    fn into_stamp_at(self) -> Result<eseal_doc::PdfStampAt, Failure> {
+        match self {
+            Self::Position { page, x, y } => {
+                Ok(eseal_doc::PdfStampAt::Position(eseal_doc::PdfPlacement {
+                    page,
+                    x,
+                    y,
+                }))
             }
-            PdfPlacementBody::Keyword { keyword } => Self::Keyword(keyword),
-            PdfPlacementBody::Riding { riding } => Self::Riding { y: riding.y },
+            Self::Placement(p) => crate::documents::pdf_placement(&placement(p)),
         }
     }
 }
@@ -301,7 +289,10 @@ pub(crate) async fn sign_pdf(
     let document = Visible::Pdf(
         pdf,
         crate::documents::PdfOptions {
-            placement: b.placement.map(Into::into),
+            placement: b
+                .placement
+                .map(PdfPlacementBody::into_stamp_at)
+                .transpose()?,
             certify: b.certify,
             form: b.form.map(Into::into).unwrap_or_default(),
         },
