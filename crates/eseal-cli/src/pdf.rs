@@ -114,30 +114,12 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
         eseal_gm::provider::SoftwareSigner::new(crate::files::read_private_key(&args.key)?);
     let input = FileSource::open(&args.input)?;
     let now = clock.now();
-    // A picture this crate's PDF writer does not take as it is (SVG, GIF, BMP) is drawn here,
-    // at 300 dpi, with the fonts eseal render uses.
-    let drawn = match seal.view() {
-        Ok(v)
-            if !args.invisible
-                && !matches!(
-                    v.picture.sniff(),
-                    eseal_ses::common::PictureFormat::Png | eseal_ses::common::PictureFormat::Jpeg
-                ) =>
-        {
-            let px = |mm: i64| (mm.clamp(1, 1000) as f32 * 300.0 / 25.4).round() as u32;
-            let fonts = crate::render::font_book(&[])?;
-            eseal_render::picture_pixels(
-                &v.picture.data,
-                (px(v.picture.width), px(v.picture.height)),
-                &fonts,
-            )
-            .map(|(width, height, pixels)| eseal_pdf::Picture::Rgba {
-                width,
-                height,
-                pixels,
-            })
-        }
-        _ => None,
+    // A picture the PDF writer does not take as it is (SVG, GIF, BMP) is drawn with the
+    // fonts eseal render uses.
+    let drawn = if args.invisible {
+        None
+    } else {
+        eseal_render::pdf::stamp_picture(&seal, &crate::render::font_book(&[])?)
     };
     let request = eseal_doc::PdfSignRequest {
         seal: &seal,

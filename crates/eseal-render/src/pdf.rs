@@ -14,6 +14,29 @@ use std::sync::Arc;
 /// The most pixels of a page picture (the scale is lowered for a larger page).
 pub const MAX_PREVIEW_PIXELS: f64 = 8.0 * 1024.0 * 1024.0;
 
+/// The stamp picture of `seal` for a PDF signature, when the PDF writer does not take the
+/// seal's picture as it is (SVG, GIF, BMP): drawn at 300 dpi at its true size with `fonts`.
+/// `None` for PNG and JPEG (embedded as they are) and for what cannot be drawn (the signing
+/// then says why).
+pub fn stamp_picture(seal: &eseal_ses::AnySeal, fonts: &FontBook) -> Option<eseal_pdf::Picture> {
+    use eseal_ses::common::PictureFormat as F;
+    let v = seal.view().ok()?;
+    if matches!(v.picture.sniff(), F::Png | F::Jpeg) {
+        return None;
+    }
+    let px = |mm: i64| (mm.clamp(1, 1000) as f32 * 300.0 / 25.4).round() as u32;
+    crate::picture_pixels(
+        &v.picture.data,
+        (px(v.picture.width), px(v.picture.height)),
+        fonts,
+    )
+    .map(|(width, height, pixels)| eseal_pdf::Picture::Rgba {
+        width,
+        height,
+        pixels,
+    })
+}
+
 /// A PDF page drawn.
 #[derive(Debug, Clone)]
 pub struct PdfPage {

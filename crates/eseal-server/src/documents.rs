@@ -93,7 +93,7 @@ pub async fn sign(
                         placement: options.placement,
                         field_name: field,
                         timestamper: Some(&tsa),
-                        picture: drawn_picture(seal),
+                        picture: eseal_render::pdf::stamp_picture(seal, crate::fonts::book()),
                         certify: options.certify,
                         form: options.form,
                     },
@@ -108,29 +108,6 @@ pub async fn sign(
     })
     .await
     .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))
-}
-
-/// A seal picture the PDF writer does not take as it is (SVG, GIF, BMP), drawn at 300 dpi
-/// with the server's fonts; `None` for PNG and JPEG (and for what cannot be drawn: the
-/// signing then says why).
-fn drawn_picture(seal: &eseal_ses::AnySeal) -> Option<eseal_pdf::Picture> {
-    use eseal_ses::common::PictureFormat as F;
-    let v = seal.view().ok()?;
-    if matches!(v.picture.sniff(), F::Png | F::Jpeg) {
-        return None;
-    }
-    let px = |mm: i64| (mm.clamp(1, 1000) as f32 * 300.0 / 25.4).round() as u32;
-    let fonts = eseal_render::FontBook::new(std::sync::Arc::new(crate::fonts::DiskFonts));
-    eseal_render::picture_pixels(
-        &v.picture.data,
-        (px(v.picture.width), px(v.picture.height)),
-        &fonts,
-    )
-    .map(|(width, height, pixels)| eseal_pdf::Picture::Rgba {
-        width,
-        height,
-        pixels,
-    })
 }
 
 /// Where a PDF's stamp goes, from a placement chosen for any document: a page position, a
