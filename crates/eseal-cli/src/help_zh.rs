@@ -786,7 +786,7 @@ pub fn chinese(mut cmd: clap::Command) -> clap::Command {
 }
 
 fn translate(mut cmd: clap::Command) -> clap::Command {
-    let zh = |text: &str| TEXTS.iter().find(|(en, _)| *en == text).map(|(_, zh)| *zh);
+    let zh = crate::help_zh_ops::zh;
     if let Some(t) = cmd.get_about().map(|a| a.to_string()).and_then(|a| zh(&a)) {
         cmd = cmd.about(t).long_about(None::<&str>);
     }
@@ -937,7 +937,7 @@ mod tests {
 
     fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
         if let Some(about) = cmd.get_about().map(|a| a.to_string())
-            && !TEXTS.iter().any(|(en, _)| *en == about)
+            && crate::help_zh_ops::zh(&about).is_none()
         {
             missing.push(format!("{path}: {about}"));
         }
@@ -945,7 +945,7 @@ mod tests {
             let id = a.get_id().as_str();
             match a.get_help().map(|h| h.to_string()) {
                 Some(help) if !help.is_empty() => {
-                    if !TEXTS.iter().any(|(en, _)| *en == help) {
+                    if crate::help_zh_ops::zh(&help).is_none() {
                         missing.push(format!("{path} --{id}: {help}"));
                     }
                 }

@@ -6,12 +6,14 @@
 
 mod archive;
 mod audit;
+mod backup;
 mod batch;
 mod bench;
 mod demo;
 mod doc;
 mod files;
 mod help_zh;
+mod help_zh_ops;
 mod html;
 mod http;
 mod i18n;
@@ -107,6 +109,9 @@ enum Command {
     /// The audit log: export with a signed checkpoint, verify offline.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Backups: make a key, back up while running, verify offline, restore into an empty target.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
     /// Archive packages for long-term validation: create, renew, verify offline.
     #[command(subcommand)]
     Archive(archive::ArchiveCommand),
@@ -553,6 +558,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Totp { secret } => service::totp(&secret),
         Command::Hsm(cmd) => service::hsm(cmd),
         Command::Audit(cmd) => audit::run(cmd, lang),
+        Command::Backup(cmd) => backup::run(cmd, lang),
         Command::User(cmd) => user::run(cmd),
         Command::Trust(cmd) => trust::run(cmd, lang),
         Command::TrustList(cmd) => trustlist::run(cmd, lang),

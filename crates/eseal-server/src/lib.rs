@@ -7,6 +7,7 @@ pub mod app;
 pub mod archive;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod connectors;
 pub mod console;
 pub mod devpki;

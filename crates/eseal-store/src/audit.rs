@@ -39,17 +39,25 @@ pub enum Event {
     /// A request was refused: a role the caller lacks, a forged or stale form (object: what
     /// was asked, outcome: `refused:<why> from <address>`).
     Refused,
+    /// A backup was made (object: the archive's file name, outcome: its size, SM3, backup
+    /// key id and the logs' sizes).
+    BackupCreate,
+    /// This database was restored from a backup (object: the archive, outcome: when it was
+    /// made, the key id, the rows and the logs' sizes).
+    BackupRestore,
 }
 
 impl Event {
     /// Every kind, for the coverage test.
-    pub const ALL: [Event; 6] = [
+    pub const ALL: [Event; 8] = [
         Event::Login,
         Event::Lockout,
         Event::ServiceStart,
         Event::AuditExport,
         Event::AuditArchive,
         Event::Refused,
+        Event::BackupCreate,
+        Event::BackupRestore,
     ];
 
     /// The event name in the log.
@@ -61,6 +69,8 @@ impl Event {
             Event::AuditExport => "audit.export",
             Event::AuditArchive => "audit.archive",
             Event::Refused => "access.refused",
+            Event::BackupCreate => "backup.create",
+            Event::BackupRestore => "backup.restore",
         }
     }
 }

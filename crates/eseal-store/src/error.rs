@@ -45,4 +45,7 @@ pub enum StoreError {
     /// written (see `Store::commit`).
     #[error("not committed: {0}")]
     NotCommitted(String),
+    /// A database copy (backup) is malformed, or cannot be loaded here: what, where.
+    #[error("database copy: {0}")]
+    Dump(String),
 }

@@ -942,5 +942,6 @@ fn parse<R: Record>(id: &str, version: i64, doc: &str) -> Result<Versioned<R>, S
 }
 
 // After `on_pool!`: macros are visible to the modules declared below them.
+pub mod dump;
 mod logs;
 mod pages;

@@ -256,6 +256,18 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "日志与已签名的检查点不一致",
         "The log no longer matches its signed checkpoints",
     ),
+    (
+        "backup_invalid",
+        "备份归档无效或已被改动",
+        "The backup archive is invalid or was changed",
+    ),
+    ("backup_wrong_key", "备份密钥不对", "Wrong backup key"),
+    (
+        "backup_refused",
+        "恢复目标不是空的",
+        "The restore target is not empty",
+    ),
+    ("backup_failed", "备份未完成", "The backup was not made"),
     ("internal", "服务器内部错误", "Internal server error"),
 ];
 

@@ -440,9 +440,54 @@ async fn archived_after_181_days_and_every_kind_occurred(
     for v in [&archived.actor, &archived.object, &archived.outcome] {
         assert!(!v.is_empty(), "{archived:?}");
     }
+    // A backup, restored into SQLite (whichever engine it came from): both audited, the
+    // restore in the restored log.
+    let key = eseal_server::backup::container::BackupKey::from_bytes([7; 16]);
+    let data = svc.config.data.clone();
+    let archive_file = svc.dir.path().join("coverage.esbk");
+    eseal_server::backup::create(
+        eseal_server::backup::Source {
+            store: &store,
+            data: &data,
+            checkpoints: &data.join("audit-checkpoints"),
+        },
+        &key,
+        &signer,
+        &archive_file,
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
+    let target = svc.dir.path().join("restored");
+    eseal_server::backup::restore(
+        &archive_file,
+        &key,
+        Some(&log_key),
+        eseal_server::backup::Target {
+            data: &target,
+            database: None,
+            schema: None,
+        },
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
+    let restored = eseal_store::Store::open_sqlite(&target).await.unwrap();
+    let restored_log = restored.audit_log(0, 1_000_000).await.unwrap();
+    let source_log = store.audit_log(0, 1_000_000).await.unwrap();
+    let backup_entries: Vec<&str> = source_log
+        .iter()
+        .chain(&restored_log)
+        .filter(|e| e.event.starts_with("backup."))
+        .map(|e| e.event.as_str())
+        .collect();
+    assert_eq!(backup_entries, ["backup.create", "backup.restore"]);
+    restored.close().await;
     // Every explicit event kind occurred.
     let mut all = seen.clone();
     all.insert(archived.event.clone());
+    all.insert("backup.create".into());
+    all.insert("backup.restore".into());
     for kind in eseal_store::audit::Event::ALL {
         assert!(all.contains(kind.name()), "no {} in the log", kind.name());
     }

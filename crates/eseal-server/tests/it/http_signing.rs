@@ -15,12 +15,12 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-const T0: OffsetDateTime = datetime!(2026-03-02 09:00 UTC);
+pub(crate) const T0: OffsetDateTime = datetime!(2026-03-02 09:00 UTC);
 const HOLDER_ID: &str = "11010519491231002X";
 const INITIAL: &str = "480213";
-const PIN: &str = "739164";
+pub(crate) const PIN: &str = "739164";
 
-fn b64(b: &[u8]) -> String {
+pub(crate) fn b64(b: &[u8]) -> String {
     <base64ct::Base64 as base64ct::Encoding>::encode_string(b)
 }
 
@@ -156,7 +156,7 @@ async fn verifies_online_in_the_ledger(svc: &Service, body: Value, usage_id: &Va
 }
 
 /// A service with a personal seal whose holder `zhang` has set the PIN [`PIN`].
-async fn ready_personal_seal(backend: &Backend) -> (Service, String, String) {
+pub(crate) async fn ready_personal_seal(backend: &Backend) -> (Service, String, String) {
     let svc = start(backend, T0).await;
     let admin = svc.admin().await;
     let seal = personal_seal(&svc, &admin).await;
@@ -173,7 +173,7 @@ async fn ready_personal_seal(backend: &Backend) -> (Service, String, String) {
     (svc, seal, zhang)
 }
 
-fn sign_body(pin: &str, data: &[u8]) -> Value {
+pub(crate) fn sign_body(pin: &str, data: &[u8]) -> Value {
     json!({"pin": pin, "data": b64(data), "document_name": "借款合同.pdf", "purpose": "签订借款合同", "counterparty": "李四"})
 }
 

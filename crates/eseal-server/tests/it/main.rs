@@ -9,6 +9,7 @@ mod archive;
 mod audit;
 mod audit_coverage;
 mod authorisation;
+mod backup;
 mod console;
 mod examples;
 mod http_lifecycle;

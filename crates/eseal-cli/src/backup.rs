@@ -1,0 +1,359 @@
+//! `eseal backup key | create | verify | restore` (issue 21): the operator's commands over
+//! `eseal_server::backup` (docs/operations.md).
+
+use crate::i18n::Lang;
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Subcommand;
+use eseal_gm::provider::SoftwareSigner;
+use eseal_server::backup::container::BackupKey;
+use eseal_server::store::Store;
+use std::path::{Path, PathBuf};
+
+/// The installation a backup is made from.
+#[derive(clap::Args, Debug)]
+pub struct SourceArgs {
+    /// The service's data directory (keys, PKI, and the SQLite database unless --database).
+    #[arg(long)]
+    data: PathBuf,
+    /// The service's PostgreSQL database, when it uses one.
+    #[arg(long, env = "ESEAL_DATABASE")]
+    database: Option<String>,
+    /// The PostgreSQL schema.
+    #[arg(long)]
+    database_schema: Option<String>,
+    /// The service's checkpoint directory (--audit-checkpoints; default DATA/audit-checkpoints).
+    #[arg(long)]
+    checkpoints: Option<PathBuf>,
+}
+
+/// The backup key.
+#[derive(clap::Args, Debug)]
+pub struct KeyArgs {
+    /// The backup key file (made by `eseal backup key`).
+    #[arg(long = "key", env = "ESEAL_BACKUP_KEY_FILE")]
+    key: PathBuf,
+}
+
+impl KeyArgs {
+    fn open(&self) -> Result<BackupKey> {
+        let text = std::fs::read_to_string(&self.key)
+            .with_context(|| format!("{}: cannot be read", self.key.display()))?;
+        BackupKey::from_text(&text)
+            .ok_or_else(|| anyhow!("{}: not an eseal backup key file", self.key.display()))
+    }
+}
+
+/// `eseal backup`.
+#[derive(Subcommand, Debug)]
+pub enum BackupCommand {
+    /// Make a new backup key (a new file, never over one); keep it away from the service's machine
+    Key {
+        /// The key file to write
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Back up the installation while it runs: database, keys, PKI and checkpoints in one encrypted, signed archive
+    Create {
+        #[command(flatten)]
+        src: SourceArgs,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The archive to write, or a directory to write eseal-<time>.esbk into (never overwrites)
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check an archive offline: every digest, the database copy, both logs' roots and the signature
+    Verify {
+        /// The archive
+        archive: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The registry's log public key (PEM) to check the signature with (default: the archive's own, said as such)
+        #[arg(long)]
+        log_key: Option<PathBuf>,
+    },
+    /// Restore an archive into an empty data directory (and an empty database with --database)
+    Restore {
+        /// The archive
+        archive: PathBuf,
+        #[command(flatten)]
+        key: KeyArgs,
+        /// The data directory to restore into (absent or empty)
+        #[arg(long)]
+        data: PathBuf,
+        /// A PostgreSQL database to restore the records into (empty); default: SQLite in --data
+        #[arg(long)]
+        database: Option<String>,
+        /// The PostgreSQL schema.
+        #[arg(long)]
+        database_schema: Option<String>,
+        /// The registry's log public key (PEM) to check the signature with (default: the archive's own, said as such)
+        #[arg(long)]
+        log_key: Option<PathBuf>,
+    },
+}
+
+fn failed(lang: Lang, e: &eseal_server::failure::Failure) -> anyhow::Error {
+    anyhow!("{}", e.detail.in_lang(lang == Lang::Zh))
+}
+
+fn read_log_key(path: Option<&Path>) -> Result<Option<eseal_gm::Sm2PublicKey>> {
+    path.map(|p| {
+        let pem = std::fs::read_to_string(p)
+            .with_context(|| format!("{}: cannot be read", p.display()))?;
+        eseal_gm::Sm2PublicKey::from_spki_pem(&pem)
+            .map_err(|e| anyhow!("{}: not an SM2 public key: {e}", p.display()))
+    })
+    .transpose()
+}
+
+/// Runs `eseal backup`.
+pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
+    let now = time::OffsetDateTime::now_utc();
+    match cmd {
+        BackupCommand::Key { out } => {
+            let key = BackupKey::generate(&eseal_gm::provider::OsRandom)?;
+            eseal_server::files::put(&out, eseal_server::files::Put::Once, true, |f| {
+                std::io::Write::write_all(f, key.to_text().as_bytes())
+            })
+            .with_context(|| format!("{}", out.display()))?;
+            println!(
+                "{}",
+                lang.t(
+                    &format!(
+                        "已写出备份密钥 {}（标识 {}）。请把它离线保存在与服务器不同的地方",
+                        out.display(),
+                        key.id()
+                    ),
+                    &format!(
+                        "wrote backup key {} (id {}). Keep it offline, away from the server",
+                        out.display(),
+                        key.id()
+                    ),
+                )
+            );
+            Ok(0)
+        }
+        BackupCommand::Create { src, key, out } => {
+            let key = key.open()?;
+            let audit_key = src.data.join("pki").join("audit.key");
+            let signer = SoftwareSigner::new(
+                crate::files::read_private_key(&audit_key)
+                    .with_context(|| format!("the log key {}", audit_key.display()))?,
+            );
+            let out = if out.is_dir() {
+                out.join(eseal_server::backup::file_name(now))
+            } else {
+                out
+            };
+            let rt = crate::audit::runtime()?;
+            let created = rt.block_on(async {
+                let store = open(
+                    &src.data,
+                    src.database.as_deref(),
+                    src.database_schema.as_deref(),
+                )
+                .await?;
+                let checkpoints = src
+                    .checkpoints
+                    .clone()
+                    .unwrap_or_else(|| src.data.join("audit-checkpoints"));
+                let done = eseal_server::store::audit::ACTOR
+                    .scope(
+                        crate::user::operator(),
+                        eseal_server::backup::create(
+                            eseal_server::backup::Source {
+                                store: &store,
+                                data: &src.data,
+                                checkpoints: &checkpoints,
+                            },
+                            &key,
+                            &signer,
+                            &out,
+                            now,
+                        ),
+                    )
+                    .await;
+                store.close().await;
+                done.map_err(|e| failed(lang, &e))
+            })?;
+            let m = &created.manifest;
+            println!(
+                "{}",
+                lang.t(
+                    &format!(
+                        "已写出备份 {}：{} 字节，SM3 {}；{} 张表 {} 行，{}",
+                        created.path.display(),
+                        created.bytes,
+                        created.sm3,
+                        m.tables.len(),
+                        m.tables.iter().map(|(_, n)| n).sum::<u64>(),
+                        eseal_server::backup::log_outcome(m)
+                    ),
+                    &format!(
+                        "wrote backup {}: {} bytes, SM3 {}; {} tables, {} rows, {}",
+                        created.path.display(),
+                        created.bytes,
+                        created.sm3,
+                        m.tables.len(),
+                        m.tables.iter().map(|(_, n)| n).sum::<u64>(),
+                        eseal_server::backup::log_outcome(m)
+                    ),
+                )
+            );
+            Ok(0)
+        }
+        BackupCommand::Verify {
+            archive,
+            key,
+            log_key,
+        } => {
+            let key = key.open()?;
+            let log_key = read_log_key(log_key.as_deref())?;
+            match eseal_server::backup::verify(&archive, &key, log_key.as_ref()) {
+                Ok(v) => {
+                    print_verified(lang, &archive, &v);
+                    Ok(0)
+                }
+                Err(e) => {
+                    println!(
+                        "{}",
+                        lang.t(
+                            &format!("失败（FAILED）：{}", e.detail.zh),
+                            &format!("FAILED: {}", e.detail.en)
+                        )
+                    );
+                    Ok(1)
+                }
+            }
+        }
+        BackupCommand::Restore {
+            archive,
+            key,
+            data,
+            database,
+            database_schema,
+            log_key,
+        } => {
+            let key = key.open()?;
+            let log_key = read_log_key(log_key.as_deref())?;
+            let rt = crate::audit::runtime()?;
+            let restored = rt.block_on(eseal_server::store::audit::ACTOR.scope(
+                crate::user::operator(),
+                eseal_server::backup::restore(
+                    &archive,
+                    &key,
+                    log_key.as_ref(),
+                    eseal_server::backup::Target {
+                        data: &data,
+                        database: database.as_deref(),
+                        schema: database_schema.as_deref(),
+                    },
+                    now,
+                ),
+            ));
+            let r = restored.map_err(|e| failed(lang, &e))?;
+            println!(
+                "{}",
+                lang.t(
+                    &format!(
+                        "已把 {}（{} 制作）恢复到 {}：{} 行，{} 个文件，{}。启动服务前请核对检查点目录（见 docs/operations.md）",
+                        archive.display(),
+                        r.manifest.created,
+                        data.display(),
+                        r.rows,
+                        r.files.len(),
+                        eseal_server::backup::log_outcome(&r.manifest)
+                    ),
+                    &format!(
+                        "restored {} (made {}) into {}: {} rows, {} files, {}. Check the checkpoint directory before starting the service (docs/operations.md)",
+                        archive.display(),
+                        r.manifest.created,
+                        data.display(),
+                        r.rows,
+                        r.files.len(),
+                        eseal_server::backup::log_outcome(&r.manifest)
+                    ),
+                )
+            );
+            Ok(0)
+        }
+    }
+}
+
+async fn open(data: &Path, database: Option<&str>, schema: Option<&str>) -> Result<Store> {
+    Ok(match (database, schema) {
+        (Some(url), Some(s)) => Store::open_postgres_in_schema(url, s).await?,
+        (Some(url), None) => Store::open_url(url).await?,
+        (None, _) => {
+            if !data.join(eseal_server::store::SQLITE_FILE).exists() {
+                bail!(
+                    "{}: no database here (give the service's --data, or --database)",
+                    data.display()
+                );
+            }
+            Store::open_sqlite(data).await?
+        }
+    })
+}
+
+fn print_verified(lang: Lang, archive: &Path, v: &eseal_server::backup::Verified) {
+    let m = &v.manifest;
+    let signer = match v.signed_by {
+        eseal_server::backup::SignedBy::Given => lang.t("给出的日志密钥", "the log key given"),
+        eseal_server::backup::SignedBy::Archive => lang.t(
+            "归档自带的日志密钥（只证明完整；要确认来源请用 --log-key）",
+            "the archive's own log key (proves integrity only; give --log-key to check who made it)",
+        ),
+    };
+    println!(
+        "{}",
+        lang.t(
+            &format!(
+                "通过（PASSED）：{}\n  制作于 {}，eseal {}，{}，数据库结构版本 {}\n  {} 个部分，摘要全部一致；{} 张表 {} 行\n  {}\n  签名：{}",
+                archive.display(),
+                m.created,
+                m.eseal,
+                m.backend,
+                m.schema,
+                m.parts.len(),
+                m.tables.len(),
+                m.tables.iter().map(|(_, n)| n).sum::<u64>(),
+                logs_line(lang, m),
+                signer
+            ),
+            &format!(
+                "PASSED: {}\n  made {}, eseal {}, {}, schema {}\n  {} parts, every digest matches; {} tables, {} rows\n  {}\n  signature: {}",
+                archive.display(),
+                m.created,
+                m.eseal,
+                m.backend,
+                m.schema,
+                m.parts.len(),
+                m.tables.len(),
+                m.tables.iter().map(|(_, n)| n).sum::<u64>(),
+                logs_line(lang, m),
+                signer
+            ),
+        )
+    );
+}
+
+fn logs_line(lang: Lang, m: &eseal_server::backup::Manifest) -> String {
+    m.logs
+        .iter()
+        .map(|l| {
+            let cp = l.checkpoint.map_or_else(
+                || lang.t("无检查点", "no checkpoint").to_owned(),
+                |c| format!("{} {c}", lang.t("检查点", "checkpoint")),
+            );
+            format!(
+                "{} {} ({cp}) {}",
+                l.origin,
+                l.size,
+                l.root.get(..16).unwrap_or(&l.root)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,69 @@
+//! More of `--help` in Chinese (see help_zh.rs, whose table is full): the operator's
+//! commands added since — backups and their schedule.
+
+/// English (as in the doc comments) → Chinese.
+pub const TEXTS: &[(&str, &str)] = &[
+    (
+        "Backups: make a key, back up while running, verify offline, restore into an empty target",
+        "备份：生成备份密钥，在服务运行时备份，离线验证，恢复到空的目标",
+    ),
+    (
+        "Make a new backup key (a new file, never over one); keep it away from the service's machine",
+        "生成新的备份密钥（写入新文件，从不覆盖）；请保存在服务器以外的地方",
+    ),
+    ("The key file to write", "要写出的密钥文件"),
+    (
+        "Back up the installation while it runs: database, keys, PKI and checkpoints in one encrypted, signed archive",
+        "在服务运行时备份整个安装：数据库、密钥、PKI 和检查点写入一个加密并签名的归档",
+    ),
+    (
+        "The service's data directory (keys, PKI, and the SQLite database unless --database)",
+        "服务的数据目录（密钥、PKI，未给 --database 时还有 SQLite 数据库）",
+    ),
+    (
+        "The service's PostgreSQL database, when it uses one",
+        "服务使用的 PostgreSQL 数据库（如有）",
+    ),
+    (
+        "The service's checkpoint directory (--audit-checkpoints; default DATA/audit-checkpoints)",
+        "服务的检查点目录（--audit-checkpoints；默认 DATA/audit-checkpoints）",
+    ),
+    (
+        "The backup key file (made by `eseal backup key`)",
+        "备份密钥文件（由 `eseal backup key` 生成）",
+    ),
+    (
+        "The archive to write, or a directory to write eseal-<time>.esbk into (never overwrites)",
+        "要写出的归档文件，或写入 eseal-<时间>.esbk 的目录（从不覆盖）",
+    ),
+    (
+        "Check an archive offline: every digest, the database copy, both logs' roots and the signature",
+        "离线验证归档：每个摘要、数据库副本、两个日志的根哈希和签名",
+    ),
+    ("The archive", "归档文件"),
+    (
+        "The registry's log public key (PEM) to check the signature with (default: the archive's own, said as such)",
+        "用来验证签名的登记库日志公钥（PEM；默认用归档自带的公钥，并如实说明）",
+    ),
+    (
+        "Restore an archive into an empty data directory (and an empty database with --database)",
+        "把归档恢复到空的数据目录（给出 --database 时还恢复到空的数据库）",
+    ),
+    (
+        "The data directory to restore into (absent or empty)",
+        "要恢复到的数据目录（须不存在或为空）",
+    ),
+    (
+        "A PostgreSQL database to restore the records into (empty); default: SQLite in --data",
+        "要把记录恢复到的 PostgreSQL 数据库（须为空）；默认是 --data 中的 SQLite",
+    ),
+];
+
+/// The Chinese of an English help text, from either table.
+pub fn zh(text: &str) -> Option<&'static str> {
+    crate::help_zh::TEXTS
+        .iter()
+        .chain(TEXTS)
+        .find(|(en, _)| *en == text)
+        .map(|(_, zh)| *zh)
+}
