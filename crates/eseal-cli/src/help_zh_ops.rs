@@ -57,6 +57,22 @@ pub const TEXTS: &[(&str, &str)] = &[
         "A PostgreSQL database to restore the records into (empty); default: SQLite in --data",
         "要把记录恢复到的 PostgreSQL 数据库（须为空）；默认是 --data 中的 SQLite",
     ),
+    (
+        "Scheduled backups: the directory the archives go to (another disk; needs --backup-key)",
+        "计划备份：归档写入的目录（另一块磁盘；须同时给出 --backup-key）",
+    ),
+    (
+        "How often a scheduled backup is made: 30m, 6h, 1d",
+        "计划备份的间隔：30m、6h、1d 等",
+    ),
+    (
+        "How many scheduled backups are kept (the newest)",
+        "保留多少份计划备份（保留最新的）",
+    ),
+    (
+        "The backup key of scheduled backups (made by `eseal backup key`)",
+        "计划备份使用的备份密钥（由 `eseal backup key` 生成）",
+    ),
 ];
 
 /// The Chinese of an English help text, from either table.

@@ -101,6 +101,18 @@ pub struct ServeArgs {
     /// address its X-Forwarded-For names (repeat for several).
     #[arg(long = "trusted-proxy")]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Scheduled backups: the directory the archives go to (another disk; needs --backup-key)
+    #[arg(long, requires = "backup_key")]
+    backup_dir: Option<PathBuf>,
+    /// How often a scheduled backup is made: 30m, 6h, 1d
+    #[arg(long, default_value = "6h")]
+    backup_every: String,
+    /// How many scheduled backups are kept (the newest)
+    #[arg(long, default_value_t = 14)]
+    backup_keep: usize,
+    /// The backup key of scheduled backups (made by `eseal backup key`)
+    #[arg(long, env = "ESEAL_BACKUP_KEY_FILE")]
+    backup_key: Option<PathBuf>,
 }
 
 /// Where the key-encryption key is (the user PIN comes from `ESEAL_HSM_PIN`).
@@ -233,6 +245,39 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.offline_revocation = args.offline;
     if args.no_request_log {
         config.request_log = eseal_server::ops::RequestLog::Off;
+    }
+    if let (Some(dir), Some(key)) = (&args.backup_dir, &args.backup_key) {
+        use eseal_server::backup::{container::BackupKey, schedule};
+        let every = schedule::parse_interval(&args.backup_every).ok_or_else(|| {
+            anyhow!(
+                "{}",
+                lang.t(
+                    &format!(
+                        "--backup-every {:?}：应为 30m、6h、1d 这样的间隔",
+                        args.backup_every
+                    ),
+                    &format!(
+                        "--backup-every {:?}: give an interval such as 30m, 6h, 1d",
+                        args.backup_every
+                    ),
+                )
+            )
+        })?;
+        let text = std::fs::read_to_string(key)
+            .map_err(|e| anyhow!("--backup-key {}: {e}", key.display()))?;
+        let key = BackupKey::from_text(&text).ok_or_else(|| {
+            anyhow!(
+                "--backup-key {}: not an eseal backup key file",
+                key.display()
+            )
+        })?;
+        config.backup = Some(schedule::Schedule {
+            dir: dir.clone(),
+            every,
+            keep: args.backup_keep.max(1),
+            key: Arc::new(key),
+            first_after: std::time::Duration::from_secs(60).min(every),
+        });
     }
     runtime()?.block_on(async move {
         let running = start(config, Arc::new(SystemClock))

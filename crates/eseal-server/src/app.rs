@@ -274,6 +274,8 @@ pub struct ServeConfig {
     pub offline_revocation: bool,
     /// Where a JSON line per request goes (`crate::ops`; standard error by default).
     pub request_log: crate::ops::RequestLog,
+    /// Scheduled backups (`--backup-dir` …); `None`: none.
+    pub backup: Option<crate::backup::schedule::Schedule>,
 }
 
 impl ServeConfig {
@@ -301,6 +303,7 @@ impl ServeConfig {
             trusted_proxies: Vec::new(),
             offline_revocation: false,
             request_log: crate::ops::RequestLog::Stderr,
+            backup: None,
         }
     }
 }
@@ -336,6 +339,7 @@ pub struct Running {
     server: tokio::task::JoinHandle<()>,
     worker: tokio::task::JoinHandle<()>,
     audit: tokio::task::JoinHandle<()>,
+    backup: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -344,6 +348,9 @@ impl Running {
         self.server.abort();
         self.worker.abort();
         self.audit.abort();
+        if let Some(b) = &self.backup {
+            b.abort();
+        }
     }
 
     /// Waits until the server ends.
@@ -351,6 +358,9 @@ impl Running {
         let _ = self.server.await;
         self.worker.abort();
         self.audit.abort();
+        if let Some(b) = &self.backup {
+            b.abort();
+        }
     }
 }
 
@@ -561,6 +571,14 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
             eprintln!("server: {e}");
         }
     });
+    let backup = config.backup.clone().map(|sched| {
+        tokio::spawn(crate::backup::schedule::worker(
+            state.clone(),
+            sched,
+            config.data.clone(),
+            checkpoints.clone(),
+        ))
+    });
     let audit = tokio::spawn(crate::audit::checkpoint_worker(
         state.clone(),
         config.audit_every,
@@ -585,5 +603,6 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         server,
         worker,
         audit,
+        backup,
     })
 }

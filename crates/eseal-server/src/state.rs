@@ -44,6 +44,59 @@ struct Inner {
     request_log: crate::reqlog::RequestLog,
     /// Where the data key came from.
     key_source: KeySource,
+    /// Scheduled backups: the schedule and how the last ones went.
+    backups: std::sync::Mutex<BackupStatus>,
+}
+
+/// Scheduled backups (`eseal serve --backup-dir`) as the system status shows them.
+#[derive(Debug, Clone, Default)]
+pub struct BackupStatus {
+    /// The schedule: directory, interval in seconds, copies kept; `None`: none scheduled.
+    pub schedule: Option<(String, u64, usize)>,
+    /// When the schedule started (Unix seconds).
+    pub since: i64,
+    /// The last backup made: when (Unix seconds), file, bytes.
+    pub last_ok: Option<(i64, String, u64)>,
+    /// The last failure: when, and why.
+    pub last_error: Option<(i64, eseal_core::Text)>,
+}
+
+impl BackupStatus {
+    /// What needs attention now, if anything: the last backup failed, or the newest is
+    /// older than two intervals (or none was made in that time).
+    pub fn alert(&self, now: i64) -> Option<eseal_core::Text> {
+        let (_, every, _) = self.schedule.as_ref()?;
+        let every = i64::try_from(*every).unwrap_or(i64::MAX / 4);
+        let last_ok = self.last_ok.as_ref().map(|(at, _, _)| *at);
+        if let Some((at, why)) = &self.last_error
+            && last_ok.is_none_or(|ok| *at >= ok)
+        {
+            return Some(eseal_core::Text::new(
+                format!("最近一次备份失败：{}", why.zh),
+                format!("the last backup failed: {}", why.en),
+            ));
+        }
+        let newest = last_ok.unwrap_or(self.since);
+        let age = now - newest;
+        (age > 2 * every).then(|| match last_ok {
+            Some(_) => eseal_core::Text::new(
+                format!(
+                    "最近的备份已有 {} 小时（计划每 {} 分钟一次）",
+                    age / 3600,
+                    every / 60
+                ),
+                format!(
+                    "the newest backup is {} h old (scheduled every {} min)",
+                    age / 3600,
+                    every / 60
+                ),
+            ),
+            None => eseal_core::Text::new(
+                format!("计划备份已 {} 分钟没有成功过", age / 60),
+                format!("no scheduled backup succeeded in {} min", age / 60),
+            ),
+        })
+    }
 }
 
 /// Where the data key (the root of the platform's key hierarchy) came from, for the system
@@ -89,6 +142,7 @@ impl AppState {
                 requests: crate::reqlog::RequestCounts::default(),
                 request_log: crate::reqlog::RequestLog::Stderr,
                 key_source: KeySource::default(),
+                backups: std::sync::Mutex::new(BackupStatus::default()),
             }),
         }
     }
@@ -142,6 +196,22 @@ impl AppState {
                 }
             }
             Err(shared) => Self { inner: shared },
+        }
+    }
+
+    /// Scheduled backups' state (a copy).
+    pub fn backups(&self) -> BackupStatus {
+        self.inner
+            .backups
+            .lock()
+            .map(|b| b.clone())
+            .unwrap_or_default()
+    }
+
+    /// Changes the scheduled backups' state.
+    pub fn update_backups(&self, change: impl FnOnce(&mut BackupStatus)) {
+        if let Ok(mut b) = self.inner.backups.lock() {
+            change(&mut b);
         }
     }
 

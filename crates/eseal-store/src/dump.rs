@@ -106,6 +106,21 @@ impl Table {
     }
 }
 
+/// Sees each row of a copy as it is written (the backup rebuilds the logs' trees from
+/// them). A trait rather than a closure so that the futures holding one stay `Send`.
+pub trait Tap {
+    /// One row of `table`.
+    fn see(&mut self, table: &Table, row: &[Value]);
+}
+
+/// A tap that looks at nothing.
+#[derive(Debug, Default)]
+pub struct NoTap;
+
+impl Tap for NoTap {
+    fn see(&mut self, _: &Table, _: &[Value]) {}
+}
+
 /// What a copy held: its schema version and each table's row count.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
@@ -465,27 +480,16 @@ fn value_pg(
     })
 }
 
-async fn schema_version_on<'c, E>(e: E) -> Result<i64, StoreError>
-where
-    E: sqlx::Executor<'c>,
-    for<'r> (i64,): sqlx::FromRow<'r, <E::Database as sqlx::Database>::Row>,
-    for<'q> <E::Database as sqlx::Database>::Arguments: sqlx::IntoArguments<E::Database>,
-{
-    let (v,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = TRUE",
-    )
-    .fetch_one(e)
-    .await?;
-    Ok(v)
-}
+const SCHEMA_VERSION: &str =
+    "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = TRUE";
 
 impl Store {
     /// The newest migration applied to this database.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
-        match &self.pool {
-            Pool::Sqlite(p) => schema_version_on(p).await,
-            Pool::Pg(p) => schema_version_on(p).await,
-        }
+        let (v,): (i64,) = on_pool!(self, |p| sqlx::query_as(SCHEMA_VERSION)
+            .fetch_one(p)
+            .await?);
+        Ok(v)
     }
 
     /// Writes a copy of every table, as of one instant, to `out` (see the module's docs),
@@ -494,7 +498,7 @@ impl Store {
     pub async fn dump(
         &self,
         out: tokio::sync::mpsc::Sender<Vec<u8>>,
-        tap: &mut (dyn FnMut(&Table, &[Value]) + Send),
+        tap: &mut (dyn Tap + Send),
     ) -> Result<Summary, StoreError> {
         let mut out = Out {
             buf: Vec::with_capacity(PIECE + 4096),
@@ -512,7 +516,10 @@ impl Store {
             Pool::Sqlite(p) => {
                 let mut tx = p.begin().await?;
                 // The first read starts the snapshot; everything after reads the same one.
-                summary.schema = schema_version_on(&mut *tx).await?;
+                summary.schema = sqlx::query_as::<_, (i64,)>(SCHEMA_VERSION)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .0;
                 out.line(&Header {
                     eseal_dump: FORMAT,
                     schema: summary.schema,
@@ -530,7 +537,7 @@ impl Store {
                             .enumerate()
                             .map(|(i, (_, k))| value_sqlite(&row, i, *k))
                             .collect::<Result<Vec<_>, _>>()?;
-                        tap(&t, &values);
+                        tap.see(&t, &values);
                         out.line(&values.iter().map(Value::to_json).collect::<Vec<_>>())?;
                         n += 1;
                         out.hand_over(false).await?;
@@ -549,7 +556,10 @@ impl Store {
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .execute(&mut *tx)
                     .await?;
-                summary.schema = schema_version_on(&mut *tx).await?;
+                summary.schema = sqlx::query_as::<_, (i64,)>(SCHEMA_VERSION)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .0;
                 out.line(&Header {
                     eseal_dump: FORMAT,
                     schema: summary.schema,
@@ -569,7 +579,7 @@ impl Store {
                                 value_pg(&row, i, *k, narrow.get(i).copied().unwrap_or(false))
                             })
                             .collect::<Result<Vec<_>, _>>()?;
-                        tap(&t, &values);
+                        tap.see(&t, &values);
                         out.line(&values.iter().map(Value::to_json).collect::<Vec<_>>())?;
                         n += 1;
                         out.hand_over(false).await?;

@@ -119,6 +119,23 @@ pub async fn metrics(State(s): State<AppState>) -> Result<Response, ApiError> {
         let n = by_deadline.get(st).copied().unwrap_or(0);
         let _ = writeln!(out, "eseal_filings_pending{{deadline=\"{st}\"}} {n}");
     }
+    let backups = s.backups();
+    if backups.schedule.is_some() {
+        let _ = writeln!(
+            out,
+            "# HELP eseal_backup_age_seconds Seconds since the last scheduled backup was made (since the schedule began, when none was).\n# TYPE eseal_backup_age_seconds gauge\neseal_backup_age_seconds {}",
+            (now.unix_timestamp() - backups.last_ok.as_ref().map_or(backups.since, |b| b.0)).max(0)
+        );
+        let failed = backups
+            .last_error
+            .as_ref()
+            .is_some_and(|(at, _)| backups.last_ok.as_ref().is_none_or(|(ok, _, _)| at >= ok));
+        let _ = writeln!(
+            out,
+            "# HELP eseal_backup_last_failed 1 when the last scheduled backup failed.\n# TYPE eseal_backup_last_failed gauge\neseal_backup_last_failed {}",
+            u8::from(failed)
+        );
+    }
     let _ = writeln!(
         out,
         "# HELP eseal_checkpoint_age_seconds Seconds since each log's latest signed checkpoint.\n# TYPE eseal_checkpoint_age_seconds gauge"

@@ -25,6 +25,7 @@
 
 pub mod container;
 mod restore;
+pub mod schedule;
 mod verify;
 
 pub use restore::{Restored, Target, restore};
@@ -157,8 +158,14 @@ pub(crate) struct Logs {
     pub error: Option<String>,
 }
 
+impl eseal_store::dump::Tap for Logs {
+    fn see(&mut self, t: &Table, row: &[Value]) {
+        self.see_row(t, row);
+    }
+}
+
 impl Logs {
-    pub fn see(&mut self, t: &Table, row: &[Value]) {
+    pub fn see_row(&mut self, t: &Table, row: &[Value]) {
         if self.error.is_some() {
             return;
         }
@@ -544,8 +551,7 @@ async fn feed(
         }
         Ok::<(), Failure>(())
     };
-    let mut tap = |t: &Table, row: &[Value]| logs.see(t, row);
-    let (summary, forwarded) = tokio::join!(src.store.dump(ptx, &mut tap), forward);
+    let (summary, forwarded) = tokio::join!(src.store.dump(ptx, &mut logs), forward);
     forwarded?;
     let summary = summary?;
     let log_key = signer.public_key();

@@ -161,7 +161,7 @@ pub fn verify(
                             Some(Item::Table(t)) => table = Some(t),
                             Some(Item::Row(row)) => {
                                 if let Some(t) = &table {
-                                    logs.see(t, &row);
+                                    logs.see_row(t, &row);
                                 }
                             }
                             Some(Item::End(_)) | None => {}

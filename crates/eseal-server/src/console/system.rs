@@ -31,6 +31,7 @@ pub async fn status(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -
         Err(e) => return super::refused(&s, &ctx, &e).await,
     };
     let [on_time, soon, overdue] = st.filings;
+    let now = s.now().unix_timestamp();
     super::html(layout::page(
         &ctx,
         l.t("系统状态", "System status"),
@@ -92,6 +93,39 @@ pub async fn status(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -
                     dd { (l.t("已开始 ", "started ")) (st.verifications.0) (l.t("，客户端中途离开 ", ", client left ")) (st.verifications.1) }
                 }
                 p.muted.small { (l.t("同样的数据以 Prometheus 格式见 /metrics。", "The same figures for a monitoring system: /metrics.")) }
+            }
+            div.card {
+                h2 { (l.t("备份", "Backups")) }
+                @if let Some(alert) = &st.backup_alert {
+                    p { span.badge.failed { (l.t("需要处理", "Attention")) } " " (alert.in_lang(l == super::Lang::Zh)) }
+                } @else if st.backups.schedule.is_some() {
+                    p { span.badge.passed { (l.t("正常", "OK")) } " " (l.t("按计划备份中", "backing up on schedule")) }
+                }
+                @match &st.backups.schedule {
+                    None => {
+                        p { span.badge.indeterminate { (l.t("未配置计划备份", "No scheduled backups")) } }
+                        p.small.muted { (l.t("用 eseal serve --backup-dir 目录 --backup-key 密钥文件 开启，或由运维定时运行 eseal backup create（见 docs/operations.md）。", "Start the service with --backup-dir DIR --backup-key FILE, or have the operators run eseal backup create on a timer (docs/operations.md).")) }
+                    }
+                    Some((dir, every, keep)) => {
+                        dl.facts {
+                            dt { (l.t("目录", "Directory")) } dd { code { (dir) } }
+                            dt { (l.t("间隔", "Every")) } dd { (every / 60) (l.t(" 分钟，保留 ", " min, keeping ")) (keep) (l.t(" 份", "")) }
+                            dt { (l.t("最近一次成功", "Last made")) }
+                            dd {
+                                @match &st.backups.last_ok {
+                                    Some((at, file, bytes)) => {
+                                        (age(l, (now - at).max(0))) " · " code { (file) } " · " (bytes / 1024) " KiB"
+                                    }
+                                    None => { span.muted { (l.t("尚无", "none yet")) } }
+                                }
+                            }
+                            @if let Some((at, why)) = &st.backups.last_error {
+                                dt { (l.t("最近一次失败", "Last failure")) }
+                                dd { (age(l, (now - at).max(0))) " · " (why.in_lang(l == super::Lang::Zh)) }
+                            }
+                        }
+                    }
+                }
             }
         },
     ))

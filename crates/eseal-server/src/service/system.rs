@@ -63,6 +63,10 @@ pub struct SystemStatus {
     pub verifications: (u64, u64),
     /// Where the data key came from (file, environment, or wrapped by an HSM).
     pub key_source: crate::state::KeySource,
+    /// Scheduled backups.
+    pub backups: crate::state::BackupStatus,
+    /// What needs attention about the backups (the last failed, or none recent).
+    pub backup_alert: Option<eseal_core::Text>,
 }
 
 /// Most pending filings read to count them by deadline.
@@ -132,6 +136,8 @@ impl System<'_> {
                     .load(std::sync::atomic::Ordering::Relaxed),
             ),
             key_source: s.key_source().clone(),
+            backup_alert: s.backups().alert(now.unix_timestamp()),
+            backups: s.backups(),
         })
     }
 }

@@ -35,7 +35,7 @@ async fn rows(store: &Store) -> BTreeMap<String, Vec<String>> {
         }
         text
     };
-    let mut tap = |_: &eseal_store::dump::Table, _: &[eseal_store::dump::Value]| ();
+    let mut tap = eseal_store::dump::NoTap;
     let (summary, text) = tokio::join!(store.dump(tx, &mut tap), collect);
     summary.unwrap();
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -487,3 +487,69 @@ each_backend!(
     /// Changed bytes, a wrong key and occupied targets are refused with the reason.
     refusals_are_clear => refusals, threads = 2
 );
+
+/// Scheduled backups: one per interval, the oldest beyond the count removed, each one
+/// verifying; a failing one raises the alert in the system status and in /metrics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_backups_are_kept_pruned_and_watched() {
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("backups");
+    let schedule = backup::schedule::Schedule {
+        dir: backups.clone(),
+        every: std::time::Duration::from_secs(1),
+        keep: 2,
+        key: std::sync::Arc::new(key()),
+        first_after: std::time::Duration::ZERO,
+    };
+    let svc = common::start_with(&Backend::Sqlite, T0, |c| c.backup = Some(schedule.clone())).await;
+    // Four rounds (the test clock stands still, so the names differ by the clock moved on).
+    let mut names = std::collections::BTreeSet::new();
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        if let Some((_, f, _)) = svc.run.state.backups().last_ok
+            && names.insert(f)
+        {
+            svc.clock.advance(time::Duration::seconds(1));
+        }
+        if names.len() >= 4 {
+            break;
+        }
+    }
+    assert!(names.len() >= 4, "{names:?}");
+    let kept = backup::schedule::archives(&backups);
+    assert!(kept.len() <= 3 && kept.len() >= 2, "{kept:?}");
+    for f in &kept {
+        backup::verify(f, &key(), None).unwrap();
+    }
+    let admin = svc.admin().await;
+    let r = svc
+        .http
+        .get(svc.url("/metrics"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("eseal_backup_last_failed 0"), "{text}");
+    // The backup directory becomes a file: the next backups fail, the status says so.
+    svc.run.abort();
+    let status = svc.run.state.backups();
+    assert!(status.alert(T0.unix_timestamp()).is_none(), "{status:?}");
+    let blocked = dir.path().join("blocked");
+    std::fs::write(&blocked, b"not a directory").unwrap();
+    let failing = backup::schedule::Schedule {
+        dir: blocked,
+        ..schedule
+    };
+    backup::schedule::once(
+        &svc.run.state,
+        &failing,
+        &svc.config.data,
+        &svc.config.data.join("audit-checkpoints"),
+    )
+    .await;
+    let alert = svc.run.state.backups().alert(T0.unix_timestamp()).unwrap();
+    assert!(alert.zh.contains("最近一次备份失败"), "{}", alert.zh);
+    assert!(alert.en.contains("blocked"), "{}", alert.en);
+}

@@ -499,7 +499,20 @@ async fn signed_ofd(svc: &Service) -> (String, Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_public_pages_and_login_work_in_a_browser() {
     let Some(b) = browser().await else { return };
-    let svc = start(&Backend::Sqlite, T0).await;
+    // Scheduled backups on, the first at once: the system page shows it.
+    let svc = crate::common::start_with(&Backend::Sqlite, T0, |c| {
+        let dir = c.data.parent().unwrap().join("backups");
+        c.backup = Some(eseal_server::backup::schedule::Schedule {
+            dir,
+            every: std::time::Duration::from_secs(3600),
+            keep: 3,
+            key: std::sync::Arc::new(eseal_server::backup::container::BackupKey::from_bytes(
+                [5; 16],
+            )),
+            first_after: std::time::Duration::ZERO,
+        });
+    })
+    .await;
     let (seal, signed) = signed_ofd(&svc).await;
     let file = svc.dir.path().join("合同-已签章.ofd");
     std::fs::write(&file, &signed).unwrap();
@@ -802,7 +815,16 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         page.contains("eseal/seals") && page.contains("SQLite") && page.contains("已备案"),
         "{page}"
     );
+    assert!(
+        page.contains("最近一次成功") && page.contains(".esbk") && !page.contains("需要处理"),
+        "{page}"
+    );
     b.shot("12a-system").await;
+    b.client
+        .execute("window.scrollTo(0, document.body.scrollHeight)", vec![])
+        .await
+        .unwrap();
+    b.shot("12c-system-backups").await;
     log_out(&b).await;
 
     // The holder finds the seal the maker just made among her own, and changes its PIN.
