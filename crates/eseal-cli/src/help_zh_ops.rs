@@ -73,6 +73,14 @@ pub const TEXTS: &[(&str, &str)] = &[
         "The backup key of scheduled backups (made by `eseal backup key`)",
         "计划备份使用的备份密钥（由 `eseal backup key` 生成）",
     ),
+    (
+        "Go on from a database older than its exported checkpoints (restored from an older backup): the audit log's size the refusal named; recorded in the audit log",
+        "从比已导出检查点更旧的数据库继续运行（从较旧的备份恢复后）：填拒绝启动时提示的审计日志条数；此操作记入审计日志",
+    ),
+    (
+        "Why the rollback is accepted (kept in the audit log)",
+        "接受回退的原因（记入审计日志）",
+    ),
 ];
 
 /// The Chinese of an English help text, from either table.

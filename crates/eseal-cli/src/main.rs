@@ -102,7 +102,7 @@ enum Command {
     /// file).
     Render(render::RenderArgs),
     /// Run the seal registry service (HTTP API, filing worker); `--demo` for the demo data.
-    Serve(service::ServeArgs),
+    Serve(Box<service::ServeArgs>),
     /// Run a connector simulator (police seal system, national platform).
     #[command(subcommand)]
     Sim(service::SimCommand),
@@ -553,7 +553,7 @@ fn show(t: OffsetDateTime) -> String {
 fn run(command: Command, lang: Lang) -> Result<u8> {
     let clock = SystemClock;
     match command {
-        Command::Serve(args) => service::serve(args, lang),
+        Command::Serve(args) => service::serve(*args, lang),
         Command::Sim(cmd) => service::sim(cmd),
         Command::Totp { secret } => service::totp(&secret),
         Command::Hsm(cmd) => service::hsm(cmd),

@@ -113,6 +113,12 @@ pub struct ServeArgs {
     /// The backup key of scheduled backups (made by `eseal backup key`)
     #[arg(long, env = "ESEAL_BACKUP_KEY_FILE")]
     backup_key: Option<PathBuf>,
+    /// Go on from a database older than its exported checkpoints (restored from an older backup): the audit log's size the refusal named; recorded in the audit log
+    #[arg(long, requires = "rollback_reason")]
+    accept_rollback_to: Option<u64>,
+    /// Why the rollback is accepted (kept in the audit log)
+    #[arg(long, requires = "accept_rollback_to")]
+    rollback_reason: Option<String>,
 }
 
 /// Where the key-encryption key is (the user PIN comes from `ESEAL_HSM_PIN`).
@@ -245,6 +251,12 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
     config.offline_revocation = args.offline;
     if args.no_request_log {
         config.request_log = eseal_server::ops::RequestLog::Off;
+    }
+    if let (Some(to), Some(reason)) = (args.accept_rollback_to, &args.rollback_reason) {
+        config.accept_rollback = Some(eseal_server::install::AcceptRollback {
+            to,
+            reason: reason.clone(),
+        });
     }
     if let (Some(dir), Some(key)) = (&args.backup_dir, &args.backup_key) {
         use eseal_server::backup::{container::BackupKey, schedule};

@@ -276,6 +276,9 @@ pub struct ServeConfig {
     pub request_log: crate::ops::RequestLog,
     /// Scheduled backups (`--backup-dir` …); `None`: none.
     pub backup: Option<crate::backup::schedule::Schedule>,
+    /// The operator's acknowledgement of a rollback to an older backup
+    /// (`--accept-rollback-to N --rollback-reason TEXT`).
+    pub accept_rollback: Option<crate::install::AcceptRollback>,
 }
 
 impl ServeConfig {
@@ -304,6 +307,7 @@ impl ServeConfig {
             offline_revocation: false,
             request_log: crate::ops::RequestLog::Stderr,
             backup: None,
+            accept_rollback: None,
         }
     }
 }
@@ -395,7 +399,13 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         .audit_checkpoints
         .clone()
         .unwrap_or_else(|| config.data.join("audit-checkpoints"));
-    crate::install::check_checkpoints(&store, &checkpoints).await?;
+    let rollback = crate::install::check_checkpoints(
+        &store,
+        &checkpoints,
+        config.accept_rollback.as_ref(),
+        now,
+    )
+    .await?;
     let (data_key, key_source) = match &config.hsm {
         Some(h) => (
             load_data_key_hsm(&config.data, &random, h, new)?,
@@ -512,6 +522,30 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
             now,
         )
         .await?;
+    if let Some(rb) = &rollback {
+        // The gap goes into the log, in the open: what was lost, where the newer
+        // checkpoints went, and why the operator went on.
+        let gap = rb
+            .logs
+            .iter()
+            .map(|(origin, size, signed)| format!("{origin} {signed}->{size}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let outcome = format!(
+            "accepted {gap} moved={} reason={}",
+            rb.moved_to.display(),
+            eseal_core::text::printable(&rb.reason)
+        );
+        eprintln!("rollback accepted: {outcome}");
+        store
+            .record_event(
+                eseal_store::audit::Event::Rollback,
+                &format!("service/{}", config.listen),
+                &outcome,
+                now,
+            )
+            .await?;
+    }
     let first_admin = if store.all::<crate::auth::User>(1).await?.is_empty() {
         let password = crate::auth::one_time_password(&random)?;
         let (user, enrolment) = crate::auth::new_user(

@@ -11,6 +11,7 @@
 
 use crate::devpki::DevPki;
 use crate::failure::Failure;
+use crate::files::checkpoint_dir;
 use eseal_core::DataKey;
 use eseal_gm::provider::SecureRandom;
 use eseal_store::transparency::Log;
@@ -86,13 +87,43 @@ pub fn newest_checkpoint(dir: &Path) -> Option<(u64, PathBuf)> {
         .max_by_key(|(size, _)| *size)
 }
 
+/// An operator's acknowledgement of a rollback (`eseal serve --accept-rollback-to N
+/// --rollback-reason TEXT`): the audit log's size the database was restored to, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptRollback {
+    /// The audit log's size now (as the refusal named it).
+    pub to: u64,
+    /// Why (kept in the audit log).
+    pub reason: String,
+}
+
+/// A rollback found at start: per log (origin, entries in the database, newest exported
+/// checkpoint's size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rollback {
+    /// (log origin, database size, checkpoint size) for each log that went back.
+    pub logs: Vec<(&'static str, u64, u64)>,
+    /// Where the newer checkpoint files were moved.
+    pub moved_to: PathBuf,
+    /// The reason given.
+    pub reason: String,
+}
+
 /// Refuses a database smaller than the checkpoints exported from it (`dir` is the audit
 /// checkpoint directory; the seal log's are under `dir/seals`): it was emptied, or restored
-/// from an older backup than the checkpoints, and would start again beside them.
-pub async fn check_checkpoints(store: &Store, dir: &Path) -> Result<(), Failure> {
+/// from an older backup than the checkpoints, and would start again beside them — unless
+/// the operator acknowledged exactly this rollback (`accept`). Then the checkpoint files
+/// beyond the database are moved (never deleted) into `dir/rolled-back-<time>/`, so the
+/// logs go on from the restored state, and the rollback is returned to be audited.
+pub async fn check_checkpoints(
+    store: &Store,
+    dir: &Path,
+    accept: Option<&AcceptRollback>,
+    now: time::OffsetDateTime,
+) -> Result<Option<Rollback>, Failure> {
+    let mut behind = Vec::new();
     for log in [Log::Audit, Log::Seals] {
-        let Some((signed, file)) = newest_checkpoint(&crate::audit::checkpoint_dir(dir, log))
-        else {
+        let Some((signed, _)) = newest_checkpoint(&checkpoint_dir(dir, log)) else {
             continue;
         };
         let size = store.log_size(log).await?.max(0) as u64
@@ -102,23 +133,109 @@ pub async fn check_checkpoints(store: &Store, dir: &Path) -> Result<(), Failure>
                 0
             };
         if size < signed {
-            return Err(refuse(
-                format!(
-                    "数据库中 {} 日志有 {size} 条记录，但 {} 签署时已有 {signed} 条：数据库比它的检查点旧（被清空，或从较旧的备份恢复）。请恢复最新的数据库备份；如确要新建登记库，请先移走 {}",
-                    log.origin(),
-                    file.display(),
-                    dir.display()
-                ),
-                format!(
-                    "the database holds {size} entries of the {} log, but {} was signed over {signed}: the database is older than its checkpoints (emptied, or restored from an older backup). Restore the newest backup of the database; to start a new registry on purpose, move {} aside first",
-                    log.origin(),
-                    file.display(),
-                    dir.display()
-                ),
-            ));
+            behind.push((log, size, signed));
         }
     }
-    Ok(())
+    if behind.is_empty() {
+        return Ok(None);
+    }
+    let audit_size = match behind.iter().find(|(l, _, _)| *l == Log::Audit) {
+        Some((_, size, _)) => *size,
+        None => {
+            store.log_size(Log::Audit).await?.max(0) as u64
+                + store.audit_archived().await?.max(0) as u64
+        }
+    };
+    let lost_zh: Vec<String> = behind
+        .iter()
+        .map(|(l, size, signed)| {
+            format!(
+                "{} 日志有 {size} 条，而 {} 已签署到 {signed} 条（缺第 {size}–{} 条，共 {} 条{}）",
+                l.origin(),
+                checkpoint_dir(dir, *l).display(),
+                signed - 1,
+                signed - size,
+                if *l == Log::Seals {
+                    "：这些是备份之后制作、变更或注销印章的记录，须据公安备案和监督方保存的日志补登"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    let lost_en: Vec<String> = behind
+        .iter()
+        .map(|(l, size, signed)| {
+            format!(
+                "the {} log holds {size} entries, but {} was signed over {signed} (entries {size}–{} are missing, {} in all{})",
+                l.origin(),
+                checkpoint_dir(dir, *l).display(),
+                signed - 1,
+                signed - size,
+                if *l == Log::Seals { ": seals made, changed or revoked after the backup — re-register them from the police filings and the monitors' copies of the log" } else { "" }
+            )
+        })
+        .collect();
+    match accept {
+        Some(a) if a.to == audit_size && !a.reason.trim().is_empty() => {
+            let moved_to = dir.join(format!("rolled-back-{}", now.unix_timestamp()));
+            for (log, size, _) in &behind {
+                let from = checkpoint_dir(dir, *log);
+                let to = checkpoint_dir(&moved_to, *log);
+                crate::files::private_dir(&to)
+                    .map_err(|e| Failure::internal(format!("{}: {e}", to.display())))?;
+                for entry in std::fs::read_dir(&from)
+                    .map_err(|e| Failure::internal(format!("{}: {e}", from.display())))?
+                    .filter_map(Result::ok)
+                {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let beyond = name
+                        .strip_suffix(".checkpoint")
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .is_some_and(|n| n > *size);
+                    if beyond {
+                        std::fs::rename(entry.path(), to.join(&name)).map_err(|e| {
+                            Failure::internal(format!("{}: {e}", entry.path().display()))
+                        })?;
+                    }
+                }
+            }
+            Ok(Some(Rollback {
+                logs: behind
+                    .iter()
+                    .map(|(l, size, signed)| (l.origin(), *size, *signed))
+                    .collect(),
+                moved_to,
+                reason: a.reason.clone(),
+            }))
+        }
+        Some(a) => Err(refuse(
+            format!(
+                "--accept-rollback-to {} 与实际不符：审计日志现有 {audit_size} 条，且须给出 --rollback-reason。{}",
+                a.to,
+                lost_zh.join("；")
+            ),
+            format!(
+                "--accept-rollback-to {} does not match: the audit log holds {audit_size} entries, and --rollback-reason must be given. {}",
+                a.to,
+                lost_en.join("; ")
+            ),
+        )),
+        None => Err(refuse(
+            format!(
+                "数据库比已导出的检查点旧（被清空，或从较旧的备份恢复）：{}。请恢复最新的备份；如确认只能从这份备份继续，请用 --accept-rollback-to {audit_size} --rollback-reason \"原因\" 启动：缺失的区间会记入审计日志，较新的检查点文件移入 {}/rolled-back-时间/ 保留，不会改写历史；如确要新建登记库，请先移走 {}",
+                lost_zh.join("；"),
+                dir.display(),
+                dir.display()
+            ),
+            format!(
+                "the database is older than its checkpoints (emptied, or restored from an older backup): {}. Restore the newest backup; if this backup is the only way on, start with --accept-rollback-to {audit_size} --rollback-reason \"why\": the gap is recorded in the audit log and the newer checkpoint files are kept in {}/rolled-back-<time>/, never rewritten; to start a new registry on purpose, move {} aside first",
+                lost_en.join("; "),
+                dir.display(),
+                dir.display()
+            ),
+        )),
+    }
 }
 
 /// Checks the data key and the PKI against the database's installation record, or records

@@ -45,11 +45,15 @@ pub enum Event {
     /// This database was restored from a backup (object: the archive, outcome: when it was
     /// made, the key id, the rows and the logs' sizes).
     BackupRestore,
+    /// The service went on from a database older than its exported checkpoints, on the
+    /// operator's acknowledgement (outcome: each log's sizes before and after, where the
+    /// newer checkpoints were moved, the reason).
+    Rollback,
 }
 
 impl Event {
     /// Every kind, for the coverage test.
-    pub const ALL: [Event; 8] = [
+    pub const ALL: [Event; 9] = [
         Event::Login,
         Event::Lockout,
         Event::ServiceStart,
@@ -58,6 +62,7 @@ impl Event {
         Event::Refused,
         Event::BackupCreate,
         Event::BackupRestore,
+        Event::Rollback,
     ];
 
     /// The event name in the log.
@@ -71,6 +76,7 @@ impl Event {
             Event::Refused => "access.refused",
             Event::BackupCreate => "backup.create",
             Event::BackupRestore => "backup.restore",
+            Event::Rollback => "service.rollback",
         }
     }
 }

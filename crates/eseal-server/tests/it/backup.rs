@@ -553,3 +553,179 @@ async fn scheduled_backups_are_kept_pruned_and_watched() {
     assert!(alert.zh.contains("最近一次备份失败"), "{}", alert.zh);
     assert!(alert.en.contains("blocked"), "{}", alert.en);
 }
+
+/// Waits until the exported checkpoints cover each log's current size.
+async fn checkpointed(svc: &Service, dir: &Path) {
+    use eseal_store::transparency::Log;
+    for _ in 0..100 {
+        let mut all = true;
+        for log in [Log::Audit, Log::Seals] {
+            let size = svc.run.state.store().log_size(log).await.unwrap() as u64;
+            let newest = eseal_server::install::newest_checkpoint(
+                &eseal_server::files::checkpoint_dir(dir, log),
+            )
+            .map_or(0, |(s, _)| s);
+            all &= newest >= size;
+        }
+        if all {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no checkpoint covers the logs");
+}
+
+/// Rollback: a backup, then 10 more seals and their checkpoints; the backup restored beside
+/// the (external) checkpoint directory → the service refuses to start, naming the entries
+/// missing, until the operator acknowledges exactly that rollback with a reason; then the
+/// newer checkpoints are kept aside, the gap is in the audit log, and checkpoints go on.
+async fn rollback(backend: Backend) {
+    let outside = tempfile::tempdir().unwrap();
+    let checkpoints = outside.path().join("worm");
+    let cp = checkpoints.clone();
+    let svc = common::start_with(&backend, T0, move |c| {
+        c.audit_checkpoints = Some(cp);
+        c.audit_every = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let _admin = svc.admin().await;
+    checkpointed(&svc, &checkpoints).await;
+    let archive = outside.path().join("before.esbk");
+    let signer = svc.run.state.pki().audit_signer();
+    let made = backup::create(
+        backup::Source {
+            store: svc.run.state.store(),
+            data: &svc.config.data,
+            checkpoints: &checkpoints,
+        },
+        &key(),
+        &signer,
+        &archive,
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
+    // Ten more seals (records written as the registry writes them: each published in the
+    // seal log) and the checkpoints over them.
+    let now = svc.clock.now();
+    let mut batch = eseal_store::Batch::new();
+    for i in 0..10 {
+        let seal = eseal_core::Seal {
+            id: eseal_core::SealId::parse("id", &format!("ES{i:024}")).unwrap(),
+            kind: eseal_core::SealKind::Official(eseal_core::OfficialKind::LegalName),
+            name: eseal_server::app::DEMO_ORG.to_string(),
+            organisation_code: Some(
+                eseal_core::Uscc::parse("uscc", eseal_server::app::DEMO_USCC).unwrap(),
+            ),
+            holder_id: None,
+            impression_sm3: eseal_core::Sm3Hex::parse("sm3", &"cd".repeat(32)).unwrap(),
+            certificate_serial: format!("{i:032X}"),
+            valid_from: now,
+            valid_to: now + time::Duration::days(365),
+            state: eseal_core::SealState::Active,
+            history: Vec::new(),
+            seal_data_sm3: Some(eseal_core::Sm3Hex::parse("sm3", &"ab".repeat(32)).unwrap()),
+            key_custody: Default::default(),
+        };
+        batch.insert(&seal).unwrap();
+    }
+    svc.run.state.store().commit(&batch, now).await.unwrap();
+    checkpointed(&svc, &checkpoints).await;
+    let seals_signed = eseal_server::install::newest_checkpoint(&checkpoints.join("seals"))
+        .unwrap()
+        .0;
+    assert!(seals_signed >= 10);
+    svc.run.abort();
+
+    // The data is lost; the backup comes back, beside the checkpoints the world has seen.
+    let fresh = tempfile::tempdir().unwrap();
+    let (data, schema) = restore_fresh(&backend, &archive, &fresh.path().join("data")).await;
+    let mut config = svc.config.clone();
+    config.data = data.clone();
+    config.demo = false;
+    if let Some(s) = &schema {
+        config.database_schema = Some(s.clone());
+    }
+    let clock = std::sync::Arc::new(common::TestClock(std::sync::Mutex::new(
+        now + time::Duration::minutes(1),
+    )));
+    let audit_now = made
+        .manifest
+        .log(eseal_store::transparency::Log::Audit)
+        .unwrap()
+        .size
+        + 1;
+    let refused = eseal_server::app::start(config.clone(), clock.clone())
+        .await
+        .unwrap_err();
+    let text = &refused.detail.zh;
+    assert!(
+        text.contains(&format!("--accept-rollback-to {audit_now}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("eseal/seals") && text.contains("缺第"),
+        "{text}"
+    );
+    assert!(
+        refused.detail.en.contains("entries 0–"),
+        "{}",
+        refused.detail.en
+    );
+    // A wrong size, or no reason: still refused.
+    config.accept_rollback = Some(eseal_server::install::AcceptRollback {
+        to: audit_now + 1,
+        reason: "数据盘损坏".into(),
+    });
+    assert!(
+        eseal_server::app::start(config.clone(), clock.clone())
+            .await
+            .is_err()
+    );
+    // Acknowledged: it starts; the newer checkpoints are kept aside; the gap is audited.
+    config.accept_rollback = Some(eseal_server::install::AcceptRollback {
+        to: audit_now,
+        reason: "数据盘损坏，从 before.esbk 恢复".into(),
+    });
+    let run = eseal_server::app::start(config.clone(), clock.clone())
+        .await
+        .unwrap();
+    let kept: Vec<_> = std::fs::read_dir(&checkpoints)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("rolled-back-"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert!(
+        eseal_server::install::newest_checkpoint(&kept[0].path().join("seals"))
+            .is_some_and(|(s, _)| s == seals_signed)
+    );
+    let log = run.state.store().audit_log(0, 1_000_000).await.unwrap();
+    let gap = log
+        .iter()
+        .find(|e| e.event == "service.rollback")
+        .expect("the rollback is audited");
+    assert!(
+        gap.outcome
+            .contains(&format!("eseal/seals {seals_signed}->0"))
+            || gap.outcome.contains("eseal/seals"),
+        "{}",
+        gap.outcome
+    );
+    assert!(gap.outcome.contains("数据盘损坏"), "{}", gap.outcome);
+    // The logs go on from the restored state: new checkpoints, no "rewritten" refusal.
+    let again = Service {
+        run,
+        clock,
+        http: reqwest::Client::new(),
+        dir: tempfile::tempdir().unwrap(),
+        config,
+    };
+    checkpointed(&again, &checkpoints).await;
+    again.run.abort();
+}
+
+each_backend!(
+    /// A restore older than the world's checkpoints needs the audited acknowledgement.
+    rollback_needs_an_audited_acknowledgement => rollback, threads = 2
+);
