@@ -6,6 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 use eseal_gm::provider::SoftwareSigner;
 use eseal_server::backup::container::BackupKey;
+use eseal_server::backup::shares;
 use eseal_server::store::Store;
 use std::path::{Path, PathBuf};
 
@@ -26,20 +27,86 @@ pub struct SourceArgs {
     checkpoints: Option<PathBuf>,
 }
 
-/// The backup key.
+/// The backup key: its file, or its custodians' shares.
 #[derive(clap::Args, Debug)]
 pub struct KeyArgs {
     /// The backup key file (made by `eseal backup key`).
-    #[arg(long = "key", env = "ESEAL_BACKUP_KEY_FILE")]
-    key: PathBuf,
+    #[arg(
+        long = "key",
+        env = "ESEAL_BACKUP_KEY_FILE",
+        required_unless_present = "share"
+    )]
+    key: Option<PathBuf>,
+    /// Or the backup key's shares, from its custodians (repeat: as many as the threshold)
+    #[arg(long, conflicts_with = "key")]
+    share: Vec<PathBuf>,
+}
+
+/// Reads shares from their files.
+fn read_shares(files: &[PathBuf], lang: Lang) -> Result<Vec<shares::Share>> {
+    files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f)
+                .with_context(|| format!("{}: cannot be read", f.display()))?;
+            shares::Share::from_text(&text, &f.display().to_string()).map_err(|e| failed(lang, &e))
+        })
+        .collect()
 }
 
 impl KeyArgs {
-    fn open(&self) -> Result<BackupKey> {
-        let text = std::fs::read_to_string(&self.key)
-            .with_context(|| format!("{}: cannot be read", self.key.display()))?;
-        BackupKey::from_text(&text)
-            .ok_or_else(|| anyhow!("{}: not an eseal backup key file", self.key.display()))
+    fn open(&self, lang: Lang) -> Result<BackupKey> {
+        let (text, from) = match &self.key {
+            Some(k) => (
+                zeroize::Zeroizing::new(
+                    std::fs::read_to_string(k)
+                        .with_context(|| format!("{}: cannot be read", k.display()))?,
+                ),
+                k.display().to_string(),
+            ),
+            None => (
+                shares::join(&read_shares(&self.share, lang)?).map_err(|e| failed(lang, &e))?,
+                lang.t("份额合成的密钥", "the key joined from the shares")
+                    .to_owned(),
+            ),
+        };
+        BackupKey::from_text(&text).ok_or_else(|| anyhow!("{from}: not an eseal backup key"))
+    }
+}
+
+/// Where a ceremony is audited: the service's database.
+#[derive(clap::Args, Debug)]
+pub struct CeremonyDb {
+    /// The service's data directory, to audit the ceremony in its log (SQLite)
+    #[arg(long = "audit-data")]
+    audit_data: Option<PathBuf>,
+    /// Or its PostgreSQL database
+    #[arg(long = "audit-database")]
+    audit_database: Option<String>,
+}
+
+impl CeremonyDb {
+    /// Audits the ceremony, when a database is named.
+    fn record(&self, kind: &str, key: &str, outcome: &str, lang: Lang) -> Result<bool> {
+        let Some(data) = &self.audit_data else {
+            if self.audit_database.is_some() {
+                bail!("--audit-database needs --audit-data (the service's data directory) too");
+            }
+            return Ok(false);
+        };
+        let rt = crate::audit::runtime()?;
+        rt.block_on(async {
+            let store = open(data, self.audit_database.as_deref(), None).await?;
+            let done = eseal_server::store::audit::ACTOR
+                .scope(
+                    crate::user::operator(),
+                    shares::record(&store, kind, key, outcome, time::OffsetDateTime::now_utc()),
+                )
+                .await;
+            store.close().await;
+            done.map_err(|e| failed(lang, &e))
+        })?;
+        Ok(true)
     }
 }
 
@@ -51,6 +118,34 @@ pub enum BackupCommand {
         /// The key file to write
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Split a key file (the backup key, or DATA/keys/data.key) among named custodians: any THRESHOLD of the shares give it back
+    KeySplit {
+        /// The key file to split
+        #[arg(long)]
+        key: PathBuf,
+        /// How many shares are needed to give the key back
+        #[arg(long)]
+        threshold: u8,
+        /// A custodian's name (repeat: one share each)
+        #[arg(long = "custodian", required = true)]
+        custodians: Vec<String>,
+        /// The directory to write the shares into (new files share-N.txt; print each, hand it over sealed, then delete it)
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        audit: CeremonyDb,
+    },
+    /// Join custodians' shares back into the key file (a new file)
+    KeyJoin {
+        /// A share file (repeat: as many as the threshold)
+        #[arg(long = "share", required = true)]
+        shares: Vec<PathBuf>,
+        /// The key file to write
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        audit: CeremonyDb,
     },
     /// Back up the installation while it runs: database, keys, PKI and checkpoints in one encrypted, signed archive
     Create {
@@ -111,6 +206,98 @@ fn read_log_key(path: Option<&Path>) -> Result<Option<eseal_gm::Sm2PublicKey>> {
 pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
     let now = time::OffsetDateTime::now_utc();
     match cmd {
+        BackupCommand::KeySplit {
+            key,
+            threshold,
+            custodians,
+            out,
+            audit,
+        } => {
+            let text = zeroize::Zeroizing::new(
+                std::fs::read_to_string(&key)
+                    .with_context(|| format!("{}: cannot be read", key.display()))?,
+            );
+            let made = now
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            let parts = shares::split(&text, threshold, &custodians, &made)
+                .map_err(|e| failed(lang, &e))?;
+            eseal_server::files::private_dir(&out)?;
+            for s in &parts {
+                let file = out.join(format!("share-{}.txt", s.number));
+                eseal_server::files::put(&file, eseal_server::files::Put::Once, true, |f| {
+                    std::io::Write::write_all(f, s.to_text().as_bytes())
+                })
+                .with_context(|| format!("{}", file.display()))?;
+            }
+            let (kind, fp) = (shares::kind_of(text.trim()), shares::fingerprint(&text));
+            let outcome = format!(
+                "split {threshold}-of-{} custodians={}",
+                custodians.len(),
+                custodians.join(",")
+            );
+            let audited = audit.record(kind, &fp, &outcome, lang)?;
+            println!(
+                "{}",
+                lang.t(
+                    &format!(
+                        "已把 {kind} {fp} 拆分为 {} 份（任意 {threshold} 份可合成），写入 {}；逐份打印、密封交给保管人后删除这些文件{}",
+                        parts.len(),
+                        out.display(),
+                        if audited { "。已记入审计日志" } else { "" }
+                    ),
+                    &format!(
+                        "split {kind} {fp} into {} shares (any {threshold} join it) in {}; print each, hand it over sealed, then delete the files{}",
+                        parts.len(),
+                        out.display(),
+                        if audited { ". Audited" } else { "" }
+                    ),
+                )
+            );
+            Ok(0)
+        }
+        BackupCommand::KeyJoin {
+            shares: files,
+            out,
+            audit,
+        } => {
+            let parts = read_shares(&files, lang)?;
+            let text = shares::join(&parts).map_err(|e| failed(lang, &e))?;
+            eseal_server::files::put(&out, eseal_server::files::Put::Once, true, |f| {
+                std::io::Write::write_all(f, text.as_bytes())
+            })
+            .with_context(|| format!("{}", out.display()))?;
+            let (kind, fp) = (shares::kind_of(text.trim()), shares::fingerprint(&text));
+            let names: Vec<&str> = parts.iter().map(|s| s.custodian.as_str()).collect();
+            let audited = audit.record(
+                kind,
+                &fp,
+                &format!("joined custodians={}", names.join(",")),
+                lang,
+            )?;
+            println!(
+                "{}",
+                lang.t(
+                    &format!(
+                        "已由 {} 的份额合成 {kind} {fp}，写入 {}{}",
+                        names.join("、"),
+                        out.display(),
+                        if audited {
+                            "。已记入审计日志"
+                        } else {
+                            ""
+                        }
+                    ),
+                    &format!(
+                        "joined {kind} {fp} from the shares of {} into {}{}",
+                        names.join(", "),
+                        out.display(),
+                        if audited { ". Audited" } else { "" }
+                    ),
+                )
+            );
+            Ok(0)
+        }
         BackupCommand::Key { out } => {
             let key = BackupKey::generate(&eseal_gm::provider::OsRandom)?;
             eseal_server::files::put(&out, eseal_server::files::Put::Once, true, |f| {
@@ -135,7 +322,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
             Ok(0)
         }
         BackupCommand::Create { src, key, out } => {
-            let key = key.open()?;
+            let key = key.open(lang)?;
             let audit_key = src.data.join("pki").join("audit.key");
             let signer = SoftwareSigner::new(
                 crate::files::read_private_key(&audit_key)
@@ -208,7 +395,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
             key,
             log_key,
         } => {
-            let key = key.open()?;
+            let key = key.open(lang)?;
             let log_key = read_log_key(log_key.as_deref())?;
             match eseal_server::backup::verify(&archive, &key, log_key.as_ref()) {
                 Ok(v) => {
@@ -235,7 +422,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
             database_schema,
             log_key,
         } => {
-            let key = key.open()?;
+            let key = key.open(lang)?;
             let log_key = read_log_key(log_key.as_deref())?;
             let rt = crate::audit::runtime()?;
             let restored = rt.block_on(eseal_server::store::audit::ACTOR.scope(

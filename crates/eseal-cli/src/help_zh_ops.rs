@@ -81,6 +81,40 @@ pub const TEXTS: &[(&str, &str)] = &[
         "Why the rollback is accepted (kept in the audit log)",
         "接受回退的原因（记入审计日志）",
     ),
+    (
+        "Or the backup key's shares, from its custodians (repeat: as many as the threshold)",
+        "或者备份密钥的份额，由各保管人提供（可重复：给出门限所需的份数）",
+    ),
+    (
+        "Split a key file (the backup key, or DATA/keys/data.key) among named custodians: any THRESHOLD of the shares give it back",
+        "把密钥文件（备份密钥或 DATA/keys/data.key）拆分给指定的保管人：任意 THRESHOLD 份即可合成",
+    ),
+    ("The key file to split", "要拆分的密钥文件"),
+    (
+        "How many shares are needed to give the key back",
+        "合成密钥需要的份数（门限）",
+    ),
+    (
+        "A custodian's name (repeat: one share each)",
+        "保管人姓名（可重复：每人一份）",
+    ),
+    (
+        "The directory to write the shares into (new files share-N.txt; print each, hand it over sealed, then delete it)",
+        "写出份额的目录（新文件 share-N.txt；逐份打印、密封交给保管人后删除）",
+    ),
+    (
+        "The service's data directory, to audit the ceremony in its log (SQLite)",
+        "服务的数据目录，用于把本次密钥仪式记入审计日志（SQLite）",
+    ),
+    ("Or its PostgreSQL database", "或者服务的 PostgreSQL 数据库"),
+    (
+        "Join custodians' shares back into the key file (a new file)",
+        "把保管人的份额合成为密钥文件（写入新文件）",
+    ),
+    (
+        "A share file (repeat: as many as the threshold)",
+        "份额文件（可重复：给出门限所需的份数）",
+    ),
 ];
 
 /// The Chinese of an English help text, from either table.

@@ -49,11 +49,14 @@ pub enum Event {
     /// operator's acknowledgement (outcome: each log's sizes before and after, where the
     /// newer checkpoints were moved, the reason).
     Rollback,
+    /// A key ceremony: a key split among custodians, or joined from their shares (object:
+    /// the key's kind and fingerprint, outcome: what was done, the custodians named).
+    KeyCeremony,
 }
 
 impl Event {
     /// Every kind, for the coverage test.
-    pub const ALL: [Event; 9] = [
+    pub const ALL: [Event; 10] = [
         Event::Login,
         Event::Lockout,
         Event::ServiceStart,
@@ -63,6 +66,7 @@ impl Event {
         Event::BackupCreate,
         Event::BackupRestore,
         Event::Rollback,
+        Event::KeyCeremony,
     ];
 
     /// The event name in the log.
@@ -77,6 +81,7 @@ impl Event {
             Event::BackupCreate => "backup.create",
             Event::BackupRestore => "backup.restore",
             Event::Rollback => "service.rollback",
+            Event::KeyCeremony => "key.ceremony",
         }
     }
 }

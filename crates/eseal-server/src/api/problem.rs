@@ -268,6 +268,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "The restore target is not empty",
     ),
     ("backup_failed", "备份未完成", "The backup was not made"),
+    (
+        "key_share_invalid",
+        "密钥份额无效或不够",
+        "A key share is invalid, or too few were given",
+    ),
     ("internal", "服务器内部错误", "Internal server error"),
 ];
 

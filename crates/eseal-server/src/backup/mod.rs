@@ -26,6 +26,7 @@
 pub mod container;
 mod restore;
 pub mod schedule;
+pub mod shares;
 mod verify;
 
 pub use restore::{Restored, Target, restore};

@@ -482,12 +482,37 @@ async fn archived_after_181_days_and_every_kind_occurred(
         .map(|e| e.event.as_str())
         .collect();
     assert_eq!(backup_entries, ["backup.create", "backup.restore"]);
+    // A key ceremony (the backup key split among three custodians) is audited with them.
+    let key_text = key.to_text();
+    let custodians: Vec<String> = ["张三", "李四", "王五"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let shares =
+        eseal_server::backup::shares::split(&key_text, 2, &custodians, "2026-07-01T00:00:00Z")
+            .unwrap();
+    eseal_server::backup::shares::record(
+        &store,
+        "backup-key",
+        &shares[0].key,
+        "split 2-of-3 custodians=张三,李四,王五",
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
     restored.close().await;
     // Every explicit event kind occurred.
     let mut all = seen.clone();
     all.insert(archived.event.clone());
-    all.insert("backup.create".into());
     all.insert("backup.restore".into());
+    all.extend(
+        store
+            .audit_log(0, 1_000_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event),
+    );
     // A rollback needs a restore beside newer checkpoints: its event is checked where one
     // is made (backup::rollback_needs_an_audited_acknowledgement).
     all.insert("service.rollback".into());
