@@ -509,17 +509,19 @@ pub async fn create(
     })
 }
 
-/// The file name of an archive made at `now`: `eseal-20261206T093000Z.esbk` (sorts by time).
+/// The file name of an archive made at `now`: `eseal-20261206T093000.123Z.esbk` (sorts by
+/// time; milliseconds, so that frequent backups never collide).
 pub fn file_name(now: OffsetDateTime) -> String {
     let t = now.to_offset(time::UtcOffset::UTC);
     format!(
-        "eseal-{:04}{:02}{:02}T{:02}{:02}{:02}Z{SUFFIX}",
+        "eseal-{:04}{:02}{:02}T{:02}{:02}{:02}.{:03}Z{SUFFIX}",
         t.year(),
         u8::from(t.month()),
         t.day(),
         t.hour(),
         t.minute(),
-        t.second()
+        t.second(),
+        t.millisecond()
     )
 }
 

@@ -25,9 +25,14 @@ pub struct Schedule {
     pub first_after: Duration,
 }
 
-/// Parses an interval: a number with `s`, `m`, `h` or `d` (`30m`, `6h`, `1d`), or seconds.
+/// Parses an interval: a number with `ms`, `s`, `m`, `h` or `d` (`30m`, `6h`, `1d`), or
+/// seconds.
 pub fn parse_interval(text: &str) -> Option<Duration> {
     let t = text.trim();
+    if let Some(ms) = t.strip_suffix("ms") {
+        let n: u64 = ms.trim().parse().ok()?;
+        return (n > 0).then(|| Duration::from_millis(n));
+    }
     let (num, unit) = match t.char_indices().last()? {
         (i, c) if c.is_ascii_alphabetic() => (&t[..i], c),
         _ => (t, 's'),
@@ -124,8 +129,29 @@ pub async fn once(
     }
 }
 
-/// Runs the schedule until the process ends.
+/// Removes what a backup killed half-way left in `dir`: the writer's temporary files
+/// (`.eseal-*.tmp`; a finished archive is only ever renamed into place whole).
+pub fn remove_leftovers(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".eseal-") && name.ends_with(".tmp") {
+            match std::fs::remove_file(e.path()) {
+                Ok(()) => eprintln!(
+                    "backup: removed {} left by an interrupted backup",
+                    e.path().display()
+                ),
+                Err(err) => eprintln!("backup: cannot remove {}: {err}", e.path().display()),
+            }
+        }
+    }
+}
+
+/// Runs the schedule until the process ends (one schedule per backup directory).
 pub async fn worker(s: AppState, sched: Schedule, data: PathBuf, checkpoints: PathBuf) {
+    remove_leftovers(&sched.dir);
     s.update_backups(|b| {
         b.schedule = Some((
             sched.dir.display().to_string(),
@@ -152,6 +178,7 @@ mod tests {
         assert_eq!(parse_interval("30m"), Some(Duration::from_secs(1800)));
         assert_eq!(parse_interval("1d"), Some(Duration::from_secs(86_400)));
         assert_eq!(parse_interval("90"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_interval("250ms"), Some(Duration::from_millis(250)));
         for bad in ["", "0", "h", "6x", "-1h", "1.5h"] {
             assert_eq!(parse_interval(bad), None, "{bad}");
         }
