@@ -32,6 +32,8 @@ pub enum Kind {
     RateLimited,
     /// An outside system (police, national platform, witness, CA) failed.
     Unavailable,
+    /// The platform cannot store anything now (its disk is full); nothing was written.
+    StorageFull,
     /// A fault inside the platform; the detail is in the server log only.
     Internal,
     /// The service refuses to start; the detail tells the operator what to do.
@@ -260,6 +262,24 @@ impl From<StoreError> for Failure {
             StoreError::Exists { id, .. } => {
                 Self::conflict("exists", format!("记录 {id} 已存在"), e.to_string())
             }
+            StoreError::Full { location } => Self::text(
+                Kind::StorageFull,
+                "storage_full",
+                format!(
+                    "存储空间已满：{location} 无法写入，本次操作没有写入任何内容。请释放或扩充磁盘空间后重试；已写入的记录未受影响"
+                ),
+                format!(
+                    "the disk is full: {location} cannot be written, and nothing of this operation was written. Free or add disk space and try again; records already written are unaffected"
+                ),
+            ),
+            StoreError::Damaged { location, why } => Self::startup(
+                format!(
+                    "数据库文件 {location} 已损坏（{why}），拒绝启动：请停止服务，把该文件移到别处留作证据，再用 eseal backup restore 从最新的备份恢复到空目录（见 docs/operations.md）"
+                ),
+                format!(
+                    "the database file {location} is damaged ({why}); refusing to start: stop the service, move the file aside as evidence, and restore the newest backup into an empty directory with eseal backup restore (docs/operations.md)"
+                ),
+            ),
             _ => Self::internal(e.to_string()),
         }
     }

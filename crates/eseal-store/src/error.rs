@@ -48,4 +48,18 @@ pub enum StoreError {
     /// A database copy (backup) is malformed, or cannot be loaded here: what, where.
     #[error("database copy: {0}")]
     Dump(String),
+    /// The disk holding the records is full: nothing was written.
+    #[error("{location}: the disk is full; nothing was written")]
+    Full {
+        /// The database file, or the PostgreSQL database.
+        location: String,
+    },
+    /// The database file is damaged (cut short, a corrupt page): nothing is served from it.
+    #[error("{location} is damaged: {why}")]
+    Damaged {
+        /// The database file.
+        location: String,
+        /// What SQLite found.
+        why: String,
+    },
 }

@@ -242,6 +242,8 @@ macro_rules! bind_write {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: Pool,
+    /// Where the records are, for messages: the SQLite file, or "the PostgreSQL database".
+    location: std::sync::Arc<str>,
     /// The group committer's queue (see [`Store::commit`]), started on first use.
     group: std::sync::Arc<std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedSender<Job>>>>,
 }
@@ -603,13 +605,42 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        let location: std::sync::Arc<str> = dir.join(SQLITE_FILE).display().to_string().into();
+        let damaged = |e: &dyn std::fmt::Display| StoreError::Damaged {
+            location: location.to_string(),
+            why: e.to_string(),
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(opts)
-            .await?;
-        SQLITE_MIGRATIONS.run(&pool).await?;
+            .await
+            .map_err(|e| {
+                // SQLITE_CORRUPT (11) or SQLITE_NOTADB (26): the file, not the setup.
+                let corrupt = matches!(&e, sqlx::Error::Database(d)
+                    if matches!(d.code().as_deref(), Some("11" | "26")));
+                if corrupt {
+                    damaged(&e)
+                } else {
+                    StoreError::Db(e)
+                }
+            })?;
+        SQLITE_MIGRATIONS
+            .run(&pool)
+            .await
+            .map_err(|e| damaged(&e))?;
+        // A file cut short or with a damaged page is refused before anything is served or
+        // signed from it (quick_check reads every page, skipping only the index contents).
+        let (check,): (String,) = sqlx::query_as("PRAGMA quick_check(1)")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| damaged(&e))?;
+        if check != "ok" {
+            pool.close().await;
+            return Err(damaged(&check));
+        }
         Ok(Self {
             pool: Pool::Sqlite(pool),
+            location,
             group: Default::default(),
         })
     }
@@ -625,6 +656,7 @@ impl Store {
         POSTGRES_MIGRATIONS.run(&pool).await?;
         Ok(Self {
             pool: Pool::Pg(pool),
+            location: "the PostgreSQL database".into(),
             group: Default::default(),
         })
     }
@@ -660,6 +692,7 @@ impl Store {
         POSTGRES_MIGRATIONS.run(&pool).await?;
         Ok(Self {
             pool: Pool::Pg(pool),
+            location: "the PostgreSQL database".into(),
             group: Default::default(),
         })
     }
@@ -688,6 +721,7 @@ impl Store {
             SQLITE_MIGRATIONS.run(&pool).await?;
             return Ok(Self {
                 pool: Pool::Sqlite(pool),
+                location: url.trim_start_matches("sqlite:").to_owned().into(),
                 group: Default::default(),
             });
         }
@@ -751,9 +785,33 @@ impl Store {
         queue
             .send(job)
             .map_err(|_| StoreError::NotCommitted("the group committer has stopped".into()))?;
-        answer.await.map_err(|_| {
-            StoreError::NotCommitted("the group committer stopped before answering".into())
-        })?
+        answer
+            .await
+            .map_err(|_| {
+                StoreError::NotCommitted("the group committer stopped before answering".into())
+            })?
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Where the records are, for messages.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// A full disk named as such (SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full`, the
+    /// system's ENOSPC), whatever layer reported it.
+    fn classify(&self, e: StoreError) -> StoreError {
+        let text = e.to_string();
+        if text.contains("disk is full")
+            || text.contains("No space left on device")
+            || text.contains("could not extend file")
+        {
+            StoreError::Full {
+                location: self.location.to_string(),
+            }
+        } else {
+            e
+        }
     }
 
     /// One record by key.

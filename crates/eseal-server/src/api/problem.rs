@@ -64,6 +64,7 @@ pub fn status_of(kind: Kind) -> u16 {
         Kind::RateLimited => 429,
         Kind::Internal | Kind::Startup => 500,
         Kind::Unavailable => 502,
+        Kind::StorageFull => 503,
     }
 }
 
@@ -268,6 +269,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "The restore target is not empty",
     ),
     ("backup_failed", "备份未完成", "The backup was not made"),
+    ("storage_full", "存储空间已满", "The disk is full"),
     (
         "key_share_invalid",
         "密钥份额无效或不够",

@@ -11,6 +11,7 @@ mod audit_coverage;
 mod authorisation;
 mod backup;
 mod console;
+mod disk;
 mod examples;
 mod http_lifecycle;
 mod http_signing;
