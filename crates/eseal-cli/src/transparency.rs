@@ -327,14 +327,18 @@ async fn monitor(
     if cp.size < tree.size() {
         return Err(both(
             format!(
-                "日志从 {} 项缩减为 {} 项（被截断或分叉）",
+                "日志从 {} 项缩减为 {} 项（被截断、分叉，或登记系统从较旧的备份恢复）：第 {}–{} 项已不在日志中。若是恢复，登记系统的审计日志应有一条 service.rollback 记录说明缺口及原因；本监督方保存的这些条目就是缺失的印章记录",
                 tree.size(),
-                cp.size
+                cp.size,
+                cp.size,
+                tree.size() - 1
             ),
             format!(
-                "the log shrank from {} to {} entries (truncated or forked)",
+                "the log shrank from {} to {} entries (truncated, forked, or the registry restored an older backup): entries {}–{} are no longer in it. After a restore the registry's audit log holds a service.rollback entry stating the gap and why; the entries this monitor kept are the seal records that are missing",
                 tree.size(),
-                cp.size
+                cp.size,
+                cp.size,
+                tree.size() - 1
             ),
         ));
     }

@@ -388,3 +388,157 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
         run.abort();
     });
 }
+
+/// Issue 21: a registry restored from a backup older than what a monitor saw — the monitor
+/// names the gap (the entries it kept that the log no longer has), and the registry, which
+/// refused to start until the rollback was acknowledged, has the acknowledgement in its log.
+#[test]
+fn a_monitor_shows_the_gap_after_a_rollback() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let checkpoints = dir.path().join("worm");
+    let key_file = dir.path().join("log-key.pem");
+    let watch = dir.path().join("monitor");
+    let archive = dir.path().join("before.esbk");
+    let backup_key = eseal_server::backup::container::BackupKey::from_bytes([3; 16]);
+    let rt = runtime();
+    let watch_once = |url: String| {
+        let (k, w) = (key_file.clone(), watch.clone());
+        move || monitor(&url, &k, &w)
+    };
+    let config = rt.block_on(async {
+        let mut config = eseal_server::app::ServeConfig::new(data.clone());
+        config.listen = "127.0.0.1:0".into();
+        config.audit_checkpoints = Some(checkpoints.clone());
+        let run = eseal_server::app::start(
+            config.clone(),
+            std::sync::Arc::new(eseal_gm::provider::SystemClock),
+        )
+        .await
+        .unwrap();
+        let f = eseal_server::fixture::personal_seal(&run).await.unwrap();
+        let state = &run.state;
+        let checkpoint = || async {
+            let mut tree = state.seal_tree().lock().await;
+            eseal_server::audit::checkpoint_once(state, Log::Seals, &mut tree, &checkpoints)
+                .await
+                .unwrap();
+        };
+        checkpoint().await;
+        std::fs::write(
+            &key_file,
+            eseal_gm::provider::Sm2Signer::public_key(&state.pki().audit_signer())
+                .to_spki_pem()
+                .unwrap(),
+        )
+        .unwrap();
+        let first = tokio::task::spawn_blocking(watch_once(run.url.clone()))
+            .await
+            .unwrap();
+        assert_eq!(first.0, 0, "{}", first.1);
+        // The backup, then a revocation the monitor sees.
+        eseal_server::backup::create(
+            eseal_server::backup::Source {
+                store: state.store(),
+                data: &data,
+                checkpoints: &checkpoints,
+            },
+            &backup_key,
+            &state.pki().audit_signer(),
+            &archive,
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+        let store = state.store();
+        let v = store
+            .get::<eseal_core::Seal>(&f.seal)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut seal = v.record.clone();
+        seal.revoke(
+            eseal_core::RevocationReason::NoLongerUsed,
+            time::OffsetDateTime::now_utc(),
+            None,
+            &[eseal_core::Material {
+                kind: eseal_core::MaterialKind::Proof,
+                sm3: eseal_core::Sm3Hex::parse("sm3", &"00".repeat(32)).unwrap(),
+            }],
+        )
+        .unwrap();
+        let mut batch = eseal_store::Batch::new();
+        batch.update(&seal, v.version).unwrap();
+        store
+            .commit(&batch, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        checkpoint().await;
+        let second = tokio::task::spawn_blocking(watch_once(run.url.clone()))
+            .await
+            .unwrap();
+        assert!(
+            second.0 == 0 && second.1.contains("revoked:no_longer_used"),
+            "{}",
+            second.1
+        );
+        run.abort();
+        store.close().await;
+        config
+    });
+
+    // The data is lost; the backup is restored beside the checkpoints the world has seen.
+    std::fs::remove_dir_all(&data).unwrap();
+    rt.block_on(async {
+        eseal_server::backup::restore(
+            &archive,
+            &backup_key,
+            None,
+            eseal_server::backup::Target {
+                data: &data,
+                database: None,
+                schema: None,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+        let clock = std::sync::Arc::new(eseal_gm::provider::SystemClock);
+        let refused = eseal_server::app::start(config.clone(), clock.clone())
+            .await
+            .unwrap_err();
+        assert!(
+            refused.detail.en.contains("--accept-rollback-to"),
+            "{}",
+            refused.detail.en
+        );
+        let store = eseal_store::Store::open_sqlite(&data).await.unwrap();
+        let to = store.log_size(Log::Audit).await.unwrap() as u64;
+        store.close().await;
+        let mut config = config.clone();
+        config.accept_rollback = Some(eseal_server::install::AcceptRollback {
+            to,
+            reason: "disk lost; restored before.esbk".into(),
+        });
+        let run = eseal_server::app::start(config, clock).await.unwrap();
+        let third = tokio::task::spawn_blocking(watch_once(run.url.clone()))
+            .await
+            .unwrap();
+        assert_eq!(third.0, 1, "{}", third.1);
+        assert!(
+            third.1.contains("shrank from 2 to 1")
+                && third.1.contains("entries 1–1")
+                && third.1.contains("service.rollback"),
+            "{}",
+            third.1
+        );
+        let log = run.state.store().audit_log(0, 1_000_000).await.unwrap();
+        let gap = log.iter().find(|e| e.event == "service.rollback").unwrap();
+        assert!(
+            gap.outcome.contains("eseal/seals 2->1") && gap.outcome.contains("disk lost"),
+            "{}",
+            gap.outcome
+        );
+        run.abort();
+    });
+}
