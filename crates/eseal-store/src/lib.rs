@@ -793,27 +793,6 @@ impl Store {
             .map_err(|e| self.classify(e))
     }
 
-    /// Where the records are, for messages.
-    pub fn location(&self) -> &str {
-        &self.location
-    }
-
-    /// A full disk named as such (SQLite's `SQLITE_FULL`, PostgreSQL's `disk_full`, the
-    /// system's ENOSPC), whatever layer reported it.
-    fn classify(&self, e: StoreError) -> StoreError {
-        let text = e.to_string();
-        if text.contains("disk is full")
-            || text.contains("No space left on device")
-            || text.contains("could not extend file")
-        {
-            StoreError::Full {
-                location: self.location.to_string(),
-            }
-        } else {
-            e
-        }
-    }
-
     /// One record by key.
     pub async fn get<R: Record>(&self, id: &str) -> Result<Option<Versioned<R>>, StoreError> {
         let sql = format!("SELECT version, doc FROM {} WHERE id = $1", R::TABLE);
@@ -1001,5 +980,6 @@ fn parse<R: Record>(id: &str, version: i64, doc: &str) -> Result<Versioned<R>, S
 
 // After `on_pool!`: macros are visible to the modules declared below them.
 pub mod dump;
+mod faults;
 mod logs;
 mod pages;
