@@ -27,6 +27,21 @@ fn eseal(args: &[&std::ffi::OsStr]) -> (i32, Value) {
     )
 }
 
+/// The seal revoked (no longer used), as the registry records it.
+fn revoked(mut seal: eseal_core::Seal) -> eseal_core::Seal {
+    seal.revoke(
+        eseal_core::RevocationReason::NoLongerUsed,
+        time::OffsetDateTime::now_utc(),
+        None,
+        &[eseal_core::Material {
+            kind: eseal_core::MaterialKind::Proof,
+            sm3: eseal_core::Sm3Hex::parse("sm3", &"00".repeat(32)).unwrap(),
+        }],
+    )
+    .unwrap();
+    seal
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -322,17 +337,7 @@ fn a_monitor_follows_the_log_and_catches_a_rewrite() {
             }
         };
         let v = store.get::<eseal_core::Seal>(&f.seal).await.unwrap().unwrap();
-        let mut seal = v.record.clone();
-        seal.revoke(
-            eseal_core::RevocationReason::NoLongerUsed,
-            time::OffsetDateTime::now_utc(),
-            None,
-            &[eseal_core::Material {
-                kind: eseal_core::MaterialKind::Proof,
-                sm3: eseal_core::Sm3Hex::parse("sm3", &"00".repeat(32)).unwrap(),
-            }],
-        )
-        .unwrap();
+        let seal = revoked(v.record.clone());
         write(&seal, v.version).await;
         checkpoint().await;
         let second = watch_once().await;
@@ -456,17 +461,7 @@ fn a_monitor_shows_the_gap_after_a_rollback() {
             .await
             .unwrap()
             .unwrap();
-        let mut seal = v.record.clone();
-        seal.revoke(
-            eseal_core::RevocationReason::NoLongerUsed,
-            time::OffsetDateTime::now_utc(),
-            None,
-            &[eseal_core::Material {
-                kind: eseal_core::MaterialKind::Proof,
-                sm3: eseal_core::Sm3Hex::parse("sm3", &"00".repeat(32)).unwrap(),
-            }],
-        )
-        .unwrap();
+        let seal = revoked(v.record.clone());
         let mut batch = eseal_store::Batch::new();
         batch.update(&seal, v.version).unwrap();
         store

@@ -444,7 +444,13 @@ fn select_sql(t: &Table) -> String {
     )
 }
 
-fn value_sqlite(row: &sqlx::sqlite::SqliteRow, i: usize, kind: Kind) -> Result<Value, StoreError> {
+/// One column of a SQLite row (`_narrow`: PostgreSQL's 4-byte integers only).
+fn value_sqlite(
+    row: &sqlx::sqlite::SqliteRow,
+    i: usize,
+    kind: Kind,
+    _narrow: bool,
+) -> Result<Value, StoreError> {
     Ok(match kind {
         Kind::Int => row
             .try_get::<Option<i64>, _>(i)?
@@ -483,6 +489,47 @@ fn value_pg(
 const SCHEMA_VERSION: &str =
     "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success = TRUE";
 
+/// Copies every table through the snapshot transaction `$tx` (the same code for both
+/// engines): `$catalogue` lists the tables, `$value` decodes one column.
+macro_rules! copy_tables {
+    ($tx:ident, $catalogue:ident, $value:ident, $out:ident, $tap:ident, $summary:ident) => {{
+        $summary.schema = sqlx::query_as::<_, (i64,)>(SCHEMA_VERSION)
+            .fetch_one(&mut *$tx)
+            .await?
+            .0;
+        $out.line(&Header {
+            eseal_dump: FORMAT,
+            schema: $summary.schema,
+            backend: $summary.backend.clone(),
+        })?;
+        for (t, narrow) in $catalogue(&mut $tx).await? {
+            $out.line(&t)?;
+            let sql = select_sql(&t);
+            let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *$tx);
+            let mut n = 0u64;
+            while let Some(row) = rows.try_next().await? {
+                let values = t
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, k))| $value(&row, i, *k, narrow.get(i).copied().unwrap_or(false)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                $tap.see(&t, &values);
+                $out.line(&values.iter().map(Value::to_json).collect::<Vec<_>>())?;
+                n += 1;
+                $out.hand_over(false).await?;
+            }
+            drop(rows);
+            $out.line(&End {
+                end: t.table.clone(),
+                rows: n,
+            })?;
+            $summary.tables.push((t.table, n));
+        }
+        $tx.rollback().await?;
+    }};
+}
+
 impl Store {
     /// The newest migration applied to this database.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
@@ -514,84 +561,16 @@ impl Store {
         };
         match &self.pool {
             Pool::Sqlite(p) => {
-                let mut tx = p.begin().await?;
                 // The first read starts the snapshot; everything after reads the same one.
-                summary.schema = sqlx::query_as::<_, (i64,)>(SCHEMA_VERSION)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .0;
-                out.line(&Header {
-                    eseal_dump: FORMAT,
-                    schema: summary.schema,
-                    backend: summary.backend.clone(),
-                })?;
-                for (t, _) in catalogue_sqlite(&mut tx).await? {
-                    out.line(&t)?;
-                    let sql = select_sql(&t);
-                    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *tx);
-                    let mut n = 0u64;
-                    while let Some(row) = rows.try_next().await? {
-                        let values = t
-                            .columns
-                            .iter()
-                            .enumerate()
-                            .map(|(i, (_, k))| value_sqlite(&row, i, *k))
-                            .collect::<Result<Vec<_>, _>>()?;
-                        tap.see(&t, &values);
-                        out.line(&values.iter().map(Value::to_json).collect::<Vec<_>>())?;
-                        n += 1;
-                        out.hand_over(false).await?;
-                    }
-                    drop(rows);
-                    out.line(&End {
-                        end: t.table.clone(),
-                        rows: n,
-                    })?;
-                    summary.tables.push((t.table, n));
-                }
-                tx.rollback().await?;
+                let mut tx = p.begin().await?;
+                copy_tables!(tx, catalogue_sqlite, value_sqlite, out, tap, summary);
             }
             Pool::Pg(p) => {
                 let mut tx = p.begin().await?;
                 sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     .execute(&mut *tx)
                     .await?;
-                summary.schema = sqlx::query_as::<_, (i64,)>(SCHEMA_VERSION)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .0;
-                out.line(&Header {
-                    eseal_dump: FORMAT,
-                    schema: summary.schema,
-                    backend: summary.backend.clone(),
-                })?;
-                for (t, narrow) in catalogue_pg(&mut tx).await? {
-                    out.line(&t)?;
-                    let sql = select_sql(&t);
-                    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(&mut *tx);
-                    let mut n = 0u64;
-                    while let Some(row) = rows.try_next().await? {
-                        let values = t
-                            .columns
-                            .iter()
-                            .enumerate()
-                            .map(|(i, (_, k))| {
-                                value_pg(&row, i, *k, narrow.get(i).copied().unwrap_or(false))
-                            })
-                            .collect::<Result<Vec<_>, _>>()?;
-                        tap.see(&t, &values);
-                        out.line(&values.iter().map(Value::to_json).collect::<Vec<_>>())?;
-                        n += 1;
-                        out.hand_over(false).await?;
-                    }
-                    drop(rows);
-                    out.line(&End {
-                        end: t.table.clone(),
-                        rows: n,
-                    })?;
-                    summary.tables.push((t.table, n));
-                }
-                tx.rollback().await?;
+                copy_tables!(tx, catalogue_pg, value_pg, out, tap, summary);
             }
         }
         out.line(&Done {
