@@ -147,6 +147,21 @@ pub enum BackupCommand {
         #[command(flatten)]
         audit: CeremonyDb,
     },
+    /// Rotate the data key without downtime, in three steps: add (a new key; then restart the servers one by one), rewrap (everything sealed again under it, while running), retire (the old key removed once nothing uses it)
+    RotateDataKey {
+        /// add, rewrap or retire
+        #[arg(value_enum)]
+        step: RotateStep,
+        /// The service's data directory (keys/data.key; the SQLite database unless --database)
+        #[arg(long)]
+        data: PathBuf,
+        /// The service's PostgreSQL database, when it uses one
+        #[arg(long, env = "ESEAL_DATABASE")]
+        database: Option<String>,
+        /// The PostgreSQL schema.
+        #[arg(long)]
+        database_schema: Option<String>,
+    },
     /// Back up the installation while it runs: database, keys, PKI and checkpoints in one encrypted, signed archive
     Create {
         #[command(flatten)]
@@ -188,6 +203,17 @@ pub enum BackupCommand {
     },
 }
 
+/// A step of the data key rotation.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum RotateStep {
+    /// Append a new key (the current one from then on)
+    Add,
+    /// Seal everything still under an older key again under the current one
+    Rewrap,
+    /// Remove the older keys once nothing uses them
+    Retire,
+}
+
 fn failed(lang: Lang, e: &eseal_server::failure::Failure) -> anyhow::Error {
     anyhow!("{}", e.detail.in_lang(lang == Lang::Zh))
 }
@@ -206,6 +232,18 @@ fn read_log_key(path: Option<&Path>) -> Result<Option<eseal_gm::Sm2PublicKey>> {
 pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
     let now = time::OffsetDateTime::now_utc();
     match cmd {
+        BackupCommand::RotateDataKey {
+            step,
+            data,
+            database,
+            database_schema,
+        } => rotate(
+            step,
+            &data,
+            database.as_deref(),
+            database_schema.as_deref(),
+            lang,
+        ),
         BackupCommand::KeySplit {
             key,
             threshold,
@@ -543,4 +581,76 @@ fn logs_line(lang: Lang, m: &eseal_server::backup::Manifest) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// `eseal backup rotate-data-key STEP`: the step, audited as a key ceremony.
+fn rotate(
+    step: RotateStep,
+    data: &Path,
+    database: Option<&str>,
+    schema: Option<&str>,
+    lang: Lang,
+) -> Result<u8> {
+    use eseal_server::backup::rotate;
+    let now = time::OffsetDateTime::now_utc();
+    let random = eseal_gm::provider::OsRandom;
+    let rt = crate::audit::runtime()?;
+    let (object, outcome, said) = rt.block_on(eseal_server::store::audit::ACTOR.scope(
+        crate::user::operator(),
+        async {
+            let store = open(data, database, schema).await?;
+            let r: Result<(String, String, (String, String))> = async {
+                let file = data.join("keys/data.key");
+                match step {
+                    RotateStep::Add => {
+                        let (old, new) = rotate::add(data, &random).map_err(|e| failed(lang, &e))?;
+                        Ok((
+                            format!("data-key/{new}"),
+                            format!("added {new} after {old}"),
+                            (
+                                format!("已在 {} 追加数据密钥 {new}（此前为 {old}）。请逐台重启服务，然后执行 rewrap", file.display()),
+                                format!("added data key {new} to {} (was {old}). Restart the servers one by one, then run rewrap", file.display()),
+                            ),
+                        ))
+                    }
+                    RotateStep::Rewrap => {
+                        let text = zeroize::Zeroizing::new(std::fs::read_to_string(&file).with_context(|| format!("{}", file.display()))?);
+                        let key = eseal_server::keystore::parse_keyring(&text, &file.display().to_string()).map_err(|e| failed(lang, &e))?;
+                        let n = rotate::rewrap(&store, &key, &random, now).await.map_err(|e| failed(lang, &e))?;
+                        let counts = format!("materials={} seal_keys={} users={} installation={}", n.materials, n.seal_keys, n.users, n.installation);
+                        Ok((
+                            format!("data-key/{}", key.id),
+                            format!("rewrapped {counts}"),
+                            (
+                                format!("已在数据密钥 {} 下重新加密：{counts}。完成后执行 retire", key.id),
+                                format!("sealed again under data key {}: {counts}. Then run retire", key.id),
+                            ),
+                        ))
+                    }
+                    RotateStep::Retire => {
+                        let gone = rotate::retire(data, &store, &random, now).await.map_err(|e| failed(lang, &e))?;
+                        let ids = gone.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+                        Ok((
+                            "data-key/retired".to_owned(),
+                            format!("retired {ids}"),
+                            (
+                                format!("已从 {} 移除旧数据密钥 {ids}。请逐台重启服务", file.display()),
+                                format!("removed the older data keys {ids} from {}. Restart the servers one by one", file.display()),
+                            ),
+                        ))
+                    }
+                }
+            }
+            .await;
+            if let Ok((object, outcome, _)) = &r {
+                let (kind, key) = object.split_once('/').unwrap_or(("data-key", object));
+                shares::record(&store, kind, key, outcome, now).await.map_err(|e| failed(lang, &e))?;
+            }
+            store.close().await;
+            r
+        },
+    ))?;
+    let _ = (object, outcome);
+    println!("{}", lang.t(&said.0, &said.1));
+    Ok(0)
 }

@@ -115,6 +115,15 @@ pub const TEXTS: &[(&str, &str)] = &[
         "A share file (repeat: as many as the threshold)",
         "份额文件（可重复：给出门限所需的份数）",
     ),
+    (
+        "Rotate the data key without downtime, in three steps: add (a new key; then restart the servers one by one), rewrap (everything sealed again under it, while running), retire (the old key removed once nothing uses it)",
+        "不停机更换数据密钥，分三步：add（追加新密钥，然后逐台重启服务）、rewrap（运行中把所有密文改由新密钥加密）、retire（没有记录再用旧密钥后将其移除）",
+    ),
+    ("add, rewrap or retire", "add、rewrap 或 retire"),
+    (
+        "The service's data directory (keys/data.key; the SQLite database unless --database)",
+        "服务的数据目录（keys/data.key；未给 --database 时还有 SQLite 数据库）",
+    ),
 ];
 
 /// The Chinese of an English help text, from either table.

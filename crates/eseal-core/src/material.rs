@@ -18,11 +18,14 @@ const TAG_LEN: usize = 16;
 
 /// A data key with the identifier stored beside every blob it sealed, so keys can be rotated:
 /// old blobs name the key that opens them.
+/// During a rotation it also holds the keys it replaces (`older`): everything is sealed
+/// under the current key, and opened under whichever key sealed it.
 #[derive(Debug)]
 pub struct DataKey {
-    /// Identifier (stored in clear in each blob).
+    /// Identifier (stored in clear in each blob) of the current key.
     pub id: u32,
     key: Sm4Key,
+    older: Vec<(u32, Sm4Key)>,
 }
 
 impl DataKey {
@@ -31,7 +34,33 @@ impl DataKey {
         Self {
             id,
             key: Sm4Key::from_bytes(bytes),
+            older: Vec::new(),
         }
+    }
+
+    /// The same key, still opening what the `older` keys sealed (a rotation in progress).
+    pub fn with_older(mut self, older: Vec<DataKey>) -> Self {
+        self.older.extend(
+            older
+                .into_iter()
+                .filter(|k| k.id != self.id)
+                .map(|k| (k.id, k.key)),
+        );
+        self
+    }
+
+    /// The ids of the keys it opens with, the current one first.
+    pub fn ids(&self) -> Vec<u32> {
+        std::iter::once(self.id)
+            .chain(self.older.iter().map(|(id, _)| *id))
+            .collect()
+    }
+
+    fn key_for(&self, id: u32) -> Option<&Sm4Key> {
+        if id == self.id {
+            return Some(&self.key);
+        }
+        self.older.iter().find(|(i, _)| *i == id).map(|(_, k)| k)
     }
 }
 
@@ -111,7 +140,7 @@ fn parse_header(blob: &[u8]) -> Result<(u32, [u8; 12], &[u8]), DomainError> {
 /// changed, belongs to another digest, or was sealed under another key.
 pub fn open(key: &DataKey, sm3: &Sm3Digest, blob: &[u8]) -> Result<Vec<u8>, DomainError> {
     let (id, nonce, ct) = parse_header(blob)?;
-    if id != key.id {
+    let Some(k) = key.key_for(id) else {
         return Err(DomainError::Invalid {
             field: "material",
             why: crate::Text::new(
@@ -119,15 +148,14 @@ pub fn open(key: &DataKey, sm3: &Sm3Digest, blob: &[u8]) -> Result<Vec<u8>, Doma
                 format!("sealed under data key {id}, not {}", key.id),
             ),
         });
-    }
-    let plain =
-        sm4::gcm_open(&key.key, &nonce, sm3.as_bytes(), ct).map_err(|_| DomainError::Invalid {
-            field: "material",
-            why: crate::Text::new(
-                format!("材料 {sm3} 未通过完整性校验（已被改动或不是该文件）"),
-                format!("material {sm3} fails its integrity check (changed or not this file)"),
-            ),
-        })?;
+    };
+    let plain = sm4::gcm_open(k, &nonce, sm3.as_bytes(), ct).map_err(|_| DomainError::Invalid {
+        field: "material",
+        why: crate::Text::new(
+            format!("材料 {sm3} 未通过完整性校验（已被改动或不是该文件）"),
+            format!("material {sm3} fails its integrity check (changed or not this file)"),
+        ),
+    })?;
     if Sm3Digest::of(&plain) != *sm3 {
         return Err(DomainError::Invalid {
             field: "material",
@@ -140,6 +168,44 @@ pub fn open(key: &DataKey, sm3: &Sm3Digest, blob: &[u8]) -> Result<Vec<u8>, Doma
     Ok(plain)
 }
 
+/// A blob sealed under an older key, sealed again under the current one (the same plaintext
+/// and digest); `None` when it already is under the current key.
+pub fn rewrap(
+    key: &DataKey,
+    random: &dyn SecureRandom,
+    sm3: &Sm3Digest,
+    blob: &[u8],
+) -> Result<Option<Vec<u8>>, DomainError> {
+    if key_id(blob)? == key.id {
+        return Ok(None);
+    }
+    let plain = zeroize::Zeroizing::new(open(key, sm3, blob)?);
+    Ok(Some(seal(key, random, &plain)?.blob))
+}
+
+/// [`rewrap`] of a secret kept as text, `<sm3 hex>:<blob hex>` (TOTP secrets, platform seal
+/// keys' outer layer, the installation's key check value).
+pub fn rewrap_text(
+    key: &DataKey,
+    random: &dyn SecureRandom,
+    sealed: &str,
+) -> Result<Option<String>, DomainError> {
+    let bad = || {
+        DomainError::invalid(
+            "material",
+            "密封的密文格式不对",
+            "a sealed secret is not <sm3>:<blob>",
+        )
+    };
+    let (digest, blob) = sealed.split_once(':').ok_or_else(bad)?;
+    let sm3 = hex::decode(digest)
+        .ok()
+        .and_then(|b| Sm3Digest::from_slice(&b))
+        .ok_or_else(bad)?;
+    let blob = hex::decode(blob).map_err(|_| bad())?;
+    Ok(rewrap(key, random, &sm3, &blob)?.map(|b| format!("{digest}:{}", hex::encode(b))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +213,27 @@ mod tests {
 
     fn key() -> DataKey {
         DataKey::new(7, *b"0123456789abcdef")
+    }
+
+    #[test]
+    fn a_rotation_opens_old_blobs_and_rewraps_them() {
+        let rng = SeededRandom::new(b"rotation");
+        let old = seal(&key(), &rng, b"id card").unwrap();
+        let rotated = DataKey::new(8, *b"fedcba9876543210").with_older(vec![key()]);
+        assert_eq!(rotated.ids(), [8, 7]);
+        assert_eq!(open(&rotated, &old.sm3, &old.blob).unwrap(), b"id card");
+        let new = rewrap(&rotated, &rng, &old.sm3, &old.blob)
+            .unwrap()
+            .unwrap();
+        assert_eq!(key_id(&new).unwrap(), 8);
+        assert_eq!(rewrap(&rotated, &rng, &old.sm3, &new).unwrap(), None);
+        // Once retired, only the new key opens it; the old key alone does not.
+        let only_new = DataKey::new(8, *b"fedcba9876543210");
+        assert_eq!(open(&only_new, &old.sm3, &new).unwrap(), b"id card");
+        assert!(open(&key(), &old.sm3, &new).is_err());
+        let text = format!("{}:{}", old.sm3.to_hex(), hex::encode(&old.blob));
+        let again = rewrap_text(&rotated, &rng, &text).unwrap().unwrap();
+        assert!(again.starts_with(&old.sm3.to_hex()));
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn load_data_key_hsm(
         let (id, bytes) = if plain_path.exists() {
             let text = std::fs::read_to_string(&plain_path)
                 .map_err(|e| Failure::internal(format!("{}: {e}", plain_path.display())))?;
-            parse_data_key(&text, &plain_path.display().to_string())?
+            crate::keystore::parse_data_key(&text, &plain_path.display().to_string())?
         } else {
             let mut k = Zeroizing::new([0u8; 16]);
             random
@@ -82,7 +82,7 @@ pub fn load_data_key_hsm(
     let text = std::fs::read_to_string(&wrapped_path)
         .map_err(|e| Failure::internal(format!("{}: {e}", wrapped_path.display())))?;
     let from = wrapped_path.display().to_string();
-    let (id, wrapped) = key_line(&text, &from)?;
+    let (id, wrapped) = crate::keystore::key_line(&text, &from)?;
     let plain = kek
         .unwrap(&wrapped, &data_key_aad(id))
         .map_err(|e| Failure::internal(format!("{from}: {e}")))?;
@@ -92,7 +92,8 @@ pub fn load_data_key_hsm(
         // Migrated above (or earlier): the clear copy goes once the wrapped one opens to it.
         let text = std::fs::read_to_string(&plain_path)
             .map_err(|e| Failure::internal(format!("{}: {e}", plain_path.display())))?;
-        let (old_id, old) = parse_data_key(&text, &plain_path.display().to_string())?;
+        let (old_id, old) =
+            crate::keystore::parse_data_key(&text, &plain_path.display().to_string())?;
         if old_id != id || *old != bytes {
             return Err(Failure::internal(format!(
                 "{} and {} hold different keys; remove the one not in use",
@@ -110,28 +111,6 @@ pub fn load_data_key_hsm(
     Ok(DataKey::new(id, bytes))
 }
 
-/// `<id>:<hex>`: the key id and the bytes.
-fn key_line(text: &str, from: &str) -> Result<(u32, Zeroizing<Vec<u8>>), Failure> {
-    let (id, hexkey) = text
-        .trim()
-        .split_once(':')
-        .ok_or_else(|| Failure::internal(format!("{from}: expected <id>:<hex digits>")))?;
-    let id: u32 = id
-        .parse()
-        .map_err(|_| Failure::internal(format!("{from}: key id is not a number")))?;
-    let bytes = hex::decode(hexkey)
-        .map_err(|_| Failure::internal(format!("{from}: the key is not hex")))?;
-    Ok((id, Zeroizing::new(bytes)))
-}
-
-/// `<id>:<32 hex digits>`.
-fn parse_data_key(text: &str, from: &str) -> Result<(u32, Zeroizing<[u8; 16]>), Failure> {
-    let (id, bytes) = key_line(text, from)?;
-    let bytes = <[u8; 16]>::try_from(bytes.as_slice())
-        .map_err(|_| Failure::internal(format!("{from}: key is not 32 hex digits")))?;
-    Ok((id, Zeroizing::new(bytes)))
-}
-
 /// Reads the data key from `ESEAL_DATA_KEY` (`<id>:<32 hex>`, for replicas sharing a
 /// PostgreSQL database), else from `DIR/keys/data.key`, creating it (mode 0600) on first run
 /// (`create`; a missing key for an existing database is refused).
@@ -140,10 +119,7 @@ pub fn load_data_key(
     random: &dyn SecureRandom,
     create: bool,
 ) -> Result<DataKey, Failure> {
-    let parse = |text: &str, from: &str| -> Result<DataKey, Failure> {
-        let (id, bytes) = parse_data_key(text, from)?;
-        Ok(DataKey::new(id, *bytes))
-    };
+    let parse = crate::keystore::parse_keyring;
     if let Ok(v) = std::env::var("ESEAL_DATA_KEY") {
         return parse(&v, "ESEAL_DATA_KEY");
     }

@@ -118,6 +118,46 @@ pub fn unlock(rec: &SealKey, pin: &str, data_key: &DataKey) -> Result<Sm2Private
     Sm2PrivateKey::from_pem(text).map_err(|e| damaged(&e.to_string()))
 }
 
+/// `<id>:<hex>`: the key id and the bytes.
+pub(crate) fn key_line(text: &str, from: &str) -> Result<(u32, Zeroizing<Vec<u8>>), Failure> {
+    let (id, hexkey) = text
+        .trim()
+        .split_once(':')
+        .ok_or_else(|| Failure::internal(format!("{from}: expected <id>:<hex digits>")))?;
+    let id: u32 = id
+        .parse()
+        .map_err(|_| Failure::internal(format!("{from}: key id is not a number")))?;
+    let bytes = hex::decode(hexkey)
+        .map_err(|_| Failure::internal(format!("{from}: the key is not hex")))?;
+    Ok((id, Zeroizing::new(bytes)))
+}
+
+/// `<id>:<32 hex digits>`.
+pub(crate) fn parse_data_key(
+    text: &str,
+    from: &str,
+) -> Result<(u32, Zeroizing<[u8; 16]>), Failure> {
+    let (id, bytes) = key_line(text, from)?;
+    let bytes = <[u8; 16]>::try_from(bytes.as_slice())
+        .map_err(|_| Failure::internal(format!("{from}: key is not 32 hex digits")))?;
+    Ok((id, Zeroizing::new(bytes)))
+}
+
+/// A data key file's text: one `<id>:<32 hex>` per line (or comma), the last the current
+/// key, the ones before it keys being rotated out (`eseal backup rotate-data-key`).
+pub fn parse_keyring(text: &str, from: &str) -> Result<DataKey, Failure> {
+    let mut keys = text
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| parse_data_key(l, from).map(|(id, bytes)| DataKey::new(id, *bytes)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let current = keys
+        .pop()
+        .ok_or_else(|| Failure::internal(format!("{from}: no key")))?;
+    Ok(current.with_older(keys))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code

@@ -1,7 +1,8 @@
-//! Faults of the medium, named for the operator: a full disk (see also `Store::open_sqlite`'s
-//! check of a damaged file).
+//! The medium: the database file made private before SQLite opens it, and its faults named
+//! for the operator — a full disk (see also `Store::open_sqlite`'s check of a damaged file).
 
-use crate::{Store, StoreError};
+use crate::{SQLITE_FILE, Store, StoreError};
+use std::path::Path;
 
 impl Store {
     /// Where the records are, for messages.
@@ -24,4 +25,33 @@ impl Store {
             e
         }
     }
+}
+
+/// Creates `dir` (0700) and an empty database file in it (0600) before SQLite opens it:
+/// SQLite gives its WAL and shared-memory files the database file's mode, so none of the
+/// registry's files is readable by other users of the machine.
+pub(crate) fn private_database_file(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let file = dir.join(SQLITE_FILE);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&file)?
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&file)?;
+    }
+    Ok(())
 }

@@ -85,6 +85,8 @@ pub struct Batch {
     blobs: Vec<(String, String, Vec<u8>)>,
     /// Sealed identity materials: (SM3 hex, data key id, plain size, sealed bytes).
     materials: Vec<(String, i64, i64, Vec<u8>)>,
+    /// Materials sealed again under a new data key: (SM3 hex, old key id, new key id, bytes).
+    rewrapped: Vec<(String, i64, i64, Vec<u8>)>,
     /// Audit entries for events that write no record: (event, object, outcome).
     events: Vec<(String, String, String)>,
     /// Failures counted per source: (event, source, object, outcome).
@@ -186,6 +188,7 @@ impl Batch {
         self.writes.is_empty()
             && self.blobs.is_empty()
             && self.materials.is_empty()
+            && self.rewrapped.is_empty()
             && self.events.is_empty()
             && self.counted.is_empty()
     }
@@ -324,6 +327,24 @@ macro_rules! write_batch {
                 .bind($at)
                 .execute(&mut *$tx)
                 .await?;
+            }
+            for (sm3, old, new, blob) in &$batch.rewrapped {
+                let done = sqlx::query(
+                    "UPDATE materials SET key_id = $1, blob = $2 WHERE sm3 = $3 AND key_id = $4",
+                )
+                .bind(*new)
+                .bind(blob.clone())
+                .bind(sm3.clone())
+                .bind(*old)
+                .execute(&mut *$tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::Conflict {
+                        table: "materials",
+                        id: sm3.clone(),
+                        expected: *old,
+                    });
+                }
             }
             // Counted failures: the first of a window is audited in full.
             let mut first_failures = Vec::new();
@@ -470,6 +491,16 @@ fn audit_entries(batch: &Batch, at: i64, actor: &str) -> Vec<audit::AuditRecord>
             outcome: format!("size={size}"),
         });
     }
+    for (sm3, old, new, _) in &batch.rewrapped {
+        out.push(audit::AuditRecord {
+            seq: 0,
+            at,
+            actor: actor.to_owned(),
+            event: "materials.rewrap".into(),
+            object: format!("materials/{sm3}"),
+            outcome: format!("data_key {old}->{new}"),
+        });
+    }
     for (event, object, outcome) in &batch.events {
         out.push(audit::AuditRecord {
             seq: 0,
@@ -553,35 +584,6 @@ async fn group_loop(pool: Pool, mut rx: tokio::sync::mpsc::UnboundedReceiver<Job
     }
 }
 
-/// Creates `dir` (0700) and an empty database file in it (0600) before SQLite opens it:
-/// SQLite gives its WAL and shared-memory files the database file's mode, so none of the
-/// registry's files is readable by other users of the machine.
-fn private_database_file(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let file = dir.join(SQLITE_FILE);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(&file)?
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&file)?;
-    }
-    Ok(())
-}
-
 /// Lets [`on_pool!`] run on a bare pool.
 struct Holder {
     pool: Pool,
@@ -592,7 +594,7 @@ impl Store {
     /// `synchronous=FULL` so a committed change survives power loss, foreign keys on, a busy
     /// timeout so concurrent writers wait rather than fail. Migrates the schema.
     pub async fn open_sqlite(dir: &Path) -> Result<Self, StoreError> {
-        private_database_file(dir).map_err(|e| {
+        faults::private_database_file(dir).map_err(|e| {
             StoreError::Config(format!(
                 "cannot create the database in {}: {e}",
                 dir.display()
@@ -983,3 +985,4 @@ pub mod dump;
 mod faults;
 mod logs;
 mod pages;
+mod rewrap;

@@ -271,6 +271,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ("backup_failed", "备份未完成", "The backup was not made"),
     ("storage_full", "存储空间已满", "The disk is full"),
     (
+        "key_rotation_refused",
+        "数据密钥更换未进行",
+        "The data key rotation was not done",
+    ),
+    (
         "key_share_invalid",
         "密钥份额无效或不够",
         "A key share is invalid, or too few were given",

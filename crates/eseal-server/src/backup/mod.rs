@@ -25,6 +25,7 @@
 
 pub mod container;
 mod restore;
+pub mod rotate;
 pub mod schedule;
 pub mod shares;
 mod verify;

@@ -729,3 +729,147 @@ each_backend!(
     /// A restore older than the world's checkpoints needs the audited acknowledgement.
     rollback_needs_an_audited_acknowledgement => rollback, threads = 2
 );
+
+/// Restarts `svc`'s service on its data directory (and database), `minutes` later.
+async fn restarted(svc: Service, minutes: i64) -> Result<Service, eseal_server::failure::Failure> {
+    svc.run.abort();
+    svc.run.state.store().close().await;
+    let clock = std::sync::Arc::new(common::TestClock(std::sync::Mutex::new(
+        svc.clock.now() + time::Duration::minutes(minutes),
+    )));
+    let mut run = eseal_server::app::start(svc.config.clone(), clock.clone()).await?;
+    run.first_admin = svc.run.first_admin.clone(); // the same administrator logs in
+    Ok(Service {
+        run,
+        clock,
+        http: reqwest::Client::new(),
+        dir: svc.dir,
+        config: svc.config,
+    })
+}
+
+/// Data key rotation without downtime: a key added (servers restarted, everything old still
+/// opens, new things sealed under the new key), everything sealed again while the service
+/// runs, the old key retired; the service works on the new key alone, and the old key alone
+/// is refused.
+async fn rotation(backend: Backend) {
+    use eseal_server::backup::rotate;
+    let (svc, seal, _) = ready_personal_seal(&backend).await;
+    let random = eseal_gm::provider::OsRandom;
+    let data = svc.config.data.clone();
+    let key_file = data.join("keys/data.key");
+    let old_text = std::fs::read_to_string(&key_file).unwrap();
+    let material = |store: &Store, sm3: String| {
+        let store = store.clone();
+        async move { store.material(&sm3).await.unwrap().unwrap() }
+    };
+    let first_material = svc
+        .run
+        .state
+        .store()
+        .materials_not_under(u32::MAX, "", 10)
+        .await
+        .unwrap()
+        .remove(0)
+        .0;
+
+    // 1. add, and restart.
+    assert_eq!(rotate::add(&data, &random).unwrap(), (1, 2));
+    let svc = restarted(svc, 5).await.unwrap();
+    assert_eq!(svc.run.state.data_key().ids(), [2, 1]);
+    let zhang = svc.login("zhang", common::PASSWORD).await; // TOTP sealed under key 1
+    let sign = format!("/api/v1/seals/{seal}/sign");
+    let (s, v) = svc
+        .call(
+            "POST",
+            &sign,
+            Some(&zhang),
+            Some(sign_body(PIN, b"under two keys")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}"); // the seal key's outer layer under key 1
+    let admin = svc.admin().await;
+    let applicant = svc.user(&admin, "applicant7", &["applicant"]).await;
+    let fresh = svc.upload(&applicant, b"licence scan".to_vec()).await;
+    let blob = material(svc.run.state.store(), fresh.clone()).await;
+    assert_eq!(eseal_core::material::key_id(&blob).unwrap(), 2);
+
+    // 2. rewrap while it runs.
+    let n = rotate::rewrap(
+        svc.run.state.store(),
+        svc.run.state.data_key(),
+        &random,
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        n.materials >= 1 && n.seal_keys == 1 && n.users >= 4 && n.installation == 1,
+        "{n:?}"
+    );
+    let again = rotate::rewrap(
+        svc.run.state.store(),
+        svc.run.state.data_key(),
+        &random,
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.total(), 0);
+    let blob = material(svc.run.state.store(), first_material.clone()).await;
+    assert_eq!(eseal_core::material::key_id(&blob).unwrap(), 2);
+    let log = svc.run.state.store().audit_log(0, 1_000_000).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.event == "materials.rewrap" && e.outcome == "data_key 1->2")
+    );
+
+    // 3. retire; the service restarts on the new key alone and does everything.
+    assert_eq!(
+        rotate::retire(&data, svc.run.state.store(), &random, svc.clock.now())
+            .await
+            .unwrap(),
+        [1]
+    );
+    assert_eq!(
+        std::fs::read_to_string(&key_file).unwrap().lines().count(),
+        1
+    );
+    let svc = restarted(svc, 5).await.unwrap();
+    assert_eq!(svc.run.state.data_key().ids(), [2]);
+    let zhang = svc.login("zhang", common::PASSWORD).await;
+    let (s, v) = svc
+        .call(
+            "POST",
+            &sign,
+            Some(&zhang),
+            Some(sign_body(PIN, b"after the rotation")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let blob = material(svc.run.state.store(), first_material.clone()).await;
+    let digest = eseal_gm::Sm3Digest::from_slice(&hex::decode(&first_material).unwrap()).unwrap();
+    assert_eq!(
+        eseal_core::material::open(svc.run.state.data_key(), &digest, &blob).unwrap(),
+        b"id card",
+        "the material uploaded before the rotation opens with the new key alone"
+    );
+    // The old key alone no longer opens this installation.
+    let config = svc.config.clone();
+    svc.run.abort();
+    svc.run.state.store().close().await;
+    std::fs::write(&key_file, &old_text).unwrap();
+    let e = eseal_server::app::start(config, svc.clock.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        e.detail.en.contains("does not open this database"),
+        "{}",
+        e.detail.en
+    );
+}
+
+each_backend!(
+    /// The data key is rotated in three steps without downtime.
+    data_key_rotation => rotation, threads = 2
+);

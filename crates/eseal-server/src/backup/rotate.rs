@@ -1,0 +1,234 @@
+//! Data key rotation without downtime (issue 21 item 4), in three audited steps
+//! (`eseal backup rotate-data-key add | rewrap | retire`, docs/operations.md):
+//!
+//! 1. **add** — a new key is appended to `DATA/keys/data.key`; the file's last line is the
+//!    current key, the lines before it keys being rotated out. Each server, restarted one by
+//!    one, seals everything new under the new key and still opens what the old ones sealed.
+//! 2. **rewrap** — every sealed thing still under an older key is sealed again under the
+//!    current one, record by record with its version (a record changed meanwhile is taken
+//!    on the next pass): identity materials, platform seal keys' outer layer, TOTP secrets,
+//!    the installation's key check value. The service keeps running.
+//! 3. **retire** — once nothing is left under an older key (checked), the older lines are
+//!    removed from the file; restart the servers once more.
+//!
+//! Keys in an HSM-wrapped file or in `ESEAL_DATA_KEY` are not rotated here (said so).
+
+use crate::failure::Failure;
+use crate::install::Installation;
+use crate::keystore::SealKey;
+use eseal_core::DataKey;
+use eseal_gm::provider::SecureRandom;
+use eseal_store::{Batch, Store, StoreError};
+use std::path::Path;
+use time::OffsetDateTime;
+
+/// What a rewrap sealed again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rewrapped {
+    /// Identity materials.
+    pub materials: usize,
+    /// Platform seal keys (outer layer).
+    pub seal_keys: usize,
+    /// Users' TOTP secrets (current and pending).
+    pub users: usize,
+    /// The installation record's key check value.
+    pub installation: usize,
+}
+
+impl Rewrapped {
+    /// All of them.
+    pub fn total(&self) -> usize {
+        self.materials + self.seal_keys + self.users + self.installation
+    }
+}
+
+fn refused(zh: String, en: String) -> Failure {
+    super::failure("key_rotation_refused", zh, en)
+}
+
+fn key_file(data: &Path) -> Result<std::path::PathBuf, Failure> {
+    if std::env::var_os("ESEAL_DATA_KEY").is_some() {
+        return Err(refused(
+            "数据密钥来自 ESEAL_DATA_KEY：请在各副本的环境中按同样三步更换（新密钥追加在最后，用逗号分隔）".into(),
+            "the data key comes from ESEAL_DATA_KEY: rotate it there in the same three steps (the new key last, comma-separated)".into(),
+        ));
+    }
+    if data.join("keys/data.key.hsm").exists() {
+        return Err(refused(
+            "数据密钥由硬件密码模块包装（keys/data.key.hsm）：此命令不更换它".into(),
+            "the data key is wrapped by the HSM (keys/data.key.hsm): this command does not rotate it".into(),
+        ));
+    }
+    let file = data.join("keys/data.key");
+    if !file.exists() {
+        return Err(refused(
+            format!("{} 不存在", file.display()),
+            format!("{} does not exist", file.display()),
+        ));
+    }
+    Ok(file)
+}
+
+fn write_keys(file: &Path, text: &str) -> Result<(), Failure> {
+    crate::files::put(file, crate::files::Put::Replace, true, |f| {
+        std::io::Write::write_all(f, text.as_bytes())
+    })
+    .map_err(|e| Failure::internal(format!("{}: {e}", file.display())))
+}
+
+/// Step 1: appends a new random key to `DATA/keys/data.key`; returns (old current id, new id).
+pub fn add(data: &Path, random: &dyn SecureRandom) -> Result<(u32, u32), Failure> {
+    let file = key_file(data)?;
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(&file)
+            .map_err(|e| Failure::internal(format!("{}: {e}", file.display())))?,
+    );
+    let keys = crate::keystore::parse_keyring(&text, &file.display().to_string())?;
+    let old = keys.id;
+    let new = keys.ids().into_iter().max().unwrap_or(old) + 1;
+    let mut bytes = zeroize::Zeroizing::new([0u8; 16]);
+    random
+        .fill(bytes.as_mut())
+        .map_err(|e| Failure::internal(e.to_string()))?;
+    let mut lines = zeroize::Zeroizing::new(text.trim_end().to_owned());
+    lines.push_str(&format!("\n{new}:{}\n", hex::encode(bytes.as_ref())));
+    write_keys(&file, &lines)?;
+    Ok((old, new))
+}
+
+/// Step 2: seals again under `key`'s current key everything still under an older one.
+pub async fn rewrap(
+    store: &Store,
+    key: &DataKey,
+    random: &dyn SecureRandom,
+    now: OffsetDateTime,
+) -> Result<Rewrapped, Failure> {
+    let mut done = Rewrapped::default();
+    // Identity materials.
+    let mut after = String::new();
+    loop {
+        let page = store.materials_not_under(key.id, &after, 200).await?;
+        let Some(last) = page.last() else { break };
+        after = last.0.clone();
+        let mut batch = Batch::new();
+        for (sm3, old, blob) in &page {
+            let digest = hex::decode(sm3)
+                .ok()
+                .and_then(|b| eseal_gm::Sm3Digest::from_slice(&b))
+                .ok_or_else(|| Failure::internal(format!("material {sm3}: not an SM3 key")))?;
+            if let Some(new) = eseal_core::material::rewrap(key, random, &digest, blob)? {
+                batch.rewrap_material(sm3, u32::try_from(*old).unwrap_or(u32::MAX), key.id, new);
+                done.materials += 1;
+            }
+        }
+        commit(store, &batch, now).await?;
+    }
+    // Platform seal keys: the outer layer under the data key (the PIN's layer stays).
+    let mut after = String::new();
+    loop {
+        let page = store.page_all::<SealKey>(&after, 200).await?;
+        let Some(last) = page.last() else { break };
+        after = last.record.seal_id.clone();
+        let mut batch = Batch::new();
+        for v in &page {
+            if let Some(sealed) = eseal_core::material::rewrap_text(key, random, &v.record.sealed)?
+            {
+                let mut r = v.record.clone();
+                r.sealed = sealed;
+                batch.update(&r, v.version)?;
+                done.seal_keys += 1;
+            }
+        }
+        commit(store, &batch, now).await?;
+    }
+    // Users' TOTP secrets.
+    let mut after = String::new();
+    loop {
+        let page = store.page_all::<crate::auth::User>(&after, 200).await?;
+        let Some(last) = page.last() else { break };
+        after = last.record.username.clone();
+        let mut batch = Batch::new();
+        for v in &page {
+            let mut r = v.record.clone();
+            let mut changed = false;
+            if let Some(s) = eseal_core::material::rewrap_text(key, random, &r.totp_secret)? {
+                r.totp_secret = s;
+                changed = true;
+            }
+            if let Some(p) = &r.pending_totp
+                && let Some(s) = eseal_core::material::rewrap_text(key, random, p)?
+            {
+                r.pending_totp = Some(s);
+                changed = true;
+            }
+            if changed {
+                batch.update(&r, v.version)?;
+                done.users += 1;
+            }
+        }
+        commit(store, &batch, now).await?;
+    }
+    // The installation's key check value (and the key id it names).
+    if let Some(v) = store.get::<Installation>("this").await? {
+        let mut r = v.record.clone();
+        if let Some(s) = eseal_core::material::rewrap_text(key, random, &r.data_key_check)? {
+            r.data_key_check = s;
+            r.data_key_id = key.id;
+            commit(store, Batch::new().update(&r, v.version)?, now).await?;
+            done.installation = 1;
+        }
+    }
+    Ok(done)
+}
+
+/// Commits a page; a record changed meanwhile is left for the next pass (rewrap again).
+async fn commit(store: &Store, batch: &Batch, now: OffsetDateTime) -> Result<(), Failure> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    match store.commit(batch, now).await {
+        Ok(()) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Step 3: removes the older keys from the file, once a rewrap finds nothing left under them
+/// (it runs one first). Returns the ids removed.
+pub async fn retire(
+    data: &Path,
+    store: &Store,
+    random: &dyn SecureRandom,
+    now: OffsetDateTime,
+) -> Result<Vec<u32>, Failure> {
+    let file = key_file(data)?;
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(&file)
+            .map_err(|e| Failure::internal(format!("{}: {e}", file.display())))?,
+    );
+    let key = crate::keystore::parse_keyring(&text, &file.display().to_string())?;
+    let older: Vec<u32> = key.ids().into_iter().skip(1).collect();
+    if older.is_empty() {
+        return Ok(older);
+    }
+    let left = rewrap(store, &key, random, now).await?;
+    let again = rewrap(store, &key, random, now).await?;
+    if again.total() > 0 || !store.materials_not_under(key.id, "", 1).await?.is_empty() {
+        return Err(refused(
+            format!(
+                "仍有记录在旧数据密钥下（刚又重新加密了 {} 项）：请在没有写入高峰时再执行一次",
+                left.total() + again.total()
+            ),
+            format!(
+                "records are still under an older data key ({} rewrapped just now): run it again when writes are quieter",
+                left.total() + again.total()
+            ),
+        ));
+    }
+    let current = text
+        .split(['\n', ','])
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or_default();
+    write_keys(&file, &format!("{current}\n"))?;
+    Ok(older)
+}
