@@ -124,6 +124,19 @@ pub const TEXTS: &[(&str, &str)] = &[
         "The service's data directory (keys/data.key; the SQLite database unless --database)",
         "服务的数据目录（keys/data.key；未给 --database 时还有 SQLite 数据库）",
     ),
+    (
+        "Rotate the key-encryption key: wrap the data key (DATA/keys/data.key.hsm) again under a new key in the token; then start the servers with --hsm-key-label NEW",
+        "更换密钥加密密钥：用令牌中的新密钥重新包装数据密钥（DATA/keys/data.key.hsm）；此后以 --hsm-key-label 新标签 启动服务",
+    ),
+    (
+        "The label of the new key-encryption key (made in the token if missing)",
+        "新的密钥加密密钥的标签（令牌中没有则创建）",
+    ),
+    ("The service's data directory", "服务的数据目录"),
+    (
+        "The service's PostgreSQL database, to audit the ceremony there (default: SQLite in --data)",
+        "服务的 PostgreSQL 数据库，用于记录本次密钥仪式（默认为 --data 中的 SQLite）",
+    ),
 ];
 
 /// The Chinese of an English help text, from either table.

@@ -161,6 +161,20 @@ pub enum HsmCommand {
         #[command(flatten)]
         hsm: HsmArgs,
     },
+    /// Rotate the key-encryption key: wrap the data key (DATA/keys/data.key.hsm) again under a new key in the token; then start the servers with --hsm-key-label NEW
+    Rewrap {
+        #[command(flatten)]
+        hsm: HsmArgs,
+        /// The label of the new key-encryption key (made in the token if missing)
+        #[arg(long)]
+        new_key_label: String,
+        /// The service's data directory
+        #[arg(long)]
+        data: PathBuf,
+        /// The service's PostgreSQL database, to audit the ceremony there (default: SQLite in --data)
+        #[arg(long, env = "ESEAL_DATABASE")]
+        database: Option<String>,
+    },
 }
 
 /// Runs `eseal hsm`.
@@ -175,6 +189,48 @@ pub fn hsm(cmd: HsmCommand) -> Result<u8> {
                 "{}",
                 serde_json::to_string_pretty(&kek.status(&cfg.token)?)?
             );
+            Ok(0)
+        }
+        HsmCommand::Rewrap {
+            hsm,
+            new_key_label,
+            data,
+            database,
+        } => {
+            let cfg = hsm
+                .config()?
+                .ok_or_else(|| anyhow!("give --hsm-module (or ESEAL_HSM_MODULE)"))?;
+            let id = eseal_server::backup::rotate::rewrap_hsm(&data, &cfg, &new_key_label)
+                .map_err(|e| anyhow!("{}", e.detail.en))?;
+            let outcome = format!(
+                "data key {id} wrapped again: {} -> {new_key_label}",
+                cfg.key_label
+            );
+            let db_there =
+                database.is_some() || data.join(eseal_server::store::SQLITE_FILE).exists();
+            if db_there {
+                runtime()?.block_on(async {
+                    let store = match &database {
+                        Some(url) => eseal_server::store::Store::open_url(url).await?,
+                        None => eseal_server::store::Store::open_sqlite(&data).await?,
+                    };
+                    let done = eseal_server::store::audit::ACTOR
+                        .scope(
+                            crate::user::operator(),
+                            eseal_server::backup::shares::record(
+                                &store,
+                                "hsm-kek",
+                                &new_key_label,
+                                &outcome,
+                                time::OffsetDateTime::now_utc(),
+                            ),
+                        )
+                        .await;
+                    store.close().await;
+                    done.map_err(|e| anyhow!("{}", e.detail.en))
+                })?;
+            }
+            println!("{outcome}; start the servers with --hsm-key-label {new_key_label}");
             Ok(0)
         }
     }

@@ -254,7 +254,57 @@ fn the_data_key_is_wrapped_by_the_hsm() {
     assert_eq!(status, reqwest::StatusCode::OK, "{body}");
     drop(server);
 
-    // 6. A changed wrapped key is refused, and left as it is.
+    // 6. The key-encryption key is rotated (issue 21): the data key wrapped again under a new
+    // key in the token; the service starts with the new label (the administrator still logs
+    // in: the same data key), no longer with the old one; the ceremony is audited.
+    let out = with_hsm(PIN)
+        .args(["hsm", "rewrap"])
+        .args(hsm_args)
+        .args(["--new-key-label", "eseal-kek-2027", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&wrapped).unwrap();
+    let new_args = [
+        "--hsm-module",
+        module.as_str(),
+        "--hsm-token",
+        "eseal",
+        "--hsm-key-label",
+        "eseal-kek-2027",
+    ];
+    let (server, url, _) = serve(&mut with_hsm(PIN), &new_args, &data, false);
+    let (status, body) = rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{url}/api/v1/login"))
+            .json(&json!({"username": "admin", "password": password, "totp": eseal_server::auth::totp_code(&bytes, eseal_server::auth::totp_step(time::OffsetDateTime::now_utc()) + 1)}))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    });
+    assert_eq!(status, reqwest::StatusCode::OK, "{body}");
+    drop(server);
+    let err = refused(&mut with_hsm(PIN), &hsm_args, &data);
+    assert!(err.contains("does not open"), "{err}");
+    let audit = with_hsm(PIN)
+        .args(["audit", "query", "--event", "key.", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&audit.stdout).contains("eseal-kek -> eseal-kek-2027"),
+        "{}",
+        String::from_utf8_lossy(&audit.stdout)
+    );
+    let hsm_args = new_args;
+
+    // 7. A changed wrapped key is refused, and left as it is.
     let mut tampered = text.trim().to_owned();
     let last = tampered.pop().unwrap();
     tampered.push(if last == '0' { '1' } else { '0' });

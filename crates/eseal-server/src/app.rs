@@ -13,11 +13,6 @@ use zeroize::Zeroizing;
 
 pub use crate::state::AppState;
 
-/// The AAD under which the HSM wraps data key `id`.
-fn data_key_aad(id: u32) -> Vec<u8> {
-    format!("eseal data key {id}").into_bytes()
-}
-
 fn write_new_file(path: &Path, text: &str) -> Result<(), Failure> {
     if let Some(parent) = path.parent() {
         crate::files::private_dir(parent)
@@ -75,7 +70,7 @@ pub fn load_data_key_hsm(
             (1, k)
         };
         let wrapped = kek
-            .wrap(bytes.as_ref(), &data_key_aad(id))
+            .wrap(bytes.as_ref(), &crate::hsm::data_key_aad(id))
             .map_err(|e| Failure::internal(e.to_string()))?;
         write_new_file(&wrapped_path, &format!("{id}:{}\n", hex::encode(wrapped)))?;
     }
@@ -84,7 +79,7 @@ pub fn load_data_key_hsm(
     let from = wrapped_path.display().to_string();
     let (id, wrapped) = crate::keystore::key_line(&text, &from)?;
     let plain = kek
-        .unwrap(&wrapped, &data_key_aad(id))
+        .unwrap(&wrapped, &crate::hsm::data_key_aad(id))
         .map_err(|e| Failure::internal(format!("{from}: {e}")))?;
     let bytes = <[u8; 16]>::try_from(plain.as_slice())
         .map_err(|_| Failure::internal(format!("{from}: the data key is not 16 bytes")))?;

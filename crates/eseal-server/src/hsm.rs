@@ -49,6 +49,11 @@ impl std::fmt::Debug for HsmConfig {
     }
 }
 
+/// The associated data under which the data key with id `id` is wrapped.
+pub fn data_key_aad(id: u32) -> Vec<u8> {
+    format!("eseal data key {id}").into_bytes()
+}
+
 /// The default label of the key-encryption key.
 pub const DEFAULT_KEY_LABEL: &str = "eseal-kek";
 

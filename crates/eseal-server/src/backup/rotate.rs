@@ -232,3 +232,47 @@ pub async fn retire(
     write_keys(&file, &format!("{current}\n"))?;
     Ok(older)
 }
+
+/// Rotates the HSM's key-encryption key: the data key in `DATA/keys/data.key.hsm` is
+/// unwrapped with the key `old.key_label` and wrapped again under `new_label` (made in the
+/// token if missing); the file is replaced in one step. The data key itself does not change,
+/// so running servers go on; start them with `--hsm-key-label NEW` from then on, and destroy
+/// the old key in the token once none uses it. Returns the data key's id.
+pub fn rewrap_hsm(
+    data: &Path,
+    old: &crate::hsm::HsmConfig,
+    new_label: &str,
+) -> Result<u32, Failure> {
+    let file = data.join("keys/data.key.hsm");
+    let text = std::fs::read_to_string(&file).map_err(|e| {
+        refused(
+            format!("{}：{e}", file.display()),
+            format!("{}: {e}", file.display()),
+        )
+    })?;
+    let from = file.display().to_string();
+    let (id, wrapped) = crate::keystore::key_line(&text, &from)?;
+    let hsm = |e: crate::hsm::HsmError| Failure::internal(format!("{from}: {e}"));
+    let kek = crate::hsm::Kek::open(old, false).map_err(hsm)?;
+    let plain = kek
+        .unwrap(&wrapped, &crate::hsm::data_key_aad(id))
+        .map_err(hsm)?;
+    drop(kek);
+    let mut cfg = old.clone();
+    cfg.key_label = new_label.to_owned();
+    let kek = crate::hsm::Kek::open(&cfg, true).map_err(hsm)?;
+    let again = kek
+        .wrap(&plain, &crate::hsm::data_key_aad(id))
+        .map_err(hsm)?;
+    // Checked before it replaces the file: the new wrapping opens to the same key.
+    let back = kek
+        .unwrap(&again, &crate::hsm::data_key_aad(id))
+        .map_err(hsm)?;
+    if back.as_slice() != plain.as_slice() {
+        return Err(Failure::internal(format!(
+            "{from}: the new wrapping does not open"
+        )));
+    }
+    write_keys(&file, &format!("{id}:{}\n", hex::encode(again)))?;
+    Ok(id)
+}
