@@ -162,6 +162,21 @@ pub enum BackupCommand {
         #[arg(long)]
         database_schema: Option<String>,
     },
+    /// Rotate the log key (checkpoints, backup manifests), with the service stopped: the latest checkpoints are signed by the old and the new key (the handover), then the new key is used
+    RotateLogKey {
+        /// The service's data directory (pki/audit.key; the SQLite database unless --database)
+        #[arg(long)]
+        data: PathBuf,
+        /// The service's PostgreSQL database, when it uses one
+        #[arg(long, env = "ESEAL_DATABASE")]
+        database: Option<String>,
+        /// The PostgreSQL schema.
+        #[arg(long)]
+        database_schema: Option<String>,
+        /// The service's checkpoint directory (--audit-checkpoints; default DATA/audit-checkpoints)
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
     /// Back up the installation while it runs: database, keys, PKI and checkpoints in one encrypted, signed archive
     Create {
         #[command(flatten)]
@@ -232,6 +247,52 @@ fn read_log_key(path: Option<&Path>) -> Result<Option<eseal_gm::Sm2PublicKey>> {
 pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
     let now = time::OffsetDateTime::now_utc();
     match cmd {
+        BackupCommand::RotateLogKey {
+            data,
+            database,
+            database_schema,
+            checkpoints,
+        } => {
+            let checkpoints = checkpoints.unwrap_or_else(|| data.join("audit-checkpoints"));
+            let rt = crate::audit::runtime()?;
+            let r = rt.block_on(eseal_server::store::audit::ACTOR.scope(
+                crate::user::operator(),
+                async {
+                    let store =
+                        open(&data, database.as_deref(), database_schema.as_deref()).await?;
+                    let done = eseal_server::backup::rotate::rotate_log_key(
+                        &data,
+                        &store,
+                        &checkpoints,
+                        &eseal_gm::provider::OsRandom,
+                        now,
+                    )
+                    .await;
+                    store.close().await;
+                    done.map_err(|e| failed(lang, &e))
+                },
+            ))?;
+            let handover = r
+                .announced
+                .iter()
+                .map(|(o, s)| format!("{o}@{s}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            println!(
+                "{}",
+                lang.t(
+                    &format!(
+                        "日志密钥已由 {} 更换为 {}；交接检查点（新旧密钥共同签署）：{handover}。把新的 pki/audit-key.pem 和交接检查点交给见证人与监督方（监督方用 --key 新公钥 --previous-key 旧公钥），然后启动服务",
+                        r.old, r.new
+                    ),
+                    &format!(
+                        "log key rotated from {} to {}; handover checkpoints (signed by both): {handover}. Give the new pki/audit-key.pem and the handover checkpoints to witnesses and monitors (monitors: --key NEW --previous-key OLD), then start the service",
+                        r.old, r.new
+                    ),
+                )
+            );
+            Ok(0)
+        }
         BackupCommand::RotateDataKey {
             step,
             data,

@@ -137,6 +137,18 @@ pub const TEXTS: &[(&str, &str)] = &[
         "The service's PostgreSQL database, to audit the ceremony there (default: SQLite in --data)",
         "服务的 PostgreSQL 数据库，用于记录本次密钥仪式（默认为 --data 中的 SQLite）",
     ),
+    (
+        "The log key before a rotation (SPKI PEM): the checkpoint kept from earlier runs may be signed by it; the registry's must be signed by --key",
+        "日志密钥更换前的公钥（SPKI PEM）：此前运行保存的检查点可以是它签署的；登记系统当前的检查点必须由 --key 签署",
+    ),
+    (
+        "Rotate the log key (checkpoints, backup manifests), with the service stopped: the latest checkpoints are signed by the old and the new key (the handover), then the new key is used",
+        "更换日志密钥（检查点与备份清单的签名密钥），须先停止服务：最新的检查点由新旧密钥共同签署（交接），此后使用新密钥",
+    ),
+    (
+        "The service's data directory (pki/audit.key; the SQLite database unless --database)",
+        "服务的数据目录（pki/audit.key；未给 --database 时还有 SQLite 数据库）",
+    ),
 ];
 
 /// The Chinese of an English help text, from either table.

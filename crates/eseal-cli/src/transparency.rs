@@ -199,6 +199,9 @@ pub enum TransparencyCommand {
         /// Only print the entries of this seal.
         #[arg(long)]
         seal: Option<String>,
+        /// The log key before a rotation (SPKI PEM): the checkpoint kept from earlier runs may be signed by it; the registry's must be signed by --key
+        #[arg(long)]
+        previous_key: Option<std::path::PathBuf>,
     },
 }
 
@@ -226,10 +229,18 @@ pub fn run(cmd: TransparencyCommand, lang: Lang) -> Result<u8> {
             key,
             state,
             seal,
+            previous_key,
         } => {
             let key = read_key(&key)?;
+            let previous = previous_key.as_deref().map(read_key).transpose()?;
             let rt = crate::audit::runtime()?;
-            match rt.block_on(monitor(&url, &key, &state, seal.as_deref())) {
+            match rt.block_on(monitor(
+                &url,
+                &key,
+                previous.as_ref(),
+                &state,
+                seal.as_deref(),
+            )) {
                 Ok((size, new, seen)) => {
                     println!(
                         "{}",
@@ -266,6 +277,7 @@ pub fn run(cmd: TransparencyCommand, lang: Lang) -> Result<u8> {
 async fn monitor(
     url: &str,
     key: &Sm2PublicKey,
+    previous: Option<&Sm2PublicKey>,
     state: &Path,
     seal: Option<&str>,
 ) -> Result<(u64, usize, u64)> {
@@ -300,12 +312,18 @@ async fn monitor(
     }
     let old = match std::fs::read_to_string(state.join("checkpoint")) {
         Ok(note) => Some(
-            eseal_tlog::Checkpoint::open(&note, origin, key).map_err(|e| {
-                both(
-                    format!("保存的检查点：{}", e.zh()),
-                    format!("the kept checkpoint: {e}"),
-                )
-            })?,
+            eseal_tlog::Checkpoint::open(&note, origin, key)
+                .or_else(|e| match previous {
+                    // After a log key rotation: what was seen before was signed by the old key.
+                    Some(p) => eseal_tlog::Checkpoint::open(&note, origin, p),
+                    None => Err(e),
+                })
+                .map_err(|e| {
+                    both(
+                        format!("保存的检查点：{}", e.zh()),
+                        format!("the kept checkpoint: {e}"),
+                    )
+                })?,
         ),
         Err(_) => None,
     };

@@ -537,3 +537,149 @@ fn a_monitor_shows_the_gap_after_a_rollback() {
         run.abort();
     });
 }
+
+/// `eseal transparency monitor` with a key (and the previous one after a rotation).
+fn monitor_keys(
+    url: &str,
+    state: &std::path::Path,
+    key: &std::path::Path,
+    previous: Option<&std::path::Path>,
+) -> (i32, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_eseal"));
+    c.args([
+        "--lang",
+        "en",
+        "transparency",
+        "monitor",
+        "--url",
+        url,
+        "--state",
+    ])
+    .arg(state)
+    .arg("--key")
+    .arg(key);
+    if let Some(p) = previous {
+        c.arg("--previous-key").arg(p);
+    }
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Issue 21: the log key is rotated (`eseal backup rotate-log-key`, the service stopped); a
+/// monitor given the new key and the previous one follows on from what it saw, while the new
+/// key alone (its kept checkpoint was signed by the old one) or the old key alone (the
+/// registry now signs with the new one) is refused.
+#[test]
+fn a_monitor_follows_a_log_key_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let checkpoints = data.join("audit-checkpoints");
+    let (old_file, new_file) = (dir.path().join("old.pem"), dir.path().join("new.pem"));
+    let watch = dir.path().join("monitor");
+    let rt = runtime();
+    let mut config = eseal_server::app::ServeConfig::new(data.clone());
+    config.listen = "127.0.0.1:0".into();
+    let seal_id = rt.block_on(async {
+        let run = eseal_server::app::start(
+            config.clone(),
+            std::sync::Arc::new(eseal_gm::provider::SystemClock),
+        )
+        .await
+        .unwrap();
+        let f = eseal_server::fixture::personal_seal(&run).await.unwrap();
+        let state = &run.state;
+        let mut tree = state.seal_tree().lock().await;
+        eseal_server::audit::checkpoint_once(state, Log::Seals, &mut tree, &checkpoints)
+            .await
+            .unwrap();
+        drop(tree);
+        std::fs::write(
+            &old_file,
+            eseal_gm::provider::Sm2Signer::public_key(&state.pki().audit_signer())
+                .to_spki_pem()
+                .unwrap(),
+        )
+        .unwrap();
+        let (url, o, w) = (run.url.clone(), old_file.clone(), watch.clone());
+        let first = tokio::task::spawn_blocking(move || monitor_keys(&url, &w, &o, None))
+            .await
+            .unwrap();
+        assert_eq!(first.0, 0, "{}", first.1);
+        run.abort();
+        state.store().close().await;
+        f.seal
+    });
+    let out = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(["--lang", "en", "backup", "rotate-log-key", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("eseal/seals@1"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    rt.block_on(async {
+        let run =
+            eseal_server::app::start(config, std::sync::Arc::new(eseal_gm::provider::SystemClock))
+                .await
+                .unwrap();
+        let state = &run.state;
+        std::fs::write(
+            &new_file,
+            eseal_gm::provider::Sm2Signer::public_key(&state.pki().audit_signer())
+                .to_spki_pem()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_ne!(
+            std::fs::read(&old_file).unwrap(),
+            std::fs::read(&new_file).unwrap()
+        );
+        let store = state.store();
+        let v = store
+            .get::<eseal_core::Seal>(&seal_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut batch = eseal_store::Batch::new();
+        batch.update(&revoked(v.record.clone()), v.version).unwrap();
+        store
+            .commit(&batch, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        let mut tree = state.seal_tree().lock().await;
+        eseal_server::audit::checkpoint_once(state, Log::Seals, &mut tree, &checkpoints)
+            .await
+            .unwrap();
+        drop(tree);
+        let (url, o, n, w) = (
+            run.url.clone(),
+            old_file.clone(),
+            new_file.clone(),
+            watch.clone(),
+        );
+        let (new_only, old_only, both) = tokio::task::spawn_blocking(move || {
+            (
+                monitor_keys(&url, &w, &n, None),
+                monitor_keys(&url, &w, &o, None),
+                monitor_keys(&url, &w, &n, Some(&o)),
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(new_only.0, 1, "{}", new_only.1);
+        assert_eq!(old_only.0, 1, "{}", old_only.1);
+        assert_eq!(both.0, 0, "{}", both.1);
+        assert!(both.1.contains("2 entries, 1 new"), "{}", both.1);
+        run.abort();
+    });
+}

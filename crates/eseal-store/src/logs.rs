@@ -312,6 +312,30 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces the note of `log`'s stored checkpoint at `size`, if it still is `old` (a log
+    /// key rotation adds the new key's signature line to the latest checkpoint). Whether it
+    /// was replaced.
+    pub async fn replace_checkpoint_note(
+        &self,
+        log: transparency::Log,
+        size: i64,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE {} SET note = $1 WHERE size = $2 AND note = $3",
+            log.checkpoints()
+        );
+        let done = on_pool!(self, |p| sqlx::query(AssertSqlSafe(sql.as_str()))
+            .bind(new)
+            .bind(size)
+            .bind(old)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(done == 1)
+    }
+
     /// Keeps a witness's cosignature lines for `log`'s checkpoint at `size` (the first
     /// answer of a witness for a size stands).
     pub async fn put_cosignature(

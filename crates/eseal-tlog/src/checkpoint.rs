@@ -172,6 +172,31 @@ impl Checkpoint {
         ))
     }
 
+    /// A signed note with one more signature line by `signer` over the same body (a log key
+    /// rotation: the latest checkpoint signed by the old and the new key, which hands the log
+    /// over; witnesses' cosignatures of the body stay valid). The body must parse.
+    pub fn add_signature(
+        note: &str,
+        name: &str,
+        signer: &dyn Sm2Signer,
+    ) -> Result<String, CheckpointError> {
+        let split = note
+            .find("\n\n")
+            .ok_or_else(|| malformed("no blank line before the signatures", "签名之前没有空行"))?;
+        let body = Self::parse_body(&note[..=split])?;
+        let signed = body.sign(name, signer)?;
+        let line = signed
+            .rsplit_once("\n\n")
+            .map(|(_, l)| l)
+            .ok_or_else(|| malformed("no signature made", "未能签名"))?;
+        let mut out = note.to_owned();
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(line);
+        Ok(out)
+    }
+
     /// Opens a signed note: it must carry a valid signature by `name` with `key`; other
     /// signature lines (witnesses) are ignored.
     pub fn open(note: &str, name: &str, key: &Sm2PublicKey) -> Result<Self, CheckpointError> {

@@ -276,3 +276,149 @@ pub fn rewrap_hsm(
     write_keys(&file, &format!("{id}:{}\n", hex::encode(again)))?;
     Ok(id)
 }
+
+/// What a log key rotation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogKeyRotated {
+    /// The old and the new key's fingerprints (16 hex digits of the SM3 of the SPKI DER).
+    pub old: String,
+    /// The new key's fingerprint.
+    pub new: String,
+    /// (log origin, size) of each checkpoint now signed by both keys: the handover.
+    pub announced: Vec<(&'static str, i64)>,
+}
+
+fn fingerprint(key: &eseal_gm::Sm2PublicKey) -> Result<String, Failure> {
+    let der = key
+        .to_spki_der()
+        .map_err(|e| Failure::internal(e.to_string()))?;
+    Ok(eseal_gm::Sm3Digest::of(&der).to_hex()[..16].to_owned())
+}
+
+/// Rotates the log key (the key of both logs' checkpoints and of backup manifests), with the
+/// service stopped: the latest checkpoint of each log gets a second signature line by the
+/// new key over the same body (in the database and in the exported file) — the handover
+/// monitors and witnesses check with both keys —, the installation record names the new
+/// key, the old public key stays in `pki/audit-key.<fingerprint>.pem` for old exports and
+/// backups, and the new key becomes `pki/audit.key` / `audit-key.pem`. The new private key
+/// is first kept in `pki/audit.key.next`, so an interrupted rotation is finished by running
+/// it again. Audited as `key.ceremony`.
+pub async fn rotate_log_key(
+    data: &Path,
+    store: &Store,
+    checkpoints: &Path,
+    random: &dyn SecureRandom,
+    now: OffsetDateTime,
+) -> Result<LogKeyRotated, Failure> {
+    use eseal_gm::provider::Sm2Signer;
+    use eseal_store::transparency::Log;
+    let pki = data.join("pki");
+    let io =
+        |p: &Path, e: &dyn std::fmt::Display| Failure::internal(format!("{}: {e}", p.display()));
+    let read_key = |p: &Path| -> Result<eseal_gm::Sm2PrivateKey, Failure> {
+        let text = std::fs::read_to_string(p).map_err(|e| io(p, &e))?;
+        eseal_gm::Sm2PrivateKey::from_pem(&text).map_err(|e| io(p, &e))
+    };
+    let old = eseal_gm::provider::SoftwareSigner::new(read_key(&pki.join("audit.key"))?);
+    let next_file = pki.join("audit.key.next");
+    let new = if next_file.exists() {
+        read_key(&next_file)?
+    } else {
+        let k = eseal_gm::Sm2PrivateKey::generate(random)
+            .map_err(|e| Failure::internal(e.to_string()))?;
+        let pem = k
+            .to_pkcs8_pem()
+            .map_err(|e| Failure::internal(e.to_string()))?;
+        crate::files::write_new_private(&next_file, pem.as_bytes())
+            .map_err(|e| io(&next_file, &e))?;
+        k
+    };
+    let new = eseal_gm::provider::SoftwareSigner::new(new);
+    let (old_key, new_key) = (old.public_key(), new.public_key());
+    let (old_fp, new_fp) = (fingerprint(&old_key)?, fingerprint(&new_key)?);
+    // 1. The handover: each log's latest checkpoint signed by both.
+    let mut announced = Vec::new();
+    for log in [Log::Audit, Log::Seals] {
+        let Some((size, note)) = store.latest_checkpoint(log).await? else {
+            continue;
+        };
+        eseal_tlog::Checkpoint::open(&note, log.origin(), &old_key).map_err(|e| {
+            refused(
+                format!(
+                    "{} 的最新检查点不是现有日志密钥签署的：{}",
+                    log.origin(),
+                    e.zh()
+                ),
+                format!(
+                    "{}: the latest checkpoint is not signed by the current log key: {e}",
+                    log.origin()
+                ),
+            )
+        })?;
+        let both = if eseal_tlog::Checkpoint::open(&note, log.origin(), &new_key).is_ok() {
+            note.clone()
+        } else {
+            eseal_tlog::Checkpoint::add_signature(&note, log.origin(), &new)
+                .map_err(|e| Failure::internal(e.to_string()))?
+        };
+        store
+            .replace_checkpoint_note(log, size, &note, &both)
+            .await?;
+        let file =
+            crate::files::checkpoint_dir(checkpoints, log).join(format!("{size:012}.checkpoint"));
+        if let Some(dir) = file.parent() {
+            crate::files::private_dir(dir).map_err(|e| io(dir, &e))?;
+        }
+        write_keys(&file, &both)?;
+        announced.push((log.origin(), size));
+    }
+    // 2. The installation names the new key; the ceremony is audited with it.
+    let identity = eseal_gm::Sm3Digest::of(
+        &new_key
+            .to_spki_der()
+            .map_err(|e| Failure::internal(e.to_string()))?,
+    )
+    .to_hex();
+    let mut batch = Batch::new();
+    if let Some(v) = store.get::<Installation>("this").await? {
+        let mut r = v.record.clone();
+        for (file, sm3) in &mut r.pki {
+            if file == "pki/audit-key.pem" {
+                *sm3 = identity.clone();
+            }
+        }
+        if r != v.record {
+            batch.update(&r, v.version)?;
+        }
+    }
+    let outcome = format!(
+        "log key rotated {old_fp} -> {new_fp}; handover signed by both: {}",
+        announced
+            .iter()
+            .map(|(o, s)| format!("{o}@{s}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    batch.event(
+        eseal_store::audit::Event::KeyCeremony,
+        &format!("log-key/{new_fp}"),
+        &outcome,
+    );
+    store.commit(&batch, now).await?;
+    // 3. The files: the old public key kept, the new key in place.
+    let old_pem = old_key
+        .to_spki_pem()
+        .map_err(|e| Failure::internal(e.to_string()))?;
+    let retired = pki.join(format!("audit-key.{old_fp}.pem"));
+    write_keys(&retired, &old_pem)?;
+    let new_pem = new_key
+        .to_spki_pem()
+        .map_err(|e| Failure::internal(e.to_string()))?;
+    write_keys(&pki.join("audit-key.pem"), &new_pem)?;
+    std::fs::rename(&next_file, pki.join("audit.key")).map_err(|e| io(&next_file, &e))?;
+    Ok(LogKeyRotated {
+        old: old_fp,
+        new: new_fp,
+        announced,
+    })
+}

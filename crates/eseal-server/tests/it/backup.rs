@@ -889,3 +889,100 @@ each_backend!(
     /// The data key is rotated in three steps without downtime.
     data_key_rotation => rotation, threads = 2
 );
+
+/// Log key rotation: the latest checkpoints signed by both keys (the handover), the service
+/// restarted on the new key goes on checkpointing with it alone, the ceremony is audited, and
+/// a backup made afterwards verifies with the new key.
+async fn log_key(backend: Backend) {
+    use eseal_gm::provider::Sm2Signer;
+    use eseal_store::transparency::Log;
+    let outside = tempfile::tempdir().unwrap();
+    let checkpoints = outside.path().join("worm");
+    let cp = checkpoints.clone();
+    let svc = common::start_with(&backend, T0, move |c| {
+        c.audit_checkpoints = Some(cp);
+        c.audit_every = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let _admin = svc.admin().await;
+    checkpointed(&svc, &checkpoints).await;
+    let old_key = svc.run.state.pki().audit_signer().public_key();
+    svc.run.abort();
+    let r = eseal_server::backup::rotate::rotate_log_key(
+        &svc.config.data,
+        svc.run.state.store(),
+        &checkpoints,
+        &eseal_gm::provider::OsRandom,
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.announced.len(), 2, "{r:?}");
+    let svc = restarted(svc, 5).await.unwrap();
+    let new_key = svc.run.state.pki().audit_signer().public_key();
+    assert_ne!(new_key, old_key);
+    // The handover opens with either key.
+    for (origin, size) in &r.announced {
+        let log = if *origin == Log::Audit.origin() {
+            Log::Audit
+        } else {
+            Log::Seals
+        };
+        let file = eseal_server::files::checkpoint_dir(&checkpoints, log)
+            .join(format!("{size:012}.checkpoint"));
+        let note = std::fs::read_to_string(&file).unwrap();
+        eseal_tlog::Checkpoint::open(&note, origin, &old_key).unwrap();
+        eseal_tlog::Checkpoint::open(&note, origin, &new_key).unwrap();
+    }
+    // The service goes on with the new key alone.
+    let _admin = svc.admin().await;
+    checkpointed(&svc, &checkpoints).await;
+    let (size, newest) = eseal_server::install::newest_checkpoint(&checkpoints).unwrap();
+    assert!(
+        size as i64 > r.announced[0].1,
+        "no checkpoint after the rotation"
+    );
+    let note = std::fs::read_to_string(newest).unwrap();
+    eseal_tlog::Checkpoint::open(&note, Log::Audit.origin(), &new_key).unwrap();
+    assert!(eseal_tlog::Checkpoint::open(&note, Log::Audit.origin(), &old_key).is_err());
+    let log = svc.run.state.store().audit_log(0, 1_000_000).await.unwrap();
+    let ceremony = log
+        .iter()
+        .find(|e| e.event == "key.ceremony")
+        .expect("audited");
+    assert!(
+        ceremony.outcome.contains(&format!("-> {}", r.new)),
+        "{}",
+        ceremony.outcome
+    );
+    assert!(
+        svc.config
+            .data
+            .join(format!("pki/audit-key.{}.pem", r.old))
+            .exists()
+    );
+    // A backup made now is signed by the new key.
+    let archive = outside.path().join("after.esbk");
+    let made = backup::create(
+        backup::Source {
+            store: svc.run.state.store(),
+            data: &svc.config.data,
+            checkpoints: &checkpoints,
+        },
+        &key(),
+        &svc.run.state.pki().audit_signer(),
+        &archive,
+        svc.clock.now(),
+    )
+    .await
+    .unwrap();
+    let v = backup::verify(&made.path, &key(), Some(&new_key)).unwrap();
+    assert_eq!(v.signed_by, backup::SignedBy::Given);
+    assert!(backup::verify(&made.path, &key(), Some(&old_key)).is_err());
+    svc.run.abort();
+}
+
+each_backend!(
+    /// The log key is rotated with a handover signed by both keys.
+    log_key_rotation => log_key, threads = 2
+);
