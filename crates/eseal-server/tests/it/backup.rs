@@ -20,6 +20,82 @@ const BEFORE: usize = 800;
 const DURING: usize = 150;
 /// Applications filed (drafts and submitted).
 const APPLICATIONS: usize = 120;
+/// Seals made through the whole making flow.
+const MADE: usize = 100;
+
+/// A valid citizen ID number (GB 11643) for the `n`th test person.
+fn citizen_id(n: usize) -> String {
+    let stem = format!("11010519800101{:03}", n % 1000);
+    "0123456789X"
+        .chars()
+        .map(|c| format!("{stem}{c}"))
+        .find(|id| eseal_core::ids::is_valid_citizen_id(id))
+        .unwrap()
+}
+
+/// Makes `n` personal seals through the API, each for its own registered person.
+async fn made_through_the_service(svc: &Service, admin: &str, n: usize) {
+    let applicant = svc.user(admin, "applicant-m", &["applicant"]).await;
+    let reviewer = svc.user(admin, "reviewer-m", &["reviewer"]).await;
+    let maker = svc.user(admin, "maker-m", &["maker"]).await;
+    let impression = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/image/square.png"
+    ))
+    .unwrap();
+    let sm3 = svc.upload(&applicant, b"id card".to_vec()).await;
+    for i in 0..n {
+        let id = citizen_id(100 + i);
+        let (s, v) = svc
+            .call(
+                "PUT",
+                &format!("/api/v1/people/{id}"),
+                Some(admin),
+                Some(json!({"name": "王小明"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, app) = svc
+            .call(
+                "POST",
+                "/api/v1/applications",
+                Some(&applicant),
+                Some(json!({"kind": "personal", "seal_name": "王小明", "holder_id": id})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{app}");
+        let app = app["id"].as_str().unwrap().to_owned();
+        for (path, token, body) in [
+            (
+                format!("/api/v1/applications/{app}/materials"),
+                &applicant,
+                Some(json!({"kind": "holder_id", "sm3": sm3})),
+            ),
+            (
+                format!("/api/v1/applications/{app}/submit"),
+                &applicant,
+                None,
+            ),
+            (
+                format!("/api/v1/applications/{app}/approve"),
+                &reviewer,
+                None,
+            ),
+        ] {
+            let (s, v) = svc.call("POST", &path, Some(token), body).await;
+            assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        }
+        let (s, made) = svc
+            .call(
+                "POST",
+                &format!("/api/v1/applications/{app}/make"),
+                Some(&maker),
+                Some(json!({"key": "platform", "pin": "480213", "impression": b64(&impression)})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{made}");
+    }
+}
 
 fn key() -> BackupKey {
     BackupKey::from_bytes(*b"drill backup key")
@@ -145,6 +221,9 @@ async fn drill(backend: Backend) {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{app}");
     }
+    // 100 personal seals made through the service (apply, material, submit, approve, make
+    // with a platform key): each one filed with the police by the outbox.
+    made_through_the_service(&svc, &admin, MADE).await;
     // 1,000 seal records as the registry writes them (each published in the seal log, with
     // its history and audit entry), beside the one made through the API.
     let now = svc.clock.now();
@@ -238,6 +317,20 @@ async fn drill(backend: Backend) {
         .unwrap();
     let quiet = out.join("quiet.esbk");
     let last = make_backup(&svc, &quiet).await;
+    let count = |t: &str| {
+        last.manifest
+            .tables
+            .iter()
+            .find(|(n, _)| n == t)
+            .map_or(0, |(_, c)| *c as usize)
+    };
+    assert!(
+        count("seals") > 1000 + MADE
+            && count("filings") >= MADE
+            && count("usages") >= BEFORE + DURING,
+        "{:?}",
+        last.manifest.tables
+    );
     let v = backup::verify(&quiet, &key(), None).unwrap();
     assert_eq!(v.manifest, last.manifest);
     assert_eq!(v.signed_by, backup::SignedBy::Archive);
@@ -393,8 +486,9 @@ async fn drill(backend: Backend) {
 }
 
 each_backend!(
-    /// 1,000 seals, ~950 signatures through the API, 120 applications: backed up under load,
-    /// destroyed, restored on a fresh target, compared row by row.
+    /// 100 seals made and filed through the service beside 1,000 seal records, 950
+    /// signatures and 120 applications through the API: backed up under load, destroyed,
+    /// restored on a fresh target, compared row by row.
     restore_drill => drill, threads = 2
 );
 
