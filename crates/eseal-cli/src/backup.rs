@@ -164,18 +164,8 @@ pub enum BackupCommand {
     },
     /// Rotate the log key (checkpoints, backup manifests), with the service stopped: the latest checkpoints are signed by the old and the new key (the handover), then the new key is used
     RotateLogKey {
-        /// The service's data directory (pki/audit.key; the SQLite database unless --database)
-        #[arg(long)]
-        data: PathBuf,
-        /// The service's PostgreSQL database, when it uses one
-        #[arg(long, env = "ESEAL_DATABASE")]
-        database: Option<String>,
-        /// The PostgreSQL schema.
-        #[arg(long)]
-        database_schema: Option<String>,
-        /// The service's checkpoint directory (--audit-checkpoints; default DATA/audit-checkpoints)
-        #[arg(long)]
-        checkpoints: Option<PathBuf>,
+        #[command(flatten)]
+        src: SourceArgs,
     },
     /// Back up the installation while it runs: database, keys, PKI and checkpoints in one encrypted, signed archive
     Create {
@@ -247,12 +237,13 @@ fn read_log_key(path: Option<&Path>) -> Result<Option<eseal_gm::Sm2PublicKey>> {
 pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
     let now = time::OffsetDateTime::now_utc();
     match cmd {
-        BackupCommand::RotateLogKey {
-            data,
-            database,
-            database_schema,
-            checkpoints,
-        } => {
+        BackupCommand::RotateLogKey { src } => {
+            let SourceArgs {
+                data,
+                database,
+                database_schema,
+                checkpoints,
+            } = src;
             let checkpoints = checkpoints.unwrap_or_else(|| data.join("audit-checkpoints"));
             let rt = crate::audit::runtime()?;
             let r = rt.block_on(eseal_server::store::audit::ACTOR.scope(

@@ -145,10 +145,6 @@ pub const TEXTS: &[(&str, &str)] = &[
         "Rotate the log key (checkpoints, backup manifests), with the service stopped: the latest checkpoints are signed by the old and the new key (the handover), then the new key is used",
         "更换日志密钥（检查点与备份清单的签名密钥），须先停止服务：最新的检查点由新旧密钥共同签署（交接），此后使用新密钥",
     ),
-    (
-        "The service's data directory (pki/audit.key; the SQLite database unless --database)",
-        "服务的数据目录（pki/audit.key；未给 --database 时还有 SQLite 数据库）",
-    ),
 ];
 
 /// The Chinese of an English help text, from either table.

@@ -701,21 +701,29 @@ async fn checkpointed(svc: &Service, dir: &Path) {
     panic!("no checkpoint covers the logs");
 }
 
-/// Rollback: a backup, then 10 more seals and their checkpoints; the backup restored beside
-/// the (external) checkpoint directory → the service refuses to start, naming the entries
-/// missing, until the operator acknowledges exactly that rollback with a reason; then the
-/// newer checkpoints are kept aside, the gap is in the audit log, and checkpoints go on.
-async fn rollback(backend: Backend) {
+/// A service whose checkpoints go to an outside directory every 50 ms, with both logs
+/// checkpointed after the administrator's first login: (the outside folder, the checkpoint
+/// directory in it, the service).
+async fn checkpointing(backend: &Backend) -> (tempfile::TempDir, PathBuf, Service) {
     let outside = tempfile::tempdir().unwrap();
     let checkpoints = outside.path().join("worm");
     let cp = checkpoints.clone();
-    let svc = common::start_with(&backend, T0, move |c| {
+    let svc = common::start_with(backend, T0, move |c| {
         c.audit_checkpoints = Some(cp);
         c.audit_every = std::time::Duration::from_millis(50);
     })
     .await;
     let _admin = svc.admin().await;
     checkpointed(&svc, &checkpoints).await;
+    (outside, checkpoints, svc)
+}
+
+/// Rollback: a backup, then 10 more seals and their checkpoints; the backup restored beside
+/// the (external) checkpoint directory → the service refuses to start, naming the entries
+/// missing, until the operator acknowledges exactly that rollback with a reason; then the
+/// newer checkpoints are kept aside, the gap is in the audit log, and checkpoints go on.
+async fn rollback(backend: Backend) {
+    let (outside, checkpoints, svc) = checkpointing(&backend).await;
     let archive = outside.path().join("before.esbk");
     let signer = svc.run.state.pki().audit_signer();
     let made = backup::create(
@@ -990,16 +998,7 @@ each_backend!(
 async fn log_key(backend: Backend) {
     use eseal_gm::provider::Sm2Signer;
     use eseal_store::transparency::Log;
-    let outside = tempfile::tempdir().unwrap();
-    let checkpoints = outside.path().join("worm");
-    let cp = checkpoints.clone();
-    let svc = common::start_with(&backend, T0, move |c| {
-        c.audit_checkpoints = Some(cp);
-        c.audit_every = std::time::Duration::from_millis(50);
-    })
-    .await;
-    let _admin = svc.admin().await;
-    checkpointed(&svc, &checkpoints).await;
+    let (outside, checkpoints, svc) = checkpointing(&backend).await;
     let old_key = svc.run.state.pki().audit_signer().public_key();
     svc.run.abort();
     let r = eseal_server::backup::rotate::rotate_log_key(
