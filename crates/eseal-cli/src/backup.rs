@@ -583,37 +583,18 @@ fn print_verified(lang: Lang, archive: &Path, v: &eseal_server::backup::Verified
             "the archive's own log key (proves integrity only; give --log-key to check who made it)",
         ),
     };
-    println!(
-        "{}",
-        lang.t(
-            &format!(
-                "通过（PASSED）：{}\n  制作于 {}，eseal {}，{}，数据库结构版本 {}\n  {} 个部分，摘要全部一致；{} 张表 {} 行\n  {}\n  签名：{}",
-                archive.display(),
-                m.created,
-                m.eseal,
-                m.backend,
-                m.schema,
-                m.parts.len(),
-                m.tables.len(),
-                m.tables.iter().map(|(_, n)| n).sum::<u64>(),
-                logs_line(lang, m),
-                signer
-            ),
-            &format!(
-                "PASSED: {}\n  made {}, eseal {}, {}, schema {}\n  {} parts, every digest matches; {} tables, {} rows\n  {}\n  signature: {}",
-                archive.display(),
-                m.created,
-                m.eseal,
-                m.backend,
-                m.schema,
-                m.parts.len(),
-                m.tables.len(),
-                m.tables.iter().map(|(_, n)| n).sum::<u64>(),
-                logs_line(lang, m),
-                signer
-            ),
-        )
-    );
+    let (file, parts, tables) = (archive.display(), m.parts.len(), m.tables.len());
+    let rows: u64 = m.tables.iter().map(|(_, n)| n).sum();
+    let logs = logs_line(lang, m);
+    let (created, eseal, backend, schema) = (&m.created, &m.eseal, &m.backend, m.schema);
+    match lang {
+        Lang::Zh => println!(
+            "通过（PASSED）：{file}\n  制作于 {created}，eseal {eseal}，{backend}，数据库结构版本 {schema}\n  {parts} 个部分，摘要全部一致；{tables} 张表 {rows} 行\n  {logs}\n  签名：{signer}"
+        ),
+        Lang::En => println!(
+            "PASSED: {file}\n  made {created}, eseal {eseal}, {backend}, schema {schema}\n  {parts} parts, every digest matches; {tables} tables, {rows} rows\n  {logs}\n  signature: {signer}"
+        ),
+    }
 }
 
 fn logs_line(lang: Lang, m: &eseal_server::backup::Manifest) -> String {

@@ -383,21 +383,20 @@ async fn catalogue_sqlite(
                 .bind(&name)
                 .fetch_all(&mut *c)
                 .await?;
-        let columns = cols
-            .into_iter()
-            .map(|(n, t)| Ok((n, kind_of(&t)?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let narrow = vec![false; columns.len()];
-        out.push((
-            Table {
-                table: name,
-                columns,
-            },
-            narrow,
-        ));
+        let narrow = vec![false; cols.len()];
+        out.push((table_of(name, cols)?, narrow));
     }
     out.sort_by(|a, b| a.0.table.cmp(&b.0.table));
     Ok(out)
+}
+
+/// A table from its catalogue rows (column name, declared type).
+fn table_of(table: String, cols: Vec<(String, String)>) -> Result<Table, StoreError> {
+    let columns = cols
+        .into_iter()
+        .map(|(n, t)| Ok((n, kind_of(&t)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    Ok(Table { table, columns })
 }
 
 async fn catalogue_pg(c: &mut sqlx::PgConnection) -> Result<Vec<(Table, Vec<bool>)>, StoreError> {
@@ -418,17 +417,7 @@ async fn catalogue_pg(c: &mut sqlx::PgConnection) -> Result<Vec<(Table, Vec<bool
         .fetch_all(&mut *c)
         .await?;
         let narrow = cols.iter().map(|(_, t)| t == "integer").collect();
-        let columns = cols
-            .into_iter()
-            .map(|(n, t)| Ok((n, kind_of(&t)?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        out.push((
-            Table {
-                table: name,
-                columns,
-            },
-            narrow,
-        ));
+        out.push((table_of(name, cols)?, narrow));
     }
     out.sort_by(|a, b| a.0.table.cmp(&b.0.table));
     Ok(out)

@@ -186,6 +186,15 @@ fn seal_record(i: usize, now: time::OffsetDateTime) -> eseal_core::Seal {
     }
 }
 
+/// The holder `zhang` logs in and signs `data` with the PIN at `sign`: 201.
+async fn zhang_signs(svc: &Service, sign: &str, data: &[u8]) {
+    let zhang = svc.login("zhang", common::PASSWORD).await;
+    let (s, v) = svc
+        .call("POST", sign, Some(&zhang), Some(sign_body(PIN, data)))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+}
+
 async fn make_backup(svc: &Service, out: &Path) -> backup::Created {
     let signer = svc.run.state.pki().audit_signer();
     let data = svc.config.data.clone();
@@ -472,16 +481,7 @@ async fn drill(backend: Backend) {
         "{checked}"
     );
     // Sessions live in memory only: the holder logs in and gives the PIN again.
-    let zhang = again.login("zhang", common::PASSWORD).await;
-    let (s, v) = again
-        .call(
-            "POST",
-            &sign,
-            Some(&zhang),
-            Some(sign_body(PIN, b"after the restore")),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    zhang_signs(&again, &sign, b"after the restore").await;
     again.run.abort();
 }
 
@@ -955,16 +955,7 @@ async fn rotation(backend: Backend) {
     );
     let svc = restarted(svc, 5).await.unwrap();
     assert_eq!(svc.run.state.data_key().ids(), [2]);
-    let zhang = svc.login("zhang", common::PASSWORD).await;
-    let (s, v) = svc
-        .call(
-            "POST",
-            &sign,
-            Some(&zhang),
-            Some(sign_body(PIN, b"after the rotation")),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    zhang_signs(&svc, &sign, b"after the rotation").await;
     let blob = material(svc.run.state.store(), first_material.clone()).await;
     let digest = eseal_gm::Sm3Digest::from_slice(&hex::decode(&first_material).unwrap()).unwrap();
     assert_eq!(
