@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod ec;
 pub mod error;
 pub mod oid;
 pub mod provider;

@@ -1,10 +1,10 @@
 //! SM2 signatures (GB/T 32918.2) with the signer ID of GB/T 35276, and SM2 keys in the
 //! encodings OpenSSL uses (PKCS#8 private keys, SubjectPublicKeyInfo public keys).
 
+use crate::ec;
 use crate::error::{Error, ErrorKind, SignatureDerError};
 use crate::sm3::Sm3Digest;
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
-use signature::{Signer, Verifier};
 use sm2::elliptic_curve::sec1::ToSec1Point;
 use spki::{DecodePublicKey, EncodePublicKey};
 use std::fmt;
@@ -58,9 +58,18 @@ impl fmt::Debug for SignerId {
     }
 }
 
-/// An SM2 public key (a point on the SM2 curve).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Sm2PublicKey(sm2::PublicKey);
+/// An SM2 public key (a point on the SM2 curve), with its coordinates ready for the
+/// specialised arithmetic of [`crate::ec`].
+#[derive(Clone)]
+pub struct Sm2PublicKey(sm2::PublicKey, ec::Affine);
+
+impl PartialEq for Sm2PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Sm2PublicKey {}
 
 impl fmt::Debug for Sm2PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,25 +83,38 @@ impl fmt::Debug for Sm2PublicKey {
 }
 
 impl Sm2PublicKey {
+    fn from_inner(key: sm2::PublicKey) -> Result<Self, Error> {
+        let point = key.as_affine().to_sec1_point(false);
+        let bytes = point.as_bytes();
+        let (x, y) = bytes
+            .get(1..33)
+            .zip(bytes.get(33..65))
+            .and_then(|(x, y)| Some((<[u8; 32]>::try_from(x).ok()?, <[u8; 32]>::try_from(y).ok()?)))
+            .ok_or(Error::new(ErrorKind::InvalidKey, "SM2 public key point"))?;
+        let affine = ec::Affine::from_be_xy(&x, &y)
+            .ok_or(Error::new(ErrorKind::InvalidKey, "SM2 public key point"))?;
+        Ok(Self(key, affine))
+    }
+
     /// From SEC1 point bytes (`04‖X‖Y` or compressed).
     pub fn from_sec1(bytes: &[u8]) -> Result<Self, Error> {
         sm2::PublicKey::from_sec1_bytes(bytes)
-            .map(Self)
             .map_err(|_| Error::new(ErrorKind::InvalidKey, "SM2 public key point"))
+            .and_then(Self::from_inner)
     }
 
     /// From a DER SubjectPublicKeyInfo (id-ecPublicKey + sm2 curve, as OpenSSL writes it).
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
         sm2::PublicKey::from_public_key_der(der)
-            .map(Self)
             .map_err(|_| Error::new(ErrorKind::InvalidKeyEncoding, "SM2 SubjectPublicKeyInfo"))
+            .and_then(Self::from_inner)
     }
 
     /// From a PEM `PUBLIC KEY` block.
     pub fn from_spki_pem(pem: &str) -> Result<Self, Error> {
         sm2::PublicKey::from_public_key_pem(pem)
-            .map(Self)
             .map_err(|_| Error::new(ErrorKind::InvalidKeyEncoding, "SM2 PUBLIC KEY PEM"))
+            .and_then(Self::from_inner)
     }
 
     /// DER SubjectPublicKeyInfo.
@@ -128,26 +150,28 @@ impl Sm2PublicKey {
         Ok(h.finalize())
     }
 
-    fn verifying_key(&self, id: &SignerId) -> Result<sm2::dsa::VerifyingKey, Error> {
-        sm2::dsa::VerifyingKey::new(id.as_str(), self.0)
-            .map_err(|_| Error::new(ErrorKind::InvalidSignerId, "signer ID"))
-    }
-
     /// Verify `signature` over the message `msg` (Z is computed from this key and `id`).
     pub fn verify(&self, id: &SignerId, msg: &[u8], signature: &Sm2Signature) -> Result<(), Error> {
-        let vk = self.verifying_key(id)?;
-        let sig = signature.to_inner()?;
-        vk.verify(msg, &sig)
-            .map_err(|_| Error::new(ErrorKind::SignatureMismatch, "SM2 verify"))
+        let mut h = crate::sm3::Sm3Hasher::new();
+        h.update(self.z(id)?.as_bytes());
+        h.update(msg);
+        self.verify_e(h.finalize().as_bytes(), signature)
+    }
+
+    fn verify_e(&self, e: &[u8; 32], signature: &Sm2Signature) -> Result<(), Error> {
+        if ec::verify_prehash(&self.1, e, &signature.r, &signature.s) {
+            Ok(())
+        } else {
+            Err(Error::new(ErrorKind::SignatureMismatch, "SM2 verify"))
+        }
     }
 
     /// Verify `signature` over an already computed e (no Z): the non-conformant
     /// "digest as e" style some vendors use (formats.md E18). Only for diagnosis.
     pub fn danger_verify_prehash(&self, e: &[u8], signature: &Sm2Signature) -> Result<(), Error> {
-        use signature::hazmat::PrehashVerifier;
-        let vk = self.verifying_key(&SignerId::default())?;
-        let sig = signature.to_inner()?;
-        vk.verify_prehash(e, &sig)
+        let e = <[u8; 32]>::try_from(e)
+            .map_err(|_| Error::new(ErrorKind::SignatureMismatch, "SM2 verify (prehash)"))?;
+        self.verify_e(&e, signature)
             .map_err(|_| Error::new(ErrorKind::SignatureMismatch, "SM2 verify (prehash)"))
     }
 }
@@ -185,37 +209,37 @@ const fn hex32x4(a: &[u8; 64], b: &[u8; 64], c: &[u8; 64], d: &[u8; 64]) -> [u8;
 
 /// An SM2 private key. Zeroized on drop; `Debug` does not print it.
 ///
-/// The signing key for the default signer ID (with its public key and Z) is computed once,
-/// when the key is made or read: deriving it costs a scalar multiplication, as much as a
-/// signature.
+/// What signing needs is computed once, when the key is made or read: the public key (a
+/// scalar multiplication), (1 + d)⁻¹ mod n (an inversion), and Z for the default signer ID.
 #[derive(Clone)]
-pub struct Sm2PrivateKey(sm2::SecretKey, sm2::dsa::SigningKey, sm2::PublicKey);
-
-/// A signing key for the scalar 1, written over a dropped key's cached signing key (the sm2
-/// crate's `SigningKey` does not zeroize itself; `SecretKey` does).
-static BLANK: std::sync::LazyLock<Option<sm2::dsa::SigningKey>> = std::sync::LazyLock::new(|| {
-    let mut one = [0u8; 32];
-    one[31] = 1;
-    sm2::dsa::SigningKey::from_slice(DEFAULT_SIGNER_ID, &one).ok()
-});
-
-impl Drop for Sm2PrivateKey {
-    fn drop(&mut self) {
-        if let Some(blank) = BLANK.as_ref() {
-            self.1 = blank.clone();
-            // Keep the overwrite from being optimised away as a dead store.
-            std::hint::black_box(&self.1);
-        }
-    }
+pub struct Sm2PrivateKey {
+    /// The key in the form the encodings (PKCS#8, SEC1) need; zeroizes itself.
+    key: sm2::SecretKey,
+    /// d and (1 + d)⁻¹ for [`crate::ec`]; zeroized on drop.
+    scalar: ec::SecretScalar,
+    public: Sm2PublicKey,
+    /// Z for [`DEFAULT_SIGNER_ID`].
+    z_default: Sm3Digest,
 }
 
 impl Sm2PrivateKey {
     fn wrap(k: sm2::SecretKey) -> Result<Self, Error> {
-        let sk = sm2::dsa::SigningKey::new(DEFAULT_SIGNER_ID, &k)
-            .map_err(|_| Error::new(ErrorKind::InvalidKey, "SM2 signing key"))?;
-        let public = sm2::PublicKey::from_affine(*sk.verifying_key().as_affine())
-            .map_err(|_| Error::new(ErrorKind::InvalidKey, "SM2 public key"))?;
-        Ok(Self(k, sk, public))
+        let bytes = Zeroizing::new(<[u8; 32]>::from(k.to_bytes()));
+        let scalar = ec::SecretScalar::new(&bytes)
+            .ok_or(Error::new(ErrorKind::InvalidKey, "SM2 private scalar"))?;
+        let (x, y) = ec::affine_to_be(&scalar.public());
+        let mut sec1 = [0u8; 65];
+        sec1[0] = 4;
+        sec1[1..33].copy_from_slice(&x);
+        sec1[33..].copy_from_slice(&y);
+        let public = Sm2PublicKey::from_sec1(&sec1)?;
+        let z_default = public.z(&SignerId::default())?;
+        Ok(Self {
+            key: k,
+            scalar,
+            public,
+            z_default,
+        })
     }
 }
 
@@ -269,30 +293,45 @@ impl Sm2PrivateKey {
 
     /// PKCS#8 PEM in a zeroizing buffer (the only way plain key bytes leave this crate).
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, Error> {
-        self.0
+        self.key
             .to_pkcs8_pem(LineEnding::LF)
             .map_err(|_| Error::new(ErrorKind::InvalidKeyEncoding, "encode PKCS#8"))
     }
 
     /// The public key.
     pub fn public_key(&self) -> Sm2PublicKey {
-        Sm2PublicKey(self.2)
+        self.public.clone()
     }
 
-    /// Sign `msg` (e = SM3(Z ‖ msg), k derived deterministically as in RFC 6979 with SM3).
+    /// Sign `msg`: e = SM3(Z ‖ msg); the nonce k is derived as in RFC 6979 with HMAC-SM3
+    /// from d and e, hedged with 32 bytes from the operating system's random source (when
+    /// that fails, the derivation alone still gives a unique nonce per message).
     pub fn sign(&self, id: &SignerId, msg: &[u8]) -> Result<Sm2Signature, Error> {
-        let built;
-        let sk = if id.as_str() == DEFAULT_SIGNER_ID {
-            &self.1
+        let z = if id.as_str() == DEFAULT_SIGNER_ID {
+            self.z_default
         } else {
-            built = sm2::dsa::SigningKey::new(id.as_str(), &self.0)
-                .map_err(|_| Error::new(ErrorKind::InvalidKey, "SM2 signing key"))?;
-            &built
+            self.public.z(id)?
         };
-        let sig: sm2::dsa::Signature = sk
-            .try_sign(msg)
-            .map_err(|_| Error::new(ErrorKind::SigningFailed, "SM2 sign"))?;
-        Ok(Sm2Signature::from_inner(&sig))
+        let mut h = crate::sm3::Sm3Hasher::new();
+        h.update(z.as_bytes());
+        h.update(msg);
+        let e = h.finalize();
+        let mut extra = Zeroizing::new([0u8; 32]);
+        let extra: &[u8] = match getrandom::fill(extra.as_mut()) {
+            Ok(()) => extra.as_ref(),
+            Err(_) => &[],
+        };
+        self.sign_digest_with(e.as_bytes(), extra)
+    }
+
+    /// Sign the digest e with `extra` bytes hedging the nonce (empty: RFC 6979 alone,
+    /// deterministic, as RustCrypto's `sm2` signs — the differential tests rely on it).
+    pub fn sign_digest_with(&self, e: &[u8; 32], extra: &[u8]) -> Result<Sm2Signature, Error> {
+        let (r, s) = self
+            .scalar
+            .sign_prehash(e, extra)
+            .ok_or(Error::new(ErrorKind::SigningFailed, "SM2 sign"))?;
+        Sm2Signature::from_scalars(r, s)
     }
 }
 
@@ -327,22 +366,6 @@ pub enum SignatureEncoding {
 }
 
 impl Sm2Signature {
-    fn from_inner(sig: &sm2::dsa::Signature) -> Self {
-        Self {
-            r: sig.r_bytes().into(),
-            s: sig.s_bytes().into(),
-        }
-    }
-
-    fn to_inner(self) -> Result<sm2::dsa::Signature, Error> {
-        sm2::dsa::Signature::from_scalars(self.r, self.s).map_err(|_| {
-            Error::new(
-                ErrorKind::InvalidSignatureEncoding(SignatureDerError::OutOfRange),
-                "SM2 signature scalars",
-            )
-        })
-    }
-
     /// r as 32 big-endian bytes.
     pub fn r(&self) -> &[u8; 32] {
         &self.r

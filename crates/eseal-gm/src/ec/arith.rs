@@ -1,0 +1,213 @@
+//! Arithmetic modulo a 256-bit odd modulus m with 2^255 < m < 2^256, in Montgomery form
+//! (R = 2^256), four little-endian 64-bit limbs, carries through `u128`.
+//!
+//! Every function here runs the same instructions whatever the values: no branch and no
+//! memory index depends on an operand (the final subtractions select with masks). The
+//! modulus is a public constant. `u128` products compile to one `mul` on x86-64 and
+//! aarch64; `core::arch` carry intrinsics (mulx/adcx/adox) would need `unsafe`, which the
+//! workspace forbids.
+
+/// Four little-endian 64-bit limbs.
+pub(crate) type Limbs = [u64; 4];
+
+/// acc + a·b + carry, as (low, high). Never overflows: (2^64−1)² + 2(2^64−1) < 2^128.
+#[inline(always)]
+pub(crate) const fn mac(acc: u64, a: u64, b: u64, carry: u64) -> (u64, u64) {
+    let t = (acc as u128) + (a as u128) * (b as u128) + (carry as u128);
+    (t as u64, (t >> 64) as u64)
+}
+
+/// a + b + carry (carry 0 or 1), as (sum, carry out).
+#[inline(always)]
+pub(crate) const fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
+    let t = (a as u128) + (b as u128) + (carry as u128);
+    (t as u64, (t >> 64) as u64)
+}
+
+/// a − b − borrow (borrow 0 or 1), as (difference, borrow out 0 or 1).
+#[inline(always)]
+pub(crate) const fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
+    let t = (a as u128).wrapping_sub((b as u128) + (borrow as u128));
+    (t as u64, (t >> 127) as u64)
+}
+
+/// A modulus with its Montgomery constants, all derived at compile time from m.
+#[derive(Debug)]
+pub(crate) struct Modulus {
+    /// m itself.
+    pub m: Limbs,
+    /// −m⁻¹ mod 2^64.
+    pub n0: u64,
+    /// R mod m: one in Montgomery form.
+    pub one: Limbs,
+    /// R² mod m: multiplying by it enters Montgomery form.
+    pub r2: Limbs,
+    /// m − 2: the exponent of Fermat inversion.
+    pub m_minus_2: Limbs,
+}
+
+impl Modulus {
+    /// Derives the constants. Requires m odd and m > 2^255.
+    pub(crate) const fn new(m: Limbs) -> Self {
+        // Newton's iteration for m⁻¹ mod 2^64: each step doubles the correct low bits.
+        let mut inv: u64 = 1;
+        let mut i = 0;
+        while i < 7 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(m[0].wrapping_mul(inv)));
+            i += 1;
+        }
+        // R mod m = 2^256 − m (as m > 2^255).
+        let one = sub_raw(&[0, 0, 0, 0], &m).0;
+        // R² mod m: double R mod m 256 times.
+        let mut r2 = one;
+        let mut j = 0;
+        while j < 256 {
+            r2 = add_mod(&r2, &r2, &m);
+            j += 1;
+        }
+        let m_minus_2 = sub_raw(&m, &[2, 0, 0, 0]).0;
+        Self {
+            m,
+            n0: inv.wrapping_neg(),
+            one,
+            r2,
+            m_minus_2,
+        }
+    }
+}
+
+/// a − b over 256 bits, with the borrow out.
+#[inline(always)]
+pub(crate) const fn sub_raw(a: &Limbs, b: &Limbs) -> (Limbs, u64) {
+    let (d0, c) = sbb(a[0], b[0], 0);
+    let (d1, c) = sbb(a[1], b[1], c);
+    let (d2, c) = sbb(a[2], b[2], c);
+    let (d3, c) = sbb(a[3], b[3], c);
+    ([d0, d1, d2, d3], c)
+}
+
+/// a + b over 256 bits, with the carry out.
+#[inline(always)]
+pub(crate) const fn add_raw(a: &Limbs, b: &Limbs) -> (Limbs, u64) {
+    let (s0, c) = adc(a[0], b[0], 0);
+    let (s1, c) = adc(a[1], b[1], c);
+    let (s2, c) = adc(a[2], b[2], c);
+    let (s3, c) = adc(a[3], b[3], c);
+    ([s0, s1, s2, s3], c)
+}
+
+/// (hi·2^256 + t) reduced once: t − m when that is non-negative, else t. Requires
+/// hi·2^256 + t < 2m.
+#[inline(always)]
+pub(crate) const fn reduce_once(t: &Limbs, hi: u64, m: &Limbs) -> Limbs {
+    let (d, borrow) = sub_raw(t, m);
+    let (_, borrow) = sbb(hi, 0, borrow);
+    // borrow = 1: t < m, keep t.
+    let keep = borrow.wrapping_neg();
+    [
+        (t[0] & keep) | (d[0] & !keep),
+        (t[1] & keep) | (d[1] & !keep),
+        (t[2] & keep) | (d[2] & !keep),
+        (t[3] & keep) | (d[3] & !keep),
+    ]
+}
+
+/// (a + b) mod m for a, b < m.
+#[inline(always)]
+pub(crate) const fn add_mod(a: &Limbs, b: &Limbs, m: &Limbs) -> Limbs {
+    let (s, carry) = add_raw(a, b);
+    reduce_once(&s, carry, m)
+}
+
+/// (a − b) mod m for a, b < m.
+#[inline(always)]
+pub(crate) const fn sub_mod(a: &Limbs, b: &Limbs, m: &Limbs) -> Limbs {
+    let (d, borrow) = sub_raw(a, b);
+    let mask = borrow.wrapping_neg();
+    let (r0, c) = adc(d[0], m[0] & mask, 0);
+    let (r1, c) = adc(d[1], m[1] & mask, c);
+    let (r2, c) = adc(d[2], m[2] & mask, c);
+    let (r3, _) = adc(d[3], m[3] & mask, c);
+    [r0, r1, r2, r3]
+}
+
+/// Montgomery product a·b·R⁻¹ mod m (CIOS: one reduction step per limb of b).
+#[inline(always)]
+pub(crate) const fn mont_mul(a: &Limbs, b: &Limbs, md: &Modulus) -> Limbs {
+    let m = &md.m;
+    let mut t = [0u64; 6];
+    let mut i = 0;
+    while i < 4 {
+        let (t0, c) = mac(t[0], a[0], b[i], 0);
+        let (t1, c) = mac(t[1], a[1], b[i], c);
+        let (t2, c) = mac(t[2], a[2], b[i], c);
+        let (t3, c) = mac(t[3], a[3], b[i], c);
+        let (t4, t5) = adc(t[4], c, 0);
+        let mu = t0.wrapping_mul(md.n0);
+        let (_, c) = mac(t0, mu, m[0], 0);
+        let (u0, c) = mac(t1, mu, m[1], c);
+        let (u1, c) = mac(t2, mu, m[2], c);
+        let (u2, c) = mac(t3, mu, m[3], c);
+        let (u3, c) = adc(t4, c, 0);
+        t = [u0, u1, u2, u3, t5 + c, 0];
+        i += 1;
+    }
+    reduce_once(&[t[0], t[1], t[2], t[3]], t[4], m)
+}
+
+/// a^e mod m (Montgomery in, Montgomery out) for a public exponent e: a fixed 4-bit
+/// window, so the sequence of operations depends on e only.
+pub(crate) fn pow_public_exp(a: &Limbs, e: &Limbs, md: &Modulus) -> Limbs {
+    let mut table = [md.one; 16];
+    let mut k = 1;
+    while k < 16 {
+        table[k] = mont_mul(&table[k - 1], a, md);
+        k += 1;
+    }
+    let mut acc = md.one;
+    for limb in e.iter().rev() {
+        for nibble in (0..16).rev() {
+            for _ in 0..4 {
+                acc = mont_mul(&acc, &acc, md);
+            }
+            let digit = ((limb >> (4 * nibble)) & 0xF) as usize;
+            // The digit is a bit of the public exponent, never of a.
+            acc = mont_mul(&acc, &table[digit], md);
+        }
+    }
+    acc
+}
+
+/// Big-endian bytes to limbs (no reduction).
+pub(crate) fn limbs_from_be(bytes: &[u8; 32]) -> Limbs {
+    let mut out = [0u64; 4];
+    for (i, chunk) in bytes.chunks_exact(8).enumerate() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        out[3 - i] = u64::from_be_bytes(word);
+    }
+    out
+}
+
+/// Limbs to big-endian bytes.
+pub(crate) fn limbs_to_be(l: &Limbs) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_exact_mut(8).enumerate() {
+        chunk.copy_from_slice(&l[3 - i].to_be_bytes());
+    }
+    out
+}
+
+/// a < b, in constant time: 1 or 0.
+#[inline(always)]
+pub(crate) const fn lt(a: &Limbs, b: &Limbs) -> u64 {
+    sub_raw(a, b).1
+}
+
+/// 1 when every limb is zero, else 0, in constant time.
+#[inline(always)]
+pub(crate) const fn is_zero(a: &Limbs) -> u64 {
+    let x = a[0] | a[1] | a[2] | a[3];
+    // x | −x has its top bit set iff x ≠ 0.
+    ((x | x.wrapping_neg()) >> 63) ^ 1
+}
