@@ -589,6 +589,21 @@ struct Holder {
     pool: Pool,
 }
 
+/// Every SQLite connection's settings: WAL, `synchronous=FULL` (a committed change survives
+/// power loss), foreign keys, a busy timeout; temporary tables and sort spills in memory
+/// (no temporary files on the commit path), a 16 MiB page cache and reads through a
+/// 256 MiB memory map (fewer `pread`s; writes still go through the WAL).
+fn sqlite_settings(opts: SqliteConnectOptions) -> SqliteConnectOptions {
+    opts.create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("temp_store", "MEMORY")
+        .pragma("cache_size", "-16384")
+        .pragma("mmap_size", "268435456")
+}
+
 impl Store {
     /// Opens (creating on first run) the SQLite database in `dir`: WAL journal,
     /// `synchronous=FULL` so a committed change survives power loss, foreign keys on, a busy
@@ -600,13 +615,7 @@ impl Store {
                 dir.display()
             ))
         })?;
-        let opts = SqliteConnectOptions::new()
-            .filename(dir.join(SQLITE_FILE))
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+        let opts = sqlite_settings(SqliteConnectOptions::new().filename(dir.join(SQLITE_FILE)));
         let location: std::sync::Arc<str> = dir.join(SQLITE_FILE).display().to_string().into();
         let damaged = |e: &dyn std::fmt::Display| StoreError::Damaged {
             location: location.to_string(),
@@ -711,11 +720,7 @@ impl Store {
             ));
         }
         if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)?
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .busy_timeout(Duration::from_secs(10));
+            let opts = sqlite_settings(SqliteConnectOptions::from_str(url)?);
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)

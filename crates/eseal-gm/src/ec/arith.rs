@@ -155,6 +155,61 @@ pub(crate) const fn mont_mul(a: &Limbs, b: &Limbs, md: &Modulus) -> Limbs {
     reduce_once(&[t[0], t[1], t[2], t[3]], t[4], m)
 }
 
+/// a²·R⁻¹ mod m: the 512-bit square with 10 word products (each cross product once,
+/// doubled), then the same Montgomery reduction as a product, one limb at a time.
+#[inline(always)]
+pub(crate) const fn mont_sqr(a: &Limbs, md: &Modulus) -> Limbs {
+    // Cross products a_i·a_j, i < j.
+    let (t1, c) = mac(0, a[0], a[1], 0);
+    let (t2, c) = mac(0, a[0], a[2], c);
+    let (t3, t4) = mac(0, a[0], a[3], c);
+    let (t3, c) = mac(t3, a[1], a[2], 0);
+    let (t4, t5) = mac(t4, a[1], a[3], c);
+    let (t5, t6) = mac(t5, a[2], a[3], 0);
+    // Doubled.
+    let t7 = t6 >> 63;
+    let t6 = (t6 << 1) | (t5 >> 63);
+    let t5 = (t5 << 1) | (t4 >> 63);
+    let t4 = (t4 << 1) | (t3 >> 63);
+    let t3 = (t3 << 1) | (t2 >> 63);
+    let t2 = (t2 << 1) | (t1 >> 63);
+    let t1 = t1 << 1;
+    // Plus the squares a_i².
+    let (t0, c) = mac(0, a[0], a[0], 0);
+    let (t1, c) = adc(t1, c, 0);
+    let (t2, c) = mac(t2, a[1], a[1], c);
+    let (t3, c) = adc(t3, c, 0);
+    let (t4, c) = mac(t4, a[2], a[2], c);
+    let (t5, c) = adc(t5, c, 0);
+    let (t6, c) = mac(t6, a[3], a[3], c);
+    let (t7, _) = adc(t7, c, 0);
+    mont_reduce(&[t0, t1, t2, t3, t4, t5, t6, t7], md)
+}
+
+/// t·R⁻¹ mod m for t < m·2^256 (a product of two reduced values).
+#[inline(always)]
+const fn mont_reduce(t: &[u64; 8], md: &Modulus) -> Limbs {
+    let m = &md.m;
+    let mut t = *t;
+    let mut carry_hi = 0;
+    let mut i = 0;
+    while i < 4 {
+        let mu = t[i].wrapping_mul(md.n0);
+        let (_, c) = mac(t[i], mu, m[0], 0);
+        let (x, c) = mac(t[i + 1], mu, m[1], c);
+        t[i + 1] = x;
+        let (x, c) = mac(t[i + 2], mu, m[2], c);
+        t[i + 2] = x;
+        let (x, c) = mac(t[i + 3], mu, m[3], c);
+        t[i + 3] = x;
+        let (x, c) = adc(t[i + 4], c, carry_hi);
+        t[i + 4] = x;
+        carry_hi = c;
+        i += 1;
+    }
+    reduce_once(&[t[4], t[5], t[6], t[7]], carry_hi, m)
+}
+
 /// a^e mod m (Montgomery in, Montgomery out) for a public exponent e: a fixed 4-bit
 /// window, so the sequence of operations depends on e only.
 pub(crate) fn pow_public_exp(a: &Limbs, e: &Limbs, md: &Modulus) -> Limbs {
@@ -168,7 +223,7 @@ pub(crate) fn pow_public_exp(a: &Limbs, e: &Limbs, md: &Modulus) -> Limbs {
     for limb in e.iter().rev() {
         for nibble in (0..16).rev() {
             for _ in 0..4 {
-                acc = mont_mul(&acc, &acc, md);
+                acc = mont_sqr(&acc, md);
             }
             let digit = ((limb >> (4 * nibble)) & 0xF) as usize;
             // The digit is a bit of the public exponent, never of a.

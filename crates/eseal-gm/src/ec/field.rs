@@ -90,7 +90,7 @@ macro_rules! montgomery_element {
 
             #[inline(always)]
             pub(crate) fn square(&self) -> Self {
-                self.mul(self)
+                Self(arith::mont_sqr(&self.0, &$modulus))
             }
 
             /// self⁻¹ by Fermat (self^(m−2)), constant time; zero maps to zero.
@@ -213,6 +213,20 @@ mod tests {
         });
         let s = Sc::from_be_bytes_reduced(&[0xFF; 32]);
         assert_eq!(s.mul(&s.invert()).to_canonical(), [1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn squaring_equals_multiplication() {
+        let mut a = Fe::from_be_bytes_reduced(&[0xFF; 32]);
+        let mut s = Sc::from_be_bytes_reduced(&[0xFF; 32]);
+        for i in 0..2000u64 {
+            assert_eq!(a.square().0, a.mul(&a).0, "{i}");
+            assert_eq!(s.square().0, s.mul(&s).0, "{i}");
+            a = a.mul(&a).add(&fe(i));
+            s = s.mul(&s).add(&Sc::from_canonical([i, 0, 0, 0]));
+        }
+        let pm1 = Fe::ZERO.sub(&Fe::ONE);
+        assert_eq!(pm1.square().0, pm1.mul(&pm1).0);
     }
 
     #[test]
