@@ -2,7 +2,8 @@
 # Verification cost with many signatures (issue 22): an OFD with a 1 MB attachment signed
 # SIGNATURES times (each signature over the package as the previous one left it), verified
 # with eseal (release build) against `openssl dgst -sm3` over the same file, ROUNDS times.
-# Usage: scripts/bench-many.sh [SIGNATURES] [ROUNDS]
+# Usage: [KEEP=DIR] scripts/bench-many.sh [SIGNATURES] [ROUNDS]   (KEEP: leave the signed file
+#        and the demo trust store in DIR, e.g. for `perf record`)
 set -euo pipefail
 count=${1:-100}
 rounds=${2:-5}
@@ -26,7 +27,7 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
 PY
 for ((i = 0; i < count; i++)); do
   "$eseal" sign ofd --seal "$work/demo/seal.esl" --cert "$work/demo/signer.pem" --key "$work/demo/signer.key" \
-    --in "$work/s$i.ofd" --out "$work/s$((i + 1)).ofd" > /dev/null
+    --in "$work/s$i.ofd" --out "$work/s$((i + 1)).ofd" > /dev/null 2>&1
   rm -f "$work/s$i.ofd"
 done
 file=$work/s$count.ofd
@@ -40,4 +41,5 @@ for ((i = 0; i < rounds; i++)); do
   secs "$eseal" verify "$file" --trust "$work/demo" >> "$work/v"
 done
 o=$(median < "$work/o"); v=$(median < "$work/v")
+if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$file" "$work/demo" "$KEEP/"; fi
 echo "median of $rounds rounds: openssl dgst -sm3 ${o}s, eseal verify ${v}s: $(awk -v o="$o" -v v="$v" 'BEGIN {printf "%.1fx", v / o}') the time of openssl dgst -sm3 (goal <= 3x)"

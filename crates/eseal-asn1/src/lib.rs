@@ -3,6 +3,7 @@
 pub mod ber;
 pub mod der_out;
 pub mod der_text;
+pub mod dn;
 pub mod quirk;
 
 pub use quirk::{Quirk, QuirkKind, QuirkLog};

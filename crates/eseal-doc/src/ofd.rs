@@ -512,21 +512,35 @@ fn verify_one<R: Read + Seek>(
         );
     }
     // Coverage: files neither protected nor this signature's own, nor a later signature's.
+    // Linear in the package's files: each file's directories are looked up in a set.
     let own_dir = sig_path.rsplit_once('/').map_or("", |(d, _)| d);
+    let signed_value_path = pkg.resolve(&info.signed_value).ok();
+    let later: std::collections::HashSet<&str> = later_dirs
+        .iter()
+        .map(|d| d.as_str())
+        .filter(|d| !d.is_empty())
+        .collect();
+    let under_later = |f: &str| {
+        let mut rest = f;
+        while let Some((dir, _)) = rest.rsplit_once('/') {
+            if later.contains(dir) {
+                return true;
+            }
+            rest = dir;
+        }
+        false
+    };
     let unprotected: Vec<String> = pkg
         .files()
         .into_iter()
         .filter(|f| !protected.contains(f))
-        .filter(|f| {
-            f != &sig_path && pkg.resolve(&info.signed_value).ok().as_deref() != Some(f.as_str())
-        })
+        .filter(|f| f != &sig_path && signed_value_path.as_deref() != Some(f.as_str()))
         .filter(|f| f != list_path && !integrity_files.contains(f))
+        .filter(|f| !under_later(f))
         .filter(|f| {
-            !later_dirs
-                .iter()
-                .any(|d| !d.is_empty() && f.starts_with(&format!("{d}/")))
+            let in_own_dir = f.strip_prefix(own_dir).is_some_and(|r| r.starts_with('/'));
+            !(in_own_dir && f.ends_with(".esl"))
         })
-        .filter(|f| !(f.starts_with(&format!("{own_dir}/")) && f.ends_with(".esl")))
         .collect();
     if unprotected.is_empty() {
         report.pass(

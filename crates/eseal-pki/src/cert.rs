@@ -91,19 +91,67 @@ pub(crate) fn to_offset(t: x509_cert::time::Time) -> OffsetDateTime {
 }
 
 /// Verify an SM2 signature over `tbs` with the standard ID, then the empty one.
+///
+/// Successful checks are remembered for the process (see [`Verified`]): the certificates and
+/// CRLs of a file with a hundred signatures are the same few, checked once each rather than
+/// once per signature.
 pub(crate) fn verify_sm2(
     key: &Sm2PublicKey,
     tbs: &[u8],
     signature: &[u8],
 ) -> Option<SignatureIdUsed> {
     let (sig, _) = Sm2Signature::from_der_or_raw(signature).ok()?;
-    if key.verify(&SignerId::default(), tbs, &sig).is_ok() {
-        return Some(SignatureIdUsed::Standard);
+    let memo = Verified::key(key, tbs, &sig);
+    if let Some(used) = Verified::get(&memo) {
+        return Some(used);
     }
-    if key.verify(&SignerId::empty(), tbs, &sig).is_ok() {
-        return Some(SignatureIdUsed::Empty);
+    let used = if key.verify(&SignerId::default(), tbs, &sig).is_ok() {
+        SignatureIdUsed::Standard
+    } else if key.verify(&SignerId::empty(), tbs, &sig).is_ok() {
+        SignatureIdUsed::Empty
+    } else {
+        return None;
+    };
+    Verified::put(memo, used);
+    Some(used)
+}
+
+/// Signatures over certificates, CRLs and requests that verified: SM3(public key ‖ SM3(tbs) ‖
+/// r ‖ s) → the signer ID that worked. Only successes are kept (a verified triple stays
+/// verified: nothing about it can change), at most [`Verified::CAPACITY`] (cleared when full,
+/// so hostile input cannot grow it).
+struct Verified;
+
+impl Verified {
+    const CAPACITY: usize = 4096;
+
+    fn map() -> &'static std::sync::Mutex<std::collections::HashMap<[u8; 32], SignatureIdUsed>> {
+        static MAP: std::sync::OnceLock<
+            std::sync::Mutex<std::collections::HashMap<[u8; 32], SignatureIdUsed>>,
+        > = std::sync::OnceLock::new();
+        MAP.get_or_init(Default::default)
     }
-    None
+
+    fn key(key: &Sm2PublicKey, tbs: &[u8], sig: &Sm2Signature) -> [u8; 32] {
+        let mut h = eseal_gm::Sm3Hasher::new();
+        h.update(&key.to_sec1_uncompressed());
+        h.update(eseal_gm::Sm3Digest::of(tbs).as_bytes());
+        h.update(&sig.to_raw());
+        *h.finalize().as_bytes()
+    }
+
+    fn get(memo: &[u8; 32]) -> Option<SignatureIdUsed> {
+        Self::map().lock().ok()?.get(memo).copied()
+    }
+
+    fn put(memo: [u8; 32], used: SignatureIdUsed) {
+        if let Ok(mut m) = Self::map().lock() {
+            if m.len() >= Self::CAPACITY {
+                m.clear();
+            }
+            m.insert(memo, used);
+        }
+    }
 }
 
 impl Certificate {
@@ -144,12 +192,12 @@ impl Certificate {
 
     /// Subject DN (RFC 4514).
     pub fn subject(&self) -> String {
-        self.inner.tbs_certificate().subject().to_string()
+        eseal_asn1::dn::text(self.inner.tbs_certificate().subject())
     }
 
     /// Issuer DN (RFC 4514).
     pub fn issuer(&self) -> String {
-        self.inner.tbs_certificate().issuer().to_string()
+        eseal_asn1::dn::text(self.inner.tbs_certificate().issuer())
     }
 
     /// Subject Name.

@@ -161,7 +161,7 @@ impl Crl {
 
     /// Issuer DN (RFC 4514).
     pub fn issuer(&self) -> String {
-        self.inner.tbs_cert_list.issuer.to_string()
+        eseal_asn1::dn::text(&self.inner.tbs_cert_list.issuer)
     }
 
     /// DER of the issuer Name.

@@ -83,8 +83,8 @@ impl CertificateInfo {
             extended_key_usage,
             issuer_der,
             serial_bytes: tbs.serial_number().as_bytes().to_vec(),
-            subject: tbs.subject().to_string(),
-            issuer: tbs.issuer().to_string(),
+            subject: eseal_asn1::dn::text(tbs.subject()),
+            issuer: eseal_asn1::dn::text(tbs.issuer()),
             serial: tbs
                 .serial_number()
                 .as_bytes()
