@@ -74,6 +74,9 @@ pub struct Endpoint {
     pub limit: usize,
     /// The per-address rate class, when not the default (public endpoints: `Public`).
     pub rate: Option<crate::limits::Class>,
+    /// The body may also be `multipart/form-data`: the JSON as part `request`, the document's
+    /// bytes as part `document` ([`parts`]).
+    pub document_part: bool,
 }
 
 /// Makes the JSON Schema of one type (schemars) for the OpenAPI document.
@@ -113,6 +116,12 @@ impl Endpoint {
     /// Success is 200 with a body of this media type.
     pub const fn media(mut self, media: &'static str) -> Self {
         self.media = Some(media);
+        self
+    }
+
+    /// The document may come as a multipart part instead of base64 ([`parts`]).
+    pub const fn document_part(mut self) -> Self {
+        self.document_part = true;
         self
     }
 
@@ -156,6 +165,7 @@ macro_rules! ep {
             media: None,
             limit: JSON_LIMIT,
             rate: None,
+            document_part: false,
         }
     };
     ($m:literal, $p:literal, $h:expr, $a:expr, $s:literal, $z:literal, $b:literal) => {
@@ -172,6 +182,7 @@ mod auth;
 pub mod limits;
 mod openapi;
 pub mod ops;
+mod parts;
 mod pin_resets;
 pub mod problem;
 mod seals;

@@ -99,12 +99,26 @@ pub fn openapi() -> Value {
                 op["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}});
             }
             (example, Some(f)) => {
-                let mut content = json!({"schema": f(&mut requests)});
+                let schema = f(&mut requests);
+                let mut content = json!({"schema": schema});
                 if let Some(ex) = example.and_then(|e| serde_json::from_str::<Value>(e).ok()) {
                     content["example"] = ex;
                 }
                 op["requestBody"] =
                     json!({"required": true, "content": {"application/json": content}});
+                if ep.document_part {
+                    op["requestBody"]["content"]["multipart/form-data"] = json!({
+                        "schema": {
+                            "type": "object",
+                            "required": ["request", "document"],
+                            "properties": {
+                                "request": schema,
+                                "document": {"type": "string", "format": "binary", "description": "the document's bytes (instead of its base64 in the JSON)"},
+                            },
+                        },
+                        "encoding": {"request": {"contentType": "application/json"}},
+                    });
+                }
             }
             _ => {}
         }

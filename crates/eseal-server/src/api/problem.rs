@@ -396,7 +396,7 @@ fn plain(detail: &str) -> String {
 /// The JSON parser's message (after [`plain`]) in Chinese: the field path and the position
 /// kept, the sentence translated for the messages serde writes; anything else is said in
 /// general words (the English, with Accept-Language: en, has every detail).
-fn json_zh(en: &str) -> String {
+pub(crate) fn json_zh(en: &str) -> String {
     let (body, at) = match en.rsplit_once(" at line ") {
         Some((b, pos)) => match pos.split_once(" column ") {
             Some((l, c)) => (b, format!("（第 {l} 行第 {c} 列）")),

@@ -26,6 +26,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         r#"{"pin":"{{pin}}","ofd":"{{ofd}}","placement":{"page":{"page":1,"x":120,"y":200}},"document_name":"合同.ofd","purpose":"签订合同"}"#
     )
     .limit(MATERIAL_LIMIT * 2)
+    .document_part()
     .request(schema::<SignOfdBody>)
     .ok(201, schema::<views::SignedOfd>),
     ep!(
@@ -38,6 +39,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         r#"{"pin":"{{pin}}","pdf":"{{pdf}}","placement":{"page":1,"x":120,"y":200},"form":"cms","document_name":"合同.pdf","purpose":"签订合同"}"#
     )
     .limit(MATERIAL_LIMIT * 2)
+    .document_part()
     .request(schema::<SignPdfBody>)
     .ok(201, schema::<views::SignedPdf>),
     ep!(
@@ -96,6 +98,7 @@ pub(super) const ROWS: &[Endpoint] = &[
         r#"{"pin":"{{pin}}","data":"{{data}}","document_name":"合同.pdf","purpose":"签订合同","counterparty":"某公司"}"#
     )
     .limit(MAKE_LIMIT)
+    .document_part()
     .request(schema::<SignBody>)
     .ok(201, schema::<views::SignedData>),
     ep!(
@@ -126,7 +129,9 @@ pub(crate) struct SignBody {
     /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
     pub(crate) pin: Option<String>,
     pub(crate) session: Option<String>,
-    /// The data, base64 (≤ 3 MiB); or give its SM3 instead.
+    /// The data, base64 (≤ 3 MiB); or give its SM3 instead; or send the body as
+    /// `multipart/form-data` with this JSON as the part `request` and the data's bytes as the
+    /// part `document`.
     pub(crate) data: Option<String>,
     pub(crate) document_sm3: Option<String>,
     #[serde(flatten)]
@@ -137,9 +142,22 @@ pub(crate) async fn sign(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
-    Json(b): Json<SignBody>,
+    parts::WithDocument { body: b, document }: parts::WithDocument<SignBody>,
 ) -> ApiResult<(StatusCode, Json<views::SignedData>)> {
-    let digest = digest_of(&b.data, &b.document_sm3)?;
+    let digest = match (&b.document_sm3, document) {
+        (None, Some(bytes)) => {
+            eseal_gm::Sm3Digest::of(&parts::document("data", b.data.as_deref(), Some(bytes))?)
+        }
+        (Some(_), Some(_)) => {
+            return Err(Failure::invalid(
+                "document_sm3",
+                "document 部分和 document_sm3 只能给一个",
+                "give the document part or document_sm3, not both",
+            )
+            .into());
+        }
+        (_, None) => digest_of(&b.data, &b.document_sm3)?,
+    };
     let signed = s
         .signing()
         .sign(
@@ -174,7 +192,9 @@ pub(crate) struct SignOfdBody {
     /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
     pub(crate) pin: Option<String>,
     pub(crate) session: Option<String>,
-    pub(crate) ofd: String,
+    /// The OFD, base64; or send the body as `multipart/form-data` with this JSON as the part
+    /// `request` and the OFD's bytes as the part `document`.
+    pub(crate) ofd: Option<String>,
     pub(crate) placement: PlacementBody,
     #[serde(flatten)]
     pub(crate) using: UseBody,
@@ -184,9 +204,9 @@ pub(crate) async fn sign_ofd(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
-    Json(b): Json<SignOfdBody>,
+    parts::WithDocument { body: b, document }: parts::WithDocument<SignOfdBody>,
 ) -> ApiResult<(StatusCode, Json<views::SignedOfd>)> {
-    let ofd = b64("ofd", &b.ofd)?;
+    let ofd = parts::document("ofd", b.ofd.as_deref(), document)?;
     let sm3 = eseal_gm::Sm3Digest::of(&ofd);
     let signed = s
         .signing()
@@ -265,7 +285,9 @@ pub(crate) struct SignPdfBody {
     /// The PIN; or `session`, a signing session token from `/seals/{id}/unlock`.
     pub(crate) pin: Option<String>,
     pub(crate) session: Option<String>,
-    pub(crate) pdf: String,
+    /// The PDF, base64; or send the body as `multipart/form-data` with this JSON as the part
+    /// `request` and the PDF's bytes as the part `document`.
+    pub(crate) pdf: Option<String>,
     /// The stamp's place; absent: an invisible signature.
     pub(crate) placement: Option<PdfPlacementBody>,
     /// Certify the document (DocMDP), e.g. an official document: 1 no later change, 2 form
@@ -282,9 +304,9 @@ pub(crate) async fn sign_pdf(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
-    Json(b): Json<SignPdfBody>,
+    parts::WithDocument { body: b, document }: parts::WithDocument<SignPdfBody>,
 ) -> ApiResult<(StatusCode, Json<views::SignedPdf>)> {
-    let pdf = b64("pdf", &b.pdf)?;
+    let pdf = parts::document("pdf", b.pdf.as_deref(), document)?;
     let sm3 = eseal_gm::Sm3Digest::of(&pdf);
     let document = Visible::Pdf(
         pdf,

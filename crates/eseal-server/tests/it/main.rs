@@ -10,6 +10,7 @@ mod audit;
 mod audit_coverage;
 mod authorisation;
 mod backup;
+mod binary_bodies;
 mod console;
 mod disk;
 mod examples;

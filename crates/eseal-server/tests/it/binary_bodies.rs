@@ -1,0 +1,200 @@
+//! Issue 22 item 3: documents sent as bytes (`multipart/form-data`: the request's JSON as the
+//! part `request`, the document as the part `document`) instead of base64 in JSON — the same
+//! signature as through JSON, and hostile forms refused with the reason: an unknown part, a
+//! part twice, the document given both ways, no request part, a body over the limit.
+
+use crate::common::{Backend, Service, check_problem};
+use crate::http_signing::{PIN, ready_personal_seal};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const BOUNDARY: &str = "eseal-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A multipart/form-data body of `parts` (name, bytes), as a browser or curl writes it.
+fn multipart(parts: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, bytes) in parts {
+        out.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+        );
+        if *name == "document" {
+            out.extend_from_slice(
+                b"; filename=\"doc.bin\"\r\nContent-Type: application/octet-stream",
+            );
+        } else {
+            out.extend_from_slice(b"\r\nContent-Type: application/json");
+        }
+        out.extend_from_slice(b"\r\n\r\n");
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    out
+}
+
+/// POSTs a multipart body (problem details in Chinese, the default, checked for English).
+async fn post(svc: &Service, path: &str, token: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let r = svc
+        .http
+        .post(svc.url(path))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap_or(Value::Null);
+    check_problem("POST", path, &v);
+    (status, v)
+}
+
+fn decode(v: &Value, field: &str) -> Vec<u8> {
+    <base64ct::Base64 as base64ct::Encoding>::decode_vec(v[field].as_str().unwrap()).unwrap()
+}
+
+async fn binary_bodies_on(backend: Backend) {
+    let (svc, seal, zhang) = ready_personal_seal(&backend).await;
+    let data = "甲方以字节发送的合同正文。".as_bytes().repeat(100);
+    let meta = json!({"pin": PIN, "document_name": "合同.pdf", "purpose": "签订合同"});
+    let sign = format!("/api/v1/seals/{seal}/sign");
+    // Detached: the signature covers the bytes of the part, as JSON base64 would.
+    let body = multipart(&[
+        ("request", meta.to_string().as_bytes()),
+        ("document", &data),
+    ]);
+    let (s, v) = post(&svc, &sign, &zhang, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        v["usage"]["document_sm3"],
+        eseal_gm::Sm3Digest::of(&data).to_hex()
+    );
+    let (sig, _) = eseal_ses::AnySignature::decode(&decode(&v, "signature")).unwrap();
+    let report = eseal_ses::verify_signature(
+        &sig,
+        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(&data)),
+        &eseal_ses::VerifyPolicy::default(),
+        &eseal_gm::provider::SoftwareVerifier,
+    );
+    assert_ne!(
+        report.indication(),
+        eseal_ses::Indication::Failed,
+        "{report:?}"
+    );
+
+    // OFD: signed with its stamp from the bytes; the ledger names the same document.
+    let ofd = eseal_testkit::ofd::ofd_of(4096);
+    let ofd_meta = json!({"pin": PIN, "placement": {"page": {"page": 1, "x": 100, "y": 150}}, "document_name": "合同.ofd", "purpose": "签订合同"});
+    let (s, v) = post(
+        &svc,
+        &format!("/api/v1/seals/{seal}/sign/ofd"),
+        &zhang,
+        multipart(&[
+            ("request", ofd_meta.to_string().as_bytes()),
+            ("document", &ofd),
+        ]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(
+        v["usage"]["document_sm3"],
+        eseal_gm::Sm3Digest::of(&ofd).to_hex()
+    );
+    let signed = decode(&v, "ofd");
+    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed)).unwrap();
+    let report = eseal_doc::verify_ofd(
+        &mut pkg,
+        &eseal_ses::VerifyPolicy::default(),
+        &eseal_gm::provider::SoftwareVerifier,
+    )
+    .unwrap();
+    assert_eq!(report.signatures.len(), 1);
+    assert_ne!(
+        report.indication(),
+        eseal_ses::Indication::Failed,
+        "{report:?}"
+    );
+
+    // Hostile forms: each refused with what was wrong, nothing signed.
+    let with_b64 = json!({"pin": PIN, "data": "AAAA", "document_name": "x", "purpose": "y"});
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            multipart(&[
+                ("request", meta.to_string().as_bytes()),
+                ("extra", b"x"),
+                ("document", &data),
+            ]),
+            "未知的部分",
+        ),
+        (
+            multipart(&[
+                ("request", meta.to_string().as_bytes()),
+                ("document", &data),
+                ("document", &data),
+            ]),
+            "出现了不止一次",
+        ),
+        (
+            multipart(&[
+                ("request", with_b64.to_string().as_bytes()),
+                ("document", &data),
+            ]),
+            "不能都给",
+        ),
+        (multipart(&[("document", &data)]), "缺少 request 部分"),
+        (
+            multipart(&[("request", b"{not json"), ("document", &data)]),
+            "不是该接口要求的 JSON",
+        ),
+    ];
+    let before = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal}/usages"),
+            Some(&zhang),
+            None,
+        )
+        .await
+        .1;
+    for (body, why) in cases {
+        let (s, v) = post(&svc, &sign, &zhang, body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{why}: {v}");
+        assert!(
+            v["detail"].as_str().unwrap_or_default().contains(why),
+            "{why}: {v}"
+        );
+    }
+    // A body over the endpoint's limit: 413 before it is read.
+    let huge = vec![0u8; 8 << 20];
+    let (s, v) = post(
+        &svc,
+        &sign,
+        &zhang,
+        multipart(&[
+            ("request", meta.to_string().as_bytes()),
+            ("document", &huge),
+        ]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    let after = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal}/usages"),
+            Some(&zhang),
+            None,
+        )
+        .await
+        .1;
+    assert_eq!(before, after, "a refused request leaves no ledger entry");
+    svc.run.abort();
+}
+
+each_backend!(
+    /// Documents as multipart bytes: signed like base64 JSON; hostile forms refused.
+    documents_as_bytes => binary_bodies_on,
+    threads = 2
+);
