@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! Issue 22 item 3: documents sent as bytes (`multipart/form-data`: the request's JSON as the
 //! part `request`, the document as the part `document`) instead of base64 in JSON — the same
 //! signature as through JSON, and hostile forms refused with the reason: an unknown part, a
