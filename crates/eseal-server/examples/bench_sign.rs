@@ -92,13 +92,14 @@ async fn main() {
     println!("Argon2id PIN key (1 core):   {kdf:9.1} /s");
     // ESEAL_BENCH_MODES=session (say) runs only some of the modes.
     // pin: an OFD per request, the PIN each time; session: the same under a signing session;
-    // batch: ten OFDs per request under a session; detached: a detached signature over a
+    // bytes: the session mode with the OFD sent as multipart bytes; batch: ten OFDs per
+    // request under a session; detached: a detached signature over a
     // digest (no document travels) under a session.
     let modes =
         std::env::var("ESEAL_BENCH_MODES").unwrap_or_else(|_| "pin,session,batch,detached".into());
     let ofd_doc =
         json!({"document_name": "bench.ofd", "ofd": body["ofd"], "placement": body["placement"]});
-    for mode in ["pin", "session", "batch", "detached"] {
+    for mode in ["pin", "session", "bytes", "batch", "detached"] {
         if !modes.split(',').any(|m| m == mode) {
             continue;
         }
@@ -117,8 +118,15 @@ async fn main() {
                 ),
                 1,
             ),
+            // The session mode with the OFD as bytes (multipart) instead of base64 in JSON.
+            "bytes" => {
+                let mut b = (*body).clone();
+                b.as_object_mut().unwrap().remove("ofd");
+                (url.clone(), Arc::new(b), 1)
+            }
             _ => (url.clone(), body.clone(), 1),
         };
+        let ofd_bytes = Arc::new(ofd.clone());
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let mut tasks = Vec::new();
         for _ in 0..clients {
@@ -130,6 +138,7 @@ async fn main() {
                 seal.clone(),
             );
             let mut body = (*body).clone();
+            let ofd_bytes = ofd_bytes.clone();
             tasks.push(tokio::spawn(async move {
                 // Each client opens its own signing session with the PIN, and again when one
                 // is used up (1,000 signatures); the unlock's time is part of the run.
@@ -154,13 +163,21 @@ async fn main() {
                 let mut errors = 0u64;
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    let r = http
-                        .post(&url)
-                        .bearer_auth(&token)
-                        .json(&body)
-                        .send()
-                        .await
-                        .unwrap();
+                    let request = http.post(&url).bearer_auth(&token);
+                    let request = if mode == "bytes" {
+                        let mut form = Vec::with_capacity(ofd_bytes.len() + 1024);
+                        form.extend_from_slice(b"--eseal-bench\r\nContent-Disposition: form-data; name=\"request\"\r\nContent-Type: application/json\r\n\r\n");
+                        form.extend_from_slice(body.to_string().as_bytes());
+                        form.extend_from_slice(b"\r\n--eseal-bench\r\nContent-Disposition: form-data; name=\"document\"; filename=\"bench.ofd\"\r\nContent-Type: application/ofd\r\n\r\n");
+                        form.extend_from_slice(&ofd_bytes);
+                        form.extend_from_slice(b"\r\n--eseal-bench--\r\n");
+                        request
+                            .header("content-type", "multipart/form-data; boundary=eseal-bench")
+                            .body(form)
+                    } else {
+                        request.json(&body)
+                    };
+                    let r = request.send().await.unwrap();
                     let ok = r.status().is_success();
                     let text = r.text().await.unwrap_or_default();
                     if ok {
