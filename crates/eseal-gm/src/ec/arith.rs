@@ -155,10 +155,15 @@ pub(crate) const fn mont_mul(a: &Limbs, b: &Limbs, md: &Modulus) -> Limbs {
     reduce_once(&[t[0], t[1], t[2], t[3]], t[4], m)
 }
 
-/// a²·R⁻¹ mod m: the 512-bit square with 10 word products (each cross product once,
-/// doubled), then the same Montgomery reduction as a product, one limb at a time.
+/// a²·R⁻¹ mod m: the 512-bit square, then the Montgomery reduction.
 #[inline(always)]
 pub(crate) const fn mont_sqr(a: &Limbs, md: &Modulus) -> Limbs {
+    mont_reduce(&sqr_wide(a), md)
+}
+
+/// The 512-bit square with 10 word products (each cross product once, doubled).
+#[inline(always)]
+pub(crate) const fn sqr_wide(a: &Limbs) -> [u64; 8] {
     // Cross products a_i·a_j, i < j.
     let (t1, c) = mac(0, a[0], a[1], 0);
     let (t2, c) = mac(0, a[0], a[2], c);
@@ -183,7 +188,58 @@ pub(crate) const fn mont_sqr(a: &Limbs, md: &Modulus) -> Limbs {
     let (t5, c) = adc(t5, c, 0);
     let (t6, c) = mac(t6, a[3], a[3], c);
     let (t7, _) = adc(t7, c, 0);
-    mont_reduce(&[t0, t1, t2, t3, t4, t5, t6, t7], md)
+    [t0, t1, t2, t3, t4, t5, t6, t7]
+}
+
+/// The 512-bit product, schoolbook (16 word products).
+#[inline(always)]
+pub(crate) const fn mul_wide(a: &Limbs, b: &Limbs) -> [u64; 8] {
+    let mut t = [0u64; 8];
+    let mut i = 0;
+    while i < 4 {
+        let (x, c) = mac(t[i], a[0], b[i], 0);
+        t[i] = x;
+        let (x, c) = mac(t[i + 1], a[1], b[i], c);
+        t[i + 1] = x;
+        let (x, c) = mac(t[i + 2], a[2], b[i], c);
+        t[i + 2] = x;
+        let (x, c) = mac(t[i + 3], a[3], b[i], c);
+        t[i + 3] = x;
+        t[i + 4] = c;
+        i += 1;
+    }
+    t
+}
+
+/// t·R⁻¹ mod p for SM2's p = 2^256 − 2^224 − 2^96 + 2^64 − 1, t < p·2^256, using its form:
+/// −p⁻¹ ≡ 1 (mod 2^64), so each step's multiplier is the limb itself, μ = tᵢ, and
+/// tᵢ + μ·p = 2^64·μ·(2^32 − 1)·(2^160 − 1): with q = μ·(2^32 − 1) (96 bits), the step adds
+/// q·2^160 − q to the next four limbs — shifts and one subtraction instead of four word
+/// products. Straight-line like the generic reduction.
+#[inline(always)]
+pub(crate) const fn mont_reduce_p(t: &[u64; 8], m: &Limbs) -> Limbs {
+    let mut t = *t;
+    let mut carry_hi = 0;
+    let mut i = 0;
+    while i < 4 {
+        let mu = t[i];
+        let q = ((mu as u128) << 32) - (mu as u128);
+        let (q_lo, q_hi) = (q as u64, (q >> 64) as u64);
+        // V = q·2^160 − q, four limbs, never negative.
+        let (v, _) = sub_raw(&[0, 0, q_lo << 32, (q_lo >> 32) | (q_hi << 32)], &[q_lo, q_hi, 0, 0]);
+        let (x, c) = adc(t[i + 1], v[0], 0);
+        t[i + 1] = x;
+        let (x, c) = adc(t[i + 2], v[1], c);
+        t[i + 2] = x;
+        let (x, c) = adc(t[i + 3], v[2], c);
+        t[i + 3] = x;
+        // The previous step's carry belongs to this limb too (as in `mont_reduce`).
+        let (x, c) = adc(t[i + 4], v[3], c + carry_hi);
+        t[i + 4] = x;
+        carry_hi = c;
+        i += 1;
+    }
+    reduce_once(&[t[4], t[5], t[6], t[7]], carry_hi, m)
 }
 
 /// t·R⁻¹ mod m for t < m·2^256 (a product of two reduced values).
@@ -210,24 +266,28 @@ const fn mont_reduce(t: &[u64; 8], md: &Modulus) -> Limbs {
     reduce_once(&[t[4], t[5], t[6], t[7]], carry_hi, m)
 }
 
-/// a^e mod m (Montgomery in, Montgomery out) for a public exponent e: a fixed 4-bit
-/// window, so the sequence of operations depends on e only.
-pub(crate) fn pow_public_exp(a: &Limbs, e: &Limbs, md: &Modulus) -> Limbs {
-    let mut table = [md.one; 16];
-    let mut k = 1;
-    while k < 16 {
-        table[k] = mont_mul(&table[k - 1], a, md);
-        k += 1;
+/// a^e (Montgomery in, Montgomery out) for a public exponent e, with the field's product
+/// and square: a fixed 4-bit window, so the sequence of operations depends on e only.
+pub(crate) fn pow_public_exp(
+    a: &Limbs,
+    e: &Limbs,
+    one: &Limbs,
+    mul: impl Fn(&Limbs, &Limbs) -> Limbs,
+    sqr: impl Fn(&Limbs) -> Limbs,
+) -> Limbs {
+    let mut table = [*one; 16];
+    for k in 1..16 {
+        table[k] = mul(&table[k - 1], a);
     }
-    let mut acc = md.one;
+    let mut acc = *one;
     for limb in e.iter().rev() {
         for nibble in (0..16).rev() {
             for _ in 0..4 {
-                acc = mont_sqr(&acc, md);
+                acc = sqr(&acc);
             }
             let digit = ((limb >> (4 * nibble)) & 0xF) as usize;
             // The digit is a bit of the public exponent, never of a.
-            acc = mont_mul(&acc, &table[digit], md);
+            acc = mul(&acc, &table[digit]);
         }
     }
     acc

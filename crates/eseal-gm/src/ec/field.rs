@@ -23,7 +23,7 @@ pub(crate) const N: Modulus = Modulus::new([
 ]);
 
 macro_rules! montgomery_element {
-    ($name:ident, $modulus:expr, $doc:literal) => {
+    ($name:ident, $modulus:expr, $mul:path, $sqr:path, $doc:literal) => {
         #[doc = $doc]
         #[derive(Clone, Copy, Default)]
         pub(crate) struct $name(pub(crate) Limbs);
@@ -85,12 +85,12 @@ macro_rules! montgomery_element {
 
             #[inline(always)]
             pub(crate) fn mul(&self, o: &Self) -> Self {
-                Self(arith::mont_mul(&self.0, &o.0, &$modulus))
+                Self($mul(&self.0, &o.0))
             }
 
             #[inline(always)]
             pub(crate) fn square(&self) -> Self {
-                Self(arith::mont_sqr(&self.0, &$modulus))
+                Self($sqr(&self.0))
             }
 
             /// self⁻¹ by Fermat (self^(m−2)), constant time; zero maps to zero.
@@ -98,7 +98,9 @@ macro_rules! montgomery_element {
                 Self(arith::pow_public_exp(
                     &self.0,
                     &$modulus.m_minus_2,
-                    &$modulus,
+                    &$modulus.one,
+                    $mul,
+                    $sqr,
                 ))
             }
 
@@ -139,8 +141,29 @@ macro_rules! montgomery_element {
     };
 }
 
-montgomery_element!(Fe, P, "An element of GF(p), in Montgomery form.");
-montgomery_element!(Sc, N, "An integer modulo n, in Montgomery form.");
+/// Products modulo p: the 512-bit product, then the reduction for p's special form.
+#[inline(always)]
+fn p_mul(a: &Limbs, b: &Limbs) -> Limbs {
+    arith::mont_reduce_p(&arith::mul_wide(a, b), &P.m)
+}
+
+#[inline(always)]
+fn p_sqr(a: &Limbs) -> Limbs {
+    arith::mont_reduce_p(&arith::sqr_wide(a), &P.m)
+}
+
+#[inline(always)]
+fn n_mul(a: &Limbs, b: &Limbs) -> Limbs {
+    arith::mont_mul(a, b, &N)
+}
+
+#[inline(always)]
+fn n_sqr(a: &Limbs) -> Limbs {
+    arith::mont_sqr(a, &N)
+}
+
+montgomery_element!(Fe, P, p_mul, p_sqr, "An element of GF(p), in Montgomery form.");
+montgomery_element!(Sc, N, n_mul, n_sqr, "An integer modulo n, in Montgomery form.");
 
 impl Sc {
     /// The canonical integer's limbs compared with n: below n.
@@ -227,6 +250,27 @@ mod tests {
         }
         let pm1 = Fe::ZERO.sub(&Fe::ONE);
         assert_eq!(pm1.square().0, pm1.mul(&pm1).0);
+    }
+
+    #[test]
+    fn reduction_for_p_equals_the_generic_one() {
+        let mut a = Fe::from_be_bytes_reduced(&[0xC3; 32]).0;
+        let mut b = Fe::from_be_bytes_reduced(&[0xFF; 32]).0;
+        let edges = [[0u64; 4], [1, 0, 0, 0], arith::sub_raw(&P.m, &[1, 0, 0, 0]).0, P.one];
+        for x in edges {
+            for y in edges {
+                assert_eq!(p_mul(&x, &y), arith::mont_mul(&x, &y, &P), "{x:x?} {y:x?}");
+            }
+            assert_eq!(p_sqr(&x), arith::mont_sqr(&x, &P));
+        }
+        for i in 0..20_000u64 {
+            assert_eq!(p_mul(&a, &b), arith::mont_mul(&a, &b, &P), "{i}");
+            assert_eq!(p_sqr(&a), arith::mont_sqr(&a, &P), "{i}");
+            let next = arith::mont_mul(&a, &b, &P);
+            b = arith::add_mod(&a, &[i, i << 7, !i, i.rotate_left(29)], &P.m);
+            b = arith::reduce_once(&b, 0, &P.m);
+            a = next;
+        }
     }
 
     #[test]
