@@ -226,7 +226,10 @@ pub(crate) const fn mont_reduce_p(t: &[u64; 8], m: &Limbs) -> Limbs {
         let q = ((mu as u128) << 32) - (mu as u128);
         let (q_lo, q_hi) = (q as u64, (q >> 64) as u64);
         // V = q·2^160 − q, four limbs, never negative.
-        let (v, _) = sub_raw(&[0, 0, q_lo << 32, (q_lo >> 32) | (q_hi << 32)], &[q_lo, q_hi, 0, 0]);
+        let (v, _) = sub_raw(
+            &[0, 0, q_lo << 32, (q_lo >> 32) | (q_hi << 32)],
+            &[q_lo, q_hi, 0, 0],
+        );
         let (x, c) = adc(t[i + 1], v[0], 0);
         t[i + 1] = x;
         let (x, c) = adc(t[i + 2], v[1], c);

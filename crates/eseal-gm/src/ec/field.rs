@@ -162,8 +162,20 @@ fn n_sqr(a: &Limbs) -> Limbs {
     arith::mont_sqr(a, &N)
 }
 
-montgomery_element!(Fe, P, p_mul, p_sqr, "An element of GF(p), in Montgomery form.");
-montgomery_element!(Sc, N, n_mul, n_sqr, "An integer modulo n, in Montgomery form.");
+montgomery_element!(
+    Fe,
+    P,
+    p_mul,
+    p_sqr,
+    "An element of GF(p), in Montgomery form."
+);
+montgomery_element!(
+    Sc,
+    N,
+    n_mul,
+    n_sqr,
+    "An integer modulo n, in Montgomery form."
+);
 
 impl Sc {
     /// The canonical integer's limbs compared with n: below n.
@@ -256,7 +268,12 @@ mod tests {
     fn reduction_for_p_equals_the_generic_one() {
         let mut a = Fe::from_be_bytes_reduced(&[0xC3; 32]).0;
         let mut b = Fe::from_be_bytes_reduced(&[0xFF; 32]).0;
-        let edges = [[0u64; 4], [1, 0, 0, 0], arith::sub_raw(&P.m, &[1, 0, 0, 0]).0, P.one];
+        let edges = [
+            [0u64; 4],
+            [1, 0, 0, 0],
+            arith::sub_raw(&P.m, &[1, 0, 0, 0]).0,
+            P.one,
+        ];
         for x in edges {
             for y in edges {
                 assert_eq!(p_mul(&x, &y), arith::mont_mul(&x, &y, &P), "{x:x?} {y:x?}");
