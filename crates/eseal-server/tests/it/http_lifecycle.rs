@@ -701,7 +701,7 @@ async fn bad_input_is_refused_with_a_code() {
     svc.run.abort();
 }
 
-async fn raw_request(svc: &Service, head: &str) -> String {
+pub(crate) async fn raw_request(svc: &Service, head: &str) -> String {
     raw_request_with_body(svc, head, b"").await
 }
 
