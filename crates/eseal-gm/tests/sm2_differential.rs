@@ -10,12 +10,8 @@ use eseal_gm::{SignerId, Sm2PrivateKey, Sm2PublicKey, Sm2Signature, Sm3Hasher};
 use signature::hazmat::PrehashSigner;
 use signature::{Signer, Verifier};
 
-fn count() -> usize {
-    std::env::var("ESEAL_SM2_DIFF_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000)
-}
+mod common;
+use common::count;
 
 struct Case {
     ours: Sm2PrivateKey,
@@ -26,10 +22,7 @@ struct Case {
 
 /// Case i: a new key (and signer ID) when i is a multiple of 10, else the previous case's.
 fn case(random: &SeededRandom, i: usize, previous: Option<Case>) -> Case {
-    let mut len = [0u8; 2];
-    random.fill(&mut len).unwrap();
-    let mut message = vec![0u8; usize::from(u16::from_be_bytes(len) % 300)];
-    random.fill(&mut message).unwrap();
+    let message = common::message(random);
     if let Some(p) = previous.filter(|_| !i.is_multiple_of(10)) {
         return Case { message, ..p };
     }

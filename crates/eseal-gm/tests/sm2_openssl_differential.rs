@@ -6,18 +6,14 @@
 //! differential. `ESEAL_SM2_DIFF_N` sets the count (default 100,000 each way, a fresh key
 //! every 10 messages).
 
-use eseal_gm::provider::{SecureRandom, SeededRandom};
+use eseal_gm::provider::SeededRandom;
 use eseal_gm::{SignerId, Sm2PrivateKey, Sm2PublicKey, Sm2Signature};
 use openssl::hash::MessageDigest;
 use openssl::pkey::{PKey, Private, Public};
 use openssl::sign::{Signer, Verifier};
 
-fn count() -> usize {
-    std::env::var("ESEAL_SM2_DIFF_N")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000)
-}
+mod common;
+use common::{count, message};
 
 struct Keys {
     ours: Sm2PrivateKey,
@@ -48,59 +44,51 @@ fn keys(random: &SeededRandom) -> Keys {
     }
 }
 
-fn message(random: &SeededRandom) -> Vec<u8> {
-    let mut len = [0u8; 2];
-    random.fill(&mut len).unwrap();
-    let mut m = vec![0u8; usize::from(u16::from_be_bytes(len) % 300)];
-    random.fill(&mut m).unwrap();
-    m
+/// Runs `check` on `count()` cases: a random message, a fresh key pair every 10 cases.
+fn each_case(seed: &[u8], mut check: impl FnMut(usize, &Keys, &[u8])) {
+    let random = SeededRandom::new(seed);
+    let mut k = keys(&random);
+    for i in 0..count() {
+        if i.is_multiple_of(10) && i > 0 {
+            k = keys(&random);
+        }
+        check(i, &k, &message(&random));
+    }
 }
 
 #[test]
 fn openssl_verifies_what_eseal_signs() {
-    let random = SeededRandom::new(b"openssl differential: eseal signs");
     let id = SignerId::empty();
-    let mut k = keys(&random);
-    for i in 0..count() {
-        if i.is_multiple_of(10) && i > 0 {
-            k = keys(&random);
-        }
-        let m = message(&random);
-        let sig = k.ours.sign(&id, &m).unwrap();
+    each_case(b"openssl differential: eseal signs", |i, k, m| {
+        let sig = k.ours.sign(&id, m).unwrap();
         let mut v = Verifier::new(MessageDigest::sm3(), &k.theirs_public).unwrap();
-        v.update(&m).unwrap();
+        v.update(m).unwrap();
         assert!(v.verify(&sig.to_der()).unwrap(), "OpenSSL refused case {i}");
         // And refuses it over another message.
         let mut v = Verifier::new(MessageDigest::sm3(), &k.theirs_public).unwrap();
-        v.update(&m).unwrap();
+        v.update(m).unwrap();
         v.update(b"x").unwrap();
         assert!(!v.verify(&sig.to_der()).unwrap_or(false), "case {i}");
-    }
+    });
 }
 
 #[test]
 fn eseal_verifies_what_openssl_signs() {
-    let random = SeededRandom::new(b"openssl differential: openssl signs");
     let id = SignerId::empty();
-    let mut k = keys(&random);
-    for i in 0..count() {
-        if i.is_multiple_of(10) && i > 0 {
-            k = keys(&random);
-        }
-        let m = message(&random);
+    each_case(b"openssl differential: openssl signs", |i, k, m| {
         let mut s = Signer::new(MessageDigest::sm3(), &k.theirs).unwrap();
-        s.update(&m).unwrap();
+        s.update(m).unwrap();
         let der = s.sign_to_vec().unwrap();
         let sig = Sm2Signature::from_der(&der).unwrap();
         assert_eq!(sig.to_der(), der, "DER re-encoding, case {i}");
         k.public
-            .verify(&id, &m, &sig)
+            .verify(&id, m, &sig)
             .unwrap_or_else(|_| panic!("eseal refused OpenSSL's signature, case {i}"));
-        assert!(k.public.verify(&SignerId::default(), &m, &sig).is_err());
+        assert!(k.public.verify(&SignerId::default(), m, &sig).is_err());
         let mut raw = sig.to_raw();
         raw[usize::from(m.len() as u8 % 64)] ^= 0x10;
         if let Ok(bad) = Sm2Signature::from_raw(&raw) {
-            assert!(k.public.verify(&id, &m, &bad).is_err(), "case {i}");
+            assert!(k.public.verify(&id, m, &bad).is_err(), "case {i}");
         }
-    }
+    });
 }
