@@ -151,15 +151,17 @@ async fn binary_bodies_on(backend: Backend) {
             "不是该接口要求的 JSON",
         ),
     ];
-    let before = svc
-        .call(
+    let usages = async || {
+        svc.call(
             "GET",
             &format!("/api/v1/seals/{seal}/usages"),
             Some(&zhang),
             None,
         )
         .await
-        .1;
+        .1
+    };
+    let before = usages().await;
     for (body, why) in cases {
         let (s, v) = post(&svc, &sign, &zhang, body).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{why}: {v}");
@@ -181,15 +183,7 @@ async fn binary_bodies_on(backend: Backend) {
     .await;
     assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
     assert!(resp.contains("payload_too_large"), "{resp}");
-    let after = svc
-        .call(
-            "GET",
-            &format!("/api/v1/seals/{seal}/usages"),
-            Some(&zhang),
-            None,
-        )
-        .await
-        .1;
+    let after = usages().await;
     assert_eq!(before, after, "a refused request leaves no ledger entry");
     svc.run.abort();
 }
