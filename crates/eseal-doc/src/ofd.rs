@@ -114,9 +114,21 @@ pub(crate) fn digest<R: Read + Seek>(
     m: &Method,
     z: Option<&Sm3Digest>,
 ) -> Result<Vec<u8>, DocError> {
+    let resolved = pkg.resolve(file)?;
+    digest_resolved(pkg, cache, &resolved, m, z)
+}
+
+/// [`digest`] of a path already resolved ([`Package::resolve`]).
+fn digest_resolved<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    cache: &mut Digests,
+    resolved: &str,
+    m: &Method,
+    z: Option<&Sm3Digest>,
+) -> Result<Vec<u8>, DocError> {
     let z = z.filter(|_| *m == Method::Sm3WithZ);
     let key = (
-        pkg.resolve(file)?,
+        resolved.to_owned(),
         *m,
         z.map(|z| {
             let mut b = [0u8; 32];
@@ -173,9 +185,13 @@ pub fn verify_ofd<R: Read + Seek>(
     let ofd = Node::parse(&pkg.read("OFD.xml")?, "OFD.xml")?;
     let mut signatures = Vec::new();
     let mut digests = Digests::new();
+    // The same seal is in every signature a holder made: its maker's signature is checked
+    // once per document.
+    let memo = crate::remember::Remembered::new(verifier);
     // The integrity protection's own files come after every signature (GM/T 0099: it is the
     // last step), so no signature covers them and none is warned about them.
     let integrity_files = crate::integrity::own_files(pkg);
+    let files = pkg.files();
     for list_path in signature_lists(&ofd) {
         let list_path = pkg.resolve(&list_path)?;
         let list = Node::parse(&pkg.read(&list_path)?, &list_path)?;
@@ -203,7 +219,14 @@ pub fn verify_ofd<R: Read + Seek>(
             })
             .collect();
         signature_dirs.dedup();
-        for (n, record) in records.iter().enumerate() {
+        // Read every record's files in order, check the signature values side by side, then
+        // the references (each file inflated and hashed once for the whole document).
+        let loaded = load_all(pkg, &records)?;
+        let mut checked = crate::par::map(&loaded, |l| {
+            l.as_ref().ok().map(|l| check_value(l, policy, &memo))
+        })
+        .into_iter();
+        for (n, (record, l)) in records.iter().zip(loaded).enumerate() {
             let later: Vec<&String> = signature_dirs
                 .get(n + 1..)
                 .unwrap_or_default()
@@ -213,8 +236,17 @@ pub fn verify_ofd<R: Read + Seek>(
                 list_path: &list_path,
                 later_dirs: &later,
                 integrity_files: &integrity_files,
+                files: &files,
             };
-            let mut one = verify_one(pkg, &mut digests, record, &around, policy, verifier)?;
+            let c = checked.next().flatten();
+            let mut one = match (l, c) {
+                (Ok(l), Some(c)) => finish_one(pkg, &mut digests, record, &around, l, c)?,
+                (Err(failed), _) => failed,
+                (Ok(_), None) => structure_failure(
+                    new_result(record),
+                    Text::new("签名值未能核验", "the signature value was not checked"),
+                ),
+            };
             one.advice = one.report.advice();
             signatures.push(one);
         }
@@ -235,23 +267,13 @@ struct Around<'a> {
     later_dirs: &'a [&'a String],
     /// The GM/T 0099 protection's own files.
     integrity_files: &'a [String],
+    /// Every file of the package (listed once per document).
+    files: &'a [String],
 }
 
-/// One signature's result; `Err` only when the work stopped ([`DocError::stops_work`]).
-fn verify_one<R: Read + Seek>(
-    pkg: &mut Package<R>,
-    digests: &mut Digests,
-    record: &crate::xml::SignatureRecord,
-    around: &Around<'_>,
-    policy: &VerifyPolicy,
-    verifier: &dyn Sm2Verifier,
-) -> Result<SignatureResult, DocError> {
-    let Around {
-        list_path,
-        later_dirs,
-        integrity_files,
-    } = *around;
-    let mut result = SignatureResult {
+/// A signature record as first seen: its result so far (failed until checked).
+fn new_result(record: &crate::xml::SignatureRecord) -> SignatureResult {
+    SignatureResult {
         id: record.id.clone(),
         kind: record.kind.clone(),
         signature_xml: record.base_loc.clone(),
@@ -263,145 +285,296 @@ fn verify_one<R: Read + Seek>(
         report: Report::default(),
         advice: None,
         signed_value: Vec::new(),
-    };
-    let fail = |mut r: SignatureResult, why: Text| {
-        r.report
-            .fail(CheckId::Structure, SubIndication::FormatFailure, why);
-        r
-    };
-    let doc_error = |e: &DocError| Text::new(e.zh(), e.to_string());
-    let sig_path = match pkg.resolve(&record.base_loc) {
-        Ok(p) => p,
-        Err(e) => return Ok(fail(result, doc_error(&e))),
-    };
-    let sig_bytes = match pkg.read(&sig_path) {
-        Ok(b) => b,
-        Err(e) if e.stops_work() => return Err(e),
-        Err(e) => return Ok(fail(result, doc_error(&e))),
-    };
-    let info = match Node::parse(&sig_bytes, &sig_path).and_then(|n| signature_xml(&n, &sig_path)) {
-        Ok(i) => i,
-        Err(e) => return Ok(fail(result, doc_error(&e))),
-    };
-    if info.references.len() > MAX_REFERENCES {
-        return Err(DocError::Limit(Text::new(
-            format!(
-                "{sig_path} 列出了 {} 个引用；最多核对 {MAX_REFERENCES} 个",
-                info.references.len()
-            ),
-            format!(
-                "{sig_path} lists {} references; at most {MAX_REFERENCES} are checked",
-                info.references.len()
-            ),
-        )));
     }
-    result.provider = info.provider.clone();
-    let value = match pkg.read(&info.signed_value) {
-        Ok(v) => v,
-        Err(e) if e.stops_work() => return Err(e),
-        Err(e) => {
-            return Ok(fail(
-                result,
-                Text::new(
-                    format!("签名值（SignedValue）：{}", e.zh()),
-                    format!("SignedValue: {e}"),
-                ),
-            ));
-        }
-    };
-    result.signed_value = value.clone();
-    // The signature itself.
-    let mut report;
-    let mut signer_key: Option<Sm2PublicKey> = None;
-    let mut eseal_raw: Option<Vec<u8>> = None;
-    if record.kind.eq_ignore_ascii_case("seal") {
-        match AnySignature::decode(&value) {
-            Ok((sig, _)) => {
-                let data = SignedData::Digest(Sm3Digest::of(&sig_bytes));
-                report = verify_signature(&sig, data, policy, verifier);
-                let view = sig.view();
-                signer_key = eseal_ses::cert::CertificateInfo::from_der(view.signer_cert)
-                    .ok()
-                    .and_then(|c| c.public_key.ok());
-                let seal = sig.seal();
-                eseal_raw = Some(seal.raw().to_vec());
-                if let Ok(v) = seal.view() {
-                    result.seal_name = Some(v.name.text());
-                    result.seal_picture =
-                        picture_mime(v.picture).map(|m| (m.to_owned(), v.picture.data.clone()));
-                }
-                if view.property_info.trim_start_matches('/') != sig_path {
-                    report.warn(
-                        CheckId::DocumentCoverage,
-                        Text::new(
-                            format!(
-                                "propertyInfo {:?} 不是本签名描述文件的路径（{sig_path}）",
-                                view.property_info
-                            ),
-                            format!(
-                                "propertyInfo {:?} is not the path of this Signature.xml ({sig_path})",
-                                view.property_info
-                            ),
-                        ),
-                    );
-                }
+}
+
+/// A result that failed on the structure, for `why`.
+fn structure_failure(mut r: SignatureResult, why: Text) -> SignatureResult {
+    r.report
+        .fail(CheckId::Structure, SubIndication::FormatFailure, why);
+    r
+}
+
+fn doc_error(e: &DocError) -> Text {
+    Text::new(e.zh(), e.to_string())
+}
+
+/// One signature record's files, read from the package (which is read in order, on one
+/// thread): its Signature.xml and the SignedValue that file names.
+struct Loaded {
+    /// The record's `Type` (Seal or Sign).
+    kind: String,
+    sig_path: String,
+    sig_bytes: Vec<u8>,
+    info: crate::xml::SignatureXml,
+    value: Vec<u8>,
+}
+
+/// A record's Signature.xml, read (stage 1 of [`load_all`]).
+struct Read1 {
+    sig_path: String,
+    sig_bytes: Vec<u8>,
+}
+
+/// Reads every record's files: Signature.xml in order, parsed side by side, then each
+/// SignedValue in order (the package is read on one thread). `Ok(Err(result))` for a
+/// record that already failed (a missing or malformed file); `Err` only when the work
+/// stopped ([`DocError::stops_work`]).
+fn load_all<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    records: &[crate::xml::SignatureRecord],
+) -> Result<Vec<Result<Loaded, SignatureResult>>, DocError> {
+    let mut read = Vec::with_capacity(records.len());
+    for record in records {
+        let result = new_result(record);
+        read.push(match pkg.resolve(&record.base_loc) {
+            Err(e) => Err(structure_failure(result, doc_error(&e))),
+            Ok(sig_path) => match pkg.read(&sig_path) {
+                Ok(sig_bytes) => Ok(Read1 {
+                    sig_path,
+                    sig_bytes,
+                }),
+                Err(e) if e.stops_work() => return Err(e),
+                Err(e) => Err(structure_failure(result, doc_error(&e))),
+            },
+        });
+    }
+    let parsed = crate::par::map(&read, |r| {
+        r.as_ref().ok().map(|r| {
+            Node::parse(&r.sig_bytes, &r.sig_path).and_then(|n| signature_xml(&n, &r.sig_path))
+        })
+    });
+    let mut out = Vec::with_capacity(records.len());
+    for ((record, r), info) in records.iter().zip(read).zip(parsed) {
+        let (r, info) = match (r, info) {
+            (Err(failed), _) => {
+                out.push(Err(failed));
+                continue;
             }
+            (Ok(r), Some(Ok(info))) => (r, info),
+            (Ok(_), Some(Err(e))) => {
+                out.push(Err(structure_failure(new_result(record), doc_error(&e))));
+                continue;
+            }
+            (Ok(_), None) => {
+                out.push(Err(structure_failure(
+                    new_result(record),
+                    Text::new("签名描述文件未能解析", "the Signature.xml was not parsed"),
+                )));
+                continue;
+            }
+        };
+        let Read1 {
+            sig_path,
+            sig_bytes,
+        } = r;
+        if info.references.len() > MAX_REFERENCES {
+            return Err(DocError::Limit(Text::new(
+                format!(
+                    "{sig_path} 列出了 {} 个引用；最多核对 {MAX_REFERENCES} 个",
+                    info.references.len()
+                ),
+                format!(
+                    "{sig_path} lists {} references; at most {MAX_REFERENCES} are checked",
+                    info.references.len()
+                ),
+            )));
+        }
+        match pkg.read(&info.signed_value) {
+            Ok(value) => out.push(Ok(Loaded {
+                kind: record.kind.clone(),
+                sig_path,
+                sig_bytes,
+                info,
+                value,
+            })),
+            Err(e) if e.stops_work() => return Err(e),
             Err(e) => {
-                return Ok(fail(
+                let mut result = new_result(record);
+                result.provider = info.provider.clone();
+                out.push(Err(structure_failure(
                     result,
                     Text::new(
-                        format!(
-                            "{}：不是电子签章数据（SES_Signature）：{}",
-                            info.signed_value,
-                            e.zh()
-                        ),
-                        format!("{}: not an SES_Signature: {e}", info.signed_value),
+                        format!("签名值（SignedValue）：{}", e.zh()),
+                        format!("SignedValue: {e}"),
                     ),
-                ));
-            }
-        }
-    } else {
-        report = Report::default();
-        match eseal_ses::gbt35275::SignedData::decode(&value) {
-            Ok(sd) => {
-                signer_key = sign_checks(
-                    &mut report,
-                    &sd,
-                    &Sm3Digest::of(&sig_bytes),
-                    "Signature.xml",
-                    Text::new(
-                        "Type=Sign：GB/T 35275 SignedData",
-                        "Type=Sign: GB/T 35275 SignedData",
-                    ),
-                    policy,
-                );
-            }
-            Err(_) => {
-                let why = if eseal_gm::Sm2Signature::from_der_or_raw(&value).is_ok() {
-                    Text::new(
-                        "Type=Sign 的签名值只是一个 SM2 签名，不带证书：无法确定签名者（ofdrw 早期的一种不带证书的格式）",
-                        "Type=Sign with a bare SM2 signature and no certificate: the signer cannot be identified (an old ofdrw form that carries no certificate)",
-                    )
-                } else {
-                    Text::new(
-                        format!(
-                            "{}：既不是 GB/T 35275 SignedData，也不是 SM2 签名：不支持的签名类型",
-                            info.signed_value
-                        ),
-                        format!(
-                            "{}: neither GB/T 35275 SignedData nor an SM2 signature: unsupported signature kind",
-                            info.signed_value
-                        ),
-                    )
-                };
-                report.indeterminate(
-                    CheckId::SignatureType,
-                    SubIndication::SignedDataNotFound,
-                    why,
-                );
+                )));
             }
         }
     }
+    Ok(out)
+}
+
+/// What the signature value says, checked without the package: the SM3 of Signature.xml and
+/// the signature over it (SM2, time stamp, certificates). This is the CPU-heavy part; the
+/// signatures of a document are checked side by side ([`crate::par::map`]).
+enum Checked {
+    /// The value is not a signature this verifier reads.
+    Unreadable(Text),
+    /// The signature's report so far.
+    Read(Box<ReadValue>),
+}
+
+/// [`Checked::Read`].
+struct ReadValue {
+    /// SM3 of the exact Signature.xml bytes.
+    sig_sm3: Sm3Digest,
+    report: Report,
+    signer_key: Option<Sm2PublicKey>,
+    /// The seal inside an SES_Signature, as stored.
+    eseal_raw: Option<Vec<u8>>,
+    seal_name: Option<String>,
+    seal_picture: Option<(String, Vec<u8>)>,
+}
+
+fn check_value(l: &Loaded, policy: &VerifyPolicy, verifier: &dyn Sm2Verifier) -> Checked {
+    let sig_sm3 = Sm3Digest::of(&l.sig_bytes);
+    let sig_path = &l.sig_path;
+    if l.kind.eq_ignore_ascii_case("seal") {
+        let sig = match AnySignature::decode(&l.value) {
+            Ok((sig, _)) => sig,
+            Err(e) => {
+                return Checked::Unreadable(Text::new(
+                    format!(
+                        "{}：不是电子签章数据（SES_Signature）：{}",
+                        l.info.signed_value,
+                        e.zh()
+                    ),
+                    format!("{}: not an SES_Signature: {e}", l.info.signed_value),
+                ));
+            }
+        };
+        let mut report = verify_signature(&sig, SignedData::Digest(sig_sm3), policy, verifier);
+        let view = sig.view();
+        let signer_key = eseal_ses::cert::CertificateInfo::from_der(view.signer_cert)
+            .ok()
+            .and_then(|c| c.public_key.ok());
+        let seal = sig.seal();
+        let (mut seal_name, mut seal_picture) = (None, None);
+        if let Ok(v) = seal.view() {
+            seal_name = Some(v.name.text());
+            seal_picture = picture_mime(v.picture).map(|m| (m.to_owned(), v.picture.data.clone()));
+        }
+        if view.property_info.trim_start_matches('/') != sig_path {
+            report.warn(
+                CheckId::DocumentCoverage,
+                Text::new(
+                    format!(
+                        "propertyInfo {:?} 不是本签名描述文件的路径（{sig_path}）",
+                        view.property_info
+                    ),
+                    format!(
+                        "propertyInfo {:?} is not the path of this Signature.xml ({sig_path})",
+                        view.property_info
+                    ),
+                ),
+            );
+        }
+        return Checked::Read(Box::new(ReadValue {
+            sig_sm3,
+            report,
+            signer_key,
+            eseal_raw: Some(seal.raw().to_vec()),
+            seal_name,
+            seal_picture,
+        }));
+    }
+    let mut report = Report::default();
+    let mut signer_key = None;
+    match eseal_ses::gbt35275::SignedData::decode(&l.value) {
+        Ok(sd) => {
+            signer_key = sign_checks(
+                &mut report,
+                &sd,
+                &sig_sm3,
+                "Signature.xml",
+                Text::new(
+                    "Type=Sign：GB/T 35275 SignedData",
+                    "Type=Sign: GB/T 35275 SignedData",
+                ),
+                policy,
+            );
+        }
+        Err(_) => {
+            let why = if eseal_gm::Sm2Signature::from_der_or_raw(&l.value).is_ok() {
+                Text::new(
+                    "Type=Sign 的签名值只是一个 SM2 签名，不带证书：无法确定签名者（ofdrw 早期的一种不带证书的格式）",
+                    "Type=Sign with a bare SM2 signature and no certificate: the signer cannot be identified (an old ofdrw form that carries no certificate)",
+                )
+            } else {
+                Text::new(
+                    format!(
+                        "{}：既不是 GB/T 35275 SignedData，也不是 SM2 签名：不支持的签名类型",
+                        l.info.signed_value
+                    ),
+                    format!(
+                        "{}: neither GB/T 35275 SignedData nor an SM2 signature: unsupported signature kind",
+                        l.info.signed_value
+                    ),
+                )
+            };
+            report.indeterminate(
+                CheckId::SignatureType,
+                SubIndication::SignedDataNotFound,
+                why,
+            );
+        }
+    }
+    Checked::Read(Box::new(ReadValue {
+        sig_sm3,
+        report,
+        signer_key,
+        eseal_raw: None,
+        seal_name: None,
+        seal_picture: None,
+    }))
+}
+
+/// One signature's result from its files and its checked value: the references, coverage
+/// and the seal file. `Err` only when the work stopped ([`DocError::stops_work`]).
+fn finish_one<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    digests: &mut Digests,
+    record: &crate::xml::SignatureRecord,
+    around: &Around<'_>,
+    loaded: Loaded,
+    checked: Checked,
+) -> Result<SignatureResult, DocError> {
+    let Around {
+        list_path,
+        later_dirs,
+        integrity_files,
+        files,
+    } = *around;
+    let Loaded {
+        sig_path,
+        info,
+        value,
+        ..
+    } = loaded;
+    let mut result = new_result(record);
+    result.provider = info.provider.clone();
+    result.signed_value = value;
+    let (mut report, signer_key, eseal_raw) = match checked {
+        Checked::Unreadable(why) => return Ok(structure_failure(result, why)),
+        Checked::Read(read) => {
+            let ReadValue {
+                sig_sm3,
+                report,
+                signer_key,
+                eseal_raw,
+                seal_name,
+                seal_picture,
+            } = *read;
+            // A later signature that references this Signature.xml finds its SM3 known.
+            digests
+                .entry((sig_path.clone(), Method::Sm3, None))
+                .or_insert_with(|| sig_sm3.as_bytes().to_vec());
+            result.seal_name = seal_name;
+            result.seal_picture = seal_picture;
+            (report, signer_key, eseal_raw)
+        }
+    };
     // References.
     let m = method(info.check_method.as_deref());
     let z = signer_key
@@ -416,10 +589,20 @@ fn verify_one<R: Read + Seek>(
         Ok(m) => {
             for r in &info.references {
                 let expected = Base64::decode_vec(r.check_value.trim()).unwrap_or_default();
-                match digest(pkg, digests, &r.file, m, z.as_ref()) {
+                let resolved = pkg.resolve(&r.file);
+                let d = match &resolved {
+                    Ok(p) => digest_resolved(pkg, digests, p, m, z.as_ref()),
+                    // The error, as digest() words it.
+                    Err(_) => digest(pkg, digests, &r.file, m, z.as_ref()),
+                };
+                match d {
                     Ok(d) if d == expected => {}
                     Ok(_) => {
-                        changed.push(pkg.resolve(&r.file).unwrap_or_else(|_| r.file.clone()));
+                        changed.push(
+                            resolved
+                                .as_ref()
+                                .map_or_else(|_| r.file.clone(), |p| p.clone()),
+                        );
                         bad.push(Text::new(
                             format!("{} 已被改动（摘要与记录的校验值不符）", r.file),
                             format!(
@@ -431,7 +614,7 @@ fn verify_one<R: Read + Seek>(
                     Err(e) if e.stops_work() => return Err(e),
                     Err(e) => bad.push(doc_error(&e)),
                 }
-                if let Ok(p) = pkg.resolve(&r.file)
+                if let Ok(p) = resolved
                     && !protected.insert(p.clone())
                 {
                     repeated.insert(p);
@@ -530,17 +713,17 @@ fn verify_one<R: Read + Seek>(
         }
         false
     };
-    let unprotected: Vec<String> = pkg
-        .files()
-        .into_iter()
-        .filter(|f| !protected.contains(f))
-        .filter(|f| f != &sig_path && signed_value_path.as_deref() != Some(f.as_str()))
-        .filter(|f| f != list_path && !integrity_files.contains(f))
+    let unprotected: Vec<&str> = files
+        .iter()
+        .filter(|f| !protected.contains(*f))
+        .filter(|f| **f != sig_path && signed_value_path.as_deref() != Some(f.as_str()))
+        .filter(|f| *f != list_path && !integrity_files.contains(f))
         .filter(|f| !under_later(f))
         .filter(|f| {
             let in_own_dir = f.strip_prefix(own_dir).is_some_and(|r| r.starts_with('/'));
             !(in_own_dir && f.ends_with(".esl"))
         })
+        .map(String::as_str)
         .collect();
     if unprotected.is_empty() {
         report.pass(
