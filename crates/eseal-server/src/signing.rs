@@ -496,11 +496,7 @@ pub async fn sign_batch(
     if seal.status_at(now) != SealStatus::Valid {
         return Err(not_valid(seal, now));
     }
-    let (_, seal_data) = s
-        .store()
-        .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
-        .await?
-        .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
+    let decoded = decoded_seal(s, seal).await?;
     // Approval first: a use beyond authority is refused and recorded whatever the PIN.
     for input in &inputs {
         if let Err(why) = precheck_request(s, seal, input).await {
@@ -606,7 +602,6 @@ pub async fn sign_batch(
         ));
     }
     // 4. Sign each document, with the seal decoded once for the batch.
-    let decoded = std::sync::Arc::new(seal_and_cert(&seal_data)?);
     let mut made = Vec::with_capacity(inputs.len());
     for (input, usage) in inputs.iter().zip(&usages) {
         made.push(match &input.document {
@@ -658,6 +653,27 @@ pub async fn sign_batch(
     }
     s.store().commit(&batch, now).await?;
     Ok(results)
+}
+
+/// The seal's stored data decoded, with its signer certificate: read and decoded once per
+/// process (the data is stored under its SM3, so what is remembered cannot go stale; the
+/// seal record itself — its state, validity — is read fresh by every caller).
+async fn decoded_seal(
+    s: &AppState,
+    seal: &Seal,
+) -> Result<std::sync::Arc<crate::state::DecodedSeal>, Failure> {
+    let sm3 = seal.seal_data_sm3.as_deref().unwrap_or_default();
+    if let Some(d) = s.decoded_seal(sm3) {
+        return Ok(d);
+    }
+    let (_, seal_data) = s
+        .store()
+        .blob(sm3)
+        .await?
+        .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
+    let d = std::sync::Arc::new(seal_and_cert(&seal_data)?);
+    s.remember_decoded_seal(sm3, d.clone());
+    Ok(d)
 }
 
 /// The stored seal data, decoded, and its (first) signer certificate.
@@ -725,13 +741,8 @@ pub async fn prepare_external(
     if let Err(why) = precheck_request(s, seal, &input).await {
         return Err(refuse_and_record(s, seal, signer, &input, why).await);
     }
-    let (_, seal_data) = s
-        .store()
-        .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
-        .await?
-        .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
     let tbs = prepare_tbs(
-        &seal_and_cert(&seal_data)?,
+        &*decoded_seal(s, seal).await?,
         input.document_sm3,
         &input.document_name,
         now,
@@ -793,21 +804,12 @@ pub async fn finish_external(
         .await?
         .ok_or_else(|| Failure::not_found(Thing::Seal, &u.record.seal_id))?
         .record;
-    let (_, seal_data) = s
-        .store()
-        .blob(seal.seal_data_sm3.as_deref().unwrap_or_default())
-        .await?
-        .ok_or_else(|| Failure::internal(format!("seal data of {} missing", seal.id)))?;
+    let decoded = decoded_seal(s, &seal).await?;
     let digest = hex::decode(&u.record.document_sm3)
         .ok()
         .and_then(|b| eseal_gm::Sm3Digest::from_slice(&b))
         .ok_or_else(|| Failure::internal("stored document digest"))?;
-    let prepared = prepare_tbs(
-        &seal_and_cert(&seal_data)?,
-        digest,
-        &u.record.document_name,
-        u.record.created,
-    )?;
+    let prepared = prepare_tbs(&decoded, digest, &u.record.document_name, u.record.created)?;
     let parsed = eseal_gm::Sm2Signature::from_der_or_raw(signature)
         .map(|(s, _)| s)
         .map_err(|e| {

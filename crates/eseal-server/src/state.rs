@@ -16,6 +16,12 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
+/// A seal's stored data decoded, with its (first) signer certificate's DER.
+pub type DecodedSeal = (eseal_ses::AnySeal, Vec<u8>);
+
+/// Most decoded seals kept in memory (a few KB each).
+pub const DECODED_SEALS: usize = 4096;
+
 #[derive(Debug)]
 struct Inner {
     store: Store,
@@ -26,6 +32,9 @@ struct Inner {
     connectors: Connectors,
     /// Open signing sessions (in memory only).
     sessions: crate::sessions::Sessions,
+    /// Seal data decoded, by its SM3 (content-addressed, so never stale; see
+    /// [`AppState::decoded_seal`]).
+    decoded_seals: std::sync::Mutex<std::collections::HashMap<String, Arc<DecodedSeal>>>,
     /// One PIN check at a time per seal in this process (see [`AppState::seal_lock`]).
     seal_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The seal transparency log's Merkle tree, fed from the store (see [`crate::audit`]).
@@ -133,6 +142,7 @@ impl AppState {
                 pki,
                 connectors,
                 seal_locks: std::sync::Mutex::new(std::collections::HashMap::new()),
+                decoded_seals: std::sync::Mutex::new(std::collections::HashMap::new()),
                 sessions: crate::sessions::Sessions::default(),
                 seal_tree: tokio::sync::Mutex::new(eseal_tlog::Tree::new()),
                 limiters: Arc::new(limiters),
@@ -290,6 +300,30 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         map.entry(seal_id.to_owned()).or_default().clone()
+    }
+
+    /// The seal data stored under `sm3`, decoded, if this process decoded it before.
+    pub fn decoded_seal(&self, sm3: &str) -> Option<Arc<DecodedSeal>> {
+        let map = self
+            .inner
+            .decoded_seals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        map.get(sm3).cloned()
+    }
+
+    /// Remembers decoded seal data (at most [`DECODED_SEALS`]; past that the memory starts
+    /// again empty).
+    pub fn remember_decoded_seal(&self, sm3: &str, seal: Arc<DecodedSeal>) {
+        let mut map = self
+            .inner
+            .decoded_seals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if map.len() >= DECODED_SEALS {
+            map.clear();
+        }
+        map.insert(sm3.to_owned(), seal);
     }
 
     /// The open signing sessions.

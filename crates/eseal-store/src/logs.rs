@@ -2,6 +2,7 @@
 //! leaves, retention (archiving audit entries), failure counts, explicit events, and the
 //! signed checkpoints and witness cosignatures kept beside them.
 
+use crate::write::Holder;
 use crate::*;
 
 impl Store {

@@ -493,6 +493,83 @@ async fn every_write_is_audited_in_order_on(engine: &str, store: Store) {
     }
 }
 
+/// A group of concurrent batches where some lose a version race: the group committer
+/// writes the group at once, and when one batch fails writes it again batch by batch, so
+/// each loser is told `Conflict` and leaves nothing (no record, blob, history or audit
+/// entry) while every winner is committed with a gapless audit log.
+async fn a_conflict_in_a_group_fails_alone_on(engine: &str, store: Store) {
+    use eseal_store::audit::ACTOR;
+    for i in 0..10 {
+        let mut b = Batch::new();
+        b.insert(&seal(&format!("GS{i:04}"))).unwrap();
+        store.commit(&b, T0).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 0..3 {
+        for i in 0..10 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(ACTOR.scope(format!("w{w}s{i}"), async move {
+                let mut s = seal(&format!("GS{i:04}"));
+                s.name = format!("改名{w}");
+                let mut b = Batch::new();
+                b.update(&s, 1).unwrap();
+                let sm3 = b.blob("text/plain", format!("by {w} for {i}").as_bytes());
+                (i, w, sm3, store.commit(&b, T0).await)
+            })));
+        }
+    }
+    let mut winners = std::collections::BTreeMap::new();
+    for t in tasks {
+        let (i, w, sm3, r) = t.await.unwrap();
+        match r {
+            Ok(()) => {
+                assert!(
+                    winners.insert(i, w).is_none(),
+                    "{engine}: two winners for {i}"
+                );
+                assert!(store.blob(&sm3).await.unwrap().is_some(), "{engine}");
+            }
+            Err(StoreError::Conflict { .. }) => {
+                assert!(
+                    store.blob(&sm3).await.unwrap().is_none(),
+                    "{engine}: a loser's blob"
+                );
+            }
+            Err(e) => panic!("{engine}: {e}"),
+        }
+    }
+    assert_eq!(winners.len(), 10, "{engine}: one winner per seal");
+    for (i, w) in &winners {
+        let hist = store.history::<Seal>(&format!("GS{i:04}")).await.unwrap();
+        let names: Vec<_> = hist.iter().map(|v| v.record.name.clone()).collect();
+        assert_eq!(names.len(), 2, "{engine}: {names:?}");
+        assert_eq!(names[1], format!("改名{w}"), "{engine}");
+    }
+    let log = store.audit_log(0, 1000).await.unwrap();
+    assert_eq!(log.len(), 10 + 10 * 2, "{engine}: {log:#?}");
+    for (n, e) in log.iter().enumerate() {
+        assert_eq!(e.seq, n as i64, "{engine}: gapless");
+    }
+    for pair in log[10..].chunks(2) {
+        let (i, w) = (&pair[0].actor[3..], &pair[0].actor[1..2]);
+        assert_eq!(
+            winners[&i.parse::<usize>().unwrap()].to_string(),
+            w,
+            "{engine}: a loser audited"
+        );
+        assert_eq!(pair[0].event, "seals.update");
+        assert_eq!(
+            (pair[1].actor.as_str(), pair[1].event.as_str()),
+            (pair[0].actor.as_str(), "blobs.insert")
+        );
+    }
+}
+
+each_engine!(
+    a_conflict_in_a_group_fails_alone => a_conflict_in_a_group_fails_alone_on,
+    threads = 4
+);
+
 /// Fail-closed: when the audit append fails, the change does not happen (SQLite, with a
 /// trigger that refuses audit rows — an injected failure at the database).
 #[tokio::test]
