@@ -72,6 +72,12 @@ pub(crate) type Blob = (String, String, Vec<u8>);
 /// [`CHUNK`] rows ([`write_appends!`]) instead of one per row.
 #[derive(Default)]
 pub(crate) struct Appends<'a> {
+    /// New records are written by [`write_appends!`] too, several per statement (a group's
+    /// first attempt: a taken key is then only known for the statement, and the group is
+    /// written again batch by batch, which names it).
+    pub(crate) defer_inserts: bool,
+    /// New records (version 1), at.
+    pub(crate) inserts: Vec<(&'a Write, i64)>,
     /// (the write, its new version, at).
     pub(crate) history: Vec<(&'a Write, i64, i64)>,
     /// A blob (SM3 hex, media type, bytes), at.
@@ -116,6 +122,11 @@ macro_rules! write_records {
     ($tx:expr, $batch:expr, $at:expr, $actor:expr, $appends:expr) => {
         async {
             for w in &$batch.writes {
+                if $appends.defer_inserts && w.expected.is_none() {
+                    $appends.inserts.push((w, $at));
+                    $appends.history.push((w, 1, $at));
+                    continue;
+                }
                 let (sql, version) = match w.expected {
                     None => ($crate::write::insert_sql(w), 1i64),
                     Some(v) => ($crate::write::update_sql(w), v + 1),
@@ -227,6 +238,49 @@ macro_rules! write_appends {
     ($tx:expr, $appends:expr) => {
         async {
             let a = $appends;
+            // New records, several per statement for each table and set of columns.
+            let mut shapes: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+            for (w, _) in &a.inserts {
+                let names: Vec<&'static str> = w.columns.iter().map(|(n, _)| *n).collect();
+                if !shapes.iter().any(|(t, n)| *t == w.table && *n == names) {
+                    shapes.push((w.table, names));
+                }
+            }
+            for (table, names) in &shapes {
+                let same: Vec<&(&Write, i64)> = a
+                    .inserts
+                    .iter()
+                    .filter(|(w, _)| {
+                        w.table == *table
+                            && w.columns.len() == names.len()
+                            && w.columns.iter().zip(names).all(|((n, _), m)| n == m)
+                    })
+                    .collect();
+                for rows in same.chunks($crate::write::CHUNK) {
+                    let head = format!(
+                        "{table} (id, version, updated_at, doc{}{})",
+                        if names.is_empty() { "" } else { ", " },
+                        names.join(", ")
+                    );
+                    let sql = $crate::write::values_sql(
+                        &head,
+                        4 + names.len(),
+                        rows.len(),
+                        "ON CONFLICT (id) DO NOTHING",
+                    );
+                    let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
+                    for (w, at) in rows {
+                        q = bind_write!(q, w, 1i64, *at);
+                    }
+                    let done = q.execute(&mut *$tx).await?.rows_affected();
+                    if done != rows.len() as u64 {
+                        return Err(StoreError::Exists {
+                            table,
+                            id: format!("{} of {}", rows.len() as u64 - done, rows.len()),
+                        });
+                    }
+                }
+            }
             for rows in a.history.chunks($crate::write::CHUNK) {
                 let sql = $crate::write::values_sql(
                     "history (tbl, id, version, at, doc)",
@@ -454,7 +508,10 @@ pub(crate) async fn group_loop(pool: Pool, mut rx: tokio::sync::mpsc::UnboundedR
                 // each in its own savepoint, so the others commit and the one is told.
                 if jobs.len() > 1 {
                     let mut tx = p.begin().await?;
-                    let mut appends = Appends::default();
+                    let mut appends = Appends {
+                        defer_inserts: true,
+                        ..Appends::default()
+                    };
                     let mut failed = false;
                     for j in &jobs {
                         if write_records!(tx, j.batch, j.at, &j.actor, appends).is_err() {

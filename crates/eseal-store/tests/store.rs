@@ -570,6 +570,61 @@ each_engine!(
     threads = 4
 );
 
+/// Concurrent inserts of the same new keys: the group's new records go in several per
+/// statement, and a taken key sends the group back to batch by batch, so exactly one writer
+/// per key succeeds and every other is told `Exists`.
+async fn an_insert_race_in_a_group_has_one_winner_on(engine: &str, store: Store) {
+    let mut tasks = Vec::new();
+    for w in 0..3 {
+        for i in 0..12 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut s = seal(&format!("GN{i:04}"));
+                s.name = format!("写入者{w}");
+                let mut b = Batch::new();
+                b.insert(&s).unwrap();
+                (i, w, store.commit(&b, T0).await)
+            }));
+        }
+    }
+    let mut winners = std::collections::BTreeMap::new();
+    for t in tasks {
+        let (i, w, r) = t.await.unwrap();
+        match r {
+            Ok(()) => assert!(winners.insert(i, w).is_none(), "{engine}: two winners"),
+            Err(StoreError::Exists { .. }) => {}
+            Err(e) => panic!("{engine}: {e}"),
+        }
+    }
+    assert_eq!(winners.len(), 12, "{engine}");
+    for (i, w) in &winners {
+        let got = store
+            .get::<Seal>(&format!("GN{i:04}"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (got.version, got.record.name),
+            (1, format!("写入者{w}")),
+            "{engine}"
+        );
+    }
+    let log = store.audit_log(0, 1000).await.unwrap();
+    assert_eq!(log.len(), 12, "{engine}: one entry per winner: {log:#?}");
+    for (n, e) in log.iter().enumerate() {
+        assert_eq!(
+            (e.seq, e.event.as_str()),
+            (n as i64, "seals.insert"),
+            "{engine}"
+        );
+    }
+}
+
+each_engine!(
+    an_insert_race_in_a_group_has_one_winner => an_insert_race_in_a_group_has_one_winner_on,
+    threads = 4
+);
+
 /// Fail-closed: when the audit append fails, the change does not happen (SQLite, with a
 /// trigger that refuses audit rows — an injected failure at the database).
 #[tokio::test]
