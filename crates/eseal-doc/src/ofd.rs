@@ -221,34 +221,39 @@ pub fn verify_ofd<R: Read + Seek>(
         signature_dirs.dedup();
         // Read every record's files in order, check the signature values side by side, then
         // the references (each file inflated and hashed once for the whole document).
-        let loaded = load_all(pkg, &records)?;
-        let mut checked = crate::par::map(&loaded, |l| {
-            l.as_ref().ok().map(|l| check_value(l, policy, &memo))
-        })
-        .into_iter();
-        for (n, (record, l)) in records.iter().zip(loaded).enumerate() {
-            let later: Vec<&String> = signature_dirs
-                .get(n + 1..)
-                .unwrap_or_default()
-                .iter()
-                .collect();
-            let around = Around {
-                list_path: &list_path,
-                later_dirs: &later,
-                integrity_files: &integrity_files,
-                files: &files,
-            };
-            let c = checked.next().flatten();
-            let mut one = match (l, c) {
-                (Ok(l), Some(c)) => finish_one(pkg, &mut digests, record, &around, l, c)?,
-                (Err(failed), _) => failed,
-                (Ok(_), None) => structure_failure(
-                    new_result(record),
-                    Text::new("签名值未能核验", "the signature value was not checked"),
-                ),
-            };
-            one.advice = one.report.advice();
-            signatures.push(one);
+        // A window of records at a time, so memory stays near LOAD_WINDOW whatever the
+        // package holds.
+        let mut n = 0;
+        while n < records.len() {
+            let loaded = load_window(pkg, records.get(n..).unwrap_or_default())?;
+            let mut checked = crate::par::map(&loaded, |l| {
+                l.as_ref().ok().map(|l| check_value(l, policy, &memo))
+            })
+            .into_iter();
+            for l in loaded {
+                let Some(record) = records.get(n) else {
+                    break;
+                };
+                let one = finish_record(
+                    pkg,
+                    &mut digests,
+                    record,
+                    &Around {
+                        list_path: &list_path,
+                        later_dirs: &signature_dirs
+                            .get(n + 1..)
+                            .unwrap_or_default()
+                            .iter()
+                            .collect::<Vec<_>>(),
+                        integrity_files: &integrity_files,
+                        files: &files,
+                    },
+                    l,
+                    checked.next().flatten(),
+                )?;
+                signatures.push(one);
+                n += 1;
+            }
         }
     }
     // A GM/T 0099 integrity signature (OFDEntries.xml at the package root).
@@ -257,6 +262,27 @@ pub fn verify_ofd<R: Read + Seek>(
         signatures.push(one);
     }
     Ok(OfdReport { signatures })
+}
+
+/// One record's result from what [`load_window`] and [`check_value`] made of it.
+fn finish_record<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    digests: &mut Digests,
+    record: &crate::xml::SignatureRecord,
+    around: &Around<'_>,
+    loaded: Result<Loaded, SignatureResult>,
+    checked: Option<Checked>,
+) -> Result<SignatureResult, DocError> {
+    let mut one = match (loaded, checked) {
+        (Ok(l), Some(c)) => finish_one(pkg, digests, record, around, l, c)?,
+        (Err(failed), _) => failed,
+        (Ok(_), None) => structure_failure(
+            new_result(record),
+            Text::new("签名值未能核验", "the signature value was not checked"),
+        ),
+    };
+    one.advice = one.report.advice();
+    Ok(one)
 }
 
 /// The files around one signature that it is not expected to protect.
@@ -316,24 +342,37 @@ struct Read1 {
     sig_bytes: Vec<u8>,
 }
 
-/// Reads every record's files: Signature.xml in order, parsed side by side, then each
-/// SignedValue in order (the package is read on one thread). `Ok(Err(result))` for a
-/// record that already failed (a missing or malformed file); `Err` only when the work
-/// stopped ([`DocError::stops_work`]).
-fn load_all<R: Read + Seek>(
+/// About how many bytes of Signature.xml files [`load_window`] holds at once (their
+/// SignedValues come on top), and most records in one window.
+const LOAD_WINDOW: usize = 16 << 20;
+const WINDOW_RECORDS: usize = 32;
+
+/// Reads the files of the first records (at least one; more until [`LOAD_WINDOW`] bytes of
+/// Signature.xml or [`WINDOW_RECORDS`] records are held): Signature.xml in order, parsed side by side, then each
+/// SignedValue in order (the package is read on one thread). One entry per record read,
+/// `Ok(Err(result))` for a record that already failed (a missing or malformed file); `Err`
+/// only when the work stopped ([`DocError::stops_work`]).
+fn load_window<R: Read + Seek>(
     pkg: &mut Package<R>,
     records: &[crate::xml::SignatureRecord],
 ) -> Result<Vec<Result<Loaded, SignatureResult>>, DocError> {
-    let mut read = Vec::with_capacity(records.len());
+    let mut read = Vec::new();
+    let mut held = 0usize;
     for record in records {
+        if held >= LOAD_WINDOW || read.len() >= WINDOW_RECORDS {
+            break;
+        }
         let result = new_result(record);
         read.push(match pkg.resolve(&record.base_loc) {
             Err(e) => Err(structure_failure(result, doc_error(&e))),
             Ok(sig_path) => match pkg.read(&sig_path) {
-                Ok(sig_bytes) => Ok(Read1 {
-                    sig_path,
-                    sig_bytes,
-                }),
+                Ok(sig_bytes) => {
+                    held += sig_bytes.len();
+                    Ok(Read1 {
+                        sig_path,
+                        sig_bytes,
+                    })
+                }
                 Err(e) if e.stops_work() => return Err(e),
                 Err(e) => Err(structure_failure(result, doc_error(&e))),
             },

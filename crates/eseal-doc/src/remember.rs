@@ -9,8 +9,10 @@ use eseal_gm::{Error, SignerId, Sm2PublicKey, Sm2Signature};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Most verifications remembered (one per signature and seal of a document).
+/// Most verifications remembered (one per signature and seal of a document), and most bytes
+/// of messages kept for them: a hostile package cannot make this grow with its size.
 const MAX: usize = 4096;
+const MAX_BYTES: usize = 16 << 20;
 
 /// (public key, signer ID, r‖s).
 type Key = (Vec<u8>, String, [u8; 64]);
@@ -19,14 +21,14 @@ type Key = (Vec<u8>, String, [u8; 64]);
 pub(crate) struct Remembered<'a> {
     inner: &'a dyn Sm2Verifier,
     /// (key, ID, r‖s) → the message verified.
-    ok: Mutex<HashMap<Key, Vec<u8>>>,
+    ok: Mutex<(HashMap<Key, Vec<u8>>, usize)>,
 }
 
 impl<'a> Remembered<'a> {
     pub(crate) fn new(inner: &'a dyn Sm2Verifier) -> Self {
         Self {
             inner,
-            ok: Mutex::new(HashMap::new()),
+            ok: Mutex::new((HashMap::new(), 0)),
         }
     }
 }
@@ -53,15 +55,17 @@ impl Sm2Verifier for Remembered<'_> {
             signature.to_raw(),
         );
         if let Ok(ok) = self.ok.lock()
-            && ok.get(&key).is_some_and(|m| m.as_slice() == message)
+            && ok.0.get(&key).is_some_and(|m| m.as_slice() == message)
         {
             return Ok(());
         }
         self.inner.verify(public_key, id, message, signature)?;
-        if let Ok(mut ok) = self.ok.lock()
-            && ok.len() < MAX
-        {
-            ok.insert(key, message.to_vec());
+        if let Ok(mut ok) = self.ok.lock() {
+            let (map, bytes) = &mut *ok;
+            if map.len() < MAX && *bytes + message.len() <= MAX_BYTES {
+                *bytes += message.len();
+                map.insert(key, message.to_vec());
+            }
         }
         Ok(())
     }
@@ -115,5 +119,21 @@ mod tests {
         // A failure is not remembered: checked each time.
         assert!(memo.verify(&public, &id, b"seal inf0", &sig).is_err());
         assert_eq!(counting.0.load(Ordering::Relaxed), 5);
+    }
+
+    #[test]
+    fn messages_past_the_byte_bound_are_not_kept() {
+        let random = eseal_gm::provider::OsRandom;
+        let key = eseal_gm::Sm2PrivateKey::generate(&random).unwrap();
+        let id = SignerId::default();
+        let big = vec![7u8; MAX_BYTES + 1];
+        let sig = key.sign(&id, &big).unwrap();
+        let counting = Counting::default();
+        let memo = Remembered::new(&counting);
+        for _ in 0..2 {
+            memo.verify(&key.public_key(), &id, &big, &sig).unwrap();
+        }
+        assert_eq!(counting.0.load(Ordering::Relaxed), 2);
+        assert_eq!(memo.ok.lock().unwrap().1, 0);
     }
 }

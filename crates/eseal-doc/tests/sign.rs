@@ -857,6 +857,19 @@ fn many_signatures_read_each_entry_once() {
         "{:#?}",
         r.signatures[0].report
     );
+    // In document order, across the verifier's windows of records (32 at a time).
+    let dirs: Vec<String> = r
+        .signatures
+        .iter()
+        .map(|s| {
+            s.signature_xml
+                .trim_end_matches("/Signature.xml")
+                .to_owned()
+        })
+        .collect();
+    for (k, d) in dirs.iter().enumerate() {
+        assert!(d.ends_with(&format!("/Sign_{k}")), "{dirs:?}");
+    }
     // Each Signature.xml is read for its signature and hashed for later references; the
     // signature list once per signature (it is small): well under twice the content.
     assert!(
