@@ -6,6 +6,8 @@
 //! reports documents per second and per-request p50 and p99: `pin` (a ~100 KB OFD through
 //! `/sign/ofd` with the PIN each time), `session` (the same under a signing session), `batch`
 //! (ten such OFDs per `/sign/batch` request), `detached` (a detached signature over a digest).
+//! `read` (not by default: the seal's record read over the same authenticated API — no
+//! signature, no write: the floor under every mode on this stack and machine).
 //! `ESEAL_BENCH_MODES=session,detached` picks modes. In the same run it measures the raw SM2
 //! signing rate (eseal-gm, one core) and the Argon2id PIN derivation, for comparison.
 //!
@@ -99,7 +101,7 @@ async fn main() {
         std::env::var("ESEAL_BENCH_MODES").unwrap_or_else(|_| "pin,session,batch,detached".into());
     let ofd_doc =
         json!({"document_name": "bench.ofd", "ofd": body["ofd"], "placement": body["placement"]});
-    for mode in ["pin", "session", "bytes", "batch", "detached"] {
+    for mode in ["pin", "session", "bytes", "batch", "detached", "read"] {
         if !modes.split(',').any(|m| m == mode) {
             continue;
         }
@@ -118,6 +120,7 @@ async fn main() {
                 ),
                 1,
             ),
+            "read" => (format!("{base}/api/v1/seals/{seal}"), body.clone(), 1),
             // The session mode with the OFD as bytes (multipart) instead of base64 in JSON.
             "bytes" => {
                 let mut b = (*body).clone();
@@ -155,7 +158,7 @@ async fn main() {
                         .unwrap();
                     v["session"].clone()
                 };
-                if mode != "pin" {
+                if mode != "pin" && mode != "read" {
                     body.as_object_mut().unwrap().remove("pin");
                     body["session"] = unlock(&http).await;
                 }
@@ -163,8 +166,14 @@ async fn main() {
                 let mut errors = 0u64;
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    let request = http.post(&url).bearer_auth(&token);
-                    let request = if mode == "bytes" {
+                    let request = if mode == "read" {
+                        http.get(&url).bearer_auth(&token)
+                    } else {
+                        http.post(&url).bearer_auth(&token)
+                    };
+                    let request = if mode == "read" {
+                        request
+                    } else if mode == "bytes" {
                         let mut form = Vec::with_capacity(ofd_bytes.len() + 1024);
                         form.extend_from_slice(b"--eseal-bench\r\nContent-Disposition: form-data; name=\"request\"\r\nContent-Type: application/json\r\n\r\n");
                         form.extend_from_slice(body.to_string().as_bytes());

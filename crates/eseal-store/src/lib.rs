@@ -17,7 +17,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 use time::OffsetDateTime;
-use write::{Job, group_loop};
+use write::Job;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -207,8 +207,10 @@ pub struct Store {
 
 /// Every SQLite connection's settings: WAL, `synchronous=FULL` (a committed change survives
 /// power loss), foreign keys, a busy timeout; temporary tables and sort spills in memory
-/// (no temporary files on the commit path), a 16 MiB page cache and reads through a
-/// 256 MiB memory map (fewer `pread`s; writes still go through the WAL).
+/// (no temporary files on the commit path), a 16 MiB page cache, and no memory map: with
+/// one the WAL's readers map and unmap the file around transactions, and the page faults
+/// and TLB shootdowns cost more than the `pread`s they save (measured: detached signing over
+/// HTTP 5–10 % faster without, docs/performance.md).
 fn sqlite_settings(opts: SqliteConnectOptions) -> SqliteConnectOptions {
     opts.create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -217,7 +219,7 @@ fn sqlite_settings(opts: SqliteConnectOptions) -> SqliteConnectOptions {
         .busy_timeout(Duration::from_secs(10))
         .pragma("temp_store", "MEMORY")
         .pragma("cache_size", "-16384")
-        .pragma("mmap_size", "268435456")
+        .pragma("mmap_size", "0")
 }
 
 impl Store {
@@ -399,7 +401,7 @@ impl Store {
                 Some(q) if !q.is_closed() => q.clone(),
                 _ => {
                     let (q, rx) = tokio::sync::mpsc::unbounded_channel();
-                    tokio::spawn(group_loop(self.pool.clone(), rx));
+                    write::start_committer(self.pool.clone(), rx);
                     *group = Some(q.clone());
                     q
                 }
