@@ -5,9 +5,10 @@
 //! (eseal_server::fixture), then runs C concurrent clients for S seconds in each mode and
 //! reports documents per second and per-request p50 and p99: `pin` (a ~100 KB OFD through
 //! `/sign/ofd` with the PIN each time), `session` (the same under a signing session), `batch`
-//! (ten such OFDs per `/sign/batch` request), `detached` (a detached signature over a digest).
-//! `read` (not by default: the seal's record read over the same authenticated API — no
-//! signature, no write: the floor under every mode on this stack and machine).
+//! (ten such OFDs per `/sign/batch` request), `detached` (a detached signature over a digest);
+//! not by default: `bytes` (the session mode with the OFD as bytes both ways: multipart in,
+//! `Accept: application/ofd` out) and `read` (the seal's record read over the same
+//! authenticated API — no signature, no write: the floor under every mode here).
 //! `ESEAL_BENCH_MODES=session,detached` picks modes. In the same run it measures the raw SM2
 //! signing rate (eseal-gm, one core) and the Argon2id PIN derivation, for comparison.
 //!
@@ -21,6 +22,25 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eseal_testkit::ofd::ofd_of;
+
+/// CPU time this process has used (user + system), in seconds, from /proc (Linux; 0
+/// elsewhere): with the rate, the CPU each document costs, which drifts less than the rate
+/// when the machine's neighbours come and go.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; the clock
+    // ticks 100 times a second on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -94,7 +114,7 @@ async fn main() {
     println!("Argon2id PIN key (1 core):   {kdf:9.1} /s");
     // ESEAL_BENCH_MODES=session (say) runs only some of the modes.
     // pin: an OFD per request, the PIN each time; session: the same under a signing session;
-    // bytes: the session mode with the OFD sent as multipart bytes; batch: ten OFDs per
+    // bytes: the session mode with the OFD as bytes both ways; batch: ten OFDs per
     // request under a session; detached: a detached signature over a
     // digest (no document travels) under a session.
     let modes =
@@ -121,7 +141,8 @@ async fn main() {
                 1,
             ),
             "read" => (format!("{base}/api/v1/seals/{seal}"), body.clone(), 1),
-            // The session mode with the OFD as bytes (multipart) instead of base64 in JSON.
+            // The session mode with the OFD as bytes both ways (multipart, and the signed OFD
+            // answered as application/ofd) instead of base64 in JSON.
             "bytes" => {
                 let mut b = (*body).clone();
                 b.as_object_mut().unwrap().remove("ofd");
@@ -130,6 +151,7 @@ async fn main() {
             _ => (url.clone(), body.clone(), 1),
         };
         let ofd_bytes = Arc::new(ofd.clone());
+        let cpu_before = cpu_seconds();
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let mut tasks = Vec::new();
         for _ in 0..clients {
@@ -182,13 +204,20 @@ async fn main() {
                         form.extend_from_slice(b"\r\n--eseal-bench--\r\n");
                         request
                             .header("content-type", "multipart/form-data; boundary=eseal-bench")
+                            .header("accept", "application/ofd")
                             .body(form)
                     } else {
                         request.json(&body)
                     };
                     let r = request.send().await.unwrap();
                     let ok = r.status().is_success();
-                    let text = r.text().await.unwrap_or_default();
+                    // Bytes, not text: a signed OFD answered as bytes is not UTF-8.
+                    let answer = r.bytes().await.unwrap_or_default();
+                    let text = if ok {
+                        String::new()
+                    } else {
+                        String::from_utf8_lossy(&answer).into_owned()
+                    };
                     if ok {
                         lat.push(t.elapsed().as_secs_f64() * 1000.0);
                     } else if mode != "pin" && text.contains("signing_session_ended") {
@@ -211,8 +240,10 @@ async fn main() {
         let elapsed = started.elapsed().as_secs_f64();
         all.sort_by(f64::total_cmp);
         let rate = (all.len() * per) as f64 / elapsed;
+        // Server and clients together (they share the process), the sessions' unlocks too.
+        let cpu_per_doc = 1000.0 * (cpu_seconds() - cpu_before) / (all.len() * per).max(1) as f64;
         println!(
-            "sign over HTTP ({mode:8}): {rate:9.1} docs/s  ({} requests ok, {errors} errors)  per request p50 {:.1} ms  p99 {:.1} ms  = {:.1}% of raw SM2",
+            "sign over HTTP ({mode:8}): {rate:9.1} docs/s  ({} requests ok, {errors} errors)  per request p50 {:.1} ms  p99 {:.1} ms  = {:.1}% of raw SM2  CPU {cpu_per_doc:.2} ms/doc",
             all.len(),
             percentile(&all, 0.50),
             percentile(&all, 0.99),

@@ -49,7 +49,7 @@ pub async fn sign(
     now: OffsetDateTime,
 ) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
     let field = format!("eseal-{usage}");
-    tokio::task::spawn_blocking(move || {
+    crate::work::run(crate::work::Lane::Sign, move || {
         let (seal, cert) = &*decoded;
         let tsa = |value: &[u8]| {
             s.pki()
@@ -66,7 +66,9 @@ pub async fn sign(
         };
         match document {
             Visible::Ofd(ofd, placement) => {
-                let mut out = std::io::Cursor::new(Vec::new());
+                // The signed package is the input plus a few entries (the seal, the
+                // signature): room for both from the start, no regrowing copies.
+                let mut out = std::io::Cursor::new(Vec::with_capacity(ofd.len() + (64 << 10)));
                 eseal_doc::sign_ofd(
                     std::io::Cursor::new(ofd),
                     &mut out,

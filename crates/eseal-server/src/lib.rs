@@ -36,6 +36,7 @@ pub mod trustlist;
 pub mod verifying;
 pub mod views;
 pub mod witness;
+pub mod work;
 
 // The HTTP plumbing lives in the JSON API adapter; configuration types keep their paths.
 pub use api::{limits, ops, wire};

@@ -359,7 +359,7 @@ pub async fn detached(
     })?;
     let policy = policy(s).await?;
     // Off the async workers: the validator may wait for the network (OCSP, CRLs).
-    let report = tokio::task::spawn_blocking(move || {
+    let report = crate::work::run(crate::work::Lane::Verify, move || {
         eseal_ses::verify_signature(
             &sig,
             eseal_ses::SignedData::Digest(data_sm3),
@@ -414,7 +414,7 @@ pub async fn ofd(
     let policy = policy(s).await?;
     let doc_sm3 = eseal_gm::Sm3Digest::of(&document).to_hex();
     let state = s.clone();
-    let report = tokio::task::spawn_blocking(move || {
+    let report = crate::work::run(crate::work::Lane::Verify, move || {
         state
             .verifications_started()
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -480,7 +480,7 @@ pub async fn pdf(
     let policy = policy(s).await?;
     let doc_sm3 = eseal_gm::Sm3Digest::of(&document).to_hex();
     let state = s.clone();
-    let report = tokio::task::spawn_blocking(move || {
+    let report = crate::work::run(crate::work::Lane::Verify, move || {
         state
             .verifications_started()
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -481,6 +481,15 @@ impl<W: Write + Seek> Output<W> {
         self.zip.write_all(bytes).map_err(io)
     }
 
+    /// Writes a binary entry without compression: the seal (DER with its picture, a PNG,
+    /// already compressed) and the signed value (DER, random-looking) do not shrink, and
+    /// deflating them cost more than the rest of the package's writing (issue 22 profile).
+    fn write_stored(&mut self, name: &str, bytes: &[u8]) -> Result<(), DocError> {
+        let opts = self.opts.compression_method(zip::CompressionMethod::Stored);
+        self.zip.start_file(name, opts).map_err(io)?;
+        self.zip.write_all(bytes).map_err(io)
+    }
+
     /// Copies every entry (OFD.xml and the list replaced as planned) and returns the SM3
     /// (base64) of each file's content as it is in the output.
     fn copy<R: Read + Seek>(
@@ -550,10 +559,10 @@ impl<W: Write + Seek> Output<W> {
             self.write(&plan.list_path, &plan.new_list)?;
         }
         if let Some(seal) = plan.seal {
-            self.write(&plan.seal_path, seal.raw())?;
+            self.write_stored(&plan.seal_path, seal.raw())?;
         }
         self.write(&plan.signature_path, signature_xml)?;
-        self.write(&plan.value_path, value)?;
+        self.write_stored(&plan.value_path, value)?;
         let mut inner = self.zip.finish().map_err(io)?;
         inner.flush().map_err(io)
     }

@@ -68,7 +68,8 @@ pub struct Endpoint {
     pub status: u16,
     /// The response body's type, when JSON.
     pub response: Option<SchemaFn>,
-    /// The response's media type when it is not JSON (PEM, a signed note, bytes, HTML).
+    /// The response's media type when it is not JSON (PEM, a signed note, bytes, HTML); with
+    /// a JSON response too, the bytes' type a client may ask for instead ([`Self::or_bytes`]).
     pub media: Option<&'static str>,
     /// The largest request body (413 above it, from Content-Length before any is read).
     pub limit: usize,
@@ -115,6 +116,13 @@ impl Endpoint {
 
     /// Success is 200 with a body of this media type.
     pub const fn media(mut self, media: &'static str) -> Self {
+        self.media = Some(media);
+        self
+    }
+
+    /// Success may also be the signed bytes as `media`, when the request's `Accept` names it
+    /// or `application/octet-stream` ([`parts::signed_answer`]); JSON stays the default.
+    pub const fn or_bytes(mut self, media: &'static str) -> Self {
         self.media = Some(media);
         self
     }

@@ -70,7 +70,15 @@ pub fn openapi() -> Value {
             Access::Roles(r) => r.iter().map(|r| r.name()).collect(),
         };
         let ok = match (ep.response, ep.media) {
-            (Some(f), _) => {
+            (Some(f), Some(media)) => json!({
+                "description": format!("OK: JSON, or with Accept: {media} (or application/octet-stream) the signed bytes themselves, the ledger entry's ID in the header {}", super::parts::USAGE_HEADER),
+                "headers": {super::parts::USAGE_HEADER: {"description": "The ledger entry (用印记录) of a signature answered as bytes", "schema": {"type": "string"}}},
+                "content": {
+                    "application/json": {"schema": f(&mut responses)},
+                    media: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }),
+            (Some(f), None) => {
                 json!({"description": "OK", "content": {"application/json": {"schema": f(&mut responses)}}})
             }
             (None, Some(media)) => {

@@ -7,7 +7,8 @@
 //! * `GET /metrics` (the system and security admins and the auditor; a scraper uses a system
 //!   account's token with the auditor role) answers in the Prometheus text format: requests by
 //!   route and status, their total time, signatures made, filings pending, near their
-//!   deadline and overdue, each log's checkpoint age, verifications abandoned by their client.
+//!   deadline and overdue, each log's checkpoint age, verifications abandoned by their client,
+//!   and the blocking work running in each lane ([`crate::work`]).
 
 use crate::api::problem::ApiError;
 use crate::state::AppState;
@@ -158,6 +159,25 @@ pub async fn metrics(State(s): State<AppState>) -> Result<Response, ApiError> {
         "# HELP eseal_verifications_cancelled_total Online verifications stopped because their client went away.\n# TYPE eseal_verifications_cancelled_total counter\neseal_verifications_cancelled_total {}",
         s.verifications_cancelled()
             .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    let _ = writeln!(
+        out,
+        "# HELP eseal_work_busy Blocking work running now in each lane (signing, verification), of eseal_work_places.\n# TYPE eseal_work_busy gauge"
+    );
+    for (name, lane) in [
+        ("sign", crate::work::Lane::Sign),
+        ("verify", crate::work::Lane::Verify),
+    ] {
+        let _ = writeln!(
+            out,
+            "eseal_work_busy{{lane=\"{name}\"}} {}",
+            crate::work::busy(lane)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP eseal_work_places How many pieces of blocking work each lane runs at once (the cores).\n# TYPE eseal_work_places gauge\neseal_work_places {}",
+        crate::work::places()
     );
     let mut resp = out.into_response();
     resp.headers_mut().insert(

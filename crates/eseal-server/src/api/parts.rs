@@ -135,3 +135,90 @@ pub(crate) fn document(
         .into()),
     }
 }
+
+/// The header naming the ledger entry (用印记录) of a signature answered as bytes.
+pub(crate) const USAGE_HEADER: &str = "eseal-usage";
+
+/// Whether the request's `Accept` asks for the signed bytes themselves — `media` (the
+/// document's type) or `application/octet-stream`, with a nonzero quality — rather than the
+/// JSON answer (the default, also for `*/*`).
+pub(crate) fn wants_bytes(headers: &axum::http::HeaderMap, media: &str) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut params = item.split(';');
+            let range = params.next().unwrap_or_default().trim();
+            let named = range.eq_ignore_ascii_case(media)
+                || range.eq_ignore_ascii_case("application/octet-stream");
+            let quality = params
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            named && quality > 0.0
+        })
+}
+
+/// A signature's answer as the caller asked ([`wants_bytes`]): 201 with the signed bytes as
+/// `media` and the ledger entry's ID in [`USAGE_HEADER`] — no base64, no JSON to escape —
+/// or 201 with `json(usage, bytes)`.
+pub(crate) fn signed_answer<J: serde::Serialize>(
+    headers: &axum::http::HeaderMap,
+    media: &'static str,
+    usage: eseal_core::Usage,
+    bytes: Vec<u8>,
+    json: impl FnOnce(eseal_core::Usage, Vec<u8>) -> J,
+) -> Response {
+    if !wants_bytes(headers, media) {
+        return (axum::http::StatusCode::CREATED, Json(json(usage, bytes))).into_response();
+    }
+    let mut answer = (axum::http::StatusCode::CREATED, bytes).into_response();
+    let h = answer.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(media),
+    );
+    // Ledger IDs are ASCII letters and digits; one that were not would leave the header out.
+    if let Ok(id) = header::HeaderValue::from_str(&usage.id) {
+        h.insert(USAGE_HEADER, id);
+    }
+    answer
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+    use super::wants_bytes;
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    fn accept(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn bytes_only_when_asked_for_by_name() {
+        let ofd = "application/ofd";
+        assert!(!wants_bytes(&accept(&[]), ofd));
+        assert!(!wants_bytes(&accept(&["*/*"]), ofd));
+        assert!(!wants_bytes(&accept(&["application/json"]), ofd));
+        assert!(!wants_bytes(&accept(&["application/pdf"]), ofd));
+        assert!(wants_bytes(&accept(&["application/ofd"]), ofd));
+        assert!(wants_bytes(&accept(&["Application/OFD"]), ofd));
+        assert!(wants_bytes(
+            &accept(&["application/json;q=0.5, application/octet-stream"]),
+            ofd
+        ));
+        assert!(wants_bytes(
+            &accept(&["application/json", "application/ofd; q=0.9"]),
+            ofd
+        ));
+        assert!(!wants_bytes(&accept(&["application/ofd;q=0"]), ofd));
+        assert!(!wants_bytes(&accept(&["application/ofd ; q=0.0"]), ofd));
+    }
+}

@@ -28,7 +28,8 @@ pub(super) const ROWS: &[Endpoint] = &[
     .limit(MATERIAL_LIMIT * 2)
     .document_part()
     .request(schema::<SignOfdBody>)
-    .ok(201, schema::<views::SignedOfd>),
+    .ok(201, schema::<views::SignedOfd>)
+    .or_bytes("application/ofd"),
     ep!(
         "POST",
         "/api/v1/seals/{id}/sign/pdf",
@@ -41,7 +42,8 @@ pub(super) const ROWS: &[Endpoint] = &[
     .limit(MATERIAL_LIMIT * 2)
     .document_part()
     .request(schema::<SignPdfBody>)
-    .ok(201, schema::<views::SignedPdf>),
+    .ok(201, schema::<views::SignedPdf>)
+    .or_bytes("application/pdf"),
     ep!(
         "POST",
         "/api/v1/seals/{id}/sign/batch",
@@ -100,7 +102,8 @@ pub(super) const ROWS: &[Endpoint] = &[
     .limit(MAKE_LIMIT)
     .document_part()
     .request(schema::<SignBody>)
-    .ok(201, schema::<views::SignedData>),
+    .ok(201, schema::<views::SignedData>)
+    .or_bytes("application/octet-stream"),
     ep!(
         "POST",
         "/api/v1/seals/{id}/pin",
@@ -142,8 +145,9 @@ pub(crate) async fn sign(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     parts::WithDocument { body: b, document }: parts::WithDocument<SignBody>,
-) -> ApiResult<(StatusCode, Json<views::SignedData>)> {
+) -> ApiResult<Response> {
     let digest = match (&b.document_sm3, document) {
         (None, Some(bytes)) => {
             eseal_gm::Sm3Digest::of(&parts::document("data", b.data.as_deref(), Some(bytes))?)
@@ -167,12 +171,15 @@ pub(crate) async fn sign(
             b.using.into_input(digest, None),
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(views::SignedData {
-            usage: signed.usage,
-            signature: Base64::encode_string(&signed.signature),
-        }),
+    Ok(parts::signed_answer(
+        &headers,
+        "application/octet-stream",
+        signed.usage,
+        signed.signature,
+        |usage, sig| views::SignedData {
+            usage,
+            signature: Base64::encode_string(&sig),
+        },
     ))
 }
 
@@ -204,8 +211,9 @@ pub(crate) async fn sign_ofd(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     parts::WithDocument { body: b, document }: parts::WithDocument<SignOfdBody>,
-) -> ApiResult<(StatusCode, Json<views::SignedOfd>)> {
+) -> ApiResult<Response> {
     let ofd = parts::document("ofd", b.ofd.as_deref(), document)?;
     let sm3 = eseal_gm::Sm3Digest::of(&ofd);
     let signed = s
@@ -218,12 +226,15 @@ pub(crate) async fn sign_ofd(
                 .into_input(sm3, Some(Visible::Ofd(ofd, placement(b.placement)))),
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(views::SignedOfd {
-            usage: signed.usage,
-            ofd: Base64::encode_string(&signed.signature),
-        }),
+    Ok(parts::signed_answer(
+        &headers,
+        "application/ofd",
+        signed.usage,
+        signed.signature,
+        |usage, ofd| views::SignedOfd {
+            usage,
+            ofd: Base64::encode_string(&ofd),
+        },
     ))
 }
 
@@ -304,8 +315,9 @@ pub(crate) async fn sign_pdf(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
     parts::WithDocument { body: b, document }: parts::WithDocument<SignPdfBody>,
-) -> ApiResult<(StatusCode, Json<views::SignedPdf>)> {
+) -> ApiResult<Response> {
     let pdf = parts::document("pdf", b.pdf.as_deref(), document)?;
     let sm3 = eseal_gm::Sm3Digest::of(&pdf);
     let document = Visible::Pdf(
@@ -328,12 +340,15 @@ pub(crate) async fn sign_pdf(
             b.using.into_input(sm3, Some(document)),
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(views::SignedPdf {
-            usage: signed.usage,
-            pdf: Base64::encode_string(&signed.signature),
-        }),
+    Ok(parts::signed_answer(
+        &headers,
+        "application/pdf",
+        signed.usage,
+        signed.signature,
+        |usage, pdf| views::SignedPdf {
+            usage,
+            pdf: Base64::encode_string(&pdf),
+        },
     ))
 }
 

@@ -169,7 +169,7 @@ pub async fn renew_for(s: &AppState, archive: &[u8]) -> Result<Vec<u8>, Failure>
         now,
     };
     let bytes = archive.to_vec();
-    let report = tokio::task::spawn_blocking(move || verify(&bytes, &opts))
+    let report = crate::work::run(crate::work::Lane::Verify, move || verify(&bytes, &opts))
         .await
         .map_err(|e| Failure::internal(format!("verification stopped: {e}")))?;
     if let Some(c) = report.checks.iter().find(|c| c.outcome == Outcome::Failed) {

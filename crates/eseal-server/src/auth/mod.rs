@@ -344,9 +344,11 @@ pub fn hash_password(password: &str, random: &dyn SecureRandom) -> Result<String
 /// failed login spends one, known user or not).
 async fn password_check(password: &str, phc: &str) -> bool {
     let (password, phc) = (zeroize::Zeroizing::new(password.to_owned()), phc.to_owned());
-    tokio::task::spawn_blocking(move || password_ok(&password, &phc))
-        .await
-        .unwrap_or(false)
+    crate::work::run(crate::work::Lane::Sign, move || {
+        password_ok(&password, &phc)
+    })
+    .await
+    .unwrap_or(false)
 }
 
 fn password_ok(password: &str, phc: &str) -> bool {

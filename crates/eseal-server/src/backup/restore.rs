@@ -110,9 +110,11 @@ pub async fn restore(
     let verified = {
         let (p, k) = (path.to_path_buf(), BackupKey::from_bytes(*key.bytes()));
         let lk = log_key.cloned();
-        tokio::task::spawn_blocking(move || super::verify(&p, &k, lk.as_ref()))
-            .await
-            .map_err(|e| Failure::internal(e.to_string()))??
+        crate::work::run(crate::work::Lane::Verify, move || {
+            super::verify(&p, &k, lk.as_ref())
+        })
+        .await
+        .map_err(|e| Failure::internal(e.to_string()))??
     };
     let created_dir = !target.data.exists();
     crate::files::private_dir(target.data)

@@ -107,7 +107,7 @@ impl Verification<'_> {
                 (v.id.clone(), verdict)
             })
             .collect();
-        tokio::task::spawn_blocking(move || {
+        crate::work::run(crate::work::Lane::Verify, move || {
             let (mut pkg, mut doc) = open_for_drawing(document)?;
             let opts = eseal_render::RenderOptions {
                 verdicts,
@@ -173,7 +173,7 @@ impl Verification<'_> {
     /// Draws page `number` of `document` (the last page when it has fewer), its stamps
     /// included, for someone about to place a stamp on it.
     pub async fn draw_page(&self, document: Vec<u8>, number: usize, dpi: f32) -> Result<DrawnPage> {
-        tokio::task::spawn_blocking(move || {
+        crate::work::run(crate::work::Lane::Verify, move || {
             if eseal_doc::FileKind::sniff(&document) == eseal_doc::FileKind::Pdf {
                 let page =
                     eseal_render::pdf::draw_pdf_page(document, number, dpi, crate::fonts::book())

@@ -2,7 +2,9 @@
 //! Issue 22 item 3: documents sent as bytes (`multipart/form-data`: the request's JSON as the
 //! part `request`, the document as the part `document`) instead of base64 in JSON — the same
 //! signature as through JSON, and hostile forms refused with the reason: an unknown part, a
-//! part twice, the document given both ways, no request part, a body over the limit.
+//! part twice, the document given both ways, no request part, a body over the limit. And
+//! answers as bytes (`Accept: application/ofd` or `application/octet-stream`): the signed
+//! document or signature itself, its ledger entry named in the `ESeal-Usage` header.
 
 use crate::common::{Backend, Service, check_problem};
 use crate::http_signing::{PIN, ready_personal_seal};
@@ -118,6 +120,122 @@ async fn binary_bodies_on(backend: Backend) {
         eseal_ses::Indication::Failed,
         "{report:?}"
     );
+
+    // Answers as bytes: with Accept naming the document's type (or octet-stream), the signed
+    // OFD / the DER signature itself, the ledger entry's ID in a header; JSON otherwise.
+    let ask_bytes = async |path: &str, accept: &str, body: Vec<u8>| {
+        let r = svc
+            .http
+            .post(svc.url(path))
+            .bearer_auth(&zhang)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header("accept", accept)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let media = r.headers()["content-type"].to_str().unwrap().to_owned();
+        let usage = r
+            .headers()
+            .get("eseal-usage")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (status, media, usage, r.bytes().await.unwrap().to_vec())
+    };
+    let ofd_form = || {
+        multipart(&[
+            ("request", ofd_meta.to_string().as_bytes()),
+            ("document", &ofd),
+        ])
+    };
+    let (s, media, usage, signed) = ask_bytes(
+        &format!("/api/v1/seals/{seal}/sign/ofd"),
+        "application/ofd",
+        ofd_form(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(media, "application/ofd");
+    let usage = usage.expect("the ledger entry named");
+    let signed_sm3 = eseal_gm::Sm3Digest::of(&signed).to_hex();
+    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed)).unwrap();
+    let report = eseal_doc::verify_ofd(
+        &mut pkg,
+        &eseal_ses::VerifyPolicy::default(),
+        &eseal_gm::provider::SoftwareVerifier,
+    )
+    .unwrap();
+    assert_eq!(report.signatures.len(), 1);
+    assert_ne!(
+        report.indication(),
+        eseal_ses::Indication::Failed,
+        "{report:?}"
+    );
+    let ledger = svc
+        .call(
+            "GET",
+            &format!("/api/v1/seals/{seal}/usages"),
+            Some(&zhang),
+            None,
+        )
+        .await
+        .1;
+    let entry = ledger["usages"]
+        .as_array()
+        .or(ledger.as_array())
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == usage.as_str())
+        .unwrap_or_else(|| panic!("{usage} in the ledger: {ledger}"))
+        .clone();
+    assert_eq!(entry["state"]["state"], "signed", "{entry}");
+    assert_eq!(entry["state"]["document_out_sm3"], signed_sm3.as_str());
+    assert_eq!(
+        entry["document_sm3"],
+        eseal_gm::Sm3Digest::of(&ofd).to_hex()
+    );
+    // Detached, as octet-stream: the DER SES_Signature over the part's bytes.
+    let (s, media, usage, der) = ask_bytes(
+        &sign,
+        "application/json;q=0.5, application/octet-stream",
+        multipart(&[
+            ("request", meta.to_string().as_bytes()),
+            ("document", &data),
+        ]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(media, "application/octet-stream");
+    assert!(usage.is_some());
+    let (sig, _) = eseal_ses::AnySignature::decode(&der).unwrap();
+    let report = eseal_ses::verify_signature(
+        &sig,
+        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(&data)),
+        &eseal_ses::VerifyPolicy::default(),
+        &eseal_gm::provider::SoftwareVerifier,
+    );
+    assert_ne!(
+        report.indication(),
+        eseal_ses::Indication::Failed,
+        "{report:?}"
+    );
+    // Anything else (*/*, another document type) keeps the JSON answer.
+    for accept in ["*/*", "application/pdf", "application/ofd;q=0"] {
+        let (s, media, usage, body) = ask_bytes(
+            &format!("/api/v1/seals/{seal}/sign/ofd"),
+            accept,
+            ofd_form(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED);
+        assert!(media.starts_with("application/json"), "{accept}: {media}");
+        assert!(usage.is_none(), "{accept}");
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert!(v["ofd"].is_string() && v["usage"]["id"].is_string(), "{v}");
+    }
 
     // Hostile forms: each refused with what was wrong, nothing signed.
     let with_b64 = json!({"pin": PIN, "data": "AAAA", "document_name": "x", "purpose": "y"});

@@ -165,6 +165,9 @@ async fn item8_requests_are_logged_and_counted() {
         "eseal_filings_pending{deadline=\"overdue\"} 0",
         "eseal_verifications_cancelled_total 0",
         "# TYPE eseal_http_request_seconds_total counter",
+        "eseal_work_busy{lane=\"sign\"} ",
+        "eseal_work_busy{lane=\"verify\"} ",
+        &format!("eseal_work_places {}", eseal_server::work::places()),
     ] {
         assert!(text.contains(want), "{want} missing:\n{text}");
     }
