@@ -100,12 +100,14 @@ pub fn write_secret(path: &Path, data: &[u8]) -> Result<()> {
 
 /// Write a new file through `fill` (for large outputs), to a temporary file first; refuses to
 /// overwrite and removes the temporary file on failure.
+/// Written through [`eseal_server::files::SyncAhead`]: the disk takes the first parts of a
+/// large output while the rest is made.
 pub fn write_new_with(
     path: &Path,
-    fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
+    fill: impl FnOnce(&mut eseal_server::files::SyncAhead<'_>) -> Result<()>,
 ) -> Result<()> {
     let mut failed = None;
-    let result = put(path, Put::Once, false, |f| {
+    let result = eseal_server::files::put_large(path, Put::Once, false, |f| {
         fill(f).map_err(|e| {
             let io = std::io::Error::other(format!("{e:#}"));
             failed = Some(e);
@@ -114,7 +116,11 @@ pub fn write_new_with(
     });
     match (result, failed) {
         (Err(_), Some(e)) => Err(e),
-        (r, _) => r,
+        (Err(e), None) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(anyhow::anyhow!("{e}"))
+        }
+        (Err(e), None) => Err(anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        (Ok(()), _) => Ok(()),
     }
 }
 

@@ -79,6 +79,114 @@ pub fn put(
     })
 }
 
+/// [`put`] for a large output written as it is made (a signed 100 MB document): `fill`
+/// writes through a [`SyncAhead`], which has the disk take the file's first parts while the
+/// rest is still being made, so the final sync waits for the last few MiB instead of all.
+pub fn put_large(
+    path: &Path,
+    how: Put,
+    private: bool,
+    fill: impl FnOnce(&mut SyncAhead<'_>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    put(path, how, private, |f| {
+        let mut ahead = SyncAhead::new(f);
+        let filled = fill(&mut ahead);
+        // Waits for the background sync, and reports its failure: an fsync error is told
+        // once, so it must not be dropped here and missed by the final sync.
+        let synced = ahead.finish();
+        filled.and(synced)
+    })
+}
+
+/// Bytes written between two background syncs of a [`SyncAhead`].
+pub const SYNC_EVERY: u64 = 16 << 20;
+
+/// A file writer that, every [`SYNC_EVERY`] bytes, asks a thread of its own to
+/// `fdatasync` what has been written so far (on a second handle of the same file), while
+/// the writer goes on: writing to disk overlaps making the rest. A sync still running when
+/// the next is due is not queued twice. [`SyncAhead::finish`] waits for the thread and
+/// returns the first failure of its syncs.
+#[derive(Debug)]
+pub struct SyncAhead<'f> {
+    file: &'f mut std::fs::File,
+    since: u64,
+    ahead: Option<Ahead>,
+}
+
+#[derive(Debug)]
+struct Ahead {
+    kick: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl<'f> SyncAhead<'f> {
+    /// Writes to `file`; no thread until the first [`SYNC_EVERY`] bytes.
+    pub fn new(file: &'f mut std::fs::File) -> Self {
+        Self {
+            file,
+            since: 0,
+            ahead: None,
+        }
+    }
+
+    fn kick(&mut self) -> std::io::Result<()> {
+        if self.ahead.is_none() {
+            let handle = self.file.try_clone()?;
+            let (kick, wait) = std::sync::mpsc::sync_channel::<()>(1);
+            let thread = std::thread::Builder::new()
+                .name("eseal-sync".into())
+                .spawn(move || {
+                    for () in wait {
+                        handle.sync_data()?;
+                    }
+                    Ok(())
+                })?;
+            self.ahead = Some(Ahead { kick, thread });
+        }
+        if let Some(a) = &self.ahead {
+            // Full: a sync is already waiting, which will cover these bytes too. Gone: the
+            // thread stopped on an error, which `finish` reports.
+            let _ = a.kick.try_send(());
+        }
+        Ok(())
+    }
+
+    /// Stops the background syncs and returns the first error one of them met.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        match self.ahead.take() {
+            None => Ok(()),
+            Some(Ahead { kick, thread }) => {
+                drop(kick);
+                thread
+                    .join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("the sync thread stopped")))
+            }
+        }
+    }
+}
+
+impl Write for SyncAhead<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.since += n as u64;
+        if self.since >= SYNC_EVERY {
+            self.since = 0;
+            self.kick()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl std::io::Seek for SyncAhead<'_> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(pos)
+    }
+}
+
 /// Writes `bytes` to `path` (replacing it atomically), mode 0600, synced.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     put(path, Put::Replace, true, |f| f.write_all(bytes))
@@ -153,8 +261,43 @@ pub fn checkpoint_dir(dir: &Path, log: eseal_store::transparency::Log) -> std::p
 
 #[cfg(test)]
 mod tests {
-    use super::{Put, put};
-    use std::io::Write;
+    use super::{Put, SYNC_EVERY, put, put_large};
+    use std::io::{Seek, Write};
+
+    #[test]
+    fn a_large_file_synced_ahead_is_whole_and_failures_still_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.bin");
+        let chunk = vec![0x5Au8; 1 << 20];
+        let n = (SYNC_EVERY >> 20) as usize * 3 + 1;
+        put_large(&p, Put::Once, false, |f| {
+            for _ in 0..n {
+                f.write_all(&chunk)?;
+            }
+            // A writer that goes back (a ZIP header patched) still works.
+            f.seek(std::io::SeekFrom::Start(0))?;
+            f.write_all(b"head")?;
+            f.seek(std::io::SeekFrom::End(0))?;
+            Ok(())
+        })
+        .unwrap();
+        let back = std::fs::read(&p).unwrap();
+        assert_eq!(back.len(), n << 20);
+        assert_eq!(&back[..4], b"head");
+        assert!(back[4..].iter().all(|b| *b == 0x5A));
+        // A failing fill after background syncs began: no file, no temporary file.
+        let q = dir.path().join("failed.bin");
+        let e = put_large(&q, Put::Once, false, |f| {
+            for _ in 0..(SYNC_EVERY >> 20) + 1 {
+                f.write_all(&chunk)?;
+            }
+            Err(std::io::Error::other("no more input"))
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "no more input");
+        assert!(!q.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 
     #[test]
     fn once_never_overwrites_and_replace_is_whole() {
