@@ -347,6 +347,11 @@ struct Read1 {
 const LOAD_WINDOW: usize = 16 << 20;
 const WINDOW_RECORDS: usize = 32;
 
+/// The largest SignedValue read (an SES_Signature with its seal and picture is tens of KB;
+/// the largest among the collected samples is 17 KB). Without it every record of a window
+/// could name one 64 MiB entry as its value and the window would hold 32 copies of it.
+pub const MAX_SIGNED_VALUE: u64 = 4 << 20;
+
 /// Reads the files of the first records (at least one; more until [`LOAD_WINDOW`] bytes of
 /// Signature.xml or [`WINDOW_RECORDS`] records are held): Signature.xml in order, parsed side by side, then each
 /// SignedValue in order (the package is read on one thread). One entry per record read,
@@ -419,7 +424,7 @@ fn load_window<R: Read + Seek>(
                 ),
             )));
         }
-        match pkg.read(&info.signed_value) {
+        match pkg.read_at_most(&info.signed_value, MAX_SIGNED_VALUE) {
             Ok(value) => out.push(Ok(Loaded {
                 kind: record.kind.clone(),
                 sig_path,

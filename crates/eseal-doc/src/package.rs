@@ -305,13 +305,19 @@ impl<R: Read + Seek> Package<R> {
         Ok(total)
     }
 
-    /// Read a (small) file whole.
+    /// Read a (small) file whole: at most [`MAX_READ`] bytes.
     pub fn read(&mut self, path: &str) -> Result<Vec<u8>, DocError> {
+        self.read_at_most(path, MAX_READ)
+    }
+
+    /// Read a file whole if it holds at most `max` bytes; a larger one is refused, naming
+    /// the bound (nothing past it is kept).
+    pub fn read_at_most(&mut self, path: &str, max: u64) -> Result<Vec<u8>, DocError> {
         let name = self.resolve(path)?;
         let mut out = Vec::new();
         let mut over = false;
         self.stream(&name, |b| {
-            if out.len() as u64 + b.len() as u64 > MAX_READ {
+            if over || out.len() as u64 + b.len() as u64 > max {
                 over = true;
             } else {
                 out.extend_from_slice(b);
@@ -319,8 +325,8 @@ impl<R: Read + Seek> Package<R> {
         })?;
         if over {
             return Err(DocError::Package(Text::new(
-                format!("{name} 超过 {MAX_READ} 字节"),
-                format!("{name} is larger than {MAX_READ} bytes"),
+                format!("{name} 超过 {max} 字节"),
+                format!("{name} is larger than {max} bytes"),
             )));
         }
         Ok(out)

@@ -878,3 +878,59 @@ fn many_signatures_read_each_entry_once() {
         pkg.bytes_read()
     );
 }
+
+/// A hostile package whose every signature names one large entry as its SignedValue: each
+/// record would hold its own copy of it while its window is checked (32 × 64 MiB from a
+/// package of a few MB). A SignedValue over `MAX_SIGNED_VALUE` is refused for its record,
+/// with the bound named, before it is held.
+#[test]
+fn a_signed_value_larger_than_any_signature_is_refused_not_held() {
+    let k = kit();
+    let signed = sign(&k, &sign(&k, &three_pages(), 1), 1);
+    let mut entries = rawzip::entries(&signed);
+    let big = "Doc_0/big.dat";
+    for e in entries.iter_mut() {
+        if !e.name.ends_with(b"/Signature.xml") {
+            continue;
+        }
+        let mut xml = String::new();
+        if e.method == 8 {
+            std::io::Read::read_to_string(
+                &mut flate2::read::DeflateDecoder::new(&e.data[..]),
+                &mut xml,
+            )
+            .unwrap();
+        } else {
+            xml = String::from_utf8(e.data.clone()).unwrap();
+        }
+        let (head, rest) = xml.split_once("SignedValue>").unwrap();
+        let (_, tail) = rest.split_once('<').unwrap();
+        let forged = format!("{head}SignedValue>/{big}<{tail}");
+        *e = rawzip::Entry::stored(std::str::from_utf8(&e.name).unwrap(), forged.as_bytes());
+    }
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let junk: Vec<u8> = (0..(eseal_doc::ofd::MAX_SIGNED_VALUE as usize + (1 << 20)))
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    entries.push(rawzip::Entry::stored(big, &junk));
+    let r = verify(&k, &rawzip::assemble(&entries, b"", b""));
+    assert_eq!(r.signatures.len(), 2);
+    for s in &r.signatures {
+        assert_eq!(s.indication, Indication::Failed);
+        assert!(
+            s.report.checks.iter().any(|c| c.id == CheckId::Structure
+                && c.outcome == Outcome::Failed
+                && c.detail.contains(&format!(
+                    "is larger than {} bytes",
+                    eseal_doc::ofd::MAX_SIGNED_VALUE
+                ))),
+            "{:#?}",
+            s.report.checks
+        );
+    }
+}
