@@ -314,6 +314,19 @@ impl<R: Read + Seek> Package<R> {
     /// the bound (nothing past it is kept).
     pub fn read_at_most(&mut self, path: &str, max: u64) -> Result<Vec<u8>, DocError> {
         let name = self.resolve(path)?;
+        let too_large = || {
+            DocError::Package(Text::new(
+                format!("{name} 超过 {max} 字节"),
+                format!("{name} is larger than {max} bytes"),
+            ))
+        };
+        // Refused by its declared size before any of it is inflated (reading checks that
+        // the size is true).
+        if let Some(&i) = self.index.get(&name)
+            && self.zip.by_index_raw(i).is_ok_and(|e| e.size() > max)
+        {
+            return Err(too_large());
+        }
         let mut out = Vec::new();
         let mut over = false;
         self.stream(&name, |b| {
@@ -324,10 +337,7 @@ impl<R: Read + Seek> Package<R> {
             }
         })?;
         if over {
-            return Err(DocError::Package(Text::new(
-                format!("{name} 超过 {max} 字节"),
-                format!("{name} is larger than {max} bytes"),
-            )));
+            return Err(too_large());
         }
         Ok(out)
     }

@@ -918,7 +918,14 @@ fn a_signed_value_larger_than_any_signature_is_refused_not_held() {
         })
         .collect();
     entries.push(rawzip::Entry::stored(big, &junk));
-    let r = verify(&k, &rawzip::assemble(&entries, b"", b""));
+    let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
+    let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
+    // Refused by its declared size: not one byte of it inflated, for either record.
+    assert!(
+        pkg.bytes_read() < eseal_doc::ofd::MAX_SIGNED_VALUE,
+        "{} bytes read",
+        pkg.bytes_read()
+    );
     assert_eq!(r.signatures.len(), 2);
     for s in &r.signatures {
         assert_eq!(s.indication, Indication::Failed);
