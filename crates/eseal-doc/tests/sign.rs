@@ -848,16 +848,25 @@ fn many_signatures_read_each_entry_once() {
     }
     let mut z = zip::ZipArchive::new(Cursor::new(doc.clone())).unwrap();
     let content: u64 = (0..z.len()).map(|i| z.by_index(i).unwrap().size()).sum();
-    let mut pkg = Package::open(Cursor::new(doc)).unwrap();
+    let mut pkg = Package::open(Cursor::new(doc.clone())).unwrap();
     let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
     assert_eq!(r.signatures.len(), 40);
+    // The same in windows of 16 records (the default holds 128): the same results.
+    let mut small = Package::open(Cursor::new(doc)).unwrap();
+    let windowed =
+        eseal_doc::ofd::verify_ofd_in_windows(&mut small, &k.policy, &SoftwareVerifier, 16)
+            .unwrap();
+    assert_eq!(
+        format!("{:?}", windowed.signatures),
+        format!("{:?}", r.signatures)
+    );
     assert_eq!(
         r.indication(),
         Indication::Passed,
         "{:#?}",
         r.signatures[0].report
     );
-    // In document order, across the verifier's windows of records (32 at a time).
+    // In document order.
     let dirs: Vec<String> = r
         .signatures
         .iter()
