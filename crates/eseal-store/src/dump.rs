@@ -652,12 +652,21 @@ impl Store {
             Pool::Sqlite(p) => {
                 let mut tx = p.begin().await?;
                 let catalogue = catalogue_sqlite(&mut tx).await?;
-                load_into(&mut reader, &catalogue, &mut tx, |q, v, _| match v {
-                    Value::Null => q.bind(None::<i64>),
-                    Value::Int(i) => q.bind(*i),
-                    Value::Text(s) => q.bind(s.clone()),
-                    Value::Bytes(b) => q.bind(b.clone()),
-                })
+                load_into(
+                    &mut reader,
+                    &catalogue,
+                    &mut tx,
+                    |q, v, (kind, _)| match v {
+                        Value::Null => match kind {
+                            Kind::Text => q.bind(None::<String>),
+                            Kind::Bytes => q.bind(None::<Vec<u8>>),
+                            Kind::Int => q.bind(None::<i64>),
+                        },
+                        Value::Int(i) => q.bind(*i),
+                        Value::Text(s) => q.bind(s.clone()),
+                        Value::Bytes(b) => q.bind(b.clone()),
+                    },
+                )
                 .await?;
                 if !ready.await {
                     return Err(StoreError::Dump(
@@ -669,14 +678,27 @@ impl Store {
             Pool::Pg(p) => {
                 let mut tx = p.begin().await?;
                 let catalogue = catalogue_pg(&mut tx).await?;
-                load_into(&mut reader, &catalogue, &mut tx, |q, v, narrow| match v {
-                    Value::Null if narrow => q.bind(None::<i32>),
-                    Value::Null => q.bind(None::<i64>),
-                    Value::Int(i) if narrow => q.bind(i32::try_from(*i).unwrap_or(i32::MAX)),
-                    Value::Int(i) => q.bind(*i),
-                    Value::Text(s) => q.bind(s.clone()),
-                    Value::Bytes(b) => q.bind(b.clone()),
-                })
+                // A NULL is bound with its column's type: PostgreSQL keeps the types a
+                // statement was first prepared with, so a NULL typed bigint in one batch
+                // and text in the same position of the next (the same SQL) made the server
+                // read the text's bytes as a bigint ("incorrect binary data format").
+                load_into(
+                    &mut reader,
+                    &catalogue,
+                    &mut tx,
+                    |q, v, (kind, narrow)| match v {
+                        Value::Null => match kind {
+                            Kind::Text => q.bind(None::<String>),
+                            Kind::Bytes => q.bind(None::<Vec<u8>>),
+                            Kind::Int if narrow => q.bind(None::<i32>),
+                            Kind::Int => q.bind(None::<i64>),
+                        },
+                        Value::Int(i) if narrow => q.bind(i32::try_from(*i).unwrap_or(i32::MAX)),
+                        Value::Int(i) => q.bind(*i),
+                        Value::Text(s) => q.bind(s.clone()),
+                        Value::Bytes(b) => q.bind(b.clone()),
+                    },
+                )
                 .await?;
                 // Serial columns continue after the loaded rows.
                 for (t, _) in &catalogue {
@@ -768,7 +790,7 @@ async fn load_into<'t, DB>(
     bind: impl for<'q> Fn(
         sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
         &Value,
-        bool,
+        (Kind, bool),
     ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
 ) -> Result<(), StoreError>
 where
@@ -839,7 +861,7 @@ async fn insert_rows<'t, DB>(
     bind: &impl for<'q> Fn(
         sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
         &Value,
-        bool,
+        (Kind, bool),
     ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
 ) -> Result<(), StoreError>
 where
@@ -867,7 +889,8 @@ where
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for row in rows.iter() {
         for (i, v) in row.iter().enumerate() {
-            q = bind(q, v, narrow.get(i).copied().unwrap_or(false));
+            let kind = t.columns.get(i).map_or(Kind::Text, |(_, k)| *k);
+            q = bind(q, v, (kind, narrow.get(i).copied().unwrap_or(false)));
         }
     }
     q.execute(&mut **tx).await?;

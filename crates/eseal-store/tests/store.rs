@@ -715,3 +715,84 @@ async fn replicas_append_in_one_order() {
 fn the_postgresql_backend_is_tested() {
     assert!(eseal_testkit::pg_url().is_some());
 }
+
+/// A copy (`dump`) loads back (`load`) when one column holds NULL in the first batch of rows
+/// and text in a later one (usage intents, then signed uses: `signature_sm3`). PostgreSQL
+/// keeps a statement's parameter types from its first preparation, and the loader bound
+/// every NULL as a bigint, so the text of the later batch was read as one ("incorrect binary
+/// data format in bind parameter …"): a restore failed whenever the rows fell that way.
+async fn nulls_then_text_in_one_column(engine: &str, store: Store) {
+    let seal = eseal_core::SealId::parse("seal_id", "ES0000000000000000000000AA").unwrap();
+    let sm3 = "ab".repeat(32);
+    let mut batch = Batch::new();
+    for i in 0..900 {
+        // Ids in order: the first 450 (two batches of the loader's 200 and then some) are
+        // intents, the rest signed.
+        let mut u = eseal_core::Usage::intent(
+            &format!("U{i:05}"),
+            &seal,
+            "zhang",
+            &sm3,
+            "合同.pdf",
+            "签订合同",
+            None,
+            T0,
+        )
+        .unwrap();
+        if i >= 450 {
+            u.signed(&sm3, None, T0).unwrap();
+        }
+        batch.insert(&u).unwrap();
+    }
+    store.commit(&batch, T0).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    let collect = async move {
+        let mut pieces = Vec::new();
+        while let Some(p) = rx.recv().await {
+            pieces.push(p);
+        }
+        pieces
+    };
+    let mut tap = eseal_store::dump::NoTap;
+    let (summary, pieces) = tokio::join!(store.dump(tx, &mut tap), collect);
+    summary.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = match engine {
+        "sqlite" => Store::open_sqlite(dir.path()).await.unwrap(),
+        _ => pg_store(&eseal_testkit::pg_url().unwrap()).await,
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let feed = async move {
+        for p in pieces {
+            tx.send(p).await.unwrap();
+        }
+    };
+    let (loaded, ()) = tokio::join!(target.load(rx), feed);
+    loaded.unwrap_or_else(|e| panic!("{engine}: {e}"));
+    let back = target
+        .get::<eseal_core::Usage>("U00899")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.record.state, {
+        let mut u = eseal_core::Usage::intent(
+            "U00899",
+            &seal,
+            "zhang",
+            &sm3,
+            "合同.pdf",
+            "签订合同",
+            None,
+            T0,
+        )
+        .unwrap();
+        u.signed(&sm3, None, T0).unwrap();
+        u.state
+    });
+}
+
+each_engine!(
+    /// A copy whose column is NULL in one batch of rows and text in a later one loads back.
+    a_copy_with_nulls_then_text_loads => nulls_then_text_in_one_column,
+    threads = 2
+);
