@@ -608,48 +608,29 @@ pub async fn sign_batch(
     // lane, [`crate::work`]): one document's time stamp covers its own signature value, so
     // it can only follow it, but the next document's signing overlaps it. Each document
     // moves to its signing (no copy of it).
-    let made = if inputs.len() == 1 {
-        let mut made = Vec::with_capacity(1);
-        for (input, usage) in inputs.into_iter().zip(&usages) {
-            made.push(
-                sign_document(
-                    s.clone(),
-                    decoded.clone(),
-                    key.clone(),
-                    input,
-                    usage.id.clone(),
-                    now,
-                    false,
-                )
-                .await,
-            );
-        }
-        made
-    } else {
-        let tasks: Vec<_> = inputs
-            .into_iter()
-            .zip(&usages)
-            .map(|(input, usage)| {
-                tokio::spawn(sign_document(
-                    s.clone(),
-                    decoded.clone(),
-                    key.clone(),
-                    input,
-                    usage.id.clone(),
-                    now,
-                    true,
-                ))
-            })
-            .collect();
-        let mut made = Vec::with_capacity(tasks.len());
+    let side_by_side = inputs.len() > 1;
+    let jobs: Vec<_> = inputs
+        .into_iter()
+        .zip(&usages)
+        .map(|(input, usage)| {
+            let (s, decoded, key) = (s.clone(), decoded.clone(), key.clone());
+            sign_document(s, decoded, key, input, usage.id.clone(), now, side_by_side)
+        })
+        .collect();
+    let mut made = Vec::with_capacity(jobs.len());
+    if side_by_side {
+        let tasks: Vec<_> = jobs.into_iter().map(tokio::spawn).collect();
         for t in tasks {
             made.push(
                 t.await
                     .unwrap_or_else(|e| Err(Failure::internal(format!("signing stopped: {e}")))),
             );
         }
-        made
-    };
+    } else {
+        for job in jobs {
+            made.push(job.await);
+        }
+    }
     // 5. The signatures' bytes and every ledger entry completed (or aborted), together.
     let mut batch = Batch::new();
     let mut results = Vec::with_capacity(made.len());

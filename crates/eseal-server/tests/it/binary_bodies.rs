@@ -55,6 +55,39 @@ async fn post(svc: &Service, path: &str, token: &str, body: Vec<u8>) -> (StatusC
     (status, v)
 }
 
+/// `der` is an SES_Signature over `data` that is not FAILED.
+fn signature_verifies(der: &[u8], data: &[u8]) {
+    let (sig, _) = eseal_ses::AnySignature::decode(der).unwrap();
+    let report = eseal_ses::verify_signature(
+        &sig,
+        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(data)),
+        &eseal_ses::VerifyPolicy::default(),
+        &eseal_gm::provider::SoftwareVerifier,
+    );
+    assert_ne!(
+        report.indication(),
+        eseal_ses::Indication::Failed,
+        "{report:?}"
+    );
+}
+
+/// `ofd` holds one signature, and it is not FAILED.
+fn ofd_verifies(ofd: Vec<u8>) {
+    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(ofd)).unwrap();
+    let report = eseal_doc::verify_ofd(
+        &mut pkg,
+        &eseal_ses::VerifyPolicy::default(),
+        &eseal_gm::provider::SoftwareVerifier,
+    )
+    .unwrap();
+    assert_eq!(report.signatures.len(), 1);
+    assert_ne!(
+        report.indication(),
+        eseal_ses::Indication::Failed,
+        "{report:?}"
+    );
+}
+
 fn decode(v: &Value, field: &str) -> Vec<u8> {
     <base64ct::Base64 as base64ct::Encoding>::decode_vec(v[field].as_str().unwrap()).unwrap()
 }
@@ -75,18 +108,7 @@ async fn binary_bodies_on(backend: Backend) {
         v["usage"]["document_sm3"],
         eseal_gm::Sm3Digest::of(&data).to_hex()
     );
-    let (sig, _) = eseal_ses::AnySignature::decode(&decode(&v, "signature")).unwrap();
-    let report = eseal_ses::verify_signature(
-        &sig,
-        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(&data)),
-        &eseal_ses::VerifyPolicy::default(),
-        &eseal_gm::provider::SoftwareVerifier,
-    );
-    assert_ne!(
-        report.indication(),
-        eseal_ses::Indication::Failed,
-        "{report:?}"
-    );
+    signature_verifies(&decode(&v, "signature"), &data);
 
     // OFD: signed with its stamp from the bytes; the ledger names the same document.
     let ofd = eseal_testkit::ofd::ofd_of(4096);
@@ -106,20 +128,7 @@ async fn binary_bodies_on(backend: Backend) {
         v["usage"]["document_sm3"],
         eseal_gm::Sm3Digest::of(&ofd).to_hex()
     );
-    let signed = decode(&v, "ofd");
-    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed)).unwrap();
-    let report = eseal_doc::verify_ofd(
-        &mut pkg,
-        &eseal_ses::VerifyPolicy::default(),
-        &eseal_gm::provider::SoftwareVerifier,
-    )
-    .unwrap();
-    assert_eq!(report.signatures.len(), 1);
-    assert_ne!(
-        report.indication(),
-        eseal_ses::Indication::Failed,
-        "{report:?}"
-    );
+    ofd_verifies(decode(&v, "ofd"));
 
     // Answers as bytes: with Accept naming the document's type (or octet-stream), the signed
     // OFD / the DER signature itself, the ledger entry's ID in a header; JSON otherwise.
@@ -161,19 +170,7 @@ async fn binary_bodies_on(backend: Backend) {
     assert_eq!(media, "application/ofd");
     let usage = usage.expect("the ledger entry named");
     let signed_sm3 = eseal_gm::Sm3Digest::of(&signed).to_hex();
-    let mut pkg = eseal_doc::Package::open(std::io::Cursor::new(signed)).unwrap();
-    let report = eseal_doc::verify_ofd(
-        &mut pkg,
-        &eseal_ses::VerifyPolicy::default(),
-        &eseal_gm::provider::SoftwareVerifier,
-    )
-    .unwrap();
-    assert_eq!(report.signatures.len(), 1);
-    assert_ne!(
-        report.indication(),
-        eseal_ses::Indication::Failed,
-        "{report:?}"
-    );
+    ofd_verifies(signed);
     let ledger = svc
         .call(
             "GET",
@@ -210,18 +207,7 @@ async fn binary_bodies_on(backend: Backend) {
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(media, "application/octet-stream");
     assert!(usage.is_some());
-    let (sig, _) = eseal_ses::AnySignature::decode(&der).unwrap();
-    let report = eseal_ses::verify_signature(
-        &sig,
-        eseal_ses::SignedData::Digest(eseal_gm::Sm3Digest::of(&data)),
-        &eseal_ses::VerifyPolicy::default(),
-        &eseal_gm::provider::SoftwareVerifier,
-    );
-    assert_ne!(
-        report.indication(),
-        eseal_ses::Indication::Failed,
-        "{report:?}"
-    );
+    signature_verifies(&der, &data);
     // Anything else (*/*, another document type) keeps the JSON answer.
     for accept in ["*/*", "application/pdf", "application/ofd;q=0"] {
         let (s, media, usage, body) = ask_bytes(
