@@ -724,10 +724,7 @@ fn the_postgresql_backend_is_tested() {
 async fn nulls_then_text_in_one_column(engine: &str, store: Store) {
     let seal = eseal_core::SealId::parse("seal_id", "ES0000000000000000000000AA").unwrap();
     let sm3 = "ab".repeat(32);
-    let mut batch = Batch::new();
-    for i in 0..900 {
-        // Ids in order: the first 450 (two batches of the loader's 200 and then some) are
-        // intents, the rest signed.
+    let usage = |i: usize, signed: bool| {
         let mut u = eseal_core::Usage::intent(
             &format!("U{i:05}"),
             &seal,
@@ -739,10 +736,16 @@ async fn nulls_then_text_in_one_column(engine: &str, store: Store) {
             T0,
         )
         .unwrap();
-        if i >= 450 {
+        if signed {
             u.signed(&sm3, None, T0).unwrap();
         }
-        batch.insert(&u).unwrap();
+        u
+    };
+    let mut batch = Batch::new();
+    // Ids in order: the first 450 (two batches of the loader's 200 and then some) are
+    // intents, the rest signed.
+    for i in 0..900 {
+        batch.insert(&usage(i, i >= 450)).unwrap();
     }
     store.commit(&batch, T0).await.unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
@@ -774,21 +777,7 @@ async fn nulls_then_text_in_one_column(engine: &str, store: Store) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(back.record.state, {
-        let mut u = eseal_core::Usage::intent(
-            "U00899",
-            &seal,
-            "zhang",
-            &sm3,
-            "合同.pdf",
-            "签订合同",
-            None,
-            T0,
-        )
-        .unwrap();
-        u.signed(&sm3, None, T0).unwrap();
-        u.state
-    });
+    assert_eq!(back.record.state, usage(899, true).state);
 }
 
 each_engine!(
