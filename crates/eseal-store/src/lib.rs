@@ -241,6 +241,10 @@ impl Store {
         };
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // No ping before each use: an in-process file cannot drop a connection, and the
+            // ping is one more hand-over to the connection's worker thread per query
+            // (measured: reads over HTTP 4–12 % faster without, docs/performance.md).
+            .test_before_acquire(false)
             .connect_with(opts)
             .await
             .map_err(|e| {
@@ -451,6 +455,26 @@ impl Store {
         parse_rows(&rows)
     }
 
+    /// The keys of the records whose indexed `column` equals `value`, in key order, at most
+    /// `limit` (read from the column's index alone where it holds the key).
+    pub async fn ids<R: Record>(
+        &self,
+        column: &'static str,
+        value: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = format!(
+            "SELECT id FROM {} WHERE {column} = $1 ORDER BY id LIMIT $2",
+            R::TABLE
+        );
+        let rows: Vec<(String,)> = on_pool!(self, |p| sqlx::query_as(AssertSqlSafe(sql.as_str()))
+            .bind(value)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Stores `r` as the new version of its key, inserting it if the key is new (for records
     /// whose whole state the caller replaces, e.g. configuration). A concurrent writer makes
     /// it fail with [`StoreError::Conflict`] or [`StoreError::Exists`].
@@ -611,3 +635,5 @@ mod faults;
 mod logs;
 mod pages;
 mod rewrap;
+mod script;
+mod stmt;

@@ -30,26 +30,46 @@ impl Store {
             .collect()
     }
 
-    /// The audit entries that pass `q`, in order (time and actor filtered by the database,
-    /// on its indexes; event and object prefixes while paging).
+    /// The audit entries that pass `q`, in order. The database filters the time (on its
+    /// index, when a time is given; otherwise the log is read in sequence order, with no
+    /// sort) and the actor; event and object prefixes are filtered while paging.
     pub async fn audit_query(
         &self,
         q: &audit::AuditQuery,
     ) -> Result<Vec<audit::AuditRecord>, StoreError> {
+        let mut sql = String::from("SELECT seq, leaf FROM audit_log WHERE seq >= $1");
+        let mut n = 1;
+        for (given, cond) in [
+            (q.since.is_some(), "at >= $"),
+            (q.until.is_some(), "at <= $"),
+        ] {
+            if given {
+                n += 1;
+                sql.push_str(&format!(" AND {cond}{n}"));
+            }
+        }
+        // No actor, or an empty one: every actor.
+        let actor = q.actor.as_deref().filter(|a| !a.is_empty());
+        if actor.is_some() {
+            n += 1;
+            sql.push_str(&format!(
+                " AND (actor = ${n} OR substr(actor, 1, length(${n}) + 2) = ${n} || ' [')"
+            ));
+        }
+        sql.push_str(" ORDER BY seq LIMIT 5000");
         let mut out = Vec::new();
         let mut from = 0i64;
         loop {
-            let rows: Vec<(i64, String)> = on_pool!(self, |p| sqlx::query_as(
-                "SELECT seq, leaf FROM audit_log WHERE seq >= $1 AND at >= $2 AND at <= $3 \
-                 AND ($4 = '' OR actor = $4 OR substr(actor, 1, length($4) + 2) = $4 || ' [') \
-                 ORDER BY seq LIMIT 5000"
-            )
-            .bind(from)
-            .bind(q.since.unwrap_or(i64::MIN))
-            .bind(q.until.unwrap_or(i64::MAX))
-            .bind(q.actor.clone().unwrap_or_default())
-            .fetch_all(p)
-            .await)?;
+            let rows: Vec<(i64, String)> = on_pool!(self, |p| {
+                let mut query = sqlx::query_as(AssertSqlSafe(sql.as_str())).bind(from);
+                for t in [q.since, q.until].into_iter().flatten() {
+                    query = query.bind(t);
+                }
+                if let Some(actor) = actor {
+                    query = query.bind(actor);
+                }
+                query.fetch_all(p).await
+            })?;
             let Some(last) = rows.last().map(|r| r.0) else {
                 return Ok(out);
             };
@@ -168,20 +188,17 @@ impl Store {
             format!("position_scopes/{id}@"),
             format!("filings/{id}-"),
         ];
-        for u in self.find::<eseal_core::Usage>("seal_id", id, ALL).await? {
-            out.push(format!("usages/{}@", u.record.id));
+        for u in self.ids::<eseal_core::Usage>("seal_id", id, ALL).await? {
+            out.push(format!("usages/{u}@"));
         }
         for r in self
-            .find::<eseal_core::UseRequest>("seal_id", id, ALL)
+            .ids::<eseal_core::UseRequest>("seal_id", id, ALL)
             .await?
         {
-            out.push(format!("use_requests/{}@", r.record.id));
+            out.push(format!("use_requests/{r}@"));
         }
-        for r in self
-            .find::<eseal_core::PinReset>("seal_id", id, ALL)
-            .await?
-        {
-            out.push(format!("pin_resets/{}@", r.record.id));
+        for r in self.ids::<eseal_core::PinReset>("seal_id", id, ALL).await? {
+            out.push(format!("pin_resets/{r}@"));
         }
         Ok(out)
     }

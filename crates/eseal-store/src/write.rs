@@ -5,51 +5,33 @@ use crate::record::Column;
 use crate::{Batch, Pool, StoreError, Write, audit, transparency};
 use sqlx::AssertSqlSafe;
 
-pub(crate) fn insert_sql(w: &Write) -> String {
-    let mut names = vec!["id", "version", "updated_at", "doc"];
-    names.extend(w.columns.iter().map(|(n, _)| *n));
-    let params: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-    format!(
-        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT (id) DO NOTHING",
-        w.table,
-        names.join(", "),
-        params.join(", ")
-    )
-}
-
-pub(crate) fn update_sql(w: &Write) -> String {
-    // $1 id, $2 new version, $3 updated_at, $4 doc, then the columns, then the expected version.
-    let mut sets = vec![
-        "version = $2".to_owned(),
-        "updated_at = $3".into(),
-        "doc = $4".into(),
-    ];
-    for (i, (n, _)) in w.columns.iter().enumerate() {
-        sets.push(format!("{n} = ${}", i + 5));
-    }
-    format!(
-        "UPDATE {} SET {} WHERE id = $1 AND version = ${}",
-        w.table,
-        sets.join(", "),
-        w.columns.len() + 5
-    )
-}
-
-macro_rules! bind_write {
-    ($q:expr, $w:expr, $version:expr, $at:expr) => {{
-        let mut q = $q
-            .bind($w.id.clone())
-            .bind($version)
-            .bind($at)
-            .bind($w.doc.clone());
-        for (_, c) in &$w.columns {
-            q = match c {
-                Column::Text(t) => q.bind(t.clone()),
-                Column::Int(i) => q.bind(*i),
+/// Binds `$args` ([`Arg`](crate::stmt::Arg)s, taken) to the query `$q`, in order.
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                $crate::stmt::Arg::Text(t) => q.bind(t),
+                $crate::stmt::Arg::Int(i) => q.bind(i),
+                $crate::stmt::Arg::Bytes(b) => q.bind(b),
             };
         }
         q
     }};
+}
+
+/// Runs one [`Stmt`](crate::stmt::Stmt) on the open transaction or connection `$tx` and
+/// checks what it changed: evaluates to `Result<(), StoreError>`.
+macro_rules! run_stmt {
+    ($tx:expr, $s:expr) => {
+        async {
+            let s: $crate::stmt::Stmt = $s;
+            let q = bind_args!(sqlx::query(AssertSqlSafe(s.sql)), s.args);
+            let done = q.execute(&mut *$tx).await?.rows_affected();
+            s.expect.check(done)
+        }
+        .await
+    };
 }
 
 /// A batch waiting for the group committer.
@@ -92,102 +74,17 @@ pub(crate) struct Appends<'a> {
 /// 32,766 and PostgreSQL's 65,535 bound parameters).
 pub(crate) const CHUNK: usize = 200;
 
-/// `INSERT INTO {head} VALUES ($1, …), (…) {tail}` for `rows` rows of `cols` parameters.
-pub(crate) fn values_sql(head: &str, cols: usize, rows: usize, tail: &str) -> String {
-    let mut sql = format!("INSERT INTO {head} VALUES ");
-    for r in 0..rows {
-        if r > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * cols + c + 1));
-        }
-        sql.push(')');
-    }
-    if !tail.is_empty() {
-        sql.push(' ');
-        sql.push_str(tail);
-    }
-    sql
-}
-
 /// Writes `$batch`'s records, materials and counted failures on the open transaction `$tx`
 /// and adds what it appends to `$appends` (no commit, no rollback): evaluates to
 /// `Result<(), StoreError>`; a version conflict or a taken key is `Err`.
 macro_rules! write_records {
     ($tx:expr, $batch:expr, $at:expr, $actor:expr, $appends:expr) => {
         async {
-            for w in &$batch.writes {
-                if $appends.defer_inserts && w.expected.is_none() {
-                    $appends.inserts.push((w, $at));
-                    $appends.history.push((w, 1, $at));
-                    continue;
-                }
-                let (sql, version) = match w.expected {
-                    None => ($crate::write::insert_sql(w), 1i64),
-                    Some(v) => ($crate::write::update_sql(w), v + 1),
-                };
-                let mut q =
-                    bind_write!(sqlx::query(AssertSqlSafe(sql.as_str())), w, version, $at);
-                if let Some(v) = w.expected {
-                    q = q.bind(v);
-                }
-                let done = q.execute(&mut *$tx).await?.rows_affected();
-                if done != 1 {
-                    return Err(match w.expected {
-                        None => StoreError::Exists {
-                            table: w.table,
-                            id: w.id.clone(),
-                        },
-                        Some(expected) => StoreError::Conflict {
-                            table: w.table,
-                            id: w.id.clone(),
-                            expected,
-                        },
-                    });
-                }
-                $appends.history.push((w, version, $at));
-            }
-            for b in &$batch.blobs {
-                $appends.blobs.push((b, $at));
-            }
-            for (sm3, key_id, size, blob) in &$batch.materials {
-                sqlx::query(
-                    "INSERT INTO materials (sm3, key_id, size, blob, created_at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sm3) DO NOTHING",
-                )
-                .bind(sm3.clone())
-                .bind(*key_id)
-                .bind(*size)
-                .bind(blob.clone())
-                .bind($at)
-                .execute(&mut *$tx)
-                .await?;
-            }
-            for (sm3, old, new, blob) in &$batch.rewrapped {
-                let done = sqlx::query(
-                    "UPDATE materials SET key_id = $1, blob = $2 WHERE sm3 = $3 AND key_id = $4",
-                )
-                .bind(*new)
-                .bind(blob.clone())
-                .bind(sm3.clone())
-                .bind(*old)
-                .execute(&mut *$tx)
-                .await?;
-                if done.rows_affected() != 1 {
-                    return Err(StoreError::Conflict {
-                        table: "materials",
-                        id: sm3.clone(),
-                        expected: *old,
-                    });
-                }
+            let mut params = $crate::stmt::Params::each();
+            for s in $crate::stmt::records(&$batch, $at, $actor, &mut $appends, &mut params) {
+                run_stmt!($tx, s)?;
             }
             // Counted failures: the first of a window is audited in full.
-            let mut first_failures = Vec::new();
             for (event, source, object, outcome) in &$batch.counted {
                 let (repeated,): (i64,) = sqlx::query_as(
                     "INSERT INTO failure_counts (source, event, object, outcome, first_at, repeated) \
@@ -202,119 +99,32 @@ macro_rules! write_records {
                 .fetch_one(&mut *$tx)
                 .await?;
                 if repeated == 0 {
-                    first_failures.push((
-                        event.clone(),
-                        object.clone(),
-                        format!("{outcome} from={source}"),
-                    ));
+                    $appends.audit.push(audit::AuditRecord {
+                        seq: 0,
+                        at: $at,
+                        actor: $actor.to_owned(),
+                        event: event.clone(),
+                        object: object.clone(),
+                        outcome: format!("{outcome} from={source}"),
+                    });
                 }
             }
-            $appends
-                .audit
-                .extend($crate::write::audit_entries(&$batch, $at, $actor));
-            $appends.audit.extend(first_failures.into_iter().map(
-                |(event, object, outcome)| audit::AuditRecord {
-                    seq: 0,
-                    at: $at,
-                    actor: $actor.to_owned(),
-                    event,
-                    object,
-                    outcome,
-                },
-            ));
-            $appends
-                .published
-                .extend($crate::write::published_entries(&$batch, $at));
             Ok::<(), StoreError>(())
         }
         .await
     };
 }
 
-/// Writes `$appends` on the open transaction `$tx`: the history rows, blobs, and the audit
-/// and seal log entries numbered from their sequencer rows, [`CHUNK`] rows per statement.
-/// Evaluates to `Result<(), StoreError>`.
+/// Writes `$appends` on the open transaction `$tx`: the deferred new records, the history
+/// rows, blobs, and the audit and seal log entries numbered from their sequencer rows,
+/// [`CHUNK`] rows per statement. Evaluates to `Result<(), StoreError>`.
 macro_rules! write_appends {
     ($tx:expr, $appends:expr) => {
         async {
             let a = $appends;
-            // New records, several per statement for each table and set of columns.
-            let mut shapes: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
-            for (w, _) in &a.inserts {
-                let names: Vec<&'static str> = w.columns.iter().map(|(n, _)| *n).collect();
-                if !shapes.iter().any(|(t, n)| *t == w.table && *n == names) {
-                    shapes.push((w.table, names));
-                }
-            }
-            for (table, names) in &shapes {
-                let same: Vec<&(&Write, i64)> = a
-                    .inserts
-                    .iter()
-                    .filter(|(w, _)| {
-                        w.table == *table
-                            && w.columns.len() == names.len()
-                            && w.columns.iter().zip(names).all(|((n, _), m)| n == m)
-                    })
-                    .collect();
-                for rows in same.chunks($crate::write::CHUNK) {
-                    let head = format!(
-                        "{table} (id, version, updated_at, doc{}{})",
-                        if names.is_empty() { "" } else { ", " },
-                        names.join(", ")
-                    );
-                    let sql = $crate::write::values_sql(
-                        &head,
-                        4 + names.len(),
-                        rows.len(),
-                        "ON CONFLICT (id) DO NOTHING",
-                    );
-                    let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-                    for (w, at) in rows {
-                        q = bind_write!(q, w, 1i64, *at);
-                    }
-                    let done = q.execute(&mut *$tx).await?.rows_affected();
-                    if done != rows.len() as u64 {
-                        return Err(StoreError::Exists {
-                            table,
-                            id: format!("{} of {}", rows.len() as u64 - done, rows.len()),
-                        });
-                    }
-                }
-            }
-            for rows in a.history.chunks($crate::write::CHUNK) {
-                let sql = $crate::write::values_sql(
-                    "history (tbl, id, version, at, doc)",
-                    5,
-                    rows.len(),
-                    "",
-                );
-                let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-                for (w, version, at) in rows {
-                    q = q
-                        .bind(w.table)
-                        .bind(w.id.clone())
-                        .bind(*version)
-                        .bind(*at)
-                        .bind(w.doc.clone());
-                }
-                q.execute(&mut *$tx).await?;
-            }
-            for rows in a.blobs.chunks($crate::write::CHUNK) {
-                let sql = $crate::write::values_sql(
-                    "blobs (sm3, media_type, bytes, created_at)",
-                    4,
-                    rows.len(),
-                    "ON CONFLICT (sm3) DO NOTHING",
-                );
-                let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-                for ((sm3, media_type, bytes), at) in rows {
-                    q = q
-                        .bind(sm3.clone())
-                        .bind(media_type.clone())
-                        .bind(bytes.clone())
-                        .bind(*at);
-                }
-                q.execute(&mut *$tx).await?;
+            let mut params = $crate::stmt::Params::each();
+            for s in $crate::stmt::inserts_history_blobs(a, &mut params) {
+                run_stmt!($tx, s)?;
             }
             if !a.audit.is_empty() {
                 let n = a.audit.len() as i64;
@@ -324,29 +134,8 @@ macro_rules! write_appends {
                 .bind(n)
                 .fetch_one(&mut *$tx)
                 .await?;
-                let first = next - n;
-                for (c, rows) in a.audit.chunks($crate::write::CHUNK).enumerate() {
-                    let sql = $crate::write::values_sql(
-                        "audit_log (seq, at, actor, event, object, outcome, leaf)",
-                        7,
-                        rows.len(),
-                        "",
-                    );
-                    let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-                    for (i, e) in rows.iter().enumerate() {
-                        let mut e = e.clone();
-                        e.seq = first + (c * $crate::write::CHUNK + i) as i64;
-                        let leaf = e.leaf();
-                        q = q
-                            .bind(e.seq)
-                            .bind(e.at)
-                            .bind(e.actor)
-                            .bind(e.event)
-                            .bind(e.object)
-                            .bind(e.outcome)
-                            .bind(leaf);
-                    }
-                    q.execute(&mut *$tx).await?;
+                for s in $crate::stmt::audit_rows(&a.audit, next - n, &mut params) {
+                    run_stmt!($tx, s)?;
                 }
             }
             if !a.published.is_empty() {
@@ -357,22 +146,8 @@ macro_rules! write_appends {
                 .bind(n)
                 .fetch_one(&mut *$tx)
                 .await?;
-                let first = next - n;
-                for (c, rows) in a.published.chunks($crate::write::CHUNK).enumerate() {
-                    let sql = $crate::write::values_sql(
-                        "seal_log (seq, at, seal_id, leaf)",
-                        4,
-                        rows.len(),
-                        "",
-                    );
-                    let mut q = sqlx::query(AssertSqlSafe(sql.as_str()));
-                    for (i, e) in rows.iter().enumerate() {
-                        let mut e = e.clone();
-                        e.seq = first + (c * $crate::write::CHUNK + i) as i64;
-                        let leaf = e.leaf();
-                        q = q.bind(e.seq).bind(e.at).bind(e.seal_id).bind(leaf);
-                    }
-                    q.execute(&mut *$tx).await?;
+                for s in $crate::stmt::seal_rows(&a.published, next - n, &mut params) {
+                    run_stmt!($tx, s)?;
                 }
             }
             Ok::<(), StoreError>(())
@@ -517,6 +292,8 @@ pub(crate) fn start_committer(pool: Pool, rx: tokio::sync::mpsc::UnboundedReceiv
 /// taken key), again with each batch inside its own savepoint, so that one is rolled back
 /// alone and told so.
 pub(crate) async fn group_loop(pool: Pool, mut rx: tokio::sync::mpsc::UnboundedReceiver<Job>) {
+    // The sequencer heads the last script left (SQLite).
+    let mut heads = None;
     while let Some(first) = rx.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < GROUP_MAX {
@@ -525,6 +302,22 @@ pub(crate) async fn group_loop(pool: Pool, mut rx: tokio::sync::mpsc::UnboundedR
                 Err(_) => break,
             }
         }
+        // On SQLite the common case is one script (crate::script). When that fails, the
+        // group is written the careful way below, batch by batch.
+        let mut grouped = jobs.len() > 1;
+        if let Pool::Sqlite(p) = &pool
+            && crate::script::scriptable(&jobs)
+        {
+            if crate::script::commit(p, &jobs, &mut heads).await.is_ok() {
+                for j in jobs {
+                    let _ = j.done.send(Ok(()));
+                }
+                continue;
+            }
+            grouped = false;
+        }
+        // Whatever commits below moves the sequencers.
+        heads = None;
         let holder = Holder { pool: pool.clone() };
         let outcome: Result<Vec<Result<(), StoreError>>, StoreError> =
             on_pool!(holder, |p| async {
@@ -532,7 +325,7 @@ pub(crate) async fn group_loop(pool: Pool, mut rx: tokio::sync::mpsc::UnboundedR
                 // the common case. If any batch fails (a version conflict, a taken key), the
                 // whole attempt is rolled back and the group written again batch by batch,
                 // each in its own savepoint, so the others commit and the one is told.
-                if jobs.len() > 1 {
+                if grouped {
                     let mut tx = p.begin().await?;
                     let mut appends = Appends {
                         defer_inserts: true,

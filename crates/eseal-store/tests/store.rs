@@ -785,3 +785,143 @@ each_engine!(
     a_copy_with_nulls_then_text_loads => nulls_then_text_in_one_column,
     threads = 2
 );
+
+/// The audit query after the log lost its actor and object indexes (issue 22): actor (with
+/// its token form, and not a longer name that starts the same), time window, event and
+/// limit still select exactly the entries they name, across pages of the log.
+async fn the_audit_query_selects_by_actor_time_and_event_on(engine: &str, store: Store) {
+    use eseal_store::audit::{ACTOR, AuditQuery, Event};
+    let actors = [
+        "alice",
+        "alice [token ab12 issued by root]",
+        "alicex",
+        "bob",
+    ];
+    for i in 0..40i64 {
+        let actor = actors[i as usize % 4];
+        ACTOR
+            .scope(
+                actor.to_owned(),
+                store.record_event(
+                    Event::Login,
+                    &format!("users/u{i:02}"),
+                    "ok",
+                    T0 + Duration::hours(i),
+                ),
+            )
+            .await
+            .unwrap();
+    }
+    let query = |q: AuditQuery| {
+        let store = store.clone();
+        async move {
+            store
+                .audit_query(&AuditQuery { limit: 100, ..q })
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| (e.seq, e.actor.clone()))
+                .collect::<Vec<_>>()
+        }
+    };
+    let alice = query(AuditQuery {
+        actor: Some("alice".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(alice.len(), 20, "{engine}: {alice:?}");
+    assert!(
+        alice
+            .iter()
+            .all(|(_, a)| a.starts_with("alice") && a != "alicex")
+    );
+    assert!(
+        alice.windows(2).all(|w| w[0].0 < w[1].0),
+        "{engine}: in order"
+    );
+    let everyone = query(AuditQuery {
+        actor: Some(String::new()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(everyone.len(), 40, "{engine}");
+    let window = query(AuditQuery {
+        since: Some((T0 + Duration::hours(10)).unix_timestamp()),
+        until: Some((T0 + Duration::hours(19)).unix_timestamp()),
+        actor: Some("bob".into()),
+        ..Default::default()
+    })
+    .await;
+    let seqs: Vec<i64> = window.iter().map(|(s, _)| *s).collect();
+    assert_eq!(seqs, [11, 15, 19], "{engine}");
+    let since = query(AuditQuery {
+        since: Some((T0 + Duration::hours(38)).unix_timestamp()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(since.len(), 2, "{engine}");
+    let limited = store
+        .audit_query(&AuditQuery {
+            event: Some("auth.".into()),
+            limit: 3,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(limited.len(), 3, "{engine}: {limited:?}");
+}
+
+each_engine!(
+    the_audit_query_selects_by_actor_time_and_event => the_audit_query_selects_by_actor_time_and_event_on,
+    threads = 1
+);
+
+/// The B-trees a signature's rows go into (issue 22): the audit log is one table keyed by
+/// its sequence number (its rowid) with the time index the audit query reads, and the usage
+/// ledger keeps only indexes that a reader uses — no index that nothing reads.
+#[tokio::test]
+async fn a_signature_writes_only_indexes_that_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(dir.path()).await.unwrap();
+    let raw = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join(eseal_store::SQLITE_FILE).display()
+    ))
+    .await
+    .unwrap();
+    let indexes = |table: &'static str| {
+        let raw = raw.clone();
+        async move {
+            let rows: Vec<(String,)> = sqlx::query_as(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 ORDER BY name",
+            )
+            .bind(table)
+            .fetch_all(&raw)
+            .await
+            .unwrap();
+            rows.into_iter().map(|(n,)| n).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(indexes("audit_log").await, ["audit_log_at"]);
+    assert_eq!(
+        indexes("usages").await,
+        [
+            "sqlite_autoindex_usages_1",
+            "usages_seal_id",
+            "usages_signature",
+            "usages_state"
+        ]
+    );
+    // The sequence number is the rowid: reading in its order needs no other B-tree.
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT seq, leaf FROM audit_log WHERE seq >= 0 ORDER BY seq LIMIT 10",
+    )
+    .fetch_all(&raw)
+    .await
+    .unwrap();
+    assert!(
+        plan.iter().any(|(.., d)| d.contains("INTEGER PRIMARY KEY")),
+        "{plan:?}"
+    );
+    drop(store);
+}
