@@ -108,8 +108,7 @@ pub async fn sign(
             }
         }
     })
-    .await
-    .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))
+    .await?
 }
 
 /// Where a PDF's stamp goes, from a placement chosen for any document: a page position, a

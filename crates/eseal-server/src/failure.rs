@@ -34,6 +34,9 @@ pub enum Kind {
     Unavailable,
     /// The platform cannot store anything now (its disk is full); nothing was written.
     StorageFull,
+    /// Too much work waits already; nothing was done, and the same request may be sent again
+    /// shortly.
+    Busy,
     /// A fault inside the platform; the detail is in the server log only.
     Internal,
     /// The service refuses to start; the detail tells the operator what to do.
@@ -214,6 +217,16 @@ impl Failure {
     /// `connector_failed`: an outside system did not answer as it should.
     pub fn connector(zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self::text(Kind::Unavailable, "connector_failed", zh, en)
+    }
+
+    /// `busy`: the verification lane's queue is full (see [`crate::work`]).
+    pub fn busy() -> Self {
+        Self::text(
+            Kind::Busy,
+            "busy",
+            "服务繁忙：等待核验的文件过多，本次请求未处理，请稍后重试",
+            "the service is busy: too many files are waiting to be verified; this request was not processed, try again shortly",
+        )
     }
 
     /// `internal`: `detail` goes to the server log, the user reads a generic text.

@@ -890,7 +890,7 @@ async fn sign_document(
             if off_thread {
                 crate::work::run(crate::work::Lane::Sign, detached)
                     .await
-                    .unwrap_or_else(|e| Err(Failure::internal(format!("signing stopped: {e}"))))
+                    .and_then(|signed| signed)
             } else {
                 detached()
             }

@@ -367,8 +367,7 @@ pub async fn detached(
             &SoftwareVerifier,
         )
     })
-    .await
-    .map_err(|e| Failure::internal(format!("verification stopped: {e}")))?;
+    .await?;
     let offline = report.indication();
     let registry = registry_finding(s, signature, None, offline).await?;
     Ok(vec![Verified {
@@ -432,8 +431,7 @@ pub async fn ofd(
         eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier)
             .map_err(|e| stopped(&state, "ofd", e))
     })
-    .await
-    .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))?;
+    .await??;
     let mut out = Vec::new();
     for r in report.signatures {
         let registry =
@@ -491,8 +489,7 @@ pub async fn pdf(
         eseal_doc::verify_pdf_with(document.as_slice(), &policy, &SoftwareVerifier, &budget)
             .map_err(|e| stopped(&state, "pdf", e))
     })
-    .await
-    .unwrap_or_else(|e| Err(Failure::internal(e.to_string())))?;
+    .await??;
     let mut out = Vec::new();
     for r in report.signatures {
         let registry = match r.form {

@@ -160,19 +160,26 @@ pub async fn metrics(State(s): State<AppState>) -> Result<Response, ApiError> {
         s.verifications_cancelled()
             .load(std::sync::atomic::Ordering::Relaxed)
     );
-    let _ = writeln!(
-        out,
-        "# HELP eseal_work_busy Blocking work running now in each lane (signing, verification), of eseal_work_places.\n# TYPE eseal_work_busy gauge"
-    );
-    for (name, lane) in [
+    let lanes = [
         ("sign", crate::work::Lane::Sign),
         ("verify", crate::work::Lane::Verify),
+    ];
+    for (metric, help, read) in [
+        (
+            "eseal_work_busy",
+            "Blocking work running now in each lane (signing, verification), of eseal_work_places.",
+            crate::work::busy as fn(crate::work::Lane) -> usize,
+        ),
+        (
+            "eseal_work_waiting",
+            "Blocking work waiting for a place in each lane; verification refuses more than eseal_work_places times 16 (busy, 503).",
+            crate::work::waiting,
+        ),
     ] {
-        let _ = writeln!(
-            out,
-            "eseal_work_busy{{lane=\"{name}\"}} {}",
-            crate::work::busy(lane)
-        );
+        let _ = writeln!(out, "# HELP {metric} {help}\n# TYPE {metric} gauge");
+        for (name, lane) in lanes {
+            let _ = writeln!(out, "{metric}{{lane=\"{name}\"}} {}", read(lane));
+        }
     }
     let _ = writeln!(
         out,

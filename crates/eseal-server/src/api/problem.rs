@@ -64,7 +64,7 @@ pub fn status_of(kind: Kind) -> u16 {
         Kind::RateLimited => 429,
         Kind::Internal | Kind::Startup => 500,
         Kind::Unavailable => 502,
-        Kind::StorageFull => 503,
+        Kind::StorageFull | Kind::Busy => 503,
     }
 }
 
@@ -90,6 +90,7 @@ pub use crate::views::Problem;
 /// Every code with its Chinese and English titles. The OpenAPI document lists them.
 pub const CODES: &[(&str, &str, &str)] = &[
     ("invalid_input", "输入无效", "Invalid input"),
+    ("busy", "服务繁忙", "Service busy"),
     ("no_font", "缺少中文字体", "No CJK font installed"),
     ("malformed_json", "JSON 格式错误", "Malformed JSON"),
     ("payload_too_large", "请求体过大", "Request body too large"),
@@ -342,6 +343,11 @@ fn render(err: &ApiError, english: bool) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
+    if err.failure.kind == Kind::Busy {
+        // The queue drains in well under a second per place.
+        out.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
     out.extensions_mut().insert(err.clone());
     out
 }
@@ -544,6 +550,25 @@ pub async fn localize(req: Request, next: Next) -> Response {
 
 /// A result whose error is an [`ApiError`].
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod busy_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+    use super::*;
+
+    /// `busy` is a 503 that says when to come back, titled in both languages.
+    #[test]
+    fn busy_is_503_with_retry_after() {
+        let resp = ApiError::from(Failure::busy()).into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "1");
+        assert!(
+            CODES
+                .iter()
+                .any(|(c, zh, en)| *c == "busy" && zh.contains("繁忙") && en.contains("busy"))
+        );
+    }
+}
 
 #[cfg(test)]
 mod code_tests {

@@ -169,9 +169,7 @@ pub async fn renew_for(s: &AppState, archive: &[u8]) -> Result<Vec<u8>, Failure>
         now,
     };
     let bytes = archive.to_vec();
-    let report = crate::work::run(crate::work::Lane::Verify, move || verify(&bytes, &opts))
-        .await
-        .map_err(|e| Failure::internal(format!("verification stopped: {e}")))?;
+    let report = crate::work::run(crate::work::Lane::Verify, move || verify(&bytes, &opts)).await?;
     if let Some(c) = report.checks.iter().find(|c| c.outcome == Outcome::Failed) {
         return Err(Failure::unprocessable(
             "not_verified",

@@ -113,8 +113,7 @@ pub async fn restore(
         crate::work::run(crate::work::Lane::Verify, move || {
             super::verify(&p, &k, lk.as_ref())
         })
-        .await
-        .map_err(|e| Failure::internal(e.to_string()))??
+        .await??
     };
     let created_dir = !target.data.exists();
     crate::files::private_dir(target.data)

@@ -124,8 +124,7 @@ impl Verification<'_> {
             }
             Ok((pages, warnings))
         })
-        .await
-        .map_err(|e| Failure::internal(format!("drawing pages: {e}")))?
+        .await?
     }
 }
 
@@ -205,7 +204,6 @@ impl Verification<'_> {
                 height_mm: page.area.h,
             })
         })
-        .await
-        .map_err(|e| Failure::internal(format!("drawing pages: {e}")))?
+        .await?
     }
 }
