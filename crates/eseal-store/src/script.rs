@@ -292,4 +292,51 @@ mod tests {
         );
         assert_eq!(store.audit_log(0, 10).await.unwrap().len(), 1);
     }
+
+    /// A group larger than one statement's rows: 3 batches of 150 new records each make
+    /// 450 records, 450 history rows and 450 audit entries, [`crate::write::CHUNK`] rows per
+    /// statement, numbered on through one script. All land, and the audit log is gapless.
+    #[tokio::test]
+    async fn a_group_of_many_statements_numbers_its_values_through_the_script() {
+        let (_dir, store, pool) = store().await;
+        let mut jobs = Vec::new();
+        for b in 0..3 {
+            let mut batch = Batch::new();
+            for i in 0..150 {
+                let a = eseal_core::Application::new(
+                    &format!("AP{b}X{i:03}"),
+                    "agent",
+                    eseal_core::SealKind::Official(eseal_core::OfficialKind::LegalName),
+                    "威海市示例科技有限公司",
+                    Some(USCC[0]),
+                    None,
+                    eseal_core::Purpose::New,
+                )
+                .unwrap();
+                batch.insert(&a).unwrap();
+            }
+            jobs.push(job(batch));
+        }
+        let mut heads = None;
+        commit(&pool, &jobs, &mut heads).await.unwrap();
+        assert_eq!(
+            heads,
+            Some(Heads {
+                audit: 450,
+                seals: 0
+            })
+        );
+        let got = store
+            .get::<eseal_core::Application>("AP2X149")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.version, 1);
+        let log = store.audit_log(0, 1000).await.unwrap();
+        assert_eq!(log.len(), 450);
+        for (n, e) in log.iter().enumerate() {
+            assert_eq!(e.seq, n as i64);
+        }
+        assert_eq!(log[449].object, "applications/AP2X149@v1");
+    }
 }
