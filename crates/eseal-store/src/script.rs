@@ -1,14 +1,16 @@
-//! A commit group as one script on SQLite: every statement of the group joined into one SQL
-//! text with one list of values, which the connection's worker thread runs in one call. A
-//! group then costs three calls to the worker (begin, the script, commit) instead of one per
-//! statement (≈ N + 5 for N batches), each a hand-over between threads.
+//! A commit group as one script on SQLite: the transaction's begin, every statement of the
+//! group and the commit joined into one SQL text with one list of values, which the
+//! connection's worker thread runs in one call — instead of one call per statement (≈ N + 7
+//! for N batches), each a hand-over between threads. After each statement that must change
+//! a number of rows (an update from a version, new records) a guard refuses unless it did,
+//! which stops the script before its commit.
 //!
 //! The audit and seal log numbers must be known before the script is built (each row's leaf
 //! hashes its number), so the committer keeps the sequencer heads it last wrote and the
-//! script moves each head by compare-and-set. If anything does not go as expected — a
-//! version conflict, a taken key, a head moved by another process — the transaction is rolled
-//! back, the heads forgotten, and the group written the careful way ([`crate::write`]), which
-//! tells each batch its own outcome.
+//! script moves each head by compare-and-set (guarded as an update). If anything does not go
+//! as expected before the commit — a version conflict, a taken key, a head moved by another
+//! process — the transaction is rolled back, the heads forgotten, and the group written the
+//! careful way ([`crate::write`]), which tells each batch its own outcome.
 
 use crate::StoreError;
 use crate::stmt::{self, Arg, Params, Stmt};
@@ -80,61 +82,123 @@ pub(crate) fn build(jobs: &[Job], heads: Heads) -> (Vec<Stmt>, Heads) {
     (out, next)
 }
 
-/// Runs `stmts` as one script and checks each statement's changes.
-async fn run(conn: &mut SqliteConnection, stmts: Vec<Stmt>) -> Result<(), StoreError> {
-    let mut sql = String::new();
-    let mut expects = Vec::with_capacity(stmts.len());
+/// What became of a script.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Every statement ran as expected and the transaction committed.
+    Committed,
+    /// Something did not go as expected before the commit (a version conflict, a taken key,
+    /// a moved head, an error): nothing was written, and the group is written the careful
+    /// way, which finds and names what failed.
+    NotWritten,
+    /// Everything ran but the commit failed (or its answer was lost): the batches are told
+    /// so, as when the careful way's commit fails, and not written again.
+    CommitFailed(StoreError),
+}
+
+/// One step of a script, to know what an error at that step means.
+enum Step {
+    Setup,
+    Statement,
+    /// The guard after a statement that must change a number of rows.
+    Guard,
+    Commit,
+}
+
+/// The guard after a statement: refuses (a CHECK constraint of a temporary table) unless
+/// the statement changed exactly `rows` rows. `changes()` is the row count of the statement
+/// just before; the guard itself inserts nothing when it passes.
+fn guard(rows: u64) -> String {
+    format!("INSERT INTO temp.eseal_expect (ok) SELECT 0 WHERE changes() <> {rows}")
+}
+
+/// Runs `stmts` in one transaction, all in one call: the transaction's begin, each
+/// statement followed by a guard on what it must change, and the commit. A guard that fails
+/// stops the script before the commit.
+async fn run(conn: &mut SqliteConnection, stmts: Vec<Stmt>) -> Outcome {
+    let mut sql = String::from(
+        "CREATE TEMP TABLE IF NOT EXISTS eseal_expect (ok INTEGER NOT NULL CHECK (ok = 1));\n\
+         BEGIN IMMEDIATE;\n",
+    );
+    let mut steps = vec![Step::Setup, Step::Setup];
     let mut args: Vec<Arg> = Vec::new();
     for s in stmts {
         sql.push_str(&s.sql);
         sql.push_str(";\n");
         args.extend(s.args);
-        expects.push(s.expect);
-    }
-    // One SQL text per group shape: not worth a place in the statement cache.
-    let q = bind_args!(sqlx::query(AssertSqlSafe(sql)).persistent(false), args);
-    // Each statement's changes are checked as its answer comes: on the first that is not
-    // what the batch needs, the stream is dropped and the worker runs no further statement.
-    let mut done = conn.execute_many(q);
-    let mut expects = expects.into_iter();
-    while let Some(d) = done.try_next().await? {
-        match expects.next() {
-            Some(e) => e.check(d.rows_affected())?,
-            None => return Err(StoreError::NotCommitted("a statement too many ran".into())),
+        steps.push(Step::Statement);
+        let rows = match &s.expect {
+            stmt::Expect::Any => None,
+            stmt::Expect::Inserted { rows, .. } => Some(*rows),
+            stmt::Expect::Updated { .. } => Some(1),
+        };
+        if let Some(rows) = rows {
+            sql.push_str(&guard(rows));
+            sql.push_str(";\n");
+            steps.push(Step::Guard);
         }
     }
-    if expects.next().is_some() {
-        return Err(StoreError::NotCommitted("not every statement ran".into()));
+    sql.push_str("COMMIT;\n");
+    steps.push(Step::Commit);
+    // One SQL text per group shape: not worth a place in the statement cache.
+    let q = bind_args!(sqlx::query(AssertSqlSafe(sql)).persistent(false), args);
+    let mut done = conn.execute_many(q);
+    let mut steps = steps.into_iter();
+    loop {
+        match done.try_next().await {
+            Ok(Some(_)) => {
+                if steps.next().is_none() {
+                    return Outcome::CommitFailed(StoreError::NotCommitted(
+                        "a statement too many ran".into(),
+                    ));
+                }
+            }
+            Ok(None) => {
+                return match steps.next() {
+                    None => Outcome::Committed,
+                    Some(Step::Commit) => Outcome::CommitFailed(StoreError::NotCommitted(
+                        "the commit did not answer".into(),
+                    )),
+                    Some(_) => Outcome::NotWritten,
+                };
+            }
+            Err(e) => {
+                return match steps.next() {
+                    Some(Step::Commit) | None => Outcome::CommitFailed(e.into()),
+                    Some(Step::Setup | Step::Statement | Step::Guard) => Outcome::NotWritten,
+                };
+            }
+        }
     }
-    Ok(())
 }
 
 /// Writes and commits the group as one script. `heads` are the sequencer heads the last
-/// commit left (read in the transaction when `None`) and are set to the new ones on success,
-/// forgotten on failure. On `Err` nothing was committed.
-pub(crate) async fn commit(
-    pool: &SqlitePool,
-    jobs: &[Job],
-    heads: &mut Option<Heads>,
-) -> Result<(), StoreError> {
+/// commit left (read first when `None`) and are set to the new ones on success, forgotten
+/// otherwise. A connection whose script did not commit is rolled back and not used again.
+pub(crate) async fn commit(pool: &SqlitePool, jobs: &[Job], heads: &mut Option<Heads>) -> Outcome {
     let known = heads.take();
-    let mut tx = pool.begin().await?;
+    let mut conn = match pool.acquire().await {
+        Ok(c) => c,
+        Err(_) => return Outcome::NotWritten,
+    };
     let from = match known {
         Some(h) => h,
-        None => read_heads(&mut tx).await?,
+        None => match read_heads(&mut conn).await {
+            Ok(h) => h,
+            Err(_) => return Outcome::NotWritten,
+        },
     };
     let (stmts, next) = build(jobs, from);
-    match run(&mut tx, stmts).await {
-        Ok(()) => {
-            tx.commit().await?;
-            *heads = Some(next);
-            Ok(())
-        }
-        Err(e) => {
-            tx.rollback().await?;
-            Err(e)
-        }
+    let outcome = run(&mut conn, stmts).await;
+    if matches!(outcome, Outcome::Committed) {
+        *heads = Some(next);
+    } else {
+        // "no transaction is active" when the script stopped before its begin or after its
+        // commit: nothing to undo then.
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        conn.close_on_drop();
     }
+    outcome
 }
 
 #[cfg(test)]
@@ -178,11 +242,17 @@ mod tests {
         let mut b = Batch::new();
         b.insert(&organisation(1, "乙")).unwrap();
         let mut heads = None;
-        commit(&pool, &[job(a), job(b)], &mut heads).await.unwrap();
+        assert!(matches!(
+            commit(&pool, &[job(a), job(b)], &mut heads).await,
+            Outcome::Committed
+        ));
         assert_eq!(heads, Some(Heads { audit: 3, seals: 0 }));
         let mut c = Batch::new();
         c.update(&organisation(0, "甲改"), 1).unwrap();
-        commit(&pool, &[job(c)], &mut heads).await.unwrap();
+        assert!(matches!(
+            commit(&pool, &[job(c)], &mut heads).await,
+            Outcome::Committed
+        ));
         assert_eq!(heads, Some(Heads { audit: 4, seals: 0 }));
         let got = store
             .get::<eseal_core::Organisation>(USCC[0])
@@ -218,20 +288,8 @@ mod tests {
         let mut b = Batch::new();
         b.insert(&organisation(1, "乙")).unwrap();
         let mut heads = Some(Heads { audit: 0, seals: 0 });
-        let err = commit(&pool, &[job(b.clone())], &mut heads)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                StoreError::Conflict {
-                    table: "audit_head",
-                    expected: 0,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        let outcome = commit(&pool, &[job(b.clone())], &mut heads).await;
+        assert!(matches!(outcome, Outcome::NotWritten), "{outcome:?}");
         assert_eq!(heads, None);
         assert!(
             store
@@ -241,7 +299,10 @@ mod tests {
                 .is_none()
         );
         assert_eq!(store.audit_log(0, 10).await.unwrap().len(), 1);
-        commit(&pool, &[job(b)], &mut heads).await.unwrap();
+        assert!(matches!(
+            commit(&pool, &[job(b)], &mut heads).await,
+            Outcome::Committed
+        ));
         assert_eq!(heads, Some(Heads { audit: 2, seals: 0 }));
         let seqs: Vec<i64> = store
             .audit_log(0, 10)
@@ -269,20 +330,8 @@ mod tests {
         let mut stale = Batch::new();
         stale.update(&organisation(0, "甲改"), 7).unwrap();
         let mut heads = None;
-        let err = commit(&pool, &[job(fresh), job(stale)], &mut heads)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                StoreError::Conflict {
-                    table: "organisations",
-                    expected: 7,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        let outcome = commit(&pool, &[job(fresh), job(stale)], &mut heads).await;
+        assert!(matches!(outcome, Outcome::NotWritten), "{outcome:?}");
         assert!(
             store
                 .get::<eseal_core::Organisation>(USCC[1])
@@ -318,7 +367,10 @@ mod tests {
             jobs.push(job(batch));
         }
         let mut heads = None;
-        commit(&pool, &jobs, &mut heads).await.unwrap();
+        assert!(matches!(
+            commit(&pool, &jobs, &mut heads).await,
+            Outcome::Committed
+        ));
         assert_eq!(
             heads,
             Some(Heads {

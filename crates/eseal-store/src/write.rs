@@ -308,13 +308,22 @@ pub(crate) async fn group_loop(pool: Pool, mut rx: tokio::sync::mpsc::UnboundedR
         if let Pool::Sqlite(p) = &pool
             && crate::script::scriptable(&jobs)
         {
-            if crate::script::commit(p, &jobs, &mut heads).await.is_ok() {
-                for j in jobs {
-                    let _ = j.done.send(Ok(()));
+            match crate::script::commit(p, &jobs, &mut heads).await {
+                crate::script::Outcome::Committed => {
+                    for j in jobs {
+                        let _ = j.done.send(Ok(()));
+                    }
+                    continue;
                 }
-                continue;
+                crate::script::Outcome::CommitFailed(e) => {
+                    let why = e.to_string();
+                    for j in jobs {
+                        let _ = j.done.send(Err(StoreError::NotCommitted(why.clone())));
+                    }
+                    continue;
+                }
+                crate::script::Outcome::NotWritten => grouped = false,
             }
-            grouped = false;
         }
         // Whatever commits below moves the sequencers.
         heads = None;
