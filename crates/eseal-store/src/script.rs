@@ -231,6 +231,18 @@ mod tests {
         (dir, store, pool)
     }
 
+    /// A store holding organisation 0 (one audit entry), written the usual way.
+    async fn store_with_one() -> (tempfile::TempDir, Store, SqlitePool) {
+        let (dir, store, pool) = store().await;
+        let mut first = Batch::new();
+        first.insert(&organisation(0, "甲")).unwrap();
+        store
+            .commit(&first, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        (dir, store, pool)
+    }
+
     /// Two groups as scripts: the first reads the heads, the second starts from the heads the
     /// first left, and the audit log comes out gapless with every write in it.
     #[tokio::test]
@@ -278,13 +290,7 @@ mod tests {
     /// the group is written, the heads are forgotten, and the next script reads them again.
     #[tokio::test]
     async fn a_script_from_stale_heads_writes_nothing() {
-        let (_dir, store, pool) = store().await;
-        let mut first = Batch::new();
-        first.insert(&organisation(0, "甲")).unwrap();
-        store
-            .commit(&first, time::OffsetDateTime::now_utc())
-            .await
-            .unwrap();
+        let (_dir, store, pool) = store_with_one().await;
         let mut b = Batch::new();
         b.insert(&organisation(1, "乙")).unwrap();
         let mut heads = Some(Heads { audit: 0, seals: 0 });
@@ -318,13 +324,7 @@ mod tests {
     /// batch its own outcome): the other batch's new record is not left behind.
     #[tokio::test]
     async fn a_conflict_anywhere_in_the_script_rolls_all_of_it_back() {
-        let (_dir, store, pool) = store().await;
-        let mut first = Batch::new();
-        first.insert(&organisation(0, "甲")).unwrap();
-        store
-            .commit(&first, time::OffsetDateTime::now_utc())
-            .await
-            .unwrap();
+        let (_dir, store, pool) = store_with_one().await;
         let mut fresh = Batch::new();
         fresh.insert(&organisation(1, "乙")).unwrap();
         let mut stale = Batch::new();

@@ -343,33 +343,25 @@ pub(crate) fn inserts_history_blobs(a: &Appends, p: &mut Params) -> Vec<Stmt> {
     out
 }
 
-/// The audit entries as rows numbered from `first`, [`CHUNK`] rows per statement; each
-/// row's leaf is the entry's canonical JSON with its number.
-pub(crate) fn audit_rows(entries: &[audit::AuditRecord], first: i64, p: &mut Params) -> Vec<Stmt> {
+/// Log entries as rows numbered from `first`, [`CHUNK`] rows of `cols` values per statement
+/// into `head`: `row` gives an entry's values with its number.
+fn numbered<T>(
+    entries: &[T],
+    first: i64,
+    head: &str,
+    cols: usize,
+    p: &mut Params,
+    row: impl Fn(&T, i64, &mut Vec<Arg>),
+) -> Vec<Stmt> {
     let mut out = Vec::new();
     for (c, rows) in entries.chunks(CHUNK).enumerate() {
-        let at = p.take(7 * rows.len());
-        let mut args = Vec::with_capacity(7 * rows.len());
+        let at = p.take(cols * rows.len());
+        let mut args = Vec::with_capacity(cols * rows.len());
         for (i, e) in rows.iter().enumerate() {
-            let mut e = e.clone();
-            e.seq = first + (c * CHUNK + i) as i64;
-            let leaf = e.leaf();
-            args.push(Arg::Int(Some(e.seq)));
-            args.push(Arg::Int(Some(e.at)));
-            args.push(Arg::Text(Some(e.actor)));
-            args.push(Arg::Text(Some(e.event)));
-            args.push(Arg::Text(Some(e.object)));
-            args.push(Arg::Text(Some(e.outcome)));
-            args.push(Arg::Text(Some(leaf)));
+            row(e, first + (c * CHUNK + i) as i64, &mut args);
         }
         out.push(Stmt {
-            sql: values_sql(
-                "audit_log (seq, at, actor, event, object, outcome, leaf)",
-                7,
-                rows.len(),
-                "",
-                at,
-            ),
+            sql: values_sql(head, cols, rows.len(), "", at),
             args,
             expect: Expect::Any,
         });
@@ -377,32 +369,40 @@ pub(crate) fn audit_rows(entries: &[audit::AuditRecord], first: i64, p: &mut Par
     out
 }
 
-/// The seal log entries as rows numbered from `first`, [`CHUNK`] rows per statement.
+/// The audit entries as rows numbered from `first`; each row's leaf is the entry's
+/// canonical JSON with its number.
+pub(crate) fn audit_rows(entries: &[audit::AuditRecord], first: i64, p: &mut Params) -> Vec<Stmt> {
+    let head = "audit_log (seq, at, actor, event, object, outcome, leaf)";
+    numbered(entries, first, head, 7, p, |e, seq, args| {
+        let mut e = e.clone();
+        e.seq = seq;
+        let leaf = e.leaf();
+        args.push(Arg::Int(Some(e.seq)));
+        args.push(Arg::Int(Some(e.at)));
+        args.push(Arg::Text(Some(e.actor)));
+        args.push(Arg::Text(Some(e.event)));
+        args.push(Arg::Text(Some(e.object)));
+        args.push(Arg::Text(Some(e.outcome)));
+        args.push(Arg::Text(Some(leaf)));
+    })
+}
+
+/// The seal log entries as rows numbered from `first`.
 pub(crate) fn seal_rows(
     entries: &[transparency::SealEntry],
     first: i64,
     p: &mut Params,
 ) -> Vec<Stmt> {
-    let mut out = Vec::new();
-    for (c, rows) in entries.chunks(CHUNK).enumerate() {
-        let at = p.take(4 * rows.len());
-        let mut args = Vec::with_capacity(4 * rows.len());
-        for (i, e) in rows.iter().enumerate() {
-            let mut e = e.clone();
-            e.seq = first + (c * CHUNK + i) as i64;
-            let leaf = e.leaf();
-            args.push(Arg::Int(Some(e.seq)));
-            args.push(Arg::Int(Some(e.at)));
-            args.push(Arg::Text(Some(e.seal_id)));
-            args.push(Arg::Text(Some(leaf)));
-        }
-        out.push(Stmt {
-            sql: values_sql("seal_log (seq, at, seal_id, leaf)", 4, rows.len(), "", at),
-            args,
-            expect: Expect::Any,
-        });
-    }
-    out
+    let head = "seal_log (seq, at, seal_id, leaf)";
+    numbered(entries, first, head, 4, p, |e, seq, args| {
+        let mut e = e.clone();
+        e.seq = seq;
+        let leaf = e.leaf();
+        args.push(Arg::Int(Some(e.seq)));
+        args.push(Arg::Int(Some(e.at)));
+        args.push(Arg::Text(Some(e.seal_id)));
+        args.push(Arg::Text(Some(leaf)));
+    })
 }
 
 /// Moves a sequencer (`audit_head`, `seal_log_head`) from `from` to `to` if it is still at

@@ -625,10 +625,9 @@ each_engine!(
     threads = 4
 );
 
-/// Fail-closed: when the audit append fails, the change does not happen (SQLite, with a
-/// trigger that refuses audit rows — an injected failure at the database).
-#[tokio::test]
-async fn a_failed_audit_append_fails_the_change() {
+/// A SQLite store in a temporary directory, and a second pool on its file for the test's
+/// own SQL (triggers, the catalogue).
+async fn sqlite_with_raw() -> (tempfile::TempDir, Store, sqlx::SqlitePool) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_sqlite(dir.path()).await.unwrap();
     let raw = sqlx::SqlitePool::connect(&format!(
@@ -637,6 +636,14 @@ async fn a_failed_audit_append_fails_the_change() {
     ))
     .await
     .unwrap();
+    (dir, store, raw)
+}
+
+/// Fail-closed: when the audit append fails, the change does not happen (SQLite, with a
+/// trigger that refuses audit rows — an injected failure at the database).
+#[tokio::test]
+async fn a_failed_audit_append_fails_the_change() {
+    let (_dir, store, raw) = sqlite_with_raw().await;
     sqlx::query(
         "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit down'); END",
     )
@@ -881,14 +888,7 @@ each_engine!(
 /// ledger keeps only indexes that a reader uses — no index that nothing reads.
 #[tokio::test]
 async fn a_signature_writes_only_indexes_that_are_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(dir.path()).await.unwrap();
-    let raw = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        dir.path().join(eseal_store::SQLITE_FILE).display()
-    ))
-    .await
-    .unwrap();
+    let (_dir, store, raw) = sqlite_with_raw().await;
     let indexes = |table: &'static str| {
         let raw = raw.clone();
         async move {
