@@ -22,8 +22,8 @@ pub use kind::FileKind;
 pub use ofd::{OfdReport, SignatureResult, verify_ofd};
 pub use package::{Budget, Package};
 pub use pdf::{
-    PdfForm, PdfPlacement, PdfReport, PdfSignRequest, PdfSigned, PdfStampAt, sign_pdf, sign_pdf_to,
-    verify_pdf, verify_pdf_with,
+    HashedPdf, PdfForm, PdfPlacement, PdfReport, PdfSignRequest, PdfSigned, PdfStampAt, sign_pdf,
+    sign_pdf_hashed, sign_pdf_to, verify_pdf, verify_pdf_with,
 };
 pub use sign::{OfdSignRequest, Placement, SignatureKind, sign_ofd};
 pub use trust::PkiValidator;

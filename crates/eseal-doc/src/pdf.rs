@@ -315,6 +315,39 @@ pub struct PdfSigned {
     pub update: Vec<u8>,
     /// The SES_Signature written into `/Contents` (DER).
     pub signature: Vec<u8>,
+    /// The SM3 of the signed file: the input followed by `update`.
+    pub signed_sm3: Sm3Digest,
+}
+
+/// A PDF's bytes hashed once by the caller: the SM3 state after the whole file, and its
+/// length.
+///
+/// The platform hashes a submitted file for its ledger (the document's SM3, which approvals
+/// bind to). An incremental update keeps the input as the signed file's first bytes, so
+/// signing goes on from that state twice: for the signature's digest (the `/ByteRange`
+/// starts with the whole input) and for the signed file's SM3 (the input, then the update).
+/// The file is hashed once instead of three times (issue 22).
+#[derive(Clone, Debug)]
+pub struct HashedPdf {
+    state: Sm3Hasher,
+    len: u64,
+}
+
+impl HashedPdf {
+    /// Hashes `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut state = Sm3Hasher::new();
+        state.update(bytes);
+        Self {
+            state,
+            len: bytes.len() as u64,
+        }
+    }
+
+    /// The SM3 of the bytes.
+    pub fn digest(&self) -> Sm3Digest {
+        self.state.clone().finalize()
+    }
 }
 
 /// Signs `input` with an SES_Signature: the update to append, and the signature.
@@ -323,7 +356,25 @@ pub fn sign_pdf<S: Source + ?Sized>(
     request: &PdfSignRequest<'_>,
     signer: &dyn Sm2Signer,
 ) -> Result<PdfSigned, DocError> {
-    sign(input, request, signer, None)
+    sign(input, request, signer, Hashing::Read(None))
+}
+
+/// [`sign_pdf`] for an input already hashed: `hashed` must be [`HashedPdf::of`] the same
+/// bytes (a different length is refused; the caller vouches for the rest).
+pub fn sign_pdf_hashed<S: Source + ?Sized>(
+    input: &S,
+    hashed: &HashedPdf,
+    request: &PdfSignRequest<'_>,
+    signer: &dyn Sm2Signer,
+) -> Result<PdfSigned, DocError> {
+    sign(input, request, signer, Hashing::Known(hashed))
+}
+
+/// How signing gets the SM3 state after the input: by reading it (each chunk also written
+/// to the copy, when there is one), or from the caller.
+enum Hashing<'a> {
+    Read(Option<&'a mut dyn std::io::Write>),
+    Known(&'a HashedPdf),
 }
 
 /// [`sign_pdf`] writing the whole signed file to `out` — the input's bytes copied while
@@ -334,7 +385,7 @@ pub fn sign_pdf_to<S: Source + ?Sized>(
     signer: &dyn Sm2Signer,
     out: &mut dyn std::io::Write,
 ) -> Result<Vec<u8>, DocError> {
-    let signed = sign(input, request, signer, Some(&mut *out))?;
+    let signed = sign(input, request, signer, Hashing::Read(Some(&mut *out)))?;
     out.write_all(&signed.update)
         .map_err(|e| DocError::Io(format!("writing the signed PDF: {e}")))?;
     Ok(signed.signature)
@@ -344,7 +395,7 @@ fn sign<S: Source + ?Sized>(
     input: &S,
     request: &PdfSignRequest<'_>,
     signer: &dyn Sm2Signer,
-    copy: Option<&mut dyn std::io::Write>,
+    hashing: Hashing<'_>,
 ) -> Result<PdfSigned, DocError> {
     let pdf = Pdf::open(input).map_err(pdf_error)?;
     let seal_view = request.seal.view().map_err(|e| DocError::Sign {
@@ -434,20 +485,48 @@ fn sign<S: Source + ?Sized>(
         },
         e => pdf_error(e),
     })?;
-    let mut h = Sm3Hasher::new();
-    let unbounded = Budget::default();
-    let mut meter = Meter {
-        budget: &unbounded,
-        read: 0,
+    let mut h = match hashing {
+        Hashing::Known(known) if known.len == update.base_len => known.state.clone(),
+        Hashing::Known(known) => {
+            return Err(DocError::Sign {
+                step: SignStep::Signature,
+                why: Text::new(
+                    format!(
+                        "给出的摘要状态对应 {} 字节，而 PDF 有 {} 字节",
+                        known.len, update.base_len
+                    ),
+                    format!(
+                        "the hashed input given is {} bytes long, the PDF {}",
+                        known.len, update.base_len
+                    ),
+                ),
+            });
+        }
+        Hashing::Read(copy) => {
+            let mut h = Sm3Hasher::new();
+            let unbounded = Budget::default();
+            let mut meter = Meter {
+                budget: &unbounded,
+                read: 0,
+            };
+            hash_copy(
+                &mut |c| h.update(c),
+                input,
+                0,
+                update.base_len,
+                &mut meter,
+                copy,
+            )?;
+            h
+        }
     };
-    hash_copy(
-        &mut |c| h.update(c),
-        input,
-        0,
-        update.base_len,
-        &mut meter,
-        copy,
-    )?;
+    // The signed file is the input and then the update: its SM3 goes on from here.
+    let input_state = h.clone();
+    let signed_sm3 = |update: &[u8]| {
+        let mut o = input_state.clone();
+        o.update(update);
+        o.finalize()
+    };
     let (before, after) = update.covered();
     h.update(before);
     h.update(after);
@@ -482,6 +561,7 @@ fn sign<S: Source + ?Sized>(
         .map_err(failed)?;
         update.fill(&cms).map_err(pdf_error)?;
         return Ok(PdfSigned {
+            signed_sm3: signed_sm3(&update.bytes),
             update: update.bytes,
             signature: cms,
         });
@@ -499,6 +579,7 @@ fn sign<S: Source + ?Sized>(
     }
     update.fill(signed.raw()).map_err(pdf_error)?;
     Ok(PdfSigned {
+        signed_sm3: signed_sm3(&update.bytes),
         update: update.bytes,
         signature: signed.raw().to_vec(),
     })

@@ -83,6 +83,51 @@ fn sign_at(k: &Kit, input: &[u8], name: &str, placement: Option<eseal_doc::PdfSt
     [input, &update].concat()
 }
 
+/// The platform hashes a submitted PDF once and signs from that state (issue 22): the
+/// signed file verifies and its SM3 is the whole file's, as when the input is read again; a
+/// state of other bytes (another length) is refused, not signed.
+#[test]
+fn a_pdf_hashed_once_is_signed_from_that_state() {
+    use eseal_doc::{HashedPdf, sign_pdf_hashed};
+    use eseal_gm::Sm3Digest;
+    let k = seal_kit();
+    let input = base();
+    let hashed = HashedPdf::of(&input);
+    assert_eq!(hashed.digest(), Sm3Digest::of(&input));
+    let at = Some(eseal_doc::PdfStampAt::Position(PdfPlacement {
+        page: 1,
+        x: 20.0,
+        y: 20.0,
+    }));
+    for form in [eseal_doc::PdfForm::Ses, eseal_doc::PdfForm::Cms] {
+        let req = PdfSignRequest {
+            form,
+            ..request(&k, "eseal-1", at.clone())
+        };
+        let from_state = sign_pdf_hashed(input.as_slice(), &hashed, &req, &k.signer).unwrap();
+        let read_again = sign_pdf(input.as_slice(), &req, &k.signer).unwrap();
+        for signed in [from_state, read_again] {
+            let file = [&input[..], &signed.update].concat();
+            assert_eq!(signed.signed_sm3, Sm3Digest::of(&file), "{form:?}");
+            let r = verify(&k, &file);
+            assert_eq!(r.signatures.len(), 1);
+            assert!(r.signatures[0].covers_whole_file);
+            if form == eseal_doc::PdfForm::Ses {
+                assert_eq!(r.indication(), Indication::Passed, "{:#?}", r.signatures);
+            }
+        }
+    }
+    let shorter = HashedPdf::of(&input[..input.len() - 1]);
+    let e = sign_pdf_hashed(
+        input.as_slice(),
+        &shorter,
+        &request(&k, "eseal-1", None),
+        &k.signer,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("bytes long"), "{e}");
+}
+
 fn verify(k: &Kit, bytes: &[u8]) -> eseal_doc::PdfReport {
     verify_pdf(bytes, &k.policy, &SoftwareVerifier).unwrap()
 }

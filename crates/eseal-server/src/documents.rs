@@ -27,6 +27,9 @@ pub struct PdfOptions {
     pub certify: Option<u8>,
     /// The signature's form: the SES_Signature (default) or CMS.
     pub form: eseal_doc::PdfForm,
+    /// The PDF's SM3 state from the pass that gave the ledger its document SM3: signing
+    /// goes on from it instead of reading the file again (`None`: signing reads it).
+    pub hashed: Option<eseal_doc::HashedPdf>,
 }
 
 impl Visible {
@@ -38,7 +41,17 @@ impl Visible {
     }
 }
 
-/// Signs `document` with the seal and key: the SES_Signature and the signed document.
+/// A document signed: the signature (the SES_Signature, or CMS for a PDF in that form),
+/// the signed document and its SM3 (the ledger's record of what was handed out).
+#[derive(Debug)]
+pub struct SignedDocument {
+    pub signature: Vec<u8>,
+    pub document: Vec<u8>,
+    pub sm3: eseal_gm::Sm3Digest,
+}
+
+/// Signs `document` with the seal and key, in the signing lane (the signed document's SM3
+/// too: a PDF's from the state after its input, an OFD's over the new package).
 /// `usage` (the ledger entry's ID) names a PDF's signature field.
 pub async fn sign(
     s: AppState,
@@ -47,7 +60,7 @@ pub async fn sign(
     document: Visible,
     usage: &str,
     now: OffsetDateTime,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
+) -> Result<SignedDocument, Failure> {
     let field = format!("eseal-{usage}");
     crate::work::run(crate::work::Lane::Sign, move || {
         let (seal, cert) = &*decoded;
@@ -83,28 +96,39 @@ pub async fn sign(
                     &signer,
                 )
                 .map_err(|e| refused(("OFD ", "OFD"), e))
-                .map(|ses| (ses, Some(out.into_inner())))
+                .map(|signature| {
+                    let document = out.into_inner();
+                    SignedDocument {
+                        signature,
+                        sm3: eseal_gm::Sm3Digest::of(&document),
+                        document,
+                    }
+                })
             }
             Visible::Pdf(pdf, options) => {
-                let signed = eseal_doc::sign_pdf(
-                    pdf.as_slice(),
-                    &eseal_doc::PdfSignRequest {
-                        seal,
-                        signer_cert: cert,
-                        signing_time: now,
-                        placement: options.placement,
-                        field_name: field,
-                        timestamper: Some(&tsa),
-                        picture: eseal_render::pdf::stamp_picture(seal, crate::fonts::book()),
-                        certify: options.certify,
-                        form: options.form,
-                    },
-                    &signer,
-                )
+                let request = eseal_doc::PdfSignRequest {
+                    seal,
+                    signer_cert: cert,
+                    signing_time: now,
+                    placement: options.placement,
+                    field_name: field,
+                    timestamper: Some(&tsa),
+                    picture: eseal_render::pdf::stamp_picture(seal, crate::fonts::book()),
+                    certify: options.certify,
+                    form: options.form,
+                };
+                let signed = match &options.hashed {
+                    Some(h) => eseal_doc::sign_pdf_hashed(pdf.as_slice(), h, &request, &signer),
+                    None => eseal_doc::sign_pdf(pdf.as_slice(), &request, &signer),
+                }
                 .map_err(|e| refused(("PDF ", "PDF"), e))?;
                 let mut document = pdf;
                 document.extend_from_slice(&signed.update);
-                Ok((signed.signature, Some(document)))
+                Ok(SignedDocument {
+                    signature: signed.signature,
+                    document,
+                    sm3: signed.signed_sm3,
+                })
             }
         }
     })

@@ -644,10 +644,9 @@ pub async fn sign_batch(
                 batch.update(&usage, 1)?;
                 results.push(Ok(Signed { usage, signature }));
             }
-            Ok((ses, Some(document))) => {
+            Ok((ses, Some((document, out)))) => {
                 let sm3 = batch.blob("application/octet-stream", &ses);
-                let out = eseal_gm::Sm3Digest::of(&document).to_hex();
-                usage.signed(&sm3, Some(&out), now)?;
+                usage.signed(&sm3, Some(&out.to_hex()), now)?;
                 batch.update(&usage, 1)?;
                 results.push(Ok(Signed {
                     usage,
@@ -863,13 +862,10 @@ pub async fn finish_external(
     })
 }
 
-/// Puts the platform TSA's timestamp over the signature value into the SES_Signature's
-/// `timeStamp` field (issue 7 item 5): verifiers then take genTime as the proof of when it was
-/// signed.
 /// One document of a batch signed: a detached signature with its time stamp (in the
 /// signing lane when `off_thread`, inline otherwise: ≈ 0.1 ms), or a document with its
 /// stamp ([`crate::documents::sign`], always in the lane). The signature, and the signed
-/// document if any.
+/// document with its SM3 if any.
 async fn sign_document(
     s: AppState,
     decoded: std::sync::Arc<crate::state::DecodedSeal>,
@@ -878,9 +874,11 @@ async fn sign_document(
     usage: String,
     now: OffsetDateTime,
     off_thread: bool,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), Failure> {
+) -> Result<(Vec<u8>, Option<(Vec<u8>, eseal_gm::Sm3Digest)>), Failure> {
     match input.document.take() {
-        Some(document) => crate::documents::sign(s, decoded, key, document, &usage, now).await,
+        Some(document) => crate::documents::sign(s, decoded, key, document, &usage, now)
+            .await
+            .map(|d| (d.signature, Some((d.document, d.sm3)))),
         None => {
             let detached = move || {
                 make_signature(&decoded, &key, &input, now)
@@ -898,6 +896,9 @@ async fn sign_document(
     }
 }
 
+/// Puts the platform TSA's timestamp over the signature value into the SES_Signature's
+/// `timeStamp` field (issue 7 item 5): verifiers then take genTime as the proof of when it was
+/// signed.
 fn stamp(s: &AppState, signature: &[u8], now: OffsetDateTime) -> Result<Vec<u8>, Failure> {
     let (sig, _) = eseal_ses::AnySignature::decode(signature)
         .map_err(|e| Failure::internal(format!("signature just made: {e}")))?;

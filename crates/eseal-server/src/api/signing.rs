@@ -319,7 +319,10 @@ pub(crate) async fn sign_pdf(
     parts::WithDocument { body: b, document }: parts::WithDocument<SignPdfBody>,
 ) -> ApiResult<Response> {
     let pdf = parts::document("pdf", b.pdf.as_deref(), document)?;
-    let sm3 = eseal_gm::Sm3Digest::of(&pdf);
+    // Hashed once: the ledger's document SM3 now, the signature's digest and the signed
+    // file's SM3 later from the same state.
+    let hashed = eseal_doc::HashedPdf::of(&pdf);
+    let sm3 = hashed.digest();
     let document = Visible::Pdf(
         pdf,
         crate::documents::PdfOptions {
@@ -329,6 +332,7 @@ pub(crate) async fn sign_pdf(
                 .transpose()?,
             certify: b.certify,
             form: b.form.map(Into::into).unwrap_or_default(),
+            hashed: Some(hashed),
         },
     );
     let signed = s
@@ -448,15 +452,16 @@ pub(crate) async fn sign_batch(
                     Some(p) => Some(crate::documents::pdf_placement(&placement(p))?),
                 };
                 let pdf = b64(&format!("documents[{i}].pdf"), &pdf)?;
-                let sm3 = eseal_gm::Sm3Digest::of(&pdf);
+                let hashed = eseal_doc::HashedPdf::of(&pdf);
                 using.into_input(
-                    sm3,
+                    hashed.digest(),
                     Some(Visible::Pdf(
                         pdf,
                         crate::documents::PdfOptions {
                             placement: at,
                             certify,
                             form: form.map(Into::into).unwrap_or_default(),
+                            hashed: Some(hashed),
                         },
                     )),
                 )

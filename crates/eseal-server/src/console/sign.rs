@@ -716,6 +716,7 @@ pub async fn sign(
             "cms" => eseal_doc::PdfForm::Cms,
             _ => eseal_doc::PdfForm::Ses,
         },
+        hashed: None,
     };
     let opt = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
     let mut documents = Vec::with_capacity(draft.docs.len());

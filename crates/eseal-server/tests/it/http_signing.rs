@@ -1594,6 +1594,14 @@ async fn batch_signing_on(backend: Backend) {
         <base64ct::Base64 as base64ct::Encoding>::decode_vec(results[4]["pdf"].as_str().unwrap())
             .unwrap();
     assert!(pdf.starts_with(PDF) && pdf.len() > PDF.len());
+    // The ledger names the input and the signed file by their SM3 (both from one pass over
+    // the input, the signed file's continued over the update).
+    let state = &results[4]["usage"];
+    assert_eq!(state["document_sm3"], eseal_gm::Sm3Digest::of(PDF).to_hex());
+    assert_eq!(
+        state["state"]["document_out_sm3"],
+        eseal_gm::Sm3Digest::of(&pdf).to_hex()
+    );
     let update = String::from_utf8_lossy(&pdf[PDF.len()..]).into_owned();
     assert!(
         update.contains("/adbe.pkcs7.detached") && update.contains("/DocMDP"),
@@ -1626,6 +1634,17 @@ async fn batch_signing_on(backend: Backend) {
     };
     let (s, certified) = sign_pdf(json!(b64(PDF)), json!(1)).await;
     assert_eq!(s, StatusCode::CREATED, "{certified}");
+    let file =
+        <base64ct::Base64 as base64ct::Encoding>::decode_vec(certified["pdf"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(
+        certified["usage"]["document_sm3"],
+        eseal_gm::Sm3Digest::of(PDF).to_hex()
+    );
+    assert_eq!(
+        certified["usage"]["state"]["document_out_sm3"],
+        eseal_gm::Sm3Digest::of(&file).to_hex()
+    );
     let (s, after) = sign_pdf(certified["pdf"].clone(), Value::Null).await;
     assert_eq!(s, StatusCode::CREATED, "{after}");
     let (_, v) = svc
