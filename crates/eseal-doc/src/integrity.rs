@@ -264,7 +264,7 @@ pub(crate) fn verify_integrity<R: Read + Seek>(
             continue;
         };
         match digest(pkg, digests, &path, &Method::Sm3, None) {
-            Ok(d) if Base64::decode_vec(expected).ok().as_deref() == Some(d.as_slice()) => {}
+            Ok(d) if Base64::decode_vec(expected).ok().as_deref() == Some(d) => {}
             Ok(_) => changed.push(path),
             Err(e) if e.stops_work() => return Err(e),
             Err(e) => unusable.push(Text::new(e.zh(), e.to_string())),

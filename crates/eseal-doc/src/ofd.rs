@@ -89,8 +89,25 @@ pub(crate) enum Method {
 }
 
 /// Each file is hashed once per method (and Z) however often it is referenced: a signature
-/// listing one large entry thousands of times costs one pass over it.
-pub(crate) type Digests = std::collections::HashMap<(String, Method, Option<[u8; 32]>), Vec<u8>>;
+/// listing one large entry thousands of times costs one pass over it. Looked up by the
+/// file's name without a copy of it (a document with a hundred signatures has ≈ 15,000
+/// references, most of them to files already hashed).
+#[derive(Default)]
+pub(crate) struct Digests(std::collections::HashMap<(Method, Option<[u8; 32]>), FileDigests>);
+
+/// A file's digest by its resolved name.
+type FileDigests = std::collections::HashMap<String, Vec<u8>>;
+
+impl Digests {
+    /// Records `file`'s SM3 when it is not known yet (a Signature.xml hashed for its own
+    /// signature check).
+    fn know_sm3(&mut self, file: &str, sm3: &Sm3Digest) {
+        let files = self.0.entry((Method::Sm3, None)).or_default();
+        if !files.contains_key(file) {
+            files.insert(file.to_owned(), sm3.as_bytes().to_vec());
+        }
+    }
+}
 
 fn method(name: Option<&str>) -> Result<Method, Text> {
     match name.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
@@ -107,41 +124,32 @@ fn method(name: Option<&str>) -> Result<Method, Text> {
     }
 }
 
-pub(crate) fn digest<R: Read + Seek>(
+pub(crate) fn digest<'c, R: Read + Seek>(
     pkg: &mut Package<R>,
-    cache: &mut Digests,
+    cache: &'c mut Digests,
     file: &str,
     m: &Method,
     z: Option<&Sm3Digest>,
-) -> Result<Vec<u8>, DocError> {
+) -> Result<&'c [u8], DocError> {
     let resolved = pkg.resolve(file)?;
     digest_resolved(pkg, cache, &resolved, m, z)
 }
 
 /// [`digest`] of a path already resolved ([`Package::resolve`]).
-fn digest_resolved<R: Read + Seek>(
+fn digest_resolved<'c, R: Read + Seek>(
     pkg: &mut Package<R>,
-    cache: &mut Digests,
+    cache: &'c mut Digests,
     resolved: &str,
     m: &Method,
     z: Option<&Sm3Digest>,
-) -> Result<Vec<u8>, DocError> {
+) -> Result<&'c [u8], DocError> {
     let z = z.filter(|_| *m == Method::Sm3WithZ);
-    let key = (
-        resolved.to_owned(),
-        *m,
-        z.map(|z| {
-            let mut b = [0u8; 32];
-            b.copy_from_slice(z.as_bytes());
-            b
-        }),
-    );
-    if let Some(d) = cache.get(&key) {
-        return Ok(d.clone());
+    let files = cache.0.entry((*m, z.map(|z| *z.as_bytes()))).or_default();
+    if !files.contains_key(resolved) {
+        let d = compute_digest(pkg, resolved, m, z)?;
+        files.insert(resolved.to_owned(), d);
     }
-    let d = compute_digest(pkg, &key.0, m, z)?;
-    cache.insert(key, d.clone());
-    Ok(d)
+    Ok(files.get(resolved).map(Vec::as_slice).unwrap_or_default())
 }
 
 fn compute_digest<R: Read + Seek>(
@@ -197,10 +205,11 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
     let window_records = per_window.max(1);
     let ofd = Node::parse(&pkg.read("OFD.xml")?, "OFD.xml")?;
     let mut signatures = Vec::new();
-    let mut digests = Digests::new();
+    let mut digests = Digests::default();
     // The same seal is in every signature a holder made: its maker's signature is checked
-    // once per document.
+    // once per document, its maker's certificate validated once.
     let memo = crate::remember::Remembered::new(verifier);
+    let policy = &crate::remember::RememberedChains::around(policy);
     // The integrity protection's own files come after every signature (GM/T 0099: it is the
     // last step), so no signature covers them and none is warned about them.
     let integrity_files = crate::integrity::own_files(pkg);
@@ -631,9 +640,7 @@ fn finish_one<R: Read + Seek>(
                 seal_picture,
             } = *read;
             // A later signature that references this Signature.xml finds its SM3 known.
-            digests
-                .entry((sig_path.clone(), Method::Sm3, None))
-                .or_insert_with(|| sig_sm3.as_bytes().to_vec());
+            digests.know_sm3(&sig_path, &sig_sm3);
             result.seal_name = seal_name;
             result.seal_picture = seal_picture;
             (report, signer_key, eseal_raw)
@@ -651,8 +658,12 @@ fn finish_one<R: Read + Seek>(
     match &m {
         Err(why) => bad.push(why.clone()),
         Ok(m) => {
+            // A CheckValue is decoded into this buffer (every digest here is ≤ 32 bytes; a
+            // longer value cannot match and decodes to nothing).
+            let mut buf = [0u8; 64];
             for r in &info.references {
-                let expected = Base64::decode_vec(r.check_value.trim()).unwrap_or_default();
+                let expected: &[u8] =
+                    Base64::decode(r.check_value.trim(), &mut buf).unwrap_or_default();
                 let resolved = pkg.resolve(&r.file);
                 let d = match &resolved {
                     Ok(p) => digest_resolved(pkg, digests, p, m, z.as_ref()),
@@ -678,10 +689,12 @@ fn finish_one<R: Read + Seek>(
                     Err(e) if e.stops_work() => return Err(e),
                     Err(e) => bad.push(doc_error(&e)),
                 }
-                if let Ok(p) = resolved
-                    && !protected.insert(p.clone())
-                {
-                    repeated.insert(p);
+                if let Ok(p) = resolved {
+                    if protected.contains(&p) {
+                        repeated.insert(p);
+                    } else {
+                        protected.insert(p);
+                    }
                 }
             }
         }

@@ -2,12 +2,14 @@
 //! seal inside every signature a holder made is the same, so its maker's signature is checked
 //! once per document, not once per signature (issue 22). A verification is a pure function of
 //! (public key, signer ID, message, signature); a repeat is answered only when all four are
-//! equal, and failures are never remembered (each is checked again and reported).
+//! equal, and failures are never remembered (each is checked again and reported). Chain
+//! validations likewise ([`RememberedChains`]).
 
 use eseal_gm::provider::Sm2Verifier;
 use eseal_gm::{Error, SignerId, Sm2PublicKey, Sm2Signature};
+use eseal_ses::{CertificateRole, CertificateValidator, ChainVerdict, VerifyPolicy};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Most verifications remembered (one per signature and seal of a document), and most bytes
 /// of messages kept for them: a hostile package cannot make this grow with its size.
@@ -71,6 +73,60 @@ impl Sm2Verifier for Remembered<'_> {
     }
 }
 
+/// (certificate, time, role) → the verdict.
+type ChainKey = (Vec<u8>, time::OffsetDateTime, CertificateRole);
+
+/// A chain validator that remembers its answers for one document. The seal inside every
+/// signature a holder made is the same, so its maker's certificate is validated at the same
+/// createDate once per document instead of once per signature (issue 22: a document of a
+/// hundred signatures spent a sixth of its verification in chain validation). A validation
+/// is a function of (certificate, time, role) against the trust store, which does not
+/// change during one verification; only exact repeats are answered, at most [`MAX`] of
+/// them and [`MAX_BYTES`] of certificates.
+pub(crate) struct RememberedChains {
+    inner: Arc<dyn CertificateValidator>,
+    seen: Mutex<(HashMap<ChainKey, ChainVerdict>, usize)>,
+}
+
+impl RememberedChains {
+    /// `policy` with its chain validator (if any) remembering for one document.
+    pub(crate) fn around(policy: &VerifyPolicy) -> VerifyPolicy {
+        let mut policy = policy.clone();
+        policy.chain_validator = policy.chain_validator.take().map(|inner| {
+            Arc::new(Self {
+                inner,
+                seen: Mutex::new((HashMap::new(), 0)),
+            }) as Arc<dyn CertificateValidator>
+        });
+        policy
+    }
+}
+
+impl CertificateValidator for RememberedChains {
+    fn validate(
+        &self,
+        cert: &[u8],
+        at: time::OffsetDateTime,
+        role: CertificateRole,
+    ) -> ChainVerdict {
+        let key = (cert.to_vec(), at, role);
+        if let Ok(seen) = self.seen.lock()
+            && let Some(v) = seen.0.get(&key)
+        {
+            return v.clone();
+        }
+        let verdict = self.inner.validate(cert, at, role);
+        if let Ok(mut seen) = self.seen.lock() {
+            let (map, bytes) = &mut *seen;
+            if map.len() < MAX && *bytes + cert.len() <= MAX_BYTES {
+                *bytes += cert.len();
+                map.insert(key, verdict.clone());
+            }
+        }
+        verdict
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +175,57 @@ mod tests {
         // A failure is not remembered: checked each time.
         assert!(memo.verify(&public, &id, b"seal inf0", &sig).is_err());
         assert_eq!(counting.0.load(Ordering::Relaxed), 5);
+    }
+
+    /// Counts the validations that reach it; its verdict names the time it was asked for.
+    #[derive(Debug, Default)]
+    struct CountingChains(AtomicUsize);
+
+    impl CertificateValidator for CountingChains {
+        fn validate(
+            &self,
+            cert: &[u8],
+            at: time::OffsetDateTime,
+            role: CertificateRole,
+        ) -> ChainVerdict {
+            self.0.fetch_add(1, Ordering::Relaxed);
+            ChainVerdict {
+                outcome: eseal_ses::Outcome::Passed,
+                sub_indication: None,
+                detail: eseal_ses::Text::new(
+                    format!("{cert:?} {at} {role:?}"),
+                    format!("{cert:?} {at} {role:?}"),
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn a_chain_is_validated_once_per_certificate_time_and_role() {
+        let counting = Arc::new(CountingChains::default());
+        let policy = VerifyPolicy {
+            chain_validator: Some(counting.clone()),
+            ..Default::default()
+        };
+        let memo = RememberedChains::around(&policy);
+        let v = memo.chain_validator.as_ref().unwrap();
+        let t = time::macros::datetime!(2026-06-01 08:00 UTC);
+        let first = v.validate(b"maker", t, CertificateRole::Maker);
+        for _ in 0..5 {
+            assert_eq!(v.validate(b"maker", t, CertificateRole::Maker), first);
+        }
+        assert_eq!(counting.0.load(Ordering::Relaxed), 1);
+        // Another time, role or certificate: asked again, and answered for what was asked.
+        let later = v.validate(b"maker", t + time::Duration::SECOND, CertificateRole::Maker);
+        assert_ne!(later, first);
+        v.validate(b"maker", t, CertificateRole::Signer);
+        v.validate(b"maker2", t, CertificateRole::Maker);
+        assert_eq!(counting.0.load(Ordering::Relaxed), 4);
+        // The policy outside is untouched.
+        assert!(Arc::ptr_eq(
+            policy.chain_validator.as_ref().unwrap(),
+            &(counting.clone() as Arc<dyn CertificateValidator>)
+        ));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub enum CreationPolicy {
 }
 
 /// Which certificate a chain validation is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CertificateRole {
     /// The seal maker's (制章者) certificate, validated at the seal's createDate.
     Maker,
