@@ -7,7 +7,8 @@
 //! `/sign/ofd` with the PIN each time), `session` (the same under a signing session), `batch`
 //! (ten such OFDs per `/sign/batch` request), `detached` (a detached signature over a digest);
 //! not by default: `bytes` (the session mode with the OFD as bytes both ways: multipart in,
-//! `Accept: application/ofd` out) and `read` (the seal's record read over the same
+//! `Accept: application/ofd` out), `pdf` (the session mode with an 82 KB PDF through
+//! `/sign/pdf`, testdata/pdf/chromium.pdf, a visible stamp) and `read` (the seal's record read over the same
 //! authenticated API — no signature, no write: the floor under every mode here).
 //! `ESEAL_BENCH_MODES=session,detached` picks modes. In the same run it measures the raw SM2
 //! signing rate (eseal-gm, one core) and the Argon2id PIN derivation, for comparison.
@@ -22,6 +23,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eseal_testkit::ofd::ofd_of;
+
+/// The `pdf` mode's document (testdata/pdf/NOTES.md).
+const PDF: &[u8] = include_bytes!("../../../testdata/pdf/chromium.pdf");
 
 /// CPU time this process has used (user + system), in seconds, from /proc (Linux; 0
 /// elsewhere): with the rate, the CPU each document costs, which drifts less than the rate
@@ -121,7 +125,9 @@ async fn main() {
         std::env::var("ESEAL_BENCH_MODES").unwrap_or_else(|_| "pin,session,batch,detached".into());
     let ofd_doc =
         json!({"document_name": "bench.ofd", "ofd": body["ofd"], "placement": body["placement"]});
-    for mode in ["pin", "session", "bytes", "batch", "detached", "read"] {
+    for mode in [
+        "pin", "session", "bytes", "pdf", "batch", "detached", "read",
+    ] {
         if !modes.split(',').any(|m| m == mode) {
             continue;
         }
@@ -141,6 +147,13 @@ async fn main() {
                 1,
             ),
             "read" => (format!("{base}/api/v1/seals/{seal}"), body.clone(), 1),
+            "pdf" => (
+                format!("{base}/api/v1/seals/{seal}/sign/pdf"),
+                Arc::new(
+                    json!({"pin": pin, "pdf": Base64::encode_string(PDF), "placement": {"page": 1, "x": 20, "y": 20}, "document_name": "bench.pdf", "purpose": "benchmark"}),
+                ),
+                1,
+            ),
             // The session mode with the OFD as bytes both ways (multipart, and the signed OFD
             // answered as application/ofd) instead of base64 in JSON.
             "bytes" => {
