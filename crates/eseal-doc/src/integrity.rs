@@ -21,8 +21,9 @@
 //! the package (and matches its CheckValue); no file outside the list is in the package except
 //! OFDEntries.xml and the signature value itself (a file outside the list is 夹带, smuggled).
 
+use crate::digests::{Digests, Method, digest};
 use crate::error::DocError;
-use crate::ofd::{Digests, Method, SignatureResult, digest, sign_checks};
+use crate::ofd::{SignatureResult, sign_checks};
 use crate::package::{Package, normalise};
 use crate::xml::Node;
 use base64ct::{Base64, Encoding};

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod digests;
 pub mod error;
 pub mod integrity;
 pub mod kind;
@@ -9,6 +10,7 @@ mod par;
 pub mod pdf;
 mod pdf_changes;
 mod pdf_cms;
+mod pdf_picture;
 mod pdf_place;
 mod remember;
 pub mod sign;
