@@ -5,6 +5,8 @@
 # in-process on SQLite in a temporary directory; clients talk to it over loopback HTTP.
 # Usage: [ESEAL_BENCH_PG=postgres://…] [ESEAL_BENCH_MODES=pin,session,batch,detached]
 #        scripts/bench-sign.sh [CLIENTS] [SECONDS]
+# Modes (default pin,session,batch,detached): also bytes (the OFD as multipart bytes), pdf
+# (an 82 KB PDF under a session) and read (an authenticated record read: the floor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo run --release -q -p eseal-server --example bench_sign -- "${1:-8}" "${2:-60}"
