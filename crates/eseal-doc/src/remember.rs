@@ -16,6 +16,23 @@ use std::sync::{Arc, Mutex};
 const MAX: usize = 4096;
 const MAX_BYTES: usize = 16 << 20;
 
+/// Keeps `value()` under `key` in a memo holding (entries, bytes kept), unless it has
+/// [`MAX`] entries or `len` more bytes would pass [`MAX_BYTES`].
+fn keep<K: Eq + std::hash::Hash, V>(
+    memo: &Mutex<(HashMap<K, V>, usize)>,
+    key: K,
+    len: usize,
+    value: impl FnOnce() -> V,
+) {
+    if let Ok(mut memo) = memo.lock() {
+        let (map, bytes) = &mut *memo;
+        if map.len() < MAX && *bytes + len <= MAX_BYTES {
+            *bytes += len;
+            map.insert(key, value());
+        }
+    }
+}
+
 /// (public key, signer ID, r‖s).
 type Key = (Vec<u8>, String, [u8; 64]);
 
@@ -62,13 +79,7 @@ impl Sm2Verifier for Remembered<'_> {
             return Ok(());
         }
         self.inner.verify(public_key, id, message, signature)?;
-        if let Ok(mut ok) = self.ok.lock() {
-            let (map, bytes) = &mut *ok;
-            if map.len() < MAX && *bytes + message.len() <= MAX_BYTES {
-                *bytes += message.len();
-                map.insert(key, message.to_vec());
-            }
-        }
+        keep(&self.ok, key, message.len(), || message.to_vec());
         Ok(())
     }
 }
@@ -116,13 +127,7 @@ impl CertificateValidator for RememberedChains {
             return v.clone();
         }
         let verdict = self.inner.validate(cert, at, role);
-        if let Ok(mut seen) = self.seen.lock() {
-            let (map, bytes) = &mut *seen;
-            if map.len() < MAX && *bytes + cert.len() <= MAX_BYTES {
-                *bytes += cert.len();
-                map.insert(key, verdict.clone());
-            }
-        }
+        keep(&self.seen, key, cert.len(), || verdict.clone());
         verdict
     }
 }
