@@ -309,9 +309,9 @@ fn load_window<R: Read + Seek>(
         });
     }
     let parsed = crate::par::map(&read, |r| {
-        r.as_ref().ok().map(|r| {
-            Node::parse(&r.sig_bytes, &r.sig_path).and_then(|n| signature_xml(&n, &r.sig_path))
-        })
+        r.as_ref()
+            .ok()
+            .map(|r| signature_xml(&r.sig_bytes, &r.sig_path))
     });
     let mut out = Vec::with_capacity(records.len());
     for ((record, r), info) in records.iter().zip(read).zip(parsed) {

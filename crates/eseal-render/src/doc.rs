@@ -110,6 +110,20 @@ fn xml<R: Read + Seek>(
     w: &mut Warnings,
     keep_space: bool,
 ) -> Result<Node, eseal_doc::DocError> {
+    let bytes = read_noting_case(pkg, path, w)?;
+    if keep_space {
+        Node::parse_keeping_space(&bytes, path)
+    } else {
+        Node::parse(&bytes, path)
+    }
+}
+
+/// A file's bytes; a warning when the package names it in another case than asked.
+fn read_noting_case<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    path: &str,
+    w: &mut Warnings,
+) -> Result<Vec<u8>, eseal_doc::DocError> {
     if let (Ok(found), Ok(asked)) = (pkg.resolve(path), eseal_doc::package::normalise(path))
         && found != asked
     {
@@ -121,12 +135,7 @@ fn xml<R: Read + Seek>(
             ),
         );
     }
-    let bytes = pkg.read(path)?;
-    if keep_space {
-        Node::parse_keeping_space(&bytes, path)
-    } else {
-        Node::parse(&bytes, path)
-    }
+    pkg.read(path)
 }
 
 /// Most pages a document may list.
@@ -666,7 +675,8 @@ fn stamps<R: Read + Seek>(pkg: &mut Package<R>, ofd: &Node, w: &mut Warnings) ->
             .take(eseal_doc::ofd::MAX_SIGNATURES)
         {
             let path = record.base_loc.trim_start_matches('/').to_owned();
-            let info = match xml(pkg, &path, w, false).and_then(|n| signature_xml(&n, &path)) {
+            let info = match read_noting_case(pkg, &path, w).and_then(|b| signature_xml(&b, &path))
+            {
                 Ok(i) => i,
                 Err(e) => {
                     w.push(
