@@ -3,6 +3,7 @@
 
 use crate::error::{DocError, Text};
 use crate::package::Package;
+use base64ct::{Base64, Encoding};
 use eseal_gm::{Sm3Digest, Sm3Hasher};
 use std::io::{Read, Seek};
 
@@ -21,8 +22,38 @@ pub(crate) enum Method {
 #[derive(Default)]
 pub(crate) struct Digests(std::collections::HashMap<(Method, Option<[u8; 32]>), FileDigests>);
 
-/// A file's digest by its resolved name.
-type FileDigests = std::collections::HashMap<String, Vec<u8>>;
+/// What is known of each file by its resolved name.
+type FileDigests = std::collections::HashMap<String, Known>;
+
+/// A file's digest, or why the file cannot be read to its end (a wrong CRC, a false size):
+/// such a file fails the same way each time, so its failure is remembered like a digest and
+/// a signature listing it a thousand times does not have it inflated a thousand times.
+pub(crate) type Known = Result<FileDigest, Text>;
+
+/// A digest, raw and as a CheckValue writes it.
+pub(crate) struct FileDigest {
+    raw: Vec<u8>,
+    base64: String,
+}
+
+impl FileDigest {
+    fn new(raw: &[u8]) -> Self {
+        Self {
+            raw: raw.to_vec(),
+            base64: Base64::encode_string(raw),
+        }
+    }
+
+    /// Whether a CheckValue (base64) names this digest: compared as written first (what
+    /// every encoder writes), decoded only when the text differs.
+    pub(crate) fn matches(&self, check_value: &str) -> bool {
+        if check_value == self.base64 {
+            return true;
+        }
+        let mut buf = [0u8; 64];
+        Base64::decode(check_value, &mut buf).is_ok_and(|d| d == self.raw.as_slice())
+    }
+}
 
 impl Digests {
     /// Records `file`'s SM3 when it is not known yet (a Signature.xml hashed for its own
@@ -30,7 +61,7 @@ impl Digests {
     pub(crate) fn know_sm3(&mut self, file: &str, sm3: &Sm3Digest) {
         let files = self.0.entry((Method::Sm3, None)).or_default();
         if !files.contains_key(file) {
-            files.insert(file.to_owned(), sm3.as_bytes().to_vec());
+            files.insert(file.to_owned(), Ok(FileDigest::new(sm3.as_bytes())));
         }
     }
 }
@@ -50,32 +81,31 @@ pub(crate) fn method(name: Option<&str>) -> Result<Method, Text> {
     }
 }
 
+/// The digest of the file at a path already resolved ([`Package::resolve`]), computed once
+/// per verification (and method, and Z). `Err` only when the work stopped
+/// ([`DocError::stops_work`]); a file that cannot be read is `Ok(Err(why))`.
 pub(crate) fn digest<'c, R: Read + Seek>(
-    pkg: &mut Package<R>,
-    cache: &'c mut Digests,
-    file: &str,
-    m: &Method,
-    z: Option<&Sm3Digest>,
-) -> Result<&'c [u8], DocError> {
-    let resolved = pkg.resolve(file)?;
-    digest_resolved(pkg, cache, &resolved, m, z)
-}
-
-/// [`digest`] of a path already resolved ([`Package::resolve`]).
-pub(crate) fn digest_resolved<'c, R: Read + Seek>(
     pkg: &mut Package<R>,
     cache: &'c mut Digests,
     resolved: &str,
     m: &Method,
     z: Option<&Sm3Digest>,
-) -> Result<&'c [u8], DocError> {
+) -> Result<&'c Known, DocError> {
     let z = z.filter(|_| *m == Method::Sm3WithZ);
     let files = cache.0.entry((*m, z.map(|z| *z.as_bytes()))).or_default();
     if !files.contains_key(resolved) {
-        let d = compute_digest(pkg, resolved, m, z)?;
-        files.insert(resolved.to_owned(), d);
+        let known = match compute_digest(pkg, resolved, m, z) {
+            Ok(d) => Ok(FileDigest::new(&d)),
+            Err(e) if e.stops_work() => return Err(e),
+            Err(e) => Err(Text::new(e.zh(), e.to_string())),
+        };
+        files.insert(resolved.to_owned(), known);
     }
-    Ok(files.get(resolved).map(Vec::as_slice).unwrap_or_default())
+    files.get(resolved).ok_or_else(|| {
+        DocError::Io(format!(
+            "{resolved}: the digest just computed is not in the cache"
+        ))
+    })
 }
 
 fn compute_digest<R: Read + Seek>(

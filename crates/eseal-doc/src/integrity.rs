@@ -264,11 +264,10 @@ pub(crate) fn verify_integrity<R: Read + Seek>(
             without_digest += 1;
             continue;
         };
-        match digest(pkg, digests, &path, &Method::Sm3, None) {
-            Ok(d) if Base64::decode_vec(expected).ok().as_deref() == Some(d) => {}
+        match digest(pkg, digests, &path, &Method::Sm3, None)? {
+            Ok(d) if d.matches(expected) => {}
             Ok(_) => changed.push(path),
-            Err(e) if e.stops_work() => return Err(e),
-            Err(e) => unusable.push(Text::new(e.zh(), e.to_string())),
+            Err(why) => unusable.push(why.clone()),
         }
     }
     if !repeated.is_empty() {

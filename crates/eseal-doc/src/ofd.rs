@@ -5,7 +5,6 @@
 use crate::error::DocError;
 use crate::package::Package;
 use crate::xml::{Node, signature_lists, signature_records, signature_xml};
-use base64ct::{Base64, Encoding};
 use eseal_gm::provider::Sm2Verifier;
 use eseal_gm::{SignerId, Sm2PublicKey, Sm3Digest};
 use eseal_ses::{
@@ -80,7 +79,7 @@ pub const MAX_SIGNATURES: usize = 1000;
 /// Most references one signature may list (as many as a package may have entries).
 pub const MAX_REFERENCES: usize = crate::package::MAX_ENTRIES;
 
-use crate::digests::{Digests, Method, digest, digest_resolved, method};
+use crate::digests::{Digests, Method, digest, method};
 
 /// Verify every signature of the package. The work is bounded: at most [`MAX_SIGNATURES`]
 /// signatures and [`MAX_REFERENCES`] references each, every file hashed once per method, and
@@ -115,6 +114,7 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
     // last step), so no signature covers them and none is warned about them.
     let integrity_files = crate::integrity::own_files(pkg);
     let files = pkg.files();
+    let names = pkg.names();
     for list_path in signature_lists(&ofd) {
         let list_path = pkg.resolve(&list_path)?;
         let list = Node::parse(&pkg.read(&list_path)?, &list_path)?;
@@ -149,10 +149,13 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
         let mut n = 0;
         while n < records.len() {
             let loaded = load_window(pkg, records.get(n..).unwrap_or_default(), window_records)?;
-            let mut checked = crate::par::map(&loaded, |l| {
-                l.as_ref().ok().map(|l| check_value(l, policy, &memo))
-            })
-            .into_iter();
+            let (checked, warmed) = crate::par::beside(
+                &loaded,
+                |l| l.as_ref().ok().map(|l| check_value(l, policy, &memo)),
+                || warm(pkg, &mut digests, &names, &loaded),
+            );
+            warmed?;
+            let mut checked = checked.into_iter();
             for l in loaded {
                 let Some(record) = records.get(n) else {
                     break;
@@ -170,6 +173,7 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
                             .collect::<Vec<_>>(),
                         integrity_files: &integrity_files,
                         files: &files,
+                        names: &names,
                     },
                     l,
                     checked.next().flatten(),
@@ -185,6 +189,38 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
         signatures.push(one);
     }
     Ok(OfdReport { signatures })
+}
+
+/// Computes the digests the window's references will ask for (each file once) on the
+/// calling thread while the other threads check the signature values, so that the package
+/// is read beside the SM2 work rather than after it. A Signature.xml of the window is left
+/// to its own signature check (which hashes it with SM3), and SM3 with Z waits for the
+/// signer's key. `Err` only when the work stopped ([`DocError::stops_work`]).
+fn warm<R: Read + Seek>(
+    pkg: &mut Package<R>,
+    digests: &mut Digests,
+    names: &crate::package::Names,
+    loaded: &[Result<Loaded, SignatureResult>],
+) -> Result<(), DocError> {
+    let records = || loaded.iter().filter_map(|l| l.as_ref().ok());
+    let own: std::collections::HashSet<&str> = records().map(|l| l.sig_path.as_str()).collect();
+    for l in records() {
+        let Ok(m) = method(l.info.check_method.as_deref()) else {
+            continue;
+        };
+        if m == Method::Sm3WithZ {
+            continue;
+        }
+        for r in &l.info.references {
+            match names.resolve(&r.file) {
+                Ok(p) if !(m == Method::Sm3 && own.contains(p)) => {
+                    digest(pkg, digests, p, &m, None)?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One record's result from what [`load_window`] and [`check_value`] made of it.
@@ -218,6 +254,8 @@ struct Around<'a> {
     integrity_files: &'a [String],
     /// Every file of the package (listed once per document).
     files: &'a [String],
+    /// The package's names, to resolve references.
+    names: &'a crate::package::Names,
 }
 
 /// A signature record as first seen: its result so far (failed until checked).
@@ -519,6 +557,7 @@ fn finish_one<R: Read + Seek>(
         later_dirs,
         integrity_files,
         files,
+        names,
     } = *around;
     let Loaded {
         sig_path,
@@ -561,24 +600,24 @@ fn finish_one<R: Read + Seek>(
         Ok(m) => {
             // A CheckValue is decoded into this buffer (every digest here is ≤ 32 bytes; a
             // longer value cannot match and decodes to nothing).
-            let mut buf = [0u8; 64];
             for r in &info.references {
-                let expected: &[u8] =
-                    Base64::decode(r.check_value.trim(), &mut buf).unwrap_or_default();
-                let resolved = pkg.resolve(&r.file);
-                let d = match &resolved {
-                    Ok(p) => digest_resolved(pkg, digests, p, m, z.as_ref()),
-                    // The error, as digest() words it.
-                    Err(_) => digest(pkg, digests, &r.file, m, z.as_ref()),
+                let p = match names.resolve(&r.file) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        bad.push(doc_error(&e));
+                        continue;
+                    }
                 };
-                match d {
-                    Ok(d) if d == expected => {}
+                // A file listed again is compared again (its CheckValue may differ) but
+                // its failure to read is told once.
+                let first = protected.insert(p);
+                if !first {
+                    repeated.insert(p);
+                }
+                match digest(pkg, digests, p, m, z.as_ref())? {
+                    Ok(d) if d.matches(r.check_value.trim()) => {}
                     Ok(_) => {
-                        changed.push(
-                            resolved
-                                .as_ref()
-                                .map_or_else(|_| r.file.clone(), |p| p.clone()),
-                        );
+                        changed.push(p);
                         bad.push(Text::new(
                             format!("{} 已被改动（摘要与记录的校验值不符）", r.file),
                             format!(
@@ -587,15 +626,8 @@ fn finish_one<R: Read + Seek>(
                             ),
                         ))
                     }
-                    Err(e) if e.stops_work() => return Err(e),
-                    Err(e) => bad.push(doc_error(&e)),
-                }
-                if let Ok(p) = resolved {
-                    if protected.contains(&p) {
-                        repeated.insert(p);
-                    } else {
-                        protected.insert(p);
-                    }
+                    Err(why) if first => bad.push(why.clone()),
+                    Err(_) => {}
                 }
             }
         }
@@ -653,7 +685,7 @@ fn finish_one<R: Read + Seek>(
         // added to it (the list must change to name the new one): say so.
         if bad.len() == changed.len()
             && !later_dirs.is_empty()
-            && changed.iter().all(|f| f == list_path)
+            && changed.iter().all(|f| *f == list_path)
         {
             detail = Text::new(
                 format!(
@@ -693,7 +725,7 @@ fn finish_one<R: Read + Seek>(
     };
     let unprotected: Vec<&str> = files
         .iter()
-        .filter(|f| !protected.contains(*f))
+        .filter(|f| !protected.contains(f.as_str()))
         .filter(|f| **f != sig_path && signed_value_path.as_deref() != Some(f.as_str()))
         .filter(|f| *f != list_path && !integrity_files.contains(f))
         .filter(|f| !under_later(f))

@@ -33,13 +33,35 @@ pub struct Budget {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// An opened OFD package.
-pub struct Package<R: Read + Seek> {
-    zip: zip::ZipArchive<R>,
+/// The names of a package's files, for resolving references (shared with the threads that
+/// check a document's signatures, which do not read the package).
+#[derive(Debug, Default)]
+pub struct Names {
     /// Normalised name → index in the archive (files only).
     index: HashMap<String, usize>,
     /// Lower-cased name → normalised name, for the case-insensitive fallback.
     folded: HashMap<String, String>,
+}
+
+impl Names {
+    /// Resolve a path to an existing entry's name: exact, else ignoring case. Nothing is
+    /// allocated for a path already in normal form (with or without its leading `/`).
+    pub fn resolve(&self, path: &str) -> Result<&str, DocError> {
+        let n = normalised(path)?;
+        if let Some((name, _)) = self.index.get_key_value(n.as_ref()) {
+            return Ok(name);
+        }
+        self.folded
+            .get(&n.to_lowercase())
+            .map(String::as_str)
+            .ok_or_else(|| DocError::Missing(n.into_owned()))
+    }
+}
+
+/// An opened OFD package.
+pub struct Package<R: Read + Seek> {
+    zip: zip::ZipArchive<R>,
+    names: Arc<Names>,
     budget: Budget,
     /// Decompressed bytes read so far.
     read: u64,
@@ -48,7 +70,7 @@ pub struct Package<R: Read + Seek> {
 impl<R: Read + Seek> std::fmt::Debug for Package<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Package")
-            .field("files", &self.index.len())
+            .field("files", &self.names.index.len())
             .finish()
     }
 }
@@ -80,6 +102,16 @@ fn spend(budget: &Budget, read: &mut u64, n: u64) -> Result<(), DocError> {
 
 /// Normalise a ZIP entry name or an ST_Loc to a package path without a leading slash.
 pub fn normalise(path: &str) -> Result<String, DocError> {
+    normalised(path).map(std::borrow::Cow::into_owned)
+}
+
+/// [`normalise`], borrowing the path when it is already in normal form but for leading `/`s
+/// (most references: `/Doc_0/Pages/Page_0/Content.xml`).
+fn normalised(path: &str) -> Result<std::borrow::Cow<'_, str>, DocError> {
+    let rest = path.trim_start_matches('/');
+    if !rest.contains('\\') && rest.split('/').all(|p| !matches!(p, "" | "." | "..")) {
+        return Ok(std::borrow::Cow::Borrowed(rest));
+    }
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split(['/', '\\']) {
         match part {
@@ -95,7 +127,7 @@ pub fn normalise(path: &str) -> Result<String, DocError> {
             p => parts.push(p),
         }
     }
-    Ok(parts.join("/"))
+    Ok(std::borrow::Cow::Owned(parts.join("/")))
 }
 
 impl<R: Read + Seek> Package<R> {
@@ -205,8 +237,7 @@ impl<R: Read + Seek> Package<R> {
         }
         Ok(Self {
             zip,
-            index,
-            folded,
+            names: Arc::new(Names { index, folded }),
             budget: Budget::default(),
             read: 0,
         })
@@ -245,27 +276,26 @@ impl<R: Read + Seek> Package<R> {
 
     /// The files, sorted.
     pub fn files(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.index.keys().cloned().collect();
+        let mut v: Vec<String> = self.names.index.keys().cloned().collect();
         v.sort();
         v
     }
 
     /// Resolve a path to an existing entry: exact, else ignoring case.
     pub fn resolve(&self, path: &str) -> Result<String, DocError> {
-        let n = normalise(path)?;
-        if self.index.contains_key(&n) {
-            return Ok(n);
-        }
-        self.folded
-            .get(&n.to_lowercase())
-            .cloned()
-            .ok_or(DocError::Missing(n))
+        self.names.resolve(path).map(str::to_owned)
+    }
+
+    /// The names of its files, to resolve references away from the package.
+    pub fn names(&self) -> Arc<Names> {
+        Arc::clone(&self.names)
     }
 
     /// Stream a file through `sink`.
     pub fn stream(&mut self, path: &str, mut sink: impl FnMut(&[u8])) -> Result<u64, DocError> {
         let name = self.resolve(path)?;
         let i = *self
+            .names
             .index
             .get(&name)
             .ok_or_else(|| DocError::Missing(name.clone()))?;
@@ -322,7 +352,7 @@ impl<R: Read + Seek> Package<R> {
         };
         // Refused by its declared size before any of it is inflated (reading checks that
         // the size is true).
-        if let Some(&i) = self.index.get(&name)
+        if let Some(&i) = self.names.index.get(&name)
             && self.zip.by_index_raw(i).is_ok_and(|e| e.size() > max)
         {
             return Err(too_large());
@@ -340,5 +370,49 @@ impl<R: Read + Seek> Package<R> {
             return Err(too_large());
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_resolves_the_same_by_the_short_and_the_long_way() {
+        let mut names = Names::default();
+        for (i, n) in ["Doc_0/Pages/Page_0/Content.xml", "Doc_0/Res/Img.PNG"]
+            .iter()
+            .enumerate()
+        {
+            names.index.insert((*n).to_owned(), i);
+            names.folded.insert(n.to_lowercase(), (*n).to_owned());
+        }
+        let page = "Doc_0/Pages/Page_0/Content.xml";
+        for asked in [
+            page,
+            "/Doc_0/Pages/Page_0/Content.xml",
+            "//Doc_0/Pages/Page_0/Content.xml",
+            "Doc_0//Pages/./Page_0/Content.xml",
+            "Doc_0\\Pages\\Page_0\\Content.xml",
+            "Doc_0/Res/../Pages/Page_0/Content.xml",
+            "/DOC_0/pages/page_0/content.xml",
+        ] {
+            assert_eq!(names.resolve(asked).unwrap(), page, "{asked}");
+        }
+        assert_eq!(
+            names.resolve("doc_0/res/img.png").unwrap(),
+            "Doc_0/Res/Img.PNG"
+        );
+        assert!(matches!(
+            names.resolve("/Doc_0/Pages/Page_1/Content.xml"),
+            Err(DocError::Missing(m)) if m == "Doc_0/Pages/Page_1/Content.xml"
+        ));
+        assert!(matches!(
+            names.resolve("../OFD.xml"),
+            Err(DocError::Package(_))
+        ));
+        assert!(matches!(names.resolve("Doc_0/"), Err(DocError::Missing(m)) if m == "Doc_0"));
+        assert_eq!(normalise("a/./b//c/").unwrap(), "a/b/c");
+        assert_eq!(normalise("/a/b").unwrap(), "a/b");
     }
 }

@@ -16,8 +16,32 @@ pub fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> 
         .map_or(1, |n| n.get())
         .min(MAX_THREADS)
         .min(items.len());
+    map_beside(items, f, threads, || ()).0
+}
+
+/// [`map`] while the calling thread first does `first` (sequential work of its own, such as
+/// reading the package), then takes items too: the items start on the other threads at once.
+pub fn beside<T: Sync, U: Send, S>(
+    items: &[T],
+    f: impl Fn(&T) -> U + Sync,
+    first: impl FnOnce() -> S,
+) -> (Vec<U>, S) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_THREADS)
+        .min(items.len() + 1);
+    map_beside(items, f, threads, first)
+}
+
+fn map_beside<T: Sync, U: Send, S>(
+    items: &[T],
+    f: impl Fn(&T) -> U + Sync,
+    threads: usize,
+    first: impl FnOnce() -> S,
+) -> (Vec<U>, S) {
     if threads <= 1 {
-        return items.iter().map(&f).collect();
+        let s = first();
+        return (items.iter().map(&f).collect(), s);
     }
     let next = AtomicUsize::new(0);
     let work = || {
@@ -31,8 +55,9 @@ pub fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> 
         }
     };
     let mut out: Vec<Option<U>> = items.iter().map(|_| None).collect();
-    std::thread::scope(|scope| {
+    let s = std::thread::scope(|scope| {
         let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let s = first();
         let mut done = work();
         for w in workers {
             if let Ok(more) = w.join() {
@@ -44,11 +69,14 @@ pub fn map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> 
                 *slot = Some(u);
             }
         }
+        s
     });
-    out.into_iter()
+    let out = out
+        .into_iter()
         .zip(items)
         .map(|(u, item)| u.unwrap_or_else(|| f(item)))
-        .collect()
+        .collect();
+    (out, s)
 }
 
 #[cfg(test)]
@@ -87,6 +115,39 @@ mod tests {
             i + 1
         });
         assert_eq!(out, (1..=50).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_calling_thread_works_beside_the_items() {
+        let items: Vec<u32> = (0..20).collect();
+        let main = std::thread::current().id();
+        let started = std::sync::atomic::AtomicBool::new(false);
+        let (out, first) = beside(
+            &items,
+            |&i| {
+                if std::thread::current().id() != main {
+                    started.store(true, Ordering::SeqCst);
+                }
+                i * 3
+            },
+            || {
+                // On more than one core an item starts elsewhere while this runs.
+                let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+                while !started.load(Ordering::SeqCst) && std::time::Instant::now() < until {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                std::thread::current().id()
+            },
+        );
+        assert_eq!(first, main);
+        assert_eq!(out, items.iter().map(|i| i * 3).collect::<Vec<_>>());
+        if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            assert!(started.load(Ordering::SeqCst));
+        }
+        // No items: the calling thread still does its own work.
+        let (none, s) = beside(&[] as &[u8], |&b| b, || 5);
+        assert!(none.is_empty());
+        assert_eq!(s, 5);
     }
 
     #[test]

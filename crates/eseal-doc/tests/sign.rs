@@ -832,6 +832,54 @@ fn a_stamp_off_the_page_is_refused() {
     assert!(err.to_string().contains("does not lie on page 1"), "{err}");
 }
 
+/// An entry that cannot be read to its end (its CRC is wrong) fails the same way each time:
+/// a signature listing it hundreds of times must not have the verifier inflate it hundreds
+/// of times. Its failure is remembered like a digest; each reference still names it.
+#[test]
+fn an_unreadable_entry_referenced_many_times_is_read_once() {
+    let k = kit();
+    let signed = sign(&k, &three_pages(), 1);
+    let bad = "Doc_0/Res/bad.bin";
+    let mut entries = rawzip::entries(&signed);
+    let sig_xml = "Doc_0/Signs/Sign_0/Signature.xml";
+    let at = entries
+        .iter()
+        .position(|e| e.name == sig_xml.as_bytes())
+        .unwrap();
+    let mut z = zip::ZipArchive::new(Cursor::new(signed.clone())).unwrap();
+    let mut text = String::new();
+    z.by_name(sig_xml)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    let one = format!(
+        "<ofd:Reference FileRef=\"/{bad}\"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>"
+    );
+    let text = text.replace(
+        "</ofd:References>",
+        &format!("{}</ofd:References>", one.repeat(300)),
+    );
+    entries[at] = rawzip::deflated(sig_xml, text.as_bytes());
+    let mut corrupt = rawzip::deflated(bad, &vec![7u8; 1 << 20]);
+    corrupt.crc ^= 1;
+    entries.push(corrupt);
+    let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
+    let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
+    assert_eq!(r.indication(), Indication::Failed);
+    assert!(
+        pkg.bytes_read() < 3 << 20,
+        "{} bytes read",
+        pkg.bytes_read()
+    );
+    let refs = r.signatures[0]
+        .report
+        .checks
+        .iter()
+        .find(|c| c.id == CheckId::DocumentReferences && c.outcome == Outcome::Failed)
+        .unwrap();
+    assert!(refs.detail.contains(bad), "{refs:#?}");
+}
+
 /// Issue 22 item 4: verification reads each package entry once, however many signatures
 /// reference it. Forty signatures over a 1 MiB attachment (each covering it): the verifier
 /// reads about the package's content once plus each signature's own files, not forty times
