@@ -2,7 +2,7 @@
 //! SM3 with Z): the cache [`Digests`] and the OFD CheckMethod names it understands.
 
 use crate::error::{DocError, Text};
-use crate::package::Package;
+use crate::package::{Package, Resolved};
 use base64ct::{Base64, Encoding};
 use eseal_gm::{Sm3Digest, Sm3Hasher};
 use std::io::{Read, Seek};
@@ -20,10 +20,11 @@ pub(crate) enum Method {
 /// file's name without a copy of it (a document with a hundred signatures has ≈ 15,000
 /// references, most of them to files already hashed).
 #[derive(Default)]
-pub(crate) struct Digests(std::collections::HashMap<(Method, Option<[u8; 32]>), FileDigests>);
+pub(crate) struct Digests(std::collections::HashMap<(Method, Option<[u8; 32]>), Table>);
 
-/// What is known of each file by its resolved name.
-type FileDigests = std::collections::HashMap<String, Known>;
+/// What is known of each file for one method (and Z), by the file's index in the package
+/// ([`Resolved::index`]: no name hashed again).
+pub(crate) type Table = std::collections::HashMap<usize, Known>;
 
 /// A file's digest, or why the file cannot be read to its end (a wrong CRC, a false size):
 /// such a file fails the same way each time, so its failure is remembered like a digest and
@@ -58,11 +59,16 @@ impl FileDigest {
 impl Digests {
     /// Records `file`'s SM3 when it is not known yet (a Signature.xml hashed for its own
     /// signature check).
-    pub(crate) fn know_sm3(&mut self, file: &str, sm3: &Sm3Digest) {
-        let files = self.0.entry((Method::Sm3, None)).or_default();
-        if !files.contains_key(file) {
-            files.insert(file.to_owned(), Ok(FileDigest::new(sm3.as_bytes())));
-        }
+    pub(crate) fn know_sm3(&mut self, file: Resolved<'_>, sm3: &Sm3Digest) {
+        self.table(Method::Sm3, None)
+            .entry(file.index)
+            .or_insert_with(|| Ok(FileDigest::new(sm3.as_bytes())));
+    }
+
+    /// What is known for method `m` (and Z, for SM3 with Z).
+    pub(crate) fn table(&mut self, m: Method, z: Option<&Sm3Digest>) -> &mut Table {
+        let z = z.filter(|_| m == Method::Sm3WithZ);
+        self.0.entry((m, z.map(|z| *z.as_bytes()))).or_default()
     }
 }
 
@@ -81,30 +87,27 @@ pub(crate) fn method(name: Option<&str>) -> Result<Method, Text> {
     }
 }
 
-/// The digest of the file at a path already resolved ([`Package::resolve`]), computed once
-/// per verification (and method, and Z). `Err` only when the work stopped
+/// The digest of a file for the method (and Z) of `table` ([`Digests::table`]), computed
+/// once per verification. `Err` only when the work stopped
 /// ([`DocError::stops_work`]); a file that cannot be read is `Ok(Err(why))`.
 pub(crate) fn digest<'c, R: Read + Seek>(
     pkg: &mut Package<R>,
-    cache: &'c mut Digests,
-    resolved: &str,
+    table: &'c mut Table,
+    file: Resolved<'_>,
     m: &Method,
     z: Option<&Sm3Digest>,
 ) -> Result<&'c Known, DocError> {
-    let z = z.filter(|_| *m == Method::Sm3WithZ);
-    let files = cache.0.entry((*m, z.map(|z| *z.as_bytes()))).or_default();
-    if !files.contains_key(resolved) {
-        let known = match compute_digest(pkg, resolved, m, z) {
-            Ok(d) => Ok(FileDigest::new(&d)),
-            Err(e) if e.stops_work() => return Err(e),
-            Err(e) => Err(Text::new(e.zh(), e.to_string())),
-        };
-        files.insert(resolved.to_owned(), known);
-    }
-    files.get(resolved).ok_or_else(|| {
-        DocError::Io(format!(
-            "{resolved}: the digest just computed is not in the cache"
-        ))
+    use std::collections::hash_map::Entry;
+    Ok(match table.entry(file.index) {
+        Entry::Occupied(known) => known.into_mut(),
+        Entry::Vacant(slot) => {
+            let z = z.filter(|_| *m == Method::Sm3WithZ);
+            slot.insert(match compute_digest(pkg, file.name, m, z) {
+                Ok(d) => Ok(FileDigest::new(&d)),
+                Err(e) if e.stops_work() => return Err(e),
+                Err(e) => Err(Text::new(e.zh(), e.to_string())),
+            })
+        }
     })
 }
 

@@ -245,9 +245,11 @@ pub(crate) fn verify_integrity<R: Read + Seek>(
     let mut changed = Vec::new();
     let mut unusable = Vec::new();
     let mut without_digest = 0usize;
+    let names = pkg.names();
+    let sm3 = digests.table(Method::Sm3, None);
     for f in &entries.files {
-        let path = match pkg.resolve(&f.loc) {
-            Ok(p) => p,
+        let file = match names.resolve(&f.loc) {
+            Ok(file) => file,
             Err(DocError::Missing(p)) => {
                 missing.push(p);
                 continue;
@@ -257,6 +259,7 @@ pub(crate) fn verify_integrity<R: Read + Seek>(
                 continue;
             }
         };
+        let path = file.name.to_owned();
         if !listed.insert(path.clone()) {
             repeated.insert(path.clone());
         }
@@ -264,7 +267,7 @@ pub(crate) fn verify_integrity<R: Read + Seek>(
             without_digest += 1;
             continue;
         };
-        match digest(pkg, digests, &path, &Method::Sm3, None)? {
+        match digest(pkg, sm3, file, &Method::Sm3, None)? {
             Ok(d) if d.matches(expected) => {}
             Ok(_) => changed.push(path),
             Err(why) => unusable.push(why.clone()),

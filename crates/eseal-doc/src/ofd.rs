@@ -113,8 +113,8 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
     // The integrity protection's own files come after every signature (GM/T 0099: it is the
     // last step), so no signature covers them and none is warned about them.
     let integrity_files = crate::integrity::own_files(pkg);
-    let files = pkg.files();
     let names = pkg.names();
+    let files = names.files();
     for list_path in signature_lists(&ofd) {
         let list_path = pkg.resolve(&list_path)?;
         let list = Node::parse(&pkg.read(&list_path)?, &list_path)?;
@@ -211,10 +211,11 @@ fn warm<R: Read + Seek>(
         if m == Method::Sm3WithZ {
             continue;
         }
+        let table = digests.table(m, None);
         for r in &l.info.references {
             match names.resolve(&r.file) {
-                Ok(p) if !(m == Method::Sm3 && own.contains(p)) => {
-                    digest(pkg, digests, p, &m, None)?;
+                Ok(f) if !(m == Method::Sm3 && own.contains(f.name)) => {
+                    digest(pkg, table, f, &m, None)?;
                 }
                 _ => {}
             }
@@ -252,8 +253,8 @@ struct Around<'a> {
     later_dirs: &'a [&'a String],
     /// The GM/T 0099 protection's own files.
     integrity_files: &'a [String],
-    /// Every file of the package (listed once per document).
-    files: &'a [String],
+    /// Every file of the package, sorted (listed once per document).
+    files: &'a [crate::package::Resolved<'a>],
     /// The package's names, to resolve references.
     names: &'a crate::package::Names,
 }
@@ -580,7 +581,9 @@ fn finish_one<R: Read + Seek>(
                 seal_picture,
             } = *read;
             // A later signature that references this Signature.xml finds its SM3 known.
-            digests.know_sm3(&sig_path, &sig_sm3);
+            if let Ok(f) = names.resolve(&sig_path) {
+                digests.know_sm3(f, &sig_sm3);
+            }
             result.seal_name = seal_name;
             result.seal_picture = seal_picture;
             (report, signer_key, eseal_raw)
@@ -593,16 +596,16 @@ fn finish_one<R: Read + Seek>(
         .and_then(|k| k.z(&SignerId::default()).ok());
     let mut bad: Vec<Text> = Vec::new();
     let mut changed = Vec::new();
-    let mut protected = std::collections::HashSet::new();
+    // Which files are protected, by their index in the package.
+    let mut protected = vec![false; files.iter().map(|f| f.index + 1).max().unwrap_or(0)];
     let mut repeated = std::collections::BTreeSet::new();
     match &m {
         Err(why) => bad.push(why.clone()),
         Ok(m) => {
-            // A CheckValue is decoded into this buffer (every digest here is ≤ 32 bytes; a
-            // longer value cannot match and decodes to nothing).
+            let table = digests.table(*m, z.as_ref());
             for r in &info.references {
-                let p = match names.resolve(&r.file) {
-                    Ok(p) => p,
+                let f = match names.resolve(&r.file) {
+                    Ok(f) => f,
                     Err(e) => {
                         bad.push(doc_error(&e));
                         continue;
@@ -610,14 +613,17 @@ fn finish_one<R: Read + Seek>(
                 };
                 // A file listed again is compared again (its CheckValue may differ) but
                 // its failure to read is told once.
-                let first = protected.insert(p);
+                let first = match protected.get_mut(f.index) {
+                    Some(seen) => !std::mem::replace(seen, true),
+                    None => true,
+                };
                 if !first {
-                    repeated.insert(p);
+                    repeated.insert(f.name);
                 }
-                match digest(pkg, digests, p, m, z.as_ref())? {
+                match digest(pkg, table, f, m, z.as_ref())? {
                     Ok(d) if d.matches(r.check_value.trim()) => {}
                     Ok(_) => {
-                        changed.push(p);
+                        changed.push(f.name);
                         bad.push(Text::new(
                             format!("{} 已被改动（摘要与记录的校验值不符）", r.file),
                             format!(
@@ -725,15 +731,15 @@ fn finish_one<R: Read + Seek>(
     };
     let unprotected: Vec<&str> = files
         .iter()
-        .filter(|f| !protected.contains(f.as_str()))
-        .filter(|f| **f != sig_path && signed_value_path.as_deref() != Some(f.as_str()))
-        .filter(|f| *f != list_path && !integrity_files.contains(f))
+        .filter(|f| !protected.get(f.index).is_some_and(|p| *p))
+        .map(|f| f.name)
+        .filter(|f| *f != sig_path && signed_value_path.as_deref() != Some(*f))
+        .filter(|f| *f != list_path && !integrity_files.iter().any(|i| i == f))
         .filter(|f| !under_later(f))
         .filter(|f| {
             let in_own_dir = f.strip_prefix(own_dir).is_some_and(|r| r.starts_with('/'));
             !(in_own_dir && f.ends_with(".esl"))
         })
-        .map(String::as_str)
         .collect();
     if unprotected.is_empty() {
         report.pass(

@@ -43,18 +43,42 @@ pub struct Names {
     folded: HashMap<String, String>,
 }
 
+/// A file of the package: its name and its place in the archive (which identifies it
+/// without hashing its name again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved<'a> {
+    /// Its normalised name.
+    pub name: &'a str,
+    /// Its index in the archive.
+    pub index: usize,
+}
+
 impl Names {
-    /// Resolve a path to an existing entry's name: exact, else ignoring case. Nothing is
-    /// allocated for a path already in normal form (with or without its leading `/`).
-    pub fn resolve(&self, path: &str) -> Result<&str, DocError> {
+    /// Resolve a path to an existing file: exact, else ignoring case. Nothing is allocated
+    /// for a path already in normal form (with or without its leading `/`).
+    pub fn resolve(&self, path: &str) -> Result<Resolved<'_>, DocError> {
         let n = normalised(path)?;
-        if let Some((name, _)) = self.index.get_key_value(n.as_ref()) {
-            return Ok(name);
-        }
-        self.folded
-            .get(&n.to_lowercase())
-            .map(String::as_str)
+        let found = match self.index.get_key_value(n.as_ref()) {
+            Some(found) => Some(found),
+            None => self
+                .folded
+                .get(&n.to_lowercase())
+                .and_then(|name| self.index.get_key_value(name)),
+        };
+        found
+            .map(|(name, &index)| Resolved { name, index })
             .ok_or_else(|| DocError::Missing(n.into_owned()))
+    }
+
+    /// Every file, sorted by name.
+    pub fn files(&self) -> Vec<Resolved<'_>> {
+        let mut v: Vec<Resolved<'_>> = self
+            .index
+            .iter()
+            .map(|(name, &index)| Resolved { name, index })
+            .collect();
+        v.sort_unstable_by(|a, b| a.name.cmp(b.name));
+        v
     }
 }
 
@@ -276,14 +300,16 @@ impl<R: Read + Seek> Package<R> {
 
     /// The files, sorted.
     pub fn files(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.names.index.keys().cloned().collect();
-        v.sort();
-        v
+        self.names
+            .files()
+            .into_iter()
+            .map(|f| f.name.to_owned())
+            .collect()
     }
 
     /// Resolve a path to an existing entry: exact, else ignoring case.
     pub fn resolve(&self, path: &str) -> Result<String, DocError> {
-        self.names.resolve(path).map(str::to_owned)
+        self.names.resolve(path).map(|f| f.name.to_owned())
     }
 
     /// The names of its files, to resolve references away from the package.
@@ -397,11 +423,14 @@ mod tests {
             "Doc_0/Res/../Pages/Page_0/Content.xml",
             "/DOC_0/pages/page_0/content.xml",
         ] {
-            assert_eq!(names.resolve(asked).unwrap(), page, "{asked}");
+            assert_eq!(names.resolve(asked).unwrap().name, page, "{asked}");
         }
         assert_eq!(
             names.resolve("doc_0/res/img.png").unwrap(),
-            "Doc_0/Res/Img.PNG"
+            Resolved {
+                name: "Doc_0/Res/Img.PNG",
+                index: 1
+            }
         );
         assert!(matches!(
             names.resolve("/Doc_0/Pages/Page_1/Content.xml"),
