@@ -45,6 +45,11 @@ impl FileDigest {
         }
     }
 
+    /// Whether this is the digest `raw`.
+    pub(crate) fn is(&self, raw: &[u8]) -> bool {
+        self.raw == raw
+    }
+
     /// Whether a CheckValue (base64) names this digest: compared as written first (what
     /// every encoder writes), decoded only when the text differs.
     pub(crate) fn matches(&self, check_value: &str) -> bool {

@@ -832,6 +832,59 @@ fn a_stamp_off_the_page_is_refused() {
     assert!(err.to_string().contains("does not lie on page 1"), "{err}");
 }
 
+/// The seal file beside each signature is compared with the seal inside it. A package whose
+/// signature list names one Signature.xml two hundred times, that one naming a 2 MiB entry
+/// as its seal file, must not have the verifier read that entry two hundred times: the seal
+/// file is compared by its SM3, computed once per document.
+#[test]
+fn a_large_seal_file_named_by_many_records_is_read_once() {
+    let k = kit();
+    let signed = sign(&k, &three_pages(), 1);
+    let mut entries = rawzip::entries(&signed);
+    let mut z = zip::ZipArchive::new(Cursor::new(signed.clone())).unwrap();
+    let mut text = |name: &str| {
+        let mut t = String::new();
+        z.by_name(name).unwrap().read_to_string(&mut t).unwrap();
+        t
+    };
+    let list = "Doc_0/Signs/Signatures.xml";
+    let sig_xml = "Doc_0/Signs/Sign_0/Signature.xml";
+    let big = "Doc_0/big.bin";
+    let (list_text, sig_text) = (text(list), text(sig_xml));
+    let record = format!("<ofd:Signature ID=\"1\" Type=\"Seal\" BaseLoc=\"/{sig_xml}\"/>");
+    assert!(list_text.contains(&record), "{list_text}");
+    let list_text = list_text.replace(&record, &record.repeat(200));
+    let seal_loc = "<ofd:BaseLoc>/Doc_0/Signs/Sign_0/Seal.esl</ofd:BaseLoc>";
+    assert!(sig_text.contains(seal_loc), "{sig_text}");
+    let sig_text = sig_text.replace(seal_loc, &format!("<ofd:BaseLoc>/{big}</ofd:BaseLoc>"));
+    for e in entries.iter_mut() {
+        if e.name == list.as_bytes() {
+            *e = rawzip::Entry::stored(list, list_text.as_bytes());
+        } else if e.name == sig_xml.as_bytes() {
+            *e = rawzip::Entry::stored(sig_xml, sig_text.as_bytes());
+        }
+    }
+    entries.push(rawzip::Entry::stored(big, &vec![1u8; 2 << 20]));
+    let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
+    let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
+    assert_eq!(r.signatures.len(), 200);
+    assert!(
+        pkg.bytes_read() < 8 << 20,
+        "{} bytes read",
+        pkg.bytes_read()
+    );
+    for s in &r.signatures {
+        let seal = s
+            .report
+            .checks
+            .iter()
+            .find(|c| c.id == CheckId::SealFile)
+            .unwrap();
+        assert_eq!(seal.outcome, Outcome::Failed);
+        assert!(seal.detail.contains("differs from the seal"), "{seal:#?}");
+    }
+}
+
 /// An entry that cannot be read to its end (its CRC is wrong) fails the same way each time:
 /// a signature listing it hundreds of times must not have the verifier inflate it hundreds
 /// of times. Its failure is remembered like a digest; each reference still names it.
