@@ -54,6 +54,29 @@ macro_rules! on_pool {
     };
 }
 
+/// A transaction that reads and then writes. On SQLite it takes the write lock at its start
+/// (`BEGIN IMMEDIATE`): a deferred one that read first cannot take the lock once another
+/// connection has committed since its read (`SQLITE_BUSY_SNAPSHOT`, which no busy timeout
+/// waits out) and fails. PostgreSQL's transactions need nothing more.
+trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// A record read with its version, to be given back on update.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Versioned<T> {

@@ -141,7 +141,8 @@ impl Store {
             outcome,
         );
         on_pool!(self, |p| async {
-            let mut tx = p.begin().await?;
+            // Reads the entries, then writes: the write lock from the start.
+            let mut tx = p.begin_write().await?;
             let rows: Vec<(i64, i64, String)> = sqlx::query_as(
                 "SELECT seq, at, leaf FROM audit_log WHERE seq >= $1 AND seq < $2 ORDER BY seq",
             )
