@@ -678,6 +678,14 @@ fn an_entry_with_a_false_size_is_refused() {
     assert!(err.contains("declares"), "{err}");
 }
 
+/// The text of a package's entry.
+fn entry_text(package: &[u8], name: &str) -> String {
+    let mut z = zip::ZipArchive::new(Cursor::new(package.to_vec())).unwrap();
+    let mut text = String::new();
+    z.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+    text
+}
+
 /// The review's amplification (issue 14 item 4): a signature listing one 1 MiB entry 8,000
 /// times, in a package of a few KB. Each file is hashed once, so the verifier reads about
 /// 1 MiB instead of 8 GiB; the repetition is named.
@@ -692,12 +700,7 @@ fn thousands_of_references_to_one_entry_hash_it_once() {
         .iter()
         .position(|e| e.name == sig_xml.as_bytes())
         .unwrap();
-    let mut z = zip::ZipArchive::new(Cursor::new(signed.clone())).unwrap();
-    let mut text = String::new();
-    z.by_name(sig_xml)
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = entry_text(&signed, sig_xml);
     let one = format!(
         "<ofd:Reference FileRef=\"/{big}\"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>"
     );
@@ -746,12 +749,7 @@ fn thousands_of_references_to_one_entry_hash_it_once() {
         "<ofd:Reference FileRef=\"/OFD.xml\"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>"
             .repeat(eseal_doc::ofd::MAX_REFERENCES + 1);
     let mut entries = rawzip::entries(&signed);
-    let mut z = zip::ZipArchive::new(Cursor::new(signed.clone())).unwrap();
-    let mut text = String::new();
-    z.by_name(sig_xml)
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = entry_text(&signed, sig_xml);
     entries[at] = rawzip::deflated(
         sig_xml,
         text.replace("</ofd:References>", &format!("{many}</ofd:References>"))
@@ -899,12 +897,7 @@ fn an_unreadable_entry_referenced_many_times_is_read_once() {
         .iter()
         .position(|e| e.name == sig_xml.as_bytes())
         .unwrap();
-    let mut z = zip::ZipArchive::new(Cursor::new(signed.clone())).unwrap();
-    let mut text = String::new();
-    z.by_name(sig_xml)
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = entry_text(&signed, sig_xml);
     let one = format!(
         "<ofd:Reference FileRef=\"/{bad}\"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>"
     );
