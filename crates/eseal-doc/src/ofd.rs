@@ -115,6 +115,7 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
     let integrity_files = crate::integrity::own_files(pkg);
     let names = pkg.names();
     let files = names.files();
+    let mut owners = crate::package::RecordFiles::default();
     for list_path in signature_lists(&ofd) {
         let list_path = pkg.resolve(&list_path)?;
         let list = Node::parse(&pkg.read(&list_path)?, &list_path)?;
@@ -148,7 +149,13 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
         // package holds.
         let mut n = 0;
         while n < records.len() {
-            let loaded = load_window(pkg, records.get(n..).unwrap_or_default(), window_records)?;
+            let loaded = load_window(
+                pkg,
+                records.get(n..).unwrap_or_default(),
+                (window_records, signatures.len()),
+                &names,
+                &mut owners,
+            )?;
             let (checked, warmed) = crate::par::beside(
                 &loaded,
                 |l| l.as_ref().ok().map(|l| check_value(l, policy, &memo)),
@@ -316,35 +323,38 @@ const WINDOW_RECORDS: usize = 128;
 pub const MAX_SIGNED_VALUE: u64 = 4 << 20;
 
 /// Reads the files of the first records (at least one; more until [`LOAD_WINDOW`] bytes of
-/// Signature.xml or `max_records` records are held): Signature.xml in order, parsed side by side, then each
-/// SignedValue in order (the package is read on one thread). One entry per record read,
-/// `Ok(Err(result))` for a record that already failed (a missing or malformed file); `Err`
-/// only when the work stopped ([`DocError::stops_work`]).
+/// Signature.xml or `max_records` records are held): Signature.xml in order, parsed side by
+/// side, then each SignedValue in order (the package is read on one thread). `first` is the
+/// first record's place in the document; a file another record owns is not read
+/// ([`crate::package::RecordFiles`]). One entry per record read, `Ok(Err(result))` for a
+/// record that already failed (a missing, shared or malformed file); `Err` only when the
+/// work stopped ([`DocError::stops_work`]).
 fn load_window<R: Read + Seek>(
     pkg: &mut Package<R>,
     records: &[crate::xml::SignatureRecord],
-    max_records: usize,
+    (max_records, first): (usize, usize),
+    names: &crate::package::Names,
+    owners: &mut crate::package::RecordFiles,
 ) -> Result<Vec<Result<Loaded, SignatureResult>>, DocError> {
     let mut read = Vec::new();
     let mut held = 0usize;
-    for record in records {
+    for (place, record) in (first..).zip(records) {
         if held >= LOAD_WINDOW || read.len() >= max_records {
             break;
         }
-        let result = new_result(record);
-        read.push(match pkg.resolve(&record.base_loc) {
-            Err(e) => Err(structure_failure(result, doc_error(&e))),
-            Ok(sig_path) => match pkg.read(&sig_path) {
-                Ok(sig_bytes) => {
-                    held += sig_bytes.len();
-                    Ok(Read1 {
-                        sig_path,
-                        sig_bytes,
-                    })
-                }
-                Err(e) if e.stops_work() => return Err(e),
-                Err(e) => Err(structure_failure(result, doc_error(&e))),
-            },
+        let own = names.resolve(&record.base_loc).map_err(|e| doc_error(&e));
+        let own = own.and_then(|f| owners.claim(f, place, &record.id).map(|()| f.name));
+        read.push(match own.map(|sig_path| (sig_path, pkg.read(sig_path))) {
+            Err(why) => Err(structure_failure(new_result(record), why)),
+            Ok((sig_path, Ok(sig_bytes))) => {
+                held += sig_bytes.len();
+                Ok(Read1 {
+                    sig_path: sig_path.to_owned(),
+                    sig_bytes,
+                })
+            }
+            Ok((_, Err(e))) if e.stops_work() => return Err(e),
+            Ok((_, Err(e))) => Err(structure_failure(new_result(record), doc_error(&e))),
         });
     }
     let parsed = crate::par::map(&read, |r| {
@@ -353,7 +363,7 @@ fn load_window<R: Read + Seek>(
             .map(|r| signature_xml(&r.sig_bytes, &r.sig_path))
     });
     let mut out = Vec::with_capacity(records.len());
-    for ((record, r), info) in records.iter().zip(read).zip(parsed) {
+    for (((place, record), r), info) in (first..).zip(records).zip(read).zip(parsed) {
         let (r, info) = match (r, info) {
             (Err(failed), _) => {
                 out.push(Err(failed));
@@ -388,10 +398,15 @@ fn load_window<R: Read + Seek>(
                 ),
             )));
         }
-        match pkg.read_at_most(&info.signed_value, MAX_SIGNED_VALUE) {
+        let value = names.resolve(&info.signed_value).map_err(|e| doc_error(&e));
+        let value = value.and_then(|f| owners.claim(f, place, &record.id).map(|()| f.name));
+        match value.map(|f| {
+            pkg.read_at_most(f, MAX_SIGNED_VALUE)
+                .map_err(|e| (doc_error(&e), e))
+        }) {
             // Values count toward the window: past it, the rest wait for the next one.
-            Ok(value) if !out.is_empty() && held + value.len() > 2 * LOAD_WINDOW => break,
-            Ok(value) => {
+            Ok(Ok(value)) if !out.is_empty() && held + value.len() > 2 * LOAD_WINDOW => break,
+            Ok(Ok(value)) => {
                 held += value.len();
                 out.push(Ok(Loaded {
                     kind: record.kind.clone(),
@@ -401,16 +416,13 @@ fn load_window<R: Read + Seek>(
                     value,
                 }));
             }
-            Err(e) if e.stops_work() => return Err(e),
-            Err(e) => {
+            Ok(Err((_, e))) if e.stops_work() => return Err(e),
+            Err(why) | Ok(Err((why, _))) => {
                 let mut result = new_result(record);
                 result.provider = info.provider.clone();
                 out.push(Err(structure_failure(
                     result,
-                    Text::new(
-                        format!("签名值（SignedValue）：{}", e.zh()),
-                        format!("SignedValue: {e}"),
-                    ),
+                    why.prefixed("签名值（SignedValue）", "SignedValue"),
                 )));
             }
         }

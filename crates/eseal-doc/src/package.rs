@@ -82,6 +82,45 @@ impl Names {
     }
 }
 
+/// Which signature record owns each file read as a record's own (its Signature.xml, its
+/// SignedValue). Real packages give every signature its own files; a hostile one may name
+/// one large file in all of its thousand records, so each record would read it again. The
+/// second record to name a file is refused without reading it (the verifier fails it on its
+/// structure, the renderer skips it with a warning).
+#[derive(Debug, Default)]
+pub struct RecordFiles {
+    /// Archive index → (the owning record's place in the document, from 0; its `ID`).
+    owner: HashMap<usize, (usize, String)>,
+}
+
+impl RecordFiles {
+    /// Claims `file` for the record at `place` (0-based, in document order) whose `ID` is
+    /// `id`. The same record may claim a file again (a window of records read twice); a
+    /// file another record claimed first is refused, naming that record.
+    pub fn claim(&mut self, file: Resolved<'_>, place: usize, id: &str) -> Result<(), Text> {
+        match self.owner.get(&file.index) {
+            Some((first, _)) if *first == place => Ok(()),
+            Some((first, first_id)) => Err(Text::new(
+                format!(
+                    "{} 已属于第 {} 个签名（ID {first_id}）；每个签名须有自己的文件，此文件不再读取",
+                    file.name,
+                    first + 1
+                ),
+                format!(
+                    "{} already belongs to signature {} (ID {first_id}); each signature must have \
+                     its own files, so it is not read again",
+                    file.name,
+                    first + 1
+                ),
+            )),
+            None => {
+                self.owner.insert(file.index, (place, id.to_owned()));
+                Ok(())
+            }
+        }
+    }
+}
+
 /// An opened OFD package.
 pub struct Package<R: Read + Seek> {
     zip: zip::ZipArchive<R>,
@@ -442,6 +481,20 @@ mod tests {
         ));
         assert!(matches!(names.resolve("Doc_0/"), Err(DocError::Missing(m)) if m == "Doc_0"));
         assert_eq!(normalise("a/./b//c/").unwrap(), "a/b/c");
+        // A file belongs to the first record that claims it.
+        let mut owners = RecordFiles::default();
+        let file = names.resolve(page).unwrap();
+        owners.claim(file, 0, "s1").unwrap();
+        owners.claim(file, 0, "s1").unwrap();
+        let taken = owners.claim(file, 3, "s4").unwrap_err();
+        assert!(
+            taken.en.contains("belongs to signature 1 (ID s1)"),
+            "{taken:?}"
+        );
+        assert!(taken.zh.contains("已属于第 1 个签名"), "{taken:?}");
+        owners
+            .claim(names.resolve("doc_0/res/img.png").unwrap(), 3, "s4")
+            .unwrap();
         assert_eq!(normalise("/a/b").unwrap(), "a/b");
     }
 }

@@ -283,10 +283,20 @@ pub fn resolve_loc(loc: &str, base_dir: &str) -> String {
 }
 
 /// The `Signatures` locations of every DocBody in OFD.xml.
+///
+/// Each list once, however many `DocBody` elements name it (by its normalised name, case
+/// ignored, as files are resolved): a hostile OFD.xml could name one large list a million
+/// times, and the same list holds the same signatures.
 pub fn signature_lists(ofd: &Node) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
     ofd.all("DocBody")
         .filter_map(|b| b.child("Signatures"))
         .map(|s| resolve_loc(&s.text, ""))
+        .filter(|p| {
+            seen.insert(
+                crate::package::normalise(p).map_or_else(|_| p.clone(), |n| n.to_lowercase()),
+            )
+        })
         .collect()
 }
 

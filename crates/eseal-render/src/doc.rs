@@ -657,6 +657,13 @@ fn nested(
 /// The stamps of every signature of the document, with their seal pictures.
 fn stamps<R: Read + Seek>(pkg: &mut Package<R>, ofd: &Node, w: &mut Warnings) -> Vec<Stamp> {
     let mut out = Vec::new();
+    // A file belongs to one signature (as the verifier rules): a record naming another's
+    // Signature.xml or SignedValue is skipped, so a hostile list cannot have one large file
+    // read a thousand times. Seal files may be shared; each is read once.
+    let names = pkg.names();
+    let mut owners = eseal_doc::package::RecordFiles::default();
+    let mut seal_files = HashMap::new();
+    let mut place = 0;
     for list_path in signature_lists(ofd) {
         let list_path = list_path.trim_start_matches('/').to_owned();
         let list = match xml(pkg, &list_path, w, false) {
@@ -675,6 +682,18 @@ fn stamps<R: Read + Seek>(pkg: &mut Package<R>, ofd: &Node, w: &mut Warnings) ->
             .take(eseal_doc::ofd::MAX_SIGNATURES)
         {
             let path = record.base_loc.trim_start_matches('/').to_owned();
+            place += 1;
+            let own = names
+                .resolve(&path)
+                .map_err(|e| Text::new(e.zh(), e.to_string()));
+            if let Err(why) = own.and_then(|f| owners.claim(f, place - 1, &record.id)) {
+                w.push(
+                    &path,
+                    format!("签名未绘制：{}", why.zh),
+                    format!("the signature is not drawn: {}", why.en),
+                );
+                continue;
+            }
             let info = match read_noting_case(pkg, &path, w).and_then(|b| signature_xml(&b, &path))
             {
                 Ok(i) => i,
@@ -688,7 +707,9 @@ fn stamps<R: Read + Seek>(pkg: &mut Package<R>, ofd: &Node, w: &mut Warnings) ->
                 }
             };
             let picture = if record.kind.eq_ignore_ascii_case("seal") {
-                picture(pkg, &info, &path, w)
+                let value = names.resolve(&info.signed_value).ok();
+                let value = value.filter(|f| owners.claim(*f, place - 1, &record.id).is_ok());
+                picture(pkg, (value, &info), &mut seal_files, &path, w)
             } else {
                 None
             };
@@ -721,22 +742,43 @@ fn stamps<R: Read + Seek>(pkg: &mut Package<R>, ofd: &Node, w: &mut Warnings) ->
 
 /// The seal picture of a seal signature: from the seal inside the SES_Signature, or else
 /// from the seal file the signature names (ofdrw's layout).
+/// The seal picture of a signature: from the seal inside its SignedValue (`value`: `None`
+/// when missing or another signature's), else from its seal file (each seal file read once,
+/// kept in `seal_files`). Either is read only up to the largest signature value.
 fn picture<R: Read + Seek>(
     pkg: &mut Package<R>,
-    info: &eseal_doc::xml::SignatureXml,
+    (value, info): (
+        Option<eseal_doc::package::Resolved<'_>>,
+        &eseal_doc::xml::SignatureXml,
+    ),
+    seal_files: &mut HashMap<String, Option<eseal_ses::AnySeal>>,
     path: &str,
     w: &mut Warnings,
 ) -> Option<SealPicture> {
-    let from_sig = pkg
-        .read(info.signed_value.trim_start_matches('/'))
-        .ok()
+    let max = eseal_doc::ofd::MAX_SIGNED_VALUE;
+    let from_sig = value
+        .and_then(|f| pkg.read_at_most(f.name, max).ok())
         .and_then(|v| eseal_ses::AnySignature::decode(&v).ok())
         .map(|(sig, _)| sig.seal());
-    let seal = from_sig.or_else(|| {
-        let file = info.seal.as_deref()?.trim_start_matches('/').to_owned();
-        let bytes = pkg.read(&file).ok()?;
-        eseal_ses::AnySeal::decode(&bytes).ok().map(|(s, _)| s)
-    });
+    let seal = match from_sig {
+        Some(seal) => Some(std::borrow::Cow::Owned(seal)),
+        None => match info.seal.as_deref().map(|f| pkg.resolve(f)) {
+            Some(Ok(file)) => {
+                if !seal_files.contains_key(&file) {
+                    let seal = pkg
+                        .read_at_most(&file, max)
+                        .ok()
+                        .and_then(|b| eseal_ses::AnySeal::decode(&b).ok().map(|(s, _)| s));
+                    seal_files.insert(file.clone(), seal);
+                }
+                seal_files
+                    .get(&file)
+                    .and_then(Option::as_ref)
+                    .map(std::borrow::Cow::Borrowed)
+            }
+            _ => None,
+        },
+    };
     let Some(seal) = seal else {
         w.push(
             path,

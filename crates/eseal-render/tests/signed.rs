@@ -326,3 +326,82 @@ fn nested_ofd_pictures_are_drawn_to_the_depth_bound() {
     );
     assert!(red(Pixels::of(&page, 150.0).at(70.0, 70.0)));
 }
+
+/// The verifier's rule that a file belongs to one signature, in the renderer: a signature
+/// list naming one (padded, 2 MiB) Signature.xml fifty times more, and fifty forged records
+/// sharing one 3 MiB SignedValue, had each record read its files again (about 250 MiB from a
+/// package of a few hundred KB). Each is now read once: the repeated records are skipped with
+/// a warning, the forged ones are drawn from the seal file, read once too.
+#[test]
+fn records_sharing_one_file_have_it_read_once() {
+    use eseal_testkit::rawzip;
+    let signed = sign(
+        &document(),
+        Placement::Page {
+            page: 2,
+            x: 30.0,
+            y: 100.0,
+        },
+    );
+    let text = |name: &str| {
+        let mut z = zip::ZipArchive::new(Cursor::new(signed.clone())).unwrap();
+        let mut t = String::new();
+        std::io::Read::read_to_string(&mut z.by_name(name).unwrap(), &mut t).unwrap();
+        t
+    };
+    let (list, sig_xml) = (
+        "Doc_0/Signs/Signatures.xml",
+        "Doc_0/Signs/Sign_0/Signature.xml",
+    );
+    let (list_text, sig_text) = (text(list), text(sig_xml));
+    let record = format!("<ofd:Signature ID=\"1\" Type=\"Seal\" BaseLoc=\"/{sig_xml}\"/>");
+    assert!(list_text.contains(&record), "{list_text}");
+    let value_loc = "/Doc_0/Signs/Sign_0/SignedValue.dat";
+    assert!(sig_text.contains(value_loc), "{sig_text}");
+    let mut entries = rawzip::entries(&signed);
+    let mut records = record.repeat(51);
+    for i in 1..=50 {
+        let path = format!("Doc_0/Signs/Forged_{i}/Signature.xml");
+        records += &format!("<ofd:Signature ID=\"f{i}\" Type=\"Seal\" BaseLoc=\"/{path}\"/>");
+        let forged = sig_text.replace(value_loc, "/Doc_0/shared.dat");
+        entries.push(rawzip::Entry::stored(&path, forged.as_bytes()));
+    }
+    entries.push(rawzip::deflated(
+        "Doc_0/shared.dat",
+        rawzip::filler(3 << 20).as_bytes(),
+    ));
+    let padded = sig_text.replacen("?>", &format!("?><!--{}-->", rawzip::filler(2 << 20)), 1);
+    for e in entries.iter_mut() {
+        if e.name == list.as_bytes() {
+            *e = rawzip::Entry::stored(list, list_text.replace(&record, &records).as_bytes());
+        } else if e.name == sig_xml.as_bytes() {
+            *e = rawzip::deflated(sig_xml, padded.as_bytes());
+        }
+    }
+    let hostile = rawzip::assemble(&entries, b"", b"");
+    let mut pkg = eseal_doc::Package::open(Cursor::new(hostile.clone())).unwrap();
+    let doc = eseal_render::Document::open(&mut pkg).unwrap();
+    assert!(
+        pkg.bytes_read() < 6 << 20,
+        "{} bytes read",
+        pkg.bytes_read()
+    );
+    let warnings = doc.warnings();
+    assert!(
+        warnings.iter().any(|w| w.file == sig_xml
+            && w.text.en
+                == format!(
+                    "the signature is not drawn: {sig_xml} already belongs to signature 1 \
+                     (ID 1); each signature must have its own files, so it is not read again"
+                )
+            && w.text.zh.contains("已属于第 1 个签名")),
+        "{warnings:#?}"
+    );
+    assert_eq!(doc.pages_with_stamps(), vec![2]);
+    let Some(_) = fonts() else { return };
+    // The first record and the fifty forged ones (their seal from the shared seal file).
+    assert_eq!(
+        render(&hostile, 2, &RenderOptions::default()).stamps.len(),
+        51
+    );
+}

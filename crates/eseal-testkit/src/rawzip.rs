@@ -197,3 +197,22 @@ pub fn rewrite(
     }
     out.finish().unwrap().into_inner()
 }
+
+/// `n` bytes that deflate about 20 to 1: under the package's bound on the ratio (200),
+/// as a hostile file must be to be opened at all (for the tests of
+/// read amplification).
+pub fn filler(n: usize) -> String {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    (0..n)
+        .map(|i| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if i % 64 == 0 {
+                char::from(b'a' + (x % 26) as u8)
+            } else {
+                'x'
+            }
+        })
+        .collect()
+}

@@ -1,7 +1,7 @@
 //! What the signing tests share: a test root, a maker, a signer and a seal.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-use eseal_doc::PkiValidator;
+use eseal_doc::{OfdSignRequest, PkiValidator, Placement, SignatureKind, sign_ofd};
 use eseal_gm::Sm2PrivateKey;
 use eseal_gm::provider::{SeededRandom, SoftwareSigner};
 use eseal_pki::name::name_from_slashes;
@@ -9,6 +9,7 @@ use eseal_pki::{
     Certificate, CertificateKind, IssueRequest, Issuer, TrustStore, issue_certificate,
 };
 use eseal_ses::{AnySeal, SealRequest, VerifyPolicy, Version, make_seal};
+use std::io::{Cursor, Read};
 use time::macros::datetime;
 
 pub struct Kit {
@@ -128,4 +129,77 @@ pub fn kit_with(picture_type: &str, picture: &[u8]) -> Kit {
         tsa_cert,
         tsa: SoftwareSigner::new(tsa_key),
     }
+}
+
+/// `input` signed with the test seal on `page` (at 20, 30 mm).
+#[allow(dead_code)]
+pub fn sign(k: &Kit, input: &[u8], page: usize) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    sign_ofd(
+        Cursor::new(input.to_vec()),
+        &mut out,
+        &OfdSignRequest {
+            kind: SignatureKind::Seal,
+            seal: Some(&k.seal),
+            signer_cert: &k.signer_cert,
+            signing_time: datetime!(2026-06-01 08:00 UTC),
+            placement: Placement::Page {
+                page,
+                x: 20.0,
+                y: 30.0,
+            },
+            timestamper: None,
+        },
+        &k.signer,
+    )
+    .unwrap();
+    out.into_inner()
+}
+
+/// A three-page OFD with text, built here (no sample has several pages).
+#[allow(dead_code)]
+pub fn three_pages() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    let ns = "xmlns:ofd=\"http://www.ofdspec.org/2016\"";
+    let mut put = |name: &str, body: String| {
+        w.start_file(name, o).unwrap();
+        w.write_all(body.as_bytes()).unwrap();
+    };
+    put(
+        "OFD.xml",
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:OFD {ns} Version=\"1.0\"><ofd:DocBody><ofd:DocInfo><ofd:DocID>t</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+        ),
+    );
+    put(
+        "Doc_0/Document.xml",
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Document {ns}><ofd:CommonData><ofd:MaxUnitID>20</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID=\"11\" BaseLoc=\"Pages/Page_0/Content.xml\"/><ofd:Page ID=\"12\" BaseLoc=\"Pages/Page_1/Content.xml\"/><ofd:Page ID=\"13\" BaseLoc=\"Pages/Page_2/Content.xml\"/></ofd:Pages></ofd:Document>"
+        ),
+    );
+    for (i, text) in ["第一页", "合同签订 甲方（盖章）", "第三页"]
+        .iter()
+        .enumerate()
+    {
+        put(
+            &format!("Doc_0/Pages/Page_{i}/Content.xml"),
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ofd:Page {ns}><ofd:Content><ofd:Layer ID=\"{}\"><ofd:TextObject ID=\"{}\" Boundary=\"20 100 120 10\" Font=\"1\" Size=\"5\"><ofd:TextCode X=\"0\" Y=\"5\" DeltaX=\"g 20 5\">{text}</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>",
+                i + 1,
+                i + 4
+            ),
+        );
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// The text of a package's entry.
+#[allow(dead_code)]
+pub fn entry_text(package: &[u8], name: &str) -> String {
+    let mut z = zip::ZipArchive::new(Cursor::new(package.to_vec())).unwrap();
+    let mut text = String::new();
+    z.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+    text
 }
