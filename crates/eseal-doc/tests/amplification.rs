@@ -24,10 +24,6 @@ fn thousands_of_references_to_one_entry_hash_it_once() {
     let big = "Doc_0/Res/big.bin";
     let mut entries = rawzip::entries(&signed);
     let sig_xml = "Doc_0/Signs/Sign_0/Signature.xml";
-    let at = entries
-        .iter()
-        .position(|e| e.name == sig_xml.as_bytes())
-        .unwrap();
     let text = entry_text(&signed, sig_xml);
     let one = format!(
         "<ofd:Reference FileRef=\"/{big}\"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>"
@@ -36,7 +32,7 @@ fn thousands_of_references_to_one_entry_hash_it_once() {
         "</ofd:References>",
         &format!("{}</ofd:References>", one.repeat(8000)),
     );
-    entries[at] = rawzip::deflated(sig_xml, text.as_bytes());
+    rawzip::put(&mut entries, rawzip::deflated(sig_xml, text.as_bytes()));
     entries.push(rawzip::deflated(big, &vec![0u8; 1 << 20]));
     let attack = rawzip::assemble(&entries, b"", b"");
     assert!(attack.len() < 64 * 1024, "{} bytes", attack.len());
@@ -78,11 +74,8 @@ fn thousands_of_references_to_one_entry_hash_it_once() {
             .repeat(eseal_doc::ofd::MAX_REFERENCES + 1);
     let mut entries = rawzip::entries(&signed);
     let text = entry_text(&signed, sig_xml);
-    entries[at] = rawzip::deflated(
-        sig_xml,
-        text.replace("</ofd:References>", &format!("{many}</ofd:References>"))
-            .as_bytes(),
-    );
+    let text = text.replace("</ofd:References>", &format!("{many}</ofd:References>"));
+    rawzip::put(&mut entries, rawzip::deflated(sig_xml, text.as_bytes()));
     let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
     let err = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap_err();
     assert!(err.to_string().contains("references"), "{err}");
@@ -168,10 +161,6 @@ fn an_unreadable_entry_referenced_many_times_is_read_once() {
     let bad = "Doc_0/Res/bad.bin";
     let mut entries = rawzip::entries(&signed);
     let sig_xml = "Doc_0/Signs/Sign_0/Signature.xml";
-    let at = entries
-        .iter()
-        .position(|e| e.name == sig_xml.as_bytes())
-        .unwrap();
     let text = entry_text(&signed, sig_xml);
     let one = format!(
         "<ofd:Reference FileRef=\"/{bad}\"><ofd:CheckValue>AAAA</ofd:CheckValue></ofd:Reference>"
@@ -180,7 +169,7 @@ fn an_unreadable_entry_referenced_many_times_is_read_once() {
         "</ofd:References>",
         &format!("{}</ofd:References>", one.repeat(300)),
     );
-    entries[at] = rawzip::deflated(sig_xml, text.as_bytes());
+    rawzip::put(&mut entries, rawzip::deflated(sig_xml, text.as_bytes()));
     let mut corrupt = rawzip::deflated(bad, &vec![7u8; 1 << 20]);
     corrupt.crc ^= 1;
     entries.push(corrupt);
@@ -271,20 +260,12 @@ fn a_signed_value_larger_than_any_signature_is_refused_not_held() {
         if !e.name.ends_with(b"/Signature.xml") {
             continue;
         }
-        let mut xml = String::new();
-        if e.method == 8 {
-            std::io::Read::read_to_string(
-                &mut flate2::read::DeflateDecoder::new(&e.data[..]),
-                &mut xml,
-            )
-            .unwrap();
-        } else {
-            xml = String::from_utf8(e.data.clone()).unwrap();
-        }
+        let name = String::from_utf8(e.name.clone()).unwrap();
+        let xml = entry_text(&signed, &name);
         let (head, rest) = xml.split_once("SignedValue>").unwrap();
         let (_, tail) = rest.split_once('<').unwrap();
         let forged = format!("{head}SignedValue>/{big}<{tail}");
-        *e = rawzip::Entry::stored(std::str::from_utf8(&e.name).unwrap(), forged.as_bytes());
+        *e = rawzip::Entry::stored(&name, forged.as_bytes());
     }
     let mut x = 0x9E37_79B9_7F4A_7C15u64;
     let junk: Vec<u8> = (0..(eseal_doc::ofd::MAX_SIGNED_VALUE as usize + (1 << 20)))
@@ -343,16 +324,9 @@ fn a_signature_file_listed_by_many_records_is_read_once() {
         &format!("?><!--{}-->", rawzip::filler(2 << 20)),
         1,
     );
-    for e in entries.iter_mut() {
-        if e.name == list.as_bytes() {
-            *e = rawzip::Entry::stored(
-                list,
-                list_text.replace(&record, &record.repeat(100)).as_bytes(),
-            );
-        } else if e.name == sig_xml.as_bytes() {
-            *e = rawzip::deflated(sig_xml, padded.as_bytes());
-        }
-    }
+    let many = list_text.replace(&record, &record.repeat(100));
+    rawzip::put(&mut entries, rawzip::Entry::stored(list, many.as_bytes()));
+    rawzip::put(&mut entries, rawzip::deflated(sig_xml, padded.as_bytes()));
     let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
     let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
     assert_eq!(r.signatures.len(), 100);
@@ -411,11 +385,10 @@ fn a_signed_value_shared_by_many_records_is_read_once() {
     let list_text = entry_text(&signed, list)
         .replace("</ofd:Signatures>", &format!("{records}</ofd:Signatures>"));
     assert!(list_text.contains("Forged_100"), "{list_text}");
-    for e in entries.iter_mut() {
-        if e.name == list.as_bytes() {
-            *e = rawzip::Entry::stored(list, list_text.as_bytes());
-        }
-    }
+    rawzip::put(
+        &mut entries,
+        rawzip::Entry::stored(list, list_text.as_bytes()),
+    );
     let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
     let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
     assert_eq!(r.signatures.len(), 101);
@@ -465,13 +438,8 @@ fn a_signature_list_named_by_many_documents_is_read_once() {
         &format!("?><!--{}-->", rawzip::filler(1 << 20)),
         1,
     );
-    for e in entries.iter_mut() {
-        if e.name == b"OFD.xml" {
-            *e = rawzip::deflated("OFD.xml", ofd.as_bytes());
-        } else if e.name == list.as_bytes() {
-            *e = rawzip::deflated(list, padded.as_bytes());
-        }
-    }
+    rawzip::put(&mut entries, rawzip::deflated("OFD.xml", ofd.as_bytes()));
+    rawzip::put(&mut entries, rawzip::deflated(list, padded.as_bytes()));
     let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
     let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
     assert!(

@@ -11,7 +11,7 @@ use time::macros::datetime;
 use eseal_testkit::rawzip;
 
 mod common;
-use common::{Kit, kit, sign, three_pages};
+use common::{Kit, kit, sign, sign_at, three_pages};
 
 /// Copy a package, changing the content of the entries `edit` returns Some for.
 fn edit_entries(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
@@ -224,24 +224,6 @@ fn openssl_verifies_the_signed_value() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
-fn sign_with(k: &Kit, input: &[u8], placement: Placement) -> Result<Vec<u8>, eseal_doc::DocError> {
-    let mut out = Cursor::new(Vec::new());
-    sign_ofd(
-        Cursor::new(input.to_vec()),
-        &mut out,
-        &OfdSignRequest {
-            kind: SignatureKind::Seal,
-            seal: Some(&k.seal),
-            signer_cert: &k.signer_cert,
-            signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement,
-            timestamper: None,
-        },
-        &k.signer,
-    )?;
-    Ok(out.into_inner())
-}
-
 fn stamp_annots(signed: &[u8], sig: &str) -> Vec<(String, String, Option<String>)> {
     let mut pkg = Package::open(Cursor::new(signed.to_vec())).unwrap();
     let xml = eseal_doc::xml::Node::parse(&pkg.read(sig).unwrap(), sig).unwrap();
@@ -268,7 +250,7 @@ fn keyword_and_riding_placement() {
     let doc = three_pages();
     // The keyword "甲方" is on page 2 (ID 12), at x = 20 + 5 × 5 = 45 mm; the 42 mm stamp is
     // centred on it.
-    let signed = sign_with(&k, &doc, Placement::Keyword("甲方".into())).unwrap();
+    let signed = sign_at(&k, &doc, Placement::Keyword("甲方".into())).unwrap();
     let stamps = stamp_annots(&signed, "Doc_0/Signs/Sign_0/Signature.xml");
     assert_eq!(stamps.len(), 1);
     assert_eq!(stamps[0].0, "12");
@@ -278,13 +260,13 @@ fn keyword_and_riding_placement() {
     );
     assert_eq!(verify(&k, &signed).indication(), Indication::Passed);
     assert!(
-        sign_with(&k, &doc, Placement::Keyword("乙方".into()))
+        sign_at(&k, &doc, Placement::Keyword("乙方".into()))
             .unwrap_err()
             .to_string()
             .contains("on no page")
     );
     // A riding seal: one slice of 14 mm per page at the right edge (210 mm wide pages).
-    let signed = sign_with(&k, &doc, Placement::Riding { y: 120.0 }).unwrap();
+    let signed = sign_at(&k, &doc, Placement::Riding { y: 120.0 }).unwrap();
     let stamps = stamp_annots(&signed, "Doc_0/Signs/Sign_0/Signature.xml");
     assert_eq!(
         stamps,
@@ -321,7 +303,7 @@ fn keyword_and_riding_placement() {
     };
     let one = std::fs::read(dir.join("helloworld.ofd")).unwrap();
     assert!(
-        sign_with(&k, &one, Placement::Riding { y: 10.0 })
+        sign_at(&k, &one, Placement::Riding { y: 10.0 })
             .unwrap_err()
             .to_string()
             .contains("two pages")
@@ -429,7 +411,7 @@ fn stored_entries_are_hashed_while_copied() {
         std::io::Write::write_all(&mut w, &data).unwrap();
     }
     let mixed = w.finish().unwrap().into_inner();
-    let signed = sign_with(
+    let signed = sign_at(
         &k,
         &mixed,
         Placement::Page {
@@ -457,7 +439,7 @@ fn sign_refused(k: &Kit, input: &[u8]) -> String {
         x: 10.0,
         y: 10.0,
     };
-    sign_with(k, input, placement).unwrap_err().to_string()
+    sign_at(k, input, placement).unwrap_err().to_string()
 }
 
 /// The signed three-page document and its raw entries.
@@ -663,7 +645,7 @@ fn a_stamp_off_the_page_is_refused() {
         (-1.0, 10.0),
         (f32::NAN, 1.0),
     ] {
-        let err = sign_with(&k, &input, Placement::Page { page: 2, x, y })
+        let err = sign_at(&k, &input, Placement::Page { page: 2, x, y })
             .unwrap_err()
             .to_string();
         assert!(
@@ -672,7 +654,7 @@ fn a_stamp_off_the_page_is_refused() {
         );
     }
     // The last position that still fits is accepted.
-    sign_with(
+    sign_at(
         &k,
         &input,
         Placement::Page {
@@ -683,6 +665,6 @@ fn a_stamp_off_the_page_is_refused() {
     )
     .unwrap();
     // A riding seal must fit the page height too.
-    let err = sign_with(&k, &input, Placement::Riding { y: 290.0 }).unwrap_err();
+    let err = sign_at(&k, &input, Placement::Riding { y: 290.0 }).unwrap_err();
     assert!(err.to_string().contains("does not lie on page 1"), "{err}");
 }

@@ -160,6 +160,15 @@ pub fn deflated(name: &str, data: &[u8]) -> Entry {
     e
 }
 
+/// Put `entry` in the place of the entry of the same name (which must be there).
+pub fn put(entries: &mut [Entry], entry: Entry) {
+    let slot = entries
+        .iter_mut()
+        .find(|e| e.name == entry.name)
+        .unwrap_or_else(|| panic!("no entry {}", String::from_utf8_lossy(&entry.name)));
+    *slot = entry;
+}
+
 /// The content of entry `name` (the first of that name the `zip` crate keeps).
 pub fn read(zip_bytes: &[u8], name: &str) -> Vec<u8> {
     let mut z = zip::ZipArchive::new(Cursor::new(zip_bytes.to_vec())).unwrap();

@@ -134,6 +134,24 @@ pub fn kit_with(picture_type: &str, picture: &[u8]) -> Kit {
 /// `input` signed with the test seal on `page` (at 20, 30 mm).
 #[allow(dead_code)]
 pub fn sign(k: &Kit, input: &[u8], page: usize) -> Vec<u8> {
+    sign_at(
+        k,
+        input,
+        Placement::Page {
+            page,
+            x: 20.0,
+            y: 30.0,
+        },
+    )
+    .unwrap()
+}
+
+/// `input` signed with the test seal at `placement`, or why it cannot be.
+pub fn sign_at(
+    k: &Kit,
+    input: &[u8],
+    placement: Placement,
+) -> Result<Vec<u8>, eseal_doc::DocError> {
     let mut out = Cursor::new(Vec::new());
     sign_ofd(
         Cursor::new(input.to_vec()),
@@ -143,17 +161,12 @@ pub fn sign(k: &Kit, input: &[u8], page: usize) -> Vec<u8> {
             seal: Some(&k.seal),
             signer_cert: &k.signer_cert,
             signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement: Placement::Page {
-                page,
-                x: 20.0,
-                y: 30.0,
-            },
+            placement,
             timestamper: None,
         },
         &k.signer,
-    )
-    .unwrap();
-    out.into_inner()
+    )?;
+    Ok(out.into_inner())
 }
 
 /// A three-page OFD with text, built here (no sample has several pages).
