@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod coverage;
 mod digests;
 pub mod error;
 pub mod integrity;

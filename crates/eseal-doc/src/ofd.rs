@@ -115,6 +115,12 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
     let integrity_files = crate::integrity::own_files(pkg);
     let names = pkg.names();
     let files = names.files();
+    let integrity_indices: Vec<usize> = integrity_files
+        .iter()
+        .filter_map(|f| names.resolve(f).ok().map(|f| f.index))
+        .collect();
+    let mut marks =
+        crate::coverage::Marks::new(files.iter().map(|f| f.index + 1).max().unwrap_or(0));
     let mut owners = crate::package::RecordFiles::default();
     for list_path in signature_lists(&ofd) {
         let list_path = pkg.resolve(&list_path)?;
@@ -132,17 +138,20 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
                 ),
             )));
         }
-        // The files of every signature record (for what later signatures add).
-        let mut signature_dirs: Vec<String> = records
+        // The directory of every signature record (later signatures' files are not
+        // expected to be protected by earlier ones), as its Signature.xml resolves.
+        let signature_dirs: Vec<&str> = records
             .iter()
             .map(|r| {
-                r.base_loc
-                    .trim_start_matches('/')
-                    .rsplit_once('/')
-                    .map_or(String::new(), |(d, _)| d.to_owned())
+                let path = names
+                    .resolve(&r.base_loc)
+                    .map_or_else(|_| r.base_loc.trim_start_matches('/'), |f| f.name);
+                path.rsplit_once('/').map_or("", |(d, _)| d)
             })
             .collect();
-        signature_dirs.dedup();
+        // Built when a record of the list first gets that far (an empty list costs nothing).
+        let coverage = std::cell::OnceCell::new();
+        let list_index = names.resolve(&list_path).ok().map(|f| f.index);
         // Read every record's files in order, check the signature values side by side, then
         // the references (each file inflated and hashed once for the whole document).
         // A window of records at a time, so memory stays near LOAD_WINDOW whatever the
@@ -169,17 +178,15 @@ pub fn verify_ofd_in_windows<R: Read + Seek>(
                 };
                 let one = finish_record(
                     pkg,
-                    &mut digests,
+                    (&mut digests, &mut marks),
                     record,
                     &Around {
                         list_path: &list_path,
-                        later_dirs: &signature_dirs
-                            .get(n + 1..)
-                            .unwrap_or_default()
-                            .iter()
-                            .collect::<Vec<_>>(),
-                        integrity_files: &integrity_files,
-                        files: &files,
+                        list_index,
+                        place: n,
+                        later: n + 1 < records.len(),
+                        integrity_files: &integrity_indices,
+                        coverage: (&coverage, &files, &signature_dirs),
                         names: &names,
                     },
                     l,
@@ -234,14 +241,14 @@ fn warm<R: Read + Seek>(
 /// One record's result from what [`load_window`] and [`check_value`] made of it.
 fn finish_record<R: Read + Seek>(
     pkg: &mut Package<R>,
-    digests: &mut Digests,
+    state: (&mut Digests, &mut crate::coverage::Marks),
     record: &crate::xml::SignatureRecord,
     around: &Around<'_>,
     loaded: Result<Loaded, SignatureResult>,
     checked: Option<Checked>,
 ) -> Result<SignatureResult, DocError> {
     let mut one = match (loaded, checked) {
-        (Ok(l), Some(c)) => finish_one(pkg, digests, record, around, l, c)?,
+        (Ok(l), Some(c)) => finish_one(pkg, state, record, around, l, c)?,
         (Err(failed), _) => failed,
         (Ok(_), None) => structure_failure(
             new_result(record),
@@ -254,14 +261,22 @@ fn finish_record<R: Read + Seek>(
 
 /// The files around one signature that it is not expected to protect.
 struct Around<'a> {
-    /// Its signature list (which later signatures change).
+    /// Its signature list (which later signatures change), and its archive index.
     list_path: &'a str,
-    /// The directories of the signatures after it.
-    later_dirs: &'a [&'a String],
-    /// The GM/T 0099 protection's own files.
-    integrity_files: &'a [String],
-    /// Every file of the package, sorted (listed once per document).
-    files: &'a [crate::package::Resolved<'a>],
+    list_index: Option<usize>,
+    /// Its place in the list (from 0).
+    place: usize,
+    /// Whether signatures follow it in the list.
+    later: bool,
+    /// The GM/T 0099 protection's own files, by archive index.
+    integrity_files: &'a [usize],
+    /// The package's files (sorted) against the list's signature directories, compared
+    /// once for the list.
+    coverage: (
+        &'a std::cell::OnceCell<crate::coverage::Coverage<'a>>,
+        &'a [crate::package::Resolved<'a>],
+        &'a [&'a str],
+    ),
     /// The package's names, to resolve references.
     names: &'a crate::package::Names,
 }
@@ -559,7 +574,7 @@ fn check_value(l: &Loaded, policy: &VerifyPolicy, verifier: &dyn Sm2Verifier) ->
 /// and the seal file. `Err` only when the work stopped ([`DocError::stops_work`]).
 fn finish_one<R: Read + Seek>(
     pkg: &mut Package<R>,
-    digests: &mut Digests,
+    (digests, marks): (&mut Digests, &mut crate::coverage::Marks),
     record: &crate::xml::SignatureRecord,
     around: &Around<'_>,
     loaded: Loaded,
@@ -567,9 +582,11 @@ fn finish_one<R: Read + Seek>(
 ) -> Result<SignatureResult, DocError> {
     let Around {
         list_path,
-        later_dirs,
+        list_index,
+        place,
+        later,
         integrity_files,
-        files,
+        coverage,
         names,
     } = *around;
     let Loaded {
@@ -608,8 +625,9 @@ fn finish_one<R: Read + Seek>(
         .and_then(|k| k.z(&SignerId::default()).ok());
     let mut bad: Vec<Text> = Vec::new();
     let mut changed = Vec::new();
-    // Which files are protected, by their index in the package.
-    let mut protected = vec![false; files.iter().map(|f| f.index + 1).max().unwrap_or(0)];
+    // Which files are protected, by their index in the package (marked, and listed once).
+    marks.clear();
+    let mut protected = Vec::new();
     let mut repeated = std::collections::BTreeSet::new();
     match &m {
         Err(why) => bad.push(why.clone()),
@@ -625,11 +643,10 @@ fn finish_one<R: Read + Seek>(
                 };
                 // A file listed again is compared again (its CheckValue may differ) but
                 // its failure to read is told once.
-                let first = match protected.get_mut(f.index) {
-                    Some(seen) => !std::mem::replace(seen, true),
-                    None => true,
-                };
-                if !first {
+                let first = marks.set(f.index);
+                if first {
+                    protected.push(f.index);
+                } else {
                     repeated.insert(f.name);
                 }
                 match digest(pkg, table, f, m, z.as_ref())? {
@@ -701,10 +718,7 @@ fn finish_one<R: Read + Seek>(
         let mut detail = Text::new(join(true), join(false));
         // A signature that protected the signature list fails once a later signature is
         // added to it (the list must change to name the new one): say so.
-        if bad.len() == changed.len()
-            && !later_dirs.is_empty()
-            && changed.iter().all(|f| *f == list_path)
-        {
+        if bad.len() == changed.len() && later && changed.iter().all(|f| *f == list_path) {
             detail = Text::new(
                 format!(
                     "{}。唯一被改动的是签名列表 {list_path}：这是因为本签名之后又追加了签名，而本签名保护了该列表；文档内容本身未被改动",
@@ -722,51 +736,24 @@ fn finish_one<R: Read + Seek>(
             detail,
         );
     }
-    // Coverage: files neither protected nor this signature's own, nor a later signature's.
-    // Linear in the package's files: each file's directories are looked up in a set.
+    // Coverage: files neither protected nor this signature's own, nor a later signature's
+    // (linear in the package's files for all the signatures of the list: crate::coverage).
     let own_dir = sig_path.rsplit_once('/').map_or("", |(d, _)| d);
-    let signed_value_path = pkg.resolve(&info.signed_value).ok();
-    let later: std::collections::HashSet<&str> = later_dirs
-        .iter()
-        .map(|d| d.as_str())
-        .filter(|d| !d.is_empty())
+    let mut own: Vec<usize> = [Some(sig_path.as_str()), Some(info.signed_value.as_str())]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| names.resolve(p).ok().map(|f| f.index))
+        .chain(list_index)
         .collect();
-    let under_later = |f: &str| {
-        let mut rest = f;
-        while let Some((dir, _)) = rest.rsplit_once('/') {
-            if later.contains(dir) {
-                return true;
-            }
-            rest = dir;
-        }
-        false
-    };
-    let unprotected: Vec<&str> = files
-        .iter()
-        .filter(|f| !protected.get(f.index).is_some_and(|p| *p))
-        .map(|f| f.name)
-        .filter(|f| *f != sig_path && signed_value_path.as_deref() != Some(*f))
-        .filter(|f| *f != list_path && !integrity_files.iter().any(|i| i == f))
-        .filter(|f| !under_later(f))
-        .filter(|f| {
-            let in_own_dir = f.strip_prefix(own_dir).is_some_and(|r| r.starts_with('/'));
-            !(in_own_dir && f.ends_with(".esl"))
-        })
-        .collect();
-    if unprotected.is_empty() {
-        report.pass(
+    own.extend_from_slice(integrity_files);
+    let (coverage, files, dirs) = coverage;
+    let coverage = coverage.get_or_init(|| crate::coverage::Coverage::new(files, dirs));
+    match coverage.unprotected(place, marks, &protected, &own, own_dir) {
+        None => report.pass(
             CheckId::DocumentCoverage,
             Text::new("所有内容文件都受保护", "every content file is protected"),
-        );
-    } else {
-        let list = unprotected.join(", ");
-        report.warn(
-            CheckId::DocumentCoverage,
-            Text::new(
-                format!("以下文件不受本签名保护（改动它们不会被发现）：{list}"),
-                format!("not protected by this signature (changes to them go unnoticed): {list}"),
-            ),
-        );
+        ),
+        Some(why) => report.warn(CheckId::DocumentCoverage, why),
     }
     // The seal file beside the signature, compared by its SM3 (each file is read once per
     // document however many records name it: a thousand records naming one large entry as
