@@ -3,6 +3,12 @@
 //! address with `governor` (GCRA, a token bucket per key); a caller over the rate gets 429 with
 //! `Retry-After`. The client's address is the TCP peer's, or — when the peer is a configured
 //! reverse proxy — the nearest address in `X-Forwarded-For` that is not one.
+//!
+//! Verification uploads are also bounded all together ([`UPLOAD_BUDGET`]): each is bounded
+//! alone, but a caller sending slowly from many addresses (or from one, within its rate, over
+//! minutes) held one body buffer per connection with no bound on their sum. An upload
+//! reserves its declared length (or its endpoint's bound when it declares none) before any of
+//! it is read, and a new one past the budget is refused at once with 503 `busy`.
 
 use crate::api::problem::ApiError;
 use crate::failure::{Failure, Kind};
@@ -15,6 +21,11 @@ use governor::{Quota, RateLimiter};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// The bytes of verification uploads (API and console, every client together) that may be
+/// in progress at once: about a dozen of the largest (20 MB) at a time.
+pub const UPLOAD_BUDGET: usize = 256 << 20;
 
 /// A rate per client address: `per_minute` requests on average, at most `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +92,48 @@ pub struct Limiters {
     verify: Keyed,
     public: Keyed,
     trusted_proxies: Vec<IpAddr>,
+    /// Bytes of verification uploads in progress ([`UPLOAD_BUDGET`] in all).
+    uploads: Arc<Semaphore>,
+}
+
+/// A request admitted by [`Limiters::admit`]: its share of the upload budget, given back when
+/// it is dropped (the request answered or abandoned).
+#[derive(Debug)]
+pub struct Admitted {
+    _upload: Option<OwnedSemaphorePermit>,
+}
+
+/// Why [`Limiters::admit`] refused a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The client's rate: retry after this many seconds.
+    Rate(u64),
+    /// The uploads in progress use the whole budget.
+    Uploads,
+}
+
+impl Refused {
+    /// The refusal as the service's failure (429 `rate_limited`, or 503 `busy`).
+    pub fn failure(self, client: IpAddr) -> Failure {
+        match self {
+            Self::Rate(wait) => Failure::new(
+                Kind::RateLimited,
+                "rate_limited",
+                Text::new(
+                    format!("来自 {client} 的请求过多，请 {wait} 秒后再试"),
+                    format!("too many requests from {client}; retry after {wait} s"),
+                ),
+            ),
+            Self::Uploads => Failure::new(
+                Kind::Busy,
+                "busy",
+                Text::new(
+                    "服务繁忙：正在上传待核验的文件过多，本次请求未处理，请稍后重试",
+                    "the service is busy: too many files are being uploaded for verification; this request was not processed, try again shortly",
+                ),
+            ),
+        }
+    }
 }
 
 fn quota(r: Rate) -> Quota {
@@ -98,7 +151,40 @@ impl Limiters {
             verify: RateLimiter::keyed(quota(limits.verify)),
             public: RateLimiter::keyed(quota(limits.public)),
             trusted_proxies,
+            uploads: Arc::new(Semaphore::new(UPLOAD_BUDGET)),
         }
+    }
+
+    /// Admits one request of `class` from `client`: the client's rate, then for a
+    /// verification its upload — `declared` bytes (its Content-Length), or `most` (its
+    /// endpoint's bound) when it declares none — against [`UPLOAD_BUDGET`]. The API's
+    /// middleware and the console's verification page both come here.
+    pub fn admit(
+        &self,
+        class: Class,
+        client: IpAddr,
+        declared: Option<u64>,
+        most: usize,
+    ) -> Result<Admitted, Refused> {
+        self.check(class, client).map_err(Refused::Rate)?;
+        if class != Class::Verify {
+            return Ok(Admitted { _upload: None });
+        }
+        let bytes = declared
+            .map_or(most, |d| usize::try_from(d).unwrap_or(usize::MAX).min(most))
+            .clamp(1, UPLOAD_BUDGET);
+        let permits = u32::try_from(bytes).unwrap_or(u32::MAX);
+        match self.uploads.clone().try_acquire_many_owned(permits) {
+            Ok(permit) => Ok(Admitted {
+                _upload: Some(permit),
+            }),
+            Err(_) => Err(Refused::Uploads),
+        }
+    }
+
+    /// The bytes of verification uploads that may start now.
+    pub fn upload_room(&self) -> usize {
+        self.uploads.available_permits()
     }
 
     /// Takes one request of `class` from `client`, or says how many seconds to wait.
@@ -157,29 +243,39 @@ pub struct ClientAddr(pub IpAddr);
 /// Middleware: notes the client's address for the handlers, and applies the rate of the
 /// endpoint's class when it has one.
 pub async fn limit(
-    axum::extract::State((limiters, class)): axum::extract::State<(Arc<Limiters>, Option<Class>)>,
+    axum::extract::State((limiters, class, most)): axum::extract::State<(
+        Arc<Limiters>,
+        Option<Class>,
+        usize,
+    )>,
     mut req: Request,
     next: Next,
 ) -> Response {
     let client = limiters.client(&req);
     req.extensions_mut().insert(ClientAddr(client));
-    if let Some(class) = class
-        && let Err(wait) = limiters.check(class, client)
-    {
-        let mut resp = ApiError::from(Failure::new(
-            Kind::RateLimited,
-            "rate_limited",
-            Text::new(
-                format!("来自 {client} 的请求过多，请 {wait} 秒后再试"),
-                format!("too many requests from {client}; retry after {wait} s"),
-            ),
-        ))
-        .into_response();
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return resp;
+    let Some(class) = class else {
+        return next.run(req).await;
+    };
+    match limiters.admit(class, client, content_length(req.headers()), most) {
+        // Held until the answer is made (or the request abandoned).
+        Ok(_admitted) => next.run(req).await,
+        Err(refused) => {
+            let mut resp = ApiError::from(refused.failure(client)).into_response();
+            if let Refused::Rate(wait) = refused {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+            }
+            resp
+        }
     }
-    next.run(req).await
+}
+
+/// A request's declared body length, when it declares one.
+pub fn content_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// The longest request target (path and query) the service reads; a longer one gets a 414

@@ -248,7 +248,7 @@ pub fn router(state: AppState) -> Router {
                 limit,
             ))
             .layer::<_, std::convert::Infallible>(middleware::from_fn_with_state(
-                (state.limiters().clone(), class),
+                (state.limiters().clone(), class, limit),
                 crate::limits::limit,
             ));
         r = r.route(ep.path, h);

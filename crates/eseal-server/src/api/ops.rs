@@ -186,6 +186,12 @@ pub async fn metrics(State(s): State<AppState>) -> Result<Response, ApiError> {
         "# HELP eseal_work_places How many pieces of blocking work each lane runs at once (the cores).\n# TYPE eseal_work_places gauge\neseal_work_places {}",
         crate::work::places()
     );
+    let _ = writeln!(
+        out,
+        "# HELP eseal_verify_upload_bytes Bytes reserved by verification uploads in progress; a new one past eseal_verify_upload_budget_bytes is refused (busy, 503).\n# TYPE eseal_verify_upload_bytes gauge\neseal_verify_upload_bytes {}\n# HELP eseal_verify_upload_budget_bytes The bytes of verification uploads that may be in progress at once.\n# TYPE eseal_verify_upload_budget_bytes gauge\neseal_verify_upload_budget_bytes {}",
+        crate::limits::UPLOAD_BUDGET.saturating_sub(s.limiters().upload_room()),
+        crate::limits::UPLOAD_BUDGET
+    );
     let mut resp = out.into_response();
     resp.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,

@@ -201,6 +201,9 @@ impl Ctx {
             crate::failure::Kind::Unauthenticated => StatusCode::UNAUTHORIZED,
             crate::failure::Kind::Conflict => StatusCode::CONFLICT,
             crate::failure::Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            crate::failure::Kind::Busy | crate::failure::Kind::StorageFull => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let why = match self.lang {

@@ -122,6 +122,7 @@ fn upload_forms(ctx: &Ctx, problem: Option<&str>) -> Markup {
 pub async fn check(
     State(s): State<AppState>,
     Extension(ctx): Extension<Ctx>,
+    headers: axum::http::HeaderMap,
     mut parts: Multipart,
 ) -> Response {
     let l = ctx.lang;
@@ -133,13 +134,23 @@ pub async fn check(
         )
             .into_response()
     };
-    if let Err(wait) = s.limiters().check(crate::limits::Class::Verify, ctx.client) {
-        let why = match l {
-            Lang::Zh => format!("验证请求过多，请 {wait} 秒后再试"),
-            Lang::En => format!("too many verifications; try again in {wait} s"),
-        };
-        return refuse(StatusCode::TOO_MANY_REQUESTS, &why);
-    }
+    // The same admission as the API's (rate, and the upload budget), held to the end.
+    let _admitted = match s.limiters().admit(
+        crate::limits::Class::Verify,
+        ctx.client,
+        crate::limits::content_length(&headers),
+        UPLOAD_LIMIT,
+    ) {
+        Ok(a) => a,
+        Err(crate::limits::Refused::Rate(wait)) => {
+            let why = match l {
+                Lang::Zh => format!("验证请求过多，请 {wait} 秒后再试"),
+                Lang::En => format!("too many verifications; try again in {wait} s"),
+            };
+            return refuse(StatusCode::TOO_MANY_REQUESTS, &why);
+        }
+        Err(refused) => return ctx.failure(&refused.failure(ctx.client)),
+    };
     let up = match Upload::read(&mut parts).await {
         Ok(up) => up,
         Err(t) => return upload_problem(&ctx, t, &refuse),
