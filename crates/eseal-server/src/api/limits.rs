@@ -8,7 +8,8 @@
 //! alone, but a caller sending slowly from many addresses (or from one, within its rate, over
 //! minutes) held one body buffer per connection with no bound on their sum. An upload
 //! reserves its declared length (or its endpoint's bound when it declares none) before any of
-//! it is read, and a new one past the budget is refused at once with 503 `busy`.
+//! it is read, and a new one past the budget is refused at once with 503 `busy`. One address
+//! may hold at most [`UPLOAD_PER_CLIENT`] of it, so that a single caller cannot fill it.
 
 use crate::api::problem::ApiError;
 use crate::failure::{Failure, Kind};
@@ -26,6 +27,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// The bytes of verification uploads (API and console, every client together) that may be
 /// in progress at once: about a dozen of the largest (20 MB) at a time.
 pub const UPLOAD_BUDGET: usize = 256 << 20;
+
+/// The bytes of [`UPLOAD_BUDGET`] one client address may hold at once: three of the largest
+/// uploads (an office behind one address verifying several files at once).
+pub const UPLOAD_PER_CLIENT: usize = 64 << 20;
 
 /// A rate per client address: `per_minute` requests on average, at most `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +99,9 @@ pub struct Limiters {
     trusted_proxies: Vec<IpAddr>,
     /// Bytes of verification uploads in progress ([`UPLOAD_BUDGET`] in all).
     uploads: Arc<Semaphore>,
+    /// The same bytes by client address (at most [`UPLOAD_PER_CLIENT`] each; an address
+    /// holding none is not kept).
+    per_client: Arc<std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>>,
 }
 
 /// A request admitted by [`Limiters::admit`]: its share of the upload budget, given back when
@@ -101,6 +109,30 @@ pub struct Limiters {
 #[derive(Debug)]
 pub struct Admitted {
     _upload: Option<OwnedSemaphorePermit>,
+    _client: Option<ClientShare>,
+}
+
+/// An address's share of the uploads in progress, given back on drop.
+#[derive(Debug)]
+struct ClientShare {
+    shares: Arc<std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>>,
+    client: IpAddr,
+    bytes: usize,
+}
+
+impl Drop for ClientShare {
+    fn drop(&mut self) {
+        let mut shares = match self.shares.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(held) = shares.get_mut(&self.client) {
+            *held = held.saturating_sub(self.bytes);
+            if *held == 0 {
+                shares.remove(&self.client);
+            }
+        }
+    }
 }
 
 /// Why [`Limiters::admit`] refused a request.
@@ -152,6 +184,7 @@ impl Limiters {
             public: RateLimiter::keyed(quota(limits.public)),
             trusted_proxies,
             uploads: Arc::new(Semaphore::new(UPLOAD_BUDGET)),
+            per_client: Arc::default(),
         }
     }
 
@@ -168,15 +201,39 @@ impl Limiters {
     ) -> Result<Admitted, Refused> {
         self.check(class, client).map_err(Refused::Rate)?;
         if class != Class::Verify {
-            return Ok(Admitted { _upload: None });
+            return Ok(Admitted {
+                _upload: None,
+                _client: None,
+            });
         }
         let bytes = declared
             .map_or(most, |d| usize::try_from(d).unwrap_or(usize::MAX).min(most))
-            .clamp(1, UPLOAD_BUDGET);
+            .clamp(1, UPLOAD_PER_CLIENT);
+        // The address's share first (taken back on drop if the budget refuses).
+        let share = {
+            let mut shares = match self.per_client.lock() {
+                Ok(g) => g,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let held = shares.entry(client).or_insert(0);
+            if *held + bytes > UPLOAD_PER_CLIENT {
+                if *held == 0 {
+                    shares.remove(&client);
+                }
+                return Err(Refused::Uploads);
+            }
+            *held += bytes;
+            ClientShare {
+                shares: self.per_client.clone(),
+                client,
+                bytes,
+            }
+        };
         let permits = u32::try_from(bytes).unwrap_or(u32::MAX);
         match self.uploads.clone().try_acquire_many_owned(permits) {
             Ok(permit) => Ok(Admitted {
                 _upload: Some(permit),
+                _client: Some(share),
             }),
             Err(_) => Err(Refused::Uploads),
         }
@@ -298,4 +355,82 @@ pub async fn uri_length(req: Request, next: Next) -> Response {
         return ApiError::with_status(414, failure).into_response();
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lifted() -> Limiters {
+        let r = Rate {
+            per_minute: 1_000_000,
+            burst: 100_000,
+        };
+        Limiters::new(
+            &RateLimits {
+                login: r,
+                verify: r,
+                public: r,
+            },
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn uploads_are_bounded_per_address_and_together() {
+        let l = lifted();
+        let big = 20_000_000u64;
+        let most = 20 << 20;
+        let addr = |i: u8| IpAddr::from([10, 0, 0, i]);
+        // One address: three of the largest, not a fourth.
+        let mine: Vec<Admitted> = (0..3)
+            .map(|_| l.admit(Class::Verify, addr(1), Some(big), most).unwrap())
+            .collect();
+        assert_eq!(
+            l.admit(Class::Verify, addr(1), Some(big), most)
+                .unwrap_err(),
+            Refused::Uploads
+        );
+        // A small one still fits in its share. An upload declaring nothing counts as its
+        // endpoint's bound (at most one address's share): the address can start no other.
+        let small = l.admit(Class::Verify, addr(1), Some(1000), most).unwrap();
+        let unknown = l.admit(Class::Verify, addr(2), None, 70 << 20).unwrap();
+        assert_eq!(
+            l.admit(Class::Verify, addr(2), Some(1000), most)
+                .unwrap_err(),
+            Refused::Uploads
+        );
+        drop(unknown);
+        // Many addresses: the budget, together.
+        let mut others = Vec::new();
+        for i in 2..=20 {
+            match l.admit(Class::Verify, addr(i), Some(big), most) {
+                Ok(a) => others.push(a),
+                Err(r) => assert_eq!(r, Refused::Uploads),
+            }
+        }
+        assert_eq!(others.len() + mine.len(), UPLOAD_BUDGET / big as usize);
+        assert!(l.upload_room() < big as usize);
+        // Other classes are not uploads.
+        l.admit(Class::Public, addr(1), Some(big), most).unwrap();
+        // Everything given back; no address kept.
+        drop((mine, small, others));
+        assert_eq!(l.upload_room(), UPLOAD_BUDGET);
+        assert!(l.per_client.lock().unwrap().is_empty());
+        // A refusal by the budget gives the address's share back too.
+        let fill: Vec<Admitted> = (0..4)
+            .flat_map(|i| (0..3).map(move |_| (i, ())))
+            .filter_map(|(i, ())| l.admit(Class::Verify, addr(i), Some(big), most).ok())
+            .collect();
+        assert_eq!(fill.len(), 12);
+        let last = l.admit(Class::Verify, addr(9), Some(big), most).unwrap();
+        assert_eq!(
+            l.admit(Class::Verify, addr(10), Some(big), most)
+                .unwrap_err(),
+            Refused::Uploads
+        );
+        assert!(!l.per_client.lock().unwrap().contains_key(&addr(10)));
+        drop((fill, last));
+        assert!(l.per_client.lock().unwrap().is_empty());
+    }
 }

@@ -667,60 +667,74 @@ async fn item4_public_endpoints_and_login_are_rate_limited() {
 
 /// Verification uploads in progress are bounded all together. Each is bounded alone (20 MB),
 /// but a caller sending slowly — from many addresses, or from one within its rate over
-/// minutes — held one body buffer per connection and their sum had no bound. Here, from one
-/// address with the rates lifted: uploads declaring 20,000,000 bytes are admitted (and wait
-/// for their bodies) until `UPLOAD_BUDGET` is reserved; the next is refused at once with
-/// 503 `busy`, and one is admitted again once an upload ends. Before the budget every one
-/// was admitted.
+/// minutes — held one body buffer per connection and their sum had no bound. Here, with the
+/// rates lifted and each connection from its own loopback address (127.0.0.x), three at
+/// most per address: uploads declaring 20,000,000 bytes are admitted (and wait for their
+/// bodies) up to `UPLOAD_PER_CLIENT` per address and `UPLOAD_BUDGET` in all; past either,
+/// a new one is refused at once with 503 `busy`, and one is admitted again once an upload
+/// ends. Before the budget every one was admitted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verification_uploads_in_progress_are_bounded_together() {
+    use eseal_server::limits::{UPLOAD_BUDGET, UPLOAD_PER_CLIENT};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let svc = start(&Backend::Sqlite, T0).await;
-    let addr = svc.run.url.trim_start_matches("http://").to_owned();
+    let server: std::net::SocketAddr = svc.run.url.trim_start_matches("http://").parse().unwrap();
     let declared: usize = 20_000_000;
-    let fits = eseal_server::limits::UPLOAD_BUDGET / declared;
-    // Starts an upload (its headers and the body's first byte) and waits up to `wait` for
-    // an answer: None while the server waits for the rest of the body.
-    let open = |wait: std::time::Duration| {
-        let addr = addr.clone();
-        async move {
-            let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
-            let head = format!(
-                "POST /api/v1/verify HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n{{"
-            );
-            conn.write_all(head.as_bytes()).await.unwrap();
-            let mut answer = vec![0u8; 4096];
-            let got = match tokio::time::timeout(wait, conn.read(&mut answer)).await {
-                Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&answer[..n]).into_owned()),
-                _ => None,
-            };
-            (conn, got)
-        }
+    let per_client = UPLOAD_PER_CLIENT / declared;
+    let fits = UPLOAD_BUDGET / declared;
+    // Starts an upload from 127.0.0.`from` (its headers and the body's first byte) and waits
+    // up to `wait` for an answer: None while the server waits for the rest of the body.
+    let open = |from: u8, wait: std::time::Duration| async move {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, from], 0)))
+            .unwrap();
+        let mut conn = socket.connect(server).await.unwrap();
+        let head = format!(
+            "POST /api/v1/verify HTTP/1.1\r\nHost: {server}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n{{"
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 4096];
+        let got = match tokio::time::timeout(wait, conn.read(&mut answer)).await {
+            Ok(Ok(n)) if n > 0 => Some(String::from_utf8_lossy(&answer[..n]).into_owned()),
+            _ => None,
+        };
+        (conn, got)
     };
+    let refused = |got: Option<String>| {
+        let got = got.expect("refused at once");
+        assert!(got.starts_with("HTTP/1.1 503"), "{got}");
+        assert!(got.contains("\"code\":\"busy\""), "{got}");
+        assert!(got.contains("正在上传待核验的文件过多"), "{got}");
+        assert!(got.to_ascii_lowercase().contains("retry-after: 1"), "{got}");
+    };
+    let short = std::time::Duration::from_millis(300);
+    let long = std::time::Duration::from_secs(20);
     let mut held = Vec::new();
     for i in 0..fits {
-        let (conn, got) = open(std::time::Duration::from_millis(300)).await;
+        let from = 2 + (i / per_client) as u8;
+        let (conn, got) = open(from, short).await;
         assert_eq!(got, None, "upload {i} of {fits} was answered at once");
         held.push(conn);
+        // One address holds no more than its share, while the budget has room.
+        if i + 1 == per_client {
+            refused(open(from, long).await.1);
+        }
     }
     assert!(
         svc.run.state.limiters().upload_room() < declared,
         "{} bytes free",
         svc.run.state.limiters().upload_room()
     );
-    for _ in 0..2 {
-        let (_conn, got) = open(std::time::Duration::from_secs(20)).await;
-        let got = got.expect("refused at once");
-        assert!(got.starts_with("HTTP/1.1 503"), "{got}");
-        assert!(got.contains("\"code\":\"busy\""), "{got}");
-        assert!(got.contains("正在上传待核验的文件过多"), "{got}");
-        assert!(got.to_ascii_lowercase().contains("retry-after: 1"), "{got}");
+    // The budget is full: a new address is refused too.
+    for from in [100, 101] {
+        refused(open(from, long).await.1);
     }
     // One upload ends (its client goes away): its share comes back.
     drop(held.pop());
     let mut admitted = false;
     for _ in 0..100 {
-        let (conn, got) = open(std::time::Duration::from_millis(300)).await;
+        let (conn, got) = open(102, short).await;
         if got.is_none() {
             held.push(conn);
             admitted = true;
