@@ -6,10 +6,12 @@ sends SENT bytes of each and stops, holding the connection; eight uploads come f
 several loopback addresses (127.0.0.2, .3, …), so the per-address rate does not stop them.
 Then prints how many were answered at once (refused) and the server's peak memory.
 
-Usage: scripts/attack-uploads.py PORT N SENT SERVER_PID
+Usage: [HOLD=SECONDS] scripts/attack-uploads.py PORT N SENT SERVER_PID
+  (HOLD: keep the connections open that long after printing, e.g. to try the console)
   e.g. eseal serve --demo --listen 127.0.0.1:18080 --data /tmp/d & sleep 5
        scripts/attack-uploads.py 18080 100 19000000 $!
 """
+import os
 import socket
 import sys
 import time
@@ -43,3 +45,5 @@ time.sleep(2)
 with open(f"/proc/{pid}/status") as f:
     peak = next(line.split()[1] for line in f if line.startswith("VmHWM"))
 print(f"{n} uploads of {sent} bytes: {refused} answered at once; server peak memory {peak} KB")
+sys.stdout.flush()
+time.sleep(float(os.environ.get("HOLD", "0")))

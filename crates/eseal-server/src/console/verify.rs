@@ -145,11 +145,19 @@ pub async fn check(
         Err(crate::limits::Refused::Rate(wait)) => {
             let why = match l {
                 Lang::Zh => format!("验证请求过多，请 {wait} 秒后再试"),
-                Lang::En => format!("too many verifications; try again in {wait} s"),
+                Lang::En => format!("Too many verifications; try again in {wait} s."),
             };
             return refuse(StatusCode::TOO_MANY_REQUESTS, &why);
         }
-        Err(refused) => return ctx.failure(&refused.failure(ctx.client)),
+        // The forms again with the reason, as for the rate: the person can try again.
+        Err(refused) => {
+            let why = refused.failure(ctx.client).detail;
+            let why = match l {
+                Lang::Zh => why.zh,
+                Lang::En => sentence(&why.en),
+            };
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, &why);
+        }
     };
     let up = match Upload::read(&mut parts).await {
         Ok(up) => up,
@@ -246,6 +254,15 @@ pub async fn check(
         l.t("验证报告", "Verification report"),
         body,
     ))
+}
+
+/// An API detail ("the service is busy: …") as a sentence on a page.
+fn sentence(detail: &str) -> String {
+    let mut chars = detail.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
 }
 
 fn upload_problem(

@@ -682,16 +682,16 @@ async fn verification_uploads_in_progress_are_bounded_together() {
     let declared: usize = 20_000_000;
     let per_client = UPLOAD_PER_CLIENT / declared;
     let fits = UPLOAD_BUDGET / declared;
-    // Starts an upload from 127.0.0.`from` (its headers and the body's first byte) and waits
-    // up to `wait` for an answer: None while the server waits for the rest of the body.
-    let open = |from: u8, wait: std::time::Duration| async move {
+    // Starts an upload to `path` from 127.0.0.`from` (its headers and the body's first byte)
+    // and waits up to `wait` for an answer: None while the server waits for the rest.
+    let send = |path: &'static str, kind: &'static str, from: u8, wait: std::time::Duration| async move {
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket
             .bind(std::net::SocketAddr::from(([127, 0, 0, from], 0)))
             .unwrap();
         let mut conn = socket.connect(server).await.unwrap();
         let head = format!(
-            "POST /api/v1/verify HTTP/1.1\r\nHost: {server}\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n{{"
+            "POST {path} HTTP/1.1\r\nHost: {server}\r\nContent-Type: {kind}\r\nContent-Length: {declared}\r\n\r\n{{"
         );
         conn.write_all(head.as_bytes()).await.unwrap();
         let mut answer = vec![0u8; 4096];
@@ -700,6 +700,9 @@ async fn verification_uploads_in_progress_are_bounded_together() {
             _ => None,
         };
         (conn, got)
+    };
+    let open = |from: u8, wait: std::time::Duration| {
+        send("/api/v1/verify", "application/json", from, wait)
     };
     let refused = |got: Option<String>| {
         let got = got.expect("refused at once");
@@ -730,6 +733,20 @@ async fn verification_uploads_in_progress_are_bounded_together() {
     for from in [100, 101] {
         refused(open(from, long).await.1);
     }
+    // The console's verification page goes through the same admission: its forms again, with
+    // the reason.
+    let (_conn, page) = send("/verify", "multipart/form-data; boundary=x", 103, long).await;
+    let page = page.expect("the console refused at once");
+    assert!(page.starts_with("HTTP/1.1 503"), "{page}");
+    let mut conn = _conn;
+    let mut rest = String::new();
+    let _ = tokio::time::timeout(long, conn.read_to_string(&mut rest)).await;
+    let page = page + &rest;
+    assert!(page.contains("正在上传待核验的文件过多"), "{page}");
+    assert!(
+        page.contains("name=\"ofd\""),
+        "the upload form is shown again: {page}"
+    );
     // One upload ends (its client goes away): its share comes back.
     drop(held.pop());
     let mut admitted = false;
