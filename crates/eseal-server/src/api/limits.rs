@@ -140,7 +140,7 @@ impl Drop for ClientShare {
 pub enum Refused {
     /// The client's rate: retry after this many seconds.
     Rate(u64),
-    /// The uploads in progress use the whole budget.
+    /// The uploads in progress use the whole budget, or the client's share of it.
     Uploads,
 }
 
@@ -190,8 +190,9 @@ impl Limiters {
 
     /// Admits one request of `class` from `client`: the client's rate, then for a
     /// verification its upload — `declared` bytes (its Content-Length), or `most` (its
-    /// endpoint's bound) when it declares none — against [`UPLOAD_BUDGET`]. The API's
-    /// middleware and the console's verification page both come here.
+    /// endpoint's bound) when it declares none — against the client's share
+    /// ([`UPLOAD_PER_CLIENT`]) and [`UPLOAD_BUDGET`]. The API's middleware and the
+    /// console's verification page both come here.
     pub fn admit(
         &self,
         class: Class,
@@ -297,8 +298,9 @@ impl Limiters {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub IpAddr);
 
-/// Middleware: notes the client's address for the handlers, and applies the rate of the
-/// endpoint's class when it has one.
+/// Middleware: notes the client's address for the handlers, and admits the request by its
+/// endpoint's class when it has one ([`Limiters::admit`]: the rate, and for a verification
+/// its upload against the budget, held until the answer is made).
 pub async fn limit(
     axum::extract::State((limiters, class, most)): axum::extract::State<(
         Arc<Limiters>,
