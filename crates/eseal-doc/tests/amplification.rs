@@ -14,6 +14,53 @@ use eseal_testkit::rawzip;
 mod common;
 use common::{entry_text, kit, sign, three_pages};
 
+const LIST: &str = "Doc_0/Signs/Signatures.xml";
+
+/// `n` records copied from the one signature of `signed` (in Doc_0/Signs/Sign_0): copy `i`
+/// (1..=n) in Doc_0/Signs/Sign_{i} with `ID` i + 1, its own Signature.xml (the first's text
+/// through `edit`, naming its own SignedValue) and a copy of the SignedValue. Returns their
+/// entries and the signature list naming them after the first record (`keep_first`) or in
+/// its place.
+fn copies_of_the_first(
+    signed: &[u8],
+    n: usize,
+    keep_first: bool,
+    edit: impl Fn(&str) -> String,
+) -> (Vec<rawzip::Entry>, String) {
+    let list_text = entry_text(signed, LIST);
+    let sig_text = edit(&entry_text(signed, "Doc_0/Signs/Sign_0/Signature.xml"));
+    let value = rawzip::entries(signed)
+        .into_iter()
+        .find(|e| e.name == b"Doc_0/Signs/Sign_0/SignedValue.dat")
+        .unwrap();
+    let record =
+        "<ofd:Signature ID=\"1\" Type=\"Seal\" BaseLoc=\"/Doc_0/Signs/Sign_0/Signature.xml\"/>";
+    assert!(list_text.contains(record), "{list_text}");
+    let (mut entries, mut records) = (Vec::new(), String::new());
+    for i in 1..=n {
+        let dir = format!("Doc_0/Signs/Sign_{i}");
+        records += &record
+            .replace("ID=\"1\"", &format!("ID=\"{}\"", i + 1))
+            .replace("Sign_0", &format!("Sign_{i}"));
+        let own = sig_text.replace(
+            "Sign_0/SignedValue.dat",
+            &format!("Sign_{i}/SignedValue.dat"),
+        );
+        entries.push(rawzip::Entry::stored(
+            &format!("{dir}/Signature.xml"),
+            own.as_bytes(),
+        ));
+        let mut v = value.clone();
+        v.name = format!("{dir}/SignedValue.dat").into_bytes();
+        entries.push(v);
+    }
+    let first = if keep_first { record } else { "" };
+    (
+        entries,
+        list_text.replace(record, &(first.to_owned() + &records)),
+    )
+}
+
 /// The review's amplification (issue 14 item 4): a signature listing one 1 MiB entry 8,000
 /// times, in a package of a few KB. Each file is hashed once, so the verifier reads about
 /// 1 MiB instead of 8 GiB; the repetition is named.
@@ -90,46 +137,15 @@ fn a_large_seal_file_named_by_many_records_is_read_once() {
     let k = kit();
     let signed = sign(&k, &three_pages(), 1);
     let mut entries = rawzip::entries(&signed);
-    let list = "Doc_0/Signs/Signatures.xml";
     let big = "Doc_0/big.bin";
-    let (list_text, sig_text) = (
-        entry_text(&signed, list),
-        entry_text(&signed, "Doc_0/Signs/Sign_0/Signature.xml"),
-    );
-    let value = entries
-        .iter()
-        .find(|e| e.name == b"Doc_0/Signs/Sign_0/SignedValue.dat")
-        .unwrap()
-        .clone();
-    let record =
-        "<ofd:Signature ID=\"1\" Type=\"Seal\" BaseLoc=\"/Doc_0/Signs/Sign_0/Signature.xml\"/>";
-    assert!(list_text.contains(record), "{list_text}");
     let seal_loc = "<ofd:BaseLoc>/Doc_0/Signs/Sign_0/Seal.esl</ofd:BaseLoc>";
-    assert!(sig_text.contains(seal_loc), "{sig_text}");
-    let sig_text = sig_text.replace(seal_loc, &format!("<ofd:BaseLoc>/{big}</ofd:BaseLoc>"));
-    let mut records = String::new();
-    for i in 1..=200 {
-        let dir = format!("Doc_0/Signs/Sign_{i}");
-        records += &record
-            .replace("ID=\"1\"", &format!("ID=\"{i}\""))
-            .replace("Sign_0", &format!("Sign_{i}"));
-        let own = sig_text.replace(
-            "Sign_0/SignedValue.dat",
-            &format!("Sign_{i}/SignedValue.dat"),
-        );
-        entries.push(rawzip::Entry::stored(
-            &format!("{dir}/Signature.xml"),
-            own.as_bytes(),
-        ));
-        let mut v = value.clone();
-        v.name = format!("{dir}/SignedValue.dat").into_bytes();
-        entries.push(v);
-    }
-    entries.retain(|e| !e.name.starts_with(b"Doc_0/Signs/Sign_0/") && e.name != list.as_bytes());
-    entries.push(rawzip::Entry::stored(
-        list,
-        list_text.replace(record, &records).as_bytes(),
-    ));
+    let (copies, list_text) = copies_of_the_first(&signed, 200, false, |text| {
+        assert!(text.contains(seal_loc), "{text}");
+        text.replace(seal_loc, &format!("<ofd:BaseLoc>/{big}</ofd:BaseLoc>"))
+    });
+    entries.extend(copies);
+    entries.retain(|e| !e.name.starts_with(b"Doc_0/Signs/Sign_0/") && e.name != LIST.as_bytes());
+    entries.push(rawzip::Entry::stored(LIST, list_text.as_bytes()));
     entries.push(rawzip::Entry::stored(big, &vec![1u8; 2 << 20]));
     let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
     let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
@@ -314,7 +330,7 @@ fn a_signature_file_listed_by_many_records_is_read_once() {
     let k = kit();
     let signed = sign(&k, &three_pages(), 1);
     let mut entries = rawzip::entries(&signed);
-    let list = "Doc_0/Signs/Signatures.xml";
+    let list = LIST;
     let sig_xml = "Doc_0/Signs/Sign_0/Signature.xml";
     let record = format!("<ofd:Signature ID=\"1\" Type=\"Seal\" BaseLoc=\"/{sig_xml}\"/>");
     let list_text = entry_text(&signed, list);
@@ -369,7 +385,7 @@ fn a_signed_value_shared_by_many_records_is_read_once() {
     let k = kit();
     let signed = sign(&k, &three_pages(), 1);
     let mut entries = rawzip::entries(&signed);
-    let list = "Doc_0/Signs/Signatures.xml";
+    let list = LIST;
     let sig_text = entry_text(&signed, "Doc_0/Signs/Sign_0/Signature.xml");
     let shared = "Doc_0/shared.dat";
     let value_loc = "/Doc_0/Signs/Sign_0/SignedValue.dat";
@@ -424,7 +440,7 @@ fn a_signature_list_named_by_many_documents_is_read_once() {
     let k = kit();
     let signed = sign(&k, &three_pages(), 1);
     let mut entries = rawzip::entries(&signed);
-    let list = "Doc_0/Signs/Signatures.xml";
+    let list = LIST;
     let ofd = entry_text(&signed, "OFD.xml");
     let start = ofd.find("<ofd:DocBody>").unwrap();
     let end = ofd.find("</ofd:DocBody>").unwrap() + "</ofd:DocBody>".len();
@@ -471,42 +487,14 @@ fn coverage_of_many_signatures_over_many_files_is_bounded() {
     let k = kit();
     let signed = sign(&k, &three_pages(), 1);
     let mut entries = rawzip::entries(&signed);
-    let list = "Doc_0/Signs/Signatures.xml";
-    let list_text = entry_text(&signed, list);
-    let sig_text = entry_text(&signed, "Doc_0/Signs/Sign_0/Signature.xml");
-    let value = entries
-        .iter()
-        .find(|e| e.name == b"Doc_0/Signs/Sign_0/SignedValue.dat")
-        .unwrap()
-        .clone();
-    let record =
-        "<ofd:Signature ID=\"1\" Type=\"Seal\" BaseLoc=\"/Doc_0/Signs/Sign_0/Signature.xml\"/>";
-    assert!(list_text.contains(record), "{list_text}");
     const RECORDS: usize = 300;
     const JUNK: usize = 20_000;
-    let mut records = String::new();
-    for i in 1..RECORDS {
-        let dir = format!("Doc_0/Signs/Sign_{i}");
-        records += &record
-            .replace("ID=\"1\"", &format!("ID=\"{}\"", i + 1))
-            .replace("Sign_0", &format!("Sign_{i}"));
-        let own = sig_text.replace(
-            "Sign_0/SignedValue.dat",
-            &format!("Sign_{i}/SignedValue.dat"),
-        );
-        entries.push(rawzip::Entry::stored(
-            &format!("{dir}/Signature.xml"),
-            own.as_bytes(),
-        ));
-        let mut v = value.clone();
-        v.name = format!("{dir}/SignedValue.dat").into_bytes();
-        entries.push(v);
-    }
+    let (copies, listed) = copies_of_the_first(&signed, RECORDS - 1, true, str::to_owned);
+    entries.extend(copies);
     for i in 0..JUNK {
         entries.push(rawzip::Entry::stored(&format!("Doc_0/Res/j{i}"), b"x"));
     }
-    let listed = list_text.replace(record, &(record.to_owned() + &records));
-    rawzip::put(&mut entries, rawzip::Entry::stored(list, listed.as_bytes()));
+    rawzip::put(&mut entries, rawzip::Entry::stored(LIST, listed.as_bytes()));
     let mut pkg = Package::open(Cursor::new(rawzip::assemble(&entries, b"", b""))).unwrap();
     let r = verify_ofd(&mut pkg, &k.policy, &SoftwareVerifier).unwrap();
     assert_eq!(r.signatures.len(), RECORDS);
