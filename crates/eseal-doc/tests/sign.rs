@@ -83,23 +83,14 @@ fn round_trip_and_unsigned_parts_unchanged() {
     }
     assert!(after.contains_key("Doc_0/Signs/Sign_0/SignedValue.dat"));
     // A missing page is refused.
-    let mut out = Cursor::new(Vec::new());
-    let err = sign_ofd(
-        Cursor::new(input.clone()),
-        &mut out,
-        &OfdSignRequest {
-            kind: SignatureKind::Seal,
-            seal: Some(&k.seal),
-            signer_cert: &k.signer_cert,
-            signing_time: datetime!(2026-06-01 08:00 UTC),
-            placement: Placement::Page {
-                page: 9,
-                x: 1.0,
-                y: 1.0,
-            },
-            timestamper: None,
+    let err = sign_at(
+        &k,
+        &input,
+        Placement::Page {
+            page: 9,
+            x: 1.0,
+            y: 1.0,
         },
-        &k.signer,
     )
     .unwrap_err();
     assert!(err.to_string().contains("page 9"), "{err}");
