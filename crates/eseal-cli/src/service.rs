@@ -101,6 +101,22 @@ pub struct ServeArgs {
     /// address its X-Forwarded-For names (repeat for several).
     #[arg(long = "trusted-proxy")]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// Seconds a client has to send a request's header lines (also how long an idle
+    /// keep-alive connection stays open)
+    #[arg(long, default_value_t = 20)]
+    header_timeout: u64,
+    /// Seconds a request body may pause before the request is answered 408
+    #[arg(long, default_value_t = 30)]
+    body_idle_timeout: u64,
+    /// KiB per second a request body must arrive at, on average, after its first 30 s
+    #[arg(long, default_value_t = 32)]
+    body_min_rate: u32,
+    /// Connections at once from one client address (a --trusted-proxy is not bounded)
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_address: usize,
+    /// Connections at once in all (lowered to fit the file descriptor limit)
+    #[arg(long, default_value_t = 4096)]
+    max_connections: usize,
     /// Scheduled backups: the directory the archives go to (another disk; needs --backup-key)
     #[arg(long, requires = "backup_key")]
     backup_dir: Option<PathBuf>,
@@ -304,6 +320,14 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
         public: rate(args.rate_public, args.rate_public / 5),
     };
     config.trusted_proxies = args.trusted_proxies;
+    config.pacing = eseal_server::api::pacing::Pacing {
+        header: std::time::Duration::from_secs(args.header_timeout.max(1)),
+        body_idle: std::time::Duration::from_secs(args.body_idle_timeout.max(1)),
+        body_min_rate: args.body_min_rate.max(1).saturating_mul(1024),
+        per_address: args.max_connections_per_address.max(1),
+        connections: args.max_connections.max(1),
+        ..config.pacing
+    };
     config.offline_revocation = args.offline;
     if args.no_request_log {
         config.request_log = eseal_server::ops::RequestLog::Off;

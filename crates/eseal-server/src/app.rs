@@ -241,6 +241,8 @@ pub struct ServeConfig {
     pub rate_limits: crate::limits::RateLimits,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Deadlines of reading a request; connections at once, per address and in all.
+    pub pacing: crate::api::pacing::Pacing,
     /// Never fetch revocation (OCSP, CRL distribution points) in online verification.
     pub offline_revocation: bool,
     /// Where a JSON line per request goes (`crate::ops`; standard error by default).
@@ -275,6 +277,7 @@ impl ServeConfig {
             audit_every_entries: 10_000,
             rate_limits: crate::limits::RateLimits::default(),
             trusted_proxies: Vec::new(),
+            pacing: crate::api::pacing::Pacing::default(),
             offline_revocation: false,
             request_log: crate::ops::RequestLog::Stderr,
             backup: None,
@@ -541,7 +544,8 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
     };
 
     let limiters =
-        crate::limits::Limiters::new(&config.rate_limits, config.trusted_proxies.clone());
+        crate::limits::Limiters::new(&config.rate_limits, config.trusted_proxies.clone())
+            .with_pacing(crate::api::pacing::within_descriptors(config.pacing));
     let state = AppState::new(store, clock, data_key, Arc::new(pki), connectors, limiters)
         .configured(config.request_log.clone())
         .with_online_revocation((!config.offline_revocation).then(|| {
@@ -568,14 +572,12 @@ pub async fn start(config: ServeConfig, clock: Arc<dyn Clock>) -> Result<Running
         .map_err(|e| Failure::internal(format!("{}: {e}", config.data.display())))?;
     // The console's pages and the JSON API side by side; the API's fallback answers any
     // other path.
-    let router = crate::console::router(state.clone())
-        .merge(crate::api::router(state.clone()))
-        .into_make_service_with_connect_info::<crate::wire::Peer>();
-    let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(crate::wire::ProblemListener(listener), router).await {
-            eprintln!("server: {e}");
-        }
-    });
+    let router = crate::console::router(state.clone()).merge(crate::api::router(state.clone()));
+    let server = tokio::spawn(crate::wire::serve(
+        crate::wire::ProblemListener(listener),
+        router,
+        state.limiters().clone(),
+    ));
     let backup = config.backup.clone().map(|sched| {
         tokio::spawn(crate::backup::schedule::worker(
             state.clone(),

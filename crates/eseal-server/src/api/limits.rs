@@ -102,6 +102,40 @@ pub struct Limiters {
     /// The same bytes by client address (at most [`UPLOAD_PER_CLIENT`] each; an address
     /// holding none is not kept).
     per_client: Arc<std::sync::Mutex<std::collections::HashMap<IpAddr, usize>>>,
+    /// Deadlines of reading requests, bounds on connections.
+    pacing: crate::api::pacing::Pacing,
+    /// Open connections: in all, and by peer address (an address holding none is not kept).
+    connections: Arc<std::sync::Mutex<Connections>>,
+}
+
+/// The open connections, counted.
+#[derive(Debug, Default)]
+struct Connections {
+    total: usize,
+    by_peer: std::collections::HashMap<IpAddr, usize>,
+}
+
+/// One open connection admitted by [`Limiters::connect`]; counted until dropped.
+#[derive(Debug)]
+pub struct Connection {
+    connections: Arc<std::sync::Mutex<Connections>>,
+    peer: IpAddr,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        let mut c = match self.connections.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        c.total = c.total.saturating_sub(1);
+        if let Some(n) = c.by_peer.get_mut(&self.peer) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                c.by_peer.remove(&self.peer);
+            }
+        }
+    }
 }
 
 /// A request admitted by [`Limiters::admit`]: its share of the upload budget, given back when
@@ -185,6 +219,53 @@ impl Limiters {
             trusted_proxies,
             uploads: Arc::new(Semaphore::new(UPLOAD_BUDGET)),
             per_client: Arc::default(),
+            pacing: crate::api::pacing::Pacing::default(),
+            connections: Arc::default(),
+        }
+    }
+
+    /// The same limiters with `pacing`'s deadlines and connection bounds.
+    pub fn with_pacing(mut self, pacing: crate::api::pacing::Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// The deadlines of reading a request and the bounds on connections.
+    pub fn pacing(&self) -> crate::api::pacing::Pacing {
+        self.pacing
+    }
+
+    /// Admits a new connection from `peer`: at most [`Pacing::per_address`] from one address
+    /// (a trusted proxy excepted), [`Pacing::connections`] in all; `None` past either.
+    ///
+    /// [`Pacing::per_address`]: crate::api::pacing::Pacing::per_address
+    /// [`Pacing::connections`]: crate::api::pacing::Pacing::connections
+    pub fn connect(&self, peer: IpAddr) -> Option<Connection> {
+        let mut c = match self.connections.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if c.total >= self.pacing.connections {
+            return None;
+        }
+        let proxy = self.trusted_proxies.contains(&peer);
+        let held = c.by_peer.get(&peer).copied().unwrap_or(0);
+        if !proxy && held >= self.pacing.per_address {
+            return None;
+        }
+        c.total += 1;
+        *c.by_peer.entry(peer).or_insert(0) += 1;
+        Some(Connection {
+            connections: self.connections.clone(),
+            peer,
+        })
+    }
+
+    /// Connections open now.
+    pub fn open_connections(&self) -> usize {
+        match self.connections.lock() {
+            Ok(g) => g.total,
+            Err(poisoned) => poisoned.into_inner().total,
         }
     }
 

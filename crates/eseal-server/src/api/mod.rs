@@ -190,6 +190,7 @@ mod auth;
 pub mod limits;
 mod openapi;
 pub mod ops;
+pub mod pacing;
 mod parts;
 mod pin_resets;
 pub mod problem;
@@ -255,6 +256,10 @@ pub fn router(state: AppState) -> Router {
     }
     let log = state.request_log();
     r.fallback(|| async { ApiError::from(Failure::not_found(Thing::Endpoint, "")) })
+        .layer(middleware::from_fn_with_state(
+            state.limiters().clone(),
+            pacing::paced,
+        ))
         .layer(middleware::from_fn_with_state(
             (state.clone(), log),
             crate::ops::observe,

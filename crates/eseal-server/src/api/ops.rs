@@ -192,6 +192,12 @@ pub async fn metrics(State(s): State<AppState>) -> Result<Response, ApiError> {
         crate::limits::UPLOAD_BUDGET.saturating_sub(s.limiters().upload_room()),
         crate::limits::UPLOAD_BUDGET
     );
+    let _ = writeln!(
+        out,
+        "# HELP eseal_http_connections Client connections open now; one past eseal_http_connections_limit (or past the per-address bound) is refused (busy, 503).\n# TYPE eseal_http_connections gauge\neseal_http_connections {}\n# HELP eseal_http_connections_limit Client connections that may be open at once.\n# TYPE eseal_http_connections_limit gauge\neseal_http_connections_limit {}",
+        s.limiters().open_connections(),
+        s.limiters().pacing().connections
+    );
     let mut resp = out.into_response();
     resp.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,

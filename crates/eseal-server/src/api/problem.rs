@@ -94,6 +94,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
     ("no_font", "缺少中文字体", "No CJK font installed"),
     ("malformed_json", "JSON 格式错误", "Malformed JSON"),
     ("payload_too_large", "请求体过大", "Request body too large"),
+    ("request_timeout", "请求超时", "Request timeout"),
     (
         "unsupported_media_type",
         "不支持的内容类型",

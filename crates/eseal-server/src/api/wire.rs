@@ -5,10 +5,14 @@
 //! through [`Problems`], which replaces exactly those automatic answers (a status line, a
 //! zero content length, and nothing else) with the same status and a problem body. The
 //! service's own responses always carry a body when they are errors, so none is touched.
+//!
+//! [`serve`] runs the connections: how many may be open, and how long a request's head may
+//! take ([`crate::api::pacing`]).
 
 use crate::api::problem::{ApiError, kind_of};
-use crate::failure::Failure;
+use crate::failure::{Failure, Kind};
 use eseal_core::Text;
+use hyper::body::Incoming;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -39,6 +43,74 @@ impl axum::serve::Listener for ProblemListener {
     fn local_addr(&self) -> io::Result<Self::Addr> {
         self.0.local_addr()
     }
+}
+
+/// Serves `router` on `listener`, each connection under the limiters' [`Pacing`]: at most
+/// so many connections (in all and per peer address; one past them is answered 503 `busy`
+/// and closed before its request is read), and the request head within the header deadline
+/// (which also closes a keep-alive connection idle that long). Request bodies are paced by
+/// the routers' middleware ([`crate::api::pacing`]). Handlers see the peer as
+/// `ConnectInfo<Peer>`.
+///
+/// [`Pacing`]: crate::api::pacing::Pacing
+pub async fn serve(
+    mut listener: ProblemListener,
+    router: axum::Router,
+    limiters: std::sync::Arc<crate::limits::Limiters>,
+) {
+    let header = limiters.pacing().header;
+    loop {
+        // Accept errors (out of descriptors, say) are retried by the listener after a pause.
+        let (io, peer) = axum::serve::Listener::accept(&mut listener).await;
+        let Some(slot) = limiters.connect(peer.ip()) else {
+            tokio::spawn(refuse(io, peer));
+            continue;
+        };
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(Peer(peer)));
+            tower_service::Service::call(&mut router.clone(), req)
+        });
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header);
+            // A connection's end (the client's close, a deadline, a malformed request) is
+            // that connection's affair; the request log has what was answered.
+            let _ = http
+                .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+                .await;
+        });
+    }
+}
+
+/// Answers a connection over the bounds with 503 `busy` and closes it, within a second.
+async fn refuse(mut io: Problems<TcpStream>, peer: SocketAddr) {
+    use tokio::io::AsyncWriteExt;
+    let failure = Failure::new(
+        Kind::Busy,
+        "busy",
+        Text::new(
+            format!(
+                "服务繁忙：来自 {} 的连接或全部连接已达上限，请稍后重试",
+                peer.ip()
+            ),
+            format!(
+                "the service is busy: too many connections from {} or in all; try again shortly",
+                peer.ip()
+            ),
+        ),
+    );
+    let Some(answer) = answer(503, failure, &[("retry-after", "1")]) else {
+        return;
+    };
+    let write = async {
+        io.write_all(&answer).await?;
+        io.shutdown().await
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;
 }
 
 /// The peer's address, for `ConnectInfo` (what [`crate::limits`] attributes requests to).
@@ -107,24 +179,30 @@ fn replacement(head: &[u8]) -> Option<Vec<u8>> {
         414 => "uri_too_long",
         _ => "headers_too_large",
     };
-    let body = serde_json::to_vec(
-        &ApiError::with_status(
-            status,
-            Failure::new(kind_of(status), code, Text::new(zh, detail)),
-        )
-        .problem(false),
+    answer(
+        status,
+        Failure::new(kind_of(status), code, Text::new(zh, detail)),
+        &[],
     )
-    .ok()?;
-    let mut out = format!(
-        "HTTP/1.1 {} {}\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+}
+
+/// A whole HTTP/1.1 answer carrying `failure` as problem JSON, closing the connection.
+fn answer(status: u16, failure: Failure, extra: &[(&str, &str)]) -> Option<Vec<u8>> {
+    let body = serde_json::to_vec(&ApiError::with_status(status, failure).problem(false)).ok()?;
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nconnection: close\r\n",
         status,
         axum::http::StatusCode::from_u16(status)
             .ok()?
             .canonical_reason()
             .unwrap_or(""),
         body.len()
-    )
-    .into_bytes();
+    );
+    for (name, value) in extra {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
     out.extend_from_slice(&body);
     Some(out)
 }

@@ -171,11 +171,12 @@ impl Ctx {
     /// A page saying the request was refused.
     pub fn refusal(&self, status: StatusCode, why: &str) -> Response {
         let l = self.lang;
-        // A form refused for what changed since it was drawn: back to that page, drawn anew.
+        // A form refused for what changed since it was drawn, or cut off while it was sent:
+        // back to that page, drawn anew.
         let back = self
             .back
             .as_deref()
-            .filter(|_| status == StatusCode::CONFLICT);
+            .filter(|_| status == StatusCode::CONFLICT || status == StatusCode::REQUEST_TIMEOUT);
         let body = layout::page(
             self,
             l.t("已拒绝", "Refused"),
@@ -212,6 +213,45 @@ impl Ctx {
         };
         self.refusal(status, &why)
     }
+}
+
+/// An API detail ("the service is busy: …") as a sentence on a page.
+pub fn sentence(detail: &str) -> String {
+    let mut chars = detail.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+/// Middleware inside [`guard`]: the request's body under the service's pacing
+/// ([`crate::api::pacing`]). A form whose body was given up (stopped, or too slow) is answered
+/// 408 with a page saying why, and its connection closed, whatever its handler made of the
+/// failed read.
+async fn paced(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let pacing = s.limiters().pacing();
+    let ctx = req.extensions().get::<Ctx>().cloned();
+    let (req, expiry) = crate::api::pacing::pace(req, pacing);
+    let resp = next.run(req).await;
+    let Some(why) = expiry.why() else {
+        return resp;
+    };
+    let text = why.text(&pacing);
+    let page = match ctx {
+        Some(ctx) => {
+            let why = match ctx.lang {
+                Lang::Zh => text.zh,
+                Lang::En => sentence(&text.en),
+            };
+            ctx.refusal(StatusCode::REQUEST_TIMEOUT, &why)
+        }
+        None => (
+            StatusCode::REQUEST_TIMEOUT,
+            format!("{}\n{}\n", text.zh, sentence(&text.en)),
+        )
+            .into_response(),
+    };
+    crate::api::pacing::closing(page)
 }
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
@@ -531,6 +571,7 @@ pub fn router(state: AppState) -> Router {
             resume::keep_timed_out,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(verify::UPLOAD_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), paced))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }

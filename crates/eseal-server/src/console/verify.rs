@@ -154,7 +154,7 @@ pub async fn check(
             let why = refused.failure(ctx.client).detail;
             let why = match l {
                 Lang::Zh => why.zh,
-                Lang::En => sentence(&why.en),
+                Lang::En => super::sentence(&why.en),
             };
             return refuse(StatusCode::SERVICE_UNAVAILABLE, &why);
         }
@@ -254,15 +254,6 @@ pub async fn check(
         l.t("验证报告", "Verification report"),
         body,
     ))
-}
-
-/// An API detail ("the service is busy: …") as a sentence on a page.
-fn sentence(detail: &str) -> String {
-    let mut chars = detail.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => String::new(),
-    }
 }
 
 fn upload_problem(

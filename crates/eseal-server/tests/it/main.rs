@@ -23,5 +23,6 @@ mod outbox;
 mod registry;
 mod review;
 mod revocation;
+mod slow_clients;
 mod structure;
 mod transparency;
