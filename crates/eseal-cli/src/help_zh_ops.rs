@@ -1,5 +1,5 @@
 //! More of `--help` in Chinese (see help_zh.rs, whose table is full): the operator's
-//! commands added since — backups and their schedule.
+//! commands added since — backups and their schedule, the deadlines of reading a request.
 
 /// English (as in the doc comments) → Chinese.
 pub const TEXTS: &[(&str, &str)] = &[
@@ -144,6 +144,26 @@ pub const TEXTS: &[(&str, &str)] = &[
     (
         "Rotate the log key (checkpoints, backup manifests), with the service stopped: the latest checkpoints are signed by the old and the new key (the handover), then the new key is used",
         "更换日志密钥（检查点与备份清单的签名密钥），须先停止服务：最新的检查点由新旧密钥共同签署（交接），此后使用新密钥",
+    ),
+    (
+        "Seconds a client has to send a request's header lines (also how long an idle keep-alive connection stays open)",
+        "客户端发送请求头的时限（秒；也是空闲的长连接保持打开的最长时间）",
+    ),
+    (
+        "Seconds a request body may pause before the request is answered 408",
+        "请求体传输中可停顿的秒数，超过即回答 408",
+    ),
+    (
+        "KiB per second a request body must arrive at, on average, after its first 30 s",
+        "请求体在开头 30 秒之后须达到的平均速度（KiB/秒）",
+    ),
+    (
+        "Connections at once from one client address (a --trusted-proxy is not bounded)",
+        "同一客户端地址同时可有的连接数（--trusted-proxy 给出的代理不受此限）",
+    ),
+    (
+        "Connections at once in all (lowered to fit the file descriptor limit)",
+        "全部客户端同时可有的连接数（超出文件描述符上限时自动调低）",
     ),
 ];
 
