@@ -10,23 +10,10 @@ records=${1:-1000}
 junk=${2:-100000}
 rounds=${3:-3}
 cd "$(dirname "$0")/.."
-cargo build --release -q -p eseal-cli
-eseal=$PWD/target/release/eseal
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-"$eseal" demo --dir "$work/demo" > /dev/null
-python3 - "$work/in.ofd" <<'PY'
-import sys, zipfile
-ofd = '<?xml version="1.0" encoding="UTF-8"?>\n<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0" DocType="OFD"><ofd:DocBody><ofd:DocInfo><ofd:DocID>attack</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>'
-doc = '<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:MaxUnitID>10</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox></ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>'
-page = '<?xml version="1.0" encoding="UTF-8"?>\n<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="2"/></ofd:Content></ofd:Page>'
-with zipfile.ZipFile(sys.argv[1], "w") as z:
-    z.writestr("OFD.xml", ofd, zipfile.ZIP_DEFLATED)
-    z.writestr("Doc_0/Document.xml", doc, zipfile.ZIP_DEFLATED)
-    z.writestr("Doc_0/Pages/Page_0/Content.xml", page, zipfile.ZIP_DEFLATED)
-PY
-"$eseal" sign ofd --seal "$work/demo/seal.esl" --cert "$work/demo/signer.pem" --key "$work/demo/signer.key" \
-  --in "$work/in.ofd" --out "$work/signed.ofd" > /dev/null
+. scripts/lib.sh
+eseal_demo
+python3 scripts/ofd-package.py "$work/in.ofd" attack
+"$eseal" sign ofd "${demo_key[@]}" --in "$work/in.ofd" --out "$work/signed.ofd" > /dev/null
 python3 - "$work/signed.ofd" "$work/attack.ofd" "$records" "$junk" <<'PY'
 import re, sys, zipfile
 src, dst, records, junk = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
