@@ -2,7 +2,8 @@
 //! endpoints (verification above all, which hashes documents) and login are rate-limited per
 //! address with `governor` (GCRA, a token bucket per key); a caller over the rate gets 429 with
 //! `Retry-After`. The client's address is the TCP peer's, or — when the peer is a configured
-//! reverse proxy — the nearest address in `X-Forwarded-For` that is not one.
+//! reverse proxy — the nearest address in `X-Forwarded-For` that is not one. Every bound
+//! below is kept per [`client_key`]: an IPv6 address counts as its /64.
 //!
 //! Verification uploads are also bounded all together ([`UPLOAD_BUDGET`]): each is bounded
 //! alone, but a caller sending slowly from many addresses (or from one, within its rate, over
@@ -202,6 +203,23 @@ impl Refused {
     }
 }
 
+/// The client an address is limited as: an IPv6 address by its /64 (one subscriber's network,
+/// whose owner picks the low 64 bits at will: without this, every per-address bound could be
+/// escaped by changing them), an IPv4-mapped IPv6 address as its IPv4 address. Texts and the
+/// audit keep the address itself.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
 fn quota(r: Rate) -> Quota {
     let per_minute = NonZeroU32::new(r.per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
     let burst = NonZeroU32::new(r.burst.max(1)).unwrap_or(NonZeroU32::MIN);
@@ -249,6 +267,7 @@ impl Limiters {
             return None;
         }
         let proxy = self.trusted_proxies.contains(&peer);
+        let peer = client_key(peer);
         let held = c.by_peer.get(&peer).copied().unwrap_or(0);
         if !proxy && held >= self.pacing.per_address {
             return None;
@@ -292,6 +311,7 @@ impl Limiters {
             .map_or(most, |d| usize::try_from(d).unwrap_or(usize::MAX).min(most))
             .clamp(1, UPLOAD_PER_CLIENT);
         // The address's share first (taken back on drop if the budget refuses).
+        let client = client_key(client);
         let share = {
             let mut shares = match self.per_client.lock() {
                 Ok(g) => g,
@@ -333,7 +353,7 @@ impl Limiters {
             Class::Verify => &self.verify,
             Class::Public => &self.public,
         };
-        limiter.check_key(&client).map_err(|not_until| {
+        limiter.check_key(&client_key(client)).map_err(|not_until| {
             not_until
                 .wait_time_from(governor::clock::Clock::now(limiter.clock()))
                 .as_secs()
@@ -457,6 +477,60 @@ mod tests {
             },
             Vec::new(),
         )
+    }
+
+    /// One IPv6 subscriber network (a /64: its owner picks the low 64 bits at will) is one
+    /// client for every per-address bound; an IPv4-mapped address is its IPv4 address.
+    #[test]
+    fn an_ipv6_network_is_one_client() {
+        let one = Rate {
+            per_minute: 1,
+            burst: 2,
+        };
+        let l = Limiters::new(
+            &RateLimits {
+                login: one,
+                verify: Rate {
+                    per_minute: 1000,
+                    burst: 100,
+                },
+                public: one,
+            },
+            Vec::new(),
+        )
+        .with_pacing(crate::api::pacing::Pacing {
+            per_address: 2,
+            ..Default::default()
+        });
+        let net = |i: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 1, 0, 0, 0, i));
+        let other = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 2, 0, 0, 0, 1));
+        // The rate: two addresses of the network use its burst.
+        l.check(Class::Login, net(1)).unwrap();
+        l.check(Class::Login, net(2)).unwrap();
+        assert!(l.check(Class::Login, net(3)).is_err());
+        l.check(Class::Login, other).unwrap();
+        // Connections.
+        let held = (l.connect(net(10)).unwrap(), l.connect(net(11)).unwrap());
+        assert!(l.connect(net(12)).is_none());
+        assert!(l.connect(other).is_some());
+        drop(held);
+        assert!(l.connect(net(12)).is_some());
+        // The upload share.
+        let big = Some(30 << 20);
+        let first = l.admit(Class::Verify, net(20), big, 64 << 20).unwrap();
+        let second = l.admit(Class::Verify, net(21), big, 64 << 20).unwrap();
+        assert_eq!(
+            l.admit(Class::Verify, net(22), Some(10 << 20), 64 << 20)
+                .unwrap_err(),
+            Refused::Uploads
+        );
+        drop((first, second));
+        // An IPv4-mapped IPv6 address is its IPv4 address.
+        let v4 = IpAddr::from([192, 0, 2, 7]);
+        let mapped = IpAddr::V6(std::net::Ipv4Addr::new(192, 0, 2, 7).to_ipv6_mapped());
+        l.check(Class::Public, v4).unwrap();
+        l.check(Class::Public, mapped).unwrap();
+        assert!(l.check(Class::Public, v4).is_err());
     }
 
     #[test]
