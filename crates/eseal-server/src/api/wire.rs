@@ -7,7 +7,8 @@
 //! service's own responses always carry a body when they are errors, so none is touched.
 //!
 //! [`serve`] runs the connections: how many may be open, and how long a request's head may
-//! take ([`crate::api::pacing`]).
+//! take ([`crate::api::pacing`]); [`Problems`] also gives up a connection whose answer is not
+//! read ([`SEND_IDLE`]).
 
 use crate::api::problem::{ApiError, kind_of};
 use crate::failure::{Failure, Kind};
@@ -31,13 +32,7 @@ impl axum::serve::Listener for ProblemListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         let (io, addr) = axum::serve::Listener::accept(&mut self.0).await;
-        (
-            Problems {
-                inner: io,
-                pending: Vec::new(),
-            },
-            addr,
-        )
+        (Problems::new(io, SEND_IDLE), addr)
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
@@ -125,12 +120,55 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, Prob
     }
 }
 
-/// A connection's stream; see the module documentation.
+/// How long a connection's writes may make no progress (a client that stops reading its
+/// answer) before the connection is given up, as nginx's `send_timeout`.
+pub const SEND_IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A connection's stream; see the module documentation. Its writes also fail with
+/// `TimedOut` when none has made progress for its send deadline ([`SEND_IDLE`]): a client
+/// that stops reading would otherwise hold the connection and the answer's buffers forever.
 #[derive(Debug)]
 pub struct Problems<S> {
     inner: S,
     /// Bytes of a replacement answer not yet written.
     pending: Vec<u8>,
+    /// How long writes may stall.
+    send_idle: std::time::Duration,
+    /// Armed while writes stall.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> Problems<S> {
+    /// `inner` with writes that may stall for at most `send_idle`.
+    pub fn new(inner: S, send_idle: std::time::Duration) -> Self {
+        Self {
+            inner,
+            pending: Vec::new(),
+            send_idle,
+            stalled: None,
+        }
+    }
+
+    /// A write made progress: the send deadline is disarmed.
+    fn progressed(&mut self) {
+        self.stalled = None;
+    }
+
+    /// A write stalls: the send deadline is armed (from the first stall since the last
+    /// progress) and, once it has passed, the write fails.
+    fn stall<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let idle = self.send_idle;
+        let alarm = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+        if alarm.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read nothing of its answer for the send deadline",
+            )));
+        }
+        Poll::Pending
+    }
 }
 
 /// The replacement for one of hyper's automatic answers, when `head` is one.
@@ -240,10 +278,12 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Problems<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.drain(cx) {
-            Poll::Ready(Ok(())) => {}
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Pending => return Poll::Pending,
+        if !self.pending.is_empty() {
+            match self.drain(cx) {
+                Poll::Ready(Ok(())) => self.progressed(),
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return self.stall(cx),
+            }
         }
         // hyper writes an automatic answer's head in one piece (vectored writes are off).
         if buf.len() < 256
@@ -256,13 +296,25 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Problems<S> {
                 _ => Poll::Ready(Ok(buf.len())),
             };
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        match Pin::new(&mut self.inner).poll_write(cx, buf) {
+            Poll::Ready(Ok(n)) => {
+                self.progressed();
+                Poll::Ready(Ok(n))
+            }
+            Poll::Pending => self.stall(cx),
+            err => err,
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.drain(cx) {
+        // A flush that completes is no progress of its own (nothing was written).
+        let flushed = match self.drain(cx) {
             Poll::Ready(Ok(())) => Pin::new(&mut self.inner).poll_flush(cx),
             other => other,
+        };
+        match flushed {
+            Poll::Pending => self.stall(cx),
+            done => done,
         }
     }
 
@@ -282,6 +334,50 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Problems<S> {
 mod tests {
     #![allow(clippy::unwrap_used)] // test code
     use super::*;
+
+    /// A client that reads nothing: the write fails once it has stalled for the deadline,
+    /// and not before.
+    #[tokio::test]
+    async fn a_stalled_write_fails_after_the_send_deadline() {
+        use tokio::io::AsyncWriteExt;
+        // A pipe whose reader never reads: 64 bytes fit, then every write stalls.
+        let (_reader, writer) = tokio::io::duplex(64);
+        let mut io = Problems::new(writer, std::time::Duration::from_millis(300));
+        let began = std::time::Instant::now();
+        let e = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            io.write_all(&[b'x'; 4096]),
+        )
+        .await
+        .expect("the stalled write was waited on past the deadline")
+        .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        let took = began.elapsed();
+        assert!(
+            took >= std::time::Duration::from_millis(300)
+                && took < std::time::Duration::from_secs(3),
+            "{took:?}"
+        );
+        // Progress disarms it: a reader that keeps reading gets everything.
+        let (mut reader, writer) = tokio::io::duplex(64);
+        let mut io = Problems::new(writer, std::time::Duration::from_millis(300));
+        let read = tokio::spawn(async move {
+            use tokio::io::AsyncReadExt;
+            let mut all = Vec::new();
+            let mut buf = [0u8; 16];
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                match reader.read(&mut buf).await.unwrap() {
+                    0 => return all,
+                    n => all.extend_from_slice(&buf[..n]),
+                }
+            }
+        });
+        io.write_all(&[b'y'; 1024]).await.unwrap();
+        io.shutdown().await.unwrap();
+        drop(io);
+        assert_eq!(read.await.unwrap().len(), 1024);
+    }
 
     #[test]
     fn only_automatic_answers_are_replaced() {
