@@ -108,17 +108,10 @@ async fn refuse(mut io: Problems<TcpStream>, peer: SocketAddr) {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;
 }
 
-/// The peer's address, for `ConnectInfo` (what [`crate::limits`] attributes requests to).
+/// The peer's address, as [`serve`] gives it to each request in `ConnectInfo` (what
+/// [`crate::limits`] attributes requests to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peer(pub SocketAddr);
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, ProblemListener>>
-    for Peer
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, ProblemListener>) -> Self {
-        Peer(*stream.remote_addr())
-    }
-}
 
 /// How long a connection's writes may make no progress (a client that stops reading its
 /// answer) before the connection is given up, as nginx's `send_timeout`.
