@@ -123,19 +123,30 @@ pub struct Connection {
     peer: IpAddr,
 }
 
+/// The guarded value, whether or not another thread panicked holding it (the counts stay
+/// usable: every change to them is one statement).
+fn locked<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// Takes `n` off `key`'s count, forgetting a key whose count reaches zero.
+fn give_back(counts: &mut std::collections::HashMap<IpAddr, usize>, key: &IpAddr, n: usize) {
+    if let Some(held) = counts.get_mut(key) {
+        *held = held.saturating_sub(n);
+        if *held == 0 {
+            counts.remove(key);
+        }
+    }
+}
+
 impl Drop for Connection {
     fn drop(&mut self) {
-        let mut c = match self.connections.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut c = locked(&self.connections);
         c.total = c.total.saturating_sub(1);
-        if let Some(n) = c.by_peer.get_mut(&self.peer) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                c.by_peer.remove(&self.peer);
-            }
-        }
+        give_back(&mut c.by_peer, &self.peer, 1);
     }
 }
 
@@ -157,16 +168,7 @@ struct ClientShare {
 
 impl Drop for ClientShare {
     fn drop(&mut self) {
-        let mut shares = match self.shares.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if let Some(held) = shares.get_mut(&self.client) {
-            *held = held.saturating_sub(self.bytes);
-            if *held == 0 {
-                shares.remove(&self.client);
-            }
-        }
+        give_back(&mut locked(&self.shares), &self.client, self.bytes);
     }
 }
 
@@ -259,10 +261,7 @@ impl Limiters {
     /// [`Pacing::per_address`]: crate::api::pacing::Pacing::per_address
     /// [`Pacing::connections`]: crate::api::pacing::Pacing::connections
     pub fn connect(&self, peer: IpAddr) -> Option<Connection> {
-        let mut c = match self.connections.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut c = locked(&self.connections);
         if c.total >= self.pacing.connections {
             return None;
         }
@@ -282,10 +281,7 @@ impl Limiters {
 
     /// Connections open now.
     pub fn open_connections(&self) -> usize {
-        match self.connections.lock() {
-            Ok(g) => g.total,
-            Err(poisoned) => poisoned.into_inner().total,
-        }
+        locked(&self.connections).total
     }
 
     /// Admits one request of `class` from `client`: the client's rate, then for a
@@ -313,10 +309,7 @@ impl Limiters {
         // The address's share first (taken back on drop if the budget refuses).
         let client = client_key(client);
         let share = {
-            let mut shares = match self.per_client.lock() {
-                Ok(g) => g,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let mut shares = locked(&self.per_client);
             let held = shares.entry(client).or_insert(0);
             if *held + bytes > UPLOAD_PER_CLIENT {
                 if *held == 0 {

@@ -23,6 +23,13 @@ async fn connect(server: SocketAddr, from: u8) -> TcpStream {
     socket.connect(server).await.unwrap()
 }
 
+/// A connection from 127.0.0.`from` that has sent `bytes`.
+async fn send(server: SocketAddr, from: u8, bytes: &[u8]) -> TcpStream {
+    let mut conn = connect(server, from).await;
+    conn.write_all(bytes).await.unwrap();
+    conn
+}
+
 /// Everything the server sends until it closes the connection (`None`: still open after
 /// `wait`), and how long that took.
 async fn until_closed(conn: &mut TcpStream, wait: Duration) -> (Option<String>, Duration) {
@@ -52,10 +59,12 @@ async fn slow_requests_and_idle_connections_are_cut_off() {
     let long = Duration::from_secs(15);
 
     // A request head that never ends: closed after the header deadline.
-    let mut conn = connect(server, 1).await;
-    conn.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
-        .await
-        .unwrap();
+    let mut conn = send(
+        server,
+        1,
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+    )
+    .await;
     let (closed, took) = until_closed(&mut conn, long).await;
     assert!(
         closed.is_some(),
@@ -64,10 +73,7 @@ async fn slow_requests_and_idle_connections_are_cut_off() {
     assert!(took < Duration::from_secs(5), "closed after {took:?}");
 
     // A keep-alive connection idle after its request: closed after the same deadline.
-    let mut conn = connect(server, 1).await;
-    conn.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .unwrap();
+    let mut conn = send(server, 1, b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n").await;
     let (closed, took) = until_closed(&mut conn, long).await;
     let closed = closed.expect("an idle keep-alive connection stayed open");
     assert!(closed.starts_with("HTTP/1.1 200"), "{closed}");
@@ -76,12 +82,7 @@ async fn slow_requests_and_idle_connections_are_cut_off() {
     // A verification upload that stops after its first bytes: 408 once nothing has come for
     // the idle deadline, and its share of the upload budget given back.
     let budget = limiters.upload_room();
-    let mut conn = connect(server, 2).await;
-    conn.write_all(
-        b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"ofd\":\"",
-    )
-    .await
-    .unwrap();
+    let mut conn = send(server, 2, b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"ofd\":\"").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(
         limiters.upload_room() < budget,
@@ -99,12 +100,7 @@ async fn slow_requests_and_idle_connections_are_cut_off() {
     assert_eq!(limiters.upload_room(), budget, "the share came back");
 
     // The same in English when asked.
-    let mut conn = connect(server, 2).await;
-    conn.write_all(
-        b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{",
-    )
-    .await
-    .unwrap();
+    let mut conn = send(server, 2, b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{").await;
     let answer = until_closed(&mut conn, long).await.0.unwrap();
     assert!(
         answer.contains("the request body stopped: nothing arrived for 1 s"),
@@ -113,12 +109,7 @@ async fn slow_requests_and_idle_connections_are_cut_off() {
 
     // A body sent a byte at a time, never pausing for the idle deadline but far below the
     // minimum rate: 408 once the grace and the bytes' credit are spent.
-    let mut conn = connect(server, 3).await;
-    conn.write_all(
-        b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
-    )
-    .await
-    .unwrap();
+    let mut conn = send(server, 3, b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n").await;
     let began = Instant::now();
     let mut answer = String::new();
     while began.elapsed() < long {
@@ -144,12 +135,7 @@ async fn slow_requests_and_idle_connections_are_cut_off() {
     );
 
     // The console's verification page: the page again, saying why, with the way back.
-    let mut conn = connect(server, 4).await;
-    conn.write_all(
-        b"POST /verify HTTP/1.1\r\nHost: x\r\nReferer: http://x/verify\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n--x\r\n",
-    )
-    .await
-    .unwrap();
+    let mut conn = send(server, 4, b"POST /verify HTTP/1.1\r\nHost: x\r\nReferer: http://x/verify\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n--x\r\n").await;
     let page = until_closed(&mut conn, long).await.0.unwrap();
     assert!(page.starts_with("HTTP/1.1 408"), "{page}");
     assert!(page.contains("请求体中断"), "{page}");
@@ -171,11 +157,12 @@ async fn slow_requests_and_idle_connections_are_cut_off() {
         refused.to_ascii_lowercase().contains("retry-after: 1"),
         "{refused}"
     );
-    let mut other = connect(server, 6).await;
-    other
-        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let mut other = send(
+        server,
+        6,
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     let ok = until_closed(&mut other, long).await.0.unwrap();
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
     // The held connections end at the header deadline, and the address may connect again.
@@ -185,11 +172,12 @@ async fn slow_requests_and_idle_connections_are_cut_off() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(limiters.open_connections(), 0);
-    let mut again = connect(server, 5).await;
-    again
-        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
+    let mut again = send(
+        server,
+        5,
+        b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     let ok = until_closed(&mut again, long).await.0.unwrap();
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
     svc.run.abort();
