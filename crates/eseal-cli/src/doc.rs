@@ -3,7 +3,7 @@
 use crate::i18n::{self, Lang};
 use anyhow::{Context, Result};
 use eseal_core::text::printable;
-use eseal_gm::provider::SoftwareVerifier;
+use eseal_gm::keytables::KeyTableVerifier;
 use std::path::Path;
 
 /// What `file` is: a directory is refused, a regular file sniffed from its first 16 MiB
@@ -105,7 +105,7 @@ pub fn check_ofd(
     let f = std::fs::File::open(file)
         .map_err(|e| eseal_doc::DocError::Io(format!("cannot open {}: {e}", file.display())))?;
     eseal_doc::Package::open(std::io::BufReader::new(f))
-        .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, policy, &SoftwareVerifier))
+        .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, policy, &KeyTableVerifier::default()))
 }
 
 /// Verify every signature of an OFD: exit 0 all PASSED, 1 any FAILED, 2 otherwise.

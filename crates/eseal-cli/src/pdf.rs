@@ -6,7 +6,7 @@ use crate::i18n::Lang;
 use anyhow::{Context, Result};
 use clap::Args;
 use eseal_core::text::printable;
-use eseal_gm::provider::SoftwareVerifier;
+use eseal_gm::keytables::KeyTableVerifier;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -183,7 +183,7 @@ pub fn verify(
     let mut policy = crate::trust::policy(trust)?;
     policy.now = at;
     let source = FileSource::open(file)?;
-    let report = match eseal_doc::verify_pdf(&source, &policy, &SoftwareVerifier) {
+    let report = match eseal_doc::verify_pdf(&source, &policy, &KeyTableVerifier::default()) {
         Ok(r) => r,
         Err(e) => return crate::doc::unreadable(file, &e, json, lang),
     };

@@ -2,6 +2,7 @@
 
 mod ec;
 pub mod error;
+pub mod keytables;
 pub mod oid;
 pub mod provider;
 pub mod sm2;

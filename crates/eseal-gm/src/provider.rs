@@ -93,7 +93,9 @@ impl Sm2Signer for SoftwareSigner {
     }
 }
 
-/// Software SM2 verification (RustCrypto `sm2`).
+/// Software SM2 verification, each call on its own. For many signatures under few keys
+/// (a document with many signatures, a long-running service) see
+/// [`crate::keytables::KeyTableVerifier`].
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SoftwareVerifier;
 

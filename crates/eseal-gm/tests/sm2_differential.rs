@@ -129,3 +129,47 @@ fn eseal_verifies_what_rustcrypto_signs_and_refuses_what_it_refuses() {
         previous = Some(c);
     }
 }
+
+/// The same through [`KeyTableVerifier`]: a new key every 64 messages, so that each key's
+/// table is built after its 16th verification and used for the rest (and, with one
+/// verifier for the whole run, tables are given up and counts forgotten along the way).
+#[test]
+fn a_key_table_verifier_agrees_with_rustcrypto() {
+    use eseal_gm::keytables::{KeyTableVerifier, MAX_TABLES};
+    use eseal_gm::provider::Sm2Verifier;
+    let random = SeededRandom::new(b"sm2 differential: key tables");
+    let verifier = KeyTableVerifier::default();
+    let mut key = None;
+    for i in 0..count() / 2 {
+        if i % 64 == 0 {
+            let k = loop {
+                if let Ok(k) = Sm2PrivateKey::generate(&random) {
+                    break k;
+                }
+            };
+            use pkcs8::DecodePrivateKey;
+            let secret = sm2::SecretKey::from_pkcs8_pem(&k.to_pkcs8_pem().unwrap()).unwrap();
+            key = Some(sm2::dsa::SigningKey::new(SignerId::default().as_str(), &secret).unwrap());
+        }
+        let theirs = key.as_ref().unwrap();
+        let public = Sm2PublicKey::from_sec1(&theirs.verifying_key().to_sec1_bytes()).unwrap();
+        let id = SignerId::default();
+        let message = common::message(&random);
+        let sig: sm2::dsa::Signature = theirs.sign(&message);
+        let ours = theirs_to_ours(&sig);
+        verifier
+            .verify(&public, &id, &message, &ours)
+            .unwrap_or_else(|_| panic!("refused the reference's signature, case {i}"));
+        let mut bit = [0u8; 2];
+        random.fill(&mut bit).unwrap();
+        let mut raw = ours.to_raw();
+        raw[usize::from(bit[0] % 64)] ^= 1u8 << (bit[1] % 8);
+        if let Ok(bad) = Sm2Signature::from_raw(&raw) {
+            assert!(
+                verifier.verify(&public, &id, &message, &bad).is_err(),
+                "case {i}"
+            );
+        }
+    }
+    assert!((1..=MAX_TABLES).contains(&verifier.tables()));
+}

@@ -41,6 +41,9 @@ struct Inner {
     seal_tree: tokio::sync::Mutex<eseal_tlog::Tree>,
     /// Per-address rate limits.
     limiters: Arc<crate::limits::Limiters>,
+    /// Verifies the SM2 signatures of online verification, learning the keys it sees often
+    /// (the TSA's, frequent seals' makers; bounded, see [`eseal_gm::keytables`]).
+    verifier: eseal_gm::keytables::KeyTableVerifier,
     /// Online verifications of OFD files begun.
     verifications_started: std::sync::atomic::AtomicU64,
     /// Online verifications stopped because the client went away.
@@ -146,6 +149,7 @@ impl AppState {
                 sessions: crate::sessions::Sessions::default(),
                 seal_tree: tokio::sync::Mutex::new(eseal_tlog::Tree::new()),
                 limiters: Arc::new(limiters),
+                verifier: eseal_gm::keytables::KeyTableVerifier::default(),
                 verifications_started: std::sync::atomic::AtomicU64::new(0),
                 verifications_cancelled: std::sync::atomic::AtomicU64::new(0),
                 online_revocation: None,
@@ -247,6 +251,11 @@ impl AppState {
     /// The per-address rate limits.
     pub fn limiters(&self) -> &Arc<crate::limits::Limiters> {
         &self.inner.limiters
+    }
+
+    /// The SM2 verifier of online verification (one per process, so that it learns).
+    pub fn verifier(&self) -> &eseal_gm::keytables::KeyTableVerifier {
+        &self.inner.verifier
     }
 
     /// How many online verifications of OFD files have begun.

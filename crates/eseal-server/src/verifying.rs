@@ -6,7 +6,6 @@
 use crate::failure::Failure;
 use crate::state::AppState;
 use eseal_core::{Seal, SealStatus, Usage, UsageState};
-use eseal_gm::provider::SoftwareVerifier;
 use eseal_ses::{AnySignature, Indication, VerifyPolicy};
 use serde::Serialize;
 use std::sync::Arc;
@@ -358,13 +357,14 @@ pub async fn detached(
         )
     })?;
     let policy = policy(s).await?;
+    let state = s.clone();
     // Off the async workers: the validator may wait for the network (OCSP, CRLs).
     let report = crate::work::run(crate::work::Lane::Verify, move || {
         eseal_ses::verify_signature(
             &sig,
             eseal_ses::SignedData::Digest(data_sm3),
             &policy,
-            &SoftwareVerifier,
+            state.verifier(),
         )
     })
     .await?;
@@ -428,7 +428,7 @@ pub async fn ofd(
             max_bytes: Some(MAX_BYTES_READ),
             cancel: Some(cancel),
         });
-        eseal_doc::verify_ofd(&mut pkg, &policy, &SoftwareVerifier)
+        eseal_doc::verify_ofd(&mut pkg, &policy, state.verifier())
             .map_err(|e| stopped(&state, "ofd", e))
     })
     .await??;
@@ -486,7 +486,7 @@ pub async fn pdf(
             max_bytes: Some(MAX_BYTES_READ),
             cancel: Some(cancel),
         };
-        eseal_doc::verify_pdf_with(document.as_slice(), &policy, &SoftwareVerifier, &budget)
+        eseal_doc::verify_pdf_with(document.as_slice(), &policy, state.verifier(), &budget)
             .map_err(|e| stopped(&state, "pdf", e))
     })
     .await??;

@@ -67,6 +67,61 @@ fn constant_time_and_variable_time_multiples_agree() {
 }
 
 #[test]
+fn a_key_table_gives_the_double_and_add_multiples() {
+    let points = [
+        Affine::G,
+        SecretScalar::new(&scalar_bytes(70)).unwrap().public(),
+        SecretScalar::new(&scalar_bytes(71)).unwrap().public().neg(),
+    ];
+    for q in &points {
+        let table = KeyTable::new(q);
+        for k in edge_scalars() {
+            let walked = add_multiple_vartime(Jacobian::IDENTITY, table.rows(), &k);
+            let expected = mul_vartime(q, &k).to_affine_vartime().unwrap();
+            assert!(
+                same(&walked.to_affine_vartime().unwrap(), &expected),
+                "{k:x?}"
+            );
+            // After s·G, as verification adds it (the sum passes through doublings and
+            // inverses when s = ±k and Q = G).
+            let from = mul_g_vartime(&k);
+            let both = add_multiple_vartime(from, table.rows(), &k);
+            let expected = mul_g_vartime(&k).add_vartime(&mul_vartime(q, &k));
+            match (both.to_affine_vartime(), expected.to_affine_vartime()) {
+                (Some(a), Some(b)) => assert!(same(&a, &b), "{k:x?}"),
+                (a, b) => assert_eq!(a.is_none(), b.is_none(), "{k:x?}"),
+            }
+        }
+        assert!(add_multiple_vartime(Jacobian::IDENTITY, table.rows(), &N.m).is_identity_vartime());
+    }
+    // s·G + t·G with s + t = n is the identity: verification refuses it either way.
+    let s = scalar_bytes(72);
+    let s_l = arith::reduce_once(&arith::limbs_from_be(&s), 0, &N.m);
+    let t_l = arith::sub_raw(&N.m, &s_l).0;
+    let g_table = KeyTable::new(&Affine::G);
+    assert!(add_multiple_vartime(mul_g_vartime(&s_l), g_table.rows(), &t_l).is_identity_vartime());
+}
+
+#[test]
+fn verification_with_and_without_the_key_table_agree() {
+    let d = SecretScalar::new(&scalar_bytes(9)).unwrap();
+    let q = d.public();
+    let table = KeyTable::new(&q);
+    let g_table = KeyTable::new(&Affine::G);
+    for i in 0..64 {
+        let e = scalar_bytes(100 + i);
+        let (r, s) = d.sign_prehash(&e, b"").unwrap();
+        assert!(verify_prehash_with(&q, Some(&table), &e, &r, &s));
+        assert!(verify_prehash(&q, &e, &r, &s));
+        let mut e2 = e;
+        e2[i as usize % 32] ^= 1;
+        assert!(!verify_prehash_with(&q, Some(&table), &e2, &r, &s));
+        // Another key's table: refused, as with the other key itself.
+        assert!(!verify_prehash_with(&Affine::G, Some(&g_table), &e, &r, &s));
+    }
+}
+
+#[test]
 fn complete_addition_handles_doubling_and_inverse() {
     let g = Affine::G;
     let p = Projective::IDENTITY.add_mixed(&g);
