@@ -111,7 +111,7 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
             let package = crate::audit::runtime()?
                 .block_on(async { crate::http::post_json(&http()?, &url, &body).await })?;
             write(&out, &package)?;
-            println!(
+            outln!(
                 "{} {} ({} {})",
                 lang.t("已写出归档包", "wrote the archive package"),
                 out.display(),
@@ -132,7 +132,7 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
             let package = crate::audit::runtime()?
                 .block_on(async { crate::http::post_json(&http()?, &url, &body).await })?;
             write(&out, &package)?;
-            println!(
+            outln!(
                 "{} {} ({} {})",
                 lang.t("已写出续期后的归档包", "wrote the renewed archive package"),
                 out.display(),
@@ -154,7 +154,7 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
                 Some(dir) => {
                     let (store, notes) = crate::pki::load_trust_store(dir)?;
                     for n in notes {
-                        eprintln!("{n}");
+                        errln!("{n}");
                     }
                     store
                 }
@@ -185,7 +185,7 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
                 },
             );
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                outln!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print(&report, lang);
             }
@@ -212,20 +212,20 @@ fn print(r: &eseal_archive::ArchiveReport, lang: Lang) {
             Lang::Zh => &c.detail_zh,
             Lang::En => &c.detail,
         };
-        println!("[{mark}] {detail}");
+        outln!("[{mark}] {detail}");
     }
-    println!(
+    outln!(
         "{}{}",
         lang.t("原始时间：", "original time: "),
         r.original_time.as_deref().unwrap_or("-")
     );
-    println!(
+    outln!(
         "{}{}{}",
         lang.t("时间戳：", "timestamps: "),
         r.generations,
         lang.t(" 个", "")
     );
-    println!(
+    outln!(
         "{}{}",
         lang.t("结论：", "verdict: "),
         crate::i18n::indication_label(lang, r.indication)

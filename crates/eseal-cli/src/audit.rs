@@ -207,7 +207,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 done.map_err(|e| anyhow!("{}", e.detail))
             })?;
             let root = hex::encode(root);
-            println!(
+            outln!(
                 "{}",
                 lang.t(
                     &format!("已导出 {size} 项，根哈希 {root}"),
@@ -249,7 +249,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 store.close().await;
                 done.map_err(|e| anyhow!("{}", e.detail))
             })?;
-            println!(
+            outln!(
                 "{}",
                 lang.t(
                     &format!("已归档 {n} 项；其导出在 {}", export.display()),
@@ -299,7 +299,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
             })?;
             for e in &found {
                 if json {
-                    println!("{}", e.leaf());
+                    outln!("{}", e.leaf());
                 } else {
                     let at = time::OffsetDateTime::from_unix_timestamp(e.at)
                         .ok()
@@ -311,7 +311,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                     // Every field as text that cannot forge a line (issue 14 item 5): a user
                     // name holding a newline and JSON prints escaped, on its own line.
                     use eseal_core::text::printable;
-                    println!(
+                    outln!(
                         "{:>8}  {at}  {:<12}  {:<22}  {}  {}",
                         e.seq,
                         printable(&e.actor),
@@ -322,7 +322,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 }
             }
             if !json {
-                eprintln!(
+                errln!(
                     "{}",
                     lang.t(
                         &format!("共 {} 项", found.len()),
@@ -344,7 +344,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", key.display()))?;
             match verify(&export, &key, &origin, checkpoint.as_deref()) {
                 Ok(size) => {
-                    println!(
+                    outln!(
                         "{}",
                         lang.t(
                             &format!("通过（OK）：{size} 项，与签名检查点一致"),
@@ -356,7 +356,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                     Ok(0)
                 }
                 Err((zh, en)) => {
-                    println!(
+                    outln!(
                         "{}",
                         lang.t(&format!("失败（FAILED）：{zh}"), &format!("FAILED: {en}"))
                     );

@@ -269,7 +269,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
                 .map(|(o, s)| format!("{o}@{s}"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            println!(
+            outln!(
                 "{}",
                 lang.t(
                     &format!(
@@ -327,7 +327,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
                 custodians.join(",")
             );
             let audited = audit.record(kind, &fp, &outcome, lang)?;
-            println!(
+            outln!(
                 "{}",
                 lang.t(
                     &format!(
@@ -365,7 +365,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
                 &format!("joined custodians={}", names.join(",")),
                 lang,
             )?;
-            println!(
+            outln!(
                 "{}",
                 lang.t(
                     &format!(
@@ -394,7 +394,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
                 std::io::Write::write_all(f, key.to_text().as_bytes())
             })
             .with_context(|| format!("{}", out.display()))?;
-            println!(
+            outln!(
                 "{}",
                 lang.t(
                     &format!(
@@ -455,7 +455,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
                 done.map_err(|e| failed(lang, &e))
             })?;
             let m = &created.manifest;
-            println!(
+            outln!(
                 "{}",
                 lang.t(
                     &format!(
@@ -493,7 +493,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
                     Ok(0)
                 }
                 Err(e) => {
-                    println!(
+                    outln!(
                         "{}",
                         lang.t(
                             &format!("失败（FAILED）：{}", e.detail.zh),
@@ -530,7 +530,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
                 ),
             ));
             let r = restored.map_err(|e| failed(lang, &e))?;
-            println!(
+            outln!(
                 "{}",
                 lang.t(
                     &format!(
@@ -588,10 +588,10 @@ fn print_verified(lang: Lang, archive: &Path, v: &eseal_server::backup::Verified
     let logs = logs_line(lang, m);
     let (created, eseal, backend, schema) = (&m.created, &m.eseal, &m.backend, m.schema);
     match lang {
-        Lang::Zh => println!(
+        Lang::Zh => outln!(
             "通过（PASSED）：{file}\n  制作于 {created}，eseal {eseal}，{backend}，数据库结构版本 {schema}\n  {parts} 个部分，摘要全部一致；{tables} 张表 {rows} 行\n  {logs}\n  签名：{signer}"
         ),
-        Lang::En => println!(
+        Lang::En => outln!(
             "PASSED: {file}\n  made {created}, eseal {eseal}, {backend}, schema {schema}\n  {parts} parts, every digest matches; {tables} tables, {rows} rows\n  {logs}\n  signature: {signer}"
         ),
     }
@@ -684,6 +684,6 @@ fn rotate(
         },
     ))?;
     let _ = (object, outcome);
-    println!("{}", lang.t(&said.0, &said.1));
+    outln!("{}", lang.t(&said.0, &said.1));
     Ok(0)
 }

@@ -57,7 +57,7 @@ impl Progress {
         if self.shown {
             let width = 30;
             let filled = done * width / self.total.max(1);
-            eprint!(
+            errout!(
                 "\r[{}{}] {done}/{} {:<40.40}",
                 "#".repeat(filled),
                 " ".repeat(width - filled),
@@ -69,7 +69,7 @@ impl Progress {
 
     fn finish(&self) {
         if self.shown {
-            eprintln!();
+            errln!();
         }
     }
 }
@@ -106,7 +106,7 @@ pub fn verify_many(
         progress.step(i, &file.display().to_string());
         let row = verify_one(file, &policy, lang);
         if json {
-            println!(
+            outln!(
                 "{}",
                 serde_json::json!({
                     "file": row.file,
@@ -214,25 +214,25 @@ fn print_table(rows: &[Row], lang: Lang) {
         .chain([columns(head.0)])
         .max()
         .unwrap_or(0);
-    println!(
+    outln!(
         "{}  {}  {}",
         pad(head.0, width),
         pad(head.1, 4),
         lang.t("文件 / 说明", "file / note")
     );
     for r in rows {
-        println!(
+        outln!(
             "{}  {:>4}  {}",
             pad(&result(r), width),
             r.signatures,
             printable(&r.file)
         );
         if !r.note.is_empty() {
-            println!("{}  {:>4}  └ {}", pad("", width), "", r.note);
+            outln!("{}  {:>4}  └ {}", pad("", width), "", r.note);
         }
     }
     let count = |i: Option<Indication>| rows.iter().filter(|r| r.indication == i).count();
-    println!(
+    outln!(
         "{}: {} {}, {} {}, {} {}, {} {}",
         lang.t("合计", "total"),
         count(Some(Indication::Passed)),
@@ -285,7 +285,7 @@ pub fn sign_many(
             placement.clone(),
             clock,
         ) {
-            Ok(()) => println!(
+            Ok(()) => outln!(
                 "{}  {} → {}",
                 lang.t("已签章", "signed"),
                 printable(&file.display().to_string()),
@@ -293,7 +293,7 @@ pub fn sign_many(
             ),
             Err(e) => {
                 failed += 1;
-                println!(
+                outln!(
                     "{}  {}: {}",
                     lang.t("失败", "failed"),
                     printable(&file.display().to_string()),
@@ -304,7 +304,7 @@ pub fn sign_many(
     }
     progress.step(files.len(), "");
     progress.finish();
-    println!(
+    outln!(
         "{}: {} {}, {} {}",
         lang.t("合计", "total"),
         files.len() - failed,

@@ -96,7 +96,7 @@ pub fn run(seconds: f64) -> Result<()> {
         fastest = fastest.min(t.elapsed().as_secs_f64());
     }
     let cycles_per_byte = ghz * 1e9 * fastest / (16 * buffer.len()) as f64;
-    println!(
+    outln!(
         "eseal sm2_sign_per_s={sign:.1} sm2_verify_per_s={verify:.1} \
          sm2_verify_learnt_key_per_s={verify_learnt:.1} sm3_mb_per_s={mb:.1} clock_ghz={ghz:.3} sm3_cycles_per_byte={cycles_per_byte:.2}"
     );

@@ -187,7 +187,7 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
         &crate::trust::policy(Some(dir))?,
         &SoftwareVerifier,
     );
-    println!(
+    outln!(
         "{} {}",
         lang.t("演示材料已写入", "demo material written to"),
         dir.display()
@@ -199,12 +199,12 @@ pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
         false,
         lang,
     )?;
-    println!();
-    println!("{}", lang.t("可以再运行：", "try next:"));
+    outln!();
+    outln!("{}", lang.t("可以再运行：", "try next:"));
     let d = dir.display();
-    println!("  eseal seal inspect {d}/seal.esl");
-    println!("  eseal seal verify {d}/seal.esl --trust {d}");
-    println!("  eseal verify data --sig {d}/document.txt.sig --in {d}/document.txt --trust {d}");
-    println!("  eseal cert verify {d}/signer.pem --trust {d}");
+    outln!("  eseal seal inspect {d}/seal.esl");
+    outln!("  eseal seal verify {d}/seal.esl --trust {d}");
+    outln!("  eseal verify data --sig {d}/document.txt.sig --in {d}/document.txt --trust {d}");
+    outln!("  eseal cert verify {d}/signer.pem --trust {d}");
     Ok(crate::output::indication_code(report.indication()))
 }

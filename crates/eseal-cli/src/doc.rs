@@ -127,11 +127,11 @@ pub fn verify_ofd_file(
     };
     if json {
         let v = serde_json::json!({ "file": file.display().to_string(), "indication": report.indication(), "signatures": report.signatures });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!("{}: {}", lang.t("文件", "file"), file.display());
+        outln!("{}: {}", lang.t("文件", "file"), file.display());
         if report.signatures.is_empty() {
-            println!(
+            outln!(
                 "  {}",
                 lang.t("文档没有签章", "the document carries no signature")
             );
@@ -238,12 +238,12 @@ pub fn unreadable(file: &Path, e: &eseal_doc::DocError, json: bool, lang: Lang) 
         );
     }
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "file": file.display().to_string(), "indication": "FAILED", "sub_indication": "FORMAT_FAILURE", "error": e.to_string(), "error_zh": e.zh() })
         );
     } else {
-        println!(
+        outln!(
             "{}: {}\n  {}: {}",
             lang.t("文件", "file"),
             file.display(),
@@ -263,9 +263,9 @@ pub fn print_signature(
     report: &eseal_ses::Report,
     advice: Option<&eseal_ses::Advice>,
 ) {
-    println!("{head}: {}", i18n::indication_label(lang, indication));
+    outln!("{head}: {}", i18n::indication_label(lang, indication));
     for c in &report.checks {
-        println!(
+        outln!(
             "  {:<10} {}: {}",
             i18n::outcome_label(lang, c.outcome),
             i18n::check_label(lang, c.id),
@@ -273,13 +273,13 @@ pub fn print_signature(
         );
     }
     if let Some(a) = advice {
-        println!("  {}", crate::output::advice_line(lang, a));
+        outln!("  {}", crate::output::advice_line(lang, a));
     }
 }
 
 /// The document's verdict line.
 pub fn print_result(lang: Lang, indication: eseal_ses::Indication) {
-    println!(
+    outln!(
         "{}: {}",
         lang.t("结论", "result"),
         i18n::indication_label(lang, indication)

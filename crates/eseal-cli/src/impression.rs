@@ -143,7 +143,7 @@ pub fn run(cmd: ImpressionCommand, lang: Lang) -> Result<u8> {
                 impression.to_png(dpi)?
             };
             files::write_new(&out, &bytes)?;
-            println!(
+            outln!(
                 "{} ({:.1} × {:.1} mm)",
                 out.display(),
                 impression.width_mm,
@@ -155,9 +155,9 @@ pub fn run(cmd: ImpressionCommand, lang: Lang) -> Result<u8> {
             let c = eseal_image::compare_images(&files::read(&a)?, &files::read(&b)?)
                 .with_context(|| format!("{} / {}", a.display(), b.display()))?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&c)?);
+                outln!("{}", serde_json::to_string_pretty(&c)?);
             } else {
-                println!(
+                outln!(
                     "{}: {:.3} ({} {:.2}); {}",
                     lang.t("相似度", "similarity"),
                     c.score,
@@ -174,7 +174,7 @@ pub fn run(cmd: ImpressionCommand, lang: Lang) -> Result<u8> {
                     Lang::En => &c.differences,
                 };
                 for d in words {
-                    println!("  - {d}");
+                    outln!("  - {d}");
                 }
             }
             Ok(if c.matches { 0 } else { 1 })

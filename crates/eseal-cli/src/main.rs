@@ -4,6 +4,8 @@
 //! Exit codes: `seal verify` 0 valid / 1 invalid; `verify data` 0 valid / 1 invalid /
 //! 2 indeterminate; every command 3 on usage or I/O errors (message on stderr).
 
+#[macro_use]
+mod stdout;
 mod archive;
 mod audit;
 mod backup;
@@ -473,7 +475,7 @@ enum KeyCommand {
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language is needed before parsing, for --help and for parse errors.
-    let lang = Lang::resolve(lang_in_args(&args));
+    let lang = stdout::set_lang(Lang::resolve(lang_in_args(&args)));
     let parsed = match lang {
         Lang::En => Cli::try_parse_from(&args),
         Lang::Zh => help_zh::chinese(Cli::command())
@@ -495,7 +497,7 @@ fn main() -> ExitCode {
                 (_, clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) => {
                     let _ = e.print();
                 }
-                (Lang::Zh, _) => eprint!("{}", help_zh::error(&e)),
+                (Lang::Zh, _) => errout!("{}", help_zh::error(&e)),
                 (Lang::En, _) => {
                     let _ = e.print();
                 }
@@ -507,7 +509,7 @@ fn main() -> ExitCode {
     match run(cli.command, lang) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("{}: {e:#}", lang.t("错误", "error"));
+            errln!("{}: {e:#}", lang.t("错误", "error"));
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -648,7 +650,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
                 placement,
                 &clock,
             )?;
-            eprintln!(
+            errln!(
                 "{} {}",
                 lang.t("已写出签章文档", "wrote the signed document"),
                 out.display()
@@ -660,7 +662,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             let bytes = <base64ct::Base64 as base64ct::Encoding>::decode_vec(tbs.trim())
                 .map_err(|e| anyhow::anyhow!("--tbs is not base64: {e}"))?;
             let sig = key.sign(&eseal_gm::SignerId::default(), &bytes)?;
-            println!(
+            outln!(
                 "{}",
                 <base64ct::Base64 as base64ct::Encoding>::encode_string(&sig.to_der())
             );
@@ -705,7 +707,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             let prepared = eseal_ses::prepare_signature(&seal, &cert, &request)?;
             let signature = prepared.sign(&SoftwareSigner::new(key))?;
             files::write_new(&out, signature.raw())?;
-            eprintln!(
+            errln!(
                 "{} {}",
                 lang.t("已写出签章数据", "wrote the signature"),
                 out.display()
@@ -827,7 +829,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             standard_ids,
         }) => {
             pki::ca_init(&dir, &name, crl_url, ocsp_url, standard_ids, &clock)?;
-            println!(
+            outln!(
                 "{} {}",
                 lang.t("已创建开发测试 CA：", "development CA created in"),
                 dir.display()

@@ -117,7 +117,7 @@ pub(crate) fn make(args: MakeArgs, clock: &dyn Clock, lang: Lang) -> Result<()> 
     };
     let seal = eseal_ses::make_seal(&request, &maker_cert, &SoftwareSigner::new(maker_key))?;
     files::write_new(&args.out, seal.raw())?;
-    println!(
+    outln!(
         "{} {} ({} {}, {} {} .. {}) → {}",
         lang.t("已制作印章", "made the seal"),
         eseal_core::text::printable(&request.name),
@@ -152,7 +152,7 @@ fn check_certificates_for_making(
         .any(|m| !matches!(m, eseal_pki::name::NameMatch::Mismatch { .. }))
     {
         if args.danger_allow_name_mismatch {
-            eprintln!(
+            errln!(
                 "warning: --danger-allow-name-mismatch: the seal name {:?} matches no signer certificate subject",
                 args.name
             );

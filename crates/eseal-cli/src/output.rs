@@ -58,10 +58,10 @@ pub fn print_report(
             checks: &report.checks,
             advice: report.advice(),
         };
-        println!("{}", serde_json::to_string_pretty(&j)?);
+        outln!("{}", serde_json::to_string_pretty(&j)?);
         return Ok(());
     }
-    println!(
+    outln!(
         "{}: {} ({})",
         lang.t("文件", "file"),
         file.display(),
@@ -80,7 +80,7 @@ pub fn print_report(
                 )
             })
             .unwrap_or_default();
-        println!(
+        outln!(
             "  {:<10} {}{}: {}",
             i18n::outcome_label(lang, c.outcome),
             i18n::check_label(lang, c.id),
@@ -93,14 +93,14 @@ pub fn print_report(
         .and_then(|s| serde_json::to_value(s).ok())
         .and_then(|v| v.as_str().map(|s| format!(" / {s}")))
         .unwrap_or_default();
-    println!(
+    outln!(
         "{}: {}{}",
         lang.t("结论", "result"),
         i18n::indication_label(lang, report.indication()),
         sub
     );
     if let Some(a) = report.advice() {
-        println!("{}", advice_line(lang, &a));
+        outln!("{}", advice_line(lang, &a));
     }
     Ok(())
 }
@@ -123,15 +123,15 @@ pub fn print_decode_failure(file: &Path, e: &SesError, json: bool, lang: Lang) -
             error: e.to_string(),
             position: e.position(),
         };
-        println!("{}", serde_json::to_string_pretty(&j)?);
+        outln!("{}", serde_json::to_string_pretty(&j)?);
     } else {
-        println!("{}: {}", lang.t("文件", "file"), file.display());
-        println!(
+        outln!("{}: {}", lang.t("文件", "file"), file.display());
+        outln!(
             "  {} {}: {e}",
             i18n::outcome_label(lang, eseal_ses::Outcome::Failed),
             lang.t("数据结构", "structure")
         );
-        println!(
+        outln!(
             "{}: {} / FORMAT_FAILURE",
             lang.t("结论", "result"),
             i18n::indication_label(lang, eseal_ses::Indication::Failed)
@@ -273,7 +273,7 @@ pub fn inspect(bytes: &[u8], json: bool, lang: Lang) -> Result<()> {
         }
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        outln!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print_tree(&value, 0, lang);
     }
@@ -317,20 +317,20 @@ fn print_tree(v: &serde_json::Value, indent: usize, lang: Lang) {
             for (k, val) in map {
                 match val {
                     serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
-                        println!("{pad}{}:", label(lang, k));
+                        outln!("{pad}{}:", label(lang, k));
                         print_tree(val, indent + 1, lang);
                     }
-                    _ => println!("{pad}{}: {}", label(lang, k), scalar(val)),
+                    _ => outln!("{pad}{}: {}", label(lang, k), scalar(val)),
                 }
             }
         }
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                println!("{pad}[{}]", i + 1);
+                outln!("{pad}[{}]", i + 1);
                 print_tree(item, indent + 1, lang);
             }
         }
-        other => println!("{pad}{}", scalar(other)),
+        other => outln!("{pad}{}", scalar(other)),
     }
 }
 

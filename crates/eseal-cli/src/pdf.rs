@@ -162,7 +162,7 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
         out.flush()?;
         Ok(())
     })?;
-    eprintln!(
+    errln!(
         "{} {}",
         lang.t("已写出签章文档", "wrote the signed document"),
         args.out.display()
@@ -205,11 +205,11 @@ pub fn verify(
     };
     if json {
         let v = serde_json::json!({ "file": file.display().to_string(), "indication": report.indication(), "revisions": report.revisions, "signatures": report.signatures });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!("{}: {}", lang.t("文件", "file"), file.display());
+        outln!("{}: {}", lang.t("文件", "file"), file.display());
         if report.signatures.is_empty() {
-            println!(
+            outln!(
                 "  {}",
                 lang.t("文档没有签章", "the document carries no signature")
             );

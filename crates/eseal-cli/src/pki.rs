@@ -80,8 +80,8 @@ pub fn ca_serve(dir: &Path, listen: &str) -> Result<()> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        println!("CRL:  http://{addr}/crl");
-        println!("OCSP: http://{addr}/ocsp");
+        outln!("CRL:  http://{addr}/crl");
+        outln!("OCSP: http://{addr}/ocsp");
         let (reload, dir) = (ca.clone(), dir.to_path_buf());
         tokio::spawn(async move {
             loop {
@@ -95,7 +95,7 @@ pub fn ca_serve(dir: &Path, listen: &str) -> Result<()> {
                             c.state = state;
                         }
                     }
-                    None => eprintln!(
+                    None => errln!(
                         "{}: cannot be read; serving the last state",
                         state_path(&dir).display()
                     ),
@@ -159,7 +159,7 @@ pub fn ca_issue(
     }
     files::write_new(&cert_path, cert.to_pem().as_bytes())?;
     save(dir, &ca)?;
-    println!(
+    outln!(
         "{} {} serial {}",
         cert_path.display(),
         cert.subject(),
@@ -186,7 +186,7 @@ pub fn ca_revoke(
     let crl = ca.crl(clock.now())?;
     files::write_replace(&dir.join("crl.pem"), crl.to_pem().as_bytes())?;
     save(dir, &ca)?;
-    println!(
+    outln!(
         "revoked {serial}; {} updated",
         dir.join("crl.pem").display()
     );
@@ -214,7 +214,7 @@ pub fn ca_crl(dir: &Path, out: Option<&Path>, clock: &dyn Clock) -> Result<()> {
         .unwrap_or_else(|| dir.join("crl.pem"));
     files::write_replace(&path, crl.to_pem().as_bytes())?;
     save(dir, &ca)?;
-    println!(
+    outln!(
         "{} (CRL number {}, {} revoked)",
         path.display(),
         ca.state.crl_number,
@@ -256,12 +256,12 @@ pub fn cert_verify(
     let report = validate(&leaf, &extra, &store, &extra_crls, at, purpose);
     if json {
         let v = serde_json::json!({ "certificate": cert.display().to_string(), "status": report.status(), "path": report.path, "checks": report.checks, "notes": notes });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         for n in &notes {
-            eprintln!("{n}");
+            errln!("{n}");
         }
-        println!(
+        outln!(
             "{}: {}",
             lang.t("证书路径", "path"),
             report.path.join(" -> ")
@@ -277,7 +277,7 @@ pub fn cert_verify(
                 Lang::Zh => (c.check.label().0, &c.detail_zh),
                 Lang::En => (c.check.label().1, &c.detail),
             };
-            println!(
+            outln!(
                 "  [{}] {:<10} {label}: {}",
                 c.depth,
                 o,
@@ -289,7 +289,7 @@ pub fn cert_verify(
             ChainStatus::Invalid => lang.t("无效 (INVALID)", "INVALID"),
             ChainStatus::Indeterminate => lang.t("不确定 (INDETERMINATE)", "INDETERMINATE"),
         };
-        println!("{}: {s}", lang.t("结论", "result"));
+        outln!("{}: {s}", lang.t("结论", "result"));
     }
     Ok(match report.status() {
         ChainStatus::Valid => 0,
@@ -328,7 +328,7 @@ pub fn p12_import(file: &Path, password: &str, out: &Path) -> Result<()> {
         key.to_pkcs8_pem()?.as_bytes(),
     )?;
     files::write_new(Path::new(&format!("{prefix}.pem")), pems.as_bytes())?;
-    println!(
+    outln!(
         "{prefix}.key, {prefix}.pem ({} certificate(s))",
         contents.certificates.len()
     );

@@ -175,7 +175,7 @@ pub fn run(a: RenderArgs, lang: Lang) -> Result<u8> {
         std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
     }
     for w in doc.warnings() {
-        eprintln!(
+        errln!(
             "{}{}",
             lang.t("警告：", "warning: "),
             eseal_core::text::printable(lang.t(&w.text.zh, &w.text.en))
@@ -206,7 +206,7 @@ pub fn run(a: RenderArgs, lang: Lang) -> Result<u8> {
         crate::files::write_new(&out, &bytes)?;
         let report = |line: String| match &bar {
             Some(b) => b.println(line),
-            None => eprintln!("{line}"),
+            None => errln!("{line}"),
         };
         for (from, to) in &page.substitutions {
             report(match lang {
@@ -248,13 +248,13 @@ pub fn run(a: RenderArgs, lang: Lang) -> Result<u8> {
                 b.inc(1);
                 b.println(out.display().to_string());
             }
-            None => println!("{}", out.display()),
+            None => outln!("{}", out.display()),
         }
     }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    println!(
+    outln!(
         "{}",
         lang.t(eseal_render::COPY_NOTICE.0, eseal_render::COPY_NOTICE.1)
     );

@@ -201,7 +201,7 @@ pub fn hsm(cmd: HsmCommand) -> Result<u8> {
                 .config()?
                 .ok_or_else(|| anyhow!("give --hsm-module (or ESEAL_HSM_MODULE)"))?;
             let kek = eseal_server::hsm::Kek::open(&cfg, false)?;
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&kek.status(&cfg.token)?)?
             );
@@ -246,7 +246,7 @@ pub fn hsm(cmd: HsmCommand) -> Result<u8> {
                     done.map_err(|e| anyhow!("{}", e.detail.en))
                 })?;
             }
-            println!("{outcome}; start the servers with --hsm-key-label {new_key_label}");
+            outln!("{outcome}; start the servers with --hsm-key-label {new_key_label}");
             Ok(0)
         }
     }
@@ -500,7 +500,7 @@ pub fn sim(cmd: SimCommand) -> Result<u8> {
         let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
-        println!("simulator at http://{}", listener.local_addr()?);
+        outln!("simulator at http://{}", listener.local_addr()?);
         eseal_server::sim::serve(listener, router).await?;
         Ok(0)
     })
@@ -511,6 +511,6 @@ pub fn totp(secret: &str) -> Result<u8> {
     let bytes = eseal_server::auth::base32_decode(secret)
         .ok_or_else(|| anyhow!("{secret:?} is not a base32 TOTP secret"))?;
     let step = eseal_server::auth::totp_step(time::OffsetDateTime::now_utc());
-    println!("{}", eseal_server::auth::totp_code(&bytes, step));
+    outln!("{}", eseal_server::auth::totp_code(&bytes, step));
     Ok(0)
 }

@@ -129,13 +129,13 @@ pub fn check(
         lines.push(line);
     }
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "transparency": lines }))?
         );
     } else {
         if seals.is_empty() {
-            println!(
+            outln!(
                 "{}: {}",
                 lang.t("透明日志", "transparency"),
                 lang.t("文档中没有印章签章", "no seal signature in the document")
@@ -160,7 +160,7 @@ pub fn check(
                     .unwrap_or_default()
                     .to_owned()
             };
-            println!(
+            outln!(
                 "{} {}: {} {detail}",
                 lang.t("透明日志", "transparency"),
                 l["seal_sm3"]
@@ -242,7 +242,7 @@ pub fn run(cmd: TransparencyCommand, lang: Lang) -> Result<u8> {
                 seal.as_deref(),
             )) {
                 Ok((size, new, seen)) => {
-                    println!(
+                    outln!(
                         "{}",
                         lang.t(
                             &format!(
@@ -256,7 +256,7 @@ pub fn run(cmd: TransparencyCommand, lang: Lang) -> Result<u8> {
                     Ok(0)
                 }
                 Err(why) => {
-                    println!(
+                    outln!(
                         "{}",
                         lang.t(
                             &match why.downcast_ref::<Both>() {
@@ -424,7 +424,7 @@ async fn monitor(
     std::io::Write::write_all(&mut f, hashes.as_bytes())?;
     crate::files::write_replace(&state.join("checkpoint"), note.as_bytes())?;
     for e in new.iter().filter(|e| seal.is_none_or(|s| s == e.seal_id)) {
-        println!("{}", e.leaf());
+        outln!("{}", e.leaf());
     }
     Ok((cp.size, new.len(), old.map_or(0, |o| o.size)))
 }

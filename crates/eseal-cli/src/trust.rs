@@ -27,7 +27,7 @@ pub fn policy(trust: Option<&std::path::Path>) -> anyhow::Result<eseal_ses::Veri
     if let Some(dir) = trust {
         let (store, notes) = crate::pki::load_trust_store(dir)?;
         for n in notes {
-            eprintln!("{n}");
+            errln!("{n}");
         }
         if store.anchors().is_empty() {
             anyhow::bail!(
@@ -110,7 +110,7 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
     let named: Vec<(String, Vec<u8>)> = files.clone();
     let (store, notes) = eseal_pki::TrustStore::from_files(&named).map_err(|e| anyhow!("{e}"))?;
     for n in notes {
-        eprintln!("{n}");
+        errln!("{n}");
     }
     let root = store
         .anchors()
@@ -153,14 +153,14 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
             crate::files::write_new(&dir.join(name), bytes)?;
         }
     }
-    println!(
+    outln!(
         "{} {} ({} {})",
         lang.t("已写出信任目录", "wrote the trust directory"),
         dir.display(),
         files.len(),
         lang.t("个文件", "files")
     );
-    println!(
+    outln!(
         "{}: {}",
         lang.t(
             "根证书 SM3 指纹（请与服务机构公布的指纹核对）",
@@ -168,7 +168,7 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
         ),
         eseal_gm::Sm3Digest::of(root.der()).to_hex()
     );
-    println!(
+    outln!(
         "{} eseal verify FILE --trust {}",
         lang.t("离线验证：", "verify offline:"),
         dir.display()

@@ -70,21 +70,21 @@ fn state(lang: Lang, s: &str) -> &'static str {
 }
 
 fn print(lang: Lang, a: &eseal_server::trustlist::TrustAnchor, now: OffsetDateTime) {
-    println!(
+    outln!(
         "{}  {}  {}",
         a.id.get(..16).unwrap_or(&a.id),
         state(lang, a.state_at(now)),
         a.label
     );
-    println!("    {}{}", lang.t("主体：", "subject: "), a.subject);
-    println!(
+    outln!("    {}{}", lang.t("主体：", "subject: "), a.subject);
+    outln!(
         "    {}{} .. {}",
         lang.t("信任期：", "trusted: "),
         day(a.trusted_from),
         day(a.trusted_until)
     );
     let sep = lang.t("，", ", ");
-    println!(
+    outln!(
         "    {}{}{sep}{}{sep}{}",
         lang.t("添加：", "added: "),
         a.added_by,
@@ -92,10 +92,10 @@ fn print(lang: Lang, a: &eseal_server::trustlist::TrustAnchor, now: OffsetDateTi
         a.reason
     );
     if let Some(url) = &a.crl_url {
-        println!("    CRL: {url}");
+        outln!("    CRL: {url}");
     }
     if let Some(r) = &a.removed {
-        println!(
+        outln!(
             "    {}{}{sep}{}{sep}{}",
             lang.t("移除：", "removed: "),
             r.by,
@@ -117,7 +117,7 @@ pub fn run(cmd: TrustListCommand, lang: Lang) -> Result<u8> {
                 store.close().await;
                 let all = all.map_err(|e| anyhow!("{}", e.detail))?;
                 if all.is_empty() {
-                    println!("{}", lang.t("信任列表为空", "the trust list is empty"));
+                    outln!("{}", lang.t("信任列表为空", "the trust list is empty"));
                 }
                 for a in &all {
                     print(lang, a, now);
@@ -159,7 +159,7 @@ pub fn run(cmd: TrustListCommand, lang: Lang) -> Result<u8> {
                     .await;
                 store.close().await;
                 let added = done.map_err(|e| anyhow!("{}", e.detail))?;
-                println!("{}", lang.t("已加入信任列表：", "added to the trust list:"));
+                outln!("{}", lang.t("已加入信任列表：", "added to the trust list:"));
                 print(lang, &added, now);
             }
             TrustListCommand::Remove { id, reason, db } => {
@@ -178,7 +178,7 @@ pub fn run(cmd: TrustListCommand, lang: Lang) -> Result<u8> {
                     .await;
                 store.close().await;
                 let removed = done.map_err(|e| anyhow!("{}", e.detail))?;
-                println!(
+                outln!(
                     "{}",
                     lang.t("已从信任列表移除：", "removed from the trust list:")
                 );

@@ -65,7 +65,7 @@ pub fn run(cmd: UserCommand) -> Result<u8> {
                 store.close().await;
                 done.map_err(|e| anyhow!("{}", e.detail))
             })?;
-            println!("{username}: unlocked");
+            outln!("{username}: unlocked");
             Ok(0)
         }
         UserCommand::Reset {
@@ -101,11 +101,11 @@ pub fn run(cmd: UserCommand) -> Result<u8> {
                 store.close().await;
                 done.map_err(|e| anyhow!("{}", e.detail))
             })?;
-            println!("{username}: new credentials (shown once)");
-            println!("  password: {password}");
-            println!("  TOTP secret: {}", enrolment.totp_secret);
-            println!("  {}", enrolment.otpauth_uri);
-            println!(
+            outln!("{username}: new credentials (shown once)");
+            outln!("  password: {password}");
+            outln!("  TOTP secret: {}", enrolment.totp_secret);
+            outln!("  {}", enrolment.otpauth_uri);
+            outln!(
                 "  at the next login {username} must choose a new password and bind a new authenticator"
             );
             Ok(0)
