@@ -3,7 +3,7 @@
 //! DIR --out NEW_DIR` with one placement for all.
 
 use crate::i18n::{self, Lang};
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use eseal_core::text::printable;
 use eseal_ses::Indication;
 use std::io::IsTerminal;
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 /// The OFD files directly in `dir`, by name.
 pub fn ofd_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+    for e in std::fs::read_dir(dir).map_err(|e| crate::said::io(crate::files::READ, dir, &e))? {
         let p = e?.path();
         let ofd = p
             .extension()
@@ -269,7 +269,7 @@ pub fn sign_many(
             lang.t("中没有 OFD 文件", "holds no OFD file")
         );
     }
-    std::fs::create_dir(out).with_context(|| format!("cannot create {}", out.display()))?;
+    std::fs::create_dir(out).map_err(|e| crate::said::io(("创建", "create"), out, &e))?;
     let progress = Progress::new(files.len());
     let mut failed = 0;
     for (i, file) in files.iter().enumerate() {

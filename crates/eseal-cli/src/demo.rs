@@ -2,7 +2,7 @@
 
 use crate::files;
 use crate::i18n::Lang;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use eseal_gm::provider::{
     Clock, OsRandom, SecureRandom, SoftwareSigner, SoftwareVerifier, SystemClock,
 };
@@ -49,12 +49,15 @@ fn serial(random: &dyn SecureRandom) -> Result<Vec<u8>> {
 
 pub fn run(dir: &Path, lang: Lang) -> Result<u8> {
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
-        anyhow::bail!(
-            "{} exists and is not empty; choose another --dir",
-            dir.display()
-        );
+        return Err(crate::said::said(
+            format!("{} 已存在且不为空；请用 --dir 另选目录", dir.display()),
+            format!(
+                "{} exists and is not empty; choose another --dir",
+                dir.display()
+            ),
+        ));
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| crate::said::io(("创建", "create"), dir, &e))?;
     let clock = SystemClock;
     let random = OsRandom;
     let now = clock.now();

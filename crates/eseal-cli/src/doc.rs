@@ -1,7 +1,8 @@
 //! `eseal verify FILE.ofd`.
 
 use crate::i18n::{self, Lang};
-use anyhow::{Context, Result};
+use crate::said::{SaidContext, said};
+use anyhow::Result;
 use eseal_core::text::printable;
 use eseal_gm::keytables::KeyTableVerifier;
 use std::path::Path;
@@ -23,14 +24,14 @@ pub fn kind_of(file: &Path, lang: Lang) -> Result<eseal_doc::FileKind> {
         );
     }
     const SNIFFED: u64 = 16 << 20;
-    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let f = std::fs::File::open(file).map_err(|e| crate::said::io(crate::files::OPEN, file, &e))?;
     // Sized once from the file's length: a buffer grown by doubling is moved and its old
     // pages unmapped several times over (≈ 3 ms of a 1 MB file's verification).
     let len = f.metadata().map_or(0, |m| m.len()).min(SNIFFED);
     let mut head = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     f.take(SNIFFED)
         .read_to_end(&mut head)
-        .with_context(|| format!("cannot read {}", file.display()))?;
+        .map_err(|e| crate::said::io(crate::files::READ, file, &e))?;
     Ok(eseal_doc::FileKind::sniff(&head))
 }
 
@@ -304,18 +305,23 @@ pub fn sign_ofd_file(
             let bytes = crate::files::read(p)?;
             Some(
                 eseal_ses::AnySeal::decode(&bytes)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+                    .map_err(|e| crate::said::undecodable(p, &e))?
                     .0,
             )
         }
-        (None, false) => anyhow::bail!("--type seal needs --seal"),
+        (None, false) => {
+            return Err(said(
+                "--type seal 需要 --seal（要盖的印章）",
+                "--type seal needs --seal",
+            ));
+        }
         (_, true) => None,
     };
     let cert = crate::files::read_certificate(cert)?;
     let key = crate::files::read_private_key(key)?;
     let signer = eseal_gm::provider::SoftwareSigner::new(key);
     let input_file =
-        std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
+        std::fs::File::open(input).map_err(|e| crate::said::io(crate::files::OPEN, input, &e))?;
     // Streamed: the output goes to a temporary file beside the target, renamed when complete.
     crate::files::write_new_with(out, |file| {
         eseal_doc::sign_ofd(
@@ -336,6 +342,11 @@ pub fn sign_ofd_file(
             &signer,
         )
         .map(|_signed_value| ())
-        .with_context(|| format!("signing {}", input.display()))
+        .said_context(|| {
+            (
+                format!("签署 {} 失败", input.display()),
+                format!("signing {}", input.display()),
+            )
+        })
     })
 }

@@ -1,39 +1,46 @@
 //! File input and output with errors that say which file and what was wrong.
 
-use anyhow::{Context, Result, bail};
+use crate::said::{self, said};
+use anyhow::{Context, Result};
 use base64ct::{Base64, Encoding};
 use eseal_gm::{Sm2PrivateKey, Sm3Digest, Sm3Hasher};
 use eseal_server::files::Put;
 use std::io::{Read, Write};
 use std::path::Path;
 
+/// The verbs of [`said::io`].
+pub const READ: (&str, &str) = ("读取", "read");
+pub const OPEN: (&str, &str) = ("打开", "open");
+
 /// Refuse files larger than this where they are read whole (seals, keys, certificates).
 const MAX_WHOLE_FILE: u64 = 64 * 1024 * 1024;
 
 pub fn read(path: &Path) -> Result<Vec<u8>> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta = std::fs::metadata(path).map_err(|e| said::io(READ, path, &e))?;
     if meta.len() > MAX_WHOLE_FILE {
-        bail!(
-            "{} is {} bytes, more than the {} allowed here",
-            path.display(),
-            meta.len(),
-            MAX_WHOLE_FILE
-        );
+        return Err(said(
+            format!(
+                "{} 有 {} 字节，超过此处允许的 {MAX_WHOLE_FILE} 字节",
+                path.display(),
+                meta.len()
+            ),
+            format!(
+                "{} is {} bytes, more than the {MAX_WHOLE_FILE} allowed here",
+                path.display(),
+                meta.len()
+            ),
+        ));
     }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    std::fs::read(path).map_err(|e| said::io(READ, path, &e))
 }
 
 /// SM3 of a file, streamed (the file is never loaded whole).
 pub fn sm3_file(path: &Path) -> Result<Sm3Digest> {
-    let mut f =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut f = std::fs::File::open(path).map_err(|e| said::io(OPEN, path, &e))?;
     let mut h = Sm3Hasher::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = f
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let n = f.read(&mut buf).map_err(|e| said::io(READ, path, &e))?;
         if n == 0 {
             break;
         }
@@ -48,10 +55,18 @@ pub fn read_certificate(path: &Path) -> Result<Vec<u8>> {
     if bytes.starts_with(&[0x30]) {
         return Ok(bytes);
     }
-    let text = String::from_utf8(bytes)
-        .with_context(|| format!("{} is neither DER nor PEM", path.display()))?;
-    pem_block(&text, "CERTIFICATE")
-        .with_context(|| format!("{}: no CERTIFICATE PEM block", path.display()))
+    let text = String::from_utf8(bytes).map_err(|_| {
+        said(
+            format!("{} 既不是 DER 也不是 PEM 格式的证书", path.display()),
+            format!("{} is neither DER nor PEM", path.display()),
+        )
+    })?;
+    pem_block(&text, "CERTIFICATE").map_err(|e| {
+        said(
+            format!("{}：没有可读的 CERTIFICATE PEM 块", path.display()),
+            format!("{}: no CERTIFICATE PEM block: {e:#}", path.display()),
+        )
+    })
 }
 
 fn pem_block(text: &str, label: &str) -> Result<Vec<u8>> {
@@ -76,15 +91,30 @@ fn pem_block(text: &str, label: &str) -> Result<Vec<u8>> {
 pub fn read_private_key(path: &Path) -> Result<Sm2PrivateKey> {
     // The key file's bytes are wiped when dropped.
     let bytes = zeroize::Zeroizing::new(read(path)?);
-    let text = std::str::from_utf8(&bytes)
-        .with_context(|| format!("{} is not a PEM key", path.display()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        said(
+            format!("{} 不是 PEM 格式的私钥", path.display()),
+            format!("{} is not a PEM key", path.display()),
+        )
+    })?;
     if text.contains("ENCRYPTED PRIVATE KEY") {
-        bail!(
-            "{}: encrypted keys are not supported here; decrypt with `openssl pkey` first",
-            path.display()
-        );
+        return Err(said(
+            format!(
+                "{}：此处不支持加密的私钥；请先用 `openssl pkey` 解密",
+                path.display()
+            ),
+            format!(
+                "{}: encrypted keys are not supported here; decrypt with `openssl pkey` first",
+                path.display()
+            ),
+        ));
     }
-    Sm2PrivateKey::from_pem(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    Sm2PrivateKey::from_pem(text).map_err(|e| {
+        said(
+            format!("{}：不是可用的 SM2 私钥", path.display()),
+            format!("{}: {e}", path.display()),
+        )
+    })
 }
 
 /// Write a new file; refuses to overwrite (also a file that appears meanwhile), and a
@@ -116,10 +146,7 @@ pub fn write_new_with(
     });
     match (result, failed) {
         (Err(_), Some(e)) => Err(e),
-        (Err(e), None) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Err(anyhow::anyhow!("{e}"))
-        }
-        (Err(e), None) => Err(anyhow::anyhow!("cannot write {}: {e}", path.display())),
+        (Err(e), None) => Err(written(path, &e)),
         (Ok(()), _) => Ok(()),
     }
 }
@@ -132,7 +159,7 @@ pub fn write_replace(path: &Path, data: &[u8]) -> Result<()> {
 /// Refuses an output that exists, before any work is done for it.
 pub fn ensure_new(path: Option<&Path>) -> Result<()> {
     match path {
-        Some(p) if p.exists() => bail!("{} exists; refusing to overwrite", p.display()),
+        Some(p) if p.exists() => Err(exists(p)),
         _ => Ok(()),
     }
 }
@@ -143,13 +170,23 @@ fn put(
     private: bool,
     fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<()> {
-    eseal_server::files::put(path, how, private, fill).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            anyhow::anyhow!("{e}")
-        } else {
-            anyhow::anyhow!("cannot write {}: {e}", path.display())
-        }
-    })
+    eseal_server::files::put(path, how, private, fill).map_err(|e| written(path, &e))
+}
+
+/// Why `path` could not be written.
+fn written(path: &Path, e: &std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::AlreadyExists {
+        exists(path)
+    } else {
+        said::io(("写入", "write"), path, e)
+    }
+}
+
+fn exists(path: &Path) -> anyhow::Error {
+    said(
+        format!("{} 已存在；不会覆盖它", path.display()),
+        format!("{} exists; refusing to overwrite", path.display()),
+    )
 }
 
 /// The picture type for the seal from the bytes (and the extension as a hint).
@@ -169,10 +206,16 @@ pub fn picture_type(path: &Path, data: &[u8]) -> Result<String> {
     {
         "SVG"
     } else {
-        bail!(
-            "{}: not a PNG, JPG, GIF, BMP, SVG or OFD picture",
-            path.display()
-        );
+        return Err(said(
+            format!(
+                "{}：不是 PNG、JPG、GIF、BMP、SVG 或 OFD 图片",
+                path.display()
+            ),
+            format!(
+                "{}: not a PNG, JPG, GIF, BMP, SVG or OFD picture",
+                path.display()
+            ),
+        ));
     };
     Ok(t.to_owned())
 }

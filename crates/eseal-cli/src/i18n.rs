@@ -33,6 +33,29 @@ impl Lang {
     }
 }
 
+/// `--lang X` or `--lang=X` anywhere on the command line (the option is global), read before
+/// clap parses so that help and parse errors come in that language.
+pub fn lang_in_args(args: &[std::ffi::OsString]) -> Option<Lang> {
+    let pick = |v: &str| match v {
+        "en" => Some(Lang::En),
+        "zh" => Some(Lang::Zh),
+        _ => None,
+    };
+    let mut found = None;
+    let mut it = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--lang" {
+            found = it.next().and_then(pick).or(found);
+        } else if let Some(v) = a.strip_prefix("--lang=") {
+            found = pick(v).or(found);
+        }
+    }
+    found
+}
+
 pub fn check_label(lang: Lang, id: CheckId) -> &'static str {
     let (zh, en) = id.labels();
     lang.t(zh, en)

@@ -25,6 +25,7 @@ mod output;
 mod pdf;
 mod pki;
 mod render;
+mod said;
 mod service;
 mod transparency;
 mod trust;
@@ -475,7 +476,7 @@ enum KeyCommand {
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language is needed before parsing, for --help and for parse errors.
-    let lang = stdout::set_lang(Lang::resolve(lang_in_args(&args)));
+    let lang = stdout::set_lang(Lang::resolve(i18n::lang_in_args(&args)));
     let parsed = match lang {
         Lang::En => Cli::try_parse_from(&args),
         Lang::Zh => help_zh::chinese(Cli::command())
@@ -509,40 +510,18 @@ fn main() -> ExitCode {
     match run(cli.command, lang) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            errln!("{}: {e:#}", lang.t("错误", "error"));
+            errln!("{}{}", lang.t("错误：", "error: "), said::render(&e, lang));
             ExitCode::from(EXIT_USAGE)
         }
     }
 }
 
-/// `--lang X` or `--lang=X` anywhere on the command line (the option is global), read before
-/// clap parses so that help and parse errors come in that language.
-fn lang_in_args(args: &[std::ffi::OsString]) -> Option<Lang> {
-    let pick = |v: &str| match v {
-        "en" => Some(Lang::En),
-        "zh" => Some(Lang::Zh),
-        _ => None,
-    };
-    let mut found = None;
-    let mut it = args.iter().skip(1).filter_map(|a| a.to_str());
-    while let Some(a) = it.next() {
-        if a == "--" {
-            break;
-        }
-        if a == "--lang" {
-            found = it.next().and_then(pick).or(found);
-        } else if let Some(v) = a.strip_prefix("--lang=") {
-            found = pick(v).or(found);
-        }
-    }
-    found
-}
-
 fn parse_time(s: &str, what: &str) -> Result<OffsetDateTime> {
     // The parser's reason once (its error repeats itself as its own source).
     OffsetDateTime::parse(s, &Rfc3339).map_err(|e| {
-        anyhow::anyhow!(
-            "{what}: {s:?} is not an RFC 3339 time (e.g. 2026-01-01T00:00:00+08:00): {e}"
+        said::said(
+            format!("{what}：{s:?} 不是 RFC 3339 时间（例如 2026-01-01T00:00:00+08:00）"),
+            format!("{what}: {s:?} is not an RFC 3339 time (e.g. 2026-01-01T00:00:00+08:00): {e}"),
         )
     })
 }
@@ -659,8 +638,13 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         }
         Command::Sign(SignCommand::External { key, tbs }) => {
             let key = files::read_private_key(&key)?;
-            let bytes = <base64ct::Base64 as base64ct::Encoding>::decode_vec(tbs.trim())
-                .map_err(|e| anyhow::anyhow!("--tbs is not base64: {e}"))?;
+            let bytes =
+                <base64ct::Base64 as base64ct::Encoding>::decode_vec(tbs.trim()).map_err(|e| {
+                    said::said(
+                        "--tbs 不是 Base64 编码",
+                        format!("--tbs is not base64: {e}"),
+                    )
+                })?;
             let sig = key.sign(&eseal_gm::SignerId::default(), &bytes)?;
             outln!(
                 "{}",
@@ -678,16 +662,23 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             property_info,
         }) => {
             let seal_bytes = files::read(&seal)?;
-            let seal = decode_seal_or_embedded(&seal_bytes)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", seal.display()))?;
+            let seal =
+                decode_seal_or_embedded(&seal_bytes).map_err(|e| said::undecodable(&seal, &e))?;
             if let Some(f) = format
                 && Version::from(f) != seal.version()
             {
-                bail!(
-                    "--format {} does not match the seal, which is {} (a signature embeds its seal, so their versions are the same)",
-                    Version::from(f).name(),
-                    seal.version().name()
-                );
+                return Err(said::said(
+                    format!(
+                        "--format {} 与印章不符：印章是 {}（签章内嵌其印章，二者版本相同）",
+                        Version::from(f).name(),
+                        seal.version().name()
+                    ),
+                    format!(
+                        "--format {} does not match the seal, which is {} (a signature embeds its seal, so their versions are the same)",
+                        Version::from(f).name(),
+                        seal.version().name()
+                    ),
+                ));
             }
             let cert = files::read_certificate(&cert)?;
             let key = files::read_private_key(&key)?;
@@ -731,13 +722,19 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
             trust::set_online(online);
             let at = at.map(|t| parse_time(&t, "--at")).transpose()?;
             let file = match files.as_slice() {
-                [] => bail!("give the file to verify (or `eseal verify data …`)"),
+                [] => {
+                    return Err(said::said(
+                        "请给出要验证的文件（或用 `eseal verify data …`）",
+                        "give the file to verify (or `eseal verify data …`)",
+                    ));
+                }
                 [one] if !one.is_dir() => one.clone(),
                 many => {
                     if data.is_some() || html_out.is_some() || proof.is_some() {
-                        bail!(
-                            "--data, --html and --transparency take one file; give one file, or leave them out for several"
-                        );
+                        return Err(said::said(
+                            "--data、--html 和 --transparency 只用于一个文件：请给出一个文件，或验证多个文件时不用它们",
+                            "--data, --html and --transparency take one file; give one file, or leave them out for several",
+                        ));
                     }
                     let all = batch::expand(many)?;
                     return batch::verify_many(&all, trust.as_deref(), at, json, lang);

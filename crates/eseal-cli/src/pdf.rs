@@ -3,7 +3,7 @@
 //! followed by the signature's incremental update, written to a temporary name and renamed.
 
 use crate::i18n::Lang;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use eseal_core::text::printable;
 use eseal_gm::keytables::KeyTableVerifier;
@@ -20,10 +20,10 @@ struct FileSource {
 impl FileSource {
     fn open(path: &Path) -> Result<Self> {
         let file =
-            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+            std::fs::File::open(path).map_err(|e| crate::said::io(crate::files::OPEN, path, &e))?;
         let len = file
             .metadata()
-            .with_context(|| format!("cannot read {}", path.display()))?
+            .map_err(|e| crate::said::io(crate::files::READ, path, &e))?
             .len();
         Ok(Self { file, len })
     }
@@ -107,7 +107,7 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
     crate::files::ensure_new(Some(&args.out))?;
     let bytes = crate::files::read(&args.seal)?;
     let seal = eseal_ses::AnySeal::decode(&bytes)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", args.seal.display()))?
+        .map_err(|e| crate::said::undecodable(&args.seal, &e))?
         .0;
     let cert = crate::files::read_certificate(&args.cert)?;
     let signer =

@@ -15,9 +15,10 @@ pub fn set_online(online: bool) {
 pub fn policy(trust: Option<&std::path::Path>) -> anyhow::Result<eseal_ses::VerifyPolicy> {
     let online = ONLINE.get().copied().unwrap_or(false);
     if online && trust.is_none() {
-        anyhow::bail!(
-            "--online needs --trust DIR: only certificates that chain to its anchors are asked about"
-        );
+        return Err(crate::said::said(
+            "--online 需要 --trust 目录：只查询能链接到其信任锚的证书",
+            "--online needs --trust DIR: only certificates that chain to its anchors are asked about",
+        ));
     }
     // The CLI is the edge that reads the system clock for the libraries.
     let mut policy = eseal_ses::VerifyPolicy {
@@ -30,10 +31,13 @@ pub fn policy(trust: Option<&std::path::Path>) -> anyhow::Result<eseal_ses::Veri
             errln!("{n}");
         }
         if store.anchors().is_empty() {
-            anyhow::bail!(
-                "{} holds no trust anchor (self-signed CA certificate)",
-                dir.display()
-            );
+            return Err(crate::said::said(
+                format!("{} 中没有信任锚（自签名的 CA 证书）", dir.display()),
+                format!(
+                    "{} holds no trust anchor (self-signed CA certificate)",
+                    dir.display()
+                ),
+            ));
         }
         policy.chain_validator = Some(if online {
             std::sync::Arc::new(eseal_server::revocation::OnlineValidator {
@@ -74,10 +78,16 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
     use anyhow::{Context, anyhow, bail};
     let TrustCommand::Fetch { url, dir, update } = cmd;
     if dir.exists() && !update {
-        bail!(
-            "{} exists; give a new directory, or --update to refresh its CRLs",
-            dir.display()
-        );
+        return Err(crate::said::said(
+            format!(
+                "{} 已存在：请给出新目录，或用 --update 更新其中的 CRL",
+                dir.display()
+            ),
+            format!(
+                "{} exists; give a new directory, or --update to refresh its CRLs",
+                dir.display()
+            ),
+        ));
     }
     let base = url.trim_end_matches('/').to_owned();
     let files: Vec<(String, Vec<u8>)> = crate::audit::runtime()?.block_on(async {
@@ -147,8 +157,7 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
             crate::files::write_replace(&dir.join(name), bytes)?;
         }
     } else {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|e| crate::said::io(("创建", "create"), &dir, &e))?;
         for (name, bytes) in &files {
             crate::files::write_new(&dir.join(name), bytes)?;
         }

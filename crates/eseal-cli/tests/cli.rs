@@ -448,6 +448,58 @@ fn chinese_is_the_default_language() {
     assert!(text(&o).contains("结论"));
 }
 
+/// Errors follow the language too, the system's reasons included: a missing file, a file
+/// that is not what it should be, a library's error under the command's own words.
+#[test]
+fn errors_are_in_the_command_language() {
+    let s = setup();
+    let zh = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
+            .args(args)
+            .env_remove("ESEAL_LANG")
+            .output()
+            .unwrap();
+        assert_eq!(code(&o), 3, "{}", text(&o));
+        String::from_utf8(o.stderr).unwrap()
+    };
+    let missing = s.p("missing.ofd");
+    assert_eq!(
+        zh(&["verify", &missing]).trim(),
+        format!("错误：无法打开 {missing}：文件或目录不存在")
+    );
+    let seal = s.p("missing.esl");
+    assert_eq!(
+        zh(&["seal", "inspect", &seal]).trim(),
+        format!("错误：无法读取 {seal}：文件或目录不存在")
+    );
+    // A certificate given as the key; a file given as the seal that is not seal data.
+    std::fs::write(s.p("not-a-seal.esl"), b"\x30\x03\x02\x01\x01").unwrap();
+    let e = zh(&[
+        "sign",
+        "ofd",
+        "--seal",
+        &s.p("not-a-seal.esl"),
+        "--cert",
+        &s.p("signer.pem"),
+        "--key",
+        &s.p("signer.pem"),
+        "--in",
+        &missing,
+        "--out",
+        &s.p("out.ofd"),
+    ]);
+    assert!(e.starts_with("错误："), "{e}");
+    assert!(
+        !e.is_ascii() && !e.contains("cannot") && !e.contains("error:"),
+        "{e}"
+    );
+    let e = zh(&["verify", "--at", "yesterday", &missing]);
+    assert!(e.contains("不是 RFC 3339 时间"), "{e}");
+    // English when asked.
+    let o = eseal(&["verify", &missing]);
+    assert!(text(&o).contains("cannot open"), "{}", text(&o));
+}
+
 /// `--help` and parse errors follow the language: Chinese by default, English with
 /// `--lang en` (anywhere on the line) or `ESEAL_LANG=en`.
 #[test]
