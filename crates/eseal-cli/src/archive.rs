@@ -3,7 +3,7 @@
 //! verifying is offline, by `eseal-archive` (no store, no network).
 
 use crate::i18n::Lang;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use base64ct::{Base64, Encoding};
 use clap::Subcommand;
 use eseal_ses::{Indication, Outcome};
@@ -65,7 +65,7 @@ pub enum ArchiveCommand {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+    std::fs::read(path).map_err(|e| crate::said::io(crate::files::READ, path, &e))
 }
 
 /// A new package file: never over an existing one (a renewed package goes beside the old).

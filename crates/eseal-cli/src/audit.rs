@@ -78,7 +78,7 @@ impl CheckpointArgs {
         let key = match key_file {
             Some(f) => {
                 let pem = std::fs::read_to_string(&f)
-                    .with_context(|| format!("cannot read the log key {}", f.display()))?;
+                    .map_err(|e| crate::said::io(("读取日志密钥", "read the log key"), &f, &e))?;
                 Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", f.display()))?
             }
             None => eseal_gm::provider::Sm2Signer::public_key(signer),
@@ -339,7 +339,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
             checkpoint,
         } => {
             let pem = std::fs::read_to_string(&key)
-                .with_context(|| format!("cannot read {}", key.display()))?;
+                .map_err(|e| crate::said::io(crate::files::READ, &key, &e))?;
             let key =
                 Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", key.display()))?;
             match verify(&export, &key, &origin, checkpoint.as_deref()) {

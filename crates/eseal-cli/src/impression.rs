@@ -2,7 +2,7 @@
 
 use crate::files;
 use crate::i18n::Lang;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Subcommand, ValueEnum};
 use eseal_image::{Font, ImpressionSpec, Style};
 use std::path::{Path, PathBuf};
@@ -69,23 +69,37 @@ pub fn load_font(explicit: Option<&Path>) -> Result<Font> {
     for p in &candidates {
         if p.is_file() {
             let bytes =
-                std::fs::read(p).with_context(|| format!("cannot read font {}", p.display()))?;
-            return Font::from_bytes(bytes).with_context(|| format!("font {}", p.display()));
+                std::fs::read(p).map_err(|e| crate::said::io(("读取字体", "read font"), p, &e))?;
+            return Font::from_bytes(bytes).map_err(|e| {
+                crate::said::said(
+                    format!("{}：不是可用的字体文件", p.display()),
+                    format!("font {}: {e:#}", p.display()),
+                )
+            });
         }
     }
-    bail!(
-        "no CJK font found (looked at {}); install the Debian package fonts-noto-cjk (`apt-get install fonts-noto-cjk`) or give --font / ESEAL_FONT",
-        candidates
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    )
+    let looked = candidates
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(crate::said::said(
+        format!(
+            "找不到中文字体（查找了 {looked}）：请安装 Debian 软件包 fonts-noto-cjk（`apt-get install fonts-noto-cjk`），或用 --font / ESEAL_FONT 指定"
+        ),
+        format!(
+            "no CJK font found (looked at {looked}); install the Debian package fonts-noto-cjk (`apt-get install fonts-noto-cjk`) or give --font / ESEAL_FONT"
+        ),
+    ))
 }
 
 fn parse_size(s: &str) -> Result<(f32, Option<f32>)> {
-    let bad =
-        || anyhow::anyhow!("--size-mm {s:?}: give a number of mm, or WIDTHxHEIGHT such as 40x30");
+    let bad = || {
+        crate::said::said(
+            format!("--size-mm {s:?}：请给出毫米数，或“宽x高”，例如 40x30"),
+            format!("--size-mm {s:?}: give a number of mm, or WIDTHxHEIGHT such as 40x30"),
+        )
+    };
     match s.split_once(['x', 'X', '×']) {
         Some((w, h)) => Ok((
             w.trim().parse().map_err(|_| bad())?,
@@ -133,7 +147,10 @@ pub fn run(cmd: ImpressionCommand, lang: Lang) -> Result<u8> {
                 .unwrap_or_default()
                 .to_ascii_lowercase();
             if ext != "svg" && ext != "png" {
-                bail!("--out must end in .svg or .png");
+                return Err(crate::said::said(
+                    "--out 的文件名必须以 .svg 或 .png 结尾",
+                    "--out must end in .svg or .png",
+                ));
             }
             let font = load_font(font.as_deref())?;
             let impression = eseal_image::render(&spec, &font)?;

@@ -32,7 +32,7 @@ mod trust;
 mod trustlist;
 mod user;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use eseal_gm::provider::{Clock, SoftwareSigner, SoftwareVerifier, SystemClock};
 use eseal_ses::{AnySeal, AnySignature, SealRequest, SignRequest, Version};

@@ -2,6 +2,7 @@
 //! signer certificates, checked before it is written.
 
 use super::*;
+use crate::said::said;
 
 /// The seal kinds of R-KIND and the `type` value eseal writes for each.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -157,15 +158,21 @@ fn check_certificates_for_making(
                 args.name
             );
         } else {
-            bail!(
-                "the seal name {:?} matches no signer certificate subject ({}): the name on a seal must be the one its certificate is made out to",
-                args.name,
-                parsed
-                    .iter()
-                    .map(|c| c.subject())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            );
+            let subjects = parsed
+                .iter()
+                .map(|c| c.subject())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(said(
+                format!(
+                    "印章名称 {:?} 与签章人证书的主体都不相符（{subjects}）：印章上的名称必须是其证书所签发给的名称",
+                    args.name
+                ),
+                format!(
+                    "the seal name {:?} matches no signer certificate subject ({subjects}): the name on a seal must be the one its certificate is made out to",
+                    args.name
+                ),
+            ));
         }
     }
     if let Some(dir) = &args.trust {
@@ -174,16 +181,31 @@ fn check_certificates_for_making(
         for cert in std::iter::once(&maker).chain(parsed.iter()) {
             let r = eseal_pki::validate(cert, &[], &store, &[], now, eseal_pki::Purpose::Signing);
             if r.status() != eseal_pki::ChainStatus::Valid {
-                let why = r
+                let first = r
                     .first(eseal_pki::chain::ChainOutcome::Failed)
-                    .or_else(|| r.first(eseal_pki::chain::ChainOutcome::Indeterminate))
-                    .map(|c| format!("{}: {}", c.check.label().1, c.detail))
-                    .unwrap_or_default();
-                bail!(
-                    "certificate {} is not valid now ({}): {why}",
-                    cert.subject(),
-                    r.status().label().1
-                );
+                    .or_else(|| r.first(eseal_pki::chain::ChainOutcome::Indeterminate));
+                let why = |zh: bool| {
+                    first
+                        .map(|c| match zh {
+                            true => format!("{}：{}", c.check.label().0, c.detail_zh),
+                            false => format!("{}: {}", c.check.label().1, c.detail),
+                        })
+                        .unwrap_or_default()
+                };
+                return Err(said(
+                    format!(
+                        "证书 {} 现在无效（{}）：{}",
+                        cert.subject(),
+                        r.status().label().0,
+                        why(true)
+                    ),
+                    format!(
+                        "certificate {} is not valid now ({}): {}",
+                        cert.subject(),
+                        r.status().label().1,
+                        why(false)
+                    ),
+                ));
             }
         }
     }
@@ -201,7 +223,9 @@ fn seal_validity(
         .iter()
         .map(|c| eseal_pki::Certificate::from_der(c))
         .collect::<Result<Vec<_>, _>>()?;
-    let first = certs.first().context("no signer certificate")?;
+    let first = certs
+        .first()
+        .ok_or_else(|| said("没有签章人证书", "no signer certificate"))?;
     let start = match &args.valid_from {
         Some(s) => parse_time(s, "--valid-from")?,
         None => first.not_before(),
@@ -212,14 +236,24 @@ fn seal_validity(
     };
     for c in &certs {
         if start < c.not_before() || end > c.not_after() {
-            bail!(
-                "the seal's validity {} .. {} goes beyond the signer certificate {} ({} .. {}): a seal is valid exactly as long as its certificate",
-                show(start),
-                show(end),
-                c.subject(),
-                show(c.not_before()),
-                show(c.not_after())
-            );
+            return Err(said(
+                format!(
+                    "印章有效期 {} .. {} 超出了签章人证书 {} 的有效期（{} .. {}）：印章的有效期与其证书相同",
+                    show(start),
+                    show(end),
+                    c.subject(),
+                    show(c.not_before()),
+                    show(c.not_after())
+                ),
+                format!(
+                    "the seal's validity {} .. {} goes beyond the signer certificate {} ({} .. {}): a seal is valid exactly as long as its certificate",
+                    show(start),
+                    show(end),
+                    c.subject(),
+                    show(c.not_before()),
+                    show(c.not_after())
+                ),
+            ));
         }
     }
     Ok((start, end))

@@ -3,7 +3,7 @@
 
 use crate::files;
 use crate::i18n::Lang;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use eseal_gm::Sm2PrivateKey;
 use eseal_gm::provider::{Clock, OsRandom, SoftwareSigner};
 use eseal_pki::ca::{CaSignatureId, CaState, DevCa};
@@ -27,9 +27,12 @@ pub fn ca_init(
     clock: &dyn Clock,
 ) -> Result<()> {
     if state_path(dir).exists() {
-        bail!("{} already holds a CA (ca.json exists)", dir.display());
+        return Err(crate::said::said(
+            format!("{} 中已有一个 CA（ca.json 已存在）", dir.display()),
+            format!("{} already holds a CA (ca.json exists)", dir.display()),
+        ));
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| crate::said::io(("创建", "create"), dir, &e))?;
     let id = if standard_ids {
         CaSignatureId::Standard
     } else {
@@ -141,17 +144,29 @@ pub fn ca_issue(
             (subject, public, None)
         }
         None => {
-            let subject = subject.context("--subject is required (or --csr)")?;
+            let subject = subject.ok_or_else(|| {
+                crate::said::said(
+                    "需要 --subject（或 --csr）",
+                    "--subject is required (or --csr)",
+                )
+            })?;
             let key = Sm2PrivateKey::generate(&OsRandom)?;
             (name_from_slashes(subject)?, key.public_key(), Some(key))
         }
     };
     if cert_path.exists() || (key.is_some() && key_path.exists()) {
-        bail!(
-            "{} or {} exists; refusing to overwrite",
-            cert_path.display(),
-            key_path.display()
-        );
+        return Err(crate::said::said(
+            format!(
+                "{} 或 {} 已存在；不会覆盖",
+                cert_path.display(),
+                key_path.display()
+            ),
+            format!(
+                "{} or {} exists; refusing to overwrite",
+                cert_path.display(),
+                key_path.display()
+            ),
+        ));
     }
     let cert = ca.issue(&OsRandom, clock.now(), kind, subject, &public, days)?;
     if let Some(key) = key {
@@ -179,7 +194,12 @@ pub fn ca_revoke(
     let serial = match (serial, cert) {
         (Some(s), None) => s.to_owned(),
         (None, Some(p)) => Certificate::from_der(&files::read_certificate(p)?)?.serial_hex(),
-        _ => bail!("give exactly one of --serial or --cert"),
+        _ => {
+            return Err(crate::said::said(
+                "--serial 与 --cert 必须给出且只给出其中一个",
+                "give exactly one of --serial or --cert",
+            ));
+        }
     };
     let mut ca = open_ca(dir)?;
     ca.revoke(&serial, reason, clock.now())?;
@@ -225,7 +245,15 @@ pub fn ca_crl(dir: &Path, out: Option<&Path>, clock: &dyn Clock) -> Result<()> {
 
 /// Load a trust-store directory (certificates and CRLs; key files are ignored).
 pub fn load_trust_store(dir: &Path) -> Result<(TrustStore, Vec<String>)> {
-    eseal_server::files::trust_dir(dir).map_err(|e| anyhow::anyhow!(e))
+    // The directory's own trouble (missing, not a directory, no permission) in words first.
+    std::fs::read_dir(dir)
+        .map_err(|e| crate::said::io(("读取信任目录", "read trust store"), dir, &e))?;
+    eseal_server::files::trust_dir(dir).map_err(|e| {
+        crate::said::said(
+            format!("信任目录 {} 中有无法使用的文件（{e}）", dir.display()),
+            e,
+        )
+    })
 }
 
 /// `eseal cert verify`: exit 0 valid, 1 invalid, 2 indeterminate.

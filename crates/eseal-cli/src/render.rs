@@ -2,7 +2,7 @@
 //! that `eseal verify --html` shows.
 
 use crate::i18n::Lang;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use eseal_render::{Document, FontBook, FontCandidate, FontRule, RenderOptions, Verdict};
 use std::collections::HashMap;
@@ -74,7 +74,7 @@ pub fn font_book(mappings: &[String]) -> Result<FontBook> {
 }
 
 fn open(file: &Path) -> Result<eseal_doc::Package<std::io::BufReader<std::fs::File>>> {
-    let f = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let f = std::fs::File::open(file).map_err(|e| crate::said::io(crate::files::OPEN, file, &e))?;
     eseal_doc::Package::open(std::io::BufReader::new(f))
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
@@ -172,7 +172,7 @@ pub fn run(a: RenderArgs, lang: Lang) -> Result<u8> {
     if let Some(o) = &a.out
         && (pages.len() > 1 || o.extension().is_none())
     {
-        std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
+        std::fs::create_dir_all(o).map_err(|e| crate::said::io(("创建", "create"), o, &e))?;
     }
     for w in doc.warnings() {
         errln!(

@@ -16,10 +16,10 @@ use std::path::Path;
 /// SES_Signature when `detached`).
 fn seals_of(file: &Path, detached: bool) -> Result<Vec<String>> {
     let values = if detached {
-        vec![std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?]
+        vec![std::fs::read(file).map_err(|e| crate::said::io(crate::files::READ, file, &e))?]
     } else {
         let f =
-            std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+            std::fs::File::open(file).map_err(|e| crate::said::io(crate::files::OPEN, file, &e))?;
         let mut pkg = eseal_doc::Package::open(std::io::BufReader::new(f))?;
         let report = eseal_doc::verify_ofd(
             &mut pkg,
@@ -44,14 +44,14 @@ fn seals_of(file: &Path, detached: bool) -> Result<Vec<String>> {
 
 fn read_key(path: &Path) -> Result<Sm2PublicKey> {
     let pem =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        std::fs::read_to_string(path).map_err(|e| crate::said::io(crate::files::READ, path, &e))?;
     Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// Reads a proof file: the endpoint's whole answer (`{"proof": …}`) or the proof alone.
 fn read_proof(path: &Path) -> Result<SealProof> {
     let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        std::fs::read_to_string(path).map_err(|e| crate::said::io(crate::files::READ, path, &e))?;
     let v: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
     let inner = v.get("proof").cloned().unwrap_or(v);
@@ -288,7 +288,7 @@ async fn monitor(
         let http = http.clone();
         async move { crate::http::get_text(&http, &path).await }
     };
-    std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
+    std::fs::create_dir_all(state).map_err(|e| crate::said::io(("创建", "create"), state, &e))?;
     // What was seen before: its leaf hashes rebuild the tree.
     let leaves_file = state.join("leaves");
     let mut tree = eseal_tlog::Tree::new();
@@ -420,7 +420,7 @@ async fn monitor(
         .create(true)
         .append(true)
         .open(&leaves_file)
-        .with_context(|| format!("cannot write {}", leaves_file.display()))?;
+        .map_err(|e| crate::said::io(("写入", "write"), &leaves_file, &e))?;
     std::io::Write::write_all(&mut f, hashes.as_bytes())?;
     crate::files::write_replace(&state.join("checkpoint"), note.as_bytes())?;
     for e in new.iter().filter(|e| seal.is_none_or(|s| s == e.seal_id)) {
