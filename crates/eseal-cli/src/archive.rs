@@ -162,12 +162,18 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
             };
             let log_key = match &log_key {
                 Some(p) => {
-                    let pem = String::from_utf8(read(p)?)
-                        .map_err(|_| anyhow!("{}: not a PEM file", p.display()))?;
-                    Some(
-                        eseal_gm::Sm2PublicKey::from_spki_pem(&pem)
-                            .map_err(|e| anyhow!("{}: {e}", p.display()))?,
-                    )
+                    let pem = String::from_utf8(read(p)?).map_err(|_| {
+                        crate::said::said(
+                            format!("{}：不是 PEM 文件", p.display()),
+                            format!("{}: not a PEM file", p.display()),
+                        )
+                    })?;
+                    Some(eseal_gm::Sm2PublicKey::from_spki_pem(&pem).map_err(|e| {
+                        crate::said::said(
+                            format!("{}：{}", p.display(), e.zh()),
+                            format!("{}: {e}", p.display()),
+                        )
+                    })?)
                 }
                 None => None,
             };

@@ -2,7 +2,8 @@
 //! `transparency monitor`, `archive create|renew`). The registry may be hostile or broken: an answer has a size limit, and an error
 //! names the URL, the status and the start of what came back.
 
-use anyhow::{Context, Result, bail};
+use crate::said::{SaidContext, said};
+use anyhow::Result;
 
 /// The largest answer read (a CRL, a certificate, a page of 1000 log entries fit well within).
 const MAX_ANSWER: usize = 64 << 20;
@@ -13,7 +14,7 @@ pub async fn get(http: &reqwest::Client, url: &str) -> Result<Vec<u8>> {
         .get(url)
         .send()
         .await
-        .with_context(|| format!("cannot reach {url}"))?;
+        .said_context(|| (format!("无法连接 {url}"), format!("cannot reach {url}")))?;
     read(url, r).await
 }
 
@@ -28,16 +29,23 @@ pub async fn post_json(
         .json(body)
         .send()
         .await
-        .with_context(|| format!("cannot reach {url}"))?;
+        .said_context(|| (format!("无法连接 {url}"), format!("cannot reach {url}")))?;
     read(url, r).await
 }
 
 async fn read(url: &str, mut r: reqwest::Response) -> Result<Vec<u8>> {
     let status = r.status();
     let mut body = Vec::new();
-    while let Some(chunk) = r.chunk().await.with_context(|| format!("GET {url}"))? {
+    while let Some(chunk) = r
+        .chunk()
+        .await
+        .said_context(|| (format!("读取 {url} 的应答失败"), format!("GET {url}")))?
+    {
         if body.len() + chunk.len() > MAX_ANSWER {
-            bail!("{url}: the answer is larger than {} MiB", MAX_ANSWER >> 20);
+            return Err(said(
+                format!("{url}：应答超过 {} MiB", MAX_ANSWER >> 20),
+                format!("{url}: the answer is larger than {} MiB", MAX_ANSWER >> 20),
+            ));
         }
         body.extend_from_slice(&chunk);
     }
@@ -45,21 +53,28 @@ async fn read(url: &str, mut r: reqwest::Response) -> Result<Vec<u8>> {
         if let Ok(p) = serde_json::from_slice::<serde_json::Value>(&body)
             && let Some(detail) = p["detail"].as_str()
         {
-            bail!(
-                "{url}: HTTP {status}: {}",
-                eseal_core::text::printable(detail)
-            );
+            let detail = eseal_core::text::printable(detail);
+            return Err(said(
+                format!("{url}：HTTP {status}：{detail}"),
+                format!("{url}: HTTP {status}: {detail}"),
+            ));
         }
         let start = String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
-        bail!(
-            "{url}: HTTP {status} {}",
-            eseal_core::text::printable(&start)
-        );
+        let start = eseal_core::text::printable(&start);
+        return Err(said(
+            format!("{url}：HTTP {status} {start}"),
+            format!("{url}: HTTP {status} {start}"),
+        ));
     }
     Ok(body)
 }
 
 /// The body of `url` as text.
 pub async fn get_text(http: &reqwest::Client, url: &str) -> Result<String> {
-    String::from_utf8(get(http, url).await?).with_context(|| format!("{url}: not UTF-8 text"))
+    String::from_utf8(get(http, url).await?).map_err(|_| {
+        said(
+            format!("{url}：应答不是 UTF-8 文本"),
+            format!("{url}: not UTF-8 text"),
+        )
+    })
 }

@@ -540,7 +540,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         Command::Hsm(cmd) => service::hsm(cmd),
         Command::Audit(cmd) => audit::run(cmd, lang),
         Command::Backup(cmd) => backup::run(cmd, lang),
-        Command::User(cmd) => user::run(cmd),
+        Command::User(cmd) => user::run(cmd, lang),
         Command::Trust(cmd) => trust::run(cmd, lang),
         Command::TrustList(cmd) => trustlist::run(cmd, lang),
         Command::Archive(cmd) => archive::run(cmd, lang),

@@ -56,10 +56,16 @@ pub fn font_book(mappings: &[String]) -> Result<FontBook> {
     let mut book = FontBook::new(Arc::new(eseal_server::fonts::DiskFonts));
     for m in mappings.iter().rev() {
         let Some((name, file)) = m.split_once('=') else {
-            bail!("--font {m:?}: expected NAME=FILE");
+            return Err(crate::said::said(
+                format!("--font {m:?}：应为“字体名=文件”"),
+                format!("--font {m:?}: expected NAME=FILE"),
+            ));
         };
         if !Path::new(file).is_file() {
-            bail!("--font {m:?}: {file} is not a file");
+            return Err(crate::said::said(
+                format!("--font {m:?}：{file} 不是文件"),
+                format!("--font {m:?}: {file} is not a file"),
+            ));
         }
         book.prefer(FontRule {
             names: vec![name.trim().to_owned()],
@@ -75,8 +81,12 @@ pub fn font_book(mappings: &[String]) -> Result<FontBook> {
 
 fn open(file: &Path) -> Result<eseal_doc::Package<std::io::BufReader<std::fs::File>>> {
     let f = std::fs::File::open(file).map_err(|e| crate::said::io(crate::files::OPEN, file, &e))?;
-    eseal_doc::Package::open(std::io::BufReader::new(f))
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+    eseal_doc::Package::open(std::io::BufReader::new(f)).map_err(|e| {
+        crate::said::said(
+            format!("{}：{}", file.display(), e.zh()),
+            format!("{}: {e}", file.display()),
+        )
+    })
 }
 
 /// Each signature's verdict by its ID.

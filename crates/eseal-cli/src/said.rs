@@ -66,6 +66,11 @@ pub fn io(verb: (&str, &str), path: &Path, e: &std::io::Error) -> anyhow::Error 
     )
 }
 
+/// A text the libraries and the service already say in both languages.
+pub fn text(t: &eseal_core::error::Text) -> anyhow::Error {
+    said(t.zh.clone(), t.en.clone())
+}
+
 /// A file whose seal data (or signature) cannot be decoded, and why.
 pub fn undecodable(path: &Path, e: &eseal_ses::SesError) -> anyhow::Error {
     said(

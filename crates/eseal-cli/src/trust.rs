@@ -75,7 +75,7 @@ pub enum TrustCommand {
 
 /// Runs `eseal trust`.
 pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
-    use anyhow::{Context, anyhow, bail};
+    use crate::said::said;
     let TrustCommand::Fetch { url, dir, update } = cmd;
     if dir.exists() && !update {
         return Err(crate::said::said(
@@ -98,19 +98,30 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
         };
         let index: serde_json::Value =
             serde_json::from_slice(&get(format!("{base}/api/v1/pki")).await?)
-                .context("the registry's /api/v1/pki is not JSON")?;
+                .map_err(|_| {
+                    said(
+                        "登记机构的 /api/v1/pki 不是 JSON",
+                        "the registry's /api/v1/pki is not JSON",
+                    )
+                })?;
         let mut out = Vec::new();
         for f in index["files"].as_array().into_iter().flatten() {
             let name = f["name"].as_str().unwrap_or_default();
             // Only the published names, each a plain file name.
             if !eseal_server::devpki::PUBLISHED.contains(&name) {
-                bail!("the registry lists {name:?}, which is not a file it publishes");
+                return Err(said(
+                    format!("登记机构列出了 {name:?}，但它不是登记机构发布的文件"),
+                    format!("the registry lists {name:?}, which is not a file it publishes"),
+                ));
             }
             let bytes = get(format!("{base}/api/v1/pki/{name}")).await?;
             if Some(eseal_gm::Sm3Digest::of(&bytes).to_hex().as_str()) != f["sm3"].as_str() {
-                bail!(
-                    "{name} does not have the SM3 the registry's index gives (changed in transit?)"
-                );
+                return Err(said(
+                    format!("{name} 的 SM3 与登记机构索引中给出的不符（传输中被改动？）"),
+                    format!(
+                        "{name} does not have the SM3 the registry's index gives (changed in transit?)"
+                    ),
+                ));
             }
             out.push((name.to_owned(), bytes));
         }
@@ -118,14 +129,21 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
     })?;
     // A usable trust store: an anchor, each CRL signed by one of its certificates.
     let named: Vec<(String, Vec<u8>)> = files.clone();
-    let (store, notes) = eseal_pki::TrustStore::from_files(&named).map_err(|e| anyhow!("{e}"))?;
+    let (store, notes) = eseal_pki::TrustStore::from_files(&named).map_err(|e| {
+        said(
+            format!("登记机构发布的证书或 CRL 无法使用（{e}）"),
+            e.to_string(),
+        )
+    })?;
     for n in notes {
         errln!("{n}");
     }
-    let root = store
-        .anchors()
-        .first()
-        .ok_or_else(|| anyhow!("the registry publishes no root certificate"))?;
+    let root = store.anchors().first().ok_or_else(|| {
+        said(
+            "登记机构没有发布根证书",
+            "the registry publishes no root certificate",
+        )
+    })?;
     let certs: Vec<eseal_pki::Certificate> = files
         .iter()
         .filter(|(n, _)| !n.contains("crl"))
@@ -133,13 +151,21 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
         .flatten()
         .collect();
     for (name, bytes) in files.iter().filter(|(n, _)| n.contains("crl")) {
-        for crl in eseal_pki::crl::Crl::parse_all(bytes).map_err(|e| anyhow!("{name}: {e}"))? {
+        for crl in eseal_pki::crl::Crl::parse_all(bytes).map_err(|e| {
+            said(
+                format!("{name}：不是可读的 CRL（{e}）"),
+                format!("{name}: {e}"),
+            )
+        })? {
             let signed = certs.iter().any(|c| {
                 c.sm2_public_key()
                     .is_some_and(|k| crl.verify_signed_by(&k).is_some())
             });
             if !signed {
-                bail!("{name} is not signed by any of the registry's CA certificates");
+                return Err(said(
+                    format!("{name} 不是由登记机构的任何 CA 证书签发的"),
+                    format!("{name} is not signed by any of the registry's CA certificates"),
+                ));
             }
         }
     }
@@ -147,10 +173,16 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
         for (name, bytes) in files.iter().filter(|(n, _)| !n.contains("crl")) {
             let kept = std::fs::read(dir.join(name)).unwrap_or_default();
             if kept != *bytes {
-                bail!(
-                    "{name} of {url} is not the one in {}: the registry's certificates changed; check the new root's fingerprint and fetch into a new directory",
-                    dir.display()
-                );
+                return Err(said(
+                    format!(
+                        "{url} 的 {name} 与 {} 中的不同：登记机构的证书已更换；请核对新根证书的指纹，并获取到新目录",
+                        dir.display()
+                    ),
+                    format!(
+                        "{name} of {url} is not the one in {}: the registry's certificates changed; check the new root's fingerprint and fetch into a new directory",
+                        dir.display()
+                    ),
+                ));
             }
         }
         for (name, bytes) in files.iter().filter(|(n, _)| n.contains("crl")) {

@@ -115,7 +115,7 @@ pub fn run(cmd: TrustListCommand, lang: Lang) -> Result<u8> {
                 let store = open_store(db).await?;
                 let all = eseal_server::trustlist::list(&store).await;
                 store.close().await;
-                let all = all.map_err(|e| anyhow!("{}", e.detail))?;
+                let all = all.map_err(|e| crate::said::text(&e.detail))?;
                 if all.is_empty() {
                     outln!("{}", lang.t("信任列表为空", "the trust list is empty"));
                 }
@@ -158,7 +158,7 @@ pub fn run(cmd: TrustListCommand, lang: Lang) -> Result<u8> {
                     )
                     .await;
                 store.close().await;
-                let added = done.map_err(|e| anyhow!("{}", e.detail))?;
+                let added = done.map_err(|e| crate::said::text(&e.detail))?;
                 outln!("{}", lang.t("已加入信任列表：", "added to the trust list:"));
                 print(lang, &added, now);
             }
@@ -177,7 +177,7 @@ pub fn run(cmd: TrustListCommand, lang: Lang) -> Result<u8> {
                     )
                     .await;
                 store.close().await;
-                let removed = done.map_err(|e| anyhow!("{}", e.detail))?;
+                let removed = done.map_err(|e| crate::said::text(&e.detail))?;
                 outln!(
                     "{}",
                     lang.t("已从信任列表移除：", "removed from the trust list:")

@@ -4,7 +4,7 @@
 //! audited with the operator as the actor.
 
 use crate::audit::{DbArgs, open_store, runtime};
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Subcommand;
 
 /// `eseal user`.
@@ -46,7 +46,7 @@ pub(crate) fn operator() -> String {
 }
 
 /// Runs `eseal user`.
-pub fn run(cmd: UserCommand) -> Result<u8> {
+pub fn run(cmd: UserCommand, lang: crate::i18n::Lang) -> Result<u8> {
     match cmd {
         UserCommand::Unlock { username, db } => {
             let rt = runtime()?;
@@ -63,9 +63,9 @@ pub fn run(cmd: UserCommand) -> Result<u8> {
                     )
                     .await;
                 store.close().await;
-                done.map_err(|e| anyhow!("{}", e.detail))
+                done.map_err(|e| crate::said::text(&e.detail))
             })?;
-            outln!("{username}: unlocked");
+            outln!("{username}{}", lang.t("：已解锁", ": unlocked"));
             Ok(0)
         }
         UserCommand::Reset {
@@ -76,7 +76,7 @@ pub fn run(cmd: UserCommand) -> Result<u8> {
         } => {
             let random = eseal_gm::provider::OsRandom;
             let key = eseal_server::app::load_data_key(&data, &random, false)
-                .map_err(|e| anyhow!("{}", e.detail))?;
+                .map_err(|e| crate::said::text(&e.detail))?;
             let rt = runtime()?;
             let (password, enrolment) = rt.block_on(async {
                 let store = match (&database, &database_schema) {
@@ -99,14 +99,31 @@ pub fn run(cmd: UserCommand) -> Result<u8> {
                     )
                     .await;
                 store.close().await;
-                done.map_err(|e| anyhow!("{}", e.detail))
+                done.map_err(|e| crate::said::text(&e.detail))
             })?;
-            outln!("{username}: new credentials (shown once)");
-            outln!("  password: {password}");
-            outln!("  TOTP secret: {}", enrolment.totp_secret);
+            outln!(
+                "{username}{}",
+                lang.t(
+                    "：新的登录凭据（只显示这一次）",
+                    ": new credentials (shown once)"
+                )
+            );
+            outln!("  {}{password}", lang.t("口令：", "password: "));
+            outln!(
+                "  {}{}",
+                lang.t("TOTP 密钥：", "TOTP secret: "),
+                enrolment.totp_secret
+            );
             outln!("  {}", enrolment.otpauth_uri);
             outln!(
-                "  at the next login {username} must choose a new password and bind a new authenticator"
+                "  {}",
+                match lang {
+                    crate::i18n::Lang::Zh =>
+                        format!("{username} 下次登录时必须设置新口令并绑定新的身份验证器"),
+                    crate::i18n::Lang::En => format!(
+                        "at the next login {username} must choose a new password and bind a new authenticator"
+                    ),
+                }
             );
             Ok(0)
         }

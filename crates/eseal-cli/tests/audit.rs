@@ -343,6 +343,7 @@ fn the_operator_recovers_a_lost_admin_password() {
         .args(["user", "reset", "admin", "--data"])
         .arg(&data)
         .env("USER", "ops1")
+        .env("ESEAL_LANG", "en")
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -427,7 +428,8 @@ fn the_operator_manages_the_trust_list() {
         "--reason",
         "y",
     ]);
-    assert!(!ok && err.contains("not an X.509 certificate"), "{err}");
+    // In the command's language (Chinese by default).
+    assert!(!ok && err.contains("不是 X.509 证书"), "{err}");
     let (ok, out, err) = run(&[
         "--lang",
         "en",
@@ -455,7 +457,7 @@ fn the_operator_manages_the_trust_list() {
         .unwrap()
         .to_owned();
     let (ok, _, err) = run(&["trust-list", "add", root_s, "--label", "x", "--reason", "y"]);
-    assert!(!ok && err.contains("already on the trust list"), "{err}");
+    assert!(!ok && err.contains("已在信任列表中"), "{err}");
     let (ok, out, _) = run(&["trust-list", "remove", &id, "--reason", "已更换"]);
     assert!(
         ok && out.contains("已移除") && out.contains("operator:ops1"),
