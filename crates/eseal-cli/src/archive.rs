@@ -168,12 +168,10 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
                             format!("{}: not a PEM file", p.display()),
                         )
                     })?;
-                    Some(eseal_gm::Sm2PublicKey::from_spki_pem(&pem).map_err(|e| {
-                        crate::said::said(
-                            format!("{}：{}", p.display(), e.zh()),
-                            format!("{}: {e}", p.display()),
-                        )
-                    })?)
+                    Some(
+                        eseal_gm::Sm2PublicKey::from_spki_pem(&pem)
+                            .map_err(|e| crate::said::about(p, e.zh(), &e))?,
+                    )
                 }
                 None => None,
             };

@@ -5,7 +5,7 @@
 //! leaf — in sequence order), `checkpoint` (a signed note: origin, size, SM3 Merkle root) and
 //! `audit-key.pem` (the public key, for convenience; a verifier should take it from elsewhere).
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result};
 use clap::Subcommand;
 use eseal_gm::Sm2PublicKey;
 use eseal_gm::provider::SoftwareSigner;
@@ -79,7 +79,7 @@ impl CheckpointArgs {
             Some(f) => {
                 let pem = std::fs::read_to_string(&f)
                     .map_err(|e| crate::said::io(("读取日志密钥", "read the log key"), &f, &e))?;
-                Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", f.display()))?
+                Sm2PublicKey::from_spki_pem(&pem).map_err(|e| crate::said::about(&f, e.zh(), &e))?
             }
             None => eseal_gm::provider::Sm2Signer::public_key(signer),
         };
@@ -204,7 +204,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 )
                 .await;
                 store.close().await;
-                done.map_err(|e| anyhow!("{}", e.detail))
+                done.map_err(|e| crate::said::text(&e.detail))
             })?;
             let root = hex::encode(root);
             outln!(
@@ -227,7 +227,12 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 &before,
                 &time::format_description::well_known::Rfc3339,
             )
-            .with_context(|| format!("--before {before:?}: not an RFC 3339 time"))?;
+            .map_err(|_| {
+                crate::said::said(
+                    format!("--before {before:?}：不是 RFC 3339 时间"),
+                    format!("--before {before:?}: not an RFC 3339 time"),
+                )
+            })?;
             let (signer, origin) = signing.open()?;
             let (log_key, dir) = checked.resolve(&db, &signer)?;
             let rt = runtime()?;
@@ -247,7 +252,7 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 )
                 .await;
                 store.close().await;
-                done.map_err(|e| anyhow!("{}", e.detail))
+                done.map_err(|e| crate::said::text(&e.detail))
             })?;
             outln!(
                 "{}",
@@ -275,7 +280,12 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
                 t.map(|t| {
                     time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
                         .map(|t| t.unix_timestamp())
-                        .with_context(|| format!("--{what} {t:?}: not an RFC 3339 time"))
+                        .map_err(|_| {
+                            crate::said::said(
+                                format!("--{what} {t:?}：不是 RFC 3339 时间"),
+                                format!("--{what} {t:?}: not an RFC 3339 time"),
+                            )
+                        })
                 })
                 .transpose()
             };
@@ -340,8 +350,8 @@ pub fn run(cmd: AuditCommand, lang: crate::i18n::Lang) -> Result<u8> {
         } => {
             let pem = std::fs::read_to_string(&key)
                 .map_err(|e| crate::said::io(crate::files::READ, &key, &e))?;
-            let key =
-                Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", key.display()))?;
+            let key = Sm2PublicKey::from_spki_pem(&pem)
+                .map_err(|e| crate::said::about(&key, e.zh(), &e))?;
             match verify(&export, &key, &origin, checkpoint.as_deref()) {
                 Ok(size) => {
                     outln!(
@@ -372,7 +382,12 @@ pub(crate) async fn open_store(db: DbArgs) -> Result<Store> {
         (Some(dir), None, _) => Store::open_sqlite(&dir).await?,
         (None, Some(url), Some(schema)) => Store::open_postgres_in_schema(&url, &schema).await?,
         (None, Some(url), None) => Store::open_url(&url).await?,
-        _ => bail!("give --data DIR or --database URL"),
+        _ => {
+            return Err(crate::said::said(
+                "请给出 --data 目录或 --database 数据库地址",
+                "give --data DIR or --database URL",
+            ));
+        }
     })
 }
 

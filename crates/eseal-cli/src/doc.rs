@@ -305,7 +305,7 @@ pub fn sign_ofd_file(
             let bytes = crate::files::read(p)?;
             Some(
                 eseal_ses::AnySeal::decode(&bytes)
-                    .map_err(|e| crate::said::undecodable(p, &e))?
+                    .map_err(|e| crate::said::about(p, e.zh(), &e))?
                     .0,
             )
         }

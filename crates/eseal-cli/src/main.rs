@@ -663,7 +663,7 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
         }) => {
             let seal_bytes = files::read(&seal)?;
             let seal =
-                decode_seal_or_embedded(&seal_bytes).map_err(|e| said::undecodable(&seal, &e))?;
+                decode_seal_or_embedded(&seal_bytes).map_err(|e| said::about(&seal, e.zh(), &e))?;
             if let Some(f) = format
                 && Version::from(f) != seal.version()
             {

@@ -107,7 +107,7 @@ pub fn sign(args: SignPdf, clock: &dyn eseal_gm::provider::Clock, lang: Lang) ->
     crate::files::ensure_new(Some(&args.out))?;
     let bytes = crate::files::read(&args.seal)?;
     let seal = eseal_ses::AnySeal::decode(&bytes)
-        .map_err(|e| crate::said::undecodable(&args.seal, &e))?
+        .map_err(|e| crate::said::about(&args.seal, e.zh(), &e))?
         .0;
     let cert = crate::files::read_certificate(&args.cert)?;
     let signer =

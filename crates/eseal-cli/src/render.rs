@@ -81,12 +81,8 @@ pub fn font_book(mappings: &[String]) -> Result<FontBook> {
 
 fn open(file: &Path) -> Result<eseal_doc::Package<std::io::BufReader<std::fs::File>>> {
     let f = std::fs::File::open(file).map_err(|e| crate::said::io(crate::files::OPEN, file, &e))?;
-    eseal_doc::Package::open(std::io::BufReader::new(f)).map_err(|e| {
-        crate::said::said(
-            format!("{}：{}", file.display(), e.zh()),
-            format!("{}: {e}", file.display()),
-        )
-    })
+    eseal_doc::Package::open(std::io::BufReader::new(f))
+        .map_err(|e| crate::said::about(file, e.zh(), &e))
 }
 
 /// Each signature's verdict by its ID.

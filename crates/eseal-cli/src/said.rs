@@ -71,11 +71,11 @@ pub fn text(t: &eseal_core::error::Text) -> anyhow::Error {
     said(t.zh.clone(), t.en.clone())
 }
 
-/// A file whose seal data (or signature) cannot be decoded, and why.
-pub fn undecodable(path: &Path, e: &eseal_ses::SesError) -> anyhow::Error {
+/// "FILE: why", for a library's error about a file (`zh`: the error's Chinese).
+pub fn about(path: &Path, zh: String, en: &dyn fmt::Display) -> anyhow::Error {
     said(
-        format!("{}：{}", path.display(), e.zh()),
-        format!("{}: {e}", path.display()),
+        format!("{}：{zh}", path.display()),
+        format!("{}: {en}", path.display()),
     )
 }
 

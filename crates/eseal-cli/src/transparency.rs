@@ -7,7 +7,8 @@
 //! whether it was valid when the document was signed is the verification's own check).
 
 use crate::i18n::Lang;
-use anyhow::{Context, Result, anyhow};
+use crate::said::said;
+use anyhow::Result;
 use eseal_gm::Sm2PublicKey;
 use eseal_tlog::seals::{SealEntry, SealProof};
 use std::path::Path;
@@ -35,8 +36,16 @@ fn seals_of(file: &Path, detached: bool) -> Result<Vec<String>> {
     };
     let mut out = Vec::new();
     for (i, v) in values.iter().enumerate() {
-        let (sig, _) = eseal_ses::AnySignature::decode(v)
-            .map_err(|e| anyhow!("signature {}: not an SES_Signature: {e}", i + 1))?;
+        let (sig, _) = eseal_ses::AnySignature::decode(v).map_err(|e| {
+            said(
+                format!(
+                    "第 {} 个签章：不是电子签章数据（SES_Signature）：{}",
+                    i + 1,
+                    e.zh()
+                ),
+                format!("signature {}: not an SES_Signature: {e}", i + 1),
+            )
+        })?;
         out.push(eseal_gm::Sm3Digest::of(sig.seal().raw()).to_hex());
     }
     Ok(out)
@@ -45,18 +54,26 @@ fn seals_of(file: &Path, detached: bool) -> Result<Vec<String>> {
 fn read_key(path: &Path) -> Result<Sm2PublicKey> {
     let pem =
         std::fs::read_to_string(path).map_err(|e| crate::said::io(crate::files::READ, path, &e))?;
-    Sm2PublicKey::from_spki_pem(&pem).map_err(|e| anyhow!("{}: {e}", path.display()))
+    Sm2PublicKey::from_spki_pem(&pem).map_err(|e| crate::said::about(path, e.zh(), &e))
 }
 
 /// Reads a proof file: the endpoint's whole answer (`{"proof": …}`) or the proof alone.
 fn read_proof(path: &Path) -> Result<SealProof> {
     let text =
         std::fs::read_to_string(path).map_err(|e| crate::said::io(crate::files::READ, path, &e))?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| {
+        said(
+            format!("{}：不是 JSON", path.display()),
+            format!("{}: not JSON", path.display()),
+        )
+    })?;
     let inner = v.get("proof").cloned().unwrap_or(v);
-    serde_json::from_value(inner)
-        .with_context(|| format!("{}: not a seal transparency proof", path.display()))
+    serde_json::from_value(inner).map_err(|_| {
+        said(
+            format!("{}：不是印章透明日志证明", path.display()),
+            format!("{}: not a seal transparency proof", path.display()),
+        )
+    })
 }
 
 /// Checks; prints one line per seal; 0 when every seal is proven in the log, 1 otherwise.
@@ -73,9 +90,12 @@ pub fn check(
     // NAME=KEY.pem: the checkpoint must carry a valid cosignature by that witness.
     let mut required = Vec::new();
     for w in witnesses {
-        let (name, path) = w
-            .split_once('=')
-            .ok_or_else(|| anyhow!("--witness {w:?}: give NAME=PUBLIC-KEY.pem"))?;
+        let (name, path) = w.split_once('=').ok_or_else(|| {
+            said(
+                format!("--witness {w:?}：应为“名称=公钥.pem”"),
+                format!("--witness {w:?}: give NAME=PUBLIC-KEY.pem"),
+            )
+        })?;
         required.push((name.to_owned(), read_key(Path::new(path))?));
     }
     let seals = seals_of(file, detached)?;
@@ -205,22 +225,6 @@ pub enum TransparencyCommand {
     },
 }
 
-/// A failure said in Chinese and English (its `Display` is the English).
-#[derive(Debug)]
-struct Both(String, String);
-
-impl std::fmt::Display for Both {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.1)
-    }
-}
-
-impl std::error::Error for Both {}
-
-fn both(zh: String, en: String) -> anyhow::Error {
-    anyhow::Error::new(Both(zh, en))
-}
-
 /// Runs `eseal transparency`.
 pub fn run(cmd: TransparencyCommand, lang: Lang) -> Result<u8> {
     match cmd {
@@ -259,11 +263,7 @@ pub fn run(cmd: TransparencyCommand, lang: Lang) -> Result<u8> {
                     outln!(
                         "{}",
                         lang.t(
-                            &match why.downcast_ref::<Both>() {
-                                Some(b) => format!("失败（FAILED）：{}", b.0),
-                                // The registry could not be reached or answered no log.
-                                None => "失败（FAILED）：无法从登记系统取得透明日志（无法连接或答复无效；--lang en 显示详情）".to_owned(),
-                            },
+                            &format!("失败（FAILED）：{}", crate::said::render(&why, Lang::Zh)),
                             &format!("FAILED: {why:#}"),
                         )
                     );
@@ -298,7 +298,7 @@ async fn monitor(
                 .ok()
                 .and_then(|b| <[u8; 32]>::try_from(b).ok())
                 .ok_or_else(|| {
-                    both(
+                    said(
                         format!("{} 第 {} 行不是叶子哈希", leaves_file.display(), i + 1),
                         format!(
                             "{}: line {} is not a leaf hash",
@@ -319,7 +319,7 @@ async fn monitor(
                     None => Err(e),
                 })
                 .map_err(|e| {
-                    both(
+                    said(
                         format!("保存的检查点：{}", e.zh()),
                         format!("the kept checkpoint: {e}"),
                     )
@@ -330,20 +330,20 @@ async fn monitor(
     if let Some(old) = &old
         && (old.size != tree.size() || old.root != tree.root())
     {
-        return Err(both(
-            "状态目录中的叶子与其检查点不符".into(),
-            "the state directory's leaves do not match its checkpoint".into(),
+        return Err(said(
+            "状态目录中的叶子与其检查点不符",
+            "the state directory's leaves do not match its checkpoint",
         ));
     }
     let note = get(format!("{base}/api/v1/transparency/checkpoint")).await?;
     let cp = eseal_tlog::Checkpoint::open(&note, origin, key).map_err(|e| {
-        both(
+        said(
             format!("登记系统的检查点：{}", e.zh()),
             format!("the registry's checkpoint: {e}"),
         )
     })?;
     if cp.size < tree.size() {
-        return Err(both(
+        return Err(said(
             format!(
                 "日志从 {} 项缩减为 {} 项（被截断、分叉，或登记系统从较旧的备份恢复）：第 {}–{} 项已不在日志中。若是恢复，登记系统的审计日志应有一条 service.rollback 记录说明缺口及原因；本监督方保存的这些条目就是缺失的印章记录",
                 tree.size(),
@@ -368,11 +368,16 @@ async fn monitor(
             tree.size()
         ))
         .await?;
-        let v: serde_json::Value = serde_json::from_str(&body).context("entries: not JSON")?;
-        let page: Vec<SealEntry> = serde_json::from_value(v["entries"].clone())
-            .context("entries: not seal log entries")?;
+        let v: serde_json::Value = serde_json::from_str(&body)
+            .map_err(|_| said("登记系统的日志条目不是 JSON", "entries: not JSON"))?;
+        let page: Vec<SealEntry> = serde_json::from_value(v["entries"].clone()).map_err(|_| {
+            said(
+                "登记系统的应答不是印章日志条目",
+                "entries: not seal log entries",
+            )
+        })?;
         if page.is_empty() {
-            return Err(both(
+            return Err(said(
                 format!(
                     "登记系统没有第 {} 项，而其检查点有 {} 项",
                     tree.size(),
@@ -390,7 +395,7 @@ async fn monitor(
                 break;
             }
             if e.seq != tree.size() as i64 {
-                return Err(both(
+                return Err(said(
                     format!("收到第 {} 项，应为第 {} 项", e.seq, tree.size()),
                     format!("entry {} where {} was due", e.seq, tree.size()),
                 ));
@@ -404,7 +409,7 @@ async fn monitor(
         }
     }
     if tree.root() != cp.root {
-        return Err(both(
+        return Err(said(
             format!(
                 "这些条目得不出大小为 {} 的签名根哈希（此前所见的历史或现在给出的条目被改写）",
                 cp.size
