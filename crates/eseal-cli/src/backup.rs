@@ -2,7 +2,8 @@
 //! `eseal_server::backup` (docs/operations.md).
 
 use crate::i18n::Lang;
-use anyhow::{Context, Result, anyhow, bail};
+use crate::said::SaidContext;
+use anyhow::{Result, anyhow};
 use clap::Subcommand;
 use eseal_gm::provider::SoftwareSigner;
 use eseal_server::backup::container::BackupKey;
@@ -48,7 +49,7 @@ fn read_shares(files: &[PathBuf], lang: Lang) -> Result<Vec<shares::Share>> {
         .iter()
         .map(|f| {
             let text = std::fs::read_to_string(f)
-                .with_context(|| format!("{}: cannot be read", f.display()))?;
+                .map_err(|e| crate::said::io(crate::files::READ, f, &e))?;
             shares::Share::from_text(&text, &f.display().to_string()).map_err(|e| failed(lang, &e))
         })
         .collect()
@@ -60,7 +61,7 @@ impl KeyArgs {
             Some(k) => (
                 zeroize::Zeroizing::new(
                     std::fs::read_to_string(k)
-                        .with_context(|| format!("{}: cannot be read", k.display()))?,
+                        .map_err(|e| crate::said::io(crate::files::READ, k, &e))?,
                 ),
                 k.display().to_string(),
             ),
@@ -70,7 +71,12 @@ impl KeyArgs {
                     .to_owned(),
             ),
         };
-        BackupKey::from_text(&text).ok_or_else(|| anyhow!("{from}: not an eseal backup key"))
+        BackupKey::from_text(&text).ok_or_else(|| {
+            crate::said::said(
+                format!("{from}：不是 eseal 备份密钥"),
+                format!("{from}: not an eseal backup key"),
+            )
+        })
     }
 }
 
@@ -90,7 +96,10 @@ impl CeremonyDb {
     fn record(&self, kind: &str, key: &str, outcome: &str, lang: Lang) -> Result<bool> {
         let Some(data) = &self.audit_data else {
             if self.audit_database.is_some() {
-                bail!("--audit-database needs --audit-data (the service's data directory) too");
+                return Err(crate::said::said(
+                    "--audit-database 还需要 --audit-data（服务的数据目录）",
+                    "--audit-database needs --audit-data (the service's data directory) too",
+                ));
             }
             return Ok(false);
         };
@@ -225,10 +234,10 @@ fn failed(lang: Lang, e: &eseal_server::failure::Failure) -> anyhow::Error {
 
 fn read_log_key(path: Option<&Path>) -> Result<Option<eseal_gm::Sm2PublicKey>> {
     path.map(|p| {
-        let pem = std::fs::read_to_string(p)
-            .with_context(|| format!("{}: cannot be read", p.display()))?;
+        let pem =
+            std::fs::read_to_string(p).map_err(|e| crate::said::io(crate::files::READ, p, &e))?;
         eseal_gm::Sm2PublicKey::from_spki_pem(&pem)
-            .map_err(|e| anyhow!("{}: not an SM2 public key: {e}", p.display()))
+            .map_err(|e| crate::said::about(p, e.zh(), &format!("not an SM2 public key: {e}")))
     })
     .transpose()
 }
@@ -305,7 +314,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
         } => {
             let text = zeroize::Zeroizing::new(
                 std::fs::read_to_string(&key)
-                    .with_context(|| format!("{}: cannot be read", key.display()))?,
+                    .map_err(|e| crate::said::io(crate::files::READ, &key, &e))?,
             );
             let made = now
                 .format(&time::format_description::well_known::Rfc3339)
@@ -315,10 +324,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
             eseal_server::files::private_dir(&out)?;
             for s in &parts {
                 let file = out.join(format!("share-{}.txt", s.number));
-                eseal_server::files::put(&file, eseal_server::files::Put::Once, true, |f| {
-                    std::io::Write::write_all(f, s.to_text().as_bytes())
-                })
-                .with_context(|| format!("{}", file.display()))?;
+                crate::files::write_secret(&file, s.to_text().as_bytes())?;
             }
             let (kind, fp) = (shares::kind_of(text.trim()), shares::fingerprint(&text));
             let outcome = format!(
@@ -353,10 +359,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
         } => {
             let parts = read_shares(&files, lang)?;
             let text = shares::join(&parts).map_err(|e| failed(lang, &e))?;
-            eseal_server::files::put(&out, eseal_server::files::Put::Once, true, |f| {
-                std::io::Write::write_all(f, text.as_bytes())
-            })
-            .with_context(|| format!("{}", out.display()))?;
+            crate::files::write_secret(&out, text.as_bytes())?;
             let (kind, fp) = (shares::kind_of(text.trim()), shares::fingerprint(&text));
             let names: Vec<&str> = parts.iter().map(|s| s.custodian.as_str()).collect();
             let audited = audit.record(
@@ -390,10 +393,7 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
         }
         BackupCommand::Key { out } => {
             let key = BackupKey::generate(&eseal_gm::provider::OsRandom)?;
-            eseal_server::files::put(&out, eseal_server::files::Put::Once, true, |f| {
-                std::io::Write::write_all(f, key.to_text().as_bytes())
-            })
-            .with_context(|| format!("{}", out.display()))?;
+            crate::files::write_secret(&out, key.to_text().as_bytes())?;
             outln!(
                 "{}",
                 lang.t(
@@ -415,8 +415,12 @@ pub fn run(cmd: BackupCommand, lang: Lang) -> Result<u8> {
             let key = key.open(lang)?;
             let audit_key = src.data.join("pki").join("audit.key");
             let signer = SoftwareSigner::new(
-                crate::files::read_private_key(&audit_key)
-                    .with_context(|| format!("the log key {}", audit_key.display()))?,
+                crate::files::read_private_key(&audit_key).said_context(|| {
+                    (
+                        format!("日志密钥 {}", audit_key.display()),
+                        format!("the log key {}", audit_key.display()),
+                    )
+                })?,
             );
             let out = if out.is_dir() {
                 out.join(eseal_server::backup::file_name(now))
@@ -564,10 +568,16 @@ async fn open(data: &Path, database: Option<&str>, schema: Option<&str>) -> Resu
         (Some(url), None) => Store::open_url(url).await?,
         (None, _) => {
             if !data.join(eseal_server::store::SQLITE_FILE).exists() {
-                bail!(
-                    "{}: no database here (give the service's --data, or --database)",
-                    data.display()
-                );
+                return Err(crate::said::said(
+                    format!(
+                        "{}：这里没有数据库（请给出服务的 --data，或 --database）",
+                        data.display()
+                    ),
+                    format!(
+                        "{}: no database here (give the service's --data, or --database)",
+                        data.display()
+                    ),
+                ));
             }
             Store::open_sqlite(data).await?
         }
@@ -647,7 +657,7 @@ fn rotate(
                         ))
                     }
                     RotateStep::Rewrap => {
-                        let text = zeroize::Zeroizing::new(std::fs::read_to_string(&file).with_context(|| format!("{}", file.display()))?);
+                        let text = zeroize::Zeroizing::new(std::fs::read_to_string(&file).map_err(|e| crate::said::io(crate::files::READ, &file, &e))?);
                         let key = eseal_server::keystore::parse_keyring(&text, &file.display().to_string()).map_err(|e| failed(lang, &e))?;
                         let n = rotate::rewrap(&store, &key, &random, now).await.map_err(|e| failed(lang, &e))?;
                         let counts = format!("materials={} seal_keys={} users={} installation={}", n.materials, n.seal_keys, n.users, n.installation);

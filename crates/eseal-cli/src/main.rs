@@ -535,9 +535,9 @@ fn run(command: Command, lang: Lang) -> Result<u8> {
     let clock = SystemClock;
     match command {
         Command::Serve(args) => service::serve(*args, lang),
-        Command::Sim(cmd) => service::sim(cmd),
+        Command::Sim(cmd) => service::sim(cmd, lang),
         Command::Totp { secret } => service::totp(&secret),
-        Command::Hsm(cmd) => service::hsm(cmd),
+        Command::Hsm(cmd) => service::hsm(cmd, lang),
         Command::Audit(cmd) => audit::run(cmd, lang),
         Command::Backup(cmd) => backup::run(cmd, lang),
         Command::User(cmd) => user::run(cmd, lang),

@@ -158,7 +158,10 @@ impl HsmArgs {
             return Ok(None);
         };
         let pin = std::env::var("ESEAL_HSM_PIN").map_err(|_| {
-            anyhow!("--hsm-module is set: give the token's user PIN in ESEAL_HSM_PIN")
+            crate::said::said(
+                "已设置 --hsm-module：请在 ESEAL_HSM_PIN 中给出令牌的用户 PIN",
+                "--hsm-module is set: give the token's user PIN in ESEAL_HSM_PIN",
+            )
         })?;
         Ok(Some(eseal_server::hsm::HsmConfig {
             module: module.clone(),
@@ -194,12 +197,15 @@ pub enum HsmCommand {
 }
 
 /// Runs `eseal hsm`.
-pub fn hsm(cmd: HsmCommand) -> Result<u8> {
+pub fn hsm(cmd: HsmCommand, lang: Lang) -> Result<u8> {
     match cmd {
         HsmCommand::Status { hsm } => {
-            let cfg = hsm
-                .config()?
-                .ok_or_else(|| anyhow!("give --hsm-module (or ESEAL_HSM_MODULE)"))?;
+            let cfg = hsm.config()?.ok_or_else(|| {
+                crate::said::said(
+                    "请给出 --hsm-module（或 ESEAL_HSM_MODULE）",
+                    "give --hsm-module (or ESEAL_HSM_MODULE)",
+                )
+            })?;
             let kek = eseal_server::hsm::Kek::open(&cfg, false)?;
             outln!(
                 "{}",
@@ -213,11 +219,14 @@ pub fn hsm(cmd: HsmCommand) -> Result<u8> {
             data,
             database,
         } => {
-            let cfg = hsm
-                .config()?
-                .ok_or_else(|| anyhow!("give --hsm-module (or ESEAL_HSM_MODULE)"))?;
+            let cfg = hsm.config()?.ok_or_else(|| {
+                crate::said::said(
+                    "请给出 --hsm-module（或 ESEAL_HSM_MODULE）",
+                    "give --hsm-module (or ESEAL_HSM_MODULE)",
+                )
+            })?;
             let id = eseal_server::backup::rotate::rewrap_hsm(&data, &cfg, &new_key_label)
-                .map_err(|e| anyhow!("{}", e.detail.en))?;
+                .map_err(|e| crate::said::text(&e.detail))?;
             let outcome = format!(
                 "data key {id} wrapped again: {} -> {new_key_label}",
                 cfg.key_label
@@ -243,10 +252,20 @@ pub fn hsm(cmd: HsmCommand) -> Result<u8> {
                         )
                         .await;
                     store.close().await;
-                    done.map_err(|e| anyhow!("{}", e.detail.en))
+                    done.map_err(|e| crate::said::text(&e.detail))
                 })?;
             }
-            outln!("{outcome}; start the servers with --hsm-key-label {new_key_label}");
+            outln!(
+                "{}",
+                match lang {
+                    Lang::Zh => format!(
+                        "数据密钥 {id} 已改由 {new_key_label} 包装（原为 {}）；请用 --hsm-key-label {new_key_label} 启动服务",
+                        cfg.key_label
+                    ),
+                    Lang::En =>
+                        format!("{outcome}; start the servers with --hsm-key-label {new_key_label}"),
+                }
+            );
             Ok(0)
         }
     }
@@ -356,11 +375,14 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
             )
         })?;
         let text = std::fs::read_to_string(key)
-            .map_err(|e| anyhow!("--backup-key {}: {e}", key.display()))?;
+            .map_err(|e| crate::said::io(("读取 --backup-key", "read --backup-key"), key, &e))?;
         let key = BackupKey::from_text(&text).ok_or_else(|| {
-            anyhow!(
-                "--backup-key {}: not an eseal backup key file",
-                key.display()
+            crate::said::said(
+                format!("--backup-key {}：不是 eseal 备份密钥文件", key.display()),
+                format!(
+                    "--backup-key {}: not an eseal backup key file",
+                    key.display()
+                ),
             )
         })?;
         config.backup = Some(schedule::Schedule {
@@ -472,7 +494,7 @@ pub fn serve(args: ServeArgs, lang: Lang) -> Result<u8> {
 }
 
 /// Runs a simulator until Ctrl-C.
-pub fn sim(cmd: SimCommand) -> Result<u8> {
+pub fn sim(cmd: SimCommand, lang: Lang) -> Result<u8> {
     runtime()?.block_on(async move {
         let (listen, router) = match cmd {
             SimCommand::Police {
@@ -497,10 +519,18 @@ pub fn sim(cmd: SimCommand) -> Result<u8> {
                 (listen, eseal_server::sim::NationalSim::default().router())
             }
         };
-        let listener = tokio::net::TcpListener::bind(&listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
-        outln!("simulator at http://{}", listener.local_addr()?);
+        let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| {
+            crate::said::said(
+                format!("无法在 {listen} 上监听：{}", crate::said::io_zh(&e)),
+                format!("cannot listen on {listen}: {e}"),
+            )
+        })?;
+        // The address last, after a space (scripts and tests read it so).
+        outln!(
+            "{} http://{}",
+            lang.t("模拟器运行于", "simulator at"),
+            listener.local_addr()?
+        );
         eseal_server::sim::serve(listener, router).await?;
         Ok(0)
     })
@@ -508,8 +538,12 @@ pub fn sim(cmd: SimCommand) -> Result<u8> {
 
 /// Prints the current TOTP code for a base32 secret (for the demo's first login).
 pub fn totp(secret: &str) -> Result<u8> {
-    let bytes = eseal_server::auth::base32_decode(secret)
-        .ok_or_else(|| anyhow!("{secret:?} is not a base32 TOTP secret"))?;
+    let bytes = eseal_server::auth::base32_decode(secret).ok_or_else(|| {
+        crate::said::said(
+            format!("{secret:?} 不是 Base32 编码的 TOTP 密钥"),
+            format!("{secret:?} is not a base32 TOTP secret"),
+        )
+    })?;
     let step = eseal_server::auth::totp_step(time::OffsetDateTime::now_utc());
     outln!("{}", eseal_server::auth::totp_code(&bytes, step));
     Ok(0)
