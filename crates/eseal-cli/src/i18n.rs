@@ -1,5 +1,6 @@
-//! User-facing words in Chinese (default) and English. Evidence details stay as produced by the
-//! libraries (English); labels, outcomes and messages are translated here.
+//! User-facing words in Chinese (default) and English: labels, outcomes and messages here;
+//! evidence in the language asked through the libraries' own Chinese (`Check::detail_in`,
+//! each error's `zh()`); errors through `said.rs`.
 
 use eseal_ses::{CheckId, Indication, Outcome};
 

@@ -111,6 +111,8 @@ struct JsonDecodeFailure {
     indication: &'static str,
     sub_indication: &'static str,
     error: String,
+    /// The same in Chinese (as `eseal verify`'s JSON for an unreadable package).
+    error_zh: String,
     position: Option<usize>,
 }
 
@@ -121,15 +123,17 @@ pub fn print_decode_failure(file: &Path, e: &SesError, json: bool, lang: Lang) -
             indication: "FAILED",
             sub_indication: "FORMAT_FAILURE",
             error: e.to_string(),
+            error_zh: e.zh(),
             position: e.position(),
         };
         outln!("{}", serde_json::to_string_pretty(&j)?);
     } else {
         outln!("{}: {}", lang.t("文件", "file"), file.display());
         outln!(
-            "  {} {}: {e}",
+            "  {} {}: {}",
             i18n::outcome_label(lang, eseal_ses::Outcome::Failed),
-            lang.t("数据结构", "structure")
+            lang.t("数据结构", "structure"),
+            lang.t(&e.zh(), &e.to_string())
         );
         outln!(
             "{}: {} / FORMAT_FAILURE",

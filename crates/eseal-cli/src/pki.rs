@@ -63,8 +63,12 @@ pub fn ca_init(
 }
 
 fn open_ca(dir: &Path) -> Result<DevCa> {
-    let state: CaState = serde_json::from_slice(&files::read(&state_path(dir))?)
-        .with_context(|| format!("{} is not a CA state file", state_path(dir).display()))?;
+    let state: CaState = serde_json::from_slice(&files::read(&state_path(dir))?).map_err(|_| {
+        crate::said::said(
+            format!("{} 不是 CA 状态文件", state_path(dir).display()),
+            format!("{} is not a CA state file", state_path(dir).display()),
+        )
+    })?;
     let issuing = Certificate::from_der(&files::read_certificate(&dir.join("issuing.pem"))?)?;
     let key = files::read_private_key(&dir.join("issuing.key"))?;
     Ok(DevCa::open(issuing, key, state)?)
@@ -79,9 +83,12 @@ pub fn ca_serve(dir: &Path, listen: &str) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("cannot listen on {listen}"))?;
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            crate::said::said(
+                format!("无法在 {listen} 上监听：{}", crate::said::io_zh(&e)),
+                format!("cannot listen on {listen}: {e}"),
+            )
+        })?;
         let addr = listener.local_addr()?;
         outln!("CRL:  http://{addr}/crl");
         outln!("OCSP: http://{addr}/ocsp");
@@ -271,7 +278,9 @@ pub fn cert_verify(
     let leaf = Certificate::parse_all(&files::read(cert)?)?
         .into_iter()
         .next()
-        .context("no certificate")?;
+        .ok_or_else(|| {
+            crate::said::said(format!("{} 中没有证书", cert.display()), "no certificate")
+        })?;
     let (store, notes) = load_trust_store(trust)?;
     let mut extra = Vec::new();
     for p in untrusted {
@@ -338,10 +347,12 @@ pub fn p12_import(file: &Path, password: &str, out: &Path) -> Result<()> {
     let contents = eseal_pki::p12::read_pkcs12(&files::read(file)?, password)
         .with_context(|| format!("{}", file.display()))?;
     let prefix = out.to_string_lossy().into_owned();
-    let key = contents
-        .key
-        .as_ref()
-        .context("the file holds no private key")?;
+    let key = contents.key.as_ref().ok_or_else(|| {
+        crate::said::said(
+            format!("{} 中没有私钥", file.display()),
+            "the file holds no private key",
+        )
+    })?;
     let mut pems = String::new();
     if let Some(c) = contents.key_certificate() {
         pems.push_str(&c.to_pem());

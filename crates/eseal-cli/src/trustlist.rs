@@ -5,7 +5,7 @@
 
 use crate::audit::{DbArgs, open_store, runtime};
 use crate::i18n::Lang;
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Subcommand;
 use std::path::PathBuf;
 use time::OffsetDateTime;
@@ -133,7 +133,7 @@ pub fn run(cmd: TrustListCommand, lang: Lang) -> Result<u8> {
                 db,
             } => {
                 let bytes = std::fs::read(&certificate)
-                    .map_err(|e| anyhow!("{}: {e}", certificate.display()))?;
+                    .map_err(|e| crate::said::io(crate::files::READ, &certificate, &e))?;
                 let trusted_from = from.map(|t| crate::parse_time(&t, "--from")).transpose()?;
                 let trusted_until = until
                     .map(|t| crate::parse_time(&t, "--until"))

@@ -498,6 +498,17 @@ fn errors_are_in_the_command_language() {
     // English when asked.
     let o = eseal(&["verify", &missing]);
     assert!(text(&o).contains("cannot open"), "{}", text(&o));
+    // A report on a file that is not seal data names the fault in Chinese too.
+    let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(["seal", "verify", &s.p("not-a-seal.esl")])
+        .env_remove("ESEAL_LANG")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    let report = String::from_utf8(o.stdout).unwrap();
+    assert!(report.contains("失败 数据结构: "), "{report}");
+    assert!(!report.contains("not the tag"), "{report}");
+    assert!(report.contains("此处的标签不符合标准"), "{report}");
 }
 
 /// `--help` and parse errors follow the language: Chinese by default, English with
