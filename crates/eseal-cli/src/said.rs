@@ -140,6 +140,9 @@ fn zh_of(layer: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = layer.downcast_ref::<eseal_doc::DocError>() {
         return Some(e.zh());
     }
+    if let Some(e) = layer.downcast_ref::<eseal_pki::PkiError>() {
+        return Some(e.zh());
+    }
     if let Some(e) = layer.downcast_ref::<eseal_tlog::CheckpointError>() {
         return Some(e.zh());
     }

@@ -35,3 +35,40 @@ impl From<der::Error> for PkiError {
         PkiError::Build(e.to_string())
     }
 }
+
+impl PkiError {
+    /// The error in Chinese: what went wrong in words, the decoder's own detail (English,
+    /// technical) kept in parentheses for whoever must diagnose it.
+    pub fn zh(&self) -> String {
+        let (what, detail) = match self {
+            Self::BadName(name, why) => (format!("名称 {name:?} 无法解析"), why.as_str()),
+            Self::BadCertificate(why) => ("证书无法解码".to_owned(), why.as_str()),
+            Self::BadCrl(why) => ("证书吊销列表（CRL）无法解码".to_owned(), why.as_str()),
+            Self::Pkcs12(why) => ("PKCS#12 文件无法读取".to_owned(), why.as_str()),
+            Self::Pem(why) => ("PEM 内容无法读取".to_owned(), why.as_str()),
+            Self::Build(why) => ("证书无法生成".to_owned(), why.as_str()),
+            Self::IssuerKeyMismatch => ("签发者私钥与签发者证书不匹配".to_owned(), ""),
+            Self::Refused(why) => ("操作被拒绝".to_owned(), why.as_str()),
+        };
+        if detail.is_empty() {
+            what
+        } else {
+            format!("{what}（技术细节：{detail}）")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PkiError;
+
+    #[test]
+    fn every_error_has_chinese() {
+        let e = PkiError::BadCertificate("unknown tag".into());
+        assert_eq!(e.zh(), "证书无法解码（技术细节：unknown tag）");
+        assert_eq!(
+            PkiError::IssuerKeyMismatch.zh(),
+            "签发者私钥与签发者证书不匹配"
+        );
+    }
+}

@@ -498,7 +498,11 @@ impl Pki for DevPki {
         random: &dyn SecureRandom,
     ) -> Result<Certificate, Failure> {
         let (subject, key) = eseal_pki::csr::read_csr(csr).map_err(|e| {
-            Failure::invalid("csr", format!("证书请求无法读取：{e}"), e.to_string())
+            Failure::invalid(
+                "csr",
+                format!("证书请求无法读取：{}", e.zh()),
+                e.to_string(),
+            )
         })?;
         let profile = match kind {
             SealKind::Official(_) => "org",

@@ -250,7 +250,11 @@ pub fn make(
         KeySource::Device(bytes) => {
             let cert = eseal_pki::pem::der_or_blocks(&bytes, "CERTIFICATE", "the certificate")
                 .map_err(|e| {
-                    Failure::invalid("certificate", format!("证书无法读取：{e}"), e.to_string())
+                    Failure::invalid(
+                        "certificate",
+                        format!("证书无法读取：{}", e.zh()),
+                        e.to_string(),
+                    )
                 })?
                 .into_iter()
                 .next()
@@ -263,7 +267,11 @@ pub fn make(
                 })
                 .and_then(|der| {
                     Certificate::from_der(&der).map_err(|e| {
-                        Failure::invalid("certificate", format!("证书无法解析：{e}"), e.to_string())
+                        Failure::invalid(
+                            "certificate",
+                            format!("证书无法解析：{}", e.zh()),
+                            e.to_string(),
+                        )
                     })
                 })?;
             if cert.sm2_public_key().is_none() {

@@ -223,7 +223,7 @@ pub async fn add(
     let certs = Certificate::parse_all(&req.certificate).map_err(|e| {
         Failure::invalid(
             "certificate",
-            format!("不是 X.509 证书（DER 或 PEM）：{e}"),
+            format!("不是 X.509 证书（DER 或 PEM）：{}", e.zh()),
             format!("not an X.509 certificate (DER or PEM): {e}"),
         )
     })?;
