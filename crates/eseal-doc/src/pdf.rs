@@ -48,16 +48,7 @@ pub enum PdfForm {
 pub const MAX_SIGNATURES: usize = 1000;
 
 pub(crate) fn pdf_error(e: PdfError) -> DocError {
-    let zh = match &e {
-        PdfError::Truncated { offset } => format!("PDF 文件在第 {offset} 字节处提前结束"),
-        PdfError::Syntax { offset, .. } => format!("PDF 第 {offset} 字节处语法错误"),
-        PdfError::Structure(_) => "PDF 结构有误".to_owned(),
-        PdfError::TooLarge(_) => "PDF 超出处理上限".to_owned(),
-        PdfError::UnsupportedFilter(f) => format!("不支持的 PDF 压缩方式 {f}"),
-        PdfError::NoSuchPage { page, pages } => format!("第 {page} 页不存在：文档共 {pages} 页"),
-        PdfError::Io(_) => "读取 PDF 失败".to_owned(),
-    };
-    let text = Text::new(format!("{zh}（{e}）"), e.to_string());
+    let text = Text::new(e.zh(), e.to_string());
     match e {
         PdfError::TooLarge(_) => DocError::Limit(text),
         PdfError::Truncated { .. } => DocError::PdfIncomplete(text),

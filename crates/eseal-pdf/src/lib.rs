@@ -60,6 +60,25 @@ pub enum PdfError {
     Io(String),
 }
 
+impl PdfError {
+    /// The error in Chinese: what went wrong in words; the reader's own detail (English,
+    /// technical) in parentheses after it.
+    pub fn zh(&self) -> String {
+        let what = match self {
+            PdfError::Truncated { offset } => format!("PDF 文件在第 {offset} 字节处提前结束"),
+            PdfError::Syntax { offset, .. } => format!("PDF 第 {offset} 字节处语法错误"),
+            PdfError::Structure(_) => "PDF 结构有误".to_owned(),
+            PdfError::TooLarge(_) => "PDF 超出处理上限".to_owned(),
+            PdfError::UnsupportedFilter(f) => format!("不支持的 PDF 压缩方式 {f}"),
+            PdfError::NoSuchPage { page, pages } => {
+                return format!("第 {page} 页不存在：文档共 {pages} 页");
+            }
+            PdfError::Io(_) => "读取 PDF 失败".to_owned(),
+        };
+        format!("{what}（{self}）")
+    }
+}
+
 /// Where the bytes come from: positioned reads of a file or a slice.
 pub trait Source {
     /// The length in bytes.

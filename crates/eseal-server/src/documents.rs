@@ -183,7 +183,7 @@ pub fn pdf_pages(bytes: &[u8]) -> Result<Vec<(f32, f32)>, Failure> {
     let bad = |e: eseal_pdf::PdfError| {
         Failure::invalid(
             "document",
-            format!("PDF 文件无法读取（{e}）"),
+            format!("PDF 文件无法读取：{}", e.zh()),
             format!("the PDF cannot be read: {e}"),
         )
     };

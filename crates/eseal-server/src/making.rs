@@ -141,7 +141,7 @@ fn picture_size_mm(png: &[u8]) -> Result<(i64, i64), Failure> {
     let img = eseal_image::output::decode(png).map_err(|e| {
         Failure::invalid(
             "impression",
-            format!("不是可读的 PNG/JPEG 图片：{e}"),
+            format!("不是可读的 PNG/JPEG 图片：{}", e.zh()),
             format!("not a readable PNG/JPEG: {e}"),
         )
     })?;
@@ -197,7 +197,7 @@ pub fn make(
             let c = eseal_image::compare::compare_images(&registered, own).map_err(|e| {
                 Failure::invalid(
                     "impression",
-                    format!("无法比对印模：{e}"),
+                    format!("无法比对印模：{}", e.zh()),
                     format!("cannot compare impressions: {e}"),
                 )
             })?;

@@ -386,7 +386,7 @@ impl Registry<'_> {
         let bad = |e: eseal_image::ImageError| {
             Failure::invalid(
                 "seal_name",
-                format!("无法按标准样式绘制印模：{e}"),
+                format!("无法按标准样式绘制印模：{}", e.zh()),
                 format!("the impression cannot be drawn in the standard style: {e}"),
             )
         };
