@@ -79,25 +79,7 @@ pub fn about(path: &Path, zh: String, en: &dyn fmt::Display) -> anyhow::Error {
     )
 }
 
-/// The reason of an I/O error in Chinese: the kinds a user meets in words, the rest with
-/// the system's own text.
-pub fn io_zh(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    let words = match e.kind() {
-        K::NotFound => "文件或目录不存在",
-        K::PermissionDenied => "没有权限",
-        K::AlreadyExists => "已存在",
-        K::StorageFull => "磁盘空间不足",
-        K::IsADirectory => "这是一个目录，不是文件",
-        K::NotADirectory => "路径中有一段不是目录",
-        K::ReadOnlyFilesystem => "文件系统只读",
-        K::UnexpectedEof => "文件意外结束",
-        K::InvalidData => "数据无效",
-        K::DirectoryNotEmpty => "目录不为空",
-        _ => return format!("系统错误（{e}）"),
-    };
-    words.to_owned()
-}
+pub use eseal_core::error::io_zh;
 
 /// The error as the user reads it in `lang`. In Chinese: the first [`Said`] of the chain
 /// if there is one; else each layer of the chain in Chinese where its type has Chinese

@@ -42,13 +42,9 @@ fn stop(e: &io::Error) -> ! {
     if e.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(EXIT_PIPE_CLOSED);
     }
-    let reason = match (LANG.get().copied().unwrap_or(Lang::Zh), e.kind()) {
-        (Lang::Zh, io::ErrorKind::StorageFull) => "错误：无法写入标准输出：磁盘空间不足".to_owned(),
-        (Lang::Zh, io::ErrorKind::PermissionDenied) => {
-            "错误：无法写入标准输出：没有权限".to_owned()
-        }
-        (Lang::Zh, _) => format!("错误：无法写入标准输出（系统错误：{e}）"),
-        (Lang::En, _) => format!("error: cannot write to standard output: {e}"),
+    let reason = match LANG.get().copied().unwrap_or(Lang::Zh) {
+        Lang::Zh => format!("错误：无法写入标准输出：{}", eseal_core::error::io_zh(e)),
+        Lang::En => format!("error: cannot write to standard output: {e}"),
     };
     write_err(format_args!("{reason}\n"));
     std::process::exit(3);

@@ -160,6 +160,26 @@ const WORDS: &[(&str, &str)] = &[
     ("recording a failed attempt", "记录投递失败"),
 ];
 
+/// The reason of an I/O error in Chinese: the kinds a user meets in words, the rest with
+/// the system's own text.
+pub fn io_zh(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let words = match e.kind() {
+        K::NotFound => "文件或目录不存在",
+        K::PermissionDenied => "没有权限",
+        K::AlreadyExists => "已存在",
+        K::StorageFull => "磁盘空间不足",
+        K::IsADirectory => "这是一个目录，不是文件",
+        K::NotADirectory => "路径中有一段不是目录",
+        K::ReadOnlyFilesystem => "文件系统只读",
+        K::UnexpectedEof => "文件意外结束",
+        K::InvalidData => "数据无效",
+        K::DirectoryNotEmpty => "目录不为空",
+        _ => return format!("系统错误（{e}）"),
+    };
+    words.to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -237,7 +237,11 @@ fn write_parts(
     let damaged = |e: std::io::Error| {
         failure(
             "backup_invalid",
-            format!("{}：恢复时读取失败：{e}", path.display()),
+            format!(
+                "{}：恢复时读取失败：{}",
+                path.display(),
+                eseal_core::error::io_zh(&e)
+            ),
             format!("{}: reading it for the restore failed: {e}", path.display()),
         )
     };

@@ -79,7 +79,7 @@ pub fn verify(
     let file = std::fs::File::open(path).map_err(|e| {
         invalid(
             path,
-            format!("无法打开：{e}"),
+            format!("无法打开：{}", eseal_core::error::io_zh(&e)),
             format!("cannot be opened: {e}"),
         )
     })?;
@@ -88,7 +88,7 @@ pub fn verify(
     let damaged = |e: std::io::Error| {
         invalid(
             path,
-            format!("归档已被改动或损坏：{e}"),
+            format!("归档已被改动或损坏：{}", eseal_core::error::io_zh(&e)),
             format!("the archive was changed or damaged: {e}"),
         )
     };
