@@ -16,7 +16,8 @@ pub struct Said {
 }
 
 impl Said {
-    /// A context in both languages (`.with_context(|| Said::new(zh, en))`).
+    /// The two texts. For context over another error use [`SaidContext`], which keeps the
+    /// cause's Chinese too.
     pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self {
             zh: zh.into(),
