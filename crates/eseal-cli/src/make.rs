@@ -236,22 +236,14 @@ fn seal_validity(
     };
     for c in &certs {
         if start < c.not_before() || end > c.not_after() {
+            let (seal, subject) = (format!("{} .. {}", show(start), show(end)), c.subject());
+            let cert = format!("{} .. {}", show(c.not_before()), show(c.not_after()));
             return Err(said(
                 format!(
-                    "印章有效期 {} .. {} 超出了签章人证书 {} 的有效期（{} .. {}）：印章的有效期与其证书相同",
-                    show(start),
-                    show(end),
-                    c.subject(),
-                    show(c.not_before()),
-                    show(c.not_after())
+                    "印章有效期 {seal} 超出了签章人证书 {subject} 的有效期（{cert}）：印章的有效期与其证书相同"
                 ),
                 format!(
-                    "the seal's validity {} .. {} goes beyond the signer certificate {} ({} .. {}): a seal is valid exactly as long as its certificate",
-                    show(start),
-                    show(end),
-                    c.subject(),
-                    show(c.not_before()),
-                    show(c.not_after())
+                    "the seal's validity {seal} goes beyond the signer certificate {subject} ({cert}): a seal is valid exactly as long as its certificate"
                 ),
             ));
         }
