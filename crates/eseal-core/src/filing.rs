@@ -2,7 +2,7 @@
 //! 24-hour deadline, retries with exponential backoff, a warning state before the deadline and
 //! an overdue state after it, and the receipt once delivered.
 
-use crate::error::DomainError;
+use crate::error::{DomainError, Text};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -56,8 +56,12 @@ pub enum FilingState {
         #[serde(with = "time::serde::rfc3339")]
         #[schemars(with = "String")]
         next_attempt: OffsetDateTime,
-        /// The last error, if any.
+        /// The last error, if any (English: logs, the API's `last_error`).
         last_error: Option<String>,
+        /// The same in Chinese (what the console shows; absent in filings recorded before
+        /// it was kept, and then the English is shown).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_error_zh: Option<String>,
     },
     /// Delivered, with the police system's receipt.
     Delivered {
@@ -126,6 +130,7 @@ impl Filing {
                 attempts: 0,
                 next_attempt: created,
                 last_error: None,
+                last_error_zh: None,
             },
             replaces: None,
             target: FilingTarget::Police,
@@ -167,7 +172,7 @@ impl Filing {
     }
 
     /// A failed attempt: the next one waits 1, 2, 4 … minutes, at most an hour.
-    pub fn failed(&mut self, now: OffsetDateTime, error: &str) -> Result<(), DomainError> {
+    pub fn failed(&mut self, now: OffsetDateTime, error: &Text) -> Result<(), DomainError> {
         let FilingState::Pending { attempts, .. } = self.state else {
             return Err(DomainError::IllegalTransition {
                 what: "filing",
@@ -181,7 +186,8 @@ impl Filing {
         self.state = FilingState::Pending {
             attempts,
             next_attempt: now + wait,
-            last_error: Some(error.to_owned()),
+            last_error: Some(error.en.clone()),
+            last_error_zh: Some(error.zh.clone()),
         };
         Ok(())
     }
@@ -225,12 +231,16 @@ mod tests {
         );
         assert!(f.due(t0));
         assert_eq!(f.deadline_state(t0), DeadlineState::OnTime);
-        f.failed(t0, "police system unreachable").unwrap();
+        f.failed(
+            t0,
+            &Text::new("公安系统不可达", "police system unreachable"),
+        )
+        .unwrap();
         assert!(!f.due(t0) && f.due(t0 + Duration::minutes(1)));
         let mut now = t0 + Duration::minutes(1);
         let mut waits = Vec::new();
         for _ in 0..9 {
-            f.failed(now, "timeout").unwrap();
+            f.failed(now, &Text::new("超时", "timeout")).unwrap();
             let FilingState::Pending { next_attempt, .. } = f.state else {
                 panic!()
             };
@@ -256,7 +266,7 @@ mod tests {
             f.delivered(t0 + Duration::hours(26), "again").is_err(),
             "exactly once"
         );
-        assert!(f.failed(now, "x").is_err());
+        assert!(f.failed(now, &Text::new("x", "x")).is_err());
         let mut g = Filing::new(
             "f2",
             &crate::SealId::parse("seal_id", "s1").unwrap(),

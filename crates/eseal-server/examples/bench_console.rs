@@ -61,6 +61,7 @@ async fn seed(store: &Store, n: usize) {
             attempts: 3,
             next_attempt: now + Duration::days(1),
             last_error: Some("police system unavailable".into()),
+            last_error_zh: Some("公安系统不可用".into()),
         };
         if i % 2 == 1 {
             filing.state = FilingState::Delivered {

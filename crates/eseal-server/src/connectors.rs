@@ -143,30 +143,71 @@ pub struct PoliceClient {
     http: reqwest::Client,
 }
 
-fn err(e: impl std::fmt::Display) -> ConnectorError {
-    ConnectorError(e.to_string())
+/// An outside system's name in Chinese and English, for its failures.
+pub(crate) type System = (&'static str, &'static str);
+const POLICE: System = ("公安系统", "police system");
+const NATIONAL: System = ("全国一体化平台", "national platform");
+
+/// A failed HTTP exchange with `system`: in Chinese what kind of failure it was and where,
+/// in English reqwest's own words (which name the URL).
+pub(crate) fn http_failure((zh, en): System, e: &reqwest::Error) -> ConnectorError {
+    let what = if e.is_timeout() {
+        "请求超时"
+    } else if e.is_connect() {
+        "无法连接"
+    } else if e.is_decode() {
+        "答复不是约定的格式"
+    } else if e.is_body() {
+        "答复未能读完"
+    } else if e.is_redirect() {
+        "重定向无效或过多"
+    } else if e.is_builder() {
+        "地址或请求无效"
+    } else {
+        "请求失败"
+    };
+    let at = e
+        .url()
+        .map(|u| format!("（{}）", u.as_str()))
+        .unwrap_or_default();
+    ConnectorError::new(format!("{zh}：{what}{at}"), format!("{en}: {e}"))
 }
 
-async fn problem_text(resp: reqwest::Response) -> String {
-    let status = resp.status();
+/// An HTTP client for `system` (`timeout` for each request; `follow`: whether redirects are
+/// followed).
+fn client(
+    system: System,
+    timeout: Duration,
+    follow: bool,
+) -> Result<reqwest::Client, ConnectorError> {
+    let b = reqwest::Client::builder().timeout(timeout);
+    let b = if follow {
+        b
+    } else {
+        b.redirect(reqwest::redirect::Policy::none())
+    };
+    b.build().map_err(|e| http_failure(system, &e))
+}
+
+/// An answer that is not a success: its status and the start of its body, as received.
+async fn problem((zh, en): System, resp: reqwest::Response) -> ConnectorError {
+    let status = resp.status().as_u16();
     let body = resp.text().await.unwrap_or_default();
-    format!(
-        "HTTP {status}: {}",
-        body.chars().take(300).collect::<String>()
+    let body: String = body.chars().take(300).collect();
+    let body = eseal_core::text::printable(&body);
+    ConnectorError::new(
+        format!("{zh}答复 HTTP {status}：{body}"),
+        format!("{en}: HTTP {status}: {body}"),
     )
 }
 
 impl PoliceClient {
     /// A client for the police system at `base` (e.g. `http://127.0.0.1:8181`).
     pub fn new(base: &str, token: &str) -> Result<Self, ConnectorError> {
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .build()
-            .map_err(err)?;
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
-            http,
+            http: client(POLICE, TIMEOUT, true)?,
         })
     }
 
@@ -184,18 +225,24 @@ impl PoliceClient {
             .bearer_auth(&self.token)
             .send()
             .await
-            .map_err(err)?;
+            .map_err(|e| http_failure(POLICE, &e))?;
         if resp.status() == reqwest::StatusCode::NOT_FOUND {
             return Ok(None);
         }
         if !resp.status().is_success() {
-            return Err(ConnectorError(problem_text(resp).await));
+            return Err(problem(POLICE, resp).await);
         }
-        let reg: RegisteredImpression = resp.json().await.map_err(err)?;
-        let image = Base64::decode_vec(&reg.image).map_err(|e| err(format!("image: {e}")))?;
+        let reg: RegisteredImpression = resp.json().await.map_err(|e| http_failure(POLICE, &e))?;
+        let image = Base64::decode_vec(&reg.image).map_err(|e| {
+            ConnectorError::new(
+                "公安系统：备案印模的图像不是有效的 Base64",
+                format!("police system: the registered impression's image: {e}"),
+            )
+        })?;
         if eseal_gm::Sm3Digest::of(&image).to_hex() != reg.sm3.to_ascii_lowercase() {
-            return Err(ConnectorError(
-                "the registered impression does not match its SM3 digest".into(),
+            return Err(ConnectorError::new(
+                "公安系统：备案印模与其 SM3 摘要不符",
+                "police system: the registered impression does not match its SM3 digest",
             ));
         }
         Ok(Some((reg, image)))
@@ -213,11 +260,11 @@ impl PoliceFiling for PoliceClient {
             .json(&body)
             .send()
             .await
-            .map_err(err)?;
+            .map_err(|e| http_failure(POLICE, &e))?;
         if !resp.status().is_success() {
-            return Err(ConnectorError(problem_text(resp).await));
+            return Err(problem(POLICE, resp).await);
         }
-        let receipt: FilingReceipt = resp.json().await.map_err(err)?;
+        let receipt: FilingReceipt = resp.json().await.map_err(|e| http_failure(POLICE, &e))?;
         Ok(receipt.receipt)
     }
 }
@@ -238,20 +285,12 @@ pub struct NationalClient {
 impl NationalClient {
     /// A client for the platform at `base`.
     pub fn new(base: &str, token: &str, issuer_uscc: &str) -> Result<Self, ConnectorError> {
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .build()
-            .map_err(err)?;
         Ok(Self {
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
             issuer_uscc: issuer_uscc.to_owned(),
-            http,
-            status_http: reqwest::Client::builder()
-                .timeout(STATUS_TIMEOUT)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(err)?,
+            http: client(NATIONAL, TIMEOUT, true)?,
+            status_http: client(NATIONAL, STATUS_TIMEOUT, false)?,
             status_cache: Default::default(),
         })
     }
@@ -306,16 +345,16 @@ impl NationalClient {
             .json(&self.record(seal, version, seal_data))
             .send()
             .await
-            .map_err(err)?;
+            .map_err(|e| http_failure(NATIONAL, &e))?;
         if resp.status() == reqwest::StatusCode::CONFLICT {
             return Ok(format!(
                 "stale: the platform holds a version above {version}"
             ));
         }
         if !resp.status().is_success() {
-            return Err(ConnectorError(problem_text(resp).await));
+            return Err(problem(NATIONAL, resp).await);
         }
-        let v: serde_json::Value = resp.json().await.map_err(err)?;
+        let v: serde_json::Value = resp.json().await.map_err(|e| http_failure(NATIONAL, &e))?;
         Ok(format!(
             "accepted version {}",
             v["accepted_version"].as_i64().unwrap_or(version)
@@ -345,8 +384,9 @@ impl PoliceFiling for Connectors {
     ) -> Result<String, ConnectorError> {
         match &self.national {
             Some(n) => n.push(seal, version, seal_data).await,
-            None => Err(ConnectorError(
-                "no national platform connector is configured".into(),
+            None => Err(ConnectorError::new(
+                "未配置全国一体化平台连接",
+                "no national platform connector is configured",
             )),
         }
     }

@@ -7,7 +7,7 @@
 //! runs out, the filing is sent again with the same id, and the police system (which
 //! deduplicates on it) answers with the first receipt: recorded once on both sides.
 
-use eseal_core::{Filing, FilingTarget, Seal};
+use eseal_core::{Filing, FilingTarget, Seal, Text};
 use eseal_store::{Batch, Store, StoreError};
 use std::future::Future;
 use time::{Duration, OffsetDateTime};
@@ -16,10 +16,24 @@ use time::{Duration, OffsetDateTime};
 /// (the connector's own timeout must be shorter).
 pub const LEASE: Duration = Duration::minutes(2);
 
-/// Why the police system did not take a filing. Every failure is retried with backoff.
+/// Why an outside system (the police system, the national platform) did not answer as
+/// asked, in both languages: a pending filing shows it on the console. Every failure of a
+/// delivery is retried with backoff. `Display` is the English (for logs).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("police system: {0}")]
-pub struct ConnectorError(pub String);
+#[error("{}", .0.en)]
+pub struct ConnectorError(pub Text);
+
+impl ConnectorError {
+    /// A failure described in Chinese and English.
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Self(Text::new(zh, en))
+    }
+
+    /// The Chinese.
+    pub fn zh(&self) -> &str {
+        &self.0.zh
+    }
+}
 
 /// The outside systems the outbox delivers to: the police seal-management system (filings)
 /// and the national platform (seal records).
@@ -43,8 +57,9 @@ pub trait PoliceFiling: Send + Sync {
     ) -> impl Future<Output = Result<String, ConnectorError>> + Send {
         let _ = (seal, version, seal_data);
         async {
-            Err(ConnectorError(
-                "no national platform connector is configured".into(),
+            Err(ConnectorError::new(
+                "未配置全国一体化平台连接",
+                "no national platform connector is configured",
             ))
         }
     }
@@ -121,13 +136,16 @@ pub async fn run_with_lease<P: PoliceFiling>(
         };
         let recorded = match &outcome {
             Ok(receipt) => filing.delivered(now, receipt),
-            Err(e) => filing.failed(now, &e.to_string()),
+            Err(e) => filing.failed(now, &e.0),
         };
         if recorded.is_err() {
             // An empty receipt or a filing delivered meanwhile: count it as a failed attempt
             // unless it is already delivered.
             if filing
-                .failed(now, "police system returned no receipt")
+                .failed(
+                    now,
+                    &Text::new("对方系统未给出回执", "the system returned no receipt"),
+                )
                 .is_err()
             {
                 pass.skipped.push(filing.id);

@@ -68,7 +68,10 @@ pub async fn push(
             Vec::new()
         } else {
             tree.consistency_proof(old, size).map_err(|e| {
-                Failure::connector(format!("见证方 {url}：{e}"), format!("witness {url}: {e}"))
+                Failure::connector(
+                    format!("见证方 {url}：{}", e.zh()),
+                    format!("witness {url}: {e}"),
+                )
             })?
         };
         let resp = http
@@ -77,7 +80,8 @@ pub async fn push(
             .send()
             .await
             .map_err(|e| {
-                Failure::connector(format!("见证方 {url}：{e}"), format!("witness {url}: {e}"))
+                let e = crate::connectors::http_failure(("见证方", "witness"), &e).0;
+                Failure::connector(e.zh, e.en)
             })?;
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
@@ -103,7 +107,11 @@ pub async fn push(
             }
             _ => {
                 return Err(Failure::connector(
-                    format!("见证方 {url} 拒绝了检查点（{status}）：{}", text.trim()),
+                    format!(
+                        "见证方 {url} 拒绝了检查点（HTTP {}）：{}",
+                        status.as_u16(),
+                        text.trim()
+                    ),
                     format!(
                         "witness {url} refused the checkpoint ({status}): {}",
                         text.trim()

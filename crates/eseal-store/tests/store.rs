@@ -276,7 +276,12 @@ async fn filings_are_claimed_once_per_lease_on(engine: &str, store: Store) {
     let mut f0 = store.get::<Filing>("f0").await.unwrap().unwrap();
     f0.record.delivered(T0, "R-1").unwrap();
     let mut f1 = store.get::<Filing>("f1").await.unwrap().unwrap();
-    f1.record.failed(T0, "police system down").unwrap();
+    f1.record
+        .failed(
+            T0,
+            &eseal_core::Text::new("公安系统停止服务", "police system down"),
+        )
+        .unwrap();
     let mut b = Batch::new();
     b.update(&f0.record, f0.version).unwrap();
     b.update(&f1.record, f1.version).unwrap();

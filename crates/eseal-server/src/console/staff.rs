@@ -373,9 +373,9 @@ pub async fn filings(
                             td {
                                 @match &f.filing.state {
                                     FilingState::Delivered { receipt, at } => { code { (receipt) } " " span.muted.small { (local_time(&views_rfc(*at))) } }
-                                    FilingState::Pending { attempts, last_error, next_attempt } => {
+                                    FilingState::Pending { attempts, last_error, last_error_zh, next_attempt } => {
                                         (attempts) (l.t(" 次", " attempts"))
-                                        @if let Some(e) = last_error { " " span.muted.small { (e) } }
+                                        @if let Some(e) = last_error { " " span.muted.small { (l.t(last_error_zh.as_deref().unwrap_or(e), e)) } }
                                         br; span.muted.small { (l.t("下次尝试 ", "next attempt ")) (local_time(&views_rfc(*next_attempt))) }
                                     }
                                 }

@@ -434,7 +434,7 @@ impl Registry<'_> {
             .await
             .map_err(|e| {
                 Failure::connector(
-                    format!("从公安系统获取备案印模失败：{e}"),
+                    format!("从公安系统获取备案印模失败：{}", e.zh()),
                     format!("fetching the registered impression: {e}"),
                 )
             })

@@ -33,7 +33,7 @@ impl PoliceFiling for Police {
         s.calls += 1;
         if s.down_for > 0 {
             s.down_for -= 1;
-            return Err(ConnectorError("connection refused".into()));
+            return Err(ConnectorError::new("无法连接", "connection refused"));
         }
         assert_eq!(filing.seal_id, seal.id);
         let n = s.receipts.len() + 1;
@@ -109,6 +109,7 @@ async fn police_down_then_retried_with_backoff_and_delivered() {
             attempts,
             next_attempt,
             last_error,
+            last_error_zh,
         } => {
             assert_eq!(*attempts, 1);
             assert_eq!(*next_attempt, m(1));
@@ -118,6 +119,7 @@ async fn police_down_then_retried_with_backoff_and_delivered() {
                     .unwrap()
                     .contains("connection refused")
             );
+            assert_eq!(last_error_zh.as_deref(), Some("无法连接"));
         }
         other => panic!("{other:?}"),
     }
@@ -209,4 +211,60 @@ async fn crash_between_delivery_and_recording_files_once() {
     let s = police.state.lock().unwrap();
     assert_eq!(s.calls, 2, "sent again after the crash");
     assert_eq!(s.receipts.len(), 1, "but filed once");
+}
+
+/// A police system that answers every request with `status` and `body`.
+async fn police_answering(status: u16, body: &'static str) -> String {
+    let router = axum::Router::new().fallback(move || async move {
+        (axum::http::StatusCode::from_u16(status).unwrap(), body)
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}")
+}
+
+/// What the console shows beside a pending filing is in both languages: a police system
+/// that cannot be reached, or that refuses, is described in Chinese (the reason's kind and
+/// where), not in the HTTP library's English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_delivery_is_recorded_in_both_languages() {
+    // Nothing listens on a port just released.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let refusing = police_answering(503, "maintenance\u{7}window").await;
+    let cases = [
+        (closed.clone(), "公安系统：无法连接（", "police system: "),
+        (refusing, "公安系统答复 HTTP 503：maintenance", "HTTP 503"),
+    ];
+    for (url, zh, en) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_filing(dir.path()).await;
+        let police = eseal_server::connectors::PoliceClient::new(&url, "token").unwrap();
+        let pass = outbox::run_once(&store, &police, T0, 10).await.unwrap();
+        assert_eq!(pass.failed, ["f1"]);
+        let FilingState::Pending {
+            last_error,
+            last_error_zh,
+            ..
+        } = filing(&store).await.state
+        else {
+            panic!("not pending");
+        };
+        let (last_error, last_error_zh) = (last_error.unwrap(), last_error_zh.unwrap());
+        assert!(last_error_zh.starts_with(zh), "{last_error_zh}");
+        assert!(last_error.contains(en), "{last_error}");
+        // The Chinese names no library's words: only the URL and the answer are Latin.
+        for word in ["error", "request", "connect", "tcp"] {
+            assert!(!last_error_zh.contains(word), "{last_error_zh}");
+        }
+        // The answer's control characters are not shown as they are.
+        assert!(!last_error_zh.contains('\u{7}'), "{last_error_zh:?}");
+    }
+    // A filing recorded before the Chinese was kept still reads (the English is shown).
+    let old = r#"{"state":"pending","attempts":2,"next_attempt":"2026-11-25T08:00:00Z","last_error":"police system: HTTP 503"}"#;
+    let state: FilingState = serde_json::from_str(old).unwrap();
+    assert!(matches!(state, FilingState::Pending { last_error_zh: None, .. }));
 }
