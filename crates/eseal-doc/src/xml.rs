@@ -21,7 +21,10 @@ const MAX_DEPTH: usize = 64;
 
 /// An element's or attribute's local name (the prefix dropped).
 fn local(qname: &str) -> &str {
-    qname.rsplit(':').next().unwrap_or_default()
+    match qname.as_bytes().iter().rposition(|&b| b == b':') {
+        Some(colon) => qname.get(colon + 1..).unwrap_or_default(),
+        None => qname,
+    }
 }
 
 /// An attribute as [`walk`] reports it: local name, normalised value.
@@ -55,6 +58,9 @@ pub(crate) fn walk(
     let mut reader = quick_xml::Reader::from_reader(bytes);
     reader.config_mut().trim_text(trim);
     let mut depth = 0usize;
+    // One attribute list for the whole walk (an element's attributes borrow from its event,
+    // so the list is emptied and given the next event's lifetime: no allocation per element).
+    let mut spare: Vec<Attr<'static>> = Vec::new();
     loop {
         let ev = reader.read_event().map_err(|e| {
             err(
@@ -65,7 +71,7 @@ pub(crate) fn walk(
         let empty = matches!(ev, Event::Empty(_));
         match ev {
             Event::Start(e) | Event::Empty(e) => {
-                let mut attrs: Vec<Attr<'_>> = Vec::new();
+                let mut attrs: Vec<Attr<'_>> = recycle(std::mem::take(&mut spare));
                 for a in e.attributes() {
                     let a = a.map_err(|e| {
                         err(
@@ -90,6 +96,7 @@ pub(crate) fn walk(
                     return Err(err("嵌套过深".into(), "nested too deeply".into()));
                 }
                 v.open(local(e.name().0), &attrs);
+                spare = recycle(attrs);
                 if empty {
                     v.close();
                 } else {
@@ -139,6 +146,14 @@ pub(crate) fn walk(
         ));
     }
     Ok(())
+}
+
+/// `v` emptied, its allocation kept for items of another lifetime (an in-place collect of
+/// an empty iterator over elements of the same layout).
+#[allow(clippy::unnecessary_filter_map)] // the point is the new item type, `filter` keeps the old
+fn recycle<'b>(mut v: Vec<Attr<'_>>) -> Vec<Attr<'b>> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 /// Builds the tree.
@@ -343,7 +358,9 @@ struct SignatureReader {
     provider_attr: Option<String>,
     provider_name: Option<String>,
     check_method: Option<String>,
-    /// `FileRef` as written, `CheckValue` text, and whether the CheckValue was met.
+    /// The directory of the Signature.xml (references are resolved against it).
+    dir: String,
+    /// `FileRef` resolved, `CheckValue` text, and whether the CheckValue was met.
     references: Vec<(String, String, bool)>,
     stamps: Vec<StampAnnot>,
     seal_loc: Option<String>,
@@ -402,7 +419,7 @@ impl Visit for SignatureReader {
             At::References => self.check_method = owned("CheckMethod"),
             At::Provider => self.provider_attr = owned("ProviderName"),
             At::Reference => self.references.push((
-                attr(attrs, "FileRef").unwrap_or_default().to_owned(),
+                resolve_loc(attr(attrs, "FileRef").unwrap_or_default(), &self.dir),
                 String::new(),
                 false,
             )),
@@ -446,9 +463,12 @@ pub fn signature_xml(bytes: &[u8], path: &str) -> Result<SignatureXml, DocError>
         file: path.to_owned(),
         why: Text::new(zh, en),
     };
-    let mut r = SignatureReader::default();
-    walk(bytes, path, true, &mut r)?;
     let dir = dir_of(path);
+    let mut r = SignatureReader {
+        dir: dir.to_owned(),
+        ..SignatureReader::default()
+    };
+    walk(bytes, path, true, &mut r)?;
     if !r.met(At::Root) {
         return Err(err("没有根元素", "no root element"));
     }
@@ -468,10 +488,7 @@ pub fn signature_xml(bytes: &[u8], path: &str) -> Result<SignatureXml, DocError>
         references: r
             .references
             .into_iter()
-            .map(|(file, check_value, _)| Reference {
-                file: resolve_loc(&file, dir),
-                check_value,
-            })
+            .map(|(file, check_value, _)| Reference { file, check_value })
             .collect(),
         stamps: r.stamps,
         seal: r.seal_loc.map(|b| resolve_loc(&b, dir)),
@@ -582,6 +599,21 @@ mod out_tests {
 #[cfg(test)]
 mod signature_xml_tests {
     use super::*;
+
+    #[test]
+    fn the_attribute_list_is_reused_across_elements() {
+        let mut v: Vec<Attr<'_>> = Vec::with_capacity(8);
+        let owner = String::from("value");
+        v.push(("name", std::borrow::Cow::Borrowed(owner.as_str())));
+        let w: Vec<Attr<'static>> = recycle(v);
+        assert!(w.is_empty());
+        assert!(w.capacity() >= 8, "the allocation was not kept");
+        // Local names: the last prefix dropped, an empty one too.
+        assert_eq!(local("ofd:Reference"), "Reference");
+        assert_eq!(local("Reference"), "Reference");
+        assert_eq!(local("a:b:c"), "c");
+        assert_eq!(local("ofd:"), "");
+    }
 
     #[test]
     fn any_namespace_and_order_and_the_first_of_each() {

@@ -215,9 +215,8 @@ async fn crash_between_delivery_and_recording_files_once() {
 
 /// A police system that answers every request with `status` and `body`.
 async fn police_answering(status: u16, body: &'static str) -> String {
-    let router = axum::Router::new().fallback(move || async move {
-        (axum::http::StatusCode::from_u16(status).unwrap(), body)
-    });
+    let router = axum::Router::new()
+        .fallback(move || async move { (axum::http::StatusCode::from_u16(status).unwrap(), body) });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -266,5 +265,11 @@ async fn a_failed_delivery_is_recorded_in_both_languages() {
     // A filing recorded before the Chinese was kept still reads (the English is shown).
     let old = r#"{"state":"pending","attempts":2,"next_attempt":"2026-11-25T08:00:00Z","last_error":"police system: HTTP 503"}"#;
     let state: FilingState = serde_json::from_str(old).unwrap();
-    assert!(matches!(state, FilingState::Pending { last_error_zh: None, .. }));
+    assert!(matches!(
+        state,
+        FilingState::Pending {
+            last_error_zh: None,
+            ..
+        }
+    ));
 }
