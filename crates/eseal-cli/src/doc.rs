@@ -103,8 +103,10 @@ pub fn check_ofd(
     file: &Path,
     policy: &eseal_ses::VerifyPolicy,
 ) -> Result<eseal_doc::OfdReport, eseal_doc::DocError> {
-    let f = std::fs::File::open(file)
-        .map_err(|e| eseal_doc::DocError::Io(format!("cannot open {}: {e}", file.display())))?;
+    let f = std::fs::File::open(file).map_err(|e| {
+        let name = file.display();
+        eseal_doc::DocError::io(&format!("打开 {name} "), &format!("opening {name}"), &e)
+    })?;
     eseal_doc::Package::open(std::io::BufReader::new(f))
         .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, policy, &KeyTableVerifier::default()))
 }

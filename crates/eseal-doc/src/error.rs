@@ -31,9 +31,9 @@ pub enum DocError {
     /// A PDF ends before its structure does: cut short, or not a PDF at all.
     #[error("PDF incomplete: {0}")]
     PdfIncomplete(Text),
-    /// Reading the package failed.
+    /// Reading or writing failed: what was being done, and the system's reason.
     #[error("I/O: {0}")]
-    Io(String),
+    Io(Text),
     /// The work would pass a bound set for it (bytes read and hashed, signatures,
     /// references): no verdict, the document is not checked further.
     #[error("too much work: {0}")]
@@ -83,6 +83,25 @@ impl std::fmt::Display for SignStep {
 }
 
 impl DocError {
+    /// An I/O failure while doing what `zh` / `en` say ("读取 X", "reading X").
+    pub fn io(zh: &str, en: &str, e: &std::io::Error) -> Self {
+        DocError::Io(Text::new(
+            format!("{zh}失败：{}", eseal_core::error::io_zh(e)),
+            format!("{en}: {e}"),
+        ))
+    }
+
+    /// [`DocError::io`] for the ZIP writer's errors.
+    pub(crate) fn zip_io(zh: &str, en: &str, e: &zip::result::ZipError) -> Self {
+        match e {
+            zip::result::ZipError::Io(e) => Self::io(zh, en, e),
+            other => DocError::Io(Text::new(
+                format!("{zh}失败（ZIP：{other}）"),
+                format!("{en}: {other}"),
+            )),
+        }
+    }
+
     /// The error in Chinese.
     pub fn zh(&self) -> String {
         match self {
@@ -100,7 +119,7 @@ impl DocError {
                 format!("PDF 文件不完整（下载或复制中断，或不是 PDF）：{}", w.zh)
             }
             DocError::Sign { step, why } => format!("{}：{}", step.names().0, why.zh),
-            DocError::Io(w) => format!("读取失败：{w}"),
+            DocError::Io(w) => w.zh.clone(),
             DocError::Limit(w) => format!("工作量超出上限，未继续核验：{}", w.zh),
             DocError::Cancelled => "已停止：调用方不再等待结果".to_owned(),
         }

@@ -474,7 +474,7 @@ pub fn protect_ofd<R: Read + Seek, W: Write + Seek>(
     })?;
 
     let mut out = zip::ZipWriter::new(output);
-    let werr = |e: zip::result::ZipError| DocError::Io(e.to_string());
+    let werr = |e: zip::result::ZipError| DocError::zip_io("写出文件包", "writing the package", &e);
     for i in 0..pkg.entry_count() {
         let (entry, name) = pkg.raw_entry(i)?;
         if !entry.is_dir() && dropped.contains(&normalise(&name)?) {
@@ -487,7 +487,7 @@ pub fn protect_ofd<R: Read + Seek, W: Write + Seek>(
     for (name, data) in [(ENTRIES_FILE, &entries), (SIGNED_VALUE_FILE, &value)] {
         out.start_file(name, opts).map_err(werr)?;
         out.write_all(data)
-            .map_err(|e| DocError::Io(e.to_string()))?;
+            .map_err(|e| DocError::io("写出文件包", "writing the package", &e))?;
     }
     out.finish().map_err(werr)?;
     Ok(entries)

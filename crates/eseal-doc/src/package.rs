@@ -139,6 +139,19 @@ impl<R: Read + Seek> std::fmt::Debug for Package<R> {
 }
 
 /// Counts `n` more bytes read against `budget`.
+/// Reading entry `name` failed: corrupt compressed data or a CRC that does not match are
+/// named as such (the inflater and the CRC check report them as invalid data).
+fn entry_error(name: &str, e: &std::io::Error) -> DocError {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::InvalidData | K::InvalidInput => DocError::Io(Text::new(
+            format!("读取 {name} 失败：压缩数据损坏或与校验值（CRC）不符"),
+            format!("reading {name}: {e}"),
+        )),
+        _ => DocError::io(&format!("读取 {name} "), &format!("reading {name}"), e),
+    }
+}
+
 fn spend(budget: &Budget, read: &mut u64, n: u64) -> Result<(), DocError> {
     if budget
         .cancel
@@ -375,9 +388,7 @@ impl<R: Read + Seek> Package<R> {
         let mut total = 0u64;
         spend(&self.budget, &mut self.read, 0)?;
         loop {
-            let n = entry
-                .read(&mut buf)
-                .map_err(|e| DocError::Io(format!("{name}: {e}")))?;
+            let n = entry.read(&mut buf).map_err(|e| entry_error(&name, &e))?;
             if n == 0 {
                 break;
             }

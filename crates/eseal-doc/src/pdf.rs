@@ -179,7 +179,7 @@ fn hash_copy<S: Source + ?Sized>(
         h(chunk);
         if let Some(out) = copy.as_mut() {
             out.write_all(chunk)
-                .map_err(|e| DocError::Io(format!("writing the signed PDF: {e}")))?;
+                .map_err(|e| DocError::io("写出签章后的 PDF", "writing the signed PDF", &e))?;
         }
         at += n as u64;
     }
@@ -266,7 +266,7 @@ pub fn sign_pdf_to<S: Source + ?Sized>(
 ) -> Result<Vec<u8>, DocError> {
     let signed = sign(input, request, signer, Hashing::Read(Some(&mut *out)))?;
     out.write_all(&signed.update)
-        .map_err(|e| DocError::Io(format!("writing the signed PDF: {e}")))?;
+        .map_err(|e| DocError::io("写出签章后的 PDF", "writing the signed PDF", &e))?;
     Ok(signed.signature)
 }
 

@@ -108,7 +108,7 @@ fn read_at<R: Read + Seek>(r: &mut R, at: u64, n: u64, what: &Text) -> Result<Ve
     let n =
         usize::try_from(n).map_err(|_| bad(format!("{wz}过大"), format!("{what} is too large")))?;
     r.seek(SeekFrom::Start(at))
-        .map_err(|e| DocError::Io(format!("{what}: {e}")))?;
+        .map_err(|e| DocError::io(&format!("读取{}", what.zh), &format!("reading {what}"), &e))?;
     let mut buf = vec![0u8; n];
     r.read_exact(&mut buf).map_err(|_| {
         DocError::Incomplete(Text::new(
@@ -664,7 +664,7 @@ fn check_local<R: Read + Seek>(r: &mut R, c: &Central, dir_offset: u64) -> Resul
 pub(crate) fn check<R: Read + Seek>(r: &mut R, max_entries: usize) -> Result<Layout, DocError> {
     let len = r
         .seek(SeekFrom::End(0))
-        .map_err(|e| DocError::Io(e.to_string()))?;
+        .map_err(|e| DocError::io("读取文件包", "reading the package", &e))?;
     if len < 22 {
         return Err(bad(
             "没有中央目录结束记录：不是 ZIP 文件".into(),

@@ -204,6 +204,12 @@ fn an_unreadable_entry_referenced_many_times_is_read_once() {
         .find(|c| c.id == CheckId::DocumentReferences && c.outcome == Outcome::Failed)
         .unwrap();
     assert!(refs.detail.contains(bad), "{refs:#?}");
+    // Said in Chinese in the Chinese evidence (not the CRC checker's English).
+    assert!(
+        refs.detail_zh.contains("压缩数据损坏或与校验值（CRC）不符"),
+        "{refs:#?}"
+    );
+    assert!(!refs.detail_zh.contains("checksum"), "{refs:#?}");
 }
 
 /// Issue 22 item 4: verification reads each package entry once, however many signatures

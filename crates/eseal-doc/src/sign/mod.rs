@@ -115,8 +115,13 @@ fn not_utf8(file: &str) -> DocError {
     }
 }
 
-fn io(e: impl std::fmt::Display) -> DocError {
-    DocError::Io(e.to_string())
+/// Writing the signed package failed (the ZIP writer, or the output under it).
+fn io(e: impl Into<zip::result::ZipError>) -> DocError {
+    DocError::zip_io(
+        "写出签章后的文件包",
+        "writing the signed package",
+        &e.into(),
+    )
 }
 
 /// Sign `input` into `output`; returns the signature value written (`SignedValue.dat`: the
