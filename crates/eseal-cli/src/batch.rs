@@ -102,9 +102,11 @@ pub fn verify_many(
     policy.now = at;
     let progress = Progress::new(files.len());
     let mut rows = Vec::new();
+    // One for the run: a signer's key verified 16 times in any of the files gets its table.
+    let verifier = eseal_gm::keytables::KeyTableVerifier::default();
     for (i, file) in files.iter().enumerate() {
         progress.step(i, &file.display().to_string());
-        let row = verify_one(file, &policy, lang);
+        let row = verify_one(file, &policy, &verifier, lang);
         if json {
             outln!(
                 "{}",
@@ -135,7 +137,12 @@ pub fn verify_many(
     })
 }
 
-fn verify_one(file: &Path, policy: &eseal_ses::VerifyPolicy, lang: Lang) -> Row {
+fn verify_one(
+    file: &Path,
+    policy: &eseal_ses::VerifyPolicy,
+    verifier: &eseal_gm::keytables::KeyTableVerifier,
+    lang: Lang,
+) -> Row {
     use eseal_doc::FileKind as K;
     let name = file.display().to_string();
     let refused = |note: String| Row {
@@ -151,7 +158,7 @@ fn verify_one(file: &Path, policy: &eseal_ses::VerifyPolicy, lang: Lang) -> Row 
     if let Some(why) = crate::doc::wrong_kind(file, kind, &[K::Ofd, K::Zip], lang) {
         return refused(why);
     }
-    match crate::doc::check_ofd(file, policy) {
+    match crate::doc::check_ofd(file, policy, verifier) {
         Ok(report) => {
             let note = report
                 .signatures

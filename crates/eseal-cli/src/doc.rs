@@ -99,16 +99,20 @@ pub fn wrong_kind(
 }
 
 /// Every signature of the OFD `file`, or why the package cannot be read.
+/// Verifies the OFD at `file`. `verifier` learns the keys it meets (a batch passes one for
+/// all its files, so a signer's key verified 16 times gets its table whichever files the
+/// signatures are in).
 pub fn check_ofd(
     file: &Path,
     policy: &eseal_ses::VerifyPolicy,
+    verifier: &KeyTableVerifier,
 ) -> Result<eseal_doc::OfdReport, eseal_doc::DocError> {
     let f = std::fs::File::open(file).map_err(|e| {
         let name = file.display();
         eseal_doc::DocError::io(&format!("打开 {name} "), &format!("opening {name}"), &e)
     })?;
     eseal_doc::Package::open(std::io::BufReader::new(f))
-        .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, policy, &KeyTableVerifier::default()))
+        .and_then(|mut pkg| eseal_doc::verify_ofd(&mut pkg, policy, verifier))
 }
 
 /// Verify every signature of an OFD: exit 0 all PASSED, 1 any FAILED, 2 otherwise.
@@ -123,7 +127,7 @@ pub fn verify_ofd_file(
     let mut policy = crate::trust::policy(trust)?;
     policy.now = at;
     // A package that cannot be read or whose structure is broken is FAILED / FORMAT_FAILURE.
-    let result = check_ofd(file, &policy);
+    let result = check_ofd(file, &policy, &KeyTableVerifier::default());
     let report = match result {
         Ok(r) => r,
         Err(e) => return unreadable(file, &e, json, lang),

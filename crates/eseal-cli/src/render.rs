@@ -142,7 +142,12 @@ pub fn run(a: RenderArgs, lang: Lang) -> Result<u8> {
     };
     if a.verdicts {
         let policy = crate::trust::policy(a.trust.as_deref())?;
-        let report = crate::doc::check_ofd(&a.file, &policy).map_err(|e| {
+        let report = crate::doc::check_ofd(
+            &a.file,
+            &policy,
+            &eseal_gm::keytables::KeyTableVerifier::default(),
+        )
+        .map_err(|e| {
             anyhow::anyhow!("{}: {}", a.file.display(), lang.t(&e.zh(), &e.to_string()))
         })?;
         opts.verdicts = verdicts(&report);
