@@ -8,6 +8,15 @@ use x509_cert::Certificate;
 
 use crate::report::Text;
 
+/// How many decoded certificates [`CertificateInfo::from_der_remembered`] keeps.
+pub const MEMO_ENTRIES: usize = 16;
+/// The largest certificate it keeps (a seal's certificates are about 500 bytes to 2 KB).
+pub const MEMO_MAX_DER: usize = 8 << 10;
+
+/// The certificates decoded last, by their exact DER.
+type Memo = std::sync::Mutex<std::collections::VecDeque<(Box<[u8]>, CertificateInfo)>>;
+static MEMO: Memo = std::sync::Mutex::new(std::collections::VecDeque::new());
+
 /// The parts of a certificate the seal checks use.
 #[derive(Debug, Clone)]
 pub struct CertificateInfo {
@@ -89,12 +98,40 @@ impl CertificateInfo {
                 .serial_number()
                 .as_bytes()
                 .iter()
-                .map(|b| format!("{b:02X}"))
-                .collect(),
+                .fold(String::new(), |mut s, b| {
+                    use std::fmt::Write as _;
+                    let _ = write!(s, "{b:02X}");
+                    s
+                }),
             not_before: to_time(tbs.validity().not_before)?,
             not_after: to_time(tbs.validity().not_after)?,
             public_key,
         })
+    }
+
+    /// [`CertificateInfo::from_der`], answered from the certificates decoded last when `der`
+    /// is one of them. Verification decodes the same signer and maker certificates for every
+    /// signature of a document (a hundred signatures: two hundred decodes of two
+    /// certificates); the decode is a function of the bytes alone, so a remembered answer is
+    /// what decoding would give. At most [`MEMO_ENTRIES`] certificates of at most
+    /// [`MEMO_MAX_DER`] bytes are kept (the oldest given up first); a lookup compares at most
+    /// that many byte strings, less work than the decode it saves.
+    pub fn from_der_remembered(der: &[u8]) -> Result<Self, Text> {
+        let fits = der.len() <= MEMO_MAX_DER;
+        if fits
+            && let Ok(memo) = MEMO.lock()
+            && let Some((_, info)) = memo.iter().find(|(d, _)| **d == *der)
+        {
+            return Ok(info.clone());
+        }
+        let info = Self::from_der(der)?;
+        if fits && let Ok(mut memo) = MEMO.lock() {
+            if memo.len() >= MEMO_ENTRIES {
+                memo.pop_front();
+            }
+            memo.push_back((der.into(), info.clone()));
+        }
+        Ok(info)
     }
 
     /// Is `at` inside [notBefore, notAfter]?

@@ -161,7 +161,7 @@ fn check_algorithm(report: &mut Report, id: CheckId, oid: der::asn1::ObjectIdent
 
 /// Decode a certificate for a check; a certificate without an SM2 key is indeterminate.
 fn certificate_check(report: &mut Report, id: CheckId, der: &[u8]) -> Option<CertificateInfo> {
-    match CertificateInfo::from_der(der) {
+    match CertificateInfo::from_der_remembered(der) {
         Ok(info) => match &info.public_key {
             Ok(_) => {
                 report.pass(

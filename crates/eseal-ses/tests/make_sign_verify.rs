@@ -937,3 +937,77 @@ fn v5_raw(s: &eseal_ses::v5::SeSeal) -> &[u8] {
     use eseal_ses::v4::EmbeddedSeal;
     s.raw()
 }
+
+/// A remembered decode is the decode: the same fields for the same bytes, a different
+/// certificate decoded afresh, a damaged one refused as without the memo, and the memo
+/// bounded (after more certificates than it keeps, the first still decodes the same).
+#[test]
+fn remembered_certificates_decode_as_without_the_memo() {
+    use eseal_ses::cert::{CertificateInfo, MEMO_ENTRIES};
+    let f = fixture();
+    let show = |i: &CertificateInfo| {
+        format!(
+            "{} {} {} {} {} {:?} {:?} {:?}",
+            i.subject,
+            i.issuer,
+            i.serial,
+            i.not_before,
+            i.not_after,
+            i.public_key.as_ref().ok(),
+            i.issuer_der,
+            i.serial_bytes
+        )
+    };
+    let fresh = CertificateInfo::from_der(&f.signer.cert).unwrap();
+    for _ in 0..3 {
+        let again = CertificateInfo::from_der_remembered(&f.signer.cert).unwrap();
+        assert_eq!(show(&again), show(&fresh));
+    }
+    let maker = CertificateInfo::from_der_remembered(&f.maker.cert).unwrap();
+    assert_ne!(show(&maker), show(&fresh));
+    assert_eq!(
+        show(&maker),
+        show(&CertificateInfo::from_der(&f.maker.cert).unwrap())
+    );
+    let mut damaged = f.signer.cert.clone();
+    let last = damaged.len() - 1;
+    damaged.truncate(last);
+    assert_eq!(
+        CertificateInfo::from_der_remembered(&damaged).unwrap_err(),
+        CertificateInfo::from_der(&damaged).unwrap_err()
+    );
+    // More distinct certificates than the memo keeps, then the first again.
+    for i in 0..MEMO_ENTRIES + 2 {
+        let (_, der) = certificate_with_serial(&f, 1000 + i as u64);
+        let got = CertificateInfo::from_der_remembered(&der).unwrap();
+        assert_eq!(show(&got), show(&CertificateInfo::from_der(&der).unwrap()));
+    }
+    assert_eq!(
+        show(&CertificateInfo::from_der_remembered(&f.signer.cert).unwrap()),
+        show(&fresh)
+    );
+}
+
+/// A self-signed certificate under the fixture's root key with serial `serial` (distinct
+/// bytes for each serial).
+fn certificate_with_serial(f: &Fixture, serial: u64) -> (u64, Vec<u8>) {
+    let signer = SoftwareSigner::new(f.root_key.clone());
+    let der = issue_certificate(
+        &IssueRequest {
+            subject: "CN=Memo,C=CN".parse().unwrap(),
+            crl_distribution_point: None,
+            ocsp_url: None,
+            public_key: f.root_key.public_key(),
+            kind: CertificateKind::Root,
+            not_before: T0,
+            not_after: datetime!(2036-01-01 00:00 UTC),
+            serial: serial.to_be_bytes().to_vec(),
+        },
+        Issuer {
+            certificate: None,
+            signer: &signer,
+        },
+    )
+    .unwrap();
+    (serial, der)
+}
