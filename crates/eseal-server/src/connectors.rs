@@ -189,12 +189,22 @@ fn client(
     b.build().map_err(|e| http_failure(system, &e))
 }
 
-/// An answer that is not a success: its status and the start of its body, as received.
+/// An answer that is not a success: its status and what the system said — a problem
+/// document's `detail` (or `title`), else the start of the body — at most 200 characters,
+/// made printable (it is shown on the filings page).
 async fn problem((zh, en): System, resp: reqwest::Response) -> ConnectorError {
     let status = resp.status().as_u16();
     let body = resp.text().await.unwrap_or_default();
-    let body: String = body.chars().take(300).collect();
-    let body = eseal_core::text::printable(&body);
+    let said = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| {
+            ["detail", "title"]
+                .iter()
+                .find_map(|k| v.get(k).and_then(|d| d.as_str()).map(str::to_owned))
+        })
+        .unwrap_or(body);
+    let said: String = said.chars().take(200).collect();
+    let body = eseal_core::text::printable(&said);
     ConnectorError::new(
         format!("{zh}答复 HTTP {status}：{body}"),
         format!("{en}: HTTP {status}: {body}"),

@@ -366,11 +366,11 @@ pub async fn filings(
                     @for f in &list {
                         tr {
                             td { a href={ "/seals/" (f.filing.seal_id) } { code { (f.filing.seal_id) } } }
-                            td { (event_label(l, f.filing.event)) }
-                            td { (match f.filing.target { FilingTarget::Police => l.t("公安机关", "police"), FilingTarget::National => l.t("全国一体化平台", "national platform") }) }
+                            td.nowrap { (event_label(l, f.filing.event)) }
+                            td.nowrap { (match f.filing.target { FilingTarget::Police => l.t("公安机关", "police"), FilingTarget::National => l.t("全国一体化平台", "national platform") }) }
                             td { (local_time(&f.deadline)) }
                             td { @let (name, class) = deadline_label(l, f.deadline_state); span class={ "badge " (class) } { (name) } }
-                            td {
+                            td.wrap {
                                 @match &f.filing.state {
                                     FilingState::Delivered { receipt, at } => { code { (receipt) } " " span.muted.small { (local_time(&views_rfc(*at))) } }
                                     FilingState::Pending { attempts, last_error, last_error_zh, next_attempt } => {

@@ -234,9 +234,20 @@ async fn a_failed_delivery_is_recorded_in_both_languages() {
         format!("http://{}", l.local_addr().unwrap())
     };
     let refusing = police_answering(503, "maintenance\u{7}window").await;
+    let problem = police_answering(
+        502,
+        r#"{"type":"about:blank","title":"bad gateway","status":502,"detail":"the police network link is down"}"#,
+    )
+    .await;
     let cases = [
         (closed.clone(), "公安系统：无法连接（", "police system: "),
         (refusing, "公安系统答复 HTTP 503：maintenance", "HTTP 503"),
+        // A problem document: its detail, not the JSON.
+        (
+            problem,
+            "公安系统答复 HTTP 502：the police network link is down",
+            "HTTP 502: the police network link is down",
+        ),
     ];
     for (url, zh, en) in cases {
         let dir = tempfile::tempdir().unwrap();
