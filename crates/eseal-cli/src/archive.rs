@@ -153,8 +153,8 @@ pub fn run(cmd: ArchiveCommand, lang: Lang) -> Result<u8> {
             let store = match &trust {
                 Some(dir) => {
                     let (store, notes) = crate::pki::load_trust_store(dir)?;
-                    for n in notes {
-                        errln!("{n}");
+                    for n in &notes {
+                        errln!("{}", crate::stdout::in_lang(n));
                     }
                     store
                 }

@@ -251,14 +251,18 @@ pub fn ca_crl(dir: &Path, out: Option<&Path>, clock: &dyn Clock) -> Result<()> {
 }
 
 /// Load a trust-store directory (certificates and CRLs; key files are ignored).
-pub fn load_trust_store(dir: &Path) -> Result<(TrustStore, Vec<String>)> {
+pub fn load_trust_store(dir: &Path) -> Result<(TrustStore, Vec<eseal_core::Text>)> {
     // The directory's own trouble (missing, not a directory, no permission) in words first.
     std::fs::read_dir(dir)
         .map_err(|e| crate::said::io(("读取信任目录", "read trust store"), dir, &e))?;
     eseal_server::files::trust_dir(dir).map_err(|e| {
         crate::said::said(
-            format!("信任目录 {} 中有无法使用的文件（{e}）", dir.display()),
-            e,
+            format!("信任目录 {} 中有无法使用的文件（{}）", dir.display(), e.zh),
+            format!(
+                "the trust store {} holds a file that cannot be used: {}",
+                dir.display(),
+                e.en
+            ),
         )
     })
 }
@@ -292,11 +296,11 @@ pub fn cert_verify(
     }
     let report = validate(&leaf, &extra, &store, &extra_crls, at, purpose);
     if json {
-        let v = serde_json::json!({ "certificate": cert.display().to_string(), "status": report.status(), "path": report.path, "checks": report.checks, "notes": notes });
+        let v = serde_json::json!({ "certificate": cert.display().to_string(), "status": report.status(), "path": report.path, "checks": report.checks, "notes": notes.iter().map(|n| lang.t(&n.zh, &n.en)).collect::<Vec<_>>() });
         outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         for n in &notes {
-            errln!("{n}");
+            errln!("{}", lang.t(&n.zh, &n.en));
         }
         outln!(
             "{}: {}",

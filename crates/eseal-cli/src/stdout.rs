@@ -25,6 +25,16 @@ pub fn set_lang(lang: Lang) -> Lang {
     lang
 }
 
+/// The language set by [`set_lang`] (Chinese before it is set).
+pub fn lang() -> Lang {
+    LANG.get().copied().unwrap_or(Lang::Zh)
+}
+
+/// A text in the command's language.
+pub fn in_lang(t: &eseal_core::Text) -> &str {
+    lang().t(&t.zh, &t.en)
+}
+
 /// Writes to standard output (see the module documentation).
 pub fn write_out(args: fmt::Arguments<'_>) {
     let mut out = io::stdout().lock();
@@ -42,7 +52,7 @@ fn stop(e: &io::Error) -> ! {
     if e.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(EXIT_PIPE_CLOSED);
     }
-    let reason = match LANG.get().copied().unwrap_or(Lang::Zh) {
+    let reason = match lang() {
         Lang::Zh => format!("错误：无法写入标准输出：{}", eseal_core::error::io_zh(e)),
         Lang::En => format!("error: cannot write to standard output: {e}"),
     };

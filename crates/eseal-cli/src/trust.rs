@@ -27,8 +27,8 @@ pub fn policy(trust: Option<&std::path::Path>) -> anyhow::Result<eseal_ses::Veri
     };
     if let Some(dir) = trust {
         let (store, notes) = crate::pki::load_trust_store(dir)?;
-        for n in notes {
-            errln!("{n}");
+        for n in &notes {
+            errln!("{}", crate::stdout::in_lang(n));
         }
         if store.anchors().is_empty() {
             return Err(crate::said::said(
@@ -131,12 +131,12 @@ pub fn run(cmd: TrustCommand, lang: crate::i18n::Lang) -> anyhow::Result<u8> {
     let named: Vec<(String, Vec<u8>)> = files.clone();
     let (store, notes) = eseal_pki::TrustStore::from_files(&named).map_err(|e| {
         said(
-            format!("登记机构发布的证书或 CRL 无法使用（{e}）"),
+            format!("登记机构发布的证书或 CRL 无法使用（{}）", e.zh()),
             e.to_string(),
         )
     })?;
-    for n in notes {
-        errln!("{n}");
+    for n in &notes {
+        errln!("{}", lang.t(&n.zh, &n.en));
     }
     let root = store.anchors().first().ok_or_else(|| {
         said(

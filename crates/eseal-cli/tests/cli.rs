@@ -825,6 +825,28 @@ fn demo_runs_end_to_end() {
         &out.to_string_lossy(),
     ]);
     assert_eq!(code(&o), 0, "{}", text(&o));
+    // Files of the trust folder that hold no certificate are skipped, and the note says so
+    // in the command's language.
+    std::fs::write(out.join("readme.pem"), "not a certificate\n").unwrap();
+    std::fs::write(out.join("broken.crt"), [0x30, 0x82, 0x01]).unwrap();
+    let trust = out.to_string_lossy();
+    let seal = out.join("seal.esl");
+    let seal = seal.to_string_lossy();
+    let o = eseal(&["--lang", "zh", "seal", "verify", &seal, "--trust", &trust]);
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("readme.pem：已跳过（既不是证书也不是 CRL）"),
+        "{err}"
+    );
+    assert!(err.contains("broken.crt：已跳过（证书无法解码"), "{err}");
+    assert!(!err.contains("skipped"), "{err}");
+    let o = eseal(&["seal", "verify", &seal, "--trust", &trust]);
+    assert!(
+        text(&o).contains("readme.pem: skipped (no certificate or CRL)"),
+        "{}",
+        text(&o)
+    );
     // A second run into the same, now non-empty, folder is refused, not overwritten.
     let o = eseal(&["demo", "--dir", &out.to_string_lossy()]);
     assert_eq!(code(&o), 3);

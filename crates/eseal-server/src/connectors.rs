@@ -357,19 +357,39 @@ impl NationalClient {
             .await
             .map_err(|e| http_failure(NATIONAL, &e))?;
         if resp.status() == reqwest::StatusCode::CONFLICT {
-            return Ok(format!(
-                "stale: the platform holds a version above {version}"
-            ));
+            return Ok(format!("{STALE}{version}"));
         }
         if !resp.status().is_success() {
             return Err(problem(NATIONAL, resp).await);
         }
         let v: serde_json::Value = resp.json().await.map_err(|e| http_failure(NATIONAL, &e))?;
         Ok(format!(
-            "accepted version {}",
+            "{ACCEPTED}{}",
             v["accepted_version"].as_i64().unwrap_or(version)
         ))
     }
+}
+
+/// The receipt [`NationalClient::push`] records for an accepted record (then its version).
+const ACCEPTED: &str = "accepted version ";
+/// The receipt it records when the platform already holds a newer version (then ours).
+const STALE: &str = "stale: the platform holds a version above ";
+
+/// A national push's receipt in words in both languages; `None` for any other receipt (the
+/// police system's receipt number), which is shown as it is.
+pub fn national_receipt(receipt: &str) -> Option<eseal_core::Text> {
+    let version = |rest: &str| rest.parse::<i64>().ok();
+    if let Some(v) = receipt.strip_prefix(ACCEPTED).and_then(version) {
+        return Some(eseal_core::Text::new(
+            format!("全国平台已接受第 {v} 版"),
+            format!("the national platform accepted version {v}"),
+        ));
+    }
+    let v = receipt.strip_prefix(STALE).and_then(version)?;
+    Some(eseal_core::Text::new(
+        format!("全国平台已有高于第 {v} 版的记录"),
+        format!("the national platform already holds a version above {v}"),
+    ))
 }
 
 /// The connectors the service delivers through.
@@ -449,22 +469,7 @@ pub struct RemoteSealStatus {
 }
 
 /// Why the national platform gave no usable answer, in both languages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusProblem {
-    /// 中文.
-    pub zh: String,
-    /// English.
-    pub en: String,
-}
-
-impl StatusProblem {
-    fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            zh: zh.into(),
-            en: en.into(),
-        }
-    }
-}
+pub type StatusProblem = eseal_core::Text;
 
 /// How long a status answer is reused (docs/connectors/national.md §3: at most 5 minutes).
 pub const STATUS_TTL: Duration = Duration::from_secs(300);
@@ -650,5 +655,23 @@ impl NationalClient {
             valid_from: wire.valid_from,
             valid_to: wire.valid_to,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code
+    use super::*;
+
+    #[test]
+    fn a_national_receipt_reads_in_both_languages() {
+        let t = national_receipt(&format!("{ACCEPTED}3")).unwrap();
+        assert_eq!(t.zh, "全国平台已接受第 3 版");
+        assert_eq!(t.en, "the national platform accepted version 3");
+        let t = national_receipt(&format!("{STALE}7")).unwrap();
+        assert_eq!(t.zh, "全国平台已有高于第 7 版的记录");
+        // The police system's receipt number, or anything else, is shown as it is.
+        assert!(national_receipt("GA-2026-000123").is_none());
+        assert!(national_receipt("accepted version three").is_none());
     }
 }

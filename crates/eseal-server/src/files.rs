@@ -223,12 +223,20 @@ const MAX_TRUST_FILE: u64 = 16 << 20;
 /// A trust-store directory (`--trust DIR`): its certificates (self-issued ones are anchors)
 /// and CRLs, from the files ending .pem, .crt, .cer, .der or .crl; with notes on files
 /// skipped.
-pub fn trust_dir(dir: &Path) -> Result<(eseal_pki::TrustStore, Vec<String>), String> {
+pub fn trust_dir(
+    dir: &Path,
+) -> Result<(eseal_pki::TrustStore, Vec<eseal_core::Text>), eseal_core::Text> {
+    use eseal_core::{Text, error::io_zh};
+    let unreadable = |path: &Path, e: &std::io::Error| {
+        Text::new(
+            format!("无法读取 {}：{}", path.display(), io_zh(e)),
+            format!("cannot read {}: {e}", path.display()),
+        )
+    };
     let mut files = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read trust store {}: {e}", dir.display()))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, &e))?;
     for entry in entries {
-        let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        let path = entry.map_err(|e| unreadable(dir, &e))?.path();
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -239,16 +247,16 @@ pub fn trust_dir(dir: &Path) -> Result<(eseal_pki::TrustStore, Vec<String>), Str
         }
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         if size > MAX_TRUST_FILE {
-            return Err(format!(
-                "{} is larger than {MAX_TRUST_FILE} bytes",
-                path.display()
+            return Err(Text::new(
+                format!("{} 超过 {} MiB", path.display(), MAX_TRUST_FILE >> 20),
+                format!("{} is larger than {MAX_TRUST_FILE} bytes", path.display()),
             ));
         }
-        let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, &e))?;
         files.push((path.display().to_string(), bytes));
     }
     files.sort();
-    eseal_pki::TrustStore::from_files(&files).map_err(|e| e.to_string())
+    eseal_pki::TrustStore::from_files(&files).map_err(|e| Text::new(e.zh(), e.to_string()))
 }
 
 /// Where a log's checkpoint files go under the export directory.

@@ -108,8 +108,11 @@ impl TrustStore {
     }
 
     /// Build a store from the files of a trust-store directory: self-issued certificates are
-    /// anchors, other certificates intermediates, CRLs CRLs. Returns notes on files skipped.
-    pub fn from_files(files: &[(String, Vec<u8>)]) -> Result<(Self, Vec<String>), PkiError> {
+    /// anchors, other certificates intermediates, CRLs CRLs. Returns notes on files skipped,
+    /// in both languages.
+    pub fn from_files(
+        files: &[(String, Vec<u8>)],
+    ) -> Result<(Self, Vec<eseal_core::Text>), PkiError> {
         let mut store = Self::new();
         let mut notes = Vec::new();
         for (name, bytes) in files {
@@ -134,10 +137,16 @@ impl TrustStore {
                             }
                         }
                     }
-                    Err(e) => notes.push(format!("{name}: skipped ({e})")),
+                    Err(e) => notes.push(eseal_core::Text::new(
+                        format!("{name}：已跳过（{}）", e.zh()),
+                        format!("{name}: skipped ({e})"),
+                    )),
                 }
             } else if !has("X509 CRL") && !name.ends_with(".crl") {
-                notes.push(format!("{name}: skipped (no certificate or CRL)"));
+                notes.push(eseal_core::Text::new(
+                    format!("{name}：已跳过（既不是证书也不是 CRL）"),
+                    format!("{name}: skipped (no certificate or CRL)"),
+                ));
             }
         }
         Ok((store, notes))

@@ -160,7 +160,7 @@ fn bar(ctx: &Ctx, user: bool) -> Markup {
                 a href={ "/lang/" (other.0) "?back=" (urlencode(&ctx.path)) } { (other.1) }
                 @if user {
                     @if let Some(c) = &ctx.caller {
-                        span { (c.user) "（" (roles(l, &c.roles)) "）" }
+                        span { (c.user) (l.t("（", " (")) (roles(l, &c.roles)) (l.t("）", ")")) }
                         a href="/password" { (l.t("修改密码", "Password")) }
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf" value=(ctx.csrf);

@@ -277,7 +277,7 @@ pub async fn seal(
                             td { (super::staff::event_label(l, f.filing.event)) }
                             td { (local_time(&f.deadline)) }
                             td { @let (name, class) = super::staff::deadline_label(l, f.deadline_state); span class={ "badge " (class) } { (name) } }
-                            td { @if let eseal_core::FilingState::Delivered { receipt, .. } = &f.filing.state { code { (receipt) } } }
+                            td { @if let eseal_core::FilingState::Delivered { receipt, .. } = &f.filing.state { (super::staff::receipt(l, receipt)) } }
                         }
                     }
                 }

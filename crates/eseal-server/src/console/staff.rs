@@ -310,6 +310,15 @@ pub fn event_label(l: Lang, e: FilingEvent) -> &'static str {
     }
 }
 
+/// A delivered filing's receipt: the police system's receipt number as it is, a national
+/// push's outcome in words.
+pub fn receipt(l: Lang, receipt: &str) -> maud::Markup {
+    match crate::connectors::national_receipt(receipt) {
+        Some(t) => html! { (l.t(&t.zh, &t.en)) },
+        None => html! { code { (receipt) } },
+    }
+}
+
 pub fn deadline_label(l: Lang, d: DeadlineState) -> (&'static str, &'static str) {
     match d {
         DeadlineState::OnTime => (l.t("待备案（期限内）", "pending, on time"), "pending"),
@@ -372,9 +381,9 @@ pub async fn filings(
                             td { @let (name, class) = deadline_label(l, f.deadline_state); span class={ "badge " (class) } { (name) } }
                             td.wrap {
                                 @match &f.filing.state {
-                                    FilingState::Delivered { receipt, at } => { code { (receipt) } " " span.muted.small { (local_time(&views_rfc(*at))) } }
+                                    FilingState::Delivered { receipt, at } => { (self::receipt(l, receipt)) " " span.muted.small { (local_time(&views_rfc(*at))) } }
                                     FilingState::Pending { attempts, last_error, last_error_zh, next_attempt } => {
-                                        (attempts) (l.t(" 次", " attempts"))
+                                        (attempts) (l.t(" 次", if *attempts == 1 { " attempt" } else { " attempts" }))
                                         @if let Some(e) = last_error { " " span.muted.small { (l.t(last_error_zh.as_deref().unwrap_or(e), e)) } }
                                         br; span.muted.small { (l.t("下次尝试 ", "next attempt ")) (local_time(&views_rfc(*next_attempt))) }
                                     }

@@ -732,14 +732,25 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     c.wait().for_element(Locator::Id("pin")).await.unwrap();
     b.fill("pin", "581736").await;
     b.shot("09a-make").await;
+    // The police system refuses the new seal's first filing (a problem document, as a real
+    // system answers): the pending filing shows why, in Chinese, without the table
+    // overflowing the page, and the maker sends it again at once.
+    let police = svc.run.police_sim.clone().unwrap();
+    police.fail_filings(502, 1);
     b.click("form[action$='/make'] button").await;
     let page = b.until_text("已制作印章").await;
     assert!(page.contains("24 小时内"), "{page}");
     b.shot("09b-made").await;
+    pending_filing_refused(&b, &svc).await;
     c.goto(&svc.url("/filings?state=delivered")).await.unwrap();
     c.wait().for_element(Locator::Css("p.tabs")).await.unwrap();
     let page = b.text().await;
     assert!(page.contains(&seal) && page.contains("按时备案"), "{page}");
+    // The national platform's receipt in words, not the connector's English.
+    assert!(
+        page.contains("全国平台已接受第") && !page.contains("accepted version"),
+        "{page}"
+    );
     b.shot("10-filings").await;
     // The seal's page, found by its ID: status, history, filings.
     b.link("印章查询").await;
@@ -1061,6 +1072,77 @@ async fn the_public_pages_and_login_work_in_a_browser() {
 }
 
 /// Creates a user on the administrator's users page.
+/// The filings page while the police system refuses a filing: the reason in the page's
+/// language (the remote system's own words kept as its detail, not its JSON or a library's
+/// English), a table that fits the window, and the retry button that sends it again.
+async fn pending_filing_refused(b: &Browser, svc: &Service) {
+    let c = &b.client;
+    let mut page = String::new();
+    for _ in 0..100 {
+        c.goto(&svc.url("/filings?state=pending")).await.unwrap();
+        page = b.text().await;
+        if page.contains("HTTP 502") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        page.contains("1 次")
+            && page.contains("公安系统答复 HTTP 502：failure injected by /_sim/fail"),
+        "{page}"
+    );
+    for english in [
+        "error sending request",
+        "police system",
+        "{",
+        "simulated_failure",
+    ] {
+        assert!(!page.contains(english), "{english:?} in {page}");
+    }
+    let fits =
+        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;";
+    assert_eq!(
+        c.execute(fits, vec![]).await.unwrap(),
+        json!(true),
+        "the page scrolls sideways"
+    );
+    b.shot("10a-filing-refused").await;
+    c.goto(&svc.url("/lang/en?back=%2Ffilings%3Fstate%3Dpending"))
+        .await
+        .unwrap();
+    let page = b.until_text("Retry now").await;
+    assert!(
+        page.contains("1 attempt")
+            && page.contains("police system: HTTP 502: failure injected by /_sim/fail"),
+        "{page}"
+    );
+    assert_eq!(
+        c.execute(fits, vec![]).await.unwrap(),
+        json!(true),
+        "the page scrolls sideways"
+    );
+    b.shot("10b-filing-refused-en").await;
+    c.goto(&svc.url("/lang/zh?back=%2Ffilings%3Fstate%3Dpending"))
+        .await
+        .unwrap();
+    b.until_text("立即重试").await;
+    b.submit("form[action$='/retry'] button").await;
+    b.until_text("已安排立即重试").await;
+    let mut page = String::new();
+    for _ in 0..100 {
+        c.goto(&svc.url("/filings?state=pending")).await.unwrap();
+        page = b.text().await;
+        if !page.contains("HTTP 502") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !page.contains("HTTP 502"),
+        "the retried filing is still pending: {page}"
+    );
+}
+
 async fn create_user(b: &Browser, svc: &Service, name: &str, display: &str, role: &str, org: &str) {
     let c = &b.client;
     c.goto(&svc.url("/users")).await.unwrap();
