@@ -249,18 +249,25 @@ pub fn verify(
     }
     // Every part as listed: same names, order, sizes and digests.
     if manifest.parts != parts {
-        let diff = manifest
-            .parts
-            .iter()
-            .zip(&parts)
-            .find(|(a, b)| a != b)
-            .map(|(a, _)| a.name.clone())
-            .unwrap_or_else(|| "(number of parts)".into());
-        return Err(invalid(
-            path,
-            format!("部分与清单不符：{diff}"),
-            format!("the parts do not match the manifest: {diff}"),
-        ));
+        let (zh, en) = match manifest.parts.iter().zip(&parts).find(|(a, b)| a != b) {
+            Some((a, _)) => (
+                format!("部分与清单不符：{}", a.name),
+                format!("the parts do not match the manifest: {}", a.name),
+            ),
+            None => (
+                format!(
+                    "部分的数目与清单不符：清单列出 {} 个，归档有 {} 个",
+                    manifest.parts.len(),
+                    parts.len()
+                ),
+                format!(
+                    "the number of parts does not match the manifest: it lists {}, the archive holds {}",
+                    manifest.parts.len(),
+                    parts.len()
+                ),
+            ),
+        };
+        return Err(invalid(path, zh, en));
     }
     let Some(summary) = db.summary() else {
         return Err(invalid(
