@@ -477,11 +477,14 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language is needed before parsing, for --help and for parse errors.
     let lang = stdout::set_lang(Lang::resolve(i18n::lang_in_args(&args)));
+    // Help translated (≈ 2 ms) only for help, version or a usage error: it changes texts only.
     let parsed = match lang {
         Lang::En => Cli::try_parse_from(&args),
-        Lang::Zh => help_zh::chinese(Cli::command())
-            .try_get_matches_from(&args)
-            .and_then(|m| Cli::from_arg_matches(&m)),
+        Lang::Zh => Cli::try_parse_from(&args).or_else(|_| {
+            help_zh::chinese(Cli::command())
+                .try_get_matches_from(&args)
+                .and_then(|m| Cli::from_arg_matches(&m))
+        }),
     };
     let cli = match parsed {
         Ok(c) => c,
