@@ -271,13 +271,14 @@ pub async fn seal(
             @if !filings.is_empty() {
                 h2 { (l.t("备案", "Filings")) }
                 table.list {
-                    tr { th { (l.t("事项", "Event")) } th { (l.t("期限", "Deadline")) } th { (l.t("状况", "State")) } th { (l.t("回执", "Receipt")) } }
+                    tr { th { (l.t("事项", "Event")) } th { (l.t("报送", "To")) } th { (l.t("期限", "Deadline")) } th { (l.t("状况", "State")) } th { (l.t("回执或尝试", "Receipt or attempts")) } }
                     @for f in &filings {
                         tr {
-                            td { (super::staff::event_label(l, f.filing.event)) }
+                            td.nowrap { (super::staff::event_label(l, f.filing.event)) }
+                            td.nowrap { (super::staff::target_label(l, f.filing.target)) }
                             td { (local_time(&f.deadline)) }
                             td { @let (name, class) = super::staff::deadline_label(l, f.deadline_state); span class={ "badge " (class) } { (name) } }
-                            td { @if let eseal_core::FilingState::Delivered { receipt, .. } = &f.filing.state { (super::staff::receipt(l, receipt)) } }
+                            td.wrap { (super::staff::progress(l, &f.filing.state)) }
                         }
                     }
                 }

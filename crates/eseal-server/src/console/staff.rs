@@ -310,12 +310,35 @@ pub fn event_label(l: Lang, e: FilingEvent) -> &'static str {
     }
 }
 
-/// A delivered filing's receipt: the police system's receipt number as it is, a national
-/// push's outcome in words.
-pub fn receipt(l: Lang, receipt: &str) -> maud::Markup {
-    match crate::connectors::national_receipt(receipt) {
-        Some(t) => html! { (l.t(&t.zh, &t.en)) },
-        None => html! { code { (receipt) } },
+/// Where a filing goes.
+pub fn target_label(l: Lang, t: FilingTarget) -> &'static str {
+    match t {
+        FilingTarget::Police => l.t("公安机关", "police"),
+        FilingTarget::National => l.t("全国一体化平台", "national platform"),
+    }
+}
+
+/// A delivered filing's receipt (the police system's receipt number as it is, a national
+/// push's outcome in words) and when; a pending one's attempts, last failure and next try.
+pub fn progress(l: Lang, state: &FilingState) -> maud::Markup {
+    match state {
+        FilingState::Delivered { receipt, at } => html! {
+            @match crate::connectors::national_receipt(receipt) {
+                Some(t) => (l.t(&t.zh, &t.en)),
+                None => code { (receipt) },
+            }
+            " " span.muted.small { (local_time(&views_rfc(*at))) }
+        },
+        FilingState::Pending {
+            attempts,
+            last_error,
+            last_error_zh,
+            next_attempt,
+        } => html! {
+            (attempts) (l.t(" 次", if *attempts == 1 { " attempt" } else { " attempts" }))
+            @if let Some(e) = last_error { " " span.muted.small { (l.t(last_error_zh.as_deref().unwrap_or(e), e)) } }
+            br; span.muted.small { (l.t("下次尝试 ", "next attempt ")) (local_time(&views_rfc(*next_attempt))) }
+        },
     }
 }
 
@@ -376,19 +399,10 @@ pub async fn filings(
                         tr {
                             td { a href={ "/seals/" (f.filing.seal_id) } { code { (f.filing.seal_id) } } }
                             td.nowrap { (event_label(l, f.filing.event)) }
-                            td.nowrap { (match f.filing.target { FilingTarget::Police => l.t("公安机关", "police"), FilingTarget::National => l.t("全国一体化平台", "national platform") }) }
+                            td.nowrap { (target_label(l, f.filing.target)) }
                             td { (local_time(&f.deadline)) }
                             td { @let (name, class) = deadline_label(l, f.deadline_state); span class={ "badge " (class) } { (name) } }
-                            td.wrap {
-                                @match &f.filing.state {
-                                    FilingState::Delivered { receipt, at } => { (self::receipt(l, receipt)) " " span.muted.small { (local_time(&views_rfc(*at))) } }
-                                    FilingState::Pending { attempts, last_error, last_error_zh, next_attempt } => {
-                                        (attempts) (l.t(" 次", if *attempts == 1 { " attempt" } else { " attempts" }))
-                                        @if let Some(e) = last_error { " " span.muted.small { (l.t(last_error_zh.as_deref().unwrap_or(e), e)) } }
-                                        br; span.muted.small { (l.t("下次尝试 ", "next attempt ")) (local_time(&views_rfc(*next_attempt))) }
-                                    }
-                                }
-                            }
+                            td.wrap { (progress(l, &f.filing.state)) }
                             @if may_retry {
                                 td {
                                     @if matches!(f.filing.state, FilingState::Pending { .. }) {

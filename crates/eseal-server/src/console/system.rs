@@ -85,7 +85,7 @@ pub async fn status(State(s): State<AppState>, Extension(ctx): Extension<Ctx>) -
                     dt { (l.t("数据库", "Database")) }
                     dd {
                         (if st.backend == "sqlite" { l.t("SQLite（嵌入式）", "SQLite (embedded)") } else { "PostgreSQL" })
-                        @if let Some((journal, sync)) = &st.durability { " · journal_mode=" (journal) " · synchronous=" (sync) }
+                        @if let Some((journal, sync)) = &st.durability { " · journal_mode=" (journal) " · synchronous=" @match sync { 0 => "OFF", 1 => "NORMAL", 2 => "FULL", 3 => "EXTRA", n => (n) } }
                     }
                     dt { (l.t("用印记录", "Ledger")) }
                     dd { (l.t("已签署 ", "signed ")) (st.usages[0]) (l.t("，进行中 ", ", in progress ")) (st.usages[1]) (l.t("，未签署 ", ", not signed ")) (st.usages[2]) }

@@ -769,6 +769,13 @@ async fn the_public_pages_and_login_work_in_a_browser() {
             && page.contains("按时备案"),
         "{page}"
     );
+    // Its filings say where each went and what came back.
+    assert!(
+        page.contains("公安机关")
+            && page.contains("全国一体化平台")
+            && page.contains("全国平台已接受第 1 版"),
+        "{page}"
+    );
     b.shot("11-seal").await;
     // The maker revokes it with a proof; the public status page then says 已注销.
     let proof = svc.dir.path().join("注销决定.pdf");
@@ -823,7 +830,10 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     b.link("系统状态").await;
     let page = b.until_text("备案任务").await;
     assert!(
-        page.contains("eseal/seals") && page.contains("SQLite") && page.contains("已备案"),
+        page.contains("eseal/seals")
+            && page.contains("SQLite")
+            && page.contains("synchronous=FULL")
+            && page.contains("已备案"),
         "{page}"
     );
     assert!(
