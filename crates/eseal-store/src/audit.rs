@@ -86,6 +86,57 @@ impl Event {
     }
 }
 
+/// What an audit entry's event name means, in both languages (`None`: a name this version
+/// does not know, shown as it is). Data events are `<table>.<insert|update|rewrap>`.
+pub fn event_text(name: &str) -> Option<eseal_core::Text> {
+    use eseal_core::Text;
+    if let Some(e) = Event::ALL.iter().find(|e| e.name() == name) {
+        let (zh, en) = match e {
+            Event::Login => ("登录", "login"),
+            Event::Lockout => ("账户锁定", "account locked"),
+            Event::ServiceStart => ("服务启动", "service started"),
+            Event::AuditExport => ("审计日志导出", "audit log exported"),
+            Event::AuditArchive => ("审计日志归档", "audit entries archived"),
+            Event::Refused => ("拒绝访问", "access refused"),
+            Event::BackupCreate => ("备份", "backup made"),
+            Event::BackupRestore => ("从备份恢复", "restored from a backup"),
+            Event::Rollback => ("回退到旧数据库", "went on from an older database"),
+            Event::KeyCeremony => ("密钥分持或合成", "key split or joined"),
+        };
+        return Some(Text::new(zh, en));
+    }
+    let (table, action) = name.split_once('.')?;
+    let (what_zh, what_en) = match table {
+        "applications" => ("印章申请", "application"),
+        "filings" => ("备案", "filing"),
+        "installation" => ("安装信息", "installation"),
+        "organisations" => ("单位", "organisation"),
+        "people" => ("人员", "person"),
+        "pin_resets" => ("口令重置", "PIN reset"),
+        "position_scopes" => ("职务印章用印范围", "position seal's scope"),
+        "seal_keys" => ("印章密钥", "seal key"),
+        "seals" => ("印章", "seal"),
+        "sessions" => ("登录会话", "session"),
+        "trust_anchors" => ("信任锚", "trust anchor"),
+        "usages" => ("用印记录", "ledger entry"),
+        "use_requests" => ("用印申请", "use request"),
+        "users" => ("账户", "account"),
+        "blobs" => ("存储的文件", "stored file"),
+        "materials" => ("申请材料", "material"),
+        _ => return None,
+    };
+    let (done_zh, done_en) = match action {
+        "insert" => ("新建", "created"),
+        "update" => ("更新", "updated"),
+        "rewrap" => ("重新加密", "re-encrypted"),
+        _ => return None,
+    };
+    Some(Text::new(
+        format!("{what_zh}{done_zh}"),
+        format!("{what_en} {done_en}"),
+    ))
+}
+
 pub use eseal_tlog::audit::{
     AuditRecord, ExportError, ExportVerifier, verify_archived_export, verify_export,
 };

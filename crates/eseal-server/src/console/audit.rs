@@ -126,7 +126,10 @@ pub async fn audit(
                         td { (e.seq) }
                         td { (time::OffsetDateTime::from_unix_timestamp(e.at).map(|t| super::verify::local_time(&crate::views::rfc(t))).unwrap_or_default()) }
                         td { (e.actor) }
-                        td { code.small.event { (e.event) } }
+                        td {
+                            @if let Some(t) = eseal_store::audit::event_text(&e.event) { (l.t(&t.zh, &t.en)) br; }
+                            code.small.event { (e.event) }
+                        }
                         td.wrap { code.small { (e.object) } }
                         td.small { (e.outcome) }
                     }

@@ -307,6 +307,14 @@ async fn the_log_says_who_did_what(svc: &Service) -> std::collections::BTreeSet<
         ])
         .await;
     let log = store.audit_log(0, 1_000_000).await.unwrap();
+    // Every event the platform wrote has words for the auditor's page.
+    for e in &log {
+        assert!(
+            eseal_store::audit::event_text(&e.event).is_some(),
+            "no words for {}",
+            e.event
+        );
+    }
     let outcomes: std::collections::BTreeSet<&str> = log
         .iter()
         .filter(|e| e.event == "auth.login")

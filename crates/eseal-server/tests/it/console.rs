@@ -813,7 +813,9 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     // The search's answer (the page before it has a checkpoint too).
     let page = b.until_text("applications.update").await;
     assert!(
-        page.contains("applications.update") && page.contains("reviewer"),
+        page.contains("applications.update")
+            && page.contains("印章申请更新")
+            && page.contains("reviewer"),
         "{page}"
     );
     b.shot("12-audit").await;
