@@ -51,7 +51,7 @@ pub fn refused(c: &Caller) -> Failure {
     let names = |zh: bool| {
         c.roles
             .iter()
-            .map(|r| if zh { r.zh() } else { r.name() })
+            .map(|r| if zh { r.zh() } else { r.en() })
             .collect::<Vec<_>>()
     };
     Failure::forbidden_role(

@@ -128,6 +128,22 @@ impl Role {
         }
     }
 
+    /// The name a person reads in English (the wire name is an identifier).
+    pub fn en(self) -> &'static str {
+        match self {
+            Role::Applicant => "applicant",
+            Role::Reviewer => "reviewer",
+            Role::Maker => "maker",
+            Role::Custodian => "custodian",
+            Role::Approver => "approver",
+            Role::Holder => "holder",
+            Role::PoliceOfficer => "police officer",
+            Role::Auditor => "auditor",
+            Role::SystemAdmin => "system administrator",
+            Role::SecurityAdmin => "security administrator",
+        }
+    }
+
     /// The name a person reads (中文).
     pub fn zh(self) -> &'static str {
         match self {

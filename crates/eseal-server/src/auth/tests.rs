@@ -75,3 +75,13 @@ fn password_policy_and_roles() {
     assert!(!u.totp_secret.contains(&hex::encode(&secret)));
     assert!(totp_secret(&u, &DataKey::new(1, [8; 16])).is_none());
 }
+
+/// A person reads each role's name in both languages, never its wire identifier.
+#[test]
+fn every_role_has_words_in_both_languages() {
+    for r in Role::ALL {
+        assert!(!r.en().contains('_') && !r.en().is_empty(), "{:?}", r);
+        assert!(!r.zh().is_ascii(), "{:?}", r);
+    }
+    assert_eq!(Role::SystemAdmin.en(), "system administrator");
+}

@@ -222,10 +222,7 @@ pub fn narrow(ctx: &Ctx, title: &str, body: Markup) -> Markup {
 pub fn roles(l: Lang, roles: &[Role]) -> String {
     roles
         .iter()
-        .map(|r| match l {
-            Lang::Zh => r.zh(),
-            Lang::En => r.name(),
-        })
+        .map(|r| l.t(r.zh(), r.en()))
         .collect::<Vec<_>>()
         .join(l.t("、", ", "))
 }

@@ -15,10 +15,7 @@ use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 fn role_label(l: Lang, r: Role) -> &'static str {
-    match l {
-        Lang::Zh => r.zh(),
-        Lang::En => r.name(),
-    }
+    l.t(r.zh(), r.en())
 }
 
 fn list(
