@@ -473,7 +473,7 @@ async fn a_form_sent_after_the_session_timed_out_is_kept_for_its_user_only() {
 }
 
 /// An OFD signed on the platform with the holder's personal seal.
-async fn signed_ofd(svc: &Service) -> (String, Vec<u8>) {
+async fn signed_ofd(svc: &Service) -> (eseal_server::fixture::SigningFixture, Vec<u8>) {
     use base64ct::{Base64, Encoding};
     let fixture = eseal_server::fixture::personal_seal(&svc.run)
         .await
@@ -489,7 +489,44 @@ async fn signed_ofd(svc: &Service) -> (String, Vec<u8>) {
         .await;
     assert!(s.is_success(), "{v}");
     let signed = Base64::decode_vec(v["ofd"].as_str().unwrap()).unwrap();
-    (fixture.seal, signed)
+    (fixture, signed)
+}
+
+/// A text file and its detached signature by the fixture's personal seal, on disk.
+async fn detached(
+    svc: &Service,
+    fixture: &eseal_server::fixture::SigningFixture,
+) -> (PathBuf, PathBuf) {
+    use base64ct::{Base64, Encoding};
+    let data = "借款合同：甲方向乙方借款人民币十万元整。\n".repeat(20);
+    let (s, v) = svc
+        .call(
+            "POST",
+            &format!("/api/v1/seals/{}/sign", fixture.seal),
+            Some(&fixture.holder_token),
+            Some(json!({"pin": eseal_server::fixture::PIN, "data": Base64::encode_string(data.as_bytes()), "document_name": "借款合同.txt", "purpose": "验证页面测试"})),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let der = Base64::decode_vec(v["signature"].as_str().unwrap()).unwrap();
+    let (d, g) = (
+        svc.dir.path().join("借款合同.txt"),
+        svc.dir.path().join("借款合同.txt.sig"),
+    );
+    std::fs::write(&d, data).unwrap();
+    std::fs::write(&g, der).unwrap();
+    (d, g)
+}
+
+/// Each signature's checks stay inside its card: a 64-digit digest in the evidence once
+/// pushed the table past the card's right edge.
+async fn checks_inside_cards(b: &Browser) {
+    let inside = "return [...document.querySelectorAll('table.checks')].every(t => { \
+        const card = t.closest('.card'); \
+        const edge = card.getBoundingClientRect().right - parseFloat(getComputedStyle(card).paddingRight); \
+        return t.getBoundingClientRect().right <= edge + 0.5; });";
+    let v = b.client.execute(inside, vec![]).await.unwrap();
+    assert_eq!(v, json!(true), "a checks table overflows its card");
 }
 
 /// A stranger verifies a platform-signed OFD on the public page (有效, the stamped page
@@ -513,7 +550,8 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         });
     })
     .await;
-    let (seal, signed) = signed_ofd(&svc).await;
+    let (fixture, signed) = signed_ofd(&svc).await;
+    let seal = fixture.seal.clone();
     let file = svc.dir.path().join("合同-已签章.ofd");
     std::fs::write(&file, &signed).unwrap();
     let c = &b.client;
@@ -555,6 +593,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         .unwrap()
         .unwrap();
     assert!(img.starts_with("data:image/png;base64,"));
+    checks_inside_cards(&b).await;
     b.shot("03-verify-report").await;
     // The JSON download is the same verdict.
     let href = c
@@ -575,6 +614,37 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         .await
         .unwrap();
     assert_eq!(json["indication"], "PASSED", "{json}");
+
+    // A file and its detached signature, made through the API with the same seal.
+    let (data, sig) = detached(&svc, &fixture).await;
+    c.goto(&svc.url("/verify")).await.unwrap();
+    b.fill("data", &data.to_string_lossy()).await;
+    b.fill("signature", &sig.to_string_lossy()).await;
+    b.submit("form.stack button.secondary").await;
+    let report = b.until_text("结论").await;
+    assert!(
+        report.contains("有效 (PASSED)") && report.contains("SM3"),
+        "{report}"
+    );
+    checks_inside_cards(&b).await;
+    b.shot("03a-verify-detached").await;
+    // In English the labels are longer, and a signature by another platform's seal (its CA
+    // not trusted here) makes the widest rows: the checks must still fit.
+    let elsewhere = start(&Backend::Sqlite, T0).await;
+    let (other, _) = signed_ofd(&elsewhere).await;
+    let (data, sig) = detached(&elsewhere, &other).await;
+    c.goto(&svc.url("/lang/en?back=%2Fverify")).await.unwrap();
+    b.fill("data", &data.to_string_lossy()).await;
+    b.fill("signature", &sig.to_string_lossy()).await;
+    b.submit("form.stack button.secondary").await;
+    let report = b.until_text("Result").await;
+    assert!(
+        report.contains("INDETERMINATE") && report.contains("data hash"),
+        "{report}"
+    );
+    checks_inside_cards(&b).await;
+    b.shot("03b-verify-detached-en").await;
+    c.goto(&svc.url("/lang/zh?back=%2Fverify")).await.unwrap();
 
     // The seal's status.
     c.goto(&svc.url(&format!("/status?id={seal}")))
