@@ -8,7 +8,7 @@ use crate::common::{Backend, Service, start};
 use eseal_server::console::CSP;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use time::macros::datetime;
@@ -518,6 +518,18 @@ async fn detached(
     (d, g)
 }
 
+/// Verifies `data` with its detached signature `sig` on the public page (reached through
+/// `url`), waits for `done` in the report, checks its layout and returns its text.
+async fn verify_detached(b: &Browser, url: &str, data: &Path, sig: &Path, done: &str) -> String {
+    b.client.goto(url).await.unwrap();
+    b.fill("data", &data.to_string_lossy()).await;
+    b.fill("signature", &sig.to_string_lossy()).await;
+    b.submit("form.stack button.secondary").await;
+    let report = b.until_text(done).await;
+    checks_inside_cards(b).await;
+    report
+}
+
 /// Each signature's checks stay inside its card: a 64-digit digest in the evidence once
 /// pushed the table past the card's right edge.
 async fn checks_inside_cards(b: &Browser) {
@@ -617,32 +629,23 @@ async fn the_public_pages_and_login_work_in_a_browser() {
 
     // A file and its detached signature, made through the API with the same seal.
     let (data, sig) = detached(&svc, &fixture).await;
-    c.goto(&svc.url("/verify")).await.unwrap();
-    b.fill("data", &data.to_string_lossy()).await;
-    b.fill("signature", &sig.to_string_lossy()).await;
-    b.submit("form.stack button.secondary").await;
-    let report = b.until_text("结论").await;
+    let report = verify_detached(&b, &svc.url("/verify"), &data, &sig, "结论").await;
     assert!(
         report.contains("有效 (PASSED)") && report.contains("SM3"),
         "{report}"
     );
-    checks_inside_cards(&b).await;
     b.shot("03a-verify-detached").await;
     // In English the labels are longer, and a signature by another platform's seal (its CA
     // not trusted here) makes the widest rows: the checks must still fit.
     let elsewhere = start(&Backend::Sqlite, T0).await;
     let (other, _) = signed_ofd(&elsewhere).await;
     let (data, sig) = detached(&elsewhere, &other).await;
-    c.goto(&svc.url("/lang/en?back=%2Fverify")).await.unwrap();
-    b.fill("data", &data.to_string_lossy()).await;
-    b.fill("signature", &sig.to_string_lossy()).await;
-    b.submit("form.stack button.secondary").await;
-    let report = b.until_text("Result").await;
+    let en = svc.url("/lang/en?back=%2Fverify");
+    let report = verify_detached(&b, &en, &data, &sig, "Result").await;
     assert!(
         report.contains("INDETERMINATE") && report.contains("data hash"),
         "{report}"
     );
-    checks_inside_cards(&b).await;
     b.shot("03b-verify-detached-en").await;
     c.goto(&svc.url("/lang/zh?back=%2Fverify")).await.unwrap();
 
