@@ -192,6 +192,14 @@ impl Browser {
         panic!("the page never said {want:?}; it says: {last}");
     }
 
+    /// The page does not scroll sideways: nothing is wider than the window.
+    async fn fits_the_window(&self) {
+        let fits =
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;";
+        let v = self.client.execute(fits, vec![]).await.unwrap();
+        assert_eq!(v, json!(true), "the page scrolls sideways");
+    }
+
     /// Whether the first image `css` selects is shown and has loaded (waits up to 5 s).
     async fn image_shown(&self, css: &str) -> bool {
         let js = format!(
@@ -1184,13 +1192,7 @@ async fn pending_filing_refused(b: &Browser, svc: &Service) {
     ] {
         assert!(!page.contains(english), "{english:?} in {page}");
     }
-    let fits =
-        "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;";
-    assert_eq!(
-        c.execute(fits, vec![]).await.unwrap(),
-        json!(true),
-        "the page scrolls sideways"
-    );
+    b.fits_the_window().await;
     b.shot("10a-filing-refused").await;
     c.goto(&svc.url("/lang/en?back=%2Ffilings%3Fstate%3Dpending"))
         .await
@@ -1201,11 +1203,7 @@ async fn pending_filing_refused(b: &Browser, svc: &Service) {
             && page.contains("police system: HTTP 502: failure injected by /_sim/fail"),
         "{page}"
     );
-    assert_eq!(
-        c.execute(fits, vec![]).await.unwrap(),
-        json!(true),
-        "the page scrolls sideways"
-    );
+    b.fits_the_window().await;
     b.shot("10b-filing-refused-en").await;
     c.goto(&svc.url("/lang/zh?back=%2Ffilings%3Fstate%3Dpending"))
         .await
