@@ -1,6 +1,7 @@
 //! Verification of a package, offline, at its original time.
 
 use super::*;
+use eseal_ses::verify::fmt_time;
 
 /// One check of an archive verification.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -226,7 +227,7 @@ pub fn verify(archive: &[u8], opts: &VerifyOptions) -> ArchiveReport {
                             },
                             format!(
                                 "第 {k} 个时间戳：{} 由 {subject} 签发，覆盖第 {k} 代清单{}",
-                                rfc(t.gen_time),
+                                fmt_time(t.gen_time),
                                 if ordered {
                                     ""
                                 } else {
@@ -235,7 +236,7 @@ pub fn verify(archive: &[u8], opts: &VerifyOptions) -> ArchiveReport {
                             ),
                             format!(
                                 "timestamp {k}: {} by {subject}, over generation {k}'s manifest{}",
-                                rfc(t.gen_time),
+                                fmt_time(t.gen_time),
                                 if ordered {
                                     ""
                                 } else {
@@ -281,13 +282,13 @@ pub fn verify(archive: &[u8], opts: &VerifyOptions) -> ArchiveReport {
             Outcome::Failed,
             format!(
                 "最后一个时间戳 {} 晚于核验时间 {}",
-                rfc(*last),
-                rfc(opts.now)
+                fmt_time(*last),
+                fmt_time(opts.now)
             ),
             format!(
                 "the last timestamp {} is later than the verification time {}",
-                rfc(*last),
-                rfc(opts.now)
+                fmt_time(*last),
+                fmt_time(opts.now)
             ),
         );
     }
@@ -331,13 +332,17 @@ pub fn verify(archive: &[u8], opts: &VerifyOptions) -> ArchiveReport {
         let (at, when_zh, when_en) = match times.get(i + 1) {
             Some(next) => (
                 *next,
-                format!("按第 {} 个时间戳证明的时间 {}", k + 1, rfc(*next)),
-                format!("at {}, the time timestamp {} proves", rfc(*next), k + 1),
+                format!("按第 {} 个时间戳证明的时间 {}", k + 1, fmt_time(*next)),
+                format!(
+                    "at {}, the time timestamp {} proves",
+                    fmt_time(*next),
+                    k + 1
+                ),
             ),
             None => (
                 opts.now,
-                format!("按核验时间 {}", rfc(opts.now)),
-                format!("at the verification time {}", rfc(opts.now)),
+                format!("按核验时间 {}", fmt_time(opts.now)),
+                format!("at the verification time {}", fmt_time(opts.now)),
             ),
         };
         let report = validate(tsa, &[], &store, &[], at, Purpose::TimeStamping);

@@ -249,7 +249,7 @@ impl Seal {
             return Err(self.illegal("renewing"));
         }
         if now < self.valid_to - RENEWAL_WINDOW {
-            let opens = rfc(self.valid_to - RENEWAL_WINDOW);
+            let opens = crate::text::beijing(self.valid_to - RENEWAL_WINDOW);
             return Err(DomainError::forbidden(
                 format!("到期前三个月（{opens}）起方可续期"),
                 format!("renewal opens three months before expiry ({opens})"),

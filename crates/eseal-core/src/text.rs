@@ -99,10 +99,29 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A time in evidence people read (verification checks, chain and revocation details):
+/// RFC 3339 at Beijing time, `2026-12-08T11:02:55+08:00`. The same hour the pages and
+/// reports show beside it, and still the exact instant (a `…Z` in UTC beside a Beijing
+/// time in the report's header read as a time eight hours off).
+pub fn beijing(t: time::OffsetDateTime) -> String {
+    let t = match time::UtcOffset::from_hms(8, 0, 0) {
+        Ok(o) => t.to_offset(o),
+        Err(_) => t,
+    };
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // test code
     use super::*;
+
+    #[test]
+    fn evidence_times_are_beijing_time() {
+        let t = time::macros::datetime!(2026-12-07 19:02:55 UTC);
+        assert_eq!(beijing(t), "2026-12-08T03:02:55+08:00");
+    }
 
     #[test]
     fn names_are_normalised_and_hidden_characters_refused() {

@@ -130,10 +130,9 @@ pub enum SignedData {
     NotProvided,
 }
 
-/// A time as RFC 3339 text, for reports.
+/// A time in a report's evidence: RFC 3339 at Beijing time (`eseal_core::text::beijing`).
 pub fn fmt_time(t: OffsetDateTime) -> String {
-    let f = time::format_description::well_known::Rfc3339;
-    t.format(&f).unwrap_or_else(|_| t.to_string())
+    eseal_core::text::beijing(t)
 }
 
 fn check_algorithm(report: &mut Report, id: CheckId, oid: der::asn1::ObjectIdentifier) -> bool {
@@ -262,7 +261,7 @@ fn signature_check(
                                 }
                             ),
                             format!(
-                                "verifies over the {} bytes of {what}{}",
+                                "verifies over the {} bytes of {what} as received{}",
                                 signed.len(),
                                 if raw {
                                     " (signature as raw r||s, not DER)"
@@ -627,7 +626,7 @@ pub fn verify_signature(
         &policy.signer_id,
         view.to_be_signed,
         view.signature,
-        "TBS_Sign as received",
+        "TBS_Sign",
         verifier,
         Text::new(
             "签章者签名对待签数据（TBS_Sign）验证不通过：签章数据被改动过，或是用另一把密钥签的",

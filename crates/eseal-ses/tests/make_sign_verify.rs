@@ -270,6 +270,30 @@ fn every_version_makes_signs_verifies_and_round_trips() {
         assert_eq!(decoded.to_der().unwrap(), sig.raw());
         let r = verify(&sig, b"the contract");
         assert_eq!(r.indication(), Indication::Passed, "{version:?}: {r:#?}");
+        // The Chinese evidence is Chinese throughout (it once said "TBS_Sign as received").
+        for c in &r.checks {
+            assert_eq!(
+                eseal_testkit::english_prose(&c.detail_zh),
+                None,
+                "{version:?} {:?}: {}",
+                c.id,
+                c.detail_zh
+            );
+        }
+        // Times in the evidence are Beijing time, as on the pages around it.
+        let beijing = eseal_core::text::beijing(SIGNING);
+        assert!(beijing.ends_with("+08:00"), "{beijing}");
+        let signing = r
+            .checks
+            .iter()
+            .find(|c| c.id == CheckId::SigningTime)
+            .unwrap();
+        assert!(
+            signing.detail_zh.contains(&beijing),
+            "{}",
+            signing.detail_zh
+        );
+        assert!(signing.detail.contains(&beijing), "{}", signing.detail);
         assert_eq!(sig.view().signing_time, Some(SIGNING));
         assert_eq!(sig.view().property_info, "contract.pdf");
     }

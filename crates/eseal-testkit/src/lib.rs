@@ -101,8 +101,8 @@ pub fn openapi_validator() -> bool {
     ok
 }
 
-/// The first run of English prose in text meant to be Chinese: three or more lowercase English
-/// words in a row (`does not verify`, `cannot reach`). Structure names (`SESeal.signedValue`),
+/// The first run of English prose in text meant to be Chinese: two or more lowercase English
+/// words in a row (`does not verify`, `as received`). Structure names (`SESeal.signedValue`),
 /// file names, OIDs and quoted values are single tokens and pass.
 pub fn english_prose(zh: &str) -> Option<String> {
     // Quoted values (file names, seal names) are data, not sentences: left out.
@@ -126,7 +126,7 @@ pub fn english_prose(zh: &str) -> Option<String> {
         let prose = word.len() >= 2 && word.bytes().all(|b| b.is_ascii_lowercase());
         if prose {
             run.push(word);
-            if run.len() >= 3 {
+            if run.len() >= 2 {
                 return Some(run.join(" "));
             }
         } else {
@@ -142,7 +142,11 @@ mod tests {
     fn english_prose_is_found_and_names_are_not() {
         assert_eq!(
             super::english_prose("签名验证不通过：the signature does not verify").as_deref(),
-            Some("the signature does")
+            Some("the signature")
+        );
+        assert_eq!(
+            super::english_prose("对所收到的 TBS_Sign as received（1700 字节）验证通过").as_deref(),
+            Some("as received")
         );
         assert_eq!(
             super::english_prose("SESeal.signedValue：值无法编码（第 3 字节）"),
@@ -154,7 +158,7 @@ mod tests {
         );
         assert_eq!(
             super::english_prose("\"a \\\" quoted\" and then this is prose").as_deref(),
-            Some("and then this")
+            Some("and then")
         );
     }
 }

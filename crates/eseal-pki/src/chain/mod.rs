@@ -9,7 +9,6 @@ use crate::error::PkiError;
 use crate::ocsp::{OcspAnswer, OcspStatus};
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use x509_cert::ext::pkix::KeyUsages;
 
 /// id-kp-timeStamping.
@@ -312,8 +311,9 @@ impl ChainReport {
     }
 }
 
+/// A time in a chain's evidence: RFC 3339 at Beijing time, as in the report around it.
 fn fmt(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+    eseal_core::text::beijing(t)
 }
 
 /// Find the issuer of `cert` among the candidates: same name, matching key identifier when both
