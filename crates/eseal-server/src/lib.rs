@@ -6,6 +6,7 @@ pub mod api;
 pub mod app;
 pub mod archive;
 pub mod audit;
+pub mod audit_words;
 pub mod auth;
 pub mod backup;
 pub mod connectors;

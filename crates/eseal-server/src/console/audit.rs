@@ -131,7 +131,10 @@ pub async fn audit(
                             code.small.event { (e.event) }
                         }
                         td.wrap { code.small { (e.object) } }
-                        td.small { (e.outcome) }
+                        td.small {
+                            @if let Some(t) = crate::audit_words::outcome_text(&e.event, &e.outcome) { (l.t(&t.zh, &t.en)) br; }
+                            code.small.outcome { (e.outcome) }
+                        }
                     }
                 }
             }

@@ -314,6 +314,13 @@ async fn the_log_says_who_did_what(svc: &Service) -> std::collections::BTreeSet<
             "no words for {}",
             e.event
         );
+        // Every outcome but a stored file's media type reads as words, in Chinese throughout.
+        if e.event != "blobs.insert" {
+            let words = eseal_server::audit_words::outcome_text(&e.event, &e.outcome);
+            let zh = words.map(|t| t.zh).unwrap_or_default();
+            assert!(!zh.is_empty(), "no words for {}: {}", e.event, e.outcome);
+            assert_eq!(eseal_testkit::english_prose(&zh), None, "{zh}");
+        }
     }
     let outcomes: std::collections::BTreeSet<&str> = log
         .iter()

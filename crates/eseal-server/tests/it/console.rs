@@ -896,6 +896,7 @@ async fn the_public_pages_and_login_work_in_a_browser() {
     assert!(
         page.contains("applications.update")
             && page.contains("印章申请更新")
+            && page.contains("状态：已批准")
             && page.contains("reviewer"),
         "{page}"
     );
