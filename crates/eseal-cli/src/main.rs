@@ -531,7 +531,7 @@ fn parse_time(s: &str, what: &str) -> Result<OffsetDateTime> {
 
 /// A time as people read it: RFC 3339 (`2026-12-02T00:00:00+08:00`).
 fn show(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+    eseal_core::text::beijing(t)
 }
 
 fn run(command: Command, lang: Lang) -> Result<u8> {

@@ -7,10 +7,9 @@ use eseal_ses::cert::CertificateInfo;
 use eseal_ses::{AnySeal, AnySignature, Report, SesError, StructureKind, Version};
 use serde::Serialize;
 use std::path::Path;
-use time::format_description::well_known::Rfc3339;
-
+/// RFC 3339 at Beijing time, as in the verification reports.
 fn fmt_time(t: time::OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+    eseal_core::text::beijing(t)
 }
 
 #[derive(Serialize)]

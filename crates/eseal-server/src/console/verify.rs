@@ -288,6 +288,53 @@ fn indication_class(i: Indication) -> &'static str {
     }
 }
 
+/// A check's evidence with each RFC 3339 time in a span kept on one line (a time broke at
+/// its date's hyphens: "2036-06-" at the end of one line, "28T10:00:00+08:00" on the next).
+fn evidence(text: &str) -> Markup {
+    let mut parts: Vec<(bool, &str)> = Vec::new();
+    let (mut plain, mut i) = (0, 0);
+    while i < text.len() {
+        match text.get(i..).and_then(time_len) {
+            Some(n) => {
+                parts.push((false, text.get(plain..i).unwrap_or_default()));
+                parts.push((true, text.get(i..i + n).unwrap_or_default()));
+                i += n;
+                plain = i;
+            }
+            None => i += 1,
+        }
+    }
+    parts.push((false, text.get(plain..).unwrap_or_default()));
+    html! { @for (time, part) in parts { @if time { span.when { (part) } } @else { (part) } } }
+}
+
+/// The length of the RFC 3339 time `s` starts with (`2026-07-01T10:00:00` and `Z` or an
+/// offset), if it starts with one.
+fn time_len(s: &str) -> Option<usize> {
+    const SHAPE: &[u8] = b"0000-00-00T00:00:00";
+    let b = s.as_bytes();
+    let fits = |at: usize, shape: &[u8]| {
+        b.get(at..at + shape.len()).is_some_and(|got| {
+            got.iter().zip(shape).all(|(g, p)| {
+                if *p == b'0' {
+                    g.is_ascii_digit()
+                } else {
+                    g == p
+                }
+            })
+        })
+    };
+    if !fits(0, SHAPE) {
+        return None;
+    }
+    let n = SHAPE.len();
+    match b.get(n) {
+        Some(b'Z') => Some(n + 1),
+        Some(b'+' | b'-') if fits(n + 1, b"00:00") => Some(n + 6),
+        _ => None,
+    }
+}
+
 fn outcome_class(o: Outcome) -> &'static str {
     match o {
         Outcome::Passed => "outcome-passed",
@@ -358,7 +405,7 @@ fn report(
                     dl.facts {
                         dt { (l.t("印章编码", "Seal ID")) } dd { code { (r.seal_id) } }
                         dt { (l.t("本平台制作", "Made here")) } dd { (if r.made_here { l.t("是", "yes") } else { l.t("否", "no") }) }
-                        @if let Some(t) = r.signing_time { dt { (l.t("签章时间", "Signed at")) } dd { (fmt_local(t)) " " span.muted.small { "(" (if r.time_source == "timestamp" { l.t("时间戳证明", "proven by a timestamp") } else { l.t("签章者声称", "as the signer claims") }) ")" } } }
+                        @if let Some(t) = r.signing_time { dt { (l.t("签章时间", "Signed at")) } dd { (fmt_local(t)) " " span.muted.small { (if r.time_source == "timestamp" { l.t("（时间戳证明）", "(proven by a timestamp)") } else { l.t("（签章者声称）", "(as the signer claims)") }) } } }
                         @if let (Some(zh), Some(en)) = (&r.verdict_zh, &r.verdict) { dt { (l.t("登记平台结论", "Registry")) } dd { (l.t(zh, en)) } }
                     }
                 }
@@ -368,7 +415,7 @@ fn report(
                         tr {
                             td { ({ let (zh, en) = c.id.labels(); l.t(zh, en).to_owned() }) }
                             td class=(outcome_class(c.outcome)) { ({ let (zh, en) = c.outcome.labels(); l.t(zh, en).to_owned() }) }
-                            td { (c.detail_in(l == Lang::Zh)) }
+                            td { (evidence(c.detail_in(l == Lang::Zh))) }
                         }
                     }
                 }
@@ -404,4 +451,21 @@ pub async fn download(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn evidence_times_stay_on_one_line() {
+        let html = super::evidence(
+            "有效期 2026-07-01T09:55:00+08:00 至 2036-06-28T02:00:00Z；序列号 2026-07",
+        )
+        .into_string();
+        assert_eq!(
+            html,
+            "有效期 <span class=\"when\">2026-07-01T09:55:00+08:00</span> 至 \
+             <span class=\"when\">2036-06-28T02:00:00Z</span>；序列号 2026-07"
+        );
+        assert_eq!(super::evidence("<b>").into_string(), "&lt;b&gt;");
+    }
 }
