@@ -283,49 +283,107 @@ pub fn inspect(bytes: &[u8], json: bool, lang: Lang) -> Result<()> {
     Ok(())
 }
 
-fn label(lang: Lang, key: &str) -> String {
-    let zh = match key {
-        "kind" => "类型",
-        "version" => "版本",
-        "name" => "印章名称",
-        "seal_type" => "印章类型",
-        "es_id" => "印章编码",
-        "vid" => "厂商标识",
-        "create_date" => "制章日期",
-        "valid_start" => "有效起始",
-        "valid_end" => "有效截止",
-        "signer_certificates" => "签章者证书",
-        "maker_certificate" => "制章者证书",
-        "signing_time" => "签章时间",
-        "data_hash" => "原文杂凑",
-        "property_info" => "原文属性",
-        "signer_certificate" => "签章者证书",
-        "seal" => "印章",
-        "picture_type" => "图片类型",
-        "width_mm" => "宽度(毫米)",
-        "height_mm" => "高度(毫米)",
-        _ => "",
-    };
-    if lang == Lang::Zh && !zh.is_empty() {
-        format!("{zh} ({key})")
-    } else {
-        key.to_owned()
-    }
-}
+/// The fields `seal inspect` shows, in the order a reader expects them, each with its words
+/// (the JSON output keeps the keys).
+const FIELDS: &[(&str, &str, &str)] = &[
+    ("kind", "类型", "kind"),
+    ("version", "格式版本", "format version"),
+    ("header_version", "印章头版本号", "header version"),
+    ("tbs_version", "待签数据版本号", "TBS_Sign version"),
+    ("signing_time", "签章时间", "signing time"),
+    ("data_hash", "原文杂凑值", "data hash"),
+    ("property_info", "原文属性", "document property"),
+    ("algorithm", "签章算法", "signature algorithm"),
+    (
+        "timestamp_bytes",
+        "签章时间戳（字节）",
+        "signature timestamp (bytes)",
+    ),
+    ("signer_certificate", "签章者证书", "signer certificate"),
+    ("seal", "印章", "seal"),
+    ("name", "印章名称", "seal name"),
+    ("es_id", "印章编码", "seal ID (esID)"),
+    ("seal_type", "印章类型", "seal type"),
+    ("vid", "厂商标识", "vendor ID"),
+    ("create_date", "制章日期", "created"),
+    ("valid_start", "有效期起", "valid from"),
+    ("valid_end", "有效期止", "valid until"),
+    ("picture_type", "图片类型", "picture type"),
+    ("picture_format", "图片格式", "picture format"),
+    ("picture_bytes", "图片大小（字节）", "picture size (bytes)"),
+    ("width_mm", "宽度（毫米）", "width (mm)"),
+    ("height_mm", "高度（毫米）", "height (mm)"),
+    ("signer_certificates", "签章者证书", "signer certificates"),
+    ("maker_certificate", "制章者证书", "maker certificate"),
+    (
+        "maker_algorithm",
+        "制章签名算法",
+        "maker's signature algorithm",
+    ),
+    (
+        "seal_timestamp_bytes",
+        "印章时间戳（字节）",
+        "seal timestamp (bytes)",
+    ),
+    ("extensions", "扩展数据", "extensions"),
+    ("id", "标识", "ID"),
+    ("critical", "关键", "critical"),
+    ("value", "值", "value"),
+    ("subject", "主体", "subject"),
+    ("issuer", "颁发者", "issuer"),
+    ("serial", "序列号", "serial number"),
+    ("not_before", "有效期起", "valid from"),
+    ("not_after", "有效期止", "valid until"),
+    ("digest_type", "杂凑算法", "digest algorithm"),
+    ("digest", "杂凑值", "digest"),
+    ("error_zh", "错误", "error"),
+    ("error", "错误", "error"),
+    ("bytes", "大小（字节）", "size (bytes)"),
+    ("encoding", "编码", "encoding"),
+    ("ber_lengths", "BER 长度编码", "BER lengths"),
+    (
+        "octet_string_wrapped",
+        "外包 OCTET STRING",
+        "wrapped in an OCTET STRING",
+    ),
+    ("trailing_bytes", "尾随字节数", "trailing bytes"),
+];
 
 fn print_tree(v: &serde_json::Value, indent: usize, lang: Lang) {
     let pad = "  ".repeat(indent);
+    let zh = lang == Lang::Zh;
     match v {
         serde_json::Value::Object(map) => {
-            for (k, val) in map {
+            let place = |k: &str| FIELDS.iter().position(|(key, ..)| *key == k);
+            let mut fields: Vec<_> = map
+                .iter()
+                // A certificate's error is there in both languages: the reader's only.
+                .filter(|(k, _)| *k != if zh { "error" } else { "error_zh" })
+                .collect();
+            fields.sort_by_key(|(k, _)| (place(k).unwrap_or(usize::MAX), k.as_str()));
+            for (k, val) in fields {
+                let name = match place(k).and_then(|i| FIELDS.get(i)) {
+                    Some((_, z, e)) => {
+                        if zh {
+                            *z
+                        } else {
+                            *e
+                        }
+                    }
+                    None => k.as_str(),
+                };
+                let colon = if zh { "：" } else { ": " };
                 match val {
                     serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
-                        outln!("{pad}{}:", label(lang, k));
+                        outln!("{pad}{name}{}", colon.trim_end());
                         print_tree(val, indent + 1, lang);
                     }
-                    _ => outln!("{pad}{}: {}", label(lang, k), scalar(val)),
+                    _ => outln!("{pad}{name}{colon}{}", scalar(val, lang)),
                 }
             }
+        }
+        serde_json::Value::Array(items) if items.is_empty() => {
+            outln!("{pad}{}", if zh { "（无）" } else { "(none)" });
         }
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -333,14 +391,18 @@ fn print_tree(v: &serde_json::Value, indent: usize, lang: Lang) {
                 print_tree(item, indent + 1, lang);
             }
         }
-        other => outln!("{pad}{}", scalar(other)),
+        other => outln!("{pad}{}", scalar(other, lang)),
     }
 }
 
-/// A value from a file, escaped for the terminal.
-fn scalar(v: &serde_json::Value) -> String {
+/// A value from a file, escaped for the terminal; yes, no and nothing in the reader's words.
+fn scalar(v: &serde_json::Value, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
     match v {
         serde_json::Value::String(s) => eseal_core::text::printable(s).into_owned(),
+        serde_json::Value::Bool(true) => (if zh { "是" } else { "yes" }).into(),
+        serde_json::Value::Bool(false) => (if zh { "否" } else { "no" }).into(),
+        serde_json::Value::Null => (if zh { "无" } else { "none" }).into(),
         other => other.to_string(),
     }
 }

@@ -226,6 +226,38 @@ fn make_sign_verify_through_the_cli_in_every_format() {
         assert_eq!(v["name"], "威海市测试有限公司");
         assert_eq!(v["version"], format);
         assert_eq!(v["picture_type"], "SVG");
+        // The text form names every field in words, in the reader's language: no JSON key
+        // (create_date, ber_lengths) and no true/false/null in the Chinese.
+        let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
+            .args(["seal", "inspect", &s.p(&seal)])
+            .env_remove("ESEAL_LANG")
+            .output()
+            .unwrap();
+        let zh = text(&o);
+        assert!(
+            zh.contains("制章日期：") && zh.contains("BER 长度编码：否"),
+            "{zh}"
+        );
+        for line in zh.lines() {
+            let label = line.split('：').next().unwrap_or_default().trim();
+            assert!(!label.contains('_'), "{format}: {line}");
+            assert!(
+                !label.is_ascii() || label.starts_with('['),
+                "{format}: {line}"
+            );
+            assert_eq!(eseal_testkit::english_prose(line), None, "{format}: {line}");
+            let value = line.split('：').nth(1).unwrap_or_default();
+            assert!(
+                !["true", "false", "null"].contains(&value),
+                "{format}: {line}"
+            );
+        }
+        let en = text(&eseal(&["seal", "inspect", &s.p(&seal)]));
+        assert!(
+            en.contains("created: ") && en.contains("BER lengths: no"),
+            "{en}"
+        );
+        assert!(!en.contains("create_date"), "{en}");
         let o = eseal(&[
             "sign",
             "data",
