@@ -120,7 +120,7 @@ pub async fn audit(
             @if let Some(p) = problem { div.notice.error role="alert" { (p) } }
             p.muted.small { (l.t("最多显示 200 条，按时间先后。", "At most 200 entries, oldest first.")) }
             table.list {
-                tr { th { (l.t("序号", "#")) } th { (l.t("时间", "Time")) } th { (l.t("操作人", "Actor")) } th { (l.t("事件", "Event")) } th { (l.t("对象", "Object")) } th { (l.t("结果", "Outcome")) } }
+                tr { th { (l.t("序号", "#")) } th { (l.t("时间（北京时间）", "Time (Beijing)")) } th { (l.t("操作人", "Actor")) } th { (l.t("事件", "Event")) } th { (l.t("对象", "Object")) } th { (l.t("结果", "Outcome")) } }
                 @for e in &entries {
                     tr {
                         td { (e.seq) }

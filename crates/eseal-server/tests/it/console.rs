@@ -901,6 +901,25 @@ async fn the_public_pages_and_login_work_in_a_browser() {
         "{page}"
     );
     b.shot("12-audit").await;
+    // The same search in English: the outcomes' words too, and the table fits the window.
+    b.client
+        .goto(&svc.url("/lang/en?back=%2Faudit%3Fevent%3Dapplications."))
+        .await
+        .unwrap();
+    let page = b.until_text("application updated").await;
+    assert!(
+        page.contains("state: approved")
+            && page.contains("state=approved")
+            && !page.contains("状态"),
+        "{page}"
+    );
+    b.fits_the_window().await;
+    b.shot("12d-audit-en").await;
+    b.client
+        .goto(&svc.url("/lang/zh?back=%2Faudit%3Fevent%3Dapplications."))
+        .await
+        .unwrap();
+    b.until_text("印章申请更新").await;
     // The latest checkpoint, checked on request: its signature, then the whole log in the
     // database hashed again against its root.
     b.click("form input[name=check] + button").await;
