@@ -378,6 +378,10 @@ fn print_tree(v: &serde_json::Value, indent: usize, lang: Lang) {
                         outln!("{pad}{name}{}", colon.trim_end());
                         print_tree(val, indent + 1, lang);
                     }
+                    // The picture's own bytes say what it is; "UNKNOWN" when they do not.
+                    _ if k == "picture_format" && val == "UNKNOWN" => {
+                        outln!("{pad}{name}{colon}{}", lang.t("无法识别", "not recognised"))
+                    }
                     _ => outln!("{pad}{name}{colon}{}", scalar(val, lang)),
                 }
             }

@@ -235,7 +235,9 @@ fn make_sign_verify_through_the_cli_in_every_format() {
             .unwrap();
         let zh = text(&o);
         assert!(
-            zh.contains("制章日期：") && zh.contains("BER 长度编码：否"),
+            zh.contains("制章日期：")
+                && zh.contains("BER 长度编码：否")
+                && zh.contains("图片格式：SVG"),
             "{zh}"
         );
         for line in zh.lines() {

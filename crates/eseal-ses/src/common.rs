@@ -201,6 +201,7 @@ pub struct SesESPictrueInfo {
 
 /// What a picture's bytes actually are, from their magic numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum PictureFormat {
     /// PNG.
     Png,
