@@ -7,6 +7,7 @@ use eseal_ses::cert::CertificateInfo;
 use eseal_ses::{AnySeal, AnySignature, Report, SesError, StructureKind, Version};
 use serde::Serialize;
 use std::path::Path;
+
 /// RFC 3339 at Beijing time, as in the verification reports.
 fn fmt_time(t: time::OffsetDateTime) -> String {
     eseal_core::text::beijing(t)
@@ -362,16 +363,10 @@ fn print_tree(v: &serde_json::Value, indent: usize, lang: Lang) {
                 .collect();
             fields.sort_by_key(|(k, _)| (place(k).unwrap_or(usize::MAX), k.as_str()));
             for (k, val) in fields {
-                let name = match place(k).and_then(|i| FIELDS.get(i)) {
-                    Some((_, z, e)) => {
-                        if zh {
-                            *z
-                        } else {
-                            *e
-                        }
-                    }
-                    None => k.as_str(),
-                };
+                let name = FIELDS
+                    .iter()
+                    .find(|(key, ..)| key == k)
+                    .map_or(k.as_str(), |&(_, z, e)| if zh { z } else { e });
                 let colon = if zh { "：" } else { ": " };
                 match val {
                     serde_json::Value::Object(_) | serde_json::Value::Array(_) => {

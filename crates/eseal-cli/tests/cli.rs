@@ -20,6 +20,15 @@ fn eseal(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A run in the default language (Chinese: no ESEAL_LANG).
+fn eseal_zh(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_eseal"))
+        .args(args)
+        .env_remove("ESEAL_LANG")
+        .output()
+        .unwrap()
+}
+
 fn code(o: &Output) -> i32 {
     o.status.code().unwrap()
 }
@@ -228,12 +237,7 @@ fn make_sign_verify_through_the_cli_in_every_format() {
         assert_eq!(v["picture_type"], "SVG");
         // The text form names every field in words, in the reader's language: no JSON key
         // (create_date, ber_lengths) and no true/false/null in the Chinese.
-        let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
-            .args(["seal", "inspect", &s.p(&seal)])
-            .env_remove("ESEAL_LANG")
-            .output()
-            .unwrap();
-        let zh = text(&o);
+        let zh = text(&eseal_zh(&["seal", "inspect", &s.p(&seal)]));
         assert!(
             zh.contains("制章日期：")
                 && zh.contains("BER 长度编码：否")
@@ -473,11 +477,7 @@ fn seal_verify_exit_codes() {
 fn chinese_is_the_default_language() {
     let s = setup();
     assert_eq!(code(&make_seal(&s, "v4", "signer", "seal.esl")), 0);
-    let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
-        .args(["seal", "verify", &s.p("seal.esl")])
-        .env_remove("ESEAL_LANG")
-        .output()
-        .unwrap();
+    let o = eseal_zh(&["seal", "verify", &s.p("seal.esl")]);
     assert!(text(&o).contains("制章者签名"), "{}", text(&o));
     assert!(text(&o).contains("结论"));
 }
@@ -488,11 +488,7 @@ fn chinese_is_the_default_language() {
 fn errors_are_in_the_command_language() {
     let s = setup();
     let zh = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
-            .args(args)
-            .env_remove("ESEAL_LANG")
-            .output()
-            .unwrap();
+        let o = eseal_zh(args);
         assert_eq!(code(&o), 3, "{}", text(&o));
         String::from_utf8(o.stderr).unwrap()
     };
@@ -533,11 +529,7 @@ fn errors_are_in_the_command_language() {
     let o = eseal(&["verify", &missing]);
     assert!(text(&o).contains("cannot open"), "{}", text(&o));
     // A report on a file that is not seal data names the fault in Chinese too.
-    let o = Command::new(env!("CARGO_BIN_EXE_eseal"))
-        .args(["seal", "verify", &s.p("not-a-seal.esl")])
-        .env_remove("ESEAL_LANG")
-        .output()
-        .unwrap();
+    let o = eseal_zh(&["seal", "verify", &s.p("not-a-seal.esl")]);
     assert_eq!(code(&o), 1, "{}", text(&o));
     let report = String::from_utf8(o.stdout).unwrap();
     assert!(report.contains("失败 数据结构: "), "{report}");
@@ -1816,13 +1808,7 @@ fn folders_are_signed_and_verified_together() {
 fn encoder_quirks_verify_with_a_named_warning() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/ses/quirks");
     let p = |n: &str| dir.join(n).display().to_string();
-    let chinese = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_eseal"))
-            .args(args)
-            .env_remove("ESEAL_LANG")
-            .output()
-            .unwrap()
-    };
+    let chinese = eseal_zh;
     let o = chinese(&[
         "verify",
         &p("sig-negative-s.dat"),
